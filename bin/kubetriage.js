@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// Entry point for `npx kubetriage`. Sources are TypeScript run directly by Node 24's type
+// stripping; the `node` devDependency puts Node 24 first on PATH inside npm scripts and npx.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 19)) {
+  process.stderr.write(
+    `kubetriage needs Node >= 22.19 (this is ${process.versions.node}).\n` +
+      "Run it through npm so the project's Node 24 is used: `npx kubetriage ...` or `npm run sim`.\n",
+  );
+  process.exit(2);
+}
+const { main } = await import('../src/cli/main.ts');
+process.exitCode = await main(process.argv);

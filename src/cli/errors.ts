@@ -1,0 +1,47 @@
+/**
+ * The one place where failures become exit codes, so scripts can rely on them:
+ * 0 ok, 1 a command ran and found a problem or failed, 2 bad usage or input,
+ * 3 a needed service (cluster, port, database) could not be reached.
+ */
+
+export const exitCodes = { ok: 0, failed: 1, usage: 2, unavailable: 3 } as const;
+
+export class CliError extends Error {
+  readonly exitCode: number;
+  readonly hint: string | undefined;
+
+  constructor(message: string, opts: { exitCode?: number; hint?: string; cause?: unknown } = {}) {
+    super(message, { cause: opts.cause });
+    this.name = 'CliError';
+    this.exitCode = opts.exitCode ?? exitCodes.failed;
+    this.hint = opts.hint;
+  }
+}
+
+export function usageError(message: string, hint?: string): CliError {
+  return new CliError(message, { exitCode: exitCodes.usage, hint });
+}
+
+/** Turns any thrown value into a message for stderr and an exit code. */
+export function describeFailure(err: unknown): { message: string; exitCode: number } {
+  if (err instanceof CliError) {
+    return {
+      message: err.hint ? `${err.message}\n  next: ${err.hint}` : err.message,
+      exitCode: err.exitCode,
+    };
+  }
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'EADDRINUSE') {
+    return {
+      message: `${e.message}\n  next: choose another --port, or stop whatever is listening there`,
+      exitCode: exitCodes.unavailable,
+    };
+  }
+  if (e?.code === 'EACCES') {
+    return {
+      message: `${e.message}\n  next: use a port above 1024 or check file permissions`,
+      exitCode: exitCodes.unavailable,
+    };
+  }
+  return { message: e?.stack ?? String(err), exitCode: exitCodes.failed };
+}

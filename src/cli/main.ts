@@ -1,0 +1,37 @@
+/**
+ * The `kubetriage` command line: wires subcommands, and maps every failure to a message
+ * and an exit code in one place (src/cli/errors.ts).
+ */
+import { Command, CommanderError } from 'commander';
+import { registerSim } from './commands/sim.ts';
+import { describeFailure, exitCodes } from './errors.ts';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('kubetriage')
+    .description(
+      'Notices when a Kubernetes cluster itself fails, names the root cause with evidence, guides a safe fix.',
+    )
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerSim(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return exitCodes.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has already printed help or the usage error.
+      return err.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
+    }
+    const { message, exitCode } = describeFailure(err);
+    process.stderr.write(`error: ${message}\n`);
+    return exitCode;
+  }
+}

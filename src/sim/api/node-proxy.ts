@@ -1,0 +1,48 @@
+/**
+ * `nodes/{name}[:port]/proxy/...`: the API server's proxy to per-node component
+ * endpoints. A real apiserver dials the node's address; here each node's components
+ * register handlers by port (10250 kubelet by default, 10249 kube-proxy metrics, 10256
+ * kube-proxy healthz), and the answer is passed through as it is.
+ */
+
+export interface ProxyRequest {
+  method: string;
+  /** Path below `/proxy`, with a leading slash. */
+  path: string;
+  query: URLSearchParams;
+}
+
+export interface ProxyResponse {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+export type ProxyHandler = (req: ProxyRequest) => ProxyResponse;
+
+/** The kubelet's port, used when the node name carries none. */
+export const kubeletPort = 10250;
+
+export class NodeProxyRegistry {
+  private readonly handlers = new Map<string, ProxyHandler>();
+
+  register(node: string, port: number, handler: ProxyHandler): () => void {
+    const key = `${node}:${port}`;
+    this.handlers.set(key, handler);
+    return () => {
+      if (this.handlers.get(key) === handler) this.handlers.delete(key);
+    };
+  }
+
+  lookup(node: string, port: number): ProxyHandler | undefined {
+    return this.handlers.get(`${node}:${port}`);
+  }
+}
+
+/** Splits `n1:10249` (or `https:n1:10250`) into node name and port. */
+export function parseProxyTarget(name: string): { node: string; port: number } {
+  const parts = name.split(':');
+  if (parts.length === 3) return { node: parts[1], port: Number(parts[2]) || kubeletPort };
+  if (parts.length === 2) return { node: parts[0], port: Number(parts[1]) || kubeletPort };
+  return { node: name, port: kubeletPort };
+}

@@ -1,0 +1,418 @@
+/**
+ * The simulated kube-apiserver: plain `node:http` on loopback (watch streaming needs exact
+ * control of chunks), routing each request to discovery, health, the REST verbs, watch,
+ * logs, eviction or node proxy. Protocol faults sit in front of everything, and every
+ * failure leaves as a `Status` body, never a crash or a hang (except the injected hang).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Clock } from '../../time/clock.ts';
+import type { ObjectStore } from '../store/object-store.ts';
+import { ClusterIpAllocator } from './admission.ts';
+import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions } from './discovery.ts';
+import { evictPod } from './eviction.ts';
+import type { FaultState, ProtocolFaults } from './faults.ts';
+import { parseJsonObject, readBody, sendJson, sendStatus, sendText } from './http-io.ts';
+import { parseListQuery } from './list-options.ts';
+import { type NodeProxyRegistry, parseProxyTarget } from './node-proxy.ts';
+import type { PodLogBook } from './pod-log-book.ts';
+import { handlePodLog } from './pod-logs.ts';
+import { parseApiPath } from './request-path.ts';
+import {
+  handleCreate,
+  handleDelete,
+  handleDeleteCollection,
+  handleGet,
+  handleList,
+  handlePatch,
+  handleUpdate,
+  type ResourceContext,
+  type ResourceTarget,
+} from './resource-handlers.ts';
+import { findResource, resourceForKind } from './resources.ts';
+import {
+  ApiError,
+  internalError,
+  methodNotSupported,
+  notFound,
+  pathNotFound,
+  serviceUnavailable,
+  unauthorized,
+} from './status.ts';
+import { type ActiveWatch, startWatch, type WatchSettings } from './watch-handler.ts';
+
+export interface VersionInfo {
+  major: string;
+  minor: string;
+  gitVersion: string;
+}
+
+export interface SimApiServerOptions {
+  store: ObjectStore;
+  clock: Clock;
+  logs: PodLogBook;
+  nodeProxy: NodeProxyRegistry;
+  faults: ProtocolFaults;
+  /** When set, every request must carry `Authorization: Bearer <token>`. */
+  token?: string;
+  version?: VersionInfo;
+  watch?: Partial<WatchSettings>;
+}
+
+const defaultVersion: VersionInfo = { major: '1', minor: '32', gitVersion: 'v1.32.4' };
+
+export class SimApiServer {
+  private readonly opts: SimApiServerOptions;
+  private readonly ctx: ResourceContext;
+  private readonly watchSettings: WatchSettings;
+  private readonly watches = new Set<ActiveWatch>();
+  private readonly sockets = new Set<Socket>();
+  private readonly hung = new Set<ServerResponse>();
+  private server: Server | undefined;
+  private host = '127.0.0.1';
+  private port = 0;
+  private listening = false;
+
+  constructor(opts: SimApiServerOptions) {
+    this.opts = opts;
+    this.ctx = { store: opts.store, clock: opts.clock, clusterIps: new ClusterIpAllocator() };
+    this.watchSettings = {
+      bookmarkIntervalMs: 60_000,
+      minRequestTimeoutSeconds: 1800,
+      maxBacklogBytes: 64 * 1024 * 1024,
+      ...opts.watch,
+    };
+    opts.faults.onChange((s) => this.applyFaults(s));
+  }
+
+  /** The base URL clients use, e.g. `http://127.0.0.1:6443`. */
+  get url(): string {
+    return `http://${this.host}:${this.port}`;
+  }
+
+  get clusterIps(): ClusterIpAllocator {
+    return this.ctx.clusterIps;
+  }
+
+  async listen(port = 0, host = '127.0.0.1'): Promise<string> {
+    this.host = host;
+    this.server = createServer((req, res) => {
+      void this.handle(req, res);
+    });
+    // Watches and follows are long-lived; Node's default request timeout would cut them.
+    this.server.requestTimeout = 0;
+    this.server.headersTimeout = 60_000;
+    this.server.keepAliveTimeout = 65_000;
+    this.server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    await this.bind(port);
+    if (this.opts.faults.current.unreachable === 'refuse') await this.unbind();
+    return this.url;
+  }
+
+  private bind(port: number): Promise<void> {
+    const server = this.server!;
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      server.once('error', onError);
+      server.listen(port, this.host, () => {
+        server.off('error', onError);
+        const addr = server.address();
+        if (addr && typeof addr === 'object') this.port = addr.port;
+        this.listening = true;
+        resolve();
+      });
+    });
+  }
+
+  /** Stops accepting connections and drops every open one: clients now see "connection refused". */
+  private unbind(): Promise<void> {
+    const server = this.server;
+    if (!server || !this.listening) return Promise.resolve();
+    this.listening = false;
+    return new Promise((resolve) => {
+      server.close(() => resolve());
+      for (const s of this.sockets) s.destroy();
+    });
+  }
+
+  private applyFaults(s: FaultState): void {
+    const hold = s.unreachable === 'hang';
+    for (const w of this.watches) w.hold(hold);
+    if (!hold) {
+      // Requests left hanging are cut when the endpoint comes back, as a client timeout would.
+      for (const res of this.hung) res.socket?.destroy();
+      this.hung.clear();
+    }
+    if (s.unreachable === 'refuse') void this.unbind();
+    else if (this.server && !this.listening) void this.bind(this.port);
+  }
+
+  /** Drops every open watch stream abruptly (a load balancer or apiserver restart). */
+  dropWatches(): number {
+    const n = this.watches.size;
+    for (const w of [...this.watches]) w.drop();
+    return n;
+  }
+
+  get openWatches(): number {
+    return this.watches.size;
+  }
+
+  async close(): Promise<void> {
+    for (const w of [...this.watches]) w.drop();
+    for (const res of this.hung) res.socket?.destroy();
+    const server = this.server;
+    if (!server) return;
+    if (this.listening) {
+      this.listening = false;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of this.sockets) s.destroy();
+      });
+    }
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    try {
+      const faults = this.opts.faults;
+      if (faults.applies(url.pathname)) {
+        const f = faults.current;
+        if (f.unreachable === 'hang') {
+          this.hung.add(res);
+          res.on('close', () => this.hung.delete(res));
+          return;
+        }
+        if (f.latencyMs && f.latencyMs > 0) await this.opts.clock.sleep(f.latencyMs);
+        const injected = faults.rollError();
+        if (injected) {
+          req.resume();
+          if (injected.code === 429) {
+            throw new ApiError(429, 'TooManyRequests', 'Too many requests, please try again later.', {
+              retryAfterSeconds: injected.retryAfterSeconds ?? 1,
+            });
+          }
+          if (injected.code === 503)
+            throw serviceUnavailable('the server is currently unable to handle the request');
+          throw internalError('injected fault');
+        }
+      }
+      if (this.opts.token && req.headers.authorization !== `Bearer ${this.opts.token}`) {
+        req.resume();
+        throw unauthorized();
+      }
+      await this.route(req, res, url);
+    } catch (err) {
+      req.resume();
+      const apiErr = err instanceof ApiError ? err : internalError((err as Error)?.message ?? String(err));
+      if (res.headersSent) {
+        res.end();
+        return;
+      }
+      sendStatus(res, apiErr);
+    }
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const path = parseApiPath(url.pathname);
+    const method = req.method ?? 'GET';
+    switch (path.type) {
+      case 'version': {
+        const v = this.opts.version ?? defaultVersion;
+        sendJson(res, 200, {
+          ...v,
+          gitCommit: '0000000000000000000000000000000000000000',
+          gitTreeState: 'clean',
+          buildDate: '2025-04-22T00:00:00Z',
+          goVersion: 'go1.23.6',
+          compiler: 'gc',
+          platform: 'linux/amd64',
+        });
+        return;
+      }
+      case 'health':
+        this.health(path.check, path.sub, url.searchParams, res);
+        return;
+      case 'api':
+        sendJson(res, 200, apiVersions(`${this.host}:${this.port}`));
+        return;
+      case 'apis':
+        sendJson(res, 200, apiGroupList());
+        return;
+      case 'group': {
+        const doc = apiGroupDoc(path.group);
+        if (!doc) throw pathNotFound();
+        sendJson(res, 200, doc);
+        return;
+      }
+      case 'groupVersion': {
+        const doc = apiResourceList(path.group, path.version);
+        if (!doc) throw pathNotFound();
+        sendJson(res, 200, doc);
+        return;
+      }
+      case 'resource':
+        break;
+      case 'root':
+        sendJson(res, 200, {
+          paths: ['/api', '/api/v1', '/apis', '/healthz', '/livez', '/readyz', '/version'],
+        });
+        return;
+      default:
+        // /openapi/* and anything else: kubectl get/describe/logs/drain never need OpenAPI.
+        throw pathNotFound();
+    }
+
+    const r = findResource(path.group, path.version, path.plural);
+    if (!r) throw pathNotFound();
+    if (r.namespaced === false && path.namespace !== undefined) throw pathNotFound();
+    const t: ResourceTarget = {
+      r,
+      namespace: r.namespaced ? (path.namespace ?? '') : '',
+      name: path.name,
+      subresource: path.subresource,
+    };
+    const q = url.searchParams;
+
+    if (
+      t.subresource &&
+      t.subresource !== 'status' &&
+      !r.subresources.some((s) => s.name === t.subresource)
+    ) {
+      throw pathNotFound();
+    }
+    if (t.name !== undefined && r.namespaced && !t.namespace) throw pathNotFound();
+
+    if (t.subresource === 'log') {
+      if (method !== 'GET') throw methodNotSupported('pods/log', '', method.toLowerCase());
+      const podType = resourceForKind('Pod')!;
+      handlePodLog({
+        store: this.opts.store,
+        clock: this.opts.clock,
+        logs: this.opts.logs,
+        podType,
+        namespace: t.namespace,
+        name: t.name!,
+        req,
+        res,
+        q,
+      });
+      return;
+    }
+    if (t.subresource === 'eviction') {
+      if (method !== 'POST') throw methodNotSupported('pods/eviction', '', method.toLowerCase());
+      const body = parseJsonObject(await readBody(req));
+      evictPod({
+        store: this.opts.store,
+        clock: this.opts.clock,
+        namespace: t.namespace,
+        name: t.name!,
+        body,
+      });
+      sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+      return;
+    }
+    if (t.subresource === 'proxy') {
+      await this.nodeProxy(t.name!, path.rest ?? '/', method, q, req, res);
+      return;
+    }
+
+    if (t.name === undefined) {
+      if (method === 'GET') {
+        const query = parseListQuery(r, q, path.watchPrefix === true);
+        if (query.watch) {
+          startWatch({
+            store: this.opts.store,
+            clock: this.opts.clock,
+            r,
+            namespace: t.namespace,
+            query,
+            res,
+            settings: this.watchSettings,
+            registry: this.watches,
+            held: this.opts.faults.current.unreachable === 'hang',
+          });
+          return;
+        }
+        handleList(this.ctx, t, query, req, res, q);
+        return;
+      }
+      if (method === 'POST') return handleCreate(this.ctx, t, req, res);
+      if (method === 'DELETE') return handleDeleteCollection(this.ctx, t, req, res, q);
+      throw methodNotSupported(r.plural, r.group, method.toLowerCase());
+    }
+    switch (method) {
+      case 'GET':
+        if (q.get('watch') === 'true' || q.get('watch') === '1') {
+          // A watch on one object is a watch on the collection filtered by name.
+          q.set(
+            'fieldSelector',
+            [q.get('fieldSelector'), `metadata.name=${t.name}`].filter(Boolean).join(','),
+          );
+          const query = parseListQuery(r, q, true);
+          startWatch({
+            store: this.opts.store,
+            clock: this.opts.clock,
+            r,
+            namespace: t.namespace,
+            query,
+            res,
+            settings: this.watchSettings,
+            registry: this.watches,
+            held: false,
+          });
+          return;
+        }
+        handleGet(this.ctx, t, req, res, q);
+        return;
+      case 'PUT':
+        return handleUpdate(this.ctx, t, req, res);
+      case 'PATCH':
+        return handlePatch(this.ctx, t, req, res);
+      case 'DELETE':
+        return handleDelete(this.ctx, t, req, res, q);
+      default:
+        throw methodNotSupported(r.plural, r.group, method.toLowerCase());
+    }
+  }
+
+  private health(check: string, sub: string, q: URLSearchParams, res: ServerResponse): void {
+    const checks = ['ping', 'log', 'etcd', 'poststarthook/start-informers'];
+    if (sub) {
+      if (!checks.includes(sub)) throw pathNotFound();
+      sendText(res, 200, 'ok', 'text/plain; charset=utf-8');
+      return;
+    }
+    if (q.has('verbose')) {
+      const lines = checks.map((c) => `[+]${c} ok`).join('\n');
+      sendText(res, 200, `${lines}\n${check} check passed\n`, 'text/plain; charset=utf-8');
+      return;
+    }
+    sendText(res, 200, 'ok', 'text/plain; charset=utf-8');
+  }
+
+  private async nodeProxy(
+    name: string,
+    rest: string,
+    method: string,
+    q: URLSearchParams,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    req.resume();
+    const { node, port } = parseProxyTarget(name);
+    const nodeType = resourceForKind('Node')!;
+    if (!this.opts.store.find(nodeType, '', node)) throw notFound('nodes', '', node);
+    const handler = this.opts.nodeProxy.lookup(node, port);
+    if (!handler) {
+      throw serviceUnavailable(
+        `error trying to reach service: dial tcp ${node}:${port}: connect: connection refused`,
+      );
+    }
+    const answer = handler({ method, path: rest, query: q });
+    sendText(res, answer.status, answer.body, answer.contentType);
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * One simulated cluster: the store, the API server in front of it, container logs,
+ * per-node endpoints and protocol faults, wired together. `kubetriage sim`, the
+ * conformance suites and the benchmarks all start clusters through here.
+ */
+import type { Clock } from '../time/clock.ts';
+import { realClock } from '../time/clock.ts';
+import { ProtocolFaults } from './api/faults.ts';
+import { objectFields } from './api/field-selector.ts';
+import { NodeProxyRegistry } from './api/node-proxy.ts';
+import { PodLogBook } from './api/pod-log-book.ts';
+import { SimApiServer, type SimApiServerOptions } from './api/server.ts';
+import { seedStaticCluster } from './cluster/static-cluster.ts';
+import { startDisruptionController } from './controllers/disruption.ts';
+import { startPodTerminator } from './controllers/pod-terminator.ts';
+import { ObjectStore } from './store/object-store.ts';
+
+export interface SimulatorOptions {
+  clock?: Clock;
+  token?: string;
+  /** Worker nodes in the static cluster; 0 leaves the store empty. */
+  workers?: number;
+  /** Seed the static cluster (default true). */
+  seed?: boolean;
+  historyWindowMs?: number;
+  historyMaxEvents?: number;
+  watch?: SimApiServerOptions['watch'];
+  faultSeed?: number;
+}
+
+export class Simulator {
+  readonly clock: Clock;
+  readonly store: ObjectStore;
+  readonly logs = new PodLogBook();
+  readonly nodeProxy = new NodeProxyRegistry();
+  readonly faults: ProtocolFaults;
+  readonly server: SimApiServer;
+  private readonly stoppers: (() => void)[] = [];
+
+  constructor(opts: SimulatorOptions = {}) {
+    this.clock = opts.clock ?? realClock;
+    this.store = new ObjectStore({
+      clock: this.clock,
+      fieldsOf: objectFields,
+      historyWindowMs: opts.historyWindowMs,
+      historyMaxEvents: opts.historyMaxEvents,
+    });
+    this.faults = new ProtocolFaults(opts.faultSeed);
+    this.server = new SimApiServer({
+      store: this.store,
+      clock: this.clock,
+      logs: this.logs,
+      nodeProxy: this.nodeProxy,
+      faults: this.faults,
+      token: opts.token,
+      watch: opts.watch,
+    });
+    if (opts.seed !== false) {
+      seedStaticCluster({
+        store: this.store,
+        logs: this.logs,
+        nodeProxy: this.nodeProxy,
+        clusterIps: this.server.clusterIps,
+        nowMs: this.clock.now(),
+        workers: opts.workers,
+      });
+    }
+    this.stoppers.push(startDisruptionController(this.store, this.clock));
+    this.stoppers.push(startPodTerminator(this.store, this.clock, this.logs));
+  }
+
+  /** Starts serving; returns the base URL. */
+  start(port = 0, host = '127.0.0.1'): Promise<string> {
+    return this.server.listen(port, host);
+  }
+
+  async stop(): Promise<void> {
+    for (const stop of this.stoppers.splice(0)) stop();
+    await this.server.close();
+  }
+}
