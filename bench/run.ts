@@ -10,7 +10,10 @@
  *
  * Figures are printed, not judged: tests check behaviour, benchmarks report speed.
  */
+import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { objectFields } from '../src/sim/api/field-selector.ts';
@@ -89,50 +92,49 @@ async function storeMemory(): Promise<void> {
 
 async function bigSimulator(): Promise<{ sim: Simulator; url: string }> {
   progress(`loading ${scale.nodes} nodes and ${scale.pods} pods`);
-  const sim = new Simulator({ seed: false });
+  const sim = new Simulator({ seed: false, tls: false });
   loadLargeCluster(sim.store, { ...scale, nowMs: realClock.now() });
   const url = await sim.start(0);
   return { sim, url };
 }
 
+/** Runs a benchmark client in its own process and returns its stdout lines as they come. */
+function spawnClient(script: string, args: string[], onLine: (line: string) => void): Promise<number> {
+  const child = spawn(process.execPath, [fileURLToPath(new URL(script, import.meta.url)), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  createInterface({ input: child.stdout }).on('line', onLine);
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+}
+
 async function listThroughput(): Promise<void> {
   const { sim, url } = await bigSimulator();
   try {
-    const runs: number[] = [];
-    let bytes = 0;
-    for (let run = 0; run < 3; run++) {
-      let token = '';
-      let objects = 0;
-      bytes = 0;
-      const started = performance.now();
-      do {
-        const res = await fetch(
-          `${url}/api/v1/pods?limit=500${token ? `&continue=${encodeURIComponent(token)}` : ''}`,
-        );
-        const text = await res.text();
-        bytes += text.length;
-        const body = JSON.parse(text) as { items: unknown[]; metadata: { continue?: string } };
-        objects += body.items.length;
-        token = body.metadata.continue ?? '';
-      } while (token);
-      const secs = (performance.now() - started) / 1000;
-      if (objects !== scale.pods) throw new Error(`listed ${objects} pods, expected ${scale.pods}`);
-      runs.push(objects / secs);
+    for (const mode of ['server', 'parse']) {
+      const rates: number[] = [];
+      let bytes = 0;
+      for (let run = 0; run < 3; run++) {
+        let result = { objects: 0, bytes: 0, ms: 1 };
+        await spawnClient('./clients/list-pages.ts', mode === 'parse' ? [url, '--parse'] : [url], (line) => {
+          result = JSON.parse(line);
+        });
+        if (result.objects !== scale.pods)
+          throw new Error(`listed ${result.objects} pods, expected ${scale.pods}`);
+        rates.push(result.objects / (result.ms / 1000));
+        bytes = result.bytes;
+      }
+      rates.sort((a, b) => a - b);
+      const figure = mode === 'parse' ? 'rate, client parses (median)' : 'rate (median of 3)';
+      report({ bench: 'list-throughput', figure, value: rates[1], unit: 'objects/s' });
+      if (mode === 'server')
+        report({
+          bench: 'list-throughput',
+          figure: 'full list size',
+          value: bytes / 1024 / 1024,
+          unit: 'MiB',
+        });
     }
-    runs.sort((a, b) => a - b);
-    report({
-      bench: 'list-throughput',
-      figure: 'pods listed (pages of 500)',
-      value: scale.pods,
-      unit: 'objects',
-    });
-    report({ bench: 'list-throughput', figure: 'median rate (3 runs)', value: runs[1], unit: 'objects/s' });
-    report({
-      bench: 'list-throughput',
-      figure: 'bytes per full list',
-      value: bytes / 1024 / 1024,
-      unit: 'MiB',
-    });
+    report({ bench: 'list-throughput', figure: 'pods per full list', value: scale.pods, unit: 'objects' });
   } finally {
     await sim.stop();
   }
@@ -145,41 +147,39 @@ async function watchFanout(): Promise<void> {
   try {
     const podType = resourceForKind('Pod')!;
     const rv = sim.store.resourceVersion;
-    const counts = new Array<number>(watchers).fill(0);
-    let resolveAll: () => void = () => {};
-    const allDone = new Promise<void>((r) => {
-      resolveAll = r;
+    let ready: () => void = () => {};
+    const allReady = new Promise<void>((r) => {
+      ready = r;
     });
-    const controllers: AbortController[] = [];
-    const streams = Array.from({ length: watchers }, async (_, w) => {
-      const ac = new AbortController();
-      controllers.push(ac);
-      const res = await fetch(`${url}/api/v1/pods?watch=1&resourceVersion=${rv}`, { signal: ac.signal });
-      const reader = res.body!.getReader();
-      for (;;) {
-        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-        if (done) return;
-        for (const b of value!) if (b === 10) counts[w]++;
-        if (counts.every((c) => c >= events)) resolveAll();
-      }
-    });
-    // Let every watcher connect before writing.
-    while (sim.server.openWatches < watchers) await realClock.sleep(10);
+    let result = { msFromFirstEvent: 0 };
+    let writesStarted = 0;
+    let doneAt = 0;
+    const client = spawnClient(
+      './clients/watchers.ts',
+      [url, String(rv), String(watchers), String(events)],
+      (line) => {
+        if (line === 'ready') ready();
+        else {
+          result = JSON.parse(line);
+          doneAt = performance.now();
+        }
+      },
+    );
+    await allReady;
     const pods = sim.store.list(podType, {}).entries.slice(0, 1000);
-    const started = performance.now();
+    writesStarted = performance.now();
     for (let i = 0; i < events; i++) {
       const e = pods[i % pods.length];
       const pod = sim.store.get(podType, e.namespace, e.name);
       pod.metadata.annotations = { 'bench/seq': String(i) };
       sim.store.update(podType, pod);
-      // Yield now and then so the sockets drain while we write, as a live server would.
+      // Yield now and then so sockets drain while we write, as a live server would.
       if (i % 500 === 499) await new Promise((r) => setImmediate(r));
     }
-    const writeMs = performance.now() - started;
-    await allDone;
-    const secs = (performance.now() - started) / 1000;
-    for (const c of controllers) c.abort();
-    await Promise.allSettled(streams);
+    const writeMs = performance.now() - writesStarted;
+    const code = await client;
+    if (code !== 0) throw new Error(`watch client exited with ${code}`);
+    const secs = (doneAt - writesStarted) / 1000;
     report({ bench: 'watch-fanout', figure: 'watchers', value: watchers, unit: 'watchers' });
     report({ bench: 'watch-fanout', figure: 'events written', value: events, unit: 'events' });
     report({
@@ -200,6 +200,7 @@ async function watchFanout(): Promise<void> {
       value: (events * watchers) / secs,
       unit: 'deliveries/s',
     });
+    void result;
   } finally {
     await sim.stop();
   }

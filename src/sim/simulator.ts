@@ -10,6 +10,7 @@ import { objectFields } from './api/field-selector.ts';
 import { NodeProxyRegistry } from './api/node-proxy.ts';
 import { PodLogBook } from './api/pod-log-book.ts';
 import { SimApiServer, type SimApiServerOptions } from './api/server.ts';
+import { generateServingCert } from './api/serving-cert.ts';
 import { seedStaticCluster } from './cluster/static-cluster.ts';
 import { startDisruptionController } from './controllers/disruption.ts';
 import { startPodTerminator } from './controllers/pod-terminator.ts';
@@ -26,6 +27,8 @@ export interface SimulatorOptions {
   historyMaxEvents?: number;
   watch?: SimApiServerOptions['watch'];
   faultSeed?: number;
+  /** Serve HTTPS with a generated self-signed certificate (default true, as real API servers). */
+  tls?: boolean;
 }
 
 export class Simulator {
@@ -35,7 +38,11 @@ export class Simulator {
   readonly nodeProxy = new NodeProxyRegistry();
   readonly faults: ProtocolFaults;
   readonly server: SimApiServer;
+  /** The serving certificate's PEM, the CA a kubeconfig for this cluster trusts; unset over plain HTTP. */
+  caPem: string | undefined;
+  private readonly tls: boolean;
   private readonly stoppers: (() => void)[] = [];
+  private readonly serverOptions: SimApiServerOptions;
 
   constructor(opts: SimulatorOptions = {}) {
     this.clock = opts.clock ?? realClock;
@@ -46,7 +53,8 @@ export class Simulator {
       historyMaxEvents: opts.historyMaxEvents,
     });
     this.faults = new ProtocolFaults(opts.faultSeed);
-    this.server = new SimApiServer({
+    this.tls = opts.tls ?? true;
+    this.serverOptions = {
       store: this.store,
       clock: this.clock,
       logs: this.logs,
@@ -54,7 +62,8 @@ export class Simulator {
       faults: this.faults,
       token: opts.token,
       watch: opts.watch,
-    });
+    };
+    this.server = new SimApiServer(this.serverOptions);
     if (opts.seed !== false) {
       seedStaticCluster({
         store: this.store,
@@ -70,7 +79,11 @@ export class Simulator {
   }
 
   /** Starts serving; returns the base URL. */
-  start(port = 0, host = '127.0.0.1'): Promise<string> {
+  async start(port = 0, host = '127.0.0.1'): Promise<string> {
+    if (this.tls && !this.serverOptions.tls) {
+      this.serverOptions.tls = await generateServingCert(host);
+      this.caPem = this.serverOptions.tls.cert;
+    }
     return this.server.listen(port, host);
   }
 

@@ -45,7 +45,9 @@ export async function startSimCluster(opts: SimulatorOptions = {}): Promise<SimC
   const url = await sim.start(0);
   const dir = await mkdtemp(join(tmpdir(), 'kubetriage-sim-'));
   const kubeconfig = join(dir, 'kubeconfig');
-  await writeFile(kubeconfig, simKubeconfig({ server: url, token: opts.token }), { mode: 0o600 });
+  await writeFile(kubeconfig, simKubeconfig({ server: url, token: opts.token, caPem: sim.caPem }), {
+    mode: 0o600,
+  });
   const kubectlBin = findKubectl();
   const baseArgs = ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache')];
   return {

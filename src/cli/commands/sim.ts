@@ -14,6 +14,7 @@ interface SimFlags {
   nodes: string;
   kubeconfigOut?: string;
   token?: string;
+  insecureHttp?: boolean;
 }
 
 function intFlag(name: string, raw: string, min: number, max: number): number {
@@ -38,6 +39,7 @@ export function registerSim(program: Command): void {
     .option('--nodes <n>', 'worker nodes besides the control-plane node', '3')
     .option('--kubeconfig-out <file>', 'write a kubeconfig for this cluster to FILE')
     .option('--token <token>', 'require this bearer token on every request')
+    .option('--insecure-http', 'serve plain HTTP instead of HTTPS with a generated certificate')
     .addHelpText(
       'after',
       `
@@ -46,17 +48,20 @@ Examples:
   $ kubectl --kubeconfig /tmp/sim.kubeconfig get nodes -o wide
   $ kubectl --kubeconfig /tmp/sim.kubeconfig drain worker-1 --ignore-daemonsets --delete-emptydir-data
 
-The cluster runs until interrupted (Ctrl-C). Serves plain HTTP on loopback only.`,
+The cluster runs until interrupted (Ctrl-C). Serves HTTPS with a self-signed certificate
+(its CA goes into the kubeconfig) on loopback; --insecure-http serves plain HTTP.`,
     )
     .action(async (flags: SimFlags) => {
       const port = intFlag('port', flags.port, 0, 65535);
       const workers = intFlag('nodes', flags.nodes, 0, 5000);
-      const sim = new Simulator({ workers, token: flags.token });
+      const sim = new Simulator({ workers, token: flags.token, tls: !flags.insecureHttp });
       const url = await sim.start(port, flags.host);
       const lines = [`kubetriage sim: serving a cluster of ${workers + 1} nodes at ${url}`];
       if (flags.kubeconfigOut) {
         const file = resolve(flags.kubeconfigOut);
-        await writeFile(file, simKubeconfig({ server: url, token: flags.token }), { mode: 0o600 });
+        await writeFile(file, simKubeconfig({ server: url, token: flags.token, caPem: sim.caPem }), {
+          mode: 0o600,
+        });
         lines.push(`kubeconfig written to ${file}`, `try: kubectl --kubeconfig ${file} get nodes -o wide`);
       } else {
         lines.push('tip: add --kubeconfig-out FILE to get a kubeconfig for kubectl');

@@ -97,7 +97,7 @@ export function evictPod(opts: {
     if ((status.observedGeneration ?? 0) < (pdb.metadata.generation ?? 0)) {
       throw tooManyRequests("Cannot evict pod as it would violate the pod's disruption budget.", 10, [
         {
-          type: 'DisruptionBudget',
+          reason: 'DisruptionBudget',
           message: `The disruption budget ${pdbName} is still being processed by the server.`,
         },
       ]);
@@ -109,7 +109,7 @@ export function evictPod(opts: {
       if ((status.disruptionsAllowed ?? 0) <= 0) {
         throw tooManyRequests("Cannot evict pod as it would violate the pod's disruption budget.", 0, [
           {
-            type: 'DisruptionBudget',
+            reason: 'DisruptionBudget',
             message: `The disruption budget ${pdbName} needs ${status.desiredHealthy ?? 0} healthy pods and has ${status.currentHealthy ?? 0} currently`,
           },
         ]);

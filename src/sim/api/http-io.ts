@@ -16,10 +16,13 @@ export function readBody(req: IncomingMessage): Promise<string> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBodyBytes) {
+        // Stop buffering but keep the socket, so the 413 reaches the client; the rest of
+        // the body is discarded and the connection closed after the answer.
+        req.removeAllListeners('data');
+        req.resume();
         reject(
           new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${maxBodyBytes}`),
         );
-        req.destroy();
         return;
       }
       chunks.push(chunk);
@@ -63,8 +66,8 @@ export function sendText(res: ServerResponse, code: number, text: string, conten
 
 export function sendStatus(res: ServerResponse, err: ApiError): void {
   const body: StatusBody = err.toStatus();
-  if (err.details?.retryAfterSeconds !== undefined && !res.headersSent) {
-    res.setHeader('Retry-After', String(err.details.retryAfterSeconds));
+  if ((err.details?.retryAfterSeconds ?? 0) > 0 && !res.headersSent) {
+    res.setHeader('Retry-After', String(err.details?.retryAfterSeconds));
   }
   sendJson(res, err.code, body);
 }

@@ -36,7 +36,7 @@ function intParam(q: URLSearchParams, name: string): number | undefined {
 
 function listOptionsInvalid(field: string, message: string) {
   return invalid('ListOptions', 'meta.k8s.io', '', [
-    { type: 'FieldValueForbidden', field, message: `Forbidden: ${message}` },
+    { reason: 'FieldValueForbidden', field, message: `Forbidden: ${message}` },
   ]);
 }
 
@@ -52,7 +52,7 @@ export function parseListQuery(r: ResourceType, q: URLSearchParams, watchPrefix:
     if (!['NotOlderThan', 'Exact'].includes(resourceVersionMatch)) {
       throw invalid('ListOptions', 'meta.k8s.io', '', [
         {
-          type: 'FieldValueNotSupported',
+          reason: 'FieldValueNotSupported',
           field: 'resourceVersionMatch',
           message: `Unsupported value: "${resourceVersionMatch}": supported values: "Exact", "NotOlderThan"`,
         },

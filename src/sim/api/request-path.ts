@@ -22,12 +22,20 @@ export type ApiPath =
       /** The legacy `/watch/` path prefix. */
       watchPrefix?: boolean;
     }
-  | { type: 'unknown' };
+  | { type: 'unknown' }
+  /** A malformed %-escape: Go's net/http answers 400 before any handler runs. */
+  | { type: 'badEscape' };
 
 export function parseApiPath(pathname: string): ApiPath {
   const parts = pathname.split('/').filter((p, i) => i > 0 && p !== '');
   if (parts.length === 0) return { type: 'root' };
-  const [first, ...tail] = parts.map(decodeURIComponent);
+  let decoded: string[];
+  try {
+    decoded = parts.map(decodeURIComponent);
+  } catch {
+    return { type: 'badEscape' };
+  }
+  const [first, ...tail] = decoded;
   if (first === 'version' && tail.length === 0) return { type: 'version' };
   if (first === 'livez' || first === 'readyz' || first === 'healthz') {
     return { type: 'health', check: first, sub: tail.join('/') };

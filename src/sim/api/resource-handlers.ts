@@ -79,7 +79,7 @@ export function handleList(
         'Timeout',
         `Too large resource version: ${wanted}, current: ${ctx.store.resourceVersion}`,
         {
-          causes: [{ type: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+          causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
           retryAfterSeconds: 1,
         },
       );
@@ -184,7 +184,7 @@ function checkNamespaceUsable(ctx: ResourceContext, namespace: string): void {
       {
         causes: [
           {
-            type: 'NamespaceTerminating',
+            reason: 'NamespaceTerminating',
             message: `namespace ${namespace} is being terminated`,
             field: 'metadata.namespace',
           },
@@ -370,8 +370,23 @@ export async function handleDelete(
   }
   if (t.r.plural === 'namespaces' && t.r.group === '') deleteNamespaceContents(ctx, name);
   const { object, deleted } = ctx.store.delete(t.r, t.namespace, name, opts);
-  sendJson(res, deleted ? 200 : 202, presentParsed(t.r, object));
+  // A deletion still pending (graceful or finalizers) answers with the object; a finished
+  // one answers with the object only for registries with ReturnDeletedObject (pods,
+  // services, namespaces) and with a Success Status for the rest (registry/store.go).
+  if (!deleted || returnsDeletedObject.has(t.r.storage)) {
+    sendJson(res, 200, presentParsed(t.r, object));
+    return;
+  }
+  sendJson(res, 200, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    details: { name, ...(t.r.group ? { group: t.r.group } : {}), kind: t.r.plural, uid: object.metadata.uid },
+  });
 }
+
+const returnsDeletedObject = new Set(['pods', 'services', 'namespaces']);
 
 export async function handleDeleteCollection(
   ctx: ResourceContext,

@@ -5,6 +5,7 @@
  * failure leaves as a `Status` body, never a crash or a hang (except the injected hang).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Clock } from '../../time/clock.ts';
 import type { ObjectStore } from '../store/object-store.ts';
@@ -30,8 +31,10 @@ import {
   type ResourceTarget,
 } from './resource-handlers.ts';
 import { findResource, resourceForKind } from './resources.ts';
+import type { ServingCert } from './serving-cert.ts';
 import {
   ApiError,
+  badRequest,
   internalError,
   methodNotSupported,
   notFound,
@@ -57,6 +60,8 @@ export interface SimApiServerOptions {
   token?: string;
   version?: VersionInfo;
   watch?: Partial<WatchSettings>;
+  /** Serve HTTPS with this key and certificate (PEM); plain HTTP without it. */
+  tls?: ServingCert;
 }
 
 const defaultVersion: VersionInfo = { major: '1', minor: '32', gitVersion: 'v1.32.4' };
@@ -87,7 +92,7 @@ export class SimApiServer {
 
   /** The base URL clients use, e.g. `http://127.0.0.1:6443`. */
   get url(): string {
-    return `http://${this.host}:${this.port}`;
+    return `${this.opts.tls ? 'https' : 'http'}://${this.host}:${this.port}`;
   }
 
   get clusterIps(): ClusterIpAllocator {
@@ -96,13 +101,17 @@ export class SimApiServer {
 
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
     this.host = host;
-    this.server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       void this.handle(req, res);
-    });
+    };
+    this.server = this.opts.tls
+      ? createTlsServer({ key: this.opts.tls.key, cert: this.opts.tls.cert }, handler)
+      : createServer(handler);
     // Watches and follows are long-lived; Node's default request timeout would cut them.
     this.server.requestTimeout = 0;
     this.server.headersTimeout = 60_000;
     this.server.keepAliveTimeout = 65_000;
+    // TLS servers report accepted sockets as 'secureConnection'; track the raw ones either way.
     this.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -212,6 +221,8 @@ export class SimApiServer {
         res.end();
         return;
       }
+      // The rest of an oversized body is never read: close the connection after answering.
+      if (apiErr.code === 413) res.setHeader('Connection', 'close');
       sendStatus(res, apiErr);
     }
   }
@@ -256,6 +267,8 @@ export class SimApiServer {
       }
       case 'resource':
         break;
+      case 'badEscape':
+        throw badRequest(`invalid URL escape in path: ${url.pathname}`);
       case 'root':
         sendJson(res, 200, {
           paths: ['/api', '/api/v1', '/apis', '/healthz', '/livez', '/readyz', '/version'],

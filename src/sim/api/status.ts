@@ -4,8 +4,9 @@
  * way to turn an error into a response and clients see the reasons and codes they expect.
  */
 
+/** metav1.StatusCause: the Go field Type is `reason` on the wire. */
 export interface StatusCause {
-  type?: string;
+  reason?: string;
   message?: string;
   field?: string;
 }
@@ -94,11 +95,12 @@ export function conflict(resource: string, group: string, name: string, why?: st
 export function invalid(kind: string, group: string, name: string, causes: StatusCause[]): ApiError {
   const list = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : (c.message ?? ''))).join(', ');
   const summary = causes.length === 1 ? list : `[${list}]`;
-  return new ApiError(422, 'Invalid', `${kind} "${name}" is invalid: ${summary}`, {
+  // apimachinery qualifies the kind with its group: `Deployment.apps "x" is invalid`.
+  return new ApiError(422, 'Invalid', `${qualified(kind, group)} "${name}" is invalid: ${summary}`, {
     name,
     group: group || undefined,
     kind,
-    causes: causes.map((c) => ({ ...c, type: c.type ?? 'FieldValueInvalid' })),
+    causes: causes.map((c) => ({ ...c, reason: c.reason ?? 'FieldValueInvalid' })),
   });
 }
 
@@ -127,7 +129,11 @@ export function tooManyRequests(
   retryAfterSeconds: number,
   causes?: StatusCause[],
 ): ApiError {
-  return new ApiError(429, 'TooManyRequests', message, { retryAfterSeconds, ...(causes ? { causes } : {}) });
+  // retryAfterSeconds is omitempty: a PDB block sends none, so clients do not auto-retry it.
+  const details: StatusDetails = {};
+  if (retryAfterSeconds > 0) details.retryAfterSeconds = retryAfterSeconds;
+  if (causes) details.causes = causes;
+  return new ApiError(429, 'TooManyRequests', message, details);
 }
 
 export function unsupportedMediaType(contentType: string, accepted: string[]): ApiError {
@@ -135,7 +141,7 @@ export function unsupportedMediaType(contentType: string, accepted: string[]): A
     415,
     'UnsupportedMediaType',
     `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`,
-    contentType ? { causes: [{ type: 'UnsupportedMediaType', message: contentType }] } : {},
+    contentType ? { causes: [{ reason: 'UnsupportedMediaType', message: contentType }] } : {},
   );
 }
 

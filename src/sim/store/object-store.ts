@@ -174,15 +174,20 @@ export class ObjectStore {
     return this.list(r, { namespace }).entries.map((e) => JSON.parse(e.json) as KubeObject);
   }
 
-  create(r: ResourceType, input: KubeObject): KubeObject {
-    const obj = structuredClone(input);
-    const meta = obj.metadata ?? {};
-    obj.metadata = meta;
+  /**
+   * Creates an object. `createdAtMs` lets a scenario seed objects that already existed
+   * before the simulation starts; the API path never passes it.
+   */
+  create(r: ResourceType, input: KubeObject, opts: { createdAtMs?: number } = {}): KubeObject {
+    // The store keeps only serialized text, so a shallow copy is enough to leave the
+    // caller's object (and its metadata) untouched.
+    const obj: KubeObject = { ...input, metadata: { ...input.metadata } };
+    const meta = obj.metadata;
     if (!meta.name && meta.generateName) meta.name = meta.generateName + randomSuffix();
     if (!meta.name) {
       throw invalid(r.kind, r.group, '', [
         {
-          type: 'FieldValueRequired',
+          reason: 'FieldValueRequired',
           field: 'metadata.name',
           message: 'Required value: name or generateName is required',
         },
@@ -195,7 +200,7 @@ export class ObjectStore {
     const key = keyOf(r, namespace, meta.name);
     if (c.entries.has(key)) throw alreadyExists(r.plural, r.group, meta.name);
     meta.uid = this.newUid();
-    meta.creationTimestamp = rfc3339(this.clock.now());
+    meta.creationTimestamp = rfc3339(opts.createdAtMs ?? this.clock.now());
     if (tracksGeneration.has(r.storage)) meta.generation = 1;
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
@@ -218,10 +223,10 @@ export class ObjectStore {
 
     let next: KubeObject;
     if (opts.subresource === 'status') {
-      next = { ...old, status: structuredClone(input.status) };
+      next = { ...old, status: input.status };
       if (input.status === undefined) delete next.status;
     } else {
-      next = structuredClone(input);
+      next = { ...input, metadata: { ...input.metadata } };
       delete next.kind;
       delete next.apiVersion;
       if (hasStatus(r)) {
