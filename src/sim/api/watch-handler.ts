@@ -60,23 +60,45 @@ export function startWatch(opts: {
     if (!Number.isInteger(fromRv) || fromRv < 0) throw badRequest(`invalid resource version "${rvParam}"`);
   }
 
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+  // Chunked, as kube-apiserver streams watches. Events are framed as chunks here, once per
+  // event for all watchers, and written straight to the socket; res.end() then writes the
+  // closing zero-length chunk as usual.
+  res.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Cache-Control': 'no-cache, private',
+    'Transfer-Encoding': 'chunked',
+  });
   res.flushHeaders();
+  const socket = res.socket!;
 
   let closed = false;
   let holding = opts.held;
-  const heldLines: string[] = [];
+  const heldLines: Buffer[] = [];
   const timers: Timer[] = [];
 
-  const write = (line: string): void => {
+  const write = (line: string | Buffer): void => {
     if (closed) return;
+    if (typeof line === 'string') line = chunk(line);
     if (holding) {
       heldLines.push(line);
       return;
     }
-    res.write(line);
-    if (res.writableLength > settings.maxBacklogBytes) close();
+    // Events written in one tick leave in one writev instead of a syscall per write: a
+    // burst of changes fans out to many watchers without paying per event per socket.
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(uncork);
+    }
+    socket.write(line);
+    // A watcher that cannot keep up is cut off, as the apiserver does with slow watchers.
+    if (socket.writableLength > settings.maxBacklogBytes) close();
   };
+  let corked = false;
+  function uncork(): void {
+    corked = false;
+    socket.uncork();
+  }
 
   const handle: ActiveWatch = {
     drop: () => {
@@ -110,17 +132,13 @@ export function startWatch(opts: {
   });
   registry.add(handle);
 
-  const line = (type: string, event: WatchEvent | undefined, entry: StoredEntry): string => {
-    // Unfiltered events of the same shape are serialized once for every watcher.
-    const cacheKey = `${wireKey}:${type}`;
-    const cached = event?.wire?.get(cacheKey);
-    if (cached) return cached;
-    const text = `{"type":"${type}","object":${presentObject(r, entry.json)}}\n`;
-    if (event) {
-      event.wire ??= new Map();
-      event.wire.set(cacheKey, text);
-    }
-    return text;
+  const line = (type: string, event: WatchEvent | undefined, entry: StoredEntry): Buffer => {
+    if (!event) return chunk(`{"type":"${type}","object":${presentObject(r, entry.json)}}\n`);
+    return wireLine(
+      event,
+      `${wireKey}:${type}`,
+      () => `{"type":"${type}","object":${presentObject(r, entry.json)}}\n`,
+    );
   };
 
   const deliver = (event: WatchEvent): void => {
@@ -175,6 +193,27 @@ export function startWatch(opts: {
     query.timeoutSeconds && query.timeoutSeconds > 0 ? query.timeoutSeconds : min + Math.random() * min;
   timers.push(clock.after(timeoutSeconds * 1000, close));
 }
+
+/**
+ * The last serialized line, shared by every watcher of the same shape: the store hands an
+ * event to all watchers one after another, so one slot serializes it once for all of them
+ * without keeping lines alive in the watch history.
+ */
+let lastWire: { event: WatchEvent; key: string; bytes: Buffer } | undefined;
+function wireLine(event: WatchEvent, key: string, build: () => string): Buffer {
+  // Encoded and framed once: every watcher then writes the same bytes.
+  if (lastWire && lastWire.event === event && lastWire.key === key) return lastWire.bytes;
+  const bytes = chunk(build());
+  lastWire = { event, key, bytes };
+  return bytes;
+}
+
+/** One HTTP/1.1 chunk: hex length, CRLF, data, CRLF. */
+function chunk(text: string): Buffer {
+  const data = Buffer.from(text);
+  return Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, crlf]);
+}
+const crlf = Buffer.from('\r\n');
 
 function bookmark(r: ResourceType, gv: string, rv: number, initialEventsEnd: boolean): string {
   const metadata: Record<string, unknown> = { resourceVersion: String(rv) };

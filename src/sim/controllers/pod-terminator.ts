@@ -27,7 +27,7 @@ export function startPodTerminator(
       logs.forgetPod(ev.entry.namespace, ev.entry.name);
       return;
     }
-    if (pending.has(key) || !ev.entry.json.includes('"deletionTimestamp"')) return;
+    if (pending.has(key) || !ev.entry.terminating) return;
     pending.add(key);
     const { namespace, name } = ev.entry;
     clock.after(stopDelayMs, () => {

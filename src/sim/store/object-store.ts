@@ -16,6 +16,7 @@ import { type Clock, rfc3339 } from '../../time/clock.ts';
 import { isObject, type KubeObject } from '../api/k8s-types.ts';
 import type { ResourceType } from '../api/resources.ts';
 import { alreadyExists, conflict, expired, invalid, notFound } from '../api/status.ts';
+import { atRevision, serializeObject } from './serialized.ts';
 import { SortedKeys } from './sorted-keys.ts';
 import { type WatchEvent, WatchHistory } from './watch-history.ts';
 
@@ -30,6 +31,8 @@ export interface StoredEntry {
   labels: Record<string, string> | undefined;
   /** Field-selector values, computed once per write. */
   fields: Record<string, string>;
+  /** Has a deletionTimestamp (graceful deletion or finalizers pending). */
+  terminating: boolean;
 }
 
 export interface ListOptions {
@@ -247,9 +250,9 @@ export class ObjectStore {
         next.metadata.generation = (old.metadata.generation ?? 0) + 1;
       }
     }
-    next.metadata.resourceVersion = old.metadata.resourceVersion;
+    const text = serializeObject(next);
     // A no-op write neither bumps the resourceVersion nor emits a watch event.
-    if (JSON.stringify(next) === prev.json) return old;
+    if (atRevision(text, prev.rv) === prev.json) return old;
 
     if (
       next.metadata.deletionTimestamp &&
@@ -258,7 +261,7 @@ export class ObjectStore {
     ) {
       return this.remove(r, c, prev, next);
     }
-    return this.write(r, c, key, prev, next, 'MODIFIED');
+    return this.write(r, c, key, prev, next, 'MODIFIED', text);
   }
 
   /**
@@ -345,6 +348,7 @@ export class ObjectStore {
     prev: StoredEntry | undefined,
     obj: KubeObject,
     type: 'ADDED' | 'MODIFIED',
+    text = serializeObject(obj),
   ): KubeObject {
     const rv = ++this.revision;
     obj.metadata.resourceVersion = String(rv);
@@ -353,9 +357,10 @@ export class ObjectStore {
       namespace: obj.metadata.namespace ?? '',
       name: obj.metadata.name ?? '',
       rv,
-      json: JSON.stringify(obj),
+      json: atRevision(text, rv),
       labels: obj.metadata.labels,
       fields: this.fieldsOf(r, obj),
+      terminating: Boolean(obj.metadata.deletionTimestamp),
     };
     if (!prev) c.keys.insert(key);
     c.entries.set(key, entry);
@@ -370,9 +375,10 @@ export class ObjectStore {
     const entry: StoredEntry = {
       ...prev,
       rv,
-      json: JSON.stringify(obj),
+      json: atRevision(serializeObject(obj), rv),
       labels: obj.metadata.labels,
       fields: this.fieldsOf(r, obj),
+      terminating: true,
     };
     c.entries.delete(prev.key);
     c.keys.remove(prev.key);

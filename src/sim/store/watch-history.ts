@@ -14,8 +14,6 @@ export interface WatchEvent {
   entry: StoredEntry;
   /** The object before the change, so filtered watches can see objects enter or leave. */
   prev?: StoredEntry;
-  /** Serialized wire lines, built once and shared by every watcher of the same shape. */
-  wire?: Map<string, string>;
 }
 
 interface Retained {
