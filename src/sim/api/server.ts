@@ -14,7 +14,7 @@ import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions } from './disco
 import { evictPod } from './eviction.ts';
 import type { FaultState, ProtocolFaults } from './faults.ts';
 import { parseJsonObject, readBody, sendJson, sendStatus, sendText } from './http-io.ts';
-import { parseListQuery } from './list-options.ts';
+import { type ListQuery, parseListQuery } from './list-options.ts';
 import { type NodeProxyRegistry, parseProxyTarget } from './node-proxy.ts';
 import type { PodLogBook } from './pod-log-book.ts';
 import { handlePodLog } from './pod-logs.ts';
@@ -30,7 +30,7 @@ import {
   type ResourceContext,
   type ResourceTarget,
 } from './resource-handlers.ts';
-import { findResource, resourceForKind } from './resources.ts';
+import { findResource, type ResourceType, resourceForKind } from './resources.ts';
 import type { ServingCert } from './serving-cert.ts';
 import {
   ApiError,
@@ -337,17 +337,7 @@ export class SimApiServer {
       if (method === 'GET') {
         const query = parseListQuery(r, q, path.watchPrefix === true);
         if (query.watch) {
-          startWatch({
-            store: this.opts.store,
-            clock: this.opts.clock,
-            r,
-            namespace: t.namespace,
-            query,
-            res,
-            settings: this.watchSettings,
-            registry: this.watches,
-            held: this.opts.faults.current.unreachable === 'hang',
-          });
+          this.watch(r, t.namespace, query, res);
           return;
         }
         handleList(this.ctx, t, query, req, res, q);
@@ -366,17 +356,7 @@ export class SimApiServer {
             [q.get('fieldSelector'), `metadata.name=${t.name}`].filter(Boolean).join(','),
           );
           const query = parseListQuery(r, q, true);
-          startWatch({
-            store: this.opts.store,
-            clock: this.opts.clock,
-            r,
-            namespace: t.namespace,
-            query,
-            res,
-            settings: this.watchSettings,
-            registry: this.watches,
-            held: false,
-          });
+          this.watch(r, t.namespace, query, res);
           return;
         }
         handleGet(this.ctx, t, req, res, q);
@@ -390,6 +370,21 @@ export class SimApiServer {
       default:
         throw methodNotSupported(r.plural, r.group, method.toLowerCase());
     }
+  }
+
+  private watch(r: ResourceType, namespace: string, query: ListQuery, res: ServerResponse): void {
+    startWatch({
+      store: this.opts.store,
+      clock: this.opts.clock,
+      r,
+      namespace,
+      query,
+      res,
+      settings: this.watchSettings,
+      registry: this.watches,
+      // Watches opened while the endpoint "hangs" hold their events like the others.
+      held: this.opts.faults.current.unreachable === 'hang',
+    });
   }
 
   private health(check: string, sub: string, q: URLSearchParams, res: ServerResponse): void {
