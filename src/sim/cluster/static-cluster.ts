@@ -51,6 +51,10 @@ export class ClusterSeeder {
     return this.o.store.create(r, obj, { createdAtMs });
   }
 
+  list(kind: string, namespace?: string, group = ''): KubeObject[] {
+    return this.o.store.listObjects(resourceForKind(kind, group)!, namespace);
+  }
+
   /** Writes an object's status, as its controller would. */
   status(kind: string, obj: KubeObject, status: unknown, group = ''): KubeObject {
     const r = resourceForKind(kind, group)!;
@@ -552,7 +556,7 @@ function service(
     ports: { name: string; port: number; protocol: string; targetPort?: number }[];
   },
 ): void {
-  s.put('Service', {
+  const created = s.put('Service', {
     metadata: { name: svc.name, namespace: svc.namespace, labels: svc.selector },
     spec: {
       ...(svc.clusterIP ? { clusterIP: svc.clusterIP } : {}),
@@ -561,6 +565,80 @@ function service(
       type: 'ClusterIP',
     },
   });
+  serviceEndpoints(s, created, svc);
+}
+
+interface PodEndpointView {
+  metadata: KubeObject['metadata'];
+  spec?: { nodeName?: string };
+  status?: { podIP?: string };
+}
+
+/**
+ * What the endpoints and endpointslice controllers write for a Service at seed time: the
+ * addresses of the pods its selector picks (all Ready here), with target ports resolved.
+ */
+function serviceEndpoints(
+  s: ClusterSeeder,
+  created: KubeObject,
+  svc: {
+    namespace: string;
+    name: string;
+    selector: Record<string, string>;
+    ports: { name: string; port: number; protocol: string; targetPort?: number }[];
+  },
+): void {
+  const pods = (s.list('Pod', svc.namespace) as PodEndpointView[]).filter((p) =>
+    Object.entries(svc.selector).every(([k, v]) => p.metadata.labels?.[k] === v),
+  );
+  const ports = svc.ports.map((p) => ({ name: p.name, port: p.targetPort ?? p.port, protocol: p.protocol }));
+  const targetRef = (p: PodEndpointView) => ({
+    kind: 'Pod',
+    namespace: svc.namespace,
+    name: p.metadata.name,
+    uid: p.metadata.uid,
+  });
+  s.put('Endpoints', {
+    metadata: { name: svc.name, namespace: svc.namespace, labels: svc.selector },
+    subsets: pods.length
+      ? [
+          {
+            addresses: pods.map((p) => ({
+              ip: p.status?.podIP,
+              nodeName: p.spec?.nodeName,
+              targetRef: targetRef(p),
+            })),
+            ports,
+          },
+        ]
+      : [],
+  });
+  s.put(
+    'EndpointSlice',
+    {
+      metadata: {
+        name: `${svc.name}-${nameSuffix(svc.name, 5)}`,
+        namespace: svc.namespace,
+        labels: {
+          ...svc.selector,
+          'kubernetes.io/service-name': svc.name,
+          'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io',
+        },
+        ownerReferences: [
+          { ...s.owner(created, 'Service', 'v1'), controller: true, blockOwnerDeletion: true },
+        ],
+      },
+      addressType: 'IPv4',
+      endpoints: pods.map((p) => ({
+        addresses: [p.status?.podIP],
+        conditions: { ready: true, serving: true, terminating: false },
+        nodeName: p.spec?.nodeName,
+        targetRef: targetRef(p),
+      })),
+      ports,
+    },
+    'discovery.k8s.io',
+  );
 }
 
 /** What kube-proxy v1.32 logs at start-up in iptables mode (klog text format). */
