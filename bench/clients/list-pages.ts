@@ -8,7 +8,8 @@ import { performance } from 'node:perf_hooks';
 
 const [url, mode] = process.argv.slice(2);
 const parse = mode === '--parse';
-const itemStart = '{"metadata":{"name":';
+// Every object carries exactly one creationTimestamp (in its metadata).
+const itemStart = '"creationTimestamp":';
 
 let token = '';
 let objects = 0;
@@ -25,7 +26,7 @@ do {
     objects += body.items.length;
     token = body.metadata.continue ?? '';
   } else {
-    // The list metadata comes first; count items by their opening without a full parse.
+    // The list metadata comes first; count items without a full parse.
     const m = /"continue":"([^"]+)"/.exec(text.slice(0, 512));
     token = m ? m[1] : '';
     for (let at = text.indexOf(itemStart); at >= 0; at = text.indexOf(itemStart, at + 1)) objects++;
