@@ -4,7 +4,7 @@
  * watchers at ≥ 20,000 events/s). Usage:
  *
  *   npm run bench                       every benchmark
- *   npm run bench -- store-memory       one (store-memory | list-throughput | watch-fanout)
+ *   npm run bench -- store-memory       one (store-memory | list-throughput | watch-fanout | feed-sync)
  *   npm run bench -- --json             one JSON line per figure: {"bench","figure","value","unit"}
  *   npm run bench -- --pods 20000       a smaller cluster, for a quick look
  *
@@ -21,14 +21,9 @@ import { resourceForKind } from '../src/sim/api/resources.ts';
 import { Simulator } from '../src/sim/simulator.ts';
 import { ObjectStore } from '../src/sim/store/object-store.ts';
 import { realClock } from '../src/time/clock.ts';
+import { feedSync } from './feed-sync.ts';
+import type { Figure } from './figure.ts';
 import { loadLargeCluster } from './fixtures.ts';
-
-interface Figure {
-  bench: string;
-  figure: string;
-  value: number;
-  unit: string;
-}
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -207,6 +202,7 @@ async function watchFanout(): Promise<void> {
 }
 
 const benches: Record<string, () => Promise<void>> = {
+  'feed-sync': () => feedSync({ ...scale, events: flag('events', 100_000), report, collect, progress }),
   'store-memory': storeMemory,
   'list-throughput': listThroughput,
   'watch-fanout': watchFanout,

@@ -3,19 +3,31 @@
  * 0 ok, 1 a command ran and found a problem or failed, 2 bad usage or input,
  * 3 a needed service (cluster, port, database) could not be reached.
  */
+import { KubeAccessError } from '../kube/errors.ts';
 
 export const exitCodes = { ok: 0, failed: 1, usage: 2, unavailable: 3 } as const;
 
 export class CliError extends Error {
   readonly exitCode: number;
   readonly hint: string | undefined;
+  /** The command already said everything on stdout; only the exit code is left to set. */
+  readonly quiet: boolean;
 
-  constructor(message: string, opts: { exitCode?: number; hint?: string; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    opts: { exitCode?: number; hint?: string; cause?: unknown; quiet?: boolean } = {},
+  ) {
     super(message, { cause: opts.cause });
     this.name = 'CliError';
     this.exitCode = opts.exitCode ?? exitCodes.failed;
     this.hint = opts.hint;
+    this.quiet = opts.quiet ?? false;
   }
+}
+
+/** A command that ran and found problems (e.g. an unhealthy cluster): exit 1, nothing more to print. */
+export function problemsFound(what: string): CliError {
+  return new CliError(what, { exitCode: exitCodes.failed, quiet: true });
 }
 
 export function usageError(message: string, hint?: string): CliError {
@@ -24,7 +36,17 @@ export function usageError(message: string, hint?: string): CliError {
 
 /** Turns any thrown value into a message for stderr and an exit code. */
 export function describeFailure(err: unknown): { message: string; exitCode: number } {
+  if (err instanceof KubeAccessError) {
+    const exitCode =
+      err.code === 'unreachable'
+        ? exitCodes.unavailable
+        : err.code.startsWith('kubeconfig') || err.code === 'context-missing'
+          ? exitCodes.usage
+          : exitCodes.failed;
+    return { message: `${err.message}\n  next: ${err.hint}`, exitCode };
+  }
   if (err instanceof CliError) {
+    if (err.quiet) return { message: '', exitCode: err.exitCode };
     return {
       message: err.hint ? `${err.message}\n  next: ${err.hint}` : err.message,
       exitCode: err.exitCode,

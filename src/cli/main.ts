@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerSim } from './commands/sim.ts';
+import { registerStatus } from './commands/status.ts';
 import { describeFailure, exitCodes } from './errors.ts';
 
 export function buildProgram(): Command {
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerSim(program);
+  registerStatus(program);
   return program;
 }
 
@@ -31,7 +33,9 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
     }
     const { message, exitCode } = describeFailure(err);
-    process.stderr.write(`error: ${message}\n`);
+    if (message)
+      process.stderr.write(`error: ${message}
+`);
     return exitCode;
   }
 }

@@ -1,0 +1,62 @@
+/**
+ * The live feed: every reflector and probe against one API server, all reporting into one
+ * sink. Reflectors run continuously; API health is probed every few seconds; kube-proxy
+ * metrics and kube-system component logs are read on slower cadences, for the nodes and
+ * pods the caller names (the view knows them; this module does not keep one).
+ */
+import type { Clock } from '../time/clock.ts';
+import type { ApiClient } from './api-client.ts';
+import { type ObservationSink, type WatchedResource, watchedResources } from './observations.ts';
+import { Poller } from './poller.ts';
+import { LogTailer, type LogTarget, probeApiServer, scrapeKubeProxy } from './probes.ts';
+import { Reflector, type ReflectorOptions } from './reflector.ts';
+
+export interface LiveFeedOptions {
+  client: ApiClient;
+  clock: Clock;
+  sink: ObservationSink;
+  resources?: readonly WatchedResource[];
+  apiProbeIntervalMs?: number;
+  metricsIntervalMs?: number;
+  logsIntervalMs?: number;
+  /** Which nodes to scrape and which component containers to tail, asked each round. */
+  targets?: () => { nodes: string[]; logs: LogTarget[] };
+  reflector?: Partial<Omit<ReflectorOptions, 'resource' | 'client' | 'clock' | 'sink'>>;
+}
+
+export class LiveFeed {
+  readonly reflectors: Reflector[];
+  private readonly pollers: Poller[] = [];
+  private readonly apiProbe: Poller;
+
+  constructor(o: LiveFeedOptions) {
+    const base = { client: o.client, clock: o.clock, sink: o.sink };
+    this.reflectors = (o.resources ?? watchedResources).map(
+      (resource) => new Reflector({ ...base, ...o.reflector, resource }),
+    );
+    this.apiProbe = new Poller(o.clock, o.apiProbeIntervalMs ?? 5_000, () => probeApiServer(base));
+    this.pollers.push(this.apiProbe);
+    if (o.targets) {
+      const targets = o.targets;
+      const tailer = new LogTailer(base);
+      this.pollers.push(
+        new Poller(o.clock, o.metricsIntervalMs ?? 30_000, () => scrapeKubeProxy(base, targets().nodes)),
+      );
+      this.pollers.push(new Poller(o.clock, o.logsIntervalMs ?? 15_000, () => tailer.read(targets().logs)));
+    }
+  }
+
+  start(): void {
+    for (const r of this.reflectors) r.start();
+    for (const p of this.pollers) p.start();
+  }
+
+  /** One API health round now, for commands that want a reading before the cadence. */
+  probeNow(): Promise<void> {
+    return this.apiProbe.runOnce();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.reflectors.map((r) => r.stop()), ...this.pollers.map((p) => p.stop())]);
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * What the sources hand to `observe`: the contract shared by the live feed (reflectors
+ * and probes over HTTP) and the replay feed (the simulator's in-process events). Both
+ * produce exactly these values, so everything after the source is the same code.
+ */
+
+/** A Kubernetes object as kubetriage keeps it: trimmed to the fields it reads. */
+export interface KubeObject {
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    generation?: number;
+    creationTimestamp?: string;
+    deletionTimestamp?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: { kind: string; name: string; uid?: string; controller?: boolean }[];
+  };
+  [field: string]: unknown;
+}
+
+/** The resources kubetriage watches. */
+export const watchedResources = [
+  'nodes',
+  'pods',
+  'events',
+  'leases',
+  'services',
+  'endpointslices',
+  'deployments',
+  'replicasets',
+  'daemonsets',
+  'poddisruptionbudgets',
+] as const;
+export type WatchedResource = (typeof watchedResources)[number];
+
+export type ApiCheck = 'livez' | 'readyz' | 'version';
+
+export type Observation =
+  /** A complete list: the resource now holds exactly these objects. */
+  | { type: 'listed'; resource: WatchedResource; items: KubeObject[]; resourceVersion: string; atMs: number }
+  | { type: 'upsert'; resource: WatchedResource; object: KubeObject; atMs: number }
+  | { type: 'delete'; resource: WatchedResource; object: KubeObject; atMs: number }
+  /** A source worked, or failed: reflectors, probes and log tails all report this way. */
+  | { type: 'source'; source: string; ok: boolean; error?: string; atMs: number }
+  /** One answer (or non-answer) of the API server to the tool's own probe. */
+  | {
+      type: 'probe';
+      check: ApiCheck;
+      ok: boolean;
+      latencyMs: number;
+      status?: number;
+      body?: string;
+      error?: string;
+      atMs: number;
+    }
+  /** A scrape of a node component's Prometheus endpoint through nodes/{name}/proxy. */
+  | { type: 'metrics'; node: string; component: 'kube-proxy'; text: string; atMs: number }
+  /** New lines of a kube-system component's log, oldest first. */
+  | {
+      type: 'logs';
+      namespace: string;
+      pod: string;
+      container: string;
+      node?: string;
+      lines: string[];
+      atMs: number;
+    };
+
+export type ObservationSink = (o: Observation) => void;

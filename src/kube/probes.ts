@@ -1,0 +1,159 @@
+/**
+ * The tool's own look at the cluster, from where it runs: the API server's /livez,
+ * /readyz and /version with latency (the data100 team's action item was exactly this),
+ * kube-proxy's metrics on every node through nodes/{name}:10249/proxy, and bounded tails
+ * of kube-system component logs. Every answer, and every non-answer, is an observation.
+ */
+import type { Clock } from '../time/clock.ts';
+import { type ApiClient, ApiRequestError } from './api-client.ts';
+import type { ApiCheck, ObservationSink } from './observations.ts';
+
+export interface ProbeContext {
+  client: ApiClient;
+  clock: Clock;
+  sink: ObservationSink;
+  /** Probe timeout: a slow answer is a finding, but a hung one must not hold the cadence. */
+  timeoutMs?: number;
+}
+
+const checkPaths: Record<ApiCheck, string> = { livez: '/livez', readyz: '/readyz', version: '/version' };
+
+/** One round of API health checks; each result is reported whatever happens. */
+export async function probeApiServer(ctx: ProbeContext): Promise<void> {
+  await Promise.all(
+    (Object.keys(checkPaths) as ApiCheck[]).map(async (check) => {
+      const started = ctx.clock.now();
+      try {
+        const res = await ctx.client.getText(checkPaths[check], {}, ctx.timeoutMs ?? 5_000);
+        ctx.sink({
+          type: 'probe',
+          check,
+          ok: true,
+          latencyMs: res.latencyMs,
+          status: res.status,
+          body: res.body.slice(0, 2_000),
+          atMs: ctx.clock.now(),
+        });
+      } catch (err) {
+        const e = err instanceof ApiRequestError ? err : undefined;
+        ctx.sink({
+          type: 'probe',
+          check,
+          ok: false,
+          latencyMs: ctx.clock.now() - started,
+          status: e?.status || undefined,
+          error: err instanceof Error ? err.message : String(err),
+          atMs: ctx.clock.now(),
+        });
+      }
+    }),
+  );
+}
+
+/** Scrapes kube-proxy on the given nodes, a few at a time. */
+export async function scrapeKubeProxy(ctx: ProbeContext, nodes: string[], concurrency = 8): Promise<void> {
+  const queue = [...nodes];
+  const worker = async (): Promise<void> => {
+    for (let node = queue.shift(); node !== undefined; node = queue.shift()) {
+      const source = `metrics/kube-proxy/${node}`;
+      try {
+        const res = await ctx.client.getText(
+          `/api/v1/nodes/${encodeURIComponent(node)}:10249/proxy/metrics`,
+          {},
+          ctx.timeoutMs ?? 5_000,
+        );
+        ctx.sink({ type: 'metrics', node, component: 'kube-proxy', text: res.body, atMs: ctx.clock.now() });
+        ctx.sink({ type: 'source', source, ok: true, atMs: ctx.clock.now() });
+      } catch (err) {
+        ctx.sink({
+          type: 'source',
+          source,
+          ok: false,
+          error: err instanceof Error ? err.message : String(err),
+          atMs: ctx.clock.now(),
+        });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, nodes.length) }, worker));
+}
+
+/**
+ * RFC3339Nano drops trailing zeros (`…:37Z`, `…:37.5Z`), so stamps do not sort as text;
+ * padding the fraction to nine digits makes them comparable.
+ */
+export function comparableStamp(stamp: string): string {
+  const m = /^(.+T\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/.exec(stamp);
+  return m ? `${m[1]}.${(m[2] ?? '').padEnd(9, '0')}Z` : stamp;
+}
+
+export interface LogTarget {
+  namespace: string;
+  pod: string;
+  container: string;
+  node?: string;
+}
+
+/**
+ * Follows component logs by polling with timestamps: the first read takes the last
+ * `initialLines`, later reads ask for lines since the newest timestamp seen and drop the
+ * ones already delivered. Bounded per read by limitBytes, so a log storm cannot flood us.
+ */
+export class LogTailer {
+  private readonly seen = new Map<string, string>();
+  private readonly ctx: ProbeContext;
+  private readonly initialLines: number;
+  private readonly limitBytes: number;
+
+  constructor(ctx: ProbeContext, o: { initialLines?: number; limitBytes?: number } = {}) {
+    this.ctx = ctx;
+    this.initialLines = o.initialLines ?? 200;
+    this.limitBytes = o.limitBytes ?? 256 * 1024;
+  }
+
+  async read(targets: LogTarget[]): Promise<void> {
+    const live = new Set(targets.map((t) => `${t.namespace}/${t.pod}/${t.container}`));
+    for (const key of this.seen.keys()) if (!live.has(key)) this.seen.delete(key);
+    for (const t of targets) await this.readOne(t);
+  }
+
+  private async readOne(t: LogTarget): Promise<void> {
+    const key = `${t.namespace}/${t.pod}/${t.container}`;
+    const source = `logs/${key}`;
+    const since = this.seen.get(key);
+    try {
+      const res = await this.ctx.client.getText(
+        `/api/v1/namespaces/${t.namespace}/pods/${t.pod}/log`,
+        {
+          container: t.container,
+          timestamps: 'true',
+          limitBytes: this.limitBytes,
+          ...(since ? { sinceTime: since.replace(/\.\d+Z$/, 'Z') } : { tailLines: this.initialLines }),
+        },
+        this.ctx.timeoutMs ?? 5_000,
+      );
+      const lines: string[] = [];
+      let newest = since;
+      for (const raw of res.body.split('\n')) {
+        if (!raw) continue;
+        const space = raw.indexOf(' ');
+        const stamp = space > 0 ? comparableStamp(raw.slice(0, space)) : '';
+        // sinceTime has second precision, so the read repeats lines already seen.
+        if (since && stamp <= since) continue;
+        lines.push(space > 0 ? raw.slice(space + 1) : raw);
+        if (!newest || stamp > newest) newest = stamp;
+      }
+      if (newest) this.seen.set(key, newest);
+      if (lines.length) this.ctx.sink({ type: 'logs', ...t, lines, atMs: this.ctx.clock.now() });
+      this.ctx.sink({ type: 'source', source, ok: true, atMs: this.ctx.clock.now() });
+    } catch (err) {
+      this.ctx.sink({
+        type: 'source',
+        source,
+        ok: false,
+        error: err instanceof Error ? err.message : String(err),
+        atMs: this.ctx.clock.now(),
+      });
+    }
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * Keeps only the fields kubetriage reads, per resource, as objects arrive (Headlamp's
+ * habit: strip managedFields and everything unread). 150,000 trimmed pods fit in a small
+ * fraction of the memory of full ones, and the view never depends on fields it dropped.
+ */
+import type { KubeObject, WatchedResource } from './observations.ts';
+
+type Json = Record<string, unknown>;
+
+/**
+ * One copy of each short repeated string (node names, namespaces, condition types and
+ * reasons, images, timestamps): JSON.parse makes a new string for every occurrence, and
+ * across 150,000 pods those copies are most of the memory. Bounded: cleared when full.
+ */
+const pool = new Map<string, string>();
+const poolLimit = 500_000;
+
+export function intern<T>(v: T): T {
+  if (typeof v !== 'string' || v.length > 96) return v;
+  const hit = pool.get(v);
+  if (hit !== undefined) return hit as T;
+  if (pool.size >= poolLimit) pool.clear();
+  pool.set(v, v);
+  return v;
+}
+
+/** Deep copy of a small JSON value with every short string interned. */
+function internDeep(v: unknown): unknown {
+  if (typeof v === 'string') return intern(v);
+  if (Array.isArray(v)) return v.map(internDeep);
+  if (isObj(v)) {
+    const out: Json = {};
+    for (const [k, x] of Object.entries(v)) out[k] = internDeep(x);
+    return out;
+  }
+  return v;
+}
+
+function isObj(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function pick(src: unknown, keys: readonly string[]): Json | undefined {
+  if (!isObj(src)) return undefined;
+  const out: Json = {};
+  for (const k of keys) if (src[k] !== undefined) out[k] = internDeep(src[k]);
+  return out;
+}
+
+function pickEach(list: unknown, keys: readonly string[]): Json[] | undefined {
+  return Array.isArray(list) ? list.map((x) => pick(x, keys) ?? {}) : undefined;
+}
+
+/**
+ * Drops undefined fields by building a new object: `delete` would switch V8 objects to
+ * dictionary mode, which made each kept pod several times larger than its JSON.
+ */
+function compact(o: Json): Json {
+  const out: Json = {};
+  for (const k in o) if (o[k] !== undefined) out[k] = o[k];
+  return out;
+}
+
+/** Annotations that carry meaning for diagnosis; the rest can be large and is never read. */
+const keptAnnotations = ['kubernetes.io/config.mirror', 'deployment.kubernetes.io/revision'];
+
+function metadata(m: unknown): KubeObject['metadata'] {
+  const src = isObj(m) ? m : {};
+  const annotations = isObj(src.annotations)
+    ? Object.fromEntries(Object.entries(src.annotations).filter(([k]) => keptAnnotations.includes(k)))
+    : undefined;
+  return compact({
+    name: src.name,
+    namespace: intern(src.namespace),
+    uid: src.uid,
+    resourceVersion: src.resourceVersion,
+    generation: src.generation,
+    creationTimestamp: intern(src.creationTimestamp),
+    deletionTimestamp: intern(src.deletionTimestamp),
+    labels: internDeep(src.labels),
+    annotations: annotations && Object.keys(annotations).length ? annotations : undefined,
+    ownerReferences: pickEach(src.ownerReferences, ['kind', 'name', 'uid', 'controller']),
+  }) as KubeObject['metadata'];
+}
+
+const conditionKeys = ['type', 'status', 'reason', 'message', 'lastHeartbeatTime', 'lastTransitionTime'];
+
+interface ContainerStatusIn {
+  name?: string;
+  ready?: boolean;
+  restartCount?: number;
+  state?: {
+    waiting?: { reason?: string; message?: string };
+    running?: unknown;
+    terminated?: { reason?: string; exitCode?: number; finishedAt?: string };
+  };
+  lastState?: { terminated?: { reason?: string; exitCode?: number; finishedAt?: string } };
+}
+
+/**
+ * What crash-loop and restart detection read of a container: readiness, restarts, the
+ * current waiting or terminated reason, and how the last instance ended.
+ */
+function containerStatuses(list: unknown): Json[] | undefined {
+  if (!Array.isArray(list)) return undefined;
+  return list.map((raw) => {
+    const c = (isObj(raw) ? raw : {}) as ContainerStatusIn;
+    const st = c.state ?? {};
+    const state = st.waiting
+      ? { waiting: pick(st.waiting, ['reason', 'message']) }
+      : st.terminated
+        ? { terminated: pick(st.terminated, ['reason', 'exitCode', 'finishedAt']) }
+        : st.running
+          ? { running: {} }
+          : {};
+    const last = c.lastState?.terminated;
+    return compact({
+      name: intern(c.name),
+      ready: c.ready,
+      restartCount: c.restartCount,
+      state,
+      lastState: last ? { terminated: pick(last, ['reason', 'exitCode', 'finishedAt']) } : undefined,
+    });
+  });
+}
+
+/** Pod conditions that say something beyond "all is well": Ready always, the rest when not True. */
+function podConditions(list: unknown): Json[] | undefined {
+  if (!Array.isArray(list)) return undefined;
+  return list
+    .filter((c) => isObj(c) && (c.type === 'Ready' || c.status !== 'True'))
+    .map((c) => pick(c, ['type', 'status', 'reason', 'lastTransitionTime']) ?? {});
+}
+
+function podTemplateContainers(spec: unknown): Json | undefined {
+  if (!isObj(spec)) return undefined;
+  return compact({
+    containers: pickEach(spec.containers, ['name', 'image']),
+    initContainers: pickEach(spec.initContainers, ['name', 'image']),
+    nodeSelector: spec.nodeSelector,
+  });
+}
+
+const trimmers: Record<WatchedResource, (o: Json) => Json> = {
+  nodes: (o) => ({
+    spec: pick(o.spec, ['unschedulable', 'taints', 'providerID']),
+    status: compact({
+      conditions: pickEach(isObj(o.status) ? o.status.conditions : undefined, conditionKeys),
+      addresses: isObj(o.status) ? o.status.addresses : undefined,
+      nodeInfo: isObj(o.status) ? o.status.nodeInfo : undefined,
+    }),
+  }),
+  pods: (o) => {
+    const spec = isObj(o.spec) ? o.spec : {};
+    const status = isObj(o.status) ? o.status : {};
+    return {
+      spec: compact({
+        nodeName: intern(spec.nodeName),
+        containers: pickEach(spec.containers, ['name', 'image']),
+        initContainers: pickEach(spec.initContainers, ['name', 'image']),
+        hostNetwork: spec.hostNetwork,
+        priorityClassName: intern(spec.priorityClassName),
+      }),
+      status: compact({
+        phase: intern(status.phase),
+        reason: intern(status.reason),
+        message: status.message,
+        podIP: status.podIP,
+        conditions: podConditions(status.conditions),
+        containerStatuses: containerStatuses(status.containerStatuses),
+        initContainerStatuses: containerStatuses(status.initContainerStatuses),
+      }),
+    };
+  },
+  events: (o) =>
+    compact({
+      involvedObject: pick(o.involvedObject, ['kind', 'namespace', 'name', 'uid', 'fieldPath']),
+      reason: o.reason,
+      message: o.message,
+      type: o.type,
+      source: o.source,
+      count: o.count,
+      firstTimestamp: o.firstTimestamp,
+      lastTimestamp: o.lastTimestamp,
+      eventTime: o.eventTime,
+      series: o.series,
+      reportingComponent: o.reportingComponent,
+      reportingInstance: o.reportingInstance,
+    }),
+  leases: (o) => ({
+    spec: pick(o.spec, ['holderIdentity', 'renewTime', 'leaseDurationSeconds', 'acquireTime']),
+  }),
+  services: (o) => ({ spec: pick(o.spec, ['type', 'clusterIP', 'ports', 'selector']) }),
+  endpointslices: (o) =>
+    compact({
+      addressType: o.addressType,
+      endpoints: pickEach(o.endpoints, ['addresses', 'conditions', 'nodeName', 'targetRef']),
+      ports: o.ports,
+    }),
+  deployments: (o) => workload(o, ['replicas', 'selector', 'strategy']),
+  replicasets: (o) => workload(o, ['replicas', 'selector']),
+  daemonsets: (o) => workload(o, ['selector', 'updateStrategy']),
+  poddisruptionbudgets: (o) => ({ spec: o.spec, status: o.status }),
+};
+
+function workload(o: Json, specKeys: string[]): Json {
+  const spec = isObj(o.spec) ? o.spec : {};
+  const template = isObj(spec.template) ? spec.template : {};
+  return {
+    spec: compact({ ...pick(spec, specKeys), template: { spec: podTemplateContainers(template.spec) } }),
+    status: o.status,
+  };
+}
+
+/** The trimmed copy of a raw object from the API; the raw one is not kept. */
+export function trimObject(resource: WatchedResource, raw: unknown): KubeObject {
+  const o = isObj(raw) ? raw : {};
+  return { metadata: metadata(o.metadata), ...compact(trimmers[resource](o)) };
+}

@@ -1,0 +1,192 @@
+/**
+ * The cluster view: everything the detectors may look at, built only from observations.
+ * Current objects per resource, a bounded history of transitions, the tool's own probe
+ * results, recent component log lines and metric scrapes, and the freshness of every
+ * source. The view never reads a clock: "now" is whatever the caller asks about, so a
+ * replay in virtual time and a live run build the same view from the same observations.
+ */
+import type { ApiCheck, KubeObject, Observation, WatchedResource } from '../kube/observations.ts';
+import { Ring } from './ring.ts';
+import { diffObject, type Transition } from './transitions.ts';
+
+/** One probe answer as kept in the view: the probe observation without its tag. */
+export type ProbeResult = Omit<Extract<Observation, { type: 'probe' }>, 'type'>;
+
+export interface LogObservation {
+  namespace: string;
+  pod: string;
+  container: string;
+  node?: string;
+  line: string;
+  atMs: number;
+}
+
+export interface MetricsScrape {
+  node: string;
+  component: 'kube-proxy';
+  text: string;
+  atMs: number;
+}
+
+export interface SourceRecord {
+  source: string;
+  /** Last time the source worked. */
+  lastOkMs?: number;
+  /** When the current run of failures began; unset while the source works. */
+  failingSinceMs?: number;
+  lastError?: string;
+  failures: number;
+}
+
+export interface SourceStatus extends SourceRecord {
+  state: 'fresh' | 'stale' | 'never';
+  /** Since when the source has not delivered: its last success, or its first failure. */
+  staleSinceMs?: number;
+}
+
+export interface ClusterViewOptions {
+  transitionLimit?: number;
+  probeLimit?: number;
+  logLimit?: number;
+  metricsLimit?: number;
+}
+
+export function objectKey(o: KubeObject): string {
+  return o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name;
+}
+
+export class ClusterView {
+  private readonly objects = new Map<WatchedResource, Map<string, KubeObject>>();
+  private readonly listedAt = new Map<WatchedResource, number>();
+  readonly transitions: Ring<Transition>;
+  readonly probes: Ring<ProbeResult>;
+  readonly logs: Ring<LogObservation>;
+  readonly metrics: Ring<MetricsScrape>;
+  private readonly sources = new Map<string, SourceRecord>();
+  /** The newest observation time seen; the view's own sense of "latest". */
+  lastObservationMs = 0;
+
+  constructor(o: ClusterViewOptions = {}) {
+    this.transitions = new Ring(o.transitionLimit ?? 20_000);
+    this.probes = new Ring(o.probeLimit ?? 2_000);
+    this.logs = new Ring(o.logLimit ?? 5_000);
+    this.metrics = new Ring(o.metricsLimit ?? 2_000);
+  }
+
+  apply(o: Observation): void {
+    this.lastObservationMs = Math.max(this.lastObservationMs, o.atMs);
+    switch (o.type) {
+      case 'listed':
+        this.replace(o.resource, o.items, o.atMs);
+        break;
+      case 'upsert':
+        this.upsert(o.resource, o.object, o.atMs);
+        break;
+      case 'delete':
+        this.map(o.resource).delete(objectKey(o.object));
+        break;
+      case 'source':
+        this.recordSource(o.source, o.ok, o.error, o.atMs);
+        break;
+      case 'probe': {
+        const { type: _t, ...result } = o;
+        this.probes.push(result);
+        this.recordSource(`probe/${o.check}`, o.ok, o.error, o.atMs);
+        break;
+      }
+      case 'logs':
+        for (const line of o.lines) {
+          this.logs.push({
+            namespace: o.namespace,
+            pod: o.pod,
+            container: o.container,
+            node: o.node,
+            line,
+            atMs: o.atMs,
+          });
+        }
+        break;
+      case 'metrics':
+        this.metrics.push({ node: o.node, component: o.component, text: o.text, atMs: o.atMs });
+        break;
+    }
+  }
+
+  private map(resource: WatchedResource): Map<string, KubeObject> {
+    let m = this.objects.get(resource);
+    if (!m) {
+      m = new Map();
+      this.objects.set(resource, m);
+    }
+    return m;
+  }
+
+  private upsert(resource: WatchedResource, object: KubeObject, atMs: number): void {
+    const m = this.map(resource);
+    const key = objectKey(object);
+    const before = m.get(key);
+    for (const t of diffObject(resource, key, before, object, atMs)) this.transitions.push(t);
+    m.set(key, object);
+  }
+
+  /** A full list: what changed while we were not watching becomes transitions too. */
+  private replace(resource: WatchedResource, items: KubeObject[], atMs: number): void {
+    const old = this.map(resource);
+    const next = new Map<string, KubeObject>();
+    for (const item of items) {
+      const key = objectKey(item);
+      for (const t of diffObject(resource, key, old.get(key), item, atMs)) this.transitions.push(t);
+      next.set(key, item);
+    }
+    this.objects.set(resource, next);
+    this.listedAt.set(resource, atMs);
+  }
+
+  private recordSource(source: string, ok: boolean, error: string | undefined, atMs: number): void {
+    const rec = this.sources.get(source) ?? { source, failures: 0 };
+    if (ok) {
+      rec.lastOkMs = atMs;
+      rec.failingSinceMs = undefined;
+      rec.lastError = undefined;
+    } else {
+      rec.failures++;
+      rec.failingSinceMs ??= atMs;
+      rec.lastError = error;
+    }
+    this.sources.set(source, rec);
+  }
+
+  list(resource: WatchedResource): KubeObject[] {
+    return [...this.map(resource).values()];
+  }
+
+  get(resource: WatchedResource, key: string): KubeObject | undefined {
+    return this.map(resource).get(key);
+  }
+
+  count(resource: WatchedResource): number {
+    return this.map(resource).size;
+  }
+
+  /** Whether the resource has been listed at least once (an empty list counts). */
+  synced(resource: WatchedResource): boolean {
+    return this.listedAt.has(resource);
+  }
+
+  /**
+   * Freshness of every source at `nowMs`: failing now, or silent for longer than
+   * `staleAfterMs` since its last success, is stale. Absence of data is evidence too.
+   */
+  freshness(nowMs: number, staleAfterMs: number): SourceStatus[] {
+    return [...this.sources.values()]
+      .map((rec): SourceStatus => {
+        if (rec.lastOkMs === undefined) return { ...rec, state: 'never', staleSinceMs: rec.failingSinceMs };
+        if (rec.failingSinceMs !== undefined)
+          return { ...rec, state: 'stale', staleSinceMs: rec.failingSinceMs };
+        if (nowMs - rec.lastOkMs > staleAfterMs)
+          return { ...rec, state: 'stale', staleSinceMs: rec.lastOkMs };
+        return { ...rec, state: 'fresh' };
+      })
+      .sort((a, b) => a.source.localeCompare(b.source));
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * The changes worth remembering when an object is replaced by a newer version: node
+ * conditions, taints, schedulability and version fields (kubelet, kube-proxy, kernel, OS
+ * image, runtime), pod phase, container restarts with their termination reason and exit
+ * code, and container waiting reasons (CrashLoopBackOff and friends). Detectors read these
+ * instead of diffing objects themselves.
+ */
+import type { KubeObject, WatchedResource } from '../kube/observations.ts';
+
+export interface Transition {
+  atMs: number;
+  resource: WatchedResource;
+  /** `name` or `namespace/name`. */
+  key: string;
+  /** What changed, e.g. `condition/Ready`, `nodeInfo/kernelVersion`, `container/app/restartCount`. */
+  field: string;
+  from?: string;
+  to?: string;
+  /** Extra facts about the change, e.g. the termination reason of a restart. */
+  detail?: Record<string, string>;
+}
+
+interface NodeView {
+  spec?: { unschedulable?: boolean; taints?: { key: string; effect: string; value?: string }[] };
+  status?: {
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+    nodeInfo?: Record<string, string>;
+  };
+}
+
+interface ContainerStatusView {
+  name: string;
+  restartCount?: number;
+  state?: {
+    waiting?: { reason?: string };
+    running?: unknown;
+    terminated?: { reason?: string; exitCode?: number };
+  };
+  lastState?: { terminated?: { reason?: string; exitCode?: number; finishedAt?: string } };
+}
+
+interface PodView {
+  status?: {
+    phase?: string;
+    containerStatuses?: ContainerStatusView[];
+    initContainerStatuses?: ContainerStatusView[];
+  };
+}
+
+const versionFields = [
+  'kubeletVersion',
+  'kubeProxyVersion',
+  'kernelVersion',
+  'osImage',
+  'containerRuntimeVersion',
+  'bootID',
+];
+
+function taintText(n: NodeView): string {
+  return (n.spec?.taints ?? [])
+    .map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`)
+    .sort()
+    .join(',');
+}
+
+function waitingReason(c: ContainerStatusView | undefined): string | undefined {
+  if (!c?.state) return undefined;
+  if (c.state.waiting) return c.state.waiting.reason ?? 'Waiting';
+  if (c.state.terminated) return `Terminated:${c.state.terminated.reason ?? ''}`;
+  return 'Running';
+}
+
+export function diffObject(
+  resource: WatchedResource,
+  key: string,
+  before: KubeObject | undefined,
+  after: KubeObject,
+  atMs: number,
+): Transition[] {
+  const out: Transition[] = [];
+  const add = (
+    field: string,
+    from: string | undefined,
+    to: string | undefined,
+    detail?: Record<string, string>,
+  ) => {
+    if (from !== to) out.push({ atMs, resource, key, field, from, to, ...(detail ? { detail } : {}) });
+  };
+  if (resource === 'nodes') {
+    const b = before as NodeView | undefined;
+    const a = after as NodeView;
+    for (const c of a.status?.conditions ?? []) {
+      const prev = b?.status?.conditions?.find((x) => x.type === c.type);
+      if (prev?.status !== c.status)
+        add(`condition/${c.type}`, prev?.status, c.status, {
+          reason: c.reason ?? '',
+          message: c.message ?? '',
+        });
+    }
+    add('taints', b ? taintText(b) : undefined, taintText(a));
+    add(
+      'unschedulable',
+      b ? String(Boolean(b.spec?.unschedulable)) : undefined,
+      String(Boolean(a.spec?.unschedulable)),
+    );
+    for (const f of versionFields) add(`nodeInfo/${f}`, b?.status?.nodeInfo?.[f], a.status?.nodeInfo?.[f]);
+    // A brand-new node records its starting point only once, not every field as a "change".
+    return before ? out : out.filter((t) => t.field === 'condition/Ready');
+  }
+  if (resource === 'pods') {
+    const b = before as PodView | undefined;
+    const a = after as PodView;
+    add('phase', b?.status?.phase, a.status?.phase);
+    const all = [...(a.status?.initContainerStatuses ?? []), ...(a.status?.containerStatuses ?? [])];
+    const prevAll = [...(b?.status?.initContainerStatuses ?? []), ...(b?.status?.containerStatuses ?? [])];
+    for (const c of all) {
+      const p = prevAll.find((x) => x.name === c.name);
+      const from = p?.restartCount ?? (before ? 0 : undefined);
+      if (c.restartCount !== undefined && from !== undefined && c.restartCount > from) {
+        const t = c.lastState?.terminated;
+        add(`container/${c.name}/restartCount`, String(from), String(c.restartCount), {
+          reason: t?.reason ?? '',
+          exitCode: t?.exitCode === undefined ? '' : String(t.exitCode),
+          finishedAt: t?.finishedAt ?? '',
+        });
+      }
+      if (before) add(`container/${c.name}/state`, waitingReason(p), waitingReason(c));
+    }
+    return before ? out : out.filter((t) => t.field === 'phase');
+  }
+  return out;
+}
