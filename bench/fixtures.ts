@@ -52,7 +52,8 @@ export function loadLargeCluster(
           },
           { name: 'proxy', image: 'registry.example.com/sidecar:2.0.1' },
         ],
-        startedMs: opts.nowMs,
+        // Pods started at different times, as in a real cluster, so no two share timestamps.
+        startedMs: opts.nowMs - (p % 86_400) * 1000,
       }),
     );
   }

@@ -24,6 +24,33 @@ export function intern<T>(v: T): T {
   return v;
 }
 
+/**
+ * One shared, frozen copy of each small repeated value: pods of one ReplicaSet have the
+ * same labels, owner references and container list, and healthy pods the same container
+ * statuses. View objects are never mutated (freezing makes sure), so sharing is safe.
+ */
+const shapes = new Map<string, unknown>();
+const shapeLimit = 200_000;
+
+function shared<T>(v: T): T {
+  if (v === undefined || v === null || typeof v !== 'object') return v;
+  const key = JSON.stringify(v);
+  if (key.length > 2_000) return v;
+  const hit = shapes.get(key);
+  if (hit !== undefined) return hit as T;
+  if (shapes.size >= shapeLimit) shapes.clear();
+  shapes.set(key, deepFreeze(v));
+  return v;
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}
+
 /** Deep copy of a small JSON value with every short string interned. */
 function internDeep(v: unknown): unknown {
   if (typeof v === 'string') return intern(v);
@@ -77,9 +104,9 @@ function metadata(m: unknown): KubeObject['metadata'] {
     generation: src.generation,
     creationTimestamp: intern(src.creationTimestamp),
     deletionTimestamp: intern(src.deletionTimestamp),
-    labels: internDeep(src.labels),
+    labels: shared(internDeep(src.labels)),
     annotations: annotations && Object.keys(annotations).length ? annotations : undefined,
-    ownerReferences: pickEach(src.ownerReferences, ['kind', 'name', 'uid', 'controller']),
+    ownerReferences: shared(pickEach(src.ownerReferences, ['kind', 'name', 'uid', 'controller'])),
   }) as KubeObject['metadata'];
 }
 
@@ -156,8 +183,8 @@ const trimmers: Record<WatchedResource, (o: Json) => Json> = {
     return {
       spec: compact({
         nodeName: intern(spec.nodeName),
-        containers: pickEach(spec.containers, ['name', 'image']),
-        initContainers: pickEach(spec.initContainers, ['name', 'image']),
+        containers: shared(pickEach(spec.containers, ['name', 'image'])),
+        initContainers: shared(pickEach(spec.initContainers, ['name', 'image'])),
         hostNetwork: spec.hostNetwork,
         priorityClassName: intern(spec.priorityClassName),
       }),
@@ -166,9 +193,9 @@ const trimmers: Record<WatchedResource, (o: Json) => Json> = {
         reason: intern(status.reason),
         message: status.message,
         podIP: status.podIP,
-        conditions: podConditions(status.conditions),
-        containerStatuses: containerStatuses(status.containerStatuses),
-        initContainerStatuses: containerStatuses(status.initContainerStatuses),
+        conditions: shared(podConditions(status.conditions)),
+        containerStatuses: shared(containerStatuses(status.containerStatuses)),
+        initContainerStatuses: shared(containerStatuses(status.initContainerStatuses)),
       }),
     };
   },

@@ -6,6 +6,7 @@
  * replay in virtual time and a live run build the same view from the same observations.
  */
 import type { ApiCheck, KubeObject, Observation, WatchedResource } from '../kube/observations.ts';
+import { type LogRecord, parseLogBatch } from './log-records.ts';
 import { Ring } from './ring.ts';
 import { diffObject, type Transition } from './transitions.ts';
 
@@ -17,8 +18,9 @@ export interface LogObservation {
   pod: string;
   container: string;
   node?: string;
-  line: string;
+  /** When the tail was read. */
   atMs: number;
+  entry: LogRecord;
 }
 
 export interface MetricsScrape {
@@ -95,14 +97,14 @@ export class ClusterView {
         break;
       }
       case 'logs':
-        for (const line of o.lines) {
+        for (const entry of parseLogBatch(o.lines, o.atMs)) {
           this.logs.push({
             namespace: o.namespace,
             pod: o.pod,
             container: o.container,
             node: o.node,
-            line,
             atMs: o.atMs,
+            entry,
           });
         }
         break;

@@ -8,6 +8,7 @@ import { ApiClient } from '../../src/kube/api-client.ts';
 import { LiveFeed } from '../../src/kube/live-feed.ts';
 import { watchedResources } from '../../src/kube/observations.ts';
 import { ClusterView } from '../../src/observe/cluster-view.ts';
+import { componentTargets } from '../../src/observe/component-targets.ts';
 import { resourceForKind } from '../../src/sim/api/resources.ts';
 import { realClock } from '../../src/time/clock.ts';
 import { type SimCluster, startSimCluster } from '../support/sim-cluster.ts';
@@ -71,5 +72,66 @@ describe('live feed', () => {
     const states = view.freshness(realClock.now(), 60_000);
     expect(states.filter((s) => s.state !== 'fresh')).toEqual([]);
     expect(states.map((s) => s.source)).toContain('reflector/pods');
+  });
+});
+
+describe('live feed: node metrics and component logs', () => {
+  let c: SimCluster;
+  let feed: LiveFeed;
+  const view = new ClusterView();
+
+  beforeAll(async () => {
+    c = await startSimCluster();
+    const kc = new KubeConfig();
+    kc.loadFromFile(c.kubeconfig);
+    feed = new LiveFeed({
+      client: new ApiClient(kc, { now: () => realClock.now() }),
+      clock: realClock,
+      sink: (o) => view.apply(o),
+      targets: () => componentTargets(view),
+      metricsIntervalMs: 200,
+      logsIntervalMs: 200,
+    });
+    feed.start();
+    await waitFor('initial sync', () => watchedResources.every((r) => view.synced(r)));
+  });
+
+  afterAll(async () => {
+    await feed?.stop();
+    await c?.stop();
+  });
+
+  it('scrapes kube-proxy on every node through the node proxy', async () => {
+    await waitFor(
+      'a scrape of every node',
+      () => new Set(view.metrics.toArray().map((m) => m.node)).size === 4,
+    );
+    const scrape = view.metrics.latest(1)[0];
+    expect(scrape.text).toContain('kubeproxy_sync_proxy_rules_last_timestamp_seconds');
+  });
+
+  it('tails kube-proxy and CoreDNS logs as structured records, and only new lines after the first read', async () => {
+    await waitFor('kube-proxy and coredns logs', () => {
+      const pods = new Set(view.logs.toArray().map((l) => l.pod.split('-').slice(0, 2).join('-')));
+      return (
+        [...pods].some((p) => p.startsWith('kube-proxy')) && [...pods].some((p) => p.startsWith('coredns'))
+      );
+    });
+    const klog = view.logs.toArray().find((l) => l.entry.format === 'klog');
+    expect(klog?.entry.format === 'klog' && klog.entry.record.message).toBe('Using iptables proxy');
+    const proxyPod = view.logs.toArray().find((l) => l.pod.startsWith('kube-proxy'))!;
+    const before = view.logs.toArray().filter((l) => l.pod === proxyPod.pod).length;
+    const line =
+      'E0610 07:32:16.910840       1 proxier.go:1564] "Failed to execute iptables-restore" err="exit status 1"';
+    c.sim.logs.append('kube-system', proxyPod.pod, 'kube-proxy', line, realClock.now() + 1000);
+    await waitFor(
+      'the new line',
+      () => view.logs.toArray().filter((l) => l.pod === proxyPod.pod).length === before + 1,
+    );
+    const last = view.logs.latest(50).find((l) => l.pod === proxyPod.pod)!;
+    expect(last.entry.format === 'klog' && last.entry.record.severity).toBe('error');
+    const sources = view.freshness(realClock.now(), 60_000).map((s) => s.source);
+    expect(sources).toContain('metrics/kube-proxy/worker-1');
+    expect(sources).toContain(`logs/kube-system/${proxyPod.pod}/kube-proxy`);
   });
 });
