@@ -69,8 +69,9 @@ export class ApiClient {
     path: string,
     query: Record<string, string | number | undefined> = {},
     timeoutMs?: number,
+    signal?: AbortSignal,
   ): Promise<ApiResponse<T>> {
-    const res = await this.get(path, query, 'application/json', timeoutMs);
+    const res = await this.get(path, query, 'application/json', timeoutMs, signal);
     try {
       return { status: res.status, body: JSON.parse(res.body) as T, latencyMs: res.latencyMs };
     } catch (err) {
@@ -89,8 +90,9 @@ export class ApiClient {
     path: string,
     query: Record<string, string | number | undefined> = {},
     timeoutMs?: number,
+    signal?: AbortSignal,
   ): Promise<ApiResponse<string>> {
-    return this.get(path, query, 'text/plain, */*', timeoutMs);
+    return this.get(path, query, 'text/plain, */*', timeoutMs, signal);
   }
 
   private async get(
@@ -98,6 +100,8 @@ export class ApiClient {
     query: Record<string, string | number | undefined>,
     accept: string,
     timeoutMs = this.timeoutMs,
+    /** Cancels the request (a stopping reflector must not wait out the timeout). */
+    signal?: AbortSignal,
   ): Promise<ApiResponse<string>> {
     const server = this.server;
     if (!server)
@@ -115,7 +119,9 @@ export class ApiClient {
         method: 'GET',
         headers: { ...ctx.getHeaders(), Accept: accept },
         dispatcher: ctx.getDispatcher(),
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: signal
+          ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
+          : AbortSignal.timeout(timeoutMs),
       });
       body = await response.text();
     } catch (err) {

@@ -65,6 +65,9 @@ export class Reflector {
   private stopped = false;
   private attempt = 0;
   private expiredInARow = 0;
+  private readonly abortRequests = new AbortController();
+  /** Errors thrown by the sink; counted, never allowed to stop the loop. */
+  sinkErrors = 0;
   private lastOkReportMs = Number.NEGATIVE_INFINITY;
   private abortWatch: (() => void) | undefined;
   private wake: (() => void) | undefined;
@@ -95,6 +98,7 @@ export class Reflector {
   async stop(): Promise<void> {
     this.stopped = true;
     this.state = 'stopped';
+    this.abortRequests.abort();
     this.abortWatch?.();
     this.sleepTimer?.cancel();
     this.wake?.();
@@ -104,7 +108,16 @@ export class Reflector {
   private report(ok: boolean, error?: string): void {
     const atMs = this.o.clock.now();
     if (ok) this.lastOkReportMs = atMs;
-    this.o.sink({ type: 'source', source: this.source, ok, error, atMs });
+    this.emit({ type: 'source', source: this.source, ok, error, atMs });
+  }
+
+  /** The sink is someone else's code: its failure must neither kill nor stall the loop. */
+  private emit(o: Parameters<ObservationSink>[0]): void {
+    try {
+      this.o.sink(o);
+    } catch {
+      this.sinkErrors++;
+    }
   }
 
   /** A working watch says so now and then (bookmarks, events), never once per event. */
@@ -123,19 +136,21 @@ export class Reflector {
         if (this.stopped) break;
         this.state = 'watching';
         await this.watch();
-        this.attempt = 0;
-        this.expiredInARow = 0;
       } catch (err) {
         if (this.stopped) break;
         const e = err instanceof ApiRequestError ? err : undefined;
         const message = describe(err);
         this.report(false, message);
+        this.state = 'waiting';
         if (e?.expired) {
           this.resourceVersion = undefined;
-          // One 410 is routine (history moved on): relist at once. Repeated ones back off.
+          // One 410 is routine (history moved on): relist at once. Repeated ones back off
+          // on their own count, which only a live watch event resets: in a 410 storm every
+          // list succeeds and every watch expires at once.
           if (this.expiredInARow++ === 0) continue;
+          await this.sleep(this.backoff(this.expiredInARow - 2));
+          continue;
         }
-        this.state = 'waiting';
         await this.sleep(this.delayFor(e));
       }
     }
@@ -144,8 +159,13 @@ export class Reflector {
 
   private delayFor(e: ApiRequestError | undefined): number {
     if (e?.status === 429 && e.retryAfterSeconds !== undefined) return e.retryAfterSeconds * 1000;
+    return this.backoff(this.attempt++);
+  }
+
+  /** The n-th step (from 0) of exponential backoff with jitter. */
+  private backoff(n: number): number {
     const b = this.o.backoff;
-    const base = Math.min(b.maxMs, b.initialMs * b.factor ** this.attempt++);
+    const base = Math.min(b.maxMs, b.initialMs * b.factor ** n);
     return base * (1 + this.o.random() * b.jitter);
   }
 
@@ -165,10 +185,7 @@ export class Reflector {
       const res = await this.o.client.getJson<{
         metadata?: { resourceVersion?: string; continue?: string };
         items?: unknown[];
-      }>(path, {
-        limit: this.o.pageSize,
-        continue: token,
-      });
+      }>(path, { limit: this.o.pageSize, continue: token }, undefined, this.abortRequests.signal);
       const body = res.body;
       if (!body || !Array.isArray(body.items)) {
         throw new ApiRequestError(`${path}: the API server answered a list without items`, {
@@ -183,7 +200,7 @@ export class Reflector {
     } while (token);
     this.lists++;
     this.resourceVersion = listRv;
-    this.o.sink({
+    this.emit({
       type: 'listed',
       resource: this.o.resource,
       items,
@@ -195,7 +212,7 @@ export class Reflector {
 
   /** One watch, until the server ends it (resolve) or it fails (reject). */
   private watch(): Promise<void> {
-    const { clock, resource, sink, client } = this.o;
+    const { clock, resource, client } = this.o;
     const min = this.o.minWatchTimeoutSeconds;
     const timeoutSeconds = Math.floor(min + this.o.random() * min);
     const watcher = client.newWatch();
@@ -230,12 +247,16 @@ export class Reflector {
         }
         const rv = o.metadata?.resourceVersion;
         if (rv) this.resourceVersion = rv;
+        // An event or bookmark proves the watch and its resourceVersion are live: whatever
+        // went wrong before is over, however this watch ends.
+        this.attempt = 0;
+        this.expiredInARow = 0;
         this.touch();
         if (type === 'BOOKMARK') return;
         const object = trimObject(resource, obj);
         const atMs = clock.now();
-        if (type === 'DELETED') sink({ type: 'delete', resource, object, atMs });
-        else sink({ type: 'upsert', resource, object, atMs });
+        if (type === 'DELETED') this.emit({ type: 'delete', resource, object, atMs });
+        else this.emit({ type: 'upsert', resource, object, atMs });
       };
       const onDone = (err: unknown): void => {
         if (err) finish(watchError(listPath(resource), err));
