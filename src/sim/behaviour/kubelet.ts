@@ -1,0 +1,168 @@
+/**
+ * A node's kubelet, as the control plane sees it: it renews its Lease in kube-node-lease
+ * every 10 s (0.25 × leaseDurationSeconds 40) and posts node status when it changes or
+ * every 5 min (nodeStatusReportFrequency), with the real condition reasons and messages
+ * (kubernetes.md §3, §5.2). It does so only while it runs and can reach the API server from
+ * its node; faults switch those off and the rest (Unknown, taints, evictions) is left to
+ * the node lifecycle controller, as in a real cluster.
+ */
+import { type Clock, rfc3339, rfc3339Micro, type Timer } from '../../time/clock.ts';
+import type { KubeObject } from '../api/k8s-types.ts';
+import { resourceForKind } from '../api/resources.ts';
+import type { ObjectStore } from '../store/object-store.ts';
+import { recordEvent } from './events.ts';
+
+const nodeType = resourceForKind('Node')!;
+const leaseType = resourceForKind('Lease', 'coordination.k8s.io')!;
+
+export const leaseRenewIntervalMs = 10_000;
+export const nodeStatusUpdateFrequencyMs = 10_000;
+export const nodeStatusReportFrequencyMs = 5 * 60_000;
+
+interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastHeartbeatTime?: string;
+  lastTransitionTime?: string;
+}
+
+interface NodeView {
+  status?: { conditions?: Condition[] };
+}
+
+/** What can be wrong on the node that the kubelet itself reports (Ready=False reasons). */
+export interface KubeletHealth {
+  /** The kubelet process runs (kubelet stop/flap faults clear this). */
+  running: boolean;
+  /** The node can reach the API server (node network loss clears this). */
+  apiReachable: boolean;
+  /** Share of status/lease updates that fail anyway (intermittent trouble), 0..1. */
+  updateFailureRate: number;
+  /** Reasons the kubelet reports NotReady (runtime down, network plugin not ready…). */
+  notReadyReasons: string[];
+}
+
+export class KubeletModel {
+  readonly node: string;
+  readonly health: KubeletHealth = {
+    running: true,
+    apiReachable: true,
+    updateFailureRate: 0,
+    notReadyReasons: [],
+  };
+  private readonly store: ObjectStore;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private timers: Timer[] = [];
+  private lastReportMs = Number.NEGATIVE_INFINITY;
+  private lastReady: string | undefined;
+
+  constructor(o: { node: string; store: ObjectStore; clock: Clock; random: () => number }) {
+    this.node = o.node;
+    this.store = o.store;
+    this.clock = o.clock;
+    this.random = o.random;
+  }
+
+  start(): void {
+    // Kubelets do not tick in lockstep: start each at a random phase of its period.
+    const phase = this.random() * leaseRenewIntervalMs;
+    this.timers.push(
+      this.clock.after(phase, () => this.every(leaseRenewIntervalMs, () => this.renewLease())),
+    );
+    this.timers.push(
+      this.clock.after(phase + 1, () => this.every(nodeStatusUpdateFrequencyMs, () => this.syncNodeStatus())),
+    );
+  }
+
+  stop(): void {
+    for (const t of this.timers) t.cancel();
+    this.timers = [];
+  }
+
+  private every(ms: number, fn: () => void): void {
+    fn();
+    // Client-go's lease controller jitters by up to 4 %.
+    this.timers.push(this.clock.after(ms * (1 + this.random() * 0.04), () => this.every(ms, fn)));
+  }
+
+  /** Whether an update from this kubelet reaches the API server right now. */
+  private canWrite(): boolean {
+    const h = this.health;
+    return h.running && h.apiReachable && !(h.updateFailureRate > 0 && this.random() < h.updateFailureRate);
+  }
+
+  renewLease(): void {
+    if (!this.canWrite()) return;
+    const lease = this.store.find(leaseType, 'kube-node-lease', this.node);
+    const spec = {
+      holderIdentity: this.node,
+      leaseDurationSeconds: 40,
+      renewTime: rfc3339Micro(this.clock.now()),
+    };
+    if (!lease) {
+      this.store.create(leaseType, { metadata: { name: this.node, namespace: 'kube-node-lease' }, spec });
+      return;
+    }
+    this.store.update(leaseType, { ...lease, spec: { ...(lease.spec as object), ...spec } });
+  }
+
+  syncNodeStatus(): void {
+    if (!this.canWrite()) return;
+    const node = this.store.find(nodeType, '', this.node) as (KubeObject & NodeView) | undefined;
+    if (!node) return;
+    const now = this.clock.now();
+    const notReady = this.health.notReadyReasons;
+    const ready: Condition = notReady.length
+      ? { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: notReady.join(',') }
+      : { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' };
+    const current = node.status?.conditions?.find((c) => c.type === 'Ready');
+    const changed = current?.status !== ready.status || current?.message !== ready.message;
+    // Status is computed every 10 s but only sent on change or every 5 minutes.
+    if (!changed && now - this.lastReportMs < nodeStatusReportFrequencyMs) return;
+    this.lastReportMs = now;
+    const stamp = rfc3339(now);
+    const conditions = (node.status?.conditions ?? []).map((c): Condition => {
+      if (c.type === 'Ready') {
+        return {
+          ...ready,
+          lastHeartbeatTime: stamp,
+          lastTransitionTime: changed ? stamp : c.lastTransitionTime,
+        };
+      }
+      // The pressure conditions stay healthy here; their heartbeat moves with the report.
+      if (c.status === 'Unknown')
+        return { ...healthyPressure(c.type), lastHeartbeatTime: stamp, lastTransitionTime: stamp };
+      return { ...c, lastHeartbeatTime: stamp };
+    });
+    this.store.update(
+      nodeType,
+      { ...node, status: { ...node.status, conditions } },
+      { subresource: 'status' },
+    );
+    if (changed && this.lastReady !== ready.status) {
+      const reason = ready.status === 'True' ? 'NodeReady' : 'NodeNotReady';
+      recordEvent(this.store, this.clock, {
+        involved: { kind: 'Node', name: this.node, uid: this.node, apiVersion: 'v1' },
+        type: ready.status === 'True' ? 'Normal' : 'Warning',
+        reason,
+        message: `Node ${this.node} status is now: ${reason}`,
+        source: { component: 'kubelet', host: this.node },
+      });
+    }
+    this.lastReady = ready.status;
+  }
+}
+
+const pressure: Record<string, [string, string]> = {
+  MemoryPressure: ['KubeletHasSufficientMemory', 'kubelet has sufficient memory available'],
+  DiskPressure: ['KubeletHasNoDiskPressure', 'kubelet has no disk pressure'],
+  PIDPressure: ['KubeletHasSufficientPID', 'kubelet has sufficient PID available'],
+};
+
+function healthyPressure(type: string): Condition {
+  const [reason, message] = pressure[type] ?? ['', ''];
+  return { type, status: 'False', reason, message };
+}
