@@ -11,6 +11,7 @@ import type { KubeObject } from '../api/k8s-types.ts';
 import { resourceForKind } from '../api/resources.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import { recordEvent } from './events.ts';
+import { PodLifecycle } from './pod-lifecycle.ts';
 
 const nodeType = resourceForKind('Node')!;
 const leaseType = resourceForKind('Lease', 'coordination.k8s.io')!;
@@ -58,15 +59,26 @@ export class KubeletModel {
   private timers: Timer[] = [];
   private lastReportMs = Number.NEGATIVE_INFINITY;
   private lastReady: string | undefined;
+  private wasLive = true;
+  readonly pods: PodLifecycle | undefined;
 
-  constructor(o: { node: string; store: ObjectStore; clock: Clock; random: () => number }) {
+  constructor(o: { node: string; store: ObjectStore; clock: Clock; random: () => number; nodeIp?: string }) {
     this.node = o.node;
     this.store = o.store;
     this.clock = o.clock;
     this.random = o.random;
+    if (o.nodeIp)
+      this.pods = new PodLifecycle({
+        node: o.node,
+        nodeIp: o.nodeIp,
+        store: o.store,
+        clock: o.clock,
+        health: this.health,
+      });
   }
 
   start(): void {
+    this.pods?.start();
     // Kubelets do not tick in lockstep: start each at a random phase of its period.
     const phase = this.random() * leaseRenewIntervalMs;
     this.timers.push(
@@ -78,6 +90,7 @@ export class KubeletModel {
   }
 
   stop(): void {
+    this.pods?.stop();
     for (const t of this.timers) t.cancel();
     this.timers = [];
   }
@@ -110,6 +123,10 @@ export class KubeletModel {
   }
 
   syncNodeStatus(): void {
+    // Back in touch with the API server: catch up on pods bound or deleted meanwhile.
+    const live = this.health.running && this.health.apiReachable;
+    if (live && !this.wasLive) this.pods?.resync();
+    this.wasLive = live;
     if (!this.canWrite()) return;
     const node = this.store.find(nodeType, '', this.node) as (KubeObject & NodeView) | undefined;
     if (!node) return;

@@ -13,8 +13,8 @@
  * - a pod on a NoExecute-tainted node is deleted when its toleration runs out (300 s by
  *   the DefaultTolerationSeconds admission plugin; DaemonSet pods tolerate forever), with
  *   TaintManagerEviction events and DisruptionTarget=True/DeletionByTaintManager;
- * - evictions are rate-limited per zone (0.1 node/s) and stop in a zone of at most 50
- *   nodes when more than 55 % of it is unhealthy, and everywhere when every zone is down.
+ * - evictions are rate-limited per zone (0.1 node/s); a partially disrupted zone of at
+ *   most 50 nodes stops evicting, and nothing is evicted when every zone is fully down.
  *
  * A pod deleted on an unreachable node stays Terminating: only its kubelet could confirm.
  */
@@ -232,28 +232,45 @@ export class NodeLifecycleController {
     this.store.update(nodeType, { ...node, spec: next.length ? { ...rest, taints: next } : rest });
   }
 
-  /** Zone states and rate limits decide which tainted nodes may have pods evicted now. */
+  /**
+   * Zone states decide the eviction rate (node_lifecycle_controller.go ComputeZoneState,
+   * ReducedQPSFunc): a zone with no Ready node is in FullDisruption and evicts normally,
+   * unless every zone is, when all evictions stop (the trouble is the control plane's
+   * view, not the nodes). More than 2 not-ready nodes and at least 55 % of the zone is
+   * PartialDisruption: at the secondary rate in large zones, not at all in zones of 50
+   * nodes or fewer.
+   */
   private evict(nodes: (KubeObject & NodeView)[], now: number): void {
-    const zones = new Map<string, { total: number; unhealthy: number }>();
+    const zones = new Map<string, { ready: number; notReady: number }>();
     for (const n of nodes) {
       const zone = n.metadata.labels?.[zoneLabel] ?? '';
-      const z = zones.get(zone) ?? { total: 0, unhealthy: 0 };
-      z.total++;
-      if (n.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True') z.unhealthy++;
+      const z = zones.get(zone) ?? { ready: 0, notReady: 0 };
+      if (n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True') z.ready++;
+      else z.notReady++;
       zones.set(zone, z);
     }
-    const allDown = [...zones.values()].every((z) => z.unhealthy === z.total);
+    const state = (z: {
+      ready: number;
+      notReady: number;
+    }): 'Normal' | 'PartialDisruption' | 'FullDisruption' => {
+      if (z.ready === 0 && z.notReady > 0) return 'FullDisruption';
+      if (z.notReady > 2 && z.notReady / (z.ready + z.notReady) >= this.s.unhealthyZoneThreshold)
+        return 'PartialDisruption';
+      return 'Normal';
+    };
+    if ([...zones.values()].every((z) => state(z) === 'FullDisruption')) return;
     for (const n of nodes) {
       const name = n.metadata.name ?? '';
       const since = this.tainted.get(name);
-      if (since === undefined || allDown) continue;
+      if (since === undefined) continue;
       const zone = n.metadata.labels?.[zoneLabel] ?? '';
       const z = zones.get(zone)!;
-      const unhealthyZone = z.unhealthy / z.total > this.s.unhealthyZoneThreshold;
-      // A small unhealthy zone stops evicting: the trouble is likely the zone, not the nodes.
-      if (unhealthyZone && z.total <= this.s.largeClusterSizeThreshold) continue;
+      let rate = this.s.evictionRate;
+      if (state(z) === 'PartialDisruption') {
+        rate = z.ready + z.notReady <= this.s.largeClusterSizeThreshold ? 0 : this.s.secondaryEvictionRate;
+      }
+      if (rate === 0) continue;
       if (!this.evicting.has(name)) {
-        const rate = unhealthyZone ? this.s.secondaryEvictionRate : this.s.evictionRate;
         const next = this.zoneNextEvictionMs.get(zone) ?? 0;
         if (now < next) continue;
         this.zoneNextEvictionMs.set(zone, now + 1000 / rate);

@@ -1,0 +1,155 @@
+/**
+ * What a kubelet does with the pods bound to its node: starts new ones (Pending, then
+ * Running with every container started and Ready, with the events a kubelet emits) and
+ * finishes graceful deletions by deleting with grace 0. It acts only while its kubelet
+ * runs and reaches the API server; otherwise bound pods stay Pending and deleted ones stay
+ * Terminating, which is exactly what a real unreachable node shows.
+ *
+ * Container failures and crash-loop backoff build on this (they need the dependency
+ * model); here every container starts and stays up.
+ */
+import { type Clock, rfc3339 } from '../../time/clock.ts';
+import type { KubeObject } from '../api/k8s-types.ts';
+import { resourceForKind } from '../api/resources.ts';
+import { hexId } from '../cluster/objects.ts';
+import type { ObjectStore } from '../store/object-store.ts';
+import { recordEvent } from './events.ts';
+import type { KubeletHealth } from './kubelet.ts';
+
+const podType = resourceForKind('Pod')!;
+
+/** Time from binding to containers running: image present, sandbox and start. */
+const startDelayMs = 2_000;
+/** How long a stopping pod's containers take to exit before the kubelet confirms deletion. */
+const stopDelayMs = 1_000;
+
+interface PodView {
+  metadata: KubeObject['metadata'];
+  spec?: { nodeName?: string; containers?: { name: string; image?: string }[] };
+  status?: { phase?: string; containerStatuses?: unknown[] };
+}
+
+export class PodLifecycle {
+  private readonly node: string;
+  private readonly nodeIp: string;
+  private readonly store: ObjectStore;
+  private readonly clock: Clock;
+  private readonly health: KubeletHealth;
+  private readonly busy = new Set<string>();
+  private unsubscribe: (() => void) | undefined;
+  private ipSeq = 2;
+
+  constructor(o: { node: string; nodeIp: string; store: ObjectStore; clock: Clock; health: KubeletHealth }) {
+    this.node = o.node;
+    this.nodeIp = o.nodeIp;
+    this.store = o.store;
+    this.clock = o.clock;
+    this.health = o.health;
+  }
+
+  start(): void {
+    this.unsubscribe = this.store.subscribe(podType.storage, (ev) => {
+      if (ev.type !== 'DELETED' && ev.entry.fields['spec.nodeName'] === this.node)
+        this.consider(ev.entry.namespace, ev.entry.name);
+    });
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+  }
+
+  /** Catch up with every pod on the node, e.g. when the kubelet comes back. */
+  resync(): void {
+    for (const e of this.store.list(podType, { filter: (x) => x.fields['spec.nodeName'] === this.node })
+      .entries)
+      this.consider(e.namespace, e.name);
+  }
+
+  private live(): boolean {
+    return this.health.running && this.health.apiReachable;
+  }
+
+  private consider(namespace: string, name: string): void {
+    const key = `${namespace}/${name}`;
+    if (this.busy.has(key) || !this.live()) return;
+    const pod = this.store.find(podType, namespace, name) as (KubeObject & PodView) | undefined;
+    if (!pod) return;
+    if (pod.metadata.deletionTimestamp) {
+      this.busy.add(key);
+      this.clock.after(stopDelayMs, () => {
+        this.busy.delete(key);
+        if (this.live() && this.store.find(podType, namespace, name))
+          this.store.delete(podType, namespace, name, { gracePeriodSeconds: 0 });
+      });
+      return;
+    }
+    if (pod.status?.containerStatuses?.length) return;
+    this.busy.add(key);
+    this.clock.after(startDelayMs, () => {
+      this.busy.delete(key);
+      if (this.live()) this.run(namespace, name);
+    });
+  }
+
+  private run(namespace: string, name: string): void {
+    const pod = this.store.find(podType, namespace, name) as (KubeObject & PodView) | undefined;
+    if (!pod || pod.metadata.deletionTimestamp || pod.status?.containerStatuses?.length) return;
+    const t = rfc3339(this.clock.now());
+    const containers = pod.spec?.containers ?? [];
+    const cond = (type: string) => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: t });
+    const ip = `10.${244}.${Number(this.nodeIp.split('.').at(-1)) % 256}.${(this.ipSeq++ % 250) + 2}`;
+    const status = {
+      ...pod.status,
+      phase: 'Running',
+      conditions: [
+        cond('PodReadyToStartContainers'),
+        cond('Initialized'),
+        cond('Ready'),
+        cond('ContainersReady'),
+        cond('PodScheduled'),
+      ],
+      hostIP: this.nodeIp,
+      hostIPs: [{ ip: this.nodeIp }],
+      podIP: ip,
+      podIPs: [{ ip }],
+      startTime: t,
+      containerStatuses: containers.map((c) => ({
+        name: c.name,
+        state: { running: { startedAt: t } },
+        lastState: {},
+        ready: true,
+        restartCount: 0,
+        image: c.image ?? '',
+        imageID: `${(c.image ?? '').split(':')[0]}@sha256:${hexId(c.image ?? '', 64)}`,
+        containerID: `containerd://${hexId(`${namespace}/${name}/${c.name}/${t}`, 64)}`,
+        started: true,
+      })),
+    };
+    this.store.update(podType, { ...pod, status }, { subresource: 'status' });
+    const involved = { kind: 'Pod', name, namespace, uid: pod.metadata.uid, apiVersion: 'v1' };
+    for (const c of containers) {
+      const source = { component: 'kubelet', host: this.node };
+      recordEvent(this.store, this.clock, {
+        involved,
+        type: 'Normal',
+        reason: 'Pulled',
+        message: `Container image "${c.image}" already present on machine`,
+        source,
+      });
+      recordEvent(this.store, this.clock, {
+        involved,
+        type: 'Normal',
+        reason: 'Created',
+        message: `Created container: ${c.name}`,
+        source,
+      });
+      recordEvent(this.store, this.clock, {
+        involved,
+        type: 'Normal',
+        reason: 'Started',
+        message: `Started container ${c.name}`,
+        source,
+      });
+    }
+  }
+}

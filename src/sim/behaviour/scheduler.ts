@@ -1,0 +1,189 @@
+/**
+ * The default scheduler, reduced to what the outages exercise: a pending pod goes to a
+ * Ready, schedulable node whose NoSchedule taints it tolerates and which has room
+ * (allocatable pods), least-loaded first; otherwise it stays Pending with
+ * PodScheduled=False/Unschedulable and a FailedScheduling event in the real wording
+ * (`0/N nodes are available: …`, kubernetes.md §4).
+ */
+import { type Clock, rfc3339 } from '../../time/clock.ts';
+import type { KubeObject } from '../api/k8s-types.ts';
+import { resourceForKind } from '../api/resources.ts';
+import type { ObjectStore } from '../store/object-store.ts';
+import { recordEvent } from './events.ts';
+
+const podType = resourceForKind('Pod')!;
+const nodeType = resourceForKind('Node')!;
+
+interface Taint {
+  key: string;
+  effect: string;
+  value?: string;
+}
+
+interface Toleration {
+  key?: string;
+  operator?: string;
+  value?: string;
+  effect?: string;
+}
+
+interface NodeView {
+  metadata: KubeObject['metadata'];
+  spec?: { unschedulable?: boolean; taints?: Taint[] };
+  status?: { conditions?: { type: string; status: string }[]; allocatable?: { pods?: string } };
+}
+
+interface PodView {
+  metadata: KubeObject['metadata'];
+  spec?: { nodeName?: string; tolerations?: Toleration[]; nodeSelector?: Record<string, string> };
+  status?: {
+    phase?: string;
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+  };
+}
+
+function tolerates(tolerations: Toleration[], taint: Taint): boolean {
+  return tolerations.some(
+    (t) =>
+      (t.effect === undefined || t.effect === taint.effect) &&
+      ((t.operator === 'Exists' && (t.key === undefined || t.key === taint.key)) ||
+        (t.key === taint.key && (t.value ?? '') === (taint.value ?? ''))),
+  );
+}
+
+export class Scheduler {
+  private readonly store: ObjectStore;
+  private readonly clock: Clock;
+  private queued = false;
+  private unsubscribe: (() => void)[] = [];
+
+  constructor(o: { store: ObjectStore; clock: Clock }) {
+    this.store = o.store;
+    this.clock = o.clock;
+  }
+
+  start(): void {
+    // Pending pods are retried whenever pods or nodes change, as the scheduling queue does.
+    const wake = (): void => {
+      if (this.queued) return;
+      this.queued = true;
+      this.clock.after(0, () => {
+        this.queued = false;
+        this.scheduleAll();
+      });
+    };
+    this.unsubscribe = [
+      this.store.subscribe(podType.storage, wake),
+      this.store.subscribe(nodeType.storage, wake),
+    ];
+    wake();
+  }
+
+  stop(): void {
+    for (const u of this.unsubscribe) u();
+  }
+
+  scheduleAll(): void {
+    const pending = this.store.list(podType, {
+      filter: (e) => e.fields['spec.nodeName'] === '' && !e.terminating,
+    }).entries;
+    if (pending.length === 0) return;
+    const nodes = this.store.listObjects(nodeType) as (KubeObject & NodeView)[];
+    const load = new Map<string, number>();
+    for (const e of this.store.list(podType, { filter: (x) => x.fields['spec.nodeName'] !== '' }).entries) {
+      load.set(e.fields['spec.nodeName'], (load.get(e.fields['spec.nodeName']) ?? 0) + 1);
+    }
+    for (const e of pending) {
+      const pod = this.store.find(podType, e.namespace, e.name) as (KubeObject & PodView) | undefined;
+      if (pod) this.scheduleOne(pod, nodes, load);
+    }
+  }
+
+  private scheduleOne(
+    pod: KubeObject & PodView,
+    nodes: (KubeObject & NodeView)[],
+    load: Map<string, number>,
+  ): void {
+    const reasons = new Map<string, number>();
+    const why = (r: string): false => {
+      reasons.set(r, (reasons.get(r) ?? 0) + 1);
+      return false;
+    };
+    const tolerations = pod.spec?.tolerations ?? [];
+    const fits = nodes.filter((n) => {
+      const name = n.metadata.name ?? '';
+      if (n.spec?.unschedulable) return why('node(s) were unschedulable');
+      const blocking = (n.spec?.taints ?? []).find(
+        (t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(tolerations, t),
+      );
+      if (blocking) return why(`node(s) had untolerated taint {${blocking.key}: ${blocking.value ?? ''}}`);
+      const selector = pod.spec?.nodeSelector ?? {};
+      if (Object.entries(selector).some(([k, v]) => n.metadata.labels?.[k] !== v))
+        return why("node(s) didn't match Pod's node affinity/selector");
+      if ((load.get(name) ?? 0) >= Number(n.status?.allocatable?.pods ?? 110)) return why('Too many pods');
+      return true;
+    });
+    const name = pod.metadata.name ?? '';
+    const ns = pod.metadata.namespace ?? '';
+    const involved = { kind: 'Pod', name, namespace: ns, uid: pod.metadata.uid, apiVersion: 'v1' };
+    const source = { component: 'default-scheduler' };
+    if (fits.length === 0) {
+      const detail = [...reasons.entries()].map(([r, c]) => `${c} ${r}`).join(', ');
+      const message = `0/${nodes.length} nodes are available: ${detail}. preemption: 0/${nodes.length} nodes are available: ${nodes.length} Preemption is not helpful for scheduling.`;
+      const conditions = [
+        {
+          type: 'PodScheduled',
+          status: 'False',
+          reason: 'Unschedulable',
+          message,
+          lastProbeTime: null,
+          lastTransitionTime: rfc3339(this.clock.now()),
+        },
+      ];
+      const current = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+      if (current?.message === message) return;
+      this.store.update(
+        podType,
+        { ...pod, status: { ...pod.status, phase: 'Pending', conditions } },
+        { subresource: 'status' },
+      );
+      recordEvent(this.store, this.clock, {
+        involved,
+        type: 'Warning',
+        reason: 'FailedScheduling',
+        message,
+        source,
+      });
+      return;
+    }
+    fits.sort(
+      (a, b) =>
+        (load.get(a.metadata.name ?? '') ?? 0) - (load.get(b.metadata.name ?? '') ?? 0) ||
+        (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
+    );
+    const target = fits[0].metadata.name ?? '';
+    load.set(target, (load.get(target) ?? 0) + 1);
+    // The binding subresource sets nodeName; the scheduler then records the condition.
+    const bound = this.store.update(podType, { ...pod, spec: { ...pod.spec, nodeName: target } });
+    const conditions = [
+      {
+        type: 'PodScheduled',
+        status: 'True',
+        lastProbeTime: null,
+        lastTransitionTime: rfc3339(this.clock.now()),
+      },
+    ];
+    this.store.update(
+      podType,
+      { ...bound, status: { ...pod.status, phase: 'Pending', conditions } },
+      { subresource: 'status' },
+    );
+    recordEvent(this.store, this.clock, {
+      involved,
+      type: 'Normal',
+      reason: 'Scheduled',
+      message: `Successfully assigned ${ns}/${name} to ${target}`,
+      source,
+    });
+  }
+}
