@@ -8,8 +8,11 @@
  */
 import { type Clock, rfc3339, rfc3339Micro, type Timer } from '../../time/clock.ts';
 import type { KubeObject } from '../api/k8s-types.ts';
+import type { PodLogBook } from '../api/pod-log-book.ts';
 import { resourceForKind } from '../api/resources.ts';
 import type { ObjectStore } from '../store/object-store.ts';
+import type { ContainerRuntimeOptions } from './container-runtime.ts';
+import type { Dependencies } from './dependencies.ts';
 import { recordEvent } from './events.ts';
 import { PodLifecycle } from './pod-lifecycle.ts';
 
@@ -62,19 +65,22 @@ export class KubeletModel {
   private wasLive = true;
   readonly pods: PodLifecycle | undefined;
 
-  constructor(o: { node: string; store: ObjectStore; clock: Clock; random: () => number; nodeIp?: string }) {
+  constructor(o: {
+    node: string;
+    store: ObjectStore;
+    clock: Clock;
+    random: () => number;
+    /** With an address, the kubelet also runs the node's pods. */
+    nodeIp?: string;
+    deps?: Dependencies;
+    logs?: PodLogBook;
+    needsOf?: ContainerRuntimeOptions['needsOf'];
+  }) {
     this.node = o.node;
     this.store = o.store;
     this.clock = o.clock;
     this.random = o.random;
-    if (o.nodeIp)
-      this.pods = new PodLifecycle({
-        node: o.node,
-        nodeIp: o.nodeIp,
-        store: o.store,
-        clock: o.clock,
-        health: this.health,
-      });
+    if (o.nodeIp) this.pods = new PodLifecycle({ ...o, nodeIp: o.nodeIp, health: this.health });
   }
 
   start(): void {

@@ -5,14 +5,16 @@
  * runs and reaches the API server; otherwise bound pods stay Pending and deleted ones stay
  * Terminating, which is exactly what a real unreachable node shows.
  *
- * Container failures and crash-loop backoff build on this (they need the dependency
- * model); here every container starts and stays up.
+ * Containers then live in the node's container runtime, which restarts them with the
+ * kubelet's back-off when their needs are unmet.
  */
 import { type Clock, rfc3339 } from '../../time/clock.ts';
 import type { KubeObject } from '../api/k8s-types.ts';
+import type { PodLogBook } from '../api/pod-log-book.ts';
 import { resourceForKind } from '../api/resources.ts';
-import { hexId } from '../cluster/objects.ts';
 import type { ObjectStore } from '../store/object-store.ts';
+import { ContainerRuntime, type ContainerRuntimeOptions } from './container-runtime.ts';
+import type { Dependencies } from './dependencies.ts';
 import { recordEvent } from './events.ts';
 import type { KubeletHealth } from './kubelet.ts';
 
@@ -39,12 +41,32 @@ export class PodLifecycle {
   private unsubscribe: (() => void) | undefined;
   private ipSeq = 2;
 
-  constructor(o: { node: string; nodeIp: string; store: ObjectStore; clock: Clock; health: KubeletHealth }) {
+  readonly runtime: ContainerRuntime;
+
+  constructor(o: {
+    node: string;
+    nodeIp: string;
+    store: ObjectStore;
+    clock: Clock;
+    health: KubeletHealth;
+    deps?: Dependencies;
+    logs?: PodLogBook;
+    needsOf?: ContainerRuntimeOptions['needsOf'];
+  }) {
     this.node = o.node;
     this.nodeIp = o.nodeIp;
     this.store = o.store;
     this.clock = o.clock;
     this.health = o.health;
+    this.runtime = new ContainerRuntime({
+      node: o.node,
+      store: o.store,
+      clock: o.clock,
+      deps: o.deps,
+      logs: o.logs,
+      needsOf: o.needsOf,
+      canReport: () => this.live(),
+    });
   }
 
   start(): void {
@@ -56,10 +78,12 @@ export class PodLifecycle {
 
   stop(): void {
     this.unsubscribe?.();
+    this.runtime.dispose();
   }
 
   /** Catch up with every pod on the node, e.g. when the kubelet comes back. */
   resync(): void {
+    this.runtime.reportAll();
     for (const e of this.store.list(podType, { filter: (x) => x.fields['spec.nodeName'] === this.node })
       .entries)
       this.consider(e.namespace, e.name);
@@ -83,7 +107,7 @@ export class PodLifecycle {
       });
       return;
     }
-    if (pod.status?.containerStatuses?.length) return;
+    if (this.runtime.has(namespace, name) || pod.status?.containerStatuses?.length) return;
     this.busy.add(key);
     this.clock.after(startDelayMs, () => {
       this.busy.delete(key);
@@ -93,11 +117,11 @@ export class PodLifecycle {
 
   private run(namespace: string, name: string): void {
     const pod = this.store.find(podType, namespace, name) as (KubeObject & PodView) | undefined;
-    if (!pod || pod.metadata.deletionTimestamp || pod.status?.containerStatuses?.length) return;
+    if (!pod || pod.metadata.deletionTimestamp || this.runtime.has(namespace, name)) return;
     const t = rfc3339(this.clock.now());
     const containers = pod.spec?.containers ?? [];
     const cond = (type: string) => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: t });
-    const ip = `10.${244}.${Number(this.nodeIp.split('.').at(-1)) % 256}.${(this.ipSeq++ % 250) + 2}`;
+    const ip = `10.244.${Number(this.nodeIp.split('.').at(-1)) % 256}.${(this.ipSeq++ % 250) + 2}`;
     const status = {
       ...pod.status,
       phase: 'Running',
@@ -113,19 +137,8 @@ export class PodLifecycle {
       podIP: ip,
       podIPs: [{ ip }],
       startTime: t,
-      containerStatuses: containers.map((c) => ({
-        name: c.name,
-        state: { running: { startedAt: t } },
-        lastState: {},
-        ready: true,
-        restartCount: 0,
-        image: c.image ?? '',
-        imageID: `${(c.image ?? '').split(':')[0]}@sha256:${hexId(c.image ?? '', 64)}`,
-        containerID: `containerd://${hexId(`${namespace}/${name}/${c.name}/${t}`, 64)}`,
-        started: true,
-      })),
     };
-    this.store.update(podType, { ...pod, status }, { subresource: 'status' });
+    const started = this.store.update(podType, { ...pod, status }, { subresource: 'status' });
     const involved = { kind: 'Pod', name, namespace, uid: pod.metadata.uid, apiVersion: 'v1' };
     for (const c of containers) {
       const source = { component: 'kubelet', host: this.node };
@@ -151,5 +164,7 @@ export class PodLifecycle {
         source,
       });
     }
+    // Container states, readiness and restarts are the runtime's to report from here on.
+    this.runtime.startPod(started);
   }
 }

@@ -1,0 +1,248 @@
+/**
+ * Containers on one node: they start, run while their needs are met, and when a need is
+ * unmet they log the error they hit, give up and exit with code 1. The kubelet restarts
+ * them with the real back-off (10 s doubling to 300 s, reset after 10 minutes of clean
+ * running; kubernetes.md §4), reporting CrashLoopBackOff, restartCount and
+ * lastState.terminated, the BackOff event, and keeping the previous instance's log for
+ * `kubectl logs -p`. Status is always derived from this runtime state, so a kubelet that
+ * was cut off catches up with one write when it is back.
+ */
+import { type Clock, rfc3339, type Timer } from '../../time/clock.ts';
+import type { KubeObject } from '../api/k8s-types.ts';
+import type { PodLogBook } from '../api/pod-log-book.ts';
+import { resourceForKind } from '../api/resources.ts';
+import { hexId } from '../cluster/objects.ts';
+import type { ObjectStore } from '../store/object-store.ts';
+import type { Dependencies, Need } from './dependencies.ts';
+import { recordEvent } from './events.ts';
+
+const podType = resourceForKind('Pod')!;
+
+export const initialBackoffMs = 10_000;
+export const maxBackoffMs = 300_000;
+/** Running cleanly this long resets the back-off (the kubelet's backoff GC window). */
+export const backoffResetMs = 10 * 60_000;
+
+interface ContainerState {
+  name: string;
+  image: string;
+  needs: readonly Need[];
+  restartCount: number;
+  backoffMs: number;
+  runningSinceMs?: number;
+  waitingUntilMs?: number;
+  lastTerminated?: {
+    exitCode: number;
+    reason: string;
+    startedAt: string;
+    finishedAt: string;
+    message?: string;
+  };
+  exitTimer?: Timer;
+  restartTimer?: Timer;
+  containerId: string;
+}
+
+interface PodRuntime {
+  namespace: string;
+  name: string;
+  uid: string;
+  containers: ContainerState[];
+}
+
+export interface ContainerRuntimeOptions {
+  node: string;
+  store: ObjectStore;
+  clock: Clock;
+  deps?: Dependencies;
+  logs?: PodLogBook;
+  /** Whether the kubelet can report to the API server right now. */
+  canReport: () => boolean;
+  /** What each container needs; the scenario's workload model knows. */
+  needsOf?: (pod: KubeObject, container: string) => readonly Need[];
+}
+
+interface PodSpecView {
+  spec?: { containers?: { name: string; image?: string }[] };
+}
+
+export class ContainerRuntime {
+  private readonly o: ContainerRuntimeOptions;
+  private readonly pods = new Map<string, PodRuntime>();
+  private readonly offDeps: (() => void) | undefined;
+
+  constructor(o: ContainerRuntimeOptions) {
+    this.o = o;
+    this.offDeps = o.deps?.onChange(() => this.recheck());
+  }
+
+  dispose(): void {
+    this.offDeps?.();
+    for (const key of [...this.pods.keys()]) this.stopPod(key);
+  }
+
+  has(namespace: string, name: string): boolean {
+    return this.pods.has(`${namespace}/${name}`);
+  }
+
+  startPod(pod: KubeObject & PodSpecView): void {
+    const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+    if (this.pods.has(key)) return;
+    const rt: PodRuntime = {
+      namespace: pod.metadata.namespace ?? '',
+      name: pod.metadata.name ?? '',
+      uid: pod.metadata.uid ?? '',
+      containers: (pod.spec?.containers ?? []).map((c) => ({
+        name: c.name,
+        image: c.image ?? '',
+        needs: this.o.needsOf?.(pod, c.name) ?? [],
+        restartCount: 0,
+        backoffMs: initialBackoffMs,
+        containerId: '',
+      })),
+    };
+    this.pods.set(key, rt);
+    for (const c of rt.containers) this.run(rt, c);
+    this.report(rt);
+  }
+
+  stopPod(key: string): void {
+    const rt = this.pods.get(key);
+    if (!rt) return;
+    for (const c of rt.containers) {
+      c.exitTimer?.cancel();
+      c.restartTimer?.cancel();
+    }
+    this.pods.delete(key);
+  }
+
+  /** Writes every pod's status again (the kubelet got back in touch). */
+  reportAll(): void {
+    for (const rt of this.pods.values()) this.report(rt);
+  }
+
+  private run(rt: PodRuntime, c: ContainerState): void {
+    const now = this.o.clock.now();
+    c.runningSinceMs = now;
+    c.waitingUntilMs = undefined;
+    c.containerId = hexId(`${rt.namespace}/${rt.name}/${c.name}/${c.restartCount}/${now}`, 64);
+    this.watchNeeds(rt, c);
+  }
+
+  /** A running container with an unmet need gives up after a while and exits. */
+  private watchNeeds(rt: PodRuntime, c: ContainerState): void {
+    if (c.runningSinceMs === undefined || c.exitTimer) return;
+    const unmet = this.o.deps?.check(this.o.node, c.needs);
+    if (!unmet) return;
+    this.o.logs?.append(rt.namespace, rt.name, c.name, `error: ${unmet.error}`, this.o.clock.now());
+    c.exitTimer = this.o.clock.after(unmet.giveUpAfterMs, () => {
+      c.exitTimer = undefined;
+      // Healed meanwhile: it got through after all.
+      if (!this.o.deps?.check(this.o.node, c.needs)) return;
+      this.exit(rt, c, 1, 'Error', `fatal: ${unmet.error}`);
+    });
+  }
+
+  private recheck(): void {
+    for (const rt of this.pods.values()) {
+      for (const c of rt.containers) this.watchNeeds(rt, c);
+      this.report(rt);
+    }
+  }
+
+  private exit(rt: PodRuntime, c: ContainerState, exitCode: number, reason: string, lastLine: string): void {
+    const now = this.o.clock.now();
+    const started = c.runningSinceMs ?? now;
+    this.o.logs?.append(rt.namespace, rt.name, c.name, lastLine, now);
+    if (now - started >= backoffResetMs) c.backoffMs = initialBackoffMs;
+    c.lastTerminated = { exitCode, reason, startedAt: rfc3339(started), finishedAt: rfc3339(now) };
+    c.runningSinceMs = undefined;
+    const delay = c.backoffMs;
+    c.waitingUntilMs = now + delay;
+    c.backoffMs = Math.min(maxBackoffMs, c.backoffMs * 2);
+    this.report(rt);
+    if (this.o.canReport()) {
+      recordEvent(this.o.store, this.o.clock, {
+        involved: { kind: 'Pod', name: rt.name, namespace: rt.namespace, uid: rt.uid, apiVersion: 'v1' },
+        type: 'Warning',
+        reason: 'BackOff',
+        message: `Back-off restarting failed container ${c.name} in pod ${rt.name}_${rt.namespace}(${rt.uid})`,
+        source: { component: 'kubelet', host: this.o.node },
+      });
+    }
+    c.restartTimer = this.o.clock.after(delay, () => {
+      c.restartTimer = undefined;
+      c.restartCount++;
+      this.o.logs?.restart(rt.namespace, rt.name, c.name);
+      this.run(rt, c);
+      this.report(rt);
+    });
+  }
+
+  private report(rt: PodRuntime): void {
+    if (!this.o.canReport()) return;
+    const pod = this.o.store.find(podType, rt.namespace, rt.name);
+    if (!pod || pod.metadata.uid !== rt.uid) return;
+    const now = this.o.clock.now();
+    const stamp = rfc3339(now);
+    const statuses = rt.containers.map((c) => {
+      const unmet = c.runningSinceMs !== undefined ? this.o.deps?.check(this.o.node, c.needs) : undefined;
+      const ready = c.runningSinceMs !== undefined && !unmet;
+      const state =
+        c.runningSinceMs !== undefined
+          ? { running: { startedAt: rfc3339(c.runningSinceMs) } }
+          : {
+              waiting: {
+                reason: 'CrashLoopBackOff',
+                message: `back-off ${Math.round(((c.waitingUntilMs ?? now) - (c.lastTerminated ? Date.parse(c.lastTerminated.finishedAt) : now)) / 1000)}s restarting failed container=${c.name} pod=${rt.name}_${rt.namespace}(${rt.uid})`,
+              },
+            };
+      return {
+        name: c.name,
+        state,
+        lastState: c.lastTerminated
+          ? { terminated: { ...c.lastTerminated, containerID: `containerd://${c.containerId}` } }
+          : {},
+        ready,
+        restartCount: c.restartCount,
+        image: c.image,
+        imageID: `${c.image.split(':')[0]}@sha256:${hexId(c.image, 64)}`,
+        containerID: `containerd://${c.containerId}`,
+        started: c.runningSinceMs !== undefined,
+      };
+    });
+    const unready = statuses.filter((s) => !s.ready).map((s) => s.name);
+    const status = (pod.status ?? {}) as {
+      conditions?: {
+        type: string;
+        status: string;
+        reason?: string;
+        message?: string;
+        lastTransitionTime?: string;
+      }[];
+    };
+    const conditions = (status.conditions ?? []).map((cond) => {
+      if (cond.type !== 'Ready' && cond.type !== 'ContainersReady') return cond;
+      const want = unready.length === 0 ? 'True' : 'False';
+      const next =
+        unready.length === 0
+          ? { type: cond.type, status: want }
+          : {
+              type: cond.type,
+              status: want,
+              reason: 'ContainersNotReady',
+              message: `containers with unready status: [${unready.join(' ')}]`,
+            };
+      return {
+        ...next,
+        lastProbeTime: null,
+        lastTransitionTime: cond.status === want ? cond.lastTransitionTime : stamp,
+      };
+    });
+    this.o.store.update(
+      podType,
+      { ...pod, status: { ...status, conditions, containerStatuses: statuses } },
+      { subresource: 'status' },
+    );
+  }
+}
