@@ -3,6 +3,7 @@
  * and an exit code in one place (src/cli/errors.ts).
  */
 import { Command, CommanderError } from 'commander';
+import { registerScenarios } from './commands/scenarios.ts';
 import { registerSim } from './commands/sim.ts';
 import { registerStatus } from './commands/status.ts';
 import { describeFailure, exitCodes } from './errors.ts';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerSim(program);
+  registerScenarios(program);
   registerStatus(program);
   return program;
 }

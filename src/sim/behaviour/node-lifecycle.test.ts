@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../time/manual-clock.ts';
+import { seededRandom } from '../../time/virtual-clock.ts';
 import { admitCreate, ClusterIpAllocator } from '../api/admission.ts';
 import { objectFields } from '../api/field-selector.ts';
 import type { KubeObject } from '../api/k8s-types.ts';
@@ -24,8 +25,7 @@ function world(nodes = 3, zone = (i: number) => `zone-${i % 2}`) {
   };
   put(resourceForKind('Namespace')!, { metadata: { name: 'default' } });
   put(resourceForKind('Namespace')!, { metadata: { name: 'kube-node-lease' } });
-  let seq = 0;
-  const random = () => (seq = (seq * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const random = seededRandom(7);
   const kubelets = new Map<string, KubeletModel>();
   for (let i = 0; i < nodes; i++) {
     const name = `n${i}`;

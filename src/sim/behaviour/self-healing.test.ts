@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../time/manual-clock.ts';
+import { seededRandom } from '../../time/virtual-clock.ts';
 import { admitCreate, ClusterIpAllocator } from '../api/admission.ts';
 import { objectFields } from '../api/field-selector.ts';
 import type { KubeObject } from '../api/k8s-types.ts';
@@ -35,8 +36,7 @@ function world() {
     return store.create(r, o);
   };
   for (const ns of ['default', 'kube-node-lease', 'shop']) put('Namespace', { metadata: { name: ns } });
-  let seed = 7;
-  const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+  const random = seededRandom(7);
   const kubelets = new Map<string, KubeletModel>();
   for (let i = 0; i < 3; i++) {
     const name = `n${i}`;

@@ -1,0 +1,793 @@
+/**
+ * What a scenario file may say, as a zod schema with its TypeScript types: the cluster's
+ * shape, its workloads and what their containers need, healthy background churn, a
+ * timeline of faults (ground truth, seen only by the simulator), operator actions and
+ * heals, and the expected diagnosis (seen only by the scorer).
+ *
+ * The fault vocabulary describes how Kubernetes clusters fail, not any one story: faults
+ * are injected low (a kubelet, a node's network, a node's service rules, the API endpoint,
+ * a node-local timer) and the simulator's dependency model makes the symptoms. Times are
+ * written as in `time-spec.ts`; objects are strict so a misspelt key is an error, not a
+ * silently ignored line.
+ */
+import { z } from 'zod';
+import { parseLabelSelector } from '../api/label-selector.ts';
+import { scenarioReferenceIssues } from './references.ts';
+import { isInstant, parseDailyCalendar, parseDuration, parseIsoTime } from './time-spec.ts';
+
+// ---------------------------------------------------------------------------------------
+// Scalars
+
+/** A DNS-1123 label: what Kubernetes accepts as a namespace, pool or workload name. */
+const name = z
+  .string({ error: 'expected a lowercase name (a-z, 0-9, -)' })
+  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { error: 'expected a lowercase name (a-z, 0-9, -)' });
+
+const text = z.string({ error: 'expected a string' }).min(1, { error: 'expected a non-empty string' });
+
+/** One line of prose: listings print it as is. */
+const oneLine = z
+  .string({ error: 'expected one line of text' })
+  .regex(/^[^\n\r]{1,200}$/, { error: 'expected one line of text (no line breaks, at most 200 characters)' });
+
+/** YAML reads an unquoted 1.28 as a number; versions must be strings, so the message says how. */
+const version = z
+  .string({ error: 'expected a version string such as "v1.28.2" (quote it in YAML)' })
+  .regex(/^v?\d+\.\d+(\.\d+)?([-+~][0-9A-Za-z.+~-]+)?$/, {
+    error: 'expected a version string such as "v1.28.2" or "1.28.2-do.0"',
+  });
+
+const positiveInt = z
+  .number({ error: 'expected a positive integer' })
+  .int({ error: 'expected a positive integer' })
+  .positive({ error: 'expected a positive integer' });
+
+const count = z
+  .number({ error: 'expected a whole number' })
+  .int({ error: 'expected a whole number' })
+  .nonnegative({ error: 'expected a whole number' });
+
+const probability = z
+  .number({ error: 'expected a probability from 0 to 1' })
+  .min(0, { error: 'expected a probability from 0 to 1' })
+  .max(1, { error: 'expected a probability from 0 to 1' });
+
+const port = z
+  .number({ error: 'expected a port number (1-65535)' })
+  .int({ error: 'expected a port number (1-65535)' })
+  .min(1, { error: 'expected a port number (1-65535)' })
+  .max(65535, { error: 'expected a port number (1-65535)' });
+
+const seconds = count;
+
+/** `15m`, `2h`, `1h30m`, `3d`: a positive length of time. */
+const duration = z
+  .string({ error: 'expected a duration such as 15m, 2h or 3d' })
+  .refine((t) => (parseDuration(t) ?? 0) > 0, { error: 'expected a duration such as 15m, 2h or 3d' });
+
+/** An ISO time with its zone (`2018-07-19T15:00:00Z`); the real incident's date. */
+const isoTime = z
+  .string({ error: 'expected an ISO time with a zone, such as 2018-07-19T15:00:00Z' })
+  .refine((t) => parseIsoTime(t) !== undefined, {
+    error: 'expected an ISO time with a zone, such as 2018-07-19T15:00:00Z',
+  });
+
+/** A point on the timeline: an ISO time, or an offset from `start` such as `+2h`. */
+const instant = z
+  .string({ error: 'expected an ISO time with a zone or an offset such as +2h' })
+  .refine(isInstant, {
+    error: 'expected an ISO time with a zone (2018-07-19T15:00:00Z) or an offset such as +2h',
+  });
+
+/** A daily `OnCalendar=` time, as node timers declare it. */
+const dailyCalendar = z
+  .string({ error: 'expected a daily calendar time such as "*-*-* 06:00:00"' })
+  .refine((t) => parseDailyCalendar(t) !== undefined, {
+    error: 'expected a daily calendar time such as "*-*-* 06:00:00" or "daily"',
+  });
+
+/** `<namespace>/<name>` of a workload or Service. */
+const objectRef = z
+  .string({ error: 'expected <namespace>/<name>' })
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, {
+    error: 'expected <namespace>/<name>',
+  });
+
+/** An integer or a percentage, as PDBs and rolling updates take them. */
+const intOrPercent = z.union([count, z.string().regex(/^\d{1,3}%$/)], {
+  error: 'expected a whole number or a percentage such as 25%',
+});
+
+const ipv4 = z.ipv4({ error: 'expected an IPv4 address' });
+
+const labelKey =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+/** Node and namespace labels; values must be strings, as in Kubernetes. */
+const labels = z
+  .record(z.string(), z.string({ error: 'expected a string label value (quote numbers and true/false)' }))
+  .superRefine((map, ctx) => {
+    for (const key of Object.keys(map)) {
+      if (!labelKey.test(key)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `"${key}" is not a valid label key (optional DNS prefix and "/", then up to 63 of A-Z a-z 0-9 - _ .)`,
+        });
+      }
+    }
+  });
+
+/** A Kubernetes label selector string, checked by the simulator's own apimachinery port. */
+const labelSelector = z
+  .string({ error: 'expected a label selector such as "pool in (a, b)"' })
+  .superRefine((t, ctx) => {
+    try {
+      parseLabelSelector(t);
+    } catch (e) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `not a valid label selector: ${e instanceof Error ? e.message : String(e)}`,
+      });
+    }
+  });
+
+const need = z
+  .string({ error: 'expected a need' })
+  .regex(
+    /^(dns|api|service:[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?|container:[a-z0-9]([-a-z0-9]*[a-z0-9])?|external:[A-Za-z0-9.-]+(:\d{1,5})?)$/,
+    {
+      error:
+        'expected a need: dns, api, service:<namespace>/<name>, container:<name> or external:<host>[:<port>]',
+    },
+  );
+
+// ---------------------------------------------------------------------------------------
+// Cluster
+
+/** A node-local scheduled job (a systemd timer) present on a pool's image. */
+const nodeTimerSchema = z.strictObject({
+  name: text,
+  onCalendar: dailyCalendar,
+  randomizedDelay: duration.optional(),
+  /** How long one run takes. */
+  runs: duration.optional(),
+  description: oneLine.optional(),
+});
+
+const taintSchema = z.strictObject({
+  key: text,
+  value: z.string().optional(),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']),
+});
+
+export const nodePoolSchema = z.strictObject({
+  name,
+  role: z.enum(['worker', 'control-plane']).default('worker'),
+  count,
+  /** Node names are `<nodeNamePrefix><index>`; default `<pool>-`. */
+  nodeNamePrefix: z
+    .string()
+    .regex(/^[a-z0-9][-a-z0-9.]*$/, { error: 'expected the start of a node name (a-z, 0-9, -, .)' })
+    .optional(),
+  kubeletVersion: version,
+  /** The provider's node image release (`1.28.2-do.0`, `AKSUbuntu-1604-2018.07.11`). */
+  image: text.optional(),
+  osImage: text,
+  kernel: text,
+  containerRuntime: z
+    .string()
+    .regex(/^[a-z]+:\/\/\S+$/, { error: 'expected <runtime>://<version>, such as containerd://1.7.2' }),
+  instanceType: text.optional(),
+  capacity: z
+    .strictObject({ cpu: z.union([z.number().positive(), z.string()]), memory: text, pods: positiveInt })
+    .optional(),
+  /** Nodes are spread over these zones round-robin. */
+  zones: z.array(text).min(1).optional(),
+  labels: labels.default({}),
+  taints: z.array(taintSchema).default([]),
+  /** Benign node-local timers (the node agent sees them); harmful ones are faults. */
+  timers: z.array(nodeTimerSchema).default([]),
+});
+
+const serviceProxySchema = z.strictObject({
+  kind: z.enum(['kube-proxy', 'kube-router', 'cilium', 'other']),
+  mode: z.enum(['iptables', 'ipvs', 'nftables', 'ebpf']),
+  version,
+});
+
+const clusterDnsSchema = z.strictObject({
+  kind: z.enum(['coredns', 'kube-dns']),
+  version,
+  replicas: positiveInt,
+  serviceIp: ipv4.default('10.96.0.10'),
+  nodeLocalDns: z.strictObject({ version, localIp: ipv4.default('169.254.20.10') }).optional(),
+});
+
+const clusterSchema = z.strictObject({
+  name,
+  /** Who runs the machines: azure, aws, gcp, digitalocean, bare-metal, ... */
+  provider: text,
+  /** What installs Kubernetes: aks, eks, gke, doks, k0s, kubeadm, ... */
+  distribution: text,
+  region: text.optional(),
+  kubernetesVersion: version,
+  controlPlane: z.strictObject({
+    /** The API server's real address, as a kubeconfig (and a bypass of the VIP) uses it. */
+    endpoint: z.url({ error: 'expected a URL such as https://10.0.0.10:6443' }),
+    /** Run by the provider: the operator cannot log in to it. */
+    managed: z.boolean({ error: 'expected true or false' }),
+    /** ClusterIP of the `kubernetes` Service, what pods dial. */
+    serviceIp: ipv4.default('10.96.0.1'),
+    serviceCidr: text.optional(),
+  }),
+  serviceProxy: serviceProxySchema,
+  dns: clusterDnsSchema,
+  cni: z.strictObject({ kind: text, version: version.optional() }).optional(),
+  nodePools: z.array(nodePoolSchema).min(1),
+});
+
+// ---------------------------------------------------------------------------------------
+// Workloads
+
+const probeTiming = {
+  initialDelaySeconds: seconds.optional(),
+  periodSeconds: positiveInt.optional(),
+  timeoutSeconds: positiveInt.optional(),
+  failureThreshold: positiveInt.optional(),
+};
+
+const probeSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('http'), path: z.string().startsWith('/'), port, ...probeTiming }),
+  z.strictObject({ kind: z.literal('tcp'), port, ...probeTiming }),
+  z.strictObject({ kind: z.literal('exec'), command: z.array(text).min(1), ...probeTiming }),
+]);
+
+export const containerSchema = z.strictObject({
+  name,
+  image: text,
+  ports: z.array(port).default([]),
+  /**
+   * What the program must reach to work: cluster DNS, the API through the `kubernetes`
+   * VIP, a Service through its VIP, a sidecar in the same pod, or a host outside.
+   */
+  needs: z.array(need).default([]),
+  /** What the program does when a need fails: exits (crash loop), reports unready, or serves errors. */
+  onNeedFailure: z.enum(['exit', 'unready', 'degrade']).default('unready'),
+  /** How long it retries a failing need before doing that. */
+  giveUpAfter: duration.optional(),
+  readiness: probeSchema.optional(),
+  liveness: probeSchema.optional(),
+  startup: probeSchema.optional(),
+  resources: z.strictObject({ cpu: text.optional(), memory: text.optional() }).optional(),
+  env: z.record(z.string(), z.string({ error: 'expected a string (quote numbers)' })).optional(),
+});
+
+const tolerationSchema = z.strictObject({
+  key: text.optional(),
+  operator: z.enum(['Exists', 'Equal']).default('Equal'),
+  value: z.string().optional(),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
+  tolerationSeconds: seconds.optional(),
+});
+
+const pdbSchema = z
+  .strictObject({ minAvailable: intOrPercent.optional(), maxUnavailable: intOrPercent.optional() })
+  .refine((p) => (p.minAvailable === undefined) !== (p.maxUnavailable === undefined), {
+    error: 'a PodDisruptionBudget takes exactly one of minAvailable or maxUnavailable',
+  });
+
+const serviceSchema = z.strictObject({
+  /** Default: the workload's name. */
+  name: name.optional(),
+  type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).default('ClusterIP'),
+  ports: z
+    .array(
+      z.strictObject({
+        port,
+        targetPort: port.optional(),
+        protocol: z.enum(['TCP', 'UDP']).default('TCP'),
+        name: name.optional(),
+      }),
+    )
+    .min(1),
+  /** Exposed through the ingress controller at this host and path. */
+  ingress: z.strictObject({ host: text, path: z.string().startsWith('/').default('/') }).optional(),
+});
+
+const podTemplate = {
+  containers: z.array(containerSchema).min(1),
+  nodeSelector: labels.optional(),
+  tolerations: z.array(tolerationSchema).default([]),
+  hostNetwork: z.boolean().default(false),
+  priorityClassName: text.optional(),
+  service: serviceSchema.optional(),
+};
+
+export const deploymentSchema = z.strictObject({
+  name,
+  replicas: count,
+  strategy: z
+    .strictObject({ maxSurge: intOrPercent.optional(), maxUnavailable: intOrPercent.optional() })
+    .optional(),
+  pdb: pdbSchema.optional(),
+  ...podTemplate,
+});
+
+export const daemonSetSchema = z.strictObject({
+  name,
+  maxUnavailable: intOrPercent.optional(),
+  ...podTemplate,
+});
+
+export const statefulSetSchema = z.strictObject({
+  name,
+  replicas: count,
+  pdb: pdbSchema.optional(),
+  ...podTemplate,
+});
+
+const namespaceSchema = z.strictObject({
+  name,
+  labels: labels.default({}),
+  deployments: z.array(deploymentSchema).default([]),
+  daemonsets: z.array(daemonSetSchema).default([]),
+  statefulsets: z.array(statefulSetSchema).default([]),
+});
+
+const workloadsSchema = z.strictObject({
+  namespaces: z.array(namespaceSchema).min(1),
+});
+
+// ---------------------------------------------------------------------------------------
+// Churn: healthy change that must not be mistaken for a cluster failure
+
+const rollingDeploySchema = z.strictObject({
+  workload: objectRef,
+  every: duration,
+  /** Each deploy lands up to this much later than the interval says. */
+  jitter: duration.optional(),
+  from: instant.optional(),
+  until: instant.optional(),
+});
+
+const crashLoopSchema = z.strictObject({
+  workload: objectRef,
+  container: name,
+  from: instant.optional(),
+  until: instant.optional(),
+  /** How many of its pods are affected; all when unset. */
+  pods: positiveInt.optional(),
+  exitCode: z.number().int().min(1).max(255).default(1),
+  reason: z.enum(['Error', 'OOMKilled']).default('Error'),
+  /** The last line the program logs before it exits: its own reason. */
+  log: oneLine,
+  /** How long it runs before exiting each time. */
+  runsFor: duration.default('10s'),
+});
+
+const nodeChangeSchema = z.strictObject({
+  at: instant,
+  change: z.enum(['add', 'remove']),
+  pool: name,
+  count: positiveInt.default(1),
+  /** Removals drain first (as a cluster autoscaler does). */
+  drain: z.boolean().default(true),
+});
+
+const churnSchema = z.strictObject({
+  rollingDeploys: z.array(rollingDeploySchema).default([]),
+  crashLoops: z.array(crashLoopSchema).default([]),
+  nodes: z.array(nodeChangeSchema).default([]),
+});
+
+// ---------------------------------------------------------------------------------------
+// Timeline: faults, actions, heals
+
+/**
+ * Which nodes a fault or action applies to: pools, a label selector, names, and the
+ * nodes' condition at that moment, narrowed to `count` of them (picked with the scenario's
+ * seed); `spread` grows the set over time. Omitted filters match every worker.
+ */
+export const nodeTargetSchema = z
+  .strictObject({
+    pools: z.array(name).min(1).optional(),
+    selector: labelSelector.optional(),
+    names: z.array(text).min(1).optional(),
+    condition: z.enum(['Ready', 'NotReady']).optional(),
+    count: positiveInt.optional(),
+    spread: z
+      .strictObject({
+        every: duration,
+        add: positiveInt,
+        /** Stop growing at this many nodes; all that match when unset. */
+        upTo: positiveInt.optional(),
+      })
+      .optional(),
+  })
+  .refine((t) => t.spread === undefined || t.count !== undefined, {
+    error: 'spread grows a set that starts with count nodes; give count too',
+  });
+
+export const componentSchema = z.enum([
+  'control-plane',
+  'kubelet',
+  'service-proxy',
+  'dns',
+  'node-local-dns',
+  'cni',
+  'container-runtime',
+  'node-image',
+  'node-os',
+  'distribution',
+]);
+
+const faultCommon = {
+  /** Lets a later `heal` name this fault. */
+  id: name.optional(),
+  /** The fault heals itself after this long; otherwise it lasts until healed or cleared. */
+  duration: duration.optional(),
+  /** Ground truth in one line, for people reading the file; the simulator ignores it. */
+  cause: oneLine.optional(),
+};
+
+const nodeFaultCommon = {
+  ...faultCommon,
+  nodes: nodeTargetSchema.default({}),
+  /** What ends the fault on a node (besides `heal`). */
+  clearedBy: z.array(z.enum(['reboot', 'replace', 'kubelet-restart'])).default(['reboot', 'replace']),
+  /** Chance that one reboot clears it; 1 when unset. */
+  rebootFixProbability: probability.optional(),
+};
+
+const nodeBreakage = z.enum([
+  'network-total-loss',
+  'network-partial-loss',
+  'dns-broken',
+  'kubelet-stopped',
+  'node-hang',
+]);
+
+export const faultSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('kubelet-stop'),
+    ...nodeFaultCommon,
+  }),
+  z.strictObject({
+    type: z.literal('kubelet-flap'),
+    ...nodeFaultCommon,
+    /** Share of node status updates and lease renewals that fail. */
+    statusUpdateFailureRate: probability,
+  }),
+  z
+    .strictObject({
+      type: z.literal('node-network'),
+      ...nodeFaultCommon,
+      loss: z.enum(['total', 'partial']),
+      /** Share of packets lost, for partial loss. */
+      rate: probability.optional(),
+      /** Host processes (kubelet, kube-proxy) and/or pod traffic. */
+      affects: z
+        .array(z.enum(['host', 'pods']))
+        .min(1)
+        .default(['host', 'pods']),
+      /** `inbound`: packets arrive but never reach the processes waiting for them. */
+      direction: z.enum(['both', 'inbound', 'outbound']).default('both'),
+    })
+    .refine((f) => (f.loss === 'partial') === (f.rate !== undefined), {
+      error: 'partial loss takes a rate (0-1); total loss takes none',
+    }),
+  z.strictObject({
+    type: z.literal('node-dns'),
+    ...nodeFaultCommon,
+    effect: z.enum(['timeout', 'servfail', 'nxdomain', 'refused']).default('timeout'),
+    /** Share of lookups that fail. */
+    rate: probability.default(1),
+    affects: z
+      .array(z.enum(['host', 'pods']))
+      .min(1)
+      .default(['host', 'pods']),
+  }),
+  z.strictObject({
+    type: z.literal('service-routing'),
+    ...nodeFaultCommon,
+    /** Services whose VIP the node's proxy rules no longer forward; all when unset. */
+    services: z.array(objectRef).min(1).optional(),
+    /** drop: i/o timeout; reject: connection refused; stale: old endpoints. */
+    effect: z.enum(['drop', 'reject', 'stale']).default('drop'),
+  }),
+  z.strictObject({
+    type: z.literal('proxy-rule-format-mismatch'),
+    ...nodeFaultCommon,
+    /** The service proxy version now running on the nodes. */
+    proxyVersion: version,
+    /** The version whose rule format is on the nodes. */
+    rulesVersion: version,
+    /** Chance that one sync touching rules in the other format fails (more churn, more syncs). */
+    syncFailureProbability: probability,
+    /** Chance that a failed restore leaves the rules corrupt: later syncs there fail until the node restarts. */
+    corruptionProbability: probability.default(0),
+    /** The line `iptables-restore` reports as failed. */
+    failedLine: positiveInt.optional(),
+    retryInterval: duration.default('30s'),
+  }),
+  z.strictObject({
+    type: z.literal('api-server-unreachable'),
+    ...faultCommon,
+    /** outside: kubectl and tools outside the cluster; pods: in-cluster clients; nodes: kubelets and proxies. */
+    from: z
+      .array(z.enum(['outside', 'pods', 'nodes']))
+      .min(1)
+      .default(['outside', 'pods', 'nodes']),
+    /** timeout: connections hang; refuse: connections are refused. */
+    mode: z.enum(['timeout', 'refuse']).default('timeout'),
+  }),
+  z
+    .strictObject({
+      type: z.literal('api-server-degraded'),
+      ...faultCommon,
+      latency: duration.optional(),
+      errorRate: probability.optional(),
+      status: z.literal([429, 500, 503]).default(503),
+    })
+    .refine((f) => f.latency !== undefined || f.errorRate !== undefined, {
+      error: 'a degraded API server needs latency, errorRate or both',
+    }),
+  z.strictObject({
+    type: z.literal('component-version-change'),
+    ...faultCommon,
+    component: componentSchema,
+    to: version,
+    nodes: nodeTargetSchema.optional(),
+    /** Who changed it without the operator: the managed provider, or automation on the nodes. */
+    by: z.enum(['provider', 'automation']).default('provider'),
+  }),
+  z.strictObject({
+    type: z.literal('node-scheduled-job'),
+    ...nodeFaultCommon,
+    job: z.strictObject({
+      name: text,
+      onCalendar: dailyCalendar,
+      randomizedDelay: duration.optional(),
+      /** The job is killed when it runs longer than this. */
+      timeout: duration.optional(),
+      /** How long one run takes, drawn from this range each time. */
+      runtime: z.strictObject({ min: duration, max: duration }),
+      /** What a run changes on the node, which the node agent can see. */
+      changes: z.strictObject({ kernel: text.optional(), packages: z.array(text).default([]) }).optional(),
+    }),
+    breaks: z.strictObject({
+      /** timeout: only runs killed by the timeout break the node; always: every run. */
+      when: z.enum(['timeout', 'always']),
+      probability,
+      effect: nodeBreakage,
+    }),
+  }),
+  z.strictObject({
+    type: z.literal('node-reboot'),
+    ...nodeFaultCommon,
+    downtime: duration.default('3m'),
+  }),
+  z.strictObject({
+    type: z.literal('node-replace'),
+    ...nodeFaultCommon,
+    /** The provider deletes the machines; replacements join this much later. */
+    replacementAfter: duration.default('5m'),
+  }),
+]);
+
+const rollingPace = {
+  maxUnavailable: positiveInt.default(1),
+  /** At least this long between the starts of consecutive batches. */
+  interval: duration.optional(),
+  /** Cordon and drain through the eviction API (PDBs honoured) before touching a node. */
+  drain: z.boolean().default(true),
+  /** Wait for a batch to be Ready before the next. */
+  waitReady: z.boolean().default(true),
+};
+
+const actionCommon = {
+  id: name.optional(),
+  by: z.enum(['operator', 'provider']).default('operator'),
+};
+
+const versionChange = {
+  ...actionCommon,
+  component: componentSchema,
+  from: version.optional(),
+  to: version,
+  nodes: nodeTargetSchema.optional(),
+  method: z.enum(['in-place', 'surge']).default('in-place'),
+  /** For node-image and node-os changes. */
+  kernel: text.optional(),
+  osImage: text.optional(),
+  /** The tool doing it (k0sctl, az aks upgrade, ...), for the record. */
+  tool: text.optional(),
+  maxUnavailable: positiveInt.optional(),
+  interval: duration.optional(),
+};
+
+export const actionSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('restart-nodes'),
+    ...actionCommon,
+    nodes: nodeTargetSchema,
+    ...rollingPace,
+  }),
+  z.strictObject({
+    type: z.literal('replace-nodes'),
+    ...actionCommon,
+    nodes: nodeTargetSchema,
+    ...rollingPace,
+    image: text.optional(),
+  }),
+  z.strictObject({ type: z.literal('restart-kubelet'), ...actionCommon, nodes: nodeTargetSchema }),
+  z.strictObject({ type: z.literal('cordon-nodes'), ...actionCommon, nodes: nodeTargetSchema }),
+  z.strictObject({ type: z.literal('drain-nodes'), ...actionCommon, nodes: nodeTargetSchema }),
+  z.strictObject({ type: z.literal('uncordon-nodes'), ...actionCommon, nodes: nodeTargetSchema }),
+  z.strictObject({ type: z.literal('upgrade'), ...versionChange }),
+  z.strictObject({ type: z.literal('rollback'), ...versionChange }),
+  z.strictObject({ type: z.literal('restart-workload'), ...actionCommon, workload: objectRef }),
+  z.strictObject({
+    type: z.literal('scale-workload'),
+    ...actionCommon,
+    workload: objectRef,
+    replicas: count,
+  }),
+  z.strictObject({
+    type: z.literal('set-env'),
+    ...actionCommon,
+    workload: objectRef,
+    /** Every container when unset. */
+    container: name.optional(),
+    env: z.record(z.string(), z.string({ error: 'expected a string (quote numbers)' })),
+  }),
+  z.strictObject({
+    type: z.literal('disable-node-timer'),
+    ...actionCommon,
+    timer: text,
+    nodes: nodeTargetSchema.default({}),
+    /** A DaemonSet that disables it on every node, present and future, or by hand. */
+    via: z.enum(['daemonset', 'ssh']).default('daemonset'),
+  }),
+  /** The workloads move to a freshly built cluster; this one is left as it is. */
+  z.strictObject({ type: z.literal('rebuild-cluster'), ...actionCommon, what: oneLine }),
+  /** Something done outside the cluster (a provider ticket, a DNS change); no effect here. */
+  z.strictObject({ type: z.literal('outside-cluster'), ...actionCommon, what: oneLine }),
+]);
+
+const healSchema = z.strictObject({
+  /** The `id` of an earlier fault, or `all`. */
+  fault: z.string({ error: 'expected the id of an earlier fault, or all' }),
+  /** Only on these nodes; everywhere when unset. */
+  nodes: nodeTargetSchema.optional(),
+});
+
+export const timelineEntrySchema = z
+  .strictObject({
+    at: instant,
+    /** What the real people saw or did then, for the reader. */
+    note: oneLine.optional(),
+    fault: faultSchema.optional(),
+    action: actionSchema.optional(),
+    heal: healSchema.optional(),
+  })
+  .refine((e) => [e.fault, e.action, e.heal].filter((x) => x !== undefined).length === 1, {
+    error: 'each timeline entry takes exactly one of fault, action or heal',
+  });
+
+// ---------------------------------------------------------------------------------------
+// Expected diagnosis: for scoring only, never shown to the pipeline
+
+export const categorySchema = z.enum([
+  'healthy',
+  'node-network',
+  'node-dns',
+  'kubelet-failure',
+  'node-scheduled-job',
+  'node-lifecycle',
+  'control-plane-unreachable',
+  'control-plane-degraded',
+  'service-routing',
+  'service-proxy-sync-failure',
+  'cluster-dns',
+  'app-bug',
+  'bad-rollout',
+  'upgrade-regression',
+  'provider-network',
+  'resource-pressure',
+]);
+
+const expectedSchema = z.strictObject({
+  category: categorySchema,
+  /** When the failure began: the earliest moment a tool could see it. Unset when healthy. */
+  onset: instant.optional(),
+  /** When a great tool has named it (the bar the scenario sets). */
+  detectBy: instant.optional(),
+  scope: z
+    .strictObject({
+      /** Nodes affected at the worst moment. */
+      nodes: count.optional(),
+      pools: z.array(name).default([]),
+      namespaces: z.array(name).default([]),
+      services: z.array(objectRef).default([]),
+    })
+    .default({ pools: [], namespaces: [], services: [] }),
+  rootCause: oneLine,
+  lookAlikes: z.array(z.strictObject({ category: categorySchema, why: oneLine })).default([]),
+  nextSteps: z.array(oneLine).default([]),
+  /** Responses that make it worse. */
+  avoid: z.array(oneLine).default([]),
+  /** The real incident's timings, the bar to beat. */
+  realTimeline: z
+    .strictObject({
+      impactStart: instant.optional(),
+      noticed: instant.optional(),
+      identified: instant.optional(),
+      mitigated: instant.optional(),
+      resolved: instant.optional(),
+    })
+    .optional(),
+});
+
+// ---------------------------------------------------------------------------------------
+// The file
+
+const scenarioObject = z.strictObject({
+  name,
+  description: z
+    .string({ error: 'expected a one-line description' })
+    .regex(/^[^\n\r]{1,120}$/, { error: 'expected a one-line description (at most 120 characters)' }),
+  source: z.strictObject({
+    /** The postmortem's title, or what the scenario is made from. */
+    title: oneLine,
+    /** The postmortem's file in shared/seeds. */
+    seed: z
+      .string()
+      .regex(/^\d{3}_[0-9a-f]{16}\.txt$/, {
+        error: 'expected a seed file name such as 000_86ced63331947a85.txt',
+      })
+      .optional(),
+  }),
+  start: isoTime,
+  duration,
+  /** Seeds every random choice, so a replay gives the same result every run. */
+  seed: z
+    .number({ error: 'expected a whole number' })
+    .int({ error: 'expected a whole number' })
+    .nonnegative({ error: 'expected a whole number' })
+    .max(Number.MAX_SAFE_INTEGER, { error: 'expected a whole number' }),
+  cluster: clusterSchema,
+  workloads: workloadsSchema,
+  churn: churnSchema.default({ rollingDeploys: [], crashLoops: [], nodes: [] }),
+  timeline: z.array(timelineEntrySchema).default([]),
+  expected: expectedSchema,
+});
+
+export type Scenario = z.infer<typeof scenarioObject>;
+export type ScenarioInput = z.input<typeof scenarioObject>;
+export type NodePool = z.infer<typeof nodePoolSchema>;
+export type Container = z.infer<typeof containerSchema>;
+export type Deployment = z.infer<typeof deploymentSchema>;
+export type DaemonSet = z.infer<typeof daemonSetSchema>;
+export type StatefulSet = z.infer<typeof statefulSetSchema>;
+export type NodeTarget = z.infer<typeof nodeTargetSchema>;
+export type Fault = z.infer<typeof faultSchema>;
+export type FaultType = Fault['type'];
+export type Action = z.infer<typeof actionSchema>;
+export type ActionType = Action['type'];
+export type TimelineEntry = z.infer<typeof timelineEntrySchema>;
+export type Component = z.infer<typeof componentSchema>;
+export type Category = z.infer<typeof categorySchema>;
+export type Expected = z.infer<typeof expectedSchema>;
+
+/** The whole file: shape, then the references between its parts (see references.ts). */
+export const scenarioSchema = scenarioObject.superRefine(
+  (scenario, ctx) => {
+    for (const issue of scenarioReferenceIssues(scenario)) {
+      ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    }
+  },
+  // Cross-references are only meaningful once every field is well formed.
+  { when: (payload) => payload.issues.length === 0 },
+);
