@@ -482,6 +482,10 @@ describe('reflectors under API faults', () => {
       await converged(c, f, `the view to be right through 503s, round ${round + 1}`);
     }
 
+    // Start the full outage from healthy sources: a reflector still retrying a 503 from the
+    // 50 % phase is rightly stale since then, which would blur what this checks.
+    c.sim.faults.clear();
+    await waitFor('every reflector source to be fresh again', () => allFresh(f.view, realClock.now()));
     const downSince = realClock.now();
     c.sim.faults.set({ errors: { rate: 1, code: 503 } });
     c.sim.server.dropWatches();

@@ -1,19 +1,11 @@
-/**
- * The ReplicaSet controller: keeps the number of live (not terminating) pods it owns at
- * spec.replicas, creating pods from the template (`<rs>-<5 chars>`, owned by the RS, with
- * a SuccessfulCreate event) or deleting extras, and reports replicas, readyReplicas and
- * availableReplicas in its status. Pods stuck Terminating on an unreachable node no longer
- * count, so evicted pods are replaced elsewhere, as in a real cluster.
- */
-import type { Clock } from '../../time/clock.ts';
 import { admitCreate, ClusterIpAllocator } from '../api/admission.ts';
 import type { KubeObject } from '../api/k8s-types.ts';
 import { parseLabelSelector } from '../api/label-selector.ts';
 import { resourceForKind } from '../api/resources.ts';
 import { type LabelSelectorSpec, selectorText } from '../api/selector-spec.ts';
 import { nameSuffix } from '../cluster/objects.ts';
-import type { ObjectStore } from '../store/object-store.ts';
 import { recordEvent } from './events.ts';
+import { QueuedController } from './queued-controller.ts';
 
 const podType = resourceForKind('Pod')!;
 const rsType = resourceForKind('ReplicaSet', 'apps')!;
@@ -33,37 +25,12 @@ interface PodView {
   status?: { conditions?: { type: string; status: string }[] };
 }
 
-export class ReplicaSetController {
-  private readonly store: ObjectStore;
-  private readonly clock: Clock;
-  private queued = false;
-  private unsubscribe: (() => void)[] = [];
+export class ReplicaSetController extends QueuedController {
   private seq = 0;
   private readonly clusterIps = new ClusterIpAllocator();
 
-  constructor(o: { store: ObjectStore; clock: Clock }) {
-    this.store = o.store;
-    this.clock = o.clock;
-  }
-
-  start(): void {
-    const wake = (): void => {
-      if (this.queued) return;
-      this.queued = true;
-      this.clock.after(0, () => {
-        this.queued = false;
-        this.syncAll();
-      });
-    };
-    this.unsubscribe = [
-      this.store.subscribe(podType.storage, wake),
-      this.store.subscribe(rsType.storage, wake),
-    ];
-    wake();
-  }
-
-  stop(): void {
-    for (const u of this.unsubscribe) u();
+  protected watches(): string[] {
+    return [podType.storage, rsType.storage];
   }
 
   syncAll(): void {

@@ -5,11 +5,11 @@
  * PodScheduled=False/Unschedulable and a FailedScheduling event in the real wording
  * (`0/N nodes are available: …`, kubernetes.md §4).
  */
-import { type Clock, rfc3339 } from '../../time/clock.ts';
+import { rfc3339 } from '../../time/clock.ts';
 import type { KubeObject } from '../api/k8s-types.ts';
 import { resourceForKind } from '../api/resources.ts';
-import type { ObjectStore } from '../store/object-store.ts';
 import { recordEvent } from './events.ts';
+import { QueuedController } from './queued-controller.ts';
 
 const podType = resourceForKind('Pod')!;
 const nodeType = resourceForKind('Node')!;
@@ -51,36 +51,13 @@ function tolerates(tolerations: Toleration[], taint: Taint): boolean {
   );
 }
 
-export class Scheduler {
-  private readonly store: ObjectStore;
-  private readonly clock: Clock;
-  private queued = false;
-  private unsubscribe: (() => void)[] = [];
-
-  constructor(o: { store: ObjectStore; clock: Clock }) {
-    this.store = o.store;
-    this.clock = o.clock;
+export class Scheduler extends QueuedController {
+  protected watches(): string[] {
+    return [podType.storage, nodeType.storage];
   }
 
-  start(): void {
-    // Pending pods are retried whenever pods or nodes change, as the scheduling queue does.
-    const wake = (): void => {
-      if (this.queued) return;
-      this.queued = true;
-      this.clock.after(0, () => {
-        this.queued = false;
-        this.scheduleAll();
-      });
-    };
-    this.unsubscribe = [
-      this.store.subscribe(podType.storage, wake),
-      this.store.subscribe(nodeType.storage, wake),
-    ];
-    wake();
-  }
-
-  stop(): void {
-    for (const u of this.unsubscribe) u();
+  syncAll(): void {
+    this.scheduleAll();
   }
 
   scheduleAll(): void {

@@ -1,0 +1,161 @@
+/**
+ * The DaemonSet controller: one pod per eligible node (node selector matched, NoSchedule
+ * taints tolerated), bound directly to its node, with the tolerations DaemonSet pods get
+ * automatically (not-ready and unreachable NoExecute without a time limit, pressure and
+ * unschedulable NoSchedule), so they are never evicted from a failing node. New nodes get
+ * a pod; pods of removed nodes are deleted.
+ */
+
+import { admitCreate, ClusterIpAllocator } from '../api/admission.ts';
+import type { KubeObject } from '../api/k8s-types.ts';
+import { resourceForKind } from '../api/resources.ts';
+import { nameSuffix } from '../cluster/objects.ts';
+import { recordEvent } from './events.ts';
+import { QueuedController } from './queued-controller.ts';
+
+const dsType = resourceForKind('DaemonSet', 'apps')!;
+const nodeType = resourceForKind('Node')!;
+const podType = resourceForKind('Pod')!;
+
+/** Added by the DaemonSet controller to every daemon pod (pkg/controller/daemon/util). */
+const daemonTolerations = [
+  { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' },
+  { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' },
+  { key: 'node.kubernetes.io/disk-pressure', operator: 'Exists', effect: 'NoSchedule' },
+  { key: 'node.kubernetes.io/memory-pressure', operator: 'Exists', effect: 'NoSchedule' },
+  { key: 'node.kubernetes.io/pid-pressure', operator: 'Exists', effect: 'NoSchedule' },
+  { key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' },
+];
+
+interface DaemonSetView {
+  metadata: KubeObject['metadata'];
+  spec?: {
+    selector?: { matchLabels?: Record<string, string> };
+    template?: {
+      metadata?: { labels?: Record<string, string> };
+      spec?: {
+        nodeSelector?: Record<string, string>;
+        tolerations?: { key?: string; operator?: string; effect?: string }[];
+      } & Record<string, unknown>;
+    };
+  };
+  status?: Record<string, unknown>;
+}
+
+interface NodeView {
+  metadata: KubeObject['metadata'];
+  spec?: { taints?: { key: string; effect: string }[] };
+}
+
+interface PodView {
+  metadata: KubeObject['metadata'];
+  spec?: { nodeName?: string };
+  status?: { conditions?: { type: string; status: string }[] };
+}
+
+export class DaemonSetController extends QueuedController {
+  private readonly clusterIps = new ClusterIpAllocator();
+
+  protected watches(): string[] {
+    return [dsType.storage, nodeType.storage, podType.storage];
+  }
+
+  syncAll(): void {
+    const nodes = this.store.listObjects(nodeType) as (KubeObject & NodeView)[];
+    for (const ds of this.store.listObjects(dsType) as (KubeObject & DaemonSetView)[]) this.sync(ds, nodes);
+  }
+
+  private sync(ds: KubeObject & DaemonSetView, nodes: (KubeObject & NodeView)[]): void {
+    const ns = ds.metadata.namespace ?? '';
+    const name = ds.metadata.name ?? '';
+    const template = ds.spec?.template ?? {};
+    const tolerations = [...(template.spec?.tolerations ?? []), ...daemonTolerations];
+    const tolerated = (n: NodeView, effects: string[]) =>
+      (n.spec?.taints ?? []).every(
+        (t) =>
+          !effects.includes(t.effect) ||
+          tolerations.some(
+            (x) =>
+              x.operator === 'Exists' && (!x.key || x.key === t.key) && (!x.effect || x.effect === t.effect),
+          ),
+      );
+    const selected = (n: KubeObject) =>
+      Object.entries(template.spec?.nodeSelector ?? {}).every(([k, v]) => n.metadata.labels?.[k] === v);
+    // A daemon pod keeps running unless a NoExecute taint is untolerated; a new one is
+    // placed only where NoSchedule taints are tolerated too (daemon/util nodeShouldRunDaemonPod).
+    const eligible = nodes.filter((n) => selected(n) && tolerated(n, ['NoSchedule', 'NoExecute']));
+    const canRun = new Set(
+      nodes.filter((n) => selected(n) && tolerated(n, ['NoExecute'])).map((n) => n.metadata.name),
+    );
+    const pods = (this.store.listObjects(podType, ns) as (KubeObject & PodView)[]).filter((p) =>
+      p.metadata.ownerReferences?.some((o) => o.uid === ds.metadata.uid && o.controller),
+    );
+    const byNode = new Map(
+      pods.filter((p) => !p.metadata.deletionTimestamp).map((p) => [p.spec?.nodeName ?? '', p]),
+    );
+    const involved = { kind: 'DaemonSet', name, namespace: ns, uid: ds.metadata.uid, apiVersion: 'apps/v1' };
+    const source = { component: 'daemonset-controller' };
+    for (const n of eligible) {
+      const node = n.metadata.name ?? '';
+      if (byNode.has(node)) continue;
+      const podName = `${name}-${nameSuffix(`${name}/${node}/${this.clock.now()}`, 5)}`;
+      const pod: KubeObject = {
+        metadata: {
+          name: podName,
+          namespace: ns,
+          labels: {
+            ...template.metadata?.labels,
+            'pod-template-generation': String(ds.metadata.generation ?? 1),
+          },
+          ownerReferences: [
+            {
+              apiVersion: 'apps/v1',
+              kind: 'DaemonSet',
+              name,
+              uid: ds.metadata.uid ?? '',
+              controller: true,
+              blockOwnerDeletion: true,
+            },
+          ],
+        },
+        spec: { ...structuredClone(template.spec ?? {}), nodeName: node, tolerations },
+      };
+      admitCreate(podType, pod, this.clusterIps);
+      this.store.create(podType, pod);
+      recordEvent(this.store, this.clock, {
+        involved,
+        type: 'Normal',
+        reason: 'SuccessfulCreate',
+        message: `Created pod: ${podName}`,
+        source,
+      });
+    }
+    for (const [node, p] of byNode) {
+      if (!canRun.has(node)) {
+        this.store.delete(podType, ns, p.metadata.name ?? '');
+        recordEvent(this.store, this.clock, {
+          involved,
+          type: 'Normal',
+          reason: 'SuccessfulDelete',
+          message: `Deleted pod: ${p.metadata.name}`,
+          source,
+        });
+      }
+    }
+    const ready = pods.filter(
+      (p) =>
+        !p.metadata.deletionTimestamp &&
+        p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+    ).length;
+    const status = {
+      currentNumberScheduled: byNode.size,
+      desiredNumberScheduled: eligible.length,
+      numberMisscheduled: [...byNode.keys()].filter((n) => !canRun.has(n)).length,
+      numberReady: ready,
+      numberAvailable: ready,
+      updatedNumberScheduled: byNode.size,
+      observedGeneration: ds.metadata.generation ?? 1,
+    };
+    this.store.update(dsType, { ...ds, status }, { subresource: 'status' });
+  }
+}
