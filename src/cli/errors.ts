@@ -4,6 +4,7 @@
  * 3 a needed service (cluster, port, database) could not be reached.
  */
 import { KubeAccessError } from '../kube/errors.ts';
+import { ScenarioError } from '../sim/scenario/loader.ts';
 
 export const exitCodes = { ok: 0, failed: 1, usage: 2, unavailable: 3 } as const;
 
@@ -44,6 +45,13 @@ export function describeFailure(err: unknown): { message: string; exitCode: numb
           ? exitCodes.usage
           : exitCodes.failed;
     return { message: `${err.message}\n  next: ${err.hint}`, exitCode };
+  }
+  if (err instanceof ScenarioError) {
+    // Bad scenario input: name the file, line and field (the message does) and say what to run.
+    return {
+      message: `${err.message}\n  next: fix the file, or run \`kubetriage scenarios\` for the shipped ones`,
+      exitCode: exitCodes.usage,
+    };
   }
   if (err instanceof CliError) {
     if (err.quiet) return { message: '', exitCode: err.exitCode };

@@ -14,7 +14,9 @@ import { generateServingCert } from './api/serving-cert.ts';
 import { seedStaticCluster } from './cluster/static-cluster.ts';
 import { startDisruptionController } from './controllers/disruption.ts';
 import { startPodTerminator } from './controllers/pod-terminator.ts';
+import type { Scenario } from './scenario/schema.ts';
 import { ObjectStore } from './store/object-store.ts';
+import { buildScenarioWorld, type ScenarioWorld } from './world/scenario-world.ts';
 
 export interface SimulatorOptions {
   clock?: Clock;
@@ -29,6 +31,8 @@ export interface SimulatorOptions {
   faultSeed?: number;
   /** Serve HTTPS with a generated self-signed certificate (default true, as real API servers). */
   tls?: boolean;
+  /** Build this scenario's cluster, with the behaviour model running, instead of the static one. */
+  scenario?: Scenario;
 }
 
 export class Simulator {
@@ -42,6 +46,8 @@ export class Simulator {
   caPem: string | undefined;
   private readonly tls: boolean;
   private readonly stoppers: (() => void)[] = [];
+  /** The running scenario, when built from one. */
+  readonly world: ScenarioWorld | undefined;
   private readonly serverOptions: SimApiServerOptions;
 
   constructor(opts: SimulatorOptions = {}) {
@@ -62,8 +68,20 @@ export class Simulator {
       faults: this.faults,
       token: opts.token,
       watch: opts.watch,
+      version: opts.scenario ? versionInfo(opts.scenario.cluster.kubernetesVersion) : undefined,
     };
     this.server = new SimApiServer(this.serverOptions);
+    if (opts.scenario) {
+      this.world = buildScenarioWorld(opts.scenario, {
+        store: this.store,
+        clock: this.clock,
+        logs: this.logs,
+        nodeProxy: this.nodeProxy,
+        clusterIps: this.server.clusterIps,
+      });
+      this.stoppers.push(() => this.world?.stop());
+      return;
+    }
     if (opts.seed !== false) {
       seedStaticCluster({
         store: this.store,
@@ -91,4 +109,11 @@ export class Simulator {
     for (const stop of this.stoppers.splice(0)) stop();
     await this.server.close();
   }
+}
+
+/** `/version` for a scenario's cluster: `v1.28.2` → major 1, minor 28. */
+function versionInfo(version: string): { major: string; minor: string; gitVersion: string } {
+  const git = version.startsWith('v') ? version : `v${version}`;
+  const [major, minor] = git.slice(1).split('.');
+  return { major, minor, gitVersion: git };
 }

@@ -142,7 +142,11 @@ export class PacedClock implements Clock {
 
   /** Makes the armed real timer keep the process alive exactly while a sleep is pending. */
   private holdOpen(): void {
-    const handle = this.wake ?? this.wakeImmediate;
+    // An unref'd immediate does not stop the event loop from blocking in its poll phase,
+    // so overdue timers would run only when something else woke the loop. It lasts one
+    // turn, so keeping it referenced never holds the process open for long.
+    if (this.wakeImmediate !== undefined) return;
+    const handle = this.wake;
     if (handle === undefined) return;
     if (this.sleepers > 0) handle.ref();
     else handle.unref();

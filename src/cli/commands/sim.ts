@@ -5,7 +5,9 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { simKubeconfig } from '../../sim/kubeconfig.ts';
+import { loadScenario } from '../../sim/scenario/loader.ts';
 import { Simulator } from '../../sim/simulator.ts';
+import { PacedClock } from '../../time/paced-clock.ts';
 import { usageError } from '../errors.ts';
 
 interface SimFlags {
@@ -15,6 +17,8 @@ interface SimFlags {
   kubeconfigOut?: string;
   token?: string;
   insecureHttp?: boolean;
+  scenario?: string;
+  speed: string;
 }
 
 function intFlag(name: string, raw: string, min: number, max: number): number {
@@ -40,6 +44,11 @@ export function registerSim(program: Command): void {
     .option('--kubeconfig-out <file>', 'write a kubeconfig for this cluster to FILE')
     .option('--token <token>', 'require this bearer token on every request')
     .option('--insecure-http', 'serve plain HTTP instead of HTTPS with a generated certificate')
+    .option(
+      '--scenario <name|file>',
+      "serve a scenario's cluster, from its start time (see `kubetriage scenarios`)",
+    )
+    .option('--speed <n>', 'with --scenario: virtual seconds per real second', '1')
     .addHelpText(
       'after',
       `
@@ -47,6 +56,7 @@ Examples:
   $ kubetriage sim --port 6443 --kubeconfig-out /tmp/sim.kubeconfig
   $ kubectl --kubeconfig /tmp/sim.kubeconfig get nodes -o wide
   $ kubectl --kubeconfig /tmp/sim.kubeconfig drain worker-1 --ignore-daemonsets --delete-emptydir-data
+  $ kubetriage sim --scenario digitalocean-2023 --speed 60 --kubeconfig-out /tmp/do.kubeconfig
 
 The cluster runs until interrupted (Ctrl-C). Serves HTTPS with a self-signed certificate
 (its CA goes into the kubeconfig) on loopback; --insecure-http serves plain HTTP.`,
@@ -54,9 +64,23 @@ The cluster runs until interrupted (Ctrl-C). Serves HTTPS with a self-signed cer
     .action(async (flags: SimFlags) => {
       const port = intFlag('port', flags.port, 0, 65535);
       const workers = intFlag('nodes', flags.nodes, 0, 5000);
-      const sim = new Simulator({ workers, token: flags.token, tls: !flags.insecureHttp });
+      const speed = Number(flags.speed);
+      if (!Number.isFinite(speed) || speed <= 0 || speed > 100_000) {
+        throw usageError(
+          `--speed must be a positive number up to 100000 (got "${flags.speed}")`,
+          'e.g. --speed 60 plays an hour in a minute',
+        );
+      }
+      const scenario = flags.scenario ? await loadScenario(flags.scenario) : undefined;
+      const clock = scenario ? new PacedClock(Date.parse(scenario.start), { speed }) : undefined;
+      const sim = new Simulator({ workers, token: flags.token, tls: !flags.insecureHttp, scenario, clock });
       const url = await sim.start(port, flags.host);
-      const lines = [`kubetriage sim: serving a cluster of ${workers + 1} nodes at ${url}`];
+      const lines = scenario
+        ? [
+            `kubetriage sim: serving scenario ${scenario.name} (${scenario.description}) at ${url}`,
+            `virtual time starts ${scenario.start} and runs at ${speed}x; the timeline's faults are not injected yet`,
+          ]
+        : [`kubetriage sim: serving a cluster of ${workers + 1} nodes at ${url}`];
       if (flags.kubeconfigOut) {
         const file = resolve(flags.kubeconfigOut);
         await writeFile(file, simKubeconfig({ server: url, token: flags.token, caPem: sim.caPem }), {

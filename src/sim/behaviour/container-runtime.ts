@@ -23,10 +23,22 @@ export const maxBackoffMs = 300_000;
 /** Running cleanly this long resets the back-off (the kubelet's backoff GC window). */
 export const backoffResetMs = 10 * 60_000;
 
+/** What a program does when a need is unmet: exit (crash loop), report unready, or serve errors. */
+export type NeedFailurePolicy = 'exit' | 'unready' | 'degrade';
+
+export interface ContainerNeeds {
+  needs: readonly Need[];
+  onFailure?: NeedFailurePolicy;
+  /** How long it keeps retrying before it acts; default the need's own. */
+  giveUpAfterMs?: number;
+}
+
 interface ContainerState {
   name: string;
   image: string;
   needs: readonly Need[];
+  onFailure: NeedFailurePolicy;
+  giveUpAfterMs: number | undefined;
   restartCount: number;
   backoffMs: number;
   runningSinceMs?: number;
@@ -59,7 +71,7 @@ export interface ContainerRuntimeOptions {
   /** Whether the kubelet can report to the API server right now. */
   canReport: () => boolean;
   /** What each container needs; the scenario's workload model knows. */
-  needsOf?: (pod: KubeObject, container: string) => readonly Need[];
+  needsOf?: (pod: KubeObject, container: string) => readonly Need[] | ContainerNeeds;
 }
 
 interface PodSpecView {
@@ -92,14 +104,23 @@ export class ContainerRuntime {
       namespace: pod.metadata.namespace ?? '',
       name: pod.metadata.name ?? '',
       uid: pod.metadata.uid ?? '',
-      containers: (pod.spec?.containers ?? []).map((c) => ({
-        name: c.name,
-        image: c.image ?? '',
-        needs: this.o.needsOf?.(pod, c.name) ?? [],
-        restartCount: 0,
-        backoffMs: initialBackoffMs,
-        containerId: '',
-      })),
+      containers: (pod.spec?.containers ?? []).map((c): ContainerState => {
+        const declared = this.o.needsOf?.(pod, c.name) ?? [];
+        // A bare list of needs means the program exits when one fails.
+        const spec: ContainerNeeds = Array.isArray(declared)
+          ? { needs: declared }
+          : (declared as ContainerNeeds);
+        return {
+          name: c.name,
+          image: c.image ?? '',
+          needs: spec.needs,
+          onFailure: spec.onFailure ?? 'exit',
+          giveUpAfterMs: spec.giveUpAfterMs,
+          restartCount: 0,
+          backoffMs: initialBackoffMs,
+          containerId: '',
+        };
+      }),
     };
     this.pods.set(key, rt);
     for (const c of rt.containers) this.run(rt, c);
@@ -135,7 +156,9 @@ export class ContainerRuntime {
     const unmet = this.o.deps?.check(this.o.node, c.needs);
     if (!unmet) return;
     this.o.logs?.append(rt.namespace, rt.name, c.name, `error: ${unmet.error}`, this.o.clock.now());
-    c.exitTimer = this.o.clock.after(unmet.giveUpAfterMs, () => {
+    // Programs that report unready or serve errors keep running; only 'exit' crash-loops.
+    if (c.onFailure !== 'exit') return;
+    c.exitTimer = this.o.clock.after(c.giveUpAfterMs ?? unmet.giveUpAfterMs, () => {
       c.exitTimer = undefined;
       // Healed meanwhile: it got through after all.
       if (!this.o.deps?.check(this.o.node, c.needs)) return;
@@ -187,7 +210,7 @@ export class ContainerRuntime {
     const stamp = rfc3339(now);
     const statuses = rt.containers.map((c) => {
       const unmet = c.runningSinceMs !== undefined ? this.o.deps?.check(this.o.node, c.needs) : undefined;
-      const ready = c.runningSinceMs !== undefined && !unmet;
+      const ready = c.runningSinceMs !== undefined && (!unmet || c.onFailure === 'degrade');
       const state =
         c.runningSinceMs !== undefined
           ? { running: { startedAt: rfc3339(c.runningSinceMs) } }

@@ -9,7 +9,7 @@
  * - `service:<ns>/<name>`: the node routes the Service's VIP to a ready endpoint.
  */
 
-export type Need = 'dns' | 'api' | `service:${string}`;
+export type Need = 'dns' | 'api' | `service:${string}` | `container:${string}` | `external:${string}`;
 
 /** Why a need failed, in the words the failing program would log. */
 export interface Unmet {
@@ -81,6 +81,12 @@ export class Dependencies {
         if (f.networkDown || f.apiVipBroken || f.serviceRoutingBroken || !this.cluster.apiServerUp) {
           return { need, error: 'dial tcp 10.96.0.1:443: i/o timeout', giveUpAfterMs: 30_000 };
         }
+      } else if (need.startsWith('container:')) {
+        // A sidecar in the same pod: the pod's own runtime decides, not the network.
+      } else if (need.startsWith('external:')) {
+        const host = need.slice('external:'.length).split(':')[0];
+        if (f.networkDown || f.dnsBroken)
+          return { need, error: `dial tcp: lookup ${host}: i/o timeout`, giveUpAfterMs: 10_000 };
       } else {
         const svc = need.slice('service:'.length);
         if (f.networkDown || f.serviceRoutingBroken || !this.cluster.serviceHasEndpoints(svc)) {

@@ -15,6 +15,9 @@ export interface NodeSpecInput {
   osImage?: string;
   pool?: string;
   zone?: string;
+  containerRuntime?: string;
+  labels?: Record<string, string>;
+  taints?: { key: string; value?: string; effect: string }[];
   nowMs: number;
 }
 
@@ -31,6 +34,11 @@ export function nodeObject(n: NodeSpecInput): KubeObject {
   };
   if (n.controlPlane) labels['node-role.kubernetes.io/control-plane'] = '';
   if (n.pool) labels['kubetriage.io/pool'] = n.pool;
+  Object.assign(labels, n.labels);
+  const taints = [
+    ...(n.controlPlane ? [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] : []),
+    ...(n.taints ?? []),
+  ];
   const cond = (type: string, status: string, reason: string, message: string) => ({
     type,
     status,
@@ -51,9 +59,7 @@ export function nodeObject(n: NodeSpecInput): KubeObject {
     spec: {
       podCIDR: podCidr(n.ip),
       podCIDRs: [podCidr(n.ip)],
-      ...(n.controlPlane
-        ? { taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] }
-        : {}),
+      ...(taints.length ? { taints } : {}),
     },
     status: {
       capacity: { cpu: '4', 'ephemeral-storage': '102350Mi', memory: '16374532Ki', pods: '110' },
@@ -80,7 +86,7 @@ export function nodeObject(n: NodeSpecInput): KubeObject {
         bootID: uuidFrom(`${n.name}-boot`),
         kernelVersion: n.kernelVersion ?? '6.1.0-28-cloud-amd64',
         osImage: n.osImage ?? 'Debian GNU/Linux 12 (bookworm)',
-        containerRuntimeVersion: 'containerd://1.7.24',
+        containerRuntimeVersion: n.containerRuntime ?? 'containerd://1.7.24',
         kubeletVersion: version,
         // Deprecated and filled with the kubelet's own version (kubernetes.md §3).
         kubeProxyVersion: version,

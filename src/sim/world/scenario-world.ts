@@ -1,0 +1,378 @@
+/**
+ * Builds a running cluster from a scenario's `cluster` and `workloads`: its node pools with
+ * their versions, kernels and runtimes; kube-system (the service proxy as a DaemonSet, cluster
+ * DNS as a Deployment that itself needs the API); the `kubernetes` and DNS Services; every
+ * workload with its Service and PDB; and the behaviour model that keeps it alive (kubelets,
+ * node lifecycle, scheduler, ReplicaSet/Deployment/DaemonSet/EndpointSlice and disruption
+ * controllers, kube-proxy per node). Containers' needs stay in here, never in objects: a
+ * real cluster does not label pods with what they depend on.
+ *
+ * The timeline (faults and operator actions) is applied by the scenario runner on top.
+ */
+import type { Clock } from '../../time/clock.ts';
+import { seededRandom } from '../../time/virtual-clock.ts';
+import type { ClusterIpAllocator } from '../api/admission.ts';
+import { admitCreate } from '../api/admission.ts';
+import type { KubeObject } from '../api/k8s-types.ts';
+import type { NodeProxyRegistry } from '../api/node-proxy.ts';
+import type { PodLogBook } from '../api/pod-log-book.ts';
+import { resourceForKind } from '../api/resources.ts';
+import type { ContainerNeeds } from '../behaviour/container-runtime.ts';
+import { DaemonSetController } from '../behaviour/daemonset-controller.ts';
+import { Dependencies, type Need } from '../behaviour/dependencies.ts';
+import { DeploymentController } from '../behaviour/deployment-controller.ts';
+import { EndpointSliceController } from '../behaviour/endpointslice-controller.ts';
+import { KubeProxyModel } from '../behaviour/kube-proxy.ts';
+import { KubeletModel } from '../behaviour/kubelet.ts';
+import { NodeLifecycleController } from '../behaviour/node-lifecycle-controller.ts';
+import { ReplicaSetController } from '../behaviour/replicaset-controller.ts';
+import { Scheduler } from '../behaviour/scheduler.ts';
+import { kubeletEndpoints } from '../cluster/node-endpoints.ts';
+import { nodeLease, nodeObject } from '../cluster/objects.ts';
+import { startDisruptionController } from '../controllers/disruption.ts';
+import { nodeName } from '../scenario/catalog.ts';
+import type { Container, Scenario } from '../scenario/schema.ts';
+import { parseDuration } from '../scenario/time-spec.ts';
+import type { ObjectStore } from '../store/object-store.ts';
+
+const podType = resourceForKind('Pod')!;
+const sliceType = resourceForKind('EndpointSlice', 'discovery.k8s.io')!;
+
+export interface WorldParts {
+  store: ObjectStore;
+  clock: Clock;
+  logs: PodLogBook;
+  nodeProxy: NodeProxyRegistry;
+  clusterIps: ClusterIpAllocator;
+}
+
+export interface ScenarioWorld {
+  deps: Dependencies;
+  kubelets: Map<string, KubeletModel>;
+  kubeProxies: Map<string, KubeProxyModel>;
+  /** Node name → its pool's name. */
+  pools: Map<string, string>;
+  stop(): void;
+}
+
+/** Versions in scenarios are `v1.28.2` or `1.28.2`; images and nodeInfo want the v-form. */
+function v(version: string): string {
+  return version.startsWith('v') ? version : `v${version}`;
+}
+
+export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorld {
+  const { store, clock, logs, nodeProxy, clusterIps } = parts;
+  const random = seededRandom(s.seed);
+  const now = clock.now();
+  const put = (kind: string, o: KubeObject, group = '') => {
+    const r = resourceForKind(kind, group)!;
+    admitCreate(r, o, clusterIps);
+    return store.create(r, o, { createdAtMs: now });
+  };
+
+  const namespaces = new Set([
+    'default',
+    'kube-system',
+    'kube-public',
+    'kube-node-lease',
+    ...s.workloads.namespaces.map((n) => n.name),
+  ]);
+  for (const ns of namespaces) put('Namespace', { metadata: { name: ns } });
+
+  // What each container needs, by `namespace/workload/container`; pods find theirs by label.
+  const needs = new Map<string, ContainerNeeds>();
+  const remember = (ns: string, workload: string, c: Container) => {
+    const giveUp = c.giveUpAfter ? parseDuration(c.giveUpAfter) : undefined;
+    needs.set(`${ns}/${workload}/${c.name}`, {
+      needs: c.needs as Need[],
+      onFailure: c.onNeedFailure,
+      giveUpAfterMs: giveUp,
+    });
+  };
+  const needsOf = (pod: KubeObject, container: string): ContainerNeeds =>
+    needs.get(
+      `${pod.metadata.namespace}/${pod.metadata.labels?.['app.kubernetes.io/name'] ?? ''}/${container}`,
+    ) ?? { needs: [] };
+
+  const facts = {
+    apiServerUp: true,
+    dnsServing: () => readyPods('kube-system', 'k8s-app', 'kube-dns') > 0,
+    serviceHasEndpoints: (svc: string) => {
+      const [ns, name] = svc.split('/');
+      return store
+        .list(sliceType, { namespace: ns, filter: (e) => e.labels?.['kubernetes.io/service-name'] === name })
+        .entries.some((e) =>
+          (JSON.parse(e.json) as { endpoints?: { conditions?: { ready?: boolean } }[] }).endpoints?.some(
+            (x) => x.conditions?.ready,
+          ),
+        );
+    },
+  };
+  const readyPods = (ns: string, key: string, value: string) =>
+    store
+      .list(podType, { namespace: ns, filter: (e) => e.labels?.[key] === value && !e.terminating })
+      .entries.filter((e) =>
+        (
+          JSON.parse(e.json) as { status?: { conditions?: { type: string; status: string }[] } }
+        ).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      ).length;
+  const deps = new Dependencies(facts);
+
+  // Nodes, pool by pool, spread over the pool's zones.
+  const kubelets = new Map<string, KubeletModel>();
+  const kubeProxies = new Map<string, KubeProxyModel>();
+  const pools = new Map<string, string>();
+  let nodeIndex = 0;
+  for (const pool of s.cluster.nodePools) {
+    for (let i = 0; i < pool.count; i++) {
+      const name = nodeName(pool, i);
+      nodeIndex++;
+      const ip = `10.240.${(nodeIndex >> 8) & 255}.${nodeIndex & 255}`;
+      const zones = pool.zones ?? ['zone-a'];
+      put(
+        'Node',
+        nodeObject({
+          name,
+          ip,
+          controlPlane: pool.role === 'control-plane',
+          kubeletVersion: v(pool.kubeletVersion),
+          kernelVersion: pool.kernel,
+          osImage: pool.osImage,
+          containerRuntime: pool.containerRuntime,
+          pool: pool.name,
+          zone: zones[i % zones.length],
+          labels: { ...pool.labels, ...(pool.image ? { 'kubetriage.io/node-image': pool.image } : {}) },
+          taints: pool.taints,
+          nowMs: now,
+        }),
+      );
+      put('Lease', nodeLease(name, now), 'coordination.k8s.io');
+      pools.set(name, pool.name);
+      kubeletEndpoints(nodeProxy, name);
+      kubelets.set(
+        name,
+        new KubeletModel({ node: name, nodeIp: ip, store, clock, random, deps, logs, needsOf }),
+      );
+      kubeProxies.set(name, new KubeProxyModel({ node: name, store, clock, logs, proxy: nodeProxy, deps }));
+    }
+  }
+
+  // The API server as pods see it, and cluster DNS.
+  const endpoint = new URL(s.cluster.controlPlane.endpoint);
+  const apiPort = Number(endpoint.port || 443);
+  put('Service', {
+    metadata: {
+      name: 'kubernetes',
+      namespace: 'default',
+      labels: { component: 'apiserver', provider: 'kubernetes' },
+    },
+    spec: {
+      clusterIP: s.cluster.controlPlane.serviceIp,
+      ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: apiPort }],
+    },
+  });
+  put('Service', {
+    metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } },
+    spec: {
+      clusterIP: s.cluster.dns.serviceIp,
+      selector: { 'k8s-app': 'kube-dns' },
+      ports: [
+        { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 },
+        { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 },
+      ],
+    },
+  });
+
+  const proxy = s.cluster.serviceProxy;
+  const proxyName = proxy.kind === 'other' ? 'service-proxy' : proxy.kind;
+  put(
+    'DaemonSet',
+    daemonSet(
+      'kube-system',
+      proxyName,
+      { 'k8s-app': proxyName },
+      [{ name: proxyName, image: `registry.k8s.io/${proxyName}:${v(proxy.version)}` }],
+      true,
+    ),
+    'apps',
+  );
+  // Cluster DNS lists Services and EndpointSlices from the API: it needs the kubernetes VIP.
+  const dnsName = s.cluster.dns.kind === 'coredns' ? 'coredns' : 'kube-dns';
+  needs.set(`kube-system/${dnsName}/${dnsName === 'coredns' ? 'coredns' : 'kubedns'}`, {
+    needs: ['api'],
+    onFailure: 'exit',
+  });
+  put(
+    'Deployment',
+    deployment('kube-system', dnsName, { 'k8s-app': 'kube-dns' }, s.cluster.dns.replicas, [
+      {
+        name: dnsName === 'coredns' ? 'coredns' : 'kubedns',
+        image: `registry.k8s.io/${dnsName}:${v(s.cluster.dns.version)}`,
+      },
+    ]),
+    'apps',
+  );
+
+  for (const ns of s.workloads.namespaces) {
+    for (const d of ns.deployments) {
+      for (const c of d.containers) remember(ns.name, d.name, c);
+      put(
+        'Deployment',
+        deployment(ns.name, d.name, { app: d.name }, d.replicas, d.containers, d.strategy),
+        'apps',
+      );
+      if (d.pdb)
+        put(
+          'PodDisruptionBudget',
+          {
+            metadata: { name: d.name, namespace: ns.name },
+            spec: { ...d.pdb, selector: { matchLabels: { app: d.name } } },
+          },
+          'policy',
+        );
+      if (d.service) put('Service', service(ns.name, d.name, d.service));
+    }
+    for (const ds of ns.daemonsets) {
+      for (const c of ds.containers) remember(ns.name, ds.name, c);
+      put('DaemonSet', daemonSet(ns.name, ds.name, { app: ds.name }, ds.containers, ds.hostNetwork), 'apps');
+      if (ds.service) put('Service', service(ns.name, ds.name, ds.service));
+    }
+    // StatefulSets run as Deployments here: identity and storage do not matter to the outages.
+    for (const st of ns.statefulsets) {
+      for (const c of st.containers) remember(ns.name, st.name, c);
+      put('Deployment', deployment(ns.name, st.name, { app: st.name }, st.replicas, st.containers), 'apps');
+      if (st.pdb)
+        put(
+          'PodDisruptionBudget',
+          {
+            metadata: { name: st.name, namespace: ns.name },
+            spec: { ...st.pdb, selector: { matchLabels: { app: st.name } } },
+          },
+          'policy',
+        );
+      if (st.service) put('Service', service(ns.name, st.name, st.service));
+    }
+  }
+
+  // Readiness of DNS and endpoints changes what containers get: let them re-check.
+  let recheckQueued = false;
+  const offPods = store.subscribe(sliceType.storage, () => {
+    if (recheckQueued) return;
+    recheckQueued = true;
+    clock.after(0, () => {
+      recheckQueued = false;
+      deps.changed();
+    });
+  });
+
+  const controllers = [
+    new NodeLifecycleController({ store, clock }),
+    new Scheduler({ store, clock }),
+    new ReplicaSetController({ store, clock }),
+    new DeploymentController({ store, clock }),
+    new DaemonSetController({ store, clock }),
+    new EndpointSliceController({ store, clock }),
+  ];
+  for (const c of controllers) c.start();
+  const stopDisruption = startDisruptionController(store, clock);
+  for (const k of kubelets.values()) k.start();
+  for (const kp of kubeProxies.values()) kp.start();
+
+  return {
+    deps,
+    kubelets,
+    kubeProxies,
+    pools,
+    stop() {
+      offPods();
+      stopDisruption();
+      for (const c of controllers) c.stop();
+      for (const k of kubelets.values()) k.stop();
+      for (const kp of kubeProxies.values()) kp.stop();
+    },
+  };
+}
+
+interface ContainerLike {
+  name: string;
+  image: string;
+  ports?: number[];
+}
+
+function podSpec(containers: readonly ContainerLike[], hostNetwork = false): Record<string, unknown> {
+  return {
+    containers: containers.map((c) => ({
+      name: c.name,
+      image: c.image,
+      ...(c.ports?.length ? { ports: c.ports.map((p) => ({ containerPort: p, protocol: 'TCP' })) } : {}),
+    })),
+    ...(hostNetwork ? { hostNetwork: true } : {}),
+  };
+}
+
+function deployment(
+  ns: string,
+  name: string,
+  labels: Record<string, string>,
+  replicas: number,
+  containers: readonly ContainerLike[],
+  strategy?: { maxSurge?: number | string; maxUnavailable?: number | string },
+): KubeObject {
+  const podLabels = { ...labels, 'app.kubernetes.io/name': name };
+  return {
+    metadata: { name, namespace: ns, labels },
+    spec: {
+      replicas,
+      selector: { matchLabels: labels },
+      template: { metadata: { labels: podLabels }, spec: podSpec(containers) },
+      strategy: {
+        type: 'RollingUpdate',
+        rollingUpdate: {
+          maxSurge: strategy?.maxSurge ?? '25%',
+          maxUnavailable: strategy?.maxUnavailable ?? '25%',
+        },
+      },
+    },
+  };
+}
+
+function daemonSet(
+  ns: string,
+  name: string,
+  labels: Record<string, string>,
+  containers: readonly ContainerLike[],
+  hostNetwork = false,
+): KubeObject {
+  const podLabels = { ...labels, 'app.kubernetes.io/name': name };
+  return {
+    metadata: { name, namespace: ns, labels },
+    spec: {
+      selector: { matchLabels: labels },
+      template: { metadata: { labels: podLabels }, spec: podSpec(containers, hostNetwork) },
+    },
+  };
+}
+
+function service(
+  ns: string,
+  workload: string,
+  svc: {
+    name?: string;
+    type: string;
+    ports: { port: number; targetPort?: number; protocol: string; name?: string }[];
+  },
+): KubeObject {
+  return {
+    metadata: { name: svc.name ?? workload, namespace: ns, labels: { app: workload } },
+    spec: {
+      type: svc.type,
+      selector: { app: workload },
+      ports: svc.ports.map((p, i) => ({
+        name: p.name ?? `port-${i}`,
+        port: p.port,
+        targetPort: p.targetPort ?? p.port,
+        protocol: p.protocol,
+      })),
+    },
+  };
+}
