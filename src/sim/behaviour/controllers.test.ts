@@ -2,20 +2,14 @@
  * Deployments roll out within their surge and unavailability bounds, DaemonSets keep a
  * pod on every node (and keep it on a failing one), and EndpointSlices follow readiness.
  */
+
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../time/manual-clock.ts';
-import { seededRandom } from '../../time/virtual-clock.ts';
-import { admitCreate, ClusterIpAllocator } from '../api/admission.ts';
-import { objectFields } from '../api/field-selector.ts';
+import { behaviourCluster } from '../../../test/support/behaviour-cluster.ts';
 import type { KubeObject } from '../api/k8s-types.ts';
 import { resourceForKind } from '../api/resources.ts';
-import { nodeLease, nodeObject } from '../cluster/objects.ts';
-import { ObjectStore } from '../store/object-store.ts';
 import { DaemonSetController } from './daemonset-controller.ts';
-import { Dependencies } from './dependencies.ts';
 import { DeploymentController } from './deployment-controller.ts';
 import { EndpointSliceController } from './endpointslice-controller.ts';
-import { KubeletModel } from './kubelet.ts';
 import { NodeLifecycleController } from './node-lifecycle-controller.ts';
 import { ReplicaSetController } from './replicaset-controller.ts';
 import { Scheduler } from './scheduler.ts';
@@ -32,51 +26,21 @@ interface PodView {
 }
 
 function world(nodes = 3) {
-  const clock = new ManualClock(Date.UTC(2024, 5, 11, 8, 0, 0));
-  const store = new ObjectStore({ clock, fieldsOf: objectFields });
-  const ips = new ClusterIpAllocator();
-  const put = (kind: string, o: KubeObject, group = '') => {
-    const r = resourceForKind(kind, group)!;
-    admitCreate(r, o, ips);
-    return store.create(r, o);
-  };
-  for (const ns of ['default', 'kube-node-lease', 'kube-system', 'shop'])
-    put('Namespace', { metadata: { name: ns } });
-  const deps = new Dependencies({
-    apiServerUp: true,
-    dnsServing: () => true,
-    serviceHasEndpoints: () => true,
+  const { clock, store, deps, kubelets, put, addNode } = behaviourCluster({
+    startMs: Date.UTC(2024, 5, 11, 8, 0, 0),
+    namespaces: ['kube-system', 'shop'],
+    zone: (i) => `z${i % 3}`,
+    nodes,
+    needsOf: (_p, c) => (c === 'web' ? ['service:shop/db'] : []),
+    controllers: [
+      NodeLifecycleController,
+      Scheduler,
+      ReplicaSetController,
+      DeploymentController,
+      DaemonSetController,
+      EndpointSliceController,
+    ],
   });
-  const random = seededRandom(3);
-  const kubelets = new Map<string, KubeletModel>();
-  const addNode = (i: number) => {
-    const name = `n${i}`;
-    const ip = `10.0.0.${i + 1}`;
-    put('Node', nodeObject({ name, ip, zone: `z${i % 3}`, nowMs: clock.now() }));
-    put('Lease', nodeLease(name, clock.now()), 'coordination.k8s.io');
-    const k = new KubeletModel({
-      node: name,
-      nodeIp: ip,
-      store,
-      clock,
-      random,
-      deps,
-      needsOf: (_p, c) => (c === 'web' ? ['service:shop/db'] : []),
-    });
-    k.start();
-    kubelets.set(name, k);
-  };
-  for (let i = 0; i < nodes; i++) addNode(i);
-  for (const C of [
-    NodeLifecycleController,
-    Scheduler,
-    ReplicaSetController,
-    DeploymentController,
-    DaemonSetController,
-    EndpointSliceController,
-  ]) {
-    new C({ store, clock }).start();
-  }
   const pods = (ns: string) => store.listObjects(podType, ns) as (KubeObject & PodView)[];
   const ready = (p: PodView) =>
     p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;

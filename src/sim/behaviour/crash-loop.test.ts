@@ -3,21 +3,11 @@
  * DNS crash-loop with the kubelet's real back-off, while the same app on other nodes is
  * fine; healing the node lets the next restart stay up.
  */
+
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../time/manual-clock.ts';
-import { seededRandom } from '../../time/virtual-clock.ts';
-import { admitCreate, ClusterIpAllocator } from '../api/admission.ts';
-import { objectFields } from '../api/field-selector.ts';
+import { behaviourCluster } from '../../../test/support/behaviour-cluster.ts';
 import type { KubeObject } from '../api/k8s-types.ts';
-import { PodLogBook } from '../api/pod-log-book.ts';
 import { resourceForKind } from '../api/resources.ts';
-import { nodeLease, nodeObject } from '../cluster/objects.ts';
-import { ObjectStore } from '../store/object-store.ts';
-import { Dependencies } from './dependencies.ts';
-import { KubeletModel } from './kubelet.ts';
-import { NodeLifecycleController } from './node-lifecycle-controller.ts';
-import { ReplicaSetController } from './replicaset-controller.ts';
-import { Scheduler } from './scheduler.ts';
 
 const podType = resourceForKind('Pod')!;
 const eventType = resourceForKind('Event')!;
@@ -39,45 +29,13 @@ interface PodView {
 }
 
 function world() {
-  const clock = new ManualClock(Date.UTC(2018, 6, 19, 14, 0, 0));
-  const store = new ObjectStore({ clock, fieldsOf: objectFields });
-  const logs = new PodLogBook();
-  const ips = new ClusterIpAllocator();
-  const put = (kind: string, o: KubeObject, group = '') => {
-    const r = resourceForKind(kind, group)!;
-    admitCreate(r, o, ips);
-    return store.create(r, o);
-  };
-  for (const ns of ['default', 'kube-node-lease', 'api']) put('Namespace', { metadata: { name: ns } });
-  const deps = new Dependencies({
-    apiServerUp: true,
-    dnsServing: () => true,
-    serviceHasEndpoints: () => true,
+  // The sidecar must resolve and reach its control service: it needs DNS.
+  const { clock, store, logs, deps, put } = behaviourCluster({
+    startMs: Date.UTC(2018, 6, 19, 14, 0, 0),
+    namespaces: ['api'],
+    zone: () => 'z',
+    needsOf: (_p, c) => (c === 'sidecar' ? ['dns'] : []),
   });
-  const random = seededRandom(7);
-  const kubelets = new Map<string, KubeletModel>();
-  for (let i = 0; i < 3; i++) {
-    const name = `n${i}`;
-    const ip = `10.0.0.${i + 1}`;
-    put('Node', nodeObject({ name, ip, zone: 'z', nowMs: clock.now() }));
-    put('Lease', nodeLease(name, clock.now()), 'coordination.k8s.io');
-    // The sidecar must resolve and reach its control service: it needs DNS.
-    const k = new KubeletModel({
-      node: name,
-      nodeIp: ip,
-      store,
-      clock,
-      random,
-      deps,
-      logs,
-      needsOf: (_p, c) => (c === 'sidecar' ? ['dns'] : []),
-    });
-    k.start();
-    kubelets.set(name, k);
-  }
-  new NodeLifecycleController({ store, clock }).start();
-  new Scheduler({ store, clock }).start();
-  new ReplicaSetController({ store, clock }).start();
   put(
     'ReplicaSet',
     {

@@ -3,19 +3,11 @@
  * together: a ReplicaSet comes up, a node goes silent, its pod is evicted after the
  * toleration and replaced on a healthy node, and the stuck pod goes when the node returns.
  */
+
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../time/manual-clock.ts';
-import { seededRandom } from '../../time/virtual-clock.ts';
-import { admitCreate, ClusterIpAllocator } from '../api/admission.ts';
-import { objectFields } from '../api/field-selector.ts';
+import { behaviourCluster } from '../../../test/support/behaviour-cluster.ts';
 import type { KubeObject } from '../api/k8s-types.ts';
 import { resourceForKind } from '../api/resources.ts';
-import { nodeLease, nodeObject } from '../cluster/objects.ts';
-import { ObjectStore } from '../store/object-store.ts';
-import { KubeletModel } from './kubelet.ts';
-import { NodeLifecycleController } from './node-lifecycle-controller.ts';
-import { ReplicaSetController } from './replicaset-controller.ts';
-import { Scheduler } from './scheduler.ts';
 
 const podType = resourceForKind('Pod')!;
 const rsType = resourceForKind('ReplicaSet', 'apps')!;
@@ -27,29 +19,10 @@ interface PodView {
 }
 
 function world() {
-  const clock = new ManualClock(Date.UTC(2023, 9, 8, 5, 0, 0));
-  const store = new ObjectStore({ clock, fieldsOf: objectFields });
-  const ips = new ClusterIpAllocator();
-  const put = (kind: string, o: KubeObject, group = '') => {
-    const r = resourceForKind(kind, group)!;
-    admitCreate(r, o, ips);
-    return store.create(r, o);
-  };
-  for (const ns of ['default', 'kube-node-lease', 'shop']) put('Namespace', { metadata: { name: ns } });
-  const random = seededRandom(7);
-  const kubelets = new Map<string, KubeletModel>();
-  for (let i = 0; i < 3; i++) {
-    const name = `n${i}`;
-    const ip = `10.0.0.${i + 1}`;
-    put('Node', nodeObject({ name, ip, zone: `z${i}`, nowMs: clock.now() }));
-    put('Lease', nodeLease(name, clock.now()), 'coordination.k8s.io');
-    const k = new KubeletModel({ node: name, nodeIp: ip, store, clock, random });
-    k.start();
-    kubelets.set(name, k);
-  }
-  new NodeLifecycleController({ store, clock }).start();
-  new Scheduler({ store, clock }).start();
-  new ReplicaSetController({ store, clock }).start();
+  const { clock, store, kubelets, put } = behaviourCluster({
+    startMs: Date.UTC(2023, 9, 8, 5, 0, 0),
+    namespaces: ['shop'],
+  });
   put(
     'ReplicaSet',
     {
