@@ -5,7 +5,7 @@
  * source. The view never reads a clock: "now" is whatever the caller asks about, so a
  * replay in virtual time and a live run build the same view from the same observations.
  */
-import type { ApiCheck, KubeObject, Observation, WatchedResource } from '../kube/observations.ts';
+import type { KubeObject, Observation, WatchedResource } from '../kube/observations.ts';
 import { type LogRecord, parseLogBatch } from './log-records.ts';
 import { Ring } from './ring.ts';
 import { diffObject, type Transition } from './transitions.ts';

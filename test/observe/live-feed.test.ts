@@ -1,16 +1,10 @@
-/**
- * The live feed against the simulator over HTTPS: reflectors list and watch every
- * resource, and the view follows the store exactly through changes.
- */
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient } from '../../src/kube/api-client.ts';
-import { LiveFeed } from '../../src/kube/live-feed.ts';
-import { watchedResources } from '../../src/kube/observations.ts';
+import type { LiveFeed } from '../../src/kube/live-feed.ts';
 import { ClusterView } from '../../src/observe/cluster-view.ts';
 import { componentTargets } from '../../src/observe/component-targets.ts';
 import { resourceForKind } from '../../src/sim/api/resources.ts';
 import { realClock } from '../../src/time/clock.ts';
+import { syncedLiveFeed } from '../support/live-feed.ts';
 import { type SimCluster, startSimCluster } from '../support/sim-cluster.ts';
 import { differences } from '../support/view-vs-store.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -22,12 +16,7 @@ describe('live feed', () => {
 
   beforeAll(async () => {
     c = await startSimCluster();
-    const kc = new KubeConfig();
-    kc.loadFromFile(c.kubeconfig);
-    const client = new ApiClient(kc, { now: () => realClock.now() });
-    feed = new LiveFeed({ client, clock: realClock, sink: (o) => view.apply(o) });
-    feed.start();
-    await waitFor('initial sync', () => watchedResources.every((r) => view.synced(r)));
+    feed = await syncedLiveFeed(c, view);
   });
 
   afterAll(async () => {
@@ -82,18 +71,11 @@ describe('live feed: node metrics and component logs', () => {
 
   beforeAll(async () => {
     c = await startSimCluster();
-    const kc = new KubeConfig();
-    kc.loadFromFile(c.kubeconfig);
-    feed = new LiveFeed({
-      client: new ApiClient(kc, { now: () => realClock.now() }),
-      clock: realClock,
-      sink: (o) => view.apply(o),
+    feed = await syncedLiveFeed(c, view, {
       targets: () => componentTargets(view),
       metricsIntervalMs: 200,
       logsIntervalMs: 200,
     });
-    feed.start();
-    await waitFor('initial sync', () => watchedResources.every((r) => view.synced(r)));
   });
 
   afterAll(async () => {

@@ -9,9 +9,8 @@
  * Requests run in real time; the hour-long outage runs on a ManualClock that drives only
  * the reflectors' backoff sleeps, stepped to each sleep's deadline.
  */
-import { KubeConfig } from '@kubernetes/client-node';
+
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient } from '../../src/kube/api-client.ts';
 import { type WatchedResource, watchedResources } from '../../src/kube/observations.ts';
 import { Reflector, type ReflectorOptions } from '../../src/kube/reflector.ts';
 import {
@@ -23,6 +22,7 @@ import {
 import { resourceForKind } from '../../src/sim/api/resources.ts';
 import { type Clock, realClock, type Timer } from '../../src/time/clock.ts';
 import { ManualClock } from '../../src/time/manual-clock.ts';
+import { apiClientFor } from '../support/live-feed.ts';
 import { type SimCluster, startSimCluster } from '../support/sim-cluster.ts';
 import { differences } from '../support/view-vs-store.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -91,9 +91,7 @@ const viewLimits: Required<ClusterViewOptions> = {
 };
 
 function startFeed(c: SimCluster, o: FeedOptions): Feed {
-  const kc = new KubeConfig();
-  kc.loadFromFile(c.kubeconfig);
-  const client = new ApiClient(kc, { now: () => o.base.now(), requestTimeoutMs: o.requestTimeoutMs });
+  const client = apiClientFor(c, { now: () => o.base.now(), requestTimeoutMs: o.requestTimeoutMs });
   const limits = { ...viewLimits, ...o.view };
   const view = new ClusterView(limits);
   const failures = new Map<string, number[]>();

@@ -1,17 +1,10 @@
-/**
- * Two feeds, one view: the live feed (reflectors over HTTPS) and the replay feed (the
- * simulator's in-process events) watching the same cluster through the same churn end
- * with identical views.
- */
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReplayFeed } from '../../src/cli/replay-feed.ts';
-import { ApiClient } from '../../src/kube/api-client.ts';
-import { LiveFeed } from '../../src/kube/live-feed.ts';
+import type { LiveFeed } from '../../src/kube/live-feed.ts';
 import { watchedResources } from '../../src/kube/observations.ts';
 import { ClusterView, objectKey } from '../../src/observe/cluster-view.ts';
 import { resourceForKind } from '../../src/sim/api/resources.ts';
-import { realClock } from '../../src/time/clock.ts';
+import { syncedLiveFeed } from '../support/live-feed.ts';
 import { type SimCluster, startSimCluster } from '../support/sim-cluster.ts';
 import { differences } from '../support/view-vs-store.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -25,16 +18,8 @@ describe('live and replay feeds', () => {
 
   beforeAll(async () => {
     c = await startSimCluster();
-    const kc = new KubeConfig();
-    kc.loadFromFile(c.kubeconfig);
-    feed = new LiveFeed({
-      client: new ApiClient(kc, { now: () => realClock.now() }),
-      clock: realClock,
-      sink: (o) => live.apply(o),
-    });
     stopReplay = startReplayFeed(c.sim, (o) => replay.apply(o));
-    feed.start();
-    await waitFor('initial sync', () => watchedResources.every((r) => live.synced(r)));
+    feed = await syncedLiveFeed(c, live);
   });
 
   afterAll(async () => {

@@ -58,8 +58,11 @@ function ensureObject(parent: Obj, key: string): Obj {
   return o;
 }
 
-/** Applies create-time defaults in place. */
-export function admitCreate(r: ResourceType, obj: KubeObject, ips: ClusterIpAllocator): void {
+/**
+ * Applies create-time defaults in place. Only Services need the ClusterIP allocator;
+ * controllers creating pods pass none.
+ */
+export function admitCreate(r: ResourceType, obj: KubeObject, ips?: ClusterIpAllocator): void {
   switch (r.storage) {
     case 'pods':
       defaultPod(obj);
@@ -76,6 +79,7 @@ export function admitCreate(r: ResourceType, obj: KubeObject, ips: ClusterIpAllo
       break;
     }
     case 'services': {
+      if (!ips) throw new Error(`admitting Service ${obj.metadata.name}: a ClusterIP allocator is needed`);
       const spec = ensureObject(obj, 'spec');
       spec.type ??= 'ClusterIP';
       spec.sessionAffinity ??= 'None';

@@ -6,11 +6,10 @@
  * a pod; pods of removed nodes are deleted.
  */
 
-import { admitCreate, ClusterIpAllocator } from '../api/admission.ts';
 import type { KubeObject } from '../api/k8s-types.ts';
 import { resourceForKind } from '../api/resources.ts';
 import { nameSuffix } from '../cluster/objects.ts';
-import { recordEvent } from './events.ts';
+import { createOwnedPod, deleteOwnedPod, type PodOwner } from './owned-pods.ts';
 import { QueuedController } from './queued-controller.ts';
 
 const dsType = resourceForKind('DaemonSet', 'apps')!;
@@ -54,8 +53,6 @@ interface PodView {
 }
 
 export class DaemonSetController extends QueuedController {
-  private readonly clusterIps = new ClusterIpAllocator();
-
   protected watches(): string[] {
     return [dsType.storage, nodeType.storage, podType.storage];
   }
@@ -93,54 +90,21 @@ export class DaemonSetController extends QueuedController {
     const byNode = new Map(
       pods.filter((p) => !p.metadata.deletionTimestamp).map((p) => [p.spec?.nodeName ?? '', p]),
     );
-    const involved = { kind: 'DaemonSet', name, namespace: ns, uid: ds.metadata.uid, apiVersion: 'apps/v1' };
-    const source = { component: 'daemonset-controller' };
+    const owner: PodOwner = { kind: 'DaemonSet', name, namespace: ns, uid: ds.metadata.uid ?? '' };
     for (const n of eligible) {
       const node = n.metadata.name ?? '';
       if (byNode.has(node)) continue;
-      const podName = `${name}-${nameSuffix(`${name}/${node}/${this.clock.now()}`, 5)}`;
-      const pod: KubeObject = {
-        metadata: {
-          name: podName,
-          namespace: ns,
-          labels: {
-            ...template.metadata?.labels,
-            'pod-template-generation': String(ds.metadata.generation ?? 1),
-          },
-          ownerReferences: [
-            {
-              apiVersion: 'apps/v1',
-              kind: 'DaemonSet',
-              name,
-              uid: ds.metadata.uid ?? '',
-              controller: true,
-              blockOwnerDeletion: true,
-            },
-          ],
+      createOwnedPod(this.store, this.clock, owner, {
+        name: `${name}-${nameSuffix(`${name}/${node}/${this.clock.now()}`, 5)}`,
+        labels: {
+          ...template.metadata?.labels,
+          'pod-template-generation': String(ds.metadata.generation ?? 1),
         },
         spec: { ...structuredClone(template.spec ?? {}), nodeName: node, tolerations },
-      };
-      admitCreate(podType, pod, this.clusterIps);
-      this.store.create(podType, pod);
-      recordEvent(this.store, this.clock, {
-        involved,
-        type: 'Normal',
-        reason: 'SuccessfulCreate',
-        message: `Created pod: ${podName}`,
-        source,
       });
     }
     for (const [node, p] of byNode) {
-      if (!canRun.has(node)) {
-        this.store.delete(podType, ns, p.metadata.name ?? '');
-        recordEvent(this.store, this.clock, {
-          involved,
-          type: 'Normal',
-          reason: 'SuccessfulDelete',
-          message: `Deleted pod: ${p.metadata.name}`,
-          source,
-        });
-      }
+      if (!canRun.has(node)) deleteOwnedPod(this.store, this.clock, owner, p.metadata.name ?? '');
     }
     const ready = pods.filter(
       (p) =>

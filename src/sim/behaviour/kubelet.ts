@@ -14,6 +14,7 @@ import type { ObjectStore } from '../store/object-store.ts';
 import type { ContainerRuntimeOptions } from './container-runtime.ts';
 import type { Dependencies } from './dependencies.ts';
 import { recordEvent } from './events.ts';
+import type { NodeCondition } from './node-condition.ts';
 import { PodLifecycle } from './pod-lifecycle.ts';
 
 const nodeType = resourceForKind('Node')!;
@@ -23,17 +24,8 @@ export const leaseRenewIntervalMs = 10_000;
 export const nodeStatusUpdateFrequencyMs = 10_000;
 export const nodeStatusReportFrequencyMs = 5 * 60_000;
 
-interface Condition {
-  type: string;
-  status: string;
-  reason?: string;
-  message?: string;
-  lastHeartbeatTime?: string;
-  lastTransitionTime?: string;
-}
-
 interface NodeView {
-  status?: { conditions?: Condition[] };
+  status?: { conditions?: NodeCondition[] };
 }
 
 /** What can be wrong on the node that the kubelet itself reports (Ready=False reasons). */
@@ -138,7 +130,7 @@ export class KubeletModel {
     if (!node) return;
     const now = this.clock.now();
     const notReady = this.health.notReadyReasons;
-    const ready: Condition = notReady.length
+    const ready: NodeCondition = notReady.length
       ? { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: notReady.join(',') }
       : { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' };
     const current = node.status?.conditions?.find((c) => c.type === 'Ready');
@@ -147,7 +139,7 @@ export class KubeletModel {
     if (!changed && now - this.lastReportMs < nodeStatusReportFrequencyMs) return;
     this.lastReportMs = now;
     const stamp = rfc3339(now);
-    const conditions = (node.status?.conditions ?? []).map((c): Condition => {
+    const conditions = (node.status?.conditions ?? []).map((c): NodeCondition => {
       if (c.type === 'Ready') {
         return {
           ...ready,
@@ -185,7 +177,7 @@ const pressure: Record<string, [string, string]> = {
   PIDPressure: ['KubeletHasSufficientPID', 'kubelet has sufficient PID available'],
 };
 
-function healthyPressure(type: string): Condition {
+function healthyPressure(type: string): NodeCondition {
   const [reason, message] = pressure[type] ?? ['', ''];
   return { type, status: 'False', reason, message };
 }

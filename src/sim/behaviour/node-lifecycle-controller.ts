@@ -23,6 +23,7 @@ import type { KubeObject } from '../api/k8s-types.ts';
 import { resourceForKind } from '../api/resources.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import { recordEvent } from './events.ts';
+import type { NodeCondition } from './node-condition.ts';
 
 const nodeType = resourceForKind('Node')!;
 const podType = resourceForKind('Pod')!;
@@ -48,15 +49,6 @@ export const v132Defaults: NodeLifecycleSettings = {
   secondaryEvictionRate: 0.01,
 };
 
-interface Condition {
-  type: string;
-  status: string;
-  reason?: string;
-  message?: string;
-  lastHeartbeatTime?: string;
-  lastTransitionTime?: string;
-}
-
 interface Taint {
   key: string;
   effect: string;
@@ -67,7 +59,7 @@ interface Taint {
 interface NodeView {
   metadata: KubeObject['metadata'];
   spec?: { taints?: Taint[]; unschedulable?: boolean };
-  status?: { conditions?: Condition[] };
+  status?: { conditions?: NodeCondition[] };
 }
 
 interface PodView {
@@ -76,7 +68,7 @@ interface PodView {
     nodeName?: string;
     tolerations?: { key?: string; operator?: string; effect?: string; tolerationSeconds?: number }[];
   };
-  status?: { phase?: string; conditions?: Condition[] };
+  status?: { phase?: string; conditions?: NodeCondition[] };
 }
 
 const notReadyTaint = 'node.kubernetes.io/not-ready';
@@ -139,7 +131,7 @@ export class NodeLifecycleController {
     if (now - this.lastSignOfLifeMs(node) <= this.s.gracePeriodMs) return;
     const stamp = rfc3339(now);
     const conditions = (node.status?.conditions ?? []).map(
-      (c): Condition =>
+      (c): NodeCondition =>
         ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure'].includes(c.type)
           ? {
               ...c,

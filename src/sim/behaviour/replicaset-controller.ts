@@ -1,10 +1,9 @@
-import { admitCreate, ClusterIpAllocator } from '../api/admission.ts';
 import type { KubeObject } from '../api/k8s-types.ts';
 import { parseLabelSelector } from '../api/label-selector.ts';
 import { resourceForKind } from '../api/resources.ts';
 import { type LabelSelectorSpec, selectorText } from '../api/selector-spec.ts';
 import { nameSuffix } from '../cluster/objects.ts';
-import { recordEvent } from './events.ts';
+import { createOwnedPod, deleteOwnedPod, type PodOwner } from './owned-pods.ts';
 import { QueuedController } from './queued-controller.ts';
 
 const podType = resourceForKind('Pod')!;
@@ -27,7 +26,6 @@ interface PodView {
 
 export class ReplicaSetController extends QueuedController {
   private seq = 0;
-  private readonly clusterIps = new ClusterIpAllocator();
 
   protected watches(): string[] {
     return [podType.storage, rsType.storage];
@@ -49,49 +47,16 @@ export class ReplicaSetController extends QueuedController {
     const live = owned.filter((p) => !p.metadata.deletionTimestamp);
     const want = rs.spec?.replicas ?? 1;
     const name = rs.metadata.name ?? '';
-    const involved = { kind: 'ReplicaSet', name, namespace: ns, uid, apiVersion: 'apps/v1' };
-    const source = { component: 'replicaset-controller' };
+    const owner: PodOwner = { kind: 'ReplicaSet', name, namespace: ns, uid: uid ?? '' };
     for (let i = live.length; i < want; i++) {
-      const podName = `${name}-${nameSuffix(`${name}/${this.seq++}/${this.clock.now()}`, 5)}`;
-      const pod: KubeObject = {
-        metadata: {
-          name: podName,
-          namespace: ns,
-          labels: { ...rs.spec?.template?.metadata?.labels },
-          ownerReferences: [
-            {
-              apiVersion: 'apps/v1',
-              kind: 'ReplicaSet',
-              name,
-              uid: uid ?? '',
-              controller: true,
-              blockOwnerDeletion: true,
-            },
-          ],
-        },
+      createOwnedPod(this.store, this.clock, owner, {
+        name: `${name}-${nameSuffix(`${name}/${this.seq++}/${this.clock.now()}`, 5)}`,
+        labels: { ...rs.spec?.template?.metadata?.labels },
         spec: structuredClone(rs.spec?.template?.spec ?? {}),
-      };
-      // Created through the API server in a real cluster, so admission defaults apply.
-      admitCreate(podType, pod, this.clusterIps);
-      this.store.create(podType, pod);
-      recordEvent(this.store, this.clock, {
-        involved,
-        type: 'Normal',
-        reason: 'SuccessfulCreate',
-        message: `Created pod: ${podName}`,
-        source,
       });
     }
-    for (const extra of live.slice(want)) {
-      this.store.delete(podType, ns, extra.metadata.name ?? '');
-      recordEvent(this.store, this.clock, {
-        involved,
-        type: 'Normal',
-        reason: 'SuccessfulDelete',
-        message: `Deleted pod: ${extra.metadata.name}`,
-        source,
-      });
-    }
+    for (const extra of live.slice(want))
+      deleteOwnedPod(this.store, this.clock, owner, extra.metadata.name ?? '');
     const ready = live.filter((p) =>
       p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
     ).length;
