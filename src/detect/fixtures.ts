@@ -193,3 +193,178 @@ export function viewOf(
 export function update(view: ClusterView, resource: WatchedResource, object: KubeObject, atMs: number): void {
   view.apply({ type: 'upsert', resource, object, atMs });
 }
+
+/** The same object with another creation time (a node that joined, a ReplicaSet of a rollout). */
+export function created(o: KubeObject, ms: number): KubeObject {
+  return { ...o, metadata: { ...o.metadata, creationTimestamp: iso(ms) } };
+}
+
+/** The same object being deleted (it has a deletionTimestamp). */
+export function deleting(o: KubeObject, ms = t0): KubeObject {
+  return { ...o, metadata: { ...o.metadata, deletionTimestamp: iso(ms) } };
+}
+
+/** A node condition as the node agent writes it (`docs/node-agent-report.md`). */
+export function agentCondition(
+  type: string,
+  status: 'True' | 'False' | 'Unknown',
+  reason: string,
+  message: string,
+  o: { sinceMs?: number; heartbeatMs?: number } = {},
+): NonNullable<NodeInput['conditions']>[number] {
+  return {
+    type,
+    status,
+    reason,
+    message,
+    lastTransitionTime: iso(o.sinceMs ?? t0 - 600_000),
+    lastHeartbeatTime: iso(o.heartbeatMs ?? t0),
+  };
+}
+
+export interface DeploymentInput {
+  name: string;
+  namespace?: string;
+  replicas?: number;
+  ready?: number;
+  updated?: number;
+  image?: string;
+  revision?: string;
+  /** Available condition: status and since when. */
+  available?: { status: 'True' | 'False'; sinceMs: number };
+}
+
+export function deployment(d: DeploymentInput): KubeObject {
+  const replicas = d.replicas ?? 1;
+  return trimObject('deployments', {
+    metadata: {
+      name: d.name,
+      namespace: d.namespace ?? 'default',
+      generation: 1,
+      annotations: d.revision ? { 'deployment.kubernetes.io/revision': d.revision } : undefined,
+    },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: d.name } },
+      template: { spec: { containers: [{ name: 'app', image: d.image ?? 'app:1' }] } },
+    },
+    status: {
+      observedGeneration: 1,
+      replicas,
+      readyReplicas: d.ready ?? replicas,
+      availableReplicas: d.ready ?? replicas,
+      updatedReplicas: d.updated ?? replicas,
+      conditions: d.available
+        ? [{ type: 'Available', status: d.available.status, lastTransitionTime: iso(d.available.sinceMs) }]
+        : undefined,
+    },
+  });
+}
+
+export interface DaemonSetInput {
+  name: string;
+  namespace?: string;
+  desired?: number;
+  ready?: number;
+  updated?: number;
+  image?: string;
+}
+
+export function daemonset(d: DaemonSetInput): KubeObject {
+  const desired = d.desired ?? 3;
+  return trimObject('daemonsets', {
+    metadata: { name: d.name, namespace: d.namespace ?? 'kube-system', generation: 1 },
+    spec: {
+      selector: { matchLabels: { app: d.name } },
+      template: { spec: { containers: [{ name: d.name, image: d.image ?? `${d.name}:1` }] } },
+    },
+    status: {
+      observedGeneration: 1,
+      desiredNumberScheduled: desired,
+      currentNumberScheduled: desired,
+      numberReady: d.ready ?? desired,
+      updatedNumberScheduled: d.updated ?? desired,
+    },
+  });
+}
+
+export interface ReplicaSetInput {
+  name: string;
+  namespace?: string;
+  deployment: string;
+  image?: string;
+  replicas?: number;
+  createdMs?: number;
+}
+
+export function replicaset(r: ReplicaSetInput): KubeObject {
+  return trimObject('replicasets', {
+    metadata: {
+      name: r.name,
+      namespace: r.namespace ?? 'default',
+      creationTimestamp: iso(r.createdMs ?? t0 - 86_400_000),
+      ownerReferences: [
+        { kind: 'Deployment', name: r.deployment, controller: true, apiVersion: 'apps/v1', uid: 'd' },
+      ],
+    },
+    spec: {
+      replicas: r.replicas ?? 1,
+      template: { spec: { containers: [{ name: 'app', image: r.image ?? 'app:1' }] } },
+    },
+    status: { replicas: r.replicas ?? 1 },
+  });
+}
+
+export function service(s: {
+  name: string;
+  namespace?: string;
+  selector?: Record<string, string>;
+  type?: string;
+}): KubeObject {
+  return trimObject('services', {
+    metadata: { name: s.name, namespace: s.namespace ?? 'default' },
+    spec: {
+      type: s.type ?? 'ClusterIP',
+      clusterIP: '10.96.0.50',
+      ports: [{ port: 80 }],
+      selector: s.selector,
+    },
+  });
+}
+
+export function endpointSlice(e: {
+  service: string;
+  namespace?: string;
+  name?: string;
+  endpoints: { pod: string; node?: string; ready: boolean }[];
+}): KubeObject {
+  const namespace = e.namespace ?? 'default';
+  return trimObject('endpointslices', {
+    metadata: {
+      name: e.name ?? `${e.service}-abcde`,
+      namespace,
+      labels: { 'kubernetes.io/service-name': e.service },
+    },
+    addressType: 'IPv4',
+    endpoints: e.endpoints.map((x, i) => ({
+      addresses: [`10.244.0.${i + 1}`],
+      conditions: { ready: x.ready },
+      nodeName: x.node,
+      targetRef: { kind: 'Pod', name: x.pod, namespace },
+    })),
+    ports: [{ port: 80 }],
+  });
+}
+
+/** The tool's own `/version` probe answering with this gitVersion. */
+export function versionProbe(gitVersion: string, atMs: number): Observation {
+  return {
+    type: 'probe',
+    check: 'version',
+    ok: true,
+    latencyMs: 20,
+    status: 200,
+    body: JSON.stringify({ gitVersion }),
+    atMs,
+  };
+}

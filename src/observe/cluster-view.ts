@@ -1,14 +1,16 @@
 /**
  * The cluster view: everything the detectors may look at, built only from observations.
  * Current objects per resource, a bounded history of transitions, the tool's own probe
- * results, recent component log lines and metric scrapes, and the freshness of every
- * source. The view never reads a clock: "now" is whatever the caller asks about, so a
- * replay in virtual time and a live run build the same view from the same observations.
+ * results, recent component log lines and metric scrapes, the freshness of every
+ * source, and a longer memory of when node problems began (`onsets`). The view never
+ * reads a clock: "now" is whatever the caller asks about, so a replay in virtual time
+ * and a live run build the same view from the same observations.
  */
 import type { KubeObject, Observation, WatchedResource } from '../kube/observations.ts';
 import { type LogRecord, parseLogBatch } from './log-records.ts';
+import { NodeOnsets } from './onsets.ts';
 import { Ring } from './ring.ts';
-import { diffObject, type Transition } from './transitions.ts';
+import { diffObject, removalTransition, type Transition } from './transitions.ts';
 
 /** One probe answer as kept in the view: the probe observation without its tag. */
 export type ProbeResult = Omit<Extract<Observation, { type: 'probe' }>, 'type'>;
@@ -64,6 +66,8 @@ export class ClusterView {
   readonly probes: Ring<ProbeResult>;
   readonly logs: Ring<LogObservation>;
   readonly metrics: Ring<MetricsScrape>;
+  /** Node problem onsets, kept for days: what recurs at the same time of day. */
+  readonly onsets: NodeOnsets;
   private readonly sources = new Map<string, SourceRecord>();
   /** The newest observation time seen; the view's own sense of "latest". */
   lastObservationMs = 0;
@@ -73,6 +77,7 @@ export class ClusterView {
     this.probes = new Ring(o.probeLimit ?? 2_000);
     this.logs = new Ring(o.logLimit ?? 5_000);
     this.metrics = new Ring(o.metricsLimit ?? 2_000);
+    this.onsets = new NodeOnsets();
   }
 
   apply(o: Observation): void {
@@ -85,7 +90,7 @@ export class ClusterView {
         this.upsert(o.resource, o.object, o.atMs);
         break;
       case 'delete':
-        this.map(o.resource).delete(objectKey(o.object));
+        this.remove(o.resource, objectKey(o.object), o.atMs);
         break;
       case 'source':
         this.recordSource(o.source, o.ok, o.error, o.atMs);
@@ -127,8 +132,22 @@ export class ClusterView {
     const m = this.map(resource);
     const key = objectKey(object);
     const before = m.get(key);
-    for (const t of diffObject(resource, key, before, object, atMs)) this.transitions.push(t);
+    for (const t of diffObject(resource, key, before, object, atMs)) this.record(t);
     m.set(key, object);
+  }
+
+  private remove(resource: WatchedResource, key: string, atMs: number): void {
+    const m = this.map(resource);
+    const before = m.get(key);
+    if (!before) return;
+    const t = removalTransition(resource, key, before, atMs);
+    if (t) this.record(t);
+    m.delete(key);
+  }
+
+  private record(t: Transition): void {
+    this.transitions.push(t);
+    this.onsets.record(t);
   }
 
   /** A full list: what changed while we were not watching becomes transitions too. */
@@ -137,8 +156,13 @@ export class ClusterView {
     const next = new Map<string, KubeObject>();
     for (const item of items) {
       const key = objectKey(item);
-      for (const t of diffObject(resource, key, old.get(key), item, atMs)) this.transitions.push(t);
+      for (const t of diffObject(resource, key, old.get(key), item, atMs)) this.record(t);
       next.set(key, item);
+    }
+    for (const [key, before] of old) {
+      if (next.has(key)) continue;
+      const t = removalTransition(resource, key, before, atMs);
+      if (t) this.record(t);
     }
     this.objects.set(resource, next);
     this.listedAt.set(resource, atMs);

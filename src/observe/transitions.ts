@@ -2,8 +2,9 @@
  * The changes worth remembering when an object is replaced by a newer version: node
  * conditions, taints, schedulability and version fields (kubelet, kube-proxy, kernel, OS
  * image, runtime), pod phase, container restarts with their termination reason and exit
- * code, and container waiting reasons (CrashLoopBackOff and friends). Detectors read these
- * instead of diffing objects themselves.
+ * code, container waiting reasons (CrashLoopBackOff and friends), the pod template images
+ * and revision of Deployments and DaemonSets and whether all their replicas are Ready, and
+ * nodes leaving the cluster. Detectors read these instead of diffing objects themselves.
  */
 import type { KubeObject, WatchedResource } from '../kube/observations.ts';
 
@@ -23,7 +24,13 @@ export interface Transition {
 interface NodeView {
   spec?: { unschedulable?: boolean; taints?: { key: string; effect: string; value?: string }[] };
   status?: {
-    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+    conditions?: {
+      type: string;
+      status: string;
+      reason?: string;
+      message?: string;
+      lastTransitionTime?: string;
+    }[];
     nodeInfo?: Record<string, string>;
   };
 }
@@ -37,6 +44,20 @@ interface ContainerStatusView {
     terminated?: { reason?: string; exitCode?: number };
   };
   lastState?: { terminated?: { reason?: string; exitCode?: number; finishedAt?: string } };
+}
+
+interface WorkloadView {
+  metadata?: { annotations?: Record<string, string> };
+  spec?: {
+    replicas?: number;
+    template?: { spec?: { containers?: ContainerImage[]; initContainers?: ContainerImage[] } };
+  };
+  status?: { readyReplicas?: number; desiredNumberScheduled?: number; numberReady?: number };
+}
+
+interface ContainerImage {
+  name: string;
+  image?: string;
 }
 
 interface PodView {
@@ -55,6 +76,24 @@ const versionFields = [
   'containerRuntimeVersion',
   'bootID',
 ];
+
+/** The template's images as one comparable value: `name=image` per container, sorted. */
+export function templateImages(workload: object): string {
+  const spec = (workload as WorkloadView).spec?.template?.spec;
+  const init = (spec?.initContainers ?? []).map((c) => `init:${c.name}=${c.image ?? ''}`);
+  return [...(spec?.containers ?? []).map((c) => `${c.name}=${c.image ?? ''}`), ...init].sort().join(',');
+}
+
+/** Whether every desired replica is Ready; DaemonSets count scheduled nodes instead. */
+function allReady(resource: 'deployments' | 'daemonsets', w: WorkloadView): string {
+  const ready =
+    resource === 'deployments'
+      ? (w.status?.readyReplicas ?? 0) >= (w.spec?.replicas ?? 1)
+      : (w.status?.numberReady ?? 0) >= (w.status?.desiredNumberScheduled ?? 0);
+  return String(ready);
+}
+
+const revisionAnnotation = 'deployment.kubernetes.io/revision';
 
 function taintText(n: NodeView): string {
   return (n.spec?.taints ?? [])
@@ -95,6 +134,9 @@ export function diffObject(
         add(`condition/${c.type}`, prev?.status, c.status, {
           reason: c.reason ?? '',
           message: c.message ?? '',
+          // The node's own time of the change: late reports (an agent's outbox, a relist
+          // after a disconnection) would otherwise be dated when we happened to see them.
+          lastTransitionTime: c.lastTransitionTime ?? '',
         });
     }
     add('taints', b ? taintText(b) : undefined, taintText(a));
@@ -128,5 +170,36 @@ export function diffObject(
     }
     return before ? out : out.filter((t) => t.field === 'phase');
   }
+  if (resource === 'deployments' || resource === 'daemonsets') {
+    // A workload seen for the first time has no "before": its creation is not a rollout.
+    if (!before) return out;
+    const b = before as WorkloadView;
+    const a = after as WorkloadView;
+    add('template/images', templateImages(b), templateImages(a));
+    if (resource === 'deployments')
+      add(
+        'revision',
+        b.metadata?.annotations?.[revisionAnnotation],
+        a.metadata?.annotations?.[revisionAnnotation],
+      );
+    add('allReady', allReady(resource, b), allReady(resource, a));
+  }
   return out;
+}
+
+/**
+ * A node leaving the cluster (deleted, or missing from a relist). Only nodes: pods come
+ * and go by the thousand, and workloads' removal says little about an outage.
+ */
+export function removalTransition(
+  resource: WatchedResource,
+  key: string,
+  before: KubeObject,
+  atMs: number,
+): Transition | undefined {
+  if (resource !== 'nodes') return undefined;
+  const info = (before as NodeView).status?.nodeInfo ?? {};
+  const detail: Record<string, string> = {};
+  for (const f of versionFields) if (info[f]) detail[f] = info[f];
+  return { atMs, resource, key, field: 'deleted', from: 'false', to: 'true', detail };
 }

@@ -16,6 +16,7 @@ import { startDisruptionController } from './controllers/disruption.ts';
 import { startPodTerminator } from './controllers/pod-terminator.ts';
 import type { Scenario } from './scenario/schema.ts';
 import { ObjectStore } from './store/object-store.ts';
+import { ScenarioRunner } from './world/scenario-runner.ts';
 import { buildScenarioWorld, type ScenarioWorld } from './world/scenario-world.ts';
 
 export interface SimulatorOptions {
@@ -33,6 +34,8 @@ export interface SimulatorOptions {
   tls?: boolean;
   /** Build this scenario's cluster, with the behaviour model running, instead of the static one. */
   scenario?: Scenario;
+  /** Play the scenario's timeline and churn too (default true); off leaves a steady cluster. */
+  timeline?: boolean;
 }
 
 export class Simulator {
@@ -48,6 +51,8 @@ export class Simulator {
   private readonly stoppers: (() => void)[] = [];
   /** The running scenario, when built from one. */
   readonly world: ScenarioWorld | undefined;
+  /** Plays the scenario's timeline; ground truth for tests and scoring, never for the product. */
+  readonly runner: ScenarioRunner | undefined;
   private readonly serverOptions: SimApiServerOptions;
 
   constructor(opts: SimulatorOptions = {}) {
@@ -80,6 +85,19 @@ export class Simulator {
         clusterIps: this.server.clusterIps,
       });
       this.stoppers.push(() => this.world?.stop());
+      if (opts.timeline !== false) {
+        this.runner = new ScenarioRunner({
+          scenario: opts.scenario,
+          world: this.world,
+          store: this.store,
+          clock: this.clock,
+          protocol: this.faults,
+          setApiVersion: (gitVersion) => {
+            this.serverOptions.version = versionInfo(gitVersion);
+          },
+        });
+        this.stoppers.unshift(() => this.runner?.stop());
+      }
       return;
     }
     if (opts.seed !== false) {

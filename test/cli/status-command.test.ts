@@ -54,7 +54,9 @@ describe('kubetriage status', () => {
     );
     store.update(node, n, { subresource: 'status' });
     const pod = resourceForKind('Pod')!;
-    const dns = store.listObjects(pod, 'kube-system').find((p) => p.metadata.name?.startsWith('coredns-'))!;
+    const dns = structuredClone(
+      store.listObjects(pod, 'kube-system').find((p) => p.metadata.name?.startsWith('coredns-'))!,
+    );
     const ps = dns.status as {
       conditions: Record<string, string>[];
       containerStatuses: Record<string, unknown>[];

@@ -40,7 +40,7 @@ describe('live and replay feeds', () => {
       x.type === 'Ready' ? { ...x, status: 'Unknown', reason: 'NodeStatusUnknown' } : x,
     );
     store.update(node, n, { subresource: 'status' });
-    const [victim] = store.listObjects(pod, 'shop');
+    const victim = structuredClone(store.listObjects(pod, 'shop')[0]);
     const vs = victim.status as { containerStatuses: Record<string, unknown>[] };
     vs.containerStatuses = vs.containerStatuses.map((cs) => ({
       ...cs,

@@ -34,6 +34,11 @@ export class NodeProxyRegistry {
     };
   }
 
+  /** The machine is gone: nothing answers on any of its ports. */
+  unregister(node: string): void {
+    for (const key of [...this.handlers.keys()]) if (key.startsWith(`${node}:`)) this.handlers.delete(key);
+  }
+
   lookup(node: string, port: number): ProxyHandler | undefined {
     return this.handlers.get(`${node}:${port}`);
   }

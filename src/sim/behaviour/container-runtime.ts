@@ -31,6 +31,17 @@ export interface ContainerNeeds {
   onFailure?: NeedFailurePolicy;
   /** How long it keeps retrying before it acts; default the need's own. */
   giveUpAfterMs?: number;
+  /** The program's own bug, asked each time it runs: it exits this way whatever its needs. */
+  ownFailure?: () => OwnFailure | undefined;
+}
+
+/** A program that fails for its own reasons (bad config, a panic, out of memory). */
+export interface OwnFailure {
+  exitCode: number;
+  reason: 'Error' | 'OOMKilled';
+  /** The last line it logs before exiting. */
+  log: string;
+  runsForMs: number;
 }
 
 interface ContainerState {
@@ -39,6 +50,7 @@ interface ContainerState {
   needs: readonly Need[];
   onFailure: NeedFailurePolicy;
   giveUpAfterMs: number | undefined;
+  ownFailure: ContainerNeeds['ownFailure'];
   restartCount: number;
   backoffMs: number;
   runningSinceMs?: number;
@@ -53,6 +65,8 @@ interface ContainerState {
   exitTimer?: Timer;
   restartTimer?: Timer;
   containerId: string;
+  /** Set while the machine is down: when the container had been running since. */
+  halted?: number;
 }
 
 interface PodRuntime {
@@ -93,6 +107,10 @@ export class ContainerRuntime {
     for (const key of [...this.pods.keys()]) this.stopPod(key);
   }
 
+  keys(): string[] {
+    return [...this.pods.keys()];
+  }
+
   has(namespace: string, name: string): boolean {
     return this.pods.has(`${namespace}/${name}`);
   }
@@ -116,6 +134,7 @@ export class ContainerRuntime {
           needs: spec.needs,
           onFailure: spec.onFailure ?? 'exit',
           giveUpAfterMs: spec.giveUpAfterMs,
+          ownFailure: spec.ownFailure,
           restartCount: 0,
           backoffMs: initialBackoffMs,
           containerId: '',
@@ -142,6 +161,45 @@ export class ContainerRuntime {
     for (const rt of this.pods.values()) this.report(rt);
   }
 
+  /** The machine went down: every container stops where it was, with nothing written. */
+  haltAll(): void {
+    for (const rt of this.pods.values()) {
+      for (const c of rt.containers) {
+        c.exitTimer?.cancel();
+        c.exitTimer = undefined;
+        c.restartTimer?.cancel();
+        c.restartTimer = undefined;
+        if (c.runningSinceMs !== undefined || c.waitingUntilMs !== undefined)
+          c.halted = c.runningSinceMs ?? 0;
+        c.runningSinceMs = undefined;
+      }
+    }
+  }
+
+  /**
+   * The machine booted: the kubelet recreates every container, counting a restart whose
+   * last state is the unknown end of the one that died with the machine (exit 255).
+   */
+  resumeAll(): void {
+    const now = this.o.clock.now();
+    for (const rt of this.pods.values()) {
+      for (const c of rt.containers) {
+        if (c.halted === undefined) continue;
+        c.lastTerminated = {
+          exitCode: 255,
+          reason: 'Unknown',
+          startedAt: rfc3339(c.halted || now),
+          finishedAt: rfc3339(now),
+        };
+        c.halted = undefined;
+        c.restartCount++;
+        this.o.logs?.restart(rt.namespace, rt.name, c.name);
+        this.run(rt, c);
+      }
+      this.report(rt);
+    }
+  }
+
   private run(rt: PodRuntime, c: ContainerState): void {
     const now = this.o.clock.now();
     c.runningSinceMs = now;
@@ -153,6 +211,15 @@ export class ContainerRuntime {
   /** A running container with an unmet need gives up after a while and exits. */
   private watchNeeds(rt: PodRuntime, c: ContainerState): void {
     if (c.runningSinceMs === undefined || c.exitTimer) return;
+    const own = c.ownFailure?.();
+    if (own) {
+      const left = Math.max(0, c.runningSinceMs + own.runsForMs - this.o.clock.now());
+      c.exitTimer = this.o.clock.after(left, () => {
+        c.exitTimer = undefined;
+        this.exit(rt, c, own.exitCode, own.reason, own.log);
+      });
+      return;
+    }
     const unmet = this.o.deps?.check(this.o.node, c.needs);
     if (!unmet) return;
     this.o.logs?.append(rt.namespace, rt.name, c.name, `error: ${unmet.error}`, this.o.clock.now());

@@ -3,7 +3,9 @@
  * taints tolerated), bound directly to its node, with the tolerations DaemonSet pods get
  * automatically (not-ready and unreachable NoExecute without a time limit, pressure and
  * unschedulable NoSchedule), so they are never evicted from a failing node. New nodes get
- * a pod; pods of removed nodes are deleted.
+ * a pod; pods of removed nodes are deleted. A changed template rolls out as the default
+ * RollingUpdate strategy does: old pods (an older `pod-template-generation`) are deleted
+ * while fewer than maxUnavailable (default 1) daemon pods are unavailable.
  */
 
 import type { KubeObject } from '../api/k8s-types.ts';
@@ -29,6 +31,7 @@ const daemonTolerations = [
 interface DaemonSetView {
   metadata: KubeObject['metadata'];
   spec?: {
+    updateStrategy?: { type?: string; rollingUpdate?: { maxUnavailable?: number | string } };
     selector?: { matchLabels?: Record<string, string> };
     template?: {
       metadata?: { labels?: Record<string, string> };
@@ -106,20 +109,47 @@ export class DaemonSetController extends QueuedController {
     for (const [node, p] of byNode) {
       if (!canRun.has(node)) deleteOwnedPod(this.store, this.clock, owner, p.metadata.name ?? '');
     }
-    const ready = pods.filter(
-      (p) =>
-        !p.metadata.deletionTimestamp &&
-        p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
-    ).length;
+    const isReady = (p: PodView) =>
+      p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+    const ready = pods.filter((p) => !p.metadata.deletionTimestamp && isReady(p)).length;
+    const generation = String(ds.metadata.generation ?? 1);
+    const old = [...byNode.values()].filter(
+      (p) => p.metadata.labels?.['pod-template-generation'] !== generation,
+    );
+    if (ds.spec?.updateStrategy?.type !== 'OnDelete' && old.length) {
+      const maxUnavailable = scaledCount(
+        ds.spec?.updateStrategy?.rollingUpdate?.maxUnavailable,
+        eligible.length,
+      );
+      const unavailable = eligible.filter((n) => {
+        const p = byNode.get(n.metadata.name ?? '');
+        return !p || !isReady(p);
+      }).length;
+      // Unready old pods go first: replacing them costs no availability.
+      old.sort((a, b) => Number(Boolean(isReady(a))) - Number(Boolean(isReady(b))));
+      let budget = maxUnavailable - unavailable;
+      for (const p of old) {
+        if (isReady(p) && budget <= 0) break;
+        if (isReady(p)) budget--;
+        deleteOwnedPod(this.store, this.clock, owner, p.metadata.name ?? '');
+      }
+    }
     const status = {
       currentNumberScheduled: byNode.size,
       desiredNumberScheduled: eligible.length,
       numberMisscheduled: [...byNode.keys()].filter((n) => !canRun.has(n)).length,
       numberReady: ready,
       numberAvailable: ready,
-      updatedNumberScheduled: byNode.size,
+      updatedNumberScheduled: byNode.size - old.length,
       observedGeneration: ds.metadata.generation ?? 1,
     };
     this.store.update(dsType, { ...ds, status }, { subresource: 'status' });
   }
+}
+
+/** maxUnavailable as a count: an integer, or a percentage of the desired pods rounded up (at least 1). */
+function scaledCount(v: number | string | undefined, total: number): number {
+  if (v === undefined) return 1;
+  if (typeof v === 'number') return Math.max(1, v);
+  return Math.max(1, Math.ceil((Number.parseInt(v, 10) / 100) * total));
 }

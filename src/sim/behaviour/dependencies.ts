@@ -6,10 +6,21 @@
  *
  * - `dns`: the node reaches cluster DNS (10.96.0.10) and a CoreDNS pod is up to answer.
  * - `api`: the node routes the `kubernetes` service VIP (10.96.0.1:443) to a live API server.
+ * - `api-endpoint`: the API server's own address, dialled directly (a pod whose
+ *   KUBERNETES_SERVICE_HOST was pointed there): no service routing involved.
  * - `service:<ns>/<name>`: the node routes the Service's VIP to a ready endpoint.
+ *
+ * A node's faults come in layers (the scenario's injected faults, kube-proxy's stale
+ * rules…), each owned by one writer; a need fails when any layer breaks it.
  */
 
-export type Need = 'dns' | 'api' | `service:${string}` | `container:${string}` | `external:${string}`;
+export type Need =
+  | 'dns'
+  | 'api'
+  | 'api-endpoint'
+  | `service:${string}`
+  | `container:${string}`
+  | `external:${string}`;
 
 /** Why a need failed, in the words the failing program would log. */
 export interface Unmet {
@@ -21,7 +32,7 @@ export interface Unmet {
 }
 
 export interface NodeFaults {
-  /** All traffic from the node is lost. */
+  /** All traffic from the node's pods is lost. */
   networkDown?: boolean;
   /** Lookups through cluster DNS fail from this node. */
   dnsBroken?: boolean;
@@ -29,19 +40,29 @@ export interface NodeFaults {
   apiVipBroken?: boolean;
   /** The node's service proxy rules are stale or missing for all Services. */
   serviceRoutingBroken?: boolean;
+  /** The node's service proxy no longer forwards these Services (`ns/name`). */
+  brokenServices?: readonly string[];
+  /** How a broken VIP fails: dropped packets time out, rejected ones are refused. */
+  routingEffect?: 'drop' | 'reject';
 }
 
 export interface ClusterFacts {
-  /** The API server answers at all (from anywhere). */
+  /** The API server answers in-cluster clients (pods through the VIP or directly). */
   apiServerUp: boolean;
   /** Ready CoreDNS endpoints exist. */
   dnsServing: () => boolean;
   /** A Service has a ready endpoint. */
   serviceHasEndpoints: (namespaceName: string) => boolean;
+  /** The ClusterIP of the `kubernetes` Service and of cluster DNS, for error texts. */
+  apiVip?: string;
+  dnsIp?: string;
+  /** The API server's own address (`10.0.0.2:6443`). */
+  apiEndpoint?: string;
 }
 
 export class Dependencies {
-  private readonly nodeFaults = new Map<string, NodeFaults>();
+  private readonly layers = new Map<string, Map<string, NodeFaults>>();
+  private readonly merged = new Map<string, NodeFaults>();
   private readonly listeners = new Set<() => void>();
   readonly cluster: ClusterFacts;
 
@@ -49,13 +70,27 @@ export class Dependencies {
     this.cluster = cluster;
   }
 
+  /** Every layer's faults on the node, combined. */
   faultsOn(node: string): NodeFaults {
-    return this.nodeFaults.get(node) ?? {};
+    return this.merged.get(node) ?? {};
   }
 
-  /** Changes a node's faults and lets every container re-check its needs. */
-  setFaults(node: string, faults: NodeFaults): void {
-    this.nodeFaults.set(node, { ...faults });
+  /** One layer's faults on the node. */
+  layerOn(node: string, layer = 'base'): NodeFaults {
+    return this.layers.get(node)?.get(layer) ?? {};
+  }
+
+  /** Changes one layer of a node's faults and lets every container re-check its needs. */
+  setFaults(node: string, faults: NodeFaults, layer = 'base'): void {
+    let byLayer = this.layers.get(node);
+    if (!byLayer) {
+      byLayer = new Map();
+      this.layers.set(node, byLayer);
+    }
+    byLayer.set(layer, { ...faults });
+    const next = combine([...byLayer.values()]);
+    if (JSON.stringify(next) === JSON.stringify(this.merged.get(node) ?? {})) return;
+    this.merged.set(node, next);
     this.changed();
   }
 
@@ -72,14 +107,32 @@ export class Dependencies {
   /** The first unmet need of a container on `node`, or undefined when all are met. */
   check(node: string, needs: readonly Need[]): Unmet | undefined {
     const f = this.faultsOn(node);
+    const vip = this.cluster.apiVip ?? '10.96.0.1';
+    const dnsIp = this.cluster.dnsIp ?? '10.96.0.10';
     for (const need of needs) {
       if (need === 'dns') {
-        if (f.networkDown || f.dnsBroken || !this.cluster.dnsServing()) {
-          return { need, error: 'dial udp 10.96.0.10:53: i/o timeout', giveUpAfterMs: 10_000 };
+        // Stale rules for the DNS Service on this node: lookups go to pods that are gone.
+        const unrouted = f.serviceRoutingBroken || f.brokenServices?.includes('kube-system/kube-dns');
+        if (f.networkDown || f.dnsBroken || unrouted || !this.cluster.dnsServing()) {
+          return { need, error: `dial udp ${dnsIp}:53: i/o timeout`, giveUpAfterMs: 10_000 };
         }
       } else if (need === 'api') {
-        if (f.networkDown || f.apiVipBroken || f.serviceRoutingBroken || !this.cluster.apiServerUp) {
-          return { need, error: 'dial tcp 10.96.0.1:443: i/o timeout', giveUpAfterMs: 30_000 };
+        const routed = !(
+          f.apiVipBroken ||
+          f.serviceRoutingBroken ||
+          f.brokenServices?.includes('default/kubernetes')
+        );
+        if (f.networkDown || !routed || !this.cluster.apiServerUp) {
+          const refused = routed ? false : f.routingEffect === 'reject';
+          const error = refused
+            ? `dial tcp ${vip}:443: connect: connection refused`
+            : `dial tcp ${vip}:443: i/o timeout`;
+          return { need, error, giveUpAfterMs: 30_000 };
+        }
+      } else if (need === 'api-endpoint') {
+        if (f.networkDown || !this.cluster.apiServerUp) {
+          const at = this.cluster.apiEndpoint ?? '10.0.0.1:6443';
+          return { need, error: `dial tcp ${at}: i/o timeout`, giveUpAfterMs: 30_000 };
         }
       } else if (need.startsWith('container:')) {
         // A sidecar in the same pod: the pod's own runtime decides, not the network.
@@ -89,11 +142,29 @@ export class Dependencies {
           return { need, error: `dial tcp: lookup ${host}: i/o timeout`, giveUpAfterMs: 10_000 };
       } else {
         const svc = need.slice('service:'.length);
-        if (f.networkDown || f.serviceRoutingBroken || !this.cluster.serviceHasEndpoints(svc)) {
+        if (f.networkDown || f.serviceRoutingBroken || f.brokenServices?.includes(svc)) {
+          return { need, error: `dial tcp ${svc}: i/o timeout`, giveUpAfterMs: 5_000 };
+        }
+        if (!this.cluster.serviceHasEndpoints(svc)) {
           return { need, error: `dial tcp ${svc}: connect: connection refused`, giveUpAfterMs: 5_000 };
         }
       }
     }
     return undefined;
   }
+}
+
+function combine(layers: NodeFaults[]): NodeFaults {
+  const out: NodeFaults = {};
+  const services = new Set<string>();
+  for (const l of layers) {
+    if (l.networkDown) out.networkDown = true;
+    if (l.dnsBroken) out.dnsBroken = true;
+    if (l.apiVipBroken) out.apiVipBroken = true;
+    if (l.serviceRoutingBroken) out.serviceRoutingBroken = true;
+    for (const s of l.brokenServices ?? []) services.add(s);
+    if (l.routingEffect) out.routingEffect = l.routingEffect;
+  }
+  if (services.size) out.brokenServices = [...services].sort();
+  return out;
 }

@@ -47,7 +47,11 @@ function world() {
     put(
       'EndpointSlice',
       {
-        metadata: { name: `svc-${i}`, namespace: 'jobs' },
+        metadata: {
+          name: `svc-${i}`,
+          namespace: 'jobs',
+          labels: { 'kubernetes.io/service-name': `svc-${i}` },
+        },
         addressType: 'IPv4',
         endpoints: [{ addresses: [`10.1.0.${i}`] }],
         ports: [],
@@ -89,7 +93,8 @@ describe('kube-proxy sync loop', () => {
     expect(w.metric('kubeproxy_sync_proxy_rules_iptables_restore_failures_total')).toBe(4);
     expect(w.metric('kubeproxy_sync_proxy_rules_last_timestamp_seconds')).toBe(lastGood);
     expect(w.healthz()).toBe(503);
-    expect(w.deps.faultsOn('n1').serviceRoutingBroken).toBe(true);
+    // Only the Service whose endpoints changed is stale; the others' rules still stand.
+    expect(w.deps.faultsOn('n1').brokenServices).toEqual(['jobs/svc-2']);
     const text = (w.logs.lines('kube-system', 'kube-proxy-abcde', 'kube-proxy', false) ?? []).map(
       (l) => l.text,
     );
@@ -107,10 +112,10 @@ describe('kube-proxy sync loop', () => {
     w.kp.ruleFormatMismatch = true;
     w.churn(3);
     w.clock.advance(40_000);
-    expect(w.deps.faultsOn('n1').serviceRoutingBroken).toBe(true);
+    expect(w.deps.faultsOn('n1').brokenServices).toEqual(['jobs/svc-3']);
     w.kp.restart();
     w.clock.advance(2_000);
-    expect(w.deps.faultsOn('n1').serviceRoutingBroken).toBe(false);
+    expect(w.deps.faultsOn('n1').brokenServices).toBeUndefined();
     expect(w.healthz()).toBe(200);
   });
 });

@@ -9,8 +9,12 @@
  *
  * The fault is low: the rules on the node are in a format this kube-proxy's
  * iptables-restore input does not fit (a version skew after an upgrade step was rolled
- * back). Syncs that only re-assert the same rules still pass; syncs carrying changes fail,
- * so trouble grows with churn. Restarting the node (fresh rules) clears it.
+ * back). Syncs that only re-assert the same rules still pass; each change a sync carries
+ * may hit a rule it cannot restore, so trouble grows with churn, and a failed restore may
+ * leave the rules corrupt, failing every later sync with changes. A failed sync leaves the
+ * rules as they were: Services whose endpoints changed since the last good sync go
+ * nowhere from this node, the others keep working. Restarting the node (fresh rules)
+ * clears it.
  */
 import type { Clock, Timer } from '../../time/clock.ts';
 import type { NodeProxyRegistry } from '../api/node-proxy.ts';
@@ -21,6 +25,7 @@ import type { ObjectStore } from '../store/object-store.ts';
 import type { Dependencies } from './dependencies.ts';
 
 const podType = resourceForKind('Pod')!;
+const nodeType = resourceForKind('Node')!;
 const serviceType = resourceForKind('Service')!;
 const sliceType = resourceForKind('EndpointSlice', 'discovery.k8s.io')!;
 
@@ -28,6 +33,8 @@ export const syncPeriodMs = 30_000;
 export const minSyncPeriodMs = 1_000;
 /** /healthz reports unhealthy when a queued update waited longer than 2 × syncPeriod. */
 export const healthTimeoutMs = 2 * syncPeriodMs;
+/** A sync carrying this many changes or more risks corruption at the fault's full probability. */
+const corruptingChanges = 20;
 
 /** klog's text header: `Lmmdd hh:mm:ss.uuuuuu threadid file:line]`. */
 export function klogHeader(level: 'I' | 'W' | 'E', atMs: number, source: string): string {
@@ -36,35 +43,50 @@ export function klogHeader(level: 'I' | 'W' | 'E', atMs: number, source: string)
   return `${level}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}.${p(d.getUTCMilliseconds(), 3)}${p(0, 3)}       1 ${source}]`;
 }
 
+/** Ground truth: the node's rules are in a format this kube-proxy's restore input does not fit. */
+export interface RuleFormatMismatch {
+  /** Chance that one change carried by a sync hits a rule it cannot restore. */
+  failureProbability: number;
+  /** Chance that a failed restore leaves the rules corrupt (every later sync with changes fails). */
+  corruptionProbability: number;
+  /** The line iptables-restore reports; it depends on the rule set's size. */
+  failedLine: number;
+  retryMs: number;
+  /**
+   * The version whose rule format is on the nodes. A kubelet at that minor or newer keeps
+   * writing its own chains in that format (kubelet 1.24 stopped creating the chains
+   * kube-proxy 1.23 expects, KEP-3178), so every sync with changes fails there.
+   */
+  rulesVersion?: string;
+}
+
+export interface KubeProxyOptions {
+  node: string;
+  store: ObjectStore;
+  clock: Clock;
+  logs: PodLogBook;
+  proxy: NodeProxyRegistry;
+  deps?: Dependencies;
+  /** Seeded randomness for the fault's dice; without it every sync with changes fails. */
+  random?: () => number;
+}
+
 export class KubeProxyModel {
   readonly node: string;
   readonly state: KubeProxyState;
-  /** Ground truth: the node's rules do not fit this kube-proxy's restore input. */
-  ruleFormatMismatch = false;
-  private readonly o: {
-    node: string;
-    store: ObjectStore;
-    clock: Clock;
-    logs: PodLogBook;
-    proxy: NodeProxyRegistry;
-    deps?: Dependencies;
-  };
+  ruleFormat: RuleFormatMismatch | undefined;
+  /** A failed restore left the rules half-written. */
+  corrupt = false;
+  private readonly o: KubeProxyOptions;
+  /** Services whose endpoints changed since the last good sync: stale here when a sync fails. */
+  private readonly changedServices = new Set<string>();
   private pendingChanges = 0;
   private oldestPendingMs: number | undefined;
   private staleSinceMs: number | undefined;
   private timer: Timer | undefined;
   private unsubscribe: (() => void)[] = [];
-  /** The line number iptables-restore reports; it depends on the rule set's size. */
-  private failingLine = 8022;
 
-  constructor(o: {
-    node: string;
-    store: ObjectStore;
-    clock: Clock;
-    logs: PodLogBook;
-    proxy: NodeProxyRegistry;
-    deps?: Dependencies;
-  }) {
+  constructor(o: KubeProxyOptions) {
     this.o = o;
     this.node = o.node;
     const now = o.clock.now();
@@ -96,10 +118,14 @@ export class KubeProxyModel {
       });
       return { status: healthy ? 200 : 503, contentType: 'application/json', body };
     });
-    const queue = (): void => this.queue();
     this.unsubscribe = [
-      this.o.store.subscribe(serviceType.storage, queue),
-      this.o.store.subscribe(sliceType.storage, queue),
+      this.o.store.subscribe(serviceType.storage, (ev) =>
+        this.queue(`${ev.entry.namespace}/${ev.entry.name}`),
+      ),
+      this.o.store.subscribe(sliceType.storage, (ev) => {
+        const svc = ev.entry.labels?.['kubernetes.io/service-name'];
+        this.queue(svc ? `${ev.entry.namespace}/${svc}` : undefined);
+      }),
     ];
     this.schedule(syncPeriodMs);
   }
@@ -109,13 +135,22 @@ export class KubeProxyModel {
     for (const u of this.unsubscribe) u();
   }
 
+  /** Shorthand for tests: every sync that carries changes fails. */
+  set ruleFormatMismatch(on: boolean) {
+    this.ruleFormat = on
+      ? { failureProbability: 1, corruptionProbability: 0, failedLine: 8022, retryMs: syncPeriodMs }
+      : undefined;
+  }
+
   /** A restart of the node: fresh rules written from scratch, so the mismatch is gone. */
   restart(): void {
-    this.ruleFormatMismatch = false;
+    this.ruleFormat = undefined;
+    this.corrupt = false;
     this.queue();
   }
 
-  private queue(): void {
+  private queue(service?: string): void {
+    if (service) this.changedServices.add(service);
     this.pendingChanges++;
     this.state.lastQueuedMs = this.o.clock.now();
     this.oldestPendingMs ??= this.state.lastQueuedMs;
@@ -129,36 +164,61 @@ export class KubeProxyModel {
 
   private sync(): void {
     const now = this.o.clock.now();
-    const withChanges = this.pendingChanges > 0;
-    if (this.ruleFormatMismatch && withChanges) {
+    const fault = this.ruleFormat;
+    if (fault && this.pendingChanges > 0 && this.restoreFails(fault)) {
       this.state.restoreFailures++;
       this.staleSinceMs ??= now;
+      const retry = `${Math.round(fault.retryMs / 1000)}s`;
       this.log([
         `${klogHeader('E', now, 'proxier.go:1564')} "Failed to execute iptables-restore" err=<`,
-        `\texit status 1 (iptables-restore: line ${this.failingLine} failed`,
+        `\texit status 1 (iptables-restore: line ${fault.failedLine} failed`,
         '\t)',
         ' > ipFamily="IPv4"',
-        `${klogHeader('I', now, 'proxier.go:833')} "Sync failed" ipFamily="IPv4" retryingTime="30s"`,
+        `${klogHeader('I', now, 'proxier.go:833')} "Sync failed" ipFamily="IPv4" retryingTime="${retry}"`,
       ]);
-      this.setRouting(true);
-      this.schedule(syncPeriodMs);
+      this.setStale([...this.changedServices]);
+      this.schedule(fault.retryMs);
       return;
     }
     this.state.syncs++;
     this.state.lastSyncMs = now;
     this.pendingChanges = 0;
+    this.changedServices.clear();
     this.oldestPendingMs = undefined;
     this.staleSinceMs = undefined;
-    this.setRouting(false);
+    this.setStale([]);
     this.schedule(syncPeriodMs);
   }
 
-  private setRouting(broken: boolean): void {
-    const deps = this.o.deps;
-    if (!deps) return;
-    const current = deps.faultsOn(this.node);
-    if (Boolean(current.serviceRoutingBroken) !== broken)
-      deps.setFaults(this.node, { ...current, serviceRoutingBroken: broken });
+  /** Whether this sync's restore fails: certain on corrupt rules, else a die per change. */
+  private restoreFails(f: RuleFormatMismatch): boolean {
+    if (this.corrupt || this.kubeletWritesRulesFormat(f)) return true;
+    const roll = this.o.random ?? (() => 0);
+    const p = 1 - (1 - f.failureProbability) ** this.pendingChanges;
+    if (roll() >= p) return false;
+    // A big rewrite that fails half-way is what leaves rules corrupt; a one-line change rarely does.
+    const size = Math.min(1, this.pendingChanges / corruptingChanges);
+    if (f.corruptionProbability > 0 && roll() < f.corruptionProbability * size) this.corrupt = true;
+    return true;
+  }
+
+  private kubeletWritesRulesFormat(f: RuleFormatMismatch): boolean {
+    if (!f.rulesVersion) return false;
+    const node = this.o.store.find(nodeType, '', this.node) as
+      | { status?: { nodeInfo?: { kubeletVersion?: string } } }
+      | undefined;
+    const kubelet = minorOf(node?.status?.nodeInfo?.kubeletVersion);
+    const rules = minorOf(f.rulesVersion);
+    return kubelet !== undefined && rules !== undefined && kubelet >= rules;
+  }
+
+  /** The Services whose rules on this node are stale (empty: all current). */
+  private setStale(services: string[]): void {
+    this.o.deps?.setFaults(
+      this.node,
+      services.length ? { brokenServices: services.sort() } : {},
+      'kube-proxy',
+    );
   }
 
   private log(lines: string[]): void {
@@ -170,4 +230,10 @@ export class KubeProxyModel {
     for (const line of lines)
       this.o.logs.append('kube-system', pod.name, 'kube-proxy', line, this.o.clock.now());
   }
+}
+
+/** `v1.24.10` → 24. */
+function minorOf(version: string | undefined): number | undefined {
+  const m = /^v?1\.(\d+)/.exec(version ?? '');
+  return m ? Number(m[1]) : undefined;
 }

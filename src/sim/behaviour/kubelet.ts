@@ -55,6 +55,8 @@ export class KubeletModel {
   private lastReportMs = Number.NEGATIVE_INFINITY;
   private lastReady: string | undefined;
   private wasLive = true;
+  /** nodeInfo fields the next status report changes (a new kernel after a reboot, a new kubelet). */
+  private pendingInfo: Record<string, string> | undefined;
   readonly pods: PodLifecycle | undefined;
 
   constructor(o: {
@@ -99,6 +101,49 @@ export class KubeletModel {
     this.timers.push(this.clock.after(ms * (1 + this.random() * 0.04), () => this.every(ms, fn)));
   }
 
+  /** The machine goes down: the kubelet and every container stop, nothing is written. */
+  halt(): void {
+    this.health.running = false;
+    this.pods?.runtime.haltAll();
+  }
+
+  /**
+   * The machine (or just the kubelet) starts: a new boot id and whatever else changed
+   * (kernel, OS image, kubelet version) go out with the next status, with the kubelet's
+   * `Starting` event and, after a reboot, its `Rebooted` warning.
+   */
+  boot(o: { reboot: boolean; nodeInfo?: Record<string, string> }): void {
+    this.health.running = true;
+    const info = { ...o.nodeInfo };
+    if (o.reboot) info.bootID = hexUuid(this.random);
+    this.setNodeInfo(info);
+    if (o.reboot) this.pods?.runtime.resumeAll();
+    if (!this.canWrite()) return;
+    const involved = { kind: 'Node', name: this.node, uid: this.node, apiVersion: 'v1' };
+    const source = { component: 'kubelet', host: this.node };
+    recordEvent(this.store, this.clock, {
+      involved,
+      type: 'Normal',
+      reason: 'Starting',
+      message: 'Starting kubelet.',
+      source,
+    });
+    if (o.reboot)
+      recordEvent(this.store, this.clock, {
+        involved,
+        type: 'Warning',
+        reason: 'Rebooted',
+        message: `Node ${this.node} has been rebooted, boot id: ${info.bootID}`,
+        source,
+      });
+    this.syncNodeStatus();
+  }
+
+  /** A version or kernel change the kubelet reports with its next status. */
+  setNodeInfo(info: Record<string, string>): void {
+    if (Object.keys(info).length) this.pendingInfo = { ...this.pendingInfo, ...info };
+  }
+
   /** Whether an update from this kubelet reaches the API server right now. */
   private canWrite(): boolean {
     const h = this.health;
@@ -136,7 +181,7 @@ export class KubeletModel {
     const current = node.status?.conditions?.find((c) => c.type === 'Ready');
     const changed = current?.status !== ready.status || current?.message !== ready.message;
     // Status is computed every 10 s but only sent on change or every 5 minutes.
-    if (!changed && now - this.lastReportMs < nodeStatusReportFrequencyMs) return;
+    if (!changed && !this.pendingInfo && now - this.lastReportMs < nodeStatusReportFrequencyMs) return;
     this.lastReportMs = now;
     const stamp = rfc3339(now);
     const conditions = (node.status?.conditions ?? []).map((c): NodeCondition => {
@@ -152,9 +197,12 @@ export class KubeletModel {
         return { ...healthyPressure(c.type), lastHeartbeatTime: stamp, lastTransitionTime: stamp };
       return { ...c, lastHeartbeatTime: stamp };
     });
+    const status = node.status as (NodeView['status'] & { nodeInfo?: Record<string, string> }) | undefined;
+    const nodeInfo = this.pendingInfo ? { ...status?.nodeInfo, ...this.pendingInfo } : status?.nodeInfo;
+    this.pendingInfo = undefined;
     this.store.update(
       nodeType,
-      { ...node, status: { ...node.status, conditions } },
+      { ...node, status: { ...node.status, conditions, ...(nodeInfo ? { nodeInfo } : {}) } },
       { subresource: 'status' },
     );
     if (changed && this.lastReady !== ready.status) {
@@ -169,6 +217,12 @@ export class KubeletModel {
     }
     this.lastReady = ready.status;
   }
+}
+
+/** A boot id as the kernel writes it (`/proc/sys/kernel/random/boot_id`), from the seeded dice. */
+function hexUuid(random: () => number): string {
+  const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 const pressure: Record<string, [string, string]> = {

@@ -85,11 +85,26 @@ export class NodeLifecycleController {
   /** When each zone may next start evicting a node (rate limit). */
   private readonly zoneNextEvictionMs = new Map<string, number>();
   private readonly evicting = new Set<string>();
+  private readonly apiUp: () => boolean;
+  /**
+   * When the controller last got the API server back. It judges heartbeats by when it saw
+   * them (probeTimestamp in node_lifecycle_controller.go), so after an outage of its own it
+   * starts every node's grace period afresh instead of declaring them all dead at once.
+   */
+  private observingSinceMs = Number.NEGATIVE_INFINITY;
+  private wasDown = false;
 
-  constructor(o: { store: ObjectStore; clock: Clock; settings?: Partial<NodeLifecycleSettings> }) {
+  constructor(o: {
+    store: ObjectStore;
+    clock: Clock;
+    settings?: Partial<NodeLifecycleSettings>;
+    /** Whether the controller-manager reaches the API server (it stops while it does not). */
+    apiUp?: () => boolean;
+  }) {
     this.store = o.store;
     this.clock = o.clock;
     this.s = { ...v132Defaults, ...o.settings };
+    this.apiUp = o.apiUp ?? (() => true);
   }
 
   start(): void {
@@ -107,6 +122,15 @@ export class NodeLifecycleController {
   /** One pass of monitorNodeHealth plus taint-based eviction. */
   monitor(): void {
     const now = this.clock.now();
+    if (!this.apiUp()) {
+      this.wasDown = true;
+      return;
+    }
+    if (this.wasDown) {
+      this.wasDown = false;
+      this.observingSinceMs = now;
+      this.tainted.clear();
+    }
     const nodes = this.store.listObjects(nodeType) as (KubeObject & NodeView)[];
     for (const node of nodes) this.checkHeartbeat(node, now);
     const fresh = this.store.listObjects(nodeType) as (KubeObject & NodeView)[];
@@ -122,7 +146,7 @@ export class NodeLifecycleController {
       | undefined;
     const renewed = lease?.spec?.renewTime ? Date.parse(lease.spec.renewTime) : 0;
     const created = node.metadata.creationTimestamp ? Date.parse(node.metadata.creationTimestamp) : 0;
-    return Math.max(heartbeat, renewed, created);
+    return Math.max(heartbeat, renewed, created, this.observingSinceMs);
   }
 
   private checkHeartbeat(node: KubeObject & NodeView, now: number): void {

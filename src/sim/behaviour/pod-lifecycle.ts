@@ -71,8 +71,10 @@ export class PodLifecycle {
 
   start(): void {
     this.unsubscribe = this.store.subscribe(podType.storage, (ev) => {
-      if (ev.type !== 'DELETED' && ev.entry.fields['spec.nodeName'] === this.node)
-        this.consider(ev.entry.namespace, ev.entry.name);
+      if (ev.entry.fields['spec.nodeName'] !== this.node) return;
+      // A deleted pod's containers are gone from the machine too (the runtime stops them).
+      if (ev.type === 'DELETED') this.runtime.stopPod(`${ev.entry.namespace}/${ev.entry.name}`);
+      else this.consider(ev.entry.namespace, ev.entry.name);
     });
   }
 
@@ -83,6 +85,10 @@ export class PodLifecycle {
 
   /** Catch up with every pod on the node, e.g. when the kubelet comes back. */
   resync(): void {
+    for (const key of this.runtime.keys()) {
+      const [ns, name] = key.split('/');
+      if (!this.store.find(podType, ns, name)) this.runtime.stopPod(key);
+    }
     this.runtime.reportAll();
     for (const e of this.store.list(podType, { filter: (x) => x.fields['spec.nodeName'] === this.node })
       .entries)

@@ -139,10 +139,14 @@ export class ObjectStore {
     return JSON.parse(e.json) as KubeObject;
   }
 
-  /** Like get, but undefined instead of NotFound. */
+  /**
+   * Like get, but undefined instead of NotFound, and the object is shared and frozen: the
+   * behaviour model reads the same versions over and over, and parsing each once keeps a
+   * replay fast. Change a copy (`{ ...o, spec }`, structuredClone), never the object.
+   */
   find(r: ResourceType, namespace: string, name: string): KubeObject | undefined {
     const e = this.getEntry(r, namespace, name);
-    return e ? (JSON.parse(e.json) as KubeObject) : undefined;
+    return e ? parsedEntry(e) : undefined;
   }
 
   list(r: ResourceType, opts: ListOptions = {}): ListResult {
@@ -172,9 +176,9 @@ export class ObjectStore {
     return { entries };
   }
 
-  /** All objects of a resource, parsed; for controllers and fixtures, not the HTTP path. */
+  /** All objects of a resource, parsed, shared and frozen (see find); not for the HTTP path. */
   listObjects(r: ResourceType, namespace?: string): KubeObject[] {
-    return this.list(r, { namespace }).entries.map((e) => JSON.parse(e.json) as KubeObject);
+    return this.list(r, { namespace }).entries.map(parsedEntry);
   }
 
   /**
@@ -220,13 +224,14 @@ export class ObjectStore {
     const key = keyOf(r, namespace, name);
     const prev = c.entries.get(key);
     if (!prev) throw notFound(r.plural, r.group, name);
-    const old = JSON.parse(prev.json) as KubeObject;
+    // The stored version, shared and frozen: `next` is always a fresh object over it.
+    const old = parsedEntry(prev);
     const wantedRv = input.metadata?.resourceVersion;
     if (wantedRv && wantedRv !== String(prev.rv)) throw conflict(r.plural, r.group, name);
 
     let next: KubeObject;
     if (opts.subresource === 'status') {
-      next = { ...old, status: input.status };
+      next = { ...old, metadata: { ...old.metadata }, status: input.status };
       if (input.status === undefined) delete next.status;
     } else {
       next = { ...input, metadata: { ...input.metadata } };
@@ -434,4 +439,24 @@ function podGraceSeconds(obj: KubeObject, requested: number | undefined): number
 /** A bound pod with a deletionTimestamp stays until its kubelet deletes it with grace 0. */
 function isGracefulPod(r: ResourceType, obj: KubeObject): boolean {
   return r.storage === 'pods' && isObject(obj.spec) && Boolean((obj as KubeObject & PodView).spec?.nodeName);
+}
+
+/** One parsed, deeply frozen object per stored version; entries are replaced on every write. */
+const parsedCache = new WeakMap<StoredEntry, KubeObject>();
+
+export function parsedEntry(e: StoredEntry): KubeObject {
+  let o = parsedCache.get(e);
+  if (!o) {
+    o = deepFreeze(JSON.parse(e.json) as KubeObject);
+    parsedCache.set(e, o);
+  }
+  return o;
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object') {
+    Object.freeze(v);
+    for (const x of Object.values(v)) if (x && typeof x === 'object' && !Object.isFrozen(x)) deepFreeze(x);
+  }
+  return v;
 }

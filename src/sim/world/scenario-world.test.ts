@@ -38,7 +38,7 @@ describe('scenario worlds before their timelines', () => {
     it(`${name}: the cluster comes up healthy on its own`, async () => {
       const scenario = await loadScenario(name);
       const clock = new ManualClock(Date.parse(scenario.start));
-      const sim = new Simulator({ scenario, clock, tls: false });
+      const sim = new Simulator({ scenario, clock, tls: false, timeline: false });
       clock.advance(5 * 60_000);
       const nodes = sim.store.listObjects(nodeType) as (KubeObject & Status)[];
       const pools = scenario.cluster.nodePools.reduce((n, p) => n + p.count, 0);

@@ -7,7 +7,8 @@
  * controllers, kube-proxy per node). Containers' needs stay in here, never in objects: a
  * real cluster does not label pods with what they depend on.
  *
- * The timeline (faults and operator actions) is applied by the scenario runner on top.
+ * The timeline (faults and operator actions) is applied by the scenario runner on top,
+ * through the handles returned here: nodes added and removed, programs' own failures.
  */
 import type { Clock } from '../../time/clock.ts';
 import { seededRandom } from '../../time/virtual-clock.ts';
@@ -17,7 +18,7 @@ import type { KubeObject } from '../api/k8s-types.ts';
 import type { NodeProxyRegistry } from '../api/node-proxy.ts';
 import type { PodLogBook } from '../api/pod-log-book.ts';
 import { resourceForKind } from '../api/resources.ts';
-import type { ContainerNeeds } from '../behaviour/container-runtime.ts';
+import type { ContainerNeeds, OwnFailure } from '../behaviour/container-runtime.ts';
 import { DaemonSetController } from '../behaviour/daemonset-controller.ts';
 import { Dependencies, type Need } from '../behaviour/dependencies.ts';
 import { DeploymentController } from '../behaviour/deployment-controller.ts';
@@ -31,11 +32,13 @@ import { kubeletEndpoints } from '../cluster/node-endpoints.ts';
 import { nodeLease, nodeObject } from '../cluster/objects.ts';
 import { startDisruptionController } from '../controllers/disruption.ts';
 import { nodeName } from '../scenario/catalog.ts';
-import type { Container, Scenario } from '../scenario/schema.ts';
+import type { Container, NodePool, Scenario } from '../scenario/schema.ts';
 import { parseDuration } from '../scenario/time-spec.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 
 const podType = resourceForKind('Pod')!;
+const nodeType = resourceForKind('Node')!;
+const leaseType = resourceForKind('Lease', 'coordination.k8s.io')!;
 const sliceType = resourceForKind('EndpointSlice', 'discovery.k8s.io')!;
 
 export interface WorldParts {
@@ -52,6 +55,24 @@ export interface ScenarioWorld {
   kubeProxies: Map<string, KubeProxyModel>;
   /** Node name → its pool's name. */
   pools: Map<string, string>;
+  /** The scenario's seeded dice, shared by everything that decides at random. */
+  random: () => number;
+  /** A new machine joins `pool` (autoscaler, replacement); returns its node name. */
+  addNode(
+    pool: string,
+    o?: { image?: string; kernel?: string; osImage?: string; kubeletVersion?: string },
+  ): string;
+  /** The machine is gone: its Node and Lease are deleted and its pods garbage-collected. */
+  removeNode(name: string): void;
+  /** Makes a workload's container fail for its own reasons (per pod), or stop failing. */
+  setOwnFailure(
+    workload: string,
+    container: string,
+    f: ((pod: string) => OwnFailure | undefined) | undefined,
+  ): void;
+  /** Listeners told about every node added, for faults that follow an image to new machines. */
+  onNodeAdded(listener: (name: string) => void): () => void;
+  onNodeRemoved(listener: (name: string) => void): () => void;
   stop(): void;
 }
 
@@ -89,24 +110,60 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
       giveUpAfterMs: giveUp,
     });
   };
-  const needsOf = (pod: KubeObject, container: string): ContainerNeeds =>
-    needs.get(
-      `${pod.metadata.namespace}/${pod.metadata.labels?.['app.kubernetes.io/name'] ?? ''}/${container}`,
-    ) ?? { needs: [] };
+  const ownFailures = new Map<string, (pod: string) => OwnFailure | undefined>();
+  const needsOf = (pod: KubeObject, container: string): ContainerNeeds => {
+    const workload = `${pod.metadata.namespace}/${pod.metadata.labels?.['app.kubernetes.io/name'] ?? ''}`;
+    const declared = needs.get(`${workload}/${container}`) ?? { needs: [] };
+    const podName = pod.metadata.name ?? '';
+    // A program told to dial the API server's own address (the Runway workaround) no
+    // longer depends on service routing: client-go reads KUBERNETES_SERVICE_HOST.
+    const env = (pod as PodEnvView).spec?.containers?.find((c) => c.name === container)?.env ?? [];
+    const host = env.find((e) => e.name === 'KUBERNETES_SERVICE_HOST')?.value;
+    const direct = host !== undefined && host !== s.cluster.controlPlane.serviceIp;
+    return {
+      ...declared,
+      needs: direct ? declared.needs.map((n) => (n === 'api' ? 'api-endpoint' : n)) : declared.needs,
+      ownFailure: () => ownFailures.get(`${workload}/${container}`)?.(podName),
+    };
+  };
 
+  // Every container's needs are checked on each change; the answers only move with the store.
+  const memoized = new Map<string, boolean>();
+  let memoRv = -1;
+  const memo = (key: string, compute: () => boolean): boolean => {
+    if (memoRv !== store.resourceVersion) {
+      memoized.clear();
+      memoRv = store.resourceVersion;
+    }
+    let v = memoized.get(key);
+    if (v === undefined) {
+      v = compute();
+      memoized.set(key, v);
+    }
+    return v;
+  };
+  const endpoint = new URL(s.cluster.controlPlane.endpoint);
+  const apiPort = Number(endpoint.port || 443);
   const facts = {
     apiServerUp: true,
-    dnsServing: () => readyPods('kube-system', 'k8s-app', 'kube-dns') > 0,
-    serviceHasEndpoints: (svc: string) => {
-      const [ns, name] = svc.split('/');
-      return store
-        .list(sliceType, { namespace: ns, filter: (e) => e.labels?.['kubernetes.io/service-name'] === name })
-        .entries.some((e) =>
-          (JSON.parse(e.json) as { endpoints?: { conditions?: { ready?: boolean } }[] }).endpoints?.some(
-            (x) => x.conditions?.ready,
-          ),
-        );
-    },
+    apiVip: s.cluster.controlPlane.serviceIp,
+    dnsIp: s.cluster.dns.serviceIp,
+    apiEndpoint: `${endpoint.hostname}:${apiPort}`,
+    dnsServing: () => memo('dns', () => readyPods('kube-system', 'k8s-app', 'kube-dns') > 0),
+    serviceHasEndpoints: (svc: string) =>
+      memo(`svc:${svc}`, () => {
+        const [ns, name] = svc.split('/');
+        return store
+          .list(sliceType, {
+            namespace: ns,
+            filter: (e) => e.labels?.['kubernetes.io/service-name'] === name,
+          })
+          .entries.some((e) =>
+            (JSON.parse(e.json) as { endpoints?: { conditions?: { ready?: boolean } }[] }).endpoints?.some(
+              (x) => x.conditions?.ready,
+            ),
+          );
+      }),
   };
   const readyPods = (ns: string, key: string, value: string) =>
     store
@@ -123,43 +180,55 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
   const kubeProxies = new Map<string, KubeProxyModel>();
   const pools = new Map<string, string>();
   let nodeIndex = 0;
-  for (const pool of s.cluster.nodePools) {
-    for (let i = 0; i < pool.count; i++) {
-      const name = nodeName(pool, i);
-      nodeIndex++;
-      const ip = `10.240.${(nodeIndex >> 8) & 255}.${nodeIndex & 255}`;
-      const zones = pool.zones ?? ['zone-a'];
-      put(
-        'Node',
-        nodeObject({
-          name,
-          ip,
-          controlPlane: pool.role === 'control-plane',
-          kubeletVersion: v(pool.kubeletVersion),
-          kernelVersion: pool.kernel,
-          osImage: pool.osImage,
-          containerRuntime: pool.containerRuntime,
-          pool: pool.name,
-          zone: zones[i % zones.length],
-          labels: { ...pool.labels, ...(pool.image ? { 'kubetriage.io/node-image': pool.image } : {}) },
-          taints: pool.taints,
-          nowMs: now,
-        }),
-      );
-      put('Lease', nodeLease(name, now), 'coordination.k8s.io');
-      pools.set(name, pool.name);
-      kubeletEndpoints(nodeProxy, name);
-      kubelets.set(
+  const nextIndex = new Map<string, number>();
+  let running = false;
+  const added = new Set<(name: string) => void>();
+  const removed = new Set<(name: string) => void>();
+  const createNode = (
+    pool: NodePool,
+    o: { image?: string; kernel?: string; osImage?: string; kubeletVersion?: string } = {},
+  ): string => {
+    const i = nextIndex.get(pool.name) ?? 0;
+    nextIndex.set(pool.name, i + 1);
+    const name = nodeName(pool, i);
+    nodeIndex++;
+    const ip = `10.240.${(nodeIndex >> 8) & 255}.${nodeIndex & 255}`;
+    const zones = pool.zones ?? ['zone-a'];
+    const image = o.image ?? pool.image;
+    put(
+      'Node',
+      nodeObject({
         name,
-        new KubeletModel({ node: name, nodeIp: ip, store, clock, random, deps, logs, needsOf }),
-      );
-      kubeProxies.set(name, new KubeProxyModel({ node: name, store, clock, logs, proxy: nodeProxy, deps }));
+        ip,
+        controlPlane: pool.role === 'control-plane',
+        kubeletVersion: v(o.kubeletVersion ?? pool.kubeletVersion),
+        kernelVersion: o.kernel ?? pool.kernel,
+        osImage: o.osImage ?? pool.osImage,
+        containerRuntime: pool.containerRuntime,
+        pool: pool.name,
+        zone: zones[i % zones.length],
+        labels: { ...pool.labels, ...(image ? { 'kubetriage.io/node-image': image } : {}) },
+        taints: pool.taints,
+        nowMs: clock.now(),
+      }),
+    );
+    put('Lease', nodeLease(name, clock.now()), 'coordination.k8s.io');
+    pools.set(name, pool.name);
+    kubeletEndpoints(nodeProxy, name);
+    const kubelet = new KubeletModel({ node: name, nodeIp: ip, store, clock, random, deps, logs, needsOf });
+    const kubeProxy = new KubeProxyModel({ node: name, store, clock, logs, proxy: nodeProxy, deps, random });
+    kubelets.set(name, kubelet);
+    kubeProxies.set(name, kubeProxy);
+    if (running) {
+      kubelet.start();
+      kubeProxy.start();
+      for (const l of added) l(name);
     }
-  }
+    return name;
+  };
+  for (const pool of s.cluster.nodePools) for (let i = 0; i < pool.count; i++) createNode(pool);
 
   // The API server as pods see it, and cluster DNS.
-  const endpoint = new URL(s.cluster.controlPlane.endpoint);
-  const apiPort = Number(endpoint.port || 443);
   put('Service', {
     metadata: {
       name: 'kubernetes',
@@ -266,7 +335,7 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
   });
 
   const controllers = [
-    new NodeLifecycleController({ store, clock }),
+    new NodeLifecycleController({ store, clock, apiUp: () => facts.apiServerUp }),
     new Scheduler({ store, clock }),
     new ReplicaSetController({ store, clock }),
     new DeploymentController({ store, clock }),
@@ -277,12 +346,52 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
   const stopDisruption = startDisruptionController(store, clock);
   for (const k of kubelets.values()) k.start();
   for (const kp of kubeProxies.values()) kp.start();
+  running = true;
 
   return {
     deps,
     kubelets,
     kubeProxies,
     pools,
+    random,
+    addNode(poolName, o) {
+      const pool = s.cluster.nodePools.find((p) => p.name === poolName);
+      if (!pool) throw new Error(`no node pool "${poolName}" in scenario ${s.name}`);
+      return createNode(pool, o);
+    },
+    removeNode(name) {
+      kubelets.get(name)?.stop();
+      kubeProxies.get(name)?.stop();
+      kubelets.delete(name);
+      kubeProxies.delete(name);
+      pools.delete(name);
+      nodeProxy.unregister(name);
+      deps.setFaults(name, {}, 'kube-proxy');
+      if (store.find(nodeType, '', name)) store.delete(nodeType, '', name);
+      if (store.find(leaseType, 'kube-node-lease', name)) store.delete(leaseType, 'kube-node-lease', name);
+      // The pod garbage collector force-deletes pods bound to a node that no longer exists.
+      for (const e of store.list(podType, { filter: (x) => x.fields['spec.nodeName'] === name }).entries) {
+        const pod = store.find(podType, e.namespace, e.name);
+        if (pod?.metadata.finalizers?.length)
+          store.update(podType, { ...pod, metadata: { ...pod.metadata, finalizers: [] } });
+        if (store.find(podType, e.namespace, e.name))
+          store.delete(podType, e.namespace, e.name, { gracePeriodSeconds: 0 });
+      }
+      for (const l of removed) l(name);
+    },
+    setOwnFailure(workload, container, f) {
+      if (f) ownFailures.set(`${workload}/${container}`, f);
+      else ownFailures.delete(`${workload}/${container}`);
+      deps.changed();
+    },
+    onNodeAdded(l) {
+      added.add(l);
+      return () => added.delete(l);
+    },
+    onNodeRemoved(l) {
+      removed.add(l);
+      return () => removed.delete(l);
+    },
     stop() {
       offPods();
       stopDisruption();
@@ -297,6 +406,11 @@ interface ContainerLike {
   name: string;
   image: string;
   ports?: number[];
+  env?: Record<string, string>;
+}
+
+interface PodEnvView {
+  spec?: { containers?: { name: string; env?: { name: string; value?: string }[] }[] };
 }
 
 function podSpec(containers: readonly ContainerLike[], hostNetwork = false): Record<string, unknown> {
@@ -305,6 +419,7 @@ function podSpec(containers: readonly ContainerLike[], hostNetwork = false): Rec
       name: c.name,
       image: c.image,
       ...(c.ports?.length ? { ports: c.ports.map((p) => ({ containerPort: p, protocol: 'TCP' })) } : {}),
+      ...(c.env ? { env: Object.entries(c.env).map(([name, value]) => ({ name, value })) } : {}),
     })),
     ...(hostNetwork ? { hostNetwork: true } : {}),
   };

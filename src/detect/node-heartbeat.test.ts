@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { deleting, lease, node, t0, viewOf } from './fixtures.ts';
+import { nodeHeartbeat } from './node-heartbeat.ts';
+
+const s = 1000;
+
+describe('node heartbeat lag', () => {
+  it.each([
+    ['a lease renewed 8 s ago', 8 * s, []],
+    ['a lease 20 s old (one late renewal)', 20 * s, []],
+    ['a lease 25 s old (two missed renewals)', 25 * s, [25]],
+    ['a lease 45 s old, near the 50 s grace period', 45 * s, [45]],
+    ['a lease ten minutes old', 600 * s, [600]],
+  ])('%s', (_name, ageMs, lags) => {
+    const view = viewOf({ nodes: [node({ name: 'n1' })], leases: [lease('n1', t0 - ageMs)] });
+    expect(nodeHeartbeat(view, t0).map((x) => x.facts.lagSeconds)).toEqual(lags);
+  });
+
+  it('names the node, its last renewal and its Ready status', () => {
+    const view = viewOf({
+      nodes: [node({ name: 'n1' }), node({ name: 'n2' })],
+      leases: [lease('n1', t0 - 5 * s), lease('n2', t0 - 30 * s)],
+    });
+    const [x] = nodeHeartbeat(view, t0);
+    expect(x).toMatchObject({
+      kind: 'node-heartbeat-lag',
+      subject: 'node/n2',
+      severity: 'warning',
+      sinceMs: t0 - 30 * s,
+      scope: { nodes: ['n2'] },
+      facts: { lagSeconds: 30, renewTime: '2024-01-15T11:59:30Z', leaseDurationSeconds: 40, ready: 'True' },
+    });
+    expect(x.evidence[0].ref).toBe('lease/kube-node-lease/n2');
+  });
+
+  it.each([
+    ['a node being deleted', [deleting(node({ name: 'n1' }))]],
+    ['a lease whose node is gone', []],
+  ])('ignores %s', (_name, nodes) => {
+    const view = viewOf({ nodes, leases: [lease('n1', t0 - 120 * s)] });
+    expect(nodeHeartbeat(view, t0)).toEqual([]);
+  });
+
+  it('measures lag only up to when the lease watch started failing, not into our own outage', () => {
+    const view = viewOf({ nodes: [node({ name: 'n1' })], leases: [lease('n1', t0 - 5 * s)] }, t0 - 5 * s, [
+      { type: 'source', source: 'reflector/leases', ok: true, atMs: t0 - 5 * s },
+      { type: 'source', source: 'reflector/leases', ok: false, error: 'i/o timeout', atMs: t0 },
+    ]);
+    expect(nodeHeartbeat(view, t0 + 300 * s)).toEqual([]);
+  });
+});

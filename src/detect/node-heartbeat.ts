@@ -1,0 +1,72 @@
+/**
+ * Node heartbeats, read from the kubelet's Lease in `kube-node-lease`. The kubelet renews
+ * it every 10 s (a quarter of `leaseDurationSeconds`, 40 s); the node lifecycle controller
+ * marks the node Unknown once the lease is older than its grace period (50 s). A lease
+ * 25 s old has missed two renewals: that is the early sign, half a grace period before
+ * the node turns NotReady and its pods start down the eviction path.
+ *
+ * Emits `node-heartbeat-lag` per node (subject `node/<n>`, warning).
+ * Facts: lagSeconds (whole seconds since the last renewal), renewTime (RFC 3339),
+ * leaseDurationSeconds, ready (the node's Ready status now: True, False, Unknown).
+ */
+import type { KubeObject } from '../kube/observations.ts';
+import type { ClusterView } from '../observe/cluster-view.ts';
+import { conditionOf, isLeaving } from './node-attributes.ts';
+import type { Detector, Signal } from './signal.ts';
+import { durationText, isoSeconds, timeMs } from './timestamps.ts';
+
+/** Two missed 10 s renewals, with room for watch delivery; half of the 50 s grace period. */
+export const heartbeatLagMs = 25_000;
+
+interface LeaseObject extends KubeObject {
+  spec?: { holderIdentity?: string; renewTime?: string; leaseDurationSeconds?: number };
+}
+
+/**
+ * Leases we could not watch look old for our reasons, not the node's: while the lease
+ * source is failing, age is measured only up to when it failed.
+ */
+function seenUntil(view: ClusterView, nowMs: number): number {
+  const rec = view.freshness(nowMs, Number.POSITIVE_INFINITY).find((s) => s.source === 'reflector/leases');
+  return rec?.failingSinceMs !== undefined ? Math.min(nowMs, rec.failingSinceMs) : nowMs;
+}
+
+export const nodeHeartbeat: Detector = (view, nowMs) => {
+  const until = seenUntil(view, nowMs);
+  const out: Signal[] = [];
+  for (const l of view.list('leases') as LeaseObject[]) {
+    if (l.metadata.namespace !== 'kube-node-lease') continue;
+    const name = l.metadata.name;
+    const node = view.get('nodes', name);
+    if (!node || isLeaving(node)) continue;
+    const renewMs = timeMs(l.spec?.renewTime);
+    if (renewMs === undefined) continue;
+    const lagMs = until - renewMs;
+    if (lagMs < heartbeatLagMs) continue;
+    const ready = conditionOf(node, 'Ready')?.status ?? 'Unknown';
+    out.push({
+      detector: 'node-heartbeat',
+      kind: 'node-heartbeat-lag',
+      subject: `node/${name}`,
+      severity: 'warning',
+      sinceMs: renewMs,
+      summary: `node ${name} last renewed its lease ${durationText(lagMs)} ago (Ready=${ready}); check the kubelet: kubectl describe node ${name}`,
+      scope: { nodes: [name] },
+      facts: {
+        lagSeconds: Math.floor(lagMs / 1000),
+        renewTime: isoSeconds(renewMs),
+        leaseDurationSeconds: l.spec?.leaseDurationSeconds ?? 40,
+        ready,
+      },
+      evidence: [
+        {
+          source: 'object',
+          ref: `lease/kube-node-lease/${name}`,
+          atMs: renewMs,
+          text: `renewTime ${isoSeconds(renewMs)}, ${durationText(lagMs)} before ${isoSeconds(until)}`,
+        },
+      ],
+    });
+  }
+  return out.sort((a, b) => a.subject.localeCompare(b.subject));
+};

@@ -1,0 +1,317 @@
+/**
+ * Injects the scenario's faults low and lets the model do the rest: a node fault becomes
+ * an effect on its machines (lost packets, a stopped kubelet, unrouted Service VIPs), an
+ * API server outage closes the endpoint to whoever the file says (outside clients through
+ * the protocol faults, pods through the dependency model, kubelets through their health),
+ * a rule-format mismatch is handed to the nodes' kube-proxy models, a scheduled job is
+ * installed on the machines whose image carries it. Nothing here writes a symptom.
+ *
+ * Partial packet loss comes in bursts, as a flaky link does: bad spells and good spells of
+ * random length whose long-run share of bad time is the loss rate. A fault that names no
+ * `count` follows its nodes onto machines that join later, unless a new machine is
+ * exactly what clears it.
+ */
+import type { Clock, Timer } from '../../time/clock.ts';
+import type { ProtocolFaults } from '../api/faults.ts';
+import type { Fault } from '../scenario/schema.ts';
+import { parseDuration } from '../scenario/time-spec.ts';
+import type { NodeEffect, NodeMachines } from './node-machines.ts';
+import type { NodeOps } from './node-operations.ts';
+import { type matchingNodes, pick } from './node-targets.ts';
+import type { ScenarioWorld } from './scenario-world.ts';
+import { ScheduledJob } from './scheduled-jobs.ts';
+import type { VersionChanges } from './version-changes.ts';
+
+/** Mean length of one bad-plus-good cycle of a flaky link. */
+const burstCycleMs = 6 * 60_000;
+
+export interface InjectorParts {
+  clock: Clock;
+  world: ScenarioWorld;
+  machines: NodeMachines;
+  ops: NodeOps;
+  protocol: ProtocolFaults;
+  versions: VersionChanges;
+  nodesFor: (target: Parameters<typeof matchingNodes>[1]) => string[];
+  random: () => number;
+}
+
+interface ActiveFault {
+  fault: Fault;
+  source: string;
+  timers: Timer[];
+  nodes: Set<string>;
+  /** Every node the fault ever reached: spread grows this, and stops at `upTo`. */
+  reached: Set<string>;
+  job?: ScheduledJob;
+  /** Puts the fault on one more node (spread, or a machine that joined). */
+  addNode?: (node: string) => void;
+  /** Takes it back everywhere or from one node. */
+  heal: (node?: string) => void;
+}
+
+export class FaultInjector {
+  private readonly p: InjectorParts;
+  private readonly active = new Map<string, ActiveFault>();
+  private seq = 0;
+  private readonly offAdded: () => void;
+  private readonly offRemoved: () => void;
+
+  constructor(p: InjectorParts) {
+    this.p = p;
+    this.offAdded = p.world.onNodeAdded((node) => this.nodeJoined(node));
+    this.offRemoved = p.world.onNodeRemoved((node) => {
+      for (const a of this.active.values()) {
+        a.nodes.delete(node);
+        a.job?.forget(node);
+      }
+    });
+  }
+
+  stop(): void {
+    this.offAdded();
+    this.offRemoved();
+    for (const a of this.active.values()) {
+      for (const t of a.timers) t.cancel();
+      a.job?.stop();
+    }
+  }
+
+  /** The scheduled job a `disable-node-timer` action names. */
+  jobNamed(timer: string): ScheduledJob[] {
+    return [...this.active.values()].flatMap((a) => (a.job && a.job.name === timer ? [a.job] : []));
+  }
+
+  inject(fault: Fault): void {
+    const source = `fault:${fault.id ?? `#${++this.seq}`}`;
+    const a = this.start(fault, source);
+    this.active.set(fault.id ?? source, a);
+    const lasts = fault.duration ? parseDuration(fault.duration) : undefined;
+    if (lasts) a.timers.push(this.p.clock.after(lasts, () => this.heal(fault.id ?? source)));
+  }
+
+  heal(id: string, nodes?: readonly string[]): void {
+    const targets = id === 'all' ? [...this.active.keys()] : [id];
+    for (const key of targets) {
+      const a = this.active.get(key);
+      if (!a) continue;
+      if (nodes) {
+        for (const n of nodes) a.heal(n);
+        continue;
+      }
+      for (const t of a.timers) t.cancel();
+      a.heal();
+      this.active.delete(key);
+    }
+  }
+
+  private nodeJoined(node: string): void {
+    for (const a of this.active.values()) {
+      const f = a.fault;
+      if (!a.addNode || !('nodes' in f) || !f.nodes || f.nodes.count !== undefined) continue;
+      if ('clearedBy' in f && f.clearedBy.includes('replace') && f.type !== 'node-scheduled-job') continue;
+      if (this.p.nodesFor(f.nodes).includes(node)) a.addNode(node);
+    }
+  }
+
+  private start(fault: Fault, source: string): ActiveFault {
+    const { machines, world, clock } = this.p;
+    const a: ActiveFault = {
+      fault,
+      source,
+      timers: [],
+      nodes: new Set(),
+      reached: new Set(),
+      heal: () => {},
+    };
+    switch (fault.type) {
+      case 'api-server-unreachable':
+      case 'api-server-degraded':
+        a.heal = this.apiServer(fault);
+        return a;
+      case 'component-version-change':
+        void this.p.versions.change({
+          component: fault.component,
+          to: fault.to,
+          nodes: fault.nodes,
+          by: fault.by,
+        });
+        return a;
+      case 'node-reboot': {
+        const downtime = parseDuration(fault.downtime) ?? 180_000;
+        for (const n of this.initialNodes(fault)) void this.p.ops.reboot(n, downtime);
+        return a;
+      }
+      case 'node-replace': {
+        const after = parseDuration(fault.replacementAfter) ?? 300_000;
+        for (const n of this.initialNodes(fault)) void this.p.ops.replace(n, after);
+        return a;
+      }
+      case 'proxy-rule-format-mismatch': {
+        a.addNode = (n) => {
+          a.nodes.add(n);
+          const kp = world.kubeProxies.get(n);
+          if (kp)
+            kp.ruleFormat = {
+              failureProbability: fault.syncFailureProbability,
+              corruptionProbability: fault.corruptionProbability,
+              failedLine: fault.failedLine ?? 8022,
+              retryMs: parseDuration(fault.retryInterval) ?? 30_000,
+              rulesVersion: fault.rulesVersion,
+            };
+        };
+        a.heal = (node) => {
+          for (const n of node ? [node] : [...a.nodes]) {
+            const kp = world.kubeProxies.get(n);
+            if (kp) kp.ruleFormat = undefined;
+            a.nodes.delete(n);
+          }
+        };
+        break;
+      }
+      case 'node-scheduled-job': {
+        const job = new ScheduledJob({ fault, source, clock, machines, random: this.p.random });
+        a.job = job;
+        a.addNode = (n) => {
+          a.nodes.add(n);
+          job.install(n);
+        };
+        // Healing stops the runs; machines a run already broke stay broken until rebooted.
+        a.heal = (node) => (node ? job.disable(node) : job.disable());
+        break;
+      }
+      default: {
+        const effect = nodeEffect(fault);
+        const partial =
+          fault.type === 'node-network' ? (fault.loss === 'partial' ? fault.rate : undefined) : undefined;
+        const dnsRate = fault.type === 'node-dns' && fault.rate < 1 ? fault.rate : undefined;
+        const rate = partial ?? dnsRate;
+        a.addNode = (n) => {
+          a.nodes.add(n);
+          a.reached.add(n);
+          if (rate === undefined) machines.set(n, source, effect);
+          else this.bursts(a, n, rate, effect);
+        };
+        a.heal = (node) => {
+          for (const n of node ? [node] : [...a.nodes]) {
+            machines.clear(n, source);
+            a.nodes.delete(n);
+          }
+        };
+      }
+    }
+    for (const n of this.initialNodes(fault)) a.addNode?.(n);
+    this.spread(a);
+    return a;
+  }
+
+  /** The fault's nodes now: its target, narrowed to `count` with the dice. */
+  private initialNodes(fault: Fault): string[] {
+    if (!('nodes' in fault) || !fault.nodes) return [];
+    const all = this.p.nodesFor(fault.nodes);
+    return fault.nodes.count === undefined ? all : pick(all, fault.nodes.count, this.p.random);
+  }
+
+  private spread(a: ActiveFault): void {
+    const f = a.fault;
+    if (!('nodes' in f) || !f.nodes?.spread || !a.addNode) return;
+    const { every, add, upTo } = f.nodes.spread;
+    const everyMs = parseDuration(every) ?? 1_800_000;
+    const grow = (): void => {
+      const limit = upTo ?? Number.POSITIVE_INFINITY;
+      const candidates = this.p
+        .nodesFor({ ...f.nodes, count: undefined, spread: undefined })
+        .filter((n) => !a.reached.has(n));
+      const room = Math.max(0, Math.min(add, limit - a.reached.size));
+      for (const n of pick(candidates, room, this.p.random)) a.addNode?.(n);
+      if (a.reached.size < limit && candidates.length > room)
+        a.timers.push(this.p.clock.after(everyMs, grow));
+    };
+    a.timers.push(this.p.clock.after(everyMs, grow));
+  }
+
+  /** Bad and good spells in turn; the effect holds during bad ones. */
+  private bursts(a: ActiveFault, node: string, rate: number, effect: NodeEffect): void {
+    const { clock, machines, random } = this.p;
+    const spell = (mean: number) => -Math.log(1 - random()) * mean;
+    // A reboot may clear the fault for good between spells; then the link stays healthy.
+    const cleared = (): boolean => {
+      if (a.nodes.has(node) && machines.has(node, a.source)) return false;
+      a.nodes.delete(node);
+      return true;
+    };
+    const bad = (): void => {
+      if (cleared()) return;
+      machines.set(node, a.source, effect);
+      a.timers.push(clock.after(spell(rate * burstCycleMs), good));
+    };
+    const good = (): void => {
+      if (cleared()) return;
+      machines.set(node, a.source, { ...effect, dormant: true });
+      a.timers.push(clock.after(spell((1 - rate) * burstCycleMs), bad));
+    };
+    machines.set(node, a.source, effect);
+    a.timers.push(clock.after(spell(rate * burstCycleMs), good));
+  }
+
+  /** Closes (or slows) the API server to the clients the fault names; returns the undo. */
+  private apiServer(
+    fault: Extract<Fault, { type: 'api-server-unreachable' | 'api-server-degraded' }>,
+  ): () => void {
+    const { protocol, world, machines } = this.p;
+    if (fault.type === 'api-server-degraded') {
+      protocol.set({
+        ...protocol.current,
+        latencyMs: fault.latency ? parseDuration(fault.latency) : undefined,
+        errors: fault.errorRate ? { rate: fault.errorRate, code: fault.status } : undefined,
+      });
+      return () => protocol.set({ ...protocol.current, latencyMs: undefined, errors: undefined });
+    }
+    const from = new Set(fault.from);
+    if (from.has('outside'))
+      protocol.set({ ...protocol.current, unreachable: fault.mode === 'timeout' ? 'hang' : 'refuse' });
+    if (from.has('pods')) world.deps.cluster.apiServerUp = false;
+    if (from.has('nodes')) machines.apiFromNodes = false;
+    machines.applyAll();
+    world.deps.changed();
+    return () => {
+      if (from.has('outside')) protocol.set({ ...protocol.current, unreachable: undefined });
+      if (from.has('pods')) world.deps.cluster.apiServerUp = true;
+      if (from.has('nodes')) machines.apiFromNodes = true;
+      machines.applyAll();
+      world.deps.changed();
+    };
+  }
+}
+
+/** What a node fault does to each of its machines. */
+function nodeEffect(f: Fault): NodeEffect {
+  const common = {
+    clearedBy: 'clearedBy' in f ? f.clearedBy : (['reboot', 'replace'] as const),
+    rebootFixProbability: 'rebootFixProbability' in f ? f.rebootFixProbability : undefined,
+  };
+  switch (f.type) {
+    case 'kubelet-stop':
+      return { ...common, kubeletStopped: true };
+    case 'kubelet-flap':
+      return { ...common, updateFailureRate: f.statusUpdateFailureRate };
+    case 'node-network': {
+      const pods = f.affects.includes('pods');
+      const host = f.affects.includes('host');
+      return { ...common, podNetworkDown: pods, hostNetworkDown: host };
+    }
+    case 'node-dns':
+      return {
+        ...common,
+        podDnsBroken: f.affects.includes('pods'),
+        hostDnsBroken: f.affects.includes('host'),
+      };
+    case 'service-routing': {
+      const routingEffect = f.effect === 'reject' ? ('reject' as const) : ('drop' as const);
+      if (!f.services) return { ...common, serviceRoutingBroken: true, routingEffect };
+      return { ...common, brokenServices: f.services, routingEffect };
+    }
+    default:
+      return { ...common };
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * The machines under the nodes, as only the simulator knows them: which faults hold on
+ * each (by the fault that caused them), whether it is powered down, what the next boot
+ * will change, and what its node-local timers did. Every change is pushed down to the
+ * parts that make symptoms: the node's layer in `Dependencies` (what its pods can reach)
+ * and its kubelet's health (whether it runs and reaches the API server).
+ */
+import type { Clock } from '../../time/clock.ts';
+import type { NodeFaults } from '../behaviour/dependencies.ts';
+import type { ScenarioWorld } from './scenario-world.ts';
+
+export type ClearedBy = 'reboot' | 'replace' | 'kubelet-restart';
+
+/** What one fault does to one machine. */
+export interface NodeEffect {
+  /** Pods' traffic is lost. */
+  podNetworkDown?: boolean;
+  /** The host's own traffic (kubelet, kube-proxy, the node agent) is lost. */
+  hostNetworkDown?: boolean;
+  podDnsBroken?: boolean;
+  /** The node's own resolver (/etc/resolv.conf) fails. */
+  hostDnsBroken?: boolean;
+  apiVipBroken?: boolean;
+  serviceRoutingBroken?: boolean;
+  brokenServices?: readonly string[];
+  routingEffect?: 'drop' | 'reject';
+  kubeletStopped?: boolean;
+  /** Share of kubelet status updates and lease renewals that fail. */
+  updateFailureRate?: number;
+  clearedBy: readonly ClearedBy[];
+  /** Chance that one reboot clears it (1 when unset). */
+  rebootFixProbability?: number;
+  /** Present but quiet for now (a flaky link between bad spells); a reboot still clears it. */
+  dormant?: boolean;
+}
+
+/** What a node-local upgrade job left on the machine, as the node agent would find it. */
+export interface PackageState {
+  /** The job currently running (its unit name), if any. */
+  running?: { job: string; sinceMs: number };
+  /** The last run's end: success, killed at its timeout, or failed. */
+  lastRun?: { job: string; result: 'success' | 'timeout' | 'error'; endedMs: number };
+  halfInstalled: string[];
+  /** Installed but not yet running (needs a reboot). */
+  pendingKernel?: string;
+  upgradedPackages: string[];
+}
+
+/** An enabled node-local timer, as systemd lists it. */
+export interface NodeTimer {
+  name: string;
+  onCalendar: string;
+  randomizedDelay?: string;
+  /** Whether its unit runs a package upgrade (what the agent reports on). */
+  upgrades: boolean;
+}
+
+export class NodeMachines {
+  private readonly world: ScenarioWorld;
+  private readonly effects = new Map<string, Map<string, NodeEffect>>();
+  private readonly down = new Set<string>();
+  private readonly kubeletPaused = new Set<string>();
+  readonly packages = new Map<string, PackageState>();
+  readonly timers = new Map<string, NodeTimer[]>();
+  /** Whether kubelets and other host processes reach the API server at all. */
+  apiFromNodes = true;
+  private readonly listeners = new Set<(node: string) => void>();
+
+  constructor(o: { world: ScenarioWorld; clock: Clock }) {
+    this.world = o.world;
+    void o.clock;
+  }
+
+  /** Called after every change to a machine (the node agent re-checks). */
+  onChange(l: (node: string) => void): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  /** The effects that act now (dormant ones are left out). */
+  effectsOn(node: string): NodeEffect[] {
+    return [...(this.effects.get(node)?.values() ?? [])].filter((e) => !e.dormant);
+  }
+
+  has(node: string, source: string): boolean {
+    return this.effects.get(node)?.has(source) ?? false;
+  }
+
+  set(node: string, source: string, effect: NodeEffect): void {
+    let m = this.effects.get(node);
+    if (!m) {
+      m = new Map();
+      this.effects.set(node, m);
+    }
+    m.set(source, effect);
+    this.apply(node);
+  }
+
+  clear(node: string, source: string): void {
+    if (this.effects.get(node)?.delete(source)) this.apply(node);
+  }
+
+  /** Clears what `cause` ends on the node; a reboot rolls each fault's fix probability. */
+  clearBy(node: string, cause: ClearedBy): void {
+    const m = this.effects.get(node);
+    if (!m) return;
+    for (const [source, e] of [...m]) {
+      if (!e.clearedBy.includes(cause)) continue;
+      if (
+        cause === 'reboot' &&
+        e.rebootFixProbability !== undefined &&
+        this.world.random() >= e.rebootFixProbability
+      )
+        continue;
+      m.delete(source);
+    }
+    this.apply(node);
+  }
+
+  isDown(node: string): boolean {
+    return this.down.has(node);
+  }
+
+  setDown(node: string, down: boolean): void {
+    if (down) this.down.add(node);
+    else this.down.delete(node);
+    this.apply(node);
+  }
+
+  /** A kubelet restart: the process is gone for a moment, the machine stays up. */
+  pauseKubelet(node: string, paused: boolean): void {
+    if (paused) this.kubeletPaused.add(node);
+    else this.kubeletPaused.delete(node);
+    this.apply(node);
+  }
+
+  /** The machine is gone for good (replaced or scaled away). */
+  forget(node: string): void {
+    this.effects.delete(node);
+    this.down.delete(node);
+    this.kubeletPaused.delete(node);
+    this.packages.delete(node);
+    this.timers.delete(node);
+  }
+
+  packageState(node: string): PackageState {
+    let p = this.packages.get(node);
+    if (!p) {
+      p = { halfInstalled: [], upgradedPackages: [] };
+      this.packages.set(node, p);
+    }
+    return p;
+  }
+
+  /** What the host itself can do now: the node agent's view of its own machine. */
+  host(node: string): { up: boolean; networkDown: boolean; dnsBroken: boolean; reachesApi: boolean } {
+    const all = this.effectsOn(node);
+    const up = !this.down.has(node);
+    const networkDown = all.some((e) => e.hostNetworkDown);
+    return {
+      up,
+      networkDown,
+      dnsBroken: networkDown || all.some((e) => e.hostDnsBroken),
+      reachesApi: up && !networkDown && this.apiFromNodes,
+    };
+  }
+
+  applyAll(): void {
+    for (const node of this.world.kubelets.keys()) this.apply(node);
+  }
+
+  /** Pushes the machine's state down to its pods' dependencies and its kubelet. */
+  apply(node: string): void {
+    const all = this.effectsOn(node);
+    const down = this.down.has(node);
+    const services = new Set(all.flatMap((e) => e.brokenServices ?? []));
+    const faults: NodeFaults = {
+      networkDown: down || all.some((e) => e.podNetworkDown),
+      dnsBroken: all.some((e) => e.podDnsBroken),
+      apiVipBroken: all.some((e) => e.apiVipBroken),
+      serviceRoutingBroken: all.some((e) => e.serviceRoutingBroken),
+      ...(services.size ? { brokenServices: [...services].sort() } : {}),
+      ...(all.some((e) => e.routingEffect === 'reject') ? { routingEffect: 'reject' as const } : {}),
+    };
+    this.world.deps.setFaults(node, faults, 'scenario');
+    const kubelet = this.world.kubelets.get(node);
+    if (kubelet) {
+      const h = kubelet.health;
+      h.running = !down && !this.kubeletPaused.has(node) && !all.some((e) => e.kubeletStopped);
+      h.apiReachable = this.host(node).reachesApi;
+      h.updateFailureRate = Math.max(0, ...all.map((e) => e.updateFailureRate ?? 0));
+    }
+    for (const l of this.listeners) l(node);
+  }
+}

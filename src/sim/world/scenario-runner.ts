@@ -1,0 +1,126 @@
+/**
+ * Plays a scenario's timeline on its running world: faults injected at their times (and
+ * healed after their durations or by a later `heal`), operator and provider actions
+ * performed step by step, healthy churn in the background. The world and the runner share
+ * the scenario's seeded dice, so one scenario and seed give one history every run.
+ */
+import type { Clock, Timer } from '../../time/clock.ts';
+import type { ProtocolFaults } from '../api/faults.ts';
+import type { Scenario, TimelineEntry } from '../scenario/schema.ts';
+import { parseDuration, parseIsoTime, resolveInstant } from '../scenario/time-spec.ts';
+import type { ObjectStore } from '../store/object-store.ts';
+import { startChurn } from './churn.ts';
+import { FaultInjector } from './fault-injector.ts';
+import { NodeMachines } from './node-machines.ts';
+import { nodeOps } from './node-operations.ts';
+import { matchingNodes, pick } from './node-targets.ts';
+import { performAction } from './operator-actions.ts';
+import type { ScenarioWorld } from './scenario-world.ts';
+import { VersionChanges } from './version-changes.ts';
+import { WorkloadOps } from './workload-ops.ts';
+
+export interface RunnerParts {
+  scenario: Scenario;
+  world: ScenarioWorld;
+  store: ObjectStore;
+  clock: Clock;
+  protocol: ProtocolFaults;
+  setApiVersion: (gitVersion: string) => void;
+}
+
+/** One line per timeline entry as it happens: what the simulator did, for logs and tests. */
+export interface TimelineRecord {
+  atMs: number;
+  kind: 'fault' | 'action' | 'heal';
+  what: string;
+  note?: string;
+}
+
+export class ScenarioRunner {
+  readonly machines: NodeMachines;
+  readonly faults: FaultInjector;
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly record: TimelineRecord[] = [];
+  private readonly p: RunnerParts;
+  private readonly timers: Timer[] = [];
+  private readonly stops: (() => void)[] = [];
+  private readonly pending = new Set<Promise<void>>();
+  private readonly actionParts: Parameters<typeof performAction>[1];
+
+  constructor(p: RunnerParts) {
+    this.p = p;
+    const { scenario: s, world, store, clock } = p;
+    this.startMs = parseIsoTime(s.start) ?? clock.now();
+    this.endMs = this.startMs + (parseDuration(s.duration) ?? 0);
+    this.machines = new NodeMachines({ world, clock });
+    const controlPlanePools = new Set(
+      s.cluster.nodePools.filter((x) => x.role === 'control-plane').map((x) => x.name),
+    );
+    const nodesFor = (t: Parameters<typeof matchingNodes>[1]) => {
+      const all = matchingNodes(store, t, (n) => world.pools.get(n), controlPlanePools);
+      return t.count === undefined ? all : pick(all, t.count, world.random).sort();
+    };
+    const ops = nodeOps({ store, clock, world, machines: this.machines });
+    const versions = new VersionChanges({
+      scenario: s,
+      store,
+      clock,
+      ops,
+      nodesFor,
+      setApiVersion: p.setApiVersion,
+    });
+    this.faults = new FaultInjector({
+      clock,
+      world,
+      machines: this.machines,
+      ops,
+      protocol: p.protocol,
+      versions,
+      nodesFor,
+      random: world.random,
+    });
+    const workloads = new WorkloadOps({ store, clock });
+    this.actionParts = { clock, ops, versions, workloads, faults: this.faults, nodesFor };
+    this.stops.push(world.onNodeRemoved((n) => this.machines.forget(n)));
+    this.stops.push(
+      startChurn({ scenario: s, clock, world, ops, workloads, startMs: this.startMs, endMs: this.endMs }),
+    );
+    for (const entry of s.timeline) {
+      const at = resolveInstant(entry.at, this.startMs) ?? this.startMs;
+      this.timers.push(clock.after(Math.max(0, at - clock.now()), () => this.play(entry)));
+    }
+  }
+
+  /** Resolves once every action started so far has finished (for tests). */
+  async settled(): Promise<void> {
+    while (this.pending.size) await Promise.all([...this.pending]);
+  }
+
+  stop(): void {
+    for (const t of this.timers) t.cancel();
+    for (const s of this.stops) s();
+    this.faults.stop();
+  }
+
+  private play(e: TimelineEntry): void {
+    const atMs = this.p.clock.now();
+    if (e.fault) {
+      this.record.push({ atMs, kind: 'fault', what: e.fault.id ?? e.fault.type, note: e.note });
+      this.faults.inject(e.fault);
+    } else if (e.heal) {
+      this.record.push({ atMs, kind: 'heal', what: e.heal.fault, note: e.note });
+      const nodes = e.heal.nodes ? this.actionParts.nodesFor(e.heal.nodes) : undefined;
+      this.faults.heal(e.heal.fault, nodes);
+    } else if (e.action) {
+      this.record.push({ atMs, kind: 'action', what: e.action.id ?? e.action.type, note: e.note });
+      const run = performAction(e.action, this.actionParts)
+        .catch((err: unknown) => {
+          // An action that goes wrong is part of the story, not a crash of the simulator.
+          this.record.push({ atMs: this.p.clock.now(), kind: 'action', what: `failed: ${String(err)}` });
+        })
+        .finally(() => this.pending.delete(run));
+      this.pending.add(run);
+    }
+  }
+}
