@@ -37,9 +37,9 @@ export interface NodeEffect {
 /** What a node-local upgrade job left on the machine, as the node agent would find it. */
 export interface PackageState {
   /** The job currently running (its unit name), if any. */
-  running?: { job: string; sinceMs: number };
+  running?: { job: string; sinceMs: number; scheduledMs: number; packages: string[] };
   /** The last run's end: success, killed at its timeout, or failed. */
-  lastRun?: { job: string; result: 'success' | 'timeout' | 'error'; endedMs: number };
+  lastRun?: { job: string; result: 'success' | 'timeout' | 'error'; startedMs: number; endedMs: number };
   halfInstalled: string[];
   /** Installed but not yet running (needs a reboot). */
   pendingKernel?: string;

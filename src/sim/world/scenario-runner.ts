@@ -11,6 +11,7 @@ import { parseDuration, parseIsoTime, resolveInstant } from '../scenario/time-sp
 import type { ObjectStore } from '../store/object-store.ts';
 import { startChurn } from './churn.ts';
 import { FaultInjector } from './fault-injector.ts';
+import { NodeAgentReports } from './node-agent-report.ts';
 import { NodeMachines } from './node-machines.ts';
 import { nodeOps } from './node-operations.ts';
 import { matchingNodes, pick } from './node-targets.ts';
@@ -83,6 +84,9 @@ export class ScenarioRunner {
     const workloads = new WorkloadOps({ store, clock });
     this.actionParts = { clock, ops, versions, workloads, faults: this.faults, nodesFor };
     this.stops.push(world.onNodeRemoved((n) => this.machines.forget(n)));
+    const agents = new NodeAgentReports({ scenario: s, world, store, clock, machines: this.machines });
+    agents.start();
+    this.stops.push(() => agents.stop());
     this.stops.push(
       startChurn({ scenario: s, clock, world, ops, workloads, startMs: this.startMs, endMs: this.endMs }),
     );

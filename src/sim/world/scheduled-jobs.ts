@@ -132,7 +132,12 @@ export class ScheduledJob {
     const timeout = parseDuration(this.f.job.timeout ?? '');
     const killed = !clean && timeout !== undefined && runtime > timeout;
     const startedMs = this.clock.now();
-    pkg.running = { job: this.f.job.name, sinceMs: startedMs };
+    pkg.running = {
+      job: this.f.job.name,
+      sinceMs: startedMs,
+      scheduledMs: nextFromMs - 1_000,
+      packages: clean ? [] : (this.f.job.changes?.packages ?? []),
+    };
     this.machines.apply(node);
     this.timers.set(
       node,
@@ -150,7 +155,12 @@ export class ScheduledJob {
             pkg.upgradedPackages = [...changes.packages];
           }
         }
-        pkg.lastRun = { job: this.f.job.name, result: killed ? 'timeout' : 'success', endedMs: now };
+        pkg.lastRun = {
+          job: this.f.job.name,
+          result: killed ? 'timeout' : 'success',
+          startedMs,
+          endedMs: now,
+        };
         const breaks = this.f.breaks.when === 'always' || killed;
         if (!clean && breaks && this.random() < this.f.breaks.probability) {
           this.machines.set(node, `${this.source}@${startedMs}`, breakage(this.f.breaks.effect, this.f));

@@ -1,0 +1,451 @@
+/**
+ * What kubetriage's node agent would report from each simulated machine, in the format of
+ * docs/node-agent-report.md: problem-style conditions on the Node (reason, message with
+ * logfmt fields, heartbeat), patched when a status or reason changes and every 5 minutes
+ * otherwise, and an event per transition. The checks read the machine's ground truth the
+ * way the real agent's probes would meet it: the VIP and DNS through the pods' network,
+ * the node resolver and the API endpoint from the host, timers and package state from the
+ * host's files, kube-proxy's failure counter from its metrics.
+ *
+ * The agent writes only while its machine is up and reaches the API server (directly, not
+ * through the VIP); what it saw meanwhile goes out with its original transition times.
+ */
+import { type Clock, rfc3339, type Timer } from '../../time/clock.ts';
+import type { KubeObject } from '../api/k8s-types.ts';
+import { resourceForKind } from '../api/resources.ts';
+import { recordEvent } from '../behaviour/events.ts';
+import type { NodeCondition } from '../behaviour/node-condition.ts';
+import type { Scenario } from '../scenario/schema.ts';
+import { parseDuration } from '../scenario/time-spec.ts';
+import type { ObjectStore } from '../store/object-store.ts';
+import type { NodeMachines } from './node-machines.ts';
+import type { ScenarioWorld } from './scenario-world.ts';
+
+const nodeType = resourceForKind('Node')!;
+
+/** Network checks turn True after 3 failed checks 10 s apart (the probe defaults). */
+const failureThresholdMs = 30_000;
+const heartbeatMs = 5 * 60_000;
+/** IptablesRestoreFailing clears after this long without a new failure. */
+const iptablesQuietMs = 10 * 60_000;
+const probeName = 'registry.k8s.io';
+
+interface Finding {
+  type: string;
+  status: 'True' | 'False';
+  reason: string;
+  message: string;
+}
+
+interface NodeState {
+  /** Written (or to write) condition per type, with the time its status last changed. */
+  conditions: Map<string, NodeCondition>;
+  /** When each failing network check began failing (for the debounce and `since`). */
+  failingSince: Map<string, number>;
+  lastWriteMs: number;
+  dirty: boolean;
+  lastFailures: number;
+  lastFailureMs?: number;
+  firstFailureMs?: number;
+  kernel?: string;
+}
+
+/** logfmt value: JSON-quoted when it holds a space, quote, `=` or `;`, or is empty. */
+function field(key: string, value: string | number): string {
+  const v = String(value);
+  return `${key}=${v === '' || /[\s"=;]/.test(v) ? JSON.stringify(v) : v}`;
+}
+
+export class NodeAgentReports {
+  private readonly o: {
+    scenario: Scenario;
+    world: ScenarioWorld;
+    store: ObjectStore;
+    clock: Clock;
+    machines: NodeMachines;
+  };
+  private readonly state = new Map<string, NodeState>();
+  private readonly timers: Timer[] = [];
+  private queued = false;
+  private readonly offs: (() => void)[] = [];
+
+  constructor(o: NodeAgentReports['o']) {
+    this.o = o;
+  }
+
+  start(): void {
+    const { world, machines, clock } = this.o;
+    const wake = (): void => this.queue(1_000);
+    this.offs.push(
+      world.deps.onChange(wake),
+      machines.onChange(wake),
+      world.onNodeRemoved((n) => this.state.delete(n)),
+    );
+    // The slow checks (iptables counter, heartbeat) run on their own cadence.
+    const tick = (): void => {
+      this.evaluate();
+      this.timers.push(clock.after(30_000, tick));
+    };
+    this.timers.push(clock.after(1_000, tick));
+  }
+
+  stop(): void {
+    for (const off of this.offs) off();
+    for (const t of this.timers) t.cancel();
+  }
+
+  private queue(ms: number): void {
+    if (this.queued) return;
+    this.queued = true;
+    this.timers.push(
+      this.o.clock.after(ms, () => {
+        this.queued = false;
+        this.evaluate();
+      }),
+    );
+  }
+
+  evaluate(): void {
+    for (const node of this.o.world.kubelets.keys()) this.evaluateNode(node);
+  }
+
+  private evaluateNode(node: string): void {
+    const { machines, clock } = this.o;
+    if (!machines.host(node).up) return;
+    let st = this.state.get(node);
+    if (!st) {
+      st = {
+        conditions: new Map(),
+        failingSince: new Map(),
+        lastWriteMs: Number.NEGATIVE_INFINITY,
+        dirty: true,
+        lastFailures: 0,
+      };
+      this.state.set(node, st);
+    }
+    const now = clock.now();
+    let recheck = false;
+    for (const f of this.findings(node, st, now)) {
+      // Network problems must persist through the failure threshold before they count.
+      if (f.status === 'True' && isNetwork(f.type)) {
+        const since = st.failingSince.get(f.type) ?? now;
+        st.failingSince.set(f.type, since);
+        if (now - since < failureThresholdMs) {
+          recheck = true;
+          continue;
+        }
+      } else if (isNetwork(f.type)) st.failingSince.delete(f.type);
+      const prev = st.conditions.get(f.type);
+      if (prev?.status === f.status && prev.reason === f.reason && prev.message === f.message) continue;
+      const statusChanged = prev?.status !== f.status;
+      st.conditions.set(f.type, {
+        type: f.type,
+        status: f.status,
+        reason: f.reason,
+        message: f.message,
+        lastTransitionTime:
+          statusChanged || !prev?.lastTransitionTime ? rfc3339(now) : prev.lastTransitionTime,
+      });
+      st.dirty = true;
+      if (prev && (statusChanged || prev.reason !== f.reason)) this.event(node, f, now);
+    }
+    if (recheck) this.queue(failureThresholdMs / 3);
+    this.write(node, st, now);
+  }
+
+  /** PATCH nodes/<n>/status with every owned condition, if there is news or a heartbeat is due. */
+  private write(node: string, st: NodeState, now: number): void {
+    if (!st.dirty && now - st.lastWriteMs < heartbeatMs) return;
+    if (!this.o.machines.host(node).reachesApi) return;
+    const n = this.o.store.find(nodeType, '', node) as
+      | (KubeObject & { status?: { conditions?: NodeCondition[] } })
+      | undefined;
+    if (!n) return;
+    const stamp = rfc3339(now);
+    const owned = [...st.conditions.values()].map((c) => ({ ...c, lastHeartbeatTime: stamp }));
+    const types = new Set(owned.map((c) => c.type));
+    const conditions = [...(n.status?.conditions ?? []).filter((c) => !types.has(c.type)), ...owned];
+    this.o.store.update(nodeType, { ...n, status: { ...n.status, conditions } }, { subresource: 'status' });
+    st.dirty = false;
+    st.lastWriteMs = now;
+  }
+
+  private event(node: string, f: Finding, now: number): void {
+    if (!this.o.machines.host(node).reachesApi) return;
+    const quiet = f.type === 'AutomaticUpgradeScheduled' || f.type === 'RebootRequired';
+    recordEvent(this.o.store, this.o.clock, {
+      involved: { kind: 'Node', name: node, uid: node, apiVersion: 'v1' },
+      type: f.status === 'True' && !quiet ? 'Warning' : 'Normal',
+      reason: f.reason,
+      message: `Node condition ${f.type} is now: ${f.status}, reason: ${f.reason}, message: ${JSON.stringify(f.message)}`,
+      source: { component: 'kubetriage-agent', host: node },
+    });
+    void now;
+  }
+
+  private findings(node: string, st: NodeState, now: number): Finding[] {
+    const { world, machines, scenario } = this.o;
+    const deps = world.deps;
+    const vip = `${scenario.cluster.controlPlane.serviceIp}:443`;
+    const endpoint = deps.cluster.apiEndpoint ?? '';
+    const dnsServer = `${scenario.cluster.dns.serviceIp}:53`;
+    const sinceOf = (type: string) => rfc3339(st.failingSince.get(type) ?? now);
+    const out: Finding[] = [];
+
+    const vipUnmet = deps.check(node, ['api']);
+    out.push(
+      vipUnmet
+        ? {
+            type: 'KubernetesServiceVIPUnreachable',
+            status: 'True',
+            reason: vipUnmet.error.includes('refused') ? 'VIPConnectionRefused' : 'VIPConnectTimeout',
+            message: `TCP connect to the kubernetes service VIP ${vipUnmet.error.includes('refused') ? 'was refused' : 'timed out'}; ${[field('target', vip), field('service', 'default/kubernetes'), field('stage', 'connect'), field('timeout', '3s'), field('error', vipUnmet.error), field('since', sinceOf('KubernetesServiceVIPUnreachable'))].join(' ')}`,
+          }
+        : {
+            type: 'KubernetesServiceVIPUnreachable',
+            status: 'False',
+            reason: 'VIPReachable',
+            message: `TCP, TLS and HTTP to the kubernetes service VIP succeed; ${field('target', vip)} ${field('service', 'default/kubernetes')}`,
+          },
+    );
+    const host = machines.host(node);
+    const endpointDown = host.networkDown || !deps.cluster.apiServerUp;
+    out.push(
+      endpointDown
+        ? {
+            type: 'APIEndpointUnreachable',
+            status: 'True',
+            reason: 'EndpointConnectTimeout',
+            message: `TCP connect to the API endpoint timed out; ${[field('target', endpoint), field('reachable', 'none'), field('stage', 'connect'), field('timeout', '3s'), field('error', `dial tcp ${endpoint}: i/o timeout`), field('since', sinceOf('APIEndpointUnreachable'))].join(' ')}`,
+          }
+        : {
+            type: 'APIEndpointUnreachable',
+            status: 'False',
+            reason: 'EndpointReachable',
+            message: `TCP, TLS and HTTP to every API endpoint succeed; ${field('target', endpoint)}`,
+          },
+    );
+    const dnsName = 'kubernetes.default.svc.cluster.local';
+    out.push(
+      deps.check(node, ['dns'])
+        ? {
+            type: 'ClusterDNSUnhealthy',
+            status: 'True',
+            reason: 'ClusterDNSTimeout',
+            message: `no answer from cluster DNS; ${[field('server', dnsServer), field('name', dnsName), field('timeout', '2s'), field('attempts', 2), field('since', sinceOf('ClusterDNSUnhealthy'))].join(' ')}`,
+          }
+        : {
+            type: 'ClusterDNSUnhealthy',
+            status: 'False',
+            reason: 'ClusterDNSResolving',
+            message: `cluster DNS resolves the kubernetes service; ${field('server', dnsServer)} ${field('name', dnsName)} ${field('answer', scenario.cluster.controlPlane.serviceIp)}`,
+          },
+    );
+    out.push(
+      host.dnsBroken
+        ? {
+            type: 'NodeResolverUnhealthy',
+            status: 'True',
+            reason: 'NodeResolverTimeout',
+            message: `no answer from the node resolver; ${[field('server', '127.0.0.53:53'), field('name', probeName), field('timeout', '5s'), field('attempts', 1), field('resolvConf', '/etc/resolv.conf'), field('since', sinceOf('NodeResolverUnhealthy'))].join(' ')}`,
+          }
+        : {
+            type: 'NodeResolverUnhealthy',
+            status: 'False',
+            reason: 'NodeResolverResolving',
+            message: `the node resolver resolves its probe name; ${field('server', '127.0.0.53:53')} ${field('name', probeName)} ${field('resolvConf', '/etc/resolv.conf')}`,
+          },
+    );
+    const kp = world.kubeProxies.get(node);
+    if (scenario.cluster.serviceProxy.kind === 'kube-proxy' && kp) out.push(this.iptables(st, kp.state, now));
+    out.push({
+      type: 'ConntrackTableFull',
+      status: 'False',
+      reason: 'ConntrackHasRoom',
+      message: `conntrack table has room; ${field('max', 262144)}`,
+    });
+    out.push(...this.packages(node));
+    return out;
+  }
+
+  private iptables(st: NodeState, kp: { restoreFailures: number; lastSyncMs: number }, now: number): Finding {
+    if (kp.restoreFailures !== st.lastFailures) {
+      // A counter that dropped means kube-proxy restarted; the new value is the increase.
+      st.lastFailureMs = now;
+      st.firstFailureMs ??= now;
+      st.lastFailures = kp.restoreFailures;
+    }
+    const failing =
+      st.lastFailureMs !== undefined &&
+      (now - st.lastFailureMs < iptablesQuietMs || kp.lastSyncMs <= st.lastFailureMs);
+    if (!failing) {
+      st.firstFailureMs = undefined;
+      return {
+        type: 'IptablesRestoreFailing',
+        status: 'False',
+        reason: 'IptablesRestoreSucceeding',
+        message: `no kube-proxy iptables-restore failures in the last 10m0s; ${field('failuresTotal', kp.restoreFailures)}`,
+      };
+    }
+    return {
+      type: 'IptablesRestoreFailing',
+      status: 'True',
+      reason: 'IptablesRestoreFailed',
+      message: `kube-proxy iptables-restore is failing; ${[field('window', '10m0s'), field('first', rfc3339(st.firstFailureMs ?? now)), field('last', rfc3339(st.lastFailureMs ?? now)), field('lastSuccessfulSync', rfc3339(kp.lastSyncMs)), field('failuresTotal', kp.restoreFailures)].join(' ')}`,
+    };
+  }
+
+  private packages(node: string): Finding[] {
+    const { machines } = this.o;
+    const timers = (machines.timers.get(node) ?? []).filter((t) => t.upgrades);
+    const pkg = machines.packageState(node);
+    const out: Finding[] = [];
+    out.push(
+      timers.length
+        ? {
+            type: 'AutomaticUpgradeScheduled',
+            status: 'True',
+            reason: 'UpgradeTimerEnabled',
+            message: `${timers.length} enabled systemd timer(s) run unattended package upgrades; ${timers
+              .map((t) =>
+                [
+                  field('timer', t.name),
+                  field('unit', t.name.replace(/\.timer$/, '.service')),
+                  field('onCalendar', t.onCalendar),
+                  field('randomizedDelay', formatGo(parseDuration(t.randomizedDelay ?? '') ?? 0)),
+                ].join(' '),
+              )
+              .join(' | ')}`,
+          }
+        : {
+            type: 'AutomaticUpgradeScheduled',
+            status: 'False',
+            reason: 'NoUpgradeTimerEnabled',
+            message: 'no enabled systemd timer runs unattended package upgrades; disabled=none',
+          },
+    );
+    const last = pkg.lastRun;
+    out.push(
+      pkg.running
+        ? {
+            type: 'PackageUpgradeInProgress',
+            status: 'True',
+            reason: 'UnattendedUpgradeRunning',
+            message: `a package upgrade started by a systemd timer is running; ${[
+              field('unit', pkg.running.job.replace(/\.timer$/, '.service')),
+              field('timer', pkg.running.job),
+              field('started', rfc3339(pkg.running.sinceMs)),
+              field('scheduled', rfc3339(pkg.running.scheduledMs)),
+              field('delay', formatGo(pkg.running.sinceMs - pkg.running.scheduledMs)),
+              field('packages', pkg.running.packages.length),
+              field('notable', notable(pkg.running.packages)),
+            ].join(' ')}`,
+          }
+        : {
+            type: 'PackageUpgradeInProgress',
+            status: 'False',
+            reason: 'NoUpgradeRunning',
+            message: `no package upgrade is running; ${
+              last
+                ? [
+                    field('lastRun', rfc3339(last.startedMs)),
+                    field('lastUnit', last.job.replace(/\.timer$/, '.service')),
+                    field('lastResult', last.result),
+                    field('lastDuration', formatGo(last.endedMs - last.startedMs)),
+                  ].join(' ')
+                : 'lastRun=none'
+            }`,
+          },
+    );
+    if (last?.result === 'timeout') {
+      out.push({
+        type: 'PackageUpgradeFailed',
+        status: 'True',
+        reason: 'UpgradeTimedOut',
+        message: `the last package upgrade was stopped by systemd after its timeout; ${[
+          field('unit', last.job.replace(/\.timer$/, '.service')),
+          field('started', rfc3339(last.startedMs)),
+          field('stopped', rfc3339(last.endedMs)),
+          field('duration', formatGo(last.endedMs - last.startedMs)),
+          field('result', 'timeout'),
+          field('halfInstalled', pkg.halfInstalled.length),
+          field('packages', packageList(pkg.halfInstalled)),
+        ].join(' ')}`,
+      });
+    } else if (pkg.halfInstalled.length) {
+      out.push({
+        type: 'PackageUpgradeFailed',
+        status: 'True',
+        reason: 'PackagesHalfInstalled',
+        message: `packages are left half-installed; ${field('halfInstalled', pkg.halfInstalled.length)} ${field('packages', packageList(pkg.halfInstalled))}`,
+      });
+    } else {
+      out.push({
+        type: 'PackageUpgradeFailed',
+        status: 'False',
+        reason: 'PackageStateConsistent',
+        message: `the last package upgrade completed and no package is half-installed; ${last ? `${field('lastRun', rfc3339(last.startedMs))} lastResult=success` : 'lastRun=none'}`,
+      });
+    }
+    const running = this.runningKernel(node);
+    out.push(
+      pkg.pendingKernel
+        ? {
+            type: 'RebootRequired',
+            status: 'True',
+            reason: 'NewerKernelInstalled',
+            message: `a newer kernel is installed than the one running; ${field('running', running)} ${field('installed', pkg.pendingKernel)} ${field('installedBy', (last?.job ?? 'unknown').replace(/\.timer$/, '.service'))}`,
+          }
+        : {
+            type: 'RebootRequired',
+            status: 'False',
+            reason: 'RunningNewestKernel',
+            message: `the running kernel is the newest installed; ${field('running', running)}`,
+          },
+    );
+    return out;
+  }
+
+  private runningKernel(node: string): string {
+    const n = this.o.store.find(nodeType, '', node) as
+      | { status?: { nodeInfo?: { kernelVersion?: string } } }
+      | undefined;
+    return n?.status?.nodeInfo?.kernelVersion ?? 'unknown';
+  }
+}
+
+function isNetwork(type: string): boolean {
+  return (
+    type === 'KubernetesServiceVIPUnreachable' ||
+    type === 'APIEndpointUnreachable' ||
+    type === 'ClusterDNSUnhealthy' ||
+    type === 'NodeResolverUnhealthy'
+  );
+}
+
+/** Go's Duration.String(): `1h0m0s`, `23m4s`, `3s`. */
+function formatGo(ms: number): string {
+  const total = Math.round(ms / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  if (h) return `${h}h${m}m${s}s`;
+  if (m) return `${m}m${s}s`;
+  return `${s}s`;
+}
+
+/** `name@version`, at most 8 then `+N` (doc §1). */
+function packageList(packages: readonly string[]): string {
+  const named = packages.map((p) => p.replace('=', '@'));
+  return named.slice(0, 8).join(',') + (named.length > 8 ? `,+${named.length - 8}` : '');
+}
+
+/** The packages that change a node under its pods (doc §2). */
+function notable(packages: readonly string[]): string {
+  const keep = packages.filter((p) =>
+    /^(linux-image|kernel|systemd|udev|libc6|glibc|containerd|runc|cri-o|docker-ce|kubelet|kubeadm|iptables|nftables)/.test(
+      p,
+    ),
+  );
+  return packageList(keep);
+}
