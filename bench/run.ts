@@ -4,9 +4,10 @@
  * watchers at ≥ 20,000 events/s). Usage:
  *
  *   npm run bench                       every benchmark
- *   npm run bench -- store-memory       one (store-memory | list-throughput | watch-fanout | feed-sync)
+ *   npm run bench -- store-memory       one (store-memory | list-throughput | watch-fanout | feed-sync | scenario-replay)
  *   npm run bench -- --json             one JSON line per figure: {"bench","figure","value","unit"}
  *   npm run bench -- --pods 20000       a smaller cluster, for a quick look
+ *   npm run bench -- scenario-replay --scenario digitalocean-2023   one scenario's replay speed
  *
  * Figures are printed, not judged: tests check behaviour, benchmarks report speed.
  */
@@ -24,12 +25,17 @@ import { realClock } from '../src/time/clock.ts';
 import { feedSync } from './feed-sync.ts';
 import type { Figure } from './figure.ts';
 import { loadLargeCluster } from './fixtures.ts';
+import { scenarioReplay } from './scenario-replay.ts';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const flag = (name: string, fallback: number): number => {
   const at = args.indexOf(`--${name}`);
   return at >= 0 ? Number(args[at + 1]) : fallback;
+};
+const stringFlag = (name: string): string | undefined => {
+  const at = args.indexOf(`--${name}`);
+  return at >= 0 ? args[at + 1] : undefined;
 };
 const scale = { nodes: flag('nodes', 5000), pods: flag('pods', 150_000), namespaces: 50 };
 const names = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--')));
@@ -227,6 +233,7 @@ const benches: Record<string, () => Promise<void>> = {
   'store-memory': storeMemory,
   'list-throughput': listThroughput,
   'watch-fanout': watchFanout,
+  'scenario-replay': () => scenarioReplay({ only: stringFlag('scenario'), report, progress }),
 };
 
 const selected = names.length ? names : Object.keys(benches);

@@ -1,15 +1,24 @@
 /**
  * The replay feed: the simulator's own changes handed straight to `observe`, in the
  * simulator's time, as the same observations the live feed produces over HTTP (same
- * trimming, same shapes). Lives in cli because only cli and tests may import the
- * simulator; the product sees nothing but observations.
+ * trimming, same shapes, same source names). Lives in cli because only cli and tests may
+ * import the simulator; the product sees nothing but observations.
+ *
+ * It meets the simulated API server the way the live feed meets a real one: while the
+ * endpoint is closed to outside clients, no watch event arrives, every probe and reflector
+ * fails with the error a client would get, and when it opens again every resource is
+ * listed afresh. Probes run every 5 s, kube-proxy metrics every 30 s and component logs
+ * every 15 s, the live feed's cadences.
  */
 
 import { type ObservationSink, type WatchedResource, watchedResources } from '../kube/observations.ts';
+import type { LogTarget } from '../kube/probes.ts';
 import { trimObject } from '../kube/trim.ts';
 import type { KubeObject as StoredObject } from '../sim/api/k8s-types.ts';
 import { type ResourceType, resourceTypes } from '../sim/api/resources.ts';
 import type { Simulator } from '../sim/simulator.ts';
+import { parsedEntry } from '../sim/store/object-store.ts';
+import type { Timer } from '../time/clock.ts';
 
 const groups: Record<WatchedResource, string> = {
   nodes: '',
@@ -35,24 +44,57 @@ export function simStorageOf(resource: WatchedResource): { r: ResourceType; name
   };
 }
 
-export function startReplayFeed(sim: Simulator, sink: ObservationSink): () => void {
+export interface ReplayFeedOptions {
+  /** Which nodes to scrape and which containers to tail, asked each round (as the live feed). */
+  targets?: () => { nodes: string[]; logs: LogTarget[] };
+  apiProbeIntervalMs?: number;
+  metricsIntervalMs?: number;
+  logsIntervalMs?: number;
+  /** Only watch events (the old behaviour, for tests comparing reflectors alone). */
+  watchOnly?: boolean;
+}
+
+const probeTimeoutMs = 5_000;
+
+export function startReplayFeed(
+  sim: Simulator,
+  sink: ObservationSink,
+  o: ReplayFeedOptions = {},
+): () => void {
   const stops: (() => void)[] = [];
-  for (const resource of watchedResources) {
+  const timers: Timer[] = [];
+  const clock = sim.clock;
+  const server = 'https://simulator';
+  const closed = () => sim.faults.current.unreachable;
+  let wasClosed = Boolean(closed());
+
+  const list = (resource: WatchedResource): void => {
     const { r, namespace: ns } = simStorageOf(resource);
-    const items = sim.store.listObjects(r, ns).map((o: StoredObject) => trimObject(resource, o));
+    const items = sim.store.listObjects(r, ns).map((obj: StoredObject) => trimObject(resource, obj));
     sink({
       type: 'listed',
       resource,
       items,
       resourceVersion: String(sim.store.resourceVersion),
-      atMs: sim.clock.now(),
+      atMs: clock.now(),
     });
-    sink({ type: 'source', source: `reflector/${resource}`, ok: true, atMs: sim.clock.now() });
+    sink({ type: 'source', source: `reflector/${resource}`, ok: true, atMs: clock.now() });
+  };
+  const unreachableError = (path: string) =>
+    closed() === 'hang'
+      ? `${server}${path}: no answer before the request timeout`
+      : `${server}${path}: connect ECONNREFUSED`;
+
+  for (const resource of watchedResources) {
+    if (!wasClosed) list(resource);
+    const { r, namespace: ns } = simStorageOf(resource);
     stops.push(
       sim.store.subscribe(r.storage, (ev) => {
         if (ns && ev.entry.namespace !== ns) return;
-        const object = trimObject(resource, JSON.parse(ev.entry.json));
-        const atMs = sim.clock.now();
+        if (closed()) return;
+        // The store's shared parse of this version: the behaviour model reads it next anyway.
+        const object = trimObject(resource, parsedEntry(ev.entry));
+        const atMs = clock.now();
         sink(
           ev.type === 'DELETED'
             ? { type: 'delete', resource, object, atMs }
@@ -61,7 +103,123 @@ export function startReplayFeed(sim: Simulator, sink: ObservationSink): () => vo
       }),
     );
   }
+  // The endpoint closing and opening: reflectors fail, then relist what changed meanwhile.
+  stops.push(
+    sim.faults.onChange(() => {
+      const now = Boolean(closed());
+      if (now === wasClosed) return;
+      wasClosed = now;
+      for (const resource of watchedResources) {
+        if (now)
+          sink({
+            type: 'source',
+            source: `reflector/${resource}`,
+            ok: false,
+            error: unreachableError(`/api/v1/${resource}`),
+            atMs: clock.now(),
+          });
+        else list(resource);
+      }
+    }),
+  );
+  if (o.watchOnly) {
+    return () => {
+      for (const stop of stops) stop();
+    };
+  }
+
+  const every = (ms: number, fn: () => void): void => {
+    const tick = (): void => {
+      fn();
+      timers.push(clock.after(ms, tick));
+    };
+    timers.push(clock.after(0, tick));
+  };
+
+  every(o.apiProbeIntervalMs ?? 5_000, () => {
+    const state = sim.faults.current;
+    for (const check of ['livez', 'readyz', 'version'] as const) {
+      const path = `/${check}`;
+      const atMs = clock.now();
+      if (state.unreachable) {
+        sink({
+          type: 'probe',
+          check,
+          ok: false,
+          latencyMs: state.unreachable === 'hang' ? probeTimeoutMs : 1,
+          error: unreachableError(path),
+          atMs,
+        });
+        continue;
+      }
+      const latencyMs = Math.min(probeTimeoutMs, state.latencyMs ?? 3);
+      const injected = sim.faults.rollError();
+      if (injected || (state.latencyMs ?? 0) >= probeTimeoutMs) {
+        sink({
+          type: 'probe',
+          check,
+          ok: false,
+          latencyMs,
+          status: injected?.code,
+          error: injected
+            ? `${server}${path}: HTTP ${injected.code}`
+            : `${server}${path}: no answer before the request timeout`,
+          atMs,
+        });
+        continue;
+      }
+      const body = check === 'version' ? JSON.stringify(sim.versionInfo()) : 'ok';
+      sink({ type: 'probe', check, ok: true, latencyMs, status: 200, body, atMs });
+    }
+  });
+
+  const targets = o.targets;
+  if (targets) {
+    every(o.metricsIntervalMs ?? 30_000, () => {
+      for (const node of targets().nodes) {
+        const source = `metrics/kube-proxy/${node}`;
+        const handler = sim.nodeProxy.lookup(node, 10249);
+        const atMs = clock.now();
+        if (closed() || !handler) {
+          const error = closed()
+            ? unreachableError(`/api/v1/nodes/${node}:10249/proxy/metrics`)
+            : `${server}/api/v1/nodes/${node}:10249/proxy/metrics: error trying to reach service: dial tcp: connect: connection refused`;
+          sink({ type: 'source', source, ok: false, error, atMs });
+          continue;
+        }
+        const res = handler({ method: 'GET', path: '/metrics', query: new URLSearchParams() });
+        sink({ type: 'metrics', node, component: 'kube-proxy', text: res.body, atMs });
+        sink({ type: 'source', source, ok: true, atMs });
+      }
+    });
+    const seen = new Map<string, number>();
+    every(o.logsIntervalMs ?? 15_000, () => {
+      for (const t of targets().logs) {
+        const key = `${t.namespace}/${t.pod}/${t.container}`;
+        const source = `logs/${key}`;
+        const atMs = clock.now();
+        if (closed()) {
+          sink({
+            type: 'source',
+            source,
+            ok: false,
+            error: unreachableError(`/api/v1/namespaces/${t.namespace}/pods/${t.pod}/log`),
+            atMs,
+          });
+          continue;
+        }
+        const all = sim.logs.lines(t.namespace, t.pod, t.container, false) ?? [];
+        const since = seen.get(key);
+        const fresh = since === undefined ? all.slice(-200) : all.filter((l) => l.atMs > since);
+        if (all.length) seen.set(key, all[all.length - 1].atMs);
+        if (fresh.length) sink({ type: 'logs', ...t, lines: fresh.map((l) => l.text), atMs });
+        sink({ type: 'source', source, ok: true, atMs });
+      }
+    });
+  }
+
   return () => {
     for (const stop of stops) stop();
+    for (const t of timers) t.cancel();
   };
 }

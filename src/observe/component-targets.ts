@@ -1,27 +1,48 @@
 /**
- * Which node components to scrape and which kube-system containers to tail, read from the
- * view: every node's kube-proxy (its metrics), and the logs of kube-proxy and CoreDNS pods
- * (found by their standard `k8s-app` labels, as kubeadm and most distributions set them).
+ * Which node components to scrape and which containers to tail, read from the view: every
+ * node's kube-proxy (its metrics); the logs of kube-proxy and CoreDNS pods (found by their
+ * standard `k8s-app` labels, as kubeadm and most distributions set them); and, in any
+ * namespace, the containers that are crash-looping or unready right now, because their
+ * last lines usually say what they could not reach. The latter are capped so that a
+ * cluster-wide outage cannot turn the tail into a flood.
  */
 import type { KubeObject } from '../kube/observations.ts';
 import type { LogTarget } from '../kube/probes.ts';
 import type { ClusterView } from './cluster-view.ts';
 
 const tailedApps = new Set(['kube-proxy', 'kube-dns']);
+/** At most this many troubled containers are tailed besides the components. */
+export const troubledTailLimit = 40;
 
 interface PodView {
   spec?: { nodeName?: string; containers?: { name: string }[] };
+  status?: {
+    containerStatuses?: {
+      name: string;
+      ready?: boolean;
+      restartCount?: number;
+      state?: { waiting?: unknown };
+    }[];
+  };
 }
 
 export function componentTargets(view: ClusterView): { nodes: string[]; logs: LogTarget[] } {
   const nodes = view.list('nodes').map((n) => n.metadata.name);
   const logs: LogTarget[] = [];
+  const troubled: LogTarget[] = [];
   for (const p of view.list('pods') as (KubeObject & PodView)[]) {
-    if (p.metadata.namespace !== 'kube-system' || !tailedApps.has(p.metadata.labels?.['k8s-app'] ?? ''))
+    const node = p.spec?.nodeName;
+    if (p.metadata.namespace === 'kube-system' && tailedApps.has(p.metadata.labels?.['k8s-app'] ?? '')) {
+      const container = p.spec?.containers?.[0]?.name;
+      if (container) logs.push({ namespace: 'kube-system', pod: p.metadata.name, container, node });
       continue;
-    const container = p.spec?.containers?.[0]?.name;
-    if (container)
-      logs.push({ namespace: 'kube-system', pod: p.metadata.name, container, node: p.spec?.nodeName });
+    }
+    if (troubled.length >= troubledTailLimit || p.metadata.deletionTimestamp) continue;
+    for (const c of p.status?.containerStatuses ?? []) {
+      if (c.ready !== false || !((c.restartCount ?? 0) > 0 || c.state?.waiting)) continue;
+      troubled.push({ namespace: p.metadata.namespace ?? '', pod: p.metadata.name, container: c.name, node });
+      break;
+    }
   }
-  return { nodes, logs };
+  return { nodes, logs: [...logs, ...troubled] };
 }

@@ -114,6 +114,11 @@ export class Simulator {
     this.stoppers.push(startPodTerminator(this.store, this.clock, this.logs));
   }
 
+  /** What `/version` answers now (it moves with control-plane upgrades). */
+  versionInfo(): { major: string; minor: string; gitVersion: string } {
+    return this.serverOptions.version ?? versionInfo('v1.32.4');
+  }
+
   /** Starts serving; returns the base URL. */
   async start(port = 0, host = '127.0.0.1'): Promise<string> {
     if (this.tls && !this.serverOptions.tls) {

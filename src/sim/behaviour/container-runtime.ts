@@ -74,6 +74,8 @@ interface PodRuntime {
   name: string;
   uid: string;
   containers: ContainerState[];
+  /** Which containers were ready at the last report: a re-check that changes none writes nothing. */
+  reportedReady?: string;
 }
 
 export interface ContainerRuntimeOptions {
@@ -236,7 +238,7 @@ export class ContainerRuntime {
   private recheck(): void {
     for (const rt of this.pods.values()) {
       for (const c of rt.containers) this.watchNeeds(rt, c);
-      this.report(rt);
+      if (this.readiness(rt) !== rt.reportedReady) this.report(rt);
     }
   }
 
@@ -269,8 +271,19 @@ export class ContainerRuntime {
     });
   }
 
+  /** Each container's readiness now, as one comparable string. */
+  private readiness(rt: PodRuntime): string {
+    let key = '';
+    for (const c of rt.containers) {
+      const unmet = c.runningSinceMs !== undefined ? this.o.deps?.check(this.o.node, c.needs) : undefined;
+      key += c.runningSinceMs !== undefined && (!unmet || c.onFailure === 'degrade') ? '1' : '0';
+    }
+    return key;
+  }
+
   private report(rt: PodRuntime): void {
     if (!this.o.canReport()) return;
+    rt.reportedReady = this.readiness(rt);
     const pod = this.o.store.find(podType, rt.namespace, rt.name);
     if (!pod || pod.metadata.uid !== rt.uid) return;
     const now = this.o.clock.now();

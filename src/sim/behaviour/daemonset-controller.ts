@@ -12,7 +12,7 @@ import type { KubeObject } from '../api/k8s-types.ts';
 import { resourceForKind } from '../api/resources.ts';
 import { nameSuffix } from '../cluster/objects.ts';
 import { createOwnedPod, deleteOwnedPod, type PodOwner } from './owned-pods.ts';
-import { QueuedController } from './queued-controller.ts';
+import { nodePlacementChanges, QueuedController } from './queued-controller.ts';
 
 const dsType = resourceForKind('DaemonSet', 'apps')!;
 const nodeType = resourceForKind('Node')!;
@@ -56,8 +56,13 @@ interface PodView {
 }
 
 export class DaemonSetController extends QueuedController {
-  protected watches(): string[] {
-    return [dsType.storage, nodeType.storage, podType.storage];
+  protected watches(): ReturnType<QueuedController['watches']> {
+    // Daemon pods carry pod-template-generation; other pods' churn is not this controller's.
+    return [
+      dsType.storage,
+      [nodeType.storage, nodePlacementChanges()],
+      [podType.storage, (e) => e.labels?.['pod-template-generation'] !== undefined],
+    ];
   }
 
   syncAll(): void {

@@ -51,7 +51,7 @@ function scaled(v: number | string | undefined, total: number, roundUp: boolean,
 }
 
 export class DeploymentController extends QueuedController {
-  protected watches(): string[] {
+  protected watches(): ReturnType<QueuedController['watches']> {
     return [deploymentType.storage, rsType.storage];
   }
 

@@ -24,7 +24,7 @@ interface PodView {
 }
 
 export class EndpointSliceController extends QueuedController {
-  protected watches(): string[] {
+  protected watches(): ReturnType<QueuedController['watches']> {
     return [podType.storage, serviceType.storage];
   }
 

@@ -3,7 +3,30 @@
  * changes into one pass on the next tick (a work queue), and sync everything in that pass.
  */
 import type { Clock } from '../../time/clock.ts';
-import type { ObjectStore } from '../store/object-store.ts';
+import { type ObjectStore, parsedEntry, type StoredEntry } from '../store/object-store.ts';
+import type { WatchEvent } from '../store/watch-history.ts';
+
+/**
+ * A filter for Node events that passes only what placement depends on (labels, taints,
+ * schedulability, deletion), not the status churn of heartbeats and agent reports.
+ */
+export function nodePlacementChanges(): (e: StoredEntry, type: WatchEvent['type']) => boolean {
+  const seen = new Map<string, string>();
+  return (e, type) => {
+    if (type === 'DELETED') {
+      seen.delete(e.key);
+      return true;
+    }
+    const o = parsedEntry(e) as {
+      metadata: { labels?: unknown; deletionTimestamp?: string };
+      spec?: unknown;
+    };
+    const sig = JSON.stringify([o.metadata.labels, o.metadata.deletionTimestamp, o.spec]);
+    if (seen.get(e.key) === sig) return false;
+    seen.set(e.key, sig);
+    return true;
+  };
+}
 
 export abstract class QueuedController {
   protected readonly store: ObjectStore;
@@ -16,8 +39,11 @@ export abstract class QueuedController {
     this.clock = o.clock;
   }
 
-  /** The stored collections whose changes trigger a pass. */
-  protected abstract watches(): string[];
+  /**
+   * The stored collections whose changes trigger a pass, each optionally with a filter on
+   * the changed entry (a ReplicaSet controller cares only about pods that a ReplicaSet owns).
+   */
+  protected abstract watches(): (string | [string, (e: StoredEntry, type: WatchEvent['type']) => boolean])[];
 
   abstract syncAll(): void;
 
@@ -30,7 +56,13 @@ export abstract class QueuedController {
         this.syncAll();
       });
     };
-    this.unsubscribe = this.watches().map((storage) => this.store.subscribe(storage, wake));
+    this.unsubscribe = this.watches().map((w) => {
+      if (typeof w === 'string') return this.store.subscribe(w, wake);
+      const [storage, relevant] = w;
+      return this.store.subscribe(storage, (ev) => {
+        if (relevant(ev.entry, ev.type)) wake();
+      });
+    });
     wake();
   }
 

@@ -27,8 +27,9 @@ interface PodView {
 export class ReplicaSetController extends QueuedController {
   private seq = 0;
 
-  protected watches(): string[] {
-    return [podType.storage, rsType.storage];
+  protected watches(): ReturnType<QueuedController['watches']> {
+    // Daemon pods (pod-template-generation) are never a ReplicaSet's: their churn is not this controller's.
+    return [[podType.storage, (e) => e.labels?.['pod-template-generation'] === undefined], rsType.storage];
   }
 
   syncAll(): void {

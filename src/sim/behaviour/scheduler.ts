@@ -9,7 +9,7 @@ import { rfc3339 } from '../../time/clock.ts';
 import type { KubeObject } from '../api/k8s-types.ts';
 import { resourceForKind } from '../api/resources.ts';
 import { recordEvent } from './events.ts';
-import { QueuedController } from './queued-controller.ts';
+import { nodePlacementChanges, QueuedController } from './queued-controller.ts';
 
 const podType = resourceForKind('Pod')!;
 const nodeType = resourceForKind('Node')!;
@@ -52,8 +52,13 @@ function tolerates(tolerations: Toleration[], taint: Taint): boolean {
 }
 
 export class Scheduler extends QueuedController {
-  protected watches(): string[] {
-    return [podType.storage, nodeType.storage];
+  protected watches(): ReturnType<QueuedController['watches']> {
+    // A pass matters when a pod waits for a node, a bound pod leaves (room frees up), or a
+    // node's placement (taints, labels, schedulability) changes; status churn does not.
+    return [
+      [podType.storage, (e, type) => type === 'DELETED' || e.fields['spec.nodeName'] === ''],
+      [nodeType.storage, nodePlacementChanges()],
+    ];
   }
 
   syncAll(): void {

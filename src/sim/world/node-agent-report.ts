@@ -48,6 +48,8 @@ interface NodeState {
   lastFailureMs?: number;
   firstFailureMs?: number;
   kernel?: string;
+  /** What the checks depended on at the last evaluation; unchanged means nothing to re-check. */
+  inputs?: string;
 }
 
 /** logfmt value: JSON-quoted when it holds a space, quote, `=` or `;`, or is empty. */
@@ -78,12 +80,20 @@ export class NodeAgentReports {
     const wake = (): void => this.queue(1_000);
     this.offs.push(
       world.deps.onChange(wake),
-      machines.onChange(wake),
+      machines.onChange((node) => {
+        const st = this.state.get(node);
+        if (st) st.inputs = undefined;
+        wake();
+      }),
       world.onNodeRemoved((n) => this.state.delete(n)),
     );
     // The slow checks (iptables counter, heartbeat) run on their own cadence.
     const tick = (): void => {
-      this.evaluate();
+      this.evaluate((node, st) => {
+        const failures = this.o.world.kubeProxies.get(node)?.state.restoreFailures ?? 0;
+        const iptables = st.conditions.get('IptablesRestoreFailing')?.status === 'True';
+        return failures !== st.lastFailures || iptables || clock.now() - st.lastWriteMs >= heartbeatMs;
+      });
       this.timers.push(clock.after(30_000, tick));
     };
     this.timers.push(clock.after(1_000, tick));
@@ -105,8 +115,13 @@ export class NodeAgentReports {
     );
   }
 
-  evaluate(): void {
-    for (const node of this.o.world.kubelets.keys()) this.evaluateNode(node);
+  /** Runs the checks on every node, or on those `due` picks (the slow cadence). */
+  evaluate(due?: (node: string, st: NodeState) => boolean): void {
+    for (const node of this.o.world.kubelets.keys()) {
+      const st = this.state.get(node);
+      if (due && st && !due(node, st)) continue;
+      this.evaluateNode(node);
+    }
   }
 
   private evaluateNode(node: string): void {
@@ -124,6 +139,13 @@ export class NodeAgentReports {
       this.state.set(node, st);
     }
     const now = clock.now();
+    // Most wake-ups are cluster-wide churn that moves none of this node's inputs.
+    const deps = this.o.world.deps;
+    const inputs = `${JSON.stringify(deps.faultsOn(node))}|${deps.cluster.apiServerUp}|${deps.cluster.dnsServing()}|${this.o.world.kubeProxies.get(node)?.state.restoreFailures}`;
+    const quiet =
+      st.failingSince.size === 0 && st.conditions.get('IptablesRestoreFailing')?.status !== 'True';
+    if (quiet && inputs === st.inputs && !st.dirty && now - st.lastWriteMs < heartbeatMs) return;
+    st.inputs = inputs;
     let recheck = false;
     for (const f of this.findings(node, st, now)) {
       // Network problems must persist through the failure threshold before they count.

@@ -1,0 +1,38 @@
+/**
+ * Scenario replay speed (issue: the DigitalOcean scenario, three days, replays in under
+ * 10 s; print the virtual-to-wall ratio for each scenario). Each shipped scenario runs its
+ * whole timeline in virtual time through the replay feed into a cluster view, exactly as
+ * `kubetriage replay` feeds the pipeline; the figures are wall seconds and virtual seconds
+ * per wall second.
+ */
+import { replayScenario } from '../src/cli/scenario-replay.ts';
+import { listScenarios, loadScenario } from '../src/sim/scenario/loader.ts';
+import type { Figure } from './figure.ts';
+
+export async function scenarioReplay(o: {
+  only?: string;
+  report: (f: Figure) => void;
+  progress: (m: string) => void;
+}): Promise<void> {
+  const names = o.only ? [o.only] : (await listScenarios()).map((s) => s.name);
+  for (const name of names) {
+    const scenario = await loadScenario(name);
+    o.progress(`replaying ${name} (${scenario.duration} of virtual time)`);
+    const r = await replayScenario(scenario);
+    const wallS = r.wallMs / 1000;
+    const virtualS = (r.endMs - r.startMs) / 1000;
+    o.report({ bench: 'scenario-replay', figure: `${name} wall`, value: wallS, unit: 's' });
+    o.report({
+      bench: 'scenario-replay',
+      figure: `${name} virtual/wall`,
+      value: virtualS / wallS,
+      unit: 'x',
+    });
+    o.report({
+      bench: 'scenario-replay',
+      figure: `${name} observations`,
+      value: r.observations,
+      unit: 'obs',
+    });
+  }
+}
