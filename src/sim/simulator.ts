@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../time/clock.ts';
 import { realClock } from '../time/clock.ts';
+import { seededRandom } from '../time/virtual-clock.ts';
 import { ProtocolFaults } from './api/faults.ts';
 import { objectFields } from './api/field-selector.ts';
 import { NodeProxyRegistry } from './api/node-proxy.ts';
@@ -62,6 +63,8 @@ export class Simulator {
       fieldsOf: objectFields,
       historyWindowMs: opts.historyWindowMs,
       historyMaxEvents: opts.historyMaxEvents,
+      // A scenario's objects are part of its replay: same seed, same uids.
+      random: opts.scenario ? seededRandom(opts.scenario.seed ^ 0x5eed) : undefined,
     });
     this.faults = new ProtocolFaults(opts.faultSeed);
     this.tls = opts.tls ?? true;

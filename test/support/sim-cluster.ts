@@ -41,7 +41,12 @@ export function findKubectl(): string {
 }
 
 export async function startSimCluster(opts: SimulatorOptions = {}): Promise<SimCluster> {
-  const sim = new Simulator(opts);
+  return serveSimCluster(new Simulator(opts), opts.token);
+}
+
+/** Serves an existing simulator (e.g. one a test ran to a moment of a scenario) to kubectl. */
+export async function serveSimCluster(sim: Simulator, token?: string): Promise<SimCluster> {
+  const opts = { token };
   const url = await sim.start(0);
   const dir = await mkdtemp(join(tmpdir(), 'kubetriage-sim-'));
   const kubeconfig = join(dir, 'kubeconfig');

@@ -15,6 +15,7 @@ import { hexId } from '../cluster/objects.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import type { Dependencies, Need } from './dependencies.ts';
 import { recordEvent } from './events.ts';
+import { failureLines, type LogStyle } from './failure-logs.ts';
 
 const podType = resourceForKind('Pod')!;
 
@@ -33,6 +34,8 @@ export interface ContainerNeeds {
   giveUpAfterMs?: number;
   /** The program's own bug, asked each time it runs: it exits this way whatever its needs. */
   ownFailure?: () => OwnFailure | undefined;
+  /** How it logs an unmet need (CoreDNS, a client-go program, or a plain error line). */
+  logStyle?: LogStyle;
 }
 
 /** A program that fails for its own reasons (bad config, a panic, out of memory). */
@@ -51,6 +54,7 @@ interface ContainerState {
   onFailure: NeedFailurePolicy;
   giveUpAfterMs: number | undefined;
   ownFailure: ContainerNeeds['ownFailure'];
+  logStyle: LogStyle;
   restartCount: number;
   backoffMs: number;
   runningSinceMs?: number;
@@ -137,6 +141,7 @@ export class ContainerRuntime {
           onFailure: spec.onFailure ?? 'exit',
           giveUpAfterMs: spec.giveUpAfterMs,
           ownFailure: spec.ownFailure,
+          logStyle: spec.logStyle ?? 'plain',
           restartCount: 0,
           backoffMs: initialBackoffMs,
           containerId: '',
@@ -224,7 +229,9 @@ export class ContainerRuntime {
     }
     const unmet = this.o.deps?.check(this.o.node, c.needs);
     if (!unmet) return;
-    this.o.logs?.append(rt.namespace, rt.name, c.name, `error: ${unmet.error}`, this.o.clock.now());
+    const now = this.o.clock.now();
+    for (const line of failureLines(c.logStyle, unmet, now))
+      this.o.logs?.append(rt.namespace, rt.name, c.name, line, now);
     // Programs that report unready or serve errors keep running; only 'exit' crash-loops.
     if (c.onFailure !== 'exit') return;
     c.exitTimer = this.o.clock.after(c.giveUpAfterMs ?? unmet.giveUpAfterMs, () => {

@@ -69,6 +69,11 @@ export interface ObjectStoreOptions {
   /** Upper bound on retained watch events, whatever their age. */
   historyMaxEvents?: number;
   newUid?: () => string;
+  /**
+   * Seeded dice for uids and generateName suffixes, so a replayed scenario writes the same
+   * objects every run; the crypto generator when unset.
+   */
+  random?: () => number;
 }
 
 /** Kinds whose spec changes bump metadata.generation (they report observedGeneration). */
@@ -95,6 +100,7 @@ export class ObjectStore {
   private readonly clock: Clock;
   private readonly fieldsOf: ObjectStoreOptions['fieldsOf'];
   private readonly newUid: () => string;
+  private readonly nameRandom: () => number;
   private readonly collections = new Map<string, Collection>();
   private readonly listeners = new Map<string, Set<WatchListener>>();
   readonly history: WatchHistory;
@@ -103,7 +109,9 @@ export class ObjectStore {
   constructor(opts: ObjectStoreOptions) {
     this.clock = opts.clock;
     this.fieldsOf = opts.fieldsOf;
-    this.newUid = opts.newUid ?? randomUUID;
+    const random = opts.random;
+    this.nameRandom = random ?? Math.random;
+    this.newUid = opts.newUid ?? (random ? () => seededUuid(random) : randomUUID);
     this.history = new WatchHistory({
       clock: opts.clock,
       windowMs: opts.historyWindowMs ?? 5 * 60_000,
@@ -190,7 +198,7 @@ export class ObjectStore {
     // caller's object (and its metadata) untouched.
     const obj: KubeObject = { ...input, metadata: { ...input.metadata } };
     const meta = obj.metadata;
-    if (!meta.name && meta.generateName) meta.name = meta.generateName + randomSuffix();
+    if (!meta.name && meta.generateName) meta.name = meta.generateName + randomSuffix(this.nameRandom);
     if (!meta.name) {
       throw invalid(r.kind, r.group, '', [
         {
@@ -404,11 +412,20 @@ function keyOf(r: ResourceType, namespace: string, name: string): string {
 }
 
 /** generateName suffixes are 5 characters from this alphabet (apiserver names.SimpleNameGenerator). */
-function randomSuffix(): string {
+function randomSuffix(random: () => number): string {
   const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
   let s = '';
-  for (let i = 0; i < 5; i++) s += alphabet[Math.floor(Math.random() * alphabet.length)];
+  for (let i = 0; i < 5; i++) s += alphabet[Math.floor(random() * alphabet.length)];
   return s;
+}
+
+/** A version-4 UUID from the given dice. */
+function seededUuid(random: () => number): string {
+  const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16));
+  hex[12] = '4';
+  hex[16] = '89ab'[Math.floor(random() * 4)];
+  const h = hex.join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 function dropUndefined<T extends object>(o: T): T {

@@ -108,6 +108,8 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
       needs: c.needs as Need[],
       onFailure: c.onNeedFailure,
       giveUpAfterMs: giveUp,
+      // Programs that talk to the API server are client-go programs; their errors read so.
+      logStyle: c.needs.includes('api') ? 'client-go' : 'plain',
     });
   };
   const ownFailures = new Map<string, (pod: string) => OwnFailure | undefined>();
@@ -270,6 +272,7 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
   needs.set(`kube-system/${dnsName}/${dnsName === 'coredns' ? 'coredns' : 'kubedns'}`, {
     needs: ['api'],
     onFailure: 'exit',
+    logStyle: dnsName === 'coredns' ? 'coredns' : 'client-go',
   });
   put(
     'Deployment',
