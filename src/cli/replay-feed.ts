@@ -12,9 +12,10 @@
  */
 
 import { type ObservationSink, type WatchedResource, watchedResources } from '../kube/observations.ts';
-import type { LogTarget } from '../kube/probes.ts';
 import { trimObject } from '../kube/trim.ts';
+import type { ComponentTargets } from '../observe/component-targets.ts';
 import type { KubeObject as StoredObject } from '../sim/api/k8s-types.ts';
+import { podEndpointKey } from '../sim/api/node-proxy.ts';
 import { type ResourceType, resourceTypes } from '../sim/api/resources.ts';
 import type { Simulator } from '../sim/simulator.ts';
 import { parsedEntry } from '../sim/store/object-store.ts';
@@ -46,7 +47,7 @@ export function simStorageOf(resource: WatchedResource): { r: ResourceType; name
 
 export interface ReplayFeedOptions {
   /** Which nodes to scrape and which containers to tail, asked each round (as the live feed). */
-  targets?: () => { nodes: string[]; logs: LogTarget[] };
+  targets?: () => ComponentTargets;
   apiProbeIntervalMs?: number;
   metricsIntervalMs?: number;
   logsIntervalMs?: number;
@@ -189,6 +190,29 @@ export function startReplayFeed(
         }
         const res = handler({ method: 'GET', path: '/metrics', query: new URLSearchParams() });
         sink({ type: 'metrics', node, component: 'kube-proxy', text: res.body, atMs });
+        sink({ type: 'source', source, ok: true, atMs });
+      }
+      for (const p of targets().ingress) {
+        const source = `metrics/ingress-nginx/${p.namespace}/${p.pod}`;
+        const handler = sim.nodeProxy.lookup(podEndpointKey(p.namespace, p.pod), 10254);
+        const atMs = clock.now();
+        const path = `/api/v1/namespaces/${p.namespace}/pods/${p.pod}:10254/proxy/metrics`;
+        if (closed() || !handler) {
+          const error = closed()
+            ? unreachableError(path)
+            : `${server}${path}: error trying to reach service: dial tcp ${p.pod}:10254: connect: connection refused`;
+          sink({ type: 'source', source, ok: false, error, atMs });
+          continue;
+        }
+        const res = handler({ method: 'GET', path: '/metrics', query: new URLSearchParams() });
+        sink({
+          type: 'metrics',
+          node: p.node ?? '',
+          component: 'ingress-nginx',
+          pod: `${p.namespace}/${p.pod}`,
+          text: res.body,
+          atMs,
+        });
         sink({ type: 'source', source, ok: true, atMs });
       }
     });

@@ -4,6 +4,7 @@
  */
 import { changeEvents } from './change-events.ts';
 import { crashLoops } from './crash-loops.ts';
+import { ingressErrors } from './ingress-errors.ts';
 import { nodeAgent } from './node-agent.ts';
 import { nodeHeartbeat } from './node-heartbeat.ts';
 import { nodeReadiness } from './node-readiness.ts';
@@ -18,5 +19,6 @@ export const nodeAndWorkloadDetectors: Detector[] = [
   periodicOnset,
   crashLoops,
   workloadImpact,
+  ingressErrors,
   changeEvents,
 ];

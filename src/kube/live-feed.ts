@@ -8,7 +8,7 @@ import type { Clock } from '../time/clock.ts';
 import type { ApiClient } from './api-client.ts';
 import { type ObservationSink, type WatchedResource, watchedResources } from './observations.ts';
 import { Poller } from './poller.ts';
-import { LogTailer, type LogTarget, probeApiServer, scrapeKubeProxy } from './probes.ts';
+import { LogTailer, type LogTarget, probeApiServer, scrapeIngress, scrapeKubeProxy } from './probes.ts';
 import { Reflector, type ReflectorOptions } from './reflector.ts';
 
 export interface LiveFeedOptions {
@@ -20,7 +20,11 @@ export interface LiveFeedOptions {
   metricsIntervalMs?: number;
   logsIntervalMs?: number;
   /** Which nodes to scrape and which component containers to tail, asked each round. */
-  targets?: () => { nodes: string[]; logs: LogTarget[] };
+  targets?: () => {
+    nodes: string[];
+    logs: LogTarget[];
+    ingress?: { namespace: string; pod: string; node?: string }[];
+  };
   reflector?: Partial<Omit<ReflectorOptions, 'resource' | 'client' | 'clock' | 'sink'>>;
 }
 
@@ -40,7 +44,11 @@ export class LiveFeed {
       const targets = o.targets;
       const tailer = new LogTailer(base);
       this.pollers.push(
-        new Poller(o.clock, o.metricsIntervalMs ?? 30_000, () => scrapeKubeProxy(base, targets().nodes)),
+        new Poller(o.clock, o.metricsIntervalMs ?? 30_000, async () => {
+          const t = targets();
+          await scrapeKubeProxy(base, t.nodes);
+          await scrapeIngress(base, t.ingress ?? []);
+        }),
       );
       this.pollers.push(new Poller(o.clock, o.logsIntervalMs ?? 15_000, () => tailer.read(targets().logs)));
     }

@@ -38,6 +38,8 @@ export type WatchedResource = (typeof watchedResources)[number];
 
 export type ApiCheck = 'livez' | 'readyz' | 'version';
 
+export type MetricsComponent = 'kube-proxy' | 'ingress-nginx';
+
 export type Observation =
   /** A complete list: the resource now holds exactly these objects. */
   | { type: 'listed'; resource: WatchedResource; items: KubeObject[]; resourceVersion: string; atMs: number }
@@ -56,8 +58,11 @@ export type Observation =
       error?: string;
       atMs: number;
     }
-  /** A scrape of a node component's Prometheus endpoint through nodes/{name}/proxy. */
-  | { type: 'metrics'; node: string; component: 'kube-proxy'; text: string; atMs: number }
+  /**
+   * A scrape of a component's Prometheus endpoint: kube-proxy through nodes/{name}/proxy,
+   * the ingress controller through pods/{name}/proxy (then `pod` is `namespace/name`).
+   */
+  | { type: 'metrics'; node: string; component: MetricsComponent; pod?: string; text: string; atMs: number }
   /** New lines of a kube-system component's log, oldest first. */
   | {
       type: 'logs';

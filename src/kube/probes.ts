@@ -78,6 +78,40 @@ export async function scrapeKubeProxy(ctx: ProbeContext, nodes: string[], concur
   await Promise.all(Array.from({ length: Math.min(concurrency, nodes.length) }, worker));
 }
 
+/** Scrapes ingress controllers' request counters through pods/{name}:10254/proxy/metrics. */
+export async function scrapeIngress(
+  ctx: ProbeContext,
+  pods: readonly { namespace: string; pod: string; node?: string }[],
+): Promise<void> {
+  for (const p of pods) {
+    const source = `metrics/ingress-nginx/${p.namespace}/${p.pod}`;
+    try {
+      const res = await ctx.client.getText(
+        `/api/v1/namespaces/${encodeURIComponent(p.namespace)}/pods/${encodeURIComponent(p.pod)}:10254/proxy/metrics`,
+        {},
+        ctx.timeoutMs ?? 5_000,
+      );
+      ctx.sink({
+        type: 'metrics',
+        node: p.node ?? '',
+        component: 'ingress-nginx',
+        pod: `${p.namespace}/${p.pod}`,
+        text: res.body,
+        atMs: ctx.clock.now(),
+      });
+      ctx.sink({ type: 'source', source, ok: true, atMs: ctx.clock.now() });
+    } catch (err) {
+      ctx.sink({
+        type: 'source',
+        source,
+        ok: false,
+        error: err instanceof Error ? err.message : String(err),
+        atMs: ctx.clock.now(),
+      });
+    }
+  }
+}
+
 /**
  * RFC3339Nano drops trailing zeros (`…:37Z`, `…:37.5Z`), so stamps do not sort as text;
  * padding the fraction to nine digits makes them comparable.

@@ -6,7 +6,7 @@
  * reads a clock: "now" is whatever the caller asks about, so a replay in virtual time
  * and a live run build the same view from the same observations.
  */
-import type { KubeObject, Observation, WatchedResource } from '../kube/observations.ts';
+import type { KubeObject, MetricsComponent, Observation, WatchedResource } from '../kube/observations.ts';
 import { type LogRecord, parseLogBatch } from './log-records.ts';
 import { NodeOnsets } from './onsets.ts';
 import { Ring } from './ring.ts';
@@ -27,7 +27,9 @@ export interface LogObservation {
 
 export interface MetricsScrape {
   node: string;
-  component: 'kube-proxy';
+  component: MetricsComponent;
+  /** `namespace/name` for scrapes of a pod (the ingress controller). */
+  pod?: string;
   text: string;
   atMs: number;
 }
@@ -114,7 +116,13 @@ export class ClusterView {
         }
         break;
       case 'metrics':
-        this.metrics.push({ node: o.node, component: o.component, text: o.text, atMs: o.atMs });
+        this.metrics.push({
+          node: o.node,
+          component: o.component,
+          ...(o.pod ? { pod: o.pod } : {}),
+          text: o.text,
+          atMs: o.atMs,
+        });
         break;
     }
   }

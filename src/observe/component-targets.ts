@@ -14,8 +14,11 @@ const tailedApps = new Set(['kube-proxy', 'kube-dns']);
 /** At most this many troubled containers are tailed besides the components. */
 export const troubledTailLimit = 40;
 
+/** Ingress controllers, known by their images (ingress-nginx and the older nginx-ingress). */
+const ingressImage = /ingress-nginx|nginx-ingress/;
+
 interface PodView {
-  spec?: { nodeName?: string; containers?: { name: string }[] };
+  spec?: { nodeName?: string; containers?: { name: string; image?: string }[] };
   status?: {
     containerStatuses?: {
       name: string;
@@ -26,12 +29,22 @@ interface PodView {
   };
 }
 
-export function componentTargets(view: ClusterView): { nodes: string[]; logs: LogTarget[] } {
+export interface ComponentTargets {
+  nodes: string[];
+  logs: LogTarget[];
+  /** Ingress controller pods, whose :10254/metrics count requests per Service and status. */
+  ingress: { namespace: string; pod: string; node?: string }[];
+}
+
+export function componentTargets(view: ClusterView): ComponentTargets {
   const nodes = view.list('nodes').map((n) => n.metadata.name);
   const logs: LogTarget[] = [];
   const troubled: LogTarget[] = [];
+  const ingress: ComponentTargets['ingress'] = [];
   for (const p of view.list('pods') as (KubeObject & PodView)[]) {
     const node = p.spec?.nodeName;
+    if (!p.metadata.deletionTimestamp && p.spec?.containers?.some((c) => ingressImage.test(c.image ?? '')))
+      ingress.push({ namespace: p.metadata.namespace ?? '', pod: p.metadata.name, node });
     if (p.metadata.namespace === 'kube-system' && tailedApps.has(p.metadata.labels?.['k8s-app'] ?? '')) {
       const container = p.spec?.containers?.[0]?.name;
       if (container) logs.push({ namespace: 'kube-system', pod: p.metadata.name, container, node });
@@ -44,5 +57,5 @@ export function componentTargets(view: ClusterView): { nodes: string[]; logs: Lo
       break;
     }
   }
-  return { nodes, logs: [...logs, ...troubled] };
+  return { nodes, logs: [...logs, ...troubled], ingress };
 }

@@ -95,6 +95,7 @@ export class Simulator {
           store: this.store,
           clock: this.clock,
           protocol: this.faults,
+          nodeProxy: this.nodeProxy,
           setApiVersion: (gitVersion) => {
             this.serverOptions.version = versionInfo(gitVersion);
           },

@@ -44,6 +44,11 @@ export class NodeProxyRegistry {
   }
 }
 
+/** Pods' endpoints live in the same registry under this key (no node name has a slash). */
+export function podEndpointKey(namespace: string, pod: string): string {
+  return `pods/${namespace}/${pod}`;
+}
+
 /** Splits `n1:10249` (or `https:n1:10250`) into node name and port. */
 export function parseProxyTarget(name: string): { node: string; port: number } {
   const parts = name.split(':');

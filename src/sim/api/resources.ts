@@ -93,6 +93,7 @@ export const resourceTypes: ResourceType[] = [
       statusSub('Pod'),
       { name: 'log', kind: 'Pod', verbs: ['get'] },
       { name: 'eviction', kind: 'Eviction', verbs: ['create'], group: 'policy', version: 'v1' },
+      { name: 'proxy', kind: 'PodProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
     ],
   }),
   resource({

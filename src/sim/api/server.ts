@@ -15,7 +15,7 @@ import { evictPod } from './eviction.ts';
 import type { FaultState, ProtocolFaults } from './faults.ts';
 import { parseJsonObject, readBody, sendJson, sendStatus, sendText } from './http-io.ts';
 import { type ListQuery, parseListQuery } from './list-options.ts';
-import { type NodeProxyRegistry, parseProxyTarget } from './node-proxy.ts';
+import { type NodeProxyRegistry, parseProxyTarget, podEndpointKey } from './node-proxy.ts';
 import type { PodLogBook } from './pod-log-book.ts';
 import { handlePodLog } from './pod-logs.ts';
 import { parseApiPath } from './request-path.ts';
@@ -328,6 +328,10 @@ export class SimApiServer {
       sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
       return;
     }
+    if (t.subresource === 'proxy' && r.plural === 'pods') {
+      await this.podProxy(t.namespace, t.name!, path.rest ?? '/', method, q, req, res);
+      return;
+    }
     if (t.subresource === 'proxy') {
       await this.nodeProxy(t.name!, path.rest ?? '/', method, q, req, res);
       return;
@@ -400,6 +404,30 @@ export class SimApiServer {
       return;
     }
     sendText(res, 200, 'ok', 'text/plain; charset=utf-8');
+  }
+
+  /** `pods/{name}[:port]/proxy/...`: a container's own endpoint, as the apiserver dials the pod IP. */
+  private async podProxy(
+    namespace: string,
+    name: string,
+    rest: string,
+    method: string,
+    q: URLSearchParams,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    req.resume();
+    const { node: pod, port } = parseProxyTarget(name);
+    const podType = resourceForKind('Pod')!;
+    if (!this.opts.store.find(podType, namespace, pod)) throw notFound('pods', '', pod);
+    const handler = this.opts.nodeProxy.lookup(podEndpointKey(namespace, pod), port);
+    if (!handler) {
+      throw serviceUnavailable(
+        `error trying to reach service: dial tcp ${pod}:${port}: connect: connection refused`,
+      );
+    }
+    const answer = handler({ method, path: rest, query: q });
+    sendText(res, answer.status, answer.body, answer.contentType);
   }
 
   private async nodeProxy(

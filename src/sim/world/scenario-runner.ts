@@ -6,11 +6,13 @@
  */
 import type { Clock, Timer } from '../../time/clock.ts';
 import type { ProtocolFaults } from '../api/faults.ts';
+import type { NodeProxyRegistry } from '../api/node-proxy.ts';
 import type { Scenario, TimelineEntry } from '../scenario/schema.ts';
 import { parseDuration, parseIsoTime, resolveInstant } from '../scenario/time-spec.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import { startChurn } from './churn.ts';
 import { FaultInjector } from './fault-injector.ts';
+import { IngressTraffic } from './ingress-traffic.ts';
 import { NodeAgentReports } from './node-agent-report.ts';
 import { NodeMachines } from './node-machines.ts';
 import { nodeOps } from './node-operations.ts';
@@ -27,6 +29,7 @@ export interface RunnerParts {
   clock: Clock;
   protocol: ProtocolFaults;
   setApiVersion: (gitVersion: string) => void;
+  nodeProxy: NodeProxyRegistry;
 }
 
 /** One line per timeline entry as it happens: what the simulator did, for logs and tests. */
@@ -86,7 +89,12 @@ export class ScenarioRunner {
     this.stops.push(world.onNodeRemoved((n) => this.machines.forget(n)));
     const agents = new NodeAgentReports({ scenario: s, world, store, clock, machines: this.machines });
     agents.start();
-    this.stops.push(() => agents.stop());
+    const traffic = new IngressTraffic({ scenario: s, world, store, clock, proxy: p.nodeProxy });
+    traffic.start();
+    this.stops.push(
+      () => agents.stop(),
+      () => traffic.stop(),
+    );
     this.stops.push(
       startChurn({ scenario: s, clock, world, ops, workloads, startMs: this.startMs, endMs: this.endMs }),
     );

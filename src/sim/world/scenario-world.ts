@@ -70,6 +70,8 @@ export interface ScenarioWorld {
     container: string,
     f: ((pod: string) => OwnFailure | undefined) | undefined,
   ): void;
+  /** What a pod's container needs, and what it does when a need fails. */
+  needsOf(pod: KubeObject, container: string): ContainerNeeds;
   /** Listeners told about every node added, for faults that follow an image to new machines. */
   onNodeAdded(listener: (name: string) => void): () => void;
   onNodeRemoved(listener: (name: string) => void): () => void;
@@ -357,6 +359,7 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
     kubeProxies,
     pools,
     random,
+    needsOf,
     addNode(poolName, o) {
       const pool = s.cluster.nodePools.find((p) => p.name === poolName);
       if (!pool) throw new Error(`no node pool "${poolName}" in scenario ${s.name}`);
