@@ -120,7 +120,7 @@ describe('CircleCI 2023: kube-proxy cannot restore its rules after the rollback'
       onTick: (view, now) => {
         if (!checkpoints.includes(now)) return;
         const latest = new Map<string, { text: string; atMs: number }>();
-        for (const m of view.metrics.toArray()) latest.set(m.node, m);
+        for (const m of view.metrics.toArray()) if (m.component === 'kube-proxy') latest.set(m.node, m);
         let stale = 0;
         let total = 0;
         for (const m of latest.values()) {
