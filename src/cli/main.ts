@@ -3,6 +3,7 @@
  * and an exit code in one place (src/cli/errors.ts).
  */
 import { Command, CommanderError } from 'commander';
+import { registerReplay } from './commands/replay.ts';
 import { registerScenarios } from './commands/scenarios.ts';
 import { registerSim } from './commands/sim.ts';
 import { registerStatus } from './commands/status.ts';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerSim(program);
   registerScenarios(program);
   registerStatus(program);
+  registerReplay(program);
   return program;
 }
 

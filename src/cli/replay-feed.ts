@@ -181,10 +181,10 @@ export function startReplayFeed(
         const source = `metrics/kube-proxy/${node}`;
         const handler = sim.nodeProxy.lookup(node, 10249);
         const atMs = clock.now();
-        if (closed() || !handler) {
+        if (closed() || !handler || !sim.nodeReachable(node)) {
           const error = closed()
             ? unreachableError(`/api/v1/nodes/${node}:10249/proxy/metrics`)
-            : `${server}/api/v1/nodes/${node}:10249/proxy/metrics: error trying to reach service: dial tcp: connect: connection refused`;
+            : `${server}/api/v1/nodes/${node}:10249/proxy/metrics: error trying to reach service: dial tcp ${node}:10249: ${handler ? 'i/o timeout' : 'connect: connection refused'}`;
           sink({ type: 'source', source, ok: false, error, atMs });
           continue;
         }
@@ -222,14 +222,12 @@ export function startReplayFeed(
         const key = `${t.namespace}/${t.pod}/${t.container}`;
         const source = `logs/${key}`;
         const atMs = clock.now();
-        if (closed()) {
-          sink({
-            type: 'source',
-            source,
-            ok: false,
-            error: unreachableError(`/api/v1/namespaces/${t.namespace}/pods/${t.pod}/log`),
-            atMs,
-          });
+        if (closed() || (t.node && !sim.nodeReachable(t.node))) {
+          const path = `/api/v1/namespaces/${t.namespace}/pods/${t.pod}/log`;
+          const error = closed()
+            ? unreachableError(path)
+            : `${server}${path}: Get "https://${t.node}:10250/containerLogs/${t.namespace}/${t.pod}/${t.container}": dial tcp ${t.node}:10250: i/o timeout`;
+          sink({ type: 'source', source, ok: false, error, atMs });
           continue;
         }
         const all = sim.logs.lines(t.namespace, t.pod, t.container, false) ?? [];

@@ -101,6 +101,7 @@ export class Simulator {
           },
         });
         this.stoppers.unshift(() => this.runner?.stop());
+        this.serverOptions.nodeReachable = (node) => this.nodeReachable(node);
       }
       return;
     }
@@ -116,6 +117,12 @@ export class Simulator {
     }
     this.stoppers.push(startDisruptionController(this.store, this.clock));
     this.stoppers.push(startPodTerminator(this.store, this.clock, this.logs));
+  }
+
+  /** Whether the API server (and anything going through it) reaches this node now. */
+  nodeReachable(node: string): boolean {
+    const host = this.runner?.machines.host(node);
+    return !host || (host.up && !host.networkDown);
   }
 
   /** What `/version` answers now (it moves with control-plane upgrades). */

@@ -10,7 +10,7 @@ import { sendText } from './http-io.ts';
 import type { KubeObject } from './k8s-types.ts';
 import type { LogLine, PodLogBook } from './pod-log-book.ts';
 import type { ResourceType } from './resources.ts';
-import { badRequest } from './status.ts';
+import { badRequest, internalError } from './status.ts';
 
 interface ContainerStatusView {
   name: string;
@@ -51,6 +51,8 @@ export function handlePodLog(opts: {
   req: IncomingMessage;
   res: ServerResponse;
   q: URLSearchParams;
+  /** Whether the API server can reach the pod's node (its kubelet serves the log). */
+  nodeReachable?: (node: string) => boolean;
 }): void {
   const { store, clock, logs, podType, namespace, name, req, res, q } = opts;
   const pod = store.get(podType, namespace, name) as KubeObject & PodView;
@@ -71,6 +73,12 @@ export function handlePodLog(opts: {
   if (!containers.includes(container))
     throw badRequest(`container ${container} is not valid for pod ${name}`);
   if (!pod.spec?.nodeName) throw badRequest(`pod ${name} does not have a host assigned`);
+  if (opts.nodeReachable && !opts.nodeReachable(pod.spec.nodeName)) {
+    const node = pod.spec.nodeName;
+    throw internalError(
+      `Get "https://${node}:10250/containerLogs/${namespace}/${name}/${container}": dial tcp ${node}:10250: i/o timeout`,
+    );
+  }
 
   const previous = q.get('previous') === 'true';
   const status = [

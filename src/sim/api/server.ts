@@ -59,6 +59,8 @@ export interface SimApiServerOptions {
   /** When set, every request must carry `Authorization: Bearer <token>`. */
   token?: string;
   version?: VersionInfo;
+  /** Whether the API server reaches a node's kubelet and components (a node's network can be down). */
+  nodeReachable?: (node: string) => boolean;
   watch?: Partial<WatchSettings>;
   /** Serve HTTPS with this key and certificate (PEM); plain HTTP without it. */
   tls?: ServingCert;
@@ -312,6 +314,7 @@ export class SimApiServer {
         req,
         res,
         q,
+        nodeReachable: this.opts.nodeReachable,
       });
       return;
     }
@@ -443,6 +446,9 @@ export class SimApiServer {
     const nodeType = resourceForKind('Node')!;
     if (!this.opts.store.find(nodeType, '', node)) throw notFound('nodes', '', node);
     const handler = this.opts.nodeProxy.lookup(node, port);
+    if (handler && this.opts.nodeReachable && !this.opts.nodeReachable(node)) {
+      throw serviceUnavailable(`error trying to reach service: dial tcp ${node}:${port}: i/o timeout`);
+    }
     if (!handler) {
       throw serviceUnavailable(
         `error trying to reach service: dial tcp ${node}:${port}: connect: connection refused`,

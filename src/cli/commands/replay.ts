@@ -1,0 +1,125 @@
+/**
+ * `kubetriage replay SCENARIO|--all`: runs the whole pipeline (view, detectors, patterns,
+ * incidents) on a scenario in virtual time, then scores what it found against the
+ * scenario's expected diagnosis, which the pipeline never sees. Exit 0 when every
+ * expectation was met without a false incident, 1 otherwise.
+ */
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { listScenarios, loadScenario, ScenarioError } from '../../sim/scenario/loader.ts';
+import { CliError, exitCodes, problemsFound } from '../errors.ts';
+import { parseOutputFormat, printData } from '../output.ts';
+import { Pipeline } from '../pipeline.ts';
+import { type ReplayReport, scoreReplay } from '../replay-score.ts';
+import { replayScenario } from '../scenario-replay.ts';
+
+interface ReplayFlags {
+  output: string;
+  all?: boolean;
+  report?: string;
+}
+
+export async function replayAndScore(name: string): Promise<ReplayReport> {
+  const scenario = await loadScenario(name);
+  const pipeline = new Pipeline();
+  const r = await replayScenario(scenario, { onTick: (view, now) => void pipeline.round(view, now) });
+  return scoreReplay({
+    scenario,
+    incidents: pipeline.tracker.incidents(),
+    findings: pipeline.tracker.findings.map((f) => ({ pattern: f.pattern, statement: f.statement })),
+    virtualSeconds: (r.endMs - r.startMs) / 1000,
+    wallSeconds: r.wallMs / 1000,
+  });
+}
+
+const secs = (n: number | null): string =>
+  n === null
+    ? 'never'
+    : n < 120
+      ? `${n}s`
+      : n < 7200
+        ? `${Math.round(n / 60)}m`
+        : `${(n / 3600).toFixed(1)}h`;
+
+export function renderReplayTable(reports: readonly ReplayReport[]): string {
+  const rows = [
+    ['SCENARIO', 'EXPECTED', 'FIRST INCIDENT', 'CORRECT TOP', 'REAL TEAM', 'FALSE', 'RESULT'],
+    ...reports.map((r) => {
+      const e = r.expectations[0];
+      return [
+        r.scenario,
+        e?.category ?? 'healthy',
+        e ? secs(e.firstIncidentAfterSeconds) : '-',
+        e ? secs(e.afterSeconds) : '-',
+        e ? secs(e.realIdentifiedAfterSeconds) : '-',
+        String(r.falseIncidents.length),
+        r.passed ? 'pass' : 'FAIL',
+      ];
+    }),
+  ];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const lines = rows.map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd(),
+  );
+  const details = reports.flatMap((r) => [
+    '',
+    `${r.scenario}: ${r.incidents.length} incident(s), replayed ${secs(r.virtualSeconds)} of virtual time in ${r.wallSeconds}s`,
+    ...r.incidents.map(
+      (i) =>
+        `  ${i.id} ${i.status.padEnd(13)} ${i.openedAt} ${i.topHypothesis} (${Math.round(i.confidence * 100)}%)${i.runnerUp ? `, runner-up ${i.runnerUp}` : ''}\n      ${i.statement}`,
+    ),
+  ]);
+  return `${[...lines, ...details].join('\n')}\n`;
+}
+
+export function registerReplay(program: Command): void {
+  program
+    .command('replay')
+    .description('run the pipeline on a scenario in virtual time and score it against the expected diagnosis')
+    .argument('[scenario]', 'a shipped scenario name (see `kubetriage scenarios`) or a YAML file')
+    .option('--all', 'replay every shipped scenario')
+    .option('-o, --output <format>', 'table, json or yaml', 'table')
+    .option('--report <file>', 'also write the report as JSON to this file')
+    .addHelpText(
+      'after',
+      `
+The pipeline sees only what it would see on a real cluster; the scenario's expected
+diagnosis is used for scoring alone. Times are virtual seconds from the fault's onset.
+Exit status: 0 all expectations met with no false incident, 1 otherwise, 2 bad input.
+
+Examples:
+  $ kubetriage replay runway-2024
+  $ kubetriage replay --all -o json > scores.json
+  $ kubetriage replay ./my-outage.yaml --report report.json`,
+    )
+    .action(async (name: string | undefined, flags: ReplayFlags) => {
+      const format = parseOutputFormat(flags.output);
+      if (!name && !flags.all)
+        throw new CliError('name a scenario or pass --all', {
+          exitCode: exitCodes.usage,
+          hint: 'kubetriage scenarios lists them',
+        });
+      const names = flags.all ? (await listScenarios()).map((s) => s.name) : [name!];
+      const reports: ReplayReport[] = [];
+      for (const n of names) {
+        if (format === 'table') process.stderr.write(`… replaying ${n}\n`);
+        try {
+          reports.push(await replayAndScore(n));
+        } catch (err) {
+          if (err instanceof ScenarioError)
+            throw new CliError(`scenario ${n} is invalid:\n${err.message}`, {
+              exitCode: exitCodes.usage,
+              cause: err,
+            });
+          throw err;
+        }
+      }
+      const data = flags.all ? reports : reports[0];
+      if (flags.report) await writeFile(flags.report, `${JSON.stringify(data, null, 2)}\n`);
+      process.stdout.write(printData(format, data, () => renderReplayTable(reports)));
+      if (reports.some((r) => !r.passed)) throw problemsFound('a replay missed its expected diagnosis');
+    });
+}
