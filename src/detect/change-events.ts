@@ -26,10 +26,12 @@
  * - component: service-proxy | dns | cni | '' (by the workload's name)
  * - systemComponent: the workload is in kube-system
  */
+
 import type { KubeObject } from '../kube/observations.ts';
 import type { ClusterView } from '../observe/cluster-view.ts';
 import { templateImages } from '../observe/transitions.ts';
 import { controllerOf } from './pod-owner.ts';
+import { probeGitVersion } from './probe-version.ts';
 import type { Detector, Evidence, EvidenceSource, Signal } from './signal.ts';
 import { isoSeconds, timeMs } from './timestamps.ts';
 
@@ -335,13 +337,8 @@ function controlPlaneChanges(view: ClusterView, fromMs: number, nowMs: number): 
   const out: Change[] = [];
   let previous: string | undefined;
   for (const p of view.probes.toArray()) {
-    if (p.check !== 'version' || !p.ok || !p.body || p.atMs > nowMs) continue;
-    let version: string | undefined;
-    try {
-      version = (JSON.parse(p.body) as { gitVersion?: string }).gitVersion;
-    } catch {
-      continue;
-    }
+    if (p.check !== 'version' || p.atMs > nowMs) continue;
+    const version = probeGitVersion(p);
     if (!version) continue;
     if (previous && version !== previous && p.atMs >= fromMs)
       out.push({

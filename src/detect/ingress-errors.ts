@@ -20,9 +20,15 @@ const criticalRatio = 0.5;
 
 type Counts = Map<string, number>; // `ns/service|status` → count
 
-function counts(text: string): Counts {
+const parsed = new WeakMap<object, Counts>();
+
+/** Request counts of one scrape, parsed once: the scrape is read again every round. */
+function counts(scrape: { text: string }): Counts {
+  const cached = parsed.get(scrape);
+  if (cached) return cached;
   const out: Counts = new Map();
-  for (const s of parsePromText(text).samples) {
+  parsed.set(scrape, out);
+  for (const s of parsePromText(scrape.text).samples) {
     if (s.name !== 'nginx_ingress_controller_requests') continue;
     const key = `${s.labels.namespace}/${s.labels.service}|${s.labels.status}`;
     out.set(key, (out.get(key) ?? 0) + s.value);
@@ -45,8 +51,8 @@ export const ingressErrors: Detector = (view: ClusterView, nowMs: number): Signa
   const perService = new Map<string, { statuses: Map<string, number>; pods: Set<string>; firstMs: number }>();
   for (const [pod, { first, last }] of byPod) {
     if (first === last) continue;
-    const before = counts(first.text);
-    for (const [key, value] of counts(last.text)) {
+    const before = counts(first);
+    for (const [key, value] of counts(last)) {
       const prev = before.get(key) ?? 0;
       const inc = value >= prev ? value - prev : value;
       if (inc <= 0) continue;

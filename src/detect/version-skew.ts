@@ -20,8 +20,10 @@
  * kube-proxy on another minor than its kubelet. A DaemonSet template older than kube-proxy
  * pods still running means a downgrade is rolling out (`rollback`).
  */
+
 import type { KubeObject } from '../kube/observations.ts';
 import type { ClusterView } from '../observe/cluster-view.ts';
+import { probeGitVersion } from './probe-version.ts';
 import type { Detector, Evidence, Signal } from './signal.ts';
 import { uniqueSorted } from './signal.ts';
 import { timeMs } from './timestamps.ts';
@@ -203,12 +205,7 @@ function apiserverVersions(view: ClusterView, nowMs: number): KubeVersion[] {
     if (p.check !== 'version' || !p.ok || !p.body || p.atMs > nowMs) continue;
     // The newest answer always counts; older ones only while recent, so an upgrade is not remembered as HA skew.
     if (seen.size > 0 && p.atMs < nowMs - apiserverMemoryMs) break;
-    let v: KubeVersion | undefined;
-    try {
-      v = parseKubeVersion((JSON.parse(p.body) as { gitVersion?: string }).gitVersion);
-    } catch {
-      v = undefined;
-    }
+    const v = parseKubeVersion(probeGitVersion(p));
     if (v && !seen.has(v.raw)) seen.set(v.raw, v);
   }
   return [...seen.values()].sort(compare);

@@ -19,10 +19,13 @@ interface ReplayFlags {
   report?: string;
 }
 
-export async function replayAndScore(name: string): Promise<ReplayReport> {
+export async function replayAndScore(name: string, o: { forMs?: number } = {}): Promise<ReplayReport> {
   const scenario = await loadScenario(name);
   const pipeline = new Pipeline();
-  const r = await replayScenario(scenario, { onTick: (view, now) => void pipeline.round(view, now) });
+  const r = await replayScenario(scenario, {
+    forMs: o.forMs,
+    onTick: (view, now) => void pipeline.round(view, now),
+  });
   return scoreReplay({
     scenario,
     incidents: pipeline.tracker.incidents(),
