@@ -14,7 +14,7 @@ if (major < 22 || (major === 22 && minor < 19)) {
 // small young generation keeps their committed heap close to the live data (RSS 420 vs
 // 530 MiB after syncing 150,000 pods; `npm run bench -- feed-sync`). The simulator is
 // write-heavy and runs faster with V8's default, so only watchers get the flag.
-const watcherCommands = new Set(['status', 'watch', 'serve']);
+const watcherCommands = new Set(['status', 'scan', 'watch', 'serve']);
 const youngGenFlag = '--max-semi-space-size=8';
 if (watcherCommands.has(process.argv[2]) && !process.execArgv.includes(youngGenFlag)) {
   const { spawn } = await import('node:child_process');

@@ -4,9 +4,11 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerReplay } from './commands/replay.ts';
+import { registerScan } from './commands/scan.ts';
 import { registerScenarios } from './commands/scenarios.ts';
 import { registerSim } from './commands/sim.ts';
 import { registerStatus } from './commands/status.ts';
+import { registerWatch } from './commands/watch.ts';
 import { describeFailure, exitCodes } from './errors.ts';
 
 export function buildProgram(): Command {
@@ -23,6 +25,8 @@ export function buildProgram(): Command {
   registerScenarios(program);
   registerStatus(program);
   registerReplay(program);
+  registerScan(program);
+  registerWatch(program);
   return program;
 }
 

@@ -57,6 +57,8 @@ export const nodeHeartbeat: Detector = (view, nowMs) => {
         renewTime: isoSeconds(renewMs),
         leaseDurationSeconds: l.spec?.leaseDurationSeconds ?? 40,
         ready,
+        // A cordoned node going quiet is usually maintenance (a drain and reboot).
+        unschedulable: (node as { spec?: { unschedulable?: boolean } }).spec?.unschedulable === true,
       },
       evidence: [
         {

@@ -137,6 +137,23 @@ describe('diagnose', () => {
     expect(d.hypotheses[0].runbooks).toEqual(['bypass-service-host']);
   });
 
+  it('does not blame cluster DNS when its pods are down only because their nodes are', () => {
+    const signals = [
+      notReady('n1'),
+      notReady('n2'),
+      sig(
+        'dns-pods-unhealthy',
+        'service/kube-system/kube-dns',
+        { ready: 0, total: 2 },
+        { scope: { nodes: ['n1', 'n2'] } },
+      ),
+      sig('dns-lookups-failing', 'cluster', { clusterDnsNodes: ['n3', 'n4'] }),
+    ];
+    expect(diagnose(signals, t0).hypotheses.map((h) => h.pattern)).not.toContain('cluster-dns');
+    const ownFault = [signals[2], signals[3]].map((s) => ({ ...s, scope: { nodes: ['n5'] } }));
+    expect(diagnose(ownFault, t0).hypotheses.map((h) => h.pattern)).toContain('cluster-dns');
+  });
+
   it('does not call VIP timeouts on NotReady nodes broken routing', () => {
     const d = diagnose(
       [

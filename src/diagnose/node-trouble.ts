@@ -19,7 +19,11 @@ export interface NodeTrouble {
 export function nodeTrouble(idx: SignalIndex): NodeTrouble {
   const notReady = idx.of('node-not-ready').filter((s) => s.facts.unschedulable !== true);
   const flapping = idx.of('node-flapping');
-  const affected = new Set([...notReady, ...flapping].map((s) => s.subject.replace(/^node\//, '')));
+  // A lease that stopped renewing is the earliest sign, 25 s in, before the controller's 50 s.
+  const silent = idx.of('node-heartbeat-lag').filter((s) => s.facts.unschedulable !== true);
+  const affected = new Set(
+    [...notReady, ...flapping, ...silent].map((s) => s.subject.replace(/^node\//, '')),
+  );
   // Nodes that went NotReady and are Ready again (a reboot, a blip) are history, and a
   // cordoned node going down is maintenance: neither counts as trouble now.
   const loops = idx.of('crash-loop').map((signal) => {

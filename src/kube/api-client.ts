@@ -60,6 +60,20 @@ export class ApiClient {
     return this.kc.getCurrentCluster()?.server ?? '';
   }
 
+  /**
+   * How far the API server's clock is ahead of ours (ms), from the Date header of its last
+   * answer. Object timestamps are in the cluster's time; comparing them with our own clock
+   * would misjudge every age by the skew, so the live feed runs on server-aligned time.
+   */
+  serverOffsetMs = 0;
+
+  private noteServerDate(header: string | null, localMs: number): void {
+    const server = header ? Date.parse(header) : Number.NaN;
+    // The header has one-second resolution: only a skew beyond that is worth correcting.
+    if (Number.isFinite(server) && Math.abs(server - localMs) > 2_000) this.serverOffsetMs = server - localMs;
+    else if (Number.isFinite(server)) this.serverOffsetMs = 0;
+  }
+
   /** A client-node Watch bound to this kubeconfig. */
   newWatch(): Watch {
     return new Watch(this.kc);
@@ -128,6 +142,7 @@ export class ApiClient {
       throw networkError(server, path, err);
     }
     const latencyMs = this.now() - started;
+    this.noteServerDate(response.headers.get('date'), started + latencyMs / 2);
     if (response.status >= 200 && response.status < 300) return { status: response.status, body, latencyMs };
     throw statusError(server, path, response.status, response.headers.get('retry-after'), body);
   }

@@ -59,6 +59,11 @@ export class LiveFeed {
     for (const p of this.pollers) p.start();
   }
 
+  /** One round of every poller (probes, metrics, logs) now, for a one-shot scan. */
+  pollNow(): Promise<void> {
+    return Promise.all(this.pollers.map((p) => p.runOnce())).then(() => undefined);
+  }
+
   /** One API health round now, for commands that want a reading before the cadence. */
   probeNow(): Promise<void> {
     return this.apiProbe.runOnce();

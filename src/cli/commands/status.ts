@@ -4,14 +4,10 @@
  * 1 when something needs attention, 3 when the cluster cannot be reached at all.
  */
 import type { Command } from 'commander';
-import { ApiClient } from '../../kube/api-client.ts';
-import { loadKubeConfig } from '../../kube/kubeconfig.ts';
-import { LiveFeed } from '../../kube/live-feed.ts';
 import { watchedResources } from '../../kube/observations.ts';
-import { ClusterView } from '../../observe/cluster-view.ts';
 import { buildStatusReport } from '../../observe/status-report.ts';
-import { realClock } from '../../time/clock.ts';
-import { CliError, exitCodes, problemsFound, usageError } from '../errors.ts';
+import { CliError, exitCodes, problemsFound } from '../errors.ts';
+import { startLiveSession } from '../live-session.ts';
 import { parseOutputFormat, printData } from '../output.ts';
 import { renderStatusTable } from '../render/status-table.ts';
 
@@ -45,41 +41,10 @@ Examples:
     )
     .action(async (flags: StatusFlags) => {
       const format = parseOutputFormat(flags.output);
-      const timeoutS = Number(flags.timeout);
-      if (!Number.isFinite(timeoutS) || timeoutS <= 0)
-        throw usageError(
-          `--timeout must be a positive number of seconds (got "${flags.timeout}")`,
-          'e.g. --timeout 30',
-        );
-      const loaded = loadKubeConfig({ kubeconfig: flags.kubeconfig, context: flags.context });
-      const client = new ApiClient(loaded.kc, { now: () => realClock.now(), requestTimeoutMs: 10_000 });
-      const view = new ClusterView();
-      const feed = new LiveFeed({
-        client,
-        clock: realClock,
-        sink: (o) => view.apply(o),
-        reflector: { backoff: { maxMs: 5_000 } },
-      });
-      const tty = process.stderr.isTTY;
-      feed.start();
-      try {
-        await feed.probeNow();
-        const deadline = realClock.now() + timeoutS * 1000;
-        while (!watchedResources.every((r) => view.synced(r)) && realClock.now() < deadline) {
-          if (tty) {
-            const done = watchedResources.filter((r) => view.synced(r)).length;
-            process.stderr.write(
-              `\rsyncing ${done}/${watchedResources.length} resources from ${loaded.server} …`,
-            );
-          }
-          await realClock.sleep(100);
-        }
-        if (tty) process.stderr.write('\r\u001b[K');
-      } finally {
-        await feed.stop();
-      }
-      const report = buildStatusReport(view, realClock.now());
-      const unsynced = watchedResources.filter((r) => !view.synced(r));
+      const session = await startLiveSession(flags);
+      await session.feed.stop();
+      const { loaded, view, unsynced } = session;
+      const report = buildStatusReport(view, session.clock.now());
       process.stdout.write(
         printData(format, { server: loaded.server, context: loaded.context, unsynced, ...report }, () =>
           renderStatusTable(report, loaded.server),

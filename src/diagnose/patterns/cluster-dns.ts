@@ -12,6 +12,7 @@ import {
   list,
   signalKey,
 } from '../hypothesis.ts';
+import { nodeTrouble } from '../node-trouble.ts';
 import type { FailurePattern } from '../pattern.ts';
 
 export const clusterDns: FailurePattern = {
@@ -21,9 +22,17 @@ export const clusterDns: FailurePattern = {
     const pods = idx.first('dns-pods-unhealthy');
     const lookups = idx.first('dns-lookups-failing');
     if (!pods && !lookups) return undefined;
+    // DNS pods down, or lookups failing, only on nodes that are down themselves are the
+    // nodes' story, not cluster DNS's.
+    const troubled = nodeTrouble(idx).affected;
+    const podNodes = pods?.scope.nodes ?? [];
+    const lookupNodes = list(lookups?.facts.clusterDnsNodes);
+    // DNS pods that are down because their nodes are down explain lookups failing anywhere.
+    if (pods && podNodes.length > 0 && podNodes.every((n) => troubled.has(n))) return undefined;
+    if (!pods && !lookupNodes.some((n) => !troubled.has(n))) return undefined;
     const apiCaused =
       list(pods?.facts.logHints).includes('api-unreachable') || !!idx.first('in-cluster-api-unreachable');
-    const clusterNodes = list(lookups?.facts.clusterDnsNodes);
+    const clusterNodes = lookupNodes.filter((n) => !troubled.has(n));
     const resolverNodes = list(lookups?.facts.nodeResolverNodes);
     const since = earliest([pods, lookups], nowMs);
     return {

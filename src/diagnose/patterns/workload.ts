@@ -25,11 +25,15 @@ function rolloutBefore(loop: Signal, changes: Signal[]): Signal | undefined {
 export function workloadFindings(idx: Parameters<FailurePattern['evaluate']>[0]): Hypothesis[] {
   const t = nodeTrouble(idx);
   const changes = idx.of('change');
+  // Pods whose logs show they cannot reach the API server fail for the cluster's reasons.
+  const apiStarved = new Set(list(idx.first('in-cluster-api-unreachable')?.facts.pods));
   const out: Hypothesis[] = [];
   for (const l of t.loops) {
     const s = l.signal;
     // Pods failing only on troubled nodes are the node pattern's evidence, not an app finding.
     if (l.onAffected > 0 && l.elsewhere === 0) continue;
+    const prefix = `${s.facts.namespace}/${s.facts.workloadName}-`;
+    if ([...apiStarved].some((p) => p.startsWith(prefix))) continue;
     const rollout = rolloutBefore(s, changes);
     const ns = String(s.facts.namespace);
     const name = String(s.facts.workloadName);

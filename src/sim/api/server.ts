@@ -188,6 +188,9 @@ export class SimApiServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sim');
+    // The cluster's own time, as a real apiserver's Date header carries its host clock:
+    // a scenario runs at its real date, and clients read the offset from here.
+    res.setHeader('Date', new Date(this.opts.clock.now()).toUTCString());
     try {
       const faults = this.opts.faults;
       if (faults.applies(url.pathname)) {

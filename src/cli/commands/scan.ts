@@ -1,0 +1,75 @@
+/**
+ * `kubetriage scan`: one pass over a live cluster: sync every resource, probe the API
+ * server, read kube-proxy metrics, ingress counters and component logs once, run every
+ * detector and failure pattern, and print the diagnosis. Exits 0 when no cluster-level
+ * failure at warning or above is found, 1 when one is, 3 when the cluster could not be
+ * reached at all (that is then also the diagnosis printed).
+ */
+import type { Command } from 'commander';
+import { detectAll } from '../../detect/all.ts';
+import { diagnose } from '../../diagnose/diagnose.ts';
+import { CliError, exitCodes, problemsFound } from '../errors.ts';
+import { startLiveSession } from '../live-session.ts';
+import { parseOutputFormat, printData } from '../output.ts';
+import { diagnosisText } from '../render/diagnosis-text.ts';
+
+interface ScanFlags {
+  kubeconfig?: string;
+  context?: string;
+  output: string;
+  timeout: string;
+}
+
+export function registerScan(program: Command): void {
+  program
+    .command('scan')
+    .description('one pass over the live cluster: name any cluster-level failure with its evidence')
+    .option(
+      '--kubeconfig <file>',
+      'kubeconfig to use (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)',
+    )
+    .option('--context <name>', 'kubeconfig context to use (default: its current-context)')
+    .option('-o, --output <format>', 'table, json or yaml', 'table')
+    .option('--timeout <seconds>', 'how long to wait for the first full sync', '20')
+    .addHelpText(
+      'after',
+      `
+A scan sees one moment: trends (flapping, recurring onsets) need \`kubetriage watch\`.
+Exit codes: 0 no cluster-level failure, 1 one was found (warning or critical),
+2 bad usage, 3 the cluster could not be reached.
+
+Examples:
+  $ kubetriage scan
+  $ kubetriage scan --context prod -o json | jq '.hypotheses[0]'`,
+    )
+    .action(async (flags: ScanFlags) => {
+      const format = parseOutputFormat(flags.output);
+      const session = await startLiveSession(flags, { components: true });
+      try {
+        await session.feed.pollNow();
+      } finally {
+        await session.feed.stop();
+      }
+      const now = session.clock.now();
+      const signals = detectAll(session.view, now);
+      const d = diagnose(signals, now);
+      const data = {
+        server: session.loaded.server,
+        context: session.loaded.context,
+        at: new Date(now).toISOString(),
+        unsynced: session.unsynced,
+        hypotheses: d.hypotheses,
+        findings: d.findings,
+        signals,
+      };
+      process.stdout.write(printData(format, data, () => diagnosisText(d)));
+      const top = d.hypotheses[0];
+      if (top?.pattern === 'control-plane-unreachable' && session.unsynced.length) {
+        throw new CliError(`the API server at ${session.loaded.server} could not be reached`, {
+          exitCode: exitCodes.unavailable,
+          quiet: format !== 'table',
+        });
+      }
+      if (top && top.severity !== 'info') throw problemsFound(`${top.title}`);
+    });
+}

@@ -1,0 +1,69 @@
+/**
+ * Connecting to a live cluster the way `status`, `scan` and `watch` all do: kubeconfig
+ * rules like kubectl's, one API client, the live feed into a cluster view (with
+ * kube-proxy metrics, ingress counters and component logs chosen from the view), and a
+ * wait for the first full sync with progress on a terminal.
+ */
+import { ApiClient } from '../kube/api-client.ts';
+import { type LoadedKubeConfig, loadKubeConfig } from '../kube/kubeconfig.ts';
+import { LiveFeed } from '../kube/live-feed.ts';
+import { watchedResources } from '../kube/observations.ts';
+import { ClusterView } from '../observe/cluster-view.ts';
+import { componentTargets } from '../observe/component-targets.ts';
+import { type Clock, realClock } from '../time/clock.ts';
+import { OffsetClock } from '../time/offset-clock.ts';
+import { usageError } from './errors.ts';
+
+export interface LiveFlags {
+  kubeconfig?: string;
+  context?: string;
+  timeout: string;
+}
+
+export interface LiveSession {
+  loaded: LoadedKubeConfig;
+  view: ClusterView;
+  feed: LiveFeed;
+  /** Resources never listed within the timeout. */
+  unsynced: string[];
+  /** The cluster's time: ours corrected by the API server's clock (its Date headers). */
+  clock: Clock;
+}
+
+export function timeoutSeconds(raw: string): number {
+  const s = Number(raw);
+  if (!Number.isFinite(s) || s <= 0)
+    throw usageError(`--timeout must be a positive number of seconds (got "${raw}")`, 'e.g. --timeout 30');
+  return s;
+}
+
+export async function startLiveSession(
+  flags: LiveFlags,
+  o: { components?: boolean } = {},
+): Promise<LiveSession> {
+  const timeoutS = timeoutSeconds(flags.timeout);
+  const loaded = loadKubeConfig({ kubeconfig: flags.kubeconfig, context: flags.context });
+  const client = new ApiClient(loaded.kc, { now: () => realClock.now(), requestTimeoutMs: 10_000 });
+  const view = new ClusterView();
+  const clock = new OffsetClock(realClock, () => client.serverOffsetMs);
+  const feed = new LiveFeed({
+    client,
+    clock,
+    sink: (obs) => view.apply(obs),
+    reflector: { backoff: { maxMs: 5_000 } },
+    ...(o.components ? { targets: () => componentTargets(view) } : {}),
+  });
+  const tty = process.stderr.isTTY;
+  feed.start();
+  await feed.probeNow();
+  const deadline = realClock.now() + timeoutS * 1000;
+  while (!watchedResources.every((r) => view.synced(r)) && realClock.now() < deadline) {
+    if (tty) {
+      const done = watchedResources.filter((r) => view.synced(r)).length;
+      process.stderr.write(`\rsyncing ${done}/${watchedResources.length} resources from ${loaded.server} …`);
+    }
+    await realClock.sleep(100);
+  }
+  if (tty) process.stderr.write('\r\u001b[K');
+  return { loaded, view, feed, unsynced: watchedResources.filter((r) => !view.synced(r)), clock };
+}
