@@ -1,0 +1,72 @@
+/**
+ * `kubetriage scan` as a process against scenario clusters stopped at a moment: the
+ * Runway outage (VIP unrouted) must come out as broken service routing with exit 1, and
+ * the healthy baseline as no cluster-level failure with exit 0. The simulator runs in
+ * virtual time at the scenario's real date; scan reads the cluster's time from the API
+ * server's Date header, as it would on a cluster whose clock differs from its own.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadScenario } from '../../src/sim/scenario/loader.ts';
+import { Simulator } from '../../src/sim/simulator.ts';
+import { VirtualClock } from '../../src/time/virtual-clock.ts';
+import { type SimCluster, serveSimCluster } from '../support/sim-cluster.ts';
+
+const bin = join(import.meta.dirname, '..', '..', 'bin', 'kubetriage.js');
+
+function scan(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, 'scan', ...args], { timeout: 90_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+let cluster: SimCluster | undefined;
+afterEach(async () => {
+  await cluster?.stop();
+  cluster = undefined;
+});
+
+async function at(name: string, moment: string): Promise<SimCluster> {
+  const scenario = await loadScenario(name);
+  const clock = new VirtualClock(Date.parse(scenario.start));
+  const sim = new Simulator({ scenario, clock });
+  await clock.runUntil(Date.parse(moment));
+  cluster = await serveSimCluster(sim);
+  return cluster;
+}
+
+describe('kubetriage scan', () => {
+  it('names broken service routing in the Runway outage, CoreDNS as a consequence, and exits 1', async () => {
+    const c = await at('runway-2024', '2024-11-22T11:40:00Z');
+    const r = await scan(['--kubeconfig', c.kubeconfig, '-o', 'json']);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as {
+      hypotheses: { pattern: string; statement: string }[];
+      findings: { pattern: string }[];
+    };
+    expect(out.hypotheses[0].pattern).toBe('service-routing');
+    expect(out.hypotheses[0].statement).toMatch(/CoreDNS crash-loops because it cannot list from the API/);
+    const table = await scan(['--kubeconfig', c.kubeconfig]);
+    expect(table.stdout).toMatch(/^CRITICAL In-cluster service routing to the API server is broken/m);
+    expect(table.stdout).toContain(
+      '$ kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes',
+    );
+  });
+
+  it('finds nothing cluster-level on the healthy baseline and exits 0', async () => {
+    const c = await at('healthy-day', '2024-03-06T09:30:00Z');
+    const r = await scan(['--kubeconfig', c.kubeconfig]);
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.stdout).toMatch(/^No cluster-level failure found\./m);
+    expect(r.code).toBe(0);
+  });
+
+  it('rejects a bad output format with exit 2', async () => {
+    const r = await scan(['-o', 'xml']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/-o must be one of table, json, yaml/);
+  });
+});
