@@ -4,6 +4,8 @@
  * kube-proxy metrics, ingress counters and component logs chosen from the view), and a
  * wait for the first full sync with progress on a terminal.
  */
+
+import type { Command } from 'commander';
 import { ApiClient } from '../kube/api-client.ts';
 import { type LoadedKubeConfig, loadKubeConfig } from '../kube/kubeconfig.ts';
 import { LiveFeed } from '../kube/live-feed.ts';
@@ -28,6 +30,17 @@ export interface LiveSession {
   unsynced: string[];
   /** The cluster's time: ours corrected by the API server's clock (its Date headers). */
   clock: Clock;
+}
+
+/** The connection options every live command takes, kubectl-style. */
+export function clusterOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--kubeconfig <file>',
+      'kubeconfig to use (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)',
+    )
+    .option('--context <name>', 'kubeconfig context to use (default: its current-context)')
+    .option('--timeout <seconds>', 'how long to wait for the first full sync', '20');
 }
 
 export function timeoutSeconds(raw: string): number {

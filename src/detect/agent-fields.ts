@@ -3,12 +3,14 @@
  * message fields (parsed by agent-message.ts) and its staleness: the shape the component
  * detectors need when they read one or two types node by node.
  */
+
 import type { KubeObject } from '../kube/observations.ts';
 import { parseAgentMessage } from './agent-message.ts';
+import { agentStaleMs } from './node-agent.ts';
+import type { NodeObject } from './node-attributes.ts';
 import { timeMs } from './timestamps.ts';
 
 /** Two 5 min heartbeats plus a minute (report format §1): past this a False proves nothing. */
-export const agentStaleAfterMs = 11 * 60_000;
 
 export interface AgentCondition {
   node: string;
@@ -23,19 +25,6 @@ export interface AgentCondition {
   stale: boolean;
 }
 
-interface NodeConditions {
-  status?: {
-    conditions?: {
-      type: string;
-      status: string;
-      reason?: string;
-      message?: string;
-      lastHeartbeatTime?: string;
-      lastTransitionTime?: string;
-    }[];
-  };
-}
-
 /** The logfmt fields after the first `; ` (the summary is for people, never parsed). */
 export function agentFields(message: string): Record<string, string> {
   return parseAgentMessage(message).fields;
@@ -45,7 +34,7 @@ export function agentFields(message: string): Record<string, string> {
 export function agentConditions(nodes: readonly KubeObject[], type: string, nowMs: number): AgentCondition[] {
   const out: AgentCondition[] = [];
   for (const n of nodes) {
-    const c = (n as KubeObject & NodeConditions).status?.conditions?.find((x) => x.type === type);
+    const c = (n as KubeObject & NodeObject).status?.conditions?.find((x) => x.type === type);
     if (!c) continue;
     const heartbeatMs = timeMs(c.lastHeartbeatTime);
     out.push({
@@ -57,7 +46,7 @@ export function agentConditions(nodes: readonly KubeObject[], type: string, nowM
       fields: agentFields(c.message ?? ''),
       heartbeatMs,
       transitionMs: timeMs(c.lastTransitionTime),
-      stale: heartbeatMs === undefined || nowMs - heartbeatMs > agentStaleAfterMs,
+      stale: heartbeatMs === undefined || nowMs - heartbeatMs > agentStaleMs,
     });
   }
   return out;

@@ -65,17 +65,22 @@ export async function scrapeKubeProxy(ctx: ProbeContext, nodes: string[], concur
         ctx.sink({ type: 'metrics', node, component: 'kube-proxy', text: res.body, atMs: ctx.clock.now() });
         ctx.sink({ type: 'source', source, ok: true, atMs: ctx.clock.now() });
       } catch (err) {
-        ctx.sink({
-          type: 'source',
-          source,
-          ok: false,
-          error: err instanceof Error ? err.message : String(err),
-          atMs: ctx.clock.now(),
-        });
+        sourceFailed(ctx, source, err);
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, nodes.length) }, worker));
+}
+
+/** A source that failed, reported as an observation: silence is never mistaken for health. */
+function sourceFailed(ctx: ProbeContext, source: string, err: unknown): void {
+  ctx.sink({
+    type: 'source',
+    source,
+    ok: false,
+    error: err instanceof Error ? err.message : String(err),
+    atMs: ctx.clock.now(),
+  });
 }
 
 /** Scrapes ingress controllers' request counters through pods/{name}:10254/proxy/metrics. */
@@ -101,13 +106,7 @@ export async function scrapeIngress(
       });
       ctx.sink({ type: 'source', source, ok: true, atMs: ctx.clock.now() });
     } catch (err) {
-      ctx.sink({
-        type: 'source',
-        source,
-        ok: false,
-        error: err instanceof Error ? err.message : String(err),
-        atMs: ctx.clock.now(),
-      });
+      sourceFailed(ctx, source, err);
     }
   }
 }
@@ -181,13 +180,7 @@ export class LogTailer {
       if (lines.length) this.ctx.sink({ type: 'logs', ...t, lines, atMs: this.ctx.clock.now() });
       this.ctx.sink({ type: 'source', source, ok: true, atMs: this.ctx.clock.now() });
     } catch (err) {
-      this.ctx.sink({
-        type: 'source',
-        source,
-        ok: false,
-        error: err instanceof Error ? err.message : String(err),
-        atMs: this.ctx.clock.now(),
-      });
+      sourceFailed(this.ctx, source, err);
     }
   }
 }

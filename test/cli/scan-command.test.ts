@@ -8,10 +8,8 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadScenario } from '../../src/sim/scenario/loader.ts';
-import { Simulator } from '../../src/sim/simulator.ts';
-import { VirtualClock } from '../../src/time/virtual-clock.ts';
-import { type SimCluster, serveSimCluster } from '../support/sim-cluster.ts';
+import { scenarioAt } from '../support/scenario-moment.ts';
+import type { SimCluster } from '../support/sim-cluster.ts';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'kubetriage.js');
 
@@ -30,11 +28,7 @@ afterEach(async () => {
 });
 
 async function at(name: string, moment: string): Promise<SimCluster> {
-  const scenario = await loadScenario(name);
-  const clock = new VirtualClock(Date.parse(scenario.start));
-  const sim = new Simulator({ scenario, clock });
-  await clock.runUntil(Date.parse(moment));
-  cluster = await serveSimCluster(sim);
+  cluster = await scenarioAt(name, moment);
   return cluster;
 }
 

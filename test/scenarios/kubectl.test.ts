@@ -3,10 +3,8 @@
  * time to a moment of the outage, then its API server is served and real kubectl asks.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadScenario } from '../../src/sim/scenario/loader.ts';
-import { Simulator } from '../../src/sim/simulator.ts';
-import { VirtualClock } from '../../src/time/virtual-clock.ts';
-import { type SimCluster, serveSimCluster } from '../support/sim-cluster.ts';
+import { scenarioAt } from '../support/scenario-moment.ts';
+import type { SimCluster } from '../support/sim-cluster.ts';
 
 let cluster: SimCluster | undefined;
 afterEach(async () => {
@@ -15,11 +13,7 @@ afterEach(async () => {
 });
 
 async function at(name: string, moment: string): Promise<SimCluster> {
-  const scenario = await loadScenario(name);
-  const clock = new VirtualClock(Date.parse(scenario.start));
-  const sim = new Simulator({ scenario, clock });
-  await clock.runUntil(Date.parse(moment));
-  cluster = await serveSimCluster(sim);
+  cluster = await scenarioAt(name, moment);
   return cluster;
 }
 

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { detectAll } from '../../detect/all.ts';
 import { diagnose } from '../../diagnose/diagnose.ts';
 import { CliError, exitCodes, problemsFound } from '../errors.ts';
-import { startLiveSession } from '../live-session.ts';
+import { clusterOptions, startLiveSession } from '../live-session.ts';
 import { parseOutputFormat, printData } from '../output.ts';
 import { diagnosisText } from '../render/diagnosis-text.ts';
 
@@ -21,16 +21,12 @@ interface ScanFlags {
 }
 
 export function registerScan(program: Command): void {
-  program
-    .command('scan')
-    .description('one pass over the live cluster: name any cluster-level failure with its evidence')
-    .option(
-      '--kubeconfig <file>',
-      'kubeconfig to use (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)',
-    )
-    .option('--context <name>', 'kubeconfig context to use (default: its current-context)')
-    .option('-o, --output <format>', 'table, json or yaml', 'table')
-    .option('--timeout <seconds>', 'how long to wait for the first full sync', '20')
+  clusterOptions(
+    program
+      .command('scan')
+      .description('one pass over the live cluster: name any cluster-level failure with its evidence')
+      .option('-o, --output <format>', 'table, json or yaml', 'table'),
+  )
     .addHelpText(
       'after',
       `

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { watchedResources } from '../../kube/observations.ts';
 import { buildStatusReport } from '../../observe/status-report.ts';
 import { CliError, exitCodes, problemsFound } from '../errors.ts';
-import { startLiveSession } from '../live-session.ts';
+import { clusterOptions, startLiveSession } from '../live-session.ts';
 import { parseOutputFormat, printData } from '../output.ts';
 import { renderStatusTable } from '../render/status-table.ts';
 
@@ -19,16 +19,14 @@ interface StatusFlags {
 }
 
 export function registerStatus(program: Command): void {
-  program
-    .command('status')
-    .description('show the cluster as it is now: control plane, nodes, kube-system, workloads, stale sources')
-    .option(
-      '--kubeconfig <file>',
-      'kubeconfig to use (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)',
-    )
-    .option('--context <name>', 'kubeconfig context to use (default: its current-context)')
-    .option('-o, --output <format>', 'table, json or yaml', 'table')
-    .option('--timeout <seconds>', 'how long to wait for the first full sync', '20')
+  clusterOptions(
+    program
+      .command('status')
+      .description(
+        'show the cluster as it is now: control plane, nodes, kube-system, workloads, stale sources',
+      )
+      .option('-o, --output <format>', 'table, json or yaml', 'table'),
+  )
     .addHelpText(
       'after',
       `

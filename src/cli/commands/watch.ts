@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import type { IncidentChange } from '../../incident/tracker.ts';
 import { realClock } from '../../time/clock.ts';
 import { usageError } from '../errors.ts';
-import { startLiveSession } from '../live-session.ts';
+import { clusterOptions, startLiveSession } from '../live-session.ts';
 import { parseOutputFormat } from '../output.ts';
 import { Pipeline } from '../pipeline.ts';
 
@@ -28,17 +28,13 @@ function changeLine(c: IncidentChange): string {
 }
 
 export function registerWatch(program: Command): void {
-  program
-    .command('watch')
-    .description('watch the live cluster and print incidents as they open and change')
-    .option(
-      '--kubeconfig <file>',
-      'kubeconfig to use (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)',
-    )
-    .option('--context <name>', 'kubeconfig context to use (default: its current-context)')
-    .option('-o, --output <format>', 'table (a line per change) or json (an object per line)', 'table')
-    .option('--timeout <seconds>', 'how long to wait for the first full sync', '20')
-    .option('--interval <seconds>', 'how often to run the detectors', '10')
+  clusterOptions(
+    program
+      .command('watch')
+      .description('watch the live cluster and print incidents as they open and change')
+      .option('-o, --output <format>', 'table (a line per change) or json (an object per line)', 'table')
+      .option('--interval <seconds>', 'how often to run the detectors', '10'),
+  )
     .addHelpText(
       'after',
       `

@@ -335,11 +335,19 @@ export class SimApiServer {
       return;
     }
     if (t.subresource === 'proxy' && r.plural === 'pods') {
-      await this.podProxy(t.namespace, t.name!, path.rest ?? '/', method, q, req, res);
+      await this.proxy(
+        { kind: 'pod', namespace: t.namespace },
+        t.name!,
+        path.rest ?? '/',
+        method,
+        q,
+        req,
+        res,
+      );
       return;
     }
     if (t.subresource === 'proxy') {
-      await this.nodeProxy(t.name!, path.rest ?? '/', method, q, req, res);
+      await this.proxy({ kind: 'node' }, t.name!, path.rest ?? '/', method, q, req, res);
       return;
     }
 
@@ -412,9 +420,13 @@ export class SimApiServer {
     sendText(res, 200, 'ok', 'text/plain; charset=utf-8');
   }
 
-  /** `pods/{name}[:port]/proxy/...`: a container's own endpoint, as the apiserver dials the pod IP. */
-  private async podProxy(
-    namespace: string,
+  /**
+   * `nodes/{name}[:port]/proxy/...` and `pods/{name}[:port]/proxy/...`: a node component's
+   * or a container's own endpoint, as the apiserver dials the node or pod address. A node
+   * whose network is down answers nothing (the dial times out).
+   */
+  private async proxy(
+    target: { kind: 'node' } | { kind: 'pod'; namespace: string },
     name: string,
     rest: string,
     method: string,
@@ -423,38 +435,27 @@ export class SimApiServer {
     res: ServerResponse,
   ): Promise<void> {
     req.resume();
-    const { node: pod, port } = parseProxyTarget(name);
-    const podType = resourceForKind('Pod')!;
-    if (!this.opts.store.find(podType, namespace, pod)) throw notFound('pods', '', pod);
-    const handler = this.opts.nodeProxy.lookup(podEndpointKey(namespace, pod), port);
-    if (!handler) {
-      throw serviceUnavailable(
-        `error trying to reach service: dial tcp ${pod}:${port}: connect: connection refused`,
-      );
-    }
-    const answer = handler({ method, path: rest, query: q });
-    sendText(res, answer.status, answer.body, answer.contentType);
-  }
-
-  private async nodeProxy(
-    name: string,
-    rest: string,
-    method: string,
-    q: URLSearchParams,
-    req: IncomingMessage,
-    res: ServerResponse,
-  ): Promise<void> {
-    req.resume();
-    const { node, port } = parseProxyTarget(name);
-    const nodeType = resourceForKind('Node')!;
-    if (!this.opts.store.find(nodeType, '', node)) throw notFound('nodes', '', node);
-    const handler = this.opts.nodeProxy.lookup(node, port);
-    if (handler && this.opts.nodeReachable && !this.opts.nodeReachable(node)) {
-      throw serviceUnavailable(`error trying to reach service: dial tcp ${node}:${port}: i/o timeout`);
+    const { node: object, port } = parseProxyTarget(name);
+    const pod =
+      target.kind === 'pod'
+        ? (this.opts.store.find(resourceForKind('Pod')!, target.namespace, object) as
+            | { spec?: { nodeName?: string } }
+            | undefined)
+        : undefined;
+    const exists =
+      target.kind === 'pod'
+        ? pod !== undefined
+        : this.opts.store.find(resourceForKind('Node')!, '', object) !== undefined;
+    if (!exists) throw notFound(target.kind === 'pod' ? 'pods' : 'nodes', '', object);
+    const key = target.kind === 'pod' ? podEndpointKey(target.namespace, object) : object;
+    const node = target.kind === 'pod' ? pod?.spec?.nodeName : object;
+    const handler = this.opts.nodeProxy.lookup(key, port);
+    if (handler && node && this.opts.nodeReachable && !this.opts.nodeReachable(node)) {
+      throw serviceUnavailable(`error trying to reach service: dial tcp ${object}:${port}: i/o timeout`);
     }
     if (!handler) {
       throw serviceUnavailable(
-        `error trying to reach service: dial tcp ${node}:${port}: connect: connection refused`,
+        `error trying to reach service: dial tcp ${object}:${port}: connect: connection refused`,
       );
     }
     const answer = handler({ method, path: rest, query: q });
