@@ -11,7 +11,7 @@ import type { FailurePattern } from '../pattern.ts';
 export const singleNode: FailurePattern = {
   id: 'kubelet-failure',
   title: 'A single node stopped reporting or is NotReady',
-  evaluate(idx, nowMs): Hypothesis | undefined {
+  evaluate(idx): Hypothesis | undefined {
     const t = nodeTrouble(idx);
     if (t.affected.size !== 1) return undefined;
     const [node] = [...t.affected];
@@ -48,6 +48,5 @@ export const singleNode: FailurePattern = {
       prevention: ['Alert on a node NotReady for more than a few minutes, with its pods listed'],
       signals: [sig, ...(lag ? [lag] : [])].map(signalKey),
     };
-    void nowMs;
   },
 };
