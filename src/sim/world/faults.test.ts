@@ -1,0 +1,220 @@
+/**
+ * Emergence, fault by fault: each fault of the library is injected into a quiet copy of
+ * the healthy baseline (no churn, no other timeline), and the symptoms a real cluster
+ * would show must appear where the fault is and nowhere else. Nothing here scripts a
+ * symptom; the tests read the store the way kubectl would.
+ */
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../time/virtual-clock.ts';
+import type { KubeObject } from '../api/k8s-types.ts';
+import { resourceForKind } from '../api/resources.ts';
+import { loadScenario } from '../scenario/loader.ts';
+import { type Fault, type Scenario, scenarioSchema } from '../scenario/schema.ts';
+import { Simulator } from '../simulator.ts';
+
+const nodeType = resourceForKind('Node')!;
+const podType = resourceForKind('Pod')!;
+const eventType = resourceForKind('Event')!;
+const minute = 60_000;
+const target = 'ip-10-0-1-0';
+
+interface NodeView {
+  spec?: { taints?: { key: string; effect: string }[] };
+  status?: {
+    conditions?: { type: string; status: string; reason?: string }[];
+    nodeInfo?: Record<string, string>;
+  };
+}
+interface PodView {
+  spec?: { nodeName?: string };
+  status?: {
+    conditions?: { type: string; status: string }[];
+    containerStatuses?: {
+      name: string;
+      restartCount: number;
+      ready: boolean;
+      state?: { waiting?: { reason?: string } };
+    }[];
+  };
+}
+
+async function withFault(fault: Record<string, unknown>, forMs: number) {
+  const base = await loadScenario('healthy-day');
+  const input = structuredClone(base) as unknown as Record<string, unknown>;
+  input.churn = { rollingDeploys: [], crashLoops: [], nodes: [] };
+  input.timeline = [{ at: '+10m', fault: { id: 'under-test', ...fault } }];
+  // Scoring only; the simulator never reads it, but the schema wants a faulty file to say so.
+  input.expected = { category: 'kubelet-failure', onset: '+10m', rootCause: 'the fault under test' };
+  const scenario: Scenario = scenarioSchema.parse(input);
+  const start = Date.parse(scenario.start);
+  const clock = new VirtualClock(start);
+  const sim = new Simulator({ scenario, clock, tls: false });
+  await clock.runUntil(start + 10 * minute + forMs);
+  const nodes = sim.store.listObjects(nodeType) as (KubeObject & NodeView)[];
+  const pods = (sim.store.listObjects(podType) as (KubeObject & PodView)[]).filter(
+    (p) => !p.metadata.deletionTimestamp,
+  );
+  const ready = (n: string) =>
+    nodes.find((x) => x.metadata.name === n)?.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+  const podsOn = (n: string) => pods.filter((p) => p.spec?.nodeName === n);
+  const unhealthy = (p: KubeObject & PodView) =>
+    p.status?.containerStatuses?.some((c) => !c.ready || c.state?.waiting?.reason === 'CrashLoopBackOff') ??
+    true;
+  const others = nodes.map((n) => n.metadata.name ?? '').filter((n) => n !== target);
+  const stop = () => sim.stop();
+  return {
+    sim,
+    nodes,
+    pods,
+    ready,
+    podsOn,
+    unhealthy,
+    others,
+    stop,
+    events: () => sim.store.listObjects(eventType),
+  };
+}
+
+describe('faults, one at a time', () => {
+  it('kubelet-stop: the node goes Unknown and tainted unreachable; the other nodes and their pods are fine', async () => {
+    const w = await withFault(
+      { type: 'kubelet-stop', nodes: { names: [target] } } satisfies Partial<Fault>,
+      3 * minute,
+    );
+    expect(w.ready(target)).toBe('Unknown');
+    const n = w.nodes.find((x) => x.metadata.name === target)!;
+    expect(n.spec?.taints?.map((t) => `${t.key}:${t.effect}`)).toContain(
+      'node.kubernetes.io/unreachable:NoExecute',
+    );
+    for (const o of w.others) expect(w.ready(o)).toBe('True');
+    expect(w.others.flatMap((o) => w.podsOn(o)).filter(w.unhealthy)).toEqual([]);
+    await w.stop();
+  });
+
+  it('kubelet-flap: most status updates fail and the node flips NotReady and back', async () => {
+    const w = await withFault(
+      { type: 'kubelet-flap', nodes: { names: [target] }, statusUpdateFailureRate: 0.97 },
+      30 * minute,
+    );
+    const flips = w
+      .events()
+      .filter(
+        (e) =>
+          (e as { reason?: string; involvedObject?: { name?: string } }).involvedObject?.name === target &&
+          ['NodeNotReady', 'NodeReady'].includes((e as { reason?: string }).reason ?? ''),
+      );
+    expect(flips.length).toBeGreaterThan(0);
+    for (const o of w.others) expect(w.ready(o)).toBe('True');
+    await w.stop();
+  });
+
+  it('node-network total: the node is lost to the control plane; pods elsewhere keep serving', async () => {
+    const w = await withFault(
+      { type: 'node-network', nodes: { names: [target] }, loss: 'total' },
+      3 * minute,
+    );
+    expect(w.ready(target)).toBe('Unknown');
+    expect(w.sim.nodeReachable(target)).toBe(false);
+    expect(w.others.flatMap((o) => w.podsOn(o)).filter(w.unhealthy)).toEqual([]);
+    await w.stop();
+  });
+
+  it('node-dns: pods on that node that need DNS go unready or serve errors; the node stays Ready, other nodes are fine', async () => {
+    const w = await withFault(
+      { type: 'node-dns', nodes: { names: [target] }, affects: ['pods'] },
+      5 * minute,
+    );
+    expect(w.ready(target)).toBe('True');
+    // catalog, cart and checkout report unready when a need fails; the frontend serves errors.
+    const unreadyApps = w
+      .podsOn(target)
+      .filter((p) => ['catalog', 'cart', 'checkout'].includes(p.metadata.labels?.app ?? ''));
+    expect(unreadyApps.every(w.unhealthy)).toBe(true);
+    const frontends = w.podsOn(target).filter((p) => p.metadata.labels?.app === 'frontend');
+    expect(unreadyApps.length + frontends.length).toBeGreaterThan(0);
+    if (frontends.length) {
+      const controllers = w.pods.filter((p) => p.metadata.labels?.app === 'ingress-nginx-controller');
+      const text = controllers
+        .map((c) => w.sim.nodeProxy.lookup(`pods/${c.metadata.namespace}/${c.metadata.name}`, 10254))
+        .map((h) => h?.({ method: 'GET', path: '/metrics', query: new URLSearchParams() }).body ?? '')
+        .join('\n');
+      expect(text).toMatch(/service="frontend",status="500"\} \d+/);
+    }
+    expect(w.others.flatMap((o) => w.podsOn(o)).filter(w.unhealthy)).toEqual([]);
+    await w.stop();
+  });
+
+  it('service-routing to the API VIP: CoreDNS crash-loops everywhere while every node stays Ready', async () => {
+    const w = await withFault(
+      { type: 'service-routing', services: ['default/kubernetes'], clearedBy: [] },
+      8 * minute,
+    );
+    const dns = w.pods.filter((p) => p.metadata.labels?.['k8s-app'] === 'kube-dns');
+    expect(dns.length).toBe(2);
+    expect(dns.every((p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) > 0)).toBe(true);
+    for (const n of w.nodes) expect(w.ready(n.metadata.name ?? '')).toBe('True');
+    const log = w.sim.logs.lines('kube-system', dns[0].metadata.name ?? '', 'coredns', true) ?? [];
+    expect(log.map((l) => l.text).join('\n')).toContain('dial tcp 172.20.0.1:443: i/o timeout');
+    await w.stop();
+  });
+
+  it('api-server-unreachable from outside only: the endpoint hangs for clients, the cluster inside runs on', async () => {
+    const w = await withFault({ type: 'api-server-unreachable', from: ['outside'] }, 3 * minute);
+    expect(w.sim.faults.current.unreachable).toBe('hang');
+    for (const n of w.nodes) expect(w.ready(n.metadata.name ?? '')).toBe('True');
+    await w.stop();
+  });
+
+  it('api-server-degraded: answers slow down and fail at the given rate; it heals after its duration', async () => {
+    const w = await withFault(
+      { type: 'api-server-degraded', latency: '2s', errorRate: 0.2, status: 503, duration: '1h' },
+      3 * minute,
+    );
+    expect(w.sim.faults.current.latencyMs).toBe(2000);
+    expect(w.sim.faults.current.errors).toEqual({ rate: 0.2, code: 503 });
+    await w.stop();
+  });
+
+  it('node-reboot: the node is down for its downtime, comes back with a new boot id and restarted containers', async () => {
+    const w = await withFault(
+      { type: 'node-reboot', nodes: { names: [target] }, downtime: '3m' },
+      8 * minute,
+    );
+    expect(w.ready(target)).toBe('True');
+    const rebooted = w.events().some((e) => (e as { reason?: string }).reason === 'Rebooted');
+    expect(rebooted).toBe(true);
+    const restarted = w
+      .podsOn(target)
+      .filter((p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) > 0);
+    expect(restarted.length).toBeGreaterThan(0);
+    await w.stop();
+  });
+
+  it('node-replace: the machine is deleted and a new one joins its pool', async () => {
+    const w = await withFault(
+      { type: 'node-replace', nodes: { names: [target] }, replacementAfter: '2m' },
+      6 * minute,
+    );
+    const names = w.nodes.map((n) => n.metadata.name);
+    expect(names).not.toContain(target);
+    expect(names.filter((n) => n?.startsWith('ip-10-0-1-')).length).toBe(6);
+    expect(w.pods.filter((p) => p.spec?.nodeName === target)).toEqual([]);
+    await w.stop();
+  });
+
+  it('component-version-change by the provider: the kubelet version moves with no other symptom', async () => {
+    const w = await withFault(
+      {
+        type: 'component-version-change',
+        component: 'kubelet',
+        to: 'v1.29.3-eks-ae9a62a',
+        nodes: { names: [target] },
+      },
+      5 * minute,
+    );
+    const n = w.nodes.find((x) => x.metadata.name === target)!;
+    expect(n.status?.nodeInfo?.kubeletVersion).toBe('v1.29.3-eks-ae9a62a');
+    expect(w.ready(target)).toBe('True');
+    await w.stop();
+  });
+});
