@@ -68,12 +68,25 @@ describe('live and replay feeds', () => {
     ['airmap-2018', '2018-07-19T16:30:00Z', 'node-network', '20'],
     ['data100-2019', '2019-02-25T19:30:00Z', 'control-plane-unreachable', '3'],
     ['digitalocean-2023', '2023-10-09T07:10:00Z', 'node-scheduled-job', '20'],
+    ['circleci-2023', '2023-03-14T20:00:00Z', 'service-proxy-sync-failure', '20'],
   ] as const) {
     it(`name the same cause of ${name} at ${moment.slice(11, 16)}`, async () => {
       const replayed = await replayDiagnosis(name, moment);
       const live = await liveDiagnosis(name, moment, timeout);
       expect(replayed.hypotheses[0]?.pattern).toBe(expected);
       expect(live.diagnosis.hypotheses[0]?.pattern).toBe(expected);
+    }, 240_000);
+  }
+
+  for (const [name, moment] of [
+    ['healthy-day', '2024-03-06T14:30:00Z'],
+    ['upgrade-done-right', '2024-06-11T11:30:00Z'],
+  ] as const) {
+    it(`find nothing cluster-level in ${name} at ${moment.slice(11, 16)}, in the middle of its maintenance`, async () => {
+      const replayed = await replayDiagnosis(name, moment);
+      const live = await liveDiagnosis(name, moment);
+      expect(confident(replayed.hypotheses)).toEqual([]);
+      expect(confident(live.diagnosis.hypotheses)).toEqual([]);
     });
   }
 });

@@ -144,7 +144,7 @@ describe('CircleCI 2023: kube-proxy cannot restore its rules after the rollback'
     expect(staleNodes['2023-03-14T12:00:00.000Z']).toBeLessThanOrEqual(1);
     // The outage: most nodes' rules stop syncing.
     expect(staleNodes['2023-03-14T20:00:00.000Z']).toBeGreaterThanOrEqual(20);
-  });
+  }, 180_000);
 });
 
 describe('DigitalOcean 2023: an OS timer breaks nodes of two image versions every morning', () => {
@@ -176,7 +176,7 @@ describe('DigitalOcean 2023: an OS timer breaks nodes of two image versions ever
     expect(timers.length).toBe(0); // disabled everywhere on 11 October
     const kernels = r.view.transitions.toArray().filter((t) => t.field === 'nodeInfo/kernelVersion');
     expect(kernels.some((t) => t.to === '6.1.0-13-amd64')).toBe(true);
-  });
+  }, 180_000);
 });
 
 describe('healthy baselines', () => {

@@ -113,7 +113,7 @@ Examples:
           reports.push(await replayAndScore(n));
         } catch (err) {
           if (err instanceof ScenarioError)
-            throw new CliError(`scenario ${n} is invalid:\n${err.message}`, {
+            throw new CliError(`cannot replay ${n}: ${err.message}`, {
               exitCode: exitCodes.usage,
               cause: err,
             });
