@@ -7,6 +7,29 @@ import { type ObjectStore, parsedEntry, type StoredEntry } from '../store/object
 import type { WatchEvent } from '../store/watch-history.ts';
 
 /**
+ * A filter for Pod events that passes what replica counting depends on (a pod appearing,
+ * going, starting to terminate, turning Ready or not), not every container status write.
+ */
+export function podReadinessChanges(
+  relevant: (e: StoredEntry) => boolean = () => true,
+): (e: StoredEntry, type: WatchEvent['type']) => boolean {
+  const seen = new Map<string, string>();
+  return (e, type) => {
+    if (!relevant(e)) return false;
+    if (type === 'DELETED') {
+      seen.delete(e.key);
+      return true;
+    }
+    const o = parsedEntry(e) as { status?: { conditions?: { type: string; status: string }[] } };
+    const ready = o.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? '';
+    const sig = `${e.terminating}|${ready}`;
+    if (seen.get(e.key) === sig) return false;
+    seen.set(e.key, sig);
+    return true;
+  };
+}
+
+/**
  * A filter for Node events that passes only what placement depends on (labels, taints,
  * schedulability, deletion), not the status churn of heartbeats and agent reports.
  */

@@ -4,7 +4,7 @@ import { resourceForKind } from '../api/resources.ts';
 import { type LabelSelectorSpec, selectorText } from '../api/selector-spec.ts';
 import { nameSuffix } from '../cluster/objects.ts';
 import { createOwnedPod, deleteOwnedPod, type PodOwner } from './owned-pods.ts';
-import { QueuedController } from './queued-controller.ts';
+import { podReadinessChanges, QueuedController } from './queued-controller.ts';
 
 const podType = resourceForKind('Pod')!;
 const rsType = resourceForKind('ReplicaSet', 'apps')!;
@@ -28,8 +28,11 @@ export class ReplicaSetController extends QueuedController {
   private seq = 0;
 
   protected watches(): ReturnType<QueuedController['watches']> {
-    // Daemon pods (pod-template-generation) are never a ReplicaSet's: their churn is not this controller's.
-    return [[podType.storage, (e) => e.labels?.['pod-template-generation'] === undefined], rsType.storage];
+    // Daemon pods are never a ReplicaSet's, and only existence and readiness move its counts.
+    return [
+      [podType.storage, podReadinessChanges((e) => e.labels?.['pod-template-generation'] === undefined)],
+      rsType.storage,
+    ];
   }
 
   syncAll(): void {

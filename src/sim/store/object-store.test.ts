@@ -130,10 +130,13 @@ describe('ObjectStore metadata', () => {
     expect(events).toHaveLength(0);
   });
 
-  it('returns copies: mutating a result never changes what is stored', () => {
+  it('never lets a result change what is stored: written and found objects are frozen, get returns a copy', () => {
     const { store } = newStore();
     const a = store.create(cm, configMap('a', { k: 'v' }));
-    (a.data as Record<string, string>).k = 'changed';
+    expect(() => {
+      (a.data as Record<string, string>).k = 'changed';
+    }).toThrow(TypeError);
+    expect(Object.isFrozen(store.find(cm, 'default', 'a'))).toBe(true);
     const got = store.get(cm, 'default', 'a');
     (got.data as Record<string, string>).k = 'changed again';
     expect(store.get(cm, 'default', 'a').data).toEqual({ k: 'v' });

@@ -377,6 +377,9 @@ export class ObjectStore {
     };
     if (!prev) c.keys.insert(key);
     c.entries.set(key, entry);
+    // The written object is this version's parse: readers share it instead of parsing the
+    // text again (a replay writes a lease every few milliseconds of wall time).
+    parsedCache.set(entry, deepFreeze(obj));
     this.emit({ type, storage: r.storage, rv, entry, prev });
     return obj;
   }

@@ -34,7 +34,7 @@ import { startDisruptionController } from '../controllers/disruption.ts';
 import { nodeName } from '../scenario/catalog.ts';
 import type { Container, NodePool, Scenario } from '../scenario/schema.ts';
 import { parseDuration } from '../scenario/time-spec.ts';
-import type { ObjectStore } from '../store/object-store.ts';
+import { type ObjectStore, parsedEntry } from '../store/object-store.ts';
 
 const podType = resourceForKind('Pod')!;
 const nodeType = resourceForKind('Node')!;
@@ -132,12 +132,18 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
   };
 
   // Every container's needs are checked on each change; the answers only move with the store.
+  // Only pods and EndpointSlices move them, not the lease and event churn.
   const memoized = new Map<string, boolean>();
-  let memoRv = -1;
+  let inputsVersion = 0;
+  let memoVersion = -1;
+  const bump = (): void => {
+    inputsVersion++;
+  };
+  const offInputs = [store.subscribe(podType.storage, bump), store.subscribe(sliceType.storage, bump)];
   const memo = (key: string, compute: () => boolean): boolean => {
-    if (memoRv !== store.resourceVersion) {
+    if (memoVersion !== inputsVersion) {
       memoized.clear();
-      memoRv = store.resourceVersion;
+      memoVersion = inputsVersion;
     }
     let v = memoized.get(key);
     if (v === undefined) {
@@ -163,7 +169,7 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
             filter: (e) => e.labels?.['kubernetes.io/service-name'] === name,
           })
           .entries.some((e) =>
-            (JSON.parse(e.json) as { endpoints?: { conditions?: { ready?: boolean } }[] }).endpoints?.some(
+            (parsedEntry(e) as { endpoints?: { conditions?: { ready?: boolean } }[] }).endpoints?.some(
               (x) => x.conditions?.ready,
             ),
           );
@@ -174,7 +180,7 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
       .list(podType, { namespace: ns, filter: (e) => e.labels?.[key] === value && !e.terminating })
       .entries.filter((e) =>
         (
-          JSON.parse(e.json) as { status?: { conditions?: { type: string; status: string }[] } }
+          parsedEntry(e) as { status?: { conditions?: { type: string; status: string }[] } }
         ).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
       ).length;
   const deps = new Dependencies(facts);
@@ -399,6 +405,7 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
       return () => removed.delete(l);
     },
     stop() {
+      for (const off of offInputs) off();
       offPods();
       stopDisruption();
       for (const c of controllers) c.stop();
