@@ -3,10 +3,14 @@
  * 10 s; print the virtual-to-wall ratio for each scenario). Each shipped scenario runs its
  * whole timeline in virtual time through the replay feed into a cluster view, exactly as
  * `kubetriage replay` feeds the pipeline; the figures are wall seconds and virtual seconds
- * per wall second.
+ * per wall second. A second run plays the simulator alone (no consumer), to separate the
+ * simulator's own cost from the feed's and the view's.
  */
 import { replayScenario } from '../src/cli/scenario-replay.ts';
 import { listScenarios, loadScenario } from '../src/sim/scenario/loader.ts';
+import { parseDuration } from '../src/sim/scenario/time-spec.ts';
+import { Simulator } from '../src/sim/simulator.ts';
+import { VirtualClock } from '../src/time/virtual-clock.ts';
 import type { Figure } from './figure.ts';
 
 export async function scenarioReplay(o: {
@@ -34,5 +38,13 @@ export async function scenarioReplay(o: {
       value: r.observations,
       unit: 'obs',
     });
+    const start = Date.parse(scenario.start);
+    const clock = new VirtualClock(start);
+    const sim = new Simulator({ scenario, clock, tls: false });
+    const began = performance.now();
+    await clock.runUntil(start + (parseDuration(scenario.duration) ?? 0));
+    const simS = (performance.now() - began) / 1000;
+    await sim.stop();
+    o.report({ bench: 'scenario-replay', figure: `${name} simulator alone`, value: simS, unit: 's' });
   }
 }

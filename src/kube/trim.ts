@@ -214,9 +214,18 @@ const trimmers: Record<WatchedResource, (o: Json) => Json> = {
       reportingComponent: o.reportingComponent,
       reportingInstance: o.reportingInstance,
     }),
-  leases: (o) => ({
-    spec: pick(o.spec, ['holderIdentity', 'renewTime', 'leaseDurationSeconds', 'acquireTime']),
-  }),
+  leases: (o) => {
+    // renewTime is new on every renewal: interning it would only churn the pool.
+    const spec = isObj(o.spec) ? o.spec : {};
+    return {
+      spec: compact({
+        holderIdentity: intern(spec.holderIdentity),
+        renewTime: spec.renewTime,
+        leaseDurationSeconds: spec.leaseDurationSeconds,
+        acquireTime: spec.acquireTime,
+      }),
+    };
+  },
   services: (o) => ({ spec: pick(o.spec, ['type', 'clusterIP', 'ports', 'selector']) }),
   endpointslices: (o) =>
     compact({

@@ -37,12 +37,13 @@ export class RealClock implements Clock {
 
 /** RFC 3339 with second precision, the format Kubernetes uses for metav1.Time. */
 export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  // toISOString is always `YYYY-MM-DDTHH:MM:SS.mmmZ` for these years; slicing beats a regex.
+  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
 }
 
 /** RFC 3339 with microseconds, the format of metav1.MicroTime (lease renewTime, events). */
 export function rfc3339Micro(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+  return `${new Date(ms).toISOString().slice(0, 23)}000Z`;
 }
 
 export const realClock: Clock = new RealClock();

@@ -140,12 +140,12 @@ export class NodeLifecycleController {
 
   private lastSignOfLifeMs(node: NodeView): number {
     const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
-    const heartbeat = ready?.lastHeartbeatTime ? Date.parse(ready.lastHeartbeatTime) : 0;
+    const heartbeat = ready?.lastHeartbeatTime ? parseTime(ready.lastHeartbeatTime) : 0;
     const lease = this.store.find(leaseType, 'kube-node-lease', node.metadata.name ?? '') as
       | { spec?: { renewTime?: string } }
       | undefined;
-    const renewed = lease?.spec?.renewTime ? Date.parse(lease.spec.renewTime) : 0;
-    const created = node.metadata.creationTimestamp ? Date.parse(node.metadata.creationTimestamp) : 0;
+    const renewed = lease?.spec?.renewTime ? parseTime(lease.spec.renewTime) : 0;
+    const created = node.metadata.creationTimestamp ? parseTime(node.metadata.creationTimestamp) : 0;
     return Math.max(heartbeat, renewed, created, this.observingSinceMs);
   }
 
@@ -335,4 +335,16 @@ export class NodeLifecycleController {
       this.store.delete(podType, ns, name);
     }
   }
+}
+
+/** Timestamps are re-read every monitor pass and change rarely per node: parse each once. */
+const parsedTimes = new Map<string, number>();
+function parseTime(stamp: string): number {
+  let t = parsedTimes.get(stamp);
+  if (t === undefined) {
+    if (parsedTimes.size > 50_000) parsedTimes.clear();
+    t = Date.parse(stamp);
+    parsedTimes.set(stamp, t);
+  }
+  return t;
 }
