@@ -3,7 +3,12 @@
  * (trimmed by `kube/trim.ts`), and a view filled from them. Tests describe a cluster in a
  * few lines and ask a detector about it; nothing here is used outside tests.
  */
-import type { KubeObject, Observation, WatchedResource } from '../kube/observations.ts';
+import {
+  type KubeObject,
+  type Observation,
+  type WatchedResource,
+  watchedResources,
+} from '../kube/observations.ts';
 import { trimObject } from '../kube/trim.ts';
 import { ClusterView } from '../observe/cluster-view.ts';
 
@@ -171,19 +176,7 @@ export function viewOf(
   extra: Observation[] = [],
 ): ClusterView {
   const view = new ClusterView();
-  const resources: WatchedResource[] = [
-    'nodes',
-    'pods',
-    'events',
-    'leases',
-    'services',
-    'endpointslices',
-    'deployments',
-    'replicasets',
-    'daemonsets',
-    'poddisruptionbudgets',
-  ];
-  for (const resource of resources)
+  for (const resource of watchedResources)
     view.apply({ type: 'listed', resource, items: objects[resource] ?? [], resourceVersion: '1', atMs });
   for (const o of extra) view.apply(o);
   return view;
