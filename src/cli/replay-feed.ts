@@ -86,6 +86,29 @@ export function startReplayFeed(
       ? `${server}${path}: no answer before the request timeout`
       : `${server}${path}: connect ECONNREFUSED`;
 
+  /** One scrape through the API server's proxy, failing as it would: endpoint closed, nothing listening, node down. */
+  const scrape = (
+    source: string,
+    key: string,
+    node: string | undefined,
+    port: number,
+    path: string,
+    emit: (text: string, atMs: number) => void,
+  ): void => {
+    const handler = sim.nodeProxy.lookup(key, port);
+    const atMs = clock.now();
+    if (closed() || !handler || (node && !sim.nodeReachable(node))) {
+      const target = key.split('/').at(-1);
+      const error = closed()
+        ? unreachableError(path)
+        : `${server}${path}: error trying to reach service: dial tcp ${target}:${port}: ${handler ? 'i/o timeout' : 'connect: connection refused'}`;
+      sink({ type: 'source', source, ok: false, error, atMs });
+      return;
+    }
+    emit(handler({ method: 'GET', path: '/metrics', query: new URLSearchParams() }).body, atMs);
+    sink({ type: 'source', source, ok: true, atMs });
+  };
+
   for (const resource of watchedResources) {
     if (!wasClosed) list(resource);
     const { r, namespace: ns } = simStorageOf(resource);
@@ -177,44 +200,32 @@ export function startReplayFeed(
   const targets = o.targets;
   if (targets) {
     every(o.metricsIntervalMs ?? 30_000, () => {
-      for (const node of targets().nodes) {
-        const source = `metrics/kube-proxy/${node}`;
-        const handler = sim.nodeProxy.lookup(node, 10249);
-        const atMs = clock.now();
-        if (closed() || !handler || !sim.nodeReachable(node)) {
-          const error = closed()
-            ? unreachableError(`/api/v1/nodes/${node}:10249/proxy/metrics`)
-            : `${server}/api/v1/nodes/${node}:10249/proxy/metrics: error trying to reach service: dial tcp ${node}:10249: ${handler ? 'i/o timeout' : 'connect: connection refused'}`;
-          sink({ type: 'source', source, ok: false, error, atMs });
-          continue;
-        }
-        const res = handler({ method: 'GET', path: '/metrics', query: new URLSearchParams() });
-        sink({ type: 'metrics', node, component: 'kube-proxy', text: res.body, atMs });
-        sink({ type: 'source', source, ok: true, atMs });
-      }
-      for (const p of targets().ingress) {
-        const source = `metrics/ingress-nginx/${p.namespace}/${p.pod}`;
-        const handler = sim.nodeProxy.lookup(podEndpointKey(p.namespace, p.pod), 10254);
-        const atMs = clock.now();
-        const path = `/api/v1/namespaces/${p.namespace}/pods/${p.pod}:10254/proxy/metrics`;
-        if (closed() || !handler) {
-          const error = closed()
-            ? unreachableError(path)
-            : `${server}${path}: error trying to reach service: dial tcp ${p.pod}:10254: connect: connection refused`;
-          sink({ type: 'source', source, ok: false, error, atMs });
-          continue;
-        }
-        const res = handler({ method: 'GET', path: '/metrics', query: new URLSearchParams() });
-        sink({
-          type: 'metrics',
-          node: p.node ?? '',
-          component: 'ingress-nginx',
-          pod: `${p.namespace}/${p.pod}`,
-          text: res.body,
-          atMs,
-        });
-        sink({ type: 'source', source, ok: true, atMs });
-      }
+      for (const node of targets().nodes)
+        scrape(
+          `metrics/kube-proxy/${node}`,
+          node,
+          node,
+          10249,
+          `/api/v1/nodes/${node}:10249/proxy/metrics`,
+          (text, atMs) => sink({ type: 'metrics', node, component: 'kube-proxy', text, atMs }),
+        );
+      for (const p of targets().ingress)
+        scrape(
+          `metrics/ingress-nginx/${p.namespace}/${p.pod}`,
+          podEndpointKey(p.namespace, p.pod),
+          p.node,
+          10254,
+          `/api/v1/namespaces/${p.namespace}/pods/${p.pod}:10254/proxy/metrics`,
+          (text, atMs) =>
+            sink({
+              type: 'metrics',
+              node: p.node ?? '',
+              component: 'ingress-nginx',
+              pod: `${p.namespace}/${p.pod}`,
+              text,
+              atMs,
+            }),
+        );
     });
     const seen = new Map<string, number>();
     every(o.logsIntervalMs ?? 15_000, () => {

@@ -7,6 +7,7 @@
 import type { Incident } from '../incident/incident.ts';
 import type { Scenario } from '../sim/scenario/schema.ts';
 import { resolveInstant } from '../sim/scenario/time-spec.ts';
+import { rfc3339 } from '../time/clock.ts';
 
 export interface ExpectationScore {
   category: string;
@@ -40,7 +41,7 @@ export interface ReplayReport {
   passed: boolean;
 }
 
-const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const iso = rfc3339;
 
 export function summarize(i: Incident): IncidentSummary {
   return {

@@ -2,6 +2,7 @@
  * Reading and writing the times that objects carry (RFC 3339) and that signals show
  * (UTC dates and clock times). Never reads the clock: every "now" is passed in.
  */
+import { rfc3339 } from '../time/clock.ts';
 
 /** Milliseconds of an RFC 3339 time, or undefined when absent or unreadable. */
 export function timeMs(text: string | undefined): number | undefined {
@@ -12,7 +13,7 @@ export function timeMs(text: string | undefined): number | undefined {
 
 /** `2024-01-15T12:00:00Z`: seconds are enough, and shorter to read. */
 export function isoSeconds(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return rfc3339(ms);
 }
 
 /** `2024-01-15`, the UTC day. */

@@ -6,6 +6,7 @@
  * offline: the same signals always give the same words.
  */
 import type { Evidence, Scope, Severity, Signal } from '../detect/signal.ts';
+import { rfc3339 } from '../time/clock.ts';
 
 export interface NextStep {
   /** What to do and why, in one line. */
@@ -105,4 +106,5 @@ export function earliest(signals: readonly (Signal | undefined)[], fallback: num
   return times.length ? Math.min(...times) : fallback;
 }
 
-export const fmtTime = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** Times in statements: RFC 3339 to the second, as Kubernetes writes them. */
+export const fmtTime = rfc3339;

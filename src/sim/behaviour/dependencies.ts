@@ -75,11 +75,6 @@ export class Dependencies {
     return this.merged.get(node) ?? {};
   }
 
-  /** One layer's faults on the node. */
-  layerOn(node: string, layer = 'base'): NodeFaults {
-    return this.layers.get(node)?.get(layer) ?? {};
-  }
-
   /** Changes one layer of a node's faults and lets every container re-check its needs. */
   setFaults(node: string, faults: NodeFaults, layer = 'base'): void {
     let byLayer = this.layers.get(node);

@@ -110,11 +110,8 @@ export class IngressTraffic {
         outcomes.forEach(([status, weight], j) => {
           const n = j === outcomes.length - 1 ? left : Math.round(share * weight);
           left -= n;
-          if (n > 0)
-            counters.set(
-              `${svc.namespace}|${svc.service}|${svc.host}|${svc.path}|${status}`,
-              (counters.get(`${svc.namespace}|${svc.service}|${svc.host}|${svc.path}|${status}`) ?? 0) + n,
-            );
+          const key = `${svc.namespace}|${svc.service}|${svc.host}|${svc.path}|${status}`;
+          if (n > 0) counters.set(key, (counters.get(key) ?? 0) + n);
         });
       });
     }

@@ -47,7 +47,6 @@ interface NodeState {
   lastFailures: number;
   lastFailureMs?: number;
   firstFailureMs?: number;
-  kernel?: string;
   /** What the checks depended on at the last evaluation; unchanged means nothing to re-check. */
   inputs?: string;
 }
@@ -169,7 +168,7 @@ export class NodeAgentReports {
           statusChanged || !prev?.lastTransitionTime ? rfc3339(now) : prev.lastTransitionTime,
       });
       st.dirty = true;
-      if (prev && (statusChanged || prev.reason !== f.reason)) this.event(node, f, now);
+      if (prev && (statusChanged || prev.reason !== f.reason)) this.event(node, f);
     }
     if (recheck) this.queue(failureThresholdMs / 3);
     this.write(node, st, now);
@@ -192,7 +191,7 @@ export class NodeAgentReports {
     st.lastWriteMs = now;
   }
 
-  private event(node: string, f: Finding, now: number): void {
+  private event(node: string, f: Finding): void {
     if (!this.o.machines.host(node).reachesApi) return;
     const quiet = f.type === 'AutomaticUpgradeScheduled' || f.type === 'RebootRequired';
     recordEvent(this.o.store, this.o.clock, {
@@ -202,7 +201,6 @@ export class NodeAgentReports {
       message: `Node condition ${f.type} is now: ${f.status}, reason: ${f.reason}, message: ${JSON.stringify(f.message)}`,
       source: { component: 'kubetriage-agent', host: node },
     });
-    void now;
   }
 
   private findings(node: string, st: NodeState, now: number): Finding[] {

@@ -5,7 +5,6 @@
  * parts that make symptoms: the node's layer in `Dependencies` (what its pods can reach)
  * and its kubelet's health (whether it runs and reaches the API server).
  */
-import type { Clock } from '../../time/clock.ts';
 import type { NodeFaults } from '../behaviour/dependencies.ts';
 import type { ScenarioWorld } from './scenario-world.ts';
 
@@ -66,9 +65,8 @@ export class NodeMachines {
   apiFromNodes = true;
   private readonly listeners = new Set<(node: string) => void>();
 
-  constructor(o: { world: ScenarioWorld; clock: Clock }) {
+  constructor(o: { world: ScenarioWorld }) {
     this.world = o.world;
-    void o.clock;
   }
 
   /** Called after every change to a machine (the node agent re-checks). */
