@@ -3,6 +3,7 @@
  * 0 ok, 1 a command ran and found a problem or failed, 2 bad usage or input,
  * 3 a needed service (cluster, port, database) could not be reached.
  */
+import { StoreError } from '../incident/store/store.ts';
 import { KubeAccessError } from '../kube/errors.ts';
 import { ScenarioError } from '../sim/scenario/loader.ts';
 
@@ -51,6 +52,13 @@ export function describeFailure(err: unknown): { message: string; exitCode: numb
     return {
       message: `${err.message}\n  next: fix the file, or run \`kubetriage scenarios\` for the shipped ones`,
       exitCode: exitCodes.usage,
+    };
+  }
+  if (err instanceof StoreError) {
+    // The record could not be opened or read: a service problem, not the command's input.
+    return {
+      message: err.hint ? `${err.message}\n  next: ${err.hint}` : err.message,
+      exitCode: exitCodes.unavailable,
     };
   }
   if (err instanceof CliError) {

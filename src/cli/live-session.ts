@@ -7,6 +7,7 @@
 
 import type { Command } from 'commander';
 import { ApiClient } from '../kube/api-client.ts';
+import type { FeedStats } from '../kube/feed-stats.ts';
 import { type LoadedKubeConfig, loadKubeConfig } from '../kube/kubeconfig.ts';
 import { LiveFeed } from '../kube/live-feed.ts';
 import { watchedResources } from '../kube/observations.ts';
@@ -52,7 +53,7 @@ export function timeoutSeconds(raw: string): number {
 
 export async function startLiveSession(
   flags: LiveFlags,
-  o: { components?: boolean } = {},
+  o: { components?: boolean; stats?: FeedStats } = {},
 ): Promise<LiveSession> {
   const timeoutS = timeoutSeconds(flags.timeout);
   const loaded = loadKubeConfig({ kubeconfig: flags.kubeconfig, context: flags.context });
@@ -64,6 +65,7 @@ export async function startLiveSession(
     clock,
     sink: (obs) => view.apply(obs),
     reflector: { backoff: { maxMs: 5_000 } },
+    stats: o.stats,
     ...(o.components ? { targets: () => componentTargets(view) } : {}),
   });
   const tty = process.stderr.isTTY;

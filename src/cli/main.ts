@@ -3,9 +3,11 @@
  * and an exit code in one place (src/cli/errors.ts).
  */
 import { Command, CommanderError } from 'commander';
+import { registerIncidents } from './commands/incidents.ts';
 import { registerReplay } from './commands/replay.ts';
 import { registerScan } from './commands/scan.ts';
 import { registerScenarios } from './commands/scenarios.ts';
+import { registerServe } from './commands/serve.ts';
 import { registerSim } from './commands/sim.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerWatch } from './commands/watch.ts';
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   registerReplay(program);
   registerScan(program);
   registerWatch(program);
+  registerServe(program);
+  registerIncidents(program);
   return program;
 }
 

@@ -27,7 +27,7 @@ export class Pipeline {
   round(view: ClusterView, nowMs: number): Round {
     const signals = detectAll(view, nowMs);
     const diagnosis = diagnose(signals, nowMs);
-    const changes = this.tracker.update(diagnosis, nowMs);
+    const changes = this.tracker.update(diagnosis, nowMs, signals);
     this.last = { atMs: nowMs, signals, diagnosis, changes };
     return this.last;
   }

@@ -24,6 +24,8 @@ export interface ReplayOptions {
   /** Every observation, before the view applies it. */
   onObservation?: (o: Observation) => void;
   view?: ClusterView;
+  /** The virtual clock to run on (it must stand at the scenario's start): share it with consumers that ask for "now". */
+  clock?: VirtualClock;
 }
 
 export interface ReplayResult {
@@ -38,7 +40,9 @@ export interface ReplayResult {
 /** Replays the scenario; the simulator is stopped before this returns. */
 export async function replayScenario(scenario: Scenario, o: ReplayOptions = {}): Promise<ReplayResult> {
   const startMs = Date.parse(scenario.start);
-  const clock = new VirtualClock(startMs);
+  const clock = o.clock ?? new VirtualClock(startMs);
+  if (clock.now() !== startMs)
+    throw new Error(`the replay clock must start at the scenario's start, ${scenario.start}`);
   const sim = new Simulator({ scenario, clock, tls: false });
   const view = o.view ?? new ClusterView();
   let observations = 0;

@@ -9,10 +9,28 @@ import type { Hypothesis } from '../diagnose/hypothesis.ts';
 
 export type IncidentStatus = 'investigating' | 'identified' | 'monitoring' | 'resolved';
 
+export type TimelineKind = 'opened' | 'signal' | 'hypothesis' | 'status' | 'change' | 'action' | 'note';
+
+/** One line of the incident's record. Entries are only ever appended, never edited. */
 export interface TimelineEntry {
   atMs: number;
-  kind: 'opened' | 'signal' | 'hypothesis' | 'status' | 'action' | 'note';
+  kind: TimelineKind;
   text: string;
+  /** Who wrote a note or took an action (`kubetriage` for what it did itself). */
+  author?: string;
+}
+
+/**
+ * A public status-page update (Investigating, Identified, Monitoring, Resolved): posted
+ * automatically from the lifecycle, or by hand. Written for customers, so it never
+ * quotes the internal evidence.
+ */
+export interface StatusUpdate {
+  atMs: number;
+  status: IncidentStatus;
+  message: string;
+  /** `kubetriage` for automatic updates, the operator's name otherwise. */
+  author: string;
 }
 
 export interface Incident {
@@ -21,14 +39,25 @@ export interface Incident {
   family: string;
   status: IncidentStatus;
   severity: Severity;
+  /** When its root cause was first diagnosed (the incident opens once it has held). */
+  detectedAtMs?: number;
   openedAtMs: number;
   updatedAtMs: number;
   resolvedAtMs?: number;
   top: Hypothesis;
   runnerUp?: Hypothesis;
+  /**
+   * The root cause as best established: the most confident top hypothesis seen (the latest
+   * of its pattern at that confidence). While an outage winds down the top hypothesis can
+   * shrink to a look-alike (one node left NotReady during a staggered restart reads as a
+   * single-node failure); the postmortem and status page name this one.
+   */
+  rootCause?: Hypothesis;
   /** When each pattern first became the top hypothesis. */
   topSince: Record<string, number>;
   timeline: TimelineEntry[];
+  /** Public status-page updates, oldest first; append-only like the timeline. */
+  updates: StatusUpdate[];
   /** Signal keys already on the timeline. */
   signals: string[];
 }
@@ -47,3 +76,6 @@ export function familyOf(pattern: string): string {
 
 const rank: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
 export const worse = (a: Severity, b: Severity): Severity => (rank[a] >= rank[b] ? a : b);
+
+/** What the record names as the root cause (the best-established hypothesis). */
+export const rootCauseOf = (i: Incident): Hypothesis => i.rootCause ?? i.top;

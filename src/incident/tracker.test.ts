@@ -87,4 +87,31 @@ describe('incident tracker', () => {
     t.update(round([]), t0 + 30_000);
     expect(t.incidents()).toEqual([]);
   });
+
+  it('reopens a failure that recurs the next day at the same time as the same incident', () => {
+    const t = new IncidentTracker({ resolveAfterMs: 15 * 60_000 });
+    const day1 = hyp('node-scheduled-job', 0.65, ['node-not-ready cluster']);
+    const day2 = hyp('node-scheduled-job', 0.9, ['periodic-onset cluster', 'node-not-ready cluster']);
+    const at = (h: number) => t0 + h * 3_600_000;
+    t.update(round([day1]), at(0));
+    t.update(round([day1]), at(0) + 10_000);
+    t.update(round([]), at(1));
+    t.update(round([]), at(2));
+    expect(t.incidents().map((i) => i.status)).toEqual(['resolved']);
+    t.update(round([day2]), at(24));
+    t.update(round([day2]), at(24) + 10_000);
+    expect(t.incidents().map((i) => [i.id, i.status])).toEqual([['INC-0001', 'identified']]);
+    // Without the periodic signal, a day later is a new story.
+    const u = new IncidentTracker({ resolveAfterMs: 15 * 60_000 });
+    for (const [h, hs] of [
+      [0, [day1]],
+      [0.01, [day1]],
+      [1, []],
+      [2, []],
+      [24, [day1]],
+      [24.01, [day1]],
+    ] as const)
+      u.update(round([...hs]), at(h));
+    expect(u.incidents().map((i) => i.id)).toEqual(['INC-0001', 'INC-0002']);
+  });
 });

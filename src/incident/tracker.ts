@@ -4,11 +4,14 @@
  * evidence and a change of top hypothesis are added to the timeline; the status moves to
  * Identified once the top hypothesis is confident, to Monitoring when its signals clear,
  * back when they return, and to Resolved after a quiet period. Single-workload findings
- * are kept apart, at their own severity. Kept in memory; the store persists it later.
+ * are kept apart, at their own severity. Kept in memory: `takeDirty()` hands what changed
+ * to whoever persists it, and `restore()` picks the record up again after a restart.
  */
+import type { Signal } from '../detect/signal.ts';
 import type { Diagnosis } from '../diagnose/diagnose.ts';
 import { fmtTime, type Hypothesis } from '../diagnose/hypothesis.ts';
-import { familyOf, type Incident, type IncidentStatus, worse } from './incident.ts';
+import { familyOf, type Incident, type IncidentStatus, type StatusUpdate, worse } from './incident.ts';
+import { changeEntries } from './observed-changes.ts';
 
 export interface TrackerOptions {
   /** A hypothesis at least this confident may open an incident. */
@@ -34,9 +37,16 @@ export interface IncidentChange {
 export class IncidentTracker {
   private readonly o: Required<TrackerOptions>;
   private readonly byId = new Map<string, Incident>();
-  private readonly pending = new Map<string, number>();
+  private readonly pending = new Map<string, { rounds: number; sinceMs: number }>();
   private readonly quietSince = new Map<string, number>();
   private seq = 0;
+  private readonly dirtyIds = new Set<string>();
+  /**
+   * Families resolved by hand while their signals still showed: a person decided it is
+   * over (the workloads moved away, say), so the same signals must not reopen it at once.
+   * They may again once the family has been quiet for a round.
+   */
+  private readonly closedByHand = new Set<string>();
   /** The latest single-workload findings, by pattern and workload. */
   findings: Hypothesis[] = [];
 
@@ -54,11 +64,36 @@ export class IncidentTracker {
     return [...this.byId.values()];
   }
 
+  get(id: string): Incident | undefined {
+    return this.byId.get(id);
+  }
+
+  /**
+   * Picks the record up after a restart: the stored incidents (open ones continue, recently
+   * resolved ones can reopen) and the last id used, so new ids never collide.
+   */
+  restore(incidents: readonly Incident[], lastSeq: number): void {
+    for (const i of incidents) this.byId.set(i.id, i);
+    this.seq = Math.max(this.seq, lastSeq);
+  }
+
+  /** Incidents changed since the last call, for the store. */
+  takeDirty(): Incident[] {
+    const out = [...this.dirtyIds].map((id) => this.byId.get(id)).filter((i): i is Incident => !!i);
+    this.dirtyIds.clear();
+    return out;
+  }
+
   open(): Incident[] {
     return this.incidents().filter((i) => i.status !== 'resolved');
   }
 
-  update(d: Diagnosis, nowMs: number): IncidentChange[] {
+  /**
+   * One round. `signals`, when given, lets open incidents record the cluster changes seen
+   * around them (rollouts, node versions, nodes joining and leaving): the response and
+   * what preceded it, as the cluster itself shows them.
+   */
+  update(d: Diagnosis, nowMs: number, signals: readonly Signal[] = []): IncidentChange[] {
     this.findings = d.findings;
     const changes: IncidentChange[] = [];
     const topByFamily = new Map<string, Hypothesis[]>();
@@ -67,7 +102,9 @@ export class IncidentTracker {
       const f = familyOf(h.pattern);
       topByFamily.set(f, [...(topByFamily.get(f) ?? []), h]);
     }
+    for (const family of this.closedByHand) if (!topByFamily.has(family)) this.closedByHand.delete(family);
     for (const [family, ranked] of topByFamily) {
+      if (this.closedByHand.has(family)) continue;
       const current = this.open().find((i) => i.family === family);
       const top = ranked[0];
       const runnerUp = d.hypotheses.find((h) => h !== top);
@@ -77,16 +114,17 @@ export class IncidentTracker {
         if (changed) changes.push({ incident: current, what: changed });
         continue;
       }
-      const held = (this.pending.get(family) ?? 0) + 1;
+      const held = this.pending.get(family) ?? { rounds: 0, sinceMs: nowMs };
+      held.rounds++;
       this.pending.set(family, held);
-      if (held < this.o.holdRounds) continue;
+      if (held.rounds < this.o.holdRounds) continue;
       this.pending.delete(family);
       const recent = this.incidents().find(
         (i) =>
           i.family === family &&
           i.status === 'resolved' &&
           i.top.pattern === top.pattern &&
-          nowMs - (i.resolvedAtMs ?? 0) <= this.o.reopenWithinMs,
+          nowMs - (i.resolvedAtMs ?? 0) <= this.reopenWindow(top),
       );
       if (recent) {
         recent.resolvedAtMs = undefined;
@@ -95,7 +133,9 @@ export class IncidentTracker {
         changes.push({ incident: recent, what: 'status' });
         continue;
       }
-      changes.push({ incident: this.openIncident(family, top, runnerUp, nowMs), what: 'opened' });
+      const opened = this.openIncident(family, top, runnerUp, nowMs);
+      opened.detectedAtMs = held.sinceMs;
+      changes.push({ incident: opened, what: 'opened' });
     }
     for (const family of [...this.pending.keys()]) if (!topByFamily.has(family)) this.pending.delete(family);
     for (const i of this.open()) {
@@ -112,15 +152,71 @@ export class IncidentTracker {
         changes.push({ incident: i, what: 'status' });
       }
     }
+    for (const i of this.open()) {
+      const fresh = changeEntries(i, signals);
+      if (fresh.length === 0) continue;
+      i.timeline.push(...fresh);
+      this.dirtyIds.add(i.id);
+    }
+    for (const c of changes) this.dirtyIds.add(c.incident.id);
     return changes;
   }
 
   /** An operator's note or an action taken, on the incident's timeline. */
-  note(id: string, text: string, atMs: number, kind: 'note' | 'action' = 'note'): void {
+  note(
+    id: string,
+    text: string,
+    atMs: number,
+    kind: 'note' | 'action' = 'note',
+    author = 'operator',
+  ): Incident {
+    const i = this.mustGet(id);
+    i.timeline.push({ atMs, kind, text, author });
+    i.updatedAtMs = Math.max(i.updatedAtMs, atMs);
+    this.dirtyIds.add(id);
+    return i;
+  }
+
+  /**
+   * A status set by hand (an operator declares it resolved, or back to investigating).
+   * Detection still runs: a root cause still showing after a manual resolve reopens it.
+   */
+  setStatusByHand(id: string, status: IncidentStatus, atMs: number, author: string, why: string): Incident {
+    const i = this.mustGet(id);
+    if (i.status === status) return i;
+    this.setStatus(i, status, atMs, `${why} (set by ${author})`);
+    i.resolvedAtMs = status === 'resolved' ? atMs : undefined;
+    if (status === 'resolved') this.closedByHand.add(i.family);
+    else {
+      this.closedByHand.delete(i.family);
+      this.quietSince.delete(i.family);
+    }
+    this.dirtyIds.add(id);
+    return i;
+  }
+
+  /** A public status-page update on the incident. */
+  postUpdate(id: string, u: StatusUpdate): Incident {
+    const i = this.mustGet(id);
+    i.updates.push(u);
+    i.updatedAtMs = Math.max(i.updatedAtMs, u.atMs);
+    this.dirtyIds.add(id);
+    return i;
+  }
+
+  /**
+   * A failure that recurs at the same time of day (a `periodic-onset` among its signals)
+   * comes back a day later: one story across the days, as the real team's incident was.
+   */
+  private reopenWindow(top: Hypothesis): number {
+    const periodic = top.signals.some((k) => k.startsWith('periodic-onset '));
+    return periodic ? Math.max(this.o.reopenWithinMs, 26 * 3_600_000) : this.o.reopenWithinMs;
+  }
+
+  private mustGet(id: string): Incident {
     const i = this.byId.get(id);
-    if (!i) throw new Error(`no incident ${id}`);
-    i.timeline.push({ atMs, kind, text });
-    i.updatedAtMs = atMs;
+    if (!i) throw new UnknownIncidentError(id);
+    return i;
   }
 
   private openIncident(
@@ -139,6 +235,7 @@ export class IncidentTracker {
       updatedAtMs: nowMs,
       top,
       runnerUp,
+      rootCause: top,
       topSince: { [top.pattern]: nowMs },
       timeline: [
         {
@@ -148,6 +245,7 @@ export class IncidentTracker {
         },
       ],
       signals: [],
+      updates: [],
     };
     this.byId.set(id, i);
     this.addSignals(i, top, nowMs);
@@ -174,6 +272,7 @@ export class IncidentTracker {
     }
     if (this.addSignals(i, top, nowMs)) changed ??= 'updated';
     i.top = top;
+    i.rootCause = strongest(i.rootCause, top);
     i.runnerUp = runnerUp;
     i.severity = worse(i.severity, top.severity);
     i.updatedAtMs = nowMs;
@@ -198,6 +297,7 @@ export class IncidentTracker {
   }
 
   private setStatus(i: Incident, status: IncidentStatus, nowMs: number, why: string): void {
+    this.dirtyIds.add(i.id);
     i.timeline.push({
       atMs: nowMs,
       kind: 'status',
@@ -206,4 +306,20 @@ export class IncidentTracker {
     i.status = status;
     i.updatedAtMs = nowMs;
   }
+}
+
+export class UnknownIncidentError extends Error {
+  readonly id: string;
+  constructor(id: string) {
+    super(`no incident ${id}`);
+    this.name = 'UnknownIncidentError';
+    this.id = id;
+  }
+}
+
+/** The better-established root cause: a new pattern must be more confident to take over. */
+function strongest(current: Hypothesis | undefined, top: Hypothesis): Hypothesis {
+  if (!current) return top;
+  if (top.pattern === current.pattern) return top.confidence >= current.confidence ? top : current;
+  return top.confidence > current.confidence ? top : current;
 }

@@ -2,10 +2,12 @@
  * The live feed: every reflector and probe against one API server, all reporting into one
  * sink. Reflectors run continuously; API health is probed every few seconds; kube-proxy
  * metrics and kube-system component logs are read on slower cadences, for the nodes and
- * pods the caller names (the view knows them; this module does not keep one).
+ * pods the caller names (the view knows them; this module does not keep one). The optional
+ * `stats` listener hears of reflector restarts and relists and of every probe's latency.
  */
 import type { Clock } from '../time/clock.ts';
 import type { ApiClient } from './api-client.ts';
+import type { FeedStats } from './feed-stats.ts';
 import { type ObservationSink, type WatchedResource, watchedResources } from './observations.ts';
 import { Poller } from './poller.ts';
 import { LogTailer, type LogTarget, probeApiServer, scrapeIngress, scrapeKubeProxy } from './probes.ts';
@@ -26,6 +28,8 @@ export interface LiveFeedOptions {
     ingress?: { namespace: string; pod: string; node?: string }[];
   };
   reflector?: Partial<Omit<ReflectorOptions, 'resource' | 'client' | 'clock' | 'sink'>>;
+  /** Reflector restarts and relists, probe latencies (e.g. the Prometheus metrics). */
+  stats?: FeedStats;
 }
 
 export class LiveFeed {
@@ -34,7 +38,7 @@ export class LiveFeed {
   private readonly apiProbe: Poller;
 
   constructor(o: LiveFeedOptions) {
-    const base = { client: o.client, clock: o.clock, sink: o.sink };
+    const base = { client: o.client, clock: o.clock, sink: o.sink, stats: o.stats };
     this.reflectors = (o.resources ?? watchedResources).map(
       (resource) => new Reflector({ ...base, ...o.reflector, resource }),
     );

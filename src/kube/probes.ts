@@ -2,10 +2,12 @@
  * The tool's own look at the cluster, from where it runs: the API server's /livez,
  * /readyz and /version with latency (the data100 team's action item was exactly this),
  * kube-proxy's metrics on every node through nodes/{name}:10249/proxy, and bounded tails
- * of kube-system component logs. Every answer, and every non-answer, is an observation.
+ * of kube-system component logs. Every answer, and every non-answer, is an observation,
+ * and its latency also goes to the optional `stats` listener (the Prometheus metrics).
  */
 import type { Clock } from '../time/clock.ts';
 import { type ApiClient, ApiRequestError } from './api-client.ts';
+import { type FeedStats, tell } from './feed-stats.ts';
 import type { ApiCheck, ObservationSink } from './observations.ts';
 
 export interface ProbeContext {
@@ -14,6 +16,17 @@ export interface ProbeContext {
   sink: ObservationSink;
   /** Probe timeout: a slow answer is a finding, but a hung one must not hold the cadence. */
   timeoutMs?: number;
+  /** Told how long each probe, scrape and log read took; see FeedStats. */
+  stats?: FeedStats;
+}
+
+/**
+ * Reports one probe's latency: the client's own measure when it answered, the time to the
+ * failure otherwise (both on the feed's clock).
+ */
+function observed(ctx: ProbeContext, probe: string, latencyMs: number, ok: boolean): void {
+  const stats = ctx.stats;
+  if (stats?.probeObserved) tell(() => stats.probeObserved?.(probe, Math.max(0, latencyMs) / 1000, ok));
 }
 
 const checkPaths: Record<ApiCheck, string> = { livez: '/livez', readyz: '/readyz', version: '/version' };
@@ -34,17 +47,20 @@ export async function probeApiServer(ctx: ProbeContext): Promise<void> {
           body: res.body.slice(0, 2_000),
           atMs: ctx.clock.now(),
         });
+        observed(ctx, check, res.latencyMs, true);
       } catch (err) {
         const e = err instanceof ApiRequestError ? err : undefined;
+        const latencyMs = ctx.clock.now() - started;
         ctx.sink({
           type: 'probe',
           check,
           ok: false,
-          latencyMs: ctx.clock.now() - started,
+          latencyMs,
           status: e?.status || undefined,
           error: err instanceof Error ? err.message : String(err),
           atMs: ctx.clock.now(),
         });
+        observed(ctx, check, latencyMs, false);
       }
     }),
   );
@@ -56,6 +72,7 @@ export async function scrapeKubeProxy(ctx: ProbeContext, nodes: string[], concur
   const worker = async (): Promise<void> => {
     for (let node = queue.shift(); node !== undefined; node = queue.shift()) {
       const source = `metrics/kube-proxy/${node}`;
+      const started = ctx.clock.now();
       try {
         const res = await ctx.client.getText(
           `/api/v1/nodes/${encodeURIComponent(node)}:10249/proxy/metrics`,
@@ -64,8 +81,10 @@ export async function scrapeKubeProxy(ctx: ProbeContext, nodes: string[], concur
         );
         ctx.sink({ type: 'metrics', node, component: 'kube-proxy', text: res.body, atMs: ctx.clock.now() });
         ctx.sink({ type: 'source', source, ok: true, atMs: ctx.clock.now() });
+        observed(ctx, 'kube-proxy', res.latencyMs, true);
       } catch (err) {
         sourceFailed(ctx, source, err);
+        observed(ctx, 'kube-proxy', ctx.clock.now() - started, false);
       }
     }
   };
@@ -90,6 +109,7 @@ export async function scrapeIngress(
 ): Promise<void> {
   for (const p of pods) {
     const source = `metrics/ingress-nginx/${p.namespace}/${p.pod}`;
+    const started = ctx.clock.now();
     try {
       const res = await ctx.client.getText(
         `/api/v1/namespaces/${encodeURIComponent(p.namespace)}/pods/${encodeURIComponent(p.pod)}:10254/proxy/metrics`,
@@ -105,8 +125,10 @@ export async function scrapeIngress(
         atMs: ctx.clock.now(),
       });
       ctx.sink({ type: 'source', source, ok: true, atMs: ctx.clock.now() });
+      observed(ctx, 'ingress-nginx', res.latencyMs, true);
     } catch (err) {
       sourceFailed(ctx, source, err);
+      observed(ctx, 'ingress-nginx', ctx.clock.now() - started, false);
     }
   }
 }
@@ -154,6 +176,7 @@ export class LogTailer {
     const key = `${t.namespace}/${t.pod}/${t.container}`;
     const source = `logs/${key}`;
     const since = this.seen.get(key);
+    const started = this.ctx.clock.now();
     try {
       const res = await this.ctx.client.getText(
         `/api/v1/namespaces/${t.namespace}/pods/${t.pod}/log`,
@@ -179,8 +202,10 @@ export class LogTailer {
       if (newest) this.seen.set(key, newest);
       if (lines.length) this.ctx.sink({ type: 'logs', ...t, lines, atMs: this.ctx.clock.now() });
       this.ctx.sink({ type: 'source', source, ok: true, atMs: this.ctx.clock.now() });
+      observed(this.ctx, 'logs', res.latencyMs, true);
     } catch (err) {
       sourceFailed(this.ctx, source, err);
+      observed(this.ctx, 'logs', this.ctx.clock.now() - started, false);
     }
   }
 }

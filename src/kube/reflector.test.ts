@@ -767,3 +767,58 @@ describe('reflector stop', () => {
     await r.reflector.stop();
   });
 });
+
+describe('reflector stats listener', () => {
+  it('hears the first sync, every restart with its reason, and the relist a 410 forces', async () => {
+    const heard: string[] = [];
+    const r = rig({
+      stats: {
+        reflectorRestarted: (resource, reason) => heard.push(`restart ${resource} ${reason}`),
+        reflectorRelisted: (resource, reason) => heard.push(`relist ${resource} ${reason}`),
+      },
+    });
+    r.api.listAnswers = [
+      unavailable(),
+      { metadata: { resourceVersion: '100' }, items: [] },
+      { metadata: { resourceVersion: '200' }, items: [] },
+    ];
+    r.reflector.start();
+    await until('a sleep after the failed list', () => r.clock.pending === 1);
+    r.clock.wakeUp();
+    await until('the first watch', () => r.api.watchCalls.length === 1);
+    r.api.lastWatch.end(Object.assign(new TypeError('terminated'), { cause: { code: 'UND_ERR_SOCKET' } }));
+    await until('a sleep after the broken watch', () => r.clock.pending === 1);
+    r.clock.wakeUp();
+    await until('the second watch', () => r.api.watchCalls.length === 2);
+    r.api.lastWatch.emit('ERROR', expiredStatus);
+    r.api.lastWatch.end();
+    await until('the third watch', () => r.api.watchCalls.length === 3);
+    // A watch the server ends on its timeout is routine: no restart.
+    r.api.lastWatch.end();
+    await until('the fourth watch', () => r.api.watchCalls.length === 4);
+    expect(heard).toEqual([
+      'restart pods ServiceUnavailable',
+      'relist pods initial',
+      'restart pods UND_ERR_SOCKET',
+      'restart pods Expired',
+      'relist pods expired',
+    ]);
+    expect(r.reflector.restarts).toBe(3);
+    await r.reflector.stop();
+  });
+
+  it('goes on listing and watching when the listener throws', async () => {
+    const r = rig({
+      stats: {
+        reflectorRelisted: () => {
+          throw new Error('broken counter');
+        },
+      },
+    });
+    r.reflector.start();
+    await until('the watch', () => r.api.watchCalls.length === 1);
+    expect(r.reflector.lists).toBe(1);
+    expect(r.failures()).toEqual([]);
+    await r.reflector.stop();
+  });
+});

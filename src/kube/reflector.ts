@@ -17,10 +17,12 @@
  *   reflector backoff), reset after a successful list or a watch that ended cleanly.
  *
  * Every success and failure is reported as a `source` observation, so the view knows how
- * fresh each resource is and since when it has been dark.
+ * fresh each resource is and since when it has been dark; restarts and relists also go to
+ * the optional `stats` listener (the Prometheus metrics).
  */
 import type { Clock, Timer } from '../time/clock.ts';
 import { type ApiClient, ApiRequestError } from './api-client.ts';
+import { type FeedStats, type RelistReason, tell } from './feed-stats.ts';
 import type { KubeObject, ObservationSink, WatchedResource } from './observations.ts';
 import { listPath } from './resource-paths.ts';
 import { trimObject } from './trim.ts';
@@ -45,6 +47,8 @@ export interface ReflectorOptions {
   watchdogMs?: number;
   backoff?: Partial<BackoffOptions>;
   random?: () => number;
+  /** Told of every restart and relist; see FeedStats. */
+  stats?: FeedStats;
 }
 
 const defaultBackoff: BackoffOptions = { initialMs: 800, maxMs: 30_000, factor: 2, jitter: 1 };
@@ -78,6 +82,10 @@ export class Reflector {
   lists = 0;
   /** Watches opened so far. */
   watches = 0;
+  /** Times the loop failed and started over. */
+  restarts = 0;
+  /** Why the next list happens: set when the resourceVersion is dropped. */
+  private relistReason: RelistReason = 'initial';
 
   constructor(opts: ReflectorOptions) {
     this.o = {
@@ -87,6 +95,7 @@ export class Reflector {
       random: Math.random,
       ...opts,
       backoff: { ...defaultBackoff, ...opts.backoff },
+      stats: opts.stats ?? {},
     };
     this.source = `reflector/${opts.resource}`;
   }
@@ -141,9 +150,11 @@ export class Reflector {
         const e = err instanceof ApiRequestError ? err : undefined;
         const message = describe(err);
         this.report(false, message);
+        this.restarted(e, err);
         this.state = 'waiting';
         if (e?.expired) {
           this.resourceVersion = undefined;
+          this.relistReason = 'expired';
           // One 410 is routine (history moved on): relist at once. Repeated ones back off
           // on their own count, which only a live watch event resets: in a 410 storm every
           // list succeeds and every watch expires at once.
@@ -155,6 +166,13 @@ export class Reflector {
       }
     }
     this.state = 'stopped';
+  }
+
+  private restarted(e: ApiRequestError | undefined, err: unknown): void {
+    this.restarts++;
+    const reason = e?.reason || (err instanceof Error ? err.name : 'Error');
+    const { stats, resource } = this.o;
+    tell(() => stats.reflectorRestarted?.(resource, reason));
   }
 
   private delayFor(e: ApiRequestError | undefined): number {
@@ -200,6 +218,9 @@ export class Reflector {
     } while (token);
     this.lists++;
     this.resourceVersion = listRv;
+    const { stats, resource } = this.o;
+    const reason = this.relistReason;
+    tell(() => stats.reflectorRelisted?.(resource, reason));
     this.emit({
       type: 'listed',
       resource: this.o.resource,

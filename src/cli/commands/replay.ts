@@ -5,27 +5,46 @@
  * expectation was met without a false incident, 1 otherwise.
  */
 import { writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { Command } from 'commander';
+import type { IncidentStore } from '../../incident/store/store.ts';
+import { newToken } from '../../server/auth.ts';
 import { listScenarios, loadScenario, ScenarioError } from '../../sim/scenario/loader.ts';
+import { VirtualClock } from '../../time/virtual-clock.ts';
 import { CliError, exitCodes, problemsFound } from '../errors.ts';
 import { parseOutputFormat, printData } from '../output.ts';
-import { Pipeline } from '../pipeline.ts';
 import { type ReplayReport, scoreReplay } from '../replay-score.ts';
-import { replayScenario } from '../scenario-replay.ts';
+import { serveReplay } from '../serve-replay.ts';
+import { ServeRuntime } from '../serve-runtime.ts';
+import { openStoreFromFlags, type StoreFlags, storeOptions } from '../store-options.ts';
 
-interface ReplayFlags {
+interface ReplayFlags extends StoreFlags {
+  store?: boolean;
   output: string;
   all?: boolean;
   report?: string;
 }
 
-export async function replayAndScore(name: string, o: { forMs?: number } = {}): Promise<ReplayReport> {
+/**
+ * Replays a scenario through what `serve` runs (pipeline, incident desk, the scenario's
+ * actions posted through the API) without listening on a port, keeping the record in
+ * `store` when one is given, and scores it.
+ */
+export async function replayAndScore(
+  name: string,
+  o: { forMs?: number; store?: IncidentStore } = {},
+): Promise<ReplayReport> {
   const scenario = await loadScenario(name);
-  const pipeline = new Pipeline();
-  const r = await replayScenario(scenario, {
-    forMs: o.forMs,
-    onTick: (view, now) => void pipeline.round(view, now),
-  });
+  const clock = new VirtualClock(Date.parse(scenario.start));
+  const token = newToken();
+  const rt = new ServeRuntime({ clock, store: o.store, cluster: o.store?.cluster ?? scenario.name, token });
+  const pipeline = rt.pipeline;
+  let r: Awaited<ReturnType<typeof serveReplay>>;
+  try {
+    r = await serveReplay(rt, scenario, { token, clock, forMs: o.forMs });
+  } finally {
+    await rt.close();
+  }
   return scoreReplay({
     scenario,
     incidents: pipeline.tracker.incidents(),
@@ -79,13 +98,14 @@ export function renderReplayTable(reports: readonly ReplayReport[]): string {
 }
 
 export function registerReplay(program: Command): void {
-  program
+  const cmd = program
     .command('replay')
     .description('run the pipeline on a scenario in virtual time and score it against the expected diagnosis')
     .argument('[scenario]', 'a shipped scenario name (see `kubetriage scenarios`) or a YAML file')
     .option('--all', 'replay every shipped scenario')
     .option('-o, --output <format>', 'table, json or yaml', 'table')
     .option('--report <file>', 'also write the report as JSON to this file')
+    .option('--store', 'keep the incident record in the default store (or give --data-dir/--database-url)')
     .addHelpText(
       'after',
       `
@@ -96,33 +116,40 @@ Exit status: 0 all expectations met with no false incident, 1 otherwise, 2 bad i
 Examples:
   $ kubetriage replay runway-2024
   $ kubetriage replay --all -o json > scores.json
-  $ kubetriage replay ./my-outage.yaml --report report.json`,
-    )
-    .action(async (name: string | undefined, flags: ReplayFlags) => {
-      const format = parseOutputFormat(flags.output);
-      if (!name && !flags.all)
-        throw new CliError('name a scenario or pass --all', {
-          exitCode: exitCodes.usage,
-          hint: 'kubetriage scenarios lists them',
-        });
-      const names = flags.all ? (await listScenarios()).map((s) => s.name) : [name!];
-      const reports: ReplayReport[] = [];
-      for (const n of names) {
-        if (format === 'table') process.stderr.write(`… replaying ${n}\n`);
-        try {
-          reports.push(await replayAndScore(n));
-        } catch (err) {
-          if (err instanceof ScenarioError)
-            throw new CliError(`cannot replay ${n}: ${err.message}`, {
-              exitCode: exitCodes.usage,
-              cause: err,
-            });
-          throw err;
-        }
+  $ kubetriage replay ./my-outage.yaml --report report.json
+  $ kubetriage replay runway-2024 --data-dir ./kt && kubetriage postmortem INC-0001 --data-dir ./kt --cluster runway-2024`,
+    );
+  storeOptions(cmd).action(async (name: string | undefined, flags: ReplayFlags) => {
+    const format = parseOutputFormat(flags.output);
+    if (!name && !flags.all)
+      throw new CliError('name a scenario or pass --all', {
+        exitCode: exitCodes.usage,
+        hint: 'kubetriage scenarios lists them',
+      });
+    const names = flags.all ? (await listScenarios()).map((s) => s.name) : [name!];
+    const reports: ReplayReport[] = [];
+    for (const n of names) {
+      if (format === 'table') process.stderr.write(`… replaying ${n}\n`);
+      try {
+        const wantsStore = flags.store || flags.dataDir || flags.databaseUrl;
+        const store = wantsStore ? await openStoreFromFlags(flags, basename(n, '.yaml')) : undefined;
+        reports.push(await replayAndScore(n, { store }));
+        if (store && format === 'table')
+          process.stderr.write(
+            `  kept in the ${store.backend} store as cluster ${store.cluster}: kubetriage incidents --cluster ${store.cluster}\n`,
+          );
+      } catch (err) {
+        if (err instanceof ScenarioError)
+          throw new CliError(`cannot replay ${n}: ${err.message}`, {
+            exitCode: exitCodes.usage,
+            cause: err,
+          });
+        throw err;
       }
-      const data = flags.all ? reports : reports[0];
-      if (flags.report) await writeFile(flags.report, `${JSON.stringify(data, null, 2)}\n`);
-      process.stdout.write(printData(format, data, () => renderReplayTable(reports)));
-      if (reports.some((r) => !r.passed)) throw problemsFound('a replay missed its expected diagnosis');
-    });
+    }
+    const data = flags.all ? reports : reports[0];
+    if (flags.report) await writeFile(flags.report, `${JSON.stringify(data, null, 2)}\n`);
+    process.stdout.write(printData(format, data, () => renderReplayTable(reports)));
+    if (reports.some((r) => !r.passed)) throw problemsFound('a replay missed its expected diagnosis');
+  });
 }

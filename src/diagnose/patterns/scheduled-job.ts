@@ -5,7 +5,9 @@
  * and a new kernel waiting. Nothing in the cluster's own configuration changed.
  *
  * Required: a periodic onset across days, or NotReady nodes whose agent reports a package
- * upgrade running or failed. The periodic onset is what names it with confidence.
+ * upgrade running or failed. The periodic onset is what names it with confidence. It is an
+ * outage (critical) while nodes are broken or the timer is still enabled, history (info)
+ * once neither holds.
  */
 import type { Evidence } from '../../detect/signal.ts';
 import { asEvidence, confidence, earliest, type Hypothesis, list, signalKey } from '../hypothesis.ts';
@@ -36,7 +38,9 @@ export const scheduledJob: FailurePattern = {
       ...(reboot ? [asEvidence(reboot)] : []),
       ...kernelChange.slice(0, 2).map((c) => asEvidence(c)),
     ];
-    const since = earliest([periodic, running, failed, ...t.notReady], nowMs);
+    // The current episode's start: a recurring failure's first day is history by the third.
+    const episode = [running, failed, ...t.notReady].filter((x) => x !== undefined);
+    const since = earliest(episode.length ? episode : [periodic], nowMs);
     const window = periodic
       ? `${periodic.facts.windowStart}–${periodic.facts.windowEnd} UTC`
       : 'the upgrade window';
@@ -54,7 +58,10 @@ export const scheduledJob: FailurePattern = {
         (reboot || kernelChange.length > 0) && 0.05,
         distinguishing.length > 0 && 0.05,
       ]),
-      severity: 'critical',
+      // Onsets in past days alone are history: with no node broken now and no upgrade timer
+      // left enabled, nothing is down and nothing is scheduled to break it again, so it no
+      // longer holds an incident open (scan still names it).
+      severity: t.affected.size > 0 || timer ? 'critical' : 'info',
       clusterLevel: true,
       sinceMs: since,
       supporting,

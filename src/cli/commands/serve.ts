@@ -1,0 +1,199 @@
+/**
+ * `kubetriage serve`: watches the cluster (or replays a scenario in virtual time) and
+ * serves what it knows: the JSON API, the public status page, `/metrics` and `/healthz`,
+ * keeping the incident record in the store and telling people through the notifiers.
+ * Runs until interrupted; on SIGINT/SIGTERM it finishes the writes it has queued first.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { loadKubeConfig } from '../../kube/kubeconfig.ts';
+import { newToken } from '../../server/auth.ts';
+import { loadScenario } from '../../sim/scenario/loader.ts';
+import { type Clock, realClock } from '../../time/clock.ts';
+import { VirtualClock } from '../../time/virtual-clock.ts';
+import { CliError, exitCodes, usageError } from '../errors.ts';
+import { clusterOptions, startLiveSession } from '../live-session.ts';
+import { stderrLogger } from '../logger.ts';
+import { publishers } from '../serve-publishers.ts';
+import { serveReplay } from '../serve-replay.ts';
+import { ServeRuntime } from '../serve-runtime.ts';
+import { openStoreFromFlags, type StoreFlags, storeOptions } from '../store-options.ts';
+
+interface ServeFlags extends StoreFlags {
+  kubeconfig?: string;
+  context?: string;
+  timeout: string;
+  port: string;
+  host: string;
+  interval: string;
+  replay?: string;
+  exitAfterReplay?: boolean;
+  notify: string[];
+  publicUrl?: string;
+  tokenFile?: string;
+  pageName?: string;
+}
+
+async function tokenFrom(flags: ServeFlags): Promise<{ token: string; generated: boolean }> {
+  if (flags.tokenFile) {
+    const token = (
+      await readFile(flags.tokenFile, 'utf8').catch((err: Error) => {
+        throw usageError(`cannot read --token-file ${flags.tokenFile}: ${err.message}`);
+      })
+    ).trim();
+    if (token.length < 16)
+      throw usageError(
+        `the token in ${flags.tokenFile} is shorter than 16 characters`,
+        'openssl rand -base64 32 > token',
+      );
+    return { token, generated: false };
+  }
+  const env = process.env.KUBETRIAGE_TOKEN?.trim();
+  if (env) return { token: env, generated: false };
+  return { token: newToken(), generated: true };
+}
+
+/** The kubeconfig context in use, as kubectl would pick it, for naming the cluster. */
+function contextName(flags: ServeFlags): string {
+  try {
+    return loadKubeConfig({ kubeconfig: flags.kubeconfig, context: flags.context }).context || 'default';
+  } catch {
+    return 'default'; // startLiveSession reports the kubeconfig problem properly
+  }
+}
+
+function portOf(raw: string): number {
+  const p = Number(raw);
+  if (!Number.isInteger(p) || p < 0 || p > 65535) throw usageError(`--port must be 0-65535 (got "${raw}")`);
+  return p;
+}
+
+export function registerServe(program: Command): void {
+  const cmd = program
+    .command('serve')
+    .description('watch the cluster and serve the incident API, the status page, /metrics and /healthz')
+    .option('--port <port>', 'port to listen on (0 picks a free one)', '8080')
+    .option('--host <address>', 'address to listen on (0.0.0.0 inside a cluster)', '127.0.0.1')
+    .option('--interval <seconds>', 'how often to run the detectors', '10')
+    .option(
+      '--replay <scenario>',
+      'replay a shipped scenario (or YAML file) in virtual time instead of watching a cluster',
+    )
+    .option('--exit-after-replay', 'stop once the replay is done instead of serving on')
+    .option(
+      '--notify <target>',
+      'send incident notifications: slack=URL, webhook=URL or alertmanager=URL (repeatable)',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option('--public-url <url>', 'how people reach this server, for links in notifications')
+    .option(
+      '--token-file <file>',
+      'bearer token for the API and /metrics (default: $KUBETRIAGE_TOKEN, else a new one printed at start)',
+    )
+    .option('--page-name <name>', 'title of the public status page');
+  storeOptions(clusterOptions(cmd))
+    .addHelpText(
+      'after',
+      `
+Endpoints (all but the status page and /healthz need "Authorization: Bearer <token>"):
+  GET  /status, /status.json            public status page (HTML, Statuspage-style JSON)
+  GET  /healthz                         liveness and store health (503 when the store fails)
+  GET  /metrics                         Prometheus metrics
+  GET  /api/incidents[?status=open]     incidents, newest first
+  GET  /api/incidents/ID[/timeline]     one incident, its timeline and status updates
+  GET  /api/incidents/ID/postmortem?format=md|html
+  GET  /api/findings, /api/view, /api/status-page, /api/actions
+  POST /api/incidents/ID/notes          {"text": "...", "author": "..."}
+  POST /api/incidents/ID/actions        {"text": "drained aks-1"}
+  POST /api/incidents/ID/status         {"status": "monitoring", "message": "public text"}
+  POST /api/incidents/ID/updates        {"message": "public text"}
+  POST /api/actions                     an action not tied to an incident
+
+Exit codes: 0 stopped cleanly, 2 bad usage, 3 cluster, port or database unreachable.
+
+Examples:
+  $ kubetriage serve --context prod --database-url postgres://kt@db/kubetriage --notify slack=https://hooks.slack.com/services/…
+  $ kubetriage serve --replay runway-2024 --port 8080      # the demo: a real outage, replayed
+  $ curl -H "Authorization: Bearer $TOKEN" localhost:8080/api/incidents?status=open`,
+    )
+    .action(async (flags: ServeFlags) => {
+      const log = stderrLogger('kubetriage');
+      const port = portOf(flags.port);
+      const intervalMs = Number(flags.interval) * 1000;
+      if (!Number.isFinite(intervalMs) || intervalMs < 1000)
+        throw usageError(`--interval must be at least 1 second (got "${flags.interval}")`);
+      const { token, generated } = await tokenFrom(flags);
+      const scenario = flags.replay ? await loadScenario(flags.replay) : undefined;
+      const clock: Clock = scenario ? new VirtualClock(Date.parse(scenario.start)) : realClock;
+      // The cluster's name before connecting: the notifiers and metrics exist before the feed.
+      const cluster = flags.cluster ?? scenario?.name ?? contextName(flags);
+      const pub = publishers({
+        cluster,
+        targets: flags.notify,
+        publicUrl: flags.publicUrl,
+        log: log.warn,
+      });
+      const session = scenario
+        ? undefined
+        : await startLiveSession(flags, { components: true, stats: pub.metrics });
+      const store = await openStoreFromFlags(flags, cluster);
+      const rt = new ServeRuntime({
+        clock: session?.clock ?? clock,
+        store,
+        cluster,
+        token,
+        pageName: flags.pageName,
+        listeners: pub.listeners,
+        metrics: pub.metrics,
+        onRound: pub.onRound,
+        log: log.warn,
+        health: () => ({ source: scenario ? `replay ${scenario.name}` : session?.loaded.server }),
+      });
+      const restored = await rt.desk.restore((session?.clock ?? clock).now());
+      const bound = await rt.listen(port, flags.host).catch((err: NodeJS.ErrnoException) => {
+        throw new CliError(`cannot listen on ${flags.host}:${port}: ${err.message}`, {
+          exitCode: exitCodes.unavailable,
+          hint: 'choose another --port, or stop whatever is listening there',
+          cause: err,
+        });
+      });
+      log.info('serving', {
+        url: `http://${flags.host}:${bound}`,
+        store: store.backend,
+        cluster,
+        restoredOpenIncidents: restored,
+      });
+      if (generated)
+        process.stderr.write(`API token (pass --token-file or $KUBETRIAGE_TOKEN to choose one): ${token}\n`);
+      let stopping = false;
+      const stopped = new Promise<void>((resolve) => {
+        const stop = () => {
+          stopping = true;
+          resolve();
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      try {
+        if (scenario) {
+          const r = await serveReplay(rt, scenario, { token, clock: clock as VirtualClock });
+          log.info('replay done', {
+            scenario: scenario.name,
+            virtualHours: (r.endMs - r.startMs) / 3_600_000,
+            wallSeconds: r.wallMs / 1000,
+          });
+          if (!flags.exitAfterReplay) await stopped;
+        } else if (session) {
+          while (!stopping) {
+            rt.round(session.view, session.clock.now());
+            for (let waited = 0; waited < intervalMs && !stopping; waited += 250) await realClock.sleep(250);
+          }
+          await session.feed.stop();
+        }
+      } finally {
+        await pub.close();
+        await rt.close();
+      }
+    });
+}

@@ -1,0 +1,66 @@
+/**
+ * The publishers `serve` runs beside the desk: the notifiers from `--notify` specs and the
+ * Prometheus metrics, wired as desk listeners. Bad `--notify` specs are usage errors that
+ * show the right form.
+ */
+import type { Incident } from '../incident/incident.ts';
+import type { ClusterView } from '../observe/cluster-view.ts';
+import { KubetriageMetrics } from '../publish/metrics.ts';
+import { Notifier } from '../publish/notify/notifier.ts';
+import { NotifyTargetError, parseNotifyTarget } from '../publish/notify/targets.ts';
+import type { DeskListener } from '../server/desk.ts';
+import { realClock } from '../time/clock.ts';
+import { usageError } from './errors.ts';
+
+export interface Publishers {
+  listeners: DeskListener[];
+  metrics: KubetriageMetrics;
+  notifier: Notifier;
+  /** After each round: incidents, source freshness and notification counts into the metrics. */
+  onRound(view: ClusterView, nowMs: number, incidents: readonly Incident[]): void;
+  close(): Promise<void>;
+}
+
+export function publishers(o: {
+  cluster: string;
+  targets: readonly string[];
+  publicUrl?: string;
+  log?: (msg: string, fields?: Record<string, unknown>) => void;
+}): Publishers {
+  const targets = o.targets.map((spec) => {
+    try {
+      return parseNotifyTarget(spec);
+    } catch (err) {
+      if (err instanceof NotifyTargetError)
+        throw usageError(err.message, 'e.g. --notify slack=https://hooks.slack.com/services/…');
+      throw err;
+    }
+  });
+  const metrics = new KubetriageMetrics();
+  const notifier = new Notifier({
+    // Real time even in a replay: sending is real network I/O, and its timeouts, retries
+    // and rate limits must be paced by the wall clock, not by virtual time racing ahead.
+    clock: realClock,
+    targets,
+    cluster: o.cluster,
+    publicUrl: o.publicUrl,
+    log: (msg, fields) => o.log?.(msg, fields as Record<string, unknown>),
+  });
+  const listeners: DeskListener[] = [{ notify: (c) => notifier.notify(c) }];
+  return {
+    listeners,
+    metrics,
+    notifier,
+    onRound: (view, nowMs, incidents) => {
+      // Sources count as stale after 2 min without news, as in `kubetriage status`.
+      metrics.recordRound({ nowMs, incidents, sources: view.freshness(nowMs, 120_000) });
+      const s = notifier.stats();
+      for (const kind of Object.keys(s.sent) as (keyof typeof s.sent)[])
+        metrics.notifierStats(kind, { sent: s.sent[kind], failed: s.failed[kind] });
+    },
+    close: async () => {
+      await notifier.flush();
+      notifier.close();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * `serve --replay`: a scenario played in virtual time through everything `serve` runs
+ * (pipeline, desk, store, notifications, API), with the scenario's operator actions posted
+ * through the JSON API at their times, the way the people on call would have logged them.
+ * It is the demo, and the test that the record a real outage leaves is right.
+ */
+import type { Scenario } from '../sim/scenario/schema.ts';
+import { parseDuration } from '../sim/scenario/time-spec.ts';
+import type { VirtualClock } from '../time/virtual-clock.ts';
+import { type LoggedAction, scenarioActions } from './scenario-actions.ts';
+import { type ReplayResult, replayScenario } from './scenario-replay.ts';
+import type { ServeRuntime } from './serve-runtime.ts';
+
+export interface ServeReplayOptions {
+  token: string;
+  /** The runtime's clock: the replay runs on it. */
+  clock: VirtualClock;
+  forMs?: number;
+  /** Progress, every tick, in virtual time. */
+  onProgress?: (nowMs: number, endMs: number) => void;
+}
+
+/** Posts one action as an operator would: on the open incident if there is exactly one. */
+async function postAction(rt: ServeRuntime, token: string, a: LoggedAction): Promise<void> {
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const open = (await (await rt.app.request('/api/incidents?status=open', { headers })).json()) as {
+    incidents: { id: string }[];
+  };
+  const path =
+    open.incidents.length === 1 ? `/api/incidents/${open.incidents[0].id}/actions` : '/api/actions';
+  const res = await rt.app.request(path, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ text: a.text, author: a.author, at: new Date(a.atMs).toISOString() }),
+  });
+  if (!res.ok) throw new Error(`posting an action failed: ${res.status} ${await res.text()}`);
+  if (!a.closesIncident) return;
+  for (const i of open.incidents) {
+    const closed = await rt.app.request(`/api/incidents/${i.id}/status`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        status: 'resolved',
+        message: 'Service has been restored on a new cluster.',
+        author: a.author,
+        at: new Date(a.atMs).toISOString(),
+      }),
+    });
+    if (!closed.ok) throw new Error(`resolving ${i.id} failed: ${closed.status} ${await closed.text()}`);
+  }
+}
+
+export async function serveReplay(
+  rt: ServeRuntime,
+  scenario: Scenario,
+  o: ServeReplayOptions,
+): Promise<ReplayResult> {
+  const actions = scenarioActions(scenario);
+  let next = 0;
+  const endMs = Date.parse(scenario.start) + (o.forMs ?? parseDuration(scenario.duration) ?? 0);
+  const result = await replayScenario(scenario, {
+    forMs: o.forMs,
+    clock: o.clock,
+    onTick: async (view, nowMs) => {
+      rt.round(view, nowMs);
+      while (next < actions.length && actions[next].atMs <= nowMs)
+        await postAction(rt, o.token, actions[next++]);
+      o.onProgress?.(nowMs, endMs);
+    },
+  });
+  await rt.desk.flush();
+  return result;
+}

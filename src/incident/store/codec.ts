@@ -1,0 +1,138 @@
+/**
+ * Rows to records and back, shared by both backends: an incident is stored as its
+ * columns (for queries) plus a JSON body of everything but its timeline and status
+ * updates, which have rows of their own so they can only be appended.
+ *
+ * Reading checks the shape of what comes back: a row edited by hand or by another
+ * program becomes a StoreError that names it, not a crash deep inside the dashboard.
+ */
+import type { Hypothesis } from '../../diagnose/hypothesis.ts';
+import type { Incident, IncidentStatus, StatusUpdate, TimelineEntry, TimelineKind } from '../incident.ts';
+import { incidentSeq, StoreError } from './store.ts';
+
+export type IncidentBody = Omit<Incident, 'timeline' | 'updates'>;
+
+export interface TimelineRow {
+  incident_id: string;
+  pos: number;
+  at_ms: number;
+  kind: string;
+  text: string;
+  author: string | null;
+}
+
+export interface UpdateRow {
+  incident_id: string;
+  pos: number;
+  at_ms: number;
+  status: string;
+  message: string;
+  author: string;
+}
+
+/** The columns an incident is written with; `body` is JSON text. */
+export function incidentColumns(i: Incident) {
+  const { timeline: _t, updates: _u, ...body } = i;
+  return {
+    id: i.id,
+    seq: incidentSeq(i.id),
+    family: i.family,
+    status: i.status,
+    severity: i.severity,
+    pattern: i.top.pattern,
+    openedAtMs: i.openedAtMs,
+    updatedAtMs: i.updatedAtMs,
+    resolvedAtMs: i.resolvedAtMs ?? null,
+    body: JSON.stringify(body),
+  };
+}
+
+const corruptHint =
+  'the row was changed outside kubetriage: restore the database from a backup, or delete that row';
+
+/** Parses a body column (JSON text from SQLite, already parsed from PostgreSQL JSONB). */
+function parseBody(raw: unknown, what: string): Record<string, unknown> {
+  let v = raw;
+  if (typeof raw === 'string') {
+    try {
+      v = JSON.parse(raw);
+    } catch (err) {
+      throw new StoreError(`${what} is not valid JSON (${(err as Error).message})`, {
+        hint: corruptHint,
+        cause: err,
+      });
+    }
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new StoreError(`${what} is not a JSON object`, { hint: corruptHint });
+  return v as Record<string, unknown>;
+}
+
+function isObject(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A stored incident body, checked just enough that readers can rely on its shape. */
+export function incidentBody(raw: unknown, what: string): IncidentBody {
+  const b = parseBody(raw, what);
+  const bad =
+    typeof b.id !== 'string'
+      ? 'id'
+      : typeof b.status !== 'string'
+        ? 'status'
+        : typeof b.openedAtMs !== 'number'
+          ? 'openedAtMs'
+          : !isObject(b.top)
+            ? 'top'
+            : !isObject(b.topSince)
+              ? 'topSince'
+              : !Array.isArray(b.signals)
+                ? 'signals'
+                : undefined;
+  if (bad) throw new StoreError(`${what} has no valid "${bad}": not an incident`, { hint: corruptHint });
+  return b as unknown as IncidentBody;
+}
+
+/** A stored finding body. */
+export function findingBody(raw: unknown, what: string): Hypothesis {
+  const b = parseBody(raw, what);
+  if (typeof b.pattern !== 'string' || !isObject(b.blastRadius))
+    throw new StoreError(`${what} is not a finding`, { hint: corruptHint });
+  return b as unknown as Hypothesis;
+}
+
+export function timelineEntry(r: TimelineRow): TimelineEntry {
+  const e: TimelineEntry = { atMs: r.at_ms, kind: r.kind as TimelineKind, text: r.text };
+  // Absent, not `author: undefined`: a round trip gives back exactly what was saved.
+  if (r.author !== null) e.author = r.author;
+  return e;
+}
+
+export function statusUpdate(r: UpdateRow): StatusUpdate {
+  return { atMs: r.at_ms, status: r.status as IncidentStatus, message: r.message, author: r.author };
+}
+
+/** Groups rows by incident id, keeping their order (the queries sort by position). */
+export function byIncident<R extends { incident_id: string }>(rows: readonly R[]): Map<string, R[]> {
+  const m = new Map<string, R[]>();
+  for (const r of rows) {
+    const list = m.get(r.incident_id) ?? [];
+    list.push(r);
+    m.set(r.incident_id, list);
+  }
+  return m;
+}
+
+/** An incident from its body and its timeline and update rows. */
+export function assembleIncident(
+  body: IncidentBody,
+  timeline: readonly TimelineRow[] = [],
+  updates: readonly UpdateRow[] = [],
+): Incident {
+  return { ...body, timeline: timeline.map(timelineEntry), updates: updates.map(statusUpdate) };
+}
+
+/** Sorted by id so that concurrent transactions lock rows in the same order and cannot deadlock. */
+export function inIdOrder(incidents: readonly Incident[]): Incident[] {
+  return [...incidents].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}

@@ -1,0 +1,97 @@
+/**
+ * The incident record, durable: one interface, two backends (SQLite through `node:sqlite`,
+ * the default, a file under `--data-dir`; PostgreSQL through `pg`, `--database-url`), one
+ * conformance suite (`store-conformance.ts`) that both must pass.
+ *
+ * What is kept: each incident's current state (status, severity, top hypothesis and
+ * runner-up with their evidence, blast radius), its timeline and its public status
+ * updates (both append-only: an entry, once stored, never changes), the latest
+ * single-workload findings, and actions taken on the cluster that belong to no incident
+ * yet (a change made before anything broke is still part of the story).
+ *
+ * A store is scoped to one cluster (`cluster`): several clusters can share one PostgreSQL
+ * database, and incident ids (`INC-0001`) are unique per cluster.
+ *
+ * Every write is one transaction and is durable when its promise resolves: a process
+ * killed at any point afterwards loses none of it (SQLite: WAL with synchronous=FULL;
+ * PostgreSQL: a committed transaction).
+ */
+import type { Hypothesis } from '../../diagnose/hypothesis.ts';
+import type { Incident, IncidentStatus } from '../incident.ts';
+
+/** An action on the cluster recorded outside any incident's timeline. */
+export interface ActionRecord {
+  /** Assigned by the store. */
+  id: number;
+  atMs: number;
+  author: string;
+  text: string;
+}
+
+/** A single-workload finding as last seen. */
+export interface StoredFinding {
+  /** `pattern` plus the workload it is about: stable across rounds. */
+  key: string;
+  firstSeenMs: number;
+  lastSeenMs: number;
+  finding: Hypothesis;
+}
+
+export interface IncidentQuery {
+  /** Only incidents in these states; `open` means anything but resolved. */
+  status?: IncidentStatus | 'open';
+  /** Only incidents opened at or after this time. */
+  openedSinceMs?: number;
+  /** Newest first, at most this many (default: all). */
+  limit?: number;
+}
+
+export interface IncidentStore {
+  readonly backend: 'sqlite' | 'postgres';
+  readonly cluster: string;
+  /**
+   * Writes each incident's current state and appends the timeline entries and status
+   * updates it holds beyond what is stored (by position), all in one transaction.
+   * Saving the same incident again with nothing new is a no-op for its timeline.
+   */
+  saveIncidents(incidents: readonly Incident[]): Promise<void>;
+  /** The whole incident with its timeline and updates, or undefined. */
+  getIncident(id: string): Promise<Incident | undefined>;
+  /** Whole incidents, newest opened first. */
+  listIncidents(q?: IncidentQuery): Promise<Incident[]>;
+  /** The highest incident sequence number used in this cluster (0 when none): ids continue after a restart. */
+  lastIncidentSeq(): Promise<number>;
+  addAction(a: Omit<ActionRecord, 'id'>): Promise<ActionRecord>;
+  /** Actions in [fromMs, toMs] (either bound optional), oldest first. */
+  listActions(q?: { fromMs?: number; toMs?: number }): Promise<ActionRecord[]>;
+  /**
+   * The current single-workload findings: each is upserted by key (first seen kept, last
+   * seen and content updated); findings not in the list are left as they were.
+   */
+  saveFindings(findings: readonly Hypothesis[], atMs: number): Promise<void>;
+  /** Findings last seen at or after `sinceMs` (default: all), most recent first. */
+  listFindings(q?: { sinceMs?: number }): Promise<StoredFinding[]>;
+  close(): Promise<void>;
+}
+
+/** The key a finding is stored under: its pattern and what it is about. */
+export function findingKey(f: Hypothesis): string {
+  const about = f.blastRadius.workloads?.join(',') || f.blastRadius.services?.join(',') || f.statement;
+  return `${f.pattern} ${about}`;
+}
+
+/** The sequence number inside an incident id (`INC-0042` → 42). */
+export function incidentSeq(id: string): number {
+  const m = /(\d+)$/.exec(id);
+  return m ? Number(m[1]) : 0;
+}
+
+/** A store that cannot be opened or that answers nonsense. Names the database and the next step. */
+export class StoreError extends Error {
+  readonly hint?: string;
+  constructor(message: string, o: { hint?: string; cause?: unknown } = {}) {
+    super(message, { cause: o.cause });
+    this.name = 'StoreError';
+    this.hint = o.hint;
+  }
+}

@@ -1,0 +1,370 @@
+/**
+ * The postmortem draft, built from the incident record alone (pure: the same record always
+ * gives the same draft). Sections follow the blameless template most teams use and our
+ * reference postmortems follow: summary, impact, detection, timeline (UTC), root cause with
+ * its evidence and the look-alikes ruled out, response (actions and what followed them),
+ * action items from the pattern's prevention advice, what went well and what did not.
+ *
+ * The draft is a small document model that renders to Markdown or HTML
+ * (postmortem-render.ts); every string in it is redacted first.
+ */
+import type { Hypothesis } from '../diagnose/hypothesis.ts';
+import { type Incident, rootCauseOf, type TimelineEntry } from '../incident/incident.ts';
+import type { ActionRecord } from '../incident/store/store.ts';
+import { rfc3339 } from '../time/clock.ts';
+import { publicTitle } from './public-words.ts';
+import { redact } from './redact.ts';
+
+export type Block =
+  | { kind: 'p'; text: string }
+  | { kind: 'list'; items: string[]; checklist?: boolean }
+  | { kind: 'table'; head: string[]; rows: string[][] }
+  | { kind: 'code'; text: string };
+
+export interface Section {
+  title: string;
+  blocks: Block[];
+}
+
+export interface PostmortemDoc {
+  title: string;
+  meta: string[];
+  sections: Section[];
+}
+
+export interface PostmortemInput {
+  incident: Incident;
+  /** Actions recorded outside the incident (before it opened, say); those in its window are used. */
+  actions?: readonly ActionRecord[];
+  cluster?: string;
+  /** When the draft is written (for an incident still open). */
+  nowMs: number;
+}
+
+/** A step on the postmortem timeline. */
+export interface TimelineStep {
+  atMs: number;
+  what:
+    | 'onset'
+    | 'detected'
+    | 'opened'
+    | 'identified'
+    | 'status'
+    | 'hypothesis'
+    | 'signal'
+    | 'change'
+    | 'action'
+    | 'note'
+    | 'resolved'
+    | 'update';
+  text: string;
+  author?: string;
+}
+
+const t = rfc3339;
+const pct = (c: number) => `${Math.round(c * 100)}%`;
+/** Changes and actions this long before the onset are still part of the story. */
+const leadInMs = 24 * 3_600_000;
+
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s} s`;
+  const m = Math.round(s / 60);
+  if (m < 120) return `${m} min`;
+  const h = Math.floor(m / 60);
+  return h < 48 ? `${h} h ${m % 60} min` : `${Math.floor(h / 24)} d ${h % 24} h`;
+}
+
+/**
+ * When the failure began: the top hypothesis's own estimate (its symptoms' start), or the
+ * first diagnosis if that came earlier. Changes that preceded it are not the onset, even
+ * when they are evidence; they stay on the timeline before it.
+ */
+export function onsetOf(i: Incident): number {
+  return Math.min(rootCauseOf(i).sinceMs, i.detectedAtMs ?? i.openedAtMs, i.openedAtMs);
+}
+
+function statusTarget(e: TimelineEntry): string | undefined {
+  return e.kind === 'status' ? /→ (\w+)/.exec(e.text)?.[1] : undefined;
+}
+
+export function identifiedAt(i: Incident): number | undefined {
+  return i.timeline.find((e) => statusTarget(e) === 'identified')?.atMs;
+}
+
+/** Every step of the story in time order: what the record says, plus onset and detection. */
+export function timelineSteps(i: Incident, actions: readonly ActionRecord[] = []): TimelineStep[] {
+  const onset = onsetOf(i);
+  const end = i.resolvedAtMs ?? Number.POSITIVE_INFINITY;
+  const steps: TimelineStep[] = [
+    { atMs: onset, what: 'onset', text: `the failure begins: ${firstEvidence(rootCauseOf(i), onset)}` },
+  ];
+  if (i.detectedAtMs !== undefined && i.detectedAtMs < i.openedAtMs)
+    steps.push({
+      atMs: i.detectedAtMs,
+      what: 'detected',
+      text: `kubetriage first diagnosed ${rootCauseOf(i).title}`,
+    });
+  const signals = i.timeline.filter((e) => e.kind === 'signal');
+  for (const e of i.timeline) {
+    if (e.kind === 'signal') continue;
+    const target = statusTarget(e);
+    const what: TimelineStep['what'] =
+      e.kind === 'opened'
+        ? 'opened'
+        : target === 'identified'
+          ? 'identified'
+          : target === 'resolved'
+            ? 'resolved'
+            : e.kind;
+    const text = e.kind === 'opened' ? `incident opened: ${e.text}` : e.text;
+    steps.push({ atMs: e.atMs, what, text, author: e.author });
+    if (e.kind === 'opened') {
+      const first = signals.filter((s) => s.atMs === e.atMs).map((s) => s.text);
+      if (first.length) steps.push({ atMs: e.atMs, what: 'signal', text: `signals: ${summarise(first)}` });
+    }
+  }
+  const later = signals.filter((s) => s.atMs !== i.openedAtMs);
+  for (const [atMs, texts] of groupByTime(later))
+    steps.push({ atMs, what: 'signal', text: `new evidence: ${summarise(texts)}` });
+  for (const u of i.updates)
+    steps.push({
+      atMs: u.atMs,
+      what: 'update',
+      text: `status page (${u.status}): ${u.message}`,
+      author: u.author,
+    });
+  for (const a of actions)
+    if (a.atMs >= onset - leadInMs && a.atMs <= end)
+      steps.push({ atMs: a.atMs, what: 'action', text: a.text, author: a.author });
+  const rank = (s: TimelineStep) => (s.what === 'onset' ? 0 : s.what === 'detected' ? 1 : 2);
+  return steps
+    .map((s, n) => ({ s, n }))
+    .sort((a, b) => a.s.atMs - b.s.atMs || rank(a.s) - rank(b.s) || a.n - b.n)
+    .map(({ s }) => s);
+}
+
+function groupByTime(entries: readonly TimelineEntry[]): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  for (const e of entries) out.set(e.atMs, [...(out.get(e.atMs) ?? []), e.text]);
+  return out;
+}
+
+function summarise(texts: readonly string[], max = 4): string {
+  return texts.length <= max
+    ? texts.join('; ')
+    : `${texts.slice(0, max).join('; ')} and ${texts.length - max} more`;
+}
+
+/** The first symptom seen: the earliest evidence from the onset on (a change before it is a cause, not a symptom). */
+function firstEvidence(h: Hypothesis, onset: number): string {
+  const symptoms = h.supporting.filter((e) => e.atMs !== undefined && e.atMs >= onset - 60_000);
+  const e = symptoms.sort((x, y) => (x.atMs ?? 0) - (y.atMs ?? 0))[0];
+  return e ? `${e.ref}: ${e.text}` : h.statement;
+}
+
+function scopeLines(h: Hypothesis): string[] {
+  const s = h.blastRadius;
+  const line = (label: string, v?: string[]) =>
+    v?.length ? [`${label} (${v.length}): ${v.slice(0, 20).join(', ')}${v.length > 20 ? ', …' : ''}`] : [];
+  return [
+    ...line('Nodes', s.nodes),
+    ...line('Node pools / images', s.pools),
+    ...line('Namespaces', s.namespaces),
+    ...line('Services', s.services),
+    ...line('Workloads', s.workloads),
+  ];
+}
+
+/** The status an entry moved to (`identified → monitoring at …` → `monitoring`). */
+function movedTo(s: TimelineStep): string | undefined {
+  return /→ (\w+)/.exec(s.text)?.[1];
+}
+
+/** What was done from the onset on, and the next change of status after each. */
+function response(steps: readonly TimelineStep[], onset: number): Block[] {
+  const acts = steps.filter(
+    (s) => s.atMs >= onset && (s.what === 'action' || s.what === 'change' || s.what === 'note'),
+  );
+  if (acts.length === 0)
+    return [{ kind: 'p', text: 'No actions were recorded. Add what was done and when.' }];
+  const statusSteps = steps.filter((s) => ['identified', 'status', 'resolved'].includes(s.what));
+  const rows = acts.map((a) => {
+    const next = statusSteps.find((s) => s.atMs > a.atMs);
+    const effect = next
+      ? `${movedTo(next) ?? next.what} at ${t(next.atMs)} (${duration(next.atMs - a.atMs)} later)`
+      : '';
+    return [t(a.atMs), a.what, a.author ?? '', a.text, effect];
+  });
+  return [{ kind: 'table', head: ['Time (UTC)', 'Kind', 'By', 'What', 'What followed'], rows }];
+}
+
+function lessons(i: Incident, steps: readonly TimelineStep[], nowMs: number): Section[] {
+  const onset = onsetOf(i);
+  const detect = i.openedAtMs - onset;
+  const ident = identifiedAt(i);
+  const well: string[] = [];
+  const badly: string[] = [];
+  (detect <= 5 * 60_000 ? well : badly).push(
+    `Detection: incident opened ${duration(detect)} after the onset.`,
+  );
+  if (ident !== undefined)
+    (ident - onset <= 30 * 60_000 ? well : badly).push(
+      `Identification: root cause named ${duration(ident - onset)} after the onset (${rootCauseOf(i).title}, ${pct(rootCauseOf(i).confidence)}).`,
+    );
+  else badly.push('The root cause never reached Identified confidence; check the evidence below by hand.');
+  if (rootCauseOf(i).runbooks.length)
+    well.push(
+      `A runbook was on offer: ${rootCauseOf(i)
+        .runbooks.map((r) => `kubetriage remediate ${r}`)
+        .join(', ')}.`,
+    );
+  const reopened = i.timeline.filter((e) => e.kind === 'status' && e.text.includes('it came back')).length;
+  if (reopened) badly.push(`The failure came back ${reopened} time(s) after the signals had cleared.`);
+  const firstAction = steps.find((s) => s.what === 'action' && s.atMs >= onset);
+  if (firstAction) {
+    const wait = firstAction.atMs - onset;
+    (wait <= 30 * 60_000 ? well : badly).push(`First recorded action ${duration(wait)} after the onset.`);
+  } else badly.push('No response action was recorded on the incident.');
+  const end = i.resolvedAtMs ?? nowMs;
+  if (i.resolvedAtMs === undefined)
+    badly.push(`Still ${i.status} when this draft was written (${t(nowMs)}).`);
+  else well.push(`Resolved ${duration(end - onset)} after the onset.`);
+  return [
+    { title: 'What went well', blocks: [{ kind: 'list', items: well }] },
+    { title: 'What went badly', blocks: [{ kind: 'list', items: badly }] },
+  ];
+}
+
+export function buildPostmortem(o: PostmortemInput): PostmortemDoc {
+  const i = o.incident;
+  const h = rootCauseOf(i);
+  const onset = onsetOf(i);
+  const end = i.resolvedAtMs ?? o.nowMs;
+  const steps = timelineSteps(i, o.actions);
+  const ident = identifiedAt(i);
+  const firstSignal = i.timeline.find((e) => e.kind === 'signal');
+  const evidence = (list: Hypothesis['supporting']) =>
+    list.map((e) => `${e.atMs !== undefined ? `${t(e.atMs)} ` : ''}[${e.source}] ${e.ref}: ${e.text}`);
+  const doc: PostmortemDoc = {
+    title: `Postmortem (draft): ${h.title}, ${i.id}`,
+    meta: [
+      `Cluster: ${o.cluster ?? 'default'}`,
+      `Incident: ${i.id}, ${i.status}, severity ${i.severity}`,
+      `Window: ${t(onset)} to ${i.resolvedAtMs !== undefined ? t(i.resolvedAtMs) : `ongoing at ${t(o.nowMs)}`} (${duration(end - onset)})`,
+      `Drafted by kubetriage from the incident record at ${t(o.nowMs)}; review before publishing.`,
+    ],
+    sections: [
+      {
+        title: 'Summary',
+        blocks: [
+          {
+            kind: 'p',
+            text: `${publicTitle(i)} for ${duration(end - onset)}, from ${t(onset)}${i.resolvedAtMs !== undefined ? ` to ${t(i.resolvedAtMs)}` : ''}. Root cause: ${h.statement}`,
+          },
+        ],
+      },
+      {
+        title: 'Impact',
+        blocks: [
+          { kind: 'p', text: `Down or degraded for ${duration(end - onset)} (severity ${i.severity}).` },
+          {
+            kind: 'list',
+            items: scopeLines(h).length ? scopeLines(h) : ['No objects in the blast radius were recorded.'],
+          },
+        ],
+      },
+      {
+        title: 'Detection',
+        blocks: [
+          {
+            kind: 'list',
+            items: [
+              `Onset: ${t(onset)} (${firstEvidence(h, onset)}).`,
+              `First detected: ${t(i.detectedAtMs ?? i.openedAtMs)}${firstSignal ? ` by the signal ${firstSignal.text}` : ''}.`,
+              `Incident opened: ${t(i.openedAtMs)}, ${duration(i.openedAtMs - onset)} after the onset.`,
+              ident !== undefined
+                ? `Identified: ${t(ident)}, ${duration(ident - onset)} after the onset.`
+                : 'Never reached Identified.',
+            ],
+          },
+        ],
+      },
+      {
+        title: 'Timeline (UTC)',
+        blocks: [
+          {
+            kind: 'table',
+            head: ['Time (UTC)', 'Event', 'Details'],
+            rows: steps.map((s) => [
+              t(s.atMs),
+              s.what,
+              s.author && s.author !== 'kubetriage' ? `${s.text} (${s.author})` : s.text,
+            ]),
+          },
+        ],
+      },
+      {
+        title: 'Root cause',
+        blocks: [
+          { kind: 'p', text: `${h.title} (confidence ${pct(h.confidence)}): ${h.statement}` },
+          { kind: 'p', text: 'Evidence for:' },
+          { kind: 'list', items: evidence(h.supporting) },
+          ...(h.contradicting.length
+            ? [
+                { kind: 'p', text: 'Evidence against:' } as Block,
+                { kind: 'list', items: evidence(h.contradicting) } as Block,
+              ]
+            : []),
+          ...(h.ruledOut.length
+            ? [
+                { kind: 'p', text: 'Look-alikes ruled out:' } as Block,
+                { kind: 'list', items: h.ruledOut.map((r) => `${r.pattern}: ${r.why}`) } as Block,
+              ]
+            : []),
+          ...(i.runnerUp
+            ? [
+                {
+                  kind: 'p',
+                  text: `Runner-up hypothesis: ${i.runnerUp.title} (${pct(i.runnerUp.confidence)}).`,
+                } as Block,
+              ]
+            : []),
+        ],
+      },
+      { title: 'Response', blocks: response(steps, onset) },
+      {
+        title: 'Action items',
+        blocks: [
+          {
+            kind: 'list',
+            checklist: true,
+            items: h.prevention.length ? h.prevention : ['Add the action items the team agrees on.'],
+          },
+        ],
+      },
+      ...lessons(i, steps, o.nowMs),
+    ],
+  };
+  return redactDoc(doc);
+}
+
+function redactBlock(b: Block): Block {
+  switch (b.kind) {
+    case 'p':
+    case 'code':
+      return { ...b, text: redact(b.text) };
+    case 'list':
+      return { ...b, items: b.items.map(redact) };
+    case 'table':
+      return { ...b, head: b.head.map(redact), rows: b.rows.map((r) => r.map(redact)) };
+  }
+}
+
+function redactDoc(d: PostmortemDoc): PostmortemDoc {
+  return {
+    title: redact(d.title),
+    meta: d.meta.map(redact),
+    sections: d.sections.map((s) => ({ title: s.title, blocks: s.blocks.map(redactBlock) })),
+  };
+}

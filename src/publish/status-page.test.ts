@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { hypothesis, incident, t0 } from '../incident/fixtures.ts';
+import { buildStatusPage } from './status-page.ts';
+import { renderStatusPageHtml } from './status-page-html.ts';
+import { autoUpdate } from './status-updates.ts';
+
+const minute = 60_000;
+const page = (incidents: Parameters<typeof buildStatusPage>[0]['incidents'], findings = []) =>
+  buildStatusPage({ name: 'prod', nowMs: t0 + 60 * minute, incidents, findings });
+const stateOf = (p: ReturnType<typeof page>, name: string) =>
+  p.components.find((c) => c.name === name)?.status;
+
+describe('status page', () => {
+  it('is all operational with no incidents', () => {
+    const p = page([]);
+    expect(p.status).toEqual({ indicator: 'none', description: 'All Systems Operational' });
+    expect(p.components.map((c) => c.status)).toEqual(Array(5).fill('operational'));
+  });
+
+  it.each([
+    ['control-plane-unreachable', 'control-plane', 'Control plane', 'major_outage'],
+    ['node-network', 'nodes', 'Nodes', 'partial_outage'],
+    ['service-routing', 'service-networking', 'Service networking', 'partial_outage'],
+    ['cluster-dns', 'service-networking', 'DNS', 'partial_outage'],
+  ])('%s puts %s in %s', (pattern, family, component, state) => {
+    const p = page([incident({ family }, { pattern })]);
+    expect(stateOf(p, component)).toBe(state);
+  });
+
+  it('degrades Workloads when the root cause reaches applications, and only degrades in Monitoring', () => {
+    const withApps = incident({}, { blastRadius: { nodes: ['n1'], workloads: ['shop/Deployment/web'] } });
+    expect(stateOf(page([withApps]), 'Workloads')).toBe('degraded_performance');
+    expect(stateOf(page([{ ...withApps, status: 'monitoring' }]), 'Nodes')).toBe('degraded_performance');
+    expect(stateOf(page([incident({}, { severity: 'warning' })]), 'Nodes')).toBe('degraded_performance');
+  });
+
+  it('lists resolved incidents of the last week as past, with their impact at worst', () => {
+    const old = incident({ id: 'INC-0001', status: 'resolved', resolvedAtMs: t0 - 8 * 86_400_000 });
+    const recent = incident({ id: 'INC-0002', status: 'resolved', resolvedAtMs: t0 + 30 * minute });
+    const p = page([old, recent]);
+    expect(p.incidents).toEqual([]);
+    expect(p.past_incidents.map((i) => [i.id, i.impact, i.resolved_at])).toEqual([
+      ['INC-0002', 'major', '2026-01-01T15:32:00Z'],
+    ]);
+    expect(stateOf(p, 'Nodes')).toBe('operational');
+  });
+
+  it('shows updates newest first and never the internal evidence', () => {
+    const i = incident({ status: 'investigating' });
+    i.updates.push(autoUpdate(i, t0)!);
+    i.status = 'identified';
+    i.updates.push(autoUpdate(i, t0 + minute)!);
+    const p = page([i]);
+    const updates = p.incidents[0].incident_updates;
+    expect(updates.map((u) => u.status)).toEqual(['identified', 'investigating']);
+    expect(updates[0].body).toBe(
+      'The cause has been identified: a network problem on some nodes. We are working on a fix.',
+    );
+    expect(JSON.stringify(p)).not.toContain('aks-1');
+    expect(p.incidents[0].name).toBe('Nodes unavailable');
+  });
+
+  it('posts an automatic update only when the status moved since the latest one', () => {
+    const i = incident({ status: 'identified' });
+    i.updates.push({ atMs: t0, status: 'identified', message: 'We know; fix rolling out.', author: 'alice' });
+    expect(autoUpdate(i, t0 + minute)).toBeUndefined();
+    i.status = 'resolved';
+    i.resolvedAtMs = t0 + 45 * minute;
+    expect(autoUpdate(i, t0 + 45 * minute)?.message).toBe(
+      'This incident has been resolved. It lasted 45 minutes.',
+    );
+  });
+
+  it('renders HTML with every state and escapes what people wrote', () => {
+    const i = incident({ status: 'identified' });
+    i.updates.push({
+      atMs: t0,
+      status: 'identified',
+      message: '<script>alert(1)</script> & more',
+      author: 'bob',
+    });
+    const html = renderStatusPageHtml(page([i]));
+    expect(html).toContain('Partial outage');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; more');
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('<meta http-equiv="refresh" content="30">');
+  });
+
+  it('counts single-workload findings against Workloads', () => {
+    const f = hypothesis({ pattern: 'app-bug', clusterLevel: false, severity: 'warning' });
+    expect(stateOf(page([], [f] as never), 'Workloads')).toBe('degraded_performance');
+  });
+});

@@ -1,0 +1,141 @@
+/**
+ * The status page model, in the shape of Atlassian Statuspage's public summary
+ * (`/api/v2/summary.json`: page, status indicator, components, incidents with their
+ * updates) so that anything that already reads a Statuspage can read ours.
+ *
+ * Component states follow Statuspage: operational, degraded_performance, partial_outage,
+ * major_outage. An open incident puts its components in a state by its severity (an
+ * unreachable control plane is a major outage: nothing can be changed or scheduled); one
+ * in Monitoring only degrades them; single-workload findings degrade Workloads. The worst
+ * state wins per component.
+ */
+
+import type { Hypothesis } from '../diagnose/hypothesis.ts';
+import { type Incident, type IncidentStatus, rootCauseOf } from '../incident/incident.ts';
+import { rfc3339 } from '../time/clock.ts';
+import { type ComponentName, componentNames, componentsOfPattern, publicTitle } from './public-words.ts';
+
+export type ComponentState = 'operational' | 'degraded_performance' | 'partial_outage' | 'major_outage';
+export type Indicator = 'none' | 'minor' | 'major' | 'critical';
+
+export interface StatusPage {
+  page: { name: string; updated_at: string };
+  status: { indicator: Indicator; description: string };
+  components: { name: ComponentName; status: ComponentState }[];
+  incidents: PublicIncident[];
+  /** Resolved within the history window, newest first. */
+  past_incidents: PublicIncident[];
+}
+
+export interface PublicIncident {
+  id: string;
+  name: string;
+  status: IncidentStatus;
+  impact: 'none' | 'minor' | 'major' | 'critical';
+  created_at: string;
+  updated_at: string;
+  resolved_at: string | null;
+  components: ComponentName[];
+  incident_updates: { status: IncidentStatus; body: string; created_at: string }[];
+}
+
+const order: ComponentState[] = ['operational', 'degraded_performance', 'partial_outage', 'major_outage'];
+const worst = (a: ComponentState, b: ComponentState): ComponentState =>
+  order.indexOf(a) >= order.indexOf(b) ? a : b;
+
+function stateOf(i: Incident): ComponentState {
+  if (i.status === 'resolved') return 'operational';
+  if (i.status === 'monitoring') return 'degraded_performance';
+  if (i.severity !== 'critical') return 'degraded_performance';
+  return rootCauseOf(i).pattern === 'control-plane-unreachable' ? 'major_outage' : 'partial_outage';
+}
+
+const impactOf: Record<ComponentState, PublicIncident['impact']> = {
+  operational: 'none',
+  degraded_performance: 'minor',
+  partial_outage: 'major',
+  major_outage: 'critical',
+};
+
+function affected(i: Incident): ComponentName[] {
+  const own = componentsOfPattern(rootCauseOf(i).pattern);
+  const touchesApps =
+    (rootCauseOf(i).blastRadius.workloads?.length ?? 0) + (rootCauseOf(i).blastRadius.services?.length ?? 0) >
+    0;
+  return touchesApps && !own.includes('Workloads') ? [...own, 'Workloads'] : own;
+}
+
+function publicIncident(i: Incident): PublicIncident {
+  const updates = [...i.updates].reverse();
+  return {
+    id: i.id,
+    name: publicTitle(i),
+    status: i.status,
+    impact: impactOf[i.status === 'resolved' ? stateOfAtWorst(i) : stateOf(i)],
+    created_at: rfc3339(i.openedAtMs),
+    updated_at: rfc3339(i.updates.at(-1)?.atMs ?? i.openedAtMs),
+    resolved_at: i.resolvedAtMs === undefined ? null : rfc3339(i.resolvedAtMs),
+    components: affected(i),
+    incident_updates: updates.map((u) => ({
+      status: u.status,
+      body: u.message,
+      created_at: rfc3339(u.atMs),
+    })),
+  };
+}
+
+/** What a resolved incident was at its worst, for its impact in the history. */
+function stateOfAtWorst(i: Incident): ComponentState {
+  return stateOf({ ...i, status: 'investigating' });
+}
+
+export interface StatusPageInput {
+  name: string;
+  nowMs: number;
+  incidents: readonly Incident[];
+  findings?: readonly Hypothesis[];
+  /** How far back resolved incidents are listed (default 7 days). */
+  historyMs?: number;
+}
+
+export function buildStatusPage(o: StatusPageInput): StatusPage {
+  const states = new Map<ComponentName, ComponentState>(componentNames.map((c) => [c, 'operational']));
+  const open = o.incidents.filter((i) => i.status !== 'resolved');
+  for (const i of open) {
+    const s = stateOf(i);
+    const [own, ...rest] = affected(i);
+    states.set(own, worst(states.get(own)!, s));
+    // Applications suffer through the root cause: degraded, not the cause's own state.
+    for (const c of rest) states.set(c, worst(states.get(c)!, 'degraded_performance'));
+  }
+  if ((o.findings ?? []).some((f) => f.severity !== 'info'))
+    states.set('Workloads', worst(states.get('Workloads')!, 'degraded_performance'));
+  const overall = [...states.values()].reduce(worst, 'operational');
+  const indicator = impactOf[overall] as Indicator;
+  const since = o.nowMs - (o.historyMs ?? 7 * 86_400_000);
+  const byNewest = (a: Incident, b: Incident) => b.openedAtMs - a.openedAtMs;
+  const updatedAt = Math.max(0, ...o.incidents.map((i) => i.updates.at(-1)?.atMs ?? i.openedAtMs));
+  return {
+    page: { name: o.name, updated_at: rfc3339(updatedAt || o.nowMs) },
+    status: { indicator, description: describeOverall(overall) },
+    components: componentNames.map((name) => ({ name, status: states.get(name)! })),
+    incidents: [...open].sort(byNewest).map(publicIncident),
+    past_incidents: o.incidents
+      .filter((i) => i.status === 'resolved' && (i.resolvedAtMs ?? 0) >= since)
+      .sort(byNewest)
+      .map(publicIncident),
+  };
+}
+
+function describeOverall(s: ComponentState): string {
+  switch (s) {
+    case 'operational':
+      return 'All Systems Operational';
+    case 'degraded_performance':
+      return 'Minor Service Outage';
+    case 'partial_outage':
+      return 'Partial System Outage';
+    case 'major_outage':
+      return 'Major System Outage';
+  }
+}

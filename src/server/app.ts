@@ -1,0 +1,190 @@
+/**
+ * The HTTP face of `serve`: the JSON API (incidents, timeline, findings, view, status page
+ * data; post a note, an action, a status change, a public update), the postmortem, the
+ * public status page (HTML and JSON), `/metrics` and `/healthz`. Public: the status page
+ * and health. Everything else needs the bearer token.
+ *
+ * Errors are JSON `{ error, hint }` with the right status; the record is only touched once
+ * the request has been checked.
+ */
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { z } from 'zod';
+import type { Hypothesis } from '../diagnose/hypothesis.ts';
+import { UnknownIncidentError } from '../incident/tracker.ts';
+import { buildPostmortem } from '../publish/postmortem.ts';
+import { renderHtml, renderMarkdown } from '../publish/postmortem-render.ts';
+import { buildStatusPage } from '../publish/status-page.ts';
+import { renderStatusPageHtml } from '../publish/status-page-html.ts';
+import { type Clock, rfc3339 } from '../time/clock.ts';
+import { actionInput, noteInput, statusInput, statusQuery, updateInput } from './api-input.ts';
+import { bearerAuth } from './auth.ts';
+import type { IncidentDesk } from './desk.ts';
+
+export interface ServerOptions {
+  desk: IncidentDesk;
+  clock: Clock;
+  token: string;
+  cluster: string;
+  /** The status page's title. */
+  pageName: string;
+  findings: () => readonly Hypothesis[];
+  /** A JSON summary of the cluster view (objects per kind, freshness of each source). */
+  view?: () => unknown;
+  metrics?: { metricsText(): Promise<string>; contentType: string };
+  /** Extra facts for /healthz (feed state, replay progress). */
+  health?: () => Record<string, unknown>;
+}
+
+function fail(status: 400 | 404 | 409 | 415 | 503, error: string, hint?: string): never {
+  throw new HTTPException(status, { res: Response.json({ error, hint }, { status }) });
+}
+
+async function body<T extends z.ZodType>(req: Request, schema: T): Promise<z.infer<T>> {
+  if (!(req.headers.get('content-type') ?? '').includes('application/json'))
+    fail(415, 'send a JSON body', 'set "Content-Type: application/json"');
+  let raw: unknown;
+  try {
+    raw = await req.json();
+  } catch {
+    fail(400, 'the body is not valid JSON');
+  }
+  const r = schema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    fail(400, `${issue.path.join('.') || 'body'}: ${issue.message}`);
+  }
+  return r.data;
+}
+
+export function createApp(o: ServerOptions): Hono {
+  const app = new Hono();
+  const { desk, clock } = o;
+  const at = (s: string | undefined) => (s ? Date.parse(s) : clock.now());
+  const who = (author: string | undefined, req: Request) =>
+    author ?? req.headers.get('x-kubetriage-user') ?? 'operator';
+  const statusPage = async () =>
+    buildStatusPage({
+      name: o.pageName,
+      nowMs: clock.now(),
+      incidents: await desk.incidents({}),
+      findings: o.findings(),
+    });
+  const incidentOr404 = async (id: string) =>
+    (await desk.incident(id)) ?? fail(404, `no incident ${id}`, 'GET /api/incidents lists them');
+
+  app.onError((err, c) => {
+    if (err instanceof HTTPException) return err.getResponse();
+    if (err instanceof UnknownIncidentError)
+      return c.json({ error: err.message, hint: 'only open or recent incidents take changes' }, 404);
+    return c.json({ error: 'internal error', hint: (err as Error).message }, 500);
+  });
+  app.notFound((c) =>
+    c.json({ error: `no route ${c.req.method} ${c.req.path}`, hint: 'see kubetriage serve --help' }, 404),
+  );
+
+  app.get('/healthz', (c) =>
+    c.json(
+      {
+        ok: desk.storeError === undefined,
+        cluster: o.cluster,
+        store: desk.store?.backend ?? 'memory',
+        ...(desk.storeError ? { storeError: desk.storeError } : {}),
+        lastRound: desk.lastRoundMs === undefined ? null : rfc3339(desk.lastRoundMs),
+        ...o.health?.(),
+      },
+      desk.storeError === undefined ? 200 : 503,
+    ),
+  );
+  app.get('/', (c) => c.redirect('/status'));
+  app.get('/status', async (c) => c.html(renderStatusPageHtml(await statusPage())));
+  app.get('/status.json', async (c) => c.json(await statusPage()));
+
+  app.use('/api/*', bearerAuth(o.token));
+  app.use('/metrics', bearerAuth(o.token));
+
+  app.get('/metrics', async (c) => {
+    if (!o.metrics) fail(404, 'metrics are off');
+    return c.body(await o.metrics.metricsText(), 200, { 'Content-Type': o.metrics.contentType });
+  });
+
+  app.get('/api/incidents', async (c) => {
+    const status = statusQuery.safeParse(c.req.query('status') || undefined);
+    if (!status.success) fail(400, 'status must be investigating, identified, monitoring, resolved or open');
+    const limit = Number(c.req.query('limit') ?? 0);
+    if (!Number.isInteger(limit) || limit < 0) fail(400, 'limit must be a whole number');
+    return c.json({ incidents: await desk.incidents({ status: status.data, limit: limit || undefined }) });
+  });
+  app.get('/api/incidents/:id', async (c) => c.json(await incidentOr404(c.req.param('id'))));
+  app.get('/api/incidents/:id/timeline', async (c) => {
+    const i = await incidentOr404(c.req.param('id'));
+    return c.json({ id: i.id, timeline: i.timeline, updates: i.updates });
+  });
+  app.get('/api/incidents/:id/postmortem', async (c) => {
+    const i = await incidentOr404(c.req.param('id'));
+    const format = c.req.query('format') ?? 'md';
+    if (format !== 'md' && format !== 'html') fail(400, 'format must be md or html');
+    const doc = buildPostmortem({
+      incident: i,
+      actions: await desk.actions(),
+      cluster: o.cluster,
+      nowMs: clock.now(),
+    });
+    return format === 'html'
+      ? c.html(renderHtml(doc))
+      : c.body(renderMarkdown(doc), 200, { 'Content-Type': 'text/markdown; charset=utf-8' });
+  });
+  app.get('/api/findings', (c) => c.json({ findings: o.findings() }));
+  app.get('/api/view', (c) => c.json(o.view?.() ?? {}));
+  app.get('/api/status-page', async (c) => c.json(await statusPage()));
+  app.get('/api/actions', async (c) => c.json({ actions: await desk.actions() }));
+
+  app.post('/api/incidents/:id/notes', async (c) => {
+    const b = await body(c.req.raw, noteInput);
+    const i = desk.note(c.req.param('id'), b.text, { atMs: at(b.at), author: who(b.author, c.req.raw) });
+    return c.json({ id: i.id, timeline: i.timeline.slice(-1) }, 201);
+  });
+  app.post('/api/incidents/:id/actions', async (c) => {
+    const b = await body(c.req.raw, noteInput);
+    const i = desk.note(c.req.param('id'), b.text, {
+      atMs: at(b.at),
+      author: who(b.author, c.req.raw),
+      kind: 'action',
+    });
+    return c.json({ id: i.id, timeline: i.timeline.slice(-1) }, 201);
+  });
+  app.post('/api/actions', async (c) => {
+    const b = await body(c.req.raw, actionInput);
+    if (b.incident && !(await desk.incident(b.incident))) fail(404, `no incident ${b.incident}`);
+    try {
+      await desk.addAction(b.text, {
+        atMs: at(b.at),
+        author: who(b.author, c.req.raw),
+        incidentId: b.incident,
+      });
+    } catch (err) {
+      fail(503, `the store did not take the action: ${(err as Error).message}`, 'check /healthz and retry');
+    }
+    return c.json({ ok: true }, 201);
+  });
+  app.post('/api/incidents/:id/status', async (c) => {
+    const b = await body(c.req.raw, statusInput);
+    const i = desk.setStatus(c.req.param('id'), b.status, {
+      atMs: at(b.at),
+      author: who(b.author, c.req.raw),
+      message: b.message,
+    });
+    return c.json({ id: i.id, status: i.status, updates: i.updates.slice(-1) });
+  });
+  app.post('/api/incidents/:id/updates', async (c) => {
+    const b = await body(c.req.raw, updateInput);
+    const i = desk.postUpdate(c.req.param('id'), {
+      atMs: at(b.at),
+      author: who(b.author, c.req.raw),
+      message: b.message,
+      status: b.status,
+    });
+    return c.json({ id: i.id, status: i.status, updates: i.updates.slice(-1) }, 201);
+  });
+  return app;
+}

@@ -1,0 +1,217 @@
+/**
+ * The incident desk: everything that happens to incidents after the pipeline's round, in
+ * one place for `serve`, live or replayed. Each round's changes get their automatic
+ * status-page update, go to the notifiers, and are written to the store; operators' notes,
+ * actions, status changes and updates (from the JSON API) take the same path.
+ *
+ * Writes are queued and never block a round: the store works through them in order, one
+ * transaction each. If the store fails, the incidents stay dirty and are written with the
+ * next batch, so nothing already recorded in memory is lost while the database is away;
+ * `flush()` waits for the queue (shutdown, tests).
+ */
+import type { Hypothesis } from '../diagnose/hypothesis.ts';
+import type { Incident, IncidentStatus } from '../incident/incident.ts';
+import type { ActionRecord, IncidentStore } from '../incident/store/store.ts';
+import type { IncidentChange, IncidentTracker } from '../incident/tracker.ts';
+import { autoUpdate } from '../publish/status-updates.ts';
+
+export interface DeskListener {
+  /** A change worth telling people about (never awaited). */
+  notify?(change: IncidentChange): void;
+  /** After every round, with all incidents (metrics). */
+  round?(nowMs: number, incidents: readonly Incident[]): void;
+}
+
+export interface DeskOptions {
+  tracker: IncidentTracker;
+  store?: IncidentStore;
+  listeners?: DeskListener[];
+  log?: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+export class IncidentDesk {
+  readonly tracker: IncidentTracker;
+  readonly store?: IncidentStore;
+  private readonly listeners: DeskListener[];
+  private readonly log: NonNullable<DeskOptions['log']>;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly unsaved = new Map<string, Incident>();
+  private findingsKey = '';
+  /** Actions outside any incident, kept in memory when there is no store. */
+  private readonly looseActions: ActionRecord[] = [];
+  /** The last store failure, for /healthz; cleared by the next successful write. */
+  storeError: string | undefined;
+  lastRoundMs: number | undefined;
+
+  constructor(o: DeskOptions) {
+    this.tracker = o.tracker;
+    this.store = o.store;
+    this.listeners = o.listeners ?? [];
+    this.log = o.log ?? (() => {});
+  }
+
+  /** Picks up the stored record: open incidents and those resolved recently enough to reopen. */
+  async restore(nowMs: number, keepResolvedMs = 7 * 86_400_000): Promise<number> {
+    if (!this.store) return 0;
+    const [open, recent, seq] = await Promise.all([
+      this.store.listIncidents({ status: 'open' }),
+      this.store.listIncidents({ status: 'resolved', openedSinceMs: nowMs - keepResolvedMs }),
+      this.store.lastIncidentSeq(),
+    ]);
+    this.tracker.restore([...open, ...recent], seq);
+    return open.length;
+  }
+
+  /** After each pipeline round. */
+  afterRound(nowMs: number, changes: readonly IncidentChange[], findings: readonly Hypothesis[]): void {
+    this.lastRoundMs = nowMs;
+    for (const c of changes) {
+      const u = autoUpdate(c.incident, nowMs);
+      if (u) this.tracker.postUpdate(c.incident.id, u);
+      for (const l of this.listeners) l.notify?.(c);
+    }
+    const incidents = this.tracker.incidents();
+    for (const l of this.listeners) l.round?.(nowMs, incidents);
+    this.persist();
+    const key = findings.map((f) => `${f.pattern} ${f.statement}`).join('\n');
+    if (this.store && key !== this.findingsKey) {
+      this.findingsKey = key;
+      const store = this.store;
+      const snapshot = [...findings];
+      this.enqueue('findings', () => store.saveFindings(snapshot, nowMs));
+    }
+  }
+
+  note(id: string, text: string, o: { atMs: number; author: string; kind?: 'note' | 'action' }): Incident {
+    const i = this.tracker.note(id, text, o.atMs, o.kind ?? 'note', o.author);
+    this.persist();
+    return i;
+  }
+
+  /** A status set by hand, with the operator's public message (or the automatic one). */
+  setStatus(
+    id: string,
+    status: IncidentStatus,
+    o: { atMs: number; author: string; message?: string; why?: string },
+  ): Incident {
+    const before = this.tracker.get(id)?.status;
+    const i = this.tracker.setStatusByHand(id, status, o.atMs, o.author, o.why ?? 'changed by hand');
+    if (before !== status) {
+      if (o.message)
+        this.tracker.postUpdate(id, { atMs: o.atMs, status, message: o.message, author: o.author });
+      else {
+        const u = autoUpdate(i, o.atMs);
+        if (u) this.tracker.postUpdate(id, u);
+      }
+      for (const l of this.listeners) l.notify?.({ incident: i, what: 'status' });
+    }
+    this.persist();
+    return i;
+  }
+
+  /** A public update written by hand (keeps the current status unless one is given). */
+  postUpdate(
+    id: string,
+    o: { atMs: number; author: string; message: string; status?: IncidentStatus },
+  ): Incident {
+    const current = this.tracker.get(id)?.status;
+    if (o.status && o.status !== current)
+      return this.setStatus(id, o.status, { atMs: o.atMs, author: o.author, message: o.message });
+    const i = this.tracker.postUpdate(id, {
+      atMs: o.atMs,
+      status: current ?? 'investigating',
+      message: o.message,
+      author: o.author,
+    });
+    this.persist();
+    return i;
+  }
+
+  /**
+   * An action on the cluster. With an incident it goes on that incident's timeline;
+   * without one it is kept for whichever incident's window it falls in (a change made
+   * before anything broke is still part of the story).
+   */
+  async addAction(text: string, o: { atMs: number; author: string; incidentId?: string }): Promise<void> {
+    if (o.incidentId) {
+      this.note(o.incidentId, text, { atMs: o.atMs, author: o.author, kind: 'action' });
+      return;
+    }
+    const a = { atMs: o.atMs, text, author: o.author };
+    if (!this.store) {
+      this.looseActions.push({ id: this.looseActions.length + 1, ...a });
+      return;
+    }
+    const store = this.store;
+    await this.enqueue('action', async () => void (await store.addAction(a)), true);
+  }
+
+  async actions(q: { fromMs?: number; toMs?: number } = {}): Promise<ActionRecord[]> {
+    if (this.store) {
+      await this.flush();
+      return this.store.listActions(q);
+    }
+    return this.looseActions.filter(
+      (a) => a.atMs >= (q.fromMs ?? -Infinity) && a.atMs <= (q.toMs ?? Infinity),
+    );
+  }
+
+  /** One incident, the in-memory version first (it is the freshest), else the store's. */
+  async incident(id: string): Promise<Incident | undefined> {
+    return this.tracker.get(id) ?? (await this.store?.getIncident(id));
+  }
+
+  /** All incidents: the stored history with the in-memory ones on top, newest first. */
+  async incidents(q: { status?: IncidentStatus | 'open'; limit?: number } = {}): Promise<Incident[]> {
+    const byId = new Map<string, Incident>();
+    for (const i of (await this.store?.listIncidents({ status: q.status })) ?? []) byId.set(i.id, i);
+    for (const i of this.tracker.incidents()) byId.set(i.id, i);
+    const wanted = [...byId.values()].filter((i) =>
+      q.status === undefined ? true : q.status === 'open' ? i.status !== 'resolved' : i.status === q.status,
+    );
+    wanted.sort((a, b) => b.openedAtMs - a.openedAtMs || b.id.localeCompare(a.id));
+    return q.limit ? wanted.slice(0, q.limit) : wanted;
+  }
+
+  /** Resolves when everything queued so far has been written (or has failed and been kept). */
+  async flush(): Promise<void> {
+    this.persist();
+    await this.queue;
+  }
+
+  private persist(): void {
+    for (const i of this.tracker.takeDirty()) this.unsaved.set(i.id, i);
+    if (!this.store || this.unsaved.size === 0) return;
+    const store = this.store;
+    this.enqueue('incidents', async () => {
+      if (this.unsaved.size === 0) return;
+      const batch = [...this.unsaved.values()];
+      this.unsaved.clear();
+      try {
+        await store.saveIncidents(batch);
+      } catch (err) {
+        // Keep them for the next write; anything newer for the same id wins.
+        for (const i of batch) if (!this.unsaved.has(i.id)) this.unsaved.set(i.id, i);
+        throw err;
+      }
+    });
+  }
+
+  private enqueue(what: string, write: () => Promise<void>, rethrow = false): Promise<void> {
+    const run = this.queue.then(write).then(
+      () => {
+        this.storeError = undefined;
+      },
+      (err: unknown) => {
+        this.storeError = `${what}: ${(err as Error).message}`;
+        this.log('store write failed; kept in memory and retried with the next write', {
+          what,
+          err: (err as Error).message,
+        });
+        if (rethrow) throw err;
+      },
+    );
+    this.queue = run.catch(() => {});
+    return run;
+  }
+}
