@@ -23,31 +23,28 @@ export interface ServeReplayOptions {
 /** Posts one action as an operator would: on the open incident if there is exactly one. */
 async function postAction(rt: ServeRuntime, token: string, a: LoggedAction): Promise<void> {
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const at = new Date(a.atMs).toISOString();
+  const post = async (path: string, body: object) => {
+    const res = await rt.app.request(path, { method: 'POST', headers, body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`POST ${path} failed: ${res.status} ${await res.text()}`);
+  };
   const open = (await (await rt.app.request('/api/incidents?status=open', { headers })).json()) as {
     incidents: { id: string }[];
   };
-  const path =
-    open.incidents.length === 1 ? `/api/incidents/${open.incidents[0].id}/actions` : '/api/actions';
-  const res = await rt.app.request(path, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ text: a.text, author: a.author, at: new Date(a.atMs).toISOString() }),
+  const only = open.incidents.length === 1 ? open.incidents[0].id : undefined;
+  await post(only ? `/api/incidents/${only}/actions` : '/api/actions', {
+    text: a.text,
+    author: a.author,
+    at,
   });
-  if (!res.ok) throw new Error(`posting an action failed: ${res.status} ${await res.text()}`);
   if (!a.closesIncident) return;
-  for (const i of open.incidents) {
-    const closed = await rt.app.request(`/api/incidents/${i.id}/status`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({
-        status: 'resolved',
-        message: 'Service has been restored on a new cluster.',
-        author: a.author,
-        at: new Date(a.atMs).toISOString(),
-      }),
+  for (const i of open.incidents)
+    await post(`/api/incidents/${i.id}/status`, {
+      status: 'resolved',
+      message: 'Service has been restored on a new cluster.',
+      author: a.author,
+      at,
     });
-    if (!closed.ok) throw new Error(`resolving ${i.id} failed: ${closed.status} ${await closed.text()}`);
-  }
 }
 
 export async function serveReplay(

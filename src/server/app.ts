@@ -139,20 +139,16 @@ export function createApp(o: ServerOptions): Hono {
   app.get('/api/status-page', async (c) => c.json(await statusPage()));
   app.get('/api/actions', async (c) => c.json({ actions: await desk.actions() }));
 
-  app.post('/api/incidents/:id/notes', async (c) => {
-    const b = await body(c.req.raw, noteInput);
-    const i = desk.note(c.req.param('id'), b.text, { atMs: at(b.at), author: who(b.author, c.req.raw) });
-    return c.json({ id: i.id, timeline: i.timeline.slice(-1) }, 201);
-  });
-  app.post('/api/incidents/:id/actions', async (c) => {
-    const b = await body(c.req.raw, noteInput);
-    const i = desk.note(c.req.param('id'), b.text, {
-      atMs: at(b.at),
-      author: who(b.author, c.req.raw),
-      kind: 'action',
+  for (const kind of ['note', 'action'] as const)
+    app.post(`/api/incidents/:id/${kind}s`, async (c) => {
+      const b = await body(c.req.raw, noteInput);
+      const i = desk.note(c.req.param('id'), b.text, {
+        atMs: at(b.at),
+        author: who(b.author, c.req.raw),
+        kind,
+      });
+      return c.json({ id: i.id, timeline: i.timeline.slice(-1) }, 201);
     });
-    return c.json({ id: i.id, timeline: i.timeline.slice(-1) }, 201);
-  });
   app.post('/api/actions', async (c) => {
     const b = await body(c.req.raw, actionInput);
     if (b.incident && !(await desk.incident(b.incident))) fail(404, `no incident ${b.incident}`);

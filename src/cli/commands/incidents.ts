@@ -10,6 +10,7 @@ import { renderHtml, renderMarkdown } from '../../publish/postmortem-render.ts';
 import { realClock, rfc3339 } from '../../time/clock.ts';
 import { CliError, exitCodes, usageError } from '../errors.ts';
 import { parseOutputFormat, printData } from '../output.ts';
+import { alignColumns } from '../render/columns.ts';
 import { openStoreFromFlags, type StoreFlags, storeOptions } from '../store-options.ts';
 
 interface IncidentsFlags extends StoreFlags {
@@ -35,8 +36,7 @@ function incidentsTable(list: readonly Incident[]): string {
       `${rootCauseOf(i).title} (${Math.round(rootCauseOf(i).confidence * 100)}%)`,
     ]),
   ];
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return `${rows.map((r) => r.map((v, c) => (c === r.length - 1 ? v : v.padEnd(widths[c]))).join('  ')).join('\n')}\n`;
+  return `${alignColumns(rows).join('\n')}\n`;
 }
 
 export function registerIncidents(program: Command): void {

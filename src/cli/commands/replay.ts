@@ -13,6 +13,7 @@ import { listScenarios, loadScenario, ScenarioError } from '../../sim/scenario/l
 import { VirtualClock } from '../../time/virtual-clock.ts';
 import { CliError, exitCodes, problemsFound } from '../errors.ts';
 import { parseOutputFormat, printData } from '../output.ts';
+import { alignColumns } from '../render/columns.ts';
 import { type ReplayReport, scoreReplay } from '../replay-score.ts';
 import { serveReplay } from '../serve-replay.ts';
 import { ServeRuntime } from '../serve-runtime.ts';
@@ -79,13 +80,7 @@ export function renderReplayTable(reports: readonly ReplayReport[]): string {
       ];
     }),
   ];
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  const lines = rows.map((r) =>
-    r
-      .map((c, i) => c.padEnd(widths[i]))
-      .join('  ')
-      .trimEnd(),
-  );
+  const lines = alignColumns(rows);
   const details = reports.flatMap((r) => [
     '',
     `${r.scenario}: ${r.incidents.length} incident(s), replayed ${secs(r.virtualSeconds)} of virtual time in ${r.wallSeconds}s`,

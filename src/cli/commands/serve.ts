@@ -137,9 +137,11 @@ Examples:
       const session = scenario
         ? undefined
         : await startLiveSession(flags, { components: true, stats: pub.metrics });
+      // Live, the cluster's own time (read off the API server's Date headers).
+      const clusterClock = session?.clock ?? clock;
       const store = await openStoreFromFlags(flags, cluster);
       const rt = new ServeRuntime({
-        clock: session?.clock ?? clock,
+        clock: clusterClock,
         store,
         cluster,
         token,
@@ -150,7 +152,7 @@ Examples:
         log: log.warn,
         health: () => ({ source: scenario ? `replay ${scenario.name}` : session?.loaded.server }),
       });
-      const restored = await rt.desk.restore((session?.clock ?? clock).now());
+      const restored = await rt.desk.restore(clusterClock.now());
       const bound = await rt.listen(port, flags.host).catch((err: NodeJS.ErrnoException) => {
         throw new CliError(`cannot listen on ${flags.host}:${port}: ${err.message}`, {
           exitCode: exitCodes.unavailable,
