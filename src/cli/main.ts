@@ -3,7 +3,10 @@
  * and an exit code in one place (src/cli/errors.ts).
  */
 import { Command, CommanderError } from 'commander';
+import { registerAgent } from './commands/agent.ts';
+import { registerDemo } from './commands/demo.ts';
 import { registerIncidents } from './commands/incidents.ts';
+import { registerRemediate } from './commands/remediate.ts';
 import { registerReplay } from './commands/replay.ts';
 import { registerScan } from './commands/scan.ts';
 import { registerScenarios } from './commands/scenarios.ts';
@@ -31,6 +34,9 @@ export function buildProgram(): Command {
   registerWatch(program);
   registerServe(program);
   registerIncidents(program);
+  registerRemediate(program);
+  registerAgent(program);
+  registerDemo(program);
   return program;
 }
 

@@ -16,8 +16,8 @@ export interface ServeReplayOptions {
   /** The runtime's clock: the replay runs on it. */
   clock: VirtualClock;
   forMs?: number;
-  /** Progress, every tick, in virtual time. */
-  onProgress?: (nowMs: number, endMs: number) => void;
+  /** Progress, every tick, in virtual time; awaited, so a demo can pace the replay or a test hold it still. */
+  onProgress?: (nowMs: number, endMs: number) => void | Promise<void>;
 }
 
 /** Posts one action as an operator would: on the open incident if there is exactly one. */
@@ -62,7 +62,7 @@ export async function serveReplay(
       rt.round(view, nowMs);
       while (next < actions.length && actions[next].atMs <= nowMs)
         await postAction(rt, o.token, actions[next++]);
-      o.onProgress?.(nowMs, endMs);
+      await o.onProgress?.(nowMs, endMs);
     },
   });
   await rt.desk.flush();

@@ -10,8 +10,12 @@ import type { IncidentStore } from '../incident/store/store.ts';
 import type { ClusterView } from '../observe/cluster-view.ts';
 import { buildStatusReport } from '../observe/status-report.ts';
 import { createApp } from '../server/app.ts';
+import { encodeNodeMap } from '../server/dashboard-nodes.ts';
+import { SignalSeries } from '../server/dashboard-series.ts';
 import { type DeskListener, IncidentDesk } from '../server/desk.ts';
+import { runbookFactsFrom, runbookPlansFor } from '../server/runbook-plans.ts';
 import type { Clock } from '../time/clock.ts';
+import { nodeCells, signalSample } from './dashboard-data.ts';
 import { Pipeline, type Round } from './pipeline.ts';
 
 export interface ServeRuntimeOptions {
@@ -26,6 +30,10 @@ export interface ServeRuntimeOptions {
   onRound?: (view: ClusterView, nowMs: number, incidents: readonly Incident[]) => void;
   health?: () => Record<string, unknown>;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** Where the built dashboard lives (default dist/web). */
+  assetsDir?: string;
+  /** Why the API takes no changes right now (a follower), see ServerOptions. */
+  readOnlyBecause?: () => string | undefined;
 }
 
 export class ServeRuntime {
@@ -33,6 +41,9 @@ export class ServeRuntime {
   readonly desk: IncidentDesk;
   readonly app: Hono;
   private view: ClusterView | undefined;
+  /** Symptom counts per round, for the dashboard's chart. */
+  readonly series = new SignalSeries();
+  private lastSampleMs = Number.NEGATIVE_INFINITY;
   private readonly clock: Clock;
   private server: ServerType | undefined;
   private readonly onRound: ServeRuntimeOptions['onRound'];
@@ -54,8 +65,15 @@ export class ServeRuntime {
       pageName: o.pageName ?? `${o.cluster} cluster`,
       findings: () => this.pipeline.tracker.findings,
       view: () => (this.view ? buildStatusReport(this.view, this.clock.now()) : {}),
+      runbooks: (incident) => (this.view ? runbookPlansFor(incident, viewRunbookFacts(this.view)) : []),
       metrics: o.metrics,
       health: o.health,
+      readOnlyBecause: o.readOnlyBecause,
+      dashboard: {
+        assetsDir: o.assetsDir,
+        nodeMap: () => (this.view ? encodeNodeMap(nodeCells(this.view), this.clock.now()) : undefined),
+        series: () => this.series.toJSON(),
+      },
     });
   }
 
@@ -63,6 +81,8 @@ export class ServeRuntime {
   round(view: ClusterView, nowMs: number): Round {
     this.view = view;
     const r = this.pipeline.round(view, nowMs);
+    this.series.record(nowMs, signalSample(view, r.signals, this.lastSampleMs, nowMs));
+    this.lastSampleMs = nowMs;
     this.desk.afterRound(nowMs, r.changes, r.diagnosis.findings);
     this.onRound?.(view, nowMs, this.pipeline.tracker.incidents());
     return r;
@@ -88,4 +108,15 @@ export class ServeRuntime {
       });
     await this.desk.store?.close();
   }
+}
+
+/** What runbook plans are computed from, out of serve's view. */
+function viewRunbookFacts(view: ClusterView) {
+  return runbookFactsFrom({
+    nodes: view.list('nodes'),
+    pods: view.list('pods'),
+    pdbs: view.list('poddisruptionbudgets'),
+    deployments: view.list('deployments'),
+    endpointslices: view.list('endpointslices'),
+  });
 }

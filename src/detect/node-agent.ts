@@ -32,6 +32,7 @@
  * - PackageUpgradeFailed: results (timeout, exit-code…), units, halfInstalled (max), packages, exitCodes
  * - RebootRequired: newestKernel, runningKernels, installedBy
  */
+import { type AgentConditionType, agentConditionTypes } from '../kube/node-agent-conditions.ts';
 import { listField, parseAgentMessage, parseGoDuration } from './agent-message.ts';
 import { isLeaving, type NodeCondition, type NodeObject } from './node-attributes.ts';
 import { type Detector, type Evidence, type Severity, type Signal, uniqueSorted } from './signal.ts';
@@ -39,21 +40,6 @@ import { isoSeconds, timeMs } from './timestamps.ts';
 
 /** Two 5 min heartbeats plus 1 min. */
 export const agentStaleMs = 11 * 60_000;
-
-export const agentConditionTypes = [
-  'KubernetesServiceVIPUnreachable',
-  'APIEndpointUnreachable',
-  'ClusterDNSUnhealthy',
-  'NodeResolverUnhealthy',
-  'ProbeServiceUnreachable',
-  'IptablesRestoreFailing',
-  'ConntrackTableFull',
-  'AutomaticUpgradeScheduled',
-  'PackageUpgradeInProgress',
-  'PackageUpgradeFailed',
-  'RebootRequired',
-] as const;
-export type AgentConditionType = (typeof agentConditionTypes)[number];
 
 const networkTypes = new Set<string>([
   'KubernetesServiceVIPUnreachable',

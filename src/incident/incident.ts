@@ -31,6 +31,12 @@ export interface StatusUpdate {
   message: string;
   /** `kubetriage` for automatic updates, the operator's name otherwise. */
   author: string;
+  /**
+   * Status-page component states the operator set with this update (component name →
+   * Statuspage state). The operator's word replaces kubetriage's own estimate for those
+   * components, for this incident, until a later update says otherwise.
+   */
+  components?: Record<string, string>;
 }
 
 export interface Incident {

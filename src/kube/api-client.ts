@@ -109,7 +109,44 @@ export class ApiClient {
     return this.get(path, query, 'text/plain, */*', timeoutMs, signal);
   }
 
-  private async get(
+  /**
+   * A write: POST, PUT, PATCH or DELETE with a JSON body (remediation, the node agent's
+   * reports, leases). `contentType` picks the patch flavour for PATCH
+   * (`application/merge-patch+json`, `application/strategic-merge-patch+json`,
+   * `application/json-patch+json`). Non-2xx answers throw ApiRequestError with the status
+   * and reason, so callers can tell a conflict (409) or a PDB refusal (429) apart.
+   */
+  async send<T>(
+    method: 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    path: string,
+    body?: unknown,
+    o: {
+      contentType?: string;
+      query?: Record<string, string | number | undefined>;
+      timeoutMs?: number;
+      signal?: AbortSignal;
+    } = {},
+  ): Promise<ApiResponse<T>> {
+    const res = await this.request(method, path, o.query ?? {}, 'application/json', o.timeoutMs, o.signal, {
+      text: body === undefined ? undefined : JSON.stringify(body),
+      contentType:
+        o.contentType ?? (method === 'PATCH' ? 'application/merge-patch+json' : 'application/json'),
+    });
+    try {
+      return {
+        status: res.status,
+        body: (res.body ? JSON.parse(res.body) : {}) as T,
+        latencyMs: res.latencyMs,
+      };
+    } catch (err) {
+      throw new ApiRequestError(
+        `${this.server}${path}: the API server answered with something that is not JSON`,
+        { status: res.status, reason: 'BadResponse', cause: err },
+      );
+    }
+  }
+
+  private get(
     path: string,
     query: Record<string, string | number | undefined>,
     accept: string,
@@ -117,21 +154,38 @@ export class ApiClient {
     /** Cancels the request (a stopping reflector must not wait out the timeout). */
     signal?: AbortSignal,
   ): Promise<ApiResponse<string>> {
+    return this.request('GET', path, query, accept, timeoutMs, signal);
+  }
+
+  private async request(
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    path: string,
+    query: Record<string, string | number | undefined>,
+    accept: string,
+    timeoutMs = this.timeoutMs,
+    signal?: AbortSignal,
+    payload?: { text: string | undefined; contentType: string },
+  ): Promise<ApiResponse<string>> {
     const server = this.server;
     if (!server)
       throw new ApiRequestError('the kubeconfig has no current cluster', { status: 0, reason: 'NoCluster' });
     const url = new URL(server.replace(/\/$/, '') + path);
     for (const [k, v] of Object.entries(query))
       if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
-    const ctx = new RequestContext(url.toString(), HttpMethod.GET);
+    const ctx = new RequestContext(url.toString(), HttpMethod[method]);
     await this.kc.applySecurityAuthentication(ctx);
     const started = this.now();
     let response: Awaited<ReturnType<typeof fetch>>;
     let body: string;
     try {
       response = await fetch(url, {
-        method: 'GET',
-        headers: { ...ctx.getHeaders(), Accept: accept },
+        method,
+        headers: {
+          ...ctx.getHeaders(),
+          Accept: accept,
+          ...(payload?.text !== undefined ? { 'Content-Type': payload.contentType } : {}),
+        },
+        body: payload?.text,
         dispatcher: ctx.getDispatcher(),
         signal: signal
           ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
@@ -142,7 +196,7 @@ export class ApiClient {
       throw networkError(server, path, err);
     }
     const latencyMs = this.now() - started;
-    this.noteServerDate(response.headers.get('date'), started + latencyMs / 2);
+    this.noteServerDate(response.headers.get('date'), started + Math.round(latencyMs / 2));
     if (response.status >= 200 && response.status < 300) return { status: response.status, body, latencyMs };
     throw statusError(server, path, response.status, response.headers.get('retry-after'), body);
   }

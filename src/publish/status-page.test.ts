@@ -34,6 +34,36 @@ describe('status page', () => {
     expect(stateOf(page([incident({}, { severity: 'warning' })]), 'Nodes')).toBe('degraded_performance');
   });
 
+  it("takes the operator's component states from the latest update that set any, for open incidents only", () => {
+    const i = incident({ family: 'nodes' }, { pattern: 'node-network' });
+    i.updates.push({
+      atMs: t0,
+      status: 'investigating',
+      message: 'DNS is down too',
+      author: 'ana',
+      components: { DNS: 'major_outage', Nodes: 'degraded_performance' },
+    });
+    i.updates.push({ atMs: t0 + minute, status: 'investigating', message: 'still looking', author: 'ana' });
+    const p = page([i]);
+    expect(stateOf(p, 'DNS')).toBe('major_outage');
+    // The operator's word replaces kubetriage's estimate (partial_outage) for that component.
+    expect(stateOf(p, 'Nodes')).toBe('degraded_performance');
+    expect(p.status.indicator).toBe('critical');
+    expect(p.incidents[0].components).toEqual(['Nodes', 'DNS']);
+    i.updates.push({
+      atMs: t0 + 2 * minute,
+      status: 'investigating',
+      message: 'DNS is back',
+      author: 'ana',
+      components: { DNS: 'operational' },
+    });
+    expect(stateOf(page([i]), 'DNS')).toBe('operational');
+    expect(stateOf(page([i]), 'Nodes')).toBe('partial_outage');
+    expect(stateOf(page([{ ...i, status: 'resolved', resolvedAtMs: t0 + 3 * minute }]), 'DNS')).toBe(
+      'operational',
+    );
+  });
+
   it('lists resolved incidents of the last week as past, with their impact at worst', () => {
     const old = incident({ id: 'INC-0001', status: 'resolved', resolvedAtMs: t0 - 8 * 86_400_000 });
     const recent = incident({ id: 'INC-0002', status: 'resolved', resolvedAtMs: t0 + 30 * minute });

@@ -39,7 +39,13 @@ export interface PublicIncident {
   incident_updates: { status: IncidentStatus; body: string; created_at: string }[];
 }
 
-const order: ComponentState[] = ['operational', 'degraded_performance', 'partial_outage', 'major_outage'];
+export const componentStates = [
+  'operational',
+  'degraded_performance',
+  'partial_outage',
+  'major_outage',
+] as const satisfies readonly ComponentState[];
+const order: readonly ComponentState[] = componentStates;
 const worst = (a: ComponentState, b: ComponentState): ComponentState =>
   order.indexOf(a) >= order.indexOf(b) ? a : b;
 
@@ -62,7 +68,30 @@ function affected(i: Incident): ComponentName[] {
   const touchesApps =
     (rootCauseOf(i).blastRadius.workloads?.length ?? 0) + (rootCauseOf(i).blastRadius.services?.length ?? 0) >
     0;
-  return touchesApps && !own.includes('Workloads') ? [...own, 'Workloads'] : own;
+  const named = Object.keys(operatorStates(i)) as ComponentName[];
+  const all: ComponentName[] = touchesApps && !own.includes('Workloads') ? [...own, 'Workloads'] : own;
+  return [...all, ...named.filter((c) => !all.includes(c))];
+}
+
+/** The component states the operator set with the latest update that set any. */
+function operatorStates(i: Incident): Partial<Record<ComponentName, ComponentState>> {
+  const u = i.updates.findLast((x) => x.components && Object.keys(x.components).length);
+  const out: Partial<Record<ComponentName, ComponentState>> = {};
+  for (const [name, state] of Object.entries(u?.components ?? {}))
+    if (componentNames.includes(name as ComponentName) && order.includes(state as ComponentState))
+      out[name as ComponentName] = state as ComponentState;
+  return out;
+}
+
+/** One open incident's states per component: kubetriage's estimate, then the operator's word. */
+function incidentStates(i: Incident): Map<ComponentName, ComponentState> {
+  const s = stateOf(i);
+  const [own, ...rest] = affected(i);
+  const m = new Map<ComponentName, ComponentState>([[own, s]]);
+  // Applications suffer through the root cause: degraded, not the cause's own state.
+  for (const c of rest) m.set(c, 'degraded_performance');
+  for (const [c, st] of Object.entries(operatorStates(i))) m.set(c as ComponentName, st);
+  return m;
 }
 
 function publicIncident(i: Incident): PublicIncident {
@@ -101,13 +130,7 @@ export interface StatusPageInput {
 export function buildStatusPage(o: StatusPageInput): StatusPage {
   const states = new Map<ComponentName, ComponentState>(componentNames.map((c) => [c, 'operational']));
   const open = o.incidents.filter((i) => i.status !== 'resolved');
-  for (const i of open) {
-    const s = stateOf(i);
-    const [own, ...rest] = affected(i);
-    states.set(own, worst(states.get(own)!, s));
-    // Applications suffer through the root cause: degraded, not the cause's own state.
-    for (const c of rest) states.set(c, worst(states.get(c)!, 'degraded_performance'));
-  }
+  for (const i of open) for (const [c, s] of incidentStates(i)) states.set(c, worst(states.get(c)!, s));
   if ((o.findings ?? []).some((f) => f.severity !== 'info'))
     states.set('Workloads', worst(states.get('Workloads')!, 'degraded_performance'));
   const overall = [...states.values()].reduce(worst, 'operational');

@@ -3,6 +3,8 @@
  * gets a 400 that says which field is wrong, and never reaches the record.
  */
 import { z } from 'zod';
+import { componentNames } from '../publish/public-words.ts';
+import { componentStates } from '../publish/status-page.ts';
 
 const statuses = ['investigating', 'identified', 'monitoring', 'resolved'] as const;
 const when = z
@@ -22,6 +24,8 @@ export const statusInput = z.object({
 export const updateInput = z.object({
   message: z.string().trim().min(1).max(5_000),
   status: z.enum(statuses).optional(),
+  /** Component states to show on the status page for this incident, e.g. `{"DNS": "major_outage"}`. */
+  components: z.partialRecord(z.enum(componentNames), z.enum(componentStates)).optional(),
   author,
   at: when,
 });

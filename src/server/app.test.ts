@@ -116,6 +116,51 @@ describe('serve API', () => {
     expect(notified.at(-1)).toBe(`${i.id} status`);
   });
 
+  it('sets status-page component states with a public update, and keeps them in the store', async () => {
+    const i = openIncident();
+    const res = await app.request(`/api/incidents/${i.id}/updates`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ message: 'DNS lookups fail too.', components: { DNS: 'major_outage' } }),
+    });
+    expect(res.status).toBe(201);
+    const page = (await (await app.request('/status.json')).json()) as StatusPage;
+    expect(page.components.find((c) => c.name === 'DNS')?.status).toBe('major_outage');
+    expect(page.status.indicator).toBe('critical');
+    await desk.flush();
+    expect((await store.getIncident(i.id))?.updates.at(-1)?.components).toEqual({ DNS: 'major_outage' });
+  });
+
+  it('as a follower, answers reads, refuses changes and is not ready', async () => {
+    const i = openIncident();
+    let follower = true;
+    const replica = createApp({
+      desk,
+      clock,
+      token,
+      cluster: 'test',
+      pageName: 'Test cluster',
+      findings: () => [],
+      readOnlyBecause: () => (follower ? 'replica-b is a follower' : undefined),
+    });
+    const post = () =>
+      replica.request(`/api/incidents/${i.id}/notes`, {
+        method: 'POST',
+        headers: json,
+        body: '{"text": "x"}',
+      });
+    const before = i.timeline.length;
+    expect((await replica.request('/readyz')).status).toBe(503);
+    expect((await replica.request(`/api/incidents/${i.id}`, { headers: auth })).status).toBe(200);
+    const refused = await post();
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toMatchObject({ error: 'replica-b is a follower' });
+    expect(i.timeline.length).toBe(before);
+    follower = false;
+    expect((await replica.request('/readyz')).status).toBe(200);
+    expect((await post()).status).toBe(201);
+  });
+
   it('refuses bad input with a 4xx that names the field, and records nothing', async () => {
     const i = openIncident();
     const before = i.timeline.length;
@@ -147,6 +192,22 @@ describe('serve API', () => {
         'INC-9999',
       ],
       ['/api/incidents?status=bogus', { headers: auth }, 400, 'status'],
+      [
+        `/api/incidents/${i.id}/updates`,
+        {
+          method: 'POST',
+          headers: json,
+          body: '{"message": "x", "components": {"Database": "major_outage"}}',
+        },
+        400,
+        'components',
+      ],
+      [
+        `/api/incidents/${i.id}/updates`,
+        { method: 'POST', headers: json, body: '{"message": "x", "components": {"DNS": "down"}}' },
+        400,
+        'components',
+      ],
     ];
     for (const [path, init, status, mention] of cases) {
       const res = await app.request(path, init);

@@ -11,14 +11,17 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { z } from 'zod';
 import type { Hypothesis } from '../diagnose/hypothesis.ts';
+import type { Incident } from '../incident/incident.ts';
 import { UnknownIncidentError } from '../incident/tracker.ts';
 import { buildPostmortem } from '../publish/postmortem.ts';
 import { renderHtml, renderMarkdown } from '../publish/postmortem-render.ts';
 import { buildStatusPage } from '../publish/status-page.ts';
 import { renderStatusPageHtml } from '../publish/status-page-html.ts';
+import type { RunbookPlan } from '../respond/plan.ts';
 import { type Clock, rfc3339 } from '../time/clock.ts';
 import { actionInput, noteInput, statusInput, statusQuery, updateInput } from './api-input.ts';
 import { bearerAuth } from './auth.ts';
+import { type DashboardOptions, mountDashboard } from './dashboard-routes.ts';
 import type { IncidentDesk } from './desk.ts';
 
 export interface ServerOptions {
@@ -34,6 +37,16 @@ export interface ServerOptions {
   metrics?: { metricsText(): Promise<string>; contentType: string };
   /** Extra facts for /healthz (feed state, replay progress). */
   health?: () => Record<string, unknown>;
+  /** The web dashboard: its built files and its node map and chart data. */
+  dashboard?: DashboardOptions;
+  /** The plans of the runbooks an incident's root cause offers (runbook-plans.ts). */
+  runbooks?: (incident: Incident) => RunbookPlan[];
+  /**
+   * Why this replica takes no changes right now (a follower under leader election), or
+   * undefined when it does. A follower's record is not the one being kept: a note taken
+   * there would be lost or written twice.
+   */
+  readOnlyBecause?: () => string | undefined;
 }
 
 function fail(status: 400 | 404 | 409 | 415 | 503, error: string, hint?: string): never {
@@ -96,12 +109,24 @@ export function createApp(o: ServerOptions): Hono {
       desk.storeError === undefined ? 200 : 503,
     ),
   );
-  app.get('/', (c) => c.redirect('/status'));
+  // Readiness for the Service: under leader election only the leader is ready, so the
+  // dashboard, the API and the status page are always the leader's record.
+  app.get('/readyz', (c) => {
+    const why = o.readOnlyBecause?.();
+    return c.json(why ? { ready: false, why } : { ready: true }, why ? 503 : 200);
+  });
   app.get('/status', async (c) => c.html(renderStatusPageHtml(await statusPage())));
   app.get('/status.json', async (c) => c.json(await statusPage()));
 
   app.use('/api/*', bearerAuth(o.token));
   app.use('/metrics', bearerAuth(o.token));
+  app.use('/api/*', async (c, next) => {
+    const why = c.req.method === 'GET' || c.req.method === 'HEAD' ? undefined : o.readOnlyBecause?.();
+    if (why)
+      fail(503, why, 'send changes to the leader: the Service routes only to the ready replica (/readyz)');
+    await next();
+  });
+  mountDashboard(app, o.dashboard);
 
   app.get('/metrics', async (c) => {
     if (!o.metrics) fail(404, 'metrics are off');
@@ -116,6 +141,10 @@ export function createApp(o: ServerOptions): Hono {
     return c.json({ incidents: await desk.incidents({ status: status.data, limit: limit || undefined }) });
   });
   app.get('/api/incidents/:id', async (c) => c.json(await incidentOr404(c.req.param('id'))));
+  app.get('/api/incidents/:id/runbooks', async (c) => {
+    const i = await incidentOr404(c.req.param('id'));
+    return c.json({ runbooks: o.runbooks?.(i) ?? [] });
+  });
   app.get('/api/incidents/:id/timeline', async (c) => {
     const i = await incidentOr404(c.req.param('id'));
     return c.json({ id: i.id, timeline: i.timeline, updates: i.updates });
@@ -179,6 +208,7 @@ export function createApp(o: ServerOptions): Hono {
       author: who(b.author, c.req.raw),
       message: b.message,
       status: b.status,
+      components: b.components,
     });
     return c.json({ id: i.id, status: i.status, updates: i.updates.slice(-1) }, 201);
   });

@@ -92,13 +92,19 @@ export class IncidentDesk {
   setStatus(
     id: string,
     status: IncidentStatus,
-    o: { atMs: number; author: string; message?: string; why?: string },
+    o: { atMs: number; author: string; message?: string; why?: string; components?: Record<string, string> },
   ): Incident {
     const before = this.tracker.get(id)?.status;
     const i = this.tracker.setStatusByHand(id, status, o.atMs, o.author, o.why ?? 'changed by hand');
     if (before !== status) {
       if (o.message)
-        this.tracker.postUpdate(id, { atMs: o.atMs, status, message: o.message, author: o.author });
+        this.tracker.postUpdate(id, {
+          atMs: o.atMs,
+          status,
+          message: o.message,
+          author: o.author,
+          ...(o.components ? { components: o.components } : {}),
+        });
       else {
         const u = autoUpdate(i, o.atMs);
         if (u) this.tracker.postUpdate(id, u);
@@ -112,16 +118,22 @@ export class IncidentDesk {
   /** A public update written by hand (keeps the current status unless one is given). */
   postUpdate(
     id: string,
-    o: { atMs: number; author: string; message: string; status?: IncidentStatus },
+    o: {
+      atMs: number;
+      author: string;
+      message: string;
+      status?: IncidentStatus;
+      components?: Record<string, string>;
+    },
   ): Incident {
     const current = this.tracker.get(id)?.status;
-    if (o.status && o.status !== current)
-      return this.setStatus(id, o.status, { atMs: o.atMs, author: o.author, message: o.message });
+    if (o.status && o.status !== current) return this.setStatus(id, o.status, o);
     const i = this.tracker.postUpdate(id, {
       atMs: o.atMs,
       status: current ?? 'investigating',
       message: o.message,
       author: o.author,
+      ...(o.components ? { components: o.components } : {}),
     });
     this.persist();
     return i;

@@ -37,6 +37,11 @@ export interface SimulatorOptions {
   scenario?: Scenario;
   /** Play the scenario's timeline and churn too (default true); off leaves a steady cluster. */
   timeline?: boolean;
+  /**
+   * Leave out the timeline's operator actions at or after this time (faults still play):
+   * the remediation under test does the fixing instead of the people in the story.
+   */
+  actionsBefore?: number;
 }
 
 export class Simulator {
@@ -96,6 +101,7 @@ export class Simulator {
           clock: this.clock,
           protocol: this.faults,
           nodeProxy: this.nodeProxy,
+          actionsBefore: opts.actionsBefore,
           setApiVersion: (gitVersion) => {
             this.serverOptions.version = versionInfo(gitVersion);
           },

@@ -4,14 +4,18 @@
  * keeping the incident record in the store and telling people through the notifiers.
  * Runs until interrupted; on SIGINT/SIGTERM it finishes the writes it has queued first.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { ApiClient } from '../../kube/api-client.ts';
 import { loadKubeConfig } from '../../kube/kubeconfig.ts';
+import { LeaseLock } from '../../kube/lease-lock.ts';
 import { newToken } from '../../server/auth.ts';
 import { loadScenario } from '../../sim/scenario/loader.ts';
 import { type Clock, realClock } from '../../time/clock.ts';
 import { VirtualClock } from '../../time/virtual-clock.ts';
 import { CliError, exitCodes, usageError } from '../errors.ts';
+import { defaultIdentity, LeaderElection } from '../leader.ts';
 import { clusterOptions, startLiveSession } from '../live-session.ts';
 import { stderrLogger } from '../logger.ts';
 import { publishers } from '../serve-publishers.ts';
@@ -32,6 +36,11 @@ interface ServeFlags extends StoreFlags {
   publicUrl?: string;
   tokenFile?: string;
   pageName?: string;
+  leaderElect?: boolean;
+  leaseName: string;
+  leaseNamespace?: string;
+  leaseDuration: string;
+  identity?: string;
 }
 
 async function tokenFrom(flags: ServeFlags): Promise<{ token: string; generated: boolean }> {
@@ -91,7 +100,22 @@ export function registerServe(program: Command): void {
       '--token-file <file>',
       'bearer token for the API and /metrics (default: $KUBETRIAGE_TOKEN, else a new one printed at start)',
     )
-    .option('--page-name <name>', 'title of the public status page');
+    .option('--page-name <name>', 'title of the public status page')
+    .option(
+      '--leader-elect',
+      'run as one of several replicas: only the holder of a Lease acts (rounds, notifications, store writes)',
+    )
+    .option('--lease-name <name>', 'the Lease used for --leader-elect', 'kubetriage')
+    .option('--lease-namespace <ns>', "namespace of the Lease (default: this pod's namespace, else default)")
+    .option(
+      '--lease-duration <seconds>',
+      'how long a leader may go without renewing before another takes over',
+      '15',
+    )
+    .option(
+      '--identity <name>',
+      'this replica in the Lease (default: $POD_NAME, else host, pid and a suffix)',
+    );
   storeOptions(clusterOptions(cmd))
     .addHelpText(
       'after',
@@ -125,6 +149,11 @@ Examples:
         throw usageError(`--interval must be at least 1 second (got "${flags.interval}")`);
       const { token, generated } = await tokenFrom(flags);
       const scenario = flags.replay ? await loadScenario(flags.replay) : undefined;
+      const leaseDurationMs = Number(flags.leaseDuration) * 1000;
+      if (flags.leaderElect && scenario)
+        throw usageError('--leader-elect watches a live cluster; leave out --replay');
+      if (flags.leaderElect && !(Number.isFinite(leaseDurationMs) && leaseDurationMs >= 2000))
+        throw usageError(`--lease-duration must be at least 2 seconds (got "${flags.leaseDuration}")`);
       const clock: Clock = scenario ? new VirtualClock(Date.parse(scenario.start)) : realClock;
       // The cluster's name before connecting: the notifiers and metrics exist before the feed.
       const cluster = flags.cluster ?? scenario?.name ?? contextName(flags);
@@ -138,7 +167,7 @@ Examples:
         ? undefined
         : await startLiveSession(flags, { components: true, stats: pub.metrics });
       // Live, the cluster's own time (read off the API server's Date headers).
-      const clusterClock = session?.clock ?? clock;
+      const clusterClock = session ? session.clock : clock;
       const store = await openStoreFromFlags(flags, cluster);
       const rt = new ServeRuntime({
         clock: clusterClock,
@@ -150,9 +179,42 @@ Examples:
         metrics: pub.metrics,
         onRound: pub.onRound,
         log: log.warn,
-        health: () => ({ source: scenario ? `replay ${scenario.name}` : session?.loaded.server }),
+        health: () => ({
+          source: scenario ? `replay ${scenario.name}` : session?.loaded.server,
+          ...(elector ? { role: elector.leading ? 'leader' : 'follower', identity } : {}),
+        }),
+        readOnlyBecause: () =>
+          elector && !elector.leading
+            ? `${identity} is a follower: only the leader takes changes`
+            : undefined,
       });
-      const restored = await rt.desk.restore(clusterClock.now());
+      const identity = flags.identity ?? defaultIdentity();
+      const elector =
+        flags.leaderElect && session
+          ? new LeaderElection({
+              lock: new LeaseLock({
+                api: new ApiClient(session.loaded.kc, {
+                  now: () => realClock.now(),
+                  requestTimeoutMs: 5_000,
+                }),
+                namespace: flags.leaseNamespace ?? podNamespace() ?? 'default',
+                name: flags.leaseName,
+                holder: identity,
+                leaseDurationMs,
+                clock: realClock,
+              }),
+              clock: realClock,
+              leaseDurationMs,
+              // Taking over: the record as the last leader left it, so nothing is opened twice.
+              onStartedLeading: async () => {
+                const open = await rt.desk.restore(clusterClock.now());
+                log.info('leading', { identity, restoredOpenIncidents: open });
+              },
+              onStoppedLeading: (why) => log.warn('no longer leading; stopped acting', { identity, why }),
+              log: log.warn,
+            })
+          : undefined;
+      const restored = elector ? 0 : await rt.desk.restore(clusterClock.now());
       const bound = await rt.listen(port, flags.host).catch((err: NodeJS.ErrnoException) => {
         throw new CliError(`cannot listen on ${flags.host}:${port}: ${err.message}`, {
           exitCode: exitCodes.unavailable,
@@ -167,7 +229,11 @@ Examples:
         restoredOpenIncidents: restored,
       });
       if (generated)
-        process.stderr.write(`API token (pass --token-file or $KUBETRIAGE_TOKEN to choose one): ${token}\n`);
+        process.stderr.write(
+          `API token (pass --token-file or $KUBETRIAGE_TOKEN to choose one): ${token}\n` +
+            // The token in the fragment: browsers never send it, so it stays out of logs.
+            `dashboard: http://${flags.host.includes(':') ? `[${flags.host}]` : flags.host}:${bound}/#token=${token}\n`,
+        );
       let stopping = false;
       const stopped = new Promise<void>((resolve) => {
         const stop = () => {
@@ -187,15 +253,29 @@ Examples:
           });
           if (!flags.exitAfterReplay) await stopped;
         } else if (session) {
+          elector?.start();
           while (!stopping) {
-            rt.round(session.view, session.clock.now());
+            // A follower keeps its view current and answers /healthz, but never acts.
+            if (!elector || elector.leading) rt.round(session.view, clusterClock.now());
             for (let waited = 0; waited < intervalMs && !stopping; waited += 250) await realClock.sleep(250);
           }
           await session.feed.stop();
         }
       } finally {
+        await elector?.stop();
         await pub.close();
         await rt.close();
       }
     });
+}
+
+/** The namespace of the service account this pod runs as, when in a pod. */
+function podNamespace(): string | undefined {
+  try {
+    return (
+      readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8').trim() || undefined
+    );
+  } catch {
+    return undefined;
+  }
 }

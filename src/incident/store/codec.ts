@@ -28,6 +28,8 @@ export interface UpdateRow {
   status: string;
   message: string;
   author: string;
+  /** JSON text (SQLite) or an object (PostgreSQL JSONB); null when the update set none. */
+  components?: string | Record<string, string> | null;
 }
 
 /** The columns an incident is written with; `body` is JSON text. */
@@ -109,7 +111,24 @@ export function timelineEntry(r: TimelineRow): TimelineEntry {
 }
 
 export function statusUpdate(r: UpdateRow): StatusUpdate {
-  return { atMs: r.at_ms, status: r.status as IncidentStatus, message: r.message, author: r.author };
+  const u: StatusUpdate = {
+    atMs: r.at_ms,
+    status: r.status as IncidentStatus,
+    message: r.message,
+    author: r.author,
+  };
+  const components = typeof r.components === 'string' ? parseOrUndefined(r.components) : r.components;
+  if (components && typeof components === 'object') u.components = components;
+  return u;
+}
+
+/** A damaged column costs only the component states it held, never the update itself. */
+function parseOrUndefined(text: string): Record<string, string> | undefined {
+  try {
+    return JSON.parse(text) as Record<string, string>;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Groups rows by incident id, keeping their order (the queries sort by position). */

@@ -85,6 +85,11 @@ export const sqliteMigrations: readonly Migration[] = [
       'CREATE INDEX findings_last_seen ON findings (cluster, last_seen_ms DESC)',
     ],
   },
+  {
+    version: 2,
+    name: 'status updates carry component states set by hand',
+    statements: ['ALTER TABLE status_updates ADD COLUMN components TEXT'],
+  },
 ];
 
 export const postgresMigrations: readonly Migration[] = [
@@ -148,6 +153,11 @@ export const postgresMigrations: readonly Migration[] = [
       )`,
       'CREATE INDEX findings_last_seen ON findings (cluster, last_seen_ms DESC)',
     ],
+  },
+  {
+    version: 2,
+    name: 'status updates carry component states set by hand',
+    statements: ['ALTER TABLE status_updates ADD COLUMN components JSONB'],
   },
 ];
 

@@ -225,8 +225,8 @@ class PostgresStore implements IncidentStore {
         const newUpdates = i.updates.slice(rows[0].u);
         if (newUpdates.length)
           await c.query(
-            `INSERT INTO status_updates (cluster, incident_id, pos, at_ms, status, message, author)
-            SELECT $1::text, $2::text, * FROM unnest($3::int[], $4::bigint[], $5::text[], $6::text[], $7::text[])
+            `INSERT INTO status_updates (cluster, incident_id, pos, at_ms, status, message, author, components)
+            SELECT $1::text, $2::text, * FROM unnest($3::int[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::jsonb[])
             ON CONFLICT DO NOTHING`,
             [
               this.cluster,
@@ -236,6 +236,7 @@ class PostgresStore implements IncidentStore {
               newUpdates.map((u) => u.status),
               newUpdates.map((u) => u.message),
               newUpdates.map((u) => u.author),
+              newUpdates.map((u) => (u.components ? JSON.stringify(u.components) : null)),
             ],
           );
       }
@@ -254,7 +255,7 @@ class PostgresStore implements IncidentStore {
       [this.cluster, ids],
     );
     const updates = await c.query<UpdateRow>(
-      `SELECT incident_id, pos, at_ms, status, message, author FROM status_updates
+      `SELECT incident_id, pos, at_ms, status, message, author, components FROM status_updates
       WHERE cluster = $1 AND incident_id = ANY($2::text[]) ORDER BY incident_id, pos`,
       [this.cluster, ids],
     );

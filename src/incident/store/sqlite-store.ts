@@ -178,8 +178,8 @@ class SqliteStore implements IncidentStore {
       this.db.prepare(`INSERT INTO timeline (cluster, incident_id, pos, at_ms, kind, text, author)
       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`);
     const addUpdate = this.db.prepare(`INSERT INTO status_updates
-        (cluster, incident_id, pos, at_ms, status, message, author)
-      VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`);
+        (cluster, incident_id, pos, at_ms, status, message, author, components)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`);
     this.write('saving incidents', () => {
       for (const i of inIdOrder(incidents)) {
         const c = incidentColumns(i);
@@ -206,7 +206,16 @@ class SqliteStore implements IncidentStore {
         const storedUpdates = (updatesLen.get(this.cluster, i.id) as { n: number }).n;
         for (let pos = storedUpdates; pos < i.updates.length; pos++) {
           const u = i.updates[pos];
-          addUpdate.run(this.cluster, i.id, pos, u.atMs, u.status, u.message, u.author);
+          addUpdate.run(
+            this.cluster,
+            i.id,
+            pos,
+            u.atMs,
+            u.status,
+            u.message,
+            u.author,
+            u.components ? JSON.stringify(u.components) : null,
+          );
         }
       }
     });
@@ -222,7 +231,7 @@ class SqliteStore implements IncidentStore {
         WHERE cluster = ? AND incident_id IN (SELECT value FROM json_each(?)) ORDER BY incident_id, pos`)
       .all(this.cluster, JSON.stringify(ids)) as unknown as TimelineRow[];
     const updates = this.db
-      .prepare(`SELECT incident_id, pos, at_ms, status, message, author FROM status_updates
+      .prepare(`SELECT incident_id, pos, at_ms, status, message, author, components FROM status_updates
         WHERE cluster = ? AND incident_id IN (SELECT value FROM json_each(?)) ORDER BY incident_id, pos`)
       .all(this.cluster, JSON.stringify(ids)) as unknown as UpdateRow[];
     const t = byIncident(timeline);

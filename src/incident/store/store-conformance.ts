@@ -106,7 +106,15 @@ export function describeStoreConformance(name: string, open: OpenStore, hooks: C
           entry(1, { kind: 'note', text: 'looking — “quotes” and ünïcode', author: 'alice' }),
           entry(2, { kind: 'action', text: 'cordoned aks-1', author: 'kubetriage' }),
         ],
-        updates: [update(0), update(5, 'resolved')],
+        updates: [
+          update(0),
+          {
+            ...update(3, 'identified'),
+            author: 'bob',
+            components: { DNS: 'major_outage', Nodes: 'degraded_performance' },
+          },
+          update(5, 'resolved'),
+        ],
       });
       await s.saveIncidents([full]);
       expect(s.backend).toMatch(/^(sqlite|postgres)$/);

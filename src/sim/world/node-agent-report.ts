@@ -10,7 +10,9 @@
  * The agent writes only while its machine is up and reaches the API server (directly, not
  * through the VIP); what it saw meanwhile goes out with its original transition times.
  */
+
 import { type Clock, rfc3339, type Timer } from '../../time/clock.ts';
+import { goDuration } from '../../time/go-duration.ts';
 import type { KubeObject } from '../api/k8s-types.ts';
 import { resourceForKind } from '../api/resources.ts';
 import { recordEvent } from '../behaviour/events.ts';
@@ -332,7 +334,7 @@ export class NodeAgentReports {
                   field('timer', t.name),
                   field('unit', t.name.replace(/\.timer$/, '.service')),
                   field('onCalendar', t.onCalendar),
-                  field('randomizedDelay', formatGo(parseDuration(t.randomizedDelay ?? '') ?? 0)),
+                  field('randomizedDelay', goDuration(parseDuration(t.randomizedDelay ?? '') ?? 0)),
                 ].join(' '),
               )
               .join(' | ')}`,
@@ -341,7 +343,7 @@ export class NodeAgentReports {
             type: 'AutomaticUpgradeScheduled',
             status: 'False',
             reason: 'NoUpgradeTimerEnabled',
-            message: 'no enabled systemd timer runs unattended package upgrades; disabled=none',
+            message: `no enabled systemd timer runs unattended package upgrades; ${field('disabled', [...(machines.disabledTimers.get(node) ?? [])].sort().join(',') || 'none')}`,
           },
     );
     const last = pkg.lastRun;
@@ -356,7 +358,7 @@ export class NodeAgentReports {
               field('timer', pkg.running.job),
               field('started', rfc3339(pkg.running.sinceMs)),
               field('scheduled', rfc3339(pkg.running.scheduledMs)),
-              field('delay', formatGo(pkg.running.sinceMs - pkg.running.scheduledMs)),
+              field('delay', goDuration(pkg.running.sinceMs - pkg.running.scheduledMs)),
               field('packages', pkg.running.packages.length),
               field('notable', notable(pkg.running.packages)),
             ].join(' ')}`,
@@ -371,7 +373,7 @@ export class NodeAgentReports {
                     field('lastRun', rfc3339(last.startedMs)),
                     field('lastUnit', last.job.replace(/\.timer$/, '.service')),
                     field('lastResult', last.result),
-                    field('lastDuration', formatGo(last.endedMs - last.startedMs)),
+                    field('lastDuration', goDuration(last.endedMs - last.startedMs)),
                   ].join(' ')
                 : 'lastRun=none'
             }`,
@@ -386,7 +388,7 @@ export class NodeAgentReports {
           field('unit', last.job.replace(/\.timer$/, '.service')),
           field('started', rfc3339(last.startedMs)),
           field('stopped', rfc3339(last.endedMs)),
-          field('duration', formatGo(last.endedMs - last.startedMs)),
+          field('duration', goDuration(last.endedMs - last.startedMs)),
           field('result', 'timeout'),
           field('halfInstalled', pkg.halfInstalled.length),
           field('packages', packageList(pkg.halfInstalled)),
@@ -441,17 +443,6 @@ function isNetwork(type: string): boolean {
     type === 'ClusterDNSUnhealthy' ||
     type === 'NodeResolverUnhealthy'
   );
-}
-
-/** Go's Duration.String(): `1h0m0s`, `23m4s`, `3s`. */
-function formatGo(ms: number): string {
-  const total = Math.round(ms / 1000);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  if (h) return `${h}h${m}m${s}s`;
-  if (m) return `${m}m${s}s`;
-  return `${s}s`;
 }
 
 /** `name@version`, at most 8 then `+N` (doc §1). */

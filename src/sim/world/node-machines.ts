@@ -61,6 +61,8 @@ export class NodeMachines {
   private readonly kubeletPaused = new Set<string>();
   readonly packages = new Map<string, PackageState>();
   readonly timers = new Map<string, NodeTimer[]>();
+  /** Upgrade timers disabled on each machine (`systemctl disable --now`), as the agent reports them. */
+  readonly disabledTimers = new Map<string, Set<string>>();
   /** Whether kubelets and other host processes reach the API server at all. */
   apiFromNodes = true;
   private readonly listeners = new Set<(node: string) => void>();
@@ -139,6 +141,24 @@ export class NodeMachines {
     this.kubeletPaused.delete(node);
     this.packages.delete(node);
     this.timers.delete(node);
+    this.disabledTimers.delete(node);
+  }
+
+  /** `systemctl disable --now <timer>` on the machine. */
+  disableTimer(node: string, name: string): void {
+    const timers = this.timers.get(node) ?? [];
+    const timer = timers.find((t) => t.name === name);
+    if (timer?.upgrades) {
+      const set = this.disabledTimers.get(node) ?? new Set<string>();
+      set.add(name);
+      this.disabledTimers.set(node, set);
+    }
+    if (timer)
+      this.timers.set(
+        node,
+        timers.filter((t) => t !== timer),
+      );
+    this.apply(node);
   }
 
   packageState(node: string): PackageState {

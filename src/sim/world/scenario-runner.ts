@@ -12,10 +12,12 @@ import { parseDuration, parseIsoTime, resolveInstant } from '../scenario/time-sp
 import type { ObjectStore } from '../store/object-store.ts';
 import { startChurn } from './churn.ts';
 import { FaultInjector } from './fault-injector.ts';
+import { startHostCommands } from './host-commands.ts';
 import { IngressTraffic } from './ingress-traffic.ts';
 import { NodeAgentReports } from './node-agent-report.ts';
 import { NodeMachines } from './node-machines.ts';
-import { nodeOps } from './node-operations.ts';
+import { type NodeOps, nodeOps } from './node-operations.ts';
+import { startPoolRepair } from './node-pool-repair.ts';
 import { matchingNodes, pick } from './node-targets.ts';
 import { performAction } from './operator-actions.ts';
 import type { ScenarioWorld } from './scenario-world.ts';
@@ -30,6 +32,8 @@ export interface RunnerParts {
   protocol: ProtocolFaults;
   setApiVersion: (gitVersion: string) => void;
   nodeProxy: NodeProxyRegistry;
+  /** Operator actions at or after this time are left out (see SimulatorOptions.actionsBefore). */
+  actionsBefore?: number;
 }
 
 /** One line per timeline entry as it happens: what the simulator did, for logs and tests. */
@@ -42,6 +46,8 @@ export interface TimelineRecord {
 
 export class ScenarioRunner {
   readonly machines: NodeMachines;
+  /** What operators and providers do to machines (tests play a provider's reboot through it). */
+  readonly ops: NodeOps;
   readonly faults: FaultInjector;
   readonly startMs: number;
   readonly endMs: number;
@@ -65,6 +71,7 @@ export class ScenarioRunner {
       return t.count === undefined ? all : pick(all, t.count, world.random).sort();
     };
     const ops = nodeOps({ store, clock, world, machines: this.machines });
+    this.ops = ops;
     const versions = new VersionChanges({
       scenario: s,
       store,
@@ -86,6 +93,8 @@ export class ScenarioRunner {
     const workloads = new WorkloadOps({ store, clock });
     this.actionParts = { clock, ops, versions, workloads, faults: this.faults, nodesFor };
     this.stops.push(world.onNodeRemoved((n) => this.machines.forget(n)));
+    this.stops.push(startPoolRepair({ store, clock, world }));
+    this.stops.push(startHostCommands({ store, clock, faults: this.faults, machines: this.machines }));
     const agents = new NodeAgentReports({ scenario: s, world, store, clock, machines: this.machines });
     agents.start();
     const traffic = new IngressTraffic({ scenario: s, world, store, clock, proxy: p.nodeProxy });
@@ -99,6 +108,7 @@ export class ScenarioRunner {
     );
     for (const entry of s.timeline) {
       const at = resolveInstant(entry.at, this.startMs) ?? this.startMs;
+      if (entry.action && p.actionsBefore !== undefined && at >= p.actionsBefore) continue;
       this.timers.push(clock.after(Math.max(0, at - clock.now()), () => this.play(entry)));
     }
   }

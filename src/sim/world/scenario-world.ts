@@ -86,11 +86,11 @@ function v(version: string): string {
 export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorld {
   const { store, clock, logs, nodeProxy, clusterIps } = parts;
   const random = seededRandom(s.seed);
-  const now = clock.now();
   const put = (kind: string, o: KubeObject, group = '') => {
     const r = resourceForKind(kind, group)!;
     admitCreate(r, o, clusterIps);
-    return store.create(r, o, { createdAtMs: now });
+    // Objects made later (a machine joining its pool) are as new as the moment they join.
+    return store.create(r, o, { createdAtMs: clock.now() });
   };
 
   const namespaces = new Set([
@@ -250,6 +250,27 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
       ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: apiPort }],
     },
   });
+  // The apiserver's endpoint reconciler publishes where the VIP leads: the address pods
+  // bypass the VIP with. Only an IP can be an endpoint; managed control planes behind a
+  // hostname get none here.
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(endpoint.hostname))
+    put(
+      'EndpointSlice',
+      {
+        metadata: {
+          name: 'kubernetes',
+          namespace: 'default',
+          labels: {
+            'kubernetes.io/service-name': 'kubernetes',
+            'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io',
+          },
+        },
+        addressType: 'IPv4',
+        endpoints: [{ addresses: [endpoint.hostname], conditions: { ready: true } }],
+        ports: [{ name: 'https', port: apiPort, protocol: 'TCP' }],
+      } as KubeObject,
+      'discovery.k8s.io',
+    );
   put('Service', {
     metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } },
     spec: {

@@ -86,11 +86,7 @@ export class ScheduledJob {
       this.timers.get(n)?.cancel();
       this.timers.delete(n);
       this.disabled.add(n);
-      this.machines.timers.set(
-        n,
-        (this.machines.timers.get(n) ?? []).filter((t) => t.name !== this.f.job.name),
-      );
-      this.machines.apply(n);
+      this.machines.disableTimer(n, this.f.job.name);
     }
   }
 

@@ -1,0 +1,154 @@
+/**
+ * Every Kubernetes API call kubetriage makes, by the identity that makes it. The RBAC in
+ * deploy/ is derived from this table and nothing else, and test/deploy/rbac.test.ts holds
+ * the table to the code: each API path literal in src/ must match an entry here, and each
+ * entry must still be called somewhere.
+ *
+ * `path` is the path with `{…}` for what varies. `verbs` are RBAC verbs (GET of one object
+ * is get; of a collection, list, and watch when a reflector watches it).
+ */
+
+export type Identity = 'watcher' | 'leader-election' | 'agent' | 'remediation';
+
+export interface ApiCall {
+  identity: Identity;
+  path: string;
+  verbs: string[];
+  /** Where in src/ it is made (for people; the test finds the literal itself). */
+  where: string;
+}
+
+export const apiCalls: ApiCall[] = [
+  // The watcher (serve, watch, status, scan): reflectors list+watch these (src/kube/resource-paths.ts).
+  { identity: 'watcher', path: '/api/v1/nodes', verbs: ['list', 'watch'], where: 'kube/resource-paths.ts' },
+  { identity: 'watcher', path: '/api/v1/pods', verbs: ['list', 'watch'], where: 'kube/resource-paths.ts' },
+  { identity: 'watcher', path: '/api/v1/events', verbs: ['list', 'watch'], where: 'kube/resource-paths.ts' },
+  { identity: 'watcher', path: '/api/v1/services', verbs: ['list', 'watch'], where: 'kube/resource-paths.ts' },
+  { identity: 'watcher', path: '/apis/apps/v1/deployments', verbs: ['list', 'watch'], where: 'kube/resource-paths.ts' },
+  { identity: 'watcher', path: '/apis/apps/v1/replicasets', verbs: ['list', 'watch'], where: 'kube/resource-paths.ts' },
+  { identity: 'watcher', path: '/apis/apps/v1/daemonsets', verbs: ['list', 'watch'], where: 'kube/resource-paths.ts' },
+  {
+    identity: 'watcher',
+    path: '/apis/discovery.k8s.io/v1/endpointslices',
+    verbs: ['list', 'watch'],
+    where: 'kube/resource-paths.ts',
+  },
+  {
+    identity: 'watcher',
+    path: '/apis/policy/v1/poddisruptionbudgets',
+    verbs: ['list', 'watch'],
+    where: 'kube/resource-paths.ts',
+  },
+  {
+    identity: 'watcher',
+    path: '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases',
+    verbs: ['list', 'watch'],
+    where: 'kube/resource-paths.ts',
+  },
+  // Probes: component logs, kube-proxy and ingress-controller metrics through the API server's proxy.
+  { identity: 'watcher', path: '/api/v1/namespaces/{ns}/pods/{pod}/log', verbs: ['get'], where: 'kube/probes.ts' },
+  { identity: 'watcher', path: '/api/v1/nodes/{node}:10249/proxy/metrics', verbs: ['get'], where: 'kube/probes.ts' },
+  {
+    identity: 'watcher',
+    path: '/api/v1/namespaces/{ns}/pods/{pod}:10254/proxy/metrics',
+    verbs: ['get'],
+    where: 'kube/probes.ts',
+  },
+  // serve --leader-elect: the Lease in its own namespace.
+  {
+    identity: 'leader-election',
+    path: '/apis/coordination.k8s.io/v1/namespaces/{ns}/leases/{name}',
+    verbs: ['get', 'update'],
+    where: 'kube/lease-lock.ts',
+  },
+  {
+    identity: 'leader-election',
+    path: '/apis/coordination.k8s.io/v1/namespaces/{ns}/leases',
+    verbs: ['create'],
+    where: 'kube/lease-lock.ts',
+  },
+  // The node agent (docs/node-agent-report.md §5).
+  { identity: 'agent', path: '/api/v1/nodes/{node}', verbs: ['get'], where: 'agent/node-agent.ts' },
+  { identity: 'agent', path: '/api/v1/nodes/{node}/status', verbs: ['patch'], where: 'agent/node-agent.ts' },
+  { identity: 'agent', path: '/api/v1/namespaces/default/events', verbs: ['create'], where: 'agent/node-events.ts' },
+  { identity: 'agent', path: '/api/v1/namespaces/default/events/{name}', verbs: ['patch'], where: 'agent/node-events.ts' },
+  {
+    identity: 'agent',
+    path: '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices',
+    verbs: ['list'],
+    where: 'agent/setup.ts',
+  },
+  { identity: 'agent', path: '/api/v1/namespaces/{ns}/services/{name}', verbs: ['get'], where: 'agent/setup.ts' },
+  // Remediation (opt-in role): runbooks' apply() in src/respond.
+  { identity: 'remediation', path: '/api/v1/nodes', verbs: ['list'], where: 'respond/cluster-reader.ts' },
+  { identity: 'remediation', path: '/api/v1/nodes/{node}', verbs: ['get', 'patch'], where: 'respond/*' },
+  { identity: 'remediation', path: '/api/v1/pods', verbs: ['list'], where: 'respond/cluster-reader.ts' },
+  { identity: 'remediation', path: '/api/v1/namespaces/{ns}/pods/{pod}', verbs: ['get'], where: 'respond/drain.ts' },
+  {
+    identity: 'remediation',
+    path: '/api/v1/namespaces/{ns}/pods/{pod}/eviction',
+    verbs: ['create'],
+    where: 'respond/drain.ts',
+  },
+  {
+    identity: 'remediation',
+    path: '/apis/policy/v1/poddisruptionbudgets',
+    verbs: ['list'],
+    where: 'respond/cluster-reader.ts',
+  },
+  {
+    identity: 'remediation',
+    path: '/apis/apps/v1/namespaces/{ns}/daemonsets',
+    verbs: ['create', 'delete'],
+    where: 'respond/node-fix-apply.ts',
+  },
+  {
+    identity: 'remediation',
+    path: '/apis/apps/v1/namespaces/{ns}/deployments/{name}',
+    verbs: ['patch'],
+    where: 'respond/bypass-apply.ts',
+  },
+  {
+    identity: 'remediation',
+    path: '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices',
+    verbs: ['list'],
+    where: 'respond/bypass-apply.ts',
+  },
+  {
+    identity: 'remediation',
+    path: '/apis/coordination.k8s.io/v1/namespaces/{ns}/leases/{name}',
+    verbs: ['get', 'update'],
+    where: 'respond/run-lock.ts (through kube/lease-lock.ts)',
+  },
+  {
+    identity: 'remediation',
+    path: '/apis/coordination.k8s.io/v1/namespaces/{ns}/leases',
+    verbs: ['create'],
+    where: 'respond/run-lock.ts (through kube/lease-lock.ts)',
+  },
+];
+
+/** Non-resource URLs the watcher's API probes read. */
+export const nonResourceCalls = ['/livez', '/readyz', '/version'];
+
+export interface ResourceRef {
+  group: string;
+  resource: string;
+  namespace?: string;
+}
+
+/** `/apis/apps/v1/namespaces/{ns}/daemonsets` → apps, daemonsets; subresources as `pods/log`, `nodes/proxy`. */
+export function resourceOf(path: string): ResourceRef {
+  const parts = path.split('/').filter(Boolean);
+  const group = parts[0] === 'api' ? '' : parts[1];
+  let rest = parts.slice(parts[0] === 'api' ? 2 : 3);
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length > 2) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const resource = rest[0];
+  // After the name: a subresource (`status`, `log`, `eviction`), or `proxy` after `name:port`.
+  const sub = rest[2];
+  return { group, resource: sub ? `${resource}/${sub}` : resource, namespace };
+}

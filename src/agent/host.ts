@@ -1,0 +1,99 @@
+/**
+ * How the agent reads its node: files under a root directory (`/host` in the DaemonSet, where
+ * the node's `/etc`, `/var/log`, `/boot`, `/proc`… are mounted read-only; a temp dir in
+ * tests). Nothing here writes. Processes come from `<root>/proc`, which is the host's with
+ * `hostPID: true`.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface HostProcess {
+  pid: number;
+  /** The command line, arguments joined by spaces. */
+  command: string;
+  /** When it started, epoch ms, when /proc tells. */
+  startedMs?: number;
+}
+
+export interface NodeHost {
+  /** A file's text, or undefined when it does not exist or cannot be read. */
+  readText(path: string): Promise<string | undefined>;
+  /** Entry names of a directory; empty when it does not exist. */
+  list(dir: string): Promise<string[]>;
+  /** Modification time (epoch ms), or undefined when the file does not exist. */
+  mtimeMs(path: string): Promise<number | undefined>;
+  processes(): Promise<HostProcess[]>;
+}
+
+/** Linux's USER_HZ: /proc/<pid>/stat counts start times in these ticks. */
+const clockTicksPerSecond = 100;
+
+export class RootedHost implements NodeHost {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  private at(path: string): string {
+    return join(this.root, path);
+  }
+
+  async readText(path: string): Promise<string | undefined> {
+    try {
+      return await readFile(this.at(path), 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  async list(dir: string): Promise<string[]> {
+    try {
+      return (await readdir(this.at(dir))).sort();
+    } catch {
+      return [];
+    }
+  }
+
+  async mtimeMs(path: string): Promise<number | undefined> {
+    try {
+      return (await stat(this.at(path))).mtimeMs;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async processes(): Promise<HostProcess[]> {
+    const bootMs = bootTimeMs(await this.readText('/proc/stat'));
+    const out: HostProcess[] = [];
+    for (const name of await this.list('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      const cmdline = await this.readText(`/proc/${name}/cmdline`);
+      if (!cmdline) continue; // kernel threads have none
+      const command = cmdline.split('\0').filter(Boolean).join(' ');
+      const startTicks = startTicksOf(await this.readText(`/proc/${name}/stat`));
+      out.push({
+        pid: Number(name),
+        command,
+        startedMs:
+          bootMs !== undefined && startTicks !== undefined
+            ? bootMs + (startTicks / clockTicksPerSecond) * 1000
+            : undefined,
+      });
+    }
+    return out;
+  }
+}
+
+function bootTimeMs(procStat: string | undefined): number | undefined {
+  const m = procStat ? /^btime (\d+)$/m.exec(procStat) : null;
+  return m ? Number(m[1]) * 1000 : undefined;
+}
+
+/** Field 22 of /proc/<pid>/stat; the command (field 2) may hold spaces, so count after its `)`. */
+function startTicksOf(stat: string | undefined): number | undefined {
+  if (!stat) return undefined;
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const v = Number(rest[19]);
+  return Number.isFinite(v) ? v : undefined;
+}

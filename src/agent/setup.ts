@@ -1,0 +1,214 @@
+/**
+ * Puts the agent together from its settings: which checks apply on this node (a check that
+ * does not apply is absent, and its old condition deleted), where the cluster DNS server and
+ * the API endpoints are (kubelet config, kube-dns, the default/kubernetes EndpointSlice,
+ * re-listed every 5 min), and the API paths the writes take.
+ */
+import { parse as parseYaml } from 'yaml';
+import type { Clock, Timer } from '../time/clock.ts';
+import { every } from '../time/virtual-clock.ts';
+import type { ApiPaths } from './api-paths.ts';
+import type { Check } from './check.ts';
+import { type ApiEndpoint, apiEndpointsCheck } from './checks/api-endpoints.ts';
+import { clusterDnsCheck } from './checks/cluster-dns.ts';
+import { conntrackCheck } from './checks/conntrack.ts';
+import { iptablesRestoreCheck } from './checks/iptables-restore.ts';
+import { nodeResolverCheck } from './checks/node-resolver.ts';
+import { probeServiceCheck } from './checks/probe-service.ts';
+import { rebootRequiredCheck } from './checks/reboot-required.ts';
+import { serviceVipCheck } from './checks/service-vip.ts';
+import { upgradeFailedCheck } from './checks/upgrade-failed.ts';
+import { upgradeInProgressCheck } from './checks/upgrade-in-progress.ts';
+import { upgradeTimersCheck } from './checks/upgrade-timers.ts';
+import type { DnsLookup } from './dns-lookup.ts';
+import type { NodeHost } from './host.ts';
+import type { Dialer } from './net-probe.ts';
+
+export interface AgentSettings {
+  host: NodeHost;
+  clock: Clock;
+  api: ApiPaths;
+  /** The kubernetes service VIP (`$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT`); no VIP check without. */
+  serviceVip?: ApiEndpoint;
+  /** `--api-endpoint` addresses, tried before the EndpointSlice's. */
+  apiEndpoints: ApiEndpoint[];
+  /** Also list the default/kubernetes EndpointSlice for endpoints (off in tests with fixed ones). */
+  discoverEndpoints: boolean;
+  /** The cluster CA (service account ca.crt) the TLS checks verify against. */
+  ca?: string | Buffer;
+  /** `--cluster-dns`; else the kubelet's clusterDNS[0], else kube-dns's ClusterIP. */
+  clusterDns?: string;
+  /** `--node-resolver-name`; no node resolver check without. */
+  nodeResolverName?: string;
+  /** `--probe-service=<ns>/<name>:<port>`. */
+  probeService?: { namespace: string; name: string; port: number };
+  /** kube-proxy's metrics; the check applies when given or when kube-proxy's logs are on the node. */
+  kubeProxyMetrics?: string;
+  upgradeTimerGlobs: string[];
+  /** Test seams: how TCP connects and DNS queries are made. */
+  dial?: Dialer;
+  lookup?: DnsLookup;
+}
+
+export interface AgentSetup {
+  checks: Check[];
+  /** Stops the endpoint re-listing. */
+  stop(): void;
+}
+
+const endpointRelistMs = 5 * 60_000;
+
+function key(e: ApiEndpoint): string {
+  return e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;
+}
+
+interface KubeletConfig {
+  clusterDNS?: string[];
+  clusterDomain?: string;
+}
+
+async function kubeletConfig(host: NodeHost): Promise<KubeletConfig> {
+  const text = await host.readText('/var/lib/kubelet/config.yaml');
+  try {
+    return (text ? parseYaml(text) : {}) ?? {};
+  } catch {
+    return {};
+  }
+}
+
+export async function setupAgent(s: AgentSettings): Promise<AgentSetup> {
+  const checks: Check[] = [];
+  const timers: Timer[] = [];
+  let endpoints: ApiEndpoint[] = [...s.apiEndpoints];
+  const applyEndpoints = (found: ApiEndpoint[]): void => {
+    const seen = new Set(s.apiEndpoints.map(key));
+    endpoints = [...s.apiEndpoints, ...found.filter((e) => !seen.has(key(e)))];
+    s.api.setEndpoints(endpoints.map(key));
+  };
+  applyEndpoints([]);
+  if (s.discoverEndpoints) {
+    const relist = async (): Promise<void> => {
+      try {
+        applyEndpoints(await listApiEndpoints(s.api));
+      } catch {
+        // Keep the last list: an unreachable API is exactly when the old addresses matter.
+      }
+    };
+    await relist();
+    timers.push(every(s.clock, endpointRelistMs, () => void relist()));
+  }
+
+  if (s.serviceVip) {
+    checks.push(
+      serviceVipCheck({
+        ...s.serviceVip,
+        ca: s.ca,
+        clock: s.clock,
+        dial: s.dial,
+        onOutcome: (ok) => s.api.noteVip(ok),
+      }),
+    );
+  }
+  checks.push(
+    apiEndpointsCheck({
+      endpoints: () => endpoints,
+      ca: s.ca,
+      clock: s.clock,
+      dial: s.dial,
+      onOutcome: (e, ok) => s.api.noteEndpoint(key(e), ok),
+    }),
+  );
+
+  const kubelet = await kubeletConfig(s.host);
+  if (s.serviceVip) {
+    const clusterDns = s.clusterDns ?? kubelet.clusterDNS?.[0];
+    checks.push(
+      clusterDnsCheck({
+        server: async () => clusterDns ?? (await serviceClusterIp(s.api, 'kube-system', 'kube-dns')),
+        clusterDomain: kubelet.clusterDomain ?? 'cluster.local',
+        expected: s.serviceVip.host,
+        lookup: s.lookup,
+      }),
+    );
+  }
+  if (s.nodeResolverName)
+    checks.push(nodeResolverCheck({ host: s.host, name: s.nodeResolverName, lookup: s.lookup }));
+  if (s.probeService) {
+    const ps = s.probeService;
+    let ip: string | undefined;
+    checks.push(
+      probeServiceCheck({
+        service: `${ps.namespace}/${ps.name}`,
+        port: ps.port,
+        clock: s.clock,
+        dial: s.dial,
+        clusterIp: async () => {
+          // Looked up once and kept: the check must not depend on the API it may be judging.
+          ip ??= await serviceClusterIp(s.api, ps.namespace, ps.name).catch(() => undefined);
+          return ip;
+        },
+      }),
+    );
+  }
+  const kubeProxyOnNode = (await s.host.list('/var/log/pods')).some((d) =>
+    d.startsWith('kube-system_kube-proxy-'),
+  );
+  if (s.kubeProxyMetrics || kubeProxyOnNode)
+    checks.push(
+      iptablesRestoreCheck({
+        host: s.host,
+        metricsUrl: s.kubeProxyMetrics ?? 'http://127.0.0.1:10249/metrics',
+      }),
+    );
+  checks.push(
+    conntrackCheck({ host: s.host }),
+    upgradeTimersCheck({ host: s.host, globs: s.upgradeTimerGlobs }),
+    upgradeInProgressCheck({ host: s.host, globs: s.upgradeTimerGlobs }),
+    upgradeFailedCheck({ host: s.host }),
+    rebootRequiredCheck({ host: s.host }),
+  );
+  return {
+    checks,
+    stop: () => {
+      for (const t of timers) t.cancel();
+    },
+  };
+}
+
+interface EndpointSliceList {
+  items?: {
+    endpoints?: { addresses?: string[]; conditions?: { ready?: boolean } }[];
+    ports?: { name?: string; port?: number }[];
+  }[];
+}
+
+/** The API server addresses behind the kubernetes service. */
+export async function listApiEndpoints(api: Pick<ApiPaths, 'getJson'>): Promise<ApiEndpoint[]> {
+  const list = (
+    await api.getJson<EndpointSliceList>('/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', {
+      labelSelector: 'kubernetes.io/service-name=kubernetes',
+    })
+  ).body;
+  const out: ApiEndpoint[] = [];
+  for (const slice of list.items ?? []) {
+    const port = slice.ports?.find((p) => p.name === 'https')?.port ?? slice.ports?.[0]?.port;
+    if (!port) continue;
+    for (const e of slice.endpoints ?? [])
+      if (e.conditions?.ready !== false) for (const a of e.addresses ?? []) out.push({ host: a, port });
+  }
+  return out;
+}
+
+export async function serviceClusterIp(
+  api: Pick<ApiPaths, 'getJson'>,
+  namespace: string,
+  name: string,
+): Promise<string | undefined> {
+  const svc = (
+    await api.getJson<{ spec?: { clusterIP?: string } }>(
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(name)}`,
+    )
+  ).body;
+  const ip = svc.spec?.clusterIP;
+  return ip && ip !== 'None' ? ip : undefined;
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { incident } from '../incident/fixtures.ts';
+import { type RunbookFacts, runbookPlansFor } from './runbook-plans.ts';
+
+const facts: RunbookFacts = {
+  nodes: ['aks-1', 'aks-2', 'aks-3', 'aks-4'].map((name) => ({
+    name,
+    ready: name !== 'aks-1',
+    unschedulable: false,
+    labels: {},
+  })),
+  pods: [],
+  pdbs: [],
+  workloads: [{ namespace: 'ingress', name: 'ctl', containers: [{ name: 'c' }] }],
+  endpoints: ['10.0.0.2:6443'],
+};
+
+describe('runbookPlansFor', () => {
+  it('plans the restart of the nodes in the blast radius', () => {
+    const plans = runbookPlansFor(incident(), facts);
+    expect(plans.map((p) => p.runbook)).toEqual(['restart-nodes']);
+    expect(plans[0].targets).toEqual(['aks-1', 'aks-2', 'aks-3']);
+    expect(plans[0].command).toBe(
+      'kubetriage remediate restart-nodes --nodes aks-1,aks-2,aks-3 --max-unavailable 1',
+    );
+  });
+
+  it('aims node-fix at the timer the pattern named, and the bypass at its Deployments', () => {
+    const plans = runbookPlansFor(
+      incident(
+        {},
+        {
+          runbooks: ['node-fix', 'bypass-service-host'],
+          nextSteps: [
+            {
+              say: 'disable it',
+              command: 'kubetriage remediate node-fix disable-timer apt-daily-upgrade.timer --dry-run',
+            },
+          ],
+          blastRadius: { workloads: ['ingress/Deployment/ctl', 'monitoring/DaemonSet/agent'] },
+        },
+      ),
+      facts,
+    );
+    expect(plans.map((p) => p.command)).toEqual([
+      'kubetriage remediate node-fix disable-timer apt-daily-upgrade.timer',
+      'kubetriage remediate bypass-service-host --deployment ingress/ctl',
+    ]);
+  });
+
+  it('offers nothing it cannot aim', () => {
+    expect(runbookPlansFor(incident({}, { blastRadius: {} }), facts)).toEqual([]);
+  });
+});

@@ -1,0 +1,257 @@
+/**
+ * deploy/: the plain manifests and the Helm chart come from one description, render to the
+ * same objects, use only API versions served by Kubernetes 1.29–1.34, keep the pods locked
+ * down, and grant through RBAC exactly the API calls the code makes (no Secrets, no
+ * wildcards; read-only and remediation roles apart).
+ *
+ * Helm itself is not available here (not in Debian bookworm, no npm binary), so the chart is
+ * rendered by test/deploy/render-chart.ts, which understands exactly the template subset
+ * deploy/generate.ts emits and throws on anything else.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { type ApiCall, apiCalls, type Identity, resourceOf } from '../../deploy/api-calls.ts';
+import { chartDir, chartFiles, chartValues, manifestsDir, plainManifests } from '../../deploy/generate.ts';
+import { renderTemplate, yamlObjects } from './render-chart.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+// biome-ignore lint/suspicious/noExplicitAny: rendered manifests, checked field by field below
+type Obj = Record<string, any>;
+
+function manifestObjects(): Obj[] {
+  return readdirSync(manifestsDir)
+    .sort()
+    .flatMap((f) => yamlObjects(readFileSync(join(manifestsDir, f), 'utf8')));
+}
+
+describe('deploy/ manifests and chart', () => {
+  it('are what deploy/generate.ts writes (edit deploy/kubetriage.ts, then run it)', () => {
+    for (const [name, text] of plainManifests())
+      expect(readFileSync(join(manifestsDir, name), 'utf8'), name).toBe(text);
+    for (const [name, text] of chartFiles())
+      expect(readFileSync(join(chartDir, name), 'utf8'), name).toBe(text);
+    expect(parse(readFileSync(join(chartDir, 'values.yaml'), 'utf8'))).toEqual(chartValues);
+  });
+
+  it('render to the same objects from the chart (every part enabled) as the plain manifests', () => {
+    const values = {
+      ...chartValues,
+      createNamespace: true,
+      remediation: { enabled: true },
+      serviceMonitor: { enabled: true },
+    };
+    const ctx = {
+      values,
+      releaseNamespace: 'kubetriage',
+      appVersion: parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')).appVersion,
+    };
+    const rendered = readdirSync(join(chartDir, 'templates'))
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()
+      .flatMap((f) => yamlObjects(renderTemplate(readFileSync(join(chartDir, 'templates', f), 'utf8'), ctx)));
+    expect(rendered).toEqual(manifestObjects());
+    // The defaults leave the opt-ins out.
+    const defaults = { values: chartValues, releaseNamespace: 'kt', appVersion: '0.1.0' };
+    const kinds = readdirSync(join(chartDir, 'templates'))
+      .filter((f) => f.endsWith('.yaml'))
+      .flatMap((f) =>
+        yamlObjects(renderTemplate(readFileSync(join(chartDir, 'templates', f), 'utf8'), defaults)),
+      )
+      .map((o) => `${o.kind}/${(o as Obj).metadata.name}`);
+    expect(kinds).not.toContain('ClusterRole/kubetriage-remediate');
+    expect(kinds).not.toContain('ServiceMonitor/kubetriage');
+    expect(kinds).not.toContain('Namespace/kt');
+    expect(kinds).toContain('DaemonSet/kubetriage-agent');
+  });
+
+  it('use only API versions every Kubernetes from 1.29 to 1.34 serves (and the Prometheus Operator CRDs)', () => {
+    // GA versions of these kinds have been served since before 1.29 and none is deprecated
+    // through 1.34 (kubernetes.io/docs/reference/using-api/deprecation-guide: the removals in
+    // 1.29 are flowcontrol v1beta2, in 1.32 flowcontrol v1beta3; none touch these kinds).
+    const served: Record<string, string[]> = {
+      v1: ['Namespace', 'ServiceAccount', 'Service'],
+      'apps/v1': ['Deployment', 'DaemonSet'],
+      'rbac.authorization.k8s.io/v1': ['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'],
+      'monitoring.coreos.com/v1': ['ServiceMonitor', 'PrometheusRule'],
+    };
+    for (const o of manifestObjects())
+      expect(served[o.apiVersion], `${o.apiVersion} ${o.kind}`).toContain(o.kind);
+  });
+
+  it('lock the pods down: non-root server, read-only root filesystems, no capabilities, read-only host mounts', () => {
+    const objects = manifestObjects();
+    for (const w of objects.filter((o) => o.kind === 'Deployment' || o.kind === 'DaemonSet')) {
+      const pod = w.spec.template.spec;
+      expect(w.spec.selector.matchLabels, w.metadata.name).toEqual(
+        Object.fromEntries(
+          Object.entries(pod.containers ? w.spec.template.metadata.labels : {}).filter(
+            ([k]) => k in w.spec.selector.matchLabels,
+          ),
+        ),
+      );
+      const volumes = new Set(pod.volumes.map((v: Obj) => v.name));
+      for (const c of pod.containers) {
+        expect(c.securityContext).toMatchObject({
+          readOnlyRootFilesystem: true,
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ['ALL'] },
+        });
+        for (const m of c.volumeMounts) expect(volumes.has(m.name), m.name).toBe(true);
+        for (const m of c.volumeMounts.filter((m: Obj) => m.mountPath.startsWith('/host/')))
+          expect(m.readOnly, m.mountPath).toBe(true);
+      }
+    }
+    const server = objects.find((o) => o.kind === 'Deployment');
+    expect(server?.spec.replicas).toBe(2);
+    expect(server?.spec.template.spec.containers[0].securityContext.runAsNonRoot).toBe(true);
+    expect(server?.spec.template.spec.containers[0].args).toContain('--leader-elect');
+    const agent = objects.find((o) => o.kind === 'DaemonSet')?.spec.template.spec;
+    expect(agent).toMatchObject({
+      hostNetwork: true,
+      hostPID: true,
+      dnsPolicy: 'Default',
+      tolerations: [{ operator: 'Exists' }],
+    });
+    const service = objects.find((o) => o.kind === 'Service');
+    expect(service?.spec.selector).toEqual(
+      Object.fromEntries(
+        Object.entries(server?.spec.template.metadata.labels ?? {}).filter(
+          ([k]) => k in (service?.spec.selector ?? {}),
+        ),
+      ),
+    );
+  });
+});
+
+/** API path literals in the product code: `/api/v1/…` and `/apis/<group>/v1/…`, `${…}` → `{}`. */
+function codePaths(): { file: string; path: string }[] {
+  const out: { file: string; path: string }[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (!['sim', 'web'].includes(e.name)) walk(p);
+      } else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && !e.name.startsWith('fixtures')) {
+        // The replay feed answers these paths from the simulator in-process; it calls no API.
+        if (p.endsWith('replay-feed.ts')) continue;
+        const text = readFileSync(p, 'utf8');
+        for (const m of text.matchAll(/['`](\/apis?\/(?:v1|[a-z0-9.]+\/v1)\/[^'`]*)['`]/g))
+          out.push({ file: relative(root, p), path: m[1].replace(/\$\{[^}]+\}/g, '{}') });
+      }
+    }
+  };
+  walk(join(root, 'src'));
+  return out;
+}
+
+const normalize = (path: string) => path.replace(/\{[a-z]+\}/g, '{}');
+/** A code path matches a table path when equal, or when the table's `{}` covers a concrete segment. */
+function matches(code: string, table: string): boolean {
+  const re = new RegExp(
+    `^${normalize(table)
+      .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
+      .replace(/\\?\{\\?\}/g, '[^/]+')}$`,
+  );
+  return re.test(code) || normalize(table) === code;
+}
+
+interface Rule {
+  apiGroups?: string[];
+  resources?: string[];
+  verbs: string[];
+  nonResourceURLs?: string[];
+}
+
+const roleIdentity: Record<string, Identity> = {
+  'kubetriage-read': 'watcher',
+  'kubetriage-leader-election': 'leader-election',
+  'kubetriage-agent': 'agent',
+  'kubetriage-remediate': 'remediation',
+};
+
+describe('RBAC against the API calls the code makes', () => {
+  const calls = codePaths();
+
+  it('finds every API path the code uses in deploy/api-calls.ts', () => {
+    expect(calls.length).toBeGreaterThan(20);
+    const unlisted = calls.filter((c) => !apiCalls.some((a) => matches(c.path, a.path)));
+    expect(unlisted, 'add these to deploy/api-calls.ts (and so to the RBAC)').toEqual([]);
+  });
+
+  it('lists no call the code no longer makes', () => {
+    const unused = apiCalls.filter((a) => !calls.some((c) => matches(c.path, a.path)));
+    expect(unused.map((a: ApiCall) => `${a.identity} ${a.path}`)).toEqual([]);
+  });
+
+  it('grants each identity exactly the calls listed for it: no more, no Secrets, no wildcards', () => {
+    const roles = manifestObjects().filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role');
+    const granted = new Map<Identity, Set<string>>();
+    for (const r of roles) {
+      const identity = roleIdentity[r.metadata.name];
+      expect(identity, r.metadata.name).toBeDefined();
+      const set = granted.get(identity) ?? new Set<string>();
+      for (const rule of r.rules as Rule[]) {
+        if (rule.nonResourceURLs) {
+          for (const u of rule.nonResourceURLs) for (const v of rule.verbs) set.add(`nonResource ${u} ${v}`);
+          continue;
+        }
+        for (const g of rule.apiGroups ?? [])
+          for (const res of rule.resources ?? [])
+            for (const v of rule.verbs)
+              set.add(`${r.kind === 'Role' ? r.metadata.namespace : '*'} ${g}/${res} ${v}`);
+      }
+      granted.set(identity, set);
+    }
+    const expected = new Map<Identity, Set<string>>();
+    for (const a of apiCalls) {
+      const ref = resourceOf(a.path);
+      const ns =
+        ref.namespace === undefined || ref.namespace.startsWith('{')
+          ? a.identity === 'leader-election'
+            ? 'kubetriage'
+            : '*'
+          : ref.namespace;
+      const set = expected.get(a.identity) ?? new Set<string>();
+      for (const v of a.verbs) set.add(`${ns} ${ref.group}/${ref.resource} ${v}`);
+      expected.set(a.identity, set);
+    }
+    for (const u of ['/livez', '/readyz', '/version']) expected.get('watcher')?.add(`nonResource ${u} get`);
+    for (const identity of Object.values(roleIdentity))
+      expect([...(granted.get(identity) ?? [])].sort(), identity).toEqual(
+        [...(expected.get(identity) ?? [])].sort(),
+      );
+    const all = [...granted.values()].flatMap((s) => [...s]);
+    expect(all.filter((g) => /secrets|\*\/|\/\*| \*$/.test(g.replace(/^\* /, '')))).toEqual([]);
+  });
+
+  it('keeps the default roles read-only and puts every write in the opt-in remediation role (plus the agent’s own reports and the leader Lease)', () => {
+    const roles = manifestObjects().filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role');
+    const read = roles.filter((r) => r.metadata.name === 'kubetriage-read');
+    for (const r of read)
+      for (const rule of r.rules as Rule[])
+        for (const v of rule.verbs) expect(['get', 'list', 'watch']).toContain(v);
+    const agentWrites = roles
+      .filter((r) => r.metadata.name === 'kubetriage-agent')
+      .flatMap((r) =>
+        (r.rules as Rule[]).filter((x) => x.verbs.some((v) => !['get', 'list', 'watch'].includes(v))),
+      )
+      .map((x) => x.resources?.join());
+    expect(agentWrites.sort()).toEqual(['events', 'nodes/status']);
+    const remediation = readFileSync(join(manifestsDir, 'remediation-rbac.yaml'), 'utf8');
+    expect(remediation).toContain('pods/eviction');
+    expect(readFileSync(join(manifestsDir, 'server.yaml'), 'utf8')).not.toContain('kubetriage-remediate');
+  });
+});
+
+describe('Dockerfile', () => {
+  const text = readFileSync(join(root, 'Dockerfile'), 'utf8');
+  it('builds in stages and runs as a non-root user', () => {
+    expect(text.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
+    const lastStage = text.slice(text.lastIndexOf('\nFROM '));
+    expect(lastStage).toMatch(/^USER (\d+)(:\d+)?$/m);
+    expect(lastStage).not.toMatch(/^USER (0|root)\b/m);
+    expect(lastStage).toContain('ENTRYPOINT');
+  });
+});

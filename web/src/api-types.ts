@@ -1,0 +1,168 @@
+/**
+ * The shapes the dashboard reads from the JSON API, written out here rather than imported
+ * from the server's sources: the web app depends on the API, never on server code.
+ */
+
+export type IncidentStatus = 'investigating' | 'identified' | 'monitoring' | 'resolved';
+export type Severity = 'info' | 'warning' | 'critical';
+
+export interface Evidence {
+  source: string;
+  ref: string;
+  atMs?: number;
+  text: string;
+}
+
+export interface Scope {
+  nodes?: string[];
+  namespaces?: string[];
+  services?: string[];
+  workloads?: string[];
+  pools?: string[];
+}
+
+export interface NextStep {
+  say: string;
+  command?: string;
+}
+
+export interface Hypothesis {
+  pattern: string;
+  title: string;
+  statement: string;
+  confidence: number;
+  severity: Severity;
+  clusterLevel: boolean;
+  sinceMs: number;
+  supporting: Evidence[];
+  contradicting: Evidence[];
+  ruledOut: { pattern: string; why: string }[];
+  blastRadius: Scope;
+  nextSteps: NextStep[];
+  runbooks: string[];
+  prevention: string[];
+}
+
+export interface TimelineEntry {
+  atMs: number;
+  kind: 'opened' | 'signal' | 'hypothesis' | 'status' | 'change' | 'action' | 'note';
+  text: string;
+  author?: string;
+}
+
+export interface StatusUpdate {
+  atMs: number;
+  status: IncidentStatus;
+  message: string;
+  author: string;
+  /** Component states set by hand with this update. */
+  components?: Record<string, string>;
+}
+
+export interface Incident {
+  id: string;
+  family: string;
+  status: IncidentStatus;
+  severity: Severity;
+  detectedAtMs?: number;
+  openedAtMs: number;
+  updatedAtMs: number;
+  resolvedAtMs?: number;
+  top: Hypothesis;
+  runnerUp?: Hypothesis;
+  rootCause?: Hypothesis;
+  timeline: TimelineEntry[];
+  updates: StatusUpdate[];
+}
+
+export interface StatusReport {
+  atMs: number;
+  controlPlane: {
+    reachable: boolean;
+    checks: {
+      check: string;
+      ok: boolean;
+      latencyMs: number;
+      status?: number;
+      error?: string;
+      atMs: number;
+    }[];
+    version?: string;
+  };
+  nodes: {
+    total: number;
+    ready: number;
+    notReady: number;
+    unknown: number;
+    unschedulable: number;
+    problems: { name: string; ready: string; reason?: string; message?: string; sinceMs?: number }[];
+  };
+  kubeSystem: {
+    pods: number;
+    ready: number;
+    problems: { key: string; node?: string; phase?: string; reason: string; restarts: number }[];
+  };
+  workloads: { problems: { kind: string; key: string; desired: number; ready: number }[] };
+  sources: {
+    fresh: number;
+    stale: { source: string; state: string; staleSinceMs?: number; lastError?: string; failures: number }[];
+  };
+  healthy: boolean;
+}
+
+export type NodeState = 'R' | 'N' | 'U' | 'C';
+
+export interface NodeMap {
+  atMs: number;
+  total: number;
+  counts: Record<NodeState, number>;
+  groups: { pool: string; version: string; prefix: string; names: string[]; states: string }[];
+}
+
+export const seriesNames = [
+  'notReadyNodes',
+  'crashLoopPods',
+  'proxySyncFailingNodes',
+  'probeFailures',
+  'http5xx',
+] as const;
+export type SeriesName = (typeof seriesNames)[number];
+
+export interface SeriesJson {
+  atMs: number[];
+  series: Record<SeriesName, number[]>;
+  roundsPerPoint: number;
+}
+
+export type ComponentState = 'operational' | 'degraded_performance' | 'partial_outage' | 'major_outage';
+
+export interface StatusPage {
+  page: { name: string; updated_at: string };
+  status: { indicator: string; description: string };
+  components: { name: string; status: ComponentState }[];
+  incidents: { id: string; name: string; status: IncidentStatus }[];
+}
+
+export interface PlanStep {
+  n: number;
+  action: string;
+  target: string;
+  detail: string;
+}
+
+export interface RunbookPlan {
+  runbook: string;
+  title: string;
+  command: string;
+  targets: string[];
+  steps: PlanStep[];
+  warnings: string[];
+  refusal?: string;
+}
+
+export interface Health {
+  ok: boolean;
+  cluster: string;
+  lastRound: string | null;
+  source?: string;
+}
