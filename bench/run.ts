@@ -4,7 +4,7 @@
  * watchers at ≥ 20,000 events/s). Usage:
  *
  *   npm run bench                       every benchmark
- *   npm run bench -- store-memory       one (store-memory | list-throughput | watch-fanout | feed-sync | scenario-replay)
+ *   npm run bench -- store-memory       one (store-memory | list-throughput | watch-fanout | feed-sync | scenario-replay | dashboard)
  *   npm run bench -- --json             one JSON line per figure: {"bench","figure","value","unit"}
  *   npm run bench -- --pods 20000       a smaller cluster, for a quick look
  *   npm run bench -- scenario-replay --scenario digitalocean-2023   one scenario's replay speed
@@ -22,6 +22,7 @@ import { resourceForKind } from '../src/sim/api/resources.ts';
 import { Simulator } from '../src/sim/simulator.ts';
 import { ObjectStore } from '../src/sim/store/object-store.ts';
 import { realClock } from '../src/time/clock.ts';
+import { dashboard } from './dashboard.ts';
 import { feedSync } from './feed-sync.ts';
 import type { Figure } from './figure.ts';
 import { loadLargeCluster } from './fixtures.ts';
@@ -234,6 +235,7 @@ const benches: Record<string, () => Promise<void>> = {
   'list-throughput': listThroughput,
   'watch-fanout': watchFanout,
   'scenario-replay': () => scenarioReplay({ only: stringFlag('scenario'), report, progress }),
+  dashboard: () => dashboard({ nodes: scale.nodes, report, progress }),
 };
 
 const selected = names.length ? names : Object.keys(benches);

@@ -39,6 +39,9 @@ function commonPrefix(names: readonly string[]): string {
   return p;
 }
 
+/** `node-2` before `node-10`. One collator: localeCompare with options builds one per call. */
+const byName = new Intl.Collator('en', { numeric: true });
+
 export function encodeNodeMap(cells: readonly NodeCell[], atMs: number): NodeMap {
   const byGroup = new Map<string, NodeCell[]>();
   const counts: Record<NodeState, number> = { R: 0, N: 0, U: 0, C: 0 };
@@ -51,7 +54,7 @@ export function encodeNodeMap(cells: readonly NodeCell[], atMs: number): NodeMap
   }
   const groups = [...byGroup.values()]
     .map((list): NodeGroup => {
-      list.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+      list.sort((a, b) => byName.compare(a.name, b.name));
       const prefix = commonPrefix(list.map((c) => c.name));
       return {
         pool: list[0].pool,

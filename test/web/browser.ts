@@ -3,11 +3,39 @@
  * playwright-core, headless, with nothing that phones home, and a fresh profile (Playwright
  * makes a temporary user-data-dir for every launch and removes it on close).
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
 export const chromiumPath = '/usr/bin/chromium';
+
+const root = join(import.meta.dirname, '..', '..');
+
+/**
+ * Builds the dashboard in web/ as it is now, the way `npm run build:web` does (production
+ * mode: vitest sets NODE_ENV=test, which would give React's development build), into a
+ * directory of the test file's own, so test files running side by side never serve
+ * each other's half-written build. Returns the directory for ServeRuntime's `assetsDir`.
+ */
+export function buildDashboard(): string {
+  const outDir = mkdtempSync(join(tmpdir(), 'kubetriage-web-'));
+  execFileSync(
+    process.execPath,
+    [
+      join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
+      'build',
+      '-c',
+      'web/vite.config.ts',
+      '--outDir',
+      outDir,
+    ],
+    { cwd: root, stdio: 'pipe', env: { ...process.env, NODE_ENV: 'production' } },
+  );
+  return outDir;
+}
 
 export const artifactsDir = join(import.meta.dirname, '..', '..', 'test-artifacts', 'dashboard');
 

@@ -1,11 +1,4 @@
-/**
- * Object names are data, never markup: a node and a kube-system pod named
- * `<img src=x onerror=alert(1)>`, the same string in an incident's hypothesis, evidence,
- * commands and timeline, and in a note posted through the API, must all render as text on
- * every page of the dashboard, with no element made from them and no dialog.
- */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,30 +6,22 @@ import { ServeRuntime } from '../../src/cli/serve-runtime.ts';
 import { node, pod, t0, viewOf } from '../../src/detect/fixtures.ts';
 import { incident } from '../../src/incident/fixtures.ts';
 import { ManualClock } from '../../src/time/manual-clock.ts';
-import { artifactsDir, launchBrowser, showRoute } from './browser.ts';
+import { artifactsDir, buildDashboard, launchBrowser, showRoute } from './browser.ts';
 
-const root = join(import.meta.dirname, '..', '..');
 const token = 'escaping-test-token-0123456789';
 const payload = '<img src=x onerror=alert(1)>';
 const quoted = '"><script>alert(2)</script>';
 
 let browser: Browser;
 let rt: ServeRuntime;
+let assetsDir: string;
 let origin: string;
 
 beforeAll(async () => {
-  if (!existsSync(join(root, 'dist', 'web', 'index.html')))
-    execFileSync(
-      process.execPath,
-      [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '-c', 'web/vite.config.ts'],
-      {
-        cwd: root,
-        stdio: 'pipe',
-      },
-    );
+  assetsDir = buildDashboard();
   browser = await launchBrowser();
   const clock = new ManualClock(t0);
-  rt = new ServeRuntime({ clock, cluster: quoted, token });
+  rt = new ServeRuntime({ clock, cluster: quoted, token, assetsDir });
   const view = viewOf({
     nodes: [
       node({ name: payload, ready: 'False', readyReason: 'KubeletNotReady', readySinceMs: t0 - 600_000 }),
@@ -78,6 +63,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await rt?.close();
+  if (assetsDir) await rm(assetsDir, { recursive: true, force: true });
 });
 
 describe('the dashboard escapes what the cluster names', () => {

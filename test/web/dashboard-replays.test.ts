@@ -1,13 +1,4 @@
-/**
- * Issue 7's acceptance: the dashboard in a real browser (Debian's Chromium) while each
- * reference outage replays through everything `serve` runs. The replay stops at every new
- * incident state (it awaits the browser, as a paused clock would) and the browser, polling
- * the API as it does for a person, must show it: the status, the hypothesis with its
- * evidence and look-alikes, a chart whose canvas is painted, and copy buttons that carry
- * (and copy) exactly the diagnosis' commands. A screenshot of every state is kept in
- * test-artifacts/dashboard/ for people to look at.
- */
-import { execFileSync } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,9 +7,15 @@ import { ServeRuntime } from '../../src/cli/serve-runtime.ts';
 import type { Incident } from '../../src/incident/incident.ts';
 import { loadScenario } from '../../src/sim/scenario/loader.ts';
 import { VirtualClock } from '../../src/time/virtual-clock.ts';
-import { artifactsDir, clipboardText, launchBrowser, paintedPixels, showRoute } from './browser.ts';
+import {
+  artifactsDir,
+  buildDashboard,
+  clipboardText,
+  launchBrowser,
+  paintedPixels,
+  showRoute,
+} from './browser.ts';
 
-const root = join(import.meta.dirname, '..', '..');
 const token = 'dashboard-acceptance-token-0123';
 const hour = 3_600_000;
 
@@ -42,16 +39,10 @@ const carrierSeries: Record<string, string> = {
 
 let browser: Browser;
 
+let assetsDir: string;
 beforeAll(() => {
   // The dashboard under test is the one in web/ now, not whatever was built before.
-  execFileSync(
-    process.execPath,
-    [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '-c', 'web/vite.config.ts'],
-    {
-      cwd: root,
-      stdio: 'pipe',
-    },
-  );
+  assetsDir = buildDashboard();
 });
 
 beforeAll(async () => {
@@ -60,6 +51,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  if (assetsDir) await rm(assetsDir, { recursive: true, force: true });
 });
 
 async function openDashboard(
@@ -131,7 +123,7 @@ describe('the dashboard during live replays of the reference outages', () => {
     }, async () => {
       const scenario = await loadScenario(name);
       const clock = new VirtualClock(Date.parse(scenario.start));
-      const rt = new ServeRuntime({ clock, cluster: name, token });
+      const rt = new ServeRuntime({ clock, cluster: name, token, assetsDir });
       const port = await rt.listen(0, '127.0.0.1');
       const { context, page, problems } = await openDashboard(port);
       const shown: string[] = [];
