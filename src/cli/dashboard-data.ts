@@ -52,9 +52,10 @@ export function signalSample(
   // NotReady now, or at any moment since the last sample: a node that flapped between two
   // rounds counts, or the chart would miss the very blips a flapping-node diagnosis rests on.
   const notReady = new Set<string>();
-  for (const n of view.list('nodes'))
-    if ((n as KubeObject & NodeFields).status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True')
-      notReady.add(n.metadata.name);
+  for (const n of view.list('nodes')) {
+    const state = nodeState(n as KubeObject & NodeFields);
+    if (state === 'N' || state === 'U') notReady.add(n.metadata.name);
+  }
   for (const t of view.transitions.latest(transitionScan)) {
     if (t.atMs <= sinceMs) break;
     if (

@@ -4,8 +4,8 @@
  * detectors need when they read one or two types node by node.
  */
 
+import { parseAgentMessage } from '../kube/agent-message.ts';
 import type { KubeObject } from '../kube/observations.ts';
-import { parseAgentMessage } from './agent-message.ts';
 import { agentStaleMs } from './node-agent.ts';
 import type { NodeObject } from './node-attributes.ts';
 import { timeMs } from './timestamps.ts';

@@ -32,8 +32,9 @@
  * - PackageUpgradeFailed: results (timeout, exit-code…), units, halfInstalled (max), packages, exitCodes
  * - RebootRequired: newestKernel, runningKernels, installedBy
  */
+
+import { listField, parseAgentMessage, parseGoDuration } from '../kube/agent-message.ts';
 import { type AgentConditionType, agentConditionTypes } from '../kube/node-agent-conditions.ts';
-import { listField, parseAgentMessage, parseGoDuration } from './agent-message.ts';
 import { isLeaving, type NodeCondition, type NodeObject } from './node-attributes.ts';
 import { type Detector, type Evidence, type Severity, type Signal, uniqueSorted } from './signal.ts';
 import { isoSeconds, timeMs } from './timestamps.ts';

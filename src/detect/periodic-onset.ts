@@ -27,10 +27,11 @@
  * distinguishingAttributeNames (see node-attributes.ts: what the affected nodes have and
  * the other nodes do not).
  */
+
+import { parseAgentMessage } from '../kube/agent-message.ts';
 import type { KubeObject } from '../kube/observations.ts';
 import type { ClusterView } from '../observe/cluster-view.ts';
 import { onsetDebounceMs } from '../observe/onsets.ts';
-import { parseAgentMessage } from './agent-message.ts';
 import {
   distinguishingAttributes,
   isLeaving,

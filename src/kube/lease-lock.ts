@@ -61,6 +61,11 @@ export class LeaseLock {
   private readonly o: LeaseLockOptions;
   /** The record as we last saw it, and when (our clock) it last changed. */
   private observed: { key: string; atMs: number } | undefined;
+  /**
+   * The Lease as our last read or write of it left it (undefined before any): who holds
+   * it and its annotations, with no second GET after `tryAcquire`.
+   */
+  lastSeen: LeaseRecord | undefined;
 
   constructor(o: LeaseLockOptions) {
     if (o.leaseDurationMs < 1000) throw new Error('a lease lasts at least one second');
@@ -140,6 +145,7 @@ export class LeaseLock {
   }
 
   private observe(rec: LeaseRecord, now: number): void {
+    this.lastSeen = rec;
     const key = `${rec.holder}\u0000${rec.renewMs}\u0000${rec.durationMs}\u0000${rec.resourceVersion}`;
     if (this.observed?.key !== key) this.observed = { key, atMs: now };
   }
@@ -148,7 +154,10 @@ export class LeaseLock {
     try {
       return (await this.o.api.getJson<LeaseObject>(this.path)).body;
     } catch (err) {
-      if (err instanceof ApiRequestError && err.status === 404) return undefined;
+      if (err instanceof ApiRequestError && err.status === 404) {
+        this.lastSeen = undefined;
+        return undefined;
+      }
       throw err;
     }
   }

@@ -3,6 +3,7 @@
  * cluster as it is now, not on a view that may lag): nodes, pods (all, or one node's),
  * PodDisruptionBudgets, trimmed to plain facts.
  */
+import { parseAgentMessage } from '../kube/agent-message.ts';
 import { type ApiClient, ApiRequestError } from '../kube/api-client.ts';
 import type { LabelSelectorSpec, NodeFact, PdbFact, PodFact } from './facts.ts';
 
@@ -61,12 +62,8 @@ function upgradeTimersOf(conds: Condition[] | undefined): { upgradeTimers?: stri
   const c = conds?.find((x) => x.type === 'AutomaticUpgradeScheduled');
   if (!c) return {};
   if (c.status !== 'True') return { upgradeTimers: [] };
-  const fields = (c.message ?? '').split(';').slice(1).join(';');
-  return {
-    upgradeTimers: [...fields.matchAll(/(?:^|\s)timer=("[^"]*"|\S+)/g)].map((m) =>
-      m[1].replace(/^"|"$/g, ''),
-    ),
-  };
+  const timers = parseAgentMessage(c.message ?? '').groups.map((g) => g.timer);
+  return { upgradeTimers: timers.filter((t): t is string => Boolean(t)) };
 }
 
 export function podFact(p: RawPod): PodFact {

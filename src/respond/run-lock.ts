@@ -66,12 +66,12 @@ export class RunLock<P> {
     const deadline = this.clock.now() + this.durationMs + 5_000;
     for (;;) {
       if (await this.serial(() => this.lock.tryAcquire())) break;
-      const cur = await this.lock.current();
+      const cur = this.lock.lastSeen;
       if (this.clock.now() >= deadline) throw new LockHeldError(this.lease, cur?.holder ?? 'unknown');
       onWait?.(cur?.holder ?? 'unknown');
       await this.clock.sleep(5_000);
     }
-    const raw = (await this.lock.current())?.annotations[progressKey];
+    const raw = this.lock.lastSeen?.annotations[progressKey];
     if (!raw) return undefined;
     try {
       const p = JSON.parse(raw) as P & { finished?: boolean };

@@ -34,6 +34,7 @@ describe('LeaseLock', () => {
     const b = lock('one-holder', 'b', clock);
     expect(await a.tryAcquire({ 'kubetriage.io/step': '1' })).toBe(true);
     expect(await b.tryAcquire()).toBe(false);
+    expect(b.lastSeen?.holder).toBe('a');
     clock.advance(5_000);
     expect(await a.tryAcquire({ 'kubetriage.io/step': '2' })).toBe(true);
     const rec = await b.current();

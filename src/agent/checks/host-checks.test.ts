@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseAgentMessage } from '../../detect/agent-message.ts';
+import { parseAgentMessage } from '../../kube/agent-message.ts';
 import type { Check, CheckResult } from '../check.ts';
 import { RootedHost } from '../host.ts';
 import { conditionMessage } from '../logfmt.ts';
