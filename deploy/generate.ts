@@ -30,6 +30,7 @@ const chartPaths: Record<keyof DeployValues, { expr: string; quote: boolean }> =
   databaseUrlSecret: { expr: '.Values.databaseUrlSecret', quote: true },
   agentApiEndpoints: { expr: '.Values.agent.apiEndpoints', quote: true },
   agentNodeResolverName: { expr: '.Values.agent.nodeResolverName', quote: true },
+  allowRemediation: { expr: '.Values.remediation.enabled', quote: true },
   appVersion: { expr: '.Chart.AppVersion', quote: true },
 };
 

@@ -22,6 +22,8 @@ export interface DeployValues {
   databaseUrlSecret: V;
   agentApiEndpoints: V;
   agentNodeResolverName: V;
+  /** "true" lets serve apply runbooks approved in the dashboard (with the remediation role). */
+  allowRemediation: V;
   appVersion: V;
 }
 
@@ -36,6 +38,7 @@ export const defaults: DeployValues = {
   databaseUrlSecret: 'kubetriage-database',
   agentApiEndpoints: '',
   agentNodeResolverName: '',
+  allowRemediation: 'false',
   appVersion: '0.1.0',
 };
 
@@ -134,6 +137,8 @@ function server(v: DeployValues): Record<string, unknown>[] {
                     name: 'KUBETRIAGE_TOKEN',
                     valueFrom: { secretKeyRef: { name: v.tokenSecret, key: 'token' } },
                   },
+                  // Follows remediation.enabled: the role and the permission to use it go together.
+                  { name: 'KUBETRIAGE_ALLOW_REMEDIATION', value: v.allowRemediation },
                   {
                     // HA needs the shared PostgreSQL; without the Secret each replica keeps its own SQLite.
                     name: 'KUBETRIAGE_DATABASE_URL',
@@ -184,7 +189,8 @@ function agent(v: DeployValues): Record<string, unknown>[] {
     ['etc', '/etc'],
     ['boot', '/boot'],
     ['lib-systemd', '/lib/systemd'],
-    ['usr-lib-systemd', '/usr/lib/systemd'],
+    // systemd's units, and os-release: /etc/os-release is usually a link to ../usr/lib/os-release.
+    ['usr-lib', '/usr/lib'],
     ['run', '/run'],
     ['proc', '/proc'],
   ];
@@ -217,7 +223,7 @@ function agent(v: DeployValues): Record<string, unknown>[] {
                 name: 'agent',
                 image: v.image,
                 imagePullPolicy: v.pullPolicy,
-                args: ['agent', '--host-root=/host'],
+                args: ['agent', '--host-root=/host', '--state-dir=/var/lib/kubetriage-agent'],
                 env: [
                   { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
                   // Filled in at install time so a pod started while the VIP is broken can still write.
@@ -229,6 +235,7 @@ function agent(v: DeployValues): Record<string, unknown>[] {
                 securityContext: { ...restricted, runAsNonRoot: false, runAsUser: 0, runAsGroup: 0 },
                 volumeMounts: [
                   ...hostMounts.map(([name, path]) => ({ name, mountPath: `/host${path}`, readOnly: true })),
+                  // Conditions and events the API has not taken yet, the last boot: survives container restarts.
                   { name: 'state', mountPath: '/var/lib/kubetriage-agent' },
                 ],
               },

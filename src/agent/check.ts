@@ -6,6 +6,7 @@
  * so a check stays a small function of what it reads.
  */
 import type { Field } from './logfmt.ts';
+import type { AgentEvent } from './node-events.ts';
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
@@ -37,6 +38,18 @@ export interface Check {
   /** The whole check's limit; past it the check counts as not run. */
   timeoutMs: number;
   run(ctx: CheckContext): Promise<CheckResult>;
+}
+
+/**
+ * A node-side watch with no condition of its own (docs/node-agent-report.md §3: facts that
+ * have no hazard state to keep): it looks on its own timer and reports what happened as events.
+ */
+export interface EventWatch {
+  name: string;
+  intervalMs: number;
+  timeoutMs: number;
+  /** The events for what changed since the last look; `atMs` is when this look started. */
+  run(atMs: number): Promise<AgentEvent[]>;
 }
 
 /** Thrown by a check that could not look; the message is the `error=` field. */

@@ -4,8 +4,8 @@
  * tests). Nothing here writes. Processes come from `<root>/proc`, which is the host's with
  * `hostPID: true`.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile, readlink, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join } from 'node:path';
 
 export interface HostProcess {
   pid: number;
@@ -39,9 +39,24 @@ export class RootedHost implements NodeHost {
     return join(this.root, path);
   }
 
+  /**
+   * The file's path under the root with symlinks followed the host's way: an absolute target
+   * (`/etc/os-release -> /usr/lib/os-release`) means under the root, where the kernel would
+   * take it to this container's own file.
+   */
+  private async resolved(path: string): Promise<string> {
+    let p = this.at(path);
+    for (let hops = 0; hops < 8; hops++) {
+      const target = await readlink(p).catch(() => undefined);
+      if (target === undefined) return p;
+      p = isAbsolute(target) ? this.at(target) : join(dirname(p), target);
+    }
+    return p;
+  }
+
   async readText(path: string): Promise<string | undefined> {
     try {
-      return await readFile(this.at(path), 'utf8');
+      return await readFile(await this.resolved(path), 'utf8');
     } catch {
       return undefined;
     }
@@ -57,7 +72,7 @@ export class RootedHost implements NodeHost {
 
   async mtimeMs(path: string): Promise<number | undefined> {
     try {
-      return (await stat(this.at(path))).mtimeMs;
+      return (await stat(await this.resolved(path))).mtimeMs;
     } catch {
       return undefined;
     }

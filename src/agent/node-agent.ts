@@ -2,14 +2,17 @@
  * The node agent: runs each check on its own timer with its own timeout (a check that hangs
  * never delays another check or a write), hands what they saw to the reporter, and writes
  * the node's conditions and events through whichever API path works. At start it reads the
- * Node once so a restart neither resets transition times nor repeats events.
+ * Node once, and takes back what the state volume kept (conditions the Node never received,
+ * the undelivered events), so a restart neither resets transition times nor repeats or loses
+ * events. Watches with no condition (host changes) add their events to the same outbox.
  */
 import { ApiRequestError } from '../kube/api-client.ts';
 import { agentConditionTypes } from '../kube/node-agent-conditions.ts';
 import { type Clock, rfc3339, type Timer } from '../time/clock.ts';
 import { every } from '../time/virtual-clock.ts';
+import type { AgentState } from './agent-state.ts';
 import type { ApiPaths } from './api-paths.ts';
-import type { Check } from './check.ts';
+import type { Check, EventWatch } from './check.ts';
 import { CheckNotRun } from './check.ts';
 import { goDuration } from './logfmt.ts';
 import { NodeEvents } from './node-events.ts';
@@ -23,6 +26,10 @@ export interface NodeAgentOptions {
   clock: Clock;
   checks: Check[];
   api: ApiPaths;
+  /** Watches that only emit events (KernelChanged, OSImageChanged); run before the first checks. */
+  watches?: EventWatch[];
+  /** The state volume; without it a restart starts from the Node alone. */
+  state?: AgentState;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -37,15 +44,19 @@ export class NodeAgent {
   private readonly timers: Timer[] = [];
   private readonly inFlight = new Set<string>();
   private stopped = false;
+  /** The last condition PATCH went through: the outbox may go out without waiting for the next. */
+  private written = false;
   /** Checks run so far, per type (tests wait on these). */
   readonly runs = new Map<string, number>();
 
   constructor(o: NodeAgentOptions) {
     this.o = o;
-    this.events = new NodeEvents({ node: o.node, api: o.api });
+    const keep = () => o.state?.changed();
+    this.events = new NodeEvents({ node: o.node, api: o.api, onChange: keep });
     this.reporter = new Reporter({
       clock: o.clock,
       log: o.log,
+      onChange: keep,
       sink: {
         writeConditions: (conditions, deleteTypes, nowMs) =>
           this.writeConditions(conditions, deleteTypes, nowMs),
@@ -56,8 +67,23 @@ export class NodeAgent {
 
   async start(): Promise<void> {
     const onNode = await this.readOwnConditions();
+    const state = this.o.state;
+    const kept = state?.loaded;
+    if (kept && (kept.outbox.events.length || kept.conditions.length))
+      this.o.log?.('carrying on from the state volume', {
+        conditions: kept.conditions.length,
+        queuedEvents: kept.outbox.events.length,
+        dropped: kept.outbox.dropped?.n ?? 0,
+      });
+    if (kept) this.events.restore(kept.outbox);
+    state?.provide('conditions', () => this.reporter.remembered());
+    state?.provide('outbox', () => this.events.snapshot());
     // Only the contract's types are ours (§2); others on the Node are never touched.
-    this.reporter.start(this.o.checks, onNode, agentConditionTypes);
+    this.reporter.start(this.o.checks, onNode, agentConditionTypes, kept?.conditions);
+    // Host changes first, so RebootRequired's first message already names the boot before.
+    const watches = this.o.watches ?? [];
+    await Promise.all(watches.map((w) => this.runWatch(w)));
+    for (const w of watches) this.timers.push(every(this.o.clock, w.intervalMs, () => void this.runWatch(w)));
     for (const check of this.o.checks) {
       this.runCheck(check);
       this.timers.push(every(this.o.clock, check.intervalMs, () => this.runCheck(check)));
@@ -68,6 +94,34 @@ export class NodeAgent {
     this.stopped = true;
     for (const t of this.timers) t.cancel();
     this.reporter.stop();
+    await this.o.state?.close();
+  }
+
+  /**
+   * One look of a watch; its events join the outbox. Waits at most the watch's timeout, so a
+   * hung look never holds up the checks, and events of a late answer still count.
+   */
+  private runWatch(w: EventWatch): Promise<void> {
+    if (this.stopped || this.inFlight.has(w.name)) return Promise.resolve();
+    this.inFlight.add(w.name);
+    const done = w
+      .run(this.o.clock.now())
+      .then(
+        (events) => {
+          for (const e of events) this.events.enqueue(e);
+          // No condition write follows a watch's event; while the API answers, send it now.
+          if (events.length && this.written) void this.events.drain();
+        },
+        (err: unknown) => this.o.log?.('host watch failed', { watch: w.name, error: String(err) }),
+      )
+      .finally(() => this.inFlight.delete(w.name));
+    return new Promise((resolve) => {
+      const deadline = this.o.clock.after(w.timeoutMs, resolve);
+      void done.then(() => {
+        deadline.cancel();
+        resolve();
+      });
+    });
   }
 
   /** The Node's agent-owned conditions as they stand; none when it cannot be read yet. */
@@ -136,6 +190,7 @@ export class NodeAgent {
         ],
       },
     };
+    this.written = false;
     try {
       await this.o.api.send('PATCH', `/api/v1/nodes/${encodeURIComponent(this.o.node)}/status`, body, {
         contentType: 'application/strategic-merge-patch+json',
@@ -152,6 +207,7 @@ export class NodeAgent {
       return 'wait-for-change';
     }
     // The outbox goes after the condition PATCH (contract §5), and never holds up the next write.
+    this.written = true;
     void this.events.drain();
     return 'written';
   }

@@ -4,7 +4,8 @@
  * (409 means delivered); one within 10 min of the same (type, status, reason) is bumped
  * (`count+1`) instead of created; creations draw from a token bucket (25, one back per
  * 5 min, client-go's spam filter). While the API cannot be reached they wait in an outbox of
- * 256, oldest dropped first and counted in an `AgentReportsDropped` event.
+ * 256, oldest dropped first and counted in an `AgentReportsDropped` event; the state volume
+ * keeps the outbox across container restarts (snapshot/restore).
  */
 import { createHash } from 'node:crypto';
 import { ApiRequestError } from '../kube/api-client.ts';
@@ -27,6 +28,19 @@ const refillMs = 5 * 60_000;
 
 type Sender = Pick<ApiPaths, 'send'>;
 
+/** Events dropped since the last AgentReportsDropped: how many, and the span of their times. */
+export interface DroppedEvents {
+  n: number;
+  fromMs: number;
+  toMs: number;
+}
+
+/** What the state volume keeps of the outbox (agent-state.ts). */
+export interface Outbox {
+  events: AgentEvent[];
+  dropped?: DroppedEvents;
+}
+
 export function eventName(node: string, key: string, atMs: number): string {
   const hash = createHash('sha256')
     .update(`${key}\n${rfc3339(atMs)}`)
@@ -41,21 +55,41 @@ export class NodeEvents {
   private readonly recent = new Map<string, { name: string; lastMs: number; count: number }>();
   private tokens = bucketSize;
   private refilledMs: number | undefined;
-  private dropped: { n: number; fromMs: number; toMs: number } | undefined;
+  private dropped: DroppedEvents | undefined;
   private draining: Promise<void> | undefined;
+  private readonly onChange: (() => void) | undefined;
   delivered = 0;
 
-  constructor(o: { node: string; api: Sender }) {
+  /** `onChange`: the outbox grew or shrank, or the dropped count moved (worth keeping). */
+  constructor(o: { node: string; api: Sender; onChange?: () => void }) {
     this.node = o.node;
     this.api = o.api;
+    this.onChange = o.onChange;
   }
 
   get pending(): number {
     return this.outbox.length;
   }
 
+  /** The events not yet delivered, oldest first, and what was dropped. */
+  snapshot(): Outbox {
+    return { events: [...this.outbox], ...(this.dropped ? { dropped: { ...this.dropped } } : {}) };
+  }
+
+  /** Takes back what an earlier container of this pod could not deliver; it goes before anything new. */
+  restore(kept: Outbox): void {
+    this.outbox.unshift(...kept.events);
+    if (kept.dropped) this.dropped = addDropped(this.dropped, kept.dropped);
+    this.trim();
+  }
+
   enqueue(e: AgentEvent): void {
     this.outbox.push(e);
+    this.trim();
+    this.onChange?.();
+  }
+
+  private trim(): void {
     while (this.outbox.length > outboxMax) {
       const old = this.outbox.shift();
       if (old) this.noteDropped(old.atMs);
@@ -63,13 +97,8 @@ export class NodeEvents {
   }
 
   private noteDropped(atMs: number): void {
-    this.dropped = this.dropped
-      ? {
-          n: this.dropped.n + 1,
-          fromMs: Math.min(this.dropped.fromMs, atMs),
-          toMs: Math.max(this.dropped.toMs, atMs),
-        }
-      : { n: 1, fromMs: atMs, toMs: atMs };
+    this.dropped = addDropped(this.dropped, { n: 1, fromMs: atMs, toMs: atMs });
+    this.onChange?.();
   }
 
   /** Delivers the outbox oldest first; stops (keeping the rest) at the first unreachable API. */
@@ -86,6 +115,7 @@ export class NodeEvents {
       const ok = await this.deliver(e);
       if (!ok) return;
       this.outbox.shift();
+      this.onChange?.();
     }
     if (this.dropped) {
       const d = this.dropped;
@@ -96,7 +126,10 @@ export class NodeEvents {
         atMs: d.toMs,
         key: 'AgentReportsDropped',
       });
-      if (ok) this.dropped = undefined;
+      if (ok) {
+        this.dropped = undefined;
+        this.onChange?.();
+      }
     }
   }
 
@@ -170,6 +203,12 @@ export class NodeEvents {
     this.delivered++;
     return true;
   }
+}
+
+function addDropped(a: DroppedEvents | undefined, b: DroppedEvents): DroppedEvents {
+  return a
+    ? { n: a.n + b.n, fromMs: Math.min(a.fromMs, b.fromMs), toMs: Math.max(a.toMs, b.toMs) }
+    : { ...b };
 }
 
 function unreachable(err: unknown): boolean {

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../time/manual-clock.ts';
 import { type CheckResult, healthy, problem } from './check.ts';
-import { type AgentCondition, Reporter, type Transition, type WriteOutcome } from './reporter.ts';
+import { conditionMessage } from './logfmt.ts';
+import {
+  type AgentCondition,
+  Reporter,
+  seedConditions,
+  type Transition,
+  type WriteOutcome,
+} from './reporter.ts';
 
 const t0 = Date.UTC(2024, 10, 22, 12, 0, 0);
 
@@ -19,7 +26,9 @@ const vipUp: CheckResult = healthy(
   [['target', '10.96.0.1:443']],
 );
 
-function harness(o: { onNode?: AgentCondition[]; outcome?: () => WriteOutcome } = {}) {
+function harness(
+  o: { onNode?: AgentCondition[]; stored?: AgentCondition[]; outcome?: () => WriteOutcome } = {},
+) {
   const clock = new ManualClock(t0);
   const writes: { atMs: number; conditions: AgentCondition[]; deletes: string[] }[] = [];
   const transitions: Transition[] = [];
@@ -42,6 +51,7 @@ function harness(o: { onNode?: AgentCondition[]; outcome?: () => WriteOutcome } 
     ],
     o.onNode ?? [],
     ['KubernetesServiceVIPUnreachable', 'RebootRequired', 'NodeResolverUnhealthy'],
+    o.stored,
   );
   /** Advances in small steps so the sink's promises settle between timers. */
   const advance = async (ms: number) => {
@@ -148,6 +158,25 @@ describe('Reporter', () => {
     expect(h.transitions).toEqual([]);
   });
 
+  it('writes promptly after a restart whose first check confirms what it started from', async () => {
+    const vipFalse = {
+      type: 'KubernetesServiceVIPUnreachable',
+      status: 'False' as const,
+      reason: 'VIPReachable',
+      message: conditionMessage(vipUp.summary, vipUp.groups),
+      lastTransitionTime: '2024-11-20T09:12:05Z',
+    };
+    // Nothing else to write: this PATCH is the restarted agent's first heartbeat.
+    const h = harness({ stored: [vipFalse] });
+    h.reporter.record('KubernetesServiceVIPUnreachable', h.clock.now(), { result: vipUp });
+    await h.advance(1_000);
+    expect(h.writes).toHaveLength(1);
+    expect(vip(h.writes[0])).toEqual(vipFalse);
+    expect(h.transitions).toEqual([]);
+    // Before its first check a type is remembered as it was kept.
+    expect(h.reporter.remembered()).toEqual([vipFalse]);
+  });
+
   it('retries a failed write with backoff and keeps the change', async () => {
     let fail = 2;
     const h = harness({ outcome: () => (fail-- > 0 ? 'retry' : 'written') });
@@ -161,5 +190,32 @@ describe('Reporter', () => {
     expect(h.writes[0].conditions[0].reason).toBe('NewerKernelInstalled');
     // A True host condition's first appearance is an event (Normal for RebootRequired: the agent decides).
     expect(h.transitions.map((t) => t.reason)).toEqual(['NewerKernelInstalled']);
+  });
+});
+
+describe('seedConditions', () => {
+  const c = (status: 'True' | 'False', reason: string, lastTransitionTime: string): AgentCondition => ({
+    type: 'KubernetesServiceVIPUnreachable',
+    status,
+    reason,
+    message: `${reason} at ${lastTransitionTime}`,
+    lastTransitionTime,
+  });
+  const up = c('False', 'VIPReachable', '2023-10-05T11:02:40Z');
+  const down = c('True', 'VIPConnectTimeout', '2023-10-08T06:38:30Z');
+  it.each([
+    ['the Node alone', [up], [], up],
+    ['the state alone (the Node never received it)', [], [down], down],
+    ['a later transition the Node never received', [up], [down], down],
+    ['the Node when it is newer than the state', [down], [up], down],
+    ['the Node when both agree', [up], [{ ...up, message: 'older words' }], up],
+    [
+      'a reason change at the same transition time',
+      [down],
+      [{ ...down, reason: 'VIPConnectionRefused' }],
+      { ...down, reason: 'VIPConnectionRefused' },
+    ],
+  ] as const)('starts from %s', (_what, onNode, stored, want) => {
+    expect(seedConditions(onNode, stored)).toEqual([want]);
   });
 });

@@ -60,6 +60,34 @@ export interface ReporterOptions {
   clock: Clock;
   sink: ReportSink;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** A condition appeared or its status, reason or transition time moved: worth keeping (state volume). */
+  onChange?: () => void;
+}
+
+/**
+ * What a restart starts from, per type: the Node's condition, unless the state volume holds a
+ * later transition the Node never received (written while the API was unreachable) or the
+ * Node has none of that type. The Node stays the record of everything it was told.
+ */
+export function seedConditions(
+  onNode: readonly AgentCondition[],
+  stored: readonly AgentCondition[],
+): AgentCondition[] {
+  const seeds = new Map(onNode.map((c) => [c.type, c]));
+  for (const s of stored) {
+    const n = seeds.get(s.type);
+    const storedMs = Date.parse(s.lastTransitionTime);
+    const nodeMs = n ? Date.parse(n.lastTransitionTime) : Number.NaN;
+    if (!Number.isFinite(storedMs)) continue;
+    // Same time, other reason: a reason change the Node missed (it moves no transition time).
+    const later =
+      !n ||
+      !Number.isFinite(nodeMs) ||
+      storedMs > nodeMs ||
+      (storedMs === nodeMs && (s.status !== n.status || s.reason !== n.reason));
+    if (later) seeds.set(s.type, s);
+  }
+  return [...seeds.values()];
 }
 
 export class Reporter {
@@ -83,14 +111,18 @@ export class Reporter {
     this.o = o;
   }
 
-  /** The checks this agent runs, and the Node's conditions as it found them at start. */
+  /**
+   * The checks this agent runs, the Node's conditions as it found them at start, and those the
+   * state volume kept (seedConditions decides between the two).
+   */
   start(
     checks: readonly Pick<Check, 'type' | 'kind'>[],
     onNode: readonly AgentCondition[],
     owned: readonly string[],
+    stored: readonly AgentCondition[] = [],
   ): void {
     for (const c of checks) this.types.set(c.type, { kind: c.kind, failStreak: 0, errorStreak: 0 });
-    for (const c of onNode) if (this.types.has(c.type)) this.seeded.set(c.type, c);
+    for (const c of seedConditions(onNode, stored)) if (this.types.has(c.type)) this.seeded.set(c.type, c);
     // An agent started without a check deletes that condition.
     this.deleteTypes = onNode.map((c) => c.type).filter((t) => owned.includes(t) && !this.types.has(t));
     if (this.deleteTypes.length) this.urgent = true;
@@ -104,6 +136,14 @@ export class Reporter {
 
   conditions(): AgentCondition[] {
     return [...this.types.values()].flatMap((s) => (s.current ? [s.current] : []));
+  }
+
+  /** What a restart should start from: each type's condition, or its seed while it has not run yet. */
+  remembered(): AgentCondition[] {
+    return [...this.types.entries()].flatMap(([type, s]) => {
+      const c = s.current ?? this.seeded.get(type);
+      return c ? [c] : [];
+    });
   }
 
   /** One check's outcome: a result, or the error that kept it from looking. */
@@ -155,7 +195,11 @@ export class Reporter {
     this.seeded.delete(next.type);
     const prev = st.current ?? seeded;
     if (prev && prev.status === next.status && prev.reason === next.reason && prev.message === next.message) {
+      // A seed confirmed by the first check is written promptly too: that write is the
+      // restarted agent's first heartbeat, and it delivers the outbox kept across the restart.
+      if (!st.current) this.urgent = true;
       st.current = prev;
+      this.schedule();
       return;
     }
     const statusChanged = prev?.status !== next.status;
@@ -173,8 +217,10 @@ export class Reporter {
         message: next.message,
         atMs,
       });
-    if (reasonChanged || !st.current || !prev) this.urgent = true;
-    else this.messageChanged = true;
+    if (reasonChanged || !prev) {
+      this.urgent = true;
+      this.o.onChange?.();
+    } else this.messageChanged = true;
     this.schedule();
   }
 

@@ -2,13 +2,14 @@
  * Puts the agent together from its settings: which checks apply on this node (a check that
  * does not apply is absent, and its old condition deleted), where the cluster DNS server and
  * the API endpoints are (kubelet config, kube-dns, the default/kubernetes EndpointSlice,
- * re-listed every 5 min), and the API paths the writes take.
+ * re-listed every 5 min and kept in the state volume), and the API paths the writes take.
  */
 import { parse as parseYaml } from 'yaml';
 import type { Clock, Timer } from '../time/clock.ts';
 import { every } from '../time/virtual-clock.ts';
+import type { AgentState } from './agent-state.ts';
 import type { ApiPaths } from './api-paths.ts';
-import type { Check } from './check.ts';
+import type { Check, EventWatch } from './check.ts';
 import { type ApiEndpoint, apiEndpointsCheck } from './checks/api-endpoints.ts';
 import { clusterDnsCheck } from './checks/cluster-dns.ts';
 import { conntrackCheck } from './checks/conntrack.ts';
@@ -22,6 +23,7 @@ import { upgradeInProgressCheck } from './checks/upgrade-in-progress.ts';
 import { upgradeTimersCheck } from './checks/upgrade-timers.ts';
 import type { DnsLookup } from './dns-lookup.ts';
 import type { NodeHost } from './host.ts';
+import { HostChanges } from './host-changes.ts';
 import type { Dialer } from './net-probe.ts';
 
 export interface AgentSettings {
@@ -45,6 +47,8 @@ export interface AgentSettings {
   /** kube-proxy's metrics; the check applies when given or when kube-proxy's logs are on the node. */
   kubeProxyMetrics?: string;
   upgradeTimerGlobs: string[];
+  /** The state volume (agent-state.ts): the endpoints last listed, the boot before this one. */
+  state: AgentState;
   /** Test seams: how TCP connects and DNS queries are made. */
   dial?: Dialer;
   lookup?: DnsLookup;
@@ -52,6 +56,8 @@ export interface AgentSettings {
 
 export interface AgentSetup {
   checks: Check[];
+  /** Watches with no condition: KernelChanged and OSImageChanged. */
+  watches: EventWatch[];
   /** Stops the endpoint re-listing. */
   stop(): void;
 }
@@ -80,13 +86,19 @@ export async function setupAgent(s: AgentSettings): Promise<AgentSetup> {
   const checks: Check[] = [];
   const timers: Timer[] = [];
   let endpoints: ApiEndpoint[] = [...s.apiEndpoints];
+  let discovered: ApiEndpoint[] = [];
   const applyEndpoints = (found: ApiEndpoint[]): void => {
     const seen = new Set(s.apiEndpoints.map(key));
+    if (found.map(key).join() !== discovered.map(key).join()) s.state.changed();
+    discovered = found;
     endpoints = [...s.apiEndpoints, ...found.filter((e) => !seen.has(key(e)))];
     s.api.setEndpoints(endpoints.map(key));
   };
-  applyEndpoints([]);
+  // The last list a container of this pod saw, until the API answers a new one.
+  discovered = s.discoverEndpoints ? s.state.loaded.apiEndpoints : [];
+  applyEndpoints(discovered);
   if (s.discoverEndpoints) {
+    s.state.provide('apiEndpoints', () => discovered);
     const relist = async (): Promise<void> => {
       try {
         applyEndpoints(await listApiEndpoints(s.api));
@@ -165,10 +177,12 @@ export async function setupAgent(s: AgentSettings): Promise<AgentSetup> {
     upgradeTimersCheck({ host: s.host, globs: s.upgradeTimerGlobs }),
     upgradeInProgressCheck({ host: s.host, globs: s.upgradeTimerGlobs }),
     upgradeFailedCheck({ host: s.host }),
-    rebootRequiredCheck({ host: s.host }),
   );
+  const hostChanges = new HostChanges({ host: s.host, state: s.state });
+  checks.push(rebootRequiredCheck({ host: s.host, previous: () => hostChanges.previousBoot() }));
   return {
     checks,
+    watches: [hostChanges],
     stop: () => {
       for (const t of timers) t.cancel();
     },

@@ -13,7 +13,8 @@ import { createApp } from '../server/app.ts';
 import { encodeNodeMap } from '../server/dashboard-nodes.ts';
 import { SignalSeries } from '../server/dashboard-series.ts';
 import { type DeskListener, IncidentDesk } from '../server/desk.ts';
-import { runbookFactsFrom, runbookPlansFor } from '../server/runbook-plans.ts';
+import { runbookFactsFrom, runbookOffersFor } from '../server/runbook-plans.ts';
+import { type RunbookExecutor, RunbookRuns } from '../server/runbook-runs.ts';
 import type { Clock } from '../time/clock.ts';
 import { nodeCells, signalSample } from './dashboard-data.ts';
 import { Pipeline, type Round } from './pipeline.ts';
@@ -34,12 +35,17 @@ export interface ServeRuntimeOptions {
   assetsDir?: string;
   /** Why the API takes no changes right now (a follower), see ServerOptions. */
   readOnlyBecause?: () => string | undefined;
+  /** Runs a runbook approved in the dashboard; absent, the dashboard shows plans only. */
+  remediate?: RunbookExecutor;
+  /** Why runbooks are not applied here (shown with the plans). */
+  remediationOffBecause?: string;
 }
 
 export class ServeRuntime {
   readonly pipeline = new Pipeline();
   readonly desk: IncidentDesk;
   readonly app: Hono;
+  readonly runs: RunbookRuns;
   private view: ClusterView | undefined;
   /** Symptom counts per round, for the dashboard's chart. */
   readonly series = new SignalSeries();
@@ -57,6 +63,13 @@ export class ServeRuntime {
       listeners: o.listeners,
       log: o.log,
     });
+    this.runs = new RunbookRuns({
+      desk: this.desk,
+      clock: o.clock,
+      execute: o.remediate,
+      disabledBecause: o.remediationOffBecause,
+      log: o.log,
+    });
     this.app = createApp({
       desk: this.desk,
       clock: o.clock,
@@ -65,10 +78,11 @@ export class ServeRuntime {
       pageName: o.pageName ?? `${o.cluster} cluster`,
       findings: () => this.pipeline.tracker.findings,
       view: () => (this.view ? buildStatusReport(this.view, this.clock.now()) : {}),
-      runbooks: (incident) => (this.view ? runbookPlansFor(incident, viewRunbookFacts(this.view)) : []),
+      runbooks: (incident) => (this.view ? runbookOffersFor(incident, viewRunbookFacts(this.view)) : []),
       metrics: o.metrics,
       health: o.health,
       readOnlyBecause: o.readOnlyBecause,
+      runs: this.runs,
       dashboard: {
         assetsDir: o.assetsDir,
         nodeMap: () => (this.view ? encodeNodeMap(nodeCells(this.view), this.clock.now()) : undefined),
@@ -98,6 +112,7 @@ export class ServeRuntime {
   }
 
   async close(): Promise<void> {
+    this.runs.interrupt('serve stopped while it was running');
     await this.desk.flush();
     const server = this.server;
     if (server)

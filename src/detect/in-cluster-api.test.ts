@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { node, t0, viewOf } from './fixtures.ts';
+import { node, pod, t0, viewOf } from './fixtures.ts';
 import {
   agentCondition,
   klogLine,
@@ -76,6 +76,46 @@ describe('inClusterApi', () => {
       agentNodesReporting: 2,
       agentNodesFailing: 2,
     });
+  });
+
+  it("names the workloads whose pods logged the failure, through the pods' owners", () => {
+    const owned = (name: string, ns: string, rs: string) =>
+      pod({ name, namespace: ns, node: 'w1', owner: { kind: 'ReplicaSet', name: rs } });
+    const view = viewOf(
+      {
+        services: [kubernetesSvc],
+        pods: [
+          owned('coredns-7db6d8ff4d-x1', 'kube-system', 'coredns-7db6d8ff4d'),
+          owned(
+            'ingress-nginx-controller-5b9c7d8f6-a1',
+            'ingress-nginx',
+            'ingress-nginx-controller-5b9c7d8f6',
+          ),
+        ],
+      },
+      t0 - m(5),
+      [
+        coredns('coredns-7db6d8ff4d-x1', 'w1', t0 - m(2)),
+        logsObs({
+          namespace: 'ingress-nginx',
+          pod: 'ingress-nginx-controller-5b9c7d8f6-a1',
+          container: 'controller',
+          node: 'w1',
+          lines: [
+            'F1122 11:40:00.000000       7 main.go:64] error while initializing connection to Kubernetes apiserver: Get "https://10.96.0.1:443/version": dial tcp 10.96.0.1:443: i/o timeout',
+          ],
+          atMs: t0 - m(1),
+        }),
+        // A log from a pod the view no longer holds names no workload.
+        coredns('coredns-gone', 'w1', t0 - m(1)),
+      ],
+    );
+    const [sig] = inClusterApi(view, t0);
+    expect(sig.scope.workloads).toEqual([
+      'ingress-nginx/Deployment/ingress-nginx-controller',
+      'kube-system/Deployment/coredns',
+    ]);
+    expect(sig.facts['workloads']).toEqual(sig.scope.workloads);
   });
 
   it('says so when the API server is gone for everyone', () => {

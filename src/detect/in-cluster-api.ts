@@ -5,6 +5,9 @@
  * to tell service routing from a dead API server: whether kubetriage's own probes got answers
  * in the same window, and whether the nodes reach an API endpoint directly.
  *
+ * The pods whose logs show the failure are resolved to their workloads (`scope.workloads`):
+ * what a bypass of the VIP would be aimed at.
+ *
  * Emits `in-cluster-api-unreachable`: warning on one node, critical on two or more nodes or
  * on every node the agent reports from (or, where logs name no node, three or more pods).
  */
@@ -19,6 +22,7 @@ import {
   type TransportErrorKind,
   transportErrorKind,
 } from './log-lines.ts';
+import { workloadResolver } from './pod-owner.ts';
 import type { Detector, Evidence, Signal } from './signal.ts';
 import { uniqueSorted } from './signal.ts';
 
@@ -73,6 +77,14 @@ export const inClusterApi: Detector = (view, nowMs) => {
   const failingNodes = uniqueSorted([...logNodes, ...failing.map((c) => c.node)]);
   const pods = uniqueSorted(hits.map((h) => `${h.o.namespace}/${h.o.pod}`));
   const components = uniqueSorted(hits.map((h) => `${h.o.namespace}/${h.o.container}`));
+  // The workloads whose pods logged the failure: what a bypass of the VIP would be aimed at.
+  const ownerOf = workloadResolver(view);
+  const workloads = uniqueSorted(
+    hits.flatMap((h) => {
+      const pod = view.get('pods', `${h.o.namespace}/${h.o.pod}`);
+      return pod ? [ownerOf(pod).key] : [];
+    }),
+  );
   const errorKinds = uniqueSorted([
     ...hits.map((h) => h.kind),
     ...failing.map((c) => agentReasonKinds[c.reason] ?? 'other'),
@@ -87,6 +99,7 @@ export const inClusterApi: Detector = (view, nowMs) => {
     pods,
     nodes: failingNodes,
     components,
+    workloads,
     errorKinds,
     firstMs,
     agentNodesReporting: vipConds.length,
@@ -124,6 +137,7 @@ export const inClusterApi: Detector = (view, nowMs) => {
         nodes: failingNodes,
         namespaces: uniqueSorted(hits.map((h) => h.o.namespace)),
         services: ['default/kubernetes'],
+        workloads,
       },
       facts,
       evidence: [...logEvidence(hits), ...agentEvidence(failing)],

@@ -88,8 +88,16 @@ function compact(o: Json): Json {
   return out;
 }
 
-/** Annotations that carry meaning for diagnosis; the rest can be large and is never read. */
-const keptAnnotations = ['kubernetes.io/config.mirror', 'deployment.kubernetes.io/revision'];
+/**
+ * Annotations that carry meaning for diagnosis; the rest can be large and is never read.
+ * kubetriage's own bypass mark says a Deployment already talks to the API server directly,
+ * so serve does not offer to bypass it again (respond/bypass-plan.ts).
+ */
+const keptAnnotations = [
+  'kubernetes.io/config.mirror',
+  'deployment.kubernetes.io/revision',
+  'kubetriage.io/bypass-service-host',
+];
 
 function metadata(m: unknown): KubeObject['metadata'] {
   const src = isObj(m) ? m : {};

@@ -30,3 +30,8 @@ export const updateInput = z.object({
   at: when,
 });
 export const statusQuery = z.enum([...statuses, 'open']).optional();
+/** Approving a runbook: the digest of the plan the approver saw (respond/offer.ts). */
+export const applyInput = z.object({
+  digest: z.string().regex(/^[0-9a-f]{16}$/, 'must be the plan digest GET …/runbooks gave'),
+  author,
+});

@@ -11,6 +11,7 @@ import type { StatusPage } from '../publish/status-page.ts';
 import { ManualClock } from '../time/manual-clock.ts';
 import { createApp } from './app.ts';
 import { IncidentDesk } from './desk.ts';
+import { openIncident as openTestIncident } from './fixtures.ts';
 
 const token = 'test-token-0123456789abcdef';
 const auth = { authorization: `Bearer ${token}` };
@@ -24,15 +25,7 @@ let desk: IncidentDesk;
 let app: ReturnType<typeof createApp>;
 let notified: string[];
 
-/** Two rounds with the same hypothesis open an incident, as in the pipeline. */
-function openIncident(): Incident {
-  const h = hypothesis({ sinceMs: t0 });
-  for (const at of [t0 + 10_000, t0 + 20_000]) {
-    clock.advance(at - clock.now());
-    desk.afterRound(at, tracker.update({ hypotheses: [h], findings: [] }, at), []);
-  }
-  return tracker.incidents()[0];
-}
+const openIncident = (): Incident => openTestIncident({ desk, tracker, clock });
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kt-app-'));

@@ -17,12 +17,13 @@ import { buildPostmortem } from '../publish/postmortem.ts';
 import { renderHtml, renderMarkdown } from '../publish/postmortem-render.ts';
 import { buildStatusPage } from '../publish/status-page.ts';
 import { renderStatusPageHtml } from '../publish/status-page-html.ts';
-import type { RunbookPlan } from '../respond/plan.ts';
+import { planDigest, type RunbookOffer } from '../respond/offer.ts';
 import { type Clock, rfc3339 } from '../time/clock.ts';
-import { actionInput, noteInput, statusInput, statusQuery, updateInput } from './api-input.ts';
+import { actionInput, applyInput, noteInput, statusInput, statusQuery, updateInput } from './api-input.ts';
 import { bearerAuth } from './auth.ts';
 import { type DashboardOptions, mountDashboard } from './dashboard-routes.ts';
 import type { IncidentDesk } from './desk.ts';
+import { type RunbookRuns, RunConflictError } from './runbook-runs.ts';
 
 export interface ServerOptions {
   desk: IncidentDesk;
@@ -39,8 +40,10 @@ export interface ServerOptions {
   health?: () => Record<string, unknown>;
   /** The web dashboard: its built files and its node map and chart data. */
   dashboard?: DashboardOptions;
-  /** The plans of the runbooks an incident's root cause offers (runbook-plans.ts). */
-  runbooks?: (incident: Incident) => RunbookPlan[];
+  /** The runbooks an incident's root cause offers, aimed and planned (runbook-plans.ts). */
+  runbooks?: (incident: Incident) => RunbookOffer[];
+  /** Runbooks approved from the dashboard (runbook-runs.ts); absent: plans only. */
+  runs?: RunbookRuns;
   /**
    * Why this replica takes no changes right now (a follower under leader election), or
    * undefined when it does. A follower's record is not the one being kept: a note taken
@@ -49,7 +52,7 @@ export interface ServerOptions {
   readOnlyBecause?: () => string | undefined;
 }
 
-function fail(status: 400 | 404 | 409 | 415 | 503, error: string, hint?: string): never {
+function fail(status: 400 | 403 | 404 | 409 | 415 | 503, error: string, hint?: string): never {
   throw new HTTPException(status, { res: Response.json({ error, hint }, { status }) });
 }
 
@@ -143,7 +146,54 @@ export function createApp(o: ServerOptions): Hono {
   app.get('/api/incidents/:id', async (c) => c.json(await incidentOr404(c.req.param('id'))));
   app.get('/api/incidents/:id/runbooks', async (c) => {
     const i = await incidentOr404(c.req.param('id'));
-    return c.json({ runbooks: o.runbooks?.(i) ?? [] });
+    const why = o.runs ? o.runs.disabledBecause : 'this server does not apply runbooks';
+    return c.json({
+      runbooks: (o.runbooks?.(i) ?? []).map((r) => ({ ...r.plan, digest: planDigest(r.plan) })),
+      apply: why ? { enabled: false, why } : { enabled: true },
+      runs: o.runs?.list(i.id) ?? [],
+    });
+  });
+  app.post('/api/incidents/:id/runbooks/:runbook/apply', async (c) => {
+    const b = await body(c.req.raw, applyInput);
+    const i = await incidentOr404(c.req.param('id'));
+    const runs = o.runs;
+    if (!runs || runs.disabledBecause)
+      fail(
+        403,
+        runs?.disabledBecause ?? 'this server does not apply runbooks',
+        'run the plan from a terminal (its command is on the Runbooks tab), or start serve with --allow-remediation and the remediation role',
+      );
+    if (i.status === 'resolved') fail(409, `${i.id} is resolved`, 'reopen it before acting on it');
+    const name = c.req.param('runbook');
+    const offer = o.runbooks?.(i).find((r) => r.runbook === name);
+    if (!offer)
+      fail(
+        404,
+        `${i.id} offers no runbook ${name} right now`,
+        `GET /api/incidents/${i.id}/runbooks lists them`,
+      );
+    if (planDigest(offer.plan) !== b.digest)
+      fail(409, `the ${name} plan changed since it was shown`, 'review the new plan and approve it again');
+    if (offer.plan.refusal)
+      fail(
+        409,
+        `${name} refuses to start: ${offer.plan.refusal}`,
+        'fix the cause, or run it from a terminal with --force if you are sure',
+      );
+    try {
+      return c.json({ run: runs.start(i.id, offer, who(b.author, c.req.raw)) }, 202);
+    } catch (err) {
+      if (err instanceof RunConflictError)
+        fail(409, err.message, 'follow that run on its incident, then try again');
+      throw err;
+    }
+  });
+  app.get('/api/runbook-runs', (c) => c.json({ runs: o.runs?.list() ?? [] }));
+  app.get('/api/runbook-runs/:run', (c) => {
+    const run = o.runs?.get(c.req.param('run'));
+    if (!run)
+      fail(404, `no runbook run ${c.req.param('run')}`, 'GET /api/runbook-runs lists the recent ones');
+    return c.json({ run });
   });
   app.get('/api/incidents/:id/timeline', async (c) => {
     const i = await incidentOr404(c.req.param('id'));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { incident } from '../incident/fixtures.ts';
-import { type RunbookFacts, runbookPlansFor } from './runbook-plans.ts';
+import { type RunbookFacts, runbookFactsFrom, runbookPlansFor } from './runbook-plans.ts';
 
 const facts: RunbookFacts = {
   nodes: ['aks-1', 'aks-2', 'aks-3', 'aks-4'].map((name) => ({
@@ -45,6 +45,44 @@ describe('runbookPlansFor', () => {
     expect(plans.map((p) => p.command)).toEqual([
       'kubetriage remediate node-fix disable-timer apt-daily-upgrade.timer',
       'kubetriage remediate bypass-service-host --deployment ingress/ctl',
+    ]);
+  });
+
+  it('leaves out Deployments an earlier run already bypassed', () => {
+    const bypassedFacts = {
+      ...facts,
+      workloads: [
+        ...facts.workloads,
+        { namespace: 'ingress', name: 'done', containers: [{ name: 'c' }], bypassed: '{"containers":[]}' },
+      ],
+    };
+    const top = {
+      runbooks: ['bypass-service-host'],
+      blastRadius: { workloads: ['ingress/Deployment/ctl', 'ingress/Deployment/done'] },
+    };
+    expect(runbookPlansFor(incident({}, top), bypassedFacts).map((p) => p.targets)).toEqual([
+      ['ingress/ctl'],
+    ]);
+    const allDone = { ...top, blastRadius: { workloads: ['ingress/Deployment/done'] } };
+    expect(runbookPlansFor(incident({}, allDone), bypassedFacts)).toEqual([]);
+  });
+
+  it('reads the bypass mark from the Deployments in the view', () => {
+    const f = runbookFactsFrom({
+      nodes: [],
+      pods: [],
+      pdbs: [],
+      endpointslices: [],
+      deployments: [
+        {
+          metadata: { name: 'a', namespace: 'x', annotations: { 'kubetriage.io/bypass-service-host': '{}' } },
+        },
+        { metadata: { name: 'b', namespace: 'x' } },
+      ],
+    });
+    expect(f.workloads.map((w) => [w.name, w.bypassed])).toEqual([
+      ['a', '{}'],
+      ['b', undefined],
     ]);
   });
 

@@ -1,14 +1,16 @@
 /**
  * `GET /api/incidents/:id/runbooks`: the plans of the runbooks the incident's root cause
  * offers, computed from what serve sees (its cluster view), for the dashboard to show
- * before anyone applies anything. Each plan's `command` is what applies it; apply reads
+ * before anyone applies anything, with the options that aim each one (what an approval from
+ * the dashboard applies). Each plan's `command` is the same run from a terminal; apply reads
  * the cluster afresh, so a plan here is a preview, never a promise.
  */
 import { type Incident, rootCauseOf } from '../incident/incident.ts';
-import { planBypass, type WorkloadFact } from '../respond/bypass-plan.ts';
+import { bypassAnnotation, planBypass, type WorkloadFact } from '../respond/bypass-plan.ts';
 import { nodeFact, pdbFact, podFact } from '../respond/cluster-reader.ts';
 import type { NodeFact, PdbFact, PodFact } from '../respond/facts.ts';
 import { nodeFixDefaults, planNodeFix } from '../respond/node-fix-plan.ts';
+import type { RunbookOffer } from '../respond/offer.ts';
 import type { RunbookPlan } from '../respond/plan.ts';
 import { planRestartNodes, restartDefaults } from '../respond/restart-nodes-plan.ts';
 
@@ -22,7 +24,12 @@ export interface RunbookFacts {
 }
 
 interface RawObject {
-  metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   spec?: { template?: { spec?: { containers?: { name: string }[] } } };
   endpoints?: { addresses?: string[] }[];
   ports?: { port?: number }[];
@@ -41,11 +48,15 @@ export function runbookFactsFrom(o: {
     nodes: raw(o.nodes).map((n) => nodeFact(n as Parameters<typeof nodeFact>[0])),
     pods: raw(o.pods).map((p) => podFact(p as Parameters<typeof podFact>[0])),
     pdbs: raw(o.pdbs).map((b) => pdbFact(b as Parameters<typeof pdbFact>[0])),
-    workloads: raw(o.deployments).map((d) => ({
-      namespace: d.metadata?.namespace ?? '',
-      name: d.metadata?.name ?? '',
-      containers: d.spec?.template?.spec?.containers ?? [],
-    })),
+    workloads: raw(o.deployments).map((d) => {
+      const bypassed = d.metadata?.annotations?.[bypassAnnotation];
+      return {
+        namespace: d.metadata?.namespace ?? '',
+        name: d.metadata?.name ?? '',
+        containers: d.spec?.template?.spec?.containers ?? [],
+        ...(bypassed ? { bypassed } : {}),
+      };
+    }),
     endpoints: raw(o.endpointslices)
       .filter(
         (s) =>
@@ -60,27 +71,39 @@ export function runbookFactsFrom(o: {
   };
 }
 
-/** The plans for what the incident's root cause offers; runbooks it cannot aim yet are left out. */
-export function runbookPlansFor(incident: Incident, facts: RunbookFacts): RunbookPlan[] {
+/** The runbooks the incident's root cause offers, aimed and planned; those it cannot aim yet are left out. */
+export function runbookOffersFor(incident: Incident, facts: RunbookFacts): RunbookOffer[] {
   const h = rootCauseOf(incident);
-  const plans: RunbookPlan[] = [];
+  const offers: RunbookOffer[] = [];
   for (const name of h.runbooks) {
     if (name === 'restart-nodes') {
       const known = new Set(facts.nodes.map((n) => n.name));
       const nodes = (h.blastRadius.nodes ?? []).filter((n) => known.has(n));
-      if (nodes.length) plans.push(planRestartNodes(facts, { ...restartDefaults, nodes }));
+      const options = { ...restartDefaults, nodes };
+      if (nodes.length) offers.push({ runbook: name, options, plan: planRestartNodes(facts, options) });
     } else if (name === 'node-fix') {
       const timer = h.nextSteps
         .map((s) => /disable-timer\s+([\w@.:-]+\.timer)/.exec(s.command ?? '')?.[1])
         .find((t) => t !== undefined);
-      if (timer) plans.push(planNodeFix(facts.nodes, { ...nodeFixDefaults, timer }));
+      if (timer) {
+        const options = { ...nodeFixDefaults, timer };
+        offers.push({ runbook: name, options, plan: planNodeFix(facts.nodes, options) });
+      }
     } else if (name === 'bypass-service-host') {
+      // Deployments already bypassed (by an earlier run, from here or a terminal) are done.
+      const done = new Set(facts.workloads.filter((w) => w.bypassed).map((w) => `${w.namespace}/${w.name}`));
       const deployments = (h.blastRadius.workloads ?? []).flatMap((w) => {
         const [ns, kind, n] = w.split('/');
-        return kind === 'Deployment' && n ? [`${ns}/${n}`] : [];
+        return kind === 'Deployment' && n && !done.has(`${ns}/${n}`) ? [`${ns}/${n}`] : [];
       });
-      if (deployments.length) plans.push(planBypass(facts, { deployments, revert: false }));
+      const options = { deployments, revert: false };
+      if (deployments.length) offers.push({ runbook: name, options, plan: planBypass(facts, options) });
     }
   }
-  return plans;
+  return offers;
+}
+
+/** The plans alone, as `GET /api/incidents/:id/runbooks` shows them. */
+export function runbookPlansFor(incident: Incident, facts: RunbookFacts): RunbookPlan[] {
+  return runbookOffersFor(incident, facts).map((o) => o.plan);
 }

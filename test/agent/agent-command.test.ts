@@ -1,10 +1,10 @@
 /**
  * `kubetriage agent` as the DaemonSet runs it, as a process against a simulated cluster: it
  * reads its node's host from --host-root, writes its conditions within a second or so of
- * starting, and stops cleanly on SIGTERM.
+ * starting, keeps its state in --state-dir, and stops cleanly on SIGTERM.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,11 +14,13 @@ import { type SimCluster, startSimCluster } from '../support/sim-cluster.ts';
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'kubetriage.js');
 let cluster: SimCluster;
 let hostRoot: string;
+let stateDir: string;
 let child: ChildProcess | undefined;
 
 beforeAll(async () => {
   cluster = await startSimCluster({ workers: 1 });
   hostRoot = await mkdtemp(join(tmpdir(), 'kt-agent-cmd-'));
+  stateDir = await mkdtemp(join(tmpdir(), 'kt-agent-cmd-state-'));
   await mkdir(join(hostRoot, 'proc/sys/kernel'), { recursive: true });
   await writeFile(join(hostRoot, 'proc/sys/kernel/osrelease'), '6.8.0-1017-aws\n');
   await mkdir(join(hostRoot, 'boot'));
@@ -29,6 +31,7 @@ afterAll(async () => {
   child?.kill('SIGKILL');
   await cluster?.stop();
   await rm(hostRoot, { recursive: true, force: true });
+  await rm(stateDir, { recursive: true, force: true });
 });
 
 interface NodeConditions {
@@ -43,6 +46,8 @@ describe('kubetriage agent', () => {
     expect(help).toContain('--api-endpoint <host:port>');
     expect(help).toContain('KubernetesServiceVIPUnreachable');
     expect(help).toContain('docs/node-agent-report.md');
+    expect(help).toContain('--state-dir <dir>');
+    expect(help).toContain('KernelChanged');
   });
 
   it('reports its node’s conditions through the API endpoint and exits 0 on SIGTERM', async () => {
@@ -60,6 +65,8 @@ describe('kubetriage agent', () => {
         cluster.kubeconfig,
         '--host-root',
         hostRoot,
+        '--state-dir',
+        stateDir,
         '--service-vip',
         '127.0.0.1:1',
         '--no-endpoint-discovery',
@@ -98,5 +105,9 @@ describe('kubetriage agent', () => {
     child.kill('SIGTERM');
     expect(await exit).toBe(0);
     child = undefined;
+    // What the next container of the pod starts from, written at the stop.
+    const kept = JSON.parse(await readFile(join(stateDir, 'state.json'), 'utf8'));
+    expect(kept).toMatchObject({ version: 1, host: { kernel: '6.8.0-1017-aws' } });
+    expect(kept.conditions.map((c: { type: string }) => c.type)).toContain('RebootRequired');
   });
 });

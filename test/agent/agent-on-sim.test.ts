@@ -10,13 +10,10 @@
  * Both clusters are read through kubetriage's live feed, and the node-agent detector must give
  * the same signal for both.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentState } from '../../src/agent/agent-state.ts';
 import { ApiPaths } from '../../src/agent/api-paths.ts';
-import { RootedHost } from '../../src/agent/host.ts';
 import { dialTcp } from '../../src/agent/net-probe.ts';
 import { NodeAgent } from '../../src/agent/node-agent.ts';
 import { setupAgent } from '../../src/agent/setup.ts';
@@ -28,15 +25,12 @@ import { apiClientFor, syncedLiveFeed } from '../support/live-feed.ts';
 import { scenarioAt } from '../support/scenario-moment.ts';
 import { type SimCluster, startSimCluster } from '../support/sim-cluster.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { type TempHost, tempHost } from './temp-host.ts';
 
 let ours: SimCluster;
 let theirs: SimCluster;
-let hostRoot: string;
-
-async function put(path: string, text: string): Promise<void> {
-  await mkdir(dirname(join(hostRoot, path)), { recursive: true });
-  await writeFile(join(hostRoot, path), text);
-}
+let fakeHost: TempHost;
+const put: TempHost['put'] = (...args) => fakeHost.put(...args);
 
 beforeAll(async () => {
   [ours, theirs] = await Promise.all([
@@ -44,7 +38,7 @@ beforeAll(async () => {
     // The VIP broke at 11:12 (onset in the scenario); by 11:20 every node's agent has said so.
     scenarioAt('runway-2024', '2024-11-22T11:20:00Z'),
   ]);
-  hostRoot = await mkdtemp(join(tmpdir(), 'kt-agent-sim-'));
+  fakeHost = await tempHost('kt-agent-sim-');
   await put('etc/systemd/system/timers.target.wants/apt-daily-upgrade.timer', '');
   await put(
     'lib/systemd/system/apt-daily-upgrade.timer',
@@ -61,7 +55,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([ours?.stop(), theirs?.stop()]);
-  await rm(hostRoot, { recursive: true, force: true });
+  await fakeHost?.remove();
 });
 
 /** Reads a cluster through the live feed and runs the node-agent detector at `nowMs`. */
@@ -97,7 +91,7 @@ describe('the node agent on a simulated cluster', () => {
       const kc = apiClientFor(ours).kc;
       const api = new ApiPaths({ kc, now: () => clock.now(), viaVip: false });
       const setup = await setupAgent({
-        host: new RootedHost(hostRoot),
+        host: fakeHost.host,
         clock,
         api,
         serviceVip: { host: '10.96.0.1', port: 443 },
@@ -107,6 +101,7 @@ describe('the node agent on a simulated cluster', () => {
         clusterDns: '127.0.0.1:1', // cluster DNS is not part of this comparison
         upgradeTimerGlobs: [],
         dial: blackHoleVip,
+        state: await AgentState.open({ dir: undefined, clock }),
       });
       const agent = new NodeAgent({
         node,

@@ -17,6 +17,7 @@ import { openStore } from '../../src/incident/store/open-store.ts';
 import { apiClientFor } from '../support/live-feed.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 import { scenarioAt } from '../support/scenario-moment.ts';
+import { watchServe } from '../support/serve-process.ts';
 import type { SimCluster } from '../support/sim-cluster.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -103,17 +104,14 @@ function replica(identity: string): Replica {
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   children.push(child);
-  let err = '';
-  child.stderr?.on('data', (d) => {
-    err += d;
-  });
+  const out = watchServe(child);
   return {
     child,
     port: () => {
-      const m = /"url":"http:\/\/127\.0\.0\.1:(\d+)"/.exec(err);
-      return m ? Number(m[1]) : undefined;
+      const origin = out.origin();
+      return origin ? Number(new URL(origin).port) : undefined;
     },
-    stderr: () => err,
+    stderr: out.stderr,
   };
 }
 

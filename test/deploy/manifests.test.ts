@@ -51,7 +51,19 @@ describe('deploy/ manifests and chart', () => {
       .filter((f) => f.endsWith('.yaml'))
       .sort()
       .flatMap((f) => yamlObjects(renderTemplate(readFileSync(join(chartDir, 'templates', f), 'utf8'), ctx)));
-    expect(rendered).toEqual(manifestObjects());
+    // The one difference: with remediation on, the chart also lets serve use the role; the
+    // plain manifests ship the role as a separate file and serve with it off.
+    const envOf = (objs: Obj[]) =>
+      JSON.stringify(objs).match(/"KUBETRIAGE_ALLOW_REMEDIATION","value":"(\w+)"/)?.[1];
+    expect(envOf(rendered as Obj[])).toBe('true');
+    expect(envOf(manifestObjects() as Obj[])).toBe('false');
+    const allowed = JSON.parse(
+      JSON.stringify(manifestObjects()).replace(
+        /("KUBETRIAGE_ALLOW_REMEDIATION","value":)"false"/,
+        '$1"true"',
+      ),
+    );
+    expect(rendered).toEqual(allowed);
     // The defaults leave the opt-ins out.
     const defaults = { values: chartValues, releaseNamespace: 'kt', appVersion: '0.1.0' };
     const kinds = readdirSync(join(chartDir, 'templates'))

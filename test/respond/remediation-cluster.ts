@@ -10,7 +10,7 @@ import { ApiClient } from '../../src/kube/api-client.ts';
 import { loadKubeConfig } from '../../src/kube/kubeconfig.ts';
 import { loadScenario } from '../../src/sim/scenario/loader.ts';
 import { Simulator } from '../../src/sim/simulator.ts';
-import type { Clock, Timer } from '../../src/time/clock.ts';
+import { type Clock, realClock, type Timer } from '../../src/time/clock.ts';
 import { VirtualClock } from '../../src/time/virtual-clock.ts';
 import { type SimCluster, serveSimCluster } from '../support/sim-cluster.ts';
 
@@ -84,5 +84,24 @@ export async function remediationAt(name: string, moment: string): Promise<Remed
       }
       return work;
     },
+  };
+}
+
+/**
+ * Lets the cluster live on while something on the wall clock (a serve process, a browser)
+ * watches it: `stepMs` of virtual time every `everyMs` of wall time (about 40x by default).
+ * Returns what stops it.
+ */
+export function runLive(c: RemediationCluster, stepMs = 2_000, everyMs = 50): () => Promise<void> {
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      await c.clock.runUntil(c.clock.now() + stepMs);
+      await realClock.sleep(everyMs);
+    }
+  })();
+  return async () => {
+    running = false;
+    await loop;
   };
 }

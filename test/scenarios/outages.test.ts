@@ -151,8 +151,16 @@ describe('DigitalOcean 2023: an OS timer breaks nodes of two image versions ever
   it('only nodes of 1.27.6-do.0 and 1.28.2-do.0 go NotReady, between 06:00 and 07:30, on 8, 9 and 10 October', async () => {
     const samples: Sample[] = [];
     const versions = new Map<string, string>();
+    const kernelChanged: string[] = [];
     const r = await replayScenario(await loadScenario('digitalocean-2023'), {
       tickMs: 30_000,
+      onObservation: (o) => {
+        const e =
+          o.type === 'upsert' && o.resource === 'events'
+            ? (o.object as { reason?: string; message?: string })
+            : undefined;
+        if (e?.reason === 'KernelChanged' && e.message) kernelChanged.push(e.message);
+      },
       onTick: (view, now) => {
         recorder(samples)(view, now);
         for (const n of view.list('nodes'))
@@ -176,6 +184,14 @@ describe('DigitalOcean 2023: an OS timer breaks nodes of two image versions ever
     expect(timers.length).toBe(0); // disabled everywhere on 11 October
     const kernels = r.view.transitions.toArray().filter((t) => t.field === 'nodeInfo/kernelVersion');
     expect(kernels.some((t) => t.to === '6.1.0-13-amd64')).toBe(true);
+    // The agent says so across the reboot: a KernelChanged event, and the kernel before in RebootRequired.
+    expect(kernelChanged.length).toBeGreaterThan(0);
+    expect(kernelChanged[0]).toMatch(
+      /^kernel changed across a reboot; from=\S+ to=6\.1\.0-13-amd64 booted=\S+Z/,
+    );
+    expect(nodes.some((n) => condition(n, 'RebootRequired')?.message?.includes('previousKernel='))).toBe(
+      true,
+    );
   }, 180_000);
 });
 

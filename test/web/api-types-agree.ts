@@ -12,6 +12,7 @@ import type { StatusPage } from '../../src/publish/status-page.ts';
 import type { RunbookPlan } from '../../src/respond/plan.ts';
 import type { NodeMap } from '../../src/server/dashboard-nodes.ts';
 import type { SeriesJson } from '../../src/server/dashboard-series.ts';
+import type { RunbookRun } from '../../src/server/runbook-runs.ts';
 import type * as Web from '../../web/src/api-types.ts';
 
 type Sends<Server extends Client, Client> = [Server, Client];
@@ -24,6 +25,8 @@ export type ServerAndDashboardAgree = [
   Sends<StatusReport, Web.StatusReport>,
   Sends<StatusPage, Web.StatusPage>,
   Sends<RunbookPlan, Web.RunbookPlan>,
+  Sends<RunbookPlan & { digest: string }, Web.RunbookPlan>,
+  Sends<RunbookRun, Web.RunbookRun>,
   Sends<NodeMap, Web.NodeMap>,
   Sends<SeriesJson, Web.SeriesJson>,
 ];

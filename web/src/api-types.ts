@@ -158,6 +158,40 @@ export interface RunbookPlan {
   steps: PlanStep[];
   warnings: string[];
   refusal?: string;
+  /** What an approval names: the plan as shown (GET …/runbooks adds it). */
+  digest?: string;
+}
+
+export interface StepEvent {
+  n: number;
+  action: string;
+  target: string;
+  status: 'started' | 'done' | 'waiting' | 'warning' | 'stopped';
+  detail: string;
+  atMs: number;
+}
+
+export interface RunbookRun {
+  id: string;
+  incident: string;
+  runbook: string;
+  title: string;
+  command: string;
+  digest: string;
+  planSteps: number;
+  author: string;
+  state: 'running' | 'done' | 'stopped' | 'failed';
+  startedAt: string;
+  endedAt?: string;
+  events: StepEvent[];
+  error?: string;
+}
+
+export interface RunbooksAnswer {
+  runbooks: RunbookPlan[];
+  /** Older servers leave both out: plans only. */
+  apply?: { enabled: boolean; why?: string };
+  runs?: RunbookRun[];
 }
 
 export interface Health {

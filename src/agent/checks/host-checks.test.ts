@@ -3,13 +3,13 @@
  * (systemd units, apt's history, dpkg status, /proc, /boot), read through RootedHost exactly
  * as the DaemonSet reads the real one under /host.
  */
-import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type TempHost, tempHost } from '../../../test/agent/temp-host.ts';
 import { parseAgentMessage } from '../../kube/agent-message.ts';
 import type { Check, CheckResult } from '../check.ts';
-import { RootedHost } from '../host.ts';
+import type { RootedHost } from '../host.ts';
 import { conditionMessage } from '../logfmt.ts';
 import { conntrackCheck } from './conntrack.ts';
 import { rebootRequiredCheck } from './reboot-required.ts';
@@ -17,15 +17,10 @@ import { upgradeFailedCheck } from './upgrade-failed.ts';
 import { upgradeInProgressCheck } from './upgrade-in-progress.ts';
 import { upgradeTimersCheck } from './upgrade-timers.ts';
 
+let fakeHost: TempHost;
 let root: string;
 let host: RootedHost;
-
-async function put(path: string, text: string, mtime?: number): Promise<void> {
-  const file = join(root, path);
-  await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, text);
-  if (mtime !== undefined) await utimes(file, mtime / 1000, mtime / 1000);
-}
+const put: TempHost['put'] = (...args) => fakeHost.put(...args);
 
 const at = (iso: string) => Date.parse(iso);
 
@@ -87,11 +82,11 @@ const history = (end: boolean) =>
   ].join('\n');
 
 beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), 'kt-agent-host-'));
-  host = new RootedHost(root);
+  fakeHost = await tempHost();
+  ({ root, host } = fakeHost);
 });
 afterEach(async () => {
-  await rm(root, { recursive: true, force: true });
+  await fakeHost.remove();
 });
 
 describe('AutomaticUpgradeScheduled', () => {
@@ -213,18 +208,31 @@ describe('RebootRequired', () => {
   it('follows /boot: a newer kernel installed than the one running, by whom', async () => {
     await debianNode();
     expect((await run(rebootRequiredCheck({ host }))).reason).toBe('RunningNewestKernel');
-    await put('boot/vmlinuz-6.1.0-13-amd64', '', at('2023-10-08T06:31:12Z'));
+    // dpkg keeps the package's file times: the kernel file says when it was built.
+    await put('boot/vmlinuz-6.1.0-13-amd64', '', at('2023-09-20T12:00:00Z'));
     await put('var/log/apt/history.log', history(false));
-    const r = await run(rebootRequiredCheck({ host }));
-    expect(r).toMatchObject({
+    const fields = {
+      running: '6.1.0-12-amd64',
+      installed: '6.1.0-13-amd64',
+      installedBy: 'apt-daily-upgrade.service',
+    };
+    // Without dpkg.log, the start of the apt run that installed it.
+    expect(await run(rebootRequiredCheck({ host }))).toMatchObject({
       status: 'True',
       reason: 'NewerKernelInstalled',
-      fields: {
-        running: '6.1.0-12-amd64',
-        installed: '6.1.0-13-amd64',
-        installedAt: '2023-10-08T06:31:12Z',
-        installedBy: 'apt-daily-upgrade.service',
-      },
+      fields: { ...fields, installedAt: '2023-10-08T06:23:10Z' },
+    });
+    await put(
+      'var/log/dpkg.log',
+      [
+        '2023-10-08 06:31:02 status unpacked linux-image-6.1.0-13-amd64:amd64 6.1.55-1',
+        '2023-10-08 06:31:12 status installed linux-image-6.1.0-13-amd64:amd64 6.1.55-1',
+        '2023-10-08 06:31:40 status installed linux-image-6.1.0-13-amd64-dbg:amd64 6.1.55-1',
+        '',
+      ].join('\n'),
+    );
+    expect(await run(rebootRequiredCheck({ host }))).toMatchObject({
+      fields: { ...fields, installedAt: '2023-10-08T06:31:12Z' },
     });
   });
 });

@@ -35,6 +35,40 @@ export async function bootFacts(host: NodeHost): Promise<BootFacts | undefined> 
   return { running, bootId, bootedMs: btime ? Number(btime[1]) * 1000 : undefined };
 }
 
+/**
+ * When and by what a kernel was installed. When: dpkg.log's `status installed
+ * linux-image-<release>` line, else the start of the apt run that installed it; not
+ * `/boot/vmlinuz-*`'s mtime, since dpkg keeps the times files have in the package (that is
+ * when it was built). Both logs are in the node's local time, which on Kubernetes nodes is
+ * UTC. By what: the unit (or command line) of the last package run that installed its
+ * linux-image package (that release's package if the history names it, else any linux-image).
+ */
+export async function kernelInstall(
+  host: NodeHost,
+  release: string,
+): Promise<{ installedAt?: string; installedBy?: string }> {
+  const runs = await packageRuns(host);
+  const pkg = `linux-image-${release}`;
+  const exact = runs.findLast((r) => r.packages.some((p) => p === pkg || p.startsWith(`${pkg}@`)));
+  const by = exact ?? runs.findLast((r) => r.packages.some((p) => p.startsWith('linux-image')));
+  const dpkgAt = lastInstalled(await host.readText('/var/log/dpkg.log'), pkg);
+  const at = dpkgAt ?? exact?.startedMs;
+  return {
+    installedAt: at !== undefined ? rfc3339(at) : undefined,
+    installedBy: by ? (unitOfRun(by) ?? by.commandline.slice(0, 80)) : undefined,
+  };
+}
+
+/** `2023-10-08 06:31:12 status installed linux-image-6.1.0-13-amd64:amd64 6.1.0-13`: the last one for `pkg`. */
+export function lastInstalled(dpkgLog: string | undefined, pkg: string): number | undefined {
+  let at: number | undefined;
+  for (const line of (dpkgLog ?? '').split('\n')) {
+    const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) status installed (\S+?)(?::\S+)? /.exec(line);
+    if (m && m[3] === pkg) at = Date.parse(`${m[1]}T${m[2]}Z`);
+  }
+  return at;
+}
+
 export interface RebootRequiredOptions {
   host: NodeHost;
   /** The kernel and boot before this one, from the agent's state volume, when known. */
@@ -57,15 +91,12 @@ export function rebootRequiredCheck(o: RebootRequiredOptions): Check {
       const newest = kernels.at(-1);
       const booted = boot.bootedMs !== undefined ? rfc3339(boot.bootedMs) : undefined;
       if (newest && compareKernels(newest, boot.running) > 0) {
-        const installedAt = await o.host.mtimeMs(`/boot/vmlinuz-${newest}`);
-        const by = (await packageRuns(o.host)).findLast((r) =>
-          r.packages.some((p) => p.startsWith('linux-image')),
-        );
+        const installed = await kernelInstall(o.host, newest);
         return problem('NewerKernelInstalled', 'a newer kernel is installed than the one running', [
           ['running', boot.running],
           ['installed', newest],
-          ['installedAt', installedAt !== undefined ? rfc3339(installedAt) : undefined],
-          ['installedBy', by ? (unitOfRun(by) ?? by.commandline.slice(0, 80)) : undefined],
+          ['installedAt', installed.installedAt],
+          ['installedBy', installed.installedBy],
           ['booted', booted],
         ]);
       }

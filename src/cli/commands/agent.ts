@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { AgentState } from '../../agent/agent-state.ts';
 import { ApiPaths } from '../../agent/api-paths.ts';
 import { RootedHost } from '../../agent/host.ts';
 import { NodeAgent } from '../../agent/node-agent.ts';
@@ -28,6 +29,7 @@ interface AgentFlags {
   kubeProxyMetrics?: string;
   upgradeTimer: string[];
   hostRoot: string;
+  stateDir: string;
   endpointDiscovery: boolean;
 }
 
@@ -110,6 +112,11 @@ export function registerAgent(program: Command): void {
       "where the node's filesystem is mounted read-only (/ outside a pod)",
       '/host',
     )
+    .option(
+      '--state-dir <dir>',
+      "the pod's state volume, which survives container restarts: the latest conditions, events not yet delivered, the last kernel, boot and OS image, the API endpoints last listed ('' or a missing directory: run without)",
+      '/var/lib/kubetriage-agent',
+    )
     .addHelpText(
       'after',
       `
@@ -125,8 +132,11 @@ What it reports (node conditions; True means the node is in that problem state):
   PackageUpgradeInProgress         an upgrade or package manager is running now
   PackageUpgradeFailed             the last upgrade timed out or failed, or packages are half-installed
   RebootRequired                   a newer kernel is installed, or /run/reboot-required is present
+Events besides condition changes: KernelChanged (the node came back on another kernel),
+OSImageChanged (the OS image or point release moved), AgentReportsDropped.
 Each check has its own interval and timeout; a check that hangs never blocks the others.
-Writes go through the VIP while it works, else straight to an API endpoint.
+Writes go through the VIP while it works, else straight to an API endpoint. While the API
+cannot be reached, changes and events wait in --state-dir and are sent, oldest first, later.
 Format: docs/node-agent-report.md. Deploy: deploy/manifests/agent-daemonset.yaml or the Helm chart.
 
 Examples:
@@ -166,6 +176,7 @@ Examples:
           ? readFileSync(cluster.caFile)
           : undefined;
       const api = new ApiPaths({ kc: loaded.kc, now: () => realClock.now(), viaVip: inCluster });
+      const state = await AgentState.open({ dir: flags.stateDir, clock: realClock, log: log.warn });
       const setup = await setupAgent({
         host: new RootedHost(flags.hostRoot),
         clock: realClock,
@@ -179,10 +190,24 @@ Examples:
         probeService: flags.probeService ? parseProbeService(flags.probeService) : undefined,
         kubeProxyMetrics: flags.kubeProxyMetrics,
         upgradeTimerGlobs: flags.upgradeTimer,
+        state,
       });
-      const agent = new NodeAgent({ node, clock: realClock, checks: setup.checks, api, log: log.warn });
+      const agent = new NodeAgent({
+        node,
+        clock: realClock,
+        checks: setup.checks,
+        watches: setup.watches,
+        api,
+        state,
+        log: log.warn,
+      });
       await agent.start();
-      log.info('agent started', { node, checks: setup.checks.map((c) => c.type), server: loaded.server });
+      log.info('agent started', {
+        node,
+        checks: setup.checks.map((c) => c.type),
+        server: loaded.server,
+        state: state.file ?? 'none',
+      });
       let stopping = false;
       const stop = () => {
         stopping = true;

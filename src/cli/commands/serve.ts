@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { ApiClient } from '../../kube/api-client.ts';
 import { loadKubeConfig } from '../../kube/kubeconfig.ts';
 import { LeaseLock } from '../../kube/lease-lock.ts';
+import { applyOffer } from '../../respond/apply-offer.ts';
 import { newToken } from '../../server/auth.ts';
 import { loadScenario } from '../../sim/scenario/loader.ts';
 import { type Clock, realClock } from '../../time/clock.ts';
@@ -41,6 +42,7 @@ interface ServeFlags extends StoreFlags {
   leaseNamespace?: string;
   leaseDuration: string;
   identity?: string;
+  allowRemediation?: boolean;
 }
 
 async function tokenFrom(flags: ServeFlags): Promise<{ token: string; generated: boolean }> {
@@ -115,6 +117,10 @@ export function registerServe(program: Command): void {
     .option(
       '--identity <name>',
       'this replica in the Lease (default: $POD_NAME, else host, pid and a suffix)',
+    )
+    .option(
+      '--allow-remediation',
+      'let people with the token approve a runbook in the dashboard and run it from here (needs the kubetriage-remediate role; default: $KUBETRIAGE_ALLOW_REMEDIATION=true, else off: plans only)',
     );
   storeOptions(clusterOptions(cmd))
     .addHelpText(
@@ -127,6 +133,9 @@ Endpoints (all but the status page and /healthz need "Authorization: Bearer <tok
   GET  /api/incidents[?status=open]     incidents, newest first
   GET  /api/incidents/ID[/timeline]     one incident, its timeline and status updates
   GET  /api/incidents/ID/postmortem?format=md|html
+  GET  /api/incidents/ID/runbooks       the runbooks offered: plans, their digests, runs
+  POST /api/incidents/ID/runbooks/NAME/apply  {"digest": "…"}  (--allow-remediation)
+  GET  /api/runbook-runs[/RUN]          runbooks approved here, step by step
   GET  /api/findings, /api/view, /api/status-page, /api/actions
   POST /api/incidents/ID/notes          {"text": "...", "author": "..."}
   POST /api/incidents/ID/actions        {"text": "drained aks-1"}
@@ -152,6 +161,13 @@ Examples:
       const leaseDurationMs = Number(flags.leaseDuration) * 1000;
       if (flags.leaderElect && scenario)
         throw usageError('--leader-elect watches a live cluster; leave out --replay');
+      // The chart's setting applies to a live cluster; a replay has nothing to act on either way.
+      if (!scenario) flags.allowRemediation ||= envFlag('KUBETRIAGE_ALLOW_REMEDIATION');
+      if (flags.allowRemediation && scenario)
+        throw usageError(
+          '--allow-remediation acts on a live cluster; a replay has none',
+          'leave out --replay, or point serve at a cluster (kubetriage sim serves one)',
+        );
       if (flags.leaderElect && !(Number.isFinite(leaseDurationMs) && leaseDurationMs >= 2000))
         throw usageError(`--lease-duration must be at least 2 seconds (got "${flags.leaseDuration}")`);
       const clock: Clock = scenario ? new VirtualClock(Date.parse(scenario.start)) : realClock;
@@ -187,6 +203,22 @@ Examples:
           elector && !elector.leading
             ? `${identity} is a follower: only the leader takes changes`
             : undefined,
+        ...(session && flags.allowRemediation
+          ? {
+              remediate: (offer, run, onStep) =>
+                applyOffer({
+                  api: remediationApi(session.loaded.kc),
+                  clock: clusterClock,
+                  offer,
+                  holder: `${run.author}@${identity} ${run.id}`,
+                  onStep,
+                }),
+            }
+          : {
+              remediationOffBecause: scenario
+                ? 'a replay has no cluster to act on: run the plan against a real cluster from a terminal'
+                : 'serve runs read-only: start it with --allow-remediation (and the kubetriage-remediate role) to apply runbooks from here',
+            }),
       });
       const identity = flags.identity ?? defaultIdentity();
       const elector =
@@ -267,6 +299,19 @@ Examples:
         await rt.close();
       }
     });
+}
+
+/** A yes/no setting from the environment (the chart sets them from its values). */
+function envFlag(name: string): boolean {
+  const raw = (process.env[name] ?? '').trim().toLowerCase();
+  if (raw === '' || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1') return true;
+  throw usageError(`$${name} must be true or false (got "${process.env[name]}")`);
+}
+
+/** Writes get their own client: a drain or a rollout check may take longer than a watch poll. */
+function remediationApi(kc: ConstructorParameters<typeof ApiClient>[0]): ApiClient {
+  return new ApiClient(kc, { now: () => realClock.now(), requestTimeoutMs: 15_000 });
 }
 
 /** The namespace of the service account this pod runs as, when in a pod. */

@@ -91,7 +91,12 @@ export const serviceRouting: FailurePattern = {
           why: 'nodes stay Ready; only traffic to the Service VIP fails, on every node alike',
         },
       ],
-      blastRadius: { nodes, services: ['default/kubernetes'], namespaces: list(vip?.scope.namespaces) },
+      blastRadius: {
+        nodes,
+        services: ['default/kubernetes'],
+        namespaces: list(vip?.scope.namespaces),
+        workloads: list(vip?.scope.workloads),
+      },
       nextSteps: [
         {
           say: 'Find the API server endpoint behind the VIP',

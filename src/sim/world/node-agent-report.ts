@@ -51,6 +51,9 @@ interface NodeState {
   firstFailureMs?: number;
   /** What the checks depended on at the last evaluation; unchanged means nothing to re-check. */
   inputs?: string;
+  /** The running kernel at the last evaluation, and the one before the last change (the state volume's). */
+  kernel?: string;
+  previousKernel?: string;
 }
 
 /** logfmt value: JSON-quoted when it holds a space, quote, `=` or `;`, or is empty. */
@@ -142,7 +145,13 @@ export class NodeAgentReports {
     const now = clock.now();
     // Most wake-ups are cluster-wide churn that moves none of this node's inputs.
     const deps = this.o.world.deps;
-    const inputs = `${JSON.stringify(deps.faultsOn(node))}|${deps.cluster.apiServerUp}|${deps.cluster.dnsServing()}|${this.o.world.kubeProxies.get(node)?.state.restoreFailures}`;
+    const kernel = this.runningKernel(node);
+    if (st.kernel !== undefined && st.kernel !== kernel) {
+      st.previousKernel = st.kernel;
+      this.kernelChanged(node, st.kernel, kernel);
+    }
+    st.kernel = kernel;
+    const inputs = `${JSON.stringify(deps.faultsOn(node))}|${deps.cluster.apiServerUp}|${deps.cluster.dnsServing()}|${this.o.world.kubeProxies.get(node)?.state.restoreFailures}|${kernel}`;
     const quiet =
       st.failingSince.size === 0 && st.conditions.get('IptablesRestoreFailing')?.status !== 'True';
     if (quiet && inputs === st.inputs && !st.dirty && now - st.lastWriteMs < heartbeatMs) return;
@@ -201,6 +210,26 @@ export class NodeAgentReports {
       type: f.status === 'True' && !quiet ? 'Warning' : 'Normal',
       reason: f.reason,
       message: `Node condition ${f.type} is now: ${f.status}, reason: ${f.reason}, message: ${JSON.stringify(f.message)}`,
+      source: { component: 'kubetriage-agent', host: node },
+    });
+  }
+
+  /** The agent's KernelChanged (docs/node-agent-report.md §4), seen on its first look after the boot. */
+  private kernelChanged(node: string, from: string, to: string): void {
+    if (!this.o.machines.host(node).reachesApi) return;
+    const pkg = this.o.machines.packageState(node);
+    const booted = pkg.bootedMs ?? this.o.clock.now();
+    const last = pkg.lastRun;
+    recordEvent(this.o.store, this.o.clock, {
+      involved: { kind: 'Node', name: node, uid: node, apiVersion: 'v1' },
+      type: 'Normal',
+      reason: 'KernelChanged',
+      message: `kernel changed across a reboot; ${[
+        field('from', from),
+        field('to', to),
+        field('booted', rfc3339(booted)),
+        ...(last ? [field('installedBy', last.job.replace(/\.timer$/, '.service'))] : []),
+      ].join(' ')}`,
       source: { component: 'kubetriage-agent', host: node },
     });
   }
@@ -286,7 +315,7 @@ export class NodeAgentReports {
       reason: 'ConntrackHasRoom',
       message: `conntrack table has room; ${field('max', 262144)}`,
     });
-    out.push(...this.packages(node));
+    out.push(...this.packages(node, st));
     return out;
   }
 
@@ -317,7 +346,7 @@ export class NodeAgentReports {
     };
   }
 
-  private packages(node: string): Finding[] {
+  private packages(node: string, st: NodeState): Finding[] {
     const { machines } = this.o;
     const timers = (machines.timers.get(node) ?? []).filter((t) => t.upgrades);
     const pkg = machines.packageState(node);
@@ -422,7 +451,7 @@ export class NodeAgentReports {
             type: 'RebootRequired',
             status: 'False',
             reason: 'RunningNewestKernel',
-            message: `the running kernel is the newest installed; ${field('running', running)}`,
+            message: `the running kernel is the newest installed; ${field('running', running)}${st.previousKernel ? ` ${field('previousKernel', st.previousKernel)}` : ''}`,
           },
     );
     return out;

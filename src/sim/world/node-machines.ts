@@ -42,6 +42,8 @@ export interface PackageState {
   halfInstalled: string[];
   /** Installed but not yet running (needs a reboot). */
   pendingKernel?: string;
+  /** When the machine last came back from a reboot. */
+  bootedMs?: number;
   upgradedPackages: string[];
 }
 

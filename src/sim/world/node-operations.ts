@@ -119,6 +119,7 @@ export function nodeOps(o: {
       const info = { ...nodeInfo };
       if (pkg.pendingKernel) info.kernelVersion = pkg.pendingKernel;
       pkg.pendingKernel = undefined;
+      pkg.bootedMs = clock.now();
       machines.setDown(node, false);
       kubelet.boot({ reboot: true, nodeInfo: info });
     },
