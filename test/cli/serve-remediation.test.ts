@@ -10,9 +10,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { realClock } from '../../src/time/clock.ts';
 import { type RemediationCluster, remediationAt, runLive } from '../respond/remediation-cluster.ts';
 import { watchServe } from '../support/serve-process.ts';
+import { eventually } from '../support/wait-for.ts';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'kubetriage.js');
 const token = 'serve-remediation-token-0123456789';
@@ -38,15 +38,6 @@ function serve(args: string[], env: NodeJS.ProcessEnv = {}): Served {
   return { child, origin: watchServe(child).origin };
 }
 
-async function until<T>(what: string, f: () => Promise<T | undefined>, seconds = 90): Promise<T> {
-  for (let i = 0; i < seconds * 4; i++) {
-    const v = await f().catch(() => undefined);
-    if (v !== undefined) return v;
-    await realClock.sleep(250);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 interface Offered {
   id: string;
   runbooks: { runbook: string; digest: string; targets: string[] }[];
@@ -55,7 +46,7 @@ interface Offered {
 
 /** The open incident's runbooks once a bypass is offered. */
 async function offered(s: Served): Promise<Offered> {
-  return until('a bypass offer', async () => {
+  return eventually('a bypass offer', async () => {
     const origin = s.origin();
     if (!origin) return undefined;
     const list = (await (await fetch(`${origin}/api/incidents?status=open`, { headers: auth })).json()) as {
@@ -112,7 +103,7 @@ describe('serve --allow-remediation', () => {
     if (started.status === 409) started = await approve(s, o.id, bypassOf(await offered(s)).digest);
     expect(started.status).toBe(202);
     const runId = ((await started.json()) as { run: { id: string } }).run.id;
-    const run = await until(
+    const run = await eventually(
       'the run to end',
       async () => {
         const r = (
@@ -122,7 +113,7 @@ describe('serve --allow-remediation', () => {
         ).run;
         return r.state === 'running' ? undefined : r;
       },
-      120,
+      120_000,
     );
     expect(run.error).toBeUndefined();
     expect(run.state).toBe('done');

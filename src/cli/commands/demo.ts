@@ -12,6 +12,7 @@ import { loadScenario } from '../../sim/scenario/loader.ts';
 import { parseDuration } from '../../sim/scenario/time-spec.ts';
 import { PacedClock } from '../../time/paced-clock.ts';
 import { VirtualClock } from '../../time/virtual-clock.ts';
+import { startLiveDemo } from '../demo-live.ts';
 import { CliError, exitCodes, usageError } from '../errors.ts';
 import { stderrLogger } from '../logger.ts';
 import { serveReplay } from '../serve-replay.ts';
@@ -23,6 +24,7 @@ interface DemoFlags {
   host: string;
   lead: string;
   open?: boolean;
+  live?: boolean;
 }
 
 class DemoStopped extends Error {}
@@ -63,6 +65,10 @@ export function registerDemo(program: Command): void {
     .option('--port <port>', 'port to listen on (0 picks a free one)', '8080')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--open', "open the dashboard in the desktop's browser")
+    .option(
+      '--live',
+      "serve the outage as a cluster (kubectl works on it) and let you fix it: runbooks approved in the dashboard act on it, and the story's own operators stay out",
+    )
     .addHelpText(
       'after',
       `
@@ -81,9 +87,15 @@ control plane goes away), runway-2024 (service routing to the API breaks), circl
 (kube-proxy sync fails after an upgrade; slow burn, try --speed 600), digitalocean-2023
 (a nightly timer breaks nodes; try --speed 600).
 
+With --live the simulated cluster is served over HTTPS on loopback and watched the way
+serve watches a real one; the kubeconfig it prints works with kubectl. The incident's
+Runbooks tab can then approve a runbook (e.g. the bypass in runway-2024) and follow it
+step by step as it changes the cluster. Nobody from the story fixes it for you.
+
 Examples:
   $ kubetriage demo                          # airmap-2018 at 60x on http://127.0.0.1:8080
   $ kubetriage demo runway-2024 --speed 120 --open
+  $ kubetriage demo runway-2024 --live --speed 30   # approve the bypass in the dashboard
   $ kubetriage demo circleci-2023 --speed 600 --port 0
 
 Needs the built dashboard (npm ci builds it; or npm run build:web).
@@ -102,8 +114,26 @@ Stops with Ctrl-C.`,
       const paceFromMs = Math.max(startMs, onsetMs - leadMs);
       const token = process.env.KUBETRIAGE_TOKEN?.trim() || newToken();
       const clock = new VirtualClock(startMs);
-      const rt = new ServeRuntime({ clock, cluster: scenario.name, token, log: log.warn });
-      const bound = await rt.listen(port, flags.host).catch((err: NodeJS.ErrnoException) => {
+      if (flags.live && speed > 1_000)
+        throw usageError(
+          '--live runs at most 1000x: serve watches the cluster on the wall clock',
+          'e.g. --speed 60',
+        );
+      const live = flags.live
+        ? await startLiveDemo({ scenario, paceFromMs, speed, token, log: log.warn })
+        : undefined;
+      const rt =
+        live?.runtime ??
+        new ServeRuntime({
+          clock,
+          cluster: scenario.name,
+          token,
+          log: log.warn,
+          remediationOffBecause:
+            'a replay has no cluster to act on: `kubetriage demo --live` serves one whose runbooks you can approve',
+        });
+      const bound = await rt.listen(port, flags.host).catch(async (err: NodeJS.ErrnoException) => {
+        await live?.stop();
         throw new CliError(`cannot listen on ${flags.host}:${port}: ${err.message}`, {
           exitCode: exitCodes.unavailable,
           hint: 'choose another --port (0 picks a free one)',
@@ -114,7 +144,10 @@ Stops with Ctrl-C.`,
       process.stdout.write(
         `kubetriage demo: ${scenario.name} (${scenario.description})\n` +
           `dashboard: ${url}\n` +
-          `fast-forwarding to ${new Date(paceFromMs).toISOString()}, then ${speed}x; Ctrl-C stops\n`,
+          (live
+            ? `live from ${new Date(paceFromMs).toISOString()} at ${speed}x; the cluster: kubectl --kubeconfig ${live.kubeconfig} get nodes\n` +
+              "approve a runbook on the incident's Runbooks tab to fix it; Ctrl-C stops\n"
+            : `fast-forwarding to ${new Date(paceFromMs).toISOString()}, then ${speed}x; Ctrl-C stops\n`),
       );
       if (flags.open) openBrowser(url);
 
@@ -124,10 +157,19 @@ Stops with Ctrl-C.`,
         stopping = true;
         wake?.();
       };
+      const untilStopped = () =>
+        new Promise<void>((r) => {
+          wake = r;
+          if (stopping) r();
+        });
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       let paced: PacedClock | undefined;
       try {
+        if (live) {
+          await untilStopped();
+          return;
+        }
         await serveReplay(rt, scenario, {
           token,
           clock,
@@ -142,17 +184,15 @@ Stops with Ctrl-C.`,
         });
         if (!stopping) {
           process.stdout.write('replay done; the dashboard stays up until Ctrl-C\n');
-          await new Promise<void>((r) => {
-            wake = r;
-            if (stopping) r();
-          });
+          await untilStopped();
         }
       } catch (err) {
         if (!(err instanceof DemoStopped)) throw err;
       } finally {
         process.removeListener('SIGINT', stop);
         process.removeListener('SIGTERM', stop);
-        await rt.close();
+        if (live) await live.stop();
+        else await rt.close();
       }
     });
 }

@@ -10,7 +10,6 @@ import type { Command } from 'commander';
 import { ApiClient } from '../../kube/api-client.ts';
 import { loadKubeConfig } from '../../kube/kubeconfig.ts';
 import { LeaseLock } from '../../kube/lease-lock.ts';
-import { applyOffer } from '../../respond/apply-offer.ts';
 import { newToken } from '../../server/auth.ts';
 import { loadScenario } from '../../sim/scenario/loader.ts';
 import { type Clock, realClock } from '../../time/clock.ts';
@@ -19,6 +18,7 @@ import { CliError, exitCodes, usageError } from '../errors.ts';
 import { defaultIdentity, LeaderElection } from '../leader.ts';
 import { clusterOptions, startLiveSession } from '../live-session.ts';
 import { stderrLogger } from '../logger.ts';
+import { remediationExecutor } from '../remediation-executor.ts';
 import { publishers } from '../serve-publishers.ts';
 import { serveReplay } from '../serve-replay.ts';
 import { ServeRuntime } from '../serve-runtime.ts';
@@ -185,6 +185,7 @@ Examples:
       // Live, the cluster's own time (read off the API server's Date headers).
       const clusterClock = session ? session.clock : clock;
       const store = await openStoreFromFlags(flags, cluster);
+      const identity = flags.identity ?? defaultIdentity();
       const rt = new ServeRuntime({
         clock: clusterClock,
         store,
@@ -205,14 +206,7 @@ Examples:
             : undefined,
         ...(session && flags.allowRemediation
           ? {
-              remediate: (offer, run, onStep) =>
-                applyOffer({
-                  api: remediationApi(session.loaded.kc),
-                  clock: clusterClock,
-                  offer,
-                  holder: `${run.author}@${identity} ${run.id}`,
-                  onStep,
-                }),
+              remediate: remediationExecutor(session.loaded.kc, clusterClock, identity),
             }
           : {
               remediationOffBecause: scenario
@@ -220,7 +214,6 @@ Examples:
                 : 'serve runs read-only: start it with --allow-remediation (and the kubetriage-remediate role) to apply runbooks from here',
             }),
       });
-      const identity = flags.identity ?? defaultIdentity();
       const elector =
         flags.leaderElect && session
           ? new LeaderElection({
@@ -307,11 +300,6 @@ function envFlag(name: string): boolean {
   if (raw === '' || raw === 'false' || raw === '0') return false;
   if (raw === 'true' || raw === '1') return true;
   throw usageError(`$${name} must be true or false (got "${process.env[name]}")`);
-}
-
-/** Writes get their own client: a drain or a rollout check may take longer than a watch poll. */
-function remediationApi(kc: ConstructorParameters<typeof ApiClient>[0]): ApiClient {
-  return new ApiClient(kc, { now: () => realClock.now(), requestTimeoutMs: 15_000 });
 }
 
 /** The namespace of the service account this pod runs as, when in a pod. */
