@@ -28,8 +28,8 @@ COPY package.json ./
 COPY bin ./bin
 COPY src ./src
 COPY scenarios ./scenarios
-COPY docs ./docs
 USER 65532:65532
 EXPOSE 8080
-ENTRYPOINT ["node", "/app/bin/kubetriage.js"]
+# The young-generation flag bin/kubetriage.js would otherwise re-spawn itself to add: one process per container.
+ENTRYPOINT ["node", "--max-semi-space-size=8", "/app/bin/kubetriage.js"]
 CMD ["serve", "--host=0.0.0.0"]

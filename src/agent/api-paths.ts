@@ -79,13 +79,6 @@ export class ApiPaths {
     return [...good, ...bad];
   }
 
-  /** A client for reads (the first path in order). */
-  reader(): ApiClient {
-    const first = this.order()[0];
-    if (!first) throw new Error('no API path');
-    return first.client;
-  }
-
   async send<T>(...args: SendArgs): Promise<ApiResponse<T>> {
     return this.tryEach((c) => c.send<T>(...args));
   }

@@ -38,6 +38,12 @@ export interface Check {
   /** The whole check's limit; past it the check counts as not run. */
   timeoutMs: number;
   run(ctx: CheckContext): Promise<CheckResult>;
+  /**
+   * For a check that keeps its own `since` (host checks): the agent restarted while its
+   * condition was `True`, with this first failure, so the streak carries on instead of
+   * starting again at the restart.
+   */
+  resume?(sinceMs: number): void;
 }
 
 /**

@@ -69,5 +69,3 @@ function truncateBytes(text: string, max: number): string {
   while (end > 0 && (buf[end] & 0xc0) === 0x80) end--;
   return buf.subarray(0, end).toString();
 }
-
-export { goDuration } from '../time/go-duration.ts';

@@ -8,7 +8,7 @@
 import { isIP, type Socket, connect as tcpConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { Clock } from '../time/clock.ts';
-import { goDuration } from './logfmt.ts';
+import { goDuration } from '../time/go-duration.ts';
 
 export type ProbeFailure = 'ConnectTimeout' | 'ConnectionRefused' | 'NoRoute' | 'TLSFailed' | 'HTTPTimeout';
 

@@ -9,12 +9,12 @@
 import { ApiRequestError } from '../kube/api-client.ts';
 import { agentConditionTypes } from '../kube/node-agent-conditions.ts';
 import { type Clock, rfc3339, type Timer } from '../time/clock.ts';
+import { goDuration } from '../time/go-duration.ts';
 import { every } from '../time/virtual-clock.ts';
 import type { AgentState } from './agent-state.ts';
 import type { ApiPaths } from './api-paths.ts';
 import type { Check, EventWatch } from './check.ts';
 import { CheckNotRun } from './check.ts';
-import { goDuration } from './logfmt.ts';
 import { NodeEvents } from './node-events.ts';
 import { type AgentCondition, Reporter, type Transition, type WriteOutcome } from './reporter.ts';
 
@@ -78,8 +78,7 @@ export class NodeAgent {
     if (kept) this.events.restore(kept.outbox);
     state?.provide('conditions', () => this.reporter.remembered());
     state?.provide('outbox', () => this.events.snapshot());
-    // Only the contract's types are ours (§2); others on the Node are never touched.
-    this.reporter.start(this.o.checks, onNode, agentConditionTypes, kept?.conditions);
+    this.reporter.start(this.o.checks, onNode, kept?.conditions);
     // Host changes first, so RebootRequired's first message already names the boot before.
     const watches = this.o.watches ?? [];
     await Promise.all(watches.map((w) => this.runWatch(w)));

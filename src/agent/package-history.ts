@@ -74,15 +74,17 @@ export interface UnitEnding {
 }
 
 /**
- * How `unit` last ended after `sinceMs`, from systemd's lines in /var/log/syslog or
+ * How the run of `unit` that started at `sinceMs` ended, from systemd's lines in /var/log/syslog or
  * /var/log/messages (`apt-daily-upgrade.service: Failed with result 'timeout'.`,
  * `Main process exited, code=exited, status=100/n/a`). Undefined when no text log has it.
+ * The first result line after `sinceMs` is that run's ending (a unit runs one at a time), and
+ * `final`; an exit line alone is not, since its result line follows.
  */
-export async function unitEnding(
+async function readUnitEnding(
   host: NodeHost,
   unit: string,
   sinceMs: number,
-): Promise<UnitEnding | undefined> {
+): Promise<{ ending: UnitEnding; final: boolean } | undefined> {
   let ending: UnitEnding | undefined;
   for (const file of ['/var/log/syslog', '/var/log/messages']) {
     const text = await host.readText(file);
@@ -94,13 +96,80 @@ export async function unitEnding(
       const at = Number.isFinite(t) ? t : undefined;
       const failed = /Failed with result '([^']+)'/.exec(line);
       const exited = /code=exited, status=(\d+)/.exec(line);
-      if (failed) ending = { ...ending, result: failed[1], atMs: at };
-      else if (exited && exited[1] !== '0')
+      if (failed) return { ending: { ...ending, result: failed[1], atMs: at }, final: true };
+      if (/Succeeded\.|Deactivated successfully/.test(line))
+        return { ending: { result: 'success', atMs: at }, final: true };
+      if (exited && exited[1] !== '0')
         ending = { result: 'exit-code', exitCode: Number(exited[1]), atMs: at };
-      else if (/Succeeded\.|Deactivated successfully/.test(line)) ending = { result: 'success', atMs: at };
     }
   }
-  return ending;
+  return ending && { ending, final: false };
+}
+
+/**
+ * Endings already settled, per host and (unit, run start): once systemd has said how a run
+ * ended, the syslog (large on a busy node) is not read and split again at every check.
+ */
+const settledEndings = new WeakMap<NodeHost, Map<string, UnitEnding>>();
+
+async function unitEnding(host: NodeHost, unit: string, sinceMs: number): Promise<UnitEnding | undefined> {
+  const key = `${unit}\n${sinceMs}`;
+  const known = settledEndings.get(host)?.get(key);
+  if (known) return known;
+  const found = await readUnitEnding(host, unit, sinceMs);
+  if (found?.final) {
+    const memo = settledEndings.get(host) ?? new Map<string, UnitEnding>();
+    settledEndings.set(host, memo.set(key, found.ending));
+  }
+  return found?.ending;
+}
+
+export interface RunOutcome {
+  run: PackageRun;
+  /** The timer-driven unit it ran under, when it was one. */
+  unit?: string;
+  /** systemd's account, read only for a run apt never closed (no End-Date). */
+  ending?: UnitEnding;
+  /**
+   * `success`; `exit-code` (apt's Error line, or systemd's exit), `timeout`, `signal` or
+   * another systemd result word; `unknown` for a run with no End-Date whose ending no text log
+   * records: still going, or killed on a node without syslog (Debian 12 keeps only the journal).
+   */
+  result: string;
+  exitCode?: number;
+  /** When it ended, by apt's End-Date or systemd's line. */
+  endedMs?: number;
+}
+
+/** One rule for how a run ended, shared by PackageUpgradeInProgress and PackageUpgradeFailed. */
+export async function runOutcome(host: NodeHost, run: PackageRun): Promise<RunOutcome> {
+  const unit = unitOfRun(run);
+  // apt's `Error: Sub-process /usr/bin/dpkg returned an error code (1)`.
+  const code = run.error ? /code \((\d+)\)/.exec(run.error)?.[1] : undefined;
+  const aptCode = code !== undefined ? Number(code) : undefined;
+  if (run.endedMs !== undefined)
+    return run.error
+      ? { run, unit, result: 'exit-code', exitCode: aptCode, endedMs: run.endedMs }
+      : { run, unit, result: 'success', endedMs: run.endedMs };
+  const ending = unit ? await unitEnding(host, unit, run.startedMs) : undefined;
+  if (!ending) return { run, unit, result: 'unknown' };
+  return {
+    run,
+    unit,
+    ending,
+    result: ending.result,
+    exitCode: ending.exitCode ?? aptCode,
+    endedMs: ending.atMs,
+  };
+}
+
+/** How the newest run in apt's history ended; undefined when there is none. */
+export async function lastRunOutcome(
+  host: NodeHost,
+  runs?: readonly PackageRun[],
+): Promise<RunOutcome | undefined> {
+  const last = (runs ?? (await packageRuns(host))).at(-1);
+  return last && runOutcome(host, last);
 }
 
 /** dpkg packages not fully installed: half-installed, half-configured or unpacked. */

@@ -50,7 +50,6 @@ function harness(
       { type: 'RebootRequired', kind: 'host' },
     ],
     o.onNode ?? [],
-    ['KubernetesServiceVIPUnreachable', 'RebootRequired', 'NodeResolverUnhealthy'],
     o.stored,
   );
   /** Advances in small steps so the sink's promises settle between timers. */
@@ -175,6 +174,67 @@ describe('Reporter', () => {
     expect(h.transitions).toEqual([]);
     // Before its first check a type is remembered as it was kept.
     expect(h.reporter.remembered()).toEqual([vipFalse]);
+  });
+
+  it('carries a True network streak across a restart: since from the seed, no new debounce', async () => {
+    const since = '2024-11-22T11:40:10Z';
+    const seededTrue = (message: string): AgentCondition => ({
+      type: 'KubernetesServiceVIPUnreachable',
+      status: 'True',
+      reason: 'VIPConnectTimeout',
+      message,
+      lastTransitionTime: '2024-11-22T11:40:30Z',
+    });
+    const sinceOf = (h: ReturnType<typeof harness>) =>
+      /since=(\S+)/.exec(vip(h.writes.at(-1) ?? { conditions: [] })?.message ?? '')?.[1];
+    const withSince = harness({
+      onNode: [seededTrue(conditionMessage(vipDown.summary, [[...vipDown.groups[0], ['since', since]]]))],
+    });
+    withSince.reporter.record('KubernetesServiceVIPUnreachable', withSince.clock.now(), { result: vipDown });
+    await withSince.advance(1_000);
+    // The first failure after the restart is the same streak: the seed stands, unchanged.
+    expect(vip(withSince.writes[0])).toMatchObject({
+      status: 'True',
+      lastTransitionTime: '2024-11-22T11:40:30Z',
+    });
+    expect(sinceOf(withSince)).toBe(since);
+    for (let i = 0; i < 3; i++) {
+      withSince.reporter.record('KubernetesServiceVIPUnreachable', withSince.clock.now(), {
+        result: vipDown,
+      });
+      await withSince.advance(70_000);
+    }
+    expect(sinceOf(withSince)).toBe(since);
+    expect(withSince.transitions).toEqual([]);
+    // A seed without a since field (an older agent's words): its transition time.
+    const without = harness({ onNode: [seededTrue('TCP connect to the kubernetes service VIP timed out')] });
+    without.reporter.record('KubernetesServiceVIPUnreachable', without.clock.now(), { result: vipDown });
+    await without.advance(1_000);
+    expect(sinceOf(without)).toBe('2024-11-22T11:40:30Z');
+  });
+
+  it('hands a host check that keeps its own since the seed’s, when it was True', () => {
+    const resumed: number[] = [];
+    const reporter = new Reporter({
+      clock: new ManualClock(t0),
+      sink: { writeConditions: async () => 'written', transition: () => {} },
+    });
+    const seed = (type: string, status: 'True' | 'False'): AgentCondition => ({
+      type,
+      status,
+      reason: 'ConntrackNearlyFull',
+      message: 'conntrack table is above 90% full; count=240112 max=262144 since=2024-11-22T11:00:00Z',
+      lastTransitionTime: '2024-11-22T11:00:30Z',
+    });
+    reporter.start(
+      [
+        { type: 'ConntrackTableFull', kind: 'host', resume: (ms) => resumed.push(ms) },
+        { type: 'RebootRequired', kind: 'host', resume: (ms) => resumed.push(-ms) },
+      ],
+      [seed('ConntrackTableFull', 'True'), seed('RebootRequired', 'False')],
+    );
+    reporter.stop();
+    expect(resumed).toEqual([Date.parse('2024-11-22T11:00:00Z')]);
   });
 
   it('retries a failed write with backoff and keeps the change', async () => {

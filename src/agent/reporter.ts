@@ -7,6 +7,8 @@
  * a message-only change at most 60 s after the last write; a heartbeat every 5 min) and
  * which transitions become events. The writing itself is the sink's.
  */
+import { parseAgentMessage } from '../kube/agent-message.ts';
+import { agentConditionTypes } from '../kube/node-agent-conditions.ts';
 import { type Clock, rfc3339, type Timer } from '../time/clock.ts';
 import type { Check, CheckResult, ConditionStatus } from './check.ts';
 import { conditionMessage, formatValue } from './logfmt.ts';
@@ -90,6 +92,14 @@ export function seedConditions(
   return [...seeds.values()];
 }
 
+/** When a seeded `True` condition's streak began: its `since` field, else its transition time. */
+function streakStartMs(c: AgentCondition): number | undefined {
+  const since = Date.parse(parseAgentMessage(c.message).fields.since ?? '');
+  if (Number.isFinite(since)) return since;
+  const transition = Date.parse(c.lastTransitionTime);
+  return Number.isFinite(transition) ? transition : undefined;
+}
+
 export class Reporter {
   private readonly o: ReporterOptions;
   private readonly types = new Map<string, TypeState>();
@@ -116,15 +126,26 @@ export class Reporter {
    * state volume kept (seedConditions decides between the two).
    */
   start(
-    checks: readonly Pick<Check, 'type' | 'kind'>[],
+    checks: readonly Pick<Check, 'type' | 'kind' | 'resume'>[],
     onNode: readonly AgentCondition[],
-    owned: readonly string[],
     stored: readonly AgentCondition[] = [],
   ): void {
     for (const c of checks) this.types.set(c.type, { kind: c.kind, failStreak: 0, errorStreak: 0 });
-    for (const c of seedConditions(onNode, stored)) if (this.types.has(c.type)) this.seeded.set(c.type, c);
-    // An agent started without a check deletes that condition.
-    this.deleteTypes = onNode.map((c) => c.type).filter((t) => owned.includes(t) && !this.types.has(t));
+    for (const seed of seedConditions(onNode, stored)) {
+      const st = this.types.get(seed.type);
+      if (!st) continue;
+      this.seeded.set(seed.type, seed);
+      // A restart in the middle of a failure streak carries it on: `since` is what detectors read.
+      const sinceMs = seed.status === 'True' ? streakStartMs(seed) : undefined;
+      if (sinceMs === undefined) continue;
+      if (st.kind === 'network') {
+        st.failStreak = networkFailureThreshold;
+        st.failSinceMs = sinceMs;
+      } else checks.find((c) => c.type === seed.type)?.resume?.(sinceMs);
+    }
+    // An agent started without a check deletes that condition; only the contract's types are ours (§2).
+    const owned = new Set<string>(agentConditionTypes);
+    this.deleteTypes = onNode.map((c) => c.type).filter((t) => owned.has(t) && !this.types.has(t));
     if (this.deleteTypes.length) this.urgent = true;
     this.schedule();
   }

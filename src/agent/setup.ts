@@ -24,12 +24,12 @@ import { upgradeTimersCheck } from './checks/upgrade-timers.ts';
 import type { DnsLookup } from './dns-lookup.ts';
 import type { NodeHost } from './host.ts';
 import { HostChanges } from './host-changes.ts';
-import type { Dialer } from './net-probe.ts';
+import { type Dialer, hostPort } from './net-probe.ts';
 
 export interface AgentSettings {
   host: NodeHost;
   clock: Clock;
-  api: ApiPaths;
+  api: Pick<ApiPaths, 'getJson' | 'setEndpoints' | 'noteVip' | 'noteEndpoint'>;
   /** The kubernetes service VIP (`$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT`); no VIP check without. */
   serviceVip?: ApiEndpoint;
   /** `--api-endpoint` addresses, tried before the EndpointSlice's. */
@@ -64,9 +64,7 @@ export interface AgentSetup {
 
 const endpointRelistMs = 5 * 60_000;
 
-function key(e: ApiEndpoint): string {
-  return e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;
-}
+const key = (e: ApiEndpoint): string => hostPort(e.host, e.port);
 
 interface KubeletConfig {
   clusterDNS?: string[];
@@ -134,9 +132,10 @@ export async function setupAgent(s: AgentSettings): Promise<AgentSetup> {
   const kubelet = await kubeletConfig(s.host);
   if (s.serviceVip) {
     const clusterDns = s.clusterDns ?? kubelet.clusterDNS?.[0];
+    const kubeDns = keptClusterIp(s.api, 'kube-system', 'kube-dns');
     checks.push(
       clusterDnsCheck({
-        server: async () => clusterDns ?? (await serviceClusterIp(s.api, 'kube-system', 'kube-dns')),
+        server: async () => clusterDns ?? (await kubeDns()),
         clusterDomain: kubelet.clusterDomain ?? 'cluster.local',
         expected: s.serviceVip.host,
         lookup: s.lookup,
@@ -147,18 +146,14 @@ export async function setupAgent(s: AgentSettings): Promise<AgentSetup> {
     checks.push(nodeResolverCheck({ host: s.host, name: s.nodeResolverName, lookup: s.lookup }));
   if (s.probeService) {
     const ps = s.probeService;
-    let ip: string | undefined;
+    const clusterIp = keptClusterIp(s.api, ps.namespace, ps.name);
     checks.push(
       probeServiceCheck({
         service: `${ps.namespace}/${ps.name}`,
         port: ps.port,
         clock: s.clock,
         dial: s.dial,
-        clusterIp: async () => {
-          // Looked up once and kept: the check must not depend on the API it may be judging.
-          ip ??= await serviceClusterIp(s.api, ps.namespace, ps.name).catch(() => undefined);
-          return ip;
-        },
+        clusterIp: () => clusterIp().catch(() => undefined),
       }),
     );
   }
@@ -225,4 +220,19 @@ export async function serviceClusterIp(
   ).body;
   const ip = svc.spec?.clusterIP;
   return ip && ip !== 'None' ? ip : undefined;
+}
+
+/**
+ * A service's ClusterIP, looked up through the API until it answers and then kept: a check
+ * must not depend on the API it may be judging, nor ask it every 10 s for an address that
+ * changes only when the service is recreated. Until the first answer each call asks again,
+ * and throws what the API threw.
+ */
+export function keptClusterIp(
+  api: Pick<ApiPaths, 'getJson'>,
+  namespace: string,
+  name: string,
+): () => Promise<string | undefined> {
+  let ip: string | undefined;
+  return async () => (ip ??= await serviceClusterIp(api, namespace, name));
 }

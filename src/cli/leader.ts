@@ -5,7 +5,10 @@
  * tries every sixth, and LeaseLock lets it take over only once the record has stood still
  * for a whole duration on its own clock. A leader whose renewals keep failing stops acting
  * after two thirds of the duration (client-go's RenewDeadline), before anyone else may take
- * over, so two replicas never act at once.
+ * over, so two replicas never act at once. The deadline is a timer armed at each successful
+ * renewal, not a check made when an attempt returns: an attempt that hangs (an API server
+ * that accepts the connection and never answers) must not keep a leader acting. After a
+ * failed attempt the next comes sooner, at the follower's pace.
  */
 import { hostname } from 'node:os';
 import type { LeaseLock } from '../kube/lease-lock.ts';
@@ -24,7 +27,9 @@ export interface LeaderElectionOptions {
 export class LeaderElection {
   private readonly o: LeaderElectionOptions;
   private timer: Timer | undefined;
-  private lastRenewMs: number | undefined;
+  /** Fires at the renew deadline unless a renewal re-arms it first. */
+  private watchdog: Timer | undefined;
+  private lastFailed = false;
   private stopped = false;
   private stepping: Promise<void> | undefined;
   /** True once onStartedLeading has finished: the only state in which this replica acts. */
@@ -55,30 +60,40 @@ export class LeaderElection {
     this.stepping = this.step().finally(() => {
       this.stepping = undefined;
       if (this.stopped) return;
-      this.timer = this.o.clock.after(this.leading ? this.renewEveryMs : this.retryEveryMs, () =>
-        this.tick(),
-      );
+      const next = this.leading && !this.lastFailed ? this.renewEveryMs : this.retryEveryMs;
+      this.timer = this.o.clock.after(next, () => this.tick());
     });
   }
 
   /** One attempt to take or keep the lease. */
   async step(): Promise<void> {
-    const now = this.o.clock.now();
+    // The claim dates from when the attempt started: that is the renewTime it writes.
+    const startedMs = this.o.clock.now();
     let held: boolean;
     try {
       held = await this.o.lock.tryAcquire();
     } catch (err) {
+      this.lastFailed = true;
       this.o.log?.('lease renewal failed', { error: (err as Error).message });
-      if (this.leading && this.lastRenewMs !== undefined && now - this.lastRenewMs >= this.renewDeadlineMs)
-        this.lose(`could not renew the lease for ${Math.round((now - this.lastRenewMs) / 1000)}s`);
       return;
     }
+    this.lastFailed = false;
     if (!held) {
       // Someone else holds it (or won a race): a leader that sees this has already lost.
       if (this.leading) this.lose('another replica holds the lease');
       return;
     }
-    this.lastRenewMs = now;
+    const deadlineMs = startedMs + this.renewDeadlineMs;
+    if (this.o.clock.now() >= deadlineMs) {
+      // Answered so late that a leader's deadline has passed (its watchdog has fired).
+      this.o.log?.('lease renewal answered too late', { ms: this.o.clock.now() - startedMs });
+      return;
+    }
+    this.watchdog?.cancel();
+    this.watchdog = this.o.clock.after(deadlineMs - this.o.clock.now(), () => {
+      if (this.leading)
+        this.lose(`could not renew the lease for ${Math.round((this.o.clock.now() - startedMs) / 1000)}s`);
+    });
     if (!this.leading) {
       try {
         await this.o.onStartedLeading();
@@ -88,11 +103,15 @@ export class LeaderElection {
         this.o.log?.('cannot start leading yet', { error: (err as Error).message });
         return;
       }
+      // A slow restore may outlast the claim it started under; the next renewal decides.
+      if (this.o.clock.now() >= deadlineMs) return;
       this.leading = true;
     }
   }
 
   private lose(why: string): void {
+    this.watchdog?.cancel();
+    this.watchdog = undefined;
     this.leading = false;
     this.o.onStoppedLeading(why);
   }
@@ -101,6 +120,7 @@ export class LeaderElection {
   async stop(): Promise<void> {
     this.stopped = true;
     this.timer?.cancel();
+    this.watchdog?.cancel();
     await this.stepping;
     if (this.leading) {
       this.leading = false;

@@ -11,6 +11,13 @@ import { type Clock, realClock } from '../time/clock.ts';
 
 export function remediationExecutor(kc: KubeConfig, clusterClock: Clock, identity: string): RunbookExecutor {
   const api = new ApiClient(kc, { now: () => realClock.now(), requestTimeoutMs: 15_000 });
-  return (offer, run, onStep) =>
-    applyOffer({ api, clock: clusterClock, offer, holder: `${run.author}@${identity} ${run.id}`, onStep });
+  return (offer, run, onStep, signal) =>
+    applyOffer({
+      api,
+      clock: clusterClock,
+      offer,
+      holder: `${run.author}@${identity} ${run.id}`,
+      onStep,
+      signal,
+    });
 }

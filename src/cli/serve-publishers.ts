@@ -1,7 +1,10 @@
 /**
  * The publishers `serve` runs beside the desk: the notifiers from `--notify` specs and the
  * Prometheus metrics, wired as desk listeners. Bad `--notify` specs are usage errors that
- * show the right form.
+ * show the right form. They exist before the incident record does (the metrics count the
+ * feed from its start), so the record is handed over later with `useRecord`, and
+ * `startedActing`/`stoppedActing` follow this process's terms of acting: from the restore
+ * without leader election, else each time it becomes and stops being the leader.
  */
 import type { Incident } from '../incident/incident.ts';
 import type { ClusterView } from '../observe/cluster-view.ts';
@@ -18,6 +21,12 @@ export interface Publishers {
   notifier: Notifier;
   /** After each round: incidents, source freshness and notification counts into the metrics. */
   onRound(view: ClusterView, nowMs: number, incidents: readonly Incident[]): void;
+  /** Where Alertmanager re-posts read the open incidents from (`tracker.open()`). */
+  useRecord(openIncidents: () => readonly Incident[]): void;
+  /** This process acts from now on, its record restored: re-post what is open, count from `nowMs`. */
+  startedActing(nowMs: number): void;
+  /** This replica lost the lead: no more re-posts, and its gauges stop showing the last term. */
+  stoppedActing(): void;
   close(): Promise<void>;
 }
 
@@ -37,6 +46,8 @@ export function publishers(o: {
     }
   });
   const metrics = new KubetriageMetrics();
+  let openIncidents: () => readonly Incident[] = () => [];
+  let acting = false;
   const notifier = new Notifier({
     // Real time even in a replay: sending is real network I/O, and its timeouts, retries
     // and rate limits must be paced by the wall clock, not by virtual time racing ahead.
@@ -44,6 +55,8 @@ export function publishers(o: {
     targets,
     cluster: o.cluster,
     publicUrl: o.publicUrl,
+    openIncidents: () => openIncidents(),
+    acting: () => acting,
     log: (msg, fields) => o.log?.(msg, fields as Record<string, unknown>),
   });
   const listeners: DeskListener[] = [{ notify: (c) => notifier.notify(c) }];
@@ -57,6 +70,18 @@ export function publishers(o: {
       const s = notifier.stats();
       for (const kind of Object.keys(s.sent) as (keyof typeof s.sent)[])
         metrics.notifierStats(kind, { sent: s.sent[kind], failed: s.failed[kind] });
+    },
+    useRecord: (open) => {
+      openIncidents = open;
+    },
+    startedActing: (nowMs) => {
+      acting = true;
+      metrics.startedActing(nowMs);
+      notifier.repost();
+    },
+    stoppedActing: () => {
+      acting = false;
+      metrics.stoppedActing();
     },
     close: async () => {
       await notifier.flush();

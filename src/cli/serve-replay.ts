@@ -5,7 +5,6 @@
  * It is the demo, and the test that the record a real outage leaves is right.
  */
 import type { Scenario } from '../sim/scenario/schema.ts';
-import { parseDuration } from '../sim/scenario/time-spec.ts';
 import type { VirtualClock } from '../time/virtual-clock.ts';
 import { type LoggedAction, scenarioActions } from './scenario-actions.ts';
 import { type ReplayResult, replayScenario } from './scenario-replay.ts';
@@ -17,7 +16,7 @@ export interface ServeReplayOptions {
   clock: VirtualClock;
   forMs?: number;
   /** Progress, every tick, in virtual time; awaited, so a demo can pace the replay or a test hold it still. */
-  onProgress?: (nowMs: number, endMs: number) => void | Promise<void>;
+  onProgress?: (nowMs: number) => void | Promise<void>;
 }
 
 /** Posts one action as an operator would: on the open incident if there is exactly one. */
@@ -54,7 +53,6 @@ export async function serveReplay(
 ): Promise<ReplayResult> {
   const actions = scenarioActions(scenario);
   let next = 0;
-  const endMs = Date.parse(scenario.start) + (o.forMs ?? parseDuration(scenario.duration) ?? 0);
   const result = await replayScenario(scenario, {
     forMs: o.forMs,
     clock: o.clock,
@@ -62,7 +60,7 @@ export async function serveReplay(
       rt.round(view, nowMs);
       while (next < actions.length && actions[next].atMs <= nowMs)
         await postAction(rt, o.token, actions[next++]);
-      await o.onProgress?.(nowMs, endMs);
+      await o.onProgress?.(nowMs);
     },
   });
   await rt.desk.flush();

@@ -5,7 +5,7 @@
  */
 import { serve as listen, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
-import type { Incident } from '../incident/incident.ts';
+import { type Incident, rootCauseOf } from '../incident/incident.ts';
 import type { IncidentStore } from '../incident/store/store.ts';
 import type { ClusterView } from '../observe/cluster-view.ts';
 import { buildStatusReport } from '../observe/status-report.ts';
@@ -17,6 +17,7 @@ import { runbookFactsFrom, runbookOffersFor } from '../server/runbook-plans.ts';
 import { type RunbookExecutor, RunbookRuns } from '../server/runbook-runs.ts';
 import type { Clock } from '../time/clock.ts';
 import { nodeCells, signalSample } from './dashboard-data.ts';
+import { CliError, exitCodes, usageError } from './errors.ts';
 import { Pipeline, type Round } from './pipeline.ts';
 
 export interface ServeRuntimeOptions {
@@ -78,7 +79,11 @@ export class ServeRuntime {
       pageName: o.pageName ?? `${o.cluster} cluster`,
       findings: () => this.pipeline.tracker.findings,
       view: () => (this.view ? buildStatusReport(this.view, this.clock.now()) : {}),
-      runbooks: (incident) => (this.view ? runbookOffersFor(incident, viewRunbookFacts(this.view)) : []),
+      // Facts from every pod are only worth building when the root cause offers a runbook.
+      runbooks: (incident) =>
+        this.view && rootCauseOf(incident).runbooks.length
+          ? runbookOffersFor(incident, viewRunbookFacts(this.view))
+          : [],
       metrics: o.metrics,
       health: o.health,
       readOnlyBecause: o.readOnlyBecause,
@@ -102,17 +107,27 @@ export class ServeRuntime {
     return r;
   }
 
-  /** Starts listening; resolves with the bound port (for `--port 0`). */
+  /** Starts listening; resolves with the bound port (for `--port 0`), or says why it cannot. */
   listen(port: number, hostname: string): Promise<number> {
     return new Promise((resolve, reject) => {
       const server = listen({ fetch: this.app.fetch, port, hostname }, (info) => resolve(info.port));
-      server.once('error', reject);
+      server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          new CliError(`cannot listen on ${hostname}:${port}: ${err.message}`, {
+            exitCode: exitCodes.unavailable,
+            hint: 'choose another --port (0 picks a free one), or stop whatever is listening there',
+            cause: err,
+          }),
+        ),
+      );
       this.server = server;
     });
   }
 
   async close(): Promise<void> {
     this.runs.interrupt('serve stopped while it was running');
+    // A run stops at its next step; one waiting on the cluster gets a few seconds to notice.
+    await this.runs.settled(10_000);
     await this.desk.flush();
     const server = this.server;
     if (server)
@@ -123,6 +138,18 @@ export class ServeRuntime {
       });
     await this.desk.store?.close();
   }
+}
+
+/** `--port`: 0 picks a free one. */
+export function portOption(raw: string): number {
+  const p = Number(raw);
+  if (!Number.isInteger(p) || p < 0 || p > 65535) throw usageError(`--port must be 0-65535 (got "${raw}")`);
+  return p;
+}
+
+/** The dashboard's link, the token in the fragment: browsers never send it, so it stays out of logs. */
+export function dashboardUrl(host: string, port: number, token: string): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}/#token=${token}`;
 }
 
 /** What runbook plans are computed from, out of serve's view. */

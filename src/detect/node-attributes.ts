@@ -4,6 +4,7 @@
  * instance type. "The NotReady nodes are all on image 1.28.2-do.0 and no other node is"
  * is how a node-level cause shows itself.
  */
+import { poolLabelOf } from '../kube/node-pools.ts';
 import type { KubeObject } from '../kube/observations.ts';
 
 export interface NodeCondition {
@@ -29,20 +30,6 @@ export function isLeaving(node: KubeObject): boolean {
   return node.metadata.deletionTimestamp !== undefined;
 }
 
-/**
- * Pool labels, first match wins: AKS (old and new), DOKS, GKE, EKS managed node groups,
- * Karpenter, and the simulator's. `node.kubernetes.io/instance-type` is hardware, not a pool.
- */
-export const poolLabels = [
-  'agentpool',
-  'kubernetes.azure.com/agentpool',
-  'doks.digitalocean.com/node-pool',
-  'cloud.google.com/gke-nodepool',
-  'eks.amazonaws.com/nodegroup',
-  'karpenter.sh/nodepool',
-  'kubetriage.io/pool',
-];
-
 /** Labels naming the node image a provider built the node from. */
 export const nodeImageLabels = [
   'doks.digitalocean.com/version',
@@ -57,8 +44,9 @@ function firstLabel(node: KubeObject, keys: readonly string[]): string | undefin
   return undefined;
 }
 
+/** The node's pool, by the provider labels in src/kube/node-pools.ts. */
 export function poolOf(node: KubeObject): string | undefined {
-  return firstLabel(node, poolLabels);
+  return poolLabelOf(node.metadata.labels)?.[1];
 }
 
 export interface NodeAttributes {

@@ -69,10 +69,15 @@ export class IncidentTracker {
   }
 
   /**
-   * Picks the record up after a restart: the stored incidents (open ones continue, recently
-   * resolved ones can reopen) and the last id used, so new ids never collide.
+   * Picks the record up after a restart or a takeover: the stored incidents (open ones
+   * continue, recently resolved ones can reopen) and the last id used, so new ids never collide.
    */
   restore(incidents: readonly Incident[], lastSeq: number): void {
+    // Streaks from an earlier term (a replica that led before) describe rounds the record
+    // never saw: start them afresh, as a new process would.
+    this.pending.clear();
+    this.quietSince.clear();
+    this.closedByHand.clear();
     for (const i of incidents) this.byId.set(i.id, i);
     this.seq = Math.max(this.seq, lastSeq);
   }

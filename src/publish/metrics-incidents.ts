@@ -3,10 +3,11 @@
  * (a gauge, the state now), how many were opened (a counter), and how long detection and
  * identification took (histograms, one observation per incident, never one per round).
  *
- * Only what happens while this process watches is counted: an incident opened (or
- * identified) before the first recorded round was restored from the store after a
- * restart, and whoever ran then counted it. Counters restart at zero with the process
- * anyway; Prometheus' rate() and increase() handle that reset, but not a double count.
+ * Only what happens while this process acts is counted: an incident opened (or identified)
+ * before the first recorded round, or before this replica's current term as leader, was
+ * restored from the store, and whoever acted then counted it. Counters restart at zero with
+ * the process anyway; Prometheus' rate() and increase() handle that reset, but not a double
+ * count.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Incident } from '../incident/incident.ts';
@@ -76,6 +77,19 @@ export class IncidentMetrics {
       buckets: [...detectionBuckets],
       registers,
     });
+  }
+
+  /** A term as leader starts: what opened before it was counted by the replica that led then. */
+  countFrom(nowMs: number): void {
+    this.countFromMs = nowMs;
+  }
+
+  /**
+   * No longer acting: rounds stop, so the open gauge reads 0 rather than freeze at the last
+   * term's numbers (the leader reports them now; summed over replicas they stay right).
+   */
+  clearOpen(): void {
+    for (const labels of this.openLabels.values()) this.open.set(labels, 0);
   }
 
   /** One round: the tracker's incidents (all of them, resolved too) as of `nowMs`. */

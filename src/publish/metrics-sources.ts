@@ -32,12 +32,17 @@ export class SourceMetrics {
   record(nowMs: number, sources: readonly SourceStatus[]): void {
     // Sources come and go with the cluster (log tails of pods, kube-proxy on each node), so
     // each round replaces the set: a source no longer watched has no freshness to report.
-    this.lastSeen.reset();
-    this.fresh.reset();
+    this.clear();
     for (const s of sources) {
       const labels = { source: s.source };
       this.fresh.set(labels, s.state === 'fresh' ? 1 : 0);
       if (s.lastOkMs !== undefined) this.lastSeen.set(labels, Math.max(0, nowMs - s.lastOkMs) / 1000);
     }
+  }
+
+  /** No freshness to report: no round measures it (a replica that is not leading). */
+  clear(): void {
+    this.lastSeen.reset();
+    this.fresh.reset();
   }
 }

@@ -252,6 +252,50 @@ describe('source freshness', () => {
   });
 });
 
+describe('terms as leader', () => {
+  it('counts, on a second term, only what opened or was identified during it', async () => {
+    const m = quiet();
+    m.startedActing(T0);
+    const ours = incident('INC-0001', 'cluster-dns', { onsetMs: T0, openedAtMs: T0 + min });
+    m.recordRound({ nowMs: T0 + min, incidents: [ours] });
+    m.stoppedActing();
+    // Meanwhile the other replica led: it opened INC-0002 and identified ours, and counted both.
+    const theirs = incident('INC-0002', 'node-network', { onsetMs: T0 + 5 * min, openedAtMs: T0 + 6 * min });
+    move(ours, 'identified', T0 + 7 * min);
+    m.startedActing(T0 + 20 * min);
+    m.recordRound({ nowMs: T0 + 20 * min, incidents: [ours, theirs] });
+    const fresh = incident('INC-0003', 'kubelet-failure', {
+      onsetMs: T0 + 20 * min,
+      openedAtMs: T0 + 21 * min,
+    });
+    m.recordRound({ nowMs: T0 + 21 * min, incidents: [ours, theirs, fresh] });
+
+    expect(await series(m, 'kubetriage_incidents_total')).toEqual({
+      'pattern=cluster-dns,family=service-networking': 1,
+      'pattern=kubelet-failure,family=nodes': 1,
+    });
+    const identify = 'kubetriage_time_to_identify_seconds';
+    expect(await value(m, identify, { pattern: 'cluster-dns' }, `${identify}_count`)).toBeUndefined();
+  });
+
+  it('stops showing open incidents and source freshness when it stops leading', async () => {
+    const m = quiet();
+    m.startedActing(T0);
+    m.recordRound({
+      nowMs: T0 + min,
+      incidents: [incident('INC-0001', 'cluster-dns', { onsetMs: T0, openedAtMs: T0 + min })],
+      sources: [{ source: 'reflector/pods', failures: 0, state: 'fresh', lastOkMs: T0 + min }],
+    });
+    m.stoppedActing();
+    // The leader reports these now; summed over replicas, a follower's 0 keeps the total right.
+    expect(await series(m, 'kubetriage_incidents_open')).toEqual({
+      'pattern=cluster-dns,severity=critical,family=service-networking': 0,
+    });
+    expect(await series(m, 'kubetriage_source_fresh')).toEqual({});
+    expect(await series(m, 'kubetriage_source_last_seen_seconds')).toEqual({});
+  });
+});
+
 describe('feed and notifier counters', () => {
   it('counts reflector restarts and relists, and probe latency by outcome', async () => {
     const m = quiet();

@@ -3,7 +3,8 @@
  * detected and identified, how fresh each source is, how the reflectors and probes fare,
  * and what the notifiers delivered. The pipeline calls `recordRound` after each round, the
  * live feed reports into the `FeedStats` methods, and the HTTP server serves
- * `metricsText()` with `contentType`.
+ * `metricsText()` with `contentType`. Under leader election `startedActing` and
+ * `stoppedActing` mark each term, since only the leader runs rounds.
  *
  * Everything lives in its own Registry, never prom-client's global one, so that two
  * instances (tests, a replay beside a live watch) never share or clash over series.
@@ -28,7 +29,8 @@ export interface MetricsOptions {
   processMetrics?: boolean;
   /**
    * Incidents opened or identified before this time are history (restored after a restart)
-   * and not counted again; by default, the first recorded round's time.
+   * and not counted again; by default, the first recorded round's time. `startedActing()`
+   * moves it to the start of each term.
    */
   countFromMs?: number;
 }
@@ -115,6 +117,17 @@ export class KubetriageMetrics implements FeedStats {
   recordRound(r: RoundInput): void {
     this.incidents.record(r.nowMs, r.incidents);
     if (r.sources) this.sources.record(r.nowMs, r.sources);
+  }
+
+  /** A term as leader starts: incidents opened or identified before `nowMs` are not counted again. */
+  startedActing(nowMs: number): void {
+    this.incidents.countFrom(nowMs);
+  }
+
+  /** No longer leading: rounds stop, so the open-incident and source gauges must not freeze. */
+  stoppedActing(): void {
+    this.incidents.clearOpen();
+    this.sources.clear();
   }
 
   reflectorRestarted(resource: string): void {

@@ -7,14 +7,17 @@ import type { ApiClient } from '../kube/api-client.ts';
 import type { Clock } from '../time/clock.ts';
 import {
   type BypassOptions,
-  bypassAnnotation,
   bypassPatch,
   bypassTarget,
   type ContainerSpec,
+  type EndpointSliceObject,
+  endpointsOf,
   planBypass,
   revertPatch,
   type WorkloadFact,
+  workloadFact,
 } from './bypass-plan.ts';
+import { checkApproved } from './offer.ts';
 import type { RunbookPlan } from './plan.ts';
 import {
   RunbookRefusedError,
@@ -22,6 +25,7 @@ import {
   type StepHandler,
   type StepStatus,
   stepNumberer,
+  throwIfAborted,
 } from './step-events.ts';
 
 interface RawDeployment {
@@ -41,17 +45,6 @@ const deploymentPath = (ref: string) => {
   return `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/deployments/${encodeURIComponent(name)}`;
 };
 
-function workloadFact(d: RawDeployment): WorkloadFact {
-  return {
-    namespace: d.metadata.namespace,
-    name: d.metadata.name,
-    containers: d.spec.template.spec.containers,
-    ...(d.metadata.annotations?.[bypassAnnotation]
-      ? { bypassed: d.metadata.annotations[bypassAnnotation] }
-      : {}),
-  };
-}
-
 /** Reads what the bypass plan needs: the named Deployments and the kubernetes service's endpoints. */
 export async function readBypassFacts(api: ApiClient, refs: readonly string[]) {
   const workloads: WorkloadFact[] = [];
@@ -62,15 +55,11 @@ export async function readBypassFacts(api: ApiClient, refs: readonly string[]) {
       if ((err as { status?: number }).status !== 404) throw err;
     }
   }
-  const slices = await api.getJson<{
-    items: { endpoints?: { addresses: string[] }[]; ports?: { port?: number }[] }[];
-  }>('/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', {
-    labelSelector: 'kubernetes.io/service-name=kubernetes',
-  });
-  const endpoints = slices.body.items.flatMap((s) =>
-    (s.endpoints ?? []).flatMap((e) => e.addresses.map((a) => `${a}:${s.ports?.[0]?.port ?? 443}`)),
+  const slices = await api.getJson<{ items: EndpointSliceObject[] }>(
+    '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices',
+    { labelSelector: 'kubernetes.io/service-name=kubernetes' },
   );
-  return { workloads, endpoints };
+  return { workloads, endpoints: endpointsOf(slices.body.items) };
 }
 
 export async function applyBypass(o: {
@@ -78,18 +67,24 @@ export async function applyBypass(o: {
   clock: Clock;
   options: BypassOptions;
   onStep?: StepHandler;
+  /** Stops before the next step (no Deployment is patched after it fires). */
+  signal?: AbortSignal;
+  /** The digest of the plan that was approved (offer.ts); another plan is refused. */
+  approvedDigest?: string;
   rolloutTimeoutMs?: number;
   pollMs?: number;
 }): Promise<{ plan: RunbookPlan }> {
   const { api, clock, options } = o;
   const facts = await readBypassFacts(api, options.deployments);
   const plan = planBypass(facts, options);
+  checkApproved(plan, o.approvedDigest);
   if (plan.refusal) throw new RunbookRefusedError(plan.refusal);
   const n = stepNumberer(plan);
   const emit = async (action: string, target: string, status: StepStatus, detail: string) =>
     o.onStep?.({ n: n(action, target), action, target, status, detail, atMs: clock.now() });
   const target = bypassTarget(facts, options);
   for (const w of facts.workloads) {
+    throwIfAborted(o.signal);
     const ref = `${w.namespace}/${w.name}`;
     const step = `deployment/${ref}`;
     const action = options.revert ? 'revert' : 'patch';
@@ -115,9 +110,11 @@ export async function applyBypass(o: {
     );
     await api.send('PATCH', deploymentPath(ref), patch);
     await emit(action, step, 'done', options.revert ? 'original containers restored' : 'patched');
+    throwIfAborted(o.signal);
     await emit('verify', step, 'started', 'waiting for the rollout');
     const deadline = clock.now() + (o.rolloutTimeoutMs ?? 10 * 60_000);
     for (;;) {
+      throwIfAborted(o.signal);
       const d = (await api.getJson<RawDeployment>(deploymentPath(ref))).body;
       const want = d.spec.replicas ?? 1;
       const st = d.status ?? {};

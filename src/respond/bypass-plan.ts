@@ -30,6 +30,35 @@ export interface WorkloadFact {
   bypassed?: string;
 }
 
+/** A Deployment as the API (or serve's trimmed view) has it, as far as the bypass reads it. */
+export interface DeploymentObject {
+  metadata?: { name?: string; namespace?: string; annotations?: Record<string, string> };
+  spec?: { template?: { spec?: { containers?: ContainerSpec[] } } };
+}
+
+export function workloadFact(d: DeploymentObject): WorkloadFact {
+  const bypassed = d.metadata?.annotations?.[bypassAnnotation];
+  return {
+    namespace: d.metadata?.namespace ?? '',
+    name: d.metadata?.name ?? '',
+    containers: d.spec?.template?.spec?.containers ?? [],
+    ...(bypassed ? { bypassed } : {}),
+  };
+}
+
+/** An EndpointSlice of the `kubernetes` service, as far as its addresses go. */
+export interface EndpointSliceObject {
+  endpoints?: { addresses?: string[] }[];
+  ports?: { port?: number }[];
+}
+
+/** The API server's addresses behind the slices, `ip:port`. */
+export function endpointsOf(slices: readonly EndpointSliceObject[]): string[] {
+  return slices.flatMap((s) =>
+    (s.endpoints ?? []).flatMap((e) => (e.addresses ?? []).map((a) => `${a}:${s.ports?.[0]?.port ?? 443}`)),
+  );
+}
+
 export interface BypassOptions {
   /** `namespace/name` of Deployments. */
   deployments: string[];

@@ -21,19 +21,20 @@ interface Condition {
   status: string;
   message?: string;
 }
-interface RawNode {
+export interface RawNode {
   metadata: Meta;
   spec?: { unschedulable?: boolean };
   status?: { conditions?: Condition[]; nodeInfo?: { bootID?: string } };
 }
-interface RawPod {
+export interface RawPod {
   metadata: Meta;
   spec?: { nodeName?: string };
   status?: { phase?: string; conditions?: Condition[] };
 }
-interface RawPdb {
+export interface RawPdb {
   metadata: Meta;
-  spec?: { selector?: LabelSelectorSpec };
+  /** JSON may carry `selector: null`: it selects no pod, as an absent one does. */
+  spec?: { selector?: LabelSelectorSpec | null };
   status?: {
     currentHealthy?: number;
     desiredHealthy?: number;
@@ -85,7 +86,8 @@ export function pdbFact(b: RawPdb): PdbFact {
   return {
     namespace: b.metadata.namespace ?? '',
     name: b.metadata.name ?? '',
-    selector: b.spec?.selector ?? {},
+    // `{}` is kept as it is: it selects every pod in the namespace.
+    ...(b.spec?.selector ? { selector: b.spec.selector } : {}),
     currentHealthy: b.status?.currentHealthy ?? 0,
     desiredHealthy: b.status?.desiredHealthy ?? 0,
     disruptionsAllowed: b.status?.disruptionsAllowed ?? 0,

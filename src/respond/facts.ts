@@ -42,7 +42,11 @@ export interface LabelSelectorSpec {
 export interface PdbFact {
   namespace: string;
   name: string;
-  selector: LabelSelectorSpec;
+  /**
+   * policy/v1: an empty selector (`{}`) selects every pod in the budget's namespace; a
+   * null or absent one selects none (undefined here).
+   */
+  selector?: LabelSelectorSpec;
   currentHealthy: number;
   desiredHealthy: number;
   disruptionsAllowed: number;
@@ -63,11 +67,14 @@ export function evictable(p: PodFact): boolean {
   );
 }
 
-/** policy/v1 semantics: an empty selector matches nothing. */
+/**
+ * A metav1.LabelSelector as LabelSelectorAsSelector evaluates it: every requirement holds,
+ * so an empty selector matches everything. (A null selector, which matches nothing, is the
+ * caller's to tell apart: it has no spec to pass here.)
+ */
 export function selectorMatches(sel: LabelSelectorSpec, labels: Record<string, string>): boolean {
   const ml = Object.entries(sel.matchLabels ?? {});
   const me = sel.matchExpressions ?? [];
-  if (!ml.length && !me.length) return false;
   return ml.every(([k, v]) => labels[k] === v) && me.every((e) => requirementHolds(e, labels));
 }
 
@@ -141,7 +148,13 @@ export function parseSelector(text: string): LabelSelectorSpec {
   return { matchLabels, matchExpressions };
 }
 
-/** The PodDisruptionBudget that guards a pod (the eviction API allows at most one). */
+/**
+ * The PodDisruptionBudget that guards a pod (the eviction API allows at most one): one in
+ * its namespace whose selector is set and matches it; `{}` guards every pod there.
+ */
 export function budgetOf(pod: PodFact, pdbs: readonly PdbFact[]): PdbFact | undefined {
-  return pdbs.find((b) => b.namespace === pod.namespace && selectorMatches(b.selector, pod.labels));
+  return pdbs.find(
+    (b) =>
+      b.namespace === pod.namespace && b.selector !== undefined && selectorMatches(b.selector, pod.labels),
+  );
 }

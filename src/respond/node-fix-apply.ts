@@ -8,8 +8,15 @@ import { type ApiClient, ApiRequestError } from '../kube/api-client.ts';
 import type { Clock } from '../time/clock.ts';
 import { ClusterReader } from './cluster-reader.ts';
 import { fixName, type NodeFixOptions, planNodeFix } from './node-fix-plan.ts';
+import { checkApproved } from './offer.ts';
 import type { RunbookPlan } from './plan.ts';
-import { RunbookStoppedError, type StepHandler, type StepStatus, stepNumberer } from './step-events.ts';
+import {
+  RunbookStoppedError,
+  type StepHandler,
+  type StepStatus,
+  stepNumberer,
+  throwIfAborted,
+} from './step-events.ts';
 
 export interface NodeFixOutcome {
   plan: RunbookPlan;
@@ -30,11 +37,16 @@ export async function applyNodeFix(o: {
   clock: Clock;
   options: NodeFixOptions;
   onStep?: StepHandler;
+  /** Stops before the next step: nothing is created or deleted after it fires. */
+  signal?: AbortSignal;
+  /** The digest of the plan that was approved (offer.ts); another plan is refused. */
+  approvedDigest?: string;
   pollMs?: number;
 }): Promise<NodeFixOutcome> {
   const { api, clock, options } = o;
   const reader = new ClusterReader(api);
   const plan = planNodeFix(await reader.nodes(), options);
+  checkApproved(plan, o.approvedDigest);
   const n = stepNumberer(plan);
   const emit = async (action: string, target: string, status: StepStatus, detail: string) =>
     o.onStep?.({ n: n(action, target), action, target, status, detail, atMs: clock.now() });
@@ -43,6 +55,7 @@ export async function applyNodeFix(o: {
   const path = `/apis/apps/v1/namespaces/${options.namespace}/daemonsets`;
   await emit('check', 'cluster', 'done', plan.steps[0].detail);
 
+  throwIfAborted(o.signal);
   await emit('create', ds, 'started', `creating ${ds}`);
   try {
     await api.send('POST', path, plan.manifests?.[0]);
@@ -58,10 +71,12 @@ export async function applyNodeFix(o: {
     await emit('create', ds, 'done', `${ds} already exists from an earlier run; verifying it`);
   }
 
+  throwIfAborted(o.signal);
   await emit('verify', ds, 'started', `waiting for every node agent to stop reporting ${options.timer}`);
   const deadline = clock.now() + options.verifyTimeoutMs;
   let lastSaid = '';
   for (;;) {
+    throwIfAborted(o.signal);
     const st = (await api.getJson<DaemonSetStatus>(`${path}/${name}`)).body.status ?? {};
     const nodes = await reader.nodes();
     const still = nodes.filter((x) => x.upgradeTimers?.includes(options.timer));
@@ -78,6 +93,7 @@ export async function applyNodeFix(o: {
       );
       let removed = false;
       if (options.removeAfter) {
+        throwIfAborted(o.signal);
         await emit('delete', ds, 'started', `deleting ${ds}`);
         await api.send('DELETE', `${path}/${name}`).catch((err: unknown) => {
           if (!(err instanceof ApiRequestError && err.status === 404)) throw err;

@@ -11,7 +11,7 @@ import type { ApiClient } from '../kube/api-client.ts';
 import { ApiRequestError } from '../kube/api-client.ts';
 import type { NodeFact } from './facts.ts';
 import { shellWord } from './plan.ts';
-import type { RestartMechanism } from './restart-nodes-plan.ts';
+import type { RestartMechanism, RestartNodesOptions } from './restart-nodes-plan.ts';
 
 export interface NodeRestarter {
   readonly mechanism: RestartMechanism;
@@ -53,4 +53,20 @@ export function restartHook(template: string, o: { timeoutMs?: number } = {}): N
       });
     },
   };
+}
+
+/**
+ * The restarter the options name, branching on `mechanism` exactly as the plan does, so
+ * apply performs the restart the approved plan printed.
+ */
+export function restarterFor(
+  options: Pick<RestartNodesOptions, 'mechanism' | 'restartCommand'>,
+  api: ApiClient,
+): NodeRestarter {
+  if (options.mechanism === 'replace') return replaceByDeletion(api);
+  if (!options.restartCommand)
+    throw new RestartHookError(
+      'restarting by command needs the provider hook: pass --restart-command, e.g. --restart-command "az vm restart -g rg -n {node}"',
+    );
+  return restartHook(options.restartCommand);
 }

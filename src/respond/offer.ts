@@ -8,6 +8,7 @@ import type { BypassOptions } from './bypass-plan.ts';
 import type { NodeFixOptions } from './node-fix-plan.ts';
 import type { RunbookPlan } from './plan.ts';
 import type { RestartNodesOptions } from './restart-nodes-plan.ts';
+import { RunbookRefusedError } from './step-events.ts';
 
 export type RunbookOffer =
   | { runbook: 'restart-nodes'; options: RestartNodesOptions; plan: RunbookPlan }
@@ -28,4 +29,16 @@ export function planDigest(plan: RunbookPlan): string {
     refusal: plan.refusal ?? null,
   };
   return createHash('sha256').update(JSON.stringify(what)).digest('hex').slice(0, 16);
+}
+
+/**
+ * Apply re-plans from a fresh read of the cluster; what it is about to do must be what was
+ * approved (the plan printed at the prompt, or shown in the dashboard), else it refuses
+ * before its first write.
+ */
+export function checkApproved(plan: RunbookPlan, approvedDigest: string | undefined): void {
+  if (approvedDigest !== undefined && planDigest(plan) !== approvedDigest)
+    throw new RunbookRefusedError(
+      `the ${plan.runbook} plan changed between approval and apply (the cluster moved on); review the new plan and approve it again`,
+    );
 }

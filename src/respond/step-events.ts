@@ -38,6 +38,14 @@ export class RunbookRefusedError extends Error {
   }
 }
 
+/**
+ * Stops a run between steps once its caller has aborted it, with the caller's reason (a
+ * crash-like stop in tests, a cancel from the dashboard): nothing further is touched.
+ */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+}
+
 /** Numbers an event from the plan's steps: the first not yet reported with that action and target. */
 export function stepNumberer(plan: RunbookPlan): (action: string, target: string) => number {
   return (action, target) => plan.steps.find((s) => s.action === action && s.target === target)?.n ?? 0;

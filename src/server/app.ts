@@ -23,7 +23,7 @@ import { actionInput, applyInput, noteInput, statusInput, statusQuery, updateInp
 import { bearerAuth } from './auth.ts';
 import { type DashboardOptions, mountDashboard } from './dashboard-routes.ts';
 import type { IncidentDesk } from './desk.ts';
-import { type RunbookRuns, RunConflictError } from './runbook-runs.ts';
+import { RunbookRuns, RunConflictError } from './runbook-runs.ts';
 
 export interface ServerOptions {
   desk: IncidentDesk;
@@ -76,6 +76,8 @@ async function body<T extends z.ZodType>(req: Request, schema: T): Promise<z.inf
 export function createApp(o: ServerOptions): Hono {
   const app = new Hono();
   const { desk, clock } = o;
+  // Without a runner the server shows plans only, and says so the one way the runner does.
+  const runs = o.runs ?? new RunbookRuns({ desk, clock });
   const at = (s: string | undefined) => (s ? Date.parse(s) : clock.now());
   const who = (author: string | undefined, req: Request) =>
     author ?? req.headers.get('x-kubetriage-user') ?? 'operator';
@@ -146,21 +148,20 @@ export function createApp(o: ServerOptions): Hono {
   app.get('/api/incidents/:id', async (c) => c.json(await incidentOr404(c.req.param('id'))));
   app.get('/api/incidents/:id/runbooks', async (c) => {
     const i = await incidentOr404(c.req.param('id'));
-    const why = o.runs ? o.runs.disabledBecause : 'this server does not apply runbooks';
+    const why = runs.disabledBecause;
     return c.json({
       runbooks: (o.runbooks?.(i) ?? []).map((r) => ({ ...r.plan, digest: planDigest(r.plan) })),
       apply: why ? { enabled: false, why } : { enabled: true },
-      runs: o.runs?.list(i.id) ?? [],
+      runs: runs.list(i.id),
     });
   });
   app.post('/api/incidents/:id/runbooks/:runbook/apply', async (c) => {
     const b = await body(c.req.raw, applyInput);
     const i = await incidentOr404(c.req.param('id'));
-    const runs = o.runs;
-    if (!runs || runs.disabledBecause)
+    if (runs.disabledBecause)
       fail(
         403,
-        runs?.disabledBecause ?? 'this server does not apply runbooks',
+        runs.disabledBecause,
         'run the plan from a terminal (its command is on the Runbooks tab), or start serve with --allow-remediation and the remediation role',
       );
     if (i.status === 'resolved') fail(409, `${i.id} is resolved`, 'reopen it before acting on it');
@@ -188,9 +189,9 @@ export function createApp(o: ServerOptions): Hono {
       throw err;
     }
   });
-  app.get('/api/runbook-runs', (c) => c.json({ runs: o.runs?.list() ?? [] }));
+  app.get('/api/runbook-runs', (c) => c.json({ runs: runs.list() }));
   app.get('/api/runbook-runs/:run', (c) => {
-    const run = o.runs?.get(c.req.param('run'));
+    const run = runs.get(c.req.param('run'));
     if (!run)
       fail(404, `no runbook run ${c.req.param('run')}`, 'GET /api/runbook-runs lists the recent ones');
     return c.json({ run });

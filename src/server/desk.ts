@@ -18,8 +18,6 @@ import { autoUpdate } from '../publish/status-updates.ts';
 export interface DeskListener {
   /** A change worth telling people about (never awaited). */
   notify?(change: IncidentChange): void;
-  /** After every round, with all incidents (metrics). */
-  round?(nowMs: number, incidents: readonly Incident[]): void;
 }
 
 export interface DeskOptions {
@@ -39,6 +37,12 @@ export class IncidentDesk {
   private findingsKey = '';
   /** Actions outside any incident, kept in memory when there is no store. */
   private readonly looseActions: ActionRecord[] = [];
+  /**
+   * The stored history per status query, read once and kept until this desk writes again:
+   * the status page is public and the dashboard polls, so neither may cost a full read.
+   * Only this desk (the leader) writes the record, so nothing else makes it stale.
+   */
+  private readonly history = new Map<string, Promise<Incident[]>>();
   /** The last store failure, for /healthz; cleared by the next successful write. */
   storeError: string | undefined;
   lastRoundMs: number | undefined;
@@ -70,8 +74,6 @@ export class IncidentDesk {
       if (u) this.tracker.postUpdate(c.incident.id, u);
       for (const l of this.listeners) l.notify?.(c);
     }
-    const incidents = this.tracker.incidents();
-    for (const l of this.listeners) l.round?.(nowMs, incidents);
     this.persist();
     const key = findings.map((f) => `${f.pattern} ${f.statement}`).join('\n');
     if (this.store && key !== this.findingsKey) {
@@ -176,13 +178,27 @@ export class IncidentDesk {
   /** All incidents: the stored history with the in-memory ones on top, newest first. */
   async incidents(q: { status?: IncidentStatus | 'open'; limit?: number } = {}): Promise<Incident[]> {
     const byId = new Map<string, Incident>();
-    for (const i of (await this.store?.listIncidents({ status: q.status })) ?? []) byId.set(i.id, i);
+    for (const i of (await this.storedHistory(q.status)) ?? []) byId.set(i.id, i);
     for (const i of this.tracker.incidents()) byId.set(i.id, i);
     const wanted = [...byId.values()].filter((i) =>
       q.status === undefined ? true : q.status === 'open' ? i.status !== 'resolved' : i.status === q.status,
     );
     wanted.sort((a, b) => b.openedAtMs - a.openedAtMs || b.id.localeCompare(a.id));
     return q.limit ? wanted.slice(0, q.limit) : wanted;
+  }
+
+  private storedHistory(status: IncidentStatus | 'open' | undefined): Promise<Incident[]> | undefined {
+    const store = this.store;
+    if (!store) return undefined;
+    const key = status ?? 'all';
+    let list = this.history.get(key);
+    if (!list) {
+      list = store.listIncidents({ status });
+      // A failed read is not kept: the next request tries again.
+      list.catch(() => this.history.delete(key));
+      this.history.set(key, list);
+    }
+    return list;
   }
 
   /** Resolves when everything queued so far has been written (or has failed and been kept). */
@@ -201,6 +217,7 @@ export class IncidentDesk {
       this.unsaved.clear();
       try {
         await store.saveIncidents(batch);
+        this.history.clear();
       } catch (err) {
         // Keep them for the next write; anything newer for the same id wins.
         for (const i of batch) if (!this.unsaved.has(i.id)) this.unsaved.set(i.id, i);

@@ -39,14 +39,16 @@ function offer(targets = ['aks-1', 'aks-2'], refusal?: string): RunbookOffer {
 /** An executor the test releases step by step. */
 class FakeExecutor {
   calls: RunbookOffer[] = [];
+  signals: AbortSignal[] = [];
   private release: (() => void) | undefined;
   fail: Error | undefined;
   private readonly clock: ManualClock;
   constructor(clock: ManualClock) {
     this.clock = clock;
   }
-  readonly execute: RunbookExecutor = async (o, _run, onStep: StepHandler) => {
+  readonly execute: RunbookExecutor = async (o, _run, onStep: StepHandler, signal) => {
     this.calls.push(o);
+    this.signals.push(signal);
     for (const s of o.plan.steps) {
       await onStep({ ...s, status: 'started', atMs: this.clock.now() });
       for (let i = 0; i < 3; i++)
@@ -240,6 +242,8 @@ describe('approving a runbook from the dashboard', () => {
     await flush();
     runs.interrupt('serve stopped while it was running');
     expect(runs.get(second.run.id)?.state).toBe('stopped');
+    // The run itself is told to stop before its next step, not only marked stopped.
+    expect(exec.signals.at(-1)?.aborted).toBe(true);
     exec.step();
     await flush();
     // Steps after the interruption are not added to a run already ended.

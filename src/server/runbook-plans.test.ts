@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { incident } from '../incident/fixtures.ts';
-import { type RunbookFacts, runbookFactsFrom, runbookPlansFor } from './runbook-plans.ts';
+import { type RunbookFacts, runbookFactsFrom, runbookOffersFor } from './runbook-plans.ts';
+
+const runbookPlansFor = (...args: Parameters<typeof runbookOffersFor>) =>
+  runbookOffersFor(...args).map((o) => o.plan);
 
 const facts: RunbookFacts = {
   nodes: ['aks-1', 'aks-2', 'aks-3', 'aks-4'].map((name) => ({

@@ -6,34 +6,28 @@
  * the cluster afresh, so a plan here is a preview, never a promise.
  */
 import { type Incident, rootCauseOf } from '../incident/incident.ts';
-import { bypassAnnotation, planBypass, type WorkloadFact } from '../respond/bypass-plan.ts';
-import { nodeFact, pdbFact, podFact } from '../respond/cluster-reader.ts';
-import type { NodeFact, PdbFact, PodFact } from '../respond/facts.ts';
+import type { KubeObject } from '../kube/observations.ts';
+import {
+  type BypassFacts,
+  type DeploymentObject,
+  type EndpointSliceObject,
+  endpointsOf,
+  planBypass,
+  workloadFact,
+} from '../respond/bypass-plan.ts';
+import {
+  nodeFact,
+  pdbFact,
+  podFact,
+  type RawNode,
+  type RawPdb,
+  type RawPod,
+} from '../respond/cluster-reader.ts';
 import { nodeFixDefaults, planNodeFix } from '../respond/node-fix-plan.ts';
 import type { RunbookOffer } from '../respond/offer.ts';
-import type { RunbookPlan } from '../respond/plan.ts';
-import { planRestartNodes, restartDefaults } from '../respond/restart-nodes-plan.ts';
+import { planRestartNodes, type RestartNodesFacts, restartDefaults } from '../respond/restart-nodes-plan.ts';
 
-export interface RunbookFacts {
-  nodes: NodeFact[];
-  pods: PodFact[];
-  pdbs: PdbFact[];
-  workloads: WorkloadFact[];
-  /** The kubernetes service's endpoints, `ip:port`. */
-  endpoints: string[];
-}
-
-interface RawObject {
-  metadata?: {
-    name?: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
-  spec?: { template?: { spec?: { containers?: { name: string }[] } } };
-  endpoints?: { addresses?: string[] }[];
-  ports?: { port?: number }[];
-}
+export type RunbookFacts = RestartNodesFacts & BypassFacts;
 
 /** Facts from the objects serve's view holds (trimmed, so Deployments carry container names only). */
 export function runbookFactsFrom(o: {
@@ -41,33 +35,20 @@ export function runbookFactsFrom(o: {
   pods: readonly unknown[];
   pdbs: readonly unknown[];
   deployments: readonly unknown[];
-  endpointslices: readonly unknown[];
+  endpointslices: readonly KubeObject[];
 }): RunbookFacts {
-  const raw = (xs: readonly unknown[]) => xs as RawObject[];
   return {
-    nodes: raw(o.nodes).map((n) => nodeFact(n as Parameters<typeof nodeFact>[0])),
-    pods: raw(o.pods).map((p) => podFact(p as Parameters<typeof podFact>[0])),
-    pdbs: raw(o.pdbs).map((b) => pdbFact(b as Parameters<typeof pdbFact>[0])),
-    workloads: raw(o.deployments).map((d) => {
-      const bypassed = d.metadata?.annotations?.[bypassAnnotation];
-      return {
-        namespace: d.metadata?.namespace ?? '',
-        name: d.metadata?.name ?? '',
-        containers: d.spec?.template?.spec?.containers ?? [],
-        ...(bypassed ? { bypassed } : {}),
-      };
-    }),
-    endpoints: raw(o.endpointslices)
-      .filter(
+    nodes: (o.nodes as RawNode[]).map(nodeFact),
+    pods: (o.pods as RawPod[]).map(podFact),
+    pdbs: (o.pdbs as RawPdb[]).map(pdbFact),
+    workloads: (o.deployments as DeploymentObject[]).map(workloadFact),
+    endpoints: endpointsOf(
+      o.endpointslices.filter(
         (s) =>
-          s.metadata?.namespace === 'default' &&
+          s.metadata.namespace === 'default' &&
           s.metadata.labels?.['kubernetes.io/service-name'] === 'kubernetes',
-      )
-      .flatMap((s) =>
-        (s.endpoints ?? []).flatMap((e) =>
-          (e.addresses ?? []).map((a) => `${a}:${s.ports?.[0]?.port ?? 443}`),
-        ),
-      ),
+      ) as EndpointSliceObject[],
+    ),
   };
 }
 
@@ -101,9 +82,4 @@ export function runbookOffersFor(incident: Incident, facts: RunbookFacts): Runbo
     }
   }
   return offers;
-}
-
-/** The plans alone, as `GET /api/incidents/:id/runbooks` shows them. */
-export function runbookPlansFor(incident: Incident, facts: RunbookFacts): RunbookPlan[] {
-  return runbookOffersFor(incident, facts).map((o) => o.plan);
 }

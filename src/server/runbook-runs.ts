@@ -36,11 +36,15 @@ export interface RunbookRun {
   error?: string;
 }
 
-/** Runs an offer to its end, reporting each step; throws to stop (RunbookStoppedError and kin). */
+/**
+ * Runs an offer to its end, reporting each step; throws to stop (RunbookStoppedError and
+ * kin). Stops before its next step once `signal` is aborted.
+ */
 export type RunbookExecutor = (
   offer: RunbookOffer,
   run: { id: string; author: string },
   onStep: StepHandler,
+  signal: AbortSignal,
 ) => Promise<void>;
 
 export class RunConflictError extends Error {}
@@ -68,6 +72,7 @@ export class RunbookRuns {
   private readonly runs: RunbookRun[] = [];
   private seq = 0;
   private current: Promise<void> | undefined;
+  private abort: AbortController | undefined;
 
   constructor(o: RunbookRunsOptions) {
     this.o = o;
@@ -86,9 +91,17 @@ export class RunbookRuns {
     return this.runs.find((r) => r.id === id);
   }
 
-  /** Resolves when the run in progress (if any) has ended: for tests and a clean shutdown. */
-  async settled(): Promise<void> {
-    await this.current;
+  /** Resolves when the run in progress (if any) has ended, or after `limitMs` when given. */
+  async settled(limitMs?: number): Promise<void> {
+    const current = this.current;
+    if (!current || limitMs === undefined) return current;
+    await new Promise<void>((resolve) => {
+      const limit = this.o.clock.after(limitMs, resolve);
+      void current.then(() => {
+        limit.cancel();
+        resolve();
+      });
+    });
   }
 
   /** Starts the approved offer; the run goes on after this returns. */
@@ -121,22 +134,28 @@ export class RunbookRuns {
       nowMs,
       `remediate ${run.runbook}: approved by ${author} in the dashboard (plan ${run.digest}, ${run.planSteps} steps; same as: ${run.command})`,
     );
-    this.current = execute(offer, { id: run.id, author }, (e) => this.onStep(run, e)).then(
-      () => this.end(run, 'done'),
-      (err: unknown) => {
-        const e = err instanceof Error ? err : new Error(String(err));
-        this.end(run, stoppedNames.has(e.name) ? 'stopped' : 'failed', e.message);
-      },
-    );
+    this.abort = new AbortController();
+    this.current = execute(offer, { id: run.id, author }, (e) => this.onStep(run, e), this.abort.signal)
+      .then(
+        () => this.end(run, 'done'),
+        (err: unknown) => {
+          const e = err instanceof Error ? err : new Error(String(err));
+          this.end(run, stoppedNames.has(e.name) ? 'stopped' : 'failed', e.message);
+        },
+      )
+      .finally(() => {
+        this.current = undefined;
+      });
     return run;
   }
 
   /**
-   * Serve is stopping: a run still going is marked stopped on the record now, while the
-   * record can still be written. What it did is on the timeline; rerunning resumes it (the
-   * restart Lease keeps its progress).
+   * Serve is stopping: a run still going stops before its next step and is marked stopped
+   * on the record now, while the record can still be written. What it did is on the
+   * timeline; rerunning resumes it (the restart Lease keeps its progress).
    */
   interrupt(why: string): void {
+    this.abort?.abort(new Error(why));
     for (const run of this.runs) if (run.state === 'running') this.end(run, 'stopped', why);
   }
 

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Check, CheckResult } from '../../src/agent/check.ts';
+import { type Check, CheckNotRun, type CheckResult } from '../../src/agent/check.ts';
 import { apiEndpointsCheck } from '../../src/agent/checks/api-endpoints.ts';
 import { clusterDnsCheck } from '../../src/agent/checks/cluster-dns.ts';
 import { iptablesRestoreCheck } from '../../src/agent/checks/iptables-restore.ts';
@@ -250,6 +250,8 @@ describe('IptablesRestoreFailing', () => {
       });
       const at = (iso: string) =>
         check.run({ startedMs: Date.parse(iso), signal: new AbortController().signal });
+      // The first sample is only a baseline: the condition the agent started from stands.
+      await expect(at('2023-03-13T17:11:52Z')).rejects.toEqual(new CheckNotRun('no baseline sample yet'));
       expect((await at('2023-03-13T17:12:22Z')).reason).toBe('IptablesRestoreSucceeding');
       failures = 2;
       const failing = await at('2023-03-13T17:12:52Z');

@@ -19,7 +19,7 @@ import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 import { scenarioAt } from '../support/scenario-moment.ts';
 import { watchServe } from '../support/serve-process.ts';
 import type { SimCluster } from '../support/sim-cluster.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { eventually, waitFor } from '../support/wait-for.ts';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'kubetriage.js');
 const leaseSeconds = 4;
@@ -130,17 +130,7 @@ async function health(r: Replica): Promise<{ role?: string; lastRound?: string |
 
 /** Polls an async condition (the processes answer over HTTP). */
 async function until(what: string, cond: () => Promise<boolean>, limitMs = 60_000): Promise<void> {
-  let ok = false;
-  const poll = async () => {
-    ok = await cond();
-  };
-  const started = performance.now();
-  while (!ok) {
-    await poll();
-    if (ok) break;
-    if (performance.now() - started > limitMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await eventually(what, async () => (await cond()) || undefined, limitMs);
 }
 
 interface LeaseSpec {

@@ -24,7 +24,6 @@ export type ServerAndDashboardAgree = [
   Sends<StatusUpdate, Web.StatusUpdate>,
   Sends<StatusReport, Web.StatusReport>,
   Sends<StatusPage, Web.StatusPage>,
-  Sends<RunbookPlan, Web.RunbookPlan>,
   Sends<RunbookPlan & { digest: string }, Web.RunbookPlan>,
   Sends<RunbookRun, Web.RunbookRun>,
   Sends<NodeMap, Web.NodeMap>,

@@ -12,11 +12,11 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LiveSession, startLiveSession } from '../../src/cli/live-session.ts';
+import { remediationExecutor } from '../../src/cli/remediation-executor.ts';
 import { ServeRuntime } from '../../src/cli/serve-runtime.ts';
-import { ApiClient } from '../../src/kube/api-client.ts';
-import { applyOffer } from '../../src/respond/apply-offer.ts';
 import { realClock } from '../../src/time/clock.ts';
 import { type RemediationCluster, remediationAt, runLive } from '../respond/remediation-cluster.ts';
+import { eventually } from '../support/wait-for.ts';
 import { artifactsDir, buildDashboard, launchBrowser, showRoute } from './browser.ts';
 
 const token = 'runbook-approve-token-0123456789';
@@ -39,14 +39,12 @@ beforeAll(async () => {
   cluster = await remediationAt('runway-2024', '2024-11-22T11:45:00Z');
   stopSim = runLive(cluster);
   session = await startLiveSession({ kubeconfig: cluster.kubeconfig, timeout: '30' }, { components: true });
-  const api = new ApiClient(session.loaded.kc, { now: () => realClock.now(), requestTimeoutMs: 15_000 });
   rt = new ServeRuntime({
     clock: session.clock,
     cluster: 'runway',
     token,
     assetsDir,
-    remediate: (offer, run, onStep) =>
-      applyOffer({ api, clock: session.clock, offer, holder: `${run.author} ${run.id}`, onStep }),
+    remediate: remediationExecutor(session.loaded.kc, session.clock, 'test'),
   });
   // serve's loop: a round every 250 ms of wall time.
   const rounds = async () => {
@@ -70,16 +68,12 @@ afterAll(async () => {
   if (assetsDir) await rm(assetsDir, { recursive: true, force: true });
 });
 
-async function openIncidentId(): Promise<string> {
-  for (let i = 0; i < 240; i++) {
+const openIncidentId = () =>
+  eventually('a service-routing incident', async () => {
     const res = await fetch(`${origin}/api/incidents?status=open`, { headers: auth });
     const { incidents } = (await res.json()) as { incidents: { id: string; top: { pattern: string } }[] };
-    const found = incidents.find((x) => x.top.pattern === 'service-routing');
-    if (found) return found.id;
-    await realClock.sleep(250);
-  }
-  throw new Error('no service-routing incident opened within 60 s');
-}
+    return incidents.find((x) => x.top.pattern === 'service-routing')?.id;
+  });
 
 describe('approving a runbook in the dashboard', () => {
   it('shows the bypass plan, applies it once approved, and follows every step live', async () => {

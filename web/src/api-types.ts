@@ -159,7 +159,7 @@ export interface RunbookPlan {
   warnings: string[];
   refusal?: string;
   /** What an approval names: the plan as shown (GET …/runbooks adds it). */
-  digest?: string;
+  digest: string;
 }
 
 export interface StepEvent {
@@ -189,9 +189,8 @@ export interface RunbookRun {
 
 export interface RunbooksAnswer {
   runbooks: RunbookPlan[];
-  /** Older servers leave both out: plans only. */
-  apply?: { enabled: boolean; why?: string };
-  runs?: RunbookRun[];
+  apply: { enabled: boolean; why?: string };
+  runs: RunbookRun[];
 }
 
 export interface Health {

@@ -5,9 +5,9 @@
  * 85 % with no drops for 5 min, so a table hovering at the line does not flap.
  */
 import { rfc3339 } from '../../time/clock.ts';
+import { goDuration } from '../../time/go-duration.ts';
 import { type Check, CheckNotRun, healthy, problem } from '../check.ts';
 import type { NodeHost } from '../host.ts';
-import { goDuration } from '../logfmt.ts';
 
 const nearlyFull = 0.9;
 const roomAgain = 0.85;
@@ -38,6 +38,11 @@ export function conntrackCheck(o: { host: NodeHost }): Check {
     kind: 'host',
     intervalMs: 30_000,
     timeoutMs: 1_000,
+    resume(sinceMs) {
+      // Restarted while True: still True at 85–90 % full, and `since` keeps the first sample.
+      problemSince = sinceMs;
+      wasProblem = true;
+    },
     async run({ startedMs }) {
       const countText = await o.host.readText('/proc/sys/net/netfilter/nf_conntrack_count');
       const maxText = await o.host.readText('/proc/sys/net/netfilter/nf_conntrack_max');

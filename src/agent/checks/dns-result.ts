@@ -2,9 +2,11 @@
  * The failing side of both DNS checks: `<prefix>Timeout`, `ServerFailure`, `NameNotFound`,
  * `Refused`, with the contract's summaries and fields.
  */
+
+import { goDuration } from '../../time/go-duration.ts';
 import { type CheckResult, problem } from '../check.ts';
 import type { DnsOutcome } from '../dns-lookup.ts';
-import { type Field, goDuration } from '../logfmt.ts';
+import type { Field } from '../logfmt.ts';
 
 export function dnsFailure(
   prefix: 'ClusterDNS' | 'NodeResolver',

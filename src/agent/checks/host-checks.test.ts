@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type TempHost, tempHost } from '../../../test/agent/temp-host.ts';
 import { parseAgentMessage } from '../../kube/agent-message.ts';
 import type { Check, CheckResult } from '../check.ts';
-import type { RootedHost } from '../host.ts';
+import type { NodeHost, RootedHost } from '../host.ts';
 import { conditionMessage } from '../logfmt.ts';
 import { conntrackCheck } from './conntrack.ts';
 import { rebootRequiredCheck } from './reboot-required.ts';
@@ -80,6 +80,10 @@ const history = (end: boolean) =>
     ...(end ? ['End-Date: 2023-10-08  06:30:00'] : []),
     '',
   ].join('\n');
+
+/** systemd stopping that last run after its 15 min timeout, as rsyslog writes it. */
+const timedOutSyslog =
+  "2023-10-08T06:38:04.120000+00:00 pool-workers-x7k2p systemd[1]: apt-daily-upgrade.service: Failed with result 'timeout'.\n";
 
 beforeEach(async () => {
   fakeHost = await tempHost();
@@ -174,10 +178,7 @@ describe('PackageUpgradeFailed', () => {
   it('names a run systemd stopped after its timeout, with the half-installed packages', async () => {
     await debianNode();
     await put('var/log/apt/history.log', history(false));
-    await put(
-      'var/log/syslog',
-      "2023-10-08T06:38:04.120000+00:00 pool-workers-x7k2p systemd[1]: apt-daily-upgrade.service: Failed with result 'timeout'.\n",
-    );
+    await put('var/log/syslog', timedOutSyslog);
     await put(
       'var/lib/dpkg/status',
       'Package: systemd\nStatus: install ok half-configured\nVersion: 252.17-1~deb12u1\n\nPackage: curl\nStatus: install ok installed\n\nPackage: udev\nStatus: install ok unpacked\n',
@@ -201,6 +202,77 @@ describe('PackageUpgradeFailed', () => {
     expect((await run(upgradeFailedCheck({ host }))).reason).toBe('PackageStateConsistent');
     await put('var/lib/dpkg/status', 'Package: libc6\nStatus: install ok half-installed\n');
     expect((await run(upgradeFailedCheck({ host }))).reason).toBe('PackagesHalfInstalled');
+  });
+});
+
+describe('how the last package run ended (one rule for both upgrade checks)', () => {
+  const outcomeOf = async (h: NodeHost = host) => {
+    const inProgress = await run(upgradeInProgressCheck({ host: h }));
+    const failed = await run(upgradeFailedCheck({ host: h }));
+    return { inProgress, failed };
+  };
+
+  it('calls a run without End-Date and without syslog (Debian 12: journal only) unknown, never a success', async () => {
+    await debianNode();
+    await put('var/log/apt/history.log', history(false));
+    const { inProgress, failed } = await outcomeOf();
+    expect(inProgress.fields.lastResult).toBe('unknown');
+    expect(failed).toMatchObject({
+      status: 'False',
+      reason: 'PackageStateConsistent',
+      fields: { lastRun: '2023-10-08T06:23:10Z', lastResult: 'unknown' },
+    });
+  });
+
+  it('agrees on a run apt closed with an Error line', async () => {
+    await debianNode();
+    await put(
+      'var/log/apt/history.log',
+      `${history(false)}Error: Sub-process /usr/bin/dpkg returned an error code (1)\nEnd-Date: 2023-10-08  06:30:00\n`,
+    );
+    const { inProgress, failed } = await outcomeOf();
+    expect(inProgress.fields).toMatchObject({ lastResult: 'exit-code', lastDuration: '6m50s' });
+    expect(failed).toMatchObject({
+      reason: 'UpgradeExitedWithError',
+      fields: { stopped: '2023-10-08T06:30:00Z', exitCode: '1' },
+    });
+  });
+
+  it('keeps an earlier timeout standing while a later run is not judged yet', async () => {
+    await debianNode();
+    await put(
+      'var/log/apt/history.log',
+      `${history(false)}\nStart-Date: 2023-10-09  06:12:00\nCommandline: /usr/bin/unattended-upgrade\n`,
+    );
+    await put('var/log/syslog', timedOutSyslog);
+    const { inProgress, failed } = await outcomeOf();
+    expect(inProgress.fields).toMatchObject({ lastRun: '2023-10-09T06:12:00Z', lastResult: 'unknown' });
+    expect(failed).toMatchObject({
+      reason: 'UpgradeTimedOut',
+      fields: { started: '2023-10-08T06:23:10Z', stopped: '2023-10-08T06:38:04Z' },
+    });
+  });
+
+  it('reads the syslog once for a run whose ending systemd has told', async () => {
+    await debianNode();
+    await put('var/log/apt/history.log', history(false));
+    await put('var/log/syslog', timedOutSyslog);
+    let syslogReads = 0;
+    const counting: NodeHost = {
+      readText: (path) => {
+        if (path === '/var/log/syslog') syslogReads++;
+        return host.readText(path);
+      },
+      list: (dir) => host.list(dir),
+      mtimeMs: (path) => host.mtimeMs(path),
+      processes: () => host.processes(),
+    };
+    for (let i = 0; i < 3; i++) {
+      const { inProgress, failed } = await outcomeOf(counting);
+      expect(inProgress.fields.lastResult).toBe('timeout');
+      expect(failed.reason).toBe('UpgradeTimedOut');
+    }
+    expect(syslogReads).toBe(1);
   });
 });
 
@@ -259,6 +331,17 @@ describe('ConntrackTableFull', () => {
     });
     expect((await sample(1000, 812, t + 120_000)).reason).toBe('ConntrackDroppingPackets'); // drops within 5 min
     expect((await sample(1000, 812, t + 90_000 + 5 * 60_000)).reason).toBe('ConntrackHasRoom');
+  });
+
+  it('carries on the streak of a restart while True: since from before, and 85–90 % still full', async () => {
+    const check = conntrackCheck({ host });
+    check.resume?.(at('2023-01-01T00:00:30Z'));
+    await put('proc/sys/net/netfilter/nf_conntrack_count', '230000\n');
+    await put('proc/sys/net/netfilter/nf_conntrack_max', '262144\n');
+    expect(await run(check, at('2023-01-01T01:00:00Z'))).toMatchObject({
+      reason: 'ConntrackNearlyFull',
+      fields: { since: '2023-01-01T00:00:30Z' },
+    });
   });
 
   it('cannot run without nf_conntrack', async () => {

@@ -7,9 +7,9 @@
  */
 import { fetch } from 'undici';
 import { rfc3339 } from '../../time/clock.ts';
+import { goDuration } from '../../time/go-duration.ts';
 import { type Check, CheckNotRun, healthy, problem } from '../check.ts';
 import type { NodeHost } from '../host.ts';
-import { goDuration } from '../logfmt.ts';
 
 const quietMs = 10 * 60_000;
 const failuresMetric = 'kubeproxy_sync_proxy_rules_iptables_restore_failures_total';
@@ -66,7 +66,12 @@ export function iptablesRestoreCheck(o: IptablesRestoreOptions): Check {
       const total = metricValue(text, failuresMetric);
       if (total === undefined) throw new CheckNotRun(`kube-proxy metrics have no ${failuresMetric}`);
       const lastSyncS = metricValue(text, lastSyncMetric);
-      if (lastTotal !== undefined && total !== lastTotal) {
+      if (lastTotal === undefined) {
+        lastTotal = total;
+        // An increase needs two samples; until then the condition as the agent found it stands.
+        throw new CheckNotRun('no baseline sample yet');
+      }
+      if (total !== lastTotal) {
         // A counter that dropped means kube-proxy restarted: the new value is the increase.
         const n = total > lastTotal ? total - lastTotal : total;
         if (n > 0) {

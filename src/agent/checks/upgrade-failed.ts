@@ -2,13 +2,32 @@
  * PackageUpgradeFailed: the last run did not end in success, or dpkg left packages
  * half-installed. Lasts until repaired (DigitalOcean, 2023: one reboot was sometimes not
  * enough). Precedence among reasons: UpgradeTimedOut, UpgradeExitedWithError,
- * PackagesHalfInstalled. A run still going is not judged yet.
+ * PackagesHalfInstalled. A run whose ending is unknown (still going, or killed on a node
+ * whose ending no text log records) is not judged: an earlier failure stands, and it is
+ * never called a success.
  */
 import { rfc3339 } from '../../time/clock.ts';
+import { goDuration } from '../../time/go-duration.ts';
 import { type Check, healthy, problem } from '../check.ts';
 import type { NodeHost } from '../host.ts';
-import { goDuration, listValue } from '../logfmt.ts';
-import { halfInstalled, packageRuns, unitEnding, unitOfRun } from '../package-history.ts';
+import { listValue } from '../logfmt.ts';
+import {
+  halfInstalled,
+  lastRunOutcome,
+  type PackageRun,
+  packageRuns,
+  type RunOutcome,
+  runOutcome,
+} from '../package-history.ts';
+
+/** The newest run whose ending is known. */
+async function lastJudged(host: NodeHost, runs: readonly PackageRun[]): Promise<RunOutcome | undefined> {
+  for (let i = runs.length - 1; i >= 0; i--) {
+    const outcome = await runOutcome(host, runs[i]);
+    if (outcome.result !== 'unknown') return outcome;
+  }
+  return undefined;
+}
 
 export function upgradeFailedCheck(o: { host: NodeHost }): Check {
   return {
@@ -23,42 +42,31 @@ export function upgradeFailedCheck(o: { host: NodeHost }): Check {
         ['halfInstalled', half.length],
         ['packages', listValue(half)],
       ] as const;
-      // A finished run (End-Date) is judged by apt's Error line; an unfinished one by systemd's.
-      const last = runs.findLast((r) => r.endedMs !== undefined || unitOfRun(r) !== undefined);
-      const unit = last ? unitOfRun(last) : undefined;
-      const ending =
-        last && last.endedMs === undefined && unit
-          ? await unitEnding(o.host, unit, last.startedMs)
-          : undefined;
-      if (last && ending?.result === 'timeout') {
-        const stopped = ending.atMs;
+      const latest = await lastRunOutcome(o.host, runs);
+      // False only once a later run succeeds: one not judged yet leaves an earlier failure standing.
+      const judged = latest?.result === 'unknown' ? await lastJudged(o.host, runs) : latest;
+      if (judged?.result === 'timeout') {
+        const { run, endedMs } = judged;
         return problem(
           'UpgradeTimedOut',
           'the last package upgrade was stopped by systemd after its timeout',
           [
-            ['unit', unit],
-            ['started', rfc3339(last.startedMs)],
-            ['stopped', stopped !== undefined ? rfc3339(stopped) : undefined],
-            ['duration', stopped !== undefined ? goDuration(stopped - last.startedMs) : undefined],
+            ['unit', judged.unit],
+            ['started', rfc3339(run.startedMs)],
+            ['stopped', endedMs !== undefined ? rfc3339(endedMs) : undefined],
+            ['duration', endedMs !== undefined ? goDuration(endedMs - run.startedMs) : undefined],
             ['result', 'timeout'],
             ...halfFields,
           ],
         );
       }
-      const exitCode = ending?.exitCode ?? (last?.error ? /code \((\d+)\)/.exec(last.error)?.[1] : undefined);
-      if (last && (ending?.result === 'exit-code' || ending?.result === 'signal' || last.error)) {
+      if (judged && judged.result !== 'success') {
+        const { run, endedMs } = judged;
         return problem('UpgradeExitedWithError', 'the last package upgrade exited with an error', [
-          ['unit', unit ?? last.commandline.slice(0, 120)],
-          ['started', rfc3339(last.startedMs)],
-          [
-            'stopped',
-            last.endedMs !== undefined
-              ? rfc3339(last.endedMs)
-              : ending?.atMs !== undefined
-                ? rfc3339(ending.atMs)
-                : undefined,
-          ],
-          ['exitCode', exitCode],
+          ['unit', judged.unit ?? run.commandline.slice(0, 120)],
+          ['started', rfc3339(run.startedMs)],
+          ['stopped', endedMs !== undefined ? rfc3339(endedMs) : undefined],
+          ['exitCode', judged.exitCode],
           ...halfFields,
         ]);
       }
@@ -68,8 +76,8 @@ export function upgradeFailedCheck(o: { host: NodeHost }): Check {
         'PackageStateConsistent',
         'the last package upgrade completed and no package is half-installed',
         [
-          ['lastRun', last ? rfc3339(last.startedMs) : 'none'],
-          ['lastResult', last ? 'success' : undefined],
+          ['lastRun', latest ? rfc3339(latest.run.startedMs) : 'none'],
+          ['lastResult', latest?.result],
         ],
       );
     },

@@ -6,11 +6,12 @@
  * `False` carries the last run's facts, which outlive the events.
  */
 import { rfc3339 } from '../../time/clock.ts';
+import { goDuration } from '../../time/go-duration.ts';
 import { type Check, healthy, problem } from '../check.ts';
 import type { HostProcess, NodeHost } from '../host.ts';
-import { goDuration, listValue } from '../logfmt.ts';
+import { listValue } from '../logfmt.ts';
 import { previousElapse } from '../on-calendar.ts';
-import { notablePackages, packageRuns, unitEnding, unitOfRun } from '../package-history.ts';
+import { lastRunOutcome, notablePackages, packageRuns } from '../package-history.ts';
 import { scanUpgradeTimers } from '../upgrade-timers.ts';
 
 const timerDriven = /\b(unattended-upgrade|apt\.systemd\.daily|dnf-automatic)\b/;
@@ -71,18 +72,17 @@ export function upgradeInProgressCheck(o: { host: NodeHost; globs?: readonly str
           ['notable', listValue(notablePackages(packages))],
         ]);
       }
-      if (!last) return healthy('NoUpgradeRunning', 'no package upgrade is running', [['lastRun', 'none']]);
-      const unit = unitOfRun(last);
-      const ending =
-        last.endedMs === undefined && unit ? await unitEnding(o.host, unit, last.startedMs) : undefined;
-      const endedMs = last.endedMs ?? ending?.atMs;
+      const outcome = await lastRunOutcome(o.host, runs);
+      if (!outcome)
+        return healthy('NoUpgradeRunning', 'no package upgrade is running', [['lastRun', 'none']]);
+      const { run, unit, result, endedMs } = outcome;
       return healthy('NoUpgradeRunning', 'no package upgrade is running', [
-        ['lastRun', rfc3339(last.startedMs)],
-        ['lastUnit', unit ?? last.commandline.slice(0, 120)],
-        ['lastResult', last.endedMs !== undefined && !last.error ? 'success' : (ending?.result ?? 'unknown')],
-        ['lastDuration', endedMs !== undefined ? goDuration(endedMs - last.startedMs) : undefined],
-        ['lastPackages', last.packages.length],
-        ['lastNotable', listValue(notablePackages(last.packages))],
+        ['lastRun', rfc3339(run.startedMs)],
+        ['lastUnit', unit ?? run.commandline.slice(0, 120)],
+        ['lastResult', result],
+        ['lastDuration', endedMs !== undefined ? goDuration(endedMs - run.startedMs) : undefined],
+        ['lastPackages', run.packages.length],
+        ['lastNotable', listValue(notablePackages(run.packages))],
       ]);
     },
   };

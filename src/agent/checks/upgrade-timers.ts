@@ -8,9 +8,10 @@
  * only visible over D-Bus); `randomizedDelay` says how much later it may come.
  */
 import { rfc3339 } from '../../time/clock.ts';
+import { goDuration } from '../../time/go-duration.ts';
 import { type Check, healthy, problem } from '../check.ts';
 import type { NodeHost } from '../host.ts';
-import { goDuration, listValue } from '../logfmt.ts';
+import { listValue } from '../logfmt.ts';
 import { nextElapse, normalizedCalendar } from '../on-calendar.ts';
 import { scanUpgradeTimers } from '../upgrade-timers.ts';
 

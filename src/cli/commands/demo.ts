@@ -13,10 +13,10 @@ import { parseDuration } from '../../sim/scenario/time-spec.ts';
 import { PacedClock } from '../../time/paced-clock.ts';
 import { VirtualClock } from '../../time/virtual-clock.ts';
 import { startLiveDemo } from '../demo-live.ts';
-import { CliError, exitCodes, usageError } from '../errors.ts';
+import { usageError } from '../errors.ts';
 import { stderrLogger } from '../logger.ts';
 import { serveReplay } from '../serve-replay.ts';
-import { ServeRuntime } from '../serve-runtime.ts';
+import { dashboardUrl, portOption, ServeRuntime } from '../serve-runtime.ts';
 
 interface DemoFlags {
   speed: string;
@@ -103,7 +103,7 @@ Stops with Ctrl-C.`,
     )
     .action(async (name: string, flags: DemoFlags) => {
       const speed = numberFlag('speed', flags.speed, 1, 100_000, '60');
-      const port = numberFlag('port', flags.port, 0, 65_535, '8080');
+      const port = portOption(flags.port);
       const leadMs = parseDuration(flags.lead);
       if (leadMs === undefined)
         throw usageError(`--lead must be a duration like 10m or 1h (got "${flags.lead}")`);
@@ -132,15 +132,11 @@ Stops with Ctrl-C.`,
           remediationOffBecause:
             'a replay has no cluster to act on: `kubetriage demo --live` serves one whose runbooks you can approve',
         });
-      const bound = await rt.listen(port, flags.host).catch(async (err: NodeJS.ErrnoException) => {
+      const bound = await rt.listen(port, flags.host).catch(async (err: unknown) => {
         await live?.stop();
-        throw new CliError(`cannot listen on ${flags.host}:${port}: ${err.message}`, {
-          exitCode: exitCodes.unavailable,
-          hint: 'choose another --port (0 picks a free one)',
-          cause: err,
-        });
+        throw err;
       });
-      const url = `http://${flags.host.includes(':') ? `[${flags.host}]` : flags.host}:${bound}/#token=${token}`;
+      const url = dashboardUrl(flags.host, bound, token);
       process.stdout.write(
         `kubetriage demo: ${scenario.name} (${scenario.description})\n` +
           `dashboard: ${url}\n` +

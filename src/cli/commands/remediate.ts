@@ -20,7 +20,8 @@ import { ClusterReader } from '../../respond/cluster-reader.ts';
 import { SelectorSyntaxError } from '../../respond/facts.ts';
 import { applyNodeFix } from '../../respond/node-fix-apply.ts';
 import { isTimerName, nodeFixDefaults, planNodeFix } from '../../respond/node-fix-plan.ts';
-import { type NodeRestarter, replaceByDeletion, restartHook } from '../../respond/node-restarters.ts';
+import { restarterFor } from '../../respond/node-restarters.ts';
+import { planDigest } from '../../respond/offer.ts';
 import type { RunbookName, RunbookPlan } from '../../respond/plan.ts';
 import { applyRestartNodes } from '../../respond/restart-nodes-apply.ts';
 import {
@@ -35,6 +36,7 @@ import { realClock, rfc3339 } from '../../time/clock.ts';
 import { OffsetClock } from '../../time/offset-clock.ts';
 import { CliError, exitCodes, usageError } from '../errors.ts';
 import { parseOutputFormat, printData } from '../output.ts';
+import { alignColumns } from '../render/columns.ts';
 import { openStoreFromFlags, type StoreFlags, storeOptions } from '../store-options.ts';
 
 interface CommonFlags extends StoreFlags {
@@ -110,9 +112,11 @@ export function renderPlan(p: RunbookPlan): string {
   if (p.targets.length) out.push(`  targets (${p.targets.length}): ${p.targets.join(', ')}`);
   if (p.refusal) out.push(`  REFUSES TO START: ${p.refusal}`);
   for (const w of p.warnings) out.push(`  warning: ${w}`);
-  out.push('', '  step  action      target  detail');
-  for (const s of p.steps)
-    out.push(`  ${String(s.n).padStart(4)}  ${s.action.padEnd(10)}  ${s.target}  ${s.detail}`);
+  const rows = [
+    ['step', 'action', 'target', 'detail'],
+    ...p.steps.map((s) => [String(s.n), s.action, s.target, s.detail]),
+  ];
+  out.push('', ...alignColumns(rows).map((l) => `  ${l}`));
   if (p.manifests?.length) {
     out.push('', '  objects it sends:');
     for (const m of p.manifests)
@@ -305,9 +309,7 @@ Examples:
         if (err instanceof SelectorSyntaxError) throw usageError(`--selector: ${err.message}`);
         throw err;
       }
-      const restarter: NodeRestarter = options.restartCommand
-        ? restartHook(options.restartCommand)
-        : replaceByDeletion(s.api);
+      const restarter = restarterFor(options, s.api);
       await run(flags, 'restart-nodes', s, plan, (onStep) =>
         applyRestartNodes({
           api: s.api,
@@ -316,6 +318,7 @@ Examples:
           options,
           restarter,
           onStep,
+          approvedDigest: planDigest(plan),
         }),
       );
     });
@@ -352,7 +355,7 @@ Examples:
       const s = connect(flags);
       const plan = planNodeFix(await new ClusterReader(s.api).nodes(), options);
       await run(flags, 'node-fix', s, plan, (onStep) =>
-        applyNodeFix({ api: s.api, clock: s.clock, options, onStep }),
+        applyNodeFix({ api: s.api, clock: s.clock, options, onStep, approvedDigest: planDigest(plan) }),
       );
     });
 
@@ -393,7 +396,7 @@ Examples:
       const s = connect(flags);
       const plan = planBypass(await readBypassFacts(s.api, deployments), options);
       await run(flags, 'bypass-service-host', s, plan, (onStep) =>
-        applyBypass({ api: s.api, clock: s.clock, options, onStep }),
+        applyBypass({ api: s.api, clock: s.clock, options, onStep, approvedDigest: planDigest(plan) }),
       );
     });
 }

@@ -14,14 +14,14 @@ import { newToken } from '../../server/auth.ts';
 import { loadScenario } from '../../sim/scenario/loader.ts';
 import { type Clock, realClock } from '../../time/clock.ts';
 import { VirtualClock } from '../../time/virtual-clock.ts';
-import { CliError, exitCodes, usageError } from '../errors.ts';
+import { usageError } from '../errors.ts';
 import { defaultIdentity, LeaderElection } from '../leader.ts';
 import { clusterOptions, startLiveSession } from '../live-session.ts';
 import { stderrLogger } from '../logger.ts';
 import { remediationExecutor } from '../remediation-executor.ts';
 import { publishers } from '../serve-publishers.ts';
 import { serveReplay } from '../serve-replay.ts';
-import { ServeRuntime } from '../serve-runtime.ts';
+import { dashboardUrl, portOption, ServeRuntime } from '../serve-runtime.ts';
 import { openStoreFromFlags, type StoreFlags, storeOptions } from '../store-options.ts';
 
 interface ServeFlags extends StoreFlags {
@@ -71,12 +71,6 @@ function contextName(flags: ServeFlags): string {
   } catch {
     return 'default'; // startLiveSession reports the kubeconfig problem properly
   }
-}
-
-function portOf(raw: string): number {
-  const p = Number(raw);
-  if (!Number.isInteger(p) || p < 0 || p > 65535) throw usageError(`--port must be 0-65535 (got "${raw}")`);
-  return p;
 }
 
 export function registerServe(program: Command): void {
@@ -152,7 +146,7 @@ Examples:
     )
     .action(async (flags: ServeFlags) => {
       const log = stderrLogger('kubetriage');
-      const port = portOf(flags.port);
+      const port = portOption(flags.port);
       const intervalMs = Number(flags.interval) * 1000;
       if (!Number.isFinite(intervalMs) || intervalMs < 1000)
         throw usageError(`--interval must be at least 1 second (got "${flags.interval}")`);
@@ -233,20 +227,21 @@ Examples:
               // Taking over: the record as the last leader left it, so nothing is opened twice.
               onStartedLeading: async () => {
                 const open = await rt.desk.restore(clusterClock.now());
+                pub.startedActing(clusterClock.now());
                 log.info('leading', { identity, restoredOpenIncidents: open });
               },
-              onStoppedLeading: (why) => log.warn('no longer leading; stopped acting', { identity, why }),
+              onStoppedLeading: (why) => {
+                pub.stoppedActing();
+                log.warn('no longer leading; stopped acting', { identity, why });
+              },
               log: log.warn,
             })
           : undefined;
       const restored = elector ? 0 : await rt.desk.restore(clusterClock.now());
-      const bound = await rt.listen(port, flags.host).catch((err: NodeJS.ErrnoException) => {
-        throw new CliError(`cannot listen on ${flags.host}:${port}: ${err.message}`, {
-          exitCode: exitCodes.unavailable,
-          hint: 'choose another --port, or stop whatever is listening there',
-          cause: err,
-        });
-      });
+      // Alertmanager re-posts read the record's open incidents; without a lease to wait for, act now.
+      pub.useRecord(() => rt.desk.tracker.open());
+      if (!elector) pub.startedActing(clusterClock.now());
+      const bound = await rt.listen(port, flags.host);
       log.info('serving', {
         url: `http://${flags.host}:${bound}`,
         store: store.backend,
@@ -256,8 +251,7 @@ Examples:
       if (generated)
         process.stderr.write(
           `API token (pass --token-file or $KUBETRIAGE_TOKEN to choose one): ${token}\n` +
-            // The token in the fragment: browsers never send it, so it stays out of logs.
-            `dashboard: http://${flags.host.includes(':') ? `[${flags.host}]` : flags.host}:${bound}/#token=${token}\n`,
+            `dashboard: ${dashboardUrl(flags.host, bound, token)}\n`,
         );
       let stopping = false;
       const stopped = new Promise<void>((resolve) => {

@@ -43,18 +43,26 @@ describe('alertmanager alerts', () => {
 
   it('resolves the previous label set when severity or pattern changes, and forgets resolved incidents', () => {
     const book = new AlertBook(ctx);
-    book.track(incident({ severity: 'warning' }));
-    book.delivered(book.alerts(t0));
-    book.track(incident({ severity: 'critical' }));
-    const next = book.alerts(t0 + 60_000);
+    book.delivered(book.alerts(t0, [incident({ severity: 'warning' })]));
+    const critical = incident({ severity: 'critical' });
+    const next = book.alerts(t0 + 60_000, [critical]);
     expect(next.map((a) => [a.labels.severity, a.endsAt])).toEqual([
       ['warning', '2026-01-01T15:03:00Z'],
       ['critical', undefined],
     ]);
     book.delivered(next);
-    expect(book.alerts(t0 + 120_000)).toHaveLength(1);
-    book.track(incident({ status: 'resolved', resolvedAtMs: t0 + 130_000 }));
-    book.delivered(book.alerts(t0 + 130_000));
+    expect(book.alerts(t0 + 120_000, [critical])).toHaveLength(1);
+    const resolved = incident({ status: 'resolved', resolvedAtMs: t0 + 130_000 });
+    book.delivered(book.alerts(t0 + 130_000, [resolved]));
     expect(book.size).toBe(0);
+  });
+
+  it('keeps only the labels it last posted: a reopened incident starts afresh', () => {
+    const book = new AlertBook(ctx);
+    book.delivered(book.alerts(t0, [incident({ severity: 'warning' })]));
+    book.delivered(book.alerts(t0 + 60_000, [incident({ status: 'resolved', resolvedAtMs: t0 + 60_000 })]));
+    // The warning alert was resolved with the incident; nothing is left to resolve on reopening.
+    const reopened = book.alerts(t0 + 120_000, [incident({ severity: 'critical' })]);
+    expect(reopened.map((a) => [a.labels.severity, a.endsAt])).toEqual([['critical', undefined]]);
   });
 });

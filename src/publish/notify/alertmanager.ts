@@ -5,8 +5,11 @@
  *
  * Alertmanager is a state store, not a message sink: an alert posted without `endsAt` is
  * given `now + resolve_timeout` (5 min by default) and silently resolves if nobody posts it
- * again. So an open incident is re-posted every `resendEveryMs` (a minute by default, as
- * Prometheus does), and a resolved one is posted once more with `endsAt` set.
+ * again. So the record's open incidents are re-posted every `resendEveryMs` (a minute by
+ * default, as Prometheus does) while this process acts, and a resolved one is posted once
+ * more with `endsAt` set. The re-posts read the incidents from the record, not from the
+ * changes this process has sent, so incidents restored after a restart or a takeover keep
+ * firing too.
  *
  * Labels are an alert's identity. When an incident's severity or top pattern changes, its
  * alert gets new labels and would become a second alert beside the stale one; the book below
@@ -69,37 +72,29 @@ export function alertOf(incident: Incident, ctx: NotifyContext): PostableAlert {
 const sameLabels = (a: Record<string, string>, b: Record<string, string>): boolean =>
   Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
 
-/** The incidents an Alertmanager target must keep firing, and the labels it last posted for each. */
+/** What an Alertmanager target was last sent for each incident: the labels to resolve when they change. */
 export class AlertBook {
   private readonly ctx: NotifyContext;
-  private readonly latest = new Map<string, Incident>();
   private readonly posted = new Map<string, PostableAlert>();
 
   constructor(ctx: NotifyContext) {
     this.ctx = ctx;
   }
 
-  /** The incident's current state; kept until its resolution has been posted. */
-  track(incident: Incident): void {
-    this.latest.set(incident.id, incident);
-  }
-
-  /** Incidents being kept alive. */
+  /** Incidents whose last posted alert is still firing there. */
   get size(): number {
-    return this.latest.size;
+    return this.posted.size;
   }
 
   /**
-   * The alerts to post for `ids` (every tracked incident when omitted), each followed by a
-   * resolving copy of its previous alert when the labels have changed since.
+   * The alerts to post for `incidents` as they are now, each followed by a resolving copy of
+   * its previous alert when the labels have changed since.
    */
-  alerts(nowMs: number, ids?: readonly string[]): PostableAlert[] {
+  alerts(nowMs: number, incidents: readonly Incident[]): PostableAlert[] {
     const out: PostableAlert[] = [];
-    for (const id of ids ?? [...this.latest.keys()]) {
-      const incident = this.latest.get(id);
-      if (!incident) continue;
+    for (const incident of incidents) {
       const alert = alertOf(incident, this.ctx);
-      const before = this.posted.get(id);
+      const before = this.posted.get(incident.id);
       if (before && !sameLabels(before.labels, alert.labels)) out.push({ ...before, endsAt: rfc3339(nowMs) });
       out.push(alert);
     }
@@ -107,21 +102,19 @@ export class AlertBook {
   }
 
   /**
-   * Alertmanager took `alerts` (as built by `alerts()`): remember what each incident's alert
-   * now looks like there, and forget incidents whose resolution it has, unless they reopened
-   * since.
+   * Alertmanager took `alerts` (as built by `alerts()`): remember each incident's alert as it
+   * now stands there, or forget the incident once its own alert went with `endsAt` (resolved).
    */
   delivered(alerts: readonly PostableAlert[]): void {
     const last = new Map<string, PostableAlert>();
     for (const a of alerts) last.set(a.labels.incident, a);
     for (const [id, alert] of last) {
-      if (alert.endsAt !== undefined && this.latest.get(id)?.status === 'resolved') this.forget(id);
-      else if (this.latest.has(id)) this.posted.set(id, alert);
+      if (alert.endsAt === undefined) this.posted.set(id, alert);
+      else this.posted.delete(id);
     }
   }
 
   forget(id: string): void {
-    this.latest.delete(id);
     this.posted.delete(id);
   }
 }

@@ -4,7 +4,9 @@
  * they leave as one message with the latest state. A slot whose state matches what the target
  * last accepted is dropped; `opened` and the move to Resolved skip the interval. One message
  * is in flight per target at a time, after a rate-limit token, with retries and backoff.
- * Everything here runs off the detection path: callers only ever fill slots.
+ * Everything here runs off the detection path: callers only ever fill slots. Alertmanager
+ * re-posts come from the record's open incidents (`openIncidents`), and only while this
+ * process acts (`acting`): a replica that lost the lead must not keep its stale copy firing.
  */
 import type { Incident, IncidentStatus } from '../../incident/incident.ts';
 import type { Clock, Timer } from '../../time/clock.ts';
@@ -39,6 +41,10 @@ export interface ChannelDeps {
   stats: NotifyStats;
   /** Aborted when the notifier closes. */
   closed: AbortSignal;
+  /** The incidents open now, from the record: what Alertmanager re-posts keep firing. */
+  openIncidents: () => readonly Incident[];
+  /** Whether this process acts now (no leader election, or leading); re-posts wait for it. */
+  acting: () => boolean;
 }
 
 interface Slot {
@@ -99,7 +105,13 @@ export class Channel {
       slot.opened ||= what === 'opened';
       slot.status ||= what === 'status';
     } else this.slots.set(incident.id, { incident, opened: what === 'opened', status: what === 'status' });
-    this.book?.track(incident);
+    this.kick();
+  }
+
+  /** Re-posts the open incidents to Alertmanager now instead of at the next tick (a new term). */
+  repost(): void {
+    if (!this.book) return;
+    this.resendDue = true;
     this.kick();
   }
 
@@ -147,7 +159,7 @@ export class Channel {
     const now = this.d.clock.now();
     if (this.resendDue) {
       this.resendDue = false;
-      if (this.book?.size) return () => this.resend();
+      if (this.book && this.d.acting()) return () => this.resend();
     }
     let wakeAt = Number.POSITIVE_INFINITY;
     for (const [id, slot] of this.slots) {
@@ -177,7 +189,6 @@ export class Channel {
     for (let attempt = 1; ; attempt++) {
       if (!(await this.token())) return;
       const body = this.body(slot);
-      if (body === undefined) return; // Alertmanager already has it from a re-post.
       const out = await this.post(body);
       if (this.d.closed.aborted) return; // shut down mid-request: not the target's failure
       if (out.ok) {
@@ -211,7 +222,10 @@ export class Channel {
   /** Every open incident in one request; no retries, the next re-post is the retry. */
   private async resend(): Promise<void> {
     if (!this.book || !(await this.token())) return;
-    const alerts = this.book.alerts(this.d.clock.now());
+    // The lead can be lost while waiting for the token.
+    if (!this.d.acting()) return;
+    const open = this.d.openIncidents().filter((i) => i.status !== 'resolved');
+    const alerts = this.book.alerts(this.d.clock.now(), open);
     if (alerts.length === 0) return;
     const out = await this.post(alerts);
     if (out.ok) {
@@ -226,8 +240,7 @@ export class Channel {
     if (this.target.kind === 'slack') return slackMessage(incident, event, this.d.ctx);
     if (this.target.kind === 'webhook')
       return webhookPayload(incident, event, this.d.ctx, this.d.clock.now());
-    const alerts = this.book!.alerts(this.d.clock.now(), [incident.id]);
-    return alerts.length ? alerts : undefined;
+    return this.book!.alerts(this.d.clock.now(), [incident]);
   }
 
   private post(body: unknown): Promise<Outcome> {

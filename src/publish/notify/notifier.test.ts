@@ -104,6 +104,7 @@ async function setup(
     // Long enough that moving the clock by hand never times out a local request.
     timeoutMs: 3_600_000,
     log: (msg, fields) => logs.push([msg, fields]),
+    openIncidents: () => [],
     ...more,
   });
   open.push({ receiver, notifier });
@@ -288,11 +289,16 @@ describe('notifier', () => {
   });
 
   it('re-posts an open incident to Alertmanager and posts endsAt once it resolves', async () => {
-    const { clock, receiver, notifier } = await setup((url) => [
-      { kind: 'alertmanager', url: `${url}/am`, resendEveryMs: 60_000 },
-    ]);
+    // The record, as the tracker holds it: open until the resolution below.
+    let record: Incident[] = [];
+    const { clock, receiver, notifier } = await setup(
+      (url) => [{ kind: 'alertmanager', url: `${url}/am`, resendEveryMs: 60_000 }],
+      { openIncidents: () => record },
+    );
     const posts = () => receiver.on<PostableAlert[]>('/am/api/v2/alerts');
-    notifier.notify(opened());
+    const change = opened();
+    record = [change.incident];
+    notifier.notify(change);
     await notifier.flush();
     for (let i = 0; i < 2; i++) {
       clock.advance(60_000);
@@ -304,6 +310,7 @@ describe('notifier', () => {
     expect(posts().every((p) => p[0].endsAt === undefined)).toBe(true);
 
     const resolvedAtMs = clock.now();
+    record = [];
     notifier.notify({ incident: incident({ status: 'resolved', resolvedAtMs }), what: 'status' });
     await notifier.flush();
     expect(posts()).toHaveLength(4);
@@ -314,6 +321,60 @@ describe('notifier', () => {
     await notifier.flush();
     expect(posts()).toHaveLength(4);
     expect(notifier.stats().sent.alertmanager).toBe(4);
+  });
+
+  it('keeps firing the open incidents of the record, restored ones never offered included', async () => {
+    // A restart or a takeover: the record has an open incident this process never sent.
+    const restored = incident({ status: 'identified', openedAtMs: Date.UTC(2025, 11, 31, 23) });
+    const { clock, receiver, notifier } = await setup(
+      (url) => [{ kind: 'alertmanager', url: `${url}/am`, resendEveryMs: 60_000 }],
+      { openIncidents: () => [restored] },
+    );
+    const posts = () => receiver.on<PostableAlert[]>('/am/api/v2/alerts');
+    clock.advance(60_000);
+    await notifier.flush();
+    expect(posts()).toEqual([
+      [
+        expect.objectContaining({
+          labels: expect.objectContaining({ incident: 'INC-0001', severity: 'critical' }),
+          startsAt: '2025-12-31T23:00:00Z',
+        }),
+      ],
+    ]);
+    // Re-posts show the record as it is now, and resolve the label set it replaced.
+    restored.severity = 'warning';
+    clock.advance(60_000);
+    await notifier.flush();
+    expect(posts()[1].map((a) => [a.labels.severity, a.endsAt])).toEqual([
+      ['critical', rfc3339(clock.now())],
+      ['warning', undefined],
+    ]);
+  });
+
+  it('re-posts only while acting, and at once when acting again', async () => {
+    let acting = true;
+    const change = opened();
+    const { clock, receiver, notifier } = await setup(
+      (url) => [{ kind: 'alertmanager', url: `${url}/am`, resendEveryMs: 60_000 }],
+      { openIncidents: () => [change.incident], acting: () => acting },
+    );
+    const posts = () => receiver.at('/am/api/v2/alerts');
+    notifier.notify(change);
+    await notifier.flush();
+    expect(posts()).toHaveLength(1);
+    // Lost the lead: the new leader keeps the alert firing; this replica's copy may be stale.
+    acting = false;
+    for (let i = 0; i < 3; i++) {
+      clock.advance(60_000);
+      await notifier.flush();
+    }
+    expect(posts()).toHaveLength(1);
+    // Leading again: the record goes out now, not at the next tick.
+    clock.advance(30_000);
+    acting = true;
+    notifier.repost();
+    await notifier.flush();
+    expect(posts()).toEqual([Date.UTC(2026, 0, 1), Date.UTC(2026, 0, 1) + 210_000]);
   });
 
   it('returns from notify() at once while the receiver hangs, and times the request out', async () => {

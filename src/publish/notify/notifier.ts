@@ -4,10 +4,12 @@
  * queue and returns, so a slow or dead chat service can never hold up detection. Per target,
  * changes to one incident are grouped into one message with the latest state, repeats are
  * dropped, sends are rate-limited and retried with backoff (see channel.ts), and Alertmanager
- * alerts are kept alive until the incident resolves (see alertmanager.ts).
+ * alerts of the record's open incidents are kept alive while this process acts (see
+ * alertmanager.ts).
  *
  * Shutdown: `await flush()` to send what is queued, then `close()`.
  */
+import type { Incident } from '../../incident/incident.ts';
 import type { IncidentChange } from '../../incident/tracker.ts';
 import type { Clock } from '../../time/clock.ts';
 import { Channel, type NotifyStats } from './channel.ts';
@@ -23,6 +25,13 @@ export interface NotifierOptions {
   cluster: string;
   /** Where the kubetriage UI is reachable; messages then link to `{publicUrl}/incidents/{id}`. */
   publicUrl?: string;
+  /**
+   * The incidents open now, from the record (`tracker.open()`): Alertmanager re-posts are
+   * built from these, so incidents restored after a restart or a takeover keep firing.
+   */
+  openIncidents: () => readonly Incident[];
+  /** Whether this process acts now (no leader election, or leading). Re-posts happen only then; always by default. */
+  acting?: () => boolean;
   /** Least time between two messages about one incident to one target (`opened`/resolved excepted). */
   minIntervalMs?: number;
   /** Messages per minute per target, as a burst that refills evenly. */
@@ -59,6 +68,8 @@ export class Notifier {
       log: this.log,
       stats: this.counters,
       closed: this.closing.signal,
+      openIncidents: o.openIncidents,
+      acting: o.acting ?? (() => true),
     };
     this.channels = o.targets.map((t) => new Channel(t, deps));
   }
@@ -74,6 +85,15 @@ export class Notifier {
     } catch (err) {
       this.log('notify: could not queue a change', { incident: change.incident?.id, error: String(err) });
     }
+  }
+
+  /**
+   * Re-posts the open incidents to Alertmanager now rather than at the next tick: on a new
+   * term, what the record holds must reach it before its resolve_timeout ends the alerts.
+   */
+  repost(): void {
+    if (this.closing.signal.aborted) return;
+    for (const c of this.channels) c.repost();
   }
 
   /** Resolves once every queued message has been sent or given up on. */

@@ -9,11 +9,11 @@
 
 import type { Clock } from '../../time/clock.ts';
 import { rfc3339 } from '../../time/clock.ts';
+import { selectedPods } from '../controllers/disruption.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import type { KubeObject } from './k8s-types.ts';
-import { parseLabelSelector } from './label-selector.ts';
 import { resourceForKind } from './resources.ts';
-import { type LabelSelectorSpec, selectorText } from './selector-spec.ts';
+import type { LabelSelectorSpec } from './selector-spec.ts';
 import { ApiError, badRequest, internalError, tooManyRequests } from './status.ts';
 
 const podType = resourceForKind('Pod')!;
@@ -79,12 +79,10 @@ export function evictPod(opts: {
     return;
   }
 
-  const labels = pod.metadata.labels ?? {};
-  const budgets = (store.listObjects(pdbType, namespace) as (PdbView & KubeObject)[]).filter((pdb) => {
-    const text = selectorText(pdb.spec?.selector);
-    // An empty selector matches nothing for a PDB (policy/v1 semantics differ from v1beta1).
-    return text !== '' && parseLabelSelector(text).matches(labels);
-  });
+  // policy/v1: an empty selector guards every pod of the namespace, a null one none.
+  const budgets = (store.listObjects(pdbType, namespace) as (PdbView & KubeObject)[]).filter(
+    (pdb) => selectedPods(pdb.spec?.selector, [pod]).length > 0,
+  );
   if (budgets.length > 1) {
     throw internalError(
       'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.',

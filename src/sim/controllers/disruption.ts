@@ -20,7 +20,11 @@ const deletionTimeoutMs = 2 * 60_000;
 
 interface PdbView {
   metadata: KubeObject['metadata'];
-  spec?: { minAvailable?: number | string; maxUnavailable?: number | string; selector?: LabelSelectorSpec };
+  spec?: {
+    minAvailable?: number | string;
+    maxUnavailable?: number | string;
+    selector?: LabelSelectorSpec | null;
+  };
   status?: {
     disruptedPods?: Record<string, string>;
     conditions?: {
@@ -45,10 +49,21 @@ function scaled(v: number | string, total: number): number {
   return Math.ceil((pct * total) / 100);
 }
 
+/**
+ * The pods a budget selects among its namespace's: policy/v1 reads an empty selector (`{}`)
+ * as every pod and a null or absent one as none (PodDisruptionBudgetSpec.selector).
+ */
+export function selectedPods<T extends PodView>(
+  selector: LabelSelectorSpec | null | undefined,
+  pods: T[],
+): T[] {
+  if (!selector) return [];
+  const sel = parseLabelSelector(selectorText(selector));
+  return pods.filter((p) => sel.matches(p.metadata.labels));
+}
+
 export function pdbStatus(pdb: PdbView, pods: PodView[], nowMs: number): Record<string, unknown> {
-  const sel = parseLabelSelector(selectorText(pdb.spec?.selector));
-  const matching =
-    selectorText(pdb.spec?.selector) === '' ? [] : pods.filter((p) => sel.matches(p.metadata.labels));
+  const matching = selectedPods(pdb.spec?.selector, pods);
   const disrupted: Record<string, string> = {};
   for (const [name, at] of Object.entries(pdb.status?.disruptedPods ?? {})) {
     const stillThere = matching.some((p) => p.metadata.name === name && !p.metadata.deletionTimestamp);

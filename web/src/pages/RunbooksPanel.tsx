@@ -3,25 +3,19 @@
  * the server computes (`GET /api/incidents/ID/runbooks`), its warnings, or why it refuses.
  * Where serve may remediate (`--allow-remediation`), a plan can be approved here: the
  * approver names themselves, confirms they read the steps, and the server runs exactly the
- * plan shown (its digest), then the run is followed live below it. Where the server has no
- * plans (an older server: 404; none configured: an empty list), the runbooks the diagnosis
- * offers are listed as dry-run commands to run from a terminal.
+ * plan shown (its digest), then the run is followed live below it. Where the server cannot
+ * aim a runbook the diagnosis offers (no plan), it is listed as a dry-run command to run from
+ * a terminal.
  */
 import { type FormEvent, useState } from 'react';
-import { ApiError, getJson, postJson } from '../api.ts';
+import { getJson, postJson } from '../api.ts';
 import type { Incident, RunbookPlan, RunbookRun, RunbooksAnswer } from '../api-types.ts';
 import { CommandLine } from '../components/CopyButton.tsx';
 import { usePolled } from '../poll.ts';
 import { RunbookRunView } from './RunbookRunView.tsx';
 
-async function loadPlans(id: string): Promise<RunbooksAnswer | 'absent'> {
-  try {
-    return await getJson<RunbooksAnswer>(`/api/incidents/${encodeURIComponent(id)}/runbooks`);
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 404) return 'absent';
-    throw err;
-  }
-}
+const loadPlans = (id: string) =>
+  getJson<RunbooksAnswer>(`/api/incidents/${encodeURIComponent(id)}/runbooks`);
 
 const authorKey = 'kubetriage.author';
 
@@ -159,9 +153,7 @@ function Plan({
           </li>
         ))}
       </ol>
-      {apply?.enabled && !p.refusal && p.digest && (
-        <Approve incident={incident} p={p} busy={busy} onChange={onChange} />
-      )}
+      {apply.enabled && !p.refusal && <Approve incident={incident} p={p} busy={busy} onChange={onChange} />}
     </article>
   );
 }
@@ -169,7 +161,7 @@ function Plan({
 export function RunbooksPanel({ incident }: { incident: Incident }) {
   const plans = usePolled(() => loadPlans(incident.id), `runbooks ${incident.id}`, 5_000);
   const offered = (incident.rootCause ?? incident.top).runbooks;
-  const answer = plans.data === 'absent' ? undefined : plans.data;
+  const answer = plans.data;
   const runs = [...(answer?.runs ?? [])].reverse();
   const busy = runs.find((r) => r.state === 'running');
   return (
@@ -177,21 +169,21 @@ export function RunbooksPanel({ incident }: { incident: Incident }) {
       <h2 id="runbooks">Runbooks</h2>
       {plans.error && <p role="alert">Could not load the plans: {plans.error}</p>}
       {plans.data === undefined && !plans.error && <p>Loading…</p>}
-      {(plans.data === 'absent' || answer?.runbooks.length === 0) &&
+      {answer?.runbooks.length === 0 &&
         (offered.length === 0 ? (
           <p>The diagnosis offers no runbook for this root cause; follow the next steps on the overview.</p>
         ) : (
           <>
             <p>
-              This server has no plan for these runbooks. Print what a runbook would do, without doing it,
-              from a terminal:
+              kubetriage cannot aim these runbooks from what it sees. Print what a runbook would do, without
+              doing it, from a terminal:
             </p>
             {offered.map((r) => (
               <CommandLine key={r} command={`kubetriage remediate ${r} --dry-run`} label={`runbook ${r}`} />
             ))}
           </>
         ))}
-      {answer && answer.runbooks.length > 0 && answer.apply && !answer.apply.enabled && (
+      {answer && answer.runbooks.length > 0 && !answer.apply.enabled && (
         <p className="muted">Applying from the dashboard is off: {answer.apply.why}</p>
       )}
       {answer?.runbooks.map((p) => (
