@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { node, pod, t0, update, viewOf } from '../detect/fixtures.ts';
-import type { Signal } from '../detect/signal.ts';
+import type { SignalOf } from '../detect/signal.ts';
 import { nodeCells, signalSample } from './dashboard-data.ts';
 
-const proxySignal: Signal = {
+const proxySignal: SignalOf<'proxy-sync-failing'> = {
   detector: 'kube-proxy-sync',
   kind: 'proxy-sync-failing',
   subject: 'cluster',
@@ -11,10 +11,38 @@ const proxySignal: Signal = {
   sinceMs: t0,
   summary: 'kube-proxy rule syncs failing on 2 node(s)',
   scope: { nodes: ['n1', 'n2'] },
-  facts: {},
+  facts: {
+    nodes: ['n1', 'n2'],
+    staleNodes: [],
+    failingNowNodes: ['n1', 'n2'],
+    failures: 6,
+    firstFailureMs: t0,
+    clusterNodes: 2,
+    sources: ['metric'],
+    xtablesLock: false,
+  },
   evidence: [],
 };
-const errorsSignal: Signal = { ...proxySignal, kind: 'service-errors', scope: {}, facts: { errors: 42 } };
+const errorsSignal: SignalOf<'service-errors'> = {
+  detector: 'ingress-errors',
+  kind: 'service-errors',
+  subject: 'service/shop/web',
+  severity: 'warning',
+  sinceMs: t0,
+  summary: 'shop/web: 42 of 100 requests answered 5xx',
+  scope: {},
+  facts: {
+    namespace: 'shop',
+    service: 'web',
+    requests: 100,
+    errors: 42,
+    errorRatio: 0.42,
+    statuses: ['503'],
+    controllers: ['ingress-nginx/ingress-nginx-controller-7c9f8'],
+    windowSeconds: 300,
+  },
+  evidence: [],
+};
 
 describe('nodeCells', () => {
   it('gives each node its pool, kubelet version and state', () => {

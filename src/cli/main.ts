@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAgent } from './commands/agent.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerIncidents } from './commands/incidents.ts';
+import { registerPatterns } from './commands/patterns.ts';
 import { registerRemediate } from './commands/remediate.ts';
 import { registerReplay } from './commands/replay.ts';
 import { registerScan } from './commands/scan.ts';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerScenarios(program);
   registerStatus(program);
   registerReplay(program);
+  registerPatterns(program);
   registerScan(program);
   registerWatch(program);
   registerServe(program);

@@ -9,6 +9,7 @@ import {
   sourceObs,
   timeoutError,
 } from './fixtures-components.ts';
+import { ofKind } from './signal.ts';
 
 const s = (n: number) => n * 1000;
 const down = { ok: false, latencyMs: 5_000, error: timeoutError };
@@ -58,13 +59,13 @@ describe('apiHealth: api-unreachable', () => {
       ...probeRound(t0 - s(5), down),
       ...probeRound(t0, { ok: false, latencyMs: 2, error: refusedError }),
     ]);
-    const [sig] = apiHealth(view, t0);
-    expect(sig.facts['errorKinds']).toEqual(['refused', 'timeout']);
-    expect(sig.facts['errors']).toEqual([
+    const [sig] = ofKind(apiHealth(view, t0), 'api-unreachable');
+    expect(sig.facts.errorKinds).toEqual(['refused', 'timeout']);
+    expect(sig.facts.errors).toEqual([
       'connect ECONNREFUSED 10.0.0.10:6443',
       'no answer before the request timeout',
     ]);
-    expect(sig.facts['lastOkMs']).toBeUndefined();
+    expect(sig.facts.lastOkMs).toBeUndefined();
   });
 
   it('reads 502/503/504 from a load balancer as no answer from the API server', () => {
@@ -131,9 +132,10 @@ describe('apiHealth: api-degraded', () => {
       probe('readyz', t0 - s(20), sick),
       probe('readyz', t0 - s(10), sick),
     ]);
-    const [sig] = apiHealth(view, t0);
-    expect(sig.kind).toBe('api-degraded');
-    expect(sig.facts['statuses']).toEqual(['readyz 500']);
+    const out = apiHealth(view, t0);
+    expect(out[0].kind).toBe('api-degraded');
+    const [sig] = ofKind(out, 'api-degraded');
+    expect(sig.facts.statuses).toEqual(['readyz 500']);
   });
 
   it('fires on intermittent non-answers that never make a streak', () => {
@@ -143,8 +145,9 @@ describe('apiHealth: api-degraded', () => {
       probe('livez', t0 - s(20), down),
       ...probeRound(t0 - s(15)),
     ]);
-    const [sig] = apiHealth(view, t0);
-    expect(sig.kind).toBe('api-degraded');
-    expect(sig.facts['unanswered']).toBe(2);
+    const out = apiHealth(view, t0);
+    expect(out[0].kind).toBe('api-degraded');
+    const [sig] = ofKind(out, 'api-degraded');
+    expect(sig.facts.unanswered).toBe(2);
   });
 });

@@ -14,6 +14,7 @@ import type { ProbeResult, SourceStatus } from '../observe/cluster-view.ts';
 import { clock, transportErrorKind } from './log-lines.ts';
 import type { Detector, Evidence, Signal } from './signal.ts';
 import { uniqueSorted } from './signal.ts';
+import type { ApiUnreachableFacts } from './signal-kinds.ts';
 
 const detector = 'api-health';
 
@@ -153,7 +154,7 @@ interface Unreachable {
 
 function unreachableSignal(u: Unreachable): Signal {
   const errorKinds = uniqueSorted(u.errors.map((e) => transportErrorKind(e) ?? 'other'));
-  const facts: Signal['facts'] = {
+  const facts: ApiUnreachableFacts = {
     since: u.sinceMs,
     failures: u.failures,
     errors: u.errors,
@@ -161,7 +162,7 @@ function unreachableSignal(u: Unreachable): Signal {
     reflectorsFailing: uniqueSorted(u.reflectorsFailing.map((r) => r.source)),
     probesStale: u.probesStale,
   };
-  if (u.lastOkMs !== undefined) facts['lastOkMs'] = u.lastOkMs;
+  if (u.lastOkMs !== undefined) facts.lastOkMs = u.lastOkMs;
   const last = u.lastOkMs === undefined ? 'never answered' : `last answer ${clock(u.lastOkMs)}`;
   return {
     detector,

@@ -12,12 +12,14 @@ import {
   versionProbe,
   viewOf,
 } from './fixtures.ts';
+import { ofKind } from './signal.ts';
 
 const min = 60_000;
 const hour = 3_600_000;
 const day = 24 * hour;
+// change-events emits `change` signals only; ofKind types their facts.
 const facts = (view: Parameters<typeof changeEvents>[0], nowMs = t0) =>
-  changeEvents(view, nowMs).map((x) => x.facts);
+  ofKind(changeEvents(view, nowMs), 'change').map((x) => x.facts);
 
 describe('workload changes seen as they happen', () => {
   it('a Deployment image change is a rollout', () => {

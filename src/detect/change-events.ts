@@ -25,6 +25,7 @@
  * - namespace, workload (`ns/Kind/name`) ('' for node and control-plane changes)
  * - component: service-proxy | dns | cni | '' (by the workload's name)
  * - systemComponent: the workload is in kube-system
+ * - clusterNodes: nodes in the cluster now (how much of the fleet a node change touched)
  */
 
 import type { KubeObject } from '../kube/observations.ts';
@@ -33,6 +34,7 @@ import { templateImages } from '../observe/transitions.ts';
 import { controllerOf } from './pod-owner.ts';
 import { probeGitVersion } from './probe-version.ts';
 import type { Detector, Evidence, EvidenceSource, Signal } from './signal.ts';
+import type { ChangeFacts, ChangeWhat } from './signal-kinds.ts';
 import { isoSeconds, timeMs } from './timestamps.ts';
 
 export const changeWindowMs = 24 * 3_600_000;
@@ -40,17 +42,6 @@ export const changeWindowMs = 24 * 3_600_000;
 const clusterCreationSlackMs = 10 * 60_000;
 /** A rollout seen in transitions and in its ReplicaSet within this is the same rollout. */
 const sameChangeMs = 10 * 60_000;
-
-export type ChangeWhat =
-  | 'rollout'
-  | 'daemonset-image'
-  | 'node-version'
-  | 'node-kernel'
-  | 'node-os'
-  | 'node-runtime'
-  | 'node-added'
-  | 'node-removed'
-  | 'control-plane-version';
 
 interface Change {
   what: ChangeWhat;
@@ -72,7 +63,7 @@ const nodeInfoWhat: Record<string, ChangeWhat> = {
   'nodeInfo/containerRuntimeVersion': 'node-runtime',
 };
 
-export function componentOf(name: string): string {
+export function componentOf(name: string): ChangeFacts['component'] {
   if (/^(kube-proxy|kube-router)/.test(name)) return 'service-proxy';
   if (/(coredns|kube-dns|node-local-dns|nodelocaldns)/.test(name)) return 'dns';
   if (
@@ -392,6 +383,7 @@ export const changeEvents: Detector = (view, nowMs) => {
   workloads.push(...daemonSetRollouts(view, workloads));
   addedNodes(view, fromMs, nowMs, nodes);
   const changes = [...workloads, ...nodes.list(), ...controlPlaneChanges(view, fromMs, nowMs)];
+  const clusterNodes = view.count('nodes');
   return changes
     .sort((a, b) => a.atMs - b.atMs || a.what.localeCompare(b.what))
     .map((c): Signal => {
@@ -419,6 +411,7 @@ export const changeEvents: Detector = (view, nowMs) => {
           workload: c.workload,
           component: componentOf(name),
           systemComponent: c.namespace === 'kube-system',
+          clusterNodes,
         },
         evidence: c.evidence,
       };

@@ -8,6 +8,7 @@ import { dnsHealth } from './dns-health.ts';
 import { inClusterApi } from './in-cluster-api.ts';
 import { kubeProxySync } from './kube-proxy-sync.ts';
 import type { Detector } from './signal.ts';
+import { sourceStatus } from './source-status.ts';
 import { versionSkew } from './version-skew.ts';
 
 export const componentDetectors: Detector[] = [
@@ -16,4 +17,5 @@ export const componentDetectors: Detector[] = [
   dnsHealth,
   kubeProxySync,
   versionSkew,
+  sourceStatus,
 ];

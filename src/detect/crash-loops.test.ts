@@ -10,10 +10,9 @@ import {
   update,
   viewOf,
 } from './fixtures.ts';
-import type { Signal } from './signal.ts';
+import { ofKind } from './signal.ts';
 
 const min = 60_000;
-const of = (signals: Signal[], kind: string) => signals.filter((x) => x.kind === kind);
 const looping: ContainerInput = {
   name: 'app',
   restartCount: 7,
@@ -44,7 +43,7 @@ describe('which pods are crash-looping', () => {
     ['an image that cannot be pulled (no restarts)', [{ name: 'app', waiting: 'ImagePullBackOff' }], 0],
   ])('%s', (_name, containers, count) => {
     const view = viewOf({ pods: [pod({ name: 'web-1', node: 'n1', containers })] });
-    expect(of(crashLoops(view, t0), 'crash-loop')).toHaveLength(count);
+    expect(ofKind(crashLoops(view, t0), 'crash-loop')).toHaveLength(count);
   });
 
   it.each([
@@ -61,7 +60,7 @@ describe('which pods are crash-looping', () => {
       };
       update(view, 'pods', pod({ name: 'web-1', node: 'n1', containers: [c] }), t0 - m * min);
     });
-    const found = of(crashLoops(view, t0), 'crash-loop');
+    const found = ofKind(crashLoops(view, t0), 'crash-loop');
     expect(found).toHaveLength(count);
     if (count)
       expect(found[0].facts).toMatchObject({
@@ -95,7 +94,7 @@ describe('the workload a restarting pod belongs to', () => {
     const view = viewOf({
       pods: [pod({ name: 'web-1', namespace: 'shop', containers: [looping], ...input })],
     });
-    expect(of(crashLoops(view, t0), 'crash-loop').map((x) => x.subject)).toEqual([subject]);
+    expect(ofKind(crashLoops(view, t0), 'crash-loop').map((x) => x.subject)).toEqual([subject]);
   });
 
   it('asks the ReplicaSet for its Deployment when the view has it', () => {
@@ -110,7 +109,7 @@ describe('the workload a restarting pod belongs to', () => {
         }),
       ],
     });
-    expect(of(crashLoops(view, t0), 'crash-loop')[0].subject).toBe('workload/shop/Deployment/storefront');
+    expect(ofKind(crashLoops(view, t0), 'crash-loop')[0].subject).toBe('workload/shop/Deployment/storefront');
   });
 });
 
@@ -197,7 +196,7 @@ describe('restart storms', () => {
 
   it('sees restarts of many workloads bound to a few nodes', () => {
     const view = cluster((n) => ['n2', 'n5', 'n9'].includes(n));
-    const [x] = of(crashLoops(view, t0), 'restart-storm');
+    const [x] = ofKind(crashLoops(view, t0), 'restart-storm');
     expect(x).toMatchObject({
       subject: 'cluster',
       facts: {
@@ -218,7 +217,7 @@ describe('restart storms', () => {
 
   it('tells restarts spread like the pods from node-bound ones', () => {
     const view = cluster((_n, w) => w < 3);
-    const [x] = of(crashLoops(view, t0), 'restart-storm');
+    const [x] = ofKind(crashLoops(view, t0), 'restart-storm');
     expect(x.facts).toMatchObject({ workloadCount: 3, nodeConcentration: 1, concentrated: false });
   });
 
@@ -226,13 +225,13 @@ describe('restart storms', () => {
     const view = cluster(
       (n, w) => (n === 'n1' && w === 0) || (n === 'n4' && w === 1) || (n === 'n7' && w === 2),
     );
-    const [x] = of(crashLoops(view, t0), 'restart-storm');
+    const [x] = ofKind(crashLoops(view, t0), 'restart-storm');
     expect(x.facts.concentrated).toBe(false);
   });
 
   it('needs three workloads', () => {
     const view = cluster((n, w) => n === 'n1' && w < 2);
-    expect(of(crashLoops(view, t0), 'restart-storm')).toEqual([]);
-    expect(of(crashLoops(view, t0), 'crash-loop')).toHaveLength(2);
+    expect(ofKind(crashLoops(view, t0), 'restart-storm')).toEqual([]);
+    expect(ofKind(crashLoops(view, t0), 'crash-loop')).toHaveLength(2);
   });
 });

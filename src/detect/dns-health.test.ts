@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { dnsHealth } from './dns-health.ts';
 import { node, type PodInput, pod, t0, viewOf } from './fixtures.ts';
 import { agentCondition, endpointSlice, logsObs, podWith, service } from './fixtures-components.ts';
+import { ofKind } from './signal.ts';
 
 const dnsPod = (name: string, p: Partial<PodInput> = {}) =>
   pod({
@@ -75,11 +76,11 @@ describe('dnsHealth: dns-pods-unhealthy', () => {
       readySinceMs: t0 - 300_000,
     });
     const view = viewOf({ pods: [dnsPod('coredns-a'), unready], services: [kubeDns] });
-    const [sig] = dnsHealth(view, t0);
+    const [sig] = ofKind(dnsHealth(view, t0), 'dns-pods-unhealthy');
     expect(sig.severity).toBe('warning');
     expect(sig.sinceMs).toBe(t0 - 300_000);
     expect(sig.facts).toMatchObject({ ready: 1, total: 2, crashLooping: 0, reasons: ['NotReady'] });
-    expect(sig.facts['readyEndpoints']).toBeUndefined();
+    expect(sig.facts.readyEndpoints).toBeUndefined();
   });
 
   it('gives a pod that just turned unready its start-up grace', () => {
@@ -134,7 +135,7 @@ describe('dnsHealth: dns-pods-unhealthy', () => {
     const view = viewOf({ pods: [crashLooping('coredns-a')] }, t0, [
       logsObs({ pod: 'other-dns', container: 'coredns', lines, atMs: t0 }),
     ]);
-    expect(dnsHealth(view, t0)[0].facts['logHints']).toEqual([]);
+    expect(ofKind(dnsHealth(view, t0), 'dns-pods-unhealthy')[0].facts.logHints).toEqual([]);
   });
 });
 

@@ -18,6 +18,7 @@ import { type AgentCondition, agentConditions, agentSinceMs } from './agent-fiel
 import { clock, logText, logTimeMs, recentLogs } from './log-lines.ts';
 import type { Detector, Evidence, Signal } from './signal.ts';
 import { uniqueSorted } from './signal.ts';
+import type { DnsPodsUnhealthyFacts } from './signal-kinds.ts';
 import { timeMs } from './timestamps.ts';
 
 const detector = 'dns-health';
@@ -124,7 +125,7 @@ function podsSignal(view: ClusterView, nowMs: number): Signal | undefined {
   );
   const hintKinds = uniqueSorted(hints.map((h) => h.hint));
   const crashLooping = health.filter((h) => h.crashLooping).length;
-  const facts: Signal['facts'] = {
+  const facts: DnsPodsUnhealthyFacts = {
     ready,
     total: dnsPods.length,
     crashLooping,
@@ -134,7 +135,7 @@ function podsSignal(view: ClusterView, nowMs: number): Signal | undefined {
     pods: names,
     nodes,
   };
-  if (readyEndpoints !== undefined) facts['readyEndpoints'] = readyEndpoints;
+  if (readyEndpoints !== undefined) facts.readyEndpoints = readyEndpoints;
   const times = [...unhealthy.map((h) => h.sinceMs), ...hints.map((h) => h.atMs)].filter(
     (t): t is number => t !== undefined,
   );

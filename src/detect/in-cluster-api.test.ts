@@ -9,6 +9,7 @@ import {
   timeoutError,
 } from './fixtures-components.ts';
 import { inClusterApi } from './in-cluster-api.ts';
+import { ofKind } from './signal.ts';
 
 const m = (n: number) => n * 60_000;
 
@@ -110,12 +111,12 @@ describe('inClusterApi', () => {
         coredns('coredns-gone', 'w1', t0 - m(1)),
       ],
     );
-    const [sig] = inClusterApi(view, t0);
+    const [sig] = ofKind(inClusterApi(view, t0), 'in-cluster-api-unreachable');
     expect(sig.scope.workloads).toEqual([
       'ingress-nginx/Deployment/ingress-nginx-controller',
       'kube-system/Deployment/coredns',
     ]);
-    expect(sig.facts['workloads']).toEqual(sig.scope.workloads);
+    expect(sig.facts.workloads).toEqual(sig.scope.workloads);
   });
 
   it('says so when the API server is gone for everyone', () => {
@@ -124,9 +125,9 @@ describe('inClusterApi', () => {
       t0 - m(5),
       probeRounds(t0 - m(2), t0, { ok: false, latencyMs: 5_000, error: timeoutError }),
     );
-    const [sig] = inClusterApi(view, t0);
-    expect(sig.facts['externalApiHealthy']).toBe(false);
-    expect(sig.facts['endpointReachableFromNodes']).toBe(false);
+    const [sig] = ofKind(inClusterApi(view, t0), 'in-cluster-api-unreachable');
+    expect(sig.facts.externalApiHealthy).toBe(false);
+    expect(sig.facts.endpointReachableFromNodes).toBe(false);
   });
 
   it('counts an endpoint answering on some address as reachable', () => {
@@ -134,7 +135,9 @@ describe('inClusterApi', () => {
       { nodes: [node({ name: 'w1', conditions: [vipDown(), endpoint('True', '10.0.0.11:6443')] })] },
       t0,
     );
-    expect(inClusterApi(view, t0)[0].facts['endpointReachableFromNodes']).toBe(true);
+    expect(
+      ofKind(inClusterApi(view, t0), 'in-cluster-api-unreachable')[0].facts.endpointReachableFromNodes,
+    ).toBe(true);
   });
 
   it('takes the VIP from the kubernetes Service, not a hard-coded address', () => {
@@ -146,7 +149,7 @@ describe('inClusterApi', () => {
     const right = viewOf({ services: [service('default', 'kubernetes', '10.245.0.1')] }, t0, [
       coredns('coredns-a', 'w1', t0 - m(1), lines),
     ]);
-    expect(inClusterApi(right, t0)[0].facts['vip']).toBe('10.245.0.1');
+    expect(ofKind(inClusterApi(right, t0), 'in-cluster-api-unreachable')[0].facts.vip).toBe('10.245.0.1');
   });
 
   it('does not read the DNS service 10.96.0.10 as the VIP 10.96.0.1', () => {
@@ -181,7 +184,7 @@ describe('inClusterApi', () => {
         atMs: t0,
       }),
     ]);
-    const [sig] = inClusterApi(view, t0);
+    const [sig] = ofKind(inClusterApi(view, t0), 'in-cluster-api-unreachable');
     expect(sig.severity).toBe('warning');
     expect(sig.facts).toMatchObject({
       errorKinds: ['refused'],
@@ -189,8 +192,8 @@ describe('inClusterApi', () => {
       components: ['ingress/controller'],
       nodes: ['w3'],
     });
-    expect(sig.facts['externalApiHealthy']).toBeUndefined();
-    expect(sig.facts['endpointReachableFromNodes']).toBeUndefined();
+    expect(sig.facts.externalApiHealthy).toBeUndefined();
+    expect(sig.facts.endpointReachableFromNodes).toBeUndefined();
   });
 
   it('forgets log lines older than the window', () => {
@@ -223,9 +226,9 @@ describe('inClusterApi', () => {
       },
       t0,
     );
-    const [sig] = inClusterApi(view, t0);
+    const [sig] = ofKind(inClusterApi(view, t0), 'in-cluster-api-unreachable');
     expect(sig.severity).toBe('warning');
-    expect(sig.facts['nodes']).toEqual(['w1']);
-    expect(sig.facts['agentNodesReporting']).toBe(2);
+    expect(sig.facts.nodes).toEqual(['w1']);
+    expect(sig.facts.agentNodesReporting).toBe(2);
   });
 });

@@ -23,8 +23,9 @@ import {
   transportErrorKind,
 } from './log-lines.ts';
 import { workloadResolver } from './pod-owner.ts';
-import type { Detector, Evidence, Signal } from './signal.ts';
+import type { Detector, Evidence } from './signal.ts';
 import { uniqueSorted } from './signal.ts';
+import type { InClusterApiUnreachableFacts } from './signal-kinds.ts';
 
 const detector = 'in-cluster-api';
 
@@ -94,7 +95,7 @@ export const inClusterApi: Detector = (view, nowMs) => {
     ...failing.map((c) => agentSinceMs(c) ?? c.heartbeatMs ?? nowMs),
   );
 
-  const facts: Signal['facts'] = {
+  const facts: InClusterApiUnreachableFacts = {
     vip,
     pods,
     nodes: failingNodes,
@@ -106,12 +107,12 @@ export const inClusterApi: Detector = (view, nowMs) => {
     agentNodesFailing: failing.length,
   };
   const external = externalApiHealthy(view, nowMs, firstMs);
-  if (external !== undefined) facts['externalApiHealthy'] = external;
+  if (external !== undefined) facts.externalApiHealthy = external;
   const endpoint = endpointReachability(nodes, nowMs, new Set(failing.map((c) => c.node)));
   if (endpoint) {
-    facts['endpointReachableFromNodes'] = endpoint.reachable > endpoint.unreachable;
-    facts['endpointReachableNodes'] = endpoint.reachable;
-    facts['endpointUnreachableNodes'] = endpoint.unreachable;
+    facts.endpointReachableFromNodes = endpoint.reachable > endpoint.unreachable;
+    facts.endpointReachableNodes = endpoint.reachable;
+    facts.endpointUnreachableNodes = endpoint.unreachable;
   }
 
   const everyReportingNode = vipConds.length > 0 && failing.length === vipConds.length;

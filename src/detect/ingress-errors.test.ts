@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { t0, viewOf } from './fixtures.ts';
 import { ingressErrors } from './ingress-errors.ts';
+import { ofKind } from './signal.ts';
 
 const scrape = (atMs: number, counts: Record<string, number>) => ({
   type: 'metrics' as const,
@@ -22,8 +23,9 @@ describe('ingress errors', () => {
       scrape(t0 - 240_000, { 'pilot|200': 1000, 'pilot|503': 10, 'tiles|200': 500 }),
       scrape(t0, { 'pilot|200': 1100, 'pilot|503': 310, 'tiles|200': 700 }),
     ]);
-    const [s, ...rest] = ingressErrors(view, t0);
-    expect(rest).toEqual([]);
+    const all = ingressErrors(view, t0);
+    const [s] = ofKind(all, 'service-errors');
+    expect(all).toEqual([s]);
     expect(s.subject).toBe('service/api/pilot');
     expect(s.facts.requests).toBe(400);
     expect(s.facts.errors).toBe(300);

@@ -8,6 +8,7 @@ import {
   restoreFailureLines,
 } from './fixtures-components.ts';
 import { failedLine, kubeProxySync } from './kube-proxy-sync.ts';
+import { ofKind } from './signal.ts';
 
 const s = (n: number) => n * 1000;
 const m = (n: number) => n * 60_000;
@@ -33,7 +34,7 @@ describe('kubeProxySync', () => {
       proxyScrape('w1', first + s(50), { failures: 2, syncAgeS: 10 }),
       proxyScrape('w1', t0, { failures: 2, syncAgeS: 8 }),
     ]);
-    const [sig] = kubeProxySync(view, t0);
+    const [sig] = ofKind(kubeProxySync(view, t0), 'proxy-sync-failing');
     expect(sig.kind).toBe('proxy-sync-failing');
     expect(sig.severity).toBe('warning');
     expect(sig.sinceMs).toBe(first);
@@ -59,9 +60,9 @@ describe('kubeProxySync', () => {
       proxyScrape('w1', t0 - s(30), { failures: 2 }),
       proxyScrape('w1', t0, { failures: 2 }),
     ]);
-    const [sig] = kubeProxySync(view, t0);
+    const [sig] = ofKind(kubeProxySync(view, t0), 'proxy-sync-failing');
     expect(sig.facts).toMatchObject({ failures: 5, firstFailureMs: t0 - s(60), sources: ['metric'] });
-    expect(sig.facts['errorText']).toBeUndefined();
+    expect(sig.facts.errorText).toBeUndefined();
   });
 
   it('is critical when several nodes have not synced for two sync periods', () => {
@@ -72,7 +73,7 @@ describe('kubeProxySync', () => {
       ]),
       proxyScrape('w4', t0, { syncAgeS: 5 }),
     ]);
-    const [sig] = kubeProxySync(view, t0);
+    const [sig] = ofKind(kubeProxySync(view, t0), 'proxy-sync-failing');
     expect(sig.severity).toBe('critical');
     expect(sig.facts).toMatchObject({
       nodes: ['w1', 'w2', 'w3'],
@@ -100,7 +101,7 @@ describe('kubeProxySync', () => {
       heartbeatMs: t0 - s(7),
     });
     const view = viewOf({ nodes: [node({ name: 'w1', conditions: [cond] }), ...nodes('w2')] });
-    const [sig] = kubeProxySync(view, t0);
+    const [sig] = ofKind(kubeProxySync(view, t0), 'proxy-sync-failing');
     expect(sig.facts).toMatchObject({
       nodes: ['w1'],
       staleNodes: ['w1'],
@@ -109,7 +110,7 @@ describe('kubeProxySync', () => {
       errorText: 'exit status 1 (iptables-restore: line 8022 failed\n)',
       sources: ['agent'],
     });
-    expect(sig.facts['lastSuccessfulSyncAgeSeconds']).toBe(
+    expect(sig.facts.lastSuccessfulSyncAgeSeconds).toBe(
       Math.round((t0 - s(7) - Date.parse('2024-01-15T11:29:40Z')) / 1000),
     );
   });
@@ -127,7 +128,7 @@ describe('kubeProxySync', () => {
       firstMs: t0 - m(39),
     });
     const view = viewOf({ nodes: nodes('w1', 'w2'), events: [ev] });
-    const [sig] = kubeProxySync(view, t0);
+    const [sig] = ofKind(kubeProxySync(view, t0), 'proxy-sync-failing');
     expect(sig.severity).toBe('warning');
     expect(sig.facts).toMatchObject({
       nodes: ['w2'],
@@ -152,7 +153,7 @@ describe('kubeProxySync', () => {
       ' > ipFamily="IPv4"',
     ];
     const view = viewOf({ nodes: nodes('w1', 'w2', 'w3', 'w4') }, t0, [proxyLogs('w1', t0, lines)]);
-    const [sig] = kubeProxySync(view, t0);
+    const [sig] = ofKind(kubeProxySync(view, t0), 'proxy-sync-failing');
     expect(sig.facts).toMatchObject({ xtablesLock: true, failingNowNodes: ['w1'], failures: 1 });
     expect(sig.severity).toBe('warning');
   });

@@ -18,6 +18,7 @@ import { agentConditions, agentFields, eventConditionMessage } from './agent-fie
 import { clock, logText, logTimeMs, recentLogs } from './log-lines.ts';
 import type { Detector, Evidence, Signal } from './signal.ts';
 import { uniqueSorted } from './signal.ts';
+import type { ProxySyncFailingFacts } from './signal-kinds.ts';
 import { timeMs } from './timestamps.ts';
 
 const detector = 'kube-proxy-sync';
@@ -303,7 +304,7 @@ function signalOf(failing: NodeSync[], clusterNodes: number, nowMs: number): Sig
   const several = Math.min(3, total);
   const critical = failingNow.length >= many || staleNodes.length >= several;
 
-  const facts: Signal['facts'] = {
+  const facts: ProxySyncFailingFacts = {
     nodes,
     staleNodes,
     failingNowNodes: failingNow,
@@ -313,11 +314,11 @@ function signalOf(failing: NodeSync[], clusterNodes: number, nowMs: number): Sig
     sources: uniqueSorted(failing.flatMap((s) => [...s.sources])),
     xtablesLock: failing.some((s) => s.errorText?.includes('xtables lock')),
   };
-  if (ages.length) facts['lastSuccessfulSyncAgeSeconds'] = Math.max(...ages);
+  if (ages.length) facts.lastSuccessfulSyncAgeSeconds = Math.max(...ages);
   if (newestError !== undefined) {
-    facts['errorText'] = newestError;
+    facts.errorText = newestError;
     const line = failedLine(newestError);
-    if (line !== undefined) facts['failedLine'] = line;
+    if (line !== undefined) facts.failedLine = line;
   }
   const stale = staleNodes.length ? `; ${staleNodes.length} not synced for over ${staleSyncS} s` : '';
   return {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { agentCondition, deleting, node, t0, viewOf } from './fixtures.ts';
-import { kebab, nodeAgent } from './node-agent.ts';
+import { nodeAgent } from './node-agent.ts';
+import { ofKind } from './signal.ts';
 
 const min = 60_000;
 const vipTimeout =
@@ -13,13 +14,16 @@ const nodesWith = (conds: Cond[][]) => conds.map((conditions, i) => node({ name:
 
 describe('condition kinds', () => {
   it.each([
-    ['KubernetesServiceVIPUnreachable', 'kubernetes-service-vip-unreachable'],
-    ['APIEndpointUnreachable', 'api-endpoint-unreachable'],
-    ['ClusterDNSUnhealthy', 'cluster-dns-unhealthy'],
-    ['IptablesRestoreFailing', 'iptables-restore-failing'],
-    ['PackageUpgradeInProgress', 'package-upgrade-in-progress'],
-  ])('%s → %s', (type, kind) => {
-    expect(kebab(type)).toBe(kind);
+    ['KubernetesServiceVIPUnreachable', 'condition/KubernetesServiceVIPUnreachable'],
+    ['APIEndpointUnreachable', 'condition/APIEndpointUnreachable'],
+    ['ClusterDNSUnhealthy', 'condition/ClusterDNSUnhealthy'],
+    ['IptablesRestoreFailing', 'condition/IptablesRestoreFailing'],
+    ['PackageUpgradeInProgress', 'condition/PackageUpgradeInProgress'],
+  ] as const)('%s → agent-condition %s', (type, subject) => {
+    const view = viewOf({ nodes: nodesWith([[agentCondition(type, 'True', 'Failing', 'x')]]) });
+    const out = nodeAgent(view, t0);
+    expect(out.map((x) => [x.kind, x.subject])).toEqual([['agent-condition', subject]]);
+    expect(ofKind(out, 'agent-condition')[0].facts.type).toBe(type);
   });
 });
 
@@ -32,8 +36,8 @@ describe('network conditions', () => {
     const [x] = nodeAgent(view, t0);
     expect(x).toMatchObject({
       detector: 'node-agent',
-      kind: 'agent-kubernetes-service-vip-unreachable',
-      subject: 'cluster',
+      kind: 'agent-condition',
+      subject: 'condition/KubernetesServiceVIPUnreachable',
       severity: 'critical',
       sinceMs: Date.parse('2024-01-15T11:50:10Z'),
       scope: { nodes: ['n1', 'n2', 'n3'] },
@@ -145,9 +149,11 @@ describe('host conditions', () => {
     });
     const [x] = nodeAgent(view, t0);
     expect(x).toMatchObject({
-      kind: 'agent-automatic-upgrade-scheduled',
+      kind: 'agent-condition',
+      subject: 'condition/AutomaticUpgradeScheduled',
       severity: 'info',
       facts: {
+        type: 'AutomaticUpgradeScheduled',
         timers: ['a.timer', 'apt-daily-upgrade.timer', 'dnf-automatic.timer'],
         units: ['apt-daily-upgrade.service'],
         schedules: ['*-*-* 06:00:00', 'daily', 'weekly'],
@@ -167,9 +173,11 @@ describe('host conditions', () => {
     );
     const [x] = nodeAgent(viewOf({ nodes: nodesWith([[c]]) }), t0);
     expect(x).toMatchObject({
-      kind: 'agent-package-upgrade-failed',
+      kind: 'agent-condition',
+      subject: 'condition/PackageUpgradeFailed',
       severity: 'warning',
       facts: {
+        type: 'PackageUpgradeFailed',
         reasons: ['UpgradeTimedOut'],
         results: ['timeout'],
         units: ['apt-daily-upgrade.service'],

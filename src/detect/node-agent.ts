@@ -9,8 +9,8 @@
  * is older than 11 min is stale. A stale `True` was true then and still counts (listed in
  * staleNodes); a stale `False` proves nothing and is not counted as reporting.
  *
- * Emits one signal per type that is `True` on some node, subject `cluster`, kind
- * `agent-<kebab type>` (e.g. `agent-kubernetes-service-vip-unreachable`). Severity: info
+ * Emits one `agent-condition` signal per type that is `True` on some node, subject
+ * `condition/<type>` (e.g. `condition/KubernetesServiceVIPUnreachable`). Severity: info
  * for AutomaticUpgradeScheduled and RebootRequired (states an operator may choose);
  * critical for the network types (VIP, API endpoint, cluster DNS, node resolver, probe
  * service) when fresh on 2 or more nodes and half the reporting nodes; else warning.
@@ -37,6 +37,7 @@ import { listField, parseAgentMessage, parseGoDuration } from '../kube/agent-mes
 import { type AgentConditionType, agentConditionTypes } from '../kube/node-agent-conditions.ts';
 import { isLeaving, type NodeCondition, type NodeObject } from './node-attributes.ts';
 import { type Detector, type Evidence, type Severity, type Signal, uniqueSorted } from './signal.ts';
+import type { AgentConditionFacts } from './signal-kinds.ts';
 import { isoSeconds, timeMs } from './timestamps.ts';
 
 /** Two 5 min heartbeats plus 1 min. */
@@ -50,14 +51,6 @@ const networkTypes = new Set<string>([
   'ProbeServiceUnreachable',
 ]);
 const stateTypes = new Set<string>(['AutomaticUpgradeScheduled', 'RebootRequired']);
-
-/** `KubernetesServiceVIPUnreachable` → `kubernetes-service-vip-unreachable`. */
-export function kebab(type: string): string {
-  return type
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1-$2')
-    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
-    .toLowerCase();
-}
 
 /** Fact name → message field, collected as unique sorted lists; list fields are split. */
 const listFacts: Record<AgentConditionType, Record<string, string>> = {
@@ -99,7 +92,8 @@ interface Report {
   fields: Record<string, string>;
 }
 
-type Facts = Signal['facts'];
+/** The per-type part of an agent signal's facts. */
+type Facts = Partial<AgentConditionFacts>;
 
 function sum(reports: Report[], field: string): number {
   return reports.reduce((s, r) => s + (Number(r.fields[field]) || 0), 0);
@@ -193,7 +187,7 @@ function listedFacts(type: AgentConditionType, reports: Report[]): Facts {
         if (splitFields.has(field)) values.push(...listField(v).items);
         else values.push(v);
       }
-    out[fact] = uniqueSorted(values);
+    (out as Record<string, unknown>)[fact] = uniqueSorted(values);
   }
   return out;
 }
@@ -251,8 +245,8 @@ function agentSignal(
   const reasons = uniqueSorted(reports.map((r) => r.condition.reason ?? '').filter(Boolean));
   return {
     detector: 'node-agent',
-    kind: `agent-${kebab(type)}`,
-    subject: 'cluster',
+    kind: 'agent-condition',
+    subject: `condition/${type}`,
     severity: severityOf(type, fresh, nodesReporting),
     sinceMs,
     summary:

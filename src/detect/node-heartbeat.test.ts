@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deleting, lease, node, t0, viewOf } from './fixtures.ts';
 import { nodeHeartbeat } from './node-heartbeat.ts';
+import { ofKind } from './signal.ts';
 
 const s = 1000;
 
@@ -13,7 +14,9 @@ describe('node heartbeat lag', () => {
     ['a lease ten minutes old', 600 * s, [600]],
   ])('%s', (_name, ageMs, lags) => {
     const view = viewOf({ nodes: [node({ name: 'n1' })], leases: [lease('n1', t0 - ageMs)] });
-    expect(nodeHeartbeat(view, t0).map((x) => x.facts.lagSeconds)).toEqual(lags);
+    expect(ofKind(nodeHeartbeat(view, t0), 'node-heartbeat-lag').map((x) => x.facts.lagSeconds)).toEqual(
+      lags,
+    );
   });
 
   it('names the node, its last renewal and its Ready status', () => {

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { deleting, type NodeInput, node, t0, update, viewOf } from './fixtures.ts';
 import { nodeReadiness } from './node-readiness.ts';
-import type { Signal } from './signal.ts';
+import { ofKind } from './signal.ts';
 
 const min = 60_000;
-const of = (signals: Signal[], kind: string) => signals.filter((x) => x.kind === kind);
 const healthy = (n: number, extra: Partial<NodeInput> = {}) =>
   Array.from({ length: n }, (_, i) => node({ name: `ok-${i}`, ...extra }));
 
@@ -20,7 +19,7 @@ describe('nodes not Ready', () => {
         ...bad.map((b, i) => node({ name: `bad-${i}`, readySinceMs: t0 - 5 * min, ...b })),
       ],
     });
-    expect(of(nodeReadiness(view, t0), 'node-not-ready').map((x) => x.facts.status)).toEqual(statuses);
+    expect(ofKind(nodeReadiness(view, t0), 'node-not-ready').map((x) => x.facts.status)).toEqual(statuses);
   });
 
   it('says why, since when, and what the node is', () => {
@@ -41,7 +40,7 @@ describe('nodes not Ready', () => {
         }),
       ],
     });
-    const [x] = of(nodeReadiness(view, t0), 'node-not-ready');
+    const [x] = ofKind(nodeReadiness(view, t0), 'node-not-ready');
     expect(x).toMatchObject({
       subject: 'node/aks-1',
       severity: 'warning',
@@ -74,7 +73,9 @@ describe('nodes not Ready', () => {
         ...Array.from({ length: bad }, (_, i) => node({ name: `bad-${i}`, ready: 'False' })),
       ],
     });
-    expect(uniq(of(nodeReadiness(view, t0), 'node-not-ready').map((x) => x.severity))).toEqual([severity]);
+    expect(uniq(ofKind(nodeReadiness(view, t0), 'node-not-ready').map((x) => x.severity))).toEqual([
+      severity,
+    ]);
   });
 
   it('leaves out nodes being deleted', () => {
@@ -104,12 +105,12 @@ describe('flapping nodes', () => {
     ['two flips: one bad spell and its recovery', [20, 10], 0],
     ['three flips over 90 min', [90, 60, 10], 0],
   ])('%s', (_name, minutesAgo, flips) => {
-    const found = of(nodeReadiness(flipping(minutesAgo), t0), 'node-flapping');
+    const found = ofKind(nodeReadiness(flipping(minutesAgo), t0), 'node-flapping');
     expect(found.map((x) => x.facts.flips)).toEqual(flips ? [flips] : []);
   });
 
   it('names the node, the window and the reasons', () => {
-    const [x] = of(nodeReadiness(flipping([20, 15, 5]), t0), 'node-flapping');
+    const [x] = ofKind(nodeReadiness(flipping([20, 15, 5]), t0), 'node-flapping');
     expect(x).toMatchObject({
       subject: 'node/n1',
       severity: 'warning',
@@ -152,7 +153,7 @@ describe('NotReady spread', () => {
   }
 
   it('counts, dates and groups a growing wave', () => {
-    const [x] = of(
+    const [x] = ofKind(
       nodeReadiness(
         spreading([
           ['a1', 50],
@@ -189,7 +190,7 @@ describe('NotReady spread', () => {
   });
 
   it('counts nodes that went NotReady and came back', () => {
-    const [x] = of(
+    const [x] = ofKind(
       nodeReadiness(
         spreading(
           [
@@ -215,7 +216,7 @@ describe('NotReady spread', () => {
     ['one node', [['a1', 10]] as [string, number][]],
     ['no node', []],
   ])('is quiet for %s', (_name, onsets) => {
-    expect(of(nodeReadiness(spreading(onsets), t0), 'not-ready-spread')).toEqual([]);
+    expect(ofKind(nodeReadiness(spreading(onsets), t0), 'not-ready-spread')).toEqual([]);
   });
 
   it('counts long-NotReady nodes as down now but not as part of the last hour', () => {
@@ -226,7 +227,7 @@ describe('NotReady spread', () => {
         ...healthy(8),
       ],
     });
-    const [x] = of(nodeReadiness(view, t0), 'not-ready-spread');
+    const [x] = ofKind(nodeReadiness(view, t0), 'not-ready-spread');
     expect(x.facts).toMatchObject({ notReadyNow: 2, wentNotReady60m: 0, firstOnset: '2024-01-15T07:00:00Z' });
   });
 });

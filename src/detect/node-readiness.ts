@@ -37,6 +37,7 @@ import {
   sharedAttributes,
 } from './node-attributes.ts';
 import { type Detector, type Evidence, type Signal, uniqueSorted } from './signal.ts';
+import type { NodeAttributeFacts } from './signal-kinds.ts';
 import { durationText, isoSeconds, timeMs } from './timestamps.ts';
 
 /** Three flips in 30 min: more than one bad spell and its recovery, so not a single reboot. */
@@ -84,7 +85,7 @@ function readyHistory(transitions: Transition[], nowMs: number): Map<string, Rea
 
 interface NotReadyNode {
   node: KubeObject;
-  status: string;
+  status: 'False' | 'Unknown';
   reason: string;
   message: string;
   sinceMs: number;
@@ -97,10 +98,11 @@ export const nodeReadiness: Detector = (view, nowMs) => {
   for (const n of nodes) {
     const ready = conditionOf(n, 'Ready');
     if (!ready || ready.status === 'True') continue;
+    const status = ready.status === 'False' ? 'False' : 'Unknown';
     const first = history.get(n.metadata.name)?.firstOnsetMs;
     notReady.push({
       node: n,
-      status: ready.status,
+      status,
       reason: ready.reason ?? '',
       message: ready.message ?? '',
       sinceMs: timeMs(ready.lastTransitionTime) ?? first ?? nowMs,
@@ -114,7 +116,7 @@ export const nodeReadiness: Detector = (view, nowMs) => {
   return out;
 };
 
-function attributeFacts(a: NodeAttributes): Record<string, string> {
+function attributeFacts(a: NodeAttributes): NodeAttributeFacts {
   return {
     pool: a.pool ?? '',
     nodeImage: a.nodeImage ?? '',

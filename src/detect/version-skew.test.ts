@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../kube/observations.ts';
 import { node, pod, t0, update, viewOf } from './fixtures.ts';
 import { daemonSet, podWith, probe, versionBody } from './fixtures-components.ts';
+import { ofKind, type Signal } from './signal.ts';
 import { imageTag, parseKubeVersion, versionSkew } from './version-skew.ts';
+
+// The rule of a version-skew signal, the aspect of a version-mix one (undefined for the other kind).
+const rule = (s: Signal) => (s.kind === 'version-skew' ? s.facts.rule : undefined);
+const aspect = (s: Signal) => (s.kind === 'version-mix' ? s.facts.aspect : undefined);
 
 const api = (gitVersion: string, atMs = t0) => probe('version', atMs, { body: versionBody(gitVersion) });
 
@@ -92,9 +97,7 @@ describe('versionSkew: policy violations', () => {
     ['v1.27.0', 'v1.24.9', true],
     ['v1.28.0', 'v1.25.9', false],
   ])('apiserver %s with kubelet %s too old: %s', (apiVersion, kubelet, flagged) => {
-    const rules = versionSkew(cluster({ api: apiVersion, kubelets: { w1: kubelet } }), t0).map(
-      (s) => s.facts['rule'],
-    );
+    const rules = versionSkew(cluster({ api: apiVersion, kubelets: { w1: kubelet } }), t0).map(rule);
     expect(rules.includes('kubelet-too-old-for-apiserver')).toBe(flagged);
   });
 
@@ -128,7 +131,7 @@ describe('versionSkew: policy violations', () => {
       proxies: { w1: 'v1.30.2', w2: 'v1.30.2' },
     });
     const signals = versionSkew(view, t0);
-    expect(signals.map((s) => [s.kind, s.severity, s.facts['aspect']])).toEqual([
+    expect(signals.map((s) => [s.kind, s.severity, aspect(s)])).toEqual([
       ['version-mix', 'info', 'vs-kubelet'],
     ]);
     expect(signals[0].facts).toMatchObject({ nodes: ['w1', 'w2'], kubeletVersions: ['v1.29.5'] });
@@ -136,20 +139,20 @@ describe('versionSkew: policy violations', () => {
 
   it('flags kube-proxy four minors from its kubelet even under the current policy', () => {
     const view = cluster({ api: 'v1.30.2', kubelets: { w1: 'v1.26.1' }, proxies: { w1: 'v1.30.2' } });
-    const rules = versionSkew(view, t0).map((s) => s.facts['rule']);
+    const rules = versionSkew(view, t0).map(rule);
     expect(rules).toEqual(['kubelet-too-old-for-apiserver', 'kube-proxy-kubelet-skew']);
   });
 
   it('flags kube-proxy newer than the API server', () => {
     const view = cluster({ api: 'v1.29.0', kubelets: { w1: 'v1.29.0' }, proxies: { w1: 'v1.30.0' } });
-    expect(versionSkew(view, t0).map((s) => s.facts['rule'])).toContain('kube-proxy-newer-than-apiserver');
+    expect(versionSkew(view, t0).map(rule)).toContain('kube-proxy-newer-than-apiserver');
   });
 
   it('judges by the newest kubelet when the API server version is unknown', () => {
     const view = cluster({ kubelets: { w1: 'v1.25.3' }, proxies: { w1: 'v1.24.9' } });
-    const [sig] = versionSkew(view, t0);
+    const [sig] = ofKind(versionSkew(view, t0), 'version-skew');
     expect(sig.facts).toMatchObject({ rule: 'kube-proxy-kubelet-same-minor', policyFor: 'v1.25' });
-    expect(sig.facts['apiserverVersion']).toBeUndefined();
+    expect(sig.facts.apiserverVersion).toBeUndefined();
   });
 
   it('reads kube-proxy from its pod image, never from nodeInfo.kubeProxyVersion', () => {
@@ -192,7 +195,7 @@ describe('versionSkew: mixes and rollbacks', () => {
       ds: 'v1.29.6',
     });
     const signals = versionSkew(view, t0);
-    const across = signals.find((s) => s.facts['aspect'] === 'across-nodes');
+    const across = signals.find((s) => aspect(s) === 'across-nodes');
     expect(across?.facts).toMatchObject({
       component: 'kube-proxy',
       nodes: ['w3'],

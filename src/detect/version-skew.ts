@@ -26,6 +26,7 @@ import type { ClusterView } from '../observe/cluster-view.ts';
 import { probeGitVersion } from './probe-version.ts';
 import type { Detector, Evidence, Signal } from './signal.ts';
 import { uniqueSorted } from './signal.ts';
+import type { VersionMixFacts, VersionSkewFacts } from './signal-kinds.ts';
 import { timeMs } from './timestamps.ts';
 
 const detector = 'version-skew';
@@ -114,7 +115,7 @@ export const versionSkew: Detector = (view, nowMs) => {
     if (hits.length === 0) return;
     const nodes = uniqueSorted(hits.map((h) => h.node));
     const versions = uniqueSorted(hits.map((h) => h.version.raw));
-    const facts: Signal['facts'] = {
+    const facts: VersionSkewFacts = {
       component,
       rule,
       ruleText,
@@ -122,10 +123,10 @@ export const versionSkew: Detector = (view, nowMs) => {
       nodes,
       policyFor: `v1.${clusterMinor}`,
     };
-    if (apiserver) facts['apiserverVersion'] = apiserver.raw;
-    if (apiservers.length > 1) facts['apiserverVersions'] = apiservers.map((v) => v.raw);
+    if (apiserver) facts.apiserverVersion = apiserver.raw;
+    if (apiservers.length > 1) facts.apiserverVersions = apiservers.map((v) => v.raw);
     const kubeletVersions = hits.map((h) => h.kubelet?.raw).filter((v): v is string => v !== undefined);
-    if (kubeletVersions.length) facts['kubeletVersions'] = uniqueSorted(kubeletVersions);
+    if (kubeletVersions.length) facts.kubeletVersions = uniqueSorted(kubeletVersions);
     if (component === 'kube-proxy') addDaemonSetFacts(facts, ds, proxies);
     const times = hits.map((h) => h.sinceMs).filter((t): t is number => t !== undefined);
     out.push({
@@ -300,13 +301,13 @@ function compare(a: KubeVersion, b: KubeVersion): number {
 }
 
 function addDaemonSetFacts(
-  facts: Signal['facts'],
+  facts: VersionSkewFacts | VersionMixFacts,
   ds: { name: string; version: KubeVersion } | undefined,
   proxies: ProxyPod[],
 ): void {
   if (!ds) return;
-  facts['daemonSetVersion'] = ds.version.raw;
-  facts['rollback'] = proxies.some((p) => compare(ds.version, p.version) < 0);
+  facts.daemonSetVersion = ds.version.raw;
+  facts.rollback = proxies.some((p) => compare(ds.version, p.version) < 0);
 }
 
 interface MixInput {
@@ -331,11 +332,11 @@ function mixes(x: MixInput): Signal[] {
     versions: string[],
     text: string,
     since: (number | undefined)[],
-    extra = {},
+    extra: Partial<VersionMixFacts> = {},
   ) => {
     const known = since.filter((t): t is number => t !== undefined);
-    const facts: Signal['facts'] = { component, aspect, versions, nodes, ...extra };
-    if (x.apiserver) facts['apiserverVersion'] = x.apiserver.raw;
+    const facts: VersionMixFacts = { component, aspect, versions, nodes, ...extra };
+    if (x.apiserver) facts.apiserverVersion = x.apiserver.raw;
     if (component === 'kube-proxy') addDaemonSetFacts(facts, x.ds, x.proxies);
     out.push({
       detector,

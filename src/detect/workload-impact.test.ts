@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { daemonset, deployment, endpointSlice, pod, service, t0, update, viewOf } from './fixtures.ts';
-import type { Signal } from './signal.ts';
+import { ofKind } from './signal.ts';
 import { workloadImpact } from './workload-impact.ts';
 
 const min = 60_000;
-const of = (signals: Signal[], kind: string) => signals.filter((x) => x.kind === kind);
 
 describe('workloads short of Ready replicas', () => {
   it.each([
@@ -31,9 +30,9 @@ describe('workloads short of Ready replicas', () => {
     ],
     ['a DaemonSet on every node', { daemonsets: [daemonset({ name: 'kube-proxy', desired: 5 })] }, []],
   ])('%s', (_name, objects, severities) => {
-    expect(of(workloadImpact(viewOf(objects), t0), 'workload-unavailable').map((x) => x.severity)).toEqual(
-      severities,
-    );
+    expect(
+      ofKind(workloadImpact(viewOf(objects), t0), 'workload-unavailable').map((x) => x.severity),
+    ).toEqual(severities);
   });
 
   it('says since when from the transition the view recorded', () => {
@@ -83,7 +82,7 @@ describe('workloads short of Ready replicas', () => {
       ],
     });
     expect(
-      workloadImpact(view, t0).map((x) => [
+      ofKind(workloadImpact(view, t0), 'workload-unavailable').map((x) => [
         x.subject,
         x.sinceMs,
         x.facts.sinceKnown,
@@ -97,7 +96,7 @@ describe('workloads short of Ready replicas', () => {
 
   it('marks a shortfall during a rollout', () => {
     const view = viewOf({ deployments: [deployment({ name: 'web', replicas: 4, ready: 3, updated: 2 })] });
-    expect(workloadImpact(view, t0)[0].facts.rollingOut).toBe(true);
+    expect(ofKind(workloadImpact(view, t0), 'workload-unavailable')[0].facts.rollingOut).toBe(true);
   });
 });
 
@@ -127,7 +126,7 @@ describe('Services without a Ready endpoint', () => {
       services: [service({ name: 'cart', namespace: 'shop', selector })],
       endpointslices: [endpointSlice({ service: 'cart', namespace: 'shop', endpoints })],
     });
-    expect(of(workloadImpact(view, t0), 'service-no-endpoints')).toHaveLength(count);
+    expect(ofKind(workloadImpact(view, t0), 'service-no-endpoints')).toHaveLength(count);
   });
 
   it('names the not-Ready pods and nodes, and since when the last one went', () => {

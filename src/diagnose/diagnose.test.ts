@@ -1,235 +1,172 @@
+/**
+ * diagnose() itself, over the whole catalogue: ranking, findings kept apart, look-alike
+ * verdicts worked out from the look-alikes' own evaluations, the honest unknown, and what
+ * changed before the onset. What each pattern concludes is in its table (catalogue/*.cases.ts).
+ */
 import { describe, expect, it } from 'vitest';
-import type { Signal } from '../detect/signal.ts';
+import type { SourceFamily } from '../detect/signal-kinds.ts';
+import { catalogue } from './catalogue/index.ts';
+import { tables } from './catalogue/tables.ts';
 import { diagnose } from './diagnose.ts';
+import {
+  apiUnreachable,
+  change,
+  crashLoop,
+  flapping,
+  hour,
+  min,
+  notReady,
+  source,
+  spread,
+  t0,
+} from './fixtures.ts';
+import type { Hypothesis } from './hypothesis.ts';
+import { namingFloor, unknownPattern } from './unknown.ts';
 
-const t0 = Date.UTC(2024, 0, 15, 12, 0, 0);
+const three = ['n1', 'n2', 'n3'];
+const wave = [
+  notReady('n1'),
+  flapping('n2'),
+  flapping('n3'),
+  spread(three, { onsetSpanMinutes: 25, notReadyNow: 1, wentNotReady60m: 3 }),
+];
+const appsOnThem = [crashLoop('api', 'pilot', ['n1', 'n2']), crashLoop('api', 'tiles', ['n2', 'n3'])];
+/** The three nodes took a new kernel an hour before the first of them went down (20 min ago). */
+const kernelOnThem = change(
+  'node-kernel',
+  { nodes: three, count: 3, from: '5.15.0-1061-azure', to: '5.15.0-1064-azure' },
+  { sinceMs: t0 - 80 * min },
+);
+const fresh = (...families: SourceFamily[]) => families.map((f) => source(f));
+const nodeSources = fresh('reflector/nodes', 'reflector/leases', 'reflector/pods', 'reflector/deployments');
 
-function sig(
-  kind: string,
-  subject: string,
-  facts: Signal['facts'] = {},
-  extra: Partial<Signal> = {},
-): Signal {
-  return {
-    detector: 'test',
-    kind,
-    subject,
-    severity: 'warning',
-    sinceMs: t0 - 120_000,
-    summary: `${kind} ${subject}`,
-    scope: {},
-    facts,
-    evidence: [{ source: 'object', ref: subject, text: kind }],
-    ...extra,
-  };
+function verdict(h: Hypothesis | undefined, pattern: string) {
+  return h?.ruledOut.find((r) => r.pattern === pattern);
 }
 
-const notReady = (n: string, extra: Signal['facts'] = {}) =>
-  sig('node-not-ready', `node/${n}`, {
-    status: 'Unknown',
-    notReadySeconds: 300,
-    unschedulable: false,
-    ...extra,
-  });
-const loop = (ns: string, name: string, nodes: string[], extra: Partial<Signal> = {}) =>
-  sig(
-    'crash-loop',
-    `workload/${ns}/Deployment/${name}`,
-    {
-      namespace: ns,
-      workloadKind: 'Deployment',
-      workloadName: name,
-      nodes,
-      reasonCodes: ['Error/1=3'],
-      exitCodes: ['1'],
-    },
-    extra,
-  );
-
 describe('diagnose', () => {
-  it('names a node-level fault when unrelated apps fail on the same flapping nodes, and rules out the apps', () => {
-    const d = diagnose(
-      [
-        notReady('n1'),
-        sig('node-flapping', 'node/n2', { flips: 5 }),
-        sig('node-flapping', 'node/n3', { flips: 4 }),
-        sig(
-          'not-ready-spread',
-          'cluster',
-          { notReadyNow: 1, totalNodes: 12, wentNotReady60m: 3, onsetSpanMinutes: 25 },
-          { scope: { nodes: ['n1', 'n2', 'n3'] } },
-        ),
-        loop('api', 'pilot', ['n1', 'n2']),
-        loop('api', 'tiles', ['n2', 'n3']),
-      ],
-      t0,
-    );
-    const [top] = d.hypotheses;
-    expect(top.pattern).toBe('node-network');
-    expect(top.confidence).toBeGreaterThanOrEqual(0.7);
-    expect(top.blastRadius.nodes).toEqual(['n1', 'n2', 'n3']);
-    expect(top.ruledOut.map((r) => r.pattern)).toContain('app-bug');
-    expect(top.runbooks).toContain('restart-nodes');
-    // The apps' loops sit only on troubled nodes: they are evidence, not app findings.
-    expect(d.findings).toEqual([]);
-  });
-
-  it('keeps an app that fails wherever it runs a finding, not a cluster hypothesis', () => {
-    const d = diagnose([loop('shop', 'recs', ['n4', 'n5'])], t0);
-    expect(d.hypotheses).toEqual([]);
-    expect(d.findings.map((f) => [f.pattern, f.clusterLevel, f.severity])).toEqual([
-      ['app-bug', false, 'info'],
+  it('ranks cluster hypotheses by confidence and keeps a workload’s own trouble a finding', () => {
+    const d = diagnose([...wave, ...appsOnThem, kernelOnThem, crashLoop('shop', 'cart', ['n4', 'n5'])], t0);
+    expect(d.hypotheses.map((h) => [h.pattern, h.confidence])).toEqual([
+      ['node-image-regression', 0.7],
+      ['node-network', 0.6],
+    ]);
+    expect(d.hypotheses.every((h) => h.clusterLevel)).toBe(true);
+    expect(d.findings.map((f) => [f.pattern, f.clusterLevel, f.blastRadius.workloads])).toEqual([
+      ['app-bug', false, ['shop/Deployment/cart']],
     ]);
   });
 
-  it('blames a rollout that came right before the failures', () => {
-    const d = diagnose(
-      [
-        loop('shop', 'cart', ['n4']),
-        sig('change', 'workload/shop/Deployment/cart', { what: 'rollout' }, { sinceMs: t0 - 300_000 }),
-      ],
-      t0,
-    );
-    expect(d.findings[0].pattern).toBe('bad-rollout');
-    expect(d.findings[0].nextSteps.map((s) => s.command)).toContain(
-      'kubectl rollout undo -n shop deployment/cart',
+  it('rules a look-alike out by quoting the requirement it lacks', () => {
+    const [top] = diagnose([...wave, ...appsOnThem], t0).hypotheses;
+    expect(top.pattern).toBe('node-network');
+    expect(verdict(top, 'control-plane-unreachable')).toMatchObject({
+      verdict: 'ruled-out',
+      why: expect.stringContaining(
+        "it needs the API server leaving kubetriage's probes and watches unanswered, and that is not seen",
+      ),
+    });
+    expect(verdict(top, 'node-image-regression')?.why).toContain(
+      'taking a new kernel, OS image, kubelet or runtime',
     );
   });
 
-  it('says the control plane is unreachable when our probes and watches fail', () => {
-    const d = diagnose(
-      [
-        sig(
-          'api-unreachable',
-          'cluster',
-          { errorKinds: ['timeout'], reflectorsFailing: ['reflector/pods'] },
-          { severity: 'critical' },
-        ),
-      ],
-      t0,
-    );
-    expect(d.hypotheses[0].pattern).toBe('control-plane-unreachable');
-    expect(d.hypotheses[0].nextSteps.some((s) => /Do not restart nodes/.test(s.say))).toBe(true);
+  it('rules a look-alike out by quoting the clause against it', () => {
+    // Nodes went down 20 min before kubetriage lost the API: both hold, the node story less.
+    const [top] = diagnose([...wave, ...appsOnThem, apiUnreachable()], t0).hypotheses;
+    expect(top.pattern).toBe('control-plane-unreachable');
+    expect(verdict(top, 'node-network')).toMatchObject({
+      verdict: 'ruled-out',
+      why: 'Network fault on the nodes, spreading from node to node: the API server does not answer kubetriage either',
+    });
   });
 
-  it('puts broken service routing above cluster DNS when CoreDNS only fails to reach the API through the VIP', () => {
-    const d = diagnose(
-      [
-        sig('in-cluster-api-unreachable', 'service/default/kubernetes', {
-          vip: '10.96.0.1',
-          nodes: ['w1', 'w2', 'w3'],
-          errorKinds: ['timeout'],
-          externalApiHealthy: true,
-          endpointReachableFromNodes: true,
-        }),
-        sig(
-          'dns-pods-unhealthy',
-          'service/kube-system/kube-dns',
-          { ready: 0, total: 2, logHints: ['api-unreachable'] },
-          { severity: 'critical' },
-        ),
-        sig('change', 'cluster', { what: 'control-plane-version' }, { sinceMs: t0 - 600_000 }),
-      ],
-      t0,
-    );
-    expect(d.hypotheses.map((h) => h.pattern)).toEqual(['service-routing', 'cluster-dns']);
-    expect(d.hypotheses[0].statement).toMatch(/CoreDNS crash-loops because it cannot list from the API/);
-    expect(d.hypotheses[0].runbooks).toEqual(['bypass-service-host']);
+  it('says a look-alike was not checked when the source that would show it gave no data', () => {
+    const [top] = diagnose([...wave, ...appsOnThem, ...nodeSources, source('probe', 'stale')], t0).hypotheses;
+    expect(top.pattern).toBe('node-network');
+    expect(verdict(top, 'control-plane-unreachable')).toMatchObject({
+      verdict: 'not-checked',
+      why: expect.stringContaining('not checked, no data from probe'),
+      evidence: [expect.objectContaining({ ref: 'source/probe' })],
+    });
+    // With the probes delivering, the same silence rules it out.
+    const [again] = diagnose([...wave, ...appsOnThem, ...nodeSources, source('probe')], t0).hypotheses;
+    expect(verdict(again, 'control-plane-unreachable')?.verdict).toBe('ruled-out');
   });
 
-  it('does not blame cluster DNS when its pods are down only because their nodes are', () => {
-    const signals = [
+  it('says the cause is not identified when nothing explains clear trouble, with all it considered', () => {
+    // Every node of a small cluster NotReady at once, with no node agent, logs or kube-proxy metrics.
+    const everyNode = [
       notReady('n1'),
       notReady('n2'),
-      sig(
-        'dns-pods-unhealthy',
-        'service/kube-system/kube-dns',
-        { ready: 0, total: 2 },
-        { scope: { nodes: ['n1', 'n2'] } },
-      ),
-      sig('dns-lookups-failing', 'cluster', { clusterDnsNodes: ['n3', 'n4'] }),
+      notReady('n3'),
+      spread(three, { totalNodes: 3, notReadyNow: 3 }),
     ];
-    expect(diagnose(signals, t0).hypotheses.map((h) => h.pattern)).not.toContain('cluster-dns');
-    const ownFault = [signals[2], signals[3]].map((s) => ({ ...s, scope: { nodes: ['n5'] } }));
-    expect(diagnose(ownFault, t0).hypotheses.map((h) => h.pattern)).toContain('cluster-dns');
-  });
-
-  it('does not call VIP timeouts on NotReady nodes broken routing', () => {
     const d = diagnose(
       [
-        notReady('n1'),
-        notReady('n2'),
-        sig('in-cluster-api-unreachable', 'service/default/kubernetes', {
-          nodes: ['n1', 'n2'],
-          externalApiHealthy: true,
-        }),
-      ],
-      t0,
-    );
-    expect(d.hypotheses.map((h) => h.pattern)).not.toContain('service-routing');
-  });
-
-  it('advises against restarting DNS when kube-proxy cannot sync, and links the version skew', () => {
-    const d = diagnose(
-      [
-        sig(
-          'proxy-sync-failing',
-          'cluster',
-          { nodes: ['n1', 'n2', 'n3'], staleNodes: ['n1', 'n2', 'n3'], failures: 40 },
-          { severity: 'critical' },
-        ),
-        sig('version-skew', 'cluster', { component: 'kube-proxy', rule: 'kube-proxy-kubelet-same-minor' }),
+        ...everyNode,
+        ...appsOnThem,
+        ...nodeSources,
+        source('probe'),
+        source('agent', 'never'),
+        source('logs', 'never'),
+        source('metrics/kube-proxy', 'stale'),
       ],
       t0,
     );
     const [top] = d.hypotheses;
-    expect(top.pattern).toBe('service-proxy-sync-failure');
-    expect(top.severity).toBe('critical');
-    expect(top.statement).toMatch(/version skew/);
-    expect(top.ruledOut.find((r) => r.pattern === 'cluster-dns')?.why).toMatch(/do not restart CoreDNS/);
-  });
-
-  it('warns, not pages, on the first sparse kube-proxy failures', () => {
-    const d = diagnose(
-      [sig('proxy-sync-failing', 'cluster', { nodes: ['n7'], staleNodes: [], failures: 1 })],
-      t0,
+    expect(top).toMatchObject({ pattern: unknownPattern, confidence: namingFloor, severity: 'critical' });
+    expect(top.considered?.map((c) => c.pattern).sort()).toEqual(
+      catalogue
+        .filter((p) => p.clusterLevel)
+        .map((p) => p.id)
+        .sort(),
     );
-    expect(d.hypotheses[0].severity).toBe('warning');
+    expect(top.considered?.[0]).toMatchObject({
+      pattern: 'node-network',
+      confidence: 0.4,
+      shortBy: expect.stringContaining('all 3 nodes went NotReady together'),
+    });
+    expect(top.wouldDecide).toEqual(['agent', 'logs', 'metrics/kube-proxy']);
+    expect(top.nextSteps.at(-1)?.say).toContain('missing sources (agent, logs, metrics/kube-proxy)');
   });
 
-  it('names a periodic node-local job over a generic node fault when onsets repeat at the same hour', () => {
-    const d = diagnose(
-      [
-        notReady('p1'),
-        notReady('p2'),
-        sig('periodic-onset', 'cluster', {
-          days: ['2023-10-08', '2023-10-09'],
-          windowStart: '06:01',
-          windowEnd: '07:13',
-          nodes: ['p1', 'p2', 'p3'],
-          distinguishingAttributes: ['version=1.27.6-do.0|1.28.2-do.0'],
-        }),
-        sig('agent-automatic-upgrade-scheduled', 'cluster', {
-          nodes: ['p1', 'p2', 'p3'],
-          timers: ['apt-daily-upgrade.timer'],
-          schedules: ['*-*-* 06:00:00'],
-        }),
-        sig('agent-package-upgrade-failed', 'cluster', { nodes: ['p1'] }),
-      ],
-      t0,
+  it('leaves no template syntax in what it says, in any table case', () => {
+    // Commands keep theirs (jsonpath braces); statements and steps are prose.
+    const said = tables.flatMap((t) =>
+      t.cases.flatMap((c) => {
+        const d = diagnose(c.signals, t0);
+        return [...d.hypotheses, ...d.findings].flatMap((h) => [
+          h.statement,
+          ...h.nextSteps.map((s) => s.say),
+        ]);
+      }),
     );
-    expect(d.hypotheses[0].pattern).toBe('node-scheduled-job');
-    expect(d.hypotheses[0].statement).toContain('apt-daily-upgrade.timer');
-    const generic = d.hypotheses.find((h) => h.pattern === 'node-network');
-    expect(generic === undefined || generic.confidence < d.hypotheses[0].confidence).toBe(true);
+    expect(said.length).toBeGreaterThan(100);
+    expect(said.filter((text) => /[[\]{}]/.test(text))).toEqual([]);
   });
 
-  it('treats one node down as a single-node failure, and a cordoned node going down as maintenance', () => {
-    expect(diagnose([notReady('n9')], t0).hypotheses.map((h) => h.pattern)).toEqual(['kubelet-failure']);
-    expect(diagnose([notReady('n9', { notReadySeconds: 20 })], t0).hypotheses).toEqual([]);
-    expect(
-      diagnose([notReady('n9', { unschedulable: true }), notReady('n8', { unschedulable: true })], t0)
-        .hypotheses,
-    ).toEqual([]);
+  it('lists what changed before the onset, best scope match first', () => {
+    const controlPlane = change(
+      'control-plane-version',
+      { from: 'v1.28.9', to: 'v1.29.4' },
+      { sinceMs: t0 - 3 * hour },
+    );
+    const elsewhere = change(
+      'rollout',
+      { workload: 'shop/Deployment/cart', namespace: 'shop' },
+      { sinceMs: t0 - 30 * min },
+    );
+    const dayBefore = change('node-kernel', { nodes: three, count: 3 }, { sinceMs: t0 - 30 * hour });
+    const afterOnset = change('node-labels', { nodes: three, count: 3 }, { sinceMs: t0 - 5 * min });
+    const [top] = diagnose(
+      [...wave, ...appsOnThem, kernelOnThem, controlPlane, elsewhere, dayBefore, afterOnset],
+      t0,
+    ).hypotheses;
+    expect(top.pattern).toBe('node-image-regression');
+    expect(top.changes?.map((c) => [c.text, c.scopeMatch, c.fleetWide])).toEqual([
+      [kernelOnThem.summary, 1, false],
+      [controlPlane.summary, 0.5, true],
+    ]);
   });
 });

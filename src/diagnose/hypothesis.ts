@@ -2,10 +2,11 @@
  * What a failure pattern concludes: one root-cause hypothesis with its confidence, the
  * evidence for and against it (each pointing at the signals and, through them, at the
  * objects, log lines, metrics and probe answers behind them), the look-alikes it ruled
- * out and why, the blast radius, and next steps an operator can paste. Deterministic and
+ * out and why (worked out by evaluating them, never written by hand), what changed before
+ * it began, the blast radius, and next steps an operator can paste. Deterministic and
  * offline: the same signals always give the same words.
  */
-import type { Evidence, Scope, Severity, Signal } from '../detect/signal.ts';
+import type { Evidence, Scope, Severity } from '../detect/signal.ts';
 import { rfc3339 } from '../time/clock.ts';
 
 export interface NextStep {
@@ -15,22 +16,80 @@ export interface NextStep {
   command?: string;
 }
 
+/** The parts of the platform a status page names (customers read them). */
+export const componentNames = [
+  'Control plane',
+  'Nodes',
+  'Pod networking',
+  'Service networking',
+  'DNS',
+  'Ingress',
+  'Workloads',
+] as const;
+export type ComponentName = (typeof componentNames)[number];
+
+/** How a root cause is told to customers: never node names, addresses or evidence. */
+export interface PublicWords {
+  /** The components it takes down first. */
+  components: ComponentName[];
+  /** The incident's public name: the affected area. */
+  title: string;
+  /** The cause in plain words, e.g. "a network problem on some nodes". */
+  cause: string;
+  /** What an open, critical incident of this kind does to its components. */
+  outage: 'major' | 'partial';
+}
+
+/** The arguments each runbook needs, aimed by the pattern from its signals. */
+export interface RunbookArgs {
+  'restart-nodes'?: { nodes: string[] };
+  'node-fix'?: { timer: string };
+  'bypass-service-host'?: { deployments: string[] };
+}
+export type RunbookName = keyof RunbookArgs;
+
+/** A change the cluster showed before the onset, with how well its scope fits. */
+export interface ChangeNote {
+  /** The `change` signal's key. */
+  signal: string;
+  atMs: number;
+  /** What changed, from what to what (the change signal's summary). */
+  text: string;
+  /** 0..1: how much of the blast radius the change touched (nodes, pools, namespaces). */
+  scopeMatch: number;
+  /** Fleet-wide: it touched most nodes, or the control plane, or a system DaemonSet. */
+  fleetWide: boolean;
+}
+
+/** A look-alike and why it is not the answer, computed by evaluating it. */
+export interface LookAlikeVerdict {
+  pattern: string;
+  /**
+   * ruled-out: what it needs is absent, or what speaks against it holds; weaker: it fits
+   * in part but less well; not-checked: the source that would tell gave no data. Absent on
+   * records written before verdicts were computed.
+   */
+  verdict?: 'ruled-out' | 'weaker' | 'not-checked';
+  why: string;
+  evidence?: Evidence[];
+}
+
 export interface Hypothesis {
   /** The pattern id, which is also the category scenarios score against. */
   pattern: string;
   title: string;
   /** The root cause in one or two sentences, with the numbers that matter. */
   statement: string;
-  /** 0..1; patterns add up the weight of what they see, so it reads as "how sure". */
+  /** 0..1, computed the same way for every pattern. */
   confidence: number;
   severity: Severity;
   /** False for a single workload's own trouble: a finding, not a cluster incident. */
   clusterLevel: boolean;
-  /** When the failure began, as far as its signals tell. */
+  /** When the failure began, as far as its signals tell (the onset, not the latest sample). */
   sinceMs: number;
   supporting: Evidence[];
   contradicting: Evidence[];
-  ruledOut: { pattern: string; why: string }[];
+  ruledOut: LookAlikeVerdict[];
   blastRadius: Scope;
   nextSteps: NextStep[];
   /** Runbooks (`kubetriage remediate …`) this pattern offers. */
@@ -39,71 +98,17 @@ export interface Hypothesis {
   prevention: string[];
   /** Keys (`kind subject`) of the signals it rests on. */
   signals: string[];
-}
-
-/** Signals by kind, for patterns to ask "is there a … and where". */
-export class SignalIndex {
-  readonly all: readonly Signal[];
-  private readonly byKind = new Map<string, Signal[]>();
-
-  constructor(signals: readonly Signal[]) {
-    this.all = signals;
-    for (const s of signals) {
-      const list = this.byKind.get(s.kind) ?? [];
-      list.push(s);
-      this.byKind.set(s.kind, list);
-    }
-  }
-
-  of(kind: string): Signal[] {
-    return this.byKind.get(kind) ?? [];
-  }
-
-  first(kind: string): Signal | undefined {
-    return this.of(kind)[0];
-  }
-
-  /** A node-agent condition's signal (`agent-<kebab type>`). */
-  agent(type: string): Signal | undefined {
-    const kebab = type
-      .replace(/([a-z])([A-Z])/g, '$1-$2')
-      .replace(/([A-Z])([A-Z][a-z])/g, '$1-$2')
-      .toLowerCase();
-    return this.first(`agent-${kebab}`);
-  }
-}
-
-export function signalKey(s: Signal): string {
-  return `${s.kind} ${s.subject}`;
-}
-
-/** A signal as evidence: its summary, pointing at what it is about. */
-export function asEvidence(s: Signal, text?: string): Evidence {
-  return {
-    source: s.evidence[0]?.source ?? 'object',
-    ref: s.subject,
-    atMs: s.sinceMs,
-    text: text ?? s.summary,
-  };
-}
-
-export function list(v: unknown): string[] {
-  return Array.isArray(v) ? (v as string[]) : typeof v === 'string' && v ? [v] : [];
-}
-
-export function num(v: unknown): number {
-  return typeof v === 'number' ? v : Number(v ?? 0) || 0;
-}
-
-/** Confidence from weights of what was seen, capped below certainty. */
-export function confidence(parts: readonly (number | false | undefined)[]): number {
-  const sum = parts.reduce<number>((a, b) => a + (typeof b === 'number' ? b : 0), 0);
-  return Math.round(Math.min(0.97, Math.max(0, sum)) * 100) / 100;
-}
-
-export function earliest(signals: readonly (Signal | undefined)[], fallback: number): number {
-  const times = signals.filter((s): s is Signal => s !== undefined).map((s) => s.sinceMs);
-  return times.length ? Math.min(...times) : fallback;
+  /** Where the root cause lives; hypotheses of one family share an incident. */
+  family?: string;
+  layer?: string;
+  public?: PublicWords;
+  runbookArgs?: RunbookArgs;
+  /** Changes before the onset, best fitting first. */
+  changes?: ChangeNote[];
+  /** For "cause not identified": every pattern considered and why it fell short. */
+  considered?: { pattern: string; confidence: number; shortBy: string }[];
+  /** What data would decide, where a source was missing. */
+  wouldDecide?: string[];
 }
 
 /** Times in statements: RFC 3339 to the second, as Kubernetes writes them. */

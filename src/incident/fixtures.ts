@@ -1,11 +1,19 @@
 /** Small incidents for tests of what reads the record (notifications, status page, postmortem, server). */
+import { catalogue } from '../diagnose/catalogue/index.ts';
 import type { Hypothesis } from '../diagnose/hypothesis.ts';
 import { familyOf, type Incident } from './incident.ts';
+
+/** The catalogue's own words for a pattern, as its hypotheses carry them. */
+function fromCatalogue(pattern: string): Partial<Hypothesis> {
+  const p = catalogue.find((x) => x.id === pattern);
+  return p ? { family: p.family, layer: p.layer, public: p.public } : {};
+}
 
 export const t0 = Date.UTC(2026, 0, 1, 15, 2, 0);
 
 export function hypothesis(over: Partial<Hypothesis> = {}): Hypothesis {
   return {
+    ...fromCatalogue(over.pattern ?? 'node-network'),
     pattern: 'node-network',
     title: 'Nodes lost their network',
     statement: '3 nodes NotReady since 15:02, all in pool agentpool; kubelet cannot reach the API server.',
@@ -65,7 +73,7 @@ export function openedIncident(
   });
   return incident({
     id,
-    family: familyOf(pattern),
+    family: familyOf({ pattern }),
     status: o.status ?? 'investigating',
     severity: top.severity,
     openedAtMs: o.openedAtMs,

@@ -68,17 +68,27 @@ export interface Incident {
   signals: string[];
 }
 
-/** Patterns whose root causes live in the same place end up in one incident. */
-export function familyOf(pattern: string): string {
+/**
+ * Patterns whose root causes live in the same place end up in one incident: the family is
+ * on each pattern of the catalogue and travels on its hypothesis. Records written before
+ * that carry none; they keep the grouping they were written with.
+ */
+export function familyOf(h: Pick<Hypothesis, 'pattern' | 'family'>): string {
+  if (h.family) return h.family;
+  const pattern = h.pattern;
   if (pattern.startsWith('control-plane')) return 'control-plane';
   if (['service-routing', 'service-proxy-sync-failure', 'cluster-dns'].includes(pattern))
     return 'service-networking';
-  if (
-    ['node-network', 'node-dns', 'kubelet-failure', 'node-scheduled-job', 'node-lifecycle'].includes(pattern)
-  )
-    return 'nodes';
+  if (['node-network', 'kubelet-failure', 'node-scheduled-job'].includes(pattern)) return 'nodes';
   return pattern;
 }
+
+/**
+ * Families that only hold a place until the cause is named: "cause not identified", and a
+ * change-induced regression whose mechanism is unknown. A named cause adopts such an open
+ * incident instead of opening a second one for the same trouble.
+ */
+export const provisionalFamilies: ReadonlySet<string> = new Set(['unknown', 'change']);
 
 const rank: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
 export const worse = (a: Severity, b: Severity): Severity => (rank[a] >= rank[b] ? a : b);

@@ -11,25 +11,27 @@
  * rollouts only from the onset on and only when they matter (see `rolloutMatters`), because
  * ordinary deploys are background churn.
  */
-import type { Signal } from '../detect/signal.ts';
+import type { Signal, SignalOf } from '../detect/signal.ts';
 import type { Incident, TimelineEntry } from './incident.ts';
 
 const beforeOnsetMs = 24 * 3_600_000;
 
-function atOf(s: Signal): number {
-  const at = typeof s.facts.at === 'string' ? Date.parse(s.facts.at) : Number.NaN;
+type Change = SignalOf<'change'>;
+
+function atOf(s: Change): number {
+  const at = Date.parse(s.facts.at);
   return Number.isFinite(at) ? at : s.sinceMs;
 }
 
-function describe(s: Signal): string {
+function describe(s: Change): string {
   const f = s.facts;
-  const what = String(f.what ?? 'change');
-  const from = String(f.from ?? '') || '?';
-  const to = String(f.to ?? '') || '?';
+  const what = f.what;
+  const from = f.from || '?';
+  const to = f.to || '?';
   switch (what) {
     case 'rollout':
     case 'daemonset-image':
-      return `${what} ${String(f.workload)}: ${from} → ${to}`;
+      return `${what} ${f.workload}: ${from} → ${to}`;
     case 'node-added':
       return `nodes joined (kubelet ${to})`;
     case 'node-removed':
@@ -47,11 +49,11 @@ function describe(s: Signal): string {
  * or an env change, which is what responders do); new versions of unrelated apps are the
  * ordinary deploys of a working day.
  */
-function rolloutMatters(s: Signal, i: Incident): boolean {
-  if (s.facts.systemComponent === true || s.facts.from === s.facts.to) return true;
+function rolloutMatters(s: Change, i: Incident): boolean {
+  if (s.facts.systemComponent || s.facts.from === s.facts.to) return true;
   const r = i.top.blastRadius;
-  const workload = String(s.facts.workload ?? '');
-  const namespace = String(s.facts.namespace ?? '');
+  const workload = s.facts.workload;
+  const namespace = s.facts.namespace;
   return (r.workloads ?? []).includes(workload) || (r.namespaces ?? []).includes(namespace);
 }
 
@@ -65,7 +67,7 @@ export function changeEntries(i: Incident, signals: readonly Signal[]): Timeline
     const atMs = atOf(s);
     const rollout = s.facts.what === 'rollout';
     if (rollout && !rolloutMatters(s, i)) continue;
-    if (atMs < (rollout && s.facts.systemComponent !== true ? onset : onset - beforeOnsetMs)) continue;
+    if (atMs < (rollout && !s.facts.systemComponent ? onset : onset - beforeOnsetMs)) continue;
     const text = describe(s);
     const key = `${atMs} ${text}`;
     if (seen.has(key)) continue;

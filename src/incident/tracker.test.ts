@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Signal } from '../detect/signal.ts';
 import type { Hypothesis } from '../diagnose/hypothesis.ts';
 import { IncidentTracker } from './tracker.ts';
 
@@ -48,7 +49,7 @@ describe('incident tracker', () => {
   });
 
   it('moves to Monitoring when the signals clear and to Resolved after the quiet period, and reopens on recurrence', () => {
-    const t = new IncidentTracker({ resolveAfterMs: 60_000 });
+    const t = new IncidentTracker({ resolveAfterMs: 60_000, monitorAfterMs: 0 });
     t.update(round([hyp('service-routing', 0.9)]), t0);
     t.update(round([hyp('service-routing', 0.9)]), t0 + 10_000);
     t.update(round([]), t0 + 20_000);
@@ -96,6 +97,7 @@ describe('incident tracker', () => {
     t.update(round([day1]), at(0));
     t.update(round([day1]), at(0) + 10_000);
     t.update(round([]), at(1));
+    t.update(round([]), at(1.5));
     t.update(round([]), at(2));
     expect(t.incidents().map((i) => i.status)).toEqual(['resolved']);
     t.update(round([day2]), at(24));
@@ -107,11 +109,114 @@ describe('incident tracker', () => {
       [0, [day1]],
       [0.01, [day1]],
       [1, []],
+      [1.5, []],
       [2, []],
       [24, [day1]],
       [24.01, [day1]],
     ] as const)
       u.update(round([...hs]), at(h));
     expect(u.incidents().map((i) => i.id)).toEqual(['INC-0001', 'INC-0002']);
+  });
+  it('waits for the signals to stay clear before Monitoring, so a flapping cause does not flap the status', () => {
+    const t = new IncidentTracker({ monitorAfterMs: 3 * 60_000 });
+    const h = hyp('node-network', 0.8);
+    t.update(round([h]), t0);
+    t.update(round([h]), t0 + 10_000);
+    // Signals come and go every minute: the incident stays Identified throughout.
+    for (let m = 1; m <= 10; m++) t.update(round(m % 2 ? [] : [h]), t0 + m * 60_000);
+    const [i] = t.incidents();
+    expect(i.status).toBe('identified');
+    expect(i.timeline.filter((e) => e.kind === 'status')).toHaveLength(1);
+    t.update(round([]), t0 + 11 * 60_000);
+    t.update(round([]), t0 + 14 * 60_000 + 1);
+    expect(i.status).toBe('monitoring');
+  });
+
+  it('keeps an identified top until a challenger has led long enough and clearly', () => {
+    const t = new IncidentTracker({ switchAfterMs: 5 * 60_000, switchMargin: 0.05 });
+    const net = hyp('node-network', 0.8, ['a']);
+    const one = hyp('kubelet-failure', 0.85, ['a']);
+    t.update(round([net]), t0);
+    t.update(round([net]), t0 + 10_000);
+    // The challenger leads, but only for four minutes: no switch.
+    for (let s = 1; s <= 24; s++) t.update(round([one, net]), t0 + 10_000 + s * 10_000);
+    const [i] = t.incidents();
+    expect(i.top.pattern).toBe('node-network');
+    expect(i.runnerUp?.pattern).toBe('kubelet-failure');
+    // Past five minutes, and more confident by the margin: it takes over, once.
+    for (let s = 25; s <= 32; s++) t.update(round([one, net]), t0 + 10_000 + s * 10_000);
+    expect(i.top.pattern).toBe('kubelet-failure');
+    expect(i.timeline.filter((e) => e.kind === 'hypothesis')).toHaveLength(1);
+    // A challenger that is not clearly better never takes over while the incumbent holds.
+    const u = new IncidentTracker({ switchAfterMs: 60_000, switchMargin: 0.05 });
+    u.update(round([net]), t0);
+    u.update(round([net]), t0 + 10_000);
+    const close = hyp('kubelet-failure', 0.82, ['a']);
+    for (let s = 1; s <= 30; s++) u.update(round([close, net]), t0 + 10_000 + s * 10_000);
+    expect(u.incidents()[0].top.pattern).toBe('node-network');
+  });
+
+  it('lets a named cause take over the incident "cause not identified" opened, instead of opening another', () => {
+    const t = new IncidentTracker();
+    const unknown = { ...hyp('cause-not-identified', 0.5, ['not-ready-spread cluster']), family: 'unknown' };
+    const named = {
+      ...hyp('node-network', 0.82, ['not-ready-spread cluster', 'node-flapping node/n1']),
+      family: 'nodes',
+    };
+    t.update(round([unknown]), t0);
+    t.update(round([unknown]), t0 + 10_000);
+    expect(t.incidents().map((i) => [i.family, i.status])).toEqual([['unknown', 'investigating']]);
+    t.update(round([named, unknown]), t0 + 20_000);
+    t.update(round([named, unknown]), t0 + 30_000);
+    const [i, ...rest] = t.incidents();
+    expect(rest).toEqual([]);
+    expect([i.family, i.status, i.top.pattern, i.rootCause?.pattern]).toEqual([
+      'nodes',
+      'identified',
+      'node-network',
+      'node-network',
+    ]);
+    expect(
+      i.timeline.some((e) => e.kind === 'hypothesis' && e.text.startsWith('cause identified: node-network')),
+    ).toBe(true);
+    // Never Identified while the cause is unknown, however long it lasts.
+    const u = new IncidentTracker();
+    for (let s = 0; s < 30; s++) u.update(round([unknown]), t0 + s * 10_000);
+    expect(u.incidents()[0].status).toBe('investigating');
+  });
+
+  it('does not open a second incident for trouble an open incident already holds', () => {
+    const t = new IncidentTracker();
+    const named = { ...hyp('node-network', 0.82, ['not-ready-spread cluster']), family: 'nodes' };
+    const unknown = { ...hyp('cause-not-identified', 0.5, ['not-ready-spread cluster']), family: 'unknown' };
+    t.update(round([named]), t0);
+    t.update(round([named]), t0 + 10_000);
+    // The named cause weakens below the floor; the same trouble reads as unknown for a while.
+    for (let s = 2; s < 40; s++) t.update(round([unknown]), t0 + s * 10_000);
+    expect(t.incidents().map((i) => [i.family, i.status])).toEqual([['nodes', 'identified']]);
+  });
+
+  it('holds its state while it cannot see the cluster, and resumes when sight returns', () => {
+    const t = new IncidentTracker({ monitorAfterMs: 60_000, resolveAfterMs: 5 * 60_000 });
+    const h = hyp('service-routing', 0.9, ['in-cluster-api-unreachable service/default/kubernetes']);
+    t.update(round([h]), t0);
+    t.update(round([h]), t0 + 10_000);
+    const blind: Signal[] = [
+      {
+        detector: 'x',
+        kind: 'source-status',
+        subject: 'source/reflector/nodes',
+        severity: 'info',
+        sinceMs: t0,
+        summary: '',
+        scope: {},
+        facts: { source: 'reflector/nodes', state: 'stale', failures: 3, lastError: 'timeout' },
+        evidence: [],
+      },
+    ];
+    for (let m = 1; m <= 30; m++) t.update(round([]), t0 + m * 60_000, blind);
+    expect(t.incidents()[0].status).toBe('identified');
+    for (let m = 31; m <= 40; m++) t.update(round([]), t0 + m * 60_000);
+    expect(t.incidents()[0].status).toBe('resolved');
   });
 });

@@ -10,7 +10,14 @@
 import type { Signal } from '../detect/signal.ts';
 import type { Diagnosis } from '../diagnose/diagnose.ts';
 import { fmtTime, type Hypothesis } from '../diagnose/hypothesis.ts';
-import { familyOf, type Incident, type IncidentStatus, type StatusUpdate, worse } from './incident.ts';
+import {
+  familyOf,
+  type Incident,
+  type IncidentStatus,
+  provisionalFamilies,
+  type StatusUpdate,
+  worse,
+} from './incident.ts';
 import { changeEntries } from './observed-changes.ts';
 
 export interface TrackerOptions {
@@ -27,6 +34,15 @@ export interface TrackerOptions {
    * opening a new one: sparse recurring failures are one story, not a series.
    */
   reopenWithinMs?: number;
+  /**
+   * An identified incident's top hypothesis gives way to another only after the other has
+   * led for this long (hysteresis): nodes flapping must not flip the diagnosis each round.
+   */
+  switchAfterMs?: number;
+  /** ...and only to one at least this much more confident, while the incumbent still holds. */
+  switchMargin?: number;
+  /** Signals quiet this long before an incident moves to Monitoring (no flapping status). */
+  monitorAfterMs?: number;
 }
 
 export interface IncidentChange {
@@ -39,6 +55,8 @@ export class IncidentTracker {
   private readonly byId = new Map<string, Incident>();
   private readonly pending = new Map<string, { rounds: number; sinceMs: number }>();
   private readonly quietSince = new Map<string, number>();
+  /** Per incident: the pattern that would take over its top, and since when it leads. */
+  private readonly challengers = new Map<string, { pattern: string; sinceMs: number }>();
   private seq = 0;
   private readonly dirtyIds = new Set<string>();
   /**
@@ -57,6 +75,9 @@ export class IncidentTracker {
       holdRounds: o.holdRounds ?? 2,
       resolveAfterMs: o.resolveAfterMs ?? 15 * 60_000,
       reopenWithinMs: o.reopenWithinMs ?? 6 * 60 * 60_000,
+      switchAfterMs: o.switchAfterMs ?? 5 * 60_000,
+      switchMargin: o.switchMargin ?? 0.05,
+      monitorAfterMs: o.monitorAfterMs ?? 3 * 60_000,
     };
   }
 
@@ -104,18 +125,34 @@ export class IncidentTracker {
     const topByFamily = new Map<string, Hypothesis[]>();
     for (const h of d.hypotheses) {
       if (h.confidence < this.o.openAt || h.severity === 'info') continue;
-      const f = familyOf(h.pattern);
+      const f = familyOf(h);
       topByFamily.set(f, [...(topByFamily.get(f) ?? []), h]);
     }
     for (const family of this.closedByHand) if (!topByFamily.has(family)) this.closedByHand.delete(family);
-    for (const [family, ranked] of topByFamily) {
+    // Named causes first: they adopt provisional incidents that a weaker story opened.
+    const families = [...topByFamily.keys()].sort((a, b) => provisionalRank(a) - provisionalRank(b));
+    const present = new Set<string>();
+    for (const family of families) {
+      const ranked = topByFamily.get(family)!;
       if (this.closedByHand.has(family)) continue;
-      const current = this.open().find((i) => i.family === family);
       const top = ranked[0];
       const runnerUp = d.hypotheses.find((h) => h !== top);
-      this.quietSince.delete(family);
+      // A named cause this round explains the trouble; a placeholder story adds nothing.
+      if (provisionalFamilies.has(family) && families.some((f) => !provisionalFamilies.has(f))) continue;
+      const current = this.open().find((i) => i.family === family);
+      if (!current && provisionalFamilies.has(family)) {
+        // Trouble no named cause explains, while an incident is open for the same signals:
+        // that incident's trouble goes on; it is not a second story.
+        const holder = this.holderOf(top);
+        if (holder) {
+          present.add(holder.family);
+          continue;
+        }
+      }
+      present.add(family);
       if (current) {
-        const changed = this.refresh(current, top, runnerUp, nowMs);
+        present.add(current.family);
+        const changed = this.refresh(current, top, ranked, runnerUp, nowMs);
         if (changed) changes.push({ incident: current, what: changed });
         continue;
       }
@@ -124,6 +161,12 @@ export class IncidentTracker {
       this.pending.set(family, held);
       if (held.rounds < this.o.holdRounds) continue;
       this.pending.delete(family);
+      const adopted = this.adopt(family, top, nowMs);
+      if (adopted) {
+        const changed = this.refresh(adopted, top, ranked, runnerUp, nowMs);
+        changes.push({ incident: adopted, what: changed ?? 'updated' });
+        continue;
+      }
       const recent = this.incidents().find(
         (i) =>
           i.family === family &&
@@ -134,7 +177,7 @@ export class IncidentTracker {
       if (recent) {
         recent.resolvedAtMs = undefined;
         this.setStatus(recent, 'investigating', nowMs, 'it came back');
-        this.refresh(recent, top, runnerUp, nowMs);
+        this.refresh(recent, top, ranked, runnerUp, nowMs);
         changes.push({ incident: recent, what: 'status' });
         continue;
       }
@@ -143,17 +186,32 @@ export class IncidentTracker {
       changes.push({ incident: opened, what: 'opened' });
     }
     for (const family of [...this.pending.keys()]) if (!topByFamily.has(family)) this.pending.delete(family);
+    for (const family of present) this.quietSince.delete(family);
+    // Blind (the API server silent, or nodes no longer watched): absence of signals is no
+    // news, so nothing is declared cleared or resolved until sight comes back.
+    const blind = lostSight(signals);
     for (const i of this.open()) {
-      if (topByFamily.has(i.family)) continue;
+      if (present.has(i.family)) continue;
+      if (blind) {
+        this.quietSince.delete(i.family);
+        continue;
+      }
       const since = this.quietSince.get(i.family) ?? nowMs;
       this.quietSince.set(i.family, since);
       if (i.status !== 'monitoring') {
-        this.setStatus(i, 'monitoring', nowMs, 'the signals behind it have cleared');
+        if (nowMs - since < this.o.monitorAfterMs) continue;
+        this.setStatus(
+          i,
+          'monitoring',
+          nowMs,
+          `the signals behind it have been clear since ${fmtTime(since)}`,
+        );
         changes.push({ incident: i, what: 'status' });
       } else if (nowMs - since >= this.o.resolveAfterMs) {
         this.setStatus(i, 'resolved', nowMs, `quiet for ${Math.round((nowMs - since) / 60_000)} min`);
         i.resolvedAtMs = nowMs;
         this.quietSince.delete(i.family);
+        this.challengers.delete(i.id);
         changes.push({ incident: i, what: 'status' });
       }
     }
@@ -254,18 +312,86 @@ export class IncidentTracker {
     };
     this.byId.set(id, i);
     this.addSignals(i, top, nowMs);
-    if (top.confidence >= this.o.identifyAt)
+    if (top.confidence >= this.o.identifyAt && !provisionalFamilies.has(family))
       this.setStatus(i, 'identified', nowMs, `top hypothesis: ${top.title}`);
     return i;
   }
 
+  /**
+   * A provisional incident ("cause not identified", or a change with no mechanism yet) is
+   * the same trouble a named cause now explains: the named family takes it over.
+   */
+  private adopt(family: string, top: Hypothesis, nowMs: number): Incident | undefined {
+    const rank = provisionalRank(family);
+    const held = this.open()
+      .filter((i) => provisionalRank(i.family) < rank)
+      .sort(
+        (a, b) => provisionalRank(a.family) - provisionalRank(b.family) || a.openedAtMs - b.openedAtMs,
+      )[0];
+    if (!held) return undefined;
+    held.timeline.push({
+      atMs: nowMs,
+      kind: 'hypothesis',
+      text: `cause identified: ${top.title} (${Math.round(top.confidence * 100)}%), was ${held.top.title}`,
+    });
+    this.quietSince.delete(held.family);
+    held.family = family;
+    this.dirtyIds.add(held.id);
+    return held;
+  }
+
+  /** The open incident a provisional hypothesis belongs to: the one sharing most of its signals. */
+  private holderOf(h: Hypothesis): Incident | undefined {
+    let best: { i: Incident; shared: number } | undefined;
+    for (const i of this.open()) {
+      if (provisionalFamilies.has(i.family)) continue;
+      const shared = h.signals.filter((k) => i.signals.includes(k)).length;
+      if (shared > 0 && (!best || shared > best.shared)) best = { i, shared };
+    }
+    return best?.i;
+  }
+
+  /**
+   * The top an incident shows this round. A tentative top gives way at once to a more
+   * confident one; an identified top only to one that has led for `switchAfterMs` and, while
+   * the incumbent still holds, beats it by `switchMargin`.
+   */
+  private settledTop(i: Incident, top: Hypothesis, ranked: readonly Hypothesis[], nowMs: number): Hypothesis {
+    const incumbent = i.top;
+    if (top.pattern === incumbent.pattern) {
+      this.challengers.delete(i.id);
+      return top;
+    }
+    const established =
+      incumbent.confidence >= this.o.identifyAt && !provisionalFamilies.has(familyOf(incumbent));
+    if (!established) {
+      this.challengers.delete(i.id);
+      return top;
+    }
+    const still = ranked.find((h) => h.pattern === incumbent.pattern);
+    const ch = this.challengers.get(i.id);
+    if (!ch || ch.pattern !== top.pattern) {
+      this.challengers.set(i.id, { pattern: top.pattern, sinceMs: nowMs });
+      return still ?? incumbent;
+    }
+    const ledLongEnough = nowMs - ch.sinceMs >= this.o.switchAfterMs;
+    const clearlyBetter = !still || top.confidence >= still.confidence + this.o.switchMargin - 1e-9;
+    if (ledLongEnough && clearlyBetter) {
+      this.challengers.delete(i.id);
+      return top;
+    }
+    return still ?? incumbent;
+  }
+
   private refresh(
     i: Incident,
-    top: Hypothesis,
+    challenger: Hypothesis,
+    ranked: readonly Hypothesis[],
     runnerUp: Hypothesis | undefined,
     nowMs: number,
   ): 'updated' | 'status' | undefined {
     let changed: 'updated' | 'status' | undefined;
+    const top = this.settledTop(i, challenger, ranked, nowMs);
     if (top.pattern !== i.top.pattern) {
       i.timeline.push({
         atMs: nowMs,
@@ -278,10 +404,12 @@ export class IncidentTracker {
     if (this.addSignals(i, top, nowMs)) changed ??= 'updated';
     i.top = top;
     i.rootCause = strongest(i.rootCause, top);
-    i.runnerUp = runnerUp;
+    i.runnerUp = top === challenger ? runnerUp : challenger;
     i.severity = worse(i.severity, top.severity);
     i.updatedAtMs = nowMs;
-    const want: IncidentStatus = top.confidence >= this.o.identifyAt ? 'identified' : 'investigating';
+    const named = !provisionalFamilies.has(familyOf(top));
+    const want: IncidentStatus =
+      named && top.confidence >= this.o.identifyAt ? 'identified' : 'investigating';
     if (i.status !== want && !(i.status === 'identified' && want === 'investigating')) {
       this.setStatus(
         i,
@@ -322,9 +450,28 @@ export class UnknownIncidentError extends Error {
   }
 }
 
+/** unknown < change < any named family: who may adopt whose incident. */
+function provisionalRank(family: string): number {
+  return family === 'unknown' ? 0 : family === 'change' ? 1 : 2;
+}
+
+/**
+ * Whether kubetriage has lost sight of the cluster this round: its API probes go
+ * unanswered, or the watch on nodes is failing. Then silence is no evidence of health.
+ */
+function lostSight(signals: readonly Signal[]): boolean {
+  return signals.some(
+    (s) =>
+      s.kind === 'api-unreachable' ||
+      (s.kind === 'source-status' && s.facts.source === 'reflector/nodes' && s.facts.state === 'stale'),
+  );
+}
+
 /** The better-established root cause: a new pattern must be more confident to take over. */
 function strongest(current: Hypothesis | undefined, top: Hypothesis): Hypothesis {
   if (!current) return top;
+  // A named cause always outranks the placeholder it replaced.
+  if (provisionalFamilies.has(familyOf(current)) && !provisionalFamilies.has(familyOf(top))) return top;
   if (top.pattern === current.pattern) return top.confidence >= current.confidence ? top : current;
   return top.confidence > current.confidence ? top : current;
 }

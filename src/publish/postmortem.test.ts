@@ -9,7 +9,7 @@ const iso = (ms: number) => new Date(ms).toISOString().replace('.000', '');
 
 /** An incident lived through the tracker: onset, detection, identification, an action, resolution. */
 function livedIncident() {
-  const t = new IncidentTracker({ resolveAfterMs: 15 * min });
+  const t = new IncidentTracker({ resolveAfterMs: 15 * min, monitorAfterMs: 0 });
   const h = hypothesis({
     sinceMs: t0,
     supporting: [

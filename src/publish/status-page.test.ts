@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hypothesis, incident, t0 } from '../incident/fixtures.ts';
+import { componentNames } from './public-words.ts';
 import { buildStatusPage } from './status-page.ts';
 import { renderStatusPageHtml } from './status-page-html.ts';
 import { autoUpdate } from './status-updates.ts';
@@ -14,7 +15,7 @@ describe('status page', () => {
   it('is all operational with no incidents', () => {
     const p = page([]);
     expect(p.status).toEqual({ indicator: 'none', description: 'All Systems Operational' });
-    expect(p.components.map((c) => c.status)).toEqual(Array(5).fill('operational'));
+    expect(p.components.map((c) => c.status)).toEqual(Array(componentNames.length).fill('operational'));
   });
 
   it.each([

@@ -13,7 +13,13 @@
 import type { Hypothesis } from '../diagnose/hypothesis.ts';
 import { type Incident, type IncidentStatus, rootCauseOf } from '../incident/incident.ts';
 import { rfc3339 } from '../time/clock.ts';
-import { type ComponentName, componentNames, componentsOfPattern, publicTitle } from './public-words.ts';
+import {
+  type ComponentName,
+  componentNames,
+  componentsOf,
+  publicTitle,
+  publicWordsOf,
+} from './public-words.ts';
 
 export type ComponentState = 'operational' | 'degraded_performance' | 'partial_outage' | 'major_outage';
 export type Indicator = 'none' | 'minor' | 'major' | 'critical';
@@ -53,7 +59,7 @@ function stateOf(i: Incident): ComponentState {
   if (i.status === 'resolved') return 'operational';
   if (i.status === 'monitoring') return 'degraded_performance';
   if (i.severity !== 'critical') return 'degraded_performance';
-  return rootCauseOf(i).pattern === 'control-plane-unreachable' ? 'major_outage' : 'partial_outage';
+  return publicWordsOf(i).outage === 'major' ? 'major_outage' : 'partial_outage';
 }
 
 const impactOf: Record<ComponentState, PublicIncident['impact']> = {
@@ -64,7 +70,7 @@ const impactOf: Record<ComponentState, PublicIncident['impact']> = {
 };
 
 function affected(i: Incident): ComponentName[] {
-  const own = componentsOfPattern(rootCauseOf(i).pattern);
+  const own = componentsOf(i);
   const touchesApps =
     (rootCauseOf(i).blastRadius.workloads?.length ?? 0) + (rootCauseOf(i).blastRadius.services?.length ?? 0) >
     0;

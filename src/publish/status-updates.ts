@@ -5,8 +5,8 @@
  * added only when the status differs from the latest update, so a person's update is
  * never repeated or contradicted by a template.
  */
-import { type Incident, rootCauseOf, type StatusUpdate } from '../incident/incident.ts';
-import { componentsOfPattern, publicCause } from './public-words.ts';
+import type { Incident, StatusUpdate } from '../incident/incident.ts';
+import { componentsOf, publicCause } from './public-words.ts';
 
 export const autoAuthor = 'kubetriage';
 
@@ -18,7 +18,7 @@ function duration(ms: number): string {
 }
 
 export function publicMessage(i: Incident, atMs: number): string {
-  const area = componentsOfPattern(rootCauseOf(i).pattern).join(' and ').toLowerCase();
+  const area = componentsOf(i).join(' and ').toLowerCase();
   switch (i.status) {
     case 'investigating':
       return `We are investigating a problem affecting ${area}. Some applications may be unavailable or slow.`;

@@ -34,13 +34,10 @@ describe('runbookPlansFor', () => {
         {},
         {
           runbooks: ['node-fix', 'bypass-service-host'],
-          nextSteps: [
-            {
-              say: 'disable it',
-              command: 'kubetriage remediate node-fix disable-timer apt-daily-upgrade.timer --dry-run',
-            },
-          ],
-          blastRadius: { workloads: ['ingress/Deployment/ctl', 'monitoring/DaemonSet/agent'] },
+          runbookArgs: {
+            'node-fix': { timer: 'apt-daily-upgrade.timer' },
+            'bypass-service-host': { deployments: ['ingress/ctl'] },
+          },
         },
       ),
       facts,
@@ -61,12 +58,12 @@ describe('runbookPlansFor', () => {
     };
     const top = {
       runbooks: ['bypass-service-host'],
-      blastRadius: { workloads: ['ingress/Deployment/ctl', 'ingress/Deployment/done'] },
+      runbookArgs: { 'bypass-service-host': { deployments: ['ingress/ctl', 'ingress/done'] } },
     };
     expect(runbookPlansFor(incident({}, top), bypassedFacts).map((p) => p.targets)).toEqual([
       ['ingress/ctl'],
     ]);
-    const allDone = { ...top, blastRadius: { workloads: ['ingress/Deployment/done'] } };
+    const allDone = { ...top, runbookArgs: { 'bypass-service-host': { deployments: ['ingress/done'] } } };
     expect(runbookPlansFor(incident({}, allDone), bypassedFacts)).toEqual([]);
   });
 

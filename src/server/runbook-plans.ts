@@ -56,16 +56,17 @@ export function runbookFactsFrom(o: {
 export function runbookOffersFor(incident: Incident, facts: RunbookFacts): RunbookOffer[] {
   const h = rootCauseOf(incident);
   const offers: RunbookOffer[] = [];
+  const args = h.runbookArgs ?? {};
   for (const name of h.runbooks) {
     if (name === 'restart-nodes') {
       const known = new Set(facts.nodes.map((n) => n.name));
-      const nodes = (h.blastRadius.nodes ?? []).filter((n) => known.has(n));
+      // Records written before runbook arguments aimed at the blast radius.
+      const aimed = args['restart-nodes']?.nodes ?? h.blastRadius.nodes ?? [];
+      const nodes = aimed.filter((n) => known.has(n));
       const options = { ...restartDefaults, nodes };
       if (nodes.length) offers.push({ runbook: name, options, plan: planRestartNodes(facts, options) });
     } else if (name === 'node-fix') {
-      const timer = h.nextSteps
-        .map((s) => /disable-timer\s+([\w@.:-]+\.timer)/.exec(s.command ?? '')?.[1])
-        .find((t) => t !== undefined);
+      const timer = args['node-fix']?.timer;
       if (timer) {
         const options = { ...nodeFixDefaults, timer };
         offers.push({ runbook: name, options, plan: planNodeFix(facts.nodes, options) });
@@ -73,10 +74,7 @@ export function runbookOffersFor(incident: Incident, facts: RunbookFacts): Runbo
     } else if (name === 'bypass-service-host') {
       // Deployments already bypassed (by an earlier run, from here or a terminal) are done.
       const done = new Set(facts.workloads.filter((w) => w.bypassed).map((w) => `${w.namespace}/${w.name}`));
-      const deployments = (h.blastRadius.workloads ?? []).flatMap((w) => {
-        const [ns, kind, n] = w.split('/');
-        return kind === 'Deployment' && n && !done.has(`${ns}/${n}`) ? [`${ns}/${n}`] : [];
-      });
+      const deployments = (args['bypass-service-host']?.deployments ?? []).filter((d) => !done.has(d));
       const options = { deployments, revert: false };
       if (deployments.length) offers.push({ runbook: name, options, plan: planBypass(facts, options) });
     }

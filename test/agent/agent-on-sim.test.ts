@@ -18,7 +18,8 @@ import { dialTcp } from '../../src/agent/net-probe.ts';
 import { NodeAgent } from '../../src/agent/node-agent.ts';
 import { setupAgent } from '../../src/agent/setup.ts';
 import { nodeAgent } from '../../src/detect/node-agent.ts';
-import type { Signal } from '../../src/detect/signal.ts';
+import { ofKind, type Signal, type SignalOf } from '../../src/detect/signal.ts';
+import type { AgentConditionType } from '../../src/kube/node-agent-conditions.ts';
 import { ClusterView } from '../../src/observe/cluster-view.ts';
 import { ManualClock } from '../../src/time/manual-clock.ts';
 import { apiClientFor, syncedLiveFeed } from '../support/live-feed.ts';
@@ -69,8 +70,9 @@ async function agentSignals(c: SimCluster, nowMs: number): Promise<Signal[]> {
   }
 }
 
-function byKind(signals: Signal[], kind: string): Signal | undefined {
-  return signals.find((s) => s.kind === kind);
+/** The agent-condition signal for one condition type. */
+function byType(signals: Signal[], type: AgentConditionType): SignalOf<'agent-condition'> | undefined {
+  return ofKind(signals, 'agent-condition').find((s) => s.facts.type === type);
 }
 
 describe('the node agent on a simulated cluster', () => {
@@ -132,12 +134,12 @@ describe('the node agent on a simulated cluster', () => {
     const sims = await agentSignals(theirs, Date.parse('2024-11-22T11:20:00Z'));
 
     // The Runway reading: the VIP fails on every node while the endpoint answers on every node.
-    const kind = 'agent-kubernetes-service-vip-unreachable';
-    const mineVip = byKind(mine, kind);
-    const simVip = byKind(sims, kind);
+    const type = 'KubernetesServiceVIPUnreachable';
+    const mineVip = byType(mine, type);
+    const simVip = byType(sims, type);
     expect(simVip).toBeDefined();
     expect(mineVip).toBeDefined();
-    const shape = (s: Signal | undefined) => ({
+    const shape = (s: SignalOf<'agent-condition'> | undefined) => ({
       severity: s?.severity,
       fraction: s?.facts.fraction,
       reasons: s?.facts.reasons,
@@ -149,10 +151,10 @@ describe('the node agent on a simulated cluster', () => {
     });
     expect(shape(mineVip)).toEqual(shape(simVip));
     expect(mineVip?.facts.nodes).toEqual(nodes.slice().sort());
-    expect(byKind(mine, 'agent-api-endpoint-unreachable')).toBeUndefined();
-    expect(byKind(sims, 'agent-api-endpoint-unreachable')).toBeUndefined();
+    expect(byType(mine, 'APIEndpointUnreachable')).toBeUndefined();
+    expect(byType(sims, 'APIEndpointUnreachable')).toBeUndefined();
     // Host facts land too: the upgrade timer with its schedule.
-    expect(byKind(mine, 'agent-automatic-upgrade-scheduled')?.facts).toMatchObject({
+    expect(byType(mine, 'AutomaticUpgradeScheduled')?.facts).toMatchObject({
       timers: ['apt-daily-upgrade.timer'],
       schedules: ['*-*-* 06:00:00'],
       randomizedDelay: '1h0m0s',

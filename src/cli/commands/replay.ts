@@ -14,7 +14,7 @@ import { VirtualClock } from '../../time/virtual-clock.ts';
 import { CliError, exitCodes, problemsFound } from '../errors.ts';
 import { parseOutputFormat, printData } from '../output.ts';
 import { alignColumns } from '../render/columns.ts';
-import { type ReplayReport, scoreReplay } from '../replay-score.ts';
+import { type ReplayReport, scoreReplay, type TopSample } from '../replay-score.ts';
 import { serveReplay } from '../serve-replay.ts';
 import { ServeRuntime } from '../serve-runtime.ts';
 import { openStoreFromFlags, type StoreFlags, storeOptions } from '../store-options.ts';
@@ -38,7 +38,18 @@ export async function replayAndScore(
   const scenario = await loadScenario(name);
   const clock = new VirtualClock(Date.parse(scenario.start));
   const token = newToken();
-  const rt = new ServeRuntime({ clock, store: o.store, cluster: o.store?.cluster ?? scenario.name, token });
+  const tops: TopSample[] = [];
+  const rt = new ServeRuntime({
+    clock,
+    store: o.store,
+    cluster: o.store?.cluster ?? scenario.name,
+    token,
+    onRound: (_view, atMs, incidents) => {
+      for (const i of incidents)
+        if (i.status !== 'resolved')
+          tops.push({ atMs, incident: i.id, pattern: i.top.pattern, confidence: i.top.confidence });
+    },
+  });
   const pipeline = rt.pipeline;
   let r: Awaited<ReturnType<typeof serveReplay>>;
   try {
@@ -52,6 +63,7 @@ export async function replayAndScore(
     findings: pipeline.tracker.findings.map((f) => ({ pattern: f.pattern, statement: f.statement })),
     virtualSeconds: (r.endMs - r.startMs) / 1000,
     wallSeconds: r.wallMs / 1000,
+    tops,
   });
 }
 
@@ -66,30 +78,86 @@ const secs = (n: number | null): string =>
 
 export function renderReplayTable(reports: readonly ReplayReport[]): string {
   const rows = [
-    ['SCENARIO', 'EXPECTED', 'FIRST INCIDENT', 'CORRECT TOP', 'REAL TEAM', 'FALSE', 'RESULT'],
+    [
+      'SCENARIO',
+      'EXPECTED',
+      'FIRST INCIDENT',
+      'CORRECT TOP',
+      'BY BAR',
+      'REAL TEAM',
+      'FALSE',
+      'FLIPS',
+      'OUTCOME',
+      'RESULT',
+    ],
     ...reports.map((r) => {
       const e = r.expectations[0];
+      const flips = r.incidents.reduce((m, i) => Math.max(m, i.topChanges), 0);
+      const status = r.incidents.reduce((m, i) => Math.max(m, i.statusChanges), 0);
       return [
         r.scenario,
         e?.category ?? 'healthy',
         e ? secs(e.firstIncidentAfterSeconds) : '-',
         e ? secs(e.afterSeconds) : '-',
+        e ? (e.withinDetectBy === null ? '-' : e.withinDetectBy ? 'yes' : 'no') : '-',
         e ? secs(e.realIdentifiedAfterSeconds) : '-',
         String(r.falseIncidents.length),
+        `${flips}/${status}`,
+        r.outcome,
         r.passed ? 'pass' : 'FAIL',
       ];
     }),
   ];
   const lines = alignColumns(rows);
+  const scorecard = reports.length > 1 ? ['', ...renderScorecard(reports)] : [];
   const details = reports.flatMap((r) => [
     '',
     `${r.scenario}: ${r.incidents.length} incident(s), replayed ${secs(r.virtualSeconds)} of virtual time in ${r.wallSeconds}s`,
+    ...(r.misleadingSeconds > 0
+      ? [
+          `  a wrong cause (${r.misleadingPattern}) stayed top with confidence for ${secs(r.misleadingSeconds)}`,
+        ]
+      : []),
     ...r.incidents.map(
       (i) =>
-        `  ${i.id} ${i.status.padEnd(13)} ${i.openedAt} ${i.topHypothesis} (${Math.round(i.confidence * 100)}%)${i.runnerUp ? `, runner-up ${i.runnerUp}` : ''}\n      ${i.statement}`,
+        `  ${i.id} ${i.status.padEnd(13)} ${i.openedAt} ${i.topHypothesis} (${Math.round(i.confidence * 100)}%)${i.runnerUp ? `, runner-up ${i.runnerUp}` : ''}; top changed ${i.topChanges}x, status ${i.statusChanges}x\n      ${i.statement}`,
     ),
   ]);
-  return `${[...lines, ...details].join('\n')}\n`;
+  return `${[...lines, ...scorecard, ...details].join('\n')}\n`;
+}
+
+/** Per family: scenarios, detected, correct by the bar, correct ever, honest unknowns, misleading, false incidents. */
+export function renderScorecard(reports: readonly ReplayReport[]): string[] {
+  const byFamily = new Map<string, ReplayReport[]>();
+  for (const r of reports) byFamily.set(r.family, [...(byFamily.get(r.family) ?? []), r]);
+  const count = (rs: ReplayReport[], f: (r: ReplayReport) => boolean) => String(rs.filter(f).length);
+  const row = (family: string, rs: ReplayReport[]) => {
+    const outages = rs.filter((r) => r.outcome !== 'quiet');
+    return [
+      family,
+      String(rs.length),
+      count(outages, (r) => r.expectations[0]?.firstIncidentAfterSeconds !== null),
+      count(outages, (r) => r.outcome === 'correct'),
+      count(outages, (r) => r.expectations[0]?.afterSeconds !== null),
+      count(outages, (r) => r.outcome === 'honest-unknown'),
+      count(outages, (r) => r.outcome === 'misleading'),
+      String(rs.reduce((n, r) => n + r.falseIncidents.length, 0)),
+    ];
+  };
+  return alignColumns([
+    [
+      'FAMILY',
+      'SCENARIOS',
+      'DETECTED',
+      'CORRECT BY BAR',
+      'CORRECT EVER',
+      'HONEST UNKNOWN',
+      'MISLEADING',
+      'FALSE INCIDENTS',
+    ],
+    ...[...byFamily].sort(([a], [b]) => a.localeCompare(b)).map(([f, rs]) => row(f, rs)),
+    row('all', [...reports]),
+  ]);
 }
 
 export function registerReplay(program: Command): void {

@@ -679,23 +679,55 @@ export const timelineEntrySchema = z
 // ---------------------------------------------------------------------------------------
 // Expected diagnosis: for scoring only, never shown to the pipeline
 
+/**
+ * What a scenario's root cause is, in the catalogue's pattern ids (plus `healthy`). Listed
+ * up front for every failure family, because a scenario is written from its source before
+ * the pattern that would recognise it exists.
+ */
 export const categorySchema = z.enum([
   'healthy',
+  // Nodes: network, scheduled jobs, one sick node, images and kernels.
   'node-network',
   'node-dns',
   'kubelet-failure',
   'node-scheduled-job',
   'node-lifecycle',
+  'node-image-regression',
+  // Node resources and the runtime.
+  'node-memory-exhaustion',
+  'node-disk-exhaustion',
+  'node-pid-exhaustion',
+  'workload-exhausts-node',
+  'node-io-saturation',
+  'container-runtime-failure',
+  'kubelet-api-throttling',
+  'resource-pressure',
+  // The control plane and admission.
   'control-plane-unreachable',
   'control-plane-degraded',
+  'api-server-overload',
+  'control-plane-component-loop',
+  'admission-webhook-failure',
+  'certificate-expiry',
+  // Networking inside the cluster, DNS and system components.
   'service-routing',
   'service-proxy-sync-failure',
   'cluster-dns',
+  'dns-overload',
+  'system-component-at-limits',
+  'pod-network-broken',
+  'pod-ip-exhaustion',
+  'conntrack-exhaustion',
+  'mtu-mismatch',
+  // Outside the cluster, images, changes.
+  'edge-traffic-path',
+  'provider-network',
+  'image-pull-failure',
+  'change-induced-regression',
+  'upgrade-regression',
+  // One workload's own trouble.
   'app-bug',
   'bad-rollout',
-  'upgrade-regression',
-  'provider-network',
-  'resource-pressure',
 ]);
 
 const expectedSchema = z.strictObject({

@@ -1,0 +1,68 @@
+/**
+ * An application crash-loops for its own reasons: its pods fail wherever they run, with one
+ * reason and exit code, while other workloads on the same nodes run. A finding for its
+ * owners, not a cluster incident.
+ */
+import { oneWayOfFailing } from '../evidence/clauses.ts';
+import { definePattern } from '../pattern.ts';
+import { at, names, said } from '../slots.ts';
+import { notNodeBound, workloadCases } from './workload-cases.ts';
+
+export const appBug = definePattern((q) => workloadCases(q))({
+  id: 'app-bug',
+  family: 'workloads',
+  layer: 'workload',
+  title: 'An application fails on its own',
+  summary:
+    'An application fails by itself: its pods fail wherever they run, with one reason and exit code, while other workloads on the same nodes run. A finding for its owners, not a cluster incident.',
+  clusterLevel: false,
+  base: 0.55,
+  requires: [
+    notNodeBound,
+    {
+      id: 'no-rollout-of-its-own',
+      weight: 0,
+      reason: 'no rollout of the workload just before its failures',
+      reads: ['change'],
+      test: (c) => (c.rollout ? undefined : { signals: [c.loop] }),
+    },
+  ],
+  supports: [
+    oneWayOfFailing(0.1),
+    {
+      id: 'no-node-in-trouble-under-it',
+      weight: 0.1,
+      reason: 'none of the nodes it fails on is in trouble',
+      reads: ['crash-loop', 'node-not-ready'],
+      test: (c) => (c.onAffected === 0 ? { signals: [c.loop] } : undefined),
+    },
+  ],
+  against: [],
+  severity: () => 'info',
+  onset: (c) => c.loop.sinceMs,
+  blastRadius: (c) => c.loop.scope,
+  evidence: (c) => [c.loop],
+  slots: {
+    workload: (c) =>
+      said(`${c.loop.facts.workloadKind} ${c.loop.facts.namespace}/${c.loop.facts.workloadName}`, c.loop),
+    how: (c) => names(c.loop.facts.reasonCodes, c.loop),
+    nodeCount: (c) => said(c.loop.facts.nodes.length, c.loop),
+    since: (c) => at(c.loop.sinceMs, c.loop),
+    ns: (c) => said(c.loop.facts.namespace, c.loop),
+    name: (c) => said(c.loop.facts.workloadName, c.loop),
+  },
+  statement:
+    '{workload} crash-loops[ ({how})] on {nodeCount} node(s) since {since} while other workloads there run: the application fails on its own.',
+  nextSteps: [
+    { say: 'Read why it exits', command: 'kubectl logs -n {ns} deploy/{name} --previous --tail=50' },
+    { say: 'See its restarts and last state', command: 'kubectl describe pods -n {ns} -l app={name}' },
+  ],
+  lookAlikes: ['bad-rollout', 'node-network'],
+  public: {
+    components: ['Workloads'],
+    title: 'Workloads degraded',
+    cause: 'an application is failing',
+    outage: 'partial',
+  },
+  prevention: ["Route the workload's crash-loop alerts to its owners"],
+});

@@ -1,0 +1,36 @@
+/** control-plane-degraded: fires when the API server answers slowly or with errors; loses to it not answering. */
+import type { PatternTable } from '../cases.ts';
+import { apiDegraded, apiUnreachable, crashLoop } from '../fixtures.ts';
+
+export const controlPlaneDegradedCases: PatternTable = {
+  pattern: 'control-plane-degraded',
+  cases: [
+    // 0.55 + 0.15 error statuses
+    {
+      name: 'readyz answers 500 while requests take seconds',
+      signals: [apiDegraded({ statuses: ['readyz 500'] })],
+      expect: { fires: true, identified: true },
+    },
+    {
+      name: 'every request takes seconds, without errors',
+      signals: [apiDegraded()],
+      expect: { fires: true, identified: false },
+    },
+    // 0.55 + 0.15 - 0.2: an outage just ending, or a front end dropping most requests
+    {
+      name: 'most probes of the last minute went unanswered, the rest got 500s',
+      signals: [apiDegraded({ statuses: ['livez 500'], answered: 4, unanswered: 8 })],
+      expect: { fires: true, identified: false },
+    },
+    {
+      name: 'an app crash-loops while the API server answers promptly',
+      signals: [crashLoop('shop', 'cart', ['n4', 'n5'])],
+      expect: { quiet: true },
+    },
+    {
+      name: 'the API server does not answer at all',
+      signals: [apiUnreachable()],
+      expect: { losesTo: 'control-plane-unreachable' },
+    },
+  ],
+};

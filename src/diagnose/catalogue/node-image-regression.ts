@@ -1,0 +1,161 @@
+/**
+ * A node image or kernel regression: nodes that took a new kernel, OS image, kubelet or
+ * container runtime shortly before the onset go NotReady or flap, across every workload on
+ * them, while nodes still on the old version are fine. Replacing a node does not help while
+ * the pool's template carries the version; rolling the image back does.
+ *
+ * Told apart from: node network trouble (no version in common), a scheduled node job
+ * (onsets at the same time of day), memory or disk exhaustion (pressure conditions).
+ */
+
+import { changeAtMs } from '../evidence/changes.ts';
+import {
+  apiSilentForUsToo,
+  hitOn,
+  nodeVersionChangesOn,
+  sameTimeOfDay,
+  severalNodesInTrouble,
+} from '../evidence/clauses.ts';
+import { earliest, nodeTrouble } from '../evidence/node-trouble.ts';
+import { definePattern } from '../pattern.ts';
+import { at, count, names, said } from '../slots.ts';
+
+/** Kernels and images roll out over hours; a change the day before still counts. */
+const versionWindowMs = 24 * 3_600_000;
+const versionAttributes = [
+  'kernelVersion',
+  'osImage',
+  'nodeImage',
+  'containerRuntimeVersion',
+  'kubeletVersion',
+];
+
+export const nodeImageRegression = definePattern((q) => {
+  const t = nodeTrouble(q);
+  const nodes = [...t.affected].sort();
+  const onset = earliest([...t.notReady, ...t.flapping, ...t.silent, t.spread], q.nowMs);
+  // Changes that touched most of the affected nodes: the version they share.
+  const changes = nodeVersionChangesOn(q, t.affected, onset, versionWindowMs).filter(
+    (c) => nodes.filter((n) => c.facts.nodes.includes(n)).length * 2 > nodes.length,
+  );
+  const versionOnly = (t.spread?.facts.distinguishingAttributes ?? []).filter((a) =>
+    versionAttributes.some((v) => a.startsWith(`${v}=`)),
+  );
+  return [{ t, nodes, onset, changes, versionOnly }];
+})({
+  id: 'node-image-regression',
+  family: 'nodes',
+  layer: 'node',
+  title: 'Node image or kernel regression after a node version change',
+  summary:
+    "A node image or kernel regression: nodes that took a new kernel, OS image, kubelet or container runtime shortly before the onset go NotReady or flap, across every workload on them, while nodes still on the old version are fine. Replacing a node does not help while the pool's template carries the version; rolling the image back does. Told apart from: node network trouble (no version in common), a scheduled node job (onsets at the same time of day), memory or disk exhaustion (pressure conditions).",
+  clusterLevel: true,
+  base: 0.35,
+  requires: [
+    severalNodesInTrouble(),
+    {
+      id: 'version-changed-on-them',
+      weight: 0,
+      reason:
+        'the nodes in trouble taking a new kernel, OS image, kubelet or runtime within a day before the onset',
+      reads: ['change'],
+      test: (c) => hitOn(c.changes),
+    },
+  ],
+  supports: [
+    {
+      id: 'only-that-version-affected',
+      weight: 0.25,
+      reason: 'only nodes with {attrs} are in trouble',
+      reads: ['not-ready-spread'],
+      test: (c) =>
+        c.versionOnly.length && c.t.spread
+          ? { signals: [c.t.spread], slots: { attrs: names(c.versionOnly, c.t.spread)! } }
+          : undefined,
+    },
+    {
+      id: 'whole-changed-group',
+      weight: 0.1,
+      reason: 'every node in trouble took the change, which left other nodes on the old version',
+      reads: ['change'],
+      test: (c) => {
+        // A change that reached the whole fleet sets nothing apart: any node in trouble took it.
+        const partial = c.changes.filter((x) => x.facts.count < x.facts.clusterNodes);
+        const touched = new Set(partial.flatMap((x) => x.facts.nodes));
+        return partial.length && c.nodes.every((n) => touched.has(n)) ? { signals: partial } : undefined;
+      },
+    },
+    {
+      id: 'change-close-to-onset',
+      weight: 0.15,
+      reason: 'the change came within 2 hours before the first node went down',
+      reads: ['change'],
+      test: (c) => hitOn(c.changes.filter((x) => changeAtMs(x) >= c.onset - 2 * 3_600_000)),
+    },
+    {
+      id: 'workloads-fail-alike',
+      weight: 0.1,
+      reason: '{loopCount} different workloads fail on those nodes alike',
+      reads: ['crash-loop'],
+      test: (c) => {
+        const loops = c.t.loops.filter((l) => l.onAffected > 0).map((l) => l.signal);
+        return loops.length >= 2
+          ? { signals: loops, slots: { loopCount: count(loops.length, loops)! } }
+          : undefined;
+      },
+    },
+  ],
+  against: [apiSilentForUsToo(-0.4), sameTimeOfDay(-0.3)],
+  severity: () => 'critical',
+  onset: (c) => c.onset,
+  blastRadius: (c) => ({ nodes: c.nodes, pools: c.t.spread?.facts.pools ?? [] }),
+  evidence: (c) => [...c.changes, ...(c.t.spread ? [c.t.spread] : [])],
+  slots: {
+    nodeCount: (c) => count(c.nodes.length, [...c.t.notReady, ...c.t.flapping, ...c.t.silent]),
+    onset: (c) => at(c.onset, [...c.t.notReady, ...c.t.flapping, ...c.t.silent, c.t.spread]),
+    change: (c) =>
+      c.changes.length
+        ? said(
+            c.changes
+              .map(
+                (x) =>
+                  `${x.facts.what.replace('node-', '')} ${x.facts.from} → ${x.facts.to} on ${x.facts.count} node(s) at ${x.facts.at}`,
+              )
+              .join('; '),
+            c.changes,
+          )
+        : undefined,
+    from: (c) => said(c.changes[0]?.facts.from, c.changes),
+    to: (c) => said(c.changes[0]?.facts.to, c.changes),
+    firstNode: (c) => said(c.nodes[0], c.t.notReady),
+    nodeCsv: (c) => said(c.nodes.join(','), [...c.t.notReady, ...c.t.flapping]),
+  },
+  statement: '{nodeCount} node(s) in trouble since {onset} after a node version change ({change}).',
+  nextSteps: [
+    {
+      say: 'Compare versions across nodes: the ones in trouble against the rest',
+      command:
+        'kubectl get nodes -o custom-columns=NAME:.metadata.name,READY:.status.conditions[-1].status,KERNEL:.status.nodeInfo.kernelVersion,OS:.status.nodeInfo.osImage,RUNTIME:.status.nodeInfo.containerRuntimeVersion',
+    },
+    {
+      say: "Read the kubelet's and the kernel's words on {firstNode}",
+      command: 'kubectl describe node {firstNode}',
+    },
+    {
+      say: 'Roll the node pool back from {to} to {from} (its image or kernel), then replace the affected nodes',
+    },
+    { say: 'Do not only reboot or replace nodes: new nodes from the same template carry {to}' },
+  ],
+  runbooks: { 'restart-nodes': (c) => (c.nodes.length ? { nodes: c.nodes } : undefined) },
+  lookAlikes: ['node-network', 'node-scheduled-job', 'kubelet-failure'],
+  public: {
+    components: ['Nodes'],
+    title: 'Nodes unavailable',
+    cause: 'a faulty node software update on some nodes',
+    outage: 'partial',
+  },
+  prevention: [
+    'Roll node images and kernels to a canary pool first and hold the rollout on NotReady or flapping nodes',
+    'Pin node images per pool so a rollback is one change',
+  ],
+});

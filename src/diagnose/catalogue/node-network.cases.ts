@@ -1,0 +1,131 @@
+/** node-network: fires on nodes losing their network one after another; loses to its look-alikes. */
+import type { PatternTable } from '../cases.ts';
+import {
+  agent,
+  apiUnreachable,
+  change,
+  crashLoop,
+  flapping,
+  min,
+  notReady,
+  periodic,
+  spread,
+  t0,
+} from '../fixtures.ts';
+
+const three = ['n1', 'n2', 'n3'];
+const wave = [
+  notReady('n1'),
+  flapping('n2'),
+  flapping('n3'),
+  spread(three, { onsetSpanMinutes: 25, notReadyNow: 1, wentNotReady60m: 3 }),
+];
+const appsOnThem = [crashLoop('api', 'pilot', ['n1', 'n2']), crashLoop('api', 'tiles', ['n2', 'n3'])];
+const rolloutJustBefore = change(
+  'rollout',
+  { workload: 'shop/Deployment/cart', namespace: 'shop' },
+  { sinceMs: t0 - 25 * min },
+);
+
+export const nodeNetworkCases: PatternTable = {
+  pattern: 'node-network',
+  cases: [
+    {
+      name: 'nodes flap one after another and unrelated apps fail only there',
+      signals: [...wave, ...appsOnThem],
+      expect: { fires: true, identified: true },
+    },
+    {
+      name: 'one node down is a single node, not a spreading fault',
+      signals: [notReady('n1')],
+      expect: { quiet: true },
+    },
+    {
+      name: 'flapping with unrelated apps failing there, a rollout elsewhere just before',
+      signals: [flapping('n1'), flapping('n2'), ...appsOnThem, rolloutJustBefore],
+      expect: { fires: true, identified: true },
+    },
+    {
+      name: 'flapping with apps failing there and elsewhere, a rollout just before',
+      signals: [
+        flapping('n1'),
+        flapping('n2'),
+        crashLoop('api', 'pilot', ['n1', 'n7']),
+        crashLoop('api', 'tiles', ['n2', 'n8']),
+        rolloutJustBefore,
+      ],
+      expect: { fires: true, identified: false },
+    },
+    {
+      name: 'flapping with apps failing there and elsewhere, no rollout before',
+      signals: [
+        flapping('n1'),
+        flapping('n2'),
+        crashLoop('api', 'pilot', ['n1', 'n7']),
+        crashLoop('api', 'tiles', ['n2', 'n8']),
+      ],
+      expect: { fires: true, identified: true },
+    },
+    { name: 'one node flapping alone', signals: [flapping('n1')], expect: { losesTo: 'kubelet-failure' } },
+    {
+      name: 'an app failing on healthy nodes',
+      signals: [crashLoop('shop', 'cart', ['n4', 'n5'])],
+      expect: { quiet: true },
+    },
+    {
+      name: 'nodes go NotReady over time and lookups fail on them',
+      signals: [
+        notReady('n1'),
+        notReady('n2'),
+        flapping('n3'),
+        spread(three, { onsetSpanMinutes: 25 }),
+        agent('NodeResolverUnhealthy', ['n1', 'n2']),
+      ],
+      expect: { fires: true, identified: true },
+    },
+    {
+      name: 'nodes go NotReady over time, nothing else seen',
+      signals: [notReady('n1'), notReady('n2'), flapping('n3'), spread(three, { onsetSpanMinutes: 25 })],
+      expect: { fires: true, identified: false },
+    },
+    {
+      name: 'the API server is silent for kubetriage too',
+      signals: [...wave, ...appsOnThem, apiUnreachable()],
+      expect: { losesTo: 'control-plane-unreachable' },
+    },
+    {
+      name: 'onsets at the same time of day, with an upgrade timer on the nodes',
+      signals: [
+        ...wave,
+        ...appsOnThem,
+        periodic(three),
+        agent('AutomaticUpgradeScheduled', three, { timers: ['apt-daily-upgrade.timer'] }),
+      ],
+      expect: { losesTo: 'node-scheduled-job' },
+    },
+    {
+      name: 'the nodes took a new kernel an hour before',
+      signals: [
+        ...wave,
+        ...appsOnThem,
+        change(
+          'node-kernel',
+          { nodes: three, count: 3, from: '5.15.0-1061', to: '5.15.0-1064' },
+          { sinceMs: t0 - 80 * min },
+        ),
+      ],
+      expect: { losesTo: 'node-image-regression' },
+    },
+    {
+      name: 'every node of a small cluster NotReady at once, with apps failing',
+      signals: [
+        notReady('n1'),
+        notReady('n2'),
+        notReady('n3'),
+        spread(three, { totalNodes: 3, notReadyNow: 3 }),
+        ...appsOnThem,
+      ],
+      expect: { losesTo: 'cause-not-identified' },
+    },
+  ],
+};

@@ -1,0 +1,103 @@
+/** service-routing: fires when pods on Ready nodes cannot reach the kubernetes Service VIP; loses to its look-alikes. */
+import type { PatternTable } from '../cases.ts';
+import {
+  apiUnreachable,
+  change,
+  crashLoop,
+  dnsLookups,
+  dnsPods,
+  flapping,
+  min,
+  notReady,
+  spread,
+  t0,
+  vipUnreachable,
+} from '../fixtures.ts';
+
+const three = ['n1', 'n2', 'n3'];
+const proxyImage = change(
+  'daemonset-image',
+  {
+    workload: 'kube-system/DaemonSet/kube-proxy',
+    namespace: 'kube-system',
+    component: 'service-proxy',
+    systemComponent: true,
+    from: 'v1.29.4',
+    to: 'v1.29.5',
+  },
+  { sinceMs: t0 - 30 * min },
+);
+/** CoreDNS lists Services through the VIP: it crash-loops saying it cannot reach the API server. */
+const dnsCannotList = dnsPods({ logHints: ['api-unreachable'], nodes: ['n5', 'n6'] });
+/** The API server was down for minutes and answers again: kubetriage's probes failed in the window. */
+const apiJustBack = vipUnreachable(three, { externalApiHealthy: false });
+const wave = [
+  notReady('n1'),
+  flapping('n2'),
+  flapping('n3'),
+  spread(three, { onsetSpanMinutes: 25, notReadyNow: 1, wentNotReady60m: 3 }),
+];
+const appsOnThem = [crashLoop('api', 'pilot', ['n1', 'n2']), crashLoop('api', 'tiles', ['n2', 'n3'])];
+
+export const serviceRoutingCases: PatternTable = {
+  pattern: 'service-routing',
+  cases: [
+    // 0.45 + 0.15 outside + 0.1 endpoint + 0.1 DNS + 0.1 several + 0.1 change
+    {
+      name: 'after a kube-proxy image change, pods on three Ready nodes lose the kubernetes Service; kubetriage and the nodes reach the API server, CoreDNS crashes on it',
+      signals: [vipUnreachable(three, { endpointReachableFromNodes: true }), dnsCannotList, proxyImage],
+      expect: { fires: true, identified: true },
+    },
+    // 0.45 + 0.15 + 0.1 = 0.7
+    {
+      name: 'pods on three Ready nodes time out dialling the VIP while the API answers kubetriage',
+      signals: [vipUnreachable(three)],
+      expect: { fires: true, identified: true },
+    },
+    {
+      name: 'the VIP fails from one node only',
+      signals: [vipUnreachable(['n4'], {}, { severity: 'warning' })],
+      expect: { quiet: true },
+    },
+    // 0.45 + 0.1 - 0.4 = 0.15: not shown; the pods' failures are the outage's echo
+    {
+      name: 'the API server just came back; pods still log VIP timeouts from the outage',
+      signals: [apiJustBack],
+      expect: { losesTo: 'cause-not-identified' },
+    },
+    // each corroboration lifts it to 0.25: shown, far from naming
+    {
+      name: 'the API server just came back and the nodes reach it directly; pods still log VIP timeouts',
+      signals: [vipUnreachable(three, { externalApiHealthy: false, endpointReachableFromNodes: true })],
+      expect: { losesTo: 'cause-not-identified' },
+    },
+    {
+      name: 'the API server just came back; CoreDNS still crash-loops from the outage',
+      signals: [apiJustBack, dnsCannotList],
+      expect: { losesTo: 'cause-not-identified' },
+    },
+    {
+      name: 'the API server came back two hours after the control plane upgrade; pods still log VIP timeouts',
+      signals: [
+        apiJustBack,
+        change('control-plane-version', { from: 'v1.28.9', to: 'v1.29.4' }, { sinceMs: t0 - 2 * 60 * min }),
+      ],
+      expect: { losesTo: 'cause-not-identified' },
+    },
+    {
+      name: 'the API server is down: kubetriage and the pods alike cannot reach it',
+      signals: [apiUnreachable(), vipUnreachable(three, { externalApiHealthy: false }), dnsCannotList],
+      expect: { losesTo: 'control-plane-unreachable' },
+    },
+    {
+      name: 'pods on flapping nodes lose the VIP along with everything else',
+      signals: [...wave, ...appsOnThem, vipUnreachable(three)],
+      expect: { losesTo: 'node-network' },
+    },
+    {
+      name: 'CoreDNS is OOM-killed on every replica and lookups fail, while the VIP answers',
+      signals: [dnsPods({ reasons: ['OOMKilled'], nodes: ['n5', 'n6'] }), dnsLookups()],
+      expect: { losesTo: 'cluster-dns' },
+    },
+  ],
+};

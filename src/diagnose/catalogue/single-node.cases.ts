@@ -1,0 +1,52 @@
+/** kubelet-failure: fires on one node down past a minute; loses to node trouble spreading. */
+import type { PatternTable } from '../cases.ts';
+import { change, crashLoop, dnsPods, flapping, min, notReady, silent, spread, t0 } from '../fixtures.ts';
+
+const three = ['n1', 'n2', 'n3'];
+const wave = [
+  notReady('n1'),
+  flapping('n2'),
+  flapping('n3'),
+  spread(three, { onsetSpanMinutes: 25, notReadyNow: 1, wentNotReady60m: 3 }),
+];
+const appsOnThem = [crashLoop('api', 'pilot', ['n1', 'n2']), crashLoop('api', 'tiles', ['n2', 'n3'])];
+const wentSilent = [notReady('n4'), silent('n4', 300)];
+
+export const singleNodeCases: PatternTable = {
+  pattern: 'kubelet-failure',
+  cases: [
+    // 0.5 + 0.1 lease lapsed
+    {
+      name: 'one node went silent: NotReady (Unknown) and its lease lapsed',
+      signals: wentSilent,
+      expect: { fires: true, identified: false },
+    },
+    {
+      name: 'one node NotReady, its kubelet reporting the container runtime down',
+      signals: [
+        notReady('n4', { status: 'False', reason: 'KubeletNotReady', message: 'container runtime is down' }),
+      ],
+      expect: { fires: true, identified: false },
+    },
+    // 0.6 against change-induced at 0.45 + 0.05 (within 30 min): the node explains the DNS outage
+    {
+      name: 'a node went silent 20 min after the control plane upgrade, taking both DNS replicas with it',
+      signals: [
+        ...wentSilent,
+        dnsPods({ nodes: ['n4'] }),
+        change('control-plane-version', { from: 'v1.28.9', to: 'v1.29.4' }, { sinceMs: t0 - 25 * min }),
+      ],
+      expect: { fires: true, identified: false },
+    },
+    {
+      name: 'a node NotReady for 30 seconds while its kubelet restarts',
+      signals: [notReady('n4', { status: 'False', reason: 'KubeletNotReady', notReadySeconds: 30 })],
+      expect: { quiet: true },
+    },
+    {
+      name: 'nodes go NotReady one after another and unrelated apps fail there',
+      signals: [...wave, ...appsOnThem],
+      expect: { losesTo: 'node-network' },
+    },
+  ],
+};

@@ -1,0 +1,29 @@
+/** Every pattern's table of cases, for the catalogue test and the mutation check. */
+import type { PatternTable } from '../cases.ts';
+import { appBugCases } from './app-bug.cases.ts';
+import { badRolloutCases } from './bad-rollout.cases.ts';
+import { changeInducedCases } from './change-induced.cases.ts';
+import { clusterDnsCases } from './cluster-dns.cases.ts';
+import { controlPlaneDegradedCases } from './control-plane-degraded.cases.ts';
+import { controlPlaneUnreachableCases } from './control-plane-unreachable.cases.ts';
+import { nodeImageRegressionCases } from './node-image-regression.cases.ts';
+import { nodeNetworkCases } from './node-network.cases.ts';
+import { proxySyncCases } from './proxy-sync.cases.ts';
+import { scheduledJobCases } from './scheduled-job.cases.ts';
+import { serviceRoutingCases } from './service-routing.cases.ts';
+import { singleNodeCases } from './single-node.cases.ts';
+
+export const tables: readonly PatternTable[] = [
+  controlPlaneUnreachableCases,
+  controlPlaneDegradedCases,
+  serviceRoutingCases,
+  proxySyncCases,
+  scheduledJobCases,
+  nodeImageRegressionCases,
+  nodeNetworkCases,
+  singleNodeCases,
+  clusterDnsCases,
+  changeInducedCases,
+  appBugCases,
+  badRolloutCases,
+];

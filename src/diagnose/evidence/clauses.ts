@@ -1,0 +1,96 @@
+/**
+ * Evidence clauses several patterns share, written once (as Falco shares macros): the API
+ * server silent for kubetriage too, node onsets at the same time of day, the affected nodes
+ * sharing a version that changed just before, a source watched and quiet.
+ */
+import type { Signal, SignalOf } from '../../detect/signal.ts';
+import type { SourceFamily } from '../../detect/signal-kinds.ts';
+import type { Clause, Hit } from '../pattern.ts';
+import type { SignalQuery } from '../query.ts';
+import { said } from '../slots.ts';
+import { changeAtMs } from './changes.ts';
+import type { NodeTrouble } from './node-trouble.ts';
+
+/** A hit on the given signals, or nothing when there are none. */
+export function hitOn(signals: readonly (Signal | undefined)[]): Hit | undefined {
+  const s = signals.filter((x): x is Signal => x !== undefined);
+  return s.length ? { signals: s } : undefined;
+}
+
+/**
+ * An absence as evidence: it holds when `absent` is true and the source that would have
+ * shown the thing delivered; the source's status signal is what it cites.
+ */
+export function quietSource(q: SignalQuery, family: SourceFamily, absent: boolean): Hit | undefined {
+  if (!absent) return undefined;
+  const status = q.source(family);
+  if (status) return status.facts.state === 'fresh' ? { signals: [status] } : undefined;
+  // Fixtures without source-status signals: take the absence as seen.
+  return q.of('source-status').length === 0 ? { signals: [] } : undefined;
+}
+
+export function apiSilentForUsToo(weight: number): Clause<unknown> {
+  return {
+    id: 'api-silent-for-kubetriage',
+    weight,
+    reason: 'the API server does not answer kubetriage either',
+    reads: ['api-unreachable'],
+    test: (_c, q) => hitOn([q.first('api-unreachable')]),
+  };
+}
+
+export function sameTimeOfDay(weight: number): Clause<unknown> {
+  return {
+    id: 'same-time-of-day',
+    weight,
+    reason: 'node trouble began at the same time of day on {days} days',
+    reads: ['periodic-onset'],
+    test: (_c, q) => {
+      const p = q.first('periodic-onset');
+      return p ? { signals: [p], slots: { days: said(p.facts.days.length, p)! } } : undefined;
+    },
+  };
+}
+
+/** Node version changes (kernel, OS image, kubelet, runtime) that touched `nodes` before `onsetMs`. */
+export function nodeVersionChangesOn(
+  q: SignalQuery,
+  nodes: ReadonlySet<string>,
+  onsetMs: number,
+  withinMs: number,
+) {
+  return q
+    .of('change')
+    .filter(
+      (c) =>
+        ['node-kernel', 'node-os', 'node-version', 'node-runtime'].includes(c.facts.what) &&
+        c.facts.nodes.some((n) => nodes.has(n)) &&
+        changeAtMs(c) <= onsetMs + 60_000 &&
+        changeAtMs(c) >= onsetMs - withinMs,
+    );
+}
+
+/** Two or more nodes in trouble (NotReady, flapping or silent): node-level patterns need it. */
+export function severalNodesInTrouble(weight = 0): Clause<{ t: NodeTrouble; nodes: string[] }> {
+  return {
+    id: 'several-nodes-in-trouble',
+    weight,
+    reason: 'two or more nodes NotReady, flapping or silent',
+    reads: ['node-not-ready', 'node-flapping', 'node-heartbeat-lag'],
+    test: (c) => (c.nodes.length >= 2 ? hitOn([...c.t.notReady, ...c.t.flapping, ...c.t.silent]) : undefined),
+  };
+}
+
+/** A crash loop whose restarting pods all end the same way: one cause, not many. */
+export function oneWayOfFailing(weight: number): Clause<{ loop: SignalOf<'crash-loop'> }> {
+  return {
+    id: 'one-way-of-failing',
+    weight,
+    reason: 'every restarting pod ends the same way (exit {exitCode})',
+    reads: ['crash-loop'],
+    test: (c) =>
+      c.loop.facts.exitCodes.length === 1
+        ? { signals: [c.loop], slots: { exitCode: said(c.loop.facts.exitCodes[0], c.loop)! } }
+        : undefined,
+  };
+}

@@ -1,0 +1,471 @@
+/**
+ * Small typed signals for pattern tables: each builder fills a kind's facts with quiet
+ * defaults, and the overrides say what a case is about (`notReady('n1', { status: 'Unknown' })`).
+ * Times are relative to `t0`, the moment each case is diagnosed at.
+ */
+
+import type { Scope, Severity, SignalOf } from '../detect/signal.ts';
+import type {
+  AgentConditionFacts,
+  SignalFactsByKind,
+  SignalKind,
+  SourceFamily,
+} from '../detect/signal-kinds.ts';
+import type { AgentConditionType } from '../kube/node-agent-conditions.ts';
+import { fmtTime } from './hypothesis.ts';
+
+export const t0 = Date.UTC(2024, 0, 15, 12, 0, 0);
+export const min = 60_000;
+export const hour = 60 * min;
+
+interface Extra {
+  severity?: Severity;
+  sinceMs?: number;
+  scope?: Scope;
+  summary?: string;
+}
+
+function make<K extends SignalKind>(
+  kind: K,
+  subject: string,
+  facts: SignalFactsByKind[K],
+  x: Extra = {},
+): SignalOf<K> {
+  return {
+    detector: 'fixture',
+    kind,
+    subject,
+    severity: x.severity ?? 'warning',
+    sinceMs: x.sinceMs ?? t0 - 5 * min,
+    summary: x.summary ?? `${kind} ${subject}`,
+    scope: x.scope ?? {},
+    facts,
+    evidence: [{ source: 'object', ref: subject, text: `${kind} ${subject}` }],
+  };
+}
+
+const attrs = {
+  pool: 'pool-a',
+  nodeImage: '',
+  kubeletVersion: 'v1.29.4',
+  osImage: 'Ubuntu 22.04.4 LTS',
+  kernelVersion: '5.15.0-1061-azure',
+  containerRuntimeVersion: 'containerd://1.7.15',
+  zone: '',
+};
+
+export function notReady(
+  node: string,
+  facts: Partial<SignalFactsByKind['node-not-ready']> = {},
+  x: Extra = {},
+) {
+  return make(
+    'node-not-ready',
+    `node/${node}`,
+    {
+      ...attrs,
+      status: 'Unknown',
+      reason: 'NodeStatusUnknown',
+      message: 'Kubelet stopped posting node status.',
+      notReadySeconds: 300,
+      unschedulable: false,
+      clusterNotReady: 1,
+      ...facts,
+    },
+    { severity: 'critical', scope: { nodes: [node] }, ...x },
+  );
+}
+
+export function flapping(node: string, flips = 4, x: Extra = {}) {
+  return make(
+    'node-flapping',
+    `node/${node}`,
+    {
+      flips,
+      windowMinutes: 30,
+      status: 'False',
+      reasons: ['KubeletNotReady'],
+      firstFlip: fmtTime(t0 - 20 * min),
+    },
+    { scope: { nodes: [node] }, sinceMs: t0 - 20 * min, ...x },
+  );
+}
+
+export function silent(node: string, lagSeconds = 30, x: Extra = {}) {
+  return make(
+    'node-heartbeat-lag',
+    `node/${node}`,
+    {
+      lagSeconds,
+      renewTime: fmtTime(t0 - lagSeconds * 1000),
+      leaseDurationSeconds: 40,
+      ready: 'True',
+      unschedulable: false,
+    },
+    { scope: { nodes: [node] }, sinceMs: t0 - lagSeconds * 1000, ...x },
+  );
+}
+
+export function spread(
+  nodes: string[],
+  facts: Partial<SignalFactsByKind['not-ready-spread']> = {},
+  x: Extra = {},
+) {
+  return make(
+    'not-ready-spread',
+    'cluster',
+    {
+      notReadyNow: nodes.length,
+      totalNodes: 12,
+      notReadyFraction: nodes.length / 12,
+      wentNotReady30m: nodes.length,
+      wentNotReady60m: nodes.length,
+      recoveredNow: 0,
+      firstOnset: fmtTime(t0 - 20 * min),
+      onsetSpanMinutes: 0,
+      nodesPerHour: nodes.length,
+      pools: ['pool-a'],
+      poolCounts: [`pool-a=${nodes.length}/12`],
+      kubeletVersions: ['v1.29.4'],
+      sharedAttributes: [],
+      distinguishingAttributes: [],
+      distinguishingAttributeNames: [],
+      ...facts,
+    },
+    {
+      severity: nodes.length >= 2 ? 'critical' : 'warning',
+      scope: { nodes, pools: ['pool-a'] },
+      sinceMs: t0 - 20 * min,
+      ...x,
+    },
+  );
+}
+
+export function crashLoop(
+  ns: string,
+  name: string,
+  nodes: string[],
+  facts: Partial<SignalFactsByKind['crash-loop']> = {},
+  x: Extra = {},
+) {
+  return make(
+    'crash-loop',
+    `workload/${ns}/Deployment/${name}`,
+    {
+      namespace: ns,
+      workloadKind: 'Deployment',
+      workloadName: name,
+      pods: nodes.length,
+      workloadPods: nodes.length,
+      fractionOfWorkloadPods: 1,
+      nodes,
+      containers: [name],
+      restartsInWindow: 6,
+      windowMinutes: 30,
+      crashLoopBackOff: nodes.length,
+      reasons: ['Error'],
+      exitCodes: ['1'],
+      reasonCodes: [`Error/1=${nodes.length}`],
+      ...facts,
+    },
+    { scope: { namespaces: [ns], workloads: [`${ns}/Deployment/${name}`], nodes }, ...x },
+  );
+}
+
+export function apiUnreachable(facts: Partial<SignalFactsByKind['api-unreachable']> = {}, x: Extra = {}) {
+  return make(
+    'api-unreachable',
+    'cluster',
+    {
+      since: t0 - 2 * min,
+      failures: 24,
+      errors: ['connect ETIMEDOUT 10.0.0.1:443'],
+      errorKinds: ['timeout'],
+      reflectorsFailing: ['reflector/nodes', 'reflector/pods'],
+      probesStale: false,
+      ...facts,
+    },
+    { severity: 'critical', sinceMs: t0 - 2 * min, ...x },
+  );
+}
+
+export function apiDegraded(facts: Partial<SignalFactsByKind['api-degraded']> = {}, x: Extra = {}) {
+  return make(
+    'api-degraded',
+    'cluster',
+    { p50Ms: 2400, maxMs: 9000, statuses: [], slowProbes: 6, answered: 12, unanswered: 0, ...facts },
+    { sinceMs: t0 - 3 * min, ...x },
+  );
+}
+
+export function vipUnreachable(
+  nodes: string[],
+  facts: Partial<SignalFactsByKind['in-cluster-api-unreachable']> = {},
+  x: Extra = {},
+) {
+  return make(
+    'in-cluster-api-unreachable',
+    'service/default/kubernetes',
+    {
+      vip: '10.96.0.1',
+      pods: ['kube-system/coredns-1', 'ingress/ingress-nginx-1'],
+      nodes,
+      components: ['coredns', 'ingress-nginx'],
+      workloads: ['ingress/Deployment/ingress-nginx'],
+      errorKinds: ['timeout'],
+      firstMs: t0 - 10 * min,
+      agentNodesReporting: 0,
+      agentNodesFailing: 0,
+      externalApiHealthy: true,
+      ...facts,
+    },
+    {
+      severity: 'critical',
+      sinceMs: t0 - 10 * min,
+      scope: { nodes, services: ['default/kubernetes'], workloads: ['ingress/Deployment/ingress-nginx'] },
+      ...x,
+    },
+  );
+}
+
+export function dnsPods(facts: Partial<SignalFactsByKind['dns-pods-unhealthy']> = {}, x: Extra = {}) {
+  return make(
+    'dns-pods-unhealthy',
+    'service/kube-system/kube-dns',
+    {
+      ready: 0,
+      total: 2,
+      crashLooping: 2,
+      reasons: ['CrashLoopBackOff'],
+      restarts: 8,
+      logHints: [],
+      pods: ['coredns-a', 'coredns-b'],
+      nodes: ['n1', 'n2'],
+      readyEndpoints: 0,
+      ...facts,
+    },
+    {
+      severity: 'critical',
+      scope: { namespaces: ['kube-system'], nodes: facts.nodes ?? ['n1', 'n2'] },
+      ...x,
+    },
+  );
+}
+
+export function dnsLookups(facts: Partial<SignalFactsByKind['dns-lookups-failing']> = {}, x: Extra = {}) {
+  return make(
+    'dns-lookups-failing',
+    'cluster',
+    {
+      nodes: ['n1', 'n2', 'n3'],
+      clusterDnsNodes: ['n1', 'n2', 'n3'],
+      nodeResolverNodes: [],
+      reasons: ['ClusterDNSTimeout'],
+      servers: ['10.96.0.10'],
+      reportingNodes: 3,
+      ...facts,
+    },
+    { severity: 'critical', ...x },
+  );
+}
+
+export function proxySync(facts: Partial<SignalFactsByKind['proxy-sync-failing']> = {}, x: Extra = {}) {
+  return make(
+    'proxy-sync-failing',
+    'cluster',
+    {
+      nodes: ['n1', 'n2'],
+      staleNodes: [],
+      failingNowNodes: ['n1'],
+      failures: 14,
+      firstFailureMs: t0 - 30 * min,
+      clusterNodes: 12,
+      sources: ['log', 'metric'],
+      xtablesLock: false,
+      errorText: 'exit status 1 (iptables-restore: line 8022 failed\n)',
+      failedLine: 8022,
+      ...facts,
+    },
+    { sinceMs: t0 - 30 * min, ...x },
+  );
+}
+
+export function versionSkew(facts: Partial<SignalFactsByKind['version-skew']> = {}, x: Extra = {}) {
+  return make(
+    'version-skew',
+    'daemonset/kube-system/kube-proxy',
+    {
+      component: 'kube-proxy',
+      rule: 'kube-proxy-kubelet-minor',
+      ruleText: 'kube-proxy must run the same minor version as the kubelet on its node',
+      versions: ['v1.24.15'],
+      nodes: ['n1', 'n2'],
+      policyFor: 'v1.25',
+      ...facts,
+    },
+    x,
+  );
+}
+
+export function versionMix(facts: Partial<SignalFactsByKind['version-mix']> = {}, x: Extra = {}) {
+  return make(
+    'version-mix',
+    'cluster',
+    {
+      component: 'kube-proxy',
+      aspect: 'versions',
+      versions: ['v1.24.15', 'v1.25.11'],
+      nodes: ['n1', 'n2'],
+      ...facts,
+    },
+    { severity: 'info', ...x },
+  );
+}
+
+export function change(
+  what: SignalFactsByKind['change']['what'],
+  facts: Partial<SignalFactsByKind['change']> = {},
+  x: Extra = {},
+) {
+  const atMs = x.sinceMs ?? t0 - 60 * min;
+  return make(
+    'change',
+    facts.workload ? `workload/${facts.workload}` : 'cluster',
+    {
+      what,
+      from: 'a',
+      to: 'b',
+      count: 1,
+      at: fmtTime(atMs),
+      lastAt: fmtTime(atMs),
+      nodes: [],
+      namespace: '',
+      workload: '',
+      component: '',
+      systemComponent: false,
+      clusterNodes: 12,
+      ...facts,
+    },
+    { severity: 'info', sinceMs: atMs, summary: `${what} ${facts.from ?? 'a'} → ${facts.to ?? 'b'}`, ...x },
+  );
+}
+
+export function agent<T extends AgentConditionType>(
+  type: T,
+  nodes: string[],
+  facts: Partial<AgentConditionFacts<T>> = {},
+  x: Extra = {},
+) {
+  return make(
+    'agent-condition',
+    `condition/${type}`,
+    {
+      type,
+      nodes,
+      count: nodes.length,
+      staleNodes: [],
+      nodesReporting: 12,
+      fraction: nodes.length / 12,
+      reasons: [],
+      firstSince: fmtTime(t0 - 10 * min),
+      ...facts,
+    } as AgentConditionFacts,
+    { scope: { nodes }, sinceMs: t0 - 10 * min, ...x },
+  );
+}
+
+export function periodic(
+  nodes: string[],
+  facts: Partial<SignalFactsByKind['periodic-onset']> = {},
+  x: Extra = {},
+) {
+  return make(
+    'periodic-onset',
+    'cluster',
+    {
+      days: ['2024-01-13', '2024-01-14'],
+      otherDays: [],
+      windowStart: '06:01',
+      windowEnd: '07:10',
+      windowMinutes: 90,
+      nodes,
+      onsets: nodes.length * 2,
+      nodesPerDay: [`2024-01-13=${nodes.length}`, `2024-01-14=${nodes.length}`],
+      conditions: ['Ready'],
+      firstOnset: fmtTime(t0 - 30 * hour),
+      lastOnset: fmtTime(t0 - 6 * hour),
+      nextWindowStart: fmtTime(t0 + 18 * hour),
+      sharedAttributes: [],
+      distinguishingAttributes: [],
+      distinguishingAttributeNames: [],
+      ...facts,
+    },
+    { sinceMs: t0 - 30 * hour, scope: { nodes }, ...x },
+  );
+}
+
+export function serviceErrors(
+  svc: string,
+  facts: Partial<SignalFactsByKind['service-errors']> = {},
+  x: Extra = {},
+) {
+  const [namespace, service] = svc.split('/');
+  return make(
+    'service-errors',
+    `service/${svc}`,
+    {
+      namespace,
+      service,
+      requests: 1200,
+      errors: 900,
+      errorRatio: 0.75,
+      statuses: ['503=900'],
+      controllers: ['ingress-nginx/controller-1'],
+      windowSeconds: 300,
+      ...facts,
+    },
+    { severity: 'critical', scope: { namespaces: [namespace], services: [svc] }, ...x },
+  );
+}
+
+export function workloadDown(
+  ns: string,
+  name: string,
+  facts: Partial<SignalFactsByKind['workload-unavailable']> = {},
+  x: Extra = {},
+) {
+  return make(
+    'workload-unavailable',
+    `workload/${ns}/Deployment/${name}`,
+    {
+      namespace: ns,
+      workloadKind: 'Deployment',
+      workloadName: name,
+      desired: 2,
+      ready: 0,
+      missing: 2,
+      available: 0,
+      updated: 2,
+      rollingOut: false,
+      sinceMs: t0 - 10 * min,
+      sinceKnown: true,
+      unavailableInNamespace: 1,
+      ...facts,
+    },
+    {
+      severity: 'critical',
+      sinceMs: t0 - 10 * min,
+      scope: { namespaces: [ns], workloads: [`${ns}/Deployment/${name}`] },
+      ...x,
+    },
+  );
+}
+
+export function source(family: SourceFamily, state: 'fresh' | 'stale' | 'never' = 'fresh') {
+  return make(
+    'source-status',
+    `source/${family}`,
+    { source: family, state, failures: 0, lastError: '' },
+    { severity: 'info' },
+  );
+}

@@ -1,0 +1,45 @@
+/**
+ * Slot builders: the only way words get into a statement. Each takes the signals the words
+ * come from, so every sentence the tool says can be traced to evidence.
+ */
+import type { Signal } from '../detect/signal.ts';
+import { fmtTime } from './hypothesis.ts';
+import type { Slot } from './pattern.ts';
+
+type From = Signal | readonly (Signal | undefined)[] | undefined;
+
+function signals(from: From): Signal[] {
+  if (!from) return [];
+  if (Array.isArray(from))
+    return (from as (Signal | undefined)[]).filter((s): s is Signal => s !== undefined);
+  return [from as Signal];
+}
+
+/** Words taken from signals; empty when there are no signals to back them. */
+export function said(text: string | number | undefined, from: From): Slot | undefined {
+  const f = signals(from);
+  if (text === undefined || text === '' || f.length === 0) return undefined;
+  return { text: String(text), from: f };
+}
+
+/** A count; zero is a fact too, as long as a signal backs it. */
+export function count(n: number, from: From): Slot | undefined {
+  return said(String(n), from);
+}
+
+/** A list of names, the first `max` shown. */
+export function names(values: readonly string[], from: From, max = 6): Slot | undefined {
+  if (values.length === 0) return undefined;
+  const shown = values.slice(0, max).join(', ');
+  return said(values.length > max ? `${shown}, … (${values.length} in all)` : shown, from);
+}
+
+/** A moment, RFC 3339 as Kubernetes writes it. */
+export function at(ms: number | undefined, from: From): Slot | undefined {
+  return ms === undefined || !Number.isFinite(ms) ? undefined : said(fmtTime(ms), from);
+}
+
+/** The first signal's summary, verbatim. */
+export function summaryOf(s: Signal | undefined): Slot | undefined {
+  return s ? said(s.summary, s) : undefined;
+}
