@@ -12,7 +12,8 @@
 import type { Unmet } from './dependencies.ts';
 import { klogHeader } from './kube-proxy.ts';
 
-export type LogStyle = 'coredns' | 'client-go' | 'plain';
+/** `none`: the program logs nothing for it (a probe failure only the prober reports). */
+export type LogStyle = 'coredns' | 'client-go' | 'plain' | 'none';
 
 /** The URL a client-go informer lists first, through the address it dials. */
 function listUrl(unmet: Unmet, resource: string): string {
@@ -22,6 +23,7 @@ function listUrl(unmet: Unmet, resource: string): string {
 
 /** The lines a program logs when `unmet` fails it, at `atMs`. */
 export function failureLines(style: LogStyle, unmet: Unmet, atMs: number): string[] {
+  if (style === 'none') return [];
   if (style === 'coredns' && (unmet.need === 'api' || unmet.need === 'api-endpoint')) {
     const reflector = 'pkg/mod/k8s.io/client-go@v0.29.3/tools/cache/reflector.go:229';
     const lines: string[] = [];

@@ -10,6 +10,21 @@
  * vocabulary without importing each other in a cycle.
  */
 import { z } from 'zod';
+import { parseCalicoSelector } from '../behaviour/calico-selector.ts';
+
+/** A Calico selector (`has(node-role.kubernetes.io/master)`, `route-reflector == 'true'`, `all()`). */
+const calicoSelector = z
+  .string({ error: "expected a Calico selector such as has(route-reflector) or rack == 'a'" })
+  .superRefine((t, ctx) => {
+    try {
+      parseCalicoSelector(t);
+    } catch (e) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `not a valid Calico selector: ${e instanceof Error ? e.message : String(e)}`,
+      });
+    }
+  });
 
 /** The scalars schema.ts already defines. */
 export interface ScalarParts {
@@ -38,9 +53,9 @@ export function cniSchema(p: ScalarParts) {
   const bgpPeer = z.strictObject({
     name: p.name,
     /** Nodes this peering applies to (Calico `nodeSelector`); every node when unset. */
-    nodeSelector: p.labelSelector.optional(),
+    nodeSelector: calicoSelector.optional(),
     /** The nodes they peer with (Calico `peerSelector`). */
-    peerSelector: p.labelSelector,
+    peerSelector: calicoSelector,
   });
   return z.strictObject({
     kind: p.text,
@@ -60,8 +75,8 @@ export function cniSchema(p: ScalarParts) {
         /** Calico's `BGPConfiguration.spec.nodeToNodeMeshEnabled`. */
         nodeToNodeMesh: z.boolean().default(true),
         asNumber: p.positiveInt.default(64512),
-        /** Nodes that reflect routes (they carry a `routeReflectorClusterID`). */
-        routeReflectors: p.labelSelector.optional(),
+        /** Nodes that reflect routes: they get a `routeReflectorClusterID` when they join. */
+        routeReflectors: calicoSelector.optional(),
         peers: z.array(bgpPeer).default([]),
       })
       .optional(),

@@ -14,6 +14,8 @@ import { startChurn } from './churn.ts';
 import { FaultInjector } from './fault-injector.ts';
 import { startHostCommands } from './host-commands.ts';
 import { IngressTraffic } from './ingress-traffic.ts';
+import { networkActions } from './network-actions.ts';
+import { NetworkFaults } from './network-faults.ts';
 import { NodeAgentReports } from './node-agent-report.ts';
 import { NodeMachines } from './node-machines.ts';
 import { type NodeOps, nodeOps } from './node-operations.ts';
@@ -89,9 +91,18 @@ export class ScenarioRunner {
       versions,
       nodesFor,
       random: world.random,
+      network: new NetworkFaults({ scenario: s, world, machines: this.machines, store, clock, nodesFor }),
     });
     const workloads = new WorkloadOps({ store, clock });
-    this.actionParts = { clock, ops, versions, workloads, faults: this.faults, nodesFor };
+    this.actionParts = {
+      clock,
+      ops,
+      versions,
+      workloads,
+      faults: this.faults,
+      nodesFor,
+      network: networkActions({ store }),
+    };
     this.stops.push(world.onNodeRemoved((n) => this.machines.forget(n)));
     this.stops.push(startPoolRepair({ store, clock, world }));
     this.stops.push(startHostCommands({ store, clock, faults: this.faults, machines: this.machines }));
