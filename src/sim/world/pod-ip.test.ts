@@ -19,13 +19,17 @@ describe('pod IP exhaustion', () => {
       const w = await runNetworkCase(
         {
           cni: { kind, mode: kind === 'calico' ? 'bgp' : 'vpc', ipam: { perNode: 3 } },
-          timeline: [{ at: '+10m', action: { type: 'drain-nodes', nodes: { names: ['worker-0', 'worker-1'] } } }],
+          timeline: [
+            { at: '+10m', action: { type: 'drain-nodes', nodes: { names: ['worker-0', 'worker-1'] } } },
+          ],
         },
         16 * minute,
       );
       const stuck = w
         .pods()
-        .filter((p) => p.status?.containerStatuses?.some((c) => c.state?.waiting?.reason === 'ContainerCreating'));
+        .filter((p) =>
+          p.status?.containerStatuses?.some((c) => c.state?.waiting?.reason === 'ContainerCreating'),
+        );
       expect(stuck.length).toBeGreaterThan(0);
       for (const p of stuck) {
         expect(p.status?.phase).toBe('Pending');
@@ -38,7 +42,9 @@ describe('pod IP exhaustion', () => {
       expect(Math.max(...failures.map((e) => e.count ?? 1))).toBeGreaterThan(1);
       // Every node holds at most its addresses.
       for (const n of ['worker-2', 'worker-3']) {
-        const running = w.pods().filter((p) => p.spec?.nodeName === n && p.status?.podIP && p.metadata.namespace !== 'kube-system');
+        const running = w
+          .pods()
+          .filter((p) => p.spec?.nodeName === n && p.status?.podIP && p.metadata.namespace !== 'kube-system');
         expect(running.length).toBeLessThanOrEqual(3);
       }
       await w.stop();
@@ -59,7 +65,8 @@ describe('pod IP exhaustion', () => {
     const failures = w.events().filter((e) => e.reason === 'FailedCreatePodSandBox');
     expect(failures.length).toBeGreaterThan(0);
     const failedPods = new Set(failures.map((e) => e.involvedObject?.name));
-    for (const p of w.pods().filter((x) => failedPods.has(x.metadata.name))) expect(p.spec?.nodeName).toBe('worker-0');
+    for (const p of w.pods().filter((x) => failedPods.has(x.metadata.name)))
+      expect(p.spec?.nodeName).toBe('worker-0');
     await w.stop();
   });
 
@@ -80,7 +87,10 @@ describe('pod IP exhaustion', () => {
   });
 
   it('with addresses to spare nothing fails (healthy baseline)', async () => {
-    const w = await runNetworkCase({ cni: { kind: 'aws-vpc-cni', mode: 'vpc', ipam: { perNode: 29 } } }, 20 * minute);
+    const w = await runNetworkCase(
+      { cni: { kind: 'aws-vpc-cni', mode: 'vpc', ipam: { perNode: 29 } } },
+      20 * minute,
+    );
     expect(w.events().filter((e) => e.reason === 'FailedCreatePodSandBox')).toEqual([]);
     await w.stop();
   });
@@ -91,7 +101,12 @@ describe('conntrack table full', () => {
     const w = await runNetworkCase(
       {
         cni: { kind: 'aws-vpc-cni', mode: 'vpc' },
-        timeline: [{ at: '+10m', fault: { type: 'conntrack-flood', nodes: { names: ['worker-0'] }, connections: 400_000 } }],
+        timeline: [
+          {
+            at: '+10m',
+            fault: { type: 'conntrack-flood', nodes: { names: ['worker-0'] }, connections: 400_000 },
+          },
+        ],
       },
       40 * minute,
     );
@@ -114,7 +129,12 @@ describe('conntrack table full', () => {
     const w = await runNetworkCase(
       {
         cni: { kind: 'aws-vpc-cni', mode: 'vpc' },
-        timeline: [{ at: '+10m', fault: { type: 'conntrack-flood', nodes: { names: ['worker-0'] }, connections: 1_000 } }],
+        timeline: [
+          {
+            at: '+10m',
+            fault: { type: 'conntrack-flood', nodes: { names: ['worker-0'] }, connections: 1_000 },
+          },
+        ],
       },
       20 * minute,
     );

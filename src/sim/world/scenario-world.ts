@@ -37,6 +37,7 @@ import { nodeName } from '../scenario/catalog.ts';
 import type { Container, NodePool, Scenario } from '../scenario/schema.ts';
 import { parseDuration } from '../scenario/time-spec.ts';
 import { type ObjectStore, parsedEntry } from '../store/object-store.ts';
+import { putIngressObjects } from './ingress-objects.ts';
 import { kubeadmControlPlaneRole, minorOf } from './kubeadm-roles.ts';
 import { installCniAgent, startPodNetworking } from './pod-networking.ts';
 
@@ -118,7 +119,7 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
       onFailure: c.onNeedFailure,
       giveUpAfterMs: giveUp,
       // Programs that talk to the API server are client-go programs; their errors read so.
-      logStyle: c.needs.includes('api') ? 'client-go' : 'plain',
+      logStyle: c.needs.some((n) => n === 'api' || n.startsWith('api:')) ? 'client-go' : 'plain',
     });
   };
   const ownFailures = new Map<string, (pod: string) => OwnFailure | undefined>();
@@ -388,6 +389,8 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
       if (st.service) put('Service', service(ns.name, st.name, st.service));
     }
   }
+
+  putIngressObjects(s, put, minorOf(s.cluster.kubernetesVersion));
 
   // Readiness of DNS and endpoints changes what containers get: let them re-check.
   let recheckQueued = false;
