@@ -48,7 +48,14 @@ export interface NetworkCase {
   backendReplicas?: number;
   frontendReplicas?: number;
   capacityPods?: number;
+  /** Runs an ingress controller of this kind, behind a LoadBalancer Service. */
+  controller?: 'nginx' | 'envoy';
 }
+
+const controllerImage = {
+  nginx: 'registry.k8s.io/ingress-nginx/controller:v1.9.4',
+  envoy: 'docker.io/envoyproxy/envoy:v1.27.2',
+};
 
 export const redditLikeBgp = {
   kind: 'calico',
@@ -130,6 +137,28 @@ export function networkScenario(c: NetworkCase = {}): Scenario {
             },
           ],
         },
+        ...(c.controller
+          ? [
+              {
+                name: 'ingress',
+                deployments: [
+                  {
+                    name: 'ingress-controller',
+                    replicas: 2,
+                    containers: [
+                      {
+                        name: 'proxy',
+                        image: controllerImage[c.controller],
+                        ports: [80],
+                        onNeedFailure: 'degrade',
+                      },
+                    ],
+                    service: { type: 'LoadBalancer', ports: [{ port: 80, name: 'http' }] },
+                  },
+                ],
+              },
+            ]
+          : []),
       ],
     },
     timeline: c.timeline ?? [],
