@@ -53,6 +53,12 @@ export function describeAction(a: Action): string {
       return `set env on ${a.workload}: ${Object.keys(a.env).join(', ')}`;
     case 'disable-node-timer':
       return `disabled ${a.timer} on nodes (via ${a.via})`;
+    case 'label-nodes':
+      return `labelled ${targets(a.nodes)}: ${Object.entries(a.labels)
+        .map(([k, v]) => (v === null ? `${k}-` : `${k}=${v}`))
+        .join(' ')}`;
+    case 'register-lb-targets':
+      return 'registered the node pools with the load balancer again';
     case 'rebuild-cluster':
     case 'outside-cluster':
       return a.what;

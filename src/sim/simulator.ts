@@ -10,6 +10,7 @@ import { ProtocolFaults } from './api/faults.ts';
 import { objectFields } from './api/field-selector.ts';
 import { NodeProxyRegistry } from './api/node-proxy.ts';
 import { PodLogBook } from './api/pod-log-book.ts';
+import { findResource } from './api/resources.ts';
 import { SimApiServer, type SimApiServerOptions } from './api/server.ts';
 import { generateServingCert } from './api/serving-cert.ts';
 import { seedStaticCluster } from './cluster/static-cluster.ts';
@@ -82,6 +83,7 @@ export class Simulator {
       token: opts.token,
       watch: opts.watch,
       version: opts.scenario ? versionInfo(opts.scenario.cluster.kubernetesVersion) : undefined,
+      addons: new Set(opts.scenario?.cluster.cni?.kind === 'calico' ? ['calico'] : []),
     };
     this.server = new SimApiServer(this.serverOptions);
     if (opts.scenario) {
@@ -92,6 +94,7 @@ export class Simulator {
         nodeProxy: this.nodeProxy,
         clusterIps: this.server.clusterIps,
       });
+      this.world.deps.cluster.apiServes = (gvr) => this.serves(gvr);
       this.stoppers.push(() => this.world?.stop());
       if (opts.timeline !== false) {
         this.runner = new ScenarioRunner({
@@ -104,6 +107,8 @@ export class Simulator {
           actionsBefore: opts.actionsBefore,
           setApiVersion: (gitVersion) => {
             this.serverOptions.version = versionInfo(gitVersion);
+            // Programs built against an API the new version no longer serves notice.
+            this.world?.deps.changed();
           },
         });
         this.stoppers.unshift(() => this.runner?.stop());
@@ -129,6 +134,13 @@ export class Simulator {
   nodeReachable(node: string): boolean {
     const host = this.runner?.machines.host(node);
     return !host || (host.up && !host.networkDown);
+  }
+
+  /** Whether the API server serves `<group>/<version>/<resource>` now (it moves with upgrades). */
+  serves(groupVersionResource: string): boolean {
+    const [group, version, plural] = groupVersionResource.split('/');
+    const r = findResource(group, version, plural);
+    return r !== undefined && this.server.served()(r);
   }
 
   /** What `/version` answers now (it moves with control-plane upgrades). */

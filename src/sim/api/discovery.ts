@@ -4,7 +4,14 @@
  * client-go and kubectl use the legacy path and fetch each group/version in turn
  * (kubernetes.md §1.1); every group/version advertised here must answer.
  */
-import { groupVersion, groupVersions, type ResourceType, resourceTypes } from './resources.ts';
+import {
+  groupVersion,
+  groupVersions,
+  type ResourceType,
+  resourceTypes,
+  type ServedFilter,
+  servesAll,
+} from './resources.ts';
 
 export function apiVersions(serverAddress: string): unknown {
   return {
@@ -14,21 +21,21 @@ export function apiVersions(serverAddress: string): unknown {
   };
 }
 
-function apiGroup(group: string): unknown {
-  const versions = groupVersions()
+function apiGroup(group: string, served: ServedFilter): unknown {
+  const versions = groupVersions(served)
     .filter((gv) => gv.group === group)
     .map((gv) => ({ groupVersion: groupVersion(gv), version: gv.version }));
   return { name: group, versions, preferredVersion: versions[0] };
 }
 
-export function apiGroupList(): unknown {
-  const groups = [...new Set(groupVersions().map((gv) => gv.group))].filter((g) => g !== '');
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map(apiGroup) };
+export function apiGroupList(served: ServedFilter = servesAll): unknown {
+  const groups = [...new Set(groupVersions(served).map((gv) => gv.group))].filter((g) => g !== '');
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map((g) => apiGroup(g, served)) };
 }
 
-export function apiGroupDoc(group: string): unknown | undefined {
-  if (!groupVersions().some((gv) => gv.group === group && group !== '')) return undefined;
-  return { kind: 'APIGroup', apiVersion: 'v1', ...(apiGroup(group) as object) };
+export function apiGroupDoc(group: string, served: ServedFilter = servesAll): unknown | undefined {
+  if (!groupVersions(served).some((gv) => gv.group === group && group !== '')) return undefined;
+  return { kind: 'APIGroup', apiVersion: 'v1', ...(apiGroup(group, served) as object) };
 }
 
 function resourceEntries(r: ResourceType): unknown[] {
@@ -52,8 +59,12 @@ function resourceEntries(r: ResourceType): unknown[] {
   return [main, ...subs];
 }
 
-export function apiResourceList(group: string, version: string): unknown | undefined {
-  const served = resourceTypes.filter((r) => r.group === group && r.version === version);
+export function apiResourceList(
+  group: string,
+  version: string,
+  filter: ServedFilter = servesAll,
+): unknown | undefined {
+  const served = resourceTypes.filter((r) => r.group === group && r.version === version && filter(r));
   if (served.length === 0) return undefined;
   return {
     kind: 'APIResourceList',

@@ -4,6 +4,8 @@
  * layer, discovery, tables and the store all read from this registry; adding a resource is
  * adding one entry.
  */
+import { networkResourceTypes } from './network-resources.ts';
+import { resource, statusSub } from './resource-builder.ts';
 
 export interface SubresourceType {
   /** e.g. `status`, `log`, `eviction`, `proxy`. */
@@ -32,27 +34,11 @@ export interface ResourceType {
    * store (core/v1 events and events.k8s.io/v1 events are the same objects).
    */
   storage: string;
-}
-
-const crud = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
-const statusSub = (kind: string): SubresourceType => ({
-  name: 'status',
-  kind,
-  verbs: ['get', 'patch', 'update'],
-});
-
-function resource(
-  r: Omit<ResourceType, 'verbs' | 'subresources' | 'shortNames' | 'categories' | 'storage'> &
-    Partial<Pick<ResourceType, 'verbs' | 'subresources' | 'shortNames' | 'categories' | 'storage'>>,
-): ResourceType {
-  return {
-    verbs: crud,
-    subresources: [],
-    shortNames: [],
-    categories: [],
-    storage: r.group ? `${r.plural}.${r.group}` : r.plural,
-    ...r,
-  };
+  /** Kubernetes minor versions that serve it: from `servedFrom`, until just before `removedIn`. */
+  servedFrom?: number;
+  removedIn?: number;
+  /** Served only where this add-on installed its CustomResourceDefinitions (`calico`). */
+  addon?: string;
 }
 
 export const resourceTypes: ResourceType[] = [
@@ -205,6 +191,7 @@ export const resourceTypes: ResourceType[] = [
     shortNames: ['ev'],
     storage: 'events',
   }),
+  ...networkResourceTypes,
 ];
 
 /** `v1` or `apps/v1`. */
@@ -224,11 +211,17 @@ export function resourceForKind(kind: string, group = ''): ResourceType | undefi
   return resourceTypes.find((r) => r.kind === kind && r.group === group);
 }
 
+/** Which resources a server serves: by its Kubernetes minor and the add-ons installed. */
+export type ServedFilter = (r: ResourceType) => boolean;
+
+export const servesAll: ServedFilter = () => true;
+
 /** The served group/versions, in discovery order. */
-export function groupVersions(): { group: string; version: string }[] {
+export function groupVersions(served: ServedFilter = servesAll): { group: string; version: string }[] {
   const seen = new Set<string>();
   const out: { group: string; version: string }[] = [];
   for (const r of resourceTypes) {
+    if (!served(r)) continue;
     const gv = groupVersion(r);
     if (!seen.has(gv)) {
       seen.add(gv);
@@ -236,4 +229,12 @@ export function groupVersions(): { group: string; version: string }[] {
     }
   }
   return out;
+}
+
+/** What a server of Kubernetes minor `minor` with these add-ons serves. */
+export function servedBy(minor: number, addons: ReadonlySet<string> = new Set()): ServedFilter {
+  return (r) =>
+    (r.servedFrom === undefined || minor >= r.servedFrom) &&
+    (r.removedIn === undefined || minor < r.removedIn) &&
+    (r.addon === undefined || addons.has(r.addon));
 }

@@ -30,7 +30,13 @@ import {
   type ResourceContext,
   type ResourceTarget,
 } from './resource-handlers.ts';
-import { findResource, type ResourceType, resourceForKind } from './resources.ts';
+import {
+  findResource,
+  type ResourceType,
+  resourceForKind,
+  type ServedFilter,
+  servedBy,
+} from './resources.ts';
 import type { ServingCert } from './serving-cert.ts';
 import {
   ApiError,
@@ -64,6 +70,8 @@ export interface SimApiServerOptions {
   watch?: Partial<WatchSettings>;
   /** Serve HTTPS with this key and certificate (PEM); plain HTTP without it. */
   tls?: ServingCert;
+  /** Add-ons whose custom resources are installed (`calico`). */
+  addons?: ReadonlySet<string>;
 }
 
 const defaultVersion: VersionInfo = { major: '1', minor: '32', gitVersion: 'v1.32.4' };
@@ -232,6 +240,12 @@ export class SimApiServer {
     }
   }
 
+  /** What this server serves now: its minor moves with control-plane upgrades. */
+  served(): ServedFilter {
+    const minor = Number((this.opts.version ?? defaultVersion).minor.replace(/\D.*$/, ''));
+    return servedBy(minor, this.opts.addons);
+  }
+
   private async route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const path = parseApiPath(url.pathname);
     const method = req.method ?? 'GET';
@@ -256,16 +270,16 @@ export class SimApiServer {
         sendJson(res, 200, apiVersions(`${this.host}:${this.port}`));
         return;
       case 'apis':
-        sendJson(res, 200, apiGroupList());
+        sendJson(res, 200, apiGroupList(this.served()));
         return;
       case 'group': {
-        const doc = apiGroupDoc(path.group);
+        const doc = apiGroupDoc(path.group, this.served());
         if (!doc) throw pathNotFound();
         sendJson(res, 200, doc);
         return;
       }
       case 'groupVersion': {
-        const doc = apiResourceList(path.group, path.version);
+        const doc = apiResourceList(path.group, path.version, this.served());
         if (!doc) throw pathNotFound();
         sendJson(res, 200, doc);
         return;
@@ -285,7 +299,7 @@ export class SimApiServer {
     }
 
     const r = findResource(path.group, path.version, path.plural);
-    if (!r) throw pathNotFound();
+    if (!r || !this.served()(r)) throw pathNotFound();
     if (r.namespaced === false && path.namespace !== undefined) throw pathNotFound();
     const t: ResourceTarget = {
       r,

@@ -8,15 +8,22 @@
  * - `api`: the node routes the `kubernetes` service VIP (10.96.0.1:443) to a live API server.
  * - `api-endpoint`: the API server's own address, dialled directly (a pod whose
  *   KUBERNETES_SERVICE_HOST was pointed there): no service routing involved.
- * - `service:<ns>/<name>`: the node routes the Service's VIP to a ready endpoint.
+ * - `service:<ns>/<name>`: the node routes the Service's VIP to a ready endpoint, and (with
+ *   a pod network model) the pod network carries it to that endpoint's node.
+ * - `api:<group>/<version>/<resource>`: the API, and the server still serves that version
+ *   (a program built against an API a control-plane upgrade removed).
+ * - `bgp-peers`: the node's BGP sessions (a CNI agent's readiness; see pod-network.ts).
  *
  * A node's faults come in layers (the scenario's injected faults, kube-proxy's stale
  * rules…), each owned by one writer; a need fails when any layer breaks it.
  */
+import { type PodNetwork, reachableShare } from './pod-network.ts';
 
 export type Need =
   | 'dns'
   | 'api'
+  | `api:${string}`
+  | 'bgp-peers'
   | 'api-endpoint'
   | `service:${string}`
   | `container:${string}`
@@ -58,6 +65,12 @@ export interface ClusterFacts {
   dnsIp?: string;
   /** The API server's own address (`10.0.0.2:6443`). */
   apiEndpoint?: string;
+  /** Cross-node pod routing, where the scenario models the CNI (pod-network.ts). */
+  podNetwork?: PodNetwork;
+  /** The nodes of a Service's ready endpoints, one entry per endpoint. */
+  serviceEndpointNodes?: (namespaceName: string) => readonly string[];
+  /** Whether the API server serves `<group>/<version>/<resource>` now. */
+  apiServes?: (groupVersionResource: string) => boolean;
 }
 
 export class Dependencies {
@@ -65,6 +78,8 @@ export class Dependencies {
   private readonly merged = new Map<string, NodeFaults>();
   private readonly listeners = new Set<() => void>();
   readonly cluster: ClusterFacts;
+  /** Moves whenever any node's combined faults change (caches key on it). */
+  faultsVersion = 0;
 
   constructor(cluster: ClusterFacts) {
     this.cluster = cluster;
@@ -86,6 +101,7 @@ export class Dependencies {
     const next = combine([...byLayer.values()]);
     if (JSON.stringify(next) === JSON.stringify(this.merged.get(node) ?? {})) return;
     this.merged.set(node, next);
+    this.faultsVersion++;
     this.changed();
   }
 
@@ -108,7 +124,13 @@ export class Dependencies {
       if (need === 'dns') {
         // Stale rules for the DNS Service on this node: lookups go to pods that are gone.
         const unrouted = f.serviceRoutingBroken || f.brokenServices?.includes('kube-system/kube-dns');
-        if (f.networkDown || f.dnsBroken || unrouted || !this.cluster.dnsServing()) {
+        if (
+          f.networkDown ||
+          f.dnsBroken ||
+          unrouted ||
+          !this.cluster.dnsServing() ||
+          this.crossNodeCut(node, 'kube-system/kube-dns')
+        ) {
           return { need, error: `dial udp ${dnsIp}:53: i/o timeout`, giveUpAfterMs: 10_000 };
         }
       } else if (need === 'api') {
@@ -124,6 +146,15 @@ export class Dependencies {
             : `dial tcp ${vip}:443: i/o timeout`;
           return { need, error, giveUpAfterMs: 30_000 };
         }
+      } else if (need.startsWith('api:')) {
+        const unmet = this.check(node, ['api']);
+        if (unmet) return { ...unmet, need };
+        if (this.cluster.apiServes && !this.cluster.apiServes(need.slice('api:'.length)))
+          return { need, error: 'the server could not find the requested resource', giveUpAfterMs: 30_000 };
+      } else if (need === 'bgp-peers') {
+        const problem = this.cluster.podNetwork?.agentUnready(node);
+        if (f.networkDown || problem)
+          return { need, error: problem ?? 'BGP not established', giveUpAfterMs: 0 };
       } else if (need === 'api-endpoint') {
         if (f.networkDown || !this.cluster.apiServerUp) {
           const at = this.cluster.apiEndpoint ?? '10.0.0.1:6443';
@@ -143,9 +174,24 @@ export class Dependencies {
         if (!this.cluster.serviceHasEndpoints(svc)) {
           return { need, error: `dial tcp ${svc}: connect: connection refused`, giveUpAfterMs: 5_000 };
         }
+        if (this.crossNodeCut(node, svc)) {
+          return { need, error: `dial tcp ${svc}: i/o timeout`, giveUpAfterMs: 5_000 };
+        }
       }
     }
     return undefined;
+  }
+
+  /**
+   * Whether the pod network leaves most new connections from this node to the Service's
+   * endpoints unanswered: kube-proxy picks an endpoint at random, and with fewer than half
+   * reachable a client's retries mostly land on dead paths.
+   */
+  private crossNodeCut(node: string, svc: string): boolean {
+    const { podNetwork, serviceEndpointNodes } = this.cluster;
+    if (!podNetwork || !serviceEndpointNodes) return false;
+    const nodes = serviceEndpointNodes(svc);
+    return nodes.length > 0 && reachableShare(podNetwork, node, nodes) < 0.5;
   }
 }
 

@@ -9,10 +9,12 @@
  * - Anything else: the Go-style error the program hit.
  */
 
+import { findResource } from '../api/resources.ts';
 import type { Unmet } from './dependencies.ts';
 import { klogHeader } from './kube-proxy.ts';
 
-export type LogStyle = 'coredns' | 'client-go' | 'plain';
+/** `none`: the program logs nothing for it (a probe failure only the prober reports). */
+export type LogStyle = 'coredns' | 'client-go' | 'plain' | 'none';
 
 /** The URL a client-go informer lists first, through the address it dials. */
 function listUrl(unmet: Unmet, resource: string): string {
@@ -22,6 +24,7 @@ function listUrl(unmet: Unmet, resource: string): string {
 
 /** The lines a program logs when `unmet` fails it, at `atMs`. */
 export function failureLines(style: LogStyle, unmet: Unmet, atMs: number): string[] {
+  if (style === 'none') return [];
   if (style === 'coredns' && (unmet.need === 'api' || unmet.need === 'api-endpoint')) {
     const reflector = 'pkg/mod/k8s.io/client-go@v0.29.3/tools/cache/reflector.go:229';
     const lines: string[] = [];
@@ -42,7 +45,20 @@ export function failureLines(style: LogStyle, unmet: Unmet, atMs: number): strin
     lines.push('[INFO] plugin/ready: Still waiting on: "kubernetes"');
     return lines;
   }
-  if (style === 'client-go' && (unmet.need === 'api' || unmet.need === 'api-endpoint')) {
+  if (style === 'client-go' && unmet.need.startsWith('api:') && !unmet.error.startsWith('dial ')) {
+    // An informer for a version the server no longer serves: the list gets a 404.
+    const [group, version, plural] = unmet.need.slice('api:'.length).split('/');
+    const kind = findResource(group, version, plural)?.kind ?? plural;
+    const type = `*${version}.${kind}`;
+    return [
+      `${klogHeader('W', atMs, 'reflector.go:547')} k8s.io/client-go/informers/factory.go:159: failed to list ${type}: ${unmet.error}`,
+      `${klogHeader('E', atMs, 'reflector.go:150')} k8s.io/client-go/informers/factory.go:159: Failed to watch ${type}: failed to list ${type}: ${unmet.error}`,
+    ];
+  }
+  if (
+    style === 'client-go' &&
+    (unmet.need === 'api' || unmet.need === 'api-endpoint' || unmet.need.startsWith('api:'))
+  ) {
     const url = listUrl(unmet, 'namespaces');
     const source = 'reflector.go:561';
     return [

@@ -16,6 +16,7 @@ import type { Dependencies } from './dependencies.ts';
 import { recordEvent } from './events.ts';
 import type { NodeCondition } from './node-condition.ts';
 import { PodLifecycle } from './pod-lifecycle.ts';
+import type { SandboxNetwork } from './pod-sandbox.ts';
 
 const nodeType = resourceForKind('Node')!;
 const leaseType = resourceForKind('Lease', 'coordination.k8s.io')!;
@@ -69,6 +70,7 @@ export class KubeletModel {
     deps?: Dependencies;
     logs?: PodLogBook;
     needsOf?: ContainerRuntimeOptions['needsOf'];
+    sandbox?: SandboxNetwork;
   }) {
     this.node = o.node;
     this.store = o.store;

@@ -17,6 +17,7 @@ import { ContainerRuntime, type ContainerRuntimeOptions } from './container-runt
 import type { Dependencies } from './dependencies.ts';
 import { recordEvent } from './events.ts';
 import type { KubeletHealth } from './kubelet.ts';
+import type { SandboxNetwork } from './pod-sandbox.ts';
 
 const podType = resourceForKind('Pod')!;
 
@@ -40,6 +41,7 @@ export class PodLifecycle {
   private readonly busy = new Set<string>();
   private unsubscribe: (() => void) | undefined;
   private ipSeq = 2;
+  private readonly sandbox: SandboxNetwork | undefined;
 
   readonly runtime: ContainerRuntime;
 
@@ -52,8 +54,11 @@ export class PodLifecycle {
     deps?: Dependencies;
     logs?: PodLogBook;
     needsOf?: ContainerRuntimeOptions['needsOf'];
+    /** The CNI's address management, where the scenario models it. */
+    sandbox?: SandboxNetwork;
   }) {
     this.node = o.node;
+    this.sandbox = o.sandbox;
     this.nodeIp = o.nodeIp;
     this.store = o.store;
     this.clock = o.clock;
@@ -73,14 +78,17 @@ export class PodLifecycle {
     this.unsubscribe = this.store.subscribe(podType.storage, (ev) => {
       if (ev.entry.fields['spec.nodeName'] !== this.node) return;
       // A deleted pod's containers are gone from the machine too (the runtime stops them).
-      if (ev.type === 'DELETED') this.runtime.stopPod(`${ev.entry.namespace}/${ev.entry.name}`);
-      else this.consider(ev.entry.namespace, ev.entry.name);
+      if (ev.type === 'DELETED') {
+        this.runtime.stopPod(`${ev.entry.namespace}/${ev.entry.name}`);
+        this.sandbox?.tearDown(this.node, `${ev.entry.namespace}/${ev.entry.name}`);
+      } else this.consider(ev.entry.namespace, ev.entry.name);
     });
   }
 
   stop(): void {
     this.unsubscribe?.();
     this.runtime.dispose();
+    this.sandbox?.forgetNode(this.node);
   }
 
   /** Catch up with every pod on the node, e.g. when the kubelet comes back. */
@@ -127,7 +135,13 @@ export class PodLifecycle {
     const t = rfc3339(this.clock.now());
     const containers = pod.spec?.containers ?? [];
     const cond = (type: string) => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: t });
-    const ip = `10.244.${Number(this.nodeIp.split('.').at(-1)) % 256}.${(this.ipSeq++ % 250) + 2}`;
+    const cidr = `10.244.${Number(this.nodeIp.split('.').at(-1)) % 256}`;
+    const net = this.sandbox?.setUp(this.node, pod, cidr);
+    if (net && 'error' in net) {
+      this.sandbox?.failed(this.node, pod, net.error, () => this.live() && this.run(namespace, name));
+      return;
+    }
+    const ip = net?.ip || `${cidr}.${(this.ipSeq++ % 250) + 2}`;
     const status = {
       ...pod.status,
       phase: 'Running',

@@ -10,6 +10,8 @@ export interface NodeSpecInput {
   name: string;
   ip: string;
   controlPlane?: boolean;
+  /** A control-plane node's role labels and taints, when the installer's version decides them. */
+  role?: { labels: Record<string, string>; taints: { key: string; effect: string }[] };
   kubeletVersion?: string;
   kernelVersion?: string;
   osImage?: string;
@@ -32,11 +34,14 @@ export function nodeObject(n: NodeSpecInput): KubeObject {
     'kubernetes.io/os': 'linux',
     'topology.kubernetes.io/zone': n.zone ?? 'zone-a',
   };
-  if (n.controlPlane) labels['node-role.kubernetes.io/control-plane'] = '';
+  if (n.controlPlane)
+    Object.assign(labels, n.role?.labels ?? { 'node-role.kubernetes.io/control-plane': '' });
   if (n.pool) labels['kubetriage.io/pool'] = n.pool;
   Object.assign(labels, n.labels);
   const taints = [
-    ...(n.controlPlane ? [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] : []),
+    ...(n.controlPlane
+      ? (n.role?.taints ?? [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }])
+      : []),
     ...(n.taints ?? []),
   ];
   const cond = (type: string, status: string, reason: string, message: string) => ({

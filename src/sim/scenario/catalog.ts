@@ -4,6 +4,7 @@
  * cluster has, and the node names of each pool. The reference checks and the simulator
  * both read names from here, so `kube-system/coredns` means the same pod to both.
  */
+import { cniAgent } from '../cluster/cni-agent.ts';
 import type { Container, NodePool, Scenario } from './schema.ts';
 
 export type WorkloadKind = 'Deployment' | 'DaemonSet' | 'StatefulSet';
@@ -37,6 +38,8 @@ export function impliedWorkloads(cluster: Scenario['cluster']): CatalogWorkload[
   if (cluster.dns.kind === 'coredns') out.push(sys('coredns', 'Deployment', ['coredns']));
   else out.push(sys('kube-dns', 'Deployment', ['kubedns', 'dnsmasq', 'sidecar']));
   if (cluster.dns.nodeLocalDns) out.push(sys('node-local-dns', 'DaemonSet', ['node-cache']));
+  const agent = cluster.cni?.mode ? cniAgent(cluster.cni, cluster.region) : undefined;
+  if (agent && agent.name !== proxy) out.push(sys(agent.name, 'DaemonSet', [agent.container]));
   return out;
 }
 

@@ -98,7 +98,7 @@ describe('parseScenario', () => {
       'unknown fault type',
       [['type: kubelet-stop', 'type: kubelet-explode']],
       [
-        `${file}:35:13: timeline[0].fault.type: unknown fault type "kubelet-explode"; expected one of kubelet-stop, kubelet-flap, node-network, node-dns, service-routing, proxy-rule-format-mismatch, api-server-unreachable, api-server-degraded, component-version-change, node-scheduled-job, node-reboot, node-replace`,
+        `${file}:35:13: timeline[0].fault.type: unknown fault type "kubelet-explode"; expected one of kubelet-stop, kubelet-flap, node-network, node-dns, service-routing, proxy-rule-format-mismatch, api-server-unreachable, api-server-degraded, component-version-change, node-scheduled-job, node-reboot, node-replace, bgp-session-blocked, overlay-tunnel-blocked, pod-ip-leak, ip-pool-exhausted, conntrack-flood, path-mtu-drop, lb-targets-deregistered, lb-health-checks-failing`,
       ],
     ],
     [
@@ -134,7 +134,7 @@ describe('parseScenario', () => {
       'bad need',
       [['[dns, api]', '[dns, apiserver]']],
       [
-        `${file}:31:28: workloads.namespaces[0].deployments[0].containers[0].needs[1]: expected a need: dns, api, service:<namespace>/<name>, container:<name> or external:<host>[:<port>], got "apiserver"`,
+        `${file}:31:28: workloads.namespaces[0].deployments[0].containers[0].needs[1]: expected a need: dns, api, api:<group>/<version>/<resource>, service:<namespace>/<name>, container:<name> or external:<host>[:<port>], got "apiserver"`,
       ],
     ],
     [

@@ -43,6 +43,13 @@ export function scenarioReferenceIssues(s: Scenario): ReferenceIssue[] {
       report(['cluster', 'nodePools', i, 'name'], `node pool "${p.name}" is declared twice`);
     pools.add(p.name);
   });
+  s.cluster.ingress?.loadBalancer?.targetPools.forEach((pool, i) => {
+    if (!pools.has(pool))
+      report(
+        ['cluster', 'ingress', 'loadBalancer', 'targetPools', i],
+        `no node pool "${pool}" in cluster.nodePools`,
+      );
+  });
   const workloads = workloadCatalog(s);
   const services = serviceCatalog(s);
   const nodeNames = possibleNodeNames(s);

@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { parseLabelSelector } from '../api/label-selector.ts';
+import { cniSchema, ingressSchema, networkActionFields, networkFaultFields } from './network-schema.ts';
 import { scenarioReferenceIssues } from './references.ts';
 import { isInstant, parseDailyCalendar, parseDuration, parseIsoTime } from './time-spec.ts';
 
@@ -135,12 +136,14 @@ const labelSelector = z
 const need = z
   .string({ error: 'expected a need' })
   .regex(
-    /^(dns|api|service:[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?|container:[a-z0-9]([-a-z0-9]*[a-z0-9])?|external:[A-Za-z0-9.-]+(:\d{1,5})?)$/,
+    /^(dns|api|api:[a-z0-9.]*\/v[0-9a-z]+\/[a-z]+|service:[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?|container:[a-z0-9]([-a-z0-9]*[a-z0-9])?|external:[A-Za-z0-9.-]+(:\d{1,5})?)$/,
     {
       error:
-        'expected a need: dns, api, service:<namespace>/<name>, container:<name> or external:<host>[:<port>]',
+        'expected a need: dns, api, api:<group>/<version>/<resource>, service:<namespace>/<name>, container:<name> or external:<host>[:<port>]',
     },
   );
+
+const scalars = { name, text, oneLine, version, positiveInt, count, probability, duration, labelSelector };
 
 // ---------------------------------------------------------------------------------------
 // Cluster
@@ -223,7 +226,8 @@ const clusterSchema = z.strictObject({
   }),
   serviceProxy: serviceProxySchema,
   dns: clusterDnsSchema,
-  cni: z.strictObject({ kind: text, version: version.optional() }).optional(),
+  cni: cniSchema(scalars).optional(),
+  ingress: ingressSchema(scalars).optional(),
   nodePools: z.array(nodePoolSchema).min(1),
 });
 
@@ -448,6 +452,8 @@ const nodeBreakage = z.enum([
   'node-hang',
 ]);
 
+const net = networkFaultFields({ ...scalars, nodeTarget: nodeTargetSchema });
+
 export const faultSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('kubelet-stop'),
@@ -574,6 +580,14 @@ export const faultSchema = z.discriminatedUnion('type', [
     /** The provider deletes the machines; replacements join this much later. */
     replacementAfter: duration.default('5m'),
   }),
+  z.strictObject({ ...nodeFaultCommon, ...net.bgpSessionBlocked }),
+  z.strictObject({ ...nodeFaultCommon, ...net.overlayTunnelBlocked }),
+  z.strictObject({ ...nodeFaultCommon, ...net.podIpLeak }),
+  z.strictObject({ ...faultCommon, ...net.ipPoolExhausted }),
+  z.strictObject({ ...nodeFaultCommon, ...net.conntrackFlood }),
+  z.strictObject({ ...nodeFaultCommon, ...net.pathMtuDrop }),
+  z.strictObject({ ...faultCommon, ...net.lbTargetsDeregistered }),
+  z.strictObject({ ...faultCommon, ...net.lbHealthChecksFailing }),
 ]);
 
 const rollingPace = {
@@ -654,6 +668,14 @@ export const actionSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('rebuild-cluster'), ...actionCommon, what: oneLine }),
   /** Something done outside the cluster (a provider ticket, a DNS change); no effect here. */
   z.strictObject({ type: z.literal('outside-cluster'), ...actionCommon, what: oneLine }),
+  z.strictObject({
+    ...actionCommon,
+    ...networkActionFields({ ...scalars, nodeTarget: nodeTargetSchema }).labelNodes,
+  }),
+  z.strictObject({
+    ...actionCommon,
+    ...networkActionFields({ ...scalars, nodeTarget: nodeTargetSchema }).registerLbTargets,
+  }),
 ]);
 
 const healSchema = z.strictObject({

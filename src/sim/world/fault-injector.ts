@@ -15,6 +15,7 @@ import type { Clock, Timer } from '../../time/clock.ts';
 import type { ProtocolFaults } from '../api/faults.ts';
 import type { Fault } from '../scenario/schema.ts';
 import { parseDuration } from '../scenario/time-spec.ts';
+import type { NetworkFaults } from './network-faults.ts';
 import type { NodeEffect, NodeMachines } from './node-machines.ts';
 import type { NodeOps } from './node-operations.ts';
 import { type matchingNodes, pick } from './node-targets.ts';
@@ -34,6 +35,8 @@ export interface InjectorParts {
   versions: VersionChanges;
   nodesFor: (target: Parameters<typeof matchingNodes>[1]) => string[];
   random: () => number;
+  /** Faults of the pod network and the traffic path (network-faults.ts). */
+  network?: NetworkFaults;
 }
 
 interface ActiveFault {
@@ -71,6 +74,7 @@ export class FaultInjector {
   stop(): void {
     this.offAdded();
     this.offRemoved();
+    this.p.network?.stop();
     for (const a of this.active.values()) {
       for (const t of a.timers) t.cancel();
       a.job?.stop();
@@ -181,6 +185,18 @@ export class FaultInjector {
         break;
       }
       default: {
+        const net = this.p.network?.start(fault, source);
+        if (net) {
+          const add = net.addNode;
+          if (add)
+            a.addNode = (n) => {
+              a.nodes.add(n);
+              a.reached.add(n);
+              add(n);
+            };
+          a.heal = net.heal;
+          break;
+        }
         const effect = nodeEffect(fault);
         const partial =
           fault.type === 'node-network' ? (fault.loss === 'partial' ? fault.rate : undefined) : undefined;

@@ -1,5 +1,6 @@
 /**
- * App traffic through the ingress controller, as its metrics tell it: every Service a
+ * App traffic through the ingress controller (ingress-nginx or an Envoy-based one; their
+ * metric names are in ingress-metrics.ts), as its metrics tell it: every Service a
  * scenario exposes through the ingress gets a steady request rate, and each request's
  * status follows from where it lands: 503 when the Service has no ready endpoint (what
  * ingress-nginx answers with no upstream), 504 when the endpoint's node has lost its
@@ -14,6 +15,7 @@ import { type NodeProxyRegistry, podEndpointKey } from '../api/node-proxy.ts';
 import { resourceForKind } from '../api/resources.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import type { ObjectStore } from '../store/object-store.ts';
+import { controllerKindOf, metricsEndpoint, metricsText } from './ingress-metrics.ts';
 import type { ScenarioWorld } from './scenario-world.ts';
 
 const podType = resourceForKind('Pod')!;
@@ -23,7 +25,8 @@ const sliceType = resourceForKind('EndpointSlice', 'discovery.k8s.io')!;
 export const requestsPerSecond = 20;
 /** Requests are counted in 30 s batches, the scrape cadence: finer would only cost time. */
 const tickMs = 30_000;
-const controllerImage = /ingress-nginx|nginx-ingress/;
+/** Share of requests whose responses are larger than one packet (pages, API listings). */
+const largeResponseShare = 0.3;
 
 interface Exposed {
   namespace: string;
@@ -85,11 +88,35 @@ export class IngressTraffic {
     this.timer?.cancel();
   }
 
+  /**
+   * One request from outside for `host` and `path`, entering at `node` (a load balancer
+   * target): the status it ends with, drawn with `random` from what the cluster serves.
+   */
+  sample(host: string, path: string, node: string, random: () => number): string {
+    const svc = this.exposed
+      .filter((e) => e.host === host && path.startsWith(e.path))
+      .sort((a, b) => b.path.length - a.path.length)[0];
+    if (!svc) return '404';
+    const controllers = this.controllers();
+    if (!controllers.length) return '503';
+    // kube-proxy on the entry node sends the connection to any controller pod.
+    const c = controllers[Math.floor(random() * controllers.length)];
+    const cNode = c.spec?.nodeName ?? '';
+    const net = this.o.world.podNetwork;
+    if (net && !net.routed(node, cNode)) return 'timeout';
+    let r = random();
+    for (const [status, share] of this.outcomes(svc, net ? cNode : undefined)) {
+      r -= share;
+      if (r < 0) return status;
+    }
+    return '200';
+  }
+
   private controllers(): (KubeObject & PodView)[] {
     return (this.o.store.listObjects(podType) as (KubeObject & PodView)[]).filter(
       (p) =>
         !p.metadata.deletionTimestamp &&
-        p.spec?.containers?.some((c) => controllerImage.test(c.image ?? '')) &&
+        controllerKindOf((p.spec?.containers ?? []).map((c) => c.image ?? '')) !== undefined &&
         p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') &&
         !this.o.world.deps.faultsOn(p.spec?.nodeName ?? '').networkDown,
     );
@@ -101,8 +128,10 @@ export class IngressTraffic {
     for (const c of controllers) this.register(c);
     const total = requestsPerSecond * (tickMs / 1000);
     for (const svc of this.exposed) {
-      const outcomes = this.outcomes(svc);
+      const shared = this.o.world.podNetwork ? undefined : this.outcomes(svc);
       controllers.forEach((c, i) => {
+        // With a modelled pod network each controller pod reaches the endpoints its node can.
+        const outcomes = shared ?? this.outcomes(svc, c.spec?.nodeName);
         const counters = this.counters.get(`${c.metadata.namespace}/${c.metadata.name}`)!;
         // Each controller pod takes an equal share, the first one the remainder.
         const share = Math.floor(total / controllers.length) + (i === 0 ? total % controllers.length : 0);
@@ -110,15 +139,16 @@ export class IngressTraffic {
         outcomes.forEach(([status, weight], j) => {
           const n = j === outcomes.length - 1 ? left : Math.round(share * weight);
           left -= n;
-          const key = `${svc.namespace}|${svc.service}|${svc.host}|${svc.path}|${status}`;
+          const noUpstream = status === '503' && outcomes.length === 1 ? '1' : '0';
+          const key = `${svc.namespace}|${svc.service}|${svc.host}|${svc.path}|${status}|${noUpstream}`;
           if (n > 0) counters.set(key, (counters.get(key) ?? 0) + n);
         });
       });
     }
   }
 
-  /** Status codes with their share of the Service's requests. */
-  private outcomes(svc: Exposed): [string, number][] {
+  /** Status codes with their share of the Service's requests (as proxied from `from`). */
+  private outcomes(svc: Exposed, from?: string): [string, number][] {
     const { store, world } = this.o;
     const endpoints = store
       .listObjects(sliceType, svc.namespace)
@@ -130,8 +160,16 @@ export class IngressTraffic {
     for (const e of endpoints) {
       const node = e.nodeName ?? '';
       let status = '200';
+      const net = world.podNetwork;
       if (world.deps.faultsOn(node).networkDown) status = '504';
+      else if (net && from !== undefined && !net.routed(from, node)) status = '504';
       else if (this.servesErrors(svc.namespace, e.targetRef?.name ?? '', node)) status = '500';
+      // Large responses hang where the path MTU is smaller than the pods' packets.
+      if (status === '200' && net && from !== undefined && !net.largePacketsPass(node, from)) {
+        counts.set('504', (counts.get('504') ?? 0) + largeResponseShare);
+        counts.set('200', (counts.get('200') ?? 0) + 1 - largeResponseShare);
+        continue;
+      }
       counts.set(status, (counts.get(status) ?? 0) + 1);
     }
     return [...counts].map(([status, n]) => [status, n / endpoints.length]);
@@ -151,31 +189,19 @@ export class IngressTraffic {
     if (this.counters.has(key)) return;
     const counters = new Map<string, number>();
     this.counters.set(key, counters);
+    const kind = controllerKindOf((pod.spec?.containers ?? []).map((c) => c.image ?? '')) ?? 'nginx';
+    const at = metricsEndpoint[kind];
     this.o.proxy.register(
       podEndpointKey(pod.metadata.namespace ?? '', pod.metadata.name ?? ''),
-      10254,
+      at.port,
       (req) =>
-        req.path === '/metrics'
+        req.path === at.path
           ? {
               status: 200,
               contentType: 'text/plain; version=0.0.4; charset=utf-8',
-              body: metricsText(pod, counters),
+              body: metricsText(kind, pod, counters),
             }
           : { status: 404, contentType: 'text/plain', body: '404 page not found\n' },
     );
   }
-}
-
-function metricsText(pod: KubeObject, counters: Map<string, number>): string {
-  const lines = [
-    '# HELP nginx_ingress_controller_requests The total number of client requests',
-    '# TYPE nginx_ingress_controller_requests counter',
-  ];
-  for (const [key, n] of [...counters].sort(([a], [b]) => a.localeCompare(b))) {
-    const [namespace, service, host, path, status] = key.split('|');
-    lines.push(
-      `nginx_ingress_controller_requests{controller_class="k8s.io/ingress-nginx",controller_namespace="${pod.metadata.namespace}",controller_pod="${pod.metadata.name}",host="${host}",ingress="${service}",method="GET",namespace="${namespace}",path="${path}",service="${service}",status="${status}"} ${n}`,
-    );
-  }
-  return `${lines.join('\n')}\n`;
 }

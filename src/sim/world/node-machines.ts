@@ -6,6 +6,7 @@
  * and its kubelet's health (whether it runs and reaches the API server).
  */
 import type { NodeFaults } from '../behaviour/dependencies.ts';
+import { KernelLog } from './kernel-log.ts';
 import type { ScenarioWorld } from './scenario-world.ts';
 
 export type ClearedBy = 'reboot' | 'replace' | 'kubelet-restart';
@@ -67,6 +68,8 @@ export class NodeMachines {
   readonly disabledTimers = new Map<string, Set<string>>();
   /** Whether kubelets and other host processes reach the API server at all. */
   apiFromNodes = true;
+  /** Each machine's kernel ring buffer. */
+  readonly kernelLog = new KernelLog();
   private readonly listeners = new Set<(node: string) => void>();
 
   constructor(o: { world: ScenarioWorld }) {
@@ -144,6 +147,7 @@ export class NodeMachines {
     this.packages.delete(node);
     this.timers.delete(node);
     this.disabledTimers.delete(node);
+    this.kernelLog.forget(node);
   }
 
   /** `systemctl disable --now <timer>` on the machine. */

@@ -9,6 +9,7 @@ import type { Clock } from '../../time/clock.ts';
 import type { Action, NodeTarget } from '../scenario/schema.ts';
 import { parseDuration } from '../scenario/time-spec.ts';
 import type { FaultInjector } from './fault-injector.ts';
+import type { NetworkActions } from './network-actions.ts';
 import { type NodeOps, rollNodes } from './node-operations.ts';
 import type { VersionChanges } from './version-changes.ts';
 import type { WorkloadOps } from './workload-ops.ts';
@@ -25,6 +26,7 @@ export interface ActionParts {
   workloads: WorkloadOps;
   faults: FaultInjector;
   nodesFor: (t: NodeTarget) => string[];
+  network?: NetworkActions;
 }
 
 export async function performAction(a: Action, p: ActionParts): Promise<void> {
@@ -93,6 +95,12 @@ export async function performAction(a: Action, p: ActionParts): Promise<void> {
       }
       return;
     }
+    case 'label-nodes':
+      p.network?.labelNodes(p.nodesFor(a.nodes), a.labels);
+      return;
+    case 'register-lb-targets':
+      p.network?.registerLbTargets();
+      return;
     case 'rebuild-cluster':
     case 'outside-cluster':
       return;

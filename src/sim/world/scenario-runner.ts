@@ -11,9 +11,12 @@ import type { Scenario, TimelineEntry } from '../scenario/schema.ts';
 import { parseDuration, parseIsoTime, resolveInstant } from '../scenario/time-spec.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import { startChurn } from './churn.ts';
+import { ExternalLoadBalancer } from './external-load-balancer.ts';
 import { FaultInjector } from './fault-injector.ts';
 import { startHostCommands } from './host-commands.ts';
 import { IngressTraffic } from './ingress-traffic.ts';
+import { networkActions } from './network-actions.ts';
+import { NetworkFaults } from './network-faults.ts';
 import { NodeAgentReports } from './node-agent-report.ts';
 import { NodeMachines } from './node-machines.ts';
 import { type NodeOps, nodeOps } from './node-operations.ts';
@@ -46,6 +49,8 @@ export interface TimelineRecord {
 
 export class ScenarioRunner {
   readonly machines: NodeMachines;
+  /** The cloud load balancer in front of the ingress controller, when the scenario has one. */
+  readonly loadBalancer: ExternalLoadBalancer | undefined;
   /** What operators and providers do to machines (tests play a provider's reboot through it). */
   readonly ops: NodeOps;
   readonly faults: FaultInjector;
@@ -63,6 +68,10 @@ export class ScenarioRunner {
     this.startMs = parseIsoTime(s.start) ?? clock.now();
     this.endMs = this.startMs + (parseDuration(s.duration) ?? 0);
     this.machines = new NodeMachines({ world });
+    const traffic = new IngressTraffic({ scenario: s, world, store, clock, proxy: p.nodeProxy });
+    this.loadBalancer = s.cluster.ingress?.loadBalancer
+      ? new ExternalLoadBalancer({ scenario: s, store, clock, world, machines: this.machines, traffic })
+      : undefined;
     const controlPlanePools = new Set(
       s.cluster.nodePools.filter((x) => x.role === 'control-plane').map((x) => x.name),
     );
@@ -89,19 +98,37 @@ export class ScenarioRunner {
       versions,
       nodesFor,
       random: world.random,
+      network: new NetworkFaults({
+        scenario: s,
+        world,
+        machines: this.machines,
+        store,
+        clock,
+        nodesFor,
+        loadBalancer: this.loadBalancer,
+      }),
     });
     const workloads = new WorkloadOps({ store, clock });
-    this.actionParts = { clock, ops, versions, workloads, faults: this.faults, nodesFor };
+    this.actionParts = {
+      clock,
+      ops,
+      versions,
+      workloads,
+      faults: this.faults,
+      nodesFor,
+      network: networkActions({ store, registerLbTargets: () => this.loadBalancer?.registerAll() }),
+    };
     this.stops.push(world.onNodeRemoved((n) => this.machines.forget(n)));
     this.stops.push(startPoolRepair({ store, clock, world }));
     this.stops.push(startHostCommands({ store, clock, faults: this.faults, machines: this.machines }));
     const agents = new NodeAgentReports({ scenario: s, world, store, clock, machines: this.machines });
     agents.start();
-    const traffic = new IngressTraffic({ scenario: s, world, store, clock, proxy: p.nodeProxy });
     traffic.start();
+    this.loadBalancer?.start();
     this.stops.push(
       () => agents.stop(),
       () => traffic.stop(),
+      () => this.loadBalancer?.stop(),
     );
     this.stops.push(
       startChurn({ scenario: s, clock, world, ops, workloads, startMs: this.startMs, endMs: this.endMs }),

@@ -26,6 +26,8 @@ import { EndpointSliceController } from '../behaviour/endpointslice-controller.t
 import { KubeProxyModel } from '../behaviour/kube-proxy.ts';
 import { KubeletModel } from '../behaviour/kubelet.ts';
 import { NodeLifecycleController } from '../behaviour/node-lifecycle-controller.ts';
+import type { PodNetwork } from '../behaviour/pod-network.ts';
+import type { SandboxNetwork } from '../behaviour/pod-sandbox.ts';
 import { ReplicaSetController } from '../behaviour/replicaset-controller.ts';
 import { Scheduler } from '../behaviour/scheduler.ts';
 import { kubeletEndpoints } from '../cluster/node-endpoints.ts';
@@ -35,6 +37,9 @@ import { nodeName } from '../scenario/catalog.ts';
 import type { Container, NodePool, Scenario } from '../scenario/schema.ts';
 import { parseDuration } from '../scenario/time-spec.ts';
 import { type ObjectStore, parsedEntry } from '../store/object-store.ts';
+import { putIngressObjects } from './ingress-objects.ts';
+import { kubeadmControlPlaneRole, minorOf } from './kubeadm-roles.ts';
+import { installCniAgent, startPodNetworking } from './pod-networking.ts';
 
 const podType = resourceForKind('Pod')!;
 const nodeType = resourceForKind('Node')!;
@@ -51,6 +56,9 @@ export interface WorldParts {
 
 export interface ScenarioWorld {
   deps: Dependencies;
+  /** Cross-node pod routing and the CNI's address management, when the scenario models them. */
+  podNetwork?: PodNetwork;
+  sandboxNetwork?: SandboxNetwork;
   kubelets: Map<string, KubeletModel>;
   kubeProxies: Map<string, KubeProxyModel>;
   /** Node name → its pool's name. */
@@ -111,7 +119,7 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
       onFailure: c.onNeedFailure,
       giveUpAfterMs: giveUp,
       // Programs that talk to the API server are client-go programs; their errors read so.
-      logStyle: c.needs.includes('api') ? 'client-go' : 'plain',
+      logStyle: c.needs.some((n) => n === 'api' || n.startsWith('api:')) ? 'client-go' : 'plain',
     });
   };
   const ownFailures = new Map<string, (pod: string) => OwnFailure | undefined>();
@@ -133,19 +141,19 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
 
   // Every container's needs are checked on each change; the answers only move with the store.
   // Only pods and EndpointSlices move them, not the lease and event churn.
-  const memoized = new Map<string, boolean>();
+  const memoized = new Map<string, unknown>();
   let inputsVersion = 0;
   let memoVersion = -1;
   const bump = (): void => {
     inputsVersion++;
   };
   const offInputs = [store.subscribe(podType.storage, bump), store.subscribe(sliceType.storage, bump)];
-  const memo = (key: string, compute: () => boolean): boolean => {
+  const memo = <T>(key: string, compute: () => T): T => {
     if (memoVersion !== inputsVersion) {
       memoized.clear();
       memoVersion = inputsVersion;
     }
-    let v = memoized.get(key);
+    let v = memoized.get(key) as T | undefined;
     if (v === undefined) {
       v = compute();
       memoized.set(key, v);
@@ -184,6 +192,18 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
         ).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
       ).length;
   const deps = new Dependencies(facts);
+  const networkParts = {
+    store,
+    clock,
+    random,
+    deps,
+    facts: deps.cluster,
+    put,
+    daemonSet,
+    memo,
+    setNeeds: (key: string, n: ContainerNeeds) => needs.set(key, n),
+  };
+  const network = startPodNetworking(s, networkParts);
 
   // Nodes, pool by pool, spread over the pool's zones.
   const kubelets = new Map<string, KubeletModel>();
@@ -211,6 +231,10 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
         name,
         ip,
         controlPlane: pool.role === 'control-plane',
+        // A self-managed control plane is labelled by its installer (kubeadm) at its version.
+        role: s.cluster.controlPlane.managed
+          ? undefined
+          : kubeadmControlPlaneRole(minorOf(s.cluster.kubernetesVersion)),
         kubeletVersion: v(o.kubeletVersion ?? pool.kubeletVersion),
         kernelVersion: o.kernel ?? pool.kernel,
         osImage: o.osImage ?? pool.osImage,
@@ -225,7 +249,17 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
     put('Lease', nodeLease(name, clock.now()), 'coordination.k8s.io');
     pools.set(name, pool.name);
     kubeletEndpoints(nodeProxy, name);
-    const kubelet = new KubeletModel({ node: name, nodeIp: ip, store, clock, random, deps, logs, needsOf });
+    const kubelet = new KubeletModel({
+      node: name,
+      nodeIp: ip,
+      store,
+      clock,
+      random,
+      deps,
+      logs,
+      needsOf,
+      sandbox: network?.sandbox,
+    });
     const kubeProxy = new KubeProxyModel({ node: name, store, clock, logs, proxy: nodeProxy, deps, random });
     kubelets.set(name, kubelet);
     kubeProxies.set(name, kubeProxy);
@@ -283,6 +317,7 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
     },
   });
 
+  if (network) installCniAgent(s, networkParts, network);
   const proxy = s.cluster.serviceProxy;
   const proxyName = proxy.kind === 'other' ? 'service-proxy' : proxy.kind;
   put(
@@ -355,6 +390,8 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
     }
   }
 
+  putIngressObjects(s, put, minorOf(s.cluster.kubernetesVersion));
+
   // Readiness of DNS and endpoints changes what containers get: let them re-check.
   let recheckQueued = false;
   const offPods = store.subscribe(sliceType.storage, () => {
@@ -382,6 +419,8 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
 
   return {
     deps,
+    podNetwork: network?.network,
+    sandboxNetwork: network?.sandbox,
     kubelets,
     kubeProxies,
     pools,
@@ -426,6 +465,7 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
       return () => removed.delete(l);
     },
     stop() {
+      network?.stop();
       for (const off of offInputs) off();
       offPods();
       stopDisruption();

@@ -9,9 +9,11 @@
 import type { Clock } from '../../time/clock.ts';
 import type { KubeObject } from '../api/k8s-types.ts';
 import { resourceForKind } from '../api/resources.ts';
+import { cniAgent } from '../cluster/cni-agent.ts';
 import type { Component, NodeTarget, Scenario } from '../scenario/schema.ts';
 import { parseDuration } from '../scenario/time-spec.ts';
 import type { ObjectStore } from '../store/object-store.ts';
+import { kubeadmUpgradeRoles, minorOf } from './kubeadm-roles.ts';
 import type { NodeOps, RollPace } from './node-operations.ts';
 import { rollNodes } from './node-operations.ts';
 
@@ -53,8 +55,19 @@ export class VersionChanges {
     setApiVersion: (gitVersion: string) => void;
   };
 
+  /** The control plane's minor now (it moves with upgrades and rollbacks). */
+  private minor: number;
+
   constructor(o: VersionChanges['o']) {
     this.o = o;
+    this.minor = minorOf(o.scenario.cluster.kubernetesVersion);
+  }
+
+  /** A self-managed control plane moves minor: kubeadm relabels the control-plane nodes. */
+  private controlPlaneMinor(to: string): void {
+    const next = minorOf(to);
+    if (!this.o.scenario.cluster.controlPlane.managed) kubeadmUpgradeRoles(this.o.store, this.minor, next);
+    this.minor = next;
   }
 
   async change(c: VersionChange): Promise<void> {
@@ -68,6 +81,7 @@ export class VersionChanges {
     switch (c.component) {
       case 'control-plane':
         this.o.setApiVersion(vForm(c.to));
+        this.controlPlaneMinor(c.to);
         return;
       case 'kubelet':
         return this.perNode(c, pace, drain, (n) =>
@@ -109,8 +123,9 @@ export class VersionChanges {
         this.setImage(dsType, 'kube-system', 'node-local-dns', c.to, pace.maxUnavailable);
         return;
       case 'cni': {
-        const kind = scenario.cluster.cni?.kind;
-        if (kind) this.setImage(dsType, 'kube-system', kind, c.to, pace.maxUnavailable);
+        const cni = scenario.cluster.cni;
+        const name = cni?.mode ? cniAgent(cni, scenario.cluster.region).name : cni?.kind;
+        if (name) this.setImage(dsType, 'kube-system', name, c.to, pace.maxUnavailable);
         return;
       }
       case 'distribution': {

@@ -1,0 +1,95 @@
+/**
+ * A node's connection-tracking table under load. Every flow through the node's netfilter
+ * (Service DNAT, pod egress, DNS over UDP) holds an entry until it times out; when the
+ * table reaches `nf_conntrack_max` the kernel drops the packets of new flows and logs
+ * `nf_conntrack: nf_conntrack: table full, dropping packet` (net/netfilter/nf_conntrack_core.c,
+ * rate-limited, with `net_ratelimit: N callbacks suppressed` between bursts).
+ *
+ * Drops are intermittent: a share of new flows fails, so each minute the node's pods meet
+ * failures with a chance that grows with the overflow. DNS fails first and most: one
+ * lookup is several UDP queries (search domains, A and AAAA), each a new entry, and a
+ * lost one costs the resolver's 5 s timeout; established TCP connections keep working.
+ */
+import type { Clock, Timer } from '../../time/clock.ts';
+import { resourceForKind } from '../api/resources.ts';
+import type { ObjectStore } from '../store/object-store.ts';
+import type { NodeMachines } from './node-machines.ts';
+
+const podType = resourceForKind('Pod')!;
+
+const tickMs = 60_000;
+/** Entries a node holds with nothing special going on: its own daemons, plus each pod's flows. */
+const baseEntries = 2_000;
+const entriesPerPod = 150;
+/** Packets of new flows per second on a busy node, for the drop counts the kernel reports. */
+const newFlowsPerSecond = 400;
+
+export interface ConntrackLoad {
+  /** Extra tracked connections (the flood). */
+  connections: number;
+  /** `nf_conntrack_max` in force. */
+  max: number;
+}
+
+export class ConntrackTables {
+  private readonly o: { store: ObjectStore; clock: Clock; machines: NodeMachines; random: () => number };
+  private readonly loads = new Map<string, { load: ConntrackLoad; timer: Timer; full: boolean }>();
+
+  constructor(o: ConntrackTables['o']) {
+    this.o = o;
+  }
+
+  /** Puts a load on a node's table (undefined takes it off), under the fault's `source`. */
+  set(node: string, source: string, load: ConntrackLoad | undefined): void {
+    const key = `${node}|${source}`;
+    const current = this.loads.get(key);
+    current?.timer.cancel();
+    this.loads.delete(key);
+    this.o.machines.clear(node, source);
+    if (!load) return;
+    const entry = { load, full: false, timer: this.o.clock.after(0, () => this.tick(node, source)) };
+    this.loads.set(key, entry);
+  }
+
+  stop(): void {
+    for (const e of this.loads.values()) e.timer.cancel();
+    this.loads.clear();
+  }
+
+  /** Entries the node's table holds now under a load. */
+  entries(node: string, load: ConntrackLoad): number {
+    const pods = this.o.store.list(podType, { filter: (e) => e.fields['spec.nodeName'] === node }).entries
+      .length;
+    return baseEntries + entriesPerPod * pods + load.connections;
+  }
+
+  private tick(node: string, source: string): void {
+    const key = `${node}|${source}`;
+    const entry = this.loads.get(key);
+    if (!entry) return;
+    const { clock, machines, random } = this.o;
+    const now = clock.now();
+    const demand = this.entries(node, entry.load);
+    const share = Math.max(0, 1 - entry.load.max / demand);
+    if (share > 0 && !machines.isDown(node)) {
+      const dropped = Math.max(1, Math.round(share * newFlowsPerSecond * (tickMs / 1000)));
+      // The kernel prints the first, then rate-limits and says how many it swallowed.
+      if (entry.full)
+        machines.kernelLog.append(node, now, `net_ratelimit: ${dropped - 1} callbacks suppressed`);
+      machines.kernelLog.append(node, now, 'nf_conntrack: nf_conntrack: table full, dropping packet');
+      entry.full = true;
+      const dnsFails = random() < Math.min(1, 3 * share);
+      const connectsFail = random() < share;
+      machines.set(node, source, {
+        podDnsBroken: dnsFails,
+        serviceRoutingBroken: connectsFail,
+        clearedBy: [],
+        dormant: !dnsFails && !connectsFail,
+      });
+    } else {
+      entry.full = false;
+      machines.clear(node, source);
+    }
+    entry.timer = clock.after(tickMs, () => this.tick(node, source));
+  }
+}
