@@ -132,6 +132,19 @@ describe('incident tracker', () => {
     expect(i.status).toBe('monitoring');
   });
 
+  it('waits longer before Monitoring each time the signals came back within the hour', () => {
+    const t = new IncidentTracker({ monitorAfterMs: 3 * 60_000, resolveAfterMs: 60 * 60_000 });
+    const h = hyp('service-proxy-sync-failure', 0.8);
+    const at = (m: number) => t0 + m * 60_000;
+    t.update(round([h]), at(0));
+    t.update(round([h]), at(0) + 10_000);
+    // Sparse failures: a few minutes of signal every 20 minutes, for two hours.
+    for (let m = 1; m <= 120; m++) t.update(round(m % 20 < 3 ? [h] : []), at(m));
+    const statuses = t.incidents()[0].timeline.filter((e) => e.kind === 'status');
+    // Without the back-off it would flip twice every 20 minutes (about 12 times).
+    expect(statuses.length).toBeLessThanOrEqual(5);
+  });
+
   it('keeps an identified top until a challenger has led long enough and clearly', () => {
     const t = new IncidentTracker({ switchAfterMs: 5 * 60_000, switchMargin: 0.05 });
     const net = hyp('node-network', 0.8, ['a']);

@@ -199,7 +199,7 @@ export class IncidentTracker {
       const since = this.quietSince.get(i.family) ?? nowMs;
       this.quietSince.set(i.family, since);
       if (i.status !== 'monitoring') {
-        if (nowMs - since < this.o.monitorAfterMs) continue;
+        if (nowMs - since < this.quietNeeded(i, nowMs)) continue;
         this.setStatus(
           i,
           'monitoring',
@@ -315,6 +315,18 @@ export class IncidentTracker {
     if (top.confidence >= this.o.identifyAt && !provisionalFamilies.has(family))
       this.setStatus(i, 'identified', nowMs, `top hypothesis: ${top.title}`);
     return i;
+  }
+
+  /**
+   * How long the signals must stay clear before Monitoring: longer each time they came back
+   * within the last hour, so a cause that comes and goes does not flip the status (and the
+   * public page) every few minutes. Never longer than the quiet period before Resolved.
+   */
+  private quietNeeded(i: Incident, nowMs: number): number {
+    const returns = i.timeline.filter(
+      (e) => e.kind === 'status' && e.atMs >= nowMs - 3_600_000 && e.text.endsWith(': the signals are back'),
+    ).length;
+    return Math.min(this.o.resolveAfterMs, this.o.monitorAfterMs * 6 ** returns);
   }
 
   /**
