@@ -87,7 +87,7 @@ export const scheduledJob = definePattern((q) => {
     {
       id: 'broken-while-upgrading',
       weight: 0.15,
-      reason: '{count} NotReady node(s) were upgrading packages',
+      reason: '{count} node(s) in trouble were upgrading packages',
       reads: ['agent-condition'],
       test: (c) =>
         c.brokenDuringUpgrade.length
@@ -148,7 +148,7 @@ export const scheduledJob = definePattern((q) => {
             `onsets recur ${c.periodic.facts.windowStart}–${c.periodic.facts.windowEnd} UTC on ${c.periodic.facts.days.join(', ')}`,
             c.periodic,
           )
-        : said(`${c.brokenDuringUpgrade.length} NotReady node(s) were upgrading packages`, [
+        : said(`${c.brokenDuringUpgrade.length} node(s) in trouble were upgrading packages`, [
             c.running,
             c.failed,
           ]),
