@@ -206,6 +206,45 @@ describe('node changes', () => {
     expect(changeEvents(view, t0)[0]).toMatchObject({ subject: 'cluster', sinceMs: t0 - 3 * hour });
   });
 
+  it('groups a label removed from many nodes (an upgrade that stops setting a role label)', () => {
+    const role = { 'node-role.kubernetes.io/master': '', 'node-role.kubernetes.io/control-plane': '' };
+    const names = ['cp1', 'cp2', 'cp3'];
+    const view = viewOf({ nodes: names.map((name) => node({ name, labels: role })) }, t0 - day);
+    for (const name of names)
+      update(
+        view,
+        'nodes',
+        node({ name, labels: { 'node-role.kubernetes.io/control-plane': '' } }),
+        t0 - hour,
+      );
+    expect(facts(view).map((f) => [f.what, f.from, f.to, f.count])).toEqual([
+      ['node-labels', 'node-role.kubernetes.io/master=', '', 3],
+    ]);
+  });
+
+  it("counts an operator's taint, not the node controller's own", () => {
+    const view = viewOf({ nodes: [node({ name: 'n1' }), node({ name: 'n2' })] }, t0 - day);
+    update(
+      view,
+      'nodes',
+      node({ name: 'n1', taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] }),
+      t0 - hour,
+    );
+    update(
+      view,
+      'nodes',
+      node({
+        name: 'n2',
+        ready: 'Unknown',
+        taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }],
+      }),
+      t0 - hour,
+    );
+    expect(facts(view).map((f) => [f.what, f.from, f.to, f.nodes])).toEqual([
+      ['node-taints', '', 'dedicated=gpu:NoSchedule', ['n1']],
+    ]);
+  });
+
   it.each([
     ['OS image', { osImage: 'Ubuntu 24.04 LTS' }, 'node-os'],
     ['container runtime', { containerRuntimeVersion: 'containerd://2.0.0' }, 'node-runtime'],

@@ -14,7 +14,8 @@
  * changes, `cluster` for node and control-plane changes (several `change` signals can share
  * it; `what`, `from`, `to` tell them apart). Facts:
  * - what: rollout | daemonset-image | node-version | node-kernel | node-os | node-runtime |
- *   node-added | node-removed | control-plane-version
+ *   node-labels | node-taints (changed keys only; the controller's own node.kubernetes.io/
+ *   taints are symptoms and left out) | node-added | node-removed | control-plane-version
  * - from, to: the old and new value: template images (`container=image,…`, or `revision N`
  *   when only the revision is known), kubelet/kernel/OS/runtime version, gitVersion; for
  *   node-added `to` and node-removed `from` is the nodes' kubelet version ('' otherwise)
@@ -161,6 +162,28 @@ function watchedChanges(view: ClusterView, fromMs: number, nowMs: number, nodes:
       if (t.field === 'deleted') {
         const v = t.detail?.kubeletVersion ?? '';
         nodes.add('node-removed', t.key, v, '', t.atMs, 'node deleted');
+      }
+      if (t.field === 'labels')
+        nodes.add(
+          'node-labels',
+          t.key,
+          t.from ?? '',
+          t.to ?? '',
+          t.atMs,
+          `labels ${t.from || '(none)'} → ${t.to || '(none)'}`,
+        );
+      if (t.field === 'taints' && t.from !== undefined) {
+        // The node lifecycle controller's own taints (not-ready, unreachable, pressure) follow
+        // the node's health: symptoms, not changes someone made.
+        const own = (x: string | undefined) =>
+          (x ?? '')
+            .split(',')
+            .filter((k) => k && !k.startsWith('node.kubernetes.io/'))
+            .join(',');
+        const from = own(t.from);
+        const to = own(t.to);
+        if (from !== to)
+          nodes.add('node-taints', t.key, from, to, t.atMs, `taints ${from || '(none)'} → ${to || '(none)'}`);
       }
       continue;
     }
@@ -370,6 +393,9 @@ function summaryOf(c: Change): string {
       return `${c.count} node(s) left the cluster from ${when}: ${c.nodes.slice(0, 5).join(', ')}`;
     case 'control-plane-version':
       return `API server version ${c.from} → ${c.to} at ${when}; kubectl version`;
+    case 'node-labels':
+    case 'node-taints':
+      return `${c.what.replace('node-', 'node ')} ${c.from || '(none)'} → ${c.to || '(none)'} on ${c.count} node(s) from ${when}: ${c.nodes.slice(0, 5).join(', ')}; kubectl get nodes --show-labels`;
     default:
       return `${c.what.replace('node-', 'node ')} ${c.from} → ${c.to} on ${c.count} node(s) from ${when}; kubectl get nodes -o wide`;
   }

@@ -22,6 +22,7 @@ export interface Transition {
 }
 
 interface NodeView {
+  metadata?: { labels?: Record<string, string> };
   spec?: { unschedulable?: boolean; taints?: { key: string; effect: string; value?: string }[] };
   status?: {
     conditions?: {
@@ -95,6 +96,26 @@ function allReady(resource: 'deployments' | 'daemonsets', w: WorkloadView): stri
 
 const revisionAnnotation = 'deployment.kubernetes.io/revision';
 
+/**
+ * A node's labels that changed, old values and new (`k=v`, sorted; a removed label is only in
+ * `from`, an added one only in `to`): what nodes had in common before and after stays out, so
+ * one change on many nodes reads the same on each.
+ */
+function labelChange(b: NodeView, a: NodeView): { from: string; to: string } | undefined {
+  const before = b.metadata?.labels ?? {};
+  const after = a.metadata?.labels ?? {};
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])]
+    .filter((k) => before[k] !== after[k])
+    .sort();
+  if (keys.length === 0) return undefined;
+  const side = (m: Record<string, string>) =>
+    keys
+      .filter((k) => k in m)
+      .map((k) => `${k}=${m[k]}`)
+      .join(',');
+  return { from: side(before), to: side(after) };
+}
+
 function taintText(n: NodeView): string {
   return (n.spec?.taints ?? [])
     .map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`)
@@ -140,6 +161,8 @@ export function diffObject(
         });
     }
     add('taints', b ? taintText(b) : undefined, taintText(a));
+    const labels = b ? labelChange(b, a) : undefined;
+    if (labels) out.push({ atMs, resource, key, field: 'labels', from: labels.from, to: labels.to });
     add(
       'unschedulable',
       b ? String(Boolean(b.spec?.unschedulable)) : undefined,
