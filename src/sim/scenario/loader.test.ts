@@ -3,8 +3,10 @@
  * row, each with the exact `file:line:col: path: message` lines the author is shown.
  * Line numbers refer to `tiny` below.
  */
+
 import { describe, expect, it } from 'vitest';
 import { loadScenario, parseScenario, resolveScenario, ScenarioError, scenariosDir } from './loader.ts';
+import { categorySchema } from './schema.ts';
 
 const tiny = `name: tiny
 description: A tiny scenario for tests
@@ -141,7 +143,7 @@ describe('parseScenario', () => {
       'bad enum value',
       [['category: kubelet-failure', 'category: gremlins']],
       [
-        `${file}:38:13: expected.category: expected one of healthy, node-network, node-dns, kubelet-failure, node-scheduled-job, node-lifecycle, control-plane-unreachable, control-plane-degraded, service-routing, service-proxy-sync-failure, cluster-dns, app-bug, bad-rollout, upgrade-regression, provider-network, resource-pressure, got "gremlins"`,
+        `${file}:38:13: expected.category: expected one of ${categorySchema.options.join(', ')}, got "gremlins"`,
       ],
     ],
     [

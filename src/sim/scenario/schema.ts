@@ -802,6 +802,15 @@ const scenarioObject = z.strictObject({
         error: 'expected a seed file name such as 000_86ced63331947a85.txt',
       })
       .optional(),
+    /** Where the public postmortem or issue thread is (corpus scenarios). */
+    urls: z.array(z.url({ error: 'expected a URL' })).min(1).optional(),
+    /** When the source was published, YYYY-MM-DD. */
+    published: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a date such as 2023-03-20' })
+      .optional(),
+    /** The corpus family it belongs to, for the scorecard (FAILURES.md). */
+    family: oneLine.optional(),
   }),
   start: isoTime,
   duration,
