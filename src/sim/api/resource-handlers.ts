@@ -13,6 +13,7 @@ import { mediaType, parseJsonObject, readBody, sendJson, sendText } from './http
 import { isObject, type KubeObject } from './k8s-types.ts';
 import { type ListQuery, parseListQuery } from './list-options.ts';
 import { applyPatch } from './patch.ts';
+import { readObjectBody } from './request-body.ts';
 import { groupVersion, type ResourceType, resourceTypes } from './resources.ts';
 import { ApiError, badRequest, expired, methodNotSupported, notFound } from './status.ts';
 import { toTable } from './table.ts';
@@ -142,17 +143,9 @@ export function handleGet(
   sendText(res, 200, presentObject(t.r, entry.json), 'application/json');
 }
 
-/** Reads a JSON body and checks it is an object of the expected kind and group/version. */
+/** Reads a JSON, YAML or protobuf body and checks it is an object of the expected kind and group/version. */
 async function readObject(t: ResourceTarget, req: IncomingMessage): Promise<KubeObject> {
-  const ct = mediaType(req.headers['content-type']);
-  if (ct && ct !== 'application/json' && ct !== '*/*') {
-    throw new ApiError(
-      415,
-      'UnsupportedMediaType',
-      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`,
-    );
-  }
-  const body = parseJsonObject(await readBody(req));
+  const body = await readObjectBody(req);
   checkKind(t.r, body);
   if (!isObject(body.metadata)) body.metadata = {};
   return body as KubeObject;
