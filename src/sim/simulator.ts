@@ -13,6 +13,7 @@ import { PodLogBook } from './api/pod-log-book.ts';
 import { SimApiServer, type SimApiServerOptions } from './api/server.ts';
 import { generateServingCert } from './api/serving-cert.ts';
 import { seedStaticCluster } from './cluster/static-cluster.ts';
+import { startStaticHeartbeats } from './cluster/static-heartbeats.ts';
 import { startDisruptionController } from './controllers/disruption.ts';
 import { startPodTerminator } from './controllers/pod-terminator.ts';
 import type { Scenario } from './scenario/schema.ts';
@@ -27,6 +28,11 @@ export interface SimulatorOptions {
   workers?: number;
   /** Seed the static cluster (default true). */
   seed?: boolean;
+  /**
+   * Keep the static cluster's nodes heartbeating (leases every 10 s, status every 5 min),
+   * as `kubetriage sim` does; off by default so a test's store changes only when it acts.
+   */
+  heartbeats?: boolean;
   historyWindowMs?: number;
   historyMaxEvents?: number;
   watch?: SimApiServerOptions['watch'];
@@ -112,7 +118,7 @@ export class Simulator {
       return;
     }
     if (opts.seed !== false) {
-      seedStaticCluster({
+      const { nodes } = seedStaticCluster({
         store: this.store,
         logs: this.logs,
         nodeProxy: this.nodeProxy,
@@ -120,6 +126,7 @@ export class Simulator {
         nowMs: this.clock.now(),
         workers: opts.workers,
       });
+      if (opts.heartbeats) this.stoppers.push(startStaticHeartbeats(this.store, this.clock, nodes));
     }
     this.stoppers.push(startDisruptionController(this.store, this.clock));
     this.stoppers.push(startPodTerminator(this.store, this.clock, this.logs));

@@ -9,6 +9,7 @@ import type { ObjectStore, StoredEntry } from '../store/object-store.ts';
 import { admitCreate, type ClusterIpAllocator, validateName } from './admission.ts';
 import { presentItem, presentObject, presentParsed, toStored } from './codec.ts';
 import { decodeContinue, encodeContinue } from './continue-token.ts';
+import { fieldValidationOf, validateFields } from './field-validation.ts';
 import { mediaType, parseJsonObject, readBody, sendJson, sendText } from './http-io.ts';
 import { isObject, type KubeObject } from './k8s-types.ts';
 import { type ListQuery, parseListQuery } from './list-options.ts';
@@ -196,6 +197,7 @@ export async function handleCreate(
   res: ServerResponse,
 ): Promise<void> {
   const body = await readObject(t, req);
+  validateFields(t.r, body, fieldValidationOf(queryOf(req)), res, 'create');
   if (t.r.namespaced) {
     const given = body.metadata.namespace;
     if (given && given !== t.namespace) {
@@ -217,8 +219,12 @@ export async function handleCreate(
   sendJson(res, 201, presentParsed(t.r, created));
 }
 
+function queryOf(req: IncomingMessage): URLSearchParams {
+  return new URL(req.url ?? '/', 'http://x').searchParams;
+}
+
 function dryRun(req: IncomingMessage): boolean {
-  return new URL(req.url ?? '/', 'http://x').searchParams.get('dryRun') === 'All';
+  return queryOf(req).get('dryRun') === 'All';
 }
 
 function statusSubresource(t: ResourceTarget): { subresource?: 'status' } {
@@ -236,6 +242,7 @@ export async function handleUpdate(
 ): Promise<void> {
   const opts = statusSubresource(t);
   const body = await readObject(t, req);
+  validateFields(t.r, body, fieldValidationOf(queryOf(req)), res, 'update');
   const name = t.name!;
   if (body.metadata.name && body.metadata.name !== name) {
     throw badRequest(
@@ -283,6 +290,7 @@ export async function handlePatch(
           text,
           t.r.kind,
         );
+        validateFields(t.r, created, fieldValidationOf(q), res, 'patch');
         const stored = toStored(t.r, created);
         if (t.r.namespaced) checkNamespaceUsable(ctx, t.namespace);
         admitCreate(t.r, stored, ctx.clusterIps);
@@ -293,6 +301,7 @@ export async function handlePatch(
     }
     const served = presentParsed(t.r, current);
     const patched = applyPatch(contentType, served, text, t.r.kind);
+    validateFields(t.r, patched, fieldValidationOf(q), res, 'patch');
     if (!isObject(patched.metadata)) patched.metadata = {};
     if (patched.metadata.name !== name) {
       throw badRequest(

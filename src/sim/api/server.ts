@@ -16,6 +16,7 @@ import type { FaultState, ProtocolFaults } from './faults.ts';
 import { parseJsonObject, readBody, sendJson, sendStatus, sendText } from './http-io.ts';
 import { type ListQuery, parseListQuery } from './list-options.ts';
 import { type NodeProxyRegistry, parseProxyTarget, podEndpointKey } from './node-proxy.ts';
+import { OpenApiDocuments, serveOpenApi } from './openapi.ts';
 import type { PodLogBook } from './pod-log-book.ts';
 import { handlePodLog } from './pod-logs.ts';
 import { parseApiPath } from './request-path.ts';
@@ -79,9 +80,11 @@ export class SimApiServer {
   private host = '127.0.0.1';
   private port = 0;
   private listening = false;
+  private readonly openapi: OpenApiDocuments;
 
   constructor(opts: SimApiServerOptions) {
     this.opts = opts;
+    this.openapi = new OpenApiDocuments(() => (this.opts.version ?? defaultVersion).gitVersion);
     this.ctx = { store: opts.store, clock: opts.clock, clusterIps: new ClusterIpAllocator() };
     this.watchSettings = {
       bookmarkIntervalMs: 60_000,
@@ -270,17 +273,29 @@ export class SimApiServer {
         sendJson(res, 200, doc);
         return;
       }
+      case 'openapi':
+        if (serveOpenApi(this.openapi, url.pathname, req.headers.accept, res)) return;
+        throw pathNotFound();
       case 'resource':
         break;
       case 'badEscape':
         throw badRequest(`invalid URL escape in path: ${url.pathname}`);
       case 'root':
         sendJson(res, 200, {
-          paths: ['/api', '/api/v1', '/apis', '/healthz', '/livez', '/readyz', '/version'],
+          paths: [
+            '/api',
+            '/api/v1',
+            '/apis',
+            '/healthz',
+            '/livez',
+            '/openapi/v2',
+            '/openapi/v3',
+            '/readyz',
+            '/version',
+          ],
         });
         return;
       default:
-        // /openapi/* and anything else: kubectl get/describe/logs/drain never need OpenAPI.
         throw pathNotFound();
     }
 

@@ -82,6 +82,13 @@ const tracksGeneration = new Set([
   'replicasets.apps',
   'daemonsets.apps',
   'poddisruptionbudgets.policy',
+  'jobs.batch',
+  'cronjobs.batch',
+  'ingresses.networking.k8s.io',
+  'validatingwebhookconfigurations.admissionregistration.k8s.io',
+  'mutatingwebhookconfigurations.admissionregistration.k8s.io',
+  'flowschemas.flowcontrol.apiserver.k8s.io',
+  'prioritylevelconfigurations.flowcontrol.apiserver.k8s.io',
 ]);
 
 /** Kinds with a status subresource: a PUT of the main resource leaves status alone. */

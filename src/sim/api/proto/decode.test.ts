@@ -46,7 +46,11 @@ describe('decodeKubeProtobuf', () => {
   });
 
   it.each([
-    ['JSON sent as protobuf', Buffer.from('{"kind":"ConfigMap"}'), /does not appear to be a protobuf message/],
+    [
+      'JSON sent as protobuf',
+      Buffer.from('{"kind":"ConfigMap"}'),
+      /does not appear to be a protobuf message/,
+    ],
     ['a truncated envelope', hex(captured.configmap.slice(0, 60)), /^proto: /],
     ['a kind outside the table', hex('6b3873000a0c0a02763112064e6f6465787812020a00'), /no kind "Node(xx)?"/],
   ])('%s is a decode error', (_, body, message) => {
