@@ -12,12 +12,16 @@ import { NodeProxyRegistry } from './api/node-proxy.ts';
 import { PodLogBook } from './api/pod-log-book.ts';
 import { SimApiServer, type SimApiServerOptions } from './api/server.ts';
 import { generateServingCert } from './api/serving-cert.ts';
+import type { ControlPlane } from './cluster/control-plane.ts';
 import { seedStaticCluster } from './cluster/static-cluster.ts';
 import { startStaticHeartbeats } from './cluster/static-heartbeats.ts';
 import { startDisruptionController } from './controllers/disruption.ts';
 import { startPodTerminator } from './controllers/pod-terminator.ts';
 import type { Scenario } from './scenario/schema.ts';
 import { ObjectStore } from './store/object-store.ts';
+import { etcdVersionFor, scenarioControlPlane, staticControlPlane } from './world/control-plane-setup.ts';
+import { ControlPlaneWorld, type ControlPlaneWorldParts } from './world/control-plane-world.ts';
+import { overlayFlag } from './world/overlay-flag.ts';
 import { ScenarioRunner } from './world/scenario-runner.ts';
 import { buildScenarioWorld, type ScenarioWorld } from './world/scenario-world.ts';
 
@@ -65,6 +69,10 @@ export class Simulator {
   readonly world: ScenarioWorld | undefined;
   /** Plays the scenario's timeline; ground truth for tests and scoring, never for the product. */
   readonly runner: ScenarioRunner | undefined;
+  /** The kube-apiserver replicas and etcd behind the endpoint (ground truth). */
+  readonly controlPlane: ControlPlane;
+  /** Its static pods, their programs and the control-plane faults. */
+  readonly controlPlaneWorld: ControlPlaneWorld;
   private readonly serverOptions: SimApiServerOptions;
 
   constructor(opts: SimulatorOptions = {}) {
@@ -99,6 +107,26 @@ export class Simulator {
         clusterIps: this.server.clusterIps,
       });
       this.stoppers.push(() => this.world?.stop());
+      const s = opts.scenario;
+      const world = this.world;
+      this.controlPlane = scenarioControlPlane(s, this.store, (node) => this.nodeReachable(node));
+      let inCluster = { read: true, write: true };
+      // While no replica can serve, pods meet the API as gone; while none can write,
+      // kubelets cannot post status or renew leases: on top of what faults say.
+      overlayFlag(world.deps.cluster, 'apiServerUp', () => !inCluster.read);
+      this.controlPlaneWorld = this.startControlPlane(this.controlPlane, {
+        kubernetesVersion: s.cluster.kubernetesVersion,
+        etcdVersion: s.cluster.controlPlane.etcd?.version ?? etcdVersionFor(s.cluster.kubernetesVersion),
+        serviceCidr: s.cluster.controlPlane.serviceCidr ?? '10.96.0.0/12',
+        createPods: true,
+        setOwnFailure: (w, c, f) => world.setOwnFailure(w, c, f),
+        recheck: () => world.deps.changed(),
+        setInCluster: (can) => {
+          inCluster = can;
+          this.runner?.machines.applyAll();
+          world.deps.changed();
+        },
+      });
       if (opts.timeline !== false) {
         this.runner = new ScenarioRunner({
           scenario: opts.scenario,
@@ -111,12 +139,21 @@ export class Simulator {
           setApiVersion: (gitVersion) => {
             this.serverOptions.version = versionInfo(gitVersion);
           },
+          controlPlaneFaults: (fault, source) => this.controlPlaneWorld.inject(fault, source),
         });
+        overlayFlag(this.runner.machines, 'apiFromNodes', () => !inCluster.write);
         this.stoppers.unshift(() => this.runner?.stop());
         this.serverOptions.nodeReachable = (node) => this.nodeReachable(node);
       }
       return;
     }
+    this.controlPlane = staticControlPlane();
+    this.controlPlaneWorld = this.startControlPlane(this.controlPlane, {
+      kubernetesVersion: 'v1.32.4',
+      etcdVersion: etcdVersionFor('v1.32.4'),
+      serviceCidr: '10.96.0.0/12',
+      createPods: false,
+    });
     if (opts.seed !== false) {
       const { nodes } = seedStaticCluster({
         store: this.store,
@@ -130,6 +167,30 @@ export class Simulator {
     }
     this.stoppers.push(startDisruptionController(this.store, this.clock));
     this.stoppers.push(startPodTerminator(this.store, this.clock, this.logs));
+  }
+
+  /**
+   * Puts the control plane behind the endpoint: every request meets one of its replicas,
+   * and with none listening the endpoint refuses connections.
+   */
+  private startControlPlane(
+    cp: ControlPlane,
+    parts: Omit<ControlPlaneWorldParts, 'cp' | 'store' | 'clock' | 'logs' | 'nodeProxy'>,
+  ): ControlPlaneWorld {
+    const w = new ControlPlaneWorld({
+      cp,
+      store: this.store,
+      clock: this.clock,
+      logs: this.logs,
+      nodeProxy: this.nodeProxy,
+      ...parts,
+    });
+    this.stoppers.push(() => w.stop());
+    this.serverOptions.controlPlane = cp;
+    const close = () => this.faults.setClosedByControlPlane(cp.allDown() ? 'refuse' : undefined);
+    this.stoppers.push(cp.onChange(close));
+    close();
+    return w;
   }
 
   /** Whether the API server (and anything going through it) reaches this node now. */

@@ -8,8 +8,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createTlsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Clock } from '../../time/clock.ts';
+import type { ControlPlane, ReplicaView } from '../cluster/control-plane.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import { ClusterIpAllocator } from './admission.ts';
+import { etcdRoundTrip, needsEtcd, ReplicaUnavailable, routeToReplica } from './control-plane-requests.ts';
 import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions } from './discovery.ts';
 import { evictPod } from './eviction.ts';
 import type { FaultState, ProtocolFaults } from './faults.ts';
@@ -19,6 +21,7 @@ import { type NodeProxyRegistry, parseProxyTarget, podEndpointKey } from './node
 import { OpenApiDocuments, serveOpenApi } from './openapi.ts';
 import type { PodLogBook } from './pod-log-book.ts';
 import { handlePodLog } from './pod-logs.ts';
+import { serveHealth } from './readyz.ts';
 import { parseApiPath } from './request-path.ts';
 import {
   handleCreate,
@@ -65,6 +68,8 @@ export interface SimApiServerOptions {
   watch?: Partial<WatchSettings>;
   /** Serve HTTPS with this key and certificate (PEM); plain HTTP without it. */
   tls?: ServingCert;
+  /** The replicas and etcd behind the endpoint; every request is served by one of them. */
+  controlPlane?: ControlPlane;
 }
 
 const defaultVersion: VersionInfo = { major: '1', minor: '32', gitVersion: 'v1.32.4' };
@@ -217,13 +222,19 @@ export class SimApiServer {
           throw internalError('injected fault');
         }
       }
+      const replica = this.opts.controlPlane ? routeToReplica(this.opts.controlPlane) : undefined;
       if (this.opts.token && req.headers.authorization !== `Bearer ${this.opts.token}`) {
         req.resume();
         throw unauthorized();
       }
-      await this.route(req, res, url);
+      await this.route(req, res, url, replica);
     } catch (err) {
       req.resume();
+      if (err instanceof ReplicaUnavailable) {
+        // The balancer's backend is gone: the connection drops without an answer.
+        res.destroy();
+        return;
+      }
       const apiErr = err instanceof ApiError ? err : internalError((err as Error)?.message ?? String(err));
       if (res.headersSent) {
         res.end();
@@ -235,7 +246,12 @@ export class SimApiServer {
     }
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  private async route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    replica: ReplicaView | undefined,
+  ): Promise<void> {
     const path = parseApiPath(url.pathname);
     const method = req.method ?? 'GET';
     switch (path.type) {
@@ -253,7 +269,7 @@ export class SimApiServer {
         return;
       }
       case 'health':
-        this.health(path.check, path.sub, url.searchParams, res);
+        serveHealth(path.check, path.sub, url.searchParams, res, replica);
         return;
       case 'api':
         sendJson(res, 200, apiVersions(`${this.host}:${this.port}`));
@@ -309,6 +325,10 @@ export class SimApiServer {
       subresource: path.subresource,
     };
     const q = url.searchParams;
+    const cp = this.opts.controlPlane;
+    const watching = path.watchPrefix === true || q.get('watch') === 'true' || q.get('watch') === '1';
+    if (cp && replica && needsEtcd(method, q, watching))
+      await etcdRoundTrip(cp, replica, this.opts.clock, { method, q });
 
     if (
       t.subresource &&
@@ -418,21 +438,6 @@ export class SimApiServer {
       // Watches opened while the endpoint "hangs" hold their events like the others.
       held: this.opts.faults.current.unreachable === 'hang',
     });
-  }
-
-  private health(check: string, sub: string, q: URLSearchParams, res: ServerResponse): void {
-    const checks = ['ping', 'log', 'etcd', 'poststarthook/start-informers'];
-    if (sub) {
-      if (!checks.includes(sub)) throw pathNotFound();
-      sendText(res, 200, 'ok', 'text/plain; charset=utf-8');
-      return;
-    }
-    if (q.has('verbose')) {
-      const lines = checks.map((c) => `[+]${c} ok`).join('\n');
-      sendText(res, 200, `${lines}\n${check} check passed\n`, 'text/plain; charset=utf-8');
-      return;
-    }
-    sendText(res, 200, 'ok', 'text/plain; charset=utf-8');
   }
 
   /**

@@ -12,6 +12,8 @@
  */
 import { z } from 'zod';
 import { parseLabelSelector } from '../api/label-selector.ts';
+import { controlPlaneFaultSchemas } from './control-plane-faults.ts';
+import { controlPlaneShape } from './control-plane-shape.ts';
 import { scenarioReferenceIssues } from './references.ts';
 import { isInstant, parseDailyCalendar, parseDuration, parseIsoTime } from './time-spec.ts';
 
@@ -220,6 +222,7 @@ const clusterSchema = z.strictObject({
     /** ClusterIP of the `kubernetes` Service, what pods dial. */
     serviceIp: ipv4.default('10.96.0.1'),
     serviceCidr: text.optional(),
+    ...controlPlaneShape,
   }),
   serviceProxy: serviceProxySchema,
   dns: clusterDnsSchema,
@@ -574,6 +577,7 @@ export const faultSchema = z.discriminatedUnion('type', [
     /** The provider deletes the machines; replacements join this much later. */
     replacementAfter: duration.default('5m'),
   }),
+  ...controlPlaneFaultSchemas,
 ]);
 
 const rollingPace = {

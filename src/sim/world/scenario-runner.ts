@@ -11,7 +11,7 @@ import type { Scenario, TimelineEntry } from '../scenario/schema.ts';
 import { parseDuration, parseIsoTime, resolveInstant } from '../scenario/time-spec.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import { startChurn } from './churn.ts';
-import { FaultInjector } from './fault-injector.ts';
+import { FaultInjector, type InjectorParts } from './fault-injector.ts';
 import { startHostCommands } from './host-commands.ts';
 import { IngressTraffic } from './ingress-traffic.ts';
 import { NodeAgentReports } from './node-agent-report.ts';
@@ -34,6 +34,8 @@ export interface RunnerParts {
   nodeProxy: NodeProxyRegistry;
   /** Operator actions at or after this time are left out (see SimulatorOptions.actionsBefore). */
   actionsBefore?: number;
+  /** Applies control-plane faults (see FaultInjector). */
+  controlPlaneFaults?: InjectorParts['controlPlane'];
 }
 
 /** One line per timeline entry as it happens: what the simulator did, for logs and tests. */
@@ -89,6 +91,7 @@ export class ScenarioRunner {
       versions,
       nodesFor,
       random: world.random,
+      controlPlane: p.controlPlaneFaults,
     });
     const workloads = new WorkloadOps({ store, clock });
     this.actionParts = { clock, ops, versions, workloads, faults: this.faults, nodesFor };

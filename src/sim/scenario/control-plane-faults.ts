@@ -1,0 +1,71 @@
+/**
+ * Faults inside the control plane, injected low: an etcd member that crashes or stops
+ * answering, etcd's disk slowing down, its database filling up, a kube-apiserver replica
+ * that crashes. What clients then meet (the request that times out, `/readyz` listing
+ * `[-]etcd failed`, the controller-manager losing its lease and restarting, a share of
+ * requests dropped by a dead replica) is left to the control-plane model.
+ */
+import { z } from 'zod';
+import { duration, name, oneLine, positiveInt } from './scalars.ts';
+
+/**
+ * Which members of the control plane (the nodes of its control-plane pool, or a managed
+ * control plane's hidden replicas, in order): the first `count`, or those named.
+ */
+export const controlPlaneMembersSchema = z
+  .strictObject({
+    count: positiveInt.optional(),
+    names: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .refine((m) => m.count === undefined || m.names === undefined, {
+    error: 'name the members or count them, not both',
+  });
+
+const common = {
+  id: name.optional(),
+  duration: duration.optional(),
+  cause: oneLine.optional(),
+  /** Default: every member. */
+  members: controlPlaneMembersSchema.optional(),
+};
+
+export const controlPlaneFaultSchemas = [
+  /**
+   * etcd on these members stops serving: `crash` exits on every start (CrashLoopBackOff,
+   * with `log` as its last line), `hang` keeps running but answers nothing (a stuck disk).
+   */
+  z.strictObject({
+    type: z.literal('etcd-member-down'),
+    ...common,
+    mode: z.enum(['crash', 'hang']).default('crash'),
+    log: oneLine.optional(),
+  }),
+  /** etcd's disk is slow: every write's fdatasync takes `latency`; past 7 s requests time out. */
+  z.strictObject({
+    type: z.literal('etcd-slow-disk'),
+    ...common,
+    latency: duration,
+  }),
+  /** The database reached its quota (NOSPACE alarm): writes are refused, reads and deletes work. */
+  z.strictObject({
+    type: z.literal('etcd-database-full'),
+    ...common,
+    /** The quota it hit, for etcd's log line (etcd's default is 2 GiB). */
+    quotaBytes: positiveInt.default(2 * 1024 * 1024 * 1024),
+  }),
+  /** kube-apiserver on these members exits on every start (its own bug, bad flags, a bad config). */
+  z.strictObject({
+    type: z.literal('apiserver-crash'),
+    ...common,
+    log: oneLine.optional(),
+  }),
+] as const;
+
+export type ControlPlaneFault = z.infer<(typeof controlPlaneFaultSchemas)[number]>;
+export const controlPlaneFaultTypes: ReadonlySet<string> = new Set(
+  controlPlaneFaultSchemas.map((s) => s.shape.type.value),
+);
+
+export function isControlPlaneFault(f: { type: string }): f is ControlPlaneFault {
+  return controlPlaneFaultTypes.has(f.type);
+}
