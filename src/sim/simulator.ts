@@ -6,10 +6,16 @@
 import type { Clock } from '../time/clock.ts';
 import { realClock } from '../time/clock.ts';
 import { seededRandom } from '../time/virtual-clock.ts';
+import { flowControlObjects } from './api/apf.ts';
+import { ApiLoad } from './api/api-load.ts';
+import { ApiServerMetrics } from './api/apiserver-metrics.ts';
 import { ProtocolFaults } from './api/faults.ts';
 import { objectFields } from './api/field-selector.ts';
 import { NodeProxyRegistry } from './api/node-proxy.ts';
 import { PodLogBook } from './api/pod-log-book.ts';
+import { RequestAccounting } from './api/request-accounting.ts';
+import { resourceForKind } from './api/resources.ts';
+import { ResourceCounts } from './api/resource-counts.ts';
 import { SimApiServer, type SimApiServerOptions } from './api/server.ts';
 import { generateServingCert } from './api/serving-cert.ts';
 import type { ControlPlane } from './cluster/control-plane.ts';
@@ -17,9 +23,11 @@ import { seedStaticCluster } from './cluster/static-cluster.ts';
 import { startStaticHeartbeats } from './cluster/static-heartbeats.ts';
 import { startDisruptionController } from './controllers/disruption.ts';
 import { startPodTerminator } from './controllers/pod-terminator.ts';
+import { isApiClientFault } from './scenario/control-plane-faults.ts';
 import type { Scenario } from './scenario/schema.ts';
 import { ObjectStore } from './store/object-store.ts';
 import { etcdVersionFor, scenarioControlPlane, staticControlPlane } from './world/control-plane-setup.ts';
+import { ApiClients } from './world/api-clients.ts';
 import { ControlPlaneWorld, type ControlPlaneWorldParts } from './world/control-plane-world.ts';
 import { overlayFlag } from './world/overlay-flag.ts';
 import { ScenarioRunner } from './world/scenario-runner.ts';
@@ -73,6 +81,12 @@ export class Simulator {
   readonly controlPlane: ControlPlane;
   /** Its static pods, their programs and the control-plane faults. */
   readonly controlPlaneWorld: ControlPlaneWorld;
+  /** kube-apiserver's `/metrics`. */
+  readonly metrics = new ApiServerMetrics();
+  /** The load on the API server and how API Priority and Fairness shares it. */
+  readonly load: ApiLoad;
+  /** The cluster's own clients and the scenario's (ground truth for the load). */
+  readonly apiClients: ApiClients;
   private readonly serverOptions: SimApiServerOptions;
 
   constructor(opts: SimulatorOptions = {}) {
@@ -98,6 +112,36 @@ export class Simulator {
       version: opts.scenario ? versionInfo(opts.scenario.cluster.kubernetesVersion) : undefined,
     };
     this.server = new SimApiServer(this.serverOptions);
+    const counts = new ResourceCounts(this.store);
+    this.load = new ApiLoad({ clock: this.clock, count: (r, g, ns) => counts.count(r, g, ns) });
+    this.metrics.collect((m) => this.load.integrate(m));
+    this.serverOptions.metrics = this.metrics;
+    this.serverOptions.accounting = new RequestAccounting({
+      load: this.load,
+      metrics: this.metrics,
+      clock: this.clock,
+      store: this.store,
+      random: seededRandom((opts.scenario?.seed ?? 0) ^ 0xa9f),
+    });
+    this.apiClients = new ApiClients({
+      load: this.load,
+      metrics: this.metrics,
+      counts,
+      clients: opts.scenario?.cluster.apiClients,
+    });
+    this.stoppers.push(
+      () => this.apiClients.stop(),
+      () => counts.stop(),
+    );
+    // The default FlowSchemas and priority levels, as the apiserver's config producer keeps them.
+    const { flowSchemas, priorityLevels } = flowControlObjects();
+    for (const [kind, objects] of [
+      ['PriorityLevelConfiguration', priorityLevels],
+      ['FlowSchema', flowSchemas],
+    ] as const) {
+      const r = resourceForKind(kind, 'flowcontrol.apiserver.k8s.io')!;
+      for (const o of objects) this.store.create(r, o, { createdAtMs: this.clock.now() - 3_600_000 });
+    }
     if (opts.scenario) {
       this.world = buildScenarioWorld(opts.scenario, {
         store: this.store,
@@ -139,7 +183,8 @@ export class Simulator {
           setApiVersion: (gitVersion) => {
             this.serverOptions.version = versionInfo(gitVersion);
           },
-          controlPlaneFaults: (fault, source) => this.controlPlaneWorld.inject(fault, source),
+          controlPlaneFaults: (fault, source) =>
+            isApiClientFault(fault) ? this.apiClients.inject(fault) : this.controlPlaneWorld.inject(fault, source),
         });
         overlayFlag(this.runner.machines, 'apiFromNodes', () => !inCluster.write);
         this.stoppers.unshift(() => this.runner?.stop());

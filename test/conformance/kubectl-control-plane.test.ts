@@ -4,7 +4,9 @@
  * disk slow or its database full, or its kube-apiserver gone. The faults are set low on
  * the control-plane model; kubectl's output is the real text.
  */
+import { Agent, fetch } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
+import { requestUser } from '../../src/sim/api/apf.ts';
 import { type SimCluster, startSimCluster } from '../support/sim-cluster.ts';
 
 let c: SimCluster | undefined;
@@ -96,5 +98,63 @@ describe('kubectl against a failing control plane', () => {
     });
     const path = '/api/v1/namespaces/kube-system/pods/etcd-cp-1:2381/proxy/metrics';
     expect((await k.kubectl(['get', '--raw', path])).stdout).toMatch(/^etcd_server_has_leader 1$/m);
+  });
+});
+
+describe('kubectl and the API server’s load', () => {
+  it('/metrics counts requests by verb, resource and code, and shows the priority levels’ seats', async () => {
+    const k = await cluster();
+    expect((await k.kubectl(['get', 'pods', '-n', 'shop'])).code).toBe(0);
+    const metrics = (await k.kubectl(['get', '--raw', '/metrics'])).stdout;
+    expect(metrics).toMatch(
+      /^apiserver_request_total\{code="200",component="apiserver",dry_run="",group="",resource="pods",scope="namespace",subresource="",verb="LIST",version="v1"\} 1$/m,
+    );
+    expect(metrics).toMatch(/^# TYPE apiserver_request_duration_seconds histogram$/m);
+    expect(metrics).toMatch(
+      /^apiserver_flowcontrol_nominal_limit_seats\{priority_level="workload-low"\} 245$/m,
+    );
+    expect(metrics).toMatch(/^apiserver_current_inflight_requests\{request_kind="readOnly"\} \d+$/m);
+  });
+
+  it('a flood from one service account: its requests get APF’s 429, kubectl’s own flow is untouched', async () => {
+    const k = await cluster();
+    const agent = 'system:serviceaccount:monitoring:agent';
+    k.sim.load.add(
+      {
+        name: 'agent',
+        user: requestUser(agent),
+        userAgent: 'agent/v1',
+        verb: 'update',
+        group: '',
+        version: 'v1',
+        resource: 'configmaps',
+        namespace: 'monitoring',
+        rate: () => 5_000_000,
+      },
+      k.sim.metrics,
+    );
+    const r = await fetch(`${k.url}/api/v1/namespaces/shop/pods`, {
+      headers: { 'Impersonate-User': agent },
+      // The simulator's certificate is self-signed; its CA is in the kubeconfig.
+      dispatcher: new Agent({ connect: { ca: k.sim.caPem } }),
+    });
+    expect(r.status).toBe(429);
+    expect(r.headers.get('retry-after')).toBe('1');
+    expect(r.headers.get('x-kubernetes-pf-flowschema-uid')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await r.json()).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'Too many requests, please try again later.',
+      reason: 'TooManyRequests',
+      details: { retryAfterSeconds: 1 },
+      code: 429,
+    });
+    expect((await k.kubectl(['get', 'pods', '-n', 'shop', '-o', 'name'])).code).toBe(0);
+    const metrics = (await k.kubectl(['get', '--raw', '/metrics'])).stdout;
+    expect(metrics).toMatch(
+      /^apiserver_flowcontrol_rejected_requests_total\{flow_schema="service-accounts",priority_level="workload-low",reason="queue-full"\} \d+$/m,
+    );
   });
 });

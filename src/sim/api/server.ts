@@ -11,6 +11,7 @@ import type { Clock } from '../../time/clock.ts';
 import type { ControlPlane, ReplicaView } from '../cluster/control-plane.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import { ClusterIpAllocator } from './admission.ts';
+import type { ApiServerMetrics } from './apiserver-metrics.ts';
 import { etcdRoundTrip, needsEtcd, ReplicaUnavailable, routeToReplica } from './control-plane-requests.ts';
 import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions } from './discovery.ts';
 import { evictPod } from './eviction.ts';
@@ -22,6 +23,7 @@ import { OpenApiDocuments, serveOpenApi } from './openapi.ts';
 import type { PodLogBook } from './pod-log-book.ts';
 import { handlePodLog } from './pod-logs.ts';
 import { serveHealth } from './readyz.ts';
+import type { RequestAccounting } from './request-accounting.ts';
 import { parseApiPath } from './request-path.ts';
 import {
   handleCreate,
@@ -70,6 +72,10 @@ export interface SimApiServerOptions {
   tls?: ServingCert;
   /** The replicas and etcd behind the endpoint; every request is served by one of them. */
   controlPlane?: ControlPlane;
+  /** API Priority and Fairness and the request metrics every request passes through. */
+  accounting?: RequestAccounting;
+  /** What `/metrics` serves. */
+  metrics?: ApiServerMetrics;
 }
 
 const defaultVersion: VersionInfo = { major: '1', minor: '32', gitVersion: 'v1.32.4' };
@@ -199,6 +205,7 @@ export class SimApiServer {
     // The cluster's own time, as a real apiserver's Date header carries its host clock:
     // a scenario runs at its real date, and clients read the offset from here.
     res.setHeader('Date', new Date(this.opts.clock.now()).toUTCString());
+    let answered: ((code: number) => void) | undefined;
     try {
       const faults = this.opts.faults;
       if (faults.applies(url.pathname)) {
@@ -227,6 +234,7 @@ export class SimApiServer {
         req.resume();
         throw unauthorized();
       }
+      answered = await this.opts.accounting?.begin(req, url, res);
       await this.route(req, res, url, replica);
     } catch (err) {
       req.resume();
@@ -243,6 +251,8 @@ export class SimApiServer {
       // The rest of an oversized body is never read: close the connection after answering.
       if (apiErr.code === 413) res.setHeader('Connection', 'close');
       sendStatus(res, apiErr);
+    } finally {
+      answered?.(res.statusCode);
     }
   }
 
@@ -312,6 +322,10 @@ export class SimApiServer {
         });
         return;
       default:
+        if (url.pathname === '/metrics' && this.opts.metrics) {
+          sendText(res, 200, this.opts.metrics.render(), 'text/plain; version=0.0.4; charset=utf-8');
+          return;
+        }
         throw pathNotFound();
     }
 

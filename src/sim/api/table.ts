@@ -15,6 +15,11 @@ import {
   namespacePrinter,
   podDisruptionBudgetPrinter,
 } from './tables/basic.ts';
+import {
+  flowSchemaPrinter,
+  priorityLevelPrinter,
+  webhookConfigurationPrinter,
+} from './tables/control-plane.ts';
 import { eventPrinter } from './tables/event.ts';
 import type { Cell, Printer, TableColumnDefinition, TableRowCondition } from './tables/format.ts';
 import { endpointSlicePrinter, endpointsPrinter, servicePrinter } from './tables/network.ts';
@@ -74,6 +79,10 @@ const printers = new Map<string, Printer>([
   ['coordination.k8s.io/Lease', leasePrinter],
   ['policy/PodDisruptionBudget', podDisruptionBudgetPrinter],
   ['events.k8s.io/Event', eventPrinter],
+  ['admissionregistration.k8s.io/ValidatingWebhookConfiguration', webhookConfigurationPrinter],
+  ['admissionregistration.k8s.io/MutatingWebhookConfiguration', webhookConfigurationPrinter],
+  ['flowcontrol.apiserver.k8s.io/FlowSchema', flowSchemaPrinter],
+  ['flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration', priorityLevelPrinter],
 ]);
 
 function printerFor(r: ResourceType): Printer {

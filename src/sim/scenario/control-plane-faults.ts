@@ -6,6 +6,9 @@
  * requests dropped by a dead replica) is left to the control-plane model.
  */
 import { z } from 'zod';
+import { type ApiClientFault, apiClientFaultSchemas } from './api-clients-shape.ts';
+
+export type { ApiClientFault };
 import { duration, name, oneLine, positiveInt } from './scalars.ts';
 
 /**
@@ -29,7 +32,7 @@ const common = {
   members: controlPlaneMembersSchema.optional(),
 };
 
-export const controlPlaneFaultSchemas = [
+const controlPlaneOwnFaults = [
   /**
    * etcd on these members stops serving: `crash` exits on every start (CrashLoopBackOff,
    * with `log` as its last line), `hang` keeps running but answers nothing (a stuck disk).
@@ -61,6 +64,9 @@ export const controlPlaneFaultSchemas = [
   }),
 ] as const;
 
+/** Every fault the control-plane model applies: its own and the API clients'. */
+export const controlPlaneFaultSchemas = [...controlPlaneOwnFaults, ...apiClientFaultSchemas] as const;
+
 export type ControlPlaneFault = z.infer<(typeof controlPlaneFaultSchemas)[number]>;
 export const controlPlaneFaultTypes: ReadonlySet<string> = new Set(
   controlPlaneFaultSchemas.map((s) => s.shape.type.value),
@@ -68,4 +74,8 @@ export const controlPlaneFaultTypes: ReadonlySet<string> = new Set(
 
 export function isControlPlaneFault(f: { type: string }): f is ControlPlaneFault {
   return controlPlaneFaultTypes.has(f.type);
+}
+
+export function isApiClientFault(f: ControlPlaneFault): f is ApiClientFault {
+  return f.type === 'api-client' || f.type === 'api-client-surge';
 }

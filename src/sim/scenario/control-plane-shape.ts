@@ -2,9 +2,10 @@
  * What a scenario may say about its control plane's shape, beyond its endpoint: how many
  * kube-apiserver replicas (and etcd members) stand behind the endpoint when no
  * control-plane pool shows them as nodes (a managed control plane), and etcd's version.
- * Spread into `cluster.controlPlane` in schema.ts.
+ * Spread into `cluster.controlPlane` in schema.ts; `controlPlaneClusterShape` into `cluster`.
  */
 import { z } from 'zod';
+import { apiClientSchema } from './api-clients-shape.ts';
 import { positiveInt } from './scalars.ts';
 
 export const controlPlaneShape = {
@@ -21,4 +22,10 @@ export const controlPlaneShape = {
         .regex(/^\d+\.\d+\.\d+(-\d+)?$/, { error: 'expected an etcd version such as 3.5.16-0' }),
     })
     .optional(),
+};
+
+/** Spread into `cluster`: what runs against the control plane. */
+export const controlPlaneClusterShape = {
+  /** Clients of the API server beyond the cluster's own components (see api-clients-shape.ts). */
+  apiClients: z.array(apiClientSchema).default([]),
 };

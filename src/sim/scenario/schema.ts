@@ -13,7 +13,7 @@
 import { z } from 'zod';
 import { parseLabelSelector } from '../api/label-selector.ts';
 import { controlPlaneFaultSchemas } from './control-plane-faults.ts';
-import { controlPlaneShape } from './control-plane-shape.ts';
+import { controlPlaneClusterShape, controlPlaneShape } from './control-plane-shape.ts';
 import { scenarioReferenceIssues } from './references.ts';
 import { isInstant, parseDailyCalendar, parseDuration, parseIsoTime } from './time-spec.ts';
 
@@ -228,6 +228,7 @@ const clusterSchema = z.strictObject({
   dns: clusterDnsSchema,
   cni: z.strictObject({ kind: text, version: version.optional() }).optional(),
   nodePools: z.array(nodePoolSchema).min(1),
+  ...controlPlaneClusterShape,
 });
 
 // ---------------------------------------------------------------------------------------

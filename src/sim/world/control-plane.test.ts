@@ -24,10 +24,11 @@ interface PodView {
   };
 }
 
-async function quietControlPlane(timeline: unknown[]) {
+async function quietControlPlane(timeline: unknown[], cluster: Record<string, unknown> = {}) {
   const base = await loadScenario('upgrade-done-right');
   const input = structuredClone(base) as unknown as Record<string, unknown>;
   input.churn = { rollingDeploys: [], crashLoops: [], nodes: [] };
+  input.cluster = { ...(input.cluster as object), ...cluster };
   input.timeline = timeline;
   if (timeline.length)
     input.expected = { category: 'control-plane-degraded', onset: '+10m', rootCause: 'the fault under test' };
@@ -155,6 +156,54 @@ describe('the control plane as static pods', () => {
     expect(
       etcdLog?.some((l) => JSON.parse(l).msg === 'alarm raised' && JSON.parse(l).alarm === 'NOSPACE'),
     ).toBe(true);
+    await w.stop();
+  });
+
+  const agent = {
+    name: 'node-agent',
+    serviceAccount: 'monitoring/node-agent',
+    verb: 'list',
+    resource: 'pods',
+    every: '30s',
+    perNode: true,
+  };
+  const rejected = (w: Awaited<ReturnType<typeof quietControlPlane>>) =>
+    w.sim.metrics.value('apiserver_flowcontrol_rejected_requests_total', {
+      flow_schema: 'service-accounts',
+      priority_level: 'workload-low',
+      reason: 'queue-full',
+    });
+
+  it('a per-node agent listing pods every 30 s is load within capacity: nothing rejected', async () => {
+    const w = await quietControlPlane([], { apiClients: [agent] });
+    await w.at(30);
+    w.sim.metrics.render();
+    expect(rejected(w)).toBe(0);
+    const served = w.sim.metrics.value('apiserver_flowcontrol_dispatched_requests_total', {
+      flow_schema: 'service-accounts',
+      priority_level: 'workload-low',
+    });
+    // Nine nodes, one list each per 30 s, for 30 minutes.
+    expect(served).toBeGreaterThanOrEqual(535);
+    expect(served).toBeLessThanOrEqual(541);
+    await w.stop();
+  });
+
+  it('the same agent in a relist loop saturates workload-low: its requests are rejected with 429', async () => {
+    const w = await quietControlPlane(
+      fault({ type: 'api-client-surge', client: 'node-agent', factor: 500_000 }),
+      {
+        apiClients: [agent],
+      },
+    );
+    await w.at(9);
+    w.sim.metrics.render();
+    expect(rejected(w)).toBe(0);
+    await w.at(20);
+    w.sim.metrics.render();
+    expect(rejected(w)).toBeGreaterThan(0);
+    const state = w.sim.load.levels().get('workload-low')!;
+    expect(state.utilization).toBeGreaterThan(1);
     await w.stop();
   });
 });
