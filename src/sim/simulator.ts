@@ -6,6 +6,7 @@
 import type { Clock } from '../time/clock.ts';
 import { realClock } from '../time/clock.ts';
 import { seededRandom } from '../time/virtual-clock.ts';
+import { AdmissionWebhooks } from './api/admission-webhooks.ts';
 import { flowControlObjects } from './api/apf.ts';
 import { ApiLoad } from './api/api-load.ts';
 import { ApiServerMetrics } from './api/apiserver-metrics.ts';
@@ -14,8 +15,8 @@ import { objectFields } from './api/field-selector.ts';
 import { NodeProxyRegistry } from './api/node-proxy.ts';
 import { PodLogBook } from './api/pod-log-book.ts';
 import { RequestAccounting } from './api/request-accounting.ts';
-import { resourceForKind } from './api/resources.ts';
 import { ResourceCounts } from './api/resource-counts.ts';
+import { resourceForKind } from './api/resources.ts';
 import { SimApiServer, type SimApiServerOptions } from './api/server.ts';
 import { generateServingCert } from './api/serving-cert.ts';
 import type { ControlPlane } from './cluster/control-plane.ts';
@@ -23,11 +24,12 @@ import { seedStaticCluster } from './cluster/static-cluster.ts';
 import { startStaticHeartbeats } from './cluster/static-heartbeats.ts';
 import { startDisruptionController } from './controllers/disruption.ts';
 import { startPodTerminator } from './controllers/pod-terminator.ts';
-import { isApiClientFault } from './scenario/control-plane-faults.ts';
+import { isAdmissionWebhookFault, isApiClientFault } from './scenario/control-plane-faults.ts';
 import type { Scenario } from './scenario/schema.ts';
 import { ObjectStore } from './store/object-store.ts';
-import { etcdVersionFor, scenarioControlPlane, staticControlPlane } from './world/control-plane-setup.ts';
+import { AdmissionWebhookWorld } from './world/admission-webhook-world.ts';
 import { ApiClients } from './world/api-clients.ts';
+import { etcdVersionFor, scenarioControlPlane, staticControlPlane } from './world/control-plane-setup.ts';
 import { ControlPlaneWorld, type ControlPlaneWorldParts } from './world/control-plane-world.ts';
 import { overlayFlag } from './world/overlay-flag.ts';
 import { ScenarioRunner } from './world/scenario-runner.ts';
@@ -87,6 +89,10 @@ export class Simulator {
   readonly load: ApiLoad;
   /** The cluster's own clients and the scenario's (ground truth for the load). */
   readonly apiClients: ApiClients;
+  /** Dynamic admission: webhook configurations in the store, called as the apiserver calls them. */
+  readonly webhooks: AdmissionWebhooks;
+  /** The scenario's webhooks, their servers, faults and install/delete actions. */
+  readonly webhookWorld: AdmissionWebhookWorld;
   private readonly serverOptions: SimApiServerOptions;
 
   constructor(opts: SimulatorOptions = {}) {
@@ -133,6 +139,23 @@ export class Simulator {
       () => this.apiClients.stop(),
       () => counts.stop(),
     );
+    this.webhooks = new AdmissionWebhooks({
+      store: this.store,
+      clock: this.clock,
+      metrics: this.metrics,
+      nodeReachable: (node) => this.nodeReachable(node),
+    });
+    this.serverOptions.webhooks = this.webhooks;
+    this.store.admission = this.webhooks;
+    this.stoppers.push(() => this.webhooks.stop());
+    this.webhookWorld = new AdmissionWebhookWorld({
+      store: this.store,
+      clock: this.clock,
+      admission: this.webhooks,
+      startMs: opts.scenario ? Date.parse(opts.scenario.start) : this.clock.now(),
+      webhooks: opts.scenario?.cluster.admissionWebhooks ?? [],
+    });
+    this.stoppers.push(() => this.webhookWorld.stop());
     // The default FlowSchemas and priority levels, as the apiserver's config producer keeps them.
     const { flowSchemas, priorityLevels } = flowControlObjects();
     for (const [kind, objects] of [
@@ -184,7 +207,12 @@ export class Simulator {
             this.serverOptions.version = versionInfo(gitVersion);
           },
           controlPlaneFaults: (fault, source) =>
-            isApiClientFault(fault) ? this.apiClients.inject(fault) : this.controlPlaneWorld.inject(fault, source),
+            isApiClientFault(fault)
+              ? this.apiClients.inject(fault)
+              : isAdmissionWebhookFault(fault)
+                ? this.webhookWorld.inject(fault)
+                : this.controlPlaneWorld.inject(fault, source),
+          controlPlaneActions: (action) => this.webhookWorld.perform(action),
         });
         overlayFlag(this.runner.machines, 'apiFromNodes', () => !inCluster.write);
         this.stoppers.unshift(() => this.runner?.stop());

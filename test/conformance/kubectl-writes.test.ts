@@ -31,7 +31,9 @@ spec:
   template:
     metadata: {labels: {app: api}}
     spec:
-      containers: [{name: api, image: "${image}"${extra}}]
+      containers:
+        - {name: api, image: "${image}"${extra}, livenessProbe: {httpGet: {path: /healthz, port: 8080}}}
+      volumes: [{name: cache, emptyDir: {}}]
 `;
 
 describe('kubectl writes', () => {
@@ -103,7 +105,12 @@ describe('kubectl writes', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('Warning: unknown field "spec.template.spec.containers[0].imagePullPolicyy"');
     const container = await field(c, 'deploy', 'api', '.spec.template.spec.containers[0]');
-    expect(JSON.parse(container)).toEqual({ name: 'api', image: 'nginx:1.28' });
+    expect(JSON.parse(container)).toEqual({
+      name: 'api',
+      image: 'nginx:1.28',
+      // A probe's handler and a volume's source are inline in JSON: kept, not dropped.
+      livenessProbe: { httpGet: { path: '/healthz', port: 8080 } },
+    });
   });
 
   it('a new object with a misspelt field is refused on create with the kind named', async () => {

@@ -114,12 +114,12 @@ function key(labels: Labels): string {
 function labelText(labels: Labels, extra?: [string, string]): string {
   const pairs = Object.keys(labels)
     .sort()
-    .map((n) => `${n}="${escape(labels[n])}"`);
+    .map((n) => `${n}="${escapeLabel(labels[n])}"`);
   if (extra) pairs.push(`${extra[0]}="${extra[1]}"`);
   return pairs.length ? `{${pairs.join(',')}}` : '';
 }
 
-function escape(v: string): string {
+function escapeLabel(v: string): string {
   return v.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n');
 }
 

@@ -12,40 +12,17 @@
  * `--validate=false` (Ignore). The kinds' fields come from their protobuf tables.
  */
 import type { ServerResponse } from 'node:http';
-import { protoMessages, protoRoots } from './proto/messages.ts';
+import { jsonFields } from './proto/fields.ts';
+import { protoRoots } from './proto/messages.ts';
 import { groupVersion, type ResourceType } from './resources.ts';
 import { badRequest } from './status.ts';
-
-interface FieldSpec {
-  type: string;
-  repeated: boolean;
-  mapValue?: string;
-}
-
-const tables = new Map<string, Map<string, FieldSpec>>();
-
-function fields(message: string): Map<string, FieldSpec> | undefined {
-  const known = tables.get(message);
-  if (known) return known;
-  const spec = protoMessages[message];
-  if (spec === undefined) return undefined;
-  const t = new Map<string, FieldSpec>();
-  for (const item of spec.split(';')) {
-    if (!item) continue;
-    const [, name, type, label] = item.split(' ');
-    const mapValue = type.startsWith('map:') ? type.slice(4) : undefined;
-    t.set(name, { type: mapValue ? 'map' : type, repeated: label === 'repeated', mapValue });
-  }
-  tables.set(message, t);
-  return t;
-}
 
 const isMessage = (type: string) => type.includes('.');
 
 /** Removes fields the type lacks from `value` (in place) and returns their paths. */
 function prune(message: string, value: unknown, path: string, out: string[], root: boolean): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
-  const defs = fields(message);
+  const defs = jsonFields(message);
   if (!defs) return;
   const obj = value as Record<string, unknown>;
   for (const key of Object.keys(obj)) {

@@ -18,7 +18,8 @@
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { sendJson, sendText } from './http-io.ts';
-import { protoMessages, protoRoots } from './proto/messages.ts';
+import { type FieldDef, jsonFields } from './proto/fields.ts';
+import { protoRoots } from './proto/messages.ts';
 import { groupVersion, groupVersions, type ResourceType, resourceTypes } from './resources.ts';
 
 type Schema = Record<string, unknown>;
@@ -81,25 +82,6 @@ const scalarSchemas: Record<string, Schema> = {
   bytes: { type: 'string', format: 'byte' },
 };
 
-interface FieldSpec {
-  name: string;
-  type: string;
-  repeated: boolean;
-  mapValue?: string;
-}
-
-function fieldsOf(message: string): FieldSpec[] {
-  const spec = protoMessages[message] ?? '';
-  return spec
-    .split(';')
-    .filter(Boolean)
-    .map((item) => {
-      const [, name, type, label] = item.split(' ');
-      const mapValue = type.startsWith('map:') ? type.slice(4) : undefined;
-      return { name, type: mapValue ? 'map' : type, repeated: label === 'repeated', mapValue };
-    });
-}
-
 /** A field's schema: a scalar, or a reference wrapped as kube-openapi v3 writes it. */
 function typeSchema(type: string, refs: Set<string>): Schema {
   const scalar = scalarSchemas[type];
@@ -110,7 +92,7 @@ function typeSchema(type: string, refs: Set<string>): Schema {
   return { $ref: `#/components/schemas/${name}` };
 }
 
-function fieldSchema(f: FieldSpec, refs: Set<string>): Schema {
+function fieldSchema(f: FieldDef, refs: Set<string>): Schema {
   if (f.type === 'map') return { type: 'object', additionalProperties: typeSchema(f.mapValue!, refs) };
   const item = typeSchema(f.type, refs);
   if (f.repeated) return { type: 'array', items: item };
@@ -119,7 +101,7 @@ function fieldSchema(f: FieldSpec, refs: Set<string>): Schema {
 
 function messageSchema(message: string, refs: Set<string>): Schema {
   const properties: Record<string, Schema> = {};
-  for (const f of fieldsOf(message)) properties[f.name] = fieldSchema(f, refs);
+  for (const [name, f] of jsonFields(message) ?? []) properties[name] = fieldSchema(f, refs);
   return { type: 'object', properties };
 }
 

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../time/clock.ts';
 import type { ObjectStore, StoredEntry } from '../store/object-store.ts';
 import { admitCreate, type ClusterIpAllocator, validateName } from './admission.ts';
+import type { AdmissionAttributes } from './admission-webhooks.ts';
 import { presentItem, presentObject, presentParsed, toStored } from './codec.ts';
 import { decodeContinue, encodeContinue } from './continue-token.ts';
 import { fieldValidationOf, validateFields } from './field-validation.ts';
@@ -23,6 +24,29 @@ export interface ResourceContext {
   store: ObjectStore;
   clock: Clock;
   clusterIps: ClusterIpAllocator;
+  /** Dynamic admission (webhooks): resolves, or throws the error that refuses the write. */
+  admit?: (a: AdmissionAttributes) => Promise<void>;
+}
+
+/** Sends a write through dynamic admission, when the server has any. */
+async function admitWrite(
+  ctx: ResourceContext,
+  t: ResourceTarget,
+  operation: AdmissionAttributes['operation'],
+  obj: KubeObject | undefined,
+): Promise<void> {
+  if (!ctx.admit) return;
+  await ctx.admit({
+    operation,
+    group: t.r.group,
+    version: t.r.version,
+    resource: t.r.plural,
+    subresource: t.subresource,
+    namespace: t.namespace || undefined,
+    namespaced: t.r.namespaced,
+    name: t.name ?? obj?.metadata.name,
+    labels: obj?.metadata.labels,
+  });
 }
 
 export interface ResourceTarget {
@@ -211,6 +235,7 @@ export async function handleCreate(
   const stored = toStored(t.r, body);
   if (stored.metadata.name) validateName(t.r, stored.metadata.name);
   admitCreate(t.r, stored, ctx.clusterIps);
+  await admitWrite(ctx, t, 'CREATE', stored);
   if (dryRun(req)) {
     sendJson(res, 201, presentParsed(t.r, stored));
     return;
@@ -259,6 +284,7 @@ export async function handleUpdate(
     body.metadata.namespace = t.namespace;
   }
   const stored = toStored(t.r, body);
+  await admitWrite(ctx, t, 'UPDATE', stored);
   if (dryRun(req)) {
     sendJson(res, 200, presentParsed(t.r, stored));
     return;
@@ -294,6 +320,7 @@ export async function handlePatch(
         const stored = toStored(t.r, created);
         if (t.r.namespaced) checkNamespaceUsable(ctx, t.namespace);
         admitCreate(t.r, stored, ctx.clusterIps);
+        await admitWrite(ctx, t, 'CREATE', stored);
         sendJson(res, 201, presentParsed(t.r, ctx.store.create(t.r, stored)));
         return;
       }
@@ -314,6 +341,7 @@ export async function handlePatch(
     const stored = toStored(t.r, patched);
     if (!pinned || pinned === current.metadata.resourceVersion)
       stored.metadata.resourceVersion = current.metadata.resourceVersion;
+    await admitWrite(ctx, t, 'UPDATE', stored);
     if (dryRun(req) || q.get('dryRun') === 'All') {
       sendJson(res, 200, presentParsed(t.r, stored));
       return;
@@ -370,6 +398,7 @@ export async function handleDelete(
     sendJson(res, 200, presentParsed(t.r, ctx.store.get(t.r, t.namespace, name)));
     return;
   }
+  await admitWrite(ctx, t, 'DELETE', ctx.store.find(t.r, t.namespace, name));
   if (t.r.plural === 'namespaces' && t.r.group === '') deleteNamespaceContents(ctx, name);
   const { object, deleted } = ctx.store.delete(t.r, t.namespace, name, opts);
   // A deletion still pending (graceful or finalizers) answers with the object; a finished

@@ -11,6 +11,7 @@ import type { Clock } from '../../time/clock.ts';
 import type { ControlPlane, ReplicaView } from '../cluster/control-plane.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import { ClusterIpAllocator } from './admission.ts';
+import type { AdmissionWebhooks } from './admission-webhooks.ts';
 import type { ApiServerMetrics } from './apiserver-metrics.ts';
 import { etcdRoundTrip, needsEtcd, ReplicaUnavailable, routeToReplica } from './control-plane-requests.ts';
 import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions } from './discovery.ts';
@@ -76,6 +77,8 @@ export interface SimApiServerOptions {
   accounting?: RequestAccounting;
   /** What `/metrics` serves. */
   metrics?: ApiServerMetrics;
+  /** Dynamic admission: the webhook configurations in the store, and their servers. */
+  webhooks?: AdmissionWebhooks;
 }
 
 const defaultVersion: VersionInfo = { major: '1', minor: '32', gitVersion: 'v1.32.4' };
@@ -96,7 +99,12 @@ export class SimApiServer {
   constructor(opts: SimApiServerOptions) {
     this.opts = opts;
     this.openapi = new OpenApiDocuments(() => (this.opts.version ?? defaultVersion).gitVersion);
-    this.ctx = { store: opts.store, clock: opts.clock, clusterIps: new ClusterIpAllocator() };
+    this.ctx = {
+      store: opts.store,
+      clock: opts.clock,
+      clusterIps: new ClusterIpAllocator(),
+      admit: (a) => this.opts.webhooks?.review(a) ?? Promise.resolve(),
+    };
     this.watchSettings = {
       bookmarkIntervalMs: 60_000,
       minRequestTimeoutSeconds: 1800,

@@ -21,11 +21,9 @@ export const apiClientSchema = z
     user: oneLine.optional(),
     verb: z.enum(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']),
     /** The plural resource, with its group after a dot for named groups: `pods`, `deployments.apps`. */
-    resource: z
-      .string()
-      .regex(/^[a-z0-9]+(\.[a-z0-9.-]+)?$/, {
-        error: 'expected a resource such as pods or deployments.apps',
-      }),
+    resource: z.string().regex(/^[a-z0-9]+(\.[a-z0-9.-]+)?$/, {
+      error: 'expected a resource such as pods or deployments.apps',
+    }),
     /** Requests name this namespace; a list without one reads the whole cluster. */
     namespace: name.optional(),
     /** Page size of its lists; unpaginated when unset. */

@@ -6,9 +6,11 @@
  * requests dropped by a dead replica) is left to the control-plane model.
  */
 import { z } from 'zod';
+import { type AdmissionWebhookFault, admissionWebhookFaultSchemas } from './admission-webhooks-shape.ts';
 import { type ApiClientFault, apiClientFaultSchemas } from './api-clients-shape.ts';
 
-export type { ApiClientFault };
+export type { AdmissionWebhookFault, ApiClientFault };
+
 import { duration, name, oneLine, positiveInt } from './scalars.ts';
 
 /**
@@ -65,7 +67,11 @@ const controlPlaneOwnFaults = [
 ] as const;
 
 /** Every fault the control-plane model applies: its own and the API clients'. */
-export const controlPlaneFaultSchemas = [...controlPlaneOwnFaults, ...apiClientFaultSchemas] as const;
+export const controlPlaneFaultSchemas = [
+  ...controlPlaneOwnFaults,
+  ...apiClientFaultSchemas,
+  ...admissionWebhookFaultSchemas,
+] as const;
 
 export type ControlPlaneFault = z.infer<(typeof controlPlaneFaultSchemas)[number]>;
 export const controlPlaneFaultTypes: ReadonlySet<string> = new Set(
@@ -79,3 +85,10 @@ export function isControlPlaneFault(f: { type: string }): f is ControlPlaneFault
 export function isApiClientFault(f: ControlPlaneFault): f is ApiClientFault {
   return f.type === 'api-client' || f.type === 'api-client-surge';
 }
+
+export function isAdmissionWebhookFault(f: ControlPlaneFault): f is AdmissionWebhookFault {
+  return f.type === 'webhook-server' || f.type === 'webhook-certificate';
+}
+
+/** The faults the control-plane world applies itself (etcd, apiserver replicas). */
+export type ControlPlaneOwnFault = Exclude<ControlPlaneFault, ApiClientFault | AdmissionWebhookFault>;

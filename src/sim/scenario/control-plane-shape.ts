@@ -5,6 +5,7 @@
  * Spread into `cluster.controlPlane` in schema.ts; `controlPlaneClusterShape` into `cluster`.
  */
 import { z } from 'zod';
+import { admissionWebhookSchema } from './admission-webhooks-shape.ts';
 import { apiClientSchema } from './api-clients-shape.ts';
 import { positiveInt } from './scalars.ts';
 
@@ -28,4 +29,6 @@ export const controlPlaneShape = {
 export const controlPlaneClusterShape = {
   /** Clients of the API server beyond the cluster's own components (see api-clients-shape.ts). */
   apiClients: z.array(apiClientSchema).default([]),
+  /** Validating and mutating webhooks (see admission-webhooks-shape.ts). */
+  admissionWebhooks: z.array(admissionWebhookSchema).default([]),
 };

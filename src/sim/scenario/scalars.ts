@@ -3,7 +3,8 @@
  * probabilities), worded as schema.ts words its own so every scenario error reads alike.
  */
 import { z } from 'zod';
-import { parseDuration } from './time-spec.ts';
+import { parseLabelSelector } from '../api/label-selector.ts';
+import { isInstant, parseDuration } from './time-spec.ts';
 
 /** A DNS-1123 label: a namespace, workload or webhook-service name. */
 export const name = z
@@ -35,4 +36,25 @@ export const objectRef = z
   .string({ error: 'expected <namespace>/<name>' })
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, {
     error: 'expected <namespace>/<name>',
+  });
+
+/** A point on the timeline: an ISO time, or an offset from `start` such as `+2h`. */
+export const instant = z
+  .string({ error: 'expected an ISO time with a zone or an offset such as +2h' })
+  .refine(isInstant, {
+    error: 'expected an ISO time with a zone (2018-07-19T15:00:00Z) or an offset such as +2h',
+  });
+
+/** A Kubernetes label selector string, checked by the simulator's own apimachinery port. */
+export const labelSelector = z
+  .string({ error: 'expected a label selector such as "pool in (a, b)"' })
+  .superRefine((t, ctx) => {
+    try {
+      parseLabelSelector(t);
+    } catch (e) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `not a valid label selector: ${e instanceof Error ? e.message : String(e)}`,
+      });
+    }
   });

@@ -11,11 +11,12 @@
  * silently ignored line.
  */
 import { z } from 'zod';
-import { parseLabelSelector } from '../api/label-selector.ts';
+import { admissionWebhookActionSchemas } from './admission-webhooks-shape.ts';
 import { controlPlaneFaultSchemas } from './control-plane-faults.ts';
 import { controlPlaneClusterShape, controlPlaneShape } from './control-plane-shape.ts';
 import { scenarioReferenceIssues } from './references.ts';
-import { isInstant, parseDailyCalendar, parseDuration, parseIsoTime } from './time-spec.ts';
+import { instant, labelSelector } from './scalars.ts';
+import { parseDailyCalendar, parseDuration, parseIsoTime } from './time-spec.ts';
 
 // ---------------------------------------------------------------------------------------
 // Scalars
@@ -74,13 +75,6 @@ const isoTime = z
     error: 'expected an ISO time with a zone, such as 2018-07-19T15:00:00Z',
   });
 
-/** A point on the timeline: an ISO time, or an offset from `start` such as `+2h`. */
-const instant = z
-  .string({ error: 'expected an ISO time with a zone or an offset such as +2h' })
-  .refine(isInstant, {
-    error: 'expected an ISO time with a zone (2018-07-19T15:00:00Z) or an offset such as +2h',
-  });
-
 /** A daily `OnCalendar=` time, as node timers declare it. */
 const dailyCalendar = z
   .string({ error: 'expected a daily calendar time such as "*-*-* 06:00:00"' })
@@ -117,20 +111,6 @@ const labels = z
           message: `"${key}" is not a valid label key (optional DNS prefix and "/", then up to 63 of A-Z a-z 0-9 - _ .)`,
         });
       }
-    }
-  });
-
-/** A Kubernetes label selector string, checked by the simulator's own apimachinery port. */
-const labelSelector = z
-  .string({ error: 'expected a label selector such as "pool in (a, b)"' })
-  .superRefine((t, ctx) => {
-    try {
-      parseLabelSelector(t);
-    } catch (e) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `not a valid label selector: ${e instanceof Error ? e.message : String(e)}`,
-      });
     }
   });
 
@@ -659,6 +639,7 @@ export const actionSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('rebuild-cluster'), ...actionCommon, what: oneLine }),
   /** Something done outside the cluster (a provider ticket, a DNS change); no effect here. */
   z.strictObject({ type: z.literal('outside-cluster'), ...actionCommon, what: oneLine }),
+  ...admissionWebhookActionSchemas,
 ]);
 
 const healSchema = z.strictObject({

@@ -28,7 +28,7 @@ import {
   controlPlaneComponents,
   staticPod,
 } from '../cluster/kubeadm-manifests.ts';
-import type { ApiClientFault, ControlPlaneFault } from '../scenario/control-plane-faults.ts';
+import type { ControlPlaneOwnFault } from '../scenario/control-plane-faults.ts';
 import { parseDuration } from '../scenario/time-spec.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 
@@ -103,7 +103,7 @@ export class ControlPlaneWorld {
   }
 
   /** Applies a control-plane fault; returns what heals it. */
-  inject(fault: Exclude<ControlPlaneFault, ApiClientFault>, source: string): () => void {
+  inject(fault: ControlPlaneOwnFault, source: string): () => void {
     const { cp } = this.p;
     const members = this.membersOf(fault);
     switch (fault.type) {
@@ -151,7 +151,7 @@ export class ControlPlaneWorld {
     }
   }
 
-  private membersOf(fault: Exclude<ControlPlaneFault, ApiClientFault>): ControlPlaneMember[] {
+  private membersOf(fault: ControlPlaneOwnFault): ControlPlaneMember[] {
     const all = this.p.cp.members;
     const sel = fault.members;
     if (sel?.names) return all.filter((m) => sel.names!.includes(m.name));

@@ -7,6 +7,10 @@
 import type { Clock, Timer } from '../../time/clock.ts';
 import type { ProtocolFaults } from '../api/faults.ts';
 import type { NodeProxyRegistry } from '../api/node-proxy.ts';
+import {
+  type AdmissionWebhookAction,
+  isAdmissionWebhookAction,
+} from '../scenario/admission-webhooks-shape.ts';
 import type { Scenario, TimelineEntry } from '../scenario/schema.ts';
 import { parseDuration, parseIsoTime, resolveInstant } from '../scenario/time-spec.ts';
 import type { ObjectStore } from '../store/object-store.ts';
@@ -36,6 +40,8 @@ export interface RunnerParts {
   actionsBefore?: number;
   /** Applies control-plane faults (see FaultInjector). */
   controlPlaneFaults?: InjectorParts['controlPlane'];
+  /** Performs actions on the control plane (installing or deleting a webhook). */
+  controlPlaneActions?: (a: AdmissionWebhookAction) => void;
 }
 
 /** One line per timeline entry as it happens: what the simulator did, for logs and tests. */
@@ -133,6 +139,10 @@ export class ScenarioRunner {
       this.faults.heal(e.heal.fault, nodes);
     } else if (e.action) {
       this.record.push({ atMs, kind: 'action', what: e.action.id ?? e.action.type, note: e.note });
+      if (isAdmissionWebhookAction(e.action)) {
+        this.p.controlPlaneActions?.(e.action);
+        return;
+      }
       void performAction(e.action, this.actionParts).catch((err: unknown) => {
         // An action that goes wrong is part of the story, not a crash of the simulator.
         this.record.push({ atMs: this.p.clock.now(), kind: 'action', what: `failed: ${String(err)}` });

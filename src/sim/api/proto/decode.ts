@@ -12,7 +12,8 @@
  */
 import { rfc3339, rfc3339Micro } from '../../../time/clock.ts';
 import { goDuration } from '../../../time/go-duration.ts';
-import { protoMessages, protoRoots } from './messages.ts';
+import { wireFields } from './fields.ts';
+import { protoRoots } from './messages.ts';
 import { readFields, readPackedVarints, WireError, type WireField, wireBytes } from './wire.ts';
 
 /** 0x6b 0x38 0x73 0x00: "k8s" and the envelope style (apimachinery protoEncodingPrefix). */
@@ -25,32 +26,6 @@ const keepZero = new Set([
   'batch.v1.JobSpec.completions',
   'batch.v1.JobSpec.backoffLimit',
 ]);
-
-interface FieldDef {
-  name: string;
-  type: string;
-  repeated: boolean;
-  /** Value type of a map<string, …> field. */
-  mapValue?: string;
-}
-
-const tables = new Map<string, Map<number, FieldDef>>();
-
-function table(message: string): Map<number, FieldDef> {
-  let t = tables.get(message);
-  if (t) return t;
-  const spec = protoMessages[message];
-  if (spec === undefined) throw new WireError(`no field table for ${message}`);
-  t = new Map();
-  for (const item of spec.split(';')) {
-    if (!item) continue;
-    const [num, name, type, label] = item.split(' ');
-    const mapValue = type.startsWith('map:') ? type.slice(4) : undefined;
-    t.set(Number(num), { name, type: mapValue ? 'map' : type, repeated: label === 'repeated', mapValue });
-  }
-  tables.set(message, t);
-  return t;
-}
 
 export class ProtobufDecodeError extends Error {}
 
@@ -88,11 +63,17 @@ export function protobufKnows(apiVersion: string, kind: string): boolean {
 }
 
 function message(name: string, buf: Uint8Array): Record<string, unknown> {
-  const defs = table(name);
+  const defs = wireFields(name);
+  if (!defs) throw new WireError(`no field table for ${name}`);
   const out: Record<string, unknown> = {};
   for (const f of readFields(buf)) {
     const def = defs.get(f.number);
     if (!def) continue; // a field newer than the table: skipped, as proto decoders do
+    if (def.inline) {
+      // Embedded inline: its fields are this object's own in JSON.
+      Object.assign(out, message(def.type, f.bytes ?? new Uint8Array()));
+      continue;
+    }
     if (def.type === 'map') {
       out[def.name] ??= {};
       const map = out[def.name] as Record<string, unknown>;
