@@ -60,6 +60,8 @@ export function describeAction(a: Action): string {
       return `applied ${a.webhook.type} webhook configuration ${a.webhook.name}`;
     case 'delete-webhook':
       return `deleted webhook configuration ${a.webhook}`;
+    case 'renew-certificates':
+      return `renewed the ${a.which.join(' and ')} certificates`;
   }
 }
 

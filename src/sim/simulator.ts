@@ -29,6 +29,7 @@ import type { Scenario } from './scenario/schema.ts';
 import { ObjectStore } from './store/object-store.ts';
 import { AdmissionWebhookWorld } from './world/admission-webhook-world.ts';
 import { ApiClients } from './world/api-clients.ts';
+import { Certificates } from './world/certificates.ts';
 import { etcdVersionFor, scenarioControlPlane, staticControlPlane } from './world/control-plane-setup.ts';
 import { ControlPlaneWorld, type ControlPlaneWorldParts } from './world/control-plane-world.ts';
 import { overlayFlag } from './world/overlay-flag.ts';
@@ -89,11 +90,22 @@ export class Simulator {
   readonly load: ApiLoad;
   /** The cluster's own clients and the scenario's (ground truth for the load). */
   readonly apiClients: ApiClients;
+  /** When the scenario's certificates expire (ground truth). */
+  certificates: Certificates | undefined;
   /** Dynamic admission: webhook configurations in the store, called as the apiserver calls them. */
   readonly webhooks: AdmissionWebhooks;
   /** The scenario's webhooks, their servers, faults and install/delete actions. */
   readonly webhookWorld: AdmissionWebhookWorld;
   private readonly serverOptions: SimApiServerOptions;
+  /** The certificate first served (its key signs the reissued ones). */
+  private original: { key: string; cert: string } | undefined;
+  private host = '127.0.0.1';
+  private certificateSwap: Promise<void> = Promise.resolve();
+
+  /** Resolves once the certificate the control plane's state calls for is being served. */
+  certificateServed(): Promise<void> {
+    return this.certificateSwap;
+  }
 
   constructor(opts: SimulatorOptions = {}) {
     this.clock = opts.clock ?? realClock;
@@ -211,10 +223,24 @@ export class Simulator {
               ? this.apiClients.inject(fault)
               : isAdmissionWebhookFault(fault)
                 ? this.webhookWorld.inject(fault)
-                : this.controlPlaneWorld.inject(fault, source),
-          controlPlaneActions: (action) => this.webhookWorld.perform(action),
+                : fault.type === 'certificate-expires'
+                  ? (this.certificates?.inject(fault) ?? (() => {}))
+                  : this.controlPlaneWorld.inject(fault, source),
+          controlPlaneActions: (action) =>
+            action.type === 'renew-certificates'
+              ? this.certificates?.renew(action)
+              : this.webhookWorld.perform(action),
         });
         overlayFlag(this.runner.machines, 'apiFromNodes', () => !inCluster.write);
+        this.certificates = new Certificates({
+          scenario: s,
+          clock: this.clock,
+          cp: this.controlPlane,
+          logs: this.logs,
+          machines: () => this.runner?.machines,
+          nodesOf: (pools) => [...world.pools].filter(([, p]) => !pools || pools.includes(p)).map(([n]) => n),
+        });
+        this.stoppers.push(() => this.certificates?.stop());
         this.stoppers.unshift(() => this.runner?.stop());
         this.serverOptions.nodeReachable = (node) => this.nodeReachable(node);
       }
@@ -260,10 +286,40 @@ export class Simulator {
     });
     this.stoppers.push(() => w.stop());
     this.serverOptions.controlPlane = cp;
-    const close = () => this.faults.setClosedByControlPlane(cp.allDown() ? 'refuse' : undefined);
+    let served = false;
+    const close = () => {
+      this.faults.setClosedByControlPlane(cp.allDown() ? 'refuse' : undefined);
+      const expired = cp.servingCertificateExpired();
+      if (expired !== served) {
+        served = expired;
+        this.certificateSwap = this.certificateSwap.then(() => this.serveExpiredCertificate(expired));
+      }
+    };
     this.stoppers.push(cp.onChange(close));
     close();
     return w;
+  }
+
+  /**
+   * TLS clients check expiry against their own (real) clock, so an expired serving
+   * certificate is reissued with the same key, valid until as long before the real now as
+   * the virtual now is past its expiry: clients then fail the handshake with x509's error.
+   */
+  private async serveExpiredCertificate(expired: boolean): Promise<void> {
+    if (!this.original) return;
+    if (!expired) {
+      this.server.setServingCert(this.original);
+      return;
+    }
+    const since = this.clock.now() - (this.certificates?.servingNotAfterMs ?? this.clock.now());
+    const notAfterMs = realClock.now() - Math.max(1000, since);
+    this.server.setServingCert(
+      await generateServingCert(this.host, {
+        keyPem: this.original.key,
+        notBeforeMs: notAfterMs - 365 * 86_400_000,
+        notAfterMs,
+      }),
+    );
   }
 
   /** Whether the API server (and anything going through it) reaches this node now. */
@@ -279,9 +335,13 @@ export class Simulator {
 
   /** Starts serving; returns the base URL. */
   async start(port = 0, host = '127.0.0.1'): Promise<string> {
+    this.host = host;
     if (this.tls && !this.serverOptions.tls) {
       this.serverOptions.tls = await generateServingCert(host);
+      this.original = this.serverOptions.tls;
       this.caPem = this.serverOptions.tls.cert;
+      // Served after it already expired (a scenario run to a moment past the expiry).
+      if (this.controlPlane.servingCertificateExpired()) await this.serveExpiredCertificate(true);
     }
     return this.server.listen(port, host);
   }

@@ -4,6 +4,7 @@
  * disk slow or its database full, or its kube-apiserver gone. The faults are set low on
  * the control-plane model; kubectl's output is the real text.
  */
+
 import { Agent, fetch } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { requestUser } from '../../src/sim/api/apf.ts';
@@ -76,6 +77,20 @@ describe('kubectl against a failing control plane', () => {
       /The connection to the server 127\.0\.0\.1:\d+ was refused - did you specify the right host or port\?/,
     );
     k.sim.controlPlane.setApiserverDown('cp-1', 'test', false);
+    expect((await k.kubectl(['get', 'nodes', '-o', 'name'])).code).toBe(0);
+  });
+
+  it('the serving certificate expired: kubectl fails the handshake with x509’s error, and works once renewed', async () => {
+    const k = await cluster();
+    k.sim.controlPlane.setServingCertificateExpired(true);
+    await k.sim.certificateServed();
+    const r = await k.kubectl(['get', 'nodes']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(
+      /^Unable to connect to the server: tls: failed to verify certificate: x509: certificate has expired or is not yet valid: current time \S+ is after \S+$/m,
+    );
+    k.sim.controlPlane.setServingCertificateExpired(false);
+    await k.sim.certificateServed();
     expect((await k.kubectl(['get', 'nodes', '-o', 'name'])).code).toBe(0);
   });
 

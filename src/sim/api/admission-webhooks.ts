@@ -24,6 +24,7 @@ import type { ApiServerMetrics } from './apiserver-metrics.ts';
 import type { KubeObject } from './k8s-types.ts';
 import { resourceForKind } from './resources.ts';
 import { type ApiError, internalError } from './status.ts';
+import { x509Time } from './x509.ts';
 
 const validatingType = resourceForKind('ValidatingWebhookConfiguration', 'admissionregistration.k8s.io')!;
 const mutatingType = resourceForKind('MutatingWebhookConfiguration', 'admissionregistration.k8s.io')!;
@@ -125,11 +126,6 @@ function ruleMatches(r: Rule, a: AdmissionAttributes): boolean {
     listHas(r.apiVersions, a.version) &&
     resourceMatches(r.resources, a.resource, a.subresource)
   );
-}
-
-/** Go's x509 time format in errors: RFC 3339 in UTC. */
-function x509Time(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 export class AdmissionWebhooks {

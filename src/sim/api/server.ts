@@ -183,6 +183,15 @@ export class SimApiServer {
     else if (this.server && !this.listening) void this.bind(this.port);
   }
 
+  /** Serves another certificate from now on (new handshakes see it). */
+  setServingCert(tls: ServingCert): void {
+    this.opts.tls = tls;
+    const server = this.server as
+      | { setSecureContext?: (o: { key: string; cert: string }) => void }
+      | undefined;
+    server?.setSecureContext?.({ key: tls.key, cert: tls.cert });
+  }
+
   /** Drops every open watch stream abruptly (a load balancer or apiserver restart). */
   dropWatches(): number {
     const n = this.watches.size;

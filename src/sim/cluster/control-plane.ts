@@ -49,6 +49,8 @@ export class ControlPlane {
   private readonly apiserverDown = new Map<string, Set<string>>();
   private readonly slow = new Map<string, number>();
   private readonly nospace = new Set<string>();
+  /** kube-apiserver's serving certificate expired: every client's handshake fails. */
+  private certExpired = false;
   private readonly listeners = new Set<() => void>();
   private next = 0;
 
@@ -132,6 +134,16 @@ export class ControlPlane {
     return this.nospace.size > 0;
   }
 
+  setServingCertificateExpired(expired: boolean): void {
+    if (expired === this.certExpired) return;
+    this.certExpired = expired;
+    this.changed();
+  }
+
+  servingCertificateExpired(): boolean {
+    return this.certExpired;
+  }
+
   replica(m: ControlPlaneMember): ReplicaView {
     const serving = this.apiserverUp(m);
     let etcd: EtcdTrouble | undefined;
@@ -158,6 +170,7 @@ export class ControlPlane {
 
   /** No replica can read or write the cluster's state (every one is down or cut off from etcd). */
   unusable(): boolean {
+    if (this.certExpired) return true;
     return this.members.every((m) => {
       const r = this.replica(m);
       return !r.serving || r.etcd !== undefined;

@@ -58,6 +58,18 @@ const controlPlaneOwnFaults = [
     /** The quota it hit, for etcd's log line (etcd's default is 2 GiB). */
     quotaBytes: positiveInt.default(2 * 1024 * 1024 * 1024),
   }),
+  /**
+   * A certificate runs out now (what `cluster.certificates` says for a known date): the
+   * apiserver's serving certificate, or the kubelets' client certificates (of `pools`).
+   */
+  z.strictObject({
+    type: z.literal('certificate-expires'),
+    id: name.optional(),
+    duration: duration.optional(),
+    cause: oneLine.optional(),
+    certificate: z.enum(['apiServer', 'kubelets']),
+    pools: z.array(name).min(1).optional(),
+  }),
   /** kube-apiserver on these members exits on every start (its own bug, bad flags, a bad config). */
   z.strictObject({
     type: z.literal('apiserver-crash'),
@@ -90,5 +102,10 @@ export function isAdmissionWebhookFault(f: ControlPlaneFault): f is AdmissionWeb
   return f.type === 'webhook-server' || f.type === 'webhook-certificate';
 }
 
+export type CertificateFault = Extract<ControlPlaneFault, { type: 'certificate-expires' }>;
+
 /** The faults the control-plane world applies itself (etcd, apiserver replicas). */
-export type ControlPlaneOwnFault = Exclude<ControlPlaneFault, ApiClientFault | AdmissionWebhookFault>;
+export type ControlPlaneOwnFault = Exclude<
+  ControlPlaneFault,
+  ApiClientFault | AdmissionWebhookFault | CertificateFault
+>;

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { admissionWebhookSchema } from './admission-webhooks-shape.ts';
 import { apiClientSchema } from './api-clients-shape.ts';
-import { positiveInt } from './scalars.ts';
+import { duration, instant, name, positiveInt } from './scalars.ts';
 
 export const controlPlaneShape = {
   /**
@@ -31,4 +31,33 @@ export const controlPlaneClusterShape = {
   apiClients: z.array(apiClientSchema).default([]),
   /** Validating and mutating webhooks (see admission-webhooks-shape.ts). */
   admissionWebhooks: z.array(admissionWebhookSchema).default([]),
+  /**
+   * When the cluster's certificates expire (kubeadm issues them for a year and renews them
+   * only on upgrade or `kubeadm certs renew`): expiry then happens on its own.
+   */
+  certificates: z
+    .strictObject({
+      /** kube-apiserver's serving certificate: every client's TLS handshake fails after it. */
+      apiServer: z.strictObject({ notAfter: instant }).optional(),
+      /** The kubelets' client certificates (rotation broken): they cannot authenticate after it. */
+      kubelets: z
+        .strictObject({
+          notAfter: instant,
+          /** Only these pools' kubelets; every pool when unset. */
+          pools: z.array(name).min(1).optional(),
+        })
+        .optional(),
+    })
+    .optional(),
 };
+
+/** Renewing certificates (`kubeadm certs renew all` and restarting, or fixed rotation). */
+export const renewCertificatesActionSchema = z.strictObject({
+  type: z.literal('renew-certificates'),
+  id: name.optional(),
+  by: z.enum(['operator', 'provider']).default('operator'),
+  which: z.array(z.enum(['apiServer', 'kubelets'])).min(1),
+  /** How long the new ones are valid. */
+  validFor: duration.default('365d'),
+});
+export type RenewCertificatesAction = z.infer<typeof renewCertificatesActionSchema>;

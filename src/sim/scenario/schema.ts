@@ -13,7 +13,11 @@
 import { z } from 'zod';
 import { admissionWebhookActionSchemas } from './admission-webhooks-shape.ts';
 import { controlPlaneFaultSchemas } from './control-plane-faults.ts';
-import { controlPlaneClusterShape, controlPlaneShape } from './control-plane-shape.ts';
+import {
+  controlPlaneClusterShape,
+  controlPlaneShape,
+  renewCertificatesActionSchema,
+} from './control-plane-shape.ts';
 import { scenarioReferenceIssues } from './references.ts';
 import { instant, labelSelector } from './scalars.ts';
 import { parseDailyCalendar, parseDuration, parseIsoTime } from './time-spec.ts';
@@ -640,6 +644,7 @@ export const actionSchema = z.discriminatedUnion('type', [
   /** Something done outside the cluster (a provider ticket, a DNS change); no effect here. */
   z.strictObject({ type: z.literal('outside-cluster'), ...actionCommon, what: oneLine }),
   ...admissionWebhookActionSchemas,
+  renewCertificatesActionSchema,
 ]);
 
 const healSchema = z.strictObject({

@@ -206,4 +206,48 @@ describe('the control plane as static pods', () => {
     expect(state.utilization).toBeGreaterThan(1);
     await w.stop();
   });
+
+  it('kubelet client certificates expiring on the workers: they go NotReady, kube-apiserver logs why; renewal heals', async () => {
+    const w = await quietControlPlane([
+      {
+        at: '+10m',
+        fault: { id: 'f', type: 'certificate-expires', certificate: 'kubelets', pools: ['workers'] },
+      },
+      { at: '+25m', action: { type: 'renew-certificates', which: ['kubelets'] } },
+    ]);
+    await w.at(9);
+    expect(w.notReadyNodes()).toEqual([]);
+    await w.at(20);
+    expect(w.notReadyNodes().sort()).toEqual([
+      'worker-0',
+      'worker-1',
+      'worker-2',
+      'worker-3',
+      'worker-4',
+      'worker-5',
+    ]);
+    const log =
+      w.sim.logs.lines('kube-system', 'kube-apiserver-cp-0', 'kube-apiserver', false)?.map((l) => l.text) ??
+      [];
+    expect(
+      log.some((l) =>
+        l.includes(
+          '"Unable to authenticate the request" err="[x509: certificate has expired or is not yet valid: current time 2024-06-11T08:',
+        ),
+      ),
+    ).toBe(true);
+    await w.at(30);
+    expect(w.notReadyNodes()).toEqual([]);
+    await w.stop();
+  });
+
+  it('the serving certificate expiring: no client gets through, in the cluster or outside', async () => {
+    const w = await quietControlPlane([], { certificates: { apiServer: { notAfter: '+10m' } } });
+    await w.at(9);
+    expect(w.sim.controlPlane.unusable()).toBe(false);
+    await w.at(11);
+    expect(w.sim.controlPlane.servingCertificateExpired()).toBe(true);
+    expect(w.sim.controlPlane.unusable()).toBe(true);
+    await w.stop();
+  });
 });

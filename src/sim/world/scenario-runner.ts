@@ -11,6 +11,7 @@ import {
   type AdmissionWebhookAction,
   isAdmissionWebhookAction,
 } from '../scenario/admission-webhooks-shape.ts';
+import type { RenewCertificatesAction } from '../scenario/control-plane-shape.ts';
 import type { Scenario, TimelineEntry } from '../scenario/schema.ts';
 import { parseDuration, parseIsoTime, resolveInstant } from '../scenario/time-spec.ts';
 import type { ObjectStore } from '../store/object-store.ts';
@@ -40,8 +41,8 @@ export interface RunnerParts {
   actionsBefore?: number;
   /** Applies control-plane faults (see FaultInjector). */
   controlPlaneFaults?: InjectorParts['controlPlane'];
-  /** Performs actions on the control plane (installing or deleting a webhook). */
-  controlPlaneActions?: (a: AdmissionWebhookAction) => void;
+  /** Performs actions on the control plane (webhooks installed or deleted, certificates renewed). */
+  controlPlaneActions?: (a: AdmissionWebhookAction | RenewCertificatesAction) => void;
 }
 
 /** One line per timeline entry as it happens: what the simulator did, for logs and tests. */
@@ -139,7 +140,7 @@ export class ScenarioRunner {
       this.faults.heal(e.heal.fault, nodes);
     } else if (e.action) {
       this.record.push({ atMs, kind: 'action', what: e.action.id ?? e.action.type, note: e.note });
-      if (isAdmissionWebhookAction(e.action)) {
+      if (isAdmissionWebhookAction(e.action) || e.action.type === 'renew-certificates') {
         this.p.controlPlaneActions?.(e.action);
         return;
       }
