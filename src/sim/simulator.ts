@@ -35,6 +35,7 @@ import { ControlPlaneWorld, type ControlPlaneWorldParts } from './world/control-
 import { overlayFlag } from './world/overlay-flag.ts';
 import { ScenarioRunner } from './world/scenario-runner.ts';
 import { buildScenarioWorld, type ScenarioWorld } from './world/scenario-world.ts';
+import { Writers } from './world/writers.ts';
 
 export interface SimulatorOptions {
   clock?: Clock;
@@ -241,6 +242,15 @@ export class Simulator {
           nodesOf: (pools) => [...world.pools].filter(([, p]) => !pools || pools.includes(p)).map(([n]) => n),
         });
         this.stoppers.push(() => this.certificates?.stop());
+        const writers = new Writers({
+          store: this.store,
+          clock: this.clock,
+          logs: this.logs,
+          cp: this.controlPlane,
+          servingNotAfterMs: () => this.certificates?.servingNotAfterMs,
+          writers: s.cluster.writers,
+        });
+        this.stoppers.push(() => writers.stop());
         this.stoppers.unshift(() => this.runner?.stop());
         this.serverOptions.nodeReachable = (node) => this.nodeReachable(node);
       }

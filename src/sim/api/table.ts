@@ -15,6 +15,7 @@ import {
   namespacePrinter,
   podDisruptionBudgetPrinter,
 } from './tables/basic.ts';
+import { cronJobPrinter, ingressPrinter, jobPrinter } from './tables/batch-network.ts';
 import {
   flowSchemaPrinter,
   priorityLevelPrinter,
@@ -83,6 +84,9 @@ const printers = new Map<string, Printer>([
   ['admissionregistration.k8s.io/MutatingWebhookConfiguration', webhookConfigurationPrinter],
   ['flowcontrol.apiserver.k8s.io/FlowSchema', flowSchemaPrinter],
   ['flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration', priorityLevelPrinter],
+  ['batch/Job', jobPrinter],
+  ['batch/CronJob', cronJobPrinter],
+  ['networking.k8s.io/Ingress', ingressPrinter],
 ]);
 
 function printerFor(r: ResourceType): Printer {

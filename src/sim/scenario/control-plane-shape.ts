@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { admissionWebhookSchema } from './admission-webhooks-shape.ts';
 import { apiClientSchema } from './api-clients-shape.ts';
-import { duration, instant, name, positiveInt } from './scalars.ts';
+import { duration, instant, name, objectRef, positiveInt } from './scalars.ts';
 
 export const controlPlaneShape = {
   /**
@@ -25,10 +25,33 @@ export const controlPlaneShape = {
     .optional(),
 };
 
+/**
+ * A writer of the cluster besides its core controllers: a CronJob creating Jobs, a
+ * controller updating the ConfigMap or Ingress it owns. Its writes need the control plane
+ * and pass admission; failures show as the CronJob's FailedCreate events or in the logs of
+ * the workload `logsTo` names.
+ */
+export const writerSchema = z.strictObject({
+  name,
+  kind: z.enum(['ConfigMap', 'Ingress', 'Job']),
+  namespace: name,
+  /** The ConfigMap or Ingress it updates (created if missing); default its own name. */
+  object: name.optional(),
+  /** How often it writes (for Jobs: the CronJob's schedule). */
+  every: duration,
+  /** For Jobs: the image the CronJob runs. */
+  image: z.string().min(1).default('busybox:1.36'),
+  /** `<namespace>/<workload>` whose pods log its failed writes. */
+  logsTo: objectRef.optional(),
+});
+export type Writer = z.infer<typeof writerSchema>;
+
 /** Spread into `cluster`: what runs against the control plane. */
 export const controlPlaneClusterShape = {
   /** Clients of the API server beyond the cluster's own components (see api-clients-shape.ts). */
   apiClients: z.array(apiClientSchema).default([]),
+  /** Writers besides the core controllers (CronJobs, controllers that update what they own). */
+  writers: z.array(writerSchema).default([]),
   /** Validating and mutating webhooks (see admission-webhooks-shape.ts). */
   admissionWebhooks: z.array(admissionWebhookSchema).default([]),
   /**

@@ -37,11 +37,11 @@ const podWebhook = (o: Record<string, unknown> = {}) => ({
   ...o,
 });
 
-async function withWebhook(webhook: Record<string, unknown>, timeline: unknown[]) {
+async function withWebhook(webhook: Record<string, unknown>, timeline: unknown[], writers: unknown[] = []) {
   const base = await loadScenario('healthy-day');
   const input = structuredClone(base) as unknown as Record<string, unknown>;
   input.churn = { rollingDeploys: [], crashLoops: [], nodes: [] };
-  input.cluster = { ...(input.cluster as object), admissionWebhooks: [webhook] };
+  input.cluster = { ...(input.cluster as object), admissionWebhooks: [webhook], writers };
   const workloads = input.workloads as { namespaces: unknown[] };
   workloads.namespaces = [...workloads.namespaces, policyServer];
   input.timeline = timeline;
@@ -164,6 +164,66 @@ describe('admission webhooks', () => {
     // `*` matches leases but not nodes/status: the kubelets' status posts still land, so
     // every node goes Unknown when its lease is stale and Ready again when it posts.
     expect(nodeNotReady()).toBeGreaterThanOrEqual(7);
+    await w.stop();
+  });
+
+  it('a webhook on Jobs only, its server gone: the CronJob’s Jobs fail, the other writers’ writes land', async () => {
+    const jobsOnly = podWebhook({
+      rules: [{ operations: ['CREATE'], apiGroups: ['batch'], apiVersions: ['v1'], resources: ['jobs'] }],
+    });
+    const writers = [
+      { name: 'nightly-report', kind: 'Job', namespace: 'shop', every: '5m' },
+      {
+        name: 'config-sync',
+        kind: 'ConfigMap',
+        namespace: 'shop',
+        object: 'settings',
+        every: '1m',
+        logsTo: 'shop/frontend',
+      },
+    ];
+    const w = await withWebhook(
+      jobsOnly,
+      [{ at: '+10m', action: { type: 'scale-workload', workload: 'policy-system/policy', replicas: 0 } }],
+      writers,
+    );
+    await w.at(30);
+    const failed = w.warnings('FailedCreate');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed[0].message).toBe(
+      'Error creating job: Internal error occurred: failed calling webhook "validate.policy.example.com": failed to call webhook: Post "https://policy.policy-system.svc:443/validate?timeout=10s": no endpoints available for service "policy"',
+    );
+    const settings = w.sim.store.find(resourceForKind('ConfigMap')!, 'shop', 'settings');
+    expect(settings?.metadata.annotations?.['config-sync/last-sync']).toBe('2024-03-06T00:30:00Z');
+    await w.stop();
+  });
+
+  it('a full etcd: the controller updating its ConfigMap logs etcd’s refusal in its pods', async () => {
+    const writers = [
+      {
+        name: 'config-sync',
+        kind: 'ConfigMap',
+        namespace: 'shop',
+        object: 'settings',
+        every: '1m',
+        logsTo: 'shop/frontend',
+      },
+    ];
+    const w = await withWebhook(
+      podWebhook(),
+      [{ at: '+10m', fault: { type: 'etcd-database-full' } }],
+      writers,
+    );
+    await w.at(15);
+    const pod = (
+      w.sim.store.listObjects(resourceForKind('Pod')!, 'shop') as {
+        metadata: { name?: string; labels?: Record<string, string> };
+      }[]
+    ).find((p) => p.metadata.labels?.app === 'frontend')!;
+    const log = w.sim.logs.lines('shop', pod.metadata.name!, 'web', false)?.map((l) => l.text) ?? [];
+    expect(log.at(-1)).toMatch(
+      /^E0306 00:1\d:00\.000000 +1 controller\.go:316\] "Failed to update ConfigMap" err="etcdserver: mvcc: database space exceeded" configmap="shop\/settings"$/,
+    );
     await w.stop();
   });
 });
