@@ -70,6 +70,16 @@ async function withWebhook(webhook: Record<string, unknown>, timeline: unknown[]
   };
 }
 
+/** A controller that stamps the ConfigMap it owns every minute, and logs in frontend's pods when it cannot. */
+const configSync = {
+  name: 'config-sync',
+  kind: 'ConfigMap',
+  namespace: 'shop',
+  object: 'settings',
+  every: '1m',
+  logsTo: 'shop/frontend',
+};
+
 const restartShop = { at: '+15m', action: { type: 'restart-workload', workload: 'shop/catalog' } };
 
 describe('admission webhooks', () => {
@@ -171,17 +181,7 @@ describe('admission webhooks', () => {
     const jobsOnly = podWebhook({
       rules: [{ operations: ['CREATE'], apiGroups: ['batch'], apiVersions: ['v1'], resources: ['jobs'] }],
     });
-    const writers = [
-      { name: 'nightly-report', kind: 'Job', namespace: 'shop', every: '5m' },
-      {
-        name: 'config-sync',
-        kind: 'ConfigMap',
-        namespace: 'shop',
-        object: 'settings',
-        every: '1m',
-        logsTo: 'shop/frontend',
-      },
-    ];
+    const writers = [{ name: 'nightly-report', kind: 'Job', namespace: 'shop', every: '5m' }, configSync];
     const w = await withWebhook(
       jobsOnly,
       [{ at: '+10m', action: { type: 'scale-workload', workload: 'policy-system/policy', replicas: 0 } }],
@@ -199,16 +199,7 @@ describe('admission webhooks', () => {
   });
 
   it('a full etcd: the controller updating its ConfigMap logs etcd’s refusal in its pods', async () => {
-    const writers = [
-      {
-        name: 'config-sync',
-        kind: 'ConfigMap',
-        namespace: 'shop',
-        object: 'settings',
-        every: '1m',
-        logsTo: 'shop/frontend',
-      },
-    ];
+    const writers = [configSync];
     const w = await withWebhook(
       podWebhook(),
       [{ at: '+10m', fault: { type: 'etcd-database-full' } }],
