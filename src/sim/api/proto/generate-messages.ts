@@ -86,17 +86,21 @@ interface Field {
 }
 
 /**
- * Embedded structs whose JSON is inline (`json:",inline"` in types.go: a Volume's
- * VolumeSource, a Probe's ProbeHandler, a webhook's Rule): the proto nests them, JSON does not.
+ * What types.go says of each field (by `Struct.number`): its JSON name (the proto name is
+ * not always it: `Webhooks`, `Port`), and whether it is embedded inline (`json:",inline"`:
+ * a Volume's VolumeSource, a Probe's ProbeHandler, a webhook's Rule), which the proto
+ * nests and JSON does not.
  */
-function inlineFields(file: string): Set<string> {
-  const out = new Set<string>();
+function goFields(file: string): Map<string, { json: string; inline: boolean }> {
+  const out = new Map<string, { json: string; inline: boolean }>();
   let struct = '';
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     const t = /^type (\w+) struct \{/.exec(line);
     if (t) struct = t[1];
-    const f = /json:",inline[^"]*" protobuf:"bytes,(\d+)/.exec(line);
-    if (f && struct) out.add(`${struct}.${f[1]}`);
+    const json = /json:"([^",]*)([^"]*)"/.exec(line);
+    const proto = /protobuf:"[a-z0-9]+,(\d+)/.exec(line);
+    if (json && proto && struct)
+      out.set(`${struct}.${proto[1]}`, { json: json[1], inline: json[2].includes('inline') });
   }
   return out;
 }
@@ -104,20 +108,20 @@ function inlineFields(file: string): Set<string> {
 const messages = new Map<string, Field[]>();
 for (const [pkg, file] of files) {
   const typesFile = file.replace(/generated\.proto$/, 'types.go');
-  const inline = pkg.startsWith('k8s.io.api.') ? inlineFields(typesFile) : new Set<string>();
+  const go = pkg.startsWith('k8s.io.api.')
+    ? goFields(typesFile)
+    : new Map<string, { json: string; inline: boolean }>();
   const text = readFileSync(file, 'utf8').replace(/\/\/.*$/gm, '');
   for (const m of text.matchAll(/message (\w+) \{([^}]*)\}/g)) {
     const fields: Field[] = [];
     for (const line of m[2].split('\n')) {
       const f = /^\s*(optional|repeated) ([.\w]+) (\w+) = (\d+);/.exec(line);
       const map = /^\s*map<string, ([.\w]+)> (\w+) = (\d+);/.exec(line);
-      // The proto name is the JSON name but for a few capitalised ones (`Webhooks`).
-      const json = (n: string) => n[0].toLowerCase() + n.slice(1);
       if (f)
         fields.push({
           label: f[1] as Field['label'],
           type: qualify(f[2], pkg),
-          name: json(f[3]),
+          name: f[3],
           number: +f[4],
         });
       else if (map)
@@ -125,11 +129,15 @@ for (const [pkg, file] of files) {
           label: 'map',
           type: 'string',
           mapValue: qualify(map[1], pkg),
-          name: json(map[2]),
+          name: map[2],
           number: +map[3],
         });
     }
-    for (const f of fields) if (inline.has(`${m[1]}.${f.number}`)) f.inline = true;
+    for (const f of fields) {
+      const g = go.get(`${m[1]}.${f.number}`);
+      if (g?.inline) f.inline = true;
+      else if (g?.json) f.name = g.json;
+    }
     messages.set(`${pkg}.${m[1]}`, fields);
   }
 }

@@ -124,7 +124,7 @@ export const protoMessages: Record<string, string> = {
   'core.v1.ContainerStatus':
     '1 name string;2 state core.v1.ContainerState;3 lastState core.v1.ContainerState;4 ready bool;5 restartCount int32;6 image string;7 imageID string;8 containerID string;9 started bool;10 allocatedResources map:quantity;11 resources core.v1.ResourceRequirements;12 volumeMounts core.v1.VolumeMountStatus repeated;13 user core.v1.ContainerUser;14 allocatedResourcesStatus core.v1.ResourceStatus repeated',
   'core.v1.ContainerUser': '1 linux core.v1.LinuxContainerUser',
-  'core.v1.DaemonEndpoint': '1 port int32',
+  'core.v1.DaemonEndpoint': '1 Port int32',
   'core.v1.DownwardAPIProjection': '1 items core.v1.DownwardAPIVolumeFile repeated',
   'core.v1.DownwardAPIVolumeFile':
     '1 path string;2 fieldRef core.v1.ObjectFieldSelector;3 resourceFieldRef core.v1.ResourceFieldSelector;4 mode int32',
