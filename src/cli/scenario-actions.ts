@@ -62,6 +62,12 @@ export function describeAction(a: Action): string {
     case 'rebuild-cluster':
     case 'outside-cluster':
       return a.what;
+    case 'apply-webhook':
+      return `applied ${a.webhook.type} webhook configuration ${a.webhook.name}`;
+    case 'delete-webhook':
+      return `deleted webhook configuration ${a.webhook}`;
+    case 'renew-certificates':
+      return `renewed the ${a.which.join(' and ')} certificates`;
   }
 }
 

@@ -289,13 +289,32 @@ describe('discovery', () => {
     }
   });
 
-  it('/openapi/v2 is 404 (get/describe/logs/drain never need it)', async () => {
-    expectFailure(
-      await call(base, 'GET', '/openapi/v2'),
-      404,
-      'NotFound',
-      'the server could not find the requested resource',
+  it('/openapi/v3 indexes a document per served group/version, each with its kinds and PATCH fieldValidation', async () => {
+    const index = JSON.parse((await call(base, 'GET', '/openapi/v3')).text) as {
+      paths: Record<string, { serverRelativeURL: string }>;
+    };
+    expect(Object.keys(index.paths)).toEqual(expect.arrayContaining(['api/v1', 'apis/apps/v1']));
+    const doc = JSON.parse((await call(base, 'GET', index.paths['apis/apps/v1'].serverRelativeURL)).text) as {
+      paths: Record<string, { patch?: { parameters: { name: string; in: string }[] } }>;
+      components: { schemas: Record<string, { 'x-kubernetes-group-version-kind'?: unknown[] }> };
+    };
+    const patch = doc.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}'].patch;
+    expect(patch?.parameters).toContainEqual(
+      expect.objectContaining({ name: 'fieldValidation', in: 'query' }),
     );
+    expect(
+      doc.components.schemas['io.k8s.api.apps.v1.Deployment']['x-kubernetes-group-version-kind'],
+    ).toEqual([{ group: 'apps', kind: 'Deployment', version: 'v1' }]);
+  });
+
+  it('/openapi/v2 is JSON for JSON clients and 406 for gnostic protobuf, which it does not speak', async () => {
+    const json = await call(base, 'GET', '/openapi/v2');
+    expect(json.status).toBe(200);
+    expect((JSON.parse(json.text) as { swagger: string }).swagger).toBe('2.0');
+    const pb = await call(base, 'GET', '/openapi/v2', {
+      headers: { accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' },
+    });
+    expect(pb.status).toBe(406);
   });
 });
 

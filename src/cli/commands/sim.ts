@@ -73,7 +73,14 @@ The cluster runs until interrupted (Ctrl-C). Serves HTTPS with a self-signed cer
       }
       const scenario = flags.scenario ? await loadScenario(flags.scenario) : undefined;
       const clock = scenario ? new PacedClock(Date.parse(scenario.start), { speed }) : undefined;
-      const sim = new Simulator({ workers, token: flags.token, tls: !flags.insecureHttp, scenario, clock });
+      const sim = new Simulator({
+        workers,
+        token: flags.token,
+        tls: !flags.insecureHttp,
+        scenario,
+        clock,
+        heartbeats: true,
+      });
       const url = await sim.start(port, flags.host);
       const lines = scenario
         ? [

@@ -26,6 +26,9 @@ export interface FaultState {
 
 export class ProtocolFaults {
   private state: FaultState = {};
+  /** What the control plane itself closes (no kube-apiserver listening), over what is injected. */
+  private closedBy: Unreachable | undefined;
+  private merged: FaultState = {};
   private seed: number;
   private readonly listeners = new Set<(s: FaultState) => void>();
 
@@ -33,13 +36,32 @@ export class ProtocolFaults {
     this.seed = seed >>> 0 || 1;
   }
 
+  /** Everything that holds now: the injected faults and the control plane's own closure. */
   get current(): Readonly<FaultState> {
+    return this.merged;
+  }
+
+  /** Only what `set` injected, for code that changes one part of it. */
+  get injected(): Readonly<FaultState> {
     return this.state;
   }
 
   set(state: FaultState): void {
     this.state = { ...state };
-    for (const l of this.listeners) l(this.state);
+    this.publish();
+  }
+
+  /** The control-plane model: no replica listens (`refuse`), or one listens again (undefined). */
+  setClosedByControlPlane(mode: Unreachable | undefined): void {
+    if (mode === this.closedBy) return;
+    this.closedBy = mode;
+    this.publish();
+  }
+
+  private publish(): void {
+    this.merged =
+      this.closedBy && !this.state.unreachable ? { ...this.state, unreachable: this.closedBy } : this.state;
+    for (const l of this.listeners) l(this.merged);
   }
 
   clear(): void {

@@ -7,12 +7,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../time/clock.ts';
 import type { ObjectStore, StoredEntry } from '../store/object-store.ts';
 import { admitCreate, type ClusterIpAllocator, validateName } from './admission.ts';
+import type { AdmissionAttributes } from './admission-webhooks.ts';
 import { presentItem, presentObject, presentParsed, toStored } from './codec.ts';
 import { decodeContinue, encodeContinue } from './continue-token.ts';
+import { fieldValidationOf, validateFields } from './field-validation.ts';
 import { mediaType, parseJsonObject, readBody, sendJson, sendText } from './http-io.ts';
 import { isObject, type KubeObject } from './k8s-types.ts';
 import { type ListQuery, parseListQuery } from './list-options.ts';
 import { applyPatch } from './patch.ts';
+import { readObjectBody } from './request-body.ts';
 import { groupVersion, type ResourceType, resourceTypes } from './resources.ts';
 import { ApiError, badRequest, expired, methodNotSupported, notFound } from './status.ts';
 import { toTable } from './table.ts';
@@ -21,6 +24,29 @@ export interface ResourceContext {
   store: ObjectStore;
   clock: Clock;
   clusterIps: ClusterIpAllocator;
+  /** Dynamic admission (webhooks): resolves, or throws the error that refuses the write. */
+  admit?: (a: AdmissionAttributes) => Promise<void>;
+}
+
+/** Sends a write through dynamic admission, when the server has any. */
+async function admitWrite(
+  ctx: ResourceContext,
+  t: ResourceTarget,
+  operation: AdmissionAttributes['operation'],
+  obj: KubeObject | undefined,
+): Promise<void> {
+  if (!ctx.admit) return;
+  await ctx.admit({
+    operation,
+    group: t.r.group,
+    version: t.r.version,
+    resource: t.r.plural,
+    subresource: t.subresource,
+    namespace: t.namespace || undefined,
+    namespaced: t.r.namespaced,
+    name: t.name ?? obj?.metadata.name,
+    labels: obj?.metadata.labels,
+  });
 }
 
 export interface ResourceTarget {
@@ -142,17 +168,9 @@ export function handleGet(
   sendText(res, 200, presentObject(t.r, entry.json), 'application/json');
 }
 
-/** Reads a JSON body and checks it is an object of the expected kind and group/version. */
+/** Reads a JSON, YAML or protobuf body and checks it is an object of the expected kind and group/version. */
 async function readObject(t: ResourceTarget, req: IncomingMessage): Promise<KubeObject> {
-  const ct = mediaType(req.headers['content-type']);
-  if (ct && ct !== 'application/json' && ct !== '*/*') {
-    throw new ApiError(
-      415,
-      'UnsupportedMediaType',
-      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`,
-    );
-  }
-  const body = parseJsonObject(await readBody(req));
+  const body = await readObjectBody(req);
   checkKind(t.r, body);
   if (!isObject(body.metadata)) body.metadata = {};
   return body as KubeObject;
@@ -203,6 +221,7 @@ export async function handleCreate(
   res: ServerResponse,
 ): Promise<void> {
   const body = await readObject(t, req);
+  validateFields(t.r, body, fieldValidationOf(queryOf(req)), res, 'create');
   if (t.r.namespaced) {
     const given = body.metadata.namespace;
     if (given && given !== t.namespace) {
@@ -216,6 +235,7 @@ export async function handleCreate(
   const stored = toStored(t.r, body);
   if (stored.metadata.name) validateName(t.r, stored.metadata.name);
   admitCreate(t.r, stored, ctx.clusterIps);
+  await admitWrite(ctx, t, 'CREATE', stored);
   if (dryRun(req)) {
     sendJson(res, 201, presentParsed(t.r, stored));
     return;
@@ -224,8 +244,12 @@ export async function handleCreate(
   sendJson(res, 201, presentParsed(t.r, created));
 }
 
+function queryOf(req: IncomingMessage): URLSearchParams {
+  return new URL(req.url ?? '/', 'http://x').searchParams;
+}
+
 function dryRun(req: IncomingMessage): boolean {
-  return new URL(req.url ?? '/', 'http://x').searchParams.get('dryRun') === 'All';
+  return queryOf(req).get('dryRun') === 'All';
 }
 
 function statusSubresource(t: ResourceTarget): { subresource?: 'status' } {
@@ -243,6 +267,7 @@ export async function handleUpdate(
 ): Promise<void> {
   const opts = statusSubresource(t);
   const body = await readObject(t, req);
+  validateFields(t.r, body, fieldValidationOf(queryOf(req)), res, 'update');
   const name = t.name!;
   if (body.metadata.name && body.metadata.name !== name) {
     throw badRequest(
@@ -259,6 +284,7 @@ export async function handleUpdate(
     body.metadata.namespace = t.namespace;
   }
   const stored = toStored(t.r, body);
+  await admitWrite(ctx, t, 'UPDATE', stored);
   if (dryRun(req)) {
     sendJson(res, 200, presentParsed(t.r, stored));
     return;
@@ -290,9 +316,11 @@ export async function handlePatch(
           text,
           t.r.kind,
         );
+        validateFields(t.r, created, fieldValidationOf(q), res, 'patch');
         const stored = toStored(t.r, created);
         if (t.r.namespaced) checkNamespaceUsable(ctx, t.namespace);
         admitCreate(t.r, stored, ctx.clusterIps);
+        await admitWrite(ctx, t, 'CREATE', stored);
         sendJson(res, 201, presentParsed(t.r, ctx.store.create(t.r, stored)));
         return;
       }
@@ -300,6 +328,7 @@ export async function handlePatch(
     }
     const served = presentParsed(t.r, current);
     const patched = applyPatch(contentType, served, text, t.r.kind);
+    validateFields(t.r, patched, fieldValidationOf(q), res, 'patch');
     if (!isObject(patched.metadata)) patched.metadata = {};
     if (patched.metadata.name !== name) {
       throw badRequest(
@@ -312,6 +341,7 @@ export async function handlePatch(
     const stored = toStored(t.r, patched);
     if (!pinned || pinned === current.metadata.resourceVersion)
       stored.metadata.resourceVersion = current.metadata.resourceVersion;
+    await admitWrite(ctx, t, 'UPDATE', stored);
     if (dryRun(req) || q.get('dryRun') === 'All') {
       sendJson(res, 200, presentParsed(t.r, stored));
       return;
@@ -368,6 +398,7 @@ export async function handleDelete(
     sendJson(res, 200, presentParsed(t.r, ctx.store.get(t.r, t.namespace, name)));
     return;
   }
+  await admitWrite(ctx, t, 'DELETE', ctx.store.find(t.r, t.namespace, name));
   if (t.r.plural === 'namespaces' && t.r.group === '') deleteNamespaceContents(ctx, name);
   const { object, deleted } = ctx.store.delete(t.r, t.namespace, name, opts);
   // A deletion still pending (graceful or finalizers) answers with the object; a finished

@@ -8,16 +8,23 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createTlsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Clock } from '../../time/clock.ts';
+import type { ControlPlane, ReplicaView } from '../cluster/control-plane.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import { ClusterIpAllocator } from './admission.ts';
+import type { AdmissionWebhooks } from './admission-webhooks.ts';
+import type { ApiServerMetrics } from './apiserver-metrics.ts';
+import { etcdRoundTrip, needsEtcd, ReplicaUnavailable, routeToReplica } from './control-plane-requests.ts';
 import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions } from './discovery.ts';
 import { evictPod } from './eviction.ts';
 import type { FaultState, ProtocolFaults } from './faults.ts';
 import { parseJsonObject, readBody, sendJson, sendStatus, sendText } from './http-io.ts';
 import { type ListQuery, parseListQuery } from './list-options.ts';
 import { type NodeProxyRegistry, parseProxyTarget, podEndpointKey } from './node-proxy.ts';
+import { OpenApiDocuments, serveOpenApi } from './openapi.ts';
 import type { PodLogBook } from './pod-log-book.ts';
 import { handlePodLog } from './pod-logs.ts';
+import { serveHealth } from './readyz.ts';
+import type { RequestAccounting } from './request-accounting.ts';
 import { parseApiPath } from './request-path.ts';
 import {
   handleCreate,
@@ -72,6 +79,14 @@ export interface SimApiServerOptions {
   tls?: ServingCert;
   /** Add-ons whose custom resources are installed (`calico`). */
   addons?: ReadonlySet<string>;
+  /** The replicas and etcd behind the endpoint; every request is served by one of them. */
+  controlPlane?: ControlPlane;
+  /** API Priority and Fairness and the request metrics every request passes through. */
+  accounting?: RequestAccounting;
+  /** What `/metrics` serves. */
+  metrics?: ApiServerMetrics;
+  /** Dynamic admission: the webhook configurations in the store, and their servers. */
+  webhooks?: AdmissionWebhooks;
 }
 
 const defaultVersion: VersionInfo = { major: '1', minor: '32', gitVersion: 'v1.32.4' };
@@ -87,10 +102,17 @@ export class SimApiServer {
   private host = '127.0.0.1';
   private port = 0;
   private listening = false;
+  private readonly openapi: OpenApiDocuments;
 
   constructor(opts: SimApiServerOptions) {
     this.opts = opts;
-    this.ctx = { store: opts.store, clock: opts.clock, clusterIps: new ClusterIpAllocator() };
+    this.openapi = new OpenApiDocuments(() => (this.opts.version ?? defaultVersion).gitVersion);
+    this.ctx = {
+      store: opts.store,
+      clock: opts.clock,
+      clusterIps: new ClusterIpAllocator(),
+      admit: (a) => this.opts.webhooks?.review(a) ?? Promise.resolve(),
+    };
     this.watchSettings = {
       bookmarkIntervalMs: 60_000,
       minRequestTimeoutSeconds: 1800,
@@ -169,6 +191,15 @@ export class SimApiServer {
     else if (this.server && !this.listening) void this.bind(this.port);
   }
 
+  /** Serves another certificate from now on (new handshakes see it). */
+  setServingCert(tls: ServingCert): void {
+    this.opts.tls = tls;
+    const server = this.server as
+      | { setSecureContext?: (o: { key: string; cert: string }) => void }
+      | undefined;
+    server?.setSecureContext?.({ key: tls.key, cert: tls.cert });
+  }
+
   /** Drops every open watch stream abruptly (a load balancer or apiserver restart). */
   dropWatches(): number {
     const n = this.watches.size;
@@ -199,6 +230,7 @@ export class SimApiServer {
     // The cluster's own time, as a real apiserver's Date header carries its host clock:
     // a scenario runs at its real date, and clients read the offset from here.
     res.setHeader('Date', new Date(this.opts.clock.now()).toUTCString());
+    let answered: ((code: number) => void) | undefined;
     try {
       const faults = this.opts.faults;
       if (faults.applies(url.pathname)) {
@@ -222,13 +254,20 @@ export class SimApiServer {
           throw internalError('injected fault');
         }
       }
+      const replica = this.opts.controlPlane ? routeToReplica(this.opts.controlPlane) : undefined;
       if (this.opts.token && req.headers.authorization !== `Bearer ${this.opts.token}`) {
         req.resume();
         throw unauthorized();
       }
-      await this.route(req, res, url);
+      answered = await this.opts.accounting?.begin(req, url, res);
+      await this.route(req, res, url, replica);
     } catch (err) {
       req.resume();
+      if (err instanceof ReplicaUnavailable) {
+        // The balancer's backend is gone: the connection drops without an answer.
+        res.destroy();
+        return;
+      }
       const apiErr = err instanceof ApiError ? err : internalError((err as Error)?.message ?? String(err));
       if (res.headersSent) {
         res.end();
@@ -237,6 +276,8 @@ export class SimApiServer {
       // The rest of an oversized body is never read: close the connection after answering.
       if (apiErr.code === 413) res.setHeader('Connection', 'close');
       sendStatus(res, apiErr);
+    } finally {
+      answered?.(res.statusCode);
     }
   }
 
@@ -246,7 +287,12 @@ export class SimApiServer {
     return servedBy(minor, this.opts.addons);
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  private async route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    replica: ReplicaView | undefined,
+  ): Promise<void> {
     const path = parseApiPath(url.pathname);
     const method = req.method ?? 'GET';
     switch (path.type) {
@@ -264,7 +310,7 @@ export class SimApiServer {
         return;
       }
       case 'health':
-        this.health(path.check, path.sub, url.searchParams, res);
+        serveHealth(path.check, path.sub, url.searchParams, res, replica);
         return;
       case 'api':
         sendJson(res, 200, apiVersions(`${this.host}:${this.port}`));
@@ -284,17 +330,33 @@ export class SimApiServer {
         sendJson(res, 200, doc);
         return;
       }
+      case 'openapi':
+        if (serveOpenApi(this.openapi, url.pathname, req.headers.accept, res)) return;
+        throw pathNotFound();
       case 'resource':
         break;
       case 'badEscape':
         throw badRequest(`invalid URL escape in path: ${url.pathname}`);
       case 'root':
         sendJson(res, 200, {
-          paths: ['/api', '/api/v1', '/apis', '/healthz', '/livez', '/readyz', '/version'],
+          paths: [
+            '/api',
+            '/api/v1',
+            '/apis',
+            '/healthz',
+            '/livez',
+            '/openapi/v2',
+            '/openapi/v3',
+            '/readyz',
+            '/version',
+          ],
         });
         return;
       default:
-        // /openapi/* and anything else: kubectl get/describe/logs/drain never need OpenAPI.
+        if (url.pathname === '/metrics' && this.opts.metrics) {
+          sendText(res, 200, this.opts.metrics.render(), 'text/plain; version=0.0.4; charset=utf-8');
+          return;
+        }
         throw pathNotFound();
     }
 
@@ -308,6 +370,10 @@ export class SimApiServer {
       subresource: path.subresource,
     };
     const q = url.searchParams;
+    const cp = this.opts.controlPlane;
+    const watching = path.watchPrefix === true || q.get('watch') === 'true' || q.get('watch') === '1';
+    if (cp && replica && needsEtcd(method, q, watching))
+      await etcdRoundTrip(cp, replica, this.opts.clock, { method, q });
 
     if (
       t.subresource &&
@@ -417,21 +483,6 @@ export class SimApiServer {
       // Watches opened while the endpoint "hangs" hold their events like the others.
       held: this.opts.faults.current.unreachable === 'hang',
     });
-  }
-
-  private health(check: string, sub: string, q: URLSearchParams, res: ServerResponse): void {
-    const checks = ['ping', 'log', 'etcd', 'poststarthook/start-informers'];
-    if (sub) {
-      if (!checks.includes(sub)) throw pathNotFound();
-      sendText(res, 200, 'ok', 'text/plain; charset=utf-8');
-      return;
-    }
-    if (q.has('verbose')) {
-      const lines = checks.map((c) => `[+]${c} ok`).join('\n');
-      sendText(res, 200, `${lines}\n${check} check passed\n`, 'text/plain; charset=utf-8');
-      return;
-    }
-    sendText(res, 200, 'ok', 'text/plain; charset=utf-8');
   }
 
   /**

@@ -55,6 +55,8 @@ export class ApiError extends Error {
       code: this.code,
     };
     if (this.details) body.details = this.details;
+    // StatusReasonUnknown is "" and omitempty: errors the apiserver passes on unconverted.
+    if (!this.reason) delete body.reason;
     return body;
   }
 }

@@ -15,6 +15,12 @@ import {
   namespacePrinter,
   podDisruptionBudgetPrinter,
 } from './tables/basic.ts';
+import { cronJobPrinter, ingressPrinter, jobPrinter } from './tables/batch-network.ts';
+import {
+  flowSchemaPrinter,
+  priorityLevelPrinter,
+  webhookConfigurationPrinter,
+} from './tables/control-plane.ts';
 import { eventPrinter } from './tables/event.ts';
 import type { Cell, Printer, TableColumnDefinition, TableRowCondition } from './tables/format.ts';
 import { endpointSlicePrinter, endpointsPrinter, servicePrinter } from './tables/network.ts';
@@ -74,6 +80,13 @@ const printers = new Map<string, Printer>([
   ['coordination.k8s.io/Lease', leasePrinter],
   ['policy/PodDisruptionBudget', podDisruptionBudgetPrinter],
   ['events.k8s.io/Event', eventPrinter],
+  ['admissionregistration.k8s.io/ValidatingWebhookConfiguration', webhookConfigurationPrinter],
+  ['admissionregistration.k8s.io/MutatingWebhookConfiguration', webhookConfigurationPrinter],
+  ['flowcontrol.apiserver.k8s.io/FlowSchema', flowSchemaPrinter],
+  ['flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration', priorityLevelPrinter],
+  ['batch/Job', jobPrinter],
+  ['batch/CronJob', cronJobPrinter],
+  ['networking.k8s.io/Ingress', ingressPrinter],
 ]);
 
 function printerFor(r: ResourceType): Printer {

@@ -102,7 +102,7 @@ export class DaemonSetController extends QueuedController {
     for (const n of eligible) {
       const node = n.metadata.name ?? '';
       if (byNode.has(node)) continue;
-      createOwnedPod(this.store, this.clock, owner, {
+      const created = createOwnedPod(this.store, this.clock, owner, {
         name: `${name}-${nameSuffix(`${name}/${node}/${this.clock.now()}`, 5)}`,
         labels: {
           ...template.metadata?.labels,
@@ -110,6 +110,10 @@ export class DaemonSetController extends QueuedController {
         },
         spec: { ...structuredClone(template.spec ?? {}), nodeName: node, tolerations },
       });
+      if (!created) {
+        this.retryLater();
+        break;
+      }
     }
     for (const [node, p] of byNode) {
       if (!canRun.has(node)) deleteOwnedPod(this.store, this.clock, owner, p.metadata.name ?? '');

@@ -152,9 +152,27 @@ export class KubeletModel {
     return h.running && h.apiReachable && !(h.updateFailureRate > 0 && this.random() < h.updateFailureRate);
   }
 
+  /** Whether the API server's admission refuses this write of the kubelet's (a webhook failing closed). */
+  private refused(operation: 'CREATE' | 'UPDATE', group: string, resource: string, sub?: string): boolean {
+    const namespace = resource === 'leases' ? 'kube-node-lease' : undefined;
+    return Boolean(
+      this.store.admission?.reviewNow({
+        operation,
+        group,
+        version: 'v1',
+        resource,
+        subresource: sub,
+        namespace,
+        namespaced: namespace !== undefined,
+        name: this.node,
+      }),
+    );
+  }
+
   renewLease(): void {
     if (!this.canWrite()) return;
     const lease = this.store.find(leaseType, 'kube-node-lease', this.node);
+    if (this.refused(lease ? 'UPDATE' : 'CREATE', 'coordination.k8s.io', 'leases')) return;
     const spec = {
       holderIdentity: this.node,
       leaseDurationSeconds: 40,
@@ -174,7 +192,7 @@ export class KubeletModel {
     this.wasLive = live;
     if (!this.canWrite()) return;
     const node = this.store.find(nodeType, '', this.node) as (KubeObject & NodeView) | undefined;
-    if (!node) return;
+    if (!node || this.refused('UPDATE', '', 'nodes', 'status')) return;
     const now = this.clock.now();
     const notReady = this.health.notReadyReasons;
     const ready: NodeCondition = notReady.length

@@ -19,7 +19,14 @@ export interface PodOwner {
   uid: string;
 }
 
-function event(store: ObjectStore, clock: Clock, owner: PodOwner, reason: string, message: string): void {
+function event(
+  store: ObjectStore,
+  clock: Clock,
+  owner: PodOwner,
+  reason: string,
+  message: string,
+  type: 'Normal' | 'Warning' = 'Normal',
+): void {
   recordEvent(store, clock, {
     involved: {
       kind: owner.kind,
@@ -28,19 +35,20 @@ function event(store: ObjectStore, clock: Clock, owner: PodOwner, reason: string
       uid: owner.uid,
       apiVersion: 'apps/v1',
     },
-    type: 'Normal',
+    type,
     reason,
     message,
     source: { component: owner.kind === 'ReplicaSet' ? 'replicaset-controller' : 'daemonset-controller' },
   });
 }
 
+/** Creates the pod; false when admission refused it (a FailedCreate event says why). */
 export function createOwnedPod(
   store: ObjectStore,
   clock: Clock,
   owner: PodOwner,
   pod: { name: string; labels: Record<string, string>; spec: Record<string, unknown> },
-): void {
+): boolean {
   const obj: KubeObject = {
     metadata: {
       name: pod.name,
@@ -60,8 +68,24 @@ export function createOwnedPod(
     spec: pod.spec,
   };
   admitCreate(podType, obj);
+  // The controller's create goes through the API server's admission like anyone's.
+  const refused = store.admission?.reviewNow({
+    operation: 'CREATE',
+    group: '',
+    version: 'v1',
+    resource: 'pods',
+    namespace: owner.namespace,
+    namespaced: true,
+    name: pod.name,
+    labels: pod.labels,
+  });
+  if (refused) {
+    event(store, clock, owner, 'FailedCreate', `Error creating: ${refused.message}`, 'Warning');
+    return false;
+  }
   store.create(podType, obj);
   event(store, clock, owner, 'SuccessfulCreate', `Created pod: ${pod.name}`);
+  return true;
 }
 
 export function deleteOwnedPod(store: ObjectStore, clock: Clock, owner: PodOwner, name: string): void {

@@ -55,6 +55,7 @@ export abstract class QueuedController {
   protected readonly store: ObjectStore;
   protected readonly clock: Clock;
   private queued = false;
+  private retryQueued = false;
   private unsubscribe: (() => void)[] = [];
 
   constructor(o: { store: ObjectStore; clock: Clock }) {
@@ -91,5 +92,16 @@ export abstract class QueuedController {
 
   stop(): void {
     for (const u of this.unsubscribe) u();
+    this.unsubscribe = [];
+  }
+
+  /** A sync failed (a write was refused): try again later, as the work queue's rate limiter does. */
+  protected retryLater(ms = 15_000): void {
+    if (this.retryQueued) return;
+    this.retryQueued = true;
+    this.clock.after(ms, () => {
+      this.retryQueued = false;
+      if (this.unsubscribe.length) this.syncAll();
+    });
   }
 }

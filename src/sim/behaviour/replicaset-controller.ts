@@ -53,11 +53,16 @@ export class ReplicaSetController extends QueuedController {
     const name = rs.metadata.name ?? '';
     const owner: PodOwner = { kind: 'ReplicaSet', name, namespace: ns, uid: uid ?? '' };
     for (let i = live.length; i < want; i++) {
-      createOwnedPod(this.store, this.clock, owner, {
+      const created = createOwnedPod(this.store, this.clock, owner, {
         name: `${name}-${nameSuffix(`${name}/${this.seq++}/${this.clock.now()}`, 5)}`,
         labels: { ...rs.spec?.template?.metadata?.labels },
         spec: structuredClone(rs.spec?.template?.spec ?? {}),
       });
+      // A refused create ends this sync; the work queue brings the ReplicaSet back later.
+      if (!created) {
+        this.retryLater();
+        break;
+      }
     }
     for (const extra of live.slice(want))
       deleteOwnedPod(this.store, this.clock, owner, extra.metadata.name ?? '');

@@ -13,6 +13,7 @@ import type { NodeProxyRegistry } from '../api/node-proxy.ts';
 import type { PodLogBook } from '../api/pod-log-book.ts';
 import { resourceForKind } from '../api/resources.ts';
 import type { ObjectStore } from '../store/object-store.ts';
+import { controlPlaneComponents, staticPod } from './kubeadm-manifests.ts';
 import { kubeletEndpoints, kubeProxyEndpoints } from './node-endpoints.ts';
 import { type ContainerInput, hexId, nameSuffix, nodeLease, nodeObject, runningPod } from './objects.ts';
 
@@ -214,15 +215,22 @@ export function seedStaticCluster(o: StaticClusterOptions): { nodes: string[] } 
     kubeProxyEndpoints(o.nodeProxy, name, now);
   });
 
-  // Control plane as static (mirror) pods on the control-plane node.
+  // Control plane as static (mirror) pods on the control-plane node, as kubeadm writes them.
   const cpIp = nodeIp(0);
-  for (const [component, image] of [
-    ['etcd', 'registry.k8s.io/etcd:3.5.16-0'],
-    ['kube-apiserver', 'registry.k8s.io/kube-apiserver:v1.32.4'],
-    ['kube-controller-manager', 'registry.k8s.io/kube-controller-manager:v1.32.4'],
-    ['kube-scheduler', 'registry.k8s.io/kube-scheduler:v1.32.4'],
-  ]) {
-    s.pod({
+  const cpNode = o.store.find(resourceForKind('Node')!, '', 'cp-1');
+  for (const component of controlPlaneComponents) {
+    const manifest = staticPod(component, {
+      node: 'cp-1',
+      nodeUid: cpNode?.metadata.uid,
+      ip: cpIp,
+      kubernetesVersion: 'v1.32.4',
+      etcdVersion: '3.5.16-0',
+      members: [{ name: 'cp-1', ip: cpIp }],
+      serviceCidr: '10.96.0.0/12',
+      seenAt: rfc3339(booted),
+    });
+    const spec = manifest.spec as { containers: ContainerInput[] };
+    const pod = s.pod({
       namespace: 'kube-system',
       name: `${component}-cp-1`,
       node: 'cp-1',
@@ -231,7 +239,17 @@ export function seedStaticCluster(o: StaticClusterOptions): { nodes: string[] } 
       mirror: true,
       priorityClassName: 'system-node-critical',
       labels: { component, tier: 'control-plane' },
-      containers: [{ name: component, image }],
+      containers: spec.containers,
+    });
+    admitCreate(resourceForKind('Pod')!, manifest);
+    o.store.update(resourceForKind('Pod')!, {
+      ...pod,
+      metadata: {
+        ...pod.metadata,
+        annotations: manifest.metadata.annotations,
+        ownerReferences: manifest.metadata.ownerReferences,
+      },
+      spec: manifest.spec,
     });
   }
 

@@ -11,10 +11,17 @@
  * silently ignored line.
  */
 import { z } from 'zod';
-import { parseLabelSelector } from '../api/label-selector.ts';
+import { admissionWebhookActionSchemas } from './admission-webhooks-shape.ts';
+import { controlPlaneFaultSchemas } from './control-plane-faults.ts';
+import {
+  controlPlaneClusterShape,
+  controlPlaneShape,
+  renewCertificatesActionSchema,
+} from './control-plane-shape.ts';
 import { cniSchema, ingressSchema, networkActionFields, networkFaultFields } from './network-schema.ts';
 import { scenarioReferenceIssues } from './references.ts';
-import { isInstant, parseDailyCalendar, parseDuration, parseIsoTime } from './time-spec.ts';
+import { instant, labelSelector } from './scalars.ts';
+import { parseDailyCalendar, parseDuration, parseIsoTime } from './time-spec.ts';
 
 // ---------------------------------------------------------------------------------------
 // Scalars
@@ -73,13 +80,6 @@ const isoTime = z
     error: 'expected an ISO time with a zone, such as 2018-07-19T15:00:00Z',
   });
 
-/** A point on the timeline: an ISO time, or an offset from `start` such as `+2h`. */
-const instant = z
-  .string({ error: 'expected an ISO time with a zone or an offset such as +2h' })
-  .refine(isInstant, {
-    error: 'expected an ISO time with a zone (2018-07-19T15:00:00Z) or an offset such as +2h',
-  });
-
 /** A daily `OnCalendar=` time, as node timers declare it. */
 const dailyCalendar = z
   .string({ error: 'expected a daily calendar time such as "*-*-* 06:00:00"' })
@@ -116,20 +116,6 @@ const labels = z
           message: `"${key}" is not a valid label key (optional DNS prefix and "/", then up to 63 of A-Z a-z 0-9 - _ .)`,
         });
       }
-    }
-  });
-
-/** A Kubernetes label selector string, checked by the simulator's own apimachinery port. */
-const labelSelector = z
-  .string({ error: 'expected a label selector such as "pool in (a, b)"' })
-  .superRefine((t, ctx) => {
-    try {
-      parseLabelSelector(t);
-    } catch (e) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `not a valid label selector: ${e instanceof Error ? e.message : String(e)}`,
-      });
     }
   });
 
@@ -223,12 +209,14 @@ const clusterSchema = z.strictObject({
     /** ClusterIP of the `kubernetes` Service, what pods dial. */
     serviceIp: ipv4.default('10.96.0.1'),
     serviceCidr: text.optional(),
+    ...controlPlaneShape,
   }),
   serviceProxy: serviceProxySchema,
   dns: clusterDnsSchema,
   cni: cniSchema(scalars).optional(),
   ingress: ingressSchema(scalars).optional(),
   nodePools: z.array(nodePoolSchema).min(1),
+  ...controlPlaneClusterShape,
 });
 
 // ---------------------------------------------------------------------------------------
@@ -588,6 +576,7 @@ export const faultSchema = z.discriminatedUnion('type', [
   z.strictObject({ ...nodeFaultCommon, ...net.pathMtuDrop }),
   z.strictObject({ ...faultCommon, ...net.lbTargetsDeregistered }),
   z.strictObject({ ...faultCommon, ...net.lbHealthChecksFailing }),
+  ...controlPlaneFaultSchemas,
 ]);
 
 const rollingPace = {
@@ -676,6 +665,8 @@ export const actionSchema = z.discriminatedUnion('type', [
     ...actionCommon,
     ...networkActionFields({ ...scalars, nodeTarget: nodeTargetSchema }).registerLbTargets,
   }),
+  ...admissionWebhookActionSchemas,
+  renewCertificatesActionSchema,
 ]);
 
 const healSchema = z.strictObject({
@@ -803,7 +794,10 @@ const scenarioObject = z.strictObject({
       })
       .optional(),
     /** Where the public postmortem or issue thread is (corpus scenarios). */
-    urls: z.array(z.url({ error: 'expected a URL' })).min(1).optional(),
+    urls: z
+      .array(z.url({ error: 'expected a URL' }))
+      .min(1)
+      .optional(),
     /** When the source was published, YYYY-MM-DD. */
     published: z
       .string()

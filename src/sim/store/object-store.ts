@@ -35,6 +35,19 @@ export interface StoredEntry {
   terminating: boolean;
 }
 
+/** A write as dynamic admission sees it (see api/admission-webhooks.ts AdmissionAttributes). */
+export interface WriteAttributes {
+  operation: 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
+  group: string;
+  version: string;
+  resource: string;
+  subresource?: string;
+  namespace?: string;
+  namespaced: boolean;
+  name?: string;
+  labels?: Record<string, string>;
+}
+
 export interface ListOptions {
   namespace?: string;
   filter?: (e: StoredEntry) => boolean;
@@ -82,6 +95,13 @@ const tracksGeneration = new Set([
   'replicasets.apps',
   'daemonsets.apps',
   'poddisruptionbudgets.policy',
+  'jobs.batch',
+  'cronjobs.batch',
+  'ingresses.networking.k8s.io',
+  'validatingwebhookconfigurations.admissionregistration.k8s.io',
+  'mutatingwebhookconfigurations.admissionregistration.k8s.io',
+  'flowschemas.flowcontrol.apiserver.k8s.io',
+  'prioritylevelconfigurations.flowcontrol.apiserver.k8s.io',
 ]);
 
 /** Kinds with a status subresource: a PUT of the main resource leaves status alone. */
@@ -104,6 +124,11 @@ export class ObjectStore {
   private readonly collections = new Map<string, Collection>();
   private readonly listeners = new Map<string, Set<WatchListener>>();
   readonly history: WatchHistory;
+  /**
+   * Dynamic admission for the cluster's own writers (kubelets, controllers), which write
+   * here directly: they ask it before writing what a webhook may refuse. Unset: no webhooks.
+   */
+  admission: { reviewNow(a: WriteAttributes): { message: string } | undefined } | undefined;
   private revision = 0;
 
   constructor(opts: ObjectStoreOptions) {

@@ -13,6 +13,7 @@
  */
 import type { Clock, Timer } from '../../time/clock.ts';
 import type { ProtocolFaults } from '../api/faults.ts';
+import { type ControlPlaneFault, isControlPlaneFault } from '../scenario/control-plane-faults.ts';
 import type { Fault } from '../scenario/schema.ts';
 import { parseDuration } from '../scenario/time-spec.ts';
 import type { NetworkFaults } from './network-faults.ts';
@@ -37,6 +38,8 @@ export interface InjectorParts {
   random: () => number;
   /** Faults of the pod network and the traffic path (network-faults.ts). */
   network?: NetworkFaults;
+  /** Applies a control-plane fault (etcd, apiserver replicas); returns its heal. */
+  controlPlane?: (fault: ControlPlaneFault, source: string) => () => void;
 }
 
 interface ActiveFault {
@@ -128,6 +131,10 @@ export class FaultInjector {
       reached: new Set(),
       heal: () => {},
     };
+    if (isControlPlaneFault(fault)) {
+      a.heal = this.p.controlPlane?.(fault, source) ?? (() => {});
+      return a;
+    }
     switch (fault.type) {
       case 'api-server-unreachable':
       case 'api-server-degraded':
@@ -277,21 +284,21 @@ export class FaultInjector {
     const { protocol, world, machines } = this.p;
     if (fault.type === 'api-server-degraded') {
       protocol.set({
-        ...protocol.current,
+        ...protocol.injected,
         latencyMs: fault.latency ? parseDuration(fault.latency) : undefined,
         errors: fault.errorRate ? { rate: fault.errorRate, code: fault.status } : undefined,
       });
-      return () => protocol.set({ ...protocol.current, latencyMs: undefined, errors: undefined });
+      return () => protocol.set({ ...protocol.injected, latencyMs: undefined, errors: undefined });
     }
     const from = new Set(fault.from);
     if (from.has('outside'))
-      protocol.set({ ...protocol.current, unreachable: fault.mode === 'timeout' ? 'hang' : 'refuse' });
+      protocol.set({ ...protocol.injected, unreachable: fault.mode === 'timeout' ? 'hang' : 'refuse' });
     if (from.has('pods')) world.deps.cluster.apiServerUp = false;
     if (from.has('nodes')) machines.apiFromNodes = false;
     machines.applyAll();
     world.deps.changed();
     return () => {
-      if (from.has('outside')) protocol.set({ ...protocol.current, unreachable: undefined });
+      if (from.has('outside')) protocol.set({ ...protocol.injected, unreachable: undefined });
       if (from.has('pods')) world.deps.cluster.apiServerUp = true;
       if (from.has('nodes')) machines.apiFromNodes = true;
       machines.applyAll();

@@ -7,12 +7,17 @@
 import type { Clock, Timer } from '../../time/clock.ts';
 import type { ProtocolFaults } from '../api/faults.ts';
 import type { NodeProxyRegistry } from '../api/node-proxy.ts';
+import {
+  type AdmissionWebhookAction,
+  isAdmissionWebhookAction,
+} from '../scenario/admission-webhooks-shape.ts';
+import type { RenewCertificatesAction } from '../scenario/control-plane-shape.ts';
 import type { Scenario, TimelineEntry } from '../scenario/schema.ts';
 import { parseDuration, parseIsoTime, resolveInstant } from '../scenario/time-spec.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import { startChurn } from './churn.ts';
 import { ExternalLoadBalancer } from './external-load-balancer.ts';
-import { FaultInjector } from './fault-injector.ts';
+import { FaultInjector, type InjectorParts } from './fault-injector.ts';
 import { startHostCommands } from './host-commands.ts';
 import { IngressTraffic } from './ingress-traffic.ts';
 import { networkActions } from './network-actions.ts';
@@ -37,6 +42,10 @@ export interface RunnerParts {
   nodeProxy: NodeProxyRegistry;
   /** Operator actions at or after this time are left out (see SimulatorOptions.actionsBefore). */
   actionsBefore?: number;
+  /** Applies control-plane faults (see FaultInjector). */
+  controlPlaneFaults?: InjectorParts['controlPlane'];
+  /** Performs actions on the control plane (webhooks installed or deleted, certificates renewed). */
+  controlPlaneActions?: (a: AdmissionWebhookAction | RenewCertificatesAction) => void;
 }
 
 /** One line per timeline entry as it happens: what the simulator did, for logs and tests. */
@@ -107,6 +116,7 @@ export class ScenarioRunner {
         nodesFor,
         loadBalancer: this.loadBalancer,
       }),
+      controlPlane: p.controlPlaneFaults,
     });
     const workloads = new WorkloadOps({ store, clock });
     this.actionParts = {
@@ -157,6 +167,10 @@ export class ScenarioRunner {
       this.faults.heal(e.heal.fault, nodes);
     } else if (e.action) {
       this.record.push({ atMs, kind: 'action', what: e.action.id ?? e.action.type, note: e.note });
+      if (isAdmissionWebhookAction(e.action) || e.action.type === 'renew-certificates') {
+        this.p.controlPlaneActions?.(e.action);
+        return;
+      }
       void performAction(e.action, this.actionParts).catch((err: unknown) => {
         // An action that goes wrong is part of the story, not a crash of the simulator.
         this.record.push({ atMs: this.p.clock.now(), kind: 'action', what: `failed: ${String(err)}` });
