@@ -38,7 +38,7 @@ export type WatchedResource = (typeof watchedResources)[number];
 
 export type ApiCheck = 'livez' | 'readyz' | 'version';
 
-export type MetricsComponent = 'kube-proxy' | 'ingress-nginx';
+export type MetricsComponent = 'kube-proxy' | 'ingress-nginx' | 'ingress-envoy';
 
 export type Observation =
   /** A complete list: the resource now holds exactly these objects. */
@@ -63,6 +63,20 @@ export type Observation =
    * the ingress controller through pods/{name}/proxy (then `pod` is `namespace/name`).
    */
   | { type: 'metrics'; node: string; component: MetricsComponent; pod?: string; text: string; atMs: number }
+  /**
+   * One GET of a public URL from where the tool runs (`--probe-url`): the outside-in view.
+   * `ok` is false for a 5xx answer or no answer; `errorKind` says which (url-probe.ts).
+   */
+  | {
+      type: 'url-probe';
+      url: string;
+      ok: boolean;
+      latencyMs: number;
+      status?: number;
+      error?: string;
+      errorKind?: string;
+      atMs: number;
+    }
   /** New lines of a kube-system component's log, oldest first. */
   | {
       type: 'logs';
