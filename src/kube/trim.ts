@@ -129,7 +129,9 @@ interface ContainerStatusIn {
     running?: unknown;
     terminated?: { reason?: string; exitCode?: number; finishedAt?: string };
   };
-  lastState?: { terminated?: { reason?: string; exitCode?: number; finishedAt?: string } };
+  lastState?: {
+    terminated?: { reason?: string; exitCode?: number; startedAt?: string; finishedAt?: string };
+  };
 }
 
 /**
@@ -154,7 +156,10 @@ function containerStatuses(list: unknown): Json[] | undefined {
       ready: c.ready,
       restartCount: c.restartCount,
       state,
-      lastState: last ? { terminated: pick(last, ['reason', 'exitCode', 'finishedAt']) } : undefined,
+      // startedAt too: how long the last instance ran (died at once, or after hours) is part of its story.
+      lastState: last
+        ? { terminated: pick(last, ['reason', 'exitCode', 'startedAt', 'finishedAt']) }
+        : undefined,
     });
   });
 }
