@@ -15,7 +15,7 @@
  *   critical on 3 or more nodes in 2 or more namespaces.
  */
 import type { EventRecord } from '../observe/event-ledger.ts';
-import { type ImagePullCause, parseImagePullMessage } from './event-messages.ts';
+import { type ImagePullCause, parseImagePullMessage, registryOf } from './event-messages.ts';
 import {
   bump,
   countsText,
@@ -44,10 +44,13 @@ interface PodPull {
   waiting: boolean;
 }
 
-/** The pod's dominant cause: any specific one before a bare back-off. */
+/** Causes that say nothing of why (`Back-off pulling image`, `Error: ErrImagePull`). */
+const uninformative = new Set<ImagePullCause>(['back-off', 'other']);
+
+/** The pod's dominant cause: any specific one before `other`, before a bare back-off. */
 function causeOf(p: PodPull): ImagePullCause {
-  const specific = [...p.causes].filter((c) => c !== 'back-off').sort();
-  return specific[0] ?? 'back-off';
+  const specific = [...p.causes].filter((c) => !uninformative.has(c)).sort();
+  return specific[0] ?? (p.causes.has('other') ? 'other' : 'back-off');
 }
 
 function imageOfContainer(view: Parameters<Detector>[0], r: EventRecord): string {
@@ -79,7 +82,7 @@ export const imagePulls: Detector = (view, nowMs) => {
         namespace: r.namespace,
         node: nodeOf(view, r),
         image,
-        registry: m.registry || parseImagePullMessage(`image "${image}"`).registry,
+        registry: m.registry || registryOf(image),
         causes: new Set(),
         records: [],
         waiting,
@@ -99,7 +102,9 @@ export const imagePulls: Detector = (view, nowMs) => {
     const namespaces = uniqueSorted(list.map((p) => p.namespace));
     const nodes = uniqueSorted(list.map((p) => p.node).filter(Boolean));
     const ranked = countsText(causes);
-    const top = (ranked.find((c) => !c.startsWith('back-off=')) ?? ranked[0]).split('=')[0] as ImagePullCause;
+    const top = (
+      ranked.find((c) => !uninformative.has(c.split('=')[0] as ImagePullCause)) ?? ranked[0]
+    ).split('=')[0] as ImagePullCause;
     const system = namespaces.includes('kube-system');
     out.push({
       detector: 'image-pulls',

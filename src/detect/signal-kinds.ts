@@ -443,7 +443,7 @@ export interface NodePressureFacts {
   evictions: number;
   evictedResources: string[];
   evictedNamespaces: string[];
-  /** `container=usage` the eviction messages name, largest users first (at most 5). */
+  /** `container=usage` the eviction messages name, most often named first (at most 5). */
   topConsumers: string[];
   imageGcFailures: number;
   containerGcFailures: number;

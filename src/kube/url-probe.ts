@@ -59,6 +59,8 @@ export interface UrlProbeOptions {
   timeoutMs?: number;
   /** Name resolution, for tests that point a public name at a local server. */
   lookup?: LookupFunction;
+  /** Extra trusted CA certificates (PEM), for a site behind a private CA. */
+  ca?: string;
 }
 
 /** Checks a `--probe-url` value: an absolute http(s) URL. */
@@ -97,6 +99,7 @@ export function probeUrl(o: UrlProbeOptions, url: string): Promise<void> {
         method: 'GET',
         headers: { 'user-agent': 'kubetriage-probe' },
         ...(o.lookup ? { lookup: o.lookup } : {}),
+        ...(o.ca ? { ca: o.ca } : {}),
       },
       (res) => {
         const status = res.statusCode ?? 0;
