@@ -22,11 +22,16 @@ export const edgeWindowMs = 5 * 60_000;
 const criticalRatio = 0.9;
 /** The API probes of the last minute tell whether the API answers now. */
 const apiRecentMs = 60_000;
+/**
+ * Live, "now" is our clock corrected by the API server's Date headers, which have whole
+ * seconds: an observation can be stamped a moment after the "now" asked about.
+ */
+const skewMs = 5_000;
 
 export const edgeProbe: Detector = (view, nowMs) => {
   const byUrl = new Map<string, UrlProbeResult[]>();
   for (const p of view.urlProbes.toArray()) {
-    if (p.atMs < nowMs - edgeWindowMs || p.atMs > nowMs) continue;
+    if (p.atMs < nowMs - edgeWindowMs || p.atMs > nowMs + skewMs) continue;
     const list = byUrl.get(p.url) ?? [];
     list.push(p);
     byUrl.set(p.url, list);
@@ -34,7 +39,7 @@ export const edgeProbe: Detector = (view, nowMs) => {
   if (byUrl.size === 0) return [];
   const api = view.probes
     .toArray()
-    .filter((p) => p.check !== 'version' && p.atMs >= nowMs - apiRecentMs && p.atMs <= nowMs);
+    .filter((p) => p.check !== 'version' && p.atMs >= nowMs - apiRecentMs && p.atMs <= nowMs + skewMs);
   const apiHealthy = api.length > 0 && api.every((p) => p.ok);
   const nodes = view.list('nodes');
   const nodesReady = nodes.filter((n) => conditionOf(n, 'Ready')?.status === 'True').length;

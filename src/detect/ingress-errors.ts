@@ -22,6 +22,8 @@ import { parsePromText } from '../observe/prom-text.ts';
 import { type Detector, type Signal, uniqueSorted } from './signal.ts';
 
 const windowMs = 5 * 60_000;
+/** Live, scrapes are stamped by a clock that follows the API server's whole-second Date headers. */
+const skewMs = 5_000;
 const ingressComponents = new Set(['ingress-nginx', 'ingress-envoy']);
 const minRequests = 50;
 const warnRatio = 0.05;
@@ -93,7 +95,7 @@ export const ingressErrors: Detector = (view: ClusterView, nowMs: number): Signa
   // Per controller pod: the oldest and newest scrape in the window.
   const byPod = new Map<string, { first: MetricsScrape; last: MetricsScrape }>();
   for (const m of view.metrics.toArray()) {
-    if (!ingressComponents.has(m.component) || !m.pod || m.atMs > nowMs || m.atMs < nowMs - windowMs)
+    if (!ingressComponents.has(m.component) || !m.pod || m.atMs > nowMs + skewMs || m.atMs < nowMs - windowMs)
       continue;
     const cur = byPod.get(m.pod);
     if (!cur) byPod.set(m.pod, { first: m, last: m });
