@@ -3,7 +3,7 @@
  * taxonomy (scheduling, image pulls, node pressure and OOMs, sandboxes, probes, volumes,
  * node lifecycle, pod creation refused by admission), container terminations with their
  * meaning, node conditions beyond Ready, pod status freshness, and the tool's own probes
- * of public URLs. Adding one is a file plus a line here.
+ * of public URLs, and node usage from the resource metrics API when served. Adding one is a file plus a line here.
  */
 import { containerTerminations } from './container-terminations.ts';
 import { edgeProbe } from './edge-probe.ts';
@@ -12,6 +12,7 @@ import { imagePulls } from './image-pulls.ts';
 import { nodeLifecycleEvents } from './node-lifecycle-events.ts';
 import { nodePressure } from './node-pressure.ts';
 import { nodeProblems } from './node-problems.ts';
+import { nodeUsage } from './node-usage.ts';
 import { podCreationFailures } from './pod-creation-failures.ts';
 import { podStatusLag } from './pod-status-lag.ts';
 import { probeFailures } from './probe-failures.ts';
@@ -23,6 +24,7 @@ import { volumeFailures } from './volume-failures.ts';
 export const coreSourceDetectors: Detector[] = [
   nodePressure,
   nodeProblems,
+  nodeUsage,
   nodeLifecycleEvents,
   podStatusLag,
   sandboxFailures,

@@ -29,6 +29,8 @@ export interface NodeInput {
   containerRuntimeVersion?: string;
   unschedulable?: boolean;
   taints?: { key: string; effect: string; value?: string }[];
+  /** `status.allocatable` (default 4 cores, 16272132Ki as the simulator's nodes). */
+  allocatable?: { cpu: string; memory: string };
   /** Extra conditions (the node agent's, NPD's). */
   conditions?: {
     type: string;
@@ -61,6 +63,7 @@ export function node(n: NodeInput): KubeObject {
         },
         ...(n.conditions ?? []),
       ],
+      allocatable: { pods: '110', ...(n.allocatable ?? { cpu: '4', memory: '16272132Ki' }) },
       nodeInfo: {
         kubeletVersion: n.kubeletVersion ?? 'v1.30.1',
         kubeProxyVersion: n.kubeProxyVersion ?? '',

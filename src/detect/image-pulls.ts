@@ -8,7 +8,7 @@
  *
  * Emits:
  * - `image-pull-failing` per image (subject `image/<image>`, warning; critical for a
- *   kube-system pod). Facts: see ImagePullFailingFacts.
+ *   kube-system pod failing for 10 min or more). Facts: see ImagePullFailingFacts.
  * - `registry-pulls-failing` per registry (subject `registry/<host>`) when its pulls fail
  *   for a registry-side reason (rate limited, unauthorized, timeout, unreachable) for 2 or
  *   more images or on 3 or more nodes: the registry or the way to it, not a tag. Warning;
@@ -31,6 +31,8 @@ import type { Detector, Signal } from './signal.ts';
 import { uniqueSorted } from './signal.ts';
 
 export const imagePullWindowMs = 10 * 60_000;
+/** A system image still failing after this is no registry blip: critical. */
+const persistentMs = 10 * 60_000;
 const registrySide = new Set<ImagePullCause>(['rate-limited', 'unauthorized', 'timeout', 'unreachable']);
 
 interface PodPull {
@@ -110,7 +112,7 @@ export const imagePulls: Detector = (view, nowMs) => {
       detector: 'image-pulls',
       kind: 'image-pull-failing',
       subject: `image/${image}`,
-      severity: system ? 'critical' : 'warning',
+      severity: system && nowMs - firstMs(recs) >= persistentMs ? 'critical' : 'warning',
       sinceMs: firstMs(recs),
       summary:
         `pulling ${image} fails (${top}) for ${list.length} pod(s) on ${nodes.length} node(s); ` +

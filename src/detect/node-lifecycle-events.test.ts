@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { event, t0, viewOf } from './fixtures.ts';
+import { created, event, node, t0, viewOf } from './fixtures.ts';
 import { nodeLifecycleEvents } from './node-lifecycle-events.ts';
 import { ofKind } from './signal.ts';
 
@@ -34,7 +34,10 @@ describe('nodeLifecycleEvents', () => {
           component: 'node-controller',
         }),
         nodeEvent('n4', 'Starting', 'Starting kubelet.', { component: 'kubelet' }),
+        // A node that joined 20 min ago (no RegisteredNode seen): its one start is its first.
+        nodeEvent('n5', 'Starting', 'Starting kubelet.', { component: 'kubelet' }),
       ],
+      nodes: [created(node({ name: 'n5' }), t0 - 20 * 60_000)],
     });
     const out = ofKind(nodeLifecycleEvents(view, t0), 'node-lifecycle');
     expect(out.map((s) => [s.subject, s.severity])).toEqual([

@@ -13,7 +13,7 @@
 import type { EventRecord } from '../observe/event-ledger.ts';
 import { firstMs, groupBy, newestEvidence, recentEvents } from './event-records.ts';
 import type { Detector, Signal } from './signal.ts';
-import { isoSeconds } from './timestamps.ts';
+import { isoSeconds, timeMs } from './timestamps.ts';
 
 export const lifecycleWindowMs = 60 * 60_000;
 
@@ -49,8 +49,11 @@ export const nodeLifecycleEvents: Detector = (view, nowMs) => {
   const rebooted = facts.filter((f) => f.reboots > 0).length;
   const out: Signal[] = [];
   for (const f of facts.sort((a, b) => a.node.localeCompare(b.node))) {
-    // One `Starting kubelet.` is the node's first start (or the boot a reboot already counts).
-    const restarted = f.kubeletStarts > 1 || (f.kubeletStarts > 0 && !f.registered && f.reboots === 0);
+    // One `Starting kubelet.` is the node's first start when it joined in the window (the
+    // controller's RegisteredNode, or a Node object created then), or the boot a reboot counts.
+    const created = timeMs(view.get('nodes', f.node)?.metadata.creationTimestamp);
+    const joined = f.registered || (created !== undefined && created >= nowMs - lifecycleWindowMs);
+    const restarted = f.kubeletStarts > 1 || (f.kubeletStarts > 0 && !joined && f.reboots === 0);
     if (f.reboots === 0 && !restarted && f.notReadyEvents === 0 && !f.removing && !f.deletingAllPods)
       continue;
     const last = Math.max(...f.list.map((r) => r.lastMs));

@@ -1,6 +1,6 @@
 /** The Ready condition's message read for causes, on messages copied from public issues. */
 import { describe, expect, it } from 'vitest';
-import { goDurationSeconds, readyCauses } from './ready-causes.ts';
+import { readyCauses } from './ready-causes.ts';
 
 describe('readyCauses', () => {
   it.each([
@@ -57,18 +57,5 @@ describe('readyCauses', () => {
     },
   ])('$reason: $message', ({ reason, message, expected }) => {
     expect(readyCauses(reason, message)).toEqual(expected);
-  });
-
-  it.each([
-    ['3m0s', 180],
-    ['3m3.928932625s', 183.928932625],
-    ['2h33m12.704970756s', 9192.704970756],
-    ['45s', 45],
-    ['1h', 3600],
-    ['soon', undefined],
-  ])('reads the Go duration %s', (text, seconds) => {
-    const got = goDurationSeconds(text);
-    if (seconds === undefined) expect(got).toBeUndefined();
-    else expect(got).toBeCloseTo(seconds, 6);
   });
 });

@@ -6,6 +6,7 @@
  * status.` with reason NodeStatusUnknown when heartbeats stop. Samples with their sources
  * are in `ready-causes.test.ts`.
  */
+import { parseGoDuration } from '../kube/agent-message.ts';
 
 export type ReadyCause =
   | 'ready'
@@ -44,20 +45,14 @@ const needles: [RegExp, ReadyCause][] = [
   [/node is shutting down|shutdown/i, 'node-shutdown'],
 ];
 
-/** Go's time.Duration text (`3m3.928932625s`, `16h17m50.79s`, `2h33m12.7s`) in seconds. */
-export function goDurationSeconds(text: string): number | undefined {
-  const m = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:([\d.]+)s)?$/.exec(text);
-  if (!m || !(m[1] || m[2] || m[3])) return undefined;
-  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
-}
-
 export function readyCauses(reason: string, message: string): ReadyReading {
   const causes = needles.filter(([re]) => re.test(message)).map(([, c]) => c);
   if (reason === 'NodeStatusUnknown' && !causes.includes('kubelet-stopped-posting'))
     causes.push('kubelet-stopped-posting');
   if (causes.length === 0) causes.push(reason === 'KubeletReady' ? 'ready' : 'other');
   const pleg = /pleg was last seen active ([\dhms.]+) ago/.exec(message)?.[1];
-  const seconds = pleg ? goDurationSeconds(pleg) : undefined;
+  const ms = parseGoDuration(pleg);
+  const seconds = ms === undefined ? undefined : ms / 1000;
   return {
     causes: [...new Set(causes)].sort(),
     ...(seconds !== undefined ? { plegLastActiveSeconds: Math.round(seconds) } : {}),

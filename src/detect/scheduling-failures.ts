@@ -8,7 +8,7 @@
  *
  * Emits:
  * - `pods-unschedulable` per workload (subject `workload/<ns>/<Kind>/<name>`, warning;
- *   critical for kube-system). Facts: see PodsUnschedulableFacts.
+ *   critical for kube-system pods waiting 10 min or more). Facts: see PodsUnschedulableFacts.
  * - `scheduling-blocked` (subject `cluster`) when the pods of 3 or more workloads, or of 2 or
  *   more namespaces, cannot be placed: not one workload's request but the cluster's
  *   capacity or nodes. Warning; critical at 20 pods or more.
@@ -33,6 +33,8 @@ export const schedulingWindowMs = 10 * 60_000;
 const blockedMinWorkloads = 3;
 const blockedMinNamespaces = 2;
 const blockedCriticalPods = 20;
+/** A system pod still waiting after this is no drain in progress: critical. */
+const persistentMs = 10 * 60_000;
 
 function stillUnscheduled(pod: PodObject | undefined): boolean {
   return (
@@ -78,7 +80,7 @@ export const schedulingFailures: Detector = (view, nowMs) => {
       detector: 'scheduling-failures',
       kind: 'pods-unschedulable',
       subject: `workload/${key}`,
-      severity: system ? 'critical' : 'warning',
+      severity: system && nowMs - firstMs(group) >= persistentMs ? 'critical' : 'warning',
       sinceMs: firstMs(group),
       summary:
         `${newestPerPod.size} pod(s) of ${w.kind} ${w.namespace}/${w.name} cannot be scheduled` +

@@ -640,6 +640,22 @@ export interface PodStatusLagFacts {
   clusterLaggingPods: number;
 }
 
+/** A node's usage near what it offers pods (resource metrics API against `status.allocatable`). */
+export interface NodeResourceUsageFacts {
+  node: string;
+  memoryBytes: number;
+  memoryAllocatableBytes: number;
+  /** Working set over allocatable, 0..1+ (above 1: the kubelet is about to evict). */
+  memoryFraction: number;
+  cpuCores: number;
+  cpuAllocatableCores: number;
+  cpuFraction: number;
+  /** RFC 3339 of the sample. */
+  sampledAt: string;
+  /** Nodes at or above the memory threshold, cluster-wide. */
+  clusterNodesHigh: number;
+}
+
 /** A public endpoint the tool probes from outside (`--probe-url`) failing. */
 export interface EdgeProbeFailingFacts {
   url: string;
@@ -682,6 +698,7 @@ export const sourceFamilies = [
   'logs',
   'agent',
   'probe-url',
+  'metrics/nodes',
 ] as const;
 export type SourceFamily = (typeof sourceFamilies)[number];
 
@@ -737,6 +754,7 @@ export interface SignalFactsByKind {
   'system-component-oom': SystemComponentOomFacts;
   'pod-status-lag': PodStatusLagFacts;
   'edge-probe-failing': EdgeProbeFailingFacts;
+  'node-resource-usage': NodeResourceUsageFacts;
   'source-status': SourceStatusFacts;
   'detector-failed': DetectorFailedFacts;
 }
@@ -797,6 +815,7 @@ export const signalKinds: Record<
   'system-component-oom': { sources: ['reflector/pods'], role: 'symptom' },
   'pod-status-lag': { sources: ['reflector/pods', 'reflector/nodes'], role: 'local' },
   'edge-probe-failing': { sources: ['probe-url'], role: 'symptom' },
+  'node-resource-usage': { sources: ['metrics/nodes', 'reflector/nodes'], role: 'local' },
   'source-status': { sources: [], role: 'context' },
   'detector-failed': { sources: [], role: 'context' },
 };

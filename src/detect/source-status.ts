@@ -29,6 +29,7 @@ const prefixes: Partial<Record<SourceFamily, string[]>> = {
   'metrics/ingress': ['metrics/ingress-nginx/', 'metrics/ingress-envoy/'],
   logs: ['logs/'],
   'probe-url': ['probe-url/'],
+  'metrics/nodes': ['metrics/nodes'],
 };
 
 function summed(

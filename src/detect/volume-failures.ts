@@ -7,7 +7,7 @@
  * still failing has an Event in the last 15 min.
  *
  * Emits `volume-mount-failing` per workload (subject `workload/<ns>/<Kind>/<name>`,
- * warning; critical for kube-system). Facts: see VolumeMountFailingFacts.
+ * warning; critical for kube-system failing 10 min or more). Facts: see VolumeMountFailingFacts.
  */
 
 import { parseVolumeMessage } from './event-messages.ts';
@@ -25,6 +25,8 @@ import type { Detector, Signal } from './signal.ts';
 import { uniqueSorted } from './signal.ts';
 
 export const volumeWindowMs = 15 * 60_000;
+/** A system pod's volume still failing after this is no attach in progress: critical. */
+const persistentMs = 10 * 60_000;
 
 export const volumeFailures: Detector = (view, nowMs) => {
   const records = recentEvents(view, 'volume', nowMs, volumeWindowMs).filter(
@@ -46,7 +48,8 @@ export const volumeFailures: Detector = (view, nowMs) => {
       detector: 'volume-failures',
       kind: 'volume-mount-failing',
       subject: `workload/${key}`,
-      severity: w.namespace === 'kube-system' ? 'critical' : 'warning',
+      severity:
+        w.namespace === 'kube-system' && nowMs - firstMs(list) >= persistentMs ? 'critical' : 'warning',
       sinceMs: firstMs(list),
       summary: `volumes of ${w.kind} ${w.namespace}/${w.name} fail to attach or mount (${ranked[0]?.split('=')[0]}) for ${pods.length} pod(s); see kubectl describe pod -n ${w.namespace} ${pods[0]}`,
       scope: { namespaces: [w.namespace], workloads: [key] },

@@ -8,6 +8,7 @@
 import type { Clock } from '../time/clock.ts';
 import type { ApiClient } from './api-client.ts';
 import type { FeedStats } from './feed-stats.ts';
+import { scrapeNodeMetrics } from './node-metrics.ts';
 import { type ObservationSink, type WatchedResource, watchedResources } from './observations.ts';
 import { Poller } from './poller.ts';
 import { LogTailer, type LogTarget, probeApiServer, scrapeIngress, scrapeKubeProxy } from './probes.ts';
@@ -58,6 +59,7 @@ export class LiveFeed {
           const t = targets();
           await scrapeKubeProxy(base, t.nodes);
           await scrapeIngress(base, t.ingress ?? []);
+          await scrapeNodeMetrics(base);
         }),
       );
       this.pollers.push(new Poller(o.clock, o.logsIntervalMs ?? 15_000, () => tailer.read(targets().logs)));

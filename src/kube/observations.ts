@@ -77,6 +77,8 @@ export type Observation =
       errorKind?: string;
       atMs: number;
     }
+  /** Node usage from the resource metrics API (metrics.k8s.io), quantities as served. */
+  | { type: 'node-usage'; items: NodeUsageSample[]; atMs: number }
   /** New lines of a kube-system component's log, oldest first. */
   | {
       type: 'logs';
@@ -87,5 +89,15 @@ export type Observation =
       lines: string[];
       atMs: number;
     };
+
+export interface NodeUsageSample {
+  node: string;
+  /** Quantities as the API serves them, e.g. `12436m`, `4991296Ki`. */
+  cpu: string;
+  memory: string;
+  /** RFC 3339 end of the sampling window and its length (`1m0s`). */
+  timestamp: string;
+  window: string;
+}
 
 export type ObservationSink = (o: Observation) => void;

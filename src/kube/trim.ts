@@ -186,6 +186,10 @@ const trimmers: Record<WatchedResource, (o: Json) => Json> = {
     spec: pick(o.spec, ['unschedulable', 'taints', 'providerID']),
     status: compact({
       conditions: pickEach(isObj(o.status) ? o.status.conditions : undefined, conditionKeys),
+      // What the node offers pods: node usage is read against it (node-usage.ts).
+      allocatable: shared(
+        isObj(o.status) ? pick(o.status.allocatable, ['cpu', 'memory', 'pods']) : undefined,
+      ),
       addresses: isObj(o.status) ? o.status.addresses : undefined,
       nodeInfo: isObj(o.status) ? o.status.nodeInfo : undefined,
     }),

@@ -7,7 +7,13 @@
  * reads a clock: "now" is whatever the caller asks about, so a replay in virtual time
  * and a live run build the same view from the same observations.
  */
-import type { KubeObject, MetricsComponent, Observation, WatchedResource } from '../kube/observations.ts';
+import type {
+  KubeObject,
+  MetricsComponent,
+  NodeUsageSample,
+  Observation,
+  WatchedResource,
+} from '../kube/observations.ts';
 import { EventLedger } from './event-ledger.ts';
 import { type LogRecord, parseLogBatch } from './log-records.ts';
 import { NodeOnsets } from './onsets.ts';
@@ -79,6 +85,8 @@ export class ClusterView {
   readonly onsets: NodeOnsets;
   /** Events by family, kept as they arrive (event-ledger.ts). */
   readonly events: EventLedger;
+  /** The newest resource-metrics sample per node, with when it was read. */
+  readonly nodeUsage = new Map<string, NodeUsageSample & { atMs: number }>();
   private readonly sources = new Map<string, SourceRecord>();
   /** The newest observation time seen; the view's own sense of "latest". */
   lastObservationMs = 0;
@@ -124,6 +132,10 @@ export class ClusterView {
         this.recordSource(`probe-url/${o.url}`, true, undefined, o.atMs);
         break;
       }
+      case 'node-usage':
+        for (const item of o.items) this.nodeUsage.set(item.node, { ...item, atMs: o.atMs });
+        this.recordSource('metrics/nodes', true, undefined, o.atMs);
+        break;
       case 'logs':
         for (const entry of parseLogBatch(o.lines, o.atMs)) {
           this.logs.push({

@@ -11,6 +11,7 @@ import { coreSourceDetectors } from '../../src/detect/core-sources.ts';
 import { ingressErrors } from '../../src/detect/ingress-errors.ts';
 import { nodeReadiness } from '../../src/detect/node-readiness.ts';
 import type { Signal, SignalKind } from '../../src/detect/signal.ts';
+import { sourceStatus } from '../../src/detect/source-status.ts';
 import { LiveFeed } from '../../src/kube/live-feed.ts';
 import { watchedResources } from '../../src/kube/observations.ts';
 import { ClusterView } from '../../src/observe/cluster-view.ts';
@@ -26,7 +27,7 @@ import { apiClientFor } from '../support/live-feed.ts';
 import { type SimCluster, serveSimCluster } from '../support/sim-cluster.ts';
 import { waitFor } from '../support/wait-for.ts';
 
-const detectors = [...coreSourceDetectors, nodeReadiness, ingressErrors];
+const detectors = [...coreSourceDetectors, nodeReadiness, ingressErrors, sourceStatus];
 const site = 'shop.example.com';
 
 let cleanup: (() => Promise<void>)[] = [];
@@ -142,6 +143,23 @@ describe('signals from the sources every cluster offers: live and replay agree',
         : null;
     const r = pick(await replayed(scenario, 11 * minute, true), ['edge-probe-failing'], facts);
     const l = pick(await live(scenario, 11 * minute, { probe: true }), ['edge-probe-failing'], facts);
+    // Both say where the data came from: the URL probes delivered; no resource metrics API is served.
+    const sources = (x: Signal[]) =>
+      x.flatMap((s) =>
+        s.kind === 'source-status' && ['probe-url', 'metrics/nodes'].includes(s.facts.source)
+          ? [[s.facts.source, s.facts.state, s.facts.lastError.replace(/^\S+\/apis/, '/apis')]]
+          : [],
+      );
+    const rs = sources(await replayed(scenario, 11 * minute, true));
+    expect(rs).toEqual([
+      ['probe-url', 'fresh', ''],
+      [
+        'metrics/nodes',
+        'never',
+        '/apis/metrics.k8s.io/v1beta1/nodes: the server could not find the requested resource',
+      ],
+    ]);
+    expect(sources(await live(scenario, 11 * minute, { probe: true }))).toEqual(rs);
     expect(r).toEqual([
       [
         'edge-probe-failing',
@@ -244,7 +262,8 @@ describe('signals from the sources every cluster offers: live and replay agree',
       'workload/shop/Deployment/frontend',
       'cluster',
     ]);
-    expect(r[0][2]).toBe('critical');
+    // Drained 4 min ago: a system pod waiting that long is still a drain in progress.
+    expect(r[0][2]).toBe('warning');
     expect(r[1][3]).toEqual({ causes: ['taints', 'unschedulable-nodes'], nodesTotal: 7 });
     expect(l).toEqual(r);
   }, 240_000);
