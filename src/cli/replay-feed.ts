@@ -231,7 +231,7 @@ export function startReplayFeed(
           podEndpointKey(p.namespace, p.pod),
           p.node,
           at.port,
-          `/api/v1/namespaces/${p.namespace}/pods/${p.pod}:${at.port}/proxy${at.path}`,
+          at.proxy(p.namespace, p.pod),
           (text, atMs) =>
             sink({
               type: 'metrics',

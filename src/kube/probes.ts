@@ -102,10 +102,20 @@ function sourceFailed(ctx: ProbeContext, source: string, err: unknown): void {
   });
 }
 
-/** Where each kind of ingress controller serves its request counters. */
+/** Where each kind of ingress controller serves its request counters, and the proxy path to it. */
 export const ingressMetricsEndpoints = {
-  nginx: { port: 10254, path: '/metrics', component: 'ingress-nginx' },
-  envoy: { port: 8002, path: '/stats/prometheus', component: 'ingress-envoy' },
+  nginx: {
+    port: 10254,
+    path: '/metrics',
+    component: 'ingress-nginx',
+    proxy: (ns: string, pod: string) => `/api/v1/namespaces/${ns}/pods/${pod}:10254/proxy/metrics`,
+  },
+  envoy: {
+    port: 8002,
+    path: '/stats/prometheus',
+    component: 'ingress-envoy',
+    proxy: (ns: string, pod: string) => `/api/v1/namespaces/${ns}/pods/${pod}:8002/proxy/stats/prometheus`,
+  },
 } as const;
 
 /**
@@ -122,7 +132,7 @@ export async function scrapeIngress(
     const started = ctx.clock.now();
     try {
       const res = await ctx.client.getText(
-        `/api/v1/namespaces/${encodeURIComponent(p.namespace)}/pods/${encodeURIComponent(p.pod)}:${at.port}/proxy${at.path}`,
+        at.proxy(encodeURIComponent(p.namespace), encodeURIComponent(p.pod)),
         {},
         ctx.timeoutMs ?? 5_000,
       );
