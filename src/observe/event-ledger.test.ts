@@ -90,13 +90,16 @@ describe('the event ledger', () => {
     ).toEqual(['MadeUpReason:unknown:1', 'MadeUpWarning:unknown:3', 'Scheduled:routine:1']);
   });
 
-  it('is bounded: the least recently updated records go first', () => {
+  it('is bounded: past the limit and its slack, the least recently updated records go', () => {
+    // Limit 3 and a slack of 1: the fifth record trims the ledger back to the newest three.
     const l = new EventLedger(3);
     for (const n of ['a', 'b', 'c']) l.record(ev(n, 'FailedMount'), t0);
     l.record(ev('a', 'FailedMount', { count: 2 }), t0);
     l.record(ev('d', 'FailedMount'), t0);
-    expect([...l.family('volume')].map((r) => r.key)).toEqual(['shop/c', 'shop/a', 'shop/d']);
-    expect(l.dropped).toBe(1);
+    expect(l.size).toBe(4);
+    l.record(ev('e', 'FailedMount'), t0);
+    expect([...l.family('volume')].map((r) => r.key)).toEqual(['shop/a', 'shop/d', 'shop/e']);
+    expect(l.dropped).toBe(2);
   });
 
   it('is filled by the view from watch events and lists, and outlives the Event object', () => {

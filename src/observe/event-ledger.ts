@@ -79,11 +79,14 @@ export class EventLedger {
   /** Count already tallied per Event object, so a re-list or a repeat adds only the increase. */
   private readonly counted = new Map<string, number>();
   private readonly limit: number;
+  /** Trimmed in batches of this many, so trimming costs little per record. */
+  private readonly slack: number;
   /** Records dropped because the ledger was full. */
   dropped = 0;
 
   constructor(limit = 20_000) {
     this.limit = Math.max(1, limit);
+    this.slack = Math.max(1, Math.floor(this.limit / 10));
   }
 
   record(object: KubeObject, atMs: number): void {
@@ -134,12 +137,19 @@ export class EventLedger {
       this.byFamily.set(rec.family, fam);
     }
     fam.set(rec.key, rec);
-    while (this.records.size > this.limit) {
-      const oldest = this.records.keys().next().value as string;
-      const r = this.records.get(oldest)!;
-      this.records.delete(oldest);
-      this.byFamily.get(r.family)?.delete(oldest);
-      this.counted.delete(oldest);
+    if (this.records.size > this.limit + this.slack) this.trim();
+  }
+
+  /**
+   * Drops the least recently updated records down to the limit, in one pass: looking for the
+   * oldest entry once per record would walk the holes earlier deletions left in the Map.
+   */
+  private trim(): void {
+    let excess = this.records.size - this.limit;
+    for (const [key, r] of this.records) {
+      if (excess-- <= 0) break;
+      this.records.delete(key);
+      this.byFamily.get(r.family)?.delete(key);
       this.dropped++;
     }
   }
@@ -155,7 +165,13 @@ export class EventLedger {
     const before = this.counted.get(key);
     const added = before === undefined ? count : Math.max(0, count - before);
     if (before === undefined || count > before) this.counted.set(key, count);
-    if (this.counted.size > this.limit * 2) this.counted.delete(this.counted.keys().next().value as string);
+    if (this.counted.size > this.limit * 2 + this.slack) {
+      let excess = this.counted.size - this.limit * 2;
+      for (const k of this.counted.keys()) {
+        if (excess-- <= 0) break;
+        this.counted.delete(k);
+      }
+    }
     const id = `${type}/${reason}`;
     let t = this.tallies.get(id);
     if (!t) {
