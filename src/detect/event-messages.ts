@@ -319,6 +319,13 @@ export interface ProbeMessage {
 }
 
 export function parseProbeEvent(reason: string, message: string): ProbeMessage {
+  return probeEvent(`${reason}\n${message}`);
+}
+
+const probeEvent = memo((text: string): ProbeMessage => {
+  const cut = text.indexOf('\n');
+  const reason = text.slice(0, cut);
+  const message = text.slice(cut + 1);
   const kind =
     /^(Liveness|Readiness|Startup) probe/i.exec(message)?.[1]?.toLowerCase() ??
     /failed (liveness|startup|readiness) probe/.exec(message)?.[1];
@@ -341,7 +348,7 @@ export function parseProbeEvent(reason: string, message: string): ProbeMessage {
     ...(status ? { status: Number(status) } : {}),
     container: /^Container (\S+) failed/.exec(message)?.[1] ?? '',
   };
-}
+});
 
 // ---------------------------------------------------------------------------------------------
 // Volumes: `Unable to attach or mount volumes: unmounted volumes=[data], unattached volumes=[…]:
