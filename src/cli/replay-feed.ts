@@ -213,17 +213,8 @@ export function startReplayFeed(
           `/api/v1/nodes/${node}:10249/proxy/metrics`,
           (text, atMs) => sink({ type: 'metrics', node, component: 'kube-proxy', text, atMs }),
         );
-      // The simulator serves no resource metrics API (metrics.k8s.io): a live client gets 404.
-      const usagePath = '/apis/metrics.k8s.io/v1beta1/nodes';
-      sink({
-        type: 'source',
-        source: 'metrics/nodes',
-        ok: false,
-        error: closed()
-          ? unreachableError(usagePath)
-          : `${server}${usagePath}: the server could not find the requested resource`,
-        atMs: clock.now(),
-      });
+      // The simulator serves no resource metrics API (metrics.k8s.io): a live client gets 404
+      // and reports nothing (kube/node-metrics.ts), so neither does the replay.
       for (const p of targets().ingress) {
         const at = ingressMetricsEndpoints[p.kind ?? 'nginx'];
         scrape(

@@ -49,17 +49,28 @@ describe('scrapeNodeMetrics', () => {
     ]);
   });
 
-  it('reports a cluster without the API as a failing source, not as silence', async () => {
-    const seen: Observation[] = [];
-    const missing = {
+  const failing = (status: number, message: string) =>
+    ({
       getText: async () => {
-        throw new ApiRequestError(
-          'https://10.0.0.10:6443/apis/metrics.k8s.io/v1beta1/nodes: the server could not find the requested resource',
-          { status: 404, reason: 'NotFound' },
-        );
+        throw new ApiRequestError(`https://10.0.0.10:6443/apis/metrics.k8s.io/v1beta1/nodes: ${message}`, {
+          status,
+          reason: String(status),
+        });
       },
-    } as unknown as ApiClient;
-    await scrapeNodeMetrics({ client: missing, clock: new ManualClock(0), sink: (o) => seen.push(o) });
+    }) as unknown as ApiClient;
+
+  it('reports nothing for a cluster that does not serve the API: the source stays "never", not stale', async () => {
+    const seen: Observation[] = [];
+    const client = failing(404, 'the server could not find the requested resource');
+    await scrapeNodeMetrics({ client, clock: new ManualClock(0), sink: (o) => seen.push(o) });
+    expect(seen).toEqual([]);
+  });
+
+  it('reports a registered API that fails (metrics-server down behind its APIService) as a failing source', async () => {
+    const seen: Observation[] = [];
+    // The aggregator's answer while metrics-server is down (kube-aggregator's proxy).
+    const client = failing(503, 'the server is currently unable to handle the request');
+    await scrapeNodeMetrics({ client, clock: new ManualClock(0), sink: (o) => seen.push(o) });
     expect(seen).toMatchObject([{ type: 'source', source: 'metrics/nodes', ok: false }]);
   });
 });

@@ -2,10 +2,13 @@
  * Node resource usage from the resource metrics API, when the cluster serves it
  * (metrics-server: `GET /apis/metrics.k8s.io/v1beta1/nodes`, a NodeMetricsList whose items
  * carry `usage.cpu`, `usage.memory` — the working set — `timestamp` and `window`;
- * kubernetes.io/docs/reference/external-api/metrics.v1beta1). Read with the other scrapes;
- * a cluster without the API answers 404, which is reported like any failing source, so
- * "not checked" is said rather than guessed.
+ * kubernetes.io/docs/reference/external-api/metrics.v1beta1). Read with the other scrapes.
+ * A cluster without the API answers 404: nothing is reported, so the source reads "never"
+ * (not checked) rather than stale, and a cluster that never installed metrics-server
+ * raises no stale-source alert. An API that is registered but fails (metrics-server down,
+ * a 503 from its APIService, a 403 without the role) is a failing source.
  */
+import { ApiRequestError } from './api-client.ts';
 import type { ProbeContext } from './probes.ts';
 
 interface NodeMetricsList {
@@ -38,6 +41,7 @@ export async function scrapeNodeMetrics(ctx: ProbeContext): Promise<void> {
       atMs: ctx.clock.now(),
     });
   } catch (err) {
+    if (err instanceof ApiRequestError && err.status === 404) return;
     ctx.sink({
       type: 'source',
       source: nodeMetricsSource,
