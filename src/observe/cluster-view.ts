@@ -2,8 +2,8 @@
  * The cluster view: everything the detectors may look at, built only from observations.
  * Current objects per resource, a bounded history of transitions, Events by family (the
  * event ledger), the tool's own probe results (API and public URLs), recent component log
- * lines and metric scrapes, the freshness of every
- * source, and a longer memory of when node problems began (`onsets`). The view never
+ * lines, metric scrapes and node usage samples, the freshness of every source, and a
+ * longer memory of when node problems began (`onsets`). The view never
  * reads a clock: "now" is whatever the caller asks about, so a replay in virtual time
  * and a live run build the same view from the same observations.
  */
