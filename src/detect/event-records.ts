@@ -120,6 +120,18 @@ export function eventCounts(records: readonly EventRecord[], windowMs: number): 
   };
 }
 
+/**
+ * A system component's trouble that has lasted 10 min is critical; sooner it may be a
+ * drain, a rollout or a retry in progress, and is a warning, as anyone else's is.
+ */
+export function persistentSeverity(
+  system: boolean,
+  records: readonly EventRecord[],
+  nowMs: number,
+): 'critical' | 'warning' {
+  return system && nowMs - firstMs(records) >= 10 * 60_000 ? 'critical' : 'warning';
+}
+
 /** The earliest first occurrence of a group, for `sinceMs`. */
 export function firstMs(records: readonly EventRecord[]): number {
   return records.reduce((m, r) => Math.min(m, r.firstMs), Number.POSITIVE_INFINITY);

@@ -24,6 +24,7 @@ import {
   groupBy,
   newestEvidence,
   nodeOf,
+  persistentSeverity,
   podOf,
   recentEvents,
 } from './event-records.ts';
@@ -31,8 +32,6 @@ import type { Detector, Signal } from './signal.ts';
 import { uniqueSorted } from './signal.ts';
 
 export const imagePullWindowMs = 10 * 60_000;
-/** A system image still failing after this is no registry blip: critical. */
-const persistentMs = 10 * 60_000;
 const registrySide = new Set<ImagePullCause>(['rate-limited', 'unauthorized', 'timeout', 'unreachable']);
 
 interface PodPull {
@@ -112,7 +111,7 @@ export const imagePulls: Detector = (view, nowMs) => {
       detector: 'image-pulls',
       kind: 'image-pull-failing',
       subject: `image/${image}`,
-      severity: system && nowMs - firstMs(recs) >= persistentMs ? 'critical' : 'warning',
+      severity: persistentSeverity(system, recs, nowMs),
       sinceMs: firstMs(recs),
       summary:
         `pulling ${image} fails (${top}) for ${list.length} pod(s) on ${nodes.length} node(s); ` +

@@ -23,6 +23,7 @@ import {
   firstMs,
   newestEvidence,
   type PodObject,
+  persistentSeverity,
   podOf,
   recentEvents,
 } from './event-records.ts';
@@ -33,8 +34,6 @@ export const schedulingWindowMs = 10 * 60_000;
 const blockedMinWorkloads = 3;
 const blockedMinNamespaces = 2;
 const blockedCriticalPods = 20;
-/** A system pod still waiting after this is no drain in progress: critical. */
-const persistentMs = 10 * 60_000;
 
 function stillUnscheduled(pod: PodObject | undefined): boolean {
   return (
@@ -80,7 +79,7 @@ export const schedulingFailures: Detector = (view, nowMs) => {
       detector: 'scheduling-failures',
       kind: 'pods-unschedulable',
       subject: `workload/${key}`,
-      severity: system && nowMs - firstMs(group) >= persistentMs ? 'critical' : 'warning',
+      severity: persistentSeverity(system, group, nowMs),
       sinceMs: firstMs(group),
       summary:
         `${newestPerPod.size} pod(s) of ${w.kind} ${w.namespace}/${w.name} cannot be scheduled` +

@@ -19,14 +19,13 @@ import {
   firstMs,
   newestEvidence,
   nodeOf,
+  persistentSeverity,
   recentEvents,
 } from './event-records.ts';
 import type { Detector, Signal } from './signal.ts';
 import { uniqueSorted } from './signal.ts';
 
 export const volumeWindowMs = 15 * 60_000;
-/** A system pod's volume still failing after this is no attach in progress: critical. */
-const persistentMs = 10 * 60_000;
 
 export const volumeFailures: Detector = (view, nowMs) => {
   const records = recentEvents(view, 'volume', nowMs, volumeWindowMs).filter(
@@ -48,8 +47,7 @@ export const volumeFailures: Detector = (view, nowMs) => {
       detector: 'volume-failures',
       kind: 'volume-mount-failing',
       subject: `workload/${key}`,
-      severity:
-        w.namespace === 'kube-system' && nowMs - firstMs(list) >= persistentMs ? 'critical' : 'warning',
+      severity: persistentSeverity(w.namespace === 'kube-system', list, nowMs),
       sinceMs: firstMs(list),
       summary: `volumes of ${w.kind} ${w.namespace}/${w.name} fail to attach or mount (${ranked[0]?.split('=')[0]}) for ${pods.length} pod(s); see kubectl describe pod -n ${w.namespace} ${pods[0]}`,
       scope: { namespaces: [w.namespace], workloads: [key] },
