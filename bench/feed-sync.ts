@@ -8,6 +8,8 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
+import { detectAll } from '../src/detect/all.ts';
+import { coreSourceDetectors } from '../src/detect/core-sources.ts';
 import { ApiClient } from '../src/kube/api-client.ts';
 import { LiveFeed } from '../src/kube/live-feed.ts';
 import { watchedResources } from '../src/kube/observations.ts';
@@ -80,6 +82,25 @@ export async function feedSync(o: {
       figure: 'external + buffers after sync',
       value: (mem.external + mem.arrayBuffers) / 1024 / 1024,
       unit: 'MiB',
+    });
+
+    // One round of the detectors over the synced view: per-round work must stay cheap.
+    const now = realClock.now();
+    let at = performance.now();
+    detectAll(view, now, coreSourceDetectors);
+    o.report({
+      bench: 'feed-sync',
+      figure: 'core-source detectors, 1 round',
+      value: performance.now() - at,
+      unit: 'ms',
+    });
+    at = performance.now();
+    detectAll(view, now);
+    o.report({
+      bench: 'feed-sync',
+      figure: 'all detectors, 1 round',
+      value: performance.now() - at,
+      unit: 'ms',
     });
 
     o.progress(`churning ${o.events} pod updates`);

@@ -54,6 +54,15 @@ export const apiCalls: ApiCall[] = [
     verbs: ['get'],
     where: 'kube/probes.ts',
   },
+  // Envoy-based ingress controllers (Contour, Emissary, Envoy Gateway) on Envoy's admin port.
+  {
+    identity: 'watcher',
+    path: '/api/v1/namespaces/{ns}/pods/{pod}:8002/proxy/stats/prometheus',
+    verbs: ['get'],
+    where: 'kube/probes.ts',
+  },
+  // Node usage from the resource metrics API (metrics-server), when served.
+  { identity: 'watcher', path: '/apis/metrics.k8s.io/v1beta1/nodes', verbs: ['list'], where: 'kube/node-metrics.ts' },
   // serve --leader-elect: the Lease in its own namespace.
   {
     identity: 'leader-election',

@@ -11,6 +11,7 @@ import type { FeedStats } from '../kube/feed-stats.ts';
 import { type LoadedKubeConfig, loadKubeConfig } from '../kube/kubeconfig.ts';
 import { LiveFeed } from '../kube/live-feed.ts';
 import { watchedResources } from '../kube/observations.ts';
+import { parseProbeUrl } from '../kube/url-probe.ts';
 import { ClusterView } from '../observe/cluster-view.ts';
 import { componentTargets } from '../observe/component-targets.ts';
 import { type Clock, realClock } from '../time/clock.ts';
@@ -21,6 +22,8 @@ export interface LiveFlags {
   kubeconfig?: string;
   context?: string;
   timeout: string;
+  /** Public URLs to probe from here every 10 s (`--probe-url`, repeatable). */
+  probeUrl?: string[];
 }
 
 export interface LiveSession {
@@ -44,6 +47,27 @@ export function clusterOptions(cmd: Command): Command {
     .option('--timeout <seconds>', 'how long to wait for the first full sync', '20');
 }
 
+/** `--probe-url`: public endpoints (the load balancer, ingress hosts) to GET from outside. */
+export function probeUrlOption(cmd: Command): Command {
+  return cmd.option(
+    '--probe-url <url>',
+    'a public URL to GET every 10 s from here, as users reach it (the load balancer, an ingress host); repeatable',
+    (v: string, prev: string[]) => [...prev, v],
+    [] as string[],
+  );
+}
+
+/** The `--probe-url` values, checked: absolute http(s) URLs. */
+export function probeUrlsOf(flags: { probeUrl?: string[] }): string[] {
+  return (flags.probeUrl ?? []).map((raw) => {
+    try {
+      return parseProbeUrl(raw).toString();
+    } catch (err) {
+      throw usageError((err as Error).message);
+    }
+  });
+}
+
 export function timeoutSeconds(raw: string): number {
   const s = Number(raw);
   if (!Number.isFinite(s) || s <= 0)
@@ -56,6 +80,7 @@ export async function startLiveSession(
   o: { components?: boolean; stats?: FeedStats } = {},
 ): Promise<LiveSession> {
   const timeoutS = timeoutSeconds(flags.timeout);
+  const probeUrls = probeUrlsOf(flags);
   const loaded = loadKubeConfig({ kubeconfig: flags.kubeconfig, context: flags.context });
   const client = new ApiClient(loaded.kc, { now: () => realClock.now(), requestTimeoutMs: 10_000 });
   const view = new ClusterView();
@@ -66,6 +91,7 @@ export async function startLiveSession(
     sink: (obs) => view.apply(obs),
     reflector: { backoff: { maxMs: 5_000 } },
     stats: o.stats,
+    probeUrls,
     ...(o.components ? { targets: () => componentTargets(view) } : {}),
   });
   const tty = process.stderr.isTTY;

@@ -7,11 +7,12 @@
  * It meets the simulated API server the way the live feed meets a real one: while the
  * endpoint is closed to outside clients, no watch event arrives, every probe and reflector
  * fails with the error a client would get, and when it opens again every resource is
- * listed afresh. Probes run every 5 s, kube-proxy metrics every 30 s and component logs
- * every 15 s, the live feed's cadences.
+ * listed afresh. Probes run every 5 s, kube-proxy and ingress metrics every 30 s, component
+ * logs every 15 s and public URLs (`probeUrls`) every 10 s, the live feed's cadences.
  */
 
 import { type ObservationSink, type WatchedResource, watchedResources } from '../kube/observations.ts';
+import { ingressMetricsEndpoints } from '../kube/probes.ts';
 import { trimObject } from '../kube/trim.ts';
 import type { ComponentTargets } from '../observe/component-targets.ts';
 import type { KubeObject as StoredObject } from '../sim/api/k8s-types.ts';
@@ -53,6 +54,8 @@ export interface ReplayFeedOptions {
   logsIntervalMs?: number;
   /** Only watch events (the old behaviour, for tests comparing reflectors alone). */
   watchOnly?: boolean;
+  /** Public URLs to GET every 10 s, as `--probe-url` does: answered by the scenario's load balancer. */
+  probeUrls?: readonly string[];
 }
 
 const probeTimeoutMs = 5_000;
@@ -94,6 +97,7 @@ export function startReplayFeed(
     port: number,
     path: string,
     emit: (text: string, atMs: number) => void,
+    handlerPath = '/metrics',
   ): void => {
     const handler = sim.nodeProxy.lookup(key, port);
     const atMs = clock.now();
@@ -105,7 +109,7 @@ export function startReplayFeed(
       sink({ type: 'source', source, ok: false, error, atMs });
       return;
     }
-    emit(handler({ method: 'GET', path: '/metrics', query: new URLSearchParams() }).body, atMs);
+    emit(handler({ method: 'GET', path: handlerPath, query: new URLSearchParams() }).body, atMs);
     sink({ type: 'source', source, ok: true, atMs });
   };
 
@@ -209,23 +213,28 @@ export function startReplayFeed(
           `/api/v1/nodes/${node}:10249/proxy/metrics`,
           (text, atMs) => sink({ type: 'metrics', node, component: 'kube-proxy', text, atMs }),
         );
-      for (const p of targets().ingress)
+      // The simulator serves no resource metrics API (metrics.k8s.io): a live client gets 404
+      // and reports nothing (kube/node-metrics.ts), so neither does the replay.
+      for (const p of targets().ingress) {
+        const at = ingressMetricsEndpoints[p.kind ?? 'nginx'];
         scrape(
-          `metrics/ingress-nginx/${p.namespace}/${p.pod}`,
+          `metrics/${at.component}/${p.namespace}/${p.pod}`,
           podEndpointKey(p.namespace, p.pod),
           p.node,
-          10254,
-          `/api/v1/namespaces/${p.namespace}/pods/${p.pod}:10254/proxy/metrics`,
+          at.port,
+          at.proxy(p.namespace, p.pod),
           (text, atMs) =>
             sink({
               type: 'metrics',
               node: p.node ?? '',
-              component: 'ingress-nginx',
+              component: at.component,
               pod: `${p.namespace}/${p.pod}`,
               text,
               atMs,
             }),
+          at.path,
         );
+      }
     });
     const seen = new Map<string, number>();
     every(o.logsIntervalMs ?? 15_000, () => {
@@ -251,8 +260,40 @@ export function startReplayFeed(
     });
   }
 
+  const urls = o.probeUrls ?? [];
+  if (urls.length)
+    every(10_000, () => {
+      for (const url of urls) sink({ type: 'url-probe', url, ...simulatedGet(sim, url), atMs: clock.now() });
+    });
+
   return () => {
     for (const stop of stops) stop();
     for (const t of timers) t.cancel();
   };
+}
+
+/**
+ * A GET of a public URL in the simulated world: every name resolves to the scenario's load
+ * balancer (as the site's DNS record would), whose answer or timeout is what a user gets;
+ * without one the name does not resolve. Timeouts take the probe's 5 s deadline.
+ */
+function simulatedGet(
+  sim: Simulator,
+  url: string,
+): { ok: boolean; latencyMs: number; status?: number; error?: string; errorKind?: string } {
+  const u = new URL(url);
+  const lb = sim.runner?.loadBalancer;
+  if (!lb) return { ok: false, latencyMs: 2, error: `getaddrinfo ENOTFOUND ${u.hostname}`, errorKind: 'dns' };
+  const answer = lb.request(u.hostname, `${u.pathname}${u.search}`);
+  if (answer.status === 'timeout')
+    return {
+      ok: false,
+      latencyMs: probeTimeoutMs,
+      error: `no answer within ${probeTimeoutMs} ms`,
+      errorKind: 'timeout',
+    };
+  const status = answer.status;
+  return status >= 500
+    ? { ok: false, latencyMs: 20, status, error: `HTTP ${status}`, errorKind: 'http-5xx' }
+    : { ok: true, latencyMs: 20, status };
 }

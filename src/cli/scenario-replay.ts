@@ -26,6 +26,8 @@ export interface ReplayOptions {
   view?: ClusterView;
   /** The virtual clock to run on (it must stand at the scenario's start): share it with consumers that ask for "now". */
   clock?: VirtualClock;
+  /** Public URLs to probe from outside, as `--probe-url` does live. */
+  probeUrls?: readonly string[];
 }
 
 export interface ReplayResult {
@@ -53,7 +55,7 @@ export async function replayScenario(scenario: Scenario, o: ReplayOptions = {}):
       o.onObservation?.(obs);
       view.apply(obs);
     },
-    { targets: () => componentTargets(view) },
+    { targets: () => componentTargets(view), probeUrls: o.probeUrls },
   );
   const endMs = startMs + (o.forMs ?? parseDuration(scenario.duration) ?? 0);
   const tickMs = o.tickMs ?? 10_000;

@@ -15,6 +15,8 @@ export interface ServeReplayOptions {
   /** The runtime's clock: the replay runs on it. */
   clock: VirtualClock;
   forMs?: number;
+  /** Public URLs to probe as `--probe-url` does, answered by the scenario's load balancer. */
+  probeUrls?: readonly string[];
   /** Progress, every tick, in virtual time; awaited, so a demo can pace the replay or a test hold it still. */
   onProgress?: (nowMs: number) => void | Promise<void>;
 }
@@ -56,6 +58,7 @@ export async function serveReplay(
   const result = await replayScenario(scenario, {
     forMs: o.forMs,
     clock: o.clock,
+    probeUrls: o.probeUrls,
     onTick: async (view, nowMs) => {
       rt.round(view, nowMs);
       while (next < actions.length && actions[next].atMs <= nowMs)

@@ -5,10 +5,15 @@
  */
 import type { ClusterView } from '../observe/cluster-view.ts';
 import { componentDetectors } from './components.ts';
+import { coreSourceDetectors } from './core-sources.ts';
 import { nodeAndWorkloadDetectors } from './index.ts';
 import type { Detector, Signal } from './signal.ts';
 
-export const allDetectors: readonly Detector[] = [...componentDetectors, ...nodeAndWorkloadDetectors];
+export const allDetectors: readonly Detector[] = [
+  ...componentDetectors,
+  ...nodeAndWorkloadDetectors,
+  ...coreSourceDetectors,
+];
 
 export function detectAll(
   view: ClusterView,

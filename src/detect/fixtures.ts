@@ -29,6 +29,8 @@ export interface NodeInput {
   containerRuntimeVersion?: string;
   unschedulable?: boolean;
   taints?: { key: string; effect: string; value?: string }[];
+  /** `status.allocatable` (default 4 cores, 16272132Ki as the simulator's nodes). */
+  allocatable?: { cpu: string; memory: string };
   /** Extra conditions (the node agent's, NPD's). */
   conditions?: {
     type: string;
@@ -61,6 +63,7 @@ export function node(n: NodeInput): KubeObject {
         },
         ...(n.conditions ?? []),
       ],
+      allocatable: { pods: '110', ...(n.allocatable ?? { cpu: '4', memory: '16272132Ki' }) },
       nodeInfo: {
         kubeletVersion: n.kubeletVersion ?? 'v1.30.1',
         kubeProxyVersion: n.kubeProxyVersion ?? '',
@@ -85,7 +88,8 @@ export interface ContainerInput {
   ready?: boolean;
   restartCount?: number;
   waiting?: string;
-  lastTerminated?: { reason: string; exitCode: number; finishedAtMs?: number };
+  waitingMessage?: string;
+  lastTerminated?: { reason: string; exitCode: number; finishedAtMs?: number; startedAtMs?: number };
 }
 
 export interface PodInput {
@@ -97,6 +101,22 @@ export interface PodInput {
   owner?: { kind: string; name: string };
   containers?: ContainerInput[];
   createdMs?: number;
+  /** Default: an address from the pod's name; '' for none. */
+  podIP?: string;
+  /** Being deleted since (its deletionTimestamp). */
+  deletedMs?: number;
+  /** `status.reason`/`status.message`, e.g. Evicted. */
+  statusReason?: string;
+  statusMessage?: string;
+  /** Pods without container statuses yet (the kubelet has not reported). */
+  noStatuses?: boolean;
+}
+
+/** A stable pod address from its name. */
+function podAddress(name: string): string {
+  let h = 0;
+  for (const ch of name) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return `10.244.${(h >>> 8) % 250}.${(h % 250) + 1}`;
 }
 
 export function pod(p: PodInput): KubeObject {
@@ -108,6 +128,7 @@ export function pod(p: PodInput): KubeObject {
       namespace: p.namespace ?? 'default',
       labels: p.labels,
       creationTimestamp: iso(p.createdMs ?? t0 - 3_600_000),
+      deletionTimestamp: p.deletedMs === undefined ? undefined : iso(p.deletedMs),
       ownerReferences: p.owner
         ? [{ ...p.owner, controller: true, apiVersion: 'apps/v1', uid: 'u' }]
         : undefined,
@@ -118,23 +139,34 @@ export function pod(p: PodInput): KubeObject {
     },
     status: {
       phase: p.phase ?? 'Running',
+      reason: p.statusReason,
+      message: p.statusMessage,
+      podIP: p.podIP ?? podAddress(p.name),
       conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
-      containerStatuses: containers.map((c) => ({
-        name: c.name,
-        image: c.image ?? 'app:1',
-        ready: c.ready !== false && !c.waiting,
-        restartCount: c.restartCount ?? 0,
-        state: c.waiting ? { waiting: { reason: c.waiting } } : { running: { startedAt: iso(t0 - 60_000) } },
-        lastState: c.lastTerminated
-          ? {
-              terminated: {
-                reason: c.lastTerminated.reason,
-                exitCode: c.lastTerminated.exitCode,
-                finishedAt: iso(c.lastTerminated.finishedAtMs ?? t0 - 30_000),
-              },
-            }
-          : {},
-      })),
+      containerStatuses: p.noStatuses
+        ? undefined
+        : containers.map((c) => ({
+            name: c.name,
+            image: c.image ?? 'app:1',
+            ready: c.ready !== false && !c.waiting,
+            restartCount: c.restartCount ?? 0,
+            state: c.waiting
+              ? { waiting: { reason: c.waiting, message: c.waitingMessage } }
+              : { running: { startedAt: iso(t0 - 60_000) } },
+            lastState: c.lastTerminated
+              ? {
+                  terminated: {
+                    reason: c.lastTerminated.reason,
+                    exitCode: c.lastTerminated.exitCode,
+                    startedAt:
+                      c.lastTerminated.startedAtMs === undefined
+                        ? undefined
+                        : iso(c.lastTerminated.startedAtMs),
+                    finishedAt: iso(c.lastTerminated.finishedAtMs ?? t0 - 30_000),
+                  },
+                }
+              : {},
+          })),
     },
   });
 }
@@ -143,6 +175,8 @@ export interface EventInput {
   kind: string;
   name: string;
   namespace?: string;
+  /** e.g. `spec.containers{app}`. */
+  fieldPath?: string;
   reason: string;
   message?: string;
   type?: 'Normal' | 'Warning';
@@ -158,7 +192,7 @@ export function event(e: EventInput): KubeObject {
   const first = iso(e.firstMs ?? t0);
   return trimObject('events', {
     metadata: { name: `${e.name}.${(++eventSeq).toString(16)}`, namespace: e.namespace ?? 'default' },
-    involvedObject: { kind: e.kind, name: e.name, namespace: e.namespace },
+    involvedObject: { kind: e.kind, name: e.name, namespace: e.namespace, fieldPath: e.fieldPath },
     reason: e.reason,
     message: e.message ?? '',
     type: e.type ?? 'Normal',

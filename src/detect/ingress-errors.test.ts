@@ -45,4 +45,54 @@ describe('ingress errors', () => {
     ]);
     expect(ingressErrors(restarted, t0)).toEqual([]);
   });
+
+  // Envoy's stat names (envoyproxy.io/docs/envoy/latest/configuration/upstream/cluster_manager/cluster_stats,
+  // .../http/http_conn_man/stats) with Contour's upstream cluster names `<ns>/<service>/<port>/<hash>`.
+  const envoy = (atMs: number, lines: string[]) => ({
+    type: 'metrics' as const,
+    node: 'n1',
+    component: 'ingress-envoy' as const,
+    pod: 'projectcontour/envoy-7x2kq',
+    atMs,
+    text: `${lines.join('\n')}\n`,
+  });
+
+  it("reads Envoy's per-cluster counters, its own 503s for no healthy upstream, and exact codes over classes", () => {
+    const cluster = 'shop/frontend/80/da39a3ee5e';
+    const view = viewOf({}, t0 - 300_000, [
+      envoy(t0 - 240_000, [
+        `envoy_cluster_upstream_rq{envoy_response_code="200",envoy_cluster_name="${cluster}"} 1000`,
+        `envoy_cluster_upstream_rq_xx{envoy_response_code_class="2",envoy_cluster_name="${cluster}"} 1000`,
+        `envoy_cluster_upstream_rq_xx{envoy_response_code_class="2",envoy_cluster_name="billing/api/8080/0a1b2c3d4e"} 400`,
+        `envoy_cluster_upstream_cx_none_healthy{envoy_cluster_name="billing/api/8080/0a1b2c3d4e"} 0`,
+      ]),
+      envoy(t0, [
+        `envoy_cluster_upstream_rq{envoy_response_code="200",envoy_cluster_name="${cluster}"} 1100`,
+        `envoy_cluster_upstream_rq{envoy_response_code="504",envoy_cluster_name="${cluster}"} 200`,
+        `envoy_cluster_upstream_rq_xx{envoy_response_code_class="2",envoy_cluster_name="${cluster}"} 1100`,
+        `envoy_cluster_upstream_rq_xx{envoy_response_code_class="5",envoy_cluster_name="${cluster}"} 200`,
+        `envoy_cluster_upstream_rq_xx{envoy_response_code_class="2",envoy_cluster_name="billing/api/8080/0a1b2c3d4e"} 400`,
+        `envoy_cluster_upstream_cx_none_healthy{envoy_cluster_name="billing/api/8080/0a1b2c3d4e"} 90`,
+      ]),
+    ]);
+    const out = ofKind(ingressErrors(view, t0), 'service-errors');
+    expect(out.map((s) => [s.subject, s.facts.statuses, s.severity])).toEqual([
+      ['service/billing/api', ['503=90'], 'critical'],
+      ['service/shop/frontend', ['504=200', '200=100'], 'critical'],
+    ]);
+    expect(out[1].facts.controllers).toEqual(['projectcontour/envoy-7x2kq']);
+    expect(out[1].evidence[0].text).toContain('envoy_cluster_upstream_rq for shop/frontend');
+  });
+
+  it("falls back to the listener's downstream classes when no upstream cluster is counted", () => {
+    const line = (cls: string, n: number) =>
+      `envoy_http_downstream_rq_xx{envoy_response_code_class="${cls}",envoy_http_conn_manager_prefix="ingress_http"} ${n}`;
+    const view = viewOf({}, t0 - 300_000, [
+      envoy(t0 - 240_000, [line('2', 500), line('5', 0)]),
+      envoy(t0, [line('2', 500), line('5', 120)]),
+    ]);
+    const [s] = ofKind(ingressErrors(view, t0), 'service-errors');
+    expect(s.subject).toBe('service/projectcontour/listener:ingress_http');
+    expect(s.facts.statuses).toEqual(['5xx=120']);
+  });
 });

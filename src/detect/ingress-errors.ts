@@ -1,19 +1,30 @@
 /**
- * What users see at the front door: the ingress controller's request counters
- * (`nginx_ingress_controller_requests{namespace,service,status}`, scraped through the pods
- * proxy) turned into per-Service request and 5xx rates over the last 5 minutes. A counter
- * that drops means the controller restarted; its new value counts as the increase.
+ * What users see at the front door: the ingress controller's request counters, scraped
+ * through the pods proxy, turned into per-Service request and 5xx rates over the last 5
+ * minutes. ingress-nginx counts `nginx_ingress_controller_requests{namespace,service,status}`;
+ * Envoy-based controllers (Contour, Emissary, Envoy Gateway) count per upstream cluster,
+ * which Contour names `<namespace>/<service>/<port>/<hash>`:
+ * `envoy_cluster_upstream_rq{envoy_response_code}` (or only the class,
+ * `envoy_cluster_upstream_rq_xx{envoy_response_code_class}`), plus
+ * `envoy_cluster_upstream_cx_none_healthy`, requests Envoy answered 503 itself because no
+ * endpoint was healthy; with no upstream series at all, the listener's
+ * `envoy_http_downstream_rq_xx` is counted as the Service `listener:<prefix>` in the
+ * controller's namespace (envoyproxy.io statistics reference). A counter that drops means
+ * the controller restarted; its new value counts as the increase.
  *
  * Emits `service-errors` per Service (subject `service/<ns>/<name>`) when at least
  * `minRequests` requests were served and more than 5 % of them were 5xx. Facts: namespace,
  * service, requests, errors (5xx count), errorRatio (0..1), statuses (`503=120`, most
  * first), controllers (pods that counted them), windowSeconds. Critical above 50 %.
  */
-import type { ClusterView } from '../observe/cluster-view.ts';
+import type { ClusterView, MetricsScrape } from '../observe/cluster-view.ts';
 import { parsePromText } from '../observe/prom-text.ts';
 import { type Detector, type Signal, uniqueSorted } from './signal.ts';
 
 const windowMs = 5 * 60_000;
+/** Live, scrapes are stamped by a clock that follows the API server's whole-second Date headers. */
+const skewMs = 5_000;
+const ingressComponents = new Set(['ingress-nginx', 'ingress-envoy']);
 const minRequests = 50;
 const warnRatio = 0.05;
 const criticalRatio = 0.5;
@@ -23,32 +34,77 @@ type Counts = Map<string, number>; // `ns/service|status` → count
 const parsed = new WeakMap<object, Counts>();
 
 /** Request counts of one scrape, parsed once: the scrape is read again every round. */
-function counts(scrape: { text: string }): Counts {
+function counts(scrape: MetricsScrape): Counts {
   const cached = parsed.get(scrape);
   if (cached) return cached;
   const out: Counts = new Map();
   parsed.set(scrape, out);
-  for (const s of parsePromText(scrape.text).samples) {
+  const add = (key: string, n: number) => out.set(key, (out.get(key) ?? 0) + n);
+  const samples = parsePromText(scrape.text).samples;
+  if (scrape.component === 'ingress-envoy') {
+    envoyCounts(samples, scrape.pod?.split('/')[0] ?? '', add);
+    return out;
+  }
+  for (const s of samples) {
     if (s.name !== 'nginx_ingress_controller_requests') continue;
-    const key = `${s.labels.namespace}/${s.labels.service}|${s.labels.status}`;
-    out.set(key, (out.get(key) ?? 0) + s.value);
+    add(`${s.labels.namespace}/${s.labels.service}|${s.labels.status}`, s.value);
   }
   return out;
 }
 
+/** Contour's upstream cluster name `<namespace>/<service>/<port>/<hash>` as `namespace/service`. */
+function serviceOfCluster(name: string): string | undefined {
+  const parts = name.split('/');
+  return parts.length >= 3 && parts[0] && parts[1] ? `${parts[0]}/${parts[1]}` : undefined;
+}
+
+function envoyCounts(
+  samples: ReturnType<typeof parsePromText>['samples'],
+  controllerNamespace: string,
+  add: (key: string, n: number) => void,
+): void {
+  const exact = new Set<string>();
+  for (const s of samples)
+    if (s.name === 'envoy_cluster_upstream_rq' && s.labels.envoy_response_code)
+      exact.add(s.labels.envoy_cluster_name ?? '');
+  let upstream = false;
+  for (const s of samples) {
+    const svc = serviceOfCluster(s.labels.envoy_cluster_name ?? '');
+    if (!svc) continue;
+    if (s.name === 'envoy_cluster_upstream_rq' && s.labels.envoy_response_code) {
+      add(`${svc}|${s.labels.envoy_response_code}`, s.value);
+      upstream = true;
+    } else if (s.name === 'envoy_cluster_upstream_rq_xx' && !exact.has(s.labels.envoy_cluster_name ?? '')) {
+      add(`${svc}|${s.labels.envoy_response_code_class}xx`, s.value);
+      upstream = true;
+    } else if (s.name === 'envoy_cluster_upstream_cx_none_healthy') {
+      add(`${svc}|503`, s.value);
+      upstream = true;
+    }
+  }
+  if (upstream) return;
+  for (const s of samples)
+    if (s.name === 'envoy_http_downstream_rq_xx')
+      add(
+        `${controllerNamespace}/listener:${s.labels.envoy_http_conn_manager_prefix ?? ''}|${s.labels.envoy_response_code_class}xx`,
+        s.value,
+      );
+}
+
 export const ingressErrors: Detector = (view: ClusterView, nowMs: number): Signal[] => {
   // Per controller pod: the oldest and newest scrape in the window.
-  const byPod = new Map<
-    string,
-    { first: { text: string; atMs: number }; last: { text: string; atMs: number } }
-  >();
+  const byPod = new Map<string, { first: MetricsScrape; last: MetricsScrape }>();
   for (const m of view.metrics.toArray()) {
-    if (m.component !== 'ingress-nginx' || !m.pod || m.atMs > nowMs || m.atMs < nowMs - windowMs) continue;
+    if (!ingressComponents.has(m.component) || !m.pod || m.atMs > nowMs + skewMs || m.atMs < nowMs - windowMs)
+      continue;
     const cur = byPod.get(m.pod);
     if (!cur) byPod.set(m.pod, { first: m, last: m });
     else cur.last = m;
   }
-  const perService = new Map<string, { statuses: Map<string, number>; pods: Set<string>; firstMs: number }>();
+  const perService = new Map<
+    string,
+    { statuses: Map<string, number>; pods: Set<string>; firstMs: number; metric: string }
+  >();
   for (const [pod, { first, last }] of byPod) {
     if (first === last) continue;
     const before = counts(first);
@@ -57,7 +113,15 @@ export const ingressErrors: Detector = (view: ClusterView, nowMs: number): Signa
       const inc = value >= prev ? value - prev : value;
       if (inc <= 0) continue;
       const [svc, status] = key.split('|');
-      const agg = perService.get(svc) ?? { statuses: new Map(), pods: new Set(), firstMs: first.atMs };
+      const agg = perService.get(svc) ?? {
+        statuses: new Map(),
+        pods: new Set(),
+        firstMs: first.atMs,
+        metric:
+          last.component === 'ingress-envoy'
+            ? 'envoy_cluster_upstream_rq'
+            : 'nginx_ingress_controller_requests',
+      };
       agg.statuses.set(status, (agg.statuses.get(status) ?? 0) + inc);
       agg.pods.add(pod);
       agg.firstMs = Math.min(agg.firstMs, first.atMs);
@@ -95,7 +159,7 @@ export const ingressErrors: Detector = (view: ClusterView, nowMs: number): Signa
           source: 'metric',
           ref: `service/${svc}`,
           atMs: nowMs,
-          text: `nginx_ingress_controller_requests for ${svc}: ${statuses.join(' ')}`,
+          text: `${agg.metric} for ${svc}: ${statuses.join(' ')}`,
         },
       ],
     });

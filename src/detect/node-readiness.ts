@@ -8,7 +8,9 @@
  * - `node-not-ready` per node (subject `node/<n>`). Facts: status (False|Unknown), reason,
  *   message, notReadySeconds, unschedulable, clusterNotReady (nodes NotReady now), and the
  *   node's attributes: pool, nodeImage, kubeletVersion, osImage, kernelVersion,
- *   containerRuntimeVersion, zone ('' when unknown).
+ *   containerRuntimeVersion, zone ('' when unknown); causes (the message read by
+ *   ready-causes.ts: pleg-unhealthy, runtime-down, cni-not-initialized…) and
+ *   plegLastActiveSeconds when the message names the PLEG's last relist.
  * - `node-flapping` per node (subject `node/<n>`, warning) when Ready changed to or from
  *   True at least 3 times in 30 min. Facts: flips, windowMinutes, status (now), reasons
  *   (the Ready reasons seen), firstFlip (RFC 3339).
@@ -36,6 +38,7 @@ import {
   nodeAttributes,
   sharedAttributes,
 } from './node-attributes.ts';
+import { readyCauses } from './ready-causes.ts';
 import { type Detector, type Evidence, type Signal, uniqueSorted } from './signal.ts';
 import type { NodeAttributeFacts } from './signal-kinds.ts';
 import { durationText, isoSeconds, timeMs } from './timestamps.ts';
@@ -148,6 +151,7 @@ function notReadySignal(x: NotReadyNode, nowMs: number, critical: boolean, clust
       unschedulable: Boolean((x.node.spec as { unschedulable?: boolean } | undefined)?.unschedulable),
       clusterNotReady,
       ...attributeFacts(attrs),
+      ...readyCauses(x.reason, x.message),
     },
     evidence: [
       {
@@ -155,6 +159,11 @@ function notReadySignal(x: NotReadyNode, nowMs: number, critical: boolean, clust
         ref: `node/${name}`,
         atMs: x.sinceMs,
         text: `Ready=${x.status} reason=${x.reason} since ${isoSeconds(x.sinceMs)}: ${x.message}`,
+        raw: {
+          kind: 'field',
+          path: 'status.conditions[Ready]',
+          value: `${x.status}/${x.reason}/${x.message}`,
+        },
       },
     ],
   };

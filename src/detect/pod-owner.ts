@@ -52,7 +52,8 @@ export function workloadResolver(view: ClusterView): (pod: KubeObject) => Worklo
   };
 }
 
-function resolveOwner(
+/** The workload an owner reference names (a ReplicaSet's Deployment, found through the view). */
+export function resolveOwner(
   view: ClusterView,
   namespace: string,
   owner: { kind: string; name: string },

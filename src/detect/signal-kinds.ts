@@ -9,6 +9,16 @@
  * Times in facts are epoch ms (`…Ms`) or RFC 3339 strings where a person reads them.
  */
 import type { AgentConditionType } from '../kube/node-agent-conditions.ts';
+import type {
+  CreateFailureCause,
+  ImagePullCause,
+  ProbeKind,
+  SandboxCause,
+  SchedulingCause,
+  WebhookError,
+} from './event-messages.ts';
+import type { ReadyCause } from './ready-causes.ts';
+import type { ComponentClass } from './system-components.ts';
 
 /** The attributes nodes are compared on (node-attributes.ts); '' when unknown. */
 export interface NodeAttributeFacts {
@@ -39,6 +49,10 @@ export interface NodeNotReadyFacts extends NodeAttributeFacts {
   unschedulable: boolean;
   /** Nodes NotReady now, cluster-wide. */
   clusterNotReady: number;
+  /** The message read for causes (ready-causes.ts): `pleg-unhealthy`, `runtime-down`, `cni-not-initialized`… */
+  causes?: ReadyCause[];
+  /** How long ago the kubelet's PLEG last relisted, when the message says (threshold 3 min). */
+  plegLastActiveSeconds?: number;
 }
 
 export interface NodeFlappingFacts {
@@ -336,6 +350,335 @@ export interface AgentConditionFacts<T extends AgentConditionType = AgentConditi
   installedBy?: string[];
 }
 
+// ---------------------------------------------------------------------------------------------
+// Signals from Events (the event ledger, observe/event-ledger.ts) and from the states every
+// cluster reports: container terminations, node conditions, pod status freshness, and the
+// tool's own probes of public URLs.
+
+/** What every Event-built signal says of its Events. */
+export interface EventCountFacts {
+  /** Occurrences: the sum of the Events' counts whose last time falls in the window. */
+  events: number;
+  /** RFC 3339 of the first and last occurrence in the window. */
+  firstSeen: string;
+  lastSeen: string;
+  /** The newest message, in the component's own words. */
+  message: string;
+  windowMinutes: number;
+}
+
+/** A workload's pods the scheduler cannot place (`FailedScheduling`), still Pending and unbound. */
+export interface PodsUnschedulableFacts extends EventCountFacts {
+  namespace: string;
+  workloadKind: string;
+  workloadName: string;
+  pods: number;
+  /** N of `0/N nodes are available` in the newest message (0 when the format has none). */
+  nodesTotal: number;
+  /** `reason=nodes` of the newest message, e.g. `Insufficient memory=3`, most first. */
+  nodeReasons: string[];
+  causes: SchedulingCause[];
+  /** Taint keys not tolerated, e.g. `node.kubernetes.io/not-ready`. */
+  untoleratedTaints: string[];
+  systemComponent: boolean;
+}
+
+/** Unschedulable pods across several workloads or namespaces: the cluster cannot place pods. */
+export interface SchedulingBlockedFacts extends EventCountFacts {
+  pods: number;
+  workloads: string[];
+  workloadCount: number;
+  namespaces: string[];
+  /** `reason=pods` whose newest message names it, most first. */
+  podReasons: string[];
+  /** `cause=pods`, most first. */
+  causes: string[];
+  untoleratedTaints: string[];
+  /** The largest N of `0/N nodes` seen. */
+  nodesTotal: number;
+}
+
+/** One image that cannot be pulled (`Failed`/`ErrImagePull`/`BackOff`, and pods waiting on it). */
+export interface ImagePullFailingFacts extends EventCountFacts {
+  image: string;
+  registry: string;
+  /** The most common cause other than back-off (back-off only when no other is known). */
+  cause: ImagePullCause;
+  /** `cause=pods`, most first. */
+  causes: string[];
+  pods: number;
+  namespaces: string[];
+  nodes: string[];
+  /** Pods waiting in ErrImagePull or ImagePullBackOff now. */
+  waitingPods: number;
+  systemComponent: boolean;
+}
+
+/** Pulls from one registry failing for several images or on several nodes: the registry, not a tag. */
+export interface RegistryPullsFailingFacts extends EventCountFacts {
+  registry: string;
+  /** `cause=pods`, most first. */
+  causes: string[];
+  images: string[];
+  imageCount: number;
+  pods: number;
+  namespaces: string[];
+  nodes: string[];
+  nodeCount: number;
+  clusterNodes: number;
+}
+
+/** A node short of memory, disk or PIDs: its pressure conditions, evictions, GC failures and OOMs. */
+export interface NodePressureFacts {
+  /** Pressure condition types True now (MemoryPressure, DiskPressure, PIDPressure). */
+  conditions: string[];
+  conditionReasons: string[];
+  /** RFC 3339 of the earliest transition of those conditions ('' when none is True). */
+  conditionSince: string;
+  /** `node.kubernetes.io/memory-pressure`-style taints on the node. */
+  pressureTaints: string[];
+  /** Resources of `EvictionThresholdMet` (`Attempting to reclaim memory`) in the window. */
+  thresholdsMet: string[];
+  /** Pods the kubelet evicted from the node in the window. */
+  evictions: number;
+  evictedResources: string[];
+  evictedNamespaces: string[];
+  /** `container=usage` the eviction messages name, most often named first (at most 5). */
+  topConsumers: string[];
+  imageGcFailures: number;
+  containerGcFailures: number;
+  /** `SystemOOM` events (the kubelet saw the kernel OOM killer at work). */
+  systemOoms: number;
+  /** `OOMKilling` events (node-problem-detector's kernel monitor). */
+  oomKills: number;
+  oomVictims: string[];
+  /** Containers on the node that ended OOMKilled in the window. */
+  containerOomKilled: number;
+  /** Image pulls on the node failing with `no space left on device`. */
+  imagePullNoSpace: number;
+  clusterNodesUnderPressure: number;
+  windowMinutes: number;
+}
+
+/** A non-standard node condition True (node-problem-detector's, a CNI's NetworkUnavailable), per type. */
+export interface NodeProblemFacts {
+  type: string;
+  nodes: string[];
+  count: number;
+  /** Of all nodes. */
+  fraction: number;
+  reasons: string[];
+  /** Distinct messages (at most 3). */
+  messages: string[];
+  firstSince: string;
+}
+
+/** Pod sandboxes failing on one node (`FailedCreatePodSandBox`, `FailedKillPod`). */
+export interface SandboxCreateFailingFacts extends EventCountFacts {
+  node: string;
+  cause: SandboxCause;
+  /** `cause=events`, most first. */
+  causes: string[];
+  /** CNI plugin types named in the errors. */
+  plugins: string[];
+  pods: number;
+  namespaces: string[];
+  /** FailedKillPod occurrences (sandbox teardown failing: pods stuck Terminating). */
+  killFailures: number;
+  /** Pods on the node waiting in ContainerCreating now. */
+  podsStuckCreating: number;
+  clusterNodesFailing: number;
+}
+
+/** A workload's probes failing (`Unhealthy`) and liveness kills (`Killing`). */
+export interface ProbeFailingFacts extends EventCountFacts {
+  namespace: string;
+  workloadKind: string;
+  workloadName: string;
+  component: ComponentClass;
+  systemComponent: boolean;
+  probes: ProbeKind[];
+  /** `result=events`: `http-500`, `timeout`, `refused`, `command-failed`… */
+  results: string[];
+  pods: number;
+  nodes: string[];
+  /** Containers restarted for failing liveness or startup probes. */
+  livenessKills: number;
+}
+
+/** A workload's volumes failing to attach or mount. */
+export interface VolumeMountFailingFacts extends EventCountFacts {
+  namespace: string;
+  workloadKind: string;
+  workloadName: string;
+  /** `cause=events`: `multi-attach`, `timeout`, `not-found`, `permission`… */
+  causes: string[];
+  volumes: string[];
+  pods: number;
+  nodes: string[];
+}
+
+/** A node's lifecycle events: reboots, kubelet restarts, NotReady, registration and removal. */
+export interface NodeLifecycleFacts {
+  node: string;
+  reboots: number;
+  bootIds: string[];
+  /** `Starting kubelet.` occurrences. */
+  kubeletStarts: number;
+  notReadyEvents: number;
+  registered: boolean;
+  removing: boolean;
+  deletingAllPods: boolean;
+  firstSeen: string;
+  lastSeen: string;
+  windowMinutes: number;
+  clusterNodesRebooted: number;
+}
+
+/** A controller cannot create its pods (`FailedCreate`): admission webhooks, quota, policy. */
+export interface PodCreationFailingFacts extends EventCountFacts {
+  namespace: string;
+  workloadKind: string;
+  workloadName: string;
+  cause: CreateFailureCause;
+  /** `cause=events`, most first. */
+  causes: string[];
+  webhooks: string[];
+  webhookErrors: WebhookError[];
+  quotas: string[];
+  /** Resources a quota refused, e.g. `limits.cpu`. */
+  resources: string[];
+}
+
+/** An admission webhook failing calls (not denying: failing), for whatever it matches. */
+export interface WebhookFailingFacts extends EventCountFacts {
+  webhook: string;
+  errorKinds: WebhookError[];
+  workloads: string[];
+  namespaces: string[];
+  kubeSystem: boolean;
+}
+
+/** Warning Events by reason, unknown reasons included: the overview, never trouble by itself. */
+export interface WarningEventsFacts {
+  /** Occurrences in the window. */
+  warnings: number;
+  /** `reason=count`, most first (at most 20). */
+  reasons: string[];
+  /** `family=count`, most first. */
+  families: string[];
+  /** `reason=count` of warnings in no family of the taxonomy. */
+  unknownReasons: string[];
+  windowMinutes: number;
+}
+
+/** How a workload's containers ended in the window, with what each end means. */
+export interface ContainerTerminationsFacts {
+  namespace: string;
+  workloadKind: string;
+  workloadName: string;
+  component: ComponentClass;
+  systemComponent: boolean;
+  /** Pods of the workload now. */
+  replicas: number;
+  podsTerminated: number;
+  /** Restarts seen in the window (at least one per terminated pod). */
+  terminations: number;
+  /** `meaning=pods` (termination-meaning.ts): `oom-killed=3`, `runtime-lost=1`, most first. */
+  meanings: string[];
+  reasons: string[];
+  exitCodes: string[];
+  containers: string[];
+  nodes: string[];
+  firstFinished: string;
+  lastFinished: string;
+  /** Seconds between the first and the last pod's termination. */
+  spanSeconds: number;
+  /** Every replica (two or more) ended within `togetherMinutes` of each other. */
+  allReplicasTogether: boolean;
+  /** Shortest run before an end (finishedAt − startedAt), when the runtime says. */
+  shortestRunSeconds?: number;
+  windowMinutes: number;
+}
+
+/** Every replica of a system component OOMKilled within minutes: it is at its memory limit. */
+export interface SystemComponentOomFacts {
+  namespace: string;
+  workloadKind: string;
+  workloadName: string;
+  component: ComponentClass;
+  replicas: number;
+  oomKilledReplicas: number;
+  containers: string[];
+  nodes: string[];
+  firstOom: string;
+  lastOom: string;
+  spanSeconds: number;
+  restartsInWindow: number;
+  windowMinutes: number;
+}
+
+/** Pod status lagging the kubelet's work on a Ready node (the kubelet's API rate limit, a stuck runtime). */
+export interface PodStatusLagFacts {
+  node: string;
+  /** Pods late in any of the ways below. */
+  lagging: number;
+  /** Bound to the node, still Pending with no container status. */
+  pendingBound: number;
+  /** Waiting in ContainerCreating. */
+  stuckCreating: number;
+  /** Running without a pod IP. */
+  runningWithoutIp: number;
+  /** Past their deletion deadline, still present. */
+  stuckTerminating: number;
+  oldestSeconds: number;
+  podsOnNode: number;
+  laggingShare: number;
+  /** Sandbox failure events on the node in the last 15 min (a CNI or IPAM cause, not lag). */
+  sandboxFailures: number;
+  clusterNodesLagging: number;
+  clusterLaggingPods: number;
+}
+
+/** A node's usage near what it offers pods (resource metrics API against `status.allocatable`). */
+export interface NodeResourceUsageFacts {
+  node: string;
+  memoryBytes: number;
+  memoryAllocatableBytes: number;
+  /** Working set over allocatable, 0..1+ (above 1: the kubelet is about to evict). */
+  memoryFraction: number;
+  cpuCores: number;
+  cpuAllocatableCores: number;
+  cpuFraction: number;
+  /** RFC 3339 of the sample. */
+  sampledAt: string;
+  /** Nodes at or above the memory threshold, cluster-wide. */
+  clusterNodesHigh: number;
+}
+
+/** A public endpoint the tool probes from outside (`--probe-url`) failing. */
+export interface EdgeProbeFailingFacts {
+  url: string;
+  host: string;
+  attempts: number;
+  failures: number;
+  failureRatio: number;
+  /** `status=count` of HTTP answers, most first. */
+  statuses: string[];
+  /** `http-5xx`, `timeout`, `refused`, `dns`, `tls-expired`, `tls-name-mismatch`, `tls-unknown-authority`, `tls`, `reset`… */
+  errorKinds: string[];
+  lastError: string;
+  lastStatus?: number;
+  firstFailure: string;
+  lastSuccess?: string;
+  windowMinutes: number;
+  /** What the view says of the cluster meanwhile: the API answers and nodes are Ready. */
+  inClusterHealthy: boolean;
+  apiHealthy: boolean;
+  nodesReady: number;
+  nodesTotal: number;
+}
+
 /**
  * The families of sources signals come from: reflectors per resource, the API probes, the
  * kube-proxy and ingress scrapes, component log tails, and the node agent's conditions.
@@ -354,6 +697,8 @@ export const sourceFamilies = [
   'metrics/ingress',
   'logs',
   'agent',
+  'probe-url',
+  'metrics/nodes',
 ] as const;
 export type SourceFamily = (typeof sourceFamilies)[number];
 
@@ -392,6 +737,24 @@ export interface SignalFactsByKind {
   'service-no-endpoints': ServiceNoEndpointsFacts;
   change: ChangeFacts;
   'agent-condition': AgentConditionFacts;
+  'pods-unschedulable': PodsUnschedulableFacts;
+  'scheduling-blocked': SchedulingBlockedFacts;
+  'image-pull-failing': ImagePullFailingFacts;
+  'registry-pulls-failing': RegistryPullsFailingFacts;
+  'node-pressure': NodePressureFacts;
+  'node-problem': NodeProblemFacts;
+  'sandbox-create-failing': SandboxCreateFailingFacts;
+  'probe-failing': ProbeFailingFacts;
+  'volume-mount-failing': VolumeMountFailingFacts;
+  'node-lifecycle': NodeLifecycleFacts;
+  'pod-creation-failing': PodCreationFailingFacts;
+  'webhook-failing': WebhookFailingFacts;
+  'warning-events': WarningEventsFacts;
+  'container-terminations': ContainerTerminationsFacts;
+  'system-component-oom': SystemComponentOomFacts;
+  'pod-status-lag': PodStatusLagFacts;
+  'edge-probe-failing': EdgeProbeFailingFacts;
+  'node-resource-usage': NodeResourceUsageFacts;
   'source-status': SourceStatusFacts;
   'detector-failed': DetectorFailedFacts;
 }
@@ -435,6 +798,24 @@ export const signalKinds: Record<
     role: 'context',
   },
   'agent-condition': { sources: ['agent'], role: 'local' },
+  'pods-unschedulable': { sources: ['reflector/events', 'reflector/pods'], role: 'local' },
+  'scheduling-blocked': { sources: ['reflector/events', 'reflector/pods'], role: 'symptom' },
+  'image-pull-failing': { sources: ['reflector/events', 'reflector/pods'], role: 'local' },
+  'registry-pulls-failing': { sources: ['reflector/events', 'reflector/pods'], role: 'symptom' },
+  'node-pressure': { sources: ['reflector/nodes', 'reflector/events', 'reflector/pods'], role: 'local' },
+  'node-problem': { sources: ['reflector/nodes'], role: 'local' },
+  'sandbox-create-failing': { sources: ['reflector/events', 'reflector/pods'], role: 'local' },
+  'probe-failing': { sources: ['reflector/events'], role: 'local' },
+  'volume-mount-failing': { sources: ['reflector/events'], role: 'local' },
+  'node-lifecycle': { sources: ['reflector/events'], role: 'local' },
+  'pod-creation-failing': { sources: ['reflector/events'], role: 'local' },
+  'webhook-failing': { sources: ['reflector/events'], role: 'symptom' },
+  'warning-events': { sources: ['reflector/events'], role: 'context' },
+  'container-terminations': { sources: ['reflector/pods'], role: 'local' },
+  'system-component-oom': { sources: ['reflector/pods'], role: 'symptom' },
+  'pod-status-lag': { sources: ['reflector/pods', 'reflector/nodes'], role: 'local' },
+  'edge-probe-failing': { sources: ['probe-url'], role: 'symptom' },
+  'node-resource-usage': { sources: ['metrics/nodes', 'reflector/nodes'], role: 'local' },
   'source-status': { sources: [], role: 'context' },
   'detector-failed': { sources: [], role: 'context' },
 };

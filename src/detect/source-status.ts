@@ -6,8 +6,8 @@
  *
  * - A reflector is fresh unless it is failing now (a quiet watch is not a failure: the
  *   reflector's own watchdog reports one that died) and stale while it fails.
- * - Probes, scrapes and log tails are fresh when any source of the family delivered within
- *   5 minutes (the slowest cadence is kube-proxy's 30 s scrape; logs of quiet pods come
+ * - Probes (of the API and of public URLs), scrapes and log tails are fresh when any source
+ *   of the family delivered within 5 minutes (the slowest cadence is kube-proxy's 30 s scrape; logs of quiet pods come
  *   and go).
  * - The agent is fresh when any node carries one of its conditions with a heartbeat newer
  *   than agentStaleMs (node-agent.ts); never when no node carries any.
@@ -23,11 +23,13 @@ import { isoSeconds, timeMs } from './timestamps.ts';
 const detector = 'source-status';
 const recentMs = 5 * 60_000;
 
-const prefixes: Partial<Record<SourceFamily, string>> = {
-  probe: 'probe/',
-  'metrics/kube-proxy': 'metrics/kube-proxy/',
-  'metrics/ingress': 'metrics/ingress-nginx/',
-  logs: 'logs/',
+const prefixes: Partial<Record<SourceFamily, string[]>> = {
+  probe: ['probe/'],
+  'metrics/kube-proxy': ['metrics/kube-proxy/'],
+  'metrics/ingress': ['metrics/ingress-nginx/', 'metrics/ingress-envoy/'],
+  logs: ['logs/'],
+  'probe-url': ['probe-url/'],
+  'metrics/nodes': ['metrics/nodes'],
 };
 
 function summed(
@@ -100,7 +102,9 @@ export const sourceStatus: Detector = (view, nowMs) => {
       };
     } else {
       const prefix = prefixes[family];
-      const mine = records.filter((r) => (prefix ? r.source.startsWith(prefix) : r.source === family));
+      const mine = records.filter((r) =>
+        prefix ? prefix.some((x) => r.source.startsWith(x)) : r.source === family,
+      );
       // A quiet watch is no failure: a reflector that is not failing now counts as delivering.
       const delivering = prefix
         ? mine

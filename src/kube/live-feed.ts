@@ -2,16 +2,18 @@
  * The live feed: every reflector and probe against one API server, all reporting into one
  * sink. Reflectors run continuously; API health is probed every few seconds; kube-proxy
  * metrics and kube-system component logs are read on slower cadences, for the nodes and
- * pods the caller names (the view knows them; this module does not keep one). The optional
+ * pods the caller names, and public URLs (`--probe-url`) are fetched every 10 s (the view knows them; this module does not keep one). The optional
  * `stats` listener hears of reflector restarts and relists and of every probe's latency.
  */
 import type { Clock } from '../time/clock.ts';
 import type { ApiClient } from './api-client.ts';
 import type { FeedStats } from './feed-stats.ts';
+import { scrapeNodeMetrics } from './node-metrics.ts';
 import { type ObservationSink, type WatchedResource, watchedResources } from './observations.ts';
 import { Poller } from './poller.ts';
 import { LogTailer, type LogTarget, probeApiServer, scrapeIngress, scrapeKubeProxy } from './probes.ts';
 import { Reflector, type ReflectorOptions } from './reflector.ts';
+import { probeUrls, type UrlProbeOptions } from './url-probe.ts';
 
 export interface LiveFeedOptions {
   client: ApiClient;
@@ -25,11 +27,16 @@ export interface LiveFeedOptions {
   targets?: () => {
     nodes: string[];
     logs: LogTarget[];
-    ingress?: { namespace: string; pod: string; node?: string }[];
+    ingress?: { namespace: string; pod: string; node?: string; kind?: 'nginx' | 'envoy' }[];
   };
   reflector?: Partial<Omit<ReflectorOptions, 'resource' | 'client' | 'clock' | 'sink'>>;
   /** Reflector restarts and relists, probe latencies (e.g. the Prometheus metrics). */
   stats?: FeedStats;
+  /** Public URLs to GET from here (`--probe-url`), every `urlProbeIntervalMs` (10 s). */
+  probeUrls?: readonly string[];
+  urlProbeIntervalMs?: number;
+  /** Name resolution for the URL probes (tests point public names at a local server). */
+  urlProbeLookup?: UrlProbeOptions['lookup'];
 }
 
 export class LiveFeed {
@@ -52,10 +59,18 @@ export class LiveFeed {
           const t = targets();
           await scrapeKubeProxy(base, t.nodes);
           await scrapeIngress(base, t.ingress ?? []);
+          await scrapeNodeMetrics(base);
         }),
       );
       this.pollers.push(new Poller(o.clock, o.logsIntervalMs ?? 15_000, () => tailer.read(targets().logs)));
     }
+    const urls = o.probeUrls ?? [];
+    if (urls.length)
+      this.pollers.push(
+        new Poller(o.clock, o.urlProbeIntervalMs ?? 10_000, () =>
+          probeUrls({ ...base, lookup: o.urlProbeLookup }, urls),
+        ),
+      );
   }
 
   start(): void {

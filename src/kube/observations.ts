@@ -38,7 +38,7 @@ export type WatchedResource = (typeof watchedResources)[number];
 
 export type ApiCheck = 'livez' | 'readyz' | 'version';
 
-export type MetricsComponent = 'kube-proxy' | 'ingress-nginx';
+export type MetricsComponent = 'kube-proxy' | 'ingress-nginx' | 'ingress-envoy';
 
 export type Observation =
   /** A complete list: the resource now holds exactly these objects. */
@@ -63,6 +63,22 @@ export type Observation =
    * the ingress controller through pods/{name}/proxy (then `pod` is `namespace/name`).
    */
   | { type: 'metrics'; node: string; component: MetricsComponent; pod?: string; text: string; atMs: number }
+  /**
+   * One GET of a public URL from where the tool runs (`--probe-url`): the outside-in view.
+   * `ok` is false for a 5xx answer or no answer; `errorKind` says which (url-probe.ts).
+   */
+  | {
+      type: 'url-probe';
+      url: string;
+      ok: boolean;
+      latencyMs: number;
+      status?: number;
+      error?: string;
+      errorKind?: string;
+      atMs: number;
+    }
+  /** Node usage from the resource metrics API (metrics.k8s.io), quantities as served. */
+  | { type: 'node-usage'; items: NodeUsageSample[]; atMs: number }
   /** New lines of a kube-system component's log, oldest first. */
   | {
       type: 'logs';
@@ -73,5 +89,15 @@ export type Observation =
       lines: string[];
       atMs: number;
     };
+
+export interface NodeUsageSample {
+  node: string;
+  /** Quantities as the API serves them, e.g. `12436m`, `4991296Ki`. */
+  cpu: string;
+  memory: string;
+  /** RFC 3339 end of the sampling window and its length (`1m0s`). */
+  timestamp: string;
+  window: string;
+}
 
 export type ObservationSink = (o: Observation) => void;

@@ -102,33 +102,53 @@ function sourceFailed(ctx: ProbeContext, source: string, err: unknown): void {
   });
 }
 
-/** Scrapes ingress controllers' request counters through pods/{name}:10254/proxy/metrics. */
+/** Where each kind of ingress controller serves its request counters, and the proxy path to it. */
+export const ingressMetricsEndpoints = {
+  nginx: {
+    port: 10254,
+    path: '/metrics',
+    component: 'ingress-nginx',
+    proxy: (ns: string, pod: string) => `/api/v1/namespaces/${ns}/pods/${pod}:10254/proxy/metrics`,
+  },
+  envoy: {
+    port: 8002,
+    path: '/stats/prometheus',
+    component: 'ingress-envoy',
+    proxy: (ns: string, pod: string) => `/api/v1/namespaces/${ns}/pods/${pod}:8002/proxy/stats/prometheus`,
+  },
+} as const;
+
+/**
+ * Scrapes ingress controllers' request counters through the pods proxy:
+ * pods/{name}:10254/proxy/metrics for ingress-nginx, :8002/proxy/stats/prometheus for Envoy.
+ */
 export async function scrapeIngress(
   ctx: ProbeContext,
-  pods: readonly { namespace: string; pod: string; node?: string }[],
+  pods: readonly { namespace: string; pod: string; node?: string; kind?: 'nginx' | 'envoy' }[],
 ): Promise<void> {
   for (const p of pods) {
-    const source = `metrics/ingress-nginx/${p.namespace}/${p.pod}`;
+    const at = ingressMetricsEndpoints[p.kind ?? 'nginx'];
+    const source = `metrics/${at.component}/${p.namespace}/${p.pod}`;
     const started = ctx.clock.now();
     try {
       const res = await ctx.client.getText(
-        `/api/v1/namespaces/${encodeURIComponent(p.namespace)}/pods/${encodeURIComponent(p.pod)}:10254/proxy/metrics`,
+        at.proxy(encodeURIComponent(p.namespace), encodeURIComponent(p.pod)),
         {},
         ctx.timeoutMs ?? 5_000,
       );
       ctx.sink({
         type: 'metrics',
         node: p.node ?? '',
-        component: 'ingress-nginx',
+        component: at.component,
         pod: `${p.namespace}/${p.pod}`,
         text: res.body,
         atMs: ctx.clock.now(),
       });
       ctx.sink({ type: 'source', source, ok: true, atMs: ctx.clock.now() });
-      observed(ctx, 'ingress-nginx', res.latencyMs, true);
+      observed(ctx, at.component, res.latencyMs, true);
     } catch (err) {
       sourceFailed(ctx, source, err);
-      observed(ctx, 'ingress-nginx', ctx.clock.now() - started, false);
+      observed(ctx, at.component, ctx.clock.now() - started, false);
     }
   }
 }

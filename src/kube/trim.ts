@@ -129,7 +129,9 @@ interface ContainerStatusIn {
     running?: unknown;
     terminated?: { reason?: string; exitCode?: number; finishedAt?: string };
   };
-  lastState?: { terminated?: { reason?: string; exitCode?: number; finishedAt?: string } };
+  lastState?: {
+    terminated?: { reason?: string; exitCode?: number; startedAt?: string; finishedAt?: string };
+  };
 }
 
 /**
@@ -154,7 +156,10 @@ function containerStatuses(list: unknown): Json[] | undefined {
       ready: c.ready,
       restartCount: c.restartCount,
       state,
-      lastState: last ? { terminated: pick(last, ['reason', 'exitCode', 'finishedAt']) } : undefined,
+      // startedAt too: how long the last instance ran (died at once, or after hours) is part of its story.
+      lastState: last
+        ? { terminated: pick(last, ['reason', 'exitCode', 'startedAt', 'finishedAt']) }
+        : undefined,
     });
   });
 }
@@ -181,6 +186,10 @@ const trimmers: Record<WatchedResource, (o: Json) => Json> = {
     spec: pick(o.spec, ['unschedulable', 'taints', 'providerID']),
     status: compact({
       conditions: pickEach(isObj(o.status) ? o.status.conditions : undefined, conditionKeys),
+      // What the node offers pods: node usage is read against it (node-usage.ts).
+      allocatable: shared(
+        isObj(o.status) ? pick(o.status.allocatable, ['cpu', 'memory', 'pods']) : undefined,
+      ),
       addresses: isObj(o.status) ? o.status.addresses : undefined,
       nodeInfo: isObj(o.status) ? o.status.nodeInfo : undefined,
     }),

@@ -1,12 +1,20 @@
 /**
  * The cluster view: everything the detectors may look at, built only from observations.
- * Current objects per resource, a bounded history of transitions, the tool's own probe
- * results, recent component log lines and metric scrapes, the freshness of every
- * source, and a longer memory of when node problems began (`onsets`). The view never
+ * Current objects per resource, a bounded history of transitions, Events by family (the
+ * event ledger), the tool's own probe results (API and public URLs), recent component log
+ * lines, metric scrapes and node usage samples, the freshness of every source, and a
+ * longer memory of when node problems began (`onsets`). The view never
  * reads a clock: "now" is whatever the caller asks about, so a replay in virtual time
  * and a live run build the same view from the same observations.
  */
-import type { KubeObject, MetricsComponent, Observation, WatchedResource } from '../kube/observations.ts';
+import type {
+  KubeObject,
+  MetricsComponent,
+  NodeUsageSample,
+  Observation,
+  WatchedResource,
+} from '../kube/observations.ts';
+import { EventLedger } from './event-ledger.ts';
 import { type LogRecord, parseLogBatch } from './log-records.ts';
 import { NodeOnsets } from './onsets.ts';
 import { Ring } from './ring.ts';
@@ -14,6 +22,9 @@ import { diffObject, removalTransition, type Transition } from './transitions.ts
 
 /** One probe answer as kept in the view: the probe observation without its tag. */
 export type ProbeResult = Omit<Extract<Observation, { type: 'probe' }>, 'type'>;
+
+/** One GET of a public URL (`--probe-url`), without its tag. */
+export type UrlProbeResult = Omit<Extract<Observation, { type: 'url-probe' }>, 'type'>;
 
 export interface LogObservation {
   namespace: string;
@@ -55,6 +66,7 @@ export interface ClusterViewOptions {
   probeLimit?: number;
   logLimit?: number;
   metricsLimit?: number;
+  eventLimit?: number;
 }
 
 export function objectKey(o: KubeObject): string {
@@ -66,23 +78,33 @@ export class ClusterView {
   private readonly listedAt = new Map<WatchedResource, number>();
   readonly transitions: Ring<Transition>;
   readonly probes: Ring<ProbeResult>;
+  readonly urlProbes: Ring<UrlProbeResult>;
   readonly logs: Ring<LogObservation>;
   readonly metrics: Ring<MetricsScrape>;
   /** Node problem onsets, kept for days: what recurs at the same time of day. */
   readonly onsets: NodeOnsets;
+  /** Events by family, kept as they arrive (event-ledger.ts). */
+  readonly events: EventLedger;
+  /** The newest resource-metrics sample per node, with when it was read. */
+  readonly nodeUsage = new Map<string, NodeUsageSample & { atMs: number }>();
   private readonly sources = new Map<string, SourceRecord>();
   /** The newest observation time seen; the view's own sense of "latest". */
   lastObservationMs = 0;
+  /** Bumped by every observation applied: readers that index the view per round key on it. */
+  revision = 0;
 
   constructor(o: ClusterViewOptions = {}) {
     this.transitions = new Ring(o.transitionLimit ?? 20_000);
     this.probes = new Ring(o.probeLimit ?? 2_000);
+    this.urlProbes = new Ring(o.probeLimit ?? 2_000);
     this.logs = new Ring(o.logLimit ?? 5_000);
     this.metrics = new Ring(o.metricsLimit ?? 2_000);
     this.onsets = new NodeOnsets();
+    this.events = new EventLedger(o.eventLimit ?? 20_000);
   }
 
   apply(o: Observation): void {
+    this.revision++;
     this.lastObservationMs = Math.max(this.lastObservationMs, o.atMs);
     switch (o.type) {
       case 'listed':
@@ -103,6 +125,17 @@ export class ClusterView {
         this.recordSource(`probe/${o.check}`, o.ok, o.error, o.atMs);
         break;
       }
+      case 'url-probe': {
+        const { type: _t, ...result } = o;
+        this.urlProbes.push(result);
+        // The prober ran: a failing site is the finding, not a failing source.
+        this.recordSource(`probe-url/${o.url}`, true, undefined, o.atMs);
+        break;
+      }
+      case 'node-usage':
+        for (const item of o.items) this.nodeUsage.set(item.node, { ...item, atMs: o.atMs });
+        this.recordSource('metrics/nodes', true, undefined, o.atMs);
+        break;
       case 'logs':
         for (const entry of parseLogBatch(o.lines, o.atMs)) {
           this.logs.push({
@@ -141,6 +174,7 @@ export class ClusterView {
     const key = objectKey(object);
     const before = m.get(key);
     for (const t of diffObject(resource, key, before, object, atMs)) this.record(t);
+    if (resource === 'events' && before !== object) this.events.record(object, atMs);
     m.set(key, object);
   }
 
@@ -165,6 +199,7 @@ export class ClusterView {
     for (const item of items) {
       const key = objectKey(item);
       for (const t of diffObject(resource, key, old.get(key), item, atMs)) this.record(t);
+      if (resource === 'events') this.events.record(item, atMs);
       next.set(key, item);
     }
     for (const [key, before] of old) {

@@ -14,8 +14,22 @@ const tailedApps = new Set(['kube-proxy', 'kube-dns']);
 /** At most this many troubled containers are tailed besides the components. */
 export const troubledTailLimit = 40;
 
-/** Ingress controllers, known by their images (ingress-nginx and the older nginx-ingress). */
-const ingressImage = /ingress-nginx|nginx-ingress/;
+/**
+ * Ingress controllers, known by their images: ingress-nginx (and the older nginx-ingress)
+ * count requests on :10254/metrics; Envoy-based ones (Contour, Emissary, Envoy Gateway) on
+ * Envoy's admin port :8002/stats/prometheus (envoyproxy.io, statistics).
+ */
+const ingressImages: [RegExp, IngressKind][] = [
+  [/ingress-nginx|nginx-ingress/, 'nginx'],
+  [/envoyproxy\/envoy|projectcontour|emissary|datawire\/ambassador/, 'envoy'],
+];
+
+export type IngressKind = 'nginx' | 'envoy';
+
+function ingressKind(images: readonly string[]): IngressKind | undefined {
+  for (const [re, kind] of ingressImages) if (images.some((i) => re.test(i))) return kind;
+  return undefined;
+}
 
 interface PodView {
   spec?: { nodeName?: string; containers?: { name: string; image?: string }[] };
@@ -32,8 +46,8 @@ interface PodView {
 export interface ComponentTargets {
   nodes: string[];
   logs: LogTarget[];
-  /** Ingress controller pods, whose :10254/metrics count requests per Service and status. */
-  ingress: { namespace: string; pod: string; node?: string }[];
+  /** Ingress controller pods, whose metrics count requests per Service and status. */
+  ingress: { namespace: string; pod: string; node?: string; kind?: IngressKind }[];
 }
 
 export function componentTargets(view: ClusterView): ComponentTargets {
@@ -43,8 +57,10 @@ export function componentTargets(view: ClusterView): ComponentTargets {
   const ingress: ComponentTargets['ingress'] = [];
   for (const p of view.list('pods') as (KubeObject & PodView)[]) {
     const node = p.spec?.nodeName;
-    if (!p.metadata.deletionTimestamp && p.spec?.containers?.some((c) => ingressImage.test(c.image ?? '')))
-      ingress.push({ namespace: p.metadata.namespace ?? '', pod: p.metadata.name, node });
+    const kind = p.metadata.deletionTimestamp
+      ? undefined
+      : ingressKind((p.spec?.containers ?? []).map((c) => c.image ?? ''));
+    if (kind) ingress.push({ namespace: p.metadata.namespace ?? '', pod: p.metadata.name, node, kind });
     if (p.metadata.namespace === 'kube-system' && tailedApps.has(p.metadata.labels?.['k8s-app'] ?? '')) {
       const container = p.spec?.containers?.[0]?.name;
       if (container) logs.push({ namespace: 'kube-system', pod: p.metadata.name, container, node });

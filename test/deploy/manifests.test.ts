@@ -137,7 +137,7 @@ describe('deploy/ manifests and chart', () => {
   });
 });
 
-/** API path literals in the product code: `/api/v1/…` and `/apis/<group>/v1/…`, `${…}` → `{}`. */
+/** API path literals in the product code: `/api/v1/…` and `/apis/<group>/v1[betaN]/…`, `${…}` → `{}`. */
 function codePaths(): { file: string; path: string }[] {
   const out: { file: string; path: string }[] = [];
   const walk = (dir: string): void => {
@@ -149,7 +149,7 @@ function codePaths(): { file: string; path: string }[] {
         // The replay feed answers these paths from the simulator in-process; it calls no API.
         if (p.endsWith('replay-feed.ts')) continue;
         const text = readFileSync(p, 'utf8');
-        for (const m of text.matchAll(/['`](\/apis?\/(?:v1|[a-z0-9.]+\/v1)\/[^'`]*)['`]/g))
+        for (const m of text.matchAll(/['`](\/apis?\/(?:v1|[a-z0-9.]+\/v1(?:beta\d+)?)\/[^'`]*)['`]/g))
           out.push({ file: relative(root, p), path: m[1].replace(/\$\{[^}]+\}/g, '{}') });
       }
     }

@@ -88,6 +88,7 @@ const viewLimits: Required<ClusterViewOptions> = {
   probeLimit: 50,
   logLimit: 50,
   metricsLimit: 50,
+  eventLimit: 50,
 };
 
 function startFeed(c: SimCluster, o: FeedOptions): Feed {

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { detectAll } from '../../detect/all.ts';
 import { diagnose } from '../../diagnose/diagnose.ts';
 import { CliError, exitCodes, problemsFound } from '../errors.ts';
-import { clusterOptions, startLiveSession } from '../live-session.ts';
+import { clusterOptions, probeUrlOption, startLiveSession } from '../live-session.ts';
 import { parseOutputFormat, printData } from '../output.ts';
 import { diagnosisText } from '../render/diagnosis-text.ts';
 
@@ -18,14 +18,17 @@ interface ScanFlags {
   context?: string;
   output: string;
   timeout: string;
+  probeUrl?: string[];
 }
 
 export function registerScan(program: Command): void {
   clusterOptions(
-    program
-      .command('scan')
-      .description('one pass over the live cluster: name any cluster-level failure with its evidence')
-      .option('-o, --output <format>', 'table, json or yaml', 'table'),
+    probeUrlOption(
+      program
+        .command('scan')
+        .description('one pass over the live cluster: name any cluster-level failure with its evidence')
+        .option('-o, --output <format>', 'table, json or yaml', 'table'),
+    ),
   )
     .addHelpText(
       'after',
@@ -36,7 +39,8 @@ Exit codes: 0 no cluster-level failure, 1 one was found (warning or critical),
 
 Examples:
   $ kubetriage scan
-  $ kubetriage scan --context prod -o json | jq '.hypotheses[0]'`,
+  $ kubetriage scan --context prod -o json | jq '.hypotheses[0]'
+  $ kubetriage scan --probe-url https://shop.example.com/ --probe-url https://api.example.com/healthz`,
     )
     .action(async (flags: ScanFlags) => {
       const format = parseOutputFormat(flags.output);

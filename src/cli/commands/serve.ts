@@ -16,7 +16,7 @@ import { type Clock, realClock } from '../../time/clock.ts';
 import { VirtualClock } from '../../time/virtual-clock.ts';
 import { usageError } from '../errors.ts';
 import { defaultIdentity, LeaderElection } from '../leader.ts';
-import { clusterOptions, startLiveSession } from '../live-session.ts';
+import { clusterOptions, probeUrlOption, probeUrlsOf, startLiveSession } from '../live-session.ts';
 import { stderrLogger } from '../logger.ts';
 import { remediationExecutor } from '../remediation-executor.ts';
 import { publishers } from '../serve-publishers.ts';
@@ -28,6 +28,7 @@ interface ServeFlags extends StoreFlags {
   kubeconfig?: string;
   context?: string;
   timeout: string;
+  probeUrl?: string[];
   port: string;
   host: string;
   interval: string;
@@ -116,7 +117,7 @@ export function registerServe(program: Command): void {
       '--allow-remediation',
       'let people with the token approve a runbook in the dashboard and run it from here (needs the kubetriage-remediate role; default: $KUBETRIAGE_ALLOW_REMEDIATION=true, else off: plans only)',
     );
-  storeOptions(clusterOptions(cmd))
+  storeOptions(clusterOptions(probeUrlOption(cmd)))
     .addHelpText(
       'after',
       `
@@ -264,7 +265,11 @@ Examples:
       });
       try {
         if (scenario) {
-          const r = await serveReplay(rt, scenario, { token, clock: clock as VirtualClock });
+          const r = await serveReplay(rt, scenario, {
+            token,
+            clock: clock as VirtualClock,
+            probeUrls: probeUrlsOf(flags),
+          });
           log.info('replay done', {
             scenario: scenario.name,
             virtualHours: (r.endMs - r.startMs) / 3_600_000,

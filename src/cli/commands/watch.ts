@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import type { IncidentChange } from '../../incident/tracker.ts';
 import { realClock } from '../../time/clock.ts';
 import { usageError } from '../errors.ts';
-import { clusterOptions, startLiveSession } from '../live-session.ts';
+import { clusterOptions, probeUrlOption, startLiveSession } from '../live-session.ts';
 import { parseOutputFormat } from '../output.ts';
 import { Pipeline } from '../pipeline.ts';
 
@@ -18,6 +18,7 @@ interface WatchFlags {
   output: string;
   timeout: string;
   interval: string;
+  probeUrl?: string[];
 }
 
 function changeLine(c: IncidentChange): string {
@@ -29,11 +30,13 @@ function changeLine(c: IncidentChange): string {
 
 export function registerWatch(program: Command): void {
   clusterOptions(
-    program
-      .command('watch')
-      .description('watch the live cluster and print incidents as they open and change')
-      .option('-o, --output <format>', 'table (a line per change) or json (an object per line)', 'table')
-      .option('--interval <seconds>', 'how often to run the detectors', '10'),
+    probeUrlOption(
+      program
+        .command('watch')
+        .description('watch the live cluster and print incidents as they open and change')
+        .option('-o, --output <format>', 'table (a line per change) or json (an object per line)', 'table')
+        .option('--interval <seconds>', 'how often to run the detectors', '10'),
+    ),
   )
     .addHelpText(
       'after',
