@@ -4,18 +4,32 @@
  */
 import { checkedCatalogue } from '../catalogue-check.ts';
 import type { AnyPattern } from '../pattern.ts';
+import { admissionWebhook } from './admission-webhook.ts';
 import { appBug } from './app-bug.ts';
 import { badRollout } from './bad-rollout.ts';
 import { changeInduced } from './change-induced.ts';
 import { clusterDns } from './cluster-dns.ts';
+import { conntrack } from './conntrack.ts';
+import { containerRuntime } from './container-runtime.ts';
 import { controlPlaneDegraded } from './control-plane-degraded.ts';
 import { controlPlaneUnreachable } from './control-plane-unreachable.ts';
+import { dnsOverload } from './dns-overload.ts';
+import { edgeTraffic } from './edge-traffic.ts';
+import { kubeletThrottled } from './kubelet-throttled.ts';
+import { nodeDisk } from './node-disk.ts';
 import { nodeImageRegression } from './node-image-regression.ts';
+import { nodeMemory } from './node-memory.ts';
 import { nodeNetwork } from './node-network.ts';
+import { nodePids } from './node-pids.ts';
+import { podIpExhaustion } from './pod-ip-exhaustion.ts';
+import { podNetwork } from './pod-network.ts';
 import { proxySync } from './proxy-sync.ts';
+import { registryPulls } from './registry-pulls.ts';
 import { scheduledJob } from './scheduled-job.ts';
 import { serviceRouting } from './service-routing.ts';
 import { singleNode } from './single-node.ts';
+import { systemComponentLimits } from './system-component-limits.ts';
+import { workloadExhaustsNode } from './workload-exhausts-node.ts';
 
 export const catalogue: readonly AnyPattern[] = checkedCatalogue([
   controlPlaneUnreachable,
@@ -27,6 +41,20 @@ export const catalogue: readonly AnyPattern[] = checkedCatalogue([
   nodeNetwork,
   singleNode,
   clusterDns,
+  nodeMemory,
+  nodeDisk,
+  nodePids,
+  workloadExhaustsNode,
+  containerRuntime,
+  kubeletThrottled,
+  systemComponentLimits,
+  dnsOverload,
+  podNetwork,
+  podIpExhaustion,
+  conntrack,
+  admissionWebhook,
+  edgeTraffic,
+  registryPulls,
   changeInduced,
   appBug,
   badRollout,

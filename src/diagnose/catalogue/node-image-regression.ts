@@ -12,6 +12,7 @@ import { changeAtMs } from '../evidence/changes.ts';
 import {
   apiSilentForUsToo,
   hitOn,
+  nodesShortOfResources,
   nodeVersionChangesOn,
   sameTimeOfDay,
   severalNodesInTrouble,
@@ -105,7 +106,7 @@ export const nodeImageRegression = definePattern((q) => {
       },
     },
   ],
-  against: [apiSilentForUsToo(-0.4), sameTimeOfDay(-0.3)],
+  against: [apiSilentForUsToo(-0.4), sameTimeOfDay(-0.3), nodesShortOfResources(-0.2)],
   severity: () => 'critical',
   onset: (c) => c.onset,
   blastRadius: (c) => ({ nodes: c.nodes, pools: c.t.spread?.facts.pools ?? [] }),

@@ -11,6 +11,8 @@
 import {
   apiSilentForUsToo,
   hitOn,
+  kubeletBlamesRuntime,
+  nodesShortOfResources,
   nodeVersionChangesOn,
   quietSource,
   sameTimeOfDay,
@@ -118,6 +120,8 @@ export const nodeNetwork = definePattern((q) => {
   ],
   against: [
     apiSilentForUsToo(-0.4),
+    nodesShortOfResources(-0.25),
+    kubeletBlamesRuntime(-0.2),
     sameTimeOfDay(-0.3),
     {
       id: 'every-node-at-once',

@@ -94,3 +94,38 @@ export function oneWayOfFailing(weight: number): Clause<{ loop: SignalOf<'crash-
         : undefined,
   };
 }
+
+/** The nodes in trouble are short of memory, disk or PIDs: resource exhaustion, not their network. */
+export function nodesShortOfResources(weight: number): Clause<{ t: NodeTrouble }> {
+  return {
+    id: 'nodes-short-of-resources',
+    weight,
+    reason: '{shortCount} of the nodes in trouble are short of memory, disk or PIDs',
+    reads: ['node-pressure'],
+    test: (c, q) => {
+      const short = q.of('node-pressure').filter((s) => c.t.affected.has(s.subject.replace(/^node\//, '')));
+      return short.length ? { signals: short, slots: { shortCount: said(short.length, short)! } } : undefined;
+    },
+  };
+}
+
+const runtimeCauses = new Set([
+  'pleg-unhealthy',
+  'runtime-down',
+  'runtime-not-ready',
+  'runtime-status-unknown',
+]);
+
+/** The kubelet says in its Ready message that the runtime is what fails. */
+export function kubeletBlamesRuntime(weight: number): Clause<{ t: NodeTrouble }> {
+  return {
+    id: 'kubelet-blames-runtime',
+    weight,
+    reason: "the kubelet's Ready message on {runtimeCount} of them names the container runtime",
+    reads: ['node-not-ready'],
+    test: (c) => {
+      const s = c.t.notReady.filter((x) => (x.facts.causes ?? []).some((k) => runtimeCauses.has(k)));
+      return s.length ? { signals: s, slots: { runtimeCount: said(s.length, s)! } } : undefined;
+    },
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * Nodes run out of disk: the kubelet reports DiskPressure and taints the node, its image and
+ * container garbage collection fails to free enough, it evicts pods for ephemeral storage,
+ * and image pulls fail with "no space left on device", so new pods cannot start there.
+ *
+ * Told apart from: a registry outage (pulls fail for the registry's reasons, on every node,
+ * with no pressure), and node network trouble.
+ */
+import { apiSilentForUsToo, hitOn } from '../evidence/clauses.ts';
+import { definePattern } from '../pattern.ts';
+import { count } from '../slots.ts';
+import {
+  evictingFor,
+  pressureBlast,
+  pressureCases,
+  pressureSlots,
+  shortOn,
+  starvedNodesDown,
+  troubleWithoutShortage,
+} from './resource-exhaustion.ts';
+
+const diskNames = ['ephemeral-storage', 'nodefs', 'imagefs', 'nodefs.available', 'imagefs.available'];
+
+export const nodeDisk = definePattern(pressureCases('disk'))({
+  id: 'node-disk-exhaustion',
+  family: 'node-resources',
+  layer: 'node',
+  title: 'Nodes run out of disk',
+  summary:
+    'Nodes run out of disk: the kubelet reports DiskPressure and taints the node, image and container garbage collection cannot free enough, pods are evicted for ephemeral storage, and image pulls fail with "no space left on device", so new pods cannot start there. Told apart from a registry outage (pulls fail for the registry\'s own reasons, on every node, with no pressure) and node network trouble.',
+  clusterLevel: true,
+  base: 0.4,
+  requires: [shortOn('disk')],
+  supports: [
+    {
+      id: 'pulls-out-of-space',
+      weight: 0.15,
+      reason: 'image pulls fail with "no space left on device" on {noSpaceNodes} node(s)',
+      reads: ['node-pressure'],
+      test: (c) => {
+        const s = c.signals.filter((x) => x.facts.imagePullNoSpace > 0);
+        return s.length ? { signals: s, slots: { noSpaceNodes: count(s.length, s)! } } : undefined;
+      },
+    },
+    {
+      id: 'gc-cannot-free',
+      weight: 0.1,
+      reason: 'image or container garbage collection fails to free space',
+      reads: ['node-pressure'],
+      test: (c) => hitOn(c.signals.filter((x) => x.facts.imageGcFailures + x.facts.containerGcFailures > 0)),
+    },
+    evictingFor('disk', 0.1, diskNames),
+    starvedNodesDown(0.1),
+  ],
+  against: [
+    apiSilentForUsToo(-0.4),
+    troubleWithoutShortage(-0.2),
+    {
+      id: 'registry-refuses',
+      weight: -0.2,
+      reason: 'a registry refuses pulls for its own reasons ({causes})',
+      reads: ['registry-pulls-failing'],
+      test: (_c, q) => {
+        const r = q.of('registry-pulls-failing');
+        return r.length
+          ? { signals: r, slots: { causes: { text: r[0].facts.causes.join(', '), from: r } } }
+          : undefined;
+      },
+    },
+  ],
+  severity: (c) => (c.down.length || c.nodes.length >= 2 ? 'critical' : 'warning'),
+  onset: (c) => c.onset,
+  blastRadius: pressureBlast,
+  evidence: (c) => [...c.signals.slice(0, 4), ...c.downSignals.slice(0, 2)],
+  slots: {
+    ...pressureSlots,
+    noSpace: (c) => {
+      const n = c.signals.reduce((a, x) => a + x.facts.imagePullNoSpace, 0);
+      return n ? count(n, c.signals) : undefined;
+    },
+  },
+  statement:
+    '{nodeCount} node(s) ({nodes}) ran short of disk since {onset}[: {noSpace} image pull(s) found no space left][; {evictions}][; {down}].',
+  nextSteps: [
+    {
+      say: 'Read the DiskPressure condition, GC failures and evictions on {firstNode}',
+      command: 'kubectl describe node {firstNode}',
+    },
+    {
+      say: 'See which pods were evicted and which cannot start',
+      command: 'kubectl get pods -A -o wide --field-selector spec.nodeName={firstNode}',
+    },
+    {
+      say: 'Free space on the node (unused images, old logs, emptyDir volumes of evicted pods), or replace it with a larger disk',
+    },
+    { say: 'Give workloads ephemeral-storage requests and limits so one pod cannot fill a node' },
+  ],
+  runbooks: { 'restart-nodes': (c) => (c.down.length ? { nodes: c.down } : undefined) },
+  lookAlikes: ['image-pull-failure', 'node-network', 'node-memory-exhaustion'],
+  public: {
+    components: ['Nodes'],
+    title: 'Nodes degraded',
+    cause: 'some servers ran out of disk space',
+    outage: 'partial',
+  },
+  prevention: [
+    'Size node disks for the images and logs they hold, and alert at 80 % of the eviction threshold',
+    'Set ephemeral-storage requests and limits on workloads that write to local disk',
+  ],
+});

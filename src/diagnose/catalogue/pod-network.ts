@@ -1,0 +1,176 @@
+/**
+ * Pod networking between nodes breaks while service routing and the nodes themselves are
+ * fine: the CNI's routes are gone (BGP peerings lost after a label or configuration change,
+ * tunnels dropped, cloud routes missing) or its agent is unhealthy, so pods reach pods on
+ * their own node but not on others. Readiness probes of pods whose backends live elsewhere
+ * fail, DNS fails from nodes without a local DNS pod, and webhook calls from the control
+ * plane to pods time out.
+ *
+ * Told apart from: service routing (the VIP fails while pod IPs work), node network trouble
+ * (the kubelets lose the API server too), an admission webhook down by itself.
+ */
+
+import { changeAtMs } from '../evidence/changes.ts';
+import { hitOn } from '../evidence/clauses.ts';
+import { earliest, nodeTrouble } from '../evidence/node-trouble.ts';
+import { definePattern } from '../pattern.ts';
+import { at, count, names, said } from '../slots.ts';
+
+const changeWindowMs = 6 * 3_600_000;
+
+export const podNetwork = definePattern((q) => {
+  const agents = q.of('probe-failing').filter((s) => s.facts.component === 'cni');
+  const unavailable = q.of('node-problem').filter((s) => s.facts.type === 'NetworkUnavailable');
+  const cniSandbox = q
+    .of('sandbox-create-failing')
+    .filter((s) => s.facts.cause === 'cni-not-ready' || s.facts.cause === 'cni-error');
+  const appProbes = q
+    .of('probe-failing')
+    .filter((s) => !s.facts.systemComponent && s.facts.probes.includes('readiness'));
+  const namespaces = new Set(appProbes.map((s) => s.facts.namespace));
+  const evidence = [...agents, ...unavailable, ...cniSandbox];
+  const onset = earliest([...evidence, ...appProbes], q.nowMs);
+  const changes = q
+    .of('change')
+    .filter(
+      (c) =>
+        (c.facts.component === 'cni' ||
+          c.facts.what === 'node-labels' ||
+          c.facts.what === 'control-plane-version') &&
+        changeAtMs(c) <= onset + 60_000 &&
+        changeAtMs(c) >= onset - changeWindowMs,
+    );
+  const troubled = nodeTrouble(q).affected.size;
+  return [{ agents, unavailable, cniSandbox, appProbes, namespaces, evidence, changes, onset, troubled }];
+})({
+  id: 'pod-network-broken',
+  family: 'pod-network',
+  layer: 'pod-network',
+  title: 'Pod networking between nodes is broken',
+  summary:
+    "Pod networking between nodes breaks while service routing and the nodes themselves are fine: the CNI's routes are gone (BGP peerings lost after a label or configuration change, tunnels dropped, cloud routes missing) or its agent is unhealthy, so pods reach pods on their own node but not on others. Readiness probes of pods whose backends live elsewhere fail, DNS fails from nodes without a local DNS pod, and webhook calls from the control plane to pods time out. Told apart from service routing (the Service address fails while pod addresses work), node network trouble (the kubelets lose the API server too) and an admission webhook that is down by itself.",
+  clusterLevel: true,
+  base: 0.4,
+  requires: [
+    {
+      id: 'cni-or-cross-node-failures',
+      weight: 0,
+      reason:
+        'the CNI agent unhealthy, a node saying its network is unavailable, or readiness failing across namespaces',
+      reads: ['probe-failing', 'node-problem', 'sandbox-create-failing'],
+      test: (c) =>
+        c.evidence.length || c.namespaces.size >= 3 ? hitOn([...c.evidence, ...c.appProbes]) : undefined,
+    },
+  ],
+  supports: [
+    {
+      id: 'cni-agent-unhealthy',
+      weight: 0.2,
+      reason: 'the CNI agent fails its own checks on {agentNodes} node(s)',
+      reads: ['probe-failing', 'node-problem', 'sandbox-create-failing'],
+      test: (c) =>
+        c.evidence.length
+          ? {
+              signals: c.evidence,
+              slots: {
+                agentNodes: count(
+                  new Set(c.agents.flatMap((a) => a.facts.nodes)).size || c.evidence.length,
+                  c.evidence,
+                )!,
+              },
+            }
+          : undefined,
+    },
+    {
+      id: 'apps-unready-everywhere',
+      weight: 0.1,
+      reason: 'readiness fails for workloads in {nsCount} namespaces at once',
+      reads: ['probe-failing'],
+      test: (c) =>
+        c.namespaces.size >= 3
+          ? { signals: c.appProbes, slots: { nsCount: count(c.namespaces.size, c.appProbes)! } }
+          : undefined,
+    },
+    {
+      id: 'network-changed-before',
+      weight: 0.15,
+      reason: 'the network configuration changed just before: {change}',
+      reads: ['change'],
+      test: (c) =>
+        c.changes.length
+          ? { signals: c.changes, slots: { change: said(c.changes[0].summary.split(';')[0], c.changes[0])! } }
+          : undefined,
+    },
+  ],
+  against: [
+    {
+      id: 'nodes-lose-the-api',
+      weight: -0.25,
+      reason: "{troubled} nodes are NotReady or silent too, which is the nodes' own network",
+      reads: ['node-not-ready', 'node-heartbeat-lag'],
+      test: (c, q) => {
+        const t = nodeTrouble(q);
+        const s = [...t.notReady, ...t.silent];
+        return c.troubled >= 2 && s.length
+          ? { signals: s, slots: { troubled: count(c.troubled, s)! } }
+          : undefined;
+      },
+    },
+    {
+      id: 'service-vip-fails',
+      weight: -0.2,
+      reason: 'pods time out on the kubernetes Service address, which is service routing',
+      reads: ['in-cluster-api-unreachable'],
+      test: (_c, q) => hitOn([q.first('in-cluster-api-unreachable')]),
+    },
+  ],
+  severity: () => 'critical',
+  onset: (c) => c.onset,
+  blastRadius: (c) => ({
+    nodes: [
+      ...new Set([...c.agents.flatMap((a) => a.facts.nodes), ...c.unavailable.flatMap((u) => u.facts.nodes)]),
+    ].sort(),
+    namespaces: [...c.namespaces].sort(),
+  }),
+  evidence: (c) => [...c.evidence.slice(0, 4), ...c.appProbes.slice(0, 3), ...c.changes.slice(0, 2)],
+  slots: {
+    since: (c) => at(c.onset, [...c.evidence, ...c.appProbes]),
+    agent: (c) =>
+      said(
+        c.agents[0]
+          ? `${c.agents[0].facts.workloadKind} ${c.agents[0].facts.namespace}/${c.agents[0].facts.workloadName}`
+          : undefined,
+        c.agents[0],
+      ),
+    nsCount: (c) => (c.namespaces.size ? count(c.namespaces.size, c.appProbes) : undefined),
+    change: (c) => said(c.changes[0]?.summary.split(';')[0], c.changes[0]),
+    agentNs: (c) => said(c.agents[0]?.facts.namespace, c.agents[0]),
+  },
+  statement:
+    'Pod networking between nodes is broken since {since}[: {agent} fails its checks][; readiness fails in {nsCount} namespaces][; after {change}].',
+  nextSteps: [
+    {
+      say: 'Check the CNI agent pods and their readiness messages[ ({agent})]',
+      command: 'kubectl get pods -A -o wide | grep -Ei "calico|cilium|flannel|aws-node|weave|antrea"',
+    },
+    {
+      say: 'Test pod to pod across nodes and on the same node (kubectl exec into a pod, curl another pod IP)',
+    },
+    {
+      say: 'For BGP-routed CNIs, check the peerings and what selects the peers (node labels, BGPPeer objects)',
+      command: 'kubectl get bgppeers,bgpconfigurations -A -o yaml',
+    },
+    { say: 'Undo the network change if one came just before' },
+  ],
+  lookAlikes: ['service-routing', 'node-network', 'admission-webhook-failure'],
+  public: {
+    components: ['Pod networking'],
+    title: 'Services failing to reach each other',
+    cause: 'the network between servers inside the cluster is broken',
+    outage: 'major',
+  },
+  prevention: [
+    'Probe pod-to-pod reachability across nodes from every node',
+    'Upgrade one node pool first and verify cross-node traffic before rolling on',
+  ],
+});
