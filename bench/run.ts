@@ -8,6 +8,7 @@
  *   npm run bench -- --json             one JSON line per figure: {"bench","figure","value","unit"}
  *   npm run bench -- --pods 20000       a smaller cluster, for a quick look
  *   npm run bench -- scenario-replay --scenario digitalocean-2023   one scenario's replay speed
+ *   npm run bench -- cli-startup [--runs 7] [--bin other/bin/kubetriage.js]   command start-up times
  *
  * Figures are printed, not judged: tests check behaviour, benchmarks report speed.
  */
@@ -22,6 +23,7 @@ import { resourceForKind } from '../src/sim/api/resources.ts';
 import { Simulator } from '../src/sim/simulator.ts';
 import { ObjectStore } from '../src/sim/store/object-store.ts';
 import { realClock } from '../src/time/clock.ts';
+import { cliStartup } from './cli-startup.ts';
 import { dashboard } from './dashboard.ts';
 import { feedSync } from './feed-sync.ts';
 import type { Figure } from './figure.ts';
@@ -236,6 +238,7 @@ const benches: Record<string, () => Promise<void>> = {
   'watch-fanout': watchFanout,
   'scenario-replay': () => scenarioReplay({ only: stringFlag('scenario'), report, progress }),
   dashboard: () => dashboard({ nodes: scale.nodes, report, progress }),
+  'cli-startup': () => cliStartup({ runs: flag('runs', 7), bin: stringFlag('bin'), report, progress }),
 };
 
 const selected = names.length ? names : Object.keys(benches);

@@ -78,10 +78,30 @@ export function chartTemplates(): Map<string, string> {
   return out;
 }
 
+/**
+ * values.schema.json, which Helm checks values against on install and upgrade: every key
+ * the chart reads, typed from its default, and nothing else (a misspelt key fails at once
+ * instead of being ignored).
+ */
+export function valuesSchema(value: unknown = chartValues, top = true): Record<string, unknown> {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value))
+    return {
+      ...(top
+        ? { $schema: 'http://json-schema.org/draft-07/schema#', title: 'kubetriage chart values' }
+        : {}),
+      type: 'object',
+      properties: Object.fromEntries(Object.entries(value).map(([k, v]) => [k, valuesSchema(v, false)])),
+      additionalProperties: false,
+    };
+  if (typeof value === 'number') return { type: Number.isInteger(value) ? 'integer' : 'number' };
+  return { type: typeof value };
+}
+
 export function chartFiles(): Map<string, string> {
   const files = new Map<string, string>();
   for (const [name, text] of chartTemplates()) files.set(join('templates', name), text);
   files.set('values.yaml', header + stringify(chartValues));
+  files.set('values.schema.json', `${JSON.stringify(valuesSchema(), null, 2)}\n`);
   return files;
 }
 

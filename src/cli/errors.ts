@@ -6,35 +6,9 @@
 import { StoreError } from '../incident/store/store.ts';
 import { KubeAccessError } from '../kube/errors.ts';
 import { ScenarioError } from '../sim/scenario/loader.ts';
+import { CliError, exitCodes } from './cli-error.ts';
 
-export const exitCodes = { ok: 0, failed: 1, usage: 2, unavailable: 3 } as const;
-
-export class CliError extends Error {
-  readonly exitCode: number;
-  readonly hint: string | undefined;
-  /** The command already said everything on stdout; only the exit code is left to set. */
-  readonly quiet: boolean;
-
-  constructor(
-    message: string,
-    opts: { exitCode?: number; hint?: string; cause?: unknown; quiet?: boolean } = {},
-  ) {
-    super(message, { cause: opts.cause });
-    this.name = 'CliError';
-    this.exitCode = opts.exitCode ?? exitCodes.failed;
-    this.hint = opts.hint;
-    this.quiet = opts.quiet ?? false;
-  }
-}
-
-/** A command that ran and found problems (e.g. an unhealthy cluster): exit 1, nothing more to print. */
-export function problemsFound(what: string): CliError {
-  return new CliError(what, { exitCode: exitCodes.failed, quiet: true });
-}
-
-export function usageError(message: string, hint?: string): CliError {
-  return new CliError(message, { exitCode: exitCodes.usage, hint });
-}
+export { CliError, exitCodes, problemsFound, usageError } from './cli-error.ts';
 
 /** Turns any thrown value into a message for stderr and an exit code. */
 export function describeFailure(err: unknown): { message: string; exitCode: number } {

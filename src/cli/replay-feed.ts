@@ -163,6 +163,13 @@ export function startReplayFeed(
     };
     timers.push(clock.after(0, tick));
   };
+  // The API server sends each watch a bookmark about once a minute, and the live reflector
+  // reports itself fresh on it; without them a quiet resource would read as stale.
+  every(60_000, () => {
+    if (closed()) return;
+    for (const resource of watchedResources)
+      sink({ type: 'source', source: `reflector/${resource}`, ok: true, atMs: clock.now() });
+  });
 
   every(o.apiProbeIntervalMs ?? 5_000, () => {
     const state = sim.faults.current;

@@ -7,8 +7,11 @@ import { serve as listen, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { type Incident, rootCauseOf } from '../incident/incident.ts';
 import type { IncidentStore } from '../incident/store/store.ts';
+import type { KubeObject } from '../kube/observations.ts';
 import type { ClusterView } from '../observe/cluster-view.ts';
+import { componentTargets } from '../observe/component-targets.ts';
 import { buildStatusReport } from '../observe/status-report.ts';
+import { type ObservedStates, observedStates } from '../publish/observed-components.ts';
 import { createApp } from '../server/app.ts';
 import { encodeNodeMap } from '../server/dashboard-nodes.ts';
 import { SignalSeries } from '../server/dashboard-series.ts';
@@ -32,6 +35,8 @@ export interface ServeRuntimeOptions {
   onRound?: (view: ClusterView, nowMs: number, incidents: readonly Incident[]) => void;
   health?: () => Record<string, unknown>;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** Post automatic status-page updates at once (default) or keep them as drafts (desk.ts). */
+  autoPublish?: boolean;
   /** Where the built dashboard lives (default dist/web). */
   assetsDir?: string;
   /** Why the API takes no changes right now (a follower), see ServerOptions. */
@@ -51,6 +56,7 @@ export class ServeRuntime {
   /** Symptom counts per round, for the dashboard's chart. */
   readonly series = new SignalSeries();
   private lastSampleMs = Number.NEGATIVE_INFINITY;
+  private lastSample: ReturnType<typeof signalSample> | undefined;
   private readonly clock: Clock;
   private server: ServerType | undefined;
   private readonly onRound: ServeRuntimeOptions['onRound'];
@@ -63,6 +69,7 @@ export class ServeRuntime {
       store: o.store,
       listeners: o.listeners,
       log: o.log,
+      autoPublish: o.autoPublish,
     });
     this.runs = new RunbookRuns({
       desk: this.desk,
@@ -87,6 +94,7 @@ export class ServeRuntime {
       metrics: o.metrics,
       health: o.health,
       readOnlyBecause: o.readOnlyBecause,
+      observedComponents: () => this.observed(),
       runs: this.runs,
       dashboard: {
         assetsDir: o.assetsDir,
@@ -100,11 +108,30 @@ export class ServeRuntime {
   round(view: ClusterView, nowMs: number): Round {
     this.view = view;
     const r = this.pipeline.round(view, nowMs);
-    this.series.record(nowMs, signalSample(view, r.signals, this.lastSampleMs, nowMs));
+    this.lastSample = signalSample(view, r.signals, this.lastSampleMs, nowMs);
+    this.series.record(nowMs, this.lastSample);
     this.lastSampleMs = nowMs;
     this.desk.afterRound(nowMs, r.changes, r.diagnosis.findings);
     this.onRound?.(view, nowMs, this.pipeline.tracker.incidents());
     return r;
+  }
+
+  /** What the cluster shows is down now, for the status page's components. */
+  private observed(): ObservedStates {
+    if (!this.view) return {};
+    const problems = buildStatusReport(this.view, this.clock.now()).workloads.problems;
+    const ingressPods = componentTargetsIngress(this.view);
+    return observedStates({
+      workloadsShort: problems.length,
+      workloadsDown: problems.filter((p) => p.ready === 0).length,
+      http5xx: this.lastSample?.http5xx ?? 0,
+      incidentOpen: this.pipeline.tracker.incidents().some((i) => i.status !== 'resolved'),
+      dns: readyPods(
+        this.view,
+        (p) => p.metadata.namespace === 'kube-system' && p.metadata.labels?.['k8s-app'] === 'kube-dns',
+      ),
+      ingress: readyPods(this.view, (p) => ingressPods.has(`${p.metadata.namespace}/${p.metadata.name}`)),
+    });
   }
 
   /** Starts listening; resolves with the bound port (for `--port 0`), or says why it cannot. */
@@ -138,6 +165,22 @@ export class ServeRuntime {
       });
     await this.desk.store?.close();
   }
+}
+
+/** Pods that match and how many of them are Ready (cluster DNS: kube-system, k8s-app=kube-dns, as kubeadm and most distributions label it). */
+function readyPods(view: ClusterView, match: (p: KubeObject) => boolean): { pods: number; ready: number } {
+  const pods = view.list('pods').filter(match);
+  const ready = pods.filter((p) =>
+    (p as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions?.some(
+      (c) => c.type === 'Ready' && c.status === 'True',
+    ),
+  ).length;
+  return { pods: pods.length, ready };
+}
+
+/** The ingress controller pods, as the scrapes find them (component-targets.ts). */
+function componentTargetsIngress(view: ClusterView): Set<string> {
+  return new Set(componentTargets(view).ingress.map((i) => `${i.namespace}/${i.pod}`));
 }
 
 /** `--port`: 0 picks a free one. */

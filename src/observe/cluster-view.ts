@@ -88,6 +88,8 @@ export class ClusterView {
   /** The newest resource-metrics sample per node, with when it was read. */
   readonly nodeUsage = new Map<string, NodeUsageSample & { atMs: number }>();
   private readonly sources = new Map<string, SourceRecord>();
+  /** When each source last reported, working or not. */
+  private readonly lastReportMs = new Map<string, number>();
   /** The newest observation time seen; the view's own sense of "latest". */
   lastObservationMs = 0;
   /** Bumped by every observation applied: readers that index the view per round key on it. */
@@ -211,8 +213,34 @@ export class ClusterView {
     this.listedAt.set(resource, atMs);
   }
 
+  /**
+   * Sources whose subject is gone from the cluster stop counting: the logs of a pod that
+   * was deleted, the metrics of a node that left. Otherwise every rollout would leave a
+   * stale source behind for good. Only once it has gone quiet: until then it still tells
+   * what happened last.
+   */
+  private forgetGoneSources(nowMs: number, quietMs: number): void {
+    const podsKnown = this.synced('pods');
+    const nodesKnown = this.synced('nodes');
+    for (const [source, rec] of this.sources) {
+      if (nowMs - (this.lastReportMs.get(source) ?? rec.lastOkMs ?? -Infinity) <= quietMs) continue;
+      const logs = /^logs\/([^/]+)\/([^/]+)\//.exec(source);
+      const ingress = /^metrics\/ingress-nginx\/([^/]+)\/([^/]+)$/.exec(source);
+      const proxy = /^metrics\/kube-proxy\/([^/]+)$/.exec(source);
+      const pod = logs ?? ingress;
+      if (
+        (pod && podsKnown && !this.map('pods').has(`${pod[1]}/${pod[2]}`)) ||
+        (proxy && nodesKnown && !this.map('nodes').has(proxy[1]))
+      ) {
+        this.sources.delete(source);
+        this.lastReportMs.delete(source);
+      }
+    }
+  }
+
   private recordSource(source: string, ok: boolean, error: string | undefined, atMs: number): void {
     const rec = this.sources.get(source) ?? { source, failures: 0 };
+    this.lastReportMs.set(source, atMs);
     if (ok) {
       rec.lastOkMs = atMs;
       rec.failingSinceMs = undefined;
@@ -247,6 +275,7 @@ export class ClusterView {
    * `staleAfterMs` since its last success, is stale. Absence of data is evidence too.
    */
   freshness(nowMs: number, staleAfterMs: number): SourceStatus[] {
+    this.forgetGoneSources(nowMs, staleAfterMs);
     return [...this.sources.values()]
       .map((rec): SourceStatus => {
         if (rec.lastOkMs === undefined) return { ...rec, state: 'never', staleSinceMs: rec.failingSinceMs };

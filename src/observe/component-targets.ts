@@ -1,6 +1,6 @@
 /**
- * Which node components to scrape and which containers to tail, read from the view: every
- * node's kube-proxy (its metrics); the logs of kube-proxy and CoreDNS pods (found by their
+ * Which node components to scrape and which containers to tail, read from the view: the
+ * kube-proxy of every node that runs one (its metrics); the logs of kube-proxy and CoreDNS pods (found by their
  * standard `k8s-app` labels, as kubeadm and most distributions set them); and, in any
  * namespace, the containers that are crash-looping or unready right now, because their
  * last lines usually say what they could not reach. The latter are capped so that a
@@ -51,7 +51,20 @@ export interface ComponentTargets {
 }
 
 export function componentTargets(view: ClusterView): ComponentTargets {
-  const nodes = view.list('nodes').map((n) => n.metadata.name);
+  // kube-proxy is scraped only where it runs: clusters that replace it (Cilium, Calico's
+  // eBPF data plane) have no kube-proxy, and expecting its metrics there reads as stale.
+  const proxyNodes = new Set<string>();
+  for (const p of view.list('pods') as (KubeObject & PodView)[])
+    if (
+      p.metadata.namespace === 'kube-system' &&
+      p.metadata.labels?.['k8s-app'] === 'kube-proxy' &&
+      p.spec?.nodeName
+    )
+      proxyNodes.add(p.spec.nodeName);
+  const nodes = view
+    .list('nodes')
+    .map((n) => n.metadata.name)
+    .filter((n) => proxyNodes.has(n));
   const logs: LogTarget[] = [];
   const troubled: LogTarget[] = [];
   const ingress: ComponentTargets['ingress'] = [];

@@ -61,24 +61,34 @@ describe('postmortem', () => {
       'Impact',
       'Detection',
       'Timeline (UTC)',
+      'Trigger',
       'Root cause',
+      'Contributing factors',
       'Response',
+      'Resolution',
       'Action items',
       'What went well',
       'What went badly',
+      'Where we got lucky',
     ])
       expect(md).toContain(`## ${h}`);
     expect(md).toContain(`Onset: ${iso(t0)}`);
     expect(md).toContain('Nodes (3): aks-1, aks-2, aks-3');
-    expect(md).toContain('- [ ] Stagger node OS updates');
+    expect(md).toContain('| Stagger node OS updates | prevent | (unassigned) | (no date) | open |');
     expect(md).toContain('kubelet-failure: kubelets restart fine');
-    expect(md).toContain(
-      `| ${iso(t0 + 20 * min)} | action | alice | restarted kubelets on aks-1..3 | monitoring at ${iso(t0 + 30 * min)} (10 min later) |`,
-    );
+    // What was done, without claiming what it caused.
+    expect(md).toContain(`| ${iso(t0 + 20 * min)} | action | alice | restarted kubelets on aks-1..3 |\n`);
+    expect(md).not.toContain('What followed');
+    expect(md).toContain('Customer impact: ');
+    // No internal signal ids on the timeline.
+    expect(md).not.toContain('node-not-ready cluster');
     expect(md).toContain('Bearer [REDACTED]');
     expect(md).toContain('password=[REDACTED]');
     expect(md).not.toMatch(/hunter2|abcdefghijklmnop1234/);
-    expect(md).toContain('Resolved 46 min after the onset.');
+    // Degraded until the signals cleared (monitoring at +30 min), not until resolved at +46.
+    expect(md).toContain('Degraded for 30 min (severity critical); the incident was open 46 min.');
+    expect(md).not.toContain('Resolved 46 min after the onset.');
+    expect(md).toContain('No change before the onset was recorded');
   });
 
   it('says what is missing for an incident still open', () => {
@@ -104,5 +114,56 @@ describe('postmortem', () => {
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(html).not.toContain('<img');
     expect(html).toContain('<h2>Timeline (UTC)</h2>');
+  });
+});
+
+describe('impact counts the time actually degraded', () => {
+  it('adds up the periods the failure was on, not the days between them', () => {
+    const t = new IncidentTracker({ resolveAfterMs: 3 * 86_400_000, monitorAfterMs: 0 });
+    const h = hypothesis({ sinceMs: t0 });
+    const day = 86_400_000;
+    for (const start of [t0, t0 + day, t0 + 2 * day]) {
+      t.update({ hypotheses: [{ ...h, sinceMs: start }], findings: [] }, start + 10_000);
+      t.update({ hypotheses: [{ ...h, sinceMs: start }], findings: [] }, start + 20_000);
+      t.update({ hypotheses: [], findings: [] }, start + 90 * min);
+    }
+    const [i] = t.incidents();
+    const md = renderMarkdown(buildPostmortem({ incident: i, nowMs: t0 + 3 * day }));
+    expect(md).toMatch(/Degraded for 4 h 3\d min in 3 periods/);
+    expect(md).not.toMatch(/Degraded for \d+ d/);
+  });
+
+  it('names the trigger apart from the root cause, and summarises churn', () => {
+    const i = livedIncident();
+    i.rootCause = {
+      ...i.top,
+      changes: [
+        {
+          signal: 'change a',
+          atMs: t0 - 30 * min,
+          text: 'node image 1.2 → 1.3 on pool a',
+          scopeMatch: 1,
+          fleetWide: false,
+        },
+        {
+          signal: 'change b',
+          atMs: t0 - 20 * min,
+          text: 'kernel 6.1 → 6.2',
+          scopeMatch: 0.5,
+          fleetWide: false,
+        },
+      ],
+    };
+    for (let n = 0; n < 5; n++)
+      i.timeline.push({ atMs: t0 + 40 * min + n * min, kind: 'change', text: `node aks-${n} joined` });
+    i.timeline.sort((a, b) => a.atMs - b.atMs);
+    const md = renderMarkdown(buildPostmortem({ incident: i, nowMs: t0 + 3_600_000 }));
+    expect(md).toContain(
+      `${iso(t0 - 30 * min)}: node image 1.2 → 1.3 on pool a (it touched 100% of what failed)`,
+    );
+    expect(md).toContain(`- ${iso(t0 - 20 * min)}: kernel 6.1 → 6.2`);
+    expect(md).toContain(
+      `5 cluster changes until ${iso(t0 + 44 * min)}: node aks-0 joined; node aks-1 joined; node aks-2 joined and 2 more`,
+    );
   });
 });

@@ -12,6 +12,7 @@ import type { Hypothesis } from '../diagnose/hypothesis.ts';
 import { type Incident, rootCauseOf, type TimelineEntry } from '../incident/incident.ts';
 import type { ActionRecord } from '../incident/store/store.ts';
 import { rfc3339 } from '../time/clock.ts';
+import { customerImpact, degradedPeriods, totalMs } from './postmortem-impact.ts';
 import { publicTitle } from './public-words.ts';
 import { redact } from './redact.ts';
 
@@ -94,10 +95,68 @@ export function identifiedAt(i: Incident): number | undefined {
 
 /** Every step of the story in time order: what the record says, plus onset and detection. */
 export function timelineSteps(i: Incident, actions: readonly ActionRecord[] = []): TimelineStep[] {
+  return collapseChurn(allSteps(i, actions));
+}
+
+/** Consecutive cluster changes within this long read as one row: churn, summarised. */
+const churnWindowMs = 15 * 60_000;
+
+/**
+ * The timeline people read: cluster changes that come in a burst (nodes joining, pods
+ * rescheduled) as one row each burst, and the detectors' own signal rows left out (they
+ * are internal ids; the evidence is under Root cause).
+ */
+function collapseChurn(steps: readonly TimelineStep[]): TimelineStep[] {
+  const out: TimelineStep[] = [];
+  let burst: TimelineStep[] = [];
+  const flush = () => {
+    if (burst.length === 1) out.push(burst[0]);
+    else if (burst.length > 1)
+      out.push({
+        atMs: burst[0].atMs,
+        what: 'change',
+        text: `${burst.length} cluster changes until ${t(burst.at(-1)!.atMs)}: ${summarise(
+          burst.map((b) => b.text),
+          3,
+        )}`,
+      });
+    burst = [];
+  };
+  for (const s of steps) {
+    if (s.what === 'signal') continue;
+    if (s.what === 'change' && (!burst.length || s.atMs - burst.at(-1)!.atMs <= churnWindowMs)) {
+      burst.push(s);
+      continue;
+    }
+    flush();
+    if (s.what === 'change') burst.push(s);
+    else out.push(s);
+  }
+  flush();
+  return out;
+}
+
+/**
+ * The root cause as it was stated when the incident opened: later rounds restate it from
+ * the latest samples (a probe's streak, a count that grew), and the postmortem tells the
+ * story from its first evidence.
+ */
+export function statementAtOpening(i: Incident): string {
+  const h = rootCauseOf(i);
+  const opened = i.timeline.find((e) => e.kind === 'opened');
+  const prefix = `${h.title} (`;
+  if (opened?.text.startsWith(prefix)) {
+    const at = opened.text.indexOf('): ');
+    if (at > 0) return opened.text.slice(at + 3);
+  }
+  return h.statement;
+}
+
+function allSteps(i: Incident, actions: readonly ActionRecord[]): TimelineStep[] {
   const onset = onsetOf(i);
   const end = i.resolvedAtMs ?? Number.POSITIVE_INFINITY;
   const steps: TimelineStep[] = [
-    { atMs: onset, what: 'onset', text: `the failure begins: ${firstEvidence(rootCauseOf(i), onset)}` },
+    { atMs: onset, what: 'onset', text: `the failure begins: ${statementAtOpening(i)}` },
   ];
   if (i.detectedAtMs !== undefined && i.detectedAtMs < i.openedAtMs)
     steps.push({
@@ -156,13 +215,6 @@ function summarise(texts: readonly string[], max = 4): string {
     : `${texts.slice(0, max).join('; ')} and ${texts.length - max} more`;
 }
 
-/** The first symptom seen: the earliest evidence from the onset on (a change before it is a cause, not a symptom). */
-function firstEvidence(h: Hypothesis, onset: number): string {
-  const symptoms = h.supporting.filter((e) => e.atMs !== undefined && e.atMs >= onset - 60_000);
-  const e = symptoms.sort((x, y) => (x.atMs ?? 0) - (y.atMs ?? 0))[0];
-  return e ? `${e.ref}: ${e.text}` : h.statement;
-}
-
 function scopeLines(h: Hypothesis): string[] {
   const s = h.blastRadius;
   const line = (label: string, v?: string[]) =>
@@ -176,27 +228,73 @@ function scopeLines(h: Hypothesis): string[] {
   ];
 }
 
-/** The status an entry moved to (`identified → monitoring at …` → `monitoring`). */
-function movedTo(s: TimelineStep): string | undefined {
-  return /→ (\w+)/.exec(s.text)?.[1];
-}
-
-/** What was done from the onset on, and the next change of status after each. */
+/**
+ * What was done from the onset on, in order. Nothing here says what an action caused: the
+ * record only knows what came after it, which the timeline shows.
+ */
 function response(steps: readonly TimelineStep[], onset: number): Block[] {
   const acts = steps.filter(
     (s) => s.atMs >= onset && (s.what === 'action' || s.what === 'change' || s.what === 'note'),
   );
   if (acts.length === 0)
     return [{ kind: 'p', text: 'No actions were recorded. Add what was done and when.' }];
-  const statusSteps = steps.filter((s) => ['identified', 'status', 'resolved'].includes(s.what));
-  const rows = acts.map((a) => {
-    const next = statusSteps.find((s) => s.atMs > a.atMs);
-    const effect = next
-      ? `${movedTo(next) ?? next.what} at ${t(next.atMs)} (${duration(next.atMs - a.atMs)} later)`
-      : '';
-    return [t(a.atMs), a.what, a.author ?? '', a.text, effect];
-  });
-  return [{ kind: 'table', head: ['Time (UTC)', 'Kind', 'By', 'What', 'What followed'], rows }];
+  const rows = acts.map((a) => [t(a.atMs), a.what, a.author ?? '', a.text]);
+  return [{ kind: 'table', head: ['Time (UTC)', 'Kind', 'By', 'What'], rows }];
+}
+
+/** How it ended: who or what resolved it, and the last thing done before. */
+function resolution(i: Incident, steps: readonly TimelineStep[]): Block[] {
+  const resolved = steps.filter((s) => s.what === 'resolved').at(-1);
+  if (!resolved) return [{ kind: 'p', text: `Not resolved yet (${i.status}).` }];
+  const lastAction = steps.filter((s) => s.what === 'action' && s.atMs <= resolved.atMs).at(-1);
+  // A status set by hand names its author in the entry ("… (set by maria)").
+  const byHand =
+    resolved.author && resolved.author !== 'kubetriage'
+      ? resolved.author
+      : /\(set by ([^)]+)\)/.exec(resolved.text)?.[1];
+  const how = byHand
+    ? `marked resolved by ${byHand}`
+    : 'resolved by kubetriage once its signals had stayed clear';
+  return [
+    {
+      kind: 'p',
+      text: `${t(resolved.atMs)}: ${how}.${lastAction ? ` The last recorded action before it: ${lastAction.text}${lastAction.author ? ` (${lastAction.author}, ${t(lastAction.atMs)})` : ''}.` : ''}`,
+    },
+  ];
+}
+
+/** The change that set it off, as far as the record tells: the best-fitting change before the onset. */
+function trigger(h: Hypothesis): Block[] {
+  const [first] = h.changes ?? [];
+  if (!first)
+    return [
+      {
+        kind: 'p',
+        text: 'No change before the onset was recorded; the trigger is not known from the record.',
+      },
+    ];
+  return [
+    {
+      kind: 'p',
+      text: `${t(first.atMs)}: ${first.text} (it touched ${Math.round(first.scopeMatch * 100)}% of what failed${first.fleetWide ? ', fleet-wide' : ''}).`,
+    },
+  ];
+}
+
+/** Other things that made it worse or likelier: the remaining changes that fit, the runner-up. */
+function contributing(i: Incident, h: Hypothesis): Block[] {
+  const items = [
+    ...(h.changes ?? [])
+      .slice(1)
+      .filter((c) => c.scopeMatch > 0)
+      .map((c) => `${t(c.atMs)}: ${c.text}`),
+    ...(i.runnerUp && i.runnerUp.pattern !== h.pattern
+      ? [`Also present: ${i.runnerUp.title} (${pct(i.runnerUp.confidence)}): ${i.runnerUp.statement}`]
+      : []),
+  ];
+  return items.length
+    ? [{ kind: 'list', items }]
+    : [{ kind: 'p', text: 'None recorded. Add what the team knows (missing alerts, capacity, config).' }];
 }
 
 function lessons(i: Incident, steps: readonly TimelineStep[], nowMs: number): Section[] {
@@ -213,12 +311,8 @@ function lessons(i: Incident, steps: readonly TimelineStep[], nowMs: number): Se
       `Identification: root cause named ${duration(ident - onset)} after the onset (${rootCauseOf(i).title}, ${pct(rootCauseOf(i).confidence)}).`,
     );
   else badly.push('The root cause never reached Identified confidence; check the evidence below by hand.');
-  if (rootCauseOf(i).runbooks.length)
-    well.push(
-      `A runbook was on offer: ${rootCauseOf(i)
-        .runbooks.map((r) => `kubetriage remediate ${r}`)
-        .join(', ')}.`,
-    );
+  const ranRunbook = steps.some((s) => s.what === 'action' && /\bkubetriage remediate |runbook/.test(s.text));
+  if (ranRunbook) well.push('A runbook was applied, with every step on the record.');
   const reopened = i.timeline.filter((e) => e.kind === 'status' && e.text.includes('it came back')).length;
   if (reopened) badly.push(`The failure came back ${reopened} time(s) after the signals had cleared.`);
   const firstAction = steps.find((s) => s.what === 'action' && s.atMs >= onset);
@@ -226,13 +320,19 @@ function lessons(i: Incident, steps: readonly TimelineStep[], nowMs: number): Se
     const wait = firstAction.atMs - onset;
     (wait <= 30 * 60_000 ? well : badly).push(`First recorded action ${duration(wait)} after the onset.`);
   } else badly.push('No response action was recorded on the incident.');
-  const end = i.resolvedAtMs ?? nowMs;
   if (i.resolvedAtMs === undefined)
     badly.push(`Still ${i.status} when this draft was written (${t(nowMs)}).`);
-  else well.push(`Resolved ${duration(end - onset)} after the onset.`);
+  const none = (items: string[]): Block =>
+    items.length
+      ? { kind: 'list', items }
+      : { kind: 'p', text: 'Nothing in the record; add what the team saw.' };
   return [
-    { title: 'What went well', blocks: [{ kind: 'list', items: well }] },
-    { title: 'What went badly', blocks: [{ kind: 'list', items: badly }] },
+    { title: 'What went well', blocks: [none(well)] },
+    { title: 'What went badly', blocks: [none(badly)] },
+    {
+      title: 'Where we got lucky',
+      blocks: [{ kind: 'p', text: 'The record cannot tell luck; the team fills this in.' }],
+    },
   ];
 }
 
@@ -243,7 +343,9 @@ export function buildPostmortem(o: PostmortemInput): PostmortemDoc {
   const end = i.resolvedAtMs ?? o.nowMs;
   const steps = timelineSteps(i, o.actions);
   const ident = identifiedAt(i);
-  const firstSignal = i.timeline.find((e) => e.kind === 'signal');
+  const periods = degradedPeriods(i, onset, o.nowMs);
+  const impactMs = totalMs(periods);
+  const firstStatement = statementAtOpening(i);
   const evidence = (list: Hypothesis['supporting']) =>
     list.map((e) => `${e.atMs !== undefined ? `${t(e.atMs)} ` : ''}[${e.source}] ${e.ref}: ${e.text}`);
   const doc: PostmortemDoc = {
@@ -260,14 +362,29 @@ export function buildPostmortem(o: PostmortemInput): PostmortemDoc {
         blocks: [
           {
             kind: 'p',
-            text: `${publicTitle(i)} for ${duration(end - onset)}, from ${t(onset)}${i.resolvedAtMs !== undefined ? ` to ${t(i.resolvedAtMs)}` : ''}. Root cause: ${h.statement}`,
+            text: `${publicTitle(i)} for ${duration(impactMs)}${periods.length > 1 ? ` in ${periods.length} periods` : ''}, from ${t(onset)}${i.resolvedAtMs !== undefined ? ` to ${t(i.resolvedAtMs)}` : ''}. Root cause: ${firstStatement}`,
           },
         ],
       },
       {
         title: 'Impact',
         blocks: [
-          { kind: 'p', text: `Down or degraded for ${duration(end - onset)} (severity ${i.severity}).` },
+          {
+            kind: 'p',
+            text: `Degraded for ${duration(impactMs)}${periods.length > 1 ? ` in ${periods.length} periods` : ''} (severity ${i.severity}); the incident was open ${duration(end - onset)}.`,
+          },
+          ...(periods.length > 1
+            ? [
+                {
+                  kind: 'list',
+                  items: periods.map(
+                    (p) => `${t(p.startMs)} to ${t(p.endMs)} (${duration(p.endMs - p.startMs)})`,
+                  ),
+                } as Block,
+              ]
+            : []),
+          { kind: 'p', text: `Customer impact: ${customerImpact(i)}` },
+          { kind: 'p', text: 'In the cluster:' },
           {
             kind: 'list',
             items: scopeLines(h).length ? scopeLines(h) : ['No objects in the blast radius were recorded.'],
@@ -280,8 +397,8 @@ export function buildPostmortem(o: PostmortemInput): PostmortemDoc {
           {
             kind: 'list',
             items: [
-              `Onset: ${t(onset)} (${firstEvidence(h, onset)}).`,
-              `First detected: ${t(i.detectedAtMs ?? i.openedAtMs)}${firstSignal ? ` by the signal ${firstSignal.text}` : ''}.`,
+              `Onset: ${t(onset)}, the first evidence of it.`,
+              `First detected: ${t(i.detectedAtMs ?? i.openedAtMs)} by kubetriage: ${firstStatement}`,
               `Incident opened: ${t(i.openedAtMs)}, ${duration(i.openedAtMs - onset)} after the onset.`,
               ident !== undefined
                 ? `Identified: ${t(ident)}, ${duration(ident - onset)} after the onset.`
@@ -304,10 +421,11 @@ export function buildPostmortem(o: PostmortemInput): PostmortemDoc {
           },
         ],
       },
+      { title: 'Trigger', blocks: trigger(h) },
       {
         title: 'Root cause',
         blocks: [
-          { kind: 'p', text: `${h.title} (confidence ${pct(h.confidence)}): ${h.statement}` },
+          { kind: 'p', text: `${h.title} (confidence ${pct(h.confidence)}): ${firstStatement}` },
           { kind: 'p', text: 'Evidence for:' },
           { kind: 'list', items: evidence(h.supporting) },
           ...(h.contradicting.length
@@ -332,14 +450,18 @@ export function buildPostmortem(o: PostmortemInput): PostmortemDoc {
             : []),
         ],
       },
+      { title: 'Contributing factors', blocks: contributing(i, h) },
       { title: 'Response', blocks: response(steps, onset) },
+      { title: 'Resolution', blocks: resolution(i, steps) },
       {
         title: 'Action items',
         blocks: [
           {
-            kind: 'list',
-            checklist: true,
-            items: h.prevention.length ? h.prevention : ['Add the action items the team agrees on.'],
+            kind: 'table',
+            head: ['Action', 'Type', 'Owner', 'Due', 'Status'],
+            rows: (h.prevention.length ? h.prevention : ['Add the action items the team agrees on.']).map(
+              (a) => [a, 'prevent', '(unassigned)', '(no date)', 'open'],
+            ),
           },
         ],
       },

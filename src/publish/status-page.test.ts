@@ -122,3 +122,17 @@ describe('status page', () => {
     expect(stateOf(page([], [f] as never), 'Workloads')).toBe('degraded_performance');
   });
 });
+
+describe('status page: what the cluster shows is down', () => {
+  it('takes the worse of the incidents and the observed states', () => {
+    const p = buildStatusPage({
+      name: 'prod',
+      nowMs: t0,
+      incidents: [],
+      observed: { Workloads: 'degraded_performance', Ingress: 'partial_outage' },
+    });
+    expect(stateOf(p, 'Workloads')).toBe('degraded_performance');
+    expect(stateOf(p, 'Ingress')).toBe('partial_outage');
+    expect(p.status.indicator).toBe('major');
+  });
+});

@@ -131,12 +131,17 @@ export interface StatusPageInput {
   findings?: readonly Hypothesis[];
   /** How far back resolved incidents are listed (default 7 days). */
   historyMs?: number;
+  /** What the cluster shows is down now (observed-components.ts); the worse of it and the incidents' wins. */
+  observed?: Partial<Record<ComponentName, ComponentState>>;
 }
 
 export function buildStatusPage(o: StatusPageInput): StatusPage {
   const states = new Map<ComponentName, ComponentState>(componentNames.map((c) => [c, 'operational']));
   const open = o.incidents.filter((i) => i.status !== 'resolved');
   for (const i of open) for (const [c, s] of incidentStates(i)) states.set(c, worst(states.get(c)!, s));
+  for (const [c, st] of Object.entries(o.observed ?? {}))
+    if (states.has(c as ComponentName))
+      states.set(c as ComponentName, worst(states.get(c as ComponentName)!, st));
   if ((o.findings ?? []).some((f) => f.severity !== 'info'))
     states.set('Workloads', worst(states.get('Workloads')!, 'degraded_performance'));
   const overall = [...states.values()].reduce(worst, 'operational');

@@ -61,4 +61,39 @@ describe('planBypass', () => {
     });
     expect(revertPatch(ingress)).toBeUndefined();
   });
+
+  it('on a Deployment already bypassed, plans nothing for the same target and never saves the bypassed spec as the original', () => {
+    type Patch = {
+      metadata: { annotations: Record<string, string> };
+      spec: { template: { spec: { containers: WorkloadFact['containers'] } } };
+    };
+    const first = bypassPatch(ingress, '10.0.0.2', 6443) as Patch;
+    const bypassed: WorkloadFact = {
+      ...ingress,
+      containers: first.spec.template.spec.containers,
+      bypassed: first.metadata.annotations[bypassAnnotation],
+    };
+    const same = planBypass(
+      { workloads: [bypassed], endpoints: ['10.0.0.2:6443'] },
+      { deployments: ['ingress-nginx/controller'], revert: false },
+    );
+    expect(same.steps).toEqual([]);
+    expect(same.warnings).toContain(
+      'deployment ingress-nginx/controller is already bypassed to 10.0.0.2:6443; nothing to do',
+    );
+
+    const moved = planBypass(
+      { workloads: [bypassed], endpoints: ['10.0.0.3:6443'] },
+      { deployments: ['ingress-nginx/controller'], revert: false },
+    );
+    expect(moved.steps.map((s) => s.action)).toEqual(['patch', 'verify']);
+    const again = bypassPatch(bypassed, '10.0.0.3', 6443) as Patch;
+    const saved = JSON.parse(again.metadata.annotations[bypassAnnotation]) as { containers: unknown };
+    expect(saved.containers).toEqual(ingress.containers);
+    expect(
+      revertPatch({ ...bypassed, bypassed: again.metadata.annotations[bypassAnnotation] })?.spec,
+    ).toEqual({
+      template: { spec: { containers: ingress.containers } },
+    });
+  });
 });

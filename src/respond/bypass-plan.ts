@@ -115,13 +115,31 @@ export function bypassedContainers(
   }));
 }
 
-/** The merge patch that applies the bypass, keeping the original containers to revert to. */
+/** What a bypass in place saved: the target it set and the containers from before it. */
+function savedBypass(
+  w: WorkloadFact,
+): { host?: string; port?: number; containers: ContainerSpec[] } | undefined {
+  if (!w.bypassed) return undefined;
+  try {
+    const saved = JSON.parse(w.bypassed) as { host?: string; port?: number; containers?: ContainerSpec[] };
+    return Array.isArray(saved.containers) ? { ...saved, containers: saved.containers } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The merge patch that applies the bypass, keeping the original containers to revert to.
+ * On a Deployment already bypassed, the original is the one saved then, never the
+ * bypassed spec it has now (reverting would otherwise restore the bypass).
+ */
 export function bypassPatch(w: WorkloadFact, host: string, port: number): Record<string, unknown> {
+  const original = savedBypass(w)?.containers ?? w.containers;
   return {
     metadata: {
-      annotations: { [bypassAnnotation]: JSON.stringify({ host, port, containers: w.containers }) },
+      annotations: { [bypassAnnotation]: JSON.stringify({ host, port, containers: original }) },
     },
-    spec: { template: { spec: { containers: bypassedContainers(w.containers, host, port) } } },
+    spec: { template: { spec: { containers: bypassedContainers(original, host, port) } } },
   };
 }
 
@@ -178,9 +196,19 @@ export function planBypass(f: BypassFacts, o: BypassOptions): RunbookPlan {
       'pods patched this way bypass the VIP until reverted: if the API server moves, they lose it; revert once service routing works (kubetriage remediate bypass-service-host --revert …)',
     );
     for (const w of present) {
-      if (w.bypassed)
-        warnings.push(`deployment ${w.namespace}/${w.name} is already bypassed; its saved original is kept`);
       const t = target ?? { host: '<endpoint>', port: 443 };
+      const saved = savedBypass(w);
+      if (saved && saved.host === t.host && saved.port === t.port) {
+        // Patching it again would change nothing: say so rather than plan a no-op.
+        warnings.push(
+          `deployment ${w.namespace}/${w.name} is already bypassed to ${t.host}:${t.port}; nothing to do`,
+        );
+        continue;
+      }
+      if (saved)
+        warnings.push(
+          `deployment ${w.namespace}/${w.name} is already bypassed (to ${saved.host}:${saved.port}); it moves to ${t.host}:${t.port} and its original spec, saved then, is kept`,
+        );
       manifests.push({ deployment: `${w.namespace}/${w.name}`, patch: bypassPatch(w, t.host, t.port) });
       steps.push({
         action: 'patch',

@@ -13,16 +13,19 @@ import type { z } from 'zod';
 import type { Hypothesis } from '../diagnose/hypothesis.ts';
 import type { Incident } from '../incident/incident.ts';
 import { UnknownIncidentError } from '../incident/tracker.ts';
+import type { ObservedStates } from '../publish/observed-components.ts';
 import { buildPostmortem } from '../publish/postmortem.ts';
 import { renderHtml, renderMarkdown } from '../publish/postmortem-render.ts';
 import { buildStatusPage } from '../publish/status-page.ts';
 import { renderStatusPageHtml } from '../publish/status-page-html.ts';
 import { planDigest, type RunbookOffer } from '../respond/offer.ts';
 import { type Clock, rfc3339 } from '../time/clock.ts';
+import { mountAlertmanagerRoutes } from './alertmanager-routes.ts';
 import { actionInput, applyInput, noteInput, statusInput, statusQuery, updateInput } from './api-input.ts';
 import { bearerAuth } from './auth.ts';
 import { type DashboardOptions, mountDashboard } from './dashboard-routes.ts';
 import type { IncidentDesk } from './desk.ts';
+import { mountDraftRoutes } from './draft-routes.ts';
 import { RunbookRuns, RunConflictError } from './runbook-runs.ts';
 
 export interface ServerOptions {
@@ -50,6 +53,8 @@ export interface ServerOptions {
    * there would be lost or written twice.
    */
   readOnlyBecause?: () => string | undefined;
+  /** Component states the cluster shows now, whatever the incidents say (observed-components.ts). */
+  observedComponents?: () => ObservedStates;
 }
 
 function fail(status: 400 | 403 | 404 | 409 | 415 | 503, error: string, hint?: string): never {
@@ -87,6 +92,7 @@ export function createApp(o: ServerOptions): Hono {
       nowMs: clock.now(),
       incidents: await desk.incidents({}),
       findings: o.findings(),
+      observed: o.observedComponents?.(),
     });
   const incidentOr404 = async (id: string) =>
     (await desk.incident(id)) ?? fail(404, `no incident ${id}`, 'GET /api/incidents lists them');
@@ -252,6 +258,8 @@ export function createApp(o: ServerOptions): Hono {
     });
     return c.json({ id: i.id, status: i.status, updates: i.updates.slice(-1) });
   });
+  mountDraftRoutes(app, { desk, clock });
+  mountAlertmanagerRoutes(app, { desk, clock });
   app.post('/api/incidents/:id/updates', async (c) => {
     const b = await body(c.req.raw, updateInput);
     const i = desk.postUpdate(c.req.param('id'), {

@@ -10,7 +10,7 @@
  * `flush()` waits for the queue (shutdown, tests).
  */
 import type { Hypothesis } from '../diagnose/hypothesis.ts';
-import type { Incident, IncidentStatus } from '../incident/incident.ts';
+import type { Incident, IncidentStatus, StatusUpdate } from '../incident/incident.ts';
 import type { ActionRecord, IncidentStore } from '../incident/store/store.ts';
 import type { IncidentChange, IncidentTracker } from '../incident/tracker.ts';
 import { autoUpdate } from '../publish/status-updates.ts';
@@ -25,6 +25,12 @@ export interface DeskOptions {
   store?: IncidentStore;
   listeners?: DeskListener[];
   log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /**
+   * Post the automatic public update of each status change at once (true, the default for
+   * replays), or keep it as a draft for a person to publish (serve on a live cluster,
+   * unless --auto-publish): what customers read is a person's call.
+   */
+  autoPublish?: boolean;
 }
 
 export class IncidentDesk {
@@ -37,6 +43,9 @@ export class IncidentDesk {
   private findingsKey = '';
   /** Actions outside any incident, kept in memory when there is no store. */
   private readonly looseActions: ActionRecord[] = [];
+  readonly autoPublish: boolean;
+  /** The public update waiting for a person, per incident (latest status change only). */
+  private readonly drafts = new Map<string, StatusUpdate>();
   /**
    * The stored history per status query, read once and kept until this desk writes again:
    * the status page is public and the dashboard polls, so neither may cost a full read.
@@ -52,6 +61,7 @@ export class IncidentDesk {
     this.store = o.store;
     this.listeners = o.listeners ?? [];
     this.log = o.log ?? (() => {});
+    this.autoPublish = o.autoPublish ?? true;
   }
 
   /** Picks up the stored record: open incidents and those resolved recently enough to reopen. */
@@ -71,7 +81,8 @@ export class IncidentDesk {
     this.lastRoundMs = nowMs;
     for (const c of changes) {
       const u = autoUpdate(c.incident, nowMs);
-      if (u) this.tracker.postUpdate(c.incident.id, u);
+      if (u && this.autoPublish) this.tracker.postUpdate(c.incident.id, u);
+      else if (u) this.drafts.set(c.incident.id, u);
       for (const l of this.listeners) l.notify?.(c);
     }
     this.persist();
@@ -99,6 +110,8 @@ export class IncidentDesk {
     const before = this.tracker.get(id)?.status;
     const i = this.tracker.setStatusByHand(id, status, o.atMs, o.author, o.why ?? 'changed by hand');
     if (before !== status) {
+      // A person moved it: the draft for the old status is moot.
+      this.drafts.delete(id);
       if (o.message)
         this.tracker.postUpdate(id, {
           atMs: o.atMs,
@@ -117,6 +130,36 @@ export class IncidentDesk {
     return i;
   }
 
+  /** The automatic update waiting to be published, if any. */
+  draft(id: string): StatusUpdate | undefined {
+    const d = this.drafts.get(id);
+    // A draft for a status the incident has since left is no longer true.
+    if (d && this.tracker.get(id)?.status !== d.status) {
+      this.drafts.delete(id);
+      return undefined;
+    }
+    return d;
+  }
+
+  /** Publishes the draft as a person's update, in their words if they edited it. */
+  publishDraft(id: string, o: { atMs: number; author: string; message?: string }): Incident | undefined {
+    const d = this.draft(id);
+    if (!d) return undefined;
+    this.drafts.delete(id);
+    const i = this.tracker.postUpdate(id, {
+      ...d,
+      atMs: o.atMs,
+      author: o.author,
+      message: o.message ?? d.message,
+    });
+    this.persist();
+    return i;
+  }
+
+  discardDraft(id: string): boolean {
+    return this.drafts.delete(id);
+  }
+
   /** A public update written by hand (keeps the current status unless one is given). */
   postUpdate(
     id: string,
@@ -130,6 +173,7 @@ export class IncidentDesk {
   ): Incident {
     const current = this.tracker.get(id)?.status;
     if (o.status && o.status !== current) return this.setStatus(id, o.status, o);
+    this.drafts.delete(id);
     const i = this.tracker.postUpdate(id, {
       atMs: o.atMs,
       status: current ?? 'investigating',

@@ -61,6 +61,6 @@ describe('kubetriage scan', () => {
   it('rejects a bad output format with exit 2', async () => {
     const r = await scan(['-o', 'xml']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/-o must be one of table, json, yaml/);
+    expect(r.stderr).toMatch(/-o must be one of table, wide, json, yaml, name or jsonpath=TEMPLATE/);
   });
 });

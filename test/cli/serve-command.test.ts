@@ -82,7 +82,9 @@ describe('kubetriage serve, incidents, postmortem', () => {
 
     const list = await run(['incidents', '--data-dir', dir, '--cluster', 'data100-2019', '-o', 'json']);
     expect(list.code).toBe(0);
-    const incidents = JSON.parse(list.stdout) as { id: string; status: string; top: { pattern: string } }[];
+    const incidents = (
+      JSON.parse(list.stdout) as { items: { id: string; status: string; top: { pattern: string } }[] }
+    ).items;
     expect(incidents.map((i) => [i.id, i.status, i.top.pattern])).toEqual([
       ['INC-0001', 'resolved', 'control-plane-unreachable'],
     ]);

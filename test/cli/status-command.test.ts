@@ -110,7 +110,7 @@ describe('kubetriage status', () => {
 
   it.each([
     [['--kubeconfig', '/nonexistent/kubeconfig'], /\/nonexistent\/kubeconfig/],
-    [['-o', 'xml'], /-o must be one of table, json, yaml \(got "xml"\)/],
+    [['-o', 'xml'], /-o must be one of table, wide, json, yaml, name or jsonpath=TEMPLATE \(got "xml"\)/],
     [['--timeout', 'soon'], /--timeout must be a positive number of seconds/],
   ])('exits 2 with a clear message for %j', async (args, message) => {
     const r = await status(args);

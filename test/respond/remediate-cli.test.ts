@@ -73,7 +73,7 @@ describe('kubetriage remediate --dry-run', () => {
       { nodes, pods, pdbs },
       { ...restartDefaults, selector: 'agentpool=agentpool' },
     );
-    expect(printed).toEqual(expected);
+    expect(printed).toEqual({ apiVersion: 'kubetriage.io/v1alpha1', kind: 'RunbookPlan', ...expected });
     expect(printed.command).toBe(
       'kubetriage remediate restart-nodes --selector agentpool=agentpool --max-unavailable 1',
     );
@@ -126,7 +126,7 @@ describe('kubetriage remediate --dry-run', () => {
       ...nodeFixDefaults,
       timer: 'apt-daily-upgrade.timer',
     });
-    expect(printed).toEqual(expected);
+    expect(printed).toEqual({ apiVersion: 'kubetriage.io/v1alpha1', kind: 'RunbookPlan', ...expected });
     expect(printed.manifests[0].kind).toBe('DaemonSet');
     expect(writes.count()).toBe(0);
     writes.stop();

@@ -36,11 +36,23 @@ export interface Hypothesis {
   sinceMs: number;
   supporting: Evidence[];
   contradicting: Evidence[];
-  ruledOut: { pattern: string; why: string }[];
+  ruledOut: { pattern: string; why: string; verdict?: 'ruled-out' | 'weaker' | 'not-checked' }[];
   blastRadius: Scope;
   nextSteps: NextStep[];
   runbooks: string[];
   prevention: string[];
+  /** Changes the cluster showed before the onset, best fitting first. */
+  changes?: { signal: string; atMs: number; text: string; scopeMatch: number; fleetWide: boolean }[];
+  /** For "cause not identified": every pattern considered and why it fell short. */
+  considered?: { pattern: string; confidence: number; shortBy: string }[];
+  /** What data would decide, where a source was missing. */
+  wouldDecide?: string[];
+}
+
+/** The public update kubetriage drafted for a person to publish (GET /api/incidents/ID/draft). */
+export interface DraftUpdate {
+  autoPublish: boolean;
+  draft: { status: IncidentStatus; message: string; writtenAt: string } | null;
 }
 
 export interface TimelineEntry {

@@ -59,6 +59,10 @@ export async function postJson<T>(path: string, body: unknown): Promise<T> {
   return (await res.json()) as T;
 }
 
+export async function deleteJson(path: string): Promise<void> {
+  await request(path, { method: 'DELETE' });
+}
+
 /** Public, no token: the cluster's name and the last round. */
 export async function health(): Promise<import('./api-types.ts').Health> {
   return (await fetch('/healthz', { credentials: 'omit' })).json();

@@ -5,13 +5,16 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { type Incident, type IncidentStatus, rootCauseOf } from '../../incident/incident.ts';
+import type { IncidentStore } from '../../incident/store/store.ts';
 import { buildPostmortem, duration, onsetOf } from '../../publish/postmortem.ts';
 import { renderHtml, renderMarkdown } from '../../publish/postmortem-render.ts';
 import { realClock, rfc3339 } from '../../time/clock.ts';
 import { CliError, exitCodes, usageError } from '../errors.ts';
 import { parseOutputFormat, printData } from '../output.ts';
+import { colourStatus, stdoutPainter } from '../render/colour.ts';
 import { alignColumns } from '../render/columns.ts';
-import { openStoreFromFlags, type StoreFlags, storeOptions } from '../store-options.ts';
+import { closeAll, openStoresForReading, otherClustersNote, storeFlagsHint } from '../store-clusters.ts';
+import { type StoreFlags, storeOptions } from '../store-options.ts';
 
 interface IncidentsFlags extends StoreFlags {
   output: string;
@@ -21,20 +24,43 @@ interface IncidentsFlags extends StoreFlags {
 
 const statuses = ['investigating', 'identified', 'monitoring', 'resolved', 'open'];
 
-function incidentsTable(list: readonly Incident[]): string {
+interface Listed {
+  cluster: string;
+  incident: Incident;
+}
+
+function incidentRow(l: Listed, wide: boolean, withCluster: boolean): string[] {
+  const i = l.incident;
+  const top = rootCauseOf(i);
+  return [
+    ...(withCluster ? [l.cluster] : []),
+    i.id,
+    colourStatus(i.status, stdoutPainter()),
+    i.severity,
+    rfc3339(i.openedAtMs),
+    i.resolvedAtMs === undefined
+      ? `${duration(i.updatedAtMs - onsetOf(i))}+`
+      : duration(i.resolvedAtMs - onsetOf(i)),
+    `${top.title} (${Math.round(top.confidence * 100)}%)`,
+    ...(wide ? [top.pattern, rfc3339(i.updatedAtMs), String(i.timeline.length)] : []),
+  ];
+}
+
+function incidentsTable(list: readonly Listed[], wide: boolean): string {
   if (list.length === 0) return 'No incidents stored.\n';
+  const withCluster = new Set(list.map((l) => l.cluster)).size > 1;
   const rows = [
-    ['ID', 'STATUS', 'SEVERITY', 'OPENED (UTC)', 'DURATION', 'ROOT CAUSE'],
-    ...list.map((i) => [
-      i.id,
-      i.status,
-      i.severity,
-      rfc3339(i.openedAtMs),
-      i.resolvedAtMs === undefined
-        ? `${duration(i.updatedAtMs - onsetOf(i))}+`
-        : duration(i.resolvedAtMs - onsetOf(i)),
-      `${rootCauseOf(i).title} (${Math.round(rootCauseOf(i).confidence * 100)}%)`,
-    ]),
+    [
+      ...(withCluster ? ['CLUSTER'] : []),
+      'ID',
+      'STATUS',
+      'SEVERITY',
+      'OPENED (UTC)',
+      'DURATION',
+      'ROOT CAUSE',
+      ...(wide ? ['PATTERN', 'UPDATED (UTC)', 'ENTRIES'] : []),
+    ],
+    ...list.map((l) => incidentRow(l, wide, withCluster)),
   ];
   return `${alignColumns(rows).join('\n')}\n`;
 }
@@ -44,7 +70,8 @@ export function registerIncidents(program: Command): void {
     program
       .command('incidents')
       .description('list the stored incidents, newest first')
-      .option('-o, --output <format>', 'table, json or yaml', 'table')
+
+      .option('-o, --output <format>', 'table, wide, json, yaml, name or jsonpath=…', 'table')
       .option('--status <status>', 'only open, investigating, identified, monitoring or resolved ones')
       .option('--limit <n>', 'at most this many'),
   )
@@ -56,7 +83,7 @@ Exit codes: 0 ok, 2 bad usage, 3 the store cannot be opened.
 
 Examples:
   $ kubetriage incidents --status open
-  $ kubetriage incidents --database-url postgres://kt@db/kubetriage --cluster prod -o json | jq '.[0].id'`,
+  $ kubetriage incidents --database-url postgres://kt@db/kubetriage --cluster prod -o json | jq -r '.items[0].id'`,
     )
     .action(async (flags: IncidentsFlags) => {
       const format = parseOutputFormat(flags.output);
@@ -65,15 +92,33 @@ Examples:
       const limit = flags.limit === undefined ? undefined : Number(flags.limit);
       if (limit !== undefined && (!Number.isInteger(limit) || limit <= 0))
         throw usageError(`--limit must be a positive whole number (got "${flags.limit}")`);
-      const store = await openStoreFromFlags(flags, 'default');
+      const stores = await openStoresForReading(flags);
       try {
-        const list = await store.listIncidents({
-          status: flags.status as IncidentStatus | 'open' | undefined,
-          limit,
-        });
-        process.stdout.write(printData(format, list, () => incidentsTable(list)));
+        const list: Listed[] = [];
+        for (const store of stores)
+          for (const incident of await store.listIncidents({
+            status: flags.status as IncidentStatus | 'open' | undefined,
+            limit,
+          }))
+            list.push({ cluster: store.cluster, incident });
+        list.sort((a, b) => b.incident.openedAtMs - a.incident.openedAtMs);
+        const shown = limit === undefined ? list : list.slice(0, limit);
+        const note =
+          shown.length === 0 && format === 'table' ? await otherClustersNote(stores[0], flags) : '';
+        process.stdout.write(
+          printData(
+            format,
+            shown.map((l) => ({ cluster: l.cluster, ...l.incident })),
+            () => incidentsTable(shown, false) + note,
+            {
+              kind: 'Incident',
+              wide: () => incidentsTable(shown, true) + note,
+              names: () => shown.map((l) => `incident/${l.incident.id}`),
+            },
+          ),
+        );
       } finally {
-        await store.close();
+        await closeAll(stores);
       }
     });
 
@@ -99,14 +144,32 @@ Examples:
     .action(async (id: string, flags: StoreFlags & { output: string; out?: string }) => {
       if (flags.output !== 'md' && flags.output !== 'html')
         throw usageError(`-o must be md or html (got "${flags.output}")`);
-      const store = await openStoreFromFlags(flags, 'default');
+      const stores = await openStoresForReading(flags);
       try {
-        const incident = await store.getIncident(id);
-        if (!incident)
-          throw new CliError(`no incident ${id} in ${store.backend} store for cluster ${store.cluster}`, {
+        const holding: { store: IncidentStore; incident: Incident }[] = [];
+        for (const s of stores) {
+          const found = await s.getIncident(id);
+          if (found) holding.push({ store: s, incident: found });
+        }
+        if (holding.length > 1)
+          throw new CliError(`${id} exists in clusters ${holding.map((h) => h.store.cluster).join(', ')}`, {
             exitCode: exitCodes.usage,
-            hint: 'kubetriage incidents lists the stored ones (check --cluster and --data-dir/--database-url)',
+            hint: `name one: kubetriage postmortem ${id} --cluster ${holding[0].store.cluster}${storeFlagsHint(flags)}`,
           });
+        if (!holding.length) {
+          const store = stores[0];
+          const held = (await store.listClusters()).map((c) => `${c.cluster} (${c.incidents})`).join(', ');
+          throw new CliError(
+            `no incident ${id} in the ${store.backend} store${flags.cluster ? ` for cluster ${store.cluster}` : ''}`,
+            {
+              exitCode: exitCodes.usage,
+              hint: held
+                ? `it keeps incidents for ${held}; kubetriage incidents${storeFlagsHint(flags)} lists them`
+                : 'it is empty: check --data-dir/--database-url, or keep a replay first (kubetriage replay NAME --data-dir D)',
+            },
+          );
+        }
+        const { store, incident } = holding[0];
         const doc = buildPostmortem({
           incident,
           actions: await store.listActions(),
@@ -118,7 +181,7 @@ Examples:
         if (flags.out) await writeFile(flags.out, text);
         else process.stdout.write(text);
       } finally {
-        await store.close();
+        await closeAll(stores);
       }
     });
 }

@@ -106,7 +106,7 @@ export function registerPatterns(program: Command): void {
   program
     .command('patterns')
     .description('list the failure patterns kubetriage knows')
-    .option('-o, --output <format>', 'table, json or yaml', 'table')
+    .option('-o, --output <format>', 'table, wide, json, yaml, name or jsonpath=TEMPLATE', 'table')
     .addHelpText(
       'after',
       `
@@ -115,12 +115,18 @@ Every diagnosis is one of these patterns, evaluated on the signals by one engine
 
 Examples:
   $ kubetriage patterns
-  $ kubetriage patterns -o json | jq -r '.[] | select(.family == "nodes") | .id'
+  $ kubetriage patterns -o json | jq -r '.items[] | select(.family == "nodes") | .id'
+  $ kubetriage patterns -o name
   $ kubetriage explain node-network`,
     )
     .action((flags: Flags) => {
       const format = parseOutputFormat(flags.output);
-      process.stdout.write(printData(format, catalogue.map(patternData), listTable));
+      process.stdout.write(
+        printData(format, catalogue.map(patternData), listTable, {
+          kind: 'Pattern',
+          names: () => catalogue.map((p) => `pattern/${p.id}`),
+        }),
+      );
     });
 
   program
@@ -145,6 +151,11 @@ Examples:
           }`,
         });
       const format = flags.output === 'text' ? 'table' : parseOutputFormat(flags.output);
-      process.stdout.write(printData(format, patternData(p), () => explainPage(p)));
+      process.stdout.write(
+        printData(format, patternData(p), () => explainPage(p), {
+          kind: 'Pattern',
+          names: () => [`pattern/${p.id}`],
+        }),
+      );
     });
 }

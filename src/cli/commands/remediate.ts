@@ -85,7 +85,7 @@ function common(cmd: Command): Command {
       .option('--context <name>', 'kubeconfig context to use')
       .option('--dry-run', 'print the plan and stop; nothing is written to the cluster')
       .option('--yes', 'apply without asking (scripts)')
-      .option('-o, --output <format>', 'table, json or yaml', 'table')
+      .option('-o, --output <format>', 'table, wide, json, yaml, name or jsonpath=TEMPLATE', 'table')
       .option('--incident <id>', 'record each step on this incident (with --server and --token)')
       .option('--server <url>', 'the kubetriage serve that holds the incident, e.g. http://127.0.0.1:8080')
       .option('--token <token>', 'its API token (default: $KUBETRIAGE_TOKEN)')
@@ -198,7 +198,7 @@ async function run<T>(
   apply: (onStep: (e: StepEvent) => Promise<void>) => Promise<T>,
 ): Promise<void> {
   const format = parseOutputFormat(flags.output);
-  process.stdout.write(printData(format, plan, () => renderPlan(plan)));
+  process.stdout.write(printData(format, plan, () => renderPlan(plan), { kind: 'RunbookPlan' }));
   if (flags.dryRun) {
     if (plan.refusal) throw new CliError(`apply would refuse: ${plan.refusal}`, { quiet: true });
     return;
@@ -220,7 +220,8 @@ async function run<T>(
       }
     });
   } catch (err) {
-    if (format !== 'table') process.stdout.write(printData(format, { events }, () => ''));
+    if (format !== 'table')
+      process.stdout.write(printData(format, { events }, () => '', { kind: 'RunbookRun' }));
     if (err instanceof RunbookStoppedError || err instanceof RunbookRefusedError)
       throw new CliError(err.message, {
         hint: 'the steps so far are on the record; rerun the same command to resume',
@@ -230,7 +231,8 @@ async function run<T>(
   } finally {
     await rec.close();
   }
-  if (format !== 'table') process.stdout.write(printData(format, { events }, () => ''));
+  if (format !== 'table')
+    process.stdout.write(printData(format, { events }, () => '', { kind: 'RunbookRun' }));
 }
 
 export function registerRemediate(program: Command): void {

@@ -17,6 +17,7 @@ import { alignColumns } from '../render/columns.ts';
 import { type ReplayReport, scoreReplay, type TopSample } from '../replay-score.ts';
 import { serveReplay } from '../serve-replay.ts';
 import { ServeRuntime } from '../serve-runtime.ts';
+import { storeFlagsHint } from '../store-clusters.ts';
 import { openStoreFromFlags, type StoreFlags, storeOptions } from '../store-options.ts';
 
 interface ReplayFlags extends StoreFlags {
@@ -166,7 +167,7 @@ export function registerReplay(program: Command): void {
     .description('run the pipeline on a scenario in virtual time and score it against the expected diagnosis')
     .argument('[scenario]', 'a shipped scenario name (see `kubetriage scenarios`) or a YAML file')
     .option('--all', 'replay every shipped scenario')
-    .option('-o, --output <format>', 'table, json or yaml', 'table')
+    .option('-o, --output <format>', 'table, wide, json, yaml, name or jsonpath=TEMPLATE', 'table')
     .option('--report <file>', 'also write the report as JSON to this file')
     .option('--store', 'keep the incident record in the default store (or give --data-dir/--database-url)')
     .addHelpText(
@@ -199,7 +200,7 @@ Examples:
         reports.push(await replayAndScore(n, { store }));
         if (store && format === 'table')
           process.stderr.write(
-            `  kept in the ${store.backend} store as cluster ${store.cluster}: kubetriage incidents --cluster ${store.cluster}\n`,
+            `  kept in the ${store.backend} store as cluster ${store.cluster}: kubetriage incidents --cluster ${store.cluster}${storeFlagsHint(flags)}\n`,
           );
       } catch (err) {
         if (err instanceof ScenarioError)
@@ -212,7 +213,12 @@ Examples:
     }
     const data = flags.all ? reports : reports[0];
     if (flags.report) await writeFile(flags.report, `${JSON.stringify(data, null, 2)}\n`);
-    process.stdout.write(printData(format, data, () => renderReplayTable(reports)));
+    process.stdout.write(
+      printData(format, data, () => renderReplayTable(reports), {
+        kind: 'ReplayReport',
+        names: () => reports.map((r) => `replay/${r.scenario}`),
+      }),
+    );
     if (reports.some((r) => !r.passed)) throw problemsFound('a replay missed its expected diagnosis');
   });
 }

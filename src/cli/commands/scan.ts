@@ -11,6 +11,7 @@ import { diagnose } from '../../diagnose/diagnose.ts';
 import { CliError, exitCodes, problemsFound } from '../errors.ts';
 import { clusterOptions, probeUrlOption, startLiveSession } from '../live-session.ts';
 import { parseOutputFormat, printData } from '../output.ts';
+import { colourReport, stdoutPainter } from '../render/colour.ts';
 import { diagnosisText } from '../render/diagnosis-text.ts';
 
 interface ScanFlags {
@@ -27,7 +28,7 @@ export function registerScan(program: Command): void {
       program
         .command('scan')
         .description('one pass over the live cluster: name any cluster-level failure with its evidence')
-        .option('-o, --output <format>', 'table, json or yaml', 'table'),
+        .option('-o, --output <format>', 'table, wide, json, yaml, name or jsonpath=TEMPLATE', 'table'),
     ),
   )
     .addHelpText(
@@ -62,7 +63,12 @@ Examples:
         findings: d.findings,
         signals,
       };
-      process.stdout.write(printData(format, data, () => diagnosisText(d)));
+      process.stdout.write(
+        printData(format, data, () => colourReport(diagnosisText(d), stdoutPainter()), {
+          kind: 'Diagnosis',
+          names: () => [...d.hypotheses, ...d.findings].map((h) => `hypothesis/${h.pattern}`),
+        }),
+      );
       const top = d.hypotheses[0];
       if (top?.pattern === 'control-plane-unreachable' && session.unsynced.length) {
         throw new CliError(`the API server at ${session.loaded.server} could not be reached`, {

@@ -28,7 +28,7 @@ export function registerScenarios(program: Command): void {
   program
     .command('scenarios')
     .description('list the shipped scenarios: five real outages and two healthy baselines')
-    .option('-o, --output <format>', 'table, json or yaml', 'table')
+    .option('-o, --output <format>', 'table, wide, json, yaml, name or jsonpath=TEMPLATE', 'table')
     .addHelpText(
       'after',
       `
@@ -37,7 +37,8 @@ baseline that a good tool must stay quiet on. Files live in scenarios/<name>.yam
 
 Examples:
   $ kubetriage scenarios
-  $ kubetriage scenarios -o json | jq -r '.[].name'`,
+  $ kubetriage scenarios -o json | jq -r '.items[].name'
+  $ kubetriage scenarios -o jsonpath='{range .items[*]}{.name}{"\\n"}{end}'`,
     )
     .action(async (flags: ScenariosFlags) => {
       const format = parseOutputFormat(flags.output);
@@ -54,6 +55,11 @@ Examples:
         }
         throw err;
       }
-      process.stdout.write(printData(format, rows, () => renderTable(rows)));
+      process.stdout.write(
+        printData(format, rows, () => renderTable(rows), {
+          kind: 'Scenario',
+          names: () => rows.map((r) => `scenario/${r.name}`),
+        }),
+      );
     });
 }

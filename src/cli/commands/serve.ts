@@ -44,6 +44,7 @@ interface ServeFlags extends StoreFlags {
   leaseDuration: string;
   identity?: string;
   allowRemediation?: boolean;
+  autoPublish?: boolean;
 }
 
 async function tokenFrom(flags: ServeFlags): Promise<{ token: string; generated: boolean }> {
@@ -88,7 +89,7 @@ export function registerServe(program: Command): void {
     .option('--exit-after-replay', 'stop once the replay is done instead of serving on')
     .option(
       '--notify <target>',
-      'send incident notifications: slack=URL, webhook=URL or alertmanager=URL (repeatable)',
+      'send incident notifications: slack=URL, webhook=URL or alertmanager=URL (its base URL, e.g. http://alertmanager:9093; repeatable)',
       (v: string, prev: string[]) => [...prev, v],
       [] as string[],
     )
@@ -98,6 +99,10 @@ export function registerServe(program: Command): void {
       'bearer token for the API and /metrics (default: $KUBETRIAGE_TOKEN, else a new one printed at start)',
     )
     .option('--page-name <name>', 'title of the public status page')
+    .option(
+      '--auto-publish',
+      "post the status page's public updates as kubetriage writes them (default: drafts a person publishes from the dashboard; replays always post)",
+    )
     .option(
       '--leader-elect',
       'run as one of several replicas: only the holder of a Lease acts (rounds, notifications, store writes)',
@@ -136,6 +141,9 @@ Endpoints (all but the status page and /healthz need "Authorization: Bearer <tok
   POST /api/incidents/ID/actions        {"text": "drained aks-1"}
   POST /api/incidents/ID/status         {"status": "monitoring", "message": "public text"}
   POST /api/incidents/ID/updates        {"message": "public text"}
+  GET  /api/incidents/ID/draft          the public update kubetriage drafted (without --auto-publish)
+  POST /api/incidents/ID/draft/publish  {"message": "edited text"}  (optional: as drafted)
+  POST /api/alertmanager                Alertmanager's webhook: alerts become evidence on incidents
   POST /api/actions                     an action not tied to an incident
 
 Exit codes: 0 stopped cleanly, 2 bad usage, 3 cluster, port or database unreachable.
@@ -187,6 +195,8 @@ Examples:
         cluster,
         token,
         pageName: flags.pageName,
+        // A live cluster's public updates wait for a person; a replay has nobody to publish them.
+        autoPublish: Boolean(flags.autoPublish || scenario),
         listeners: pub.listeners,
         metrics: pub.metrics,
         onRound: pub.onRound,

@@ -9,6 +9,7 @@ import { buildStatusReport } from '../../observe/status-report.ts';
 import { CliError, exitCodes, problemsFound } from '../errors.ts';
 import { clusterOptions, startLiveSession } from '../live-session.ts';
 import { parseOutputFormat, printData } from '../output.ts';
+import { colourReport, stdoutPainter } from '../render/colour.ts';
 import { renderStatusTable } from '../render/status-table.ts';
 
 interface StatusFlags {
@@ -25,7 +26,7 @@ export function registerStatus(program: Command): void {
       .description(
         'show the cluster as it is now: control plane, nodes, kube-system, workloads, stale sources',
       )
-      .option('-o, --output <format>', 'table, json or yaml', 'table'),
+      .option('-o, --output <format>', 'table, wide, json, yaml, name or jsonpath=TEMPLATE', 'table'),
   )
     .addHelpText(
       'after',
@@ -44,8 +45,11 @@ Examples:
       const { loaded, view, unsynced } = session;
       const report = buildStatusReport(view, session.clock.now());
       process.stdout.write(
-        printData(format, { server: loaded.server, context: loaded.context, unsynced, ...report }, () =>
-          renderStatusTable(report, loaded.server),
+        printData(
+          format,
+          { server: loaded.server, context: loaded.context, unsynced, ...report },
+          () => colourReport(renderStatusTable(report, loaded.server), stdoutPainter()),
+          { kind: 'StatusReport' },
         ),
       );
       if (!report.controlPlane.reachable && unsynced.length === watchedResources.length) {

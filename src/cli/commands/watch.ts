@@ -9,7 +9,7 @@ import type { IncidentChange } from '../../incident/tracker.ts';
 import { realClock } from '../../time/clock.ts';
 import { usageError } from '../errors.ts';
 import { clusterOptions, probeUrlOption, startLiveSession } from '../live-session.ts';
-import { parseOutputFormat } from '../output.ts';
+import { machineForm, parseOutputFormat } from '../output.ts';
 import { Pipeline } from '../pipeline.ts';
 
 interface WatchFlags {
@@ -68,7 +68,7 @@ Examples:
           for (const c of round.changes) {
             process.stdout.write(
               format === 'json'
-                ? `${JSON.stringify({ what: c.what, incident: { ...c.incident, timeline: c.incident.timeline.slice(-5) } })}\n`
+                ? `${JSON.stringify(machineForm({ what: c.what, incident: { ...c.incident, timeline: c.incident.timeline.slice(-5) } }, 'IncidentChange'))}\n`
                 : changeLine(c),
             );
           }

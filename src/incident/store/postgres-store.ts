@@ -296,6 +296,15 @@ class PostgresStore implements IncidentStore {
     );
   }
 
+  async listClusters(): Promise<{ cluster: string; incidents: number }[]> {
+    return this.read('listing the clusters', async (c) => {
+      const { rows } = await c.query<{ cluster: string; n: number }>(
+        'SELECT cluster, count(*)::int AS n FROM incidents GROUP BY cluster ORDER BY cluster',
+      );
+      return rows.map((r) => ({ cluster: r.cluster, incidents: r.n }));
+    });
+  }
+
   async lastIncidentSeq(): Promise<number> {
     return this.read('reading the last incident number', async (c) => {
       const { rows } = await c.query<{ n: number }>(

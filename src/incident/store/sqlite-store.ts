@@ -272,6 +272,16 @@ class SqliteStore implements IncidentStore {
     );
   }
 
+  async listClusters(): Promise<{ cluster: string; incidents: number }[]> {
+    return this.read('listing the clusters', () =>
+      (
+        this.db
+          .prepare('SELECT cluster, count(*) AS n FROM incidents GROUP BY cluster ORDER BY cluster')
+          .all() as { cluster: string; n: number }[]
+      ).map((r) => ({ cluster: r.cluster, incidents: Number(r.n) })),
+    );
+  }
+
   async lastIncidentSeq(): Promise<number> {
     return this.read('reading the last incident number', () => {
       const r = this.db

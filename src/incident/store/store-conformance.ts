@@ -231,6 +231,14 @@ export function describeStoreConformance(name: string, open: OpenStore, hooks: C
       await b.saveIncidents([incident(5)]);
       expect(await a.lastIncidentSeq()).toBe(1);
       expect(await b.lastIncidentSeq()).toBe(5);
+      // Either store names both clusters (and maybe others the shared database holds).
+      const clusters = await b.listClusters();
+      expect(clusters).toEqual(
+        expect.arrayContaining([
+          { cluster: a.cluster, incidents: 1 },
+          { cluster: b.cluster, incidents: 2 },
+        ]),
+      );
     });
 
     it('keeps everything across close and reopen', async () => {

@@ -59,6 +59,12 @@ export interface IncidentStore {
   getIncident(id: string): Promise<Incident | undefined>;
   /** Whole incidents, newest opened first. */
   listIncidents(q?: IncidentQuery): Promise<Incident[]>;
+  /**
+   * Every cluster this database keeps incidents for, with how many, by name: `incidents`
+   * and `postmortem` name them when the chosen cluster has none (replay keeps its record
+   * under the scenario's name, serve under the kubeconfig context's).
+   */
+  listClusters(): Promise<{ cluster: string; incidents: number }[]>;
   /** The highest incident sequence number used in this cluster (0 when none): ids continue after a restart. */
   lastIncidentSeq(): Promise<number>;
   addAction(a: Omit<ActionRecord, 'id'>): Promise<ActionRecord>;

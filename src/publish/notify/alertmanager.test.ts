@@ -9,6 +9,8 @@ describe('alertmanager alerts', () => {
     ['http://am:9093', 'http://am:9093/api/v2/alerts'],
     ['http://am:9093/', 'http://am:9093/api/v2/alerts'],
     ['https://proxy.example/alertmanager', 'https://proxy.example/alertmanager/api/v2/alerts'],
+    ['http://am:9093/api/v2/alerts', 'http://am:9093/api/v2/alerts'],
+    ['https://proxy.example/am/api/v2/alerts/', 'https://proxy.example/am/api/v2/alerts'],
   ])('posts to %s → %s', (base, url) => expect(alertsUrl(base)).toBe(url));
 
   it('is a postableAlert with identity labels and no endsAt while open', () => {

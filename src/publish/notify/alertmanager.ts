@@ -31,7 +31,10 @@ export interface PostableAlert {
 
 /** `{base}/api/v2/alerts`, keeping any path prefix the base has (Alertmanager behind a proxy). */
 export function alertsUrl(base: string): string {
-  return new URL('api/v2/alerts', base.endsWith('/') ? base : `${base}/`).toString();
+  // A full `…/api/v2/alerts` URL (what people copy from Alertmanager's API docs) works as given.
+  const trimmed = base.replace(/\/+$/, '');
+  if (/\/api\/v2\/alerts$/.test(trimmed)) return trimmed;
+  return new URL('api/v2/alerts', `${trimmed}/`).toString();
 }
 
 function labelsOf(incident: Incident, ctx: NotifyContext): Record<string, string> {

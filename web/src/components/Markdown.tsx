@@ -1,89 +1,28 @@
 /**
- * Just enough Markdown for the postmortem draft (headings, paragraphs, lists, tables,
- * inline code), rendered as React text: nothing from the cluster is ever parsed as HTML.
+ * Markdown for the postmortem draft, through maintained libraries rather than a parser of
+ * our own: marked turns CommonMark/GFM (tables, inline code, lists) into HTML and DOMPurify
+ * strips anything executable from what it makes; raw HTML in the text is shown as text, so text from the
+ * cluster (pod names, log lines) can never become markup. The server escapes what it
+ * puts in the draft as well; this is the second line.
  */
-import type { ReactNode } from 'react';
+import DOMPurify from 'dompurify';
+import { Marked } from 'marked';
+import { useMemo } from 'react';
 
-function inline(text: string): ReactNode[] {
-  return text.split(/(`[^`]+`)/).map((part, i) =>
-    part.startsWith('`') && part.endsWith('`') && part.length > 1 ? (
-      // biome-ignore lint/suspicious/noArrayIndexKey: fixed split of one line
-      <code key={i}>{part.slice(1, -1)}</code>
-    ) : (
-      part.replace(/\*\*([^*]+)\*\*/g, '$1')
-    ),
-  );
+const escapeHtml = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+// HTML written in the draft (a pod named `<img …>`) is text, shown as written: only
+// Markdown makes markup here.
+const markdown = new Marked({ gfm: true, renderer: { html: ({ text }) => escapeHtml(text) } });
+
+export function renderMarkdown(text: string): string {
+  const html = markdown.parse(text, { async: false }) as string;
+  return DOMPurify.sanitize(html, { USE_PROFILES: { html: true }, FORBID_TAGS: ['style', 'form', 'input'] });
 }
 
-const cells = (line: string) =>
-  line
-    .trim()
-    .replace(/^\||\|$/g, '')
-    .split(' | ')
-    .map((c) => c.trim());
-
 export function Markdown({ text }: { text: string }) {
-  const lines = text.split('\n');
-  const out: ReactNode[] = [];
-  let i = 0;
-  while (i < lines.length) {
-    const line = lines[i];
-    const h = /^(#{1,4})\s+(.*)$/.exec(line);
-    if (h) {
-      const level = Math.min(6, h[1].length + 2);
-      const Tag = `h${level}` as 'h3';
-      out.push(<Tag key={i}>{inline(h[2])}</Tag>);
-      i++;
-    } else if (line.startsWith('|')) {
-      const rows: string[] = [];
-      while (i < lines.length && lines[i].startsWith('|')) rows.push(lines[i++]);
-      const [head, , ...body] = rows;
-      out.push(
-        <div className="table-wrap" key={`t${i}`}>
-          <table>
-            <thead>
-              <tr>
-                {cells(head).map((c, j) => (
-                  // biome-ignore lint/suspicious/noArrayIndexKey: columns of a fixed table
-                  <th key={j} scope="col">
-                    {inline(c)}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {body.map((r, k) => (
-                // biome-ignore lint/suspicious/noArrayIndexKey: rows of a fixed table
-                <tr key={k}>
-                  {cells(r).map((c, j) => (
-                    // biome-ignore lint/suspicious/noArrayIndexKey: columns of a fixed table
-                    <td key={j}>{inline(c)}</td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>,
-      );
-    } else if (/^\s*[-*] /.test(line)) {
-      const items: string[] = [];
-      while (i < lines.length && /^\s*[-*] /.test(lines[i])) items.push(lines[i++].replace(/^\s*[-*] /, ''));
-      out.push(
-        <ul key={`l${i}`}>
-          {items.map((it, k) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: items of a fixed list
-            <li key={k}>{inline(it)}</li>
-          ))}
-        </ul>,
-      );
-    } else if (line.trim() === '') {
-      i++;
-    } else {
-      const para: string[] = [];
-      while (i < lines.length && lines[i].trim() !== '' && !/^(#|\||\s*[-*] )/.test(lines[i]))
-        para.push(lines[i++]);
-      out.push(<p key={`p${i}`}>{inline(para.join(' '))}</p>);
-    }
-  }
-  return <div className="markdown">{out}</div>;
+  const html = useMemo(() => renderMarkdown(text), [text]);
+  // biome-ignore lint/security/noDangerouslySetInnerHtml: sanitised by DOMPurify just above
+  return <div className="markdown" dangerouslySetInnerHTML={{ __html: html }} />;
 }

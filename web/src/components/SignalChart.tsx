@@ -43,8 +43,11 @@ function marksPlugin(current: () => readonly Mark[]): uPlot.Plugin {
         ctx.save();
         ctx.font = `${Math.round(11 * devicePixelRatio)}px system-ui, sans-serif`;
         ctx.textBaseline = 'top';
-        let lastLabelX = Number.NEGATIVE_INFINITY;
-        let row = 0;
+        // Four rows of labels; a label goes in the first row where it overlaps nothing, and
+        // one that fits nowhere keeps its line but not its text (never printed over another).
+        const rowEnds = [0, 0, 0, 0].map(() => Number.NEGATIVE_INFINITY);
+        const gap = 4 * devicePixelRatio;
+        let unlabelled = 0;
         for (const m of current()) {
           const x = Math.round(u.valToPos(m.atMs / 1000, 'x', true));
           if (x < left || x > left + width) continue;
@@ -55,16 +58,30 @@ function marksPlugin(current: () => readonly Mark[]): uPlot.Plugin {
           ctx.moveTo(x, top);
           ctx.lineTo(x, top + height);
           ctx.stroke();
-          // Stagger labels that would overlap.
-          row = x - lastLabelX < 90 * devicePixelRatio ? (row + 1) % 4 : 0;
-          lastLabelX = x;
           ctx.fillStyle = ctx.strokeStyle;
           // Near the right edge the label goes on the line's left, so it is never cut off.
           const w = ctx.measureText(m.label).width;
           const pad = 3 * devicePixelRatio;
           const atLeft = x + pad + w > left + width;
-          ctx.textAlign = atLeft ? 'right' : 'left';
-          ctx.fillText(m.label, atLeft ? x - pad : x + pad, top + (2 + row * 13) * devicePixelRatio);
+          const from = atLeft ? x - pad - w : x + pad;
+          const row = rowEnds.findIndex((end) => from > end + gap);
+          if (row < 0) {
+            unlabelled++;
+            continue;
+          }
+          rowEnds[row] = from + w;
+          ctx.textAlign = 'left';
+          ctx.fillText(m.label, from, top + (2 + row * 13) * devicePixelRatio);
+        }
+        if (unlabelled) {
+          ctx.fillStyle = '#1f1f1f';
+          ctx.textAlign = 'right';
+          ctx.textBaseline = 'bottom';
+          ctx.fillText(
+            `${unlabelled} more marks (see the timeline)`,
+            left + width - 4 * devicePixelRatio,
+            top + height - 2 * devicePixelRatio,
+          );
         }
         ctx.restore();
       },

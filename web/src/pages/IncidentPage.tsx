@@ -4,6 +4,7 @@
  * incident's status changes and actions on it, and the timeline. Runbooks, the status page
  * and the postmortem are tabs of the same page.
  */
+import { useState } from 'react';
 import { getJson } from '../api.ts';
 import type { Evidence, Hypothesis, Incident, SeriesJson } from '../api-types.ts';
 import { SeverityBadge, StatusBadge } from '../components/Badge.tsx';
@@ -40,6 +41,63 @@ function EvidenceList({ items, empty }: { items: Evidence[]; empty: string }) {
   );
 }
 
+const verdictLabel = {
+  'ruled-out': 'ruled out',
+  weaker: 'weaker fit',
+  'not-checked': 'not checked',
+} as const;
+
+/** What changed before the onset: the trigger candidates, best fitting first. */
+function ChangesView({ h }: { h: Hypothesis }) {
+  const changes = h.changes ?? [];
+  return (
+    <section aria-labelledby="changes">
+      <h3 id="changes">What changed before it began</h3>
+      {changes.length === 0 ? (
+        <p className="muted">No change was seen before the onset.</p>
+      ) : (
+        <ul className="changes">
+          {changes.map((c) => (
+            <li key={c.signal}>
+              <span className="muted">{utc(c.atMs)}</span> {c.text}{' '}
+              <span className="tag">
+                {percent(c.scopeMatch)} of what failed{c.fleetWide ? ', fleet-wide' : ''}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+/** For "cause not identified": what was considered, why each fell short, what would decide. */
+function ConsideredView({ h }: { h: Hypothesis }) {
+  if (!h.considered?.length && !h.wouldDecide?.length) return null;
+  return (
+    <section aria-labelledby="considered">
+      <h3 id="considered">Considered, not confirmed</h3>
+      <ul className="considered">
+        {(h.considered ?? []).map((c) => (
+          <li key={c.pattern}>
+            <strong>{c.pattern}</strong> ({percent(c.confidence)}): short by {c.shortBy}
+          </li>
+        ))}
+      </ul>
+      {h.wouldDecide?.length ? (
+        <>
+          <p>What would decide it:</p>
+          <ul>
+            {h.wouldDecide.map((w) => (
+              <li key={w}>{w}</li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+    </section>
+  );
+}
+
 function HypothesisView({ h, runnerUp }: { h: Hypothesis; runnerUp?: Hypothesis }) {
   const radius = Object.entries(h.blastRadius).filter(([, v]) => v && v.length > 0);
   return (
@@ -68,6 +126,7 @@ function HypothesisView({ h, runnerUp }: { h: Hypothesis; runnerUp?: Hypothesis 
             <ul className="ruled-out">
               {h.ruledOut.map((r) => (
                 <li key={r.pattern}>
+                  {r.verdict && <span className={`tag verdict-${r.verdict}`}>{verdictLabel[r.verdict]}</span>}{' '}
                   <strong>{r.pattern}</strong>: {r.why}
                 </li>
               ))}
@@ -80,6 +139,8 @@ function HypothesisView({ h, runnerUp }: { h: Hypothesis; runnerUp?: Hypothesis 
           )}
         </section>
       </div>
+      <ChangesView h={h} />
+      <ConsideredView h={h} />
       {radius.length > 0 && (
         <>
           <h3>Blast radius</h3>
@@ -132,11 +193,25 @@ function marksOf(i: Incident): Mark[] {
     }));
 }
 
+/**
+ * The incident's timeline as people read it: what happened and who did what. The
+ * detectors' own signal rows (internal ids) are counted, and shown on request.
+ */
 function Timeline({ i }: { i: Incident }) {
-  const entries = i.timeline.filter((e) => e.kind !== 'signal' || i.timeline.length < 60);
+  const [showSignals, setShowSignals] = useState(false);
+  const signals = i.timeline.filter((e) => e.kind === 'signal').length;
+  const entries = showSignals ? i.timeline : i.timeline.filter((e) => e.kind !== 'signal');
   return (
     <section aria-labelledby="timeline">
       <h2 id="timeline">Timeline</h2>
+      {signals > 0 && (
+        <p className="muted">
+          <label>
+            <input type="checkbox" checked={showSignals} onChange={(e) => setShowSignals(e.target.checked)} />{' '}
+            show the {signals} detector signal{signals === 1 ? '' : 's'} behind it
+          </label>
+        </p>
+      )}
       <ol className="timeline">
         {entries.map((e, k) => (
           // biome-ignore lint/suspicious/noArrayIndexKey: the timeline is append-only

@@ -9,6 +9,7 @@ import type { Incident, IncidentStatus, StatusPage } from '../api-types.ts';
 import { StatusBadge } from '../components/Badge.tsx';
 import { statusLabel, utc } from '../format.ts';
 import { usePolled } from '../poll.ts';
+import { DraftUpdatePanel } from './DraftUpdate.tsx';
 
 const componentWords: Record<string, string> = {
   operational: 'Operational',
@@ -51,6 +52,7 @@ export function StatusAdmin({ incident, onChange }: { incident: Incident; onChan
       <h2 id="status-admin">Status page</h2>
       <div className="columns">
         <div>
+          <DraftUpdatePanel incident={incident} onChange={onChange} />
           <h3>Post an update</h3>
           <form onSubmit={submit} className="form">
             <label htmlFor="update-message">Message (public: customers read it)</label>
@@ -105,7 +107,8 @@ export function StatusAdmin({ incident, onChange }: { incident: Incident; onChan
           </form>
           <h3>Components</h3>
           <p className="muted">
-            States follow the open incidents, unless an update set them by hand (the latest such update wins).
+            States follow the open incidents and what the cluster shows is down (workloads short, 5xx at the
+            ingress), unless an update set them by hand (the latest such update wins).
           </p>
           <ul className="checks">
             {(page.data?.components ?? []).map((c) => (

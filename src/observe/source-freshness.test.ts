@@ -1,0 +1,54 @@
+/**
+ * A healthy cluster reads as healthy: sources whose subject is gone (a deleted pod's logs,
+ * a departed node's metrics) stop counting, and kube-proxy is only expected where it runs.
+ */
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../kube/observations.ts';
+import { ClusterView } from './cluster-view.ts';
+import { componentTargets } from './component-targets.ts';
+
+const node = (name: string): KubeObject => ({ metadata: { name } }) as KubeObject;
+const pod = (ns: string, name: string, nodeName: string, app?: string): KubeObject =>
+  ({
+    metadata: { namespace: ns, name, ...(app ? { labels: { 'k8s-app': app } } : {}) },
+    spec: { nodeName, containers: [{ name: 'c', image: 'x' }] },
+  }) as KubeObject;
+
+function view(pods: KubeObject[], nodes = [node('n1'), node('n2')]): ClusterView {
+  const v = new ClusterView();
+  v.apply({ type: 'listed', resource: 'nodes', items: nodes, resourceVersion: '1', atMs: 0 });
+  v.apply({ type: 'listed', resource: 'pods', items: pods, resourceVersion: '1', atMs: 0 });
+  return v;
+}
+
+describe('source freshness on a healthy cluster', () => {
+  it('forgets the sources of deleted pods and departed nodes', () => {
+    const v = view([pod('kube-system', 'coredns-1', 'n1', 'kube-dns')]);
+    for (const source of [
+      'logs/kube-system/coredns-1/coredns',
+      'logs/shop/web-1/web',
+      'metrics/ingress-nginx/ingress/ctrl-1',
+      'metrics/kube-proxy/n1',
+      'metrics/kube-proxy/n9',
+    ])
+      v.apply({ type: 'source', source, ok: true, atMs: 0 });
+    // While they are recent they still tell what happened last.
+    expect(v.freshness(60_000, 120_000)).toHaveLength(5);
+    expect(v.freshness(200_000, 120_000).map((s) => [s.source, s.state])).toEqual([
+      ['logs/kube-system/coredns-1/coredns', 'stale'],
+      ['metrics/kube-proxy/n1', 'stale'],
+    ]);
+  });
+
+  it.each([
+    [
+      'kube-proxy on every node',
+      [pod('kube-system', 'kp-1', 'n1', 'kube-proxy'), pod('kube-system', 'kp-2', 'n2', 'kube-proxy')],
+      ['n1', 'n2'],
+    ],
+    ['kube-proxy on one node', [pod('kube-system', 'kp-1', 'n1', 'kube-proxy')], ['n1']],
+    ['no kube-proxy (replaced by the CNI)', [pod('kube-system', 'cilium-1', 'n1', 'cilium')], []],
+  ])('scrapes kube-proxy metrics only where it runs: %s', (_, pods, nodes) => {
+    expect(componentTargets(view(pods)).nodes).toEqual(nodes);
+  });
+});

@@ -1,0 +1,53 @@
+/**
+ * How long people were actually affected, from the record: the periods from the onset (or
+ * from the failure coming back) until the incident moved to monitoring or resolved. Three
+ * one-hour outages on three mornings are three hours of impact, not the three days the
+ * incident stayed open between them. Also the words for customers: the affected parts of
+ * the platform as the status page names them, never node names or evidence.
+ */
+import { type Incident, rootCauseOf } from '../incident/incident.ts';
+import { publicWordsOf } from './public-words.ts';
+
+export interface Period {
+  startMs: number;
+  endMs: number;
+}
+
+const degraded = new Set(['investigating', 'identified']);
+
+/** The periods the failure was on, in time order. `onsetMs` starts the first. */
+export function degradedPeriods(i: Incident, onsetMs: number, nowMs: number): Period[] {
+  const out: Period[] = [];
+  let start: number | undefined = onsetMs;
+  for (const e of i.timeline) {
+    if (e.kind !== 'status') continue;
+    const to = /→ (\w+)/.exec(e.text)?.[1];
+    if (!to) continue;
+    if (degraded.has(to)) start ??= e.atMs;
+    else if (start !== undefined) {
+      out.push({ startMs: start, endMs: Math.max(start, e.atMs) });
+      start = undefined;
+    }
+  }
+  if (start !== undefined) out.push({ startMs: start, endMs: Math.max(start, i.resolvedAtMs ?? nowMs) });
+  return out;
+}
+
+export function totalMs(periods: readonly Period[]): number {
+  return periods.reduce((n, p) => n + (p.endMs - p.startMs), 0);
+}
+
+/** What customers saw, in their words: the affected area, the cause in plain terms, the components. */
+export function customerImpact(i: Incident): string {
+  const w = publicWordsOf(i);
+  const services = rootCauseOf(i).blastRadius.services ?? [];
+  const parts = [
+    `${w.title}: ${w.cause}.`,
+    `${w.components.join(', ')} ${w.components.length > 1 ? 'were' : 'was'} in ${w.outage === 'major' ? 'a major' : 'a partial'} outage while it lasted.`,
+  ];
+  if (services.length)
+    parts.push(
+      `Services reached through the cluster were affected: ${services.slice(0, 8).join(', ')}${services.length > 8 ? ` and ${services.length - 8} more` : ''}.`,
+    );
+  return parts.join(' ');
+}
