@@ -84,7 +84,10 @@ export function nodeOps(o: {
           (p) =>
             p.spec?.nodeName === node &&
             !p.metadata.deletionTimestamp &&
-            !p.metadata.ownerReferences?.some((r) => r.kind === 'DaemonSet'),
+            !p.metadata.ownerReferences?.some((r) => r.kind === 'DaemonSet') &&
+            // kubectl drain skips mirror pods (filters.go mirrorPodFilter): the API server
+            // cannot stop a static pod, only the kubelet's manifest directory can.
+            !p.metadata.annotations?.['kubernetes.io/config.mirror'],
         );
         let blocked = 0;
         for (const p of pods) {

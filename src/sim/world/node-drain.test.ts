@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { minute, runNetworkCase } from './network-fixture.ts';
+
+describe('draining a control-plane node', () => {
+  it('leaves its static (mirror) pods alone, as kubectl drain does', async () => {
+    const w = await runNetworkCase(
+      {
+        timeline: [
+          {
+            at: '2023-03-14T18:05:00Z',
+            action: { type: 'drain-nodes', nodes: { pools: ['control-plane'], names: ['cp-1'] } },
+          },
+        ],
+      },
+      4 * minute,
+    );
+    const onCp1 = () => w.pods().filter((p) => p.spec?.nodeName === 'cp-1');
+    const isMirror = (p: { metadata: { annotations?: Record<string, string> } }) =>
+      p.metadata.annotations?.['kubernetes.io/config.mirror'] !== undefined;
+    const before = new Map(
+      onCp1()
+        .filter(isMirror)
+        .map((p) => [p.metadata.name, p.metadata.uid]),
+    );
+    expect([...before.keys()].sort()).toEqual([
+      'etcd-cp-1',
+      'kube-apiserver-cp-1',
+      'kube-controller-manager-cp-1',
+      'kube-scheduler-cp-1',
+    ]);
+    await w.clock.runUntil(Date.parse(w.scenario.start) + 12 * minute);
+    const after = new Map(
+      onCp1()
+        .filter(isMirror)
+        .map((p) => [p.metadata.name, p.metadata.uid]),
+    );
+    // The same objects: never evicted, never recreated.
+    expect(after).toEqual(before);
+  });
+});
