@@ -120,6 +120,9 @@ export class KubeletModel {
     if (o.reboot) info.bootID = hexUuid(this.random);
     this.setNodeInfo(info);
     if (o.reboot) this.pods?.runtime.resumeAll();
+    // A starting kubelet lists every pod bound to its node and finishes what it finds,
+    // deletions included (its pod config source starts from a full list).
+    this.wasLive = false;
     if (!this.canWrite()) return;
     const involved = { kind: 'Node', name: this.node, uid: this.node, apiVersion: 'v1' };
     const source = { component: 'kubelet', host: this.node };

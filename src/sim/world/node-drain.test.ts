@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { minute, runNetworkCase } from './network-fixture.ts';
+import { resourceForKind } from '../api/resources.ts';
+import { minute, type PodView, runNetworkCase } from './network-fixture.ts';
+
+const podType = resourceForKind('Pod')!;
 
 describe('draining a control-plane node', () => {
   it('leaves its static (mirror) pods alone, as kubectl drain does', async () => {
@@ -36,5 +39,30 @@ describe('draining a control-plane node', () => {
     );
     // The same objects: never evicted, never recreated.
     expect(after).toEqual(before);
+  });
+
+  it('a kubelet restarted right after its node was drained finishes the deletions it missed', async () => {
+    const w = await runNetworkCase(
+      {
+        timeline: [
+          {
+            at: '2023-03-14T18:05:00Z',
+            action: {
+              type: 'upgrade',
+              component: 'kubelet',
+              from: 'v1.23.17',
+              to: 'v1.24.11',
+              nodes: { pools: ['workers'] },
+              maxUnavailable: 1,
+            },
+          },
+        ],
+      },
+      30 * minute,
+    );
+    const terminating = (w.sim.store.listObjects(podType) as PodView[]).filter(
+      (p) => p.metadata.deletionTimestamp,
+    );
+    expect(terminating.map((p) => `${p.metadata.namespace}/${p.metadata.name}`)).toEqual([]);
   });
 });
