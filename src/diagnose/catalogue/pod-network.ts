@@ -14,7 +14,7 @@ import { changeAtMs } from '../evidence/changes.ts';
 import { hitOn } from '../evidence/clauses.ts';
 import { earliest, nodeTrouble } from '../evidence/node-trouble.ts';
 import { definePattern } from '../pattern.ts';
-import { at, names, said } from '../slots.ts';
+import { at, count, said } from '../slots.ts';
 
 const changeWindowMs = 6 * 3_600_000;
 
