@@ -469,3 +469,346 @@ export function source(family: SourceFamily, state: 'fresh' | 'stale' | 'never' 
     { severity: 'info' },
   );
 }
+
+/** What every Event-built signal carries: a count, a window and the newest message. */
+function events(message: string, count = 12) {
+  return {
+    events: count,
+    firstSeen: fmtTime(t0 - 15 * min),
+    lastSeen: fmtTime(t0 - min),
+    message,
+    windowMinutes: 30,
+  };
+}
+
+/** A node short of something: quiet (nothing short) unless the overrides say what. */
+export function pressure(
+  node: string,
+  facts: Partial<SignalFactsByKind['node-pressure']> = {},
+  x: Extra = {},
+) {
+  return make(
+    'node-pressure',
+    `node/${node}`,
+    {
+      conditions: [],
+      conditionReasons: [],
+      conditionSince: '',
+      pressureTaints: [],
+      thresholdsMet: [],
+      evictions: 0,
+      evictedResources: [],
+      evictedNamespaces: [],
+      topConsumers: [],
+      imageGcFailures: 0,
+      containerGcFailures: 0,
+      systemOoms: 0,
+      oomKills: 0,
+      oomVictims: [],
+      containerOomKilled: 0,
+      imagePullNoSpace: 0,
+      clusterNodesUnderPressure: 1,
+      windowMinutes: 30,
+      ...facts,
+    },
+    { scope: { nodes: [node] }, sinceMs: t0 - 15 * min, ...x },
+  );
+}
+
+export function usage(node: string, memoryFraction: number, x: Extra = {}) {
+  const allocatable = 16 * 2 ** 30;
+  return make(
+    'node-resource-usage',
+    `node/${node}`,
+    {
+      node,
+      memoryBytes: Math.round(memoryFraction * allocatable),
+      memoryAllocatableBytes: allocatable,
+      memoryFraction,
+      cpuCores: 2,
+      cpuAllocatableCores: 4,
+      cpuFraction: 0.5,
+      sampledAt: fmtTime(t0 - min),
+      clusterNodesHigh: 1,
+    },
+    { severity: 'info', scope: { nodes: [node] }, sinceMs: t0 - min, ...x },
+  );
+}
+
+export function sandboxes(
+  node: string,
+  cause: SignalFactsByKind['sandbox-create-failing']['cause'],
+  facts: Partial<SignalFactsByKind['sandbox-create-failing']> = {},
+  x: Extra = {},
+) {
+  return make(
+    'sandbox-create-failing',
+    `node/${node}`,
+    {
+      ...events('Failed to create pod sandbox: rpc error'),
+      node,
+      cause,
+      causes: [`${cause}=12`],
+      plugins: [],
+      pods: 2,
+      namespaces: ['shop'],
+      killFailures: 0,
+      podsStuckCreating: 2,
+      clusterNodesFailing: 1,
+      ...facts,
+    },
+    { scope: { nodes: [node] }, ...x },
+  );
+}
+
+export function statusLag(
+  node: string,
+  facts: Partial<SignalFactsByKind['pod-status-lag']> = {},
+  x: Extra = {},
+) {
+  return make(
+    'pod-status-lag',
+    `node/${node}`,
+    {
+      node,
+      lagging: 2,
+      pendingBound: 0,
+      stuckCreating: 0,
+      runningWithoutIp: 2,
+      stuckTerminating: 0,
+      oldestSeconds: 60,
+      podsOnNode: 40,
+      laggingShare: 0.05,
+      sandboxFailures: 0,
+      clusterNodesLagging: 1,
+      clusterLaggingPods: 2,
+      ...facts,
+    },
+    { scope: { nodes: [node] }, ...x },
+  );
+}
+
+export function componentOom(
+  ns: string,
+  name: string,
+  component: SignalFactsByKind['system-component-oom']['component'],
+  facts: Partial<SignalFactsByKind['system-component-oom']> = {},
+  x: Extra = {},
+) {
+  return make(
+    'system-component-oom',
+    `component/${ns}/Deployment/${name}`,
+    {
+      namespace: ns,
+      workloadKind: 'Deployment',
+      workloadName: name,
+      component,
+      replicas: 2,
+      oomKilledReplicas: 2,
+      containers: [name],
+      nodes: ['n5', 'n6'],
+      firstOom: fmtTime(t0 - 8 * min),
+      lastOom: fmtTime(t0 - 6 * min),
+      spanSeconds: 120,
+      restartsInWindow: 2,
+      windowMinutes: 30,
+      ...facts,
+    },
+    {
+      severity: 'critical',
+      sinceMs: t0 - 8 * min,
+      scope: {
+        namespaces: [ns],
+        workloads: [`${ns}/Deployment/${name}`],
+        nodes: facts.nodes ?? ['n5', 'n6'],
+      },
+      ...x,
+    },
+  );
+}
+
+export function probes(
+  ns: string,
+  name: string,
+  facts: Partial<SignalFactsByKind['probe-failing']> = {},
+  x: Extra = {},
+) {
+  return make(
+    'probe-failing',
+    `workload/${ns}/Deployment/${name}`,
+    {
+      ...events('Readiness probe failed: context deadline exceeded'),
+      namespace: ns,
+      workloadKind: 'Deployment',
+      workloadName: name,
+      component: 'application',
+      systemComponent: false,
+      probes: ['readiness'],
+      results: ['timeout=12'],
+      pods: 2,
+      nodes: ['n4', 'n5'],
+      livenessKills: 0,
+      ...facts,
+    },
+    { scope: { namespaces: [ns], workloads: [`${ns}/Deployment/${name}`] }, ...x },
+  );
+}
+
+export function nodeProblem(
+  type: string,
+  nodes: string[],
+  facts: Partial<SignalFactsByKind['node-problem']> = {},
+  x: Extra = {},
+) {
+  return make(
+    'node-problem',
+    `condition/${type}`,
+    {
+      type,
+      nodes,
+      count: nodes.length,
+      fraction: nodes.length / 12,
+      reasons: [],
+      messages: [],
+      firstSince: fmtTime(t0 - 10 * min),
+      ...facts,
+    },
+    { scope: { nodes }, sinceMs: t0 - 10 * min, ...x },
+  );
+}
+
+export function webhookFailing(
+  webhook: string,
+  facts: Partial<SignalFactsByKind['webhook-failing']> = {},
+  x: Extra = {},
+) {
+  return make(
+    'webhook-failing',
+    `webhook/${webhook}`,
+    {
+      ...events(`Internal error occurred: failed calling webhook "${webhook}": context deadline exceeded`),
+      webhook,
+      errorKinds: ['timeout'],
+      workloads: ['shop/Deployment/cart'],
+      namespaces: ['shop'],
+      kubeSystem: false,
+      ...facts,
+    },
+    { severity: 'critical', ...x },
+  );
+}
+
+export function podCreation(
+  ns: string,
+  name: string,
+  facts: Partial<SignalFactsByKind['pod-creation-failing']> = {},
+  x: Extra = {},
+) {
+  return make(
+    'pod-creation-failing',
+    `workload/${ns}/ReplicaSet/${name}`,
+    {
+      ...events('Error creating: Internal error occurred: failed calling webhook'),
+      namespace: ns,
+      workloadKind: 'ReplicaSet',
+      workloadName: name,
+      cause: 'webhook',
+      causes: ['webhook=12'],
+      webhooks: [],
+      webhookErrors: ['timeout'],
+      quotas: [],
+      resources: [],
+      ...facts,
+    },
+    { scope: { namespaces: [ns] }, ...x },
+  );
+}
+
+export function edgeProbe(
+  url: string,
+  facts: Partial<SignalFactsByKind['edge-probe-failing']> = {},
+  x: Extra = {},
+) {
+  return make(
+    'edge-probe-failing',
+    `url/${url}`,
+    {
+      url,
+      host: new URL(url).host,
+      attempts: 20,
+      failures: 20,
+      failureRatio: 1,
+      statuses: ['503=20'],
+      errorKinds: ['http-5xx'],
+      lastError: '503 Service Unavailable',
+      lastStatus: 503,
+      firstFailure: fmtTime(t0 - 10 * min),
+      windowMinutes: 15,
+      inClusterHealthy: true,
+      apiHealthy: true,
+      nodesReady: 12,
+      nodesTotal: 12,
+      ...facts,
+    },
+    { severity: 'critical', sinceMs: t0 - 10 * min, ...x },
+  );
+}
+
+export function registryPulls(
+  registry: string,
+  facts: Partial<SignalFactsByKind['registry-pulls-failing']> = {},
+  x: Extra = {},
+) {
+  return make(
+    'registry-pulls-failing',
+    `registry/${registry}`,
+    {
+      ...events(`Failed to pull image "${registry}/shop/cart:1.4": i/o timeout`),
+      registry,
+      causes: ['timeout=6'],
+      images: [`${registry}/shop/cart:1.4`, `${registry}/shop/web:2.0`],
+      imageCount: 2,
+      pods: 6,
+      namespaces: ['shop'],
+      nodes: ['n4', 'n5'],
+      nodeCount: 2,
+      clusterNodes: 12,
+      ...facts,
+    },
+    { severity: 'critical', ...x },
+  );
+}
+
+/** The kubelet's Ready message when its pod lifecycle relist stalls (past the 3 min threshold). */
+export const plegUnhealthy = {
+  status: 'False' as const,
+  reason: 'KubeletNotReady',
+  message: 'PLEG is not healthy: pleg was last seen active 4m0s ago; threshold is 3m0s',
+  causes: ['pleg-unhealthy' as const],
+};
+
+/** The kubelet's Ready message when it cannot reach the container runtime. */
+export const runtimeDown = {
+  status: 'False' as const,
+  reason: 'KubeletNotReady',
+  message: 'container runtime is down',
+  causes: ['runtime-down' as const],
+};
+
+/** Nodes losing their network one after another: NotReady and flapping, spread over 20 minutes. */
+export function networkWave(nodes: string[]) {
+  return [...nodes.flatMap((n) => [notReady(n), flapping(n)]), spread(nodes, { onsetSpanMinutes: 20 })];
+}
+
+/** A node the kernel OOM killer works through while the kubelet evicts for memory; `also`: other pressure. */
+export function outOfMemory(node: string, also: string[] = []) {
+  return pressure(node, {
+    conditions: ['MemoryPressure', ...also],
+    systemOoms: 3,
+    oomKills: 4,
+    oomVictims: ['java'],
+    thresholdsMet: ['memory'],
+    evictions: 2,
+    evictedResources: ['memory'],
+  });
+}

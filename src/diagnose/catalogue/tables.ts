@@ -6,12 +6,16 @@ import { changeInducedCases } from './change-induced.cases.ts';
 import { clusterDnsCases } from './cluster-dns.cases.ts';
 import { controlPlaneDegradedCases } from './control-plane-degraded.cases.ts';
 import { controlPlaneUnreachableCases } from './control-plane-unreachable.cases.ts';
+import { nodeDiskCases } from './node-disk.cases.ts';
 import { nodeImageRegressionCases } from './node-image-regression.cases.ts';
+import { nodeMemoryCases } from './node-memory.cases.ts';
 import { nodeNetworkCases } from './node-network.cases.ts';
+import { nodePidsCases } from './node-pids.cases.ts';
 import { proxySyncCases } from './proxy-sync.cases.ts';
 import { scheduledJobCases } from './scheduled-job.cases.ts';
 import { serviceRoutingCases } from './service-routing.cases.ts';
 import { singleNodeCases } from './single-node.cases.ts';
+import { workloadExhaustsNodeCases } from './workload-exhausts-node.cases.ts';
 
 export const tables: readonly PatternTable[] = [
   controlPlaneUnreachableCases,
@@ -26,4 +30,8 @@ export const tables: readonly PatternTable[] = [
   changeInducedCases,
   appBugCases,
   badRolloutCases,
+  nodeMemoryCases,
+  nodeDiskCases,
+  nodePidsCases,
+  workloadExhaustsNodeCases,
 ];

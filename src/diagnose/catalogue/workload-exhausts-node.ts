@@ -24,23 +24,22 @@ export const workloadExhaustsNode = definePattern((q) => {
       named.set(c, [...(named.get(c) ?? []), s]);
     }
   const t = nodeTrouble(q);
-  return [...named]
-    .filter(([, s]) => s.length >= 2)
-    .map(([consumer, signals]) => {
-      const nodes = signals.map((s) => nodeName(s.subject)).sort();
-      const downSignals = [...t.notReady, ...t.silent, ...t.flapping].filter((s) =>
-        nodes.includes(nodeName(s.subject)),
-      );
-      return {
-        consumer,
-        signals,
-        nodes,
-        downSignals,
-        without: pressured.filter((s) => !signals.includes(s)),
-        short: resources.filter((r) => signals.some((s) => shortOf(s, r))),
-        onset: Math.min(...signals.map((s) => s.sinceMs)),
-      };
-    });
+  // Every named consumer is a case; the requirement keeps those on two or more short nodes.
+  return [...named].map(([consumer, signals]) => {
+    const nodes = signals.map((s) => nodeName(s.subject)).sort();
+    const downSignals = [...t.notReady, ...t.silent, ...t.flapping].filter((s) =>
+      nodes.includes(nodeName(s.subject)),
+    );
+    return {
+      consumer,
+      signals,
+      nodes,
+      downSignals,
+      without: pressured.filter((s) => !signals.includes(s)),
+      short: resources.filter((r) => signals.some((s) => shortOf(s, r))),
+      onset: Math.min(...signals.map((s) => s.sinceMs)),
+    };
+  });
 })({
   id: 'workload-exhausts-node',
   family: 'node-resources',
@@ -56,7 +55,7 @@ export const workloadExhaustsNode = definePattern((q) => {
       weight: 0,
       reason: 'one process topping the consumers on two or more nodes that ran short',
       reads: ['node-pressure'],
-      test: (c) => hitOn(c.signals),
+      test: (c) => (c.signals.length >= 2 ? { signals: c.signals } : undefined),
     },
   ],
   supports: [
