@@ -4,8 +4,10 @@ import { appBugCases } from './app-bug.cases.ts';
 import { badRolloutCases } from './bad-rollout.cases.ts';
 import { changeInducedCases } from './change-induced.cases.ts';
 import { clusterDnsCases } from './cluster-dns.cases.ts';
+import { containerRuntimeCases } from './container-runtime.cases.ts';
 import { controlPlaneDegradedCases } from './control-plane-degraded.cases.ts';
 import { controlPlaneUnreachableCases } from './control-plane-unreachable.cases.ts';
+import { kubeletThrottledCases } from './kubelet-throttled.cases.ts';
 import { nodeDiskCases } from './node-disk.cases.ts';
 import { nodeImageRegressionCases } from './node-image-regression.cases.ts';
 import { nodeMemoryCases } from './node-memory.cases.ts';
@@ -34,4 +36,6 @@ export const tables: readonly PatternTable[] = [
   nodeDiskCases,
   nodePidsCases,
   workloadExhaustsNodeCases,
+  containerRuntimeCases,
+  kubeletThrottledCases,
 ];
