@@ -18,34 +18,37 @@ export interface ComponentCase {
   pressure: SignalOf<'node-pressure'>[];
 }
 
-export function componentCases(q: SignalQuery, dns: boolean): ComponentCase[] {
-  return q
-    .of('system-component-oom')
-    .filter((s) => (s.facts.component === 'dns') === dns)
-    .map((oom) => {
-      const key = `${oom.facts.namespace}/${oom.facts.workloadKind}/${oom.facts.workloadName}`;
-      const nodes = new Set(oom.facts.nodes);
-      return {
-        oom,
-        short: q.of('workload-unavailable').find((w) => w.subject === `workload/${key}`),
-        pressure: q
-          .of('node-pressure')
-          .filter(
-            (p) =>
-              nodes.has(nodeName(p.subject)) &&
-              (p.facts.conditions.includes('MemoryPressure') || p.facts.systemOoms > 0),
-          ),
-      };
-    });
+/** Every system component killed at its limits; which pattern takes it is a requirement of each. */
+export function componentCases(q: SignalQuery): ComponentCase[] {
+  return q.of('system-component-oom').map((oom) => {
+    const key = `${oom.facts.namespace}/${oom.facts.workloadKind}/${oom.facts.workloadName}`;
+    const nodes = new Set(oom.facts.nodes);
+    return {
+      oom,
+      short: q.of('workload-unavailable').find((w) => w.subject === `workload/${key}`),
+      pressure: q
+        .of('node-pressure')
+        .filter(
+          (p) =>
+            nodes.has(nodeName(p.subject)) &&
+            (p.facts.conditions.includes('MemoryPressure') || p.facts.systemOoms > 0),
+        ),
+    };
+  });
 }
 
-export const allReplicasOomKilled: Clause<ComponentCase> = {
-  id: 'all-replicas-oom-killed',
-  weight: 0,
-  reason: 'every replica of a system component OOMKilled within minutes',
-  reads: ['system-component-oom'],
-  test: (c) => ({ signals: [c.oom] }),
-};
+/** Every replica OOMKilled within minutes, of cluster DNS (`dns`) or of another component. */
+export function allReplicasOomKilled(dns: boolean): Clause<ComponentCase> {
+  return {
+    id: dns ? 'dns-replicas-oom-killed' : 'component-replicas-oom-killed',
+    weight: 0,
+    reason: dns
+      ? 'every replica of cluster DNS OOMKilled within minutes'
+      : 'every replica of a system component other than cluster DNS OOMKilled within minutes',
+    reads: ['system-component-oom'],
+    test: (c) => ((c.oom.facts.component === 'dns') === dns ? { signals: [c.oom] } : undefined),
+  };
+}
 
 export const keepsRestarting: Clause<ComponentCase> = {
   id: 'keeps-restarting',

@@ -18,7 +18,7 @@ import {
   serviceDown,
 } from './component-at-limits.ts';
 
-export const dnsOverload = definePattern((q) => componentCases(q, true))({
+export const dnsOverload = definePattern((q) => componentCases(q))({
   id: 'dns-overload',
   family: 'system-components',
   layer: 'dns',
@@ -27,7 +27,7 @@ export const dnsOverload = definePattern((q) => componentCases(q, true))({
     'Cluster DNS overwhelmed: every CoreDNS or kube-dns replica is OOMKilled or overloaded under the query load (ndots:5 turning each lookup into several, retry storms, more clients), so lookups time out everywhere and restarts make it worse with cold caches. Told apart from CoreDNS failing when the API is out of its reach (Error, not OOMKilled), a full conntrack table (DNS pods healthy, the node agent sees the table full) and an overloaded API server (answers go stale, then fail).',
   clusterLevel: true,
   base: 0.5,
-  requires: [allReplicasOomKilled],
+  requires: [allReplicasOomKilled(true)],
   supports: [
     keepsRestarting,
     serviceDown,

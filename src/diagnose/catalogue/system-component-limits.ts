@@ -18,7 +18,7 @@ import {
   serviceDown,
 } from './component-at-limits.ts';
 
-export const systemComponentLimits = definePattern((q) => componentCases(q, false))({
+export const systemComponentLimits = definePattern((q) => componentCases(q))({
   id: 'system-component-at-limits',
   family: 'system-components',
   layer: 'workload',
@@ -27,7 +27,7 @@ export const systemComponentLimits = definePattern((q) => componentCases(q, fals
     "A system component killed at its limits: every replica of a CNI agent, ingress controller, kube-proxy, metrics server or another add-on is OOMKilled within minutes because its memory limit no longer fits the load (more nodes, routes or connections), and whatever depends on it fails with it. Told apart from the component's own dependency failing (its pods end in Error, not OOMKilled) and nodes short of memory (the kernel picks victims on starved nodes).",
   clusterLevel: true,
   base: 0.5,
-  requires: [allReplicasOomKilled],
+  requires: [allReplicasOomKilled(false)],
   supports: [keepsRestarting, serviceDown],
   against: [apiSilentForUsToo(-0.4), nodesShortOfMemory],
   severity: () => 'critical',

@@ -7,6 +7,7 @@ import { clusterDnsCases } from './cluster-dns.cases.ts';
 import { containerRuntimeCases } from './container-runtime.cases.ts';
 import { controlPlaneDegradedCases } from './control-plane-degraded.cases.ts';
 import { controlPlaneUnreachableCases } from './control-plane-unreachable.cases.ts';
+import { dnsOverloadCases } from './dns-overload.cases.ts';
 import { kubeletThrottledCases } from './kubelet-throttled.cases.ts';
 import { nodeDiskCases } from './node-disk.cases.ts';
 import { nodeImageRegressionCases } from './node-image-regression.cases.ts';
@@ -17,6 +18,7 @@ import { proxySyncCases } from './proxy-sync.cases.ts';
 import { scheduledJobCases } from './scheduled-job.cases.ts';
 import { serviceRoutingCases } from './service-routing.cases.ts';
 import { singleNodeCases } from './single-node.cases.ts';
+import { systemComponentLimitsCases } from './system-component-limits.cases.ts';
 import { workloadExhaustsNodeCases } from './workload-exhausts-node.cases.ts';
 
 export const tables: readonly PatternTable[] = [
@@ -38,4 +40,6 @@ export const tables: readonly PatternTable[] = [
   workloadExhaustsNodeCases,
   containerRuntimeCases,
   kubeletThrottledCases,
+  systemComponentLimitsCases,
+  dnsOverloadCases,
 ];
