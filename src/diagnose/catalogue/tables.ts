@@ -4,6 +4,7 @@ import { appBugCases } from './app-bug.cases.ts';
 import { badRolloutCases } from './bad-rollout.cases.ts';
 import { changeInducedCases } from './change-induced.cases.ts';
 import { clusterDnsCases } from './cluster-dns.cases.ts';
+import { conntrackCases } from './conntrack.cases.ts';
 import { containerRuntimeCases } from './container-runtime.cases.ts';
 import { controlPlaneDegradedCases } from './control-plane-degraded.cases.ts';
 import { controlPlaneUnreachableCases } from './control-plane-unreachable.cases.ts';
@@ -14,6 +15,8 @@ import { nodeImageRegressionCases } from './node-image-regression.cases.ts';
 import { nodeMemoryCases } from './node-memory.cases.ts';
 import { nodeNetworkCases } from './node-network.cases.ts';
 import { nodePidsCases } from './node-pids.cases.ts';
+import { podIpExhaustionCases } from './pod-ip-exhaustion.cases.ts';
+import { podNetworkCases } from './pod-network.cases.ts';
 import { proxySyncCases } from './proxy-sync.cases.ts';
 import { scheduledJobCases } from './scheduled-job.cases.ts';
 import { serviceRoutingCases } from './service-routing.cases.ts';
@@ -42,4 +45,7 @@ export const tables: readonly PatternTable[] = [
   kubeletThrottledCases,
   systemComponentLimitsCases,
   dnsOverloadCases,
+  podNetworkCases,
+  podIpExhaustionCases,
+  conntrackCases,
 ];

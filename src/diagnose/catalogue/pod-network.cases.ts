@@ -1,0 +1,91 @@
+/** pod-network-broken: fires when the CNI fails between healthy nodes; loses to the nodes' own network, service routing, a webhook. */
+import type { PatternTable } from '../cases.ts';
+import {
+  change,
+  flapping,
+  hour,
+  notReady,
+  podCreation,
+  probes,
+  t0,
+  vipUnreachable,
+  webhookFailing,
+} from '../fixtures.ts';
+
+const cniAgent = probes('kube-system', 'calico-node', {
+  workloadKind: 'DaemonSet',
+  component: 'cni',
+  systemComponent: true,
+  message:
+    'Readiness probe failed: calico/node is not ready: BIRD is not ready: BGP not established with 10.0.1.12',
+  results: ['command-failed=30'],
+  pods: 6,
+  nodes: ['n1', 'n2', 'n3', 'n4', 'n5', 'n6'],
+});
+const appsUnready = [probes('shop', 'cart'), probes('search', 'indexer'), probes('billing', 'invoices')];
+const labelsChanged = (hoursBefore: number) =>
+  change(
+    'node-labels',
+    { from: 'rack=a', to: 'rack=b', nodes: ['n1', 'n2'], count: 2 },
+    { sinceMs: t0 - hoursBefore * hour },
+  );
+
+export const podNetworkCases: PatternTable = {
+  pattern: 'pod-network-broken',
+  cases: [
+    // 0.4 + 0.2 agent + 0.1 apps everywhere + 0.15 change
+    {
+      name: 'BGP peerings lost after a node label change: calico-node unready everywhere, readiness failing in three namespaces',
+      signals: [cniAgent, ...appsUnready, labelsChanged(1)],
+      expect: { fires: true, identified: true },
+    },
+    // 0.4 + 0.2 + 0.15
+    {
+      name: 'calico-node unready on six nodes an hour after a node label change',
+      signals: [cniAgent, labelsChanged(1)],
+      expect: { fires: true, identified: true },
+    },
+    // 0.4 + 0.2 + 0.1
+    {
+      name: 'calico-node unready on six nodes and readiness failing in three namespaces, no change seen',
+      signals: [cniAgent, ...appsUnready],
+      expect: { fires: true, identified: true },
+    },
+    // 0.4 + 0.2
+    {
+      name: 'calico-node unready on six nodes, nothing else yet',
+      signals: [cniAgent],
+      expect: { fires: true, identified: false },
+    },
+    {
+      name: 'one app fails readiness in its own namespace',
+      signals: [probes('shop', 'cart')],
+      expect: { quiet: true },
+    },
+    // 0.4 + 0.2 + 0.1 - 0.25 against node-network at 0.35 + 0.15 + 0.05: the nodes lose the API server too
+    {
+      name: 'two nodes flap; calico-node is unready on them and readiness fails in three namespaces',
+      signals: [notReady('n1'), flapping('n1'), flapping('n2'), cniAgent, ...appsUnready],
+      expect: { losesTo: 'node-network' },
+    },
+    // 0.4 + 0.2 + 0.1 + 0.15 - 0.2 against service-routing at 0.45 + 0.15 + 0.1 + 0.1
+    {
+      name: 'pods time out on the kubernetes Service VIP from three nodes, while calico-node is unready and apps fail readiness',
+      signals: [
+        vipUnreachable(['n1', 'n2', 'n3'], { endpointReachableFromNodes: true }),
+        cniAgent,
+        ...appsUnready,
+        labelsChanged(3),
+      ],
+      expect: { losesTo: 'service-routing' },
+    },
+    {
+      name: 'a policy webhook with no ready pods fails closed; controllers cannot create pods',
+      signals: [
+        webhookFailing('validate.policy.example.com', { errorKinds: ['no-endpoints'], kubeSystem: true }),
+        podCreation('shop', 'cart-7d9f', { webhooks: ['validate.policy.example.com'] }),
+      ],
+      expect: { losesTo: 'admission-webhook-failure' },
+    },
+  ],
+};
