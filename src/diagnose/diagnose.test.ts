@@ -127,8 +127,11 @@ describe('diagnose', () => {
       confidence: 0.4,
       shortBy: expect.stringContaining('all 3 nodes went NotReady together'),
     });
-    expect(top.wouldDecide).toEqual(['agent', 'logs', 'metrics/kube-proxy']);
-    expect(top.nextSteps.at(-1)?.say).toContain('missing sources (agent, logs, metrics/kube-proxy)');
+    // Events and outside probes are missing too: the webhook, registry and edge patterns could not be checked.
+    expect(top.wouldDecide).toEqual(['agent', 'logs', 'metrics/kube-proxy', 'probe-url', 'reflector/events']);
+    expect(top.nextSteps.at(-1)?.say).toContain(
+      'missing sources (agent, logs, metrics/kube-proxy, probe-url, reflector/events)',
+    );
   });
 
   it('leaves no template syntax in what it says, in any table case', () => {

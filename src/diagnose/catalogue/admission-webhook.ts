@@ -13,12 +13,14 @@ import { hitOn } from '../evidence/clauses.ts';
 import { definePattern } from '../pattern.ts';
 import { at, names, said } from '../slots.ts';
 
-export const admissionWebhook = definePattern((q) =>
-  q.of('webhook-failing').map((w) => ({
+export const admissionWebhook = definePattern((q) => {
+  const failing = q.of('webhook-failing');
+  // One case per failing webhook; with none, one empty case the requirement turns down.
+  return (failing.length ? failing : [undefined]).map((w) => ({
     w,
-    creates: q.of('pod-creation-failing').filter((p) => p.facts.webhooks.includes(w.facts.webhook)),
-  })),
-)({
+    creates: w ? q.of('pod-creation-failing').filter((p) => p.facts.webhooks.includes(w.facts.webhook)) : [],
+  }));
+})({
   id: 'admission-webhook-failure',
   family: 'admission',
   layer: 'admission',
@@ -33,7 +35,7 @@ export const admissionWebhook = definePattern((q) =>
       weight: 0,
       reason: 'the API server failing to call an admission webhook',
       reads: ['webhook-failing'],
-      test: (c) => ({ signals: [c.w] }),
+      test: (c) => hitOn([c.w]),
     },
   ],
   supports: [
@@ -52,7 +54,7 @@ export const admissionWebhook = definePattern((q) =>
       weight: 0.1,
       reason: 'it blocks writes in kube-system too',
       reads: ['webhook-failing'],
-      test: (c) => (c.w.facts.kubeSystem ? { signals: [c.w] } : undefined),
+      test: (c) => (c.w?.facts.kubeSystem ? { signals: [c.w] } : undefined),
     },
   ],
   against: [
@@ -64,16 +66,16 @@ export const admissionWebhook = definePattern((q) =>
       test: (_c, q) => hitOn([q.first('api-degraded'), q.first('api-unreachable')]),
     },
   ],
-  severity: (c) => (c.creates.length || c.w.facts.kubeSystem ? 'critical' : 'warning'),
-  onset: (c) => c.w.sinceMs,
-  blastRadius: (c) => ({ namespaces: c.w.facts.namespaces, workloads: c.w.facts.workloads }),
-  evidence: (c) => [c.w, ...c.creates.slice(0, 3)],
+  severity: (c) => (c.creates.length || c.w?.facts.kubeSystem ? 'critical' : 'warning'),
+  onset: (c, q) => c.w?.sinceMs ?? q.nowMs,
+  blastRadius: (c) => ({ namespaces: c.w?.facts.namespaces ?? [], workloads: c.w?.facts.workloads ?? [] }),
+  evidence: (c) => [...(c.w ? [c.w] : []), ...c.creates.slice(0, 3)],
   slots: {
-    webhook: (c) => said(c.w.facts.webhook, c.w),
-    errors: (c) => names(c.w.facts.errorKinds, c.w),
-    since: (c) => at(c.w.sinceMs, c.w),
-    message: (c) => said(c.w.facts.message.slice(0, 200), c.w),
-    workloads: (c) => names(c.w.facts.workloads, c.w, 4),
+    webhook: (c) => said(c.w?.facts.webhook, c.w),
+    errors: (c) => names(c.w?.facts.errorKinds ?? [], c.w),
+    since: (c) => at(c.w?.sinceMs, c.w),
+    message: (c) => said(c.w?.facts.message.slice(0, 200), c.w),
+    workloads: (c) => names(c.w?.facts.workloads ?? [], c.w, 4),
   },
   statement:
     'Admission webhook {webhook} fails closed since {since} ({errors})[; writes to {workloads} are refused][: "{message}"].',

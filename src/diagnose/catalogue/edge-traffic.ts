@@ -10,9 +10,11 @@ import { hitOn, quietSource } from '../evidence/clauses.ts';
 import { definePattern } from '../pattern.ts';
 import { at, names, said } from '../slots.ts';
 
-export const edgeTraffic = definePattern((q) =>
-  q.of('edge-probe-failing').map((p) => ({ p, ingress5xx: q.of('service-errors') })),
-)({
+export const edgeTraffic = definePattern((q) => {
+  const failing = q.of('edge-probe-failing');
+  // One case per failing URL; with none, one empty case the requirement turns down.
+  return (failing.length ? failing : [undefined]).map((p) => ({ p, ingress5xx: q.of('service-errors') }));
+})({
   id: 'edge-traffic-path',
   family: 'edge',
   layer: 'edge',
@@ -27,7 +29,7 @@ export const edgeTraffic = definePattern((q) =>
       weight: 0,
       reason: 'a public endpoint failing when probed from outside',
       reads: ['edge-probe-failing'],
-      test: (c) => ({ signals: [c.p] }),
+      test: (c) => hitOn([c.p]),
     },
   ],
   supports: [
@@ -37,7 +39,7 @@ export const edgeTraffic = definePattern((q) =>
       reason: 'meanwhile the API answers and {ready} of {total} nodes are Ready',
       reads: ['edge-probe-failing'],
       test: (c) =>
-        c.p.facts.inClusterHealthy
+        c.p?.facts.inClusterHealthy
           ? {
               signals: [c.p],
               slots: {
@@ -64,15 +66,15 @@ export const edgeTraffic = definePattern((q) =>
       test: (c) => hitOn(c.ingress5xx),
     },
   ],
-  severity: (c) => (c.p.facts.failureRatio >= 0.5 ? 'critical' : 'warning'),
-  onset: (c) => Date.parse(c.p.facts.firstFailure) || c.p.sinceMs,
+  severity: (c) => ((c.p?.facts.failureRatio ?? 0) >= 0.5 ? 'critical' : 'warning'),
+  onset: (c, q) => (c.p ? Date.parse(c.p.facts.firstFailure) || c.p.sinceMs : q.nowMs),
   blastRadius: () => ({}),
-  evidence: (c) => [c.p],
+  evidence: (c) => (c.p ? [c.p] : []),
   slots: {
-    url: (c) => said(c.p.facts.url, c.p),
-    since: (c) => at(Date.parse(c.p.facts.firstFailure) || c.p.sinceMs, c.p),
-    errors: (c) => names([...c.p.facts.statuses, ...c.p.facts.errorKinds], c.p, 4),
-    share: (c) => said(`${Math.round(c.p.facts.failureRatio * 100)}%`, c.p),
+    url: (c) => said(c.p?.facts.url, c.p),
+    since: (c) => at(c.p ? Date.parse(c.p.facts.firstFailure) || c.p.sinceMs : undefined, c.p),
+    errors: (c) => names(c.p ? [...c.p.facts.statuses, ...c.p.facts.errorKinds] : [], c.p, 4),
+    share: (c) => said(c.p ? `${Math.round(c.p.facts.failureRatio * 100)}%` : undefined, c.p),
   },
   statement:
     '{url} fails from outside since {since} ({share} of probes: {errors}) while the cluster looks healthy.',

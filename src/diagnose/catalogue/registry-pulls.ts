@@ -11,11 +11,12 @@ import { hitOn } from '../evidence/clauses.ts';
 import { definePattern } from '../pattern.ts';
 import { at, count, names, said } from '../slots.ts';
 
-export const registryPulls = definePattern((q) =>
-  q
-    .of('registry-pulls-failing')
-    .map((r) => ({ r, noSpace: q.of('node-pressure').filter((p) => p.facts.imagePullNoSpace > 0) })),
-)({
+export const registryPulls = definePattern((q) => {
+  const failing = q.of('registry-pulls-failing');
+  const noSpace = q.of('node-pressure').filter((p) => p.facts.imagePullNoSpace > 0);
+  // One case per failing registry; with none, one empty case the requirement turns down.
+  return (failing.length ? failing : [undefined]).map((r) => ({ r, noSpace }));
+})({
   id: 'image-pull-failure',
   family: 'images',
   layer: 'node',
@@ -30,7 +31,7 @@ export const registryPulls = definePattern((q) =>
       weight: 0,
       reason: 'pulls from one registry failing for several images or on several nodes',
       reads: ['registry-pulls-failing'],
-      test: (c) => ({ signals: [c.r] }),
+      test: (c) => hitOn([c.r]),
     },
   ],
   supports: [
@@ -40,8 +41,8 @@ export const registryPulls = definePattern((q) =>
       reason: 'the registry answers {cause}',
       reads: ['registry-pulls-failing'],
       test: (c) => {
-        const why = c.r.facts.causes.find((x) => /^(unauthorized|rate-limited)/.test(x));
-        return why ? { signals: [c.r], slots: { cause: said(why.split('=')[0], c.r)! } } : undefined;
+        const why = c.r?.facts.causes.find((x) => /^(unauthorized|rate-limited)/.test(x));
+        return c.r && why ? { signals: [c.r], slots: { cause: said(why.split('=')[0], c.r)! } } : undefined;
       },
     },
     {
@@ -50,7 +51,7 @@ export const registryPulls = definePattern((q) =>
       reason: 'it fails on {nodeCount} nodes',
       reads: ['registry-pulls-failing'],
       test: (c) =>
-        c.r.facts.nodeCount >= 3
+        c.r && c.r.facts.nodeCount >= 3
           ? { signals: [c.r], slots: { nodeCount: count(c.r.facts.nodeCount, c.r)! } }
           : undefined,
     },
@@ -64,16 +65,17 @@ export const registryPulls = definePattern((q) =>
       test: (c) => hitOn(c.noSpace),
     },
   ],
-  severity: (c) => (c.r.severity === 'critical' || c.r.facts.nodeCount >= 3 ? 'critical' : 'warning'),
-  onset: (c) => c.r.sinceMs,
-  blastRadius: (c) => ({ nodes: c.r.facts.nodes, namespaces: c.r.facts.namespaces }),
-  evidence: (c) => [c.r],
+  severity: (c) =>
+    c.r?.severity === 'critical' || (c.r?.facts.nodeCount ?? 0) >= 3 ? 'critical' : 'warning',
+  onset: (c, q) => c.r?.sinceMs ?? q.nowMs,
+  blastRadius: (c) => ({ nodes: c.r?.facts.nodes ?? [], namespaces: c.r?.facts.namespaces ?? [] }),
+  evidence: (c) => (c.r ? [c.r] : []),
   slots: {
-    registry: (c) => said(c.r.facts.registry, c.r),
-    images: (c) => names(c.r.facts.images, c.r, 3),
-    causes: (c) => names(c.r.facts.causes, c.r, 3),
-    since: (c) => at(c.r.sinceMs, c.r),
-    message: (c) => said(c.r.facts.message.slice(0, 160), c.r),
+    registry: (c) => said(c.r?.facts.registry, c.r),
+    images: (c) => names(c.r?.facts.images ?? [], c.r, 3),
+    causes: (c) => names(c.r?.facts.causes ?? [], c.r, 3),
+    since: (c) => at(c.r?.sinceMs, c.r),
+    message: (c) => said(c.r?.facts.message.slice(0, 160), c.r),
   },
   statement: 'Pulls from {registry} fail since {since} ({causes}) for {images}[: "{message}"].',
   nextSteps: [

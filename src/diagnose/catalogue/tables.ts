@@ -1,5 +1,6 @@
 /** Every pattern's table of cases, for the catalogue test and the mutation check. */
 import type { PatternTable } from '../cases.ts';
+import { admissionWebhookCases } from './admission-webhook.cases.ts';
 import { appBugCases } from './app-bug.cases.ts';
 import { badRolloutCases } from './bad-rollout.cases.ts';
 import { changeInducedCases } from './change-induced.cases.ts';
@@ -9,6 +10,7 @@ import { containerRuntimeCases } from './container-runtime.cases.ts';
 import { controlPlaneDegradedCases } from './control-plane-degraded.cases.ts';
 import { controlPlaneUnreachableCases } from './control-plane-unreachable.cases.ts';
 import { dnsOverloadCases } from './dns-overload.cases.ts';
+import { edgeTrafficCases } from './edge-traffic.cases.ts';
 import { kubeletThrottledCases } from './kubelet-throttled.cases.ts';
 import { nodeDiskCases } from './node-disk.cases.ts';
 import { nodeImageRegressionCases } from './node-image-regression.cases.ts';
@@ -18,6 +20,7 @@ import { nodePidsCases } from './node-pids.cases.ts';
 import { podIpExhaustionCases } from './pod-ip-exhaustion.cases.ts';
 import { podNetworkCases } from './pod-network.cases.ts';
 import { proxySyncCases } from './proxy-sync.cases.ts';
+import { registryPullsCases } from './registry-pulls.cases.ts';
 import { scheduledJobCases } from './scheduled-job.cases.ts';
 import { serviceRoutingCases } from './service-routing.cases.ts';
 import { singleNodeCases } from './single-node.cases.ts';
@@ -48,4 +51,7 @@ export const tables: readonly PatternTable[] = [
   podNetworkCases,
   podIpExhaustionCases,
   conntrackCases,
+  admissionWebhookCases,
+  edgeTrafficCases,
+  registryPullsCases,
 ];

@@ -1,0 +1,60 @@
+/** admission-webhook-failure: fires when an admission webhook fails closed; loses to a slow API server and a broken pod network. */
+import type { PatternTable } from '../cases.ts';
+import { apiDegraded, change, hour, podCreation, probes, t0, webhookFailing } from '../fixtures.ts';
+
+const hook = 'validate.policy.example.com';
+const cannotCreate = [
+  podCreation('shop', 'cart-7d9f', { webhooks: [hook] }),
+  podCreation('kube-system', 'coredns-5c6b', { webhooks: [hook] }),
+];
+
+export const admissionWebhookCases: PatternTable = {
+  pattern: 'admission-webhook-failure',
+  cases: [
+    // 0.5 + 0.15 controllers cannot create + 0.1 kube-system
+    {
+      name: 'a policy webhook whose pods are gone times out for kube-system too; ReplicaSets cannot create pods',
+      signals: [
+        webhookFailing(hook, { kubeSystem: true, namespaces: ['shop', 'kube-system'] }),
+        ...cannotCreate,
+      ],
+      expect: { fires: true, identified: true },
+    },
+    // 0.5 + 0.15
+    {
+      name: "a webhook's certificate no longer matches its Service name; one ReplicaSet cannot create pods",
+      signals: [webhookFailing(hook, { errorKinds: ['tls'] }), cannotCreate[0]],
+      expect: { fires: true, identified: false },
+    },
+    {
+      name: 'a ReplicaSet cannot create pods because its namespace quota is used up',
+      signals: [
+        podCreation('shop', 'cart-7d9f', { cause: 'quota', causes: ['quota=12'], quotas: ['compute'] }),
+      ],
+      expect: { quiet: true },
+    },
+    // 0.5 + 0.15 - 0.2 against 0.55: the API server is slow for every request, not only matched writes
+    {
+      name: 'the API server takes seconds for every request, and a webhook call times out with it',
+      signals: [apiDegraded(), webhookFailing(hook), cannotCreate[0]],
+      expect: { losesTo: 'control-plane-degraded' },
+    },
+    {
+      name: 'calico-node is unready everywhere after a label change; webhook calls from the control plane time out',
+      signals: [
+        probes('kube-system', 'calico-node', {
+          workloadKind: 'DaemonSet',
+          component: 'cni',
+          systemComponent: true,
+          nodes: ['n1', 'n2', 'n3'],
+        }),
+        probes('shop', 'cart'),
+        probes('search', 'indexer'),
+        probes('billing', 'invoices'),
+        change('node-labels', { nodes: ['n1', 'n2'], count: 2 }, { sinceMs: t0 - hour }),
+        webhookFailing(hook),
+      ],
+      expect: { losesTo: 'pod-network-broken' },
+    },
+  ],
+};
