@@ -85,6 +85,11 @@ describe('parseScenario', () => {
     expect(fault && 'clearedBy' in fault ? fault.clearedBy : undefined).toEqual(['reboot', 'replace']);
   });
 
+  it('accepts a CRI-O runtime as the kubelet reports it (cri-o://<version>)', () => {
+    const s = parseScenario(tiny.replace('containerd://1.7.16', 'cri-o://1.23.5'), file);
+    expect(s.cluster.nodePools[0].containerRuntime).toBe('cri-o://1.23.5');
+  });
+
   it.each<[string, [string, string][], string[]]>([
     [
       'wrong type',

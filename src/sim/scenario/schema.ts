@@ -164,9 +164,10 @@ export const nodePoolSchema = z.strictObject({
   image: text.optional(),
   osImage: text,
   kernel: text,
-  containerRuntime: z
-    .string()
-    .regex(/^[a-z]+:\/\/\S+$/, { error: 'expected <runtime>://<version>, such as containerd://1.7.2' }),
+  /** As the kubelet reports it in `nodeInfo.containerRuntimeVersion`: `containerd://1.7.2`, `cri-o://1.23.5`. */
+  containerRuntime: z.string().regex(/^[a-z][a-z0-9-]*:\/\/\S+$/, {
+    error: 'expected <runtime>://<version>, such as containerd://1.7.2 or cri-o://1.23.5',
+  }),
   instanceType: text.optional(),
   capacity: z
     .strictObject({ cpu: z.union([z.number().positive(), z.string()]), memory: text, pods: positiveInt })
