@@ -125,6 +125,48 @@ describe('conntrack table full', () => {
     await w.stop();
   });
 
+  it('a full table on the node of one DNS replica fails a share of lookups from every other node', async () => {
+    const base = { cni: { kind: 'aws-vpc-cni', mode: 'vpc' } };
+    // Where the scheduler put CoreDNS (the seed makes the same placement every run).
+    const quiet = await runNetworkCase(base, 5 * minute);
+    const dnsNodes = [
+      ...new Set(
+        quiet
+          .pods()
+          .filter((p) => p.metadata.labels?.['k8s-app'] === 'kube-dns')
+          .map((p) => p.spec?.nodeName ?? ''),
+      ),
+    ];
+    await quiet.stop();
+    // The other replica keeps serving, so only the queries sent to this one are lost.
+    expect(dnsNodes.length).toBeGreaterThan(1);
+    const full = dnsNodes[0] ?? '';
+    const w = await runNetworkCase(
+      {
+        ...base,
+        timeline: [
+          {
+            at: '+10m',
+            fault: { type: 'conntrack-flood', nodes: { names: [full] }, connections: 400_000 },
+          },
+        ],
+      },
+      40 * minute,
+    );
+    const elsewhere = w
+      .pods()
+      .filter((p) => p.metadata.labels?.app === 'frontend' && p.spec?.nodeName !== full);
+    expect(elsewhere.length).toBeGreaterThan(0);
+    // Those nodes' tables are fine: their kernels say nothing, yet their pods' lookups time out.
+    for (const p of elsewhere)
+      expect(w.sim.runner!.machines.kernelLog.lines(p.spec?.nodeName ?? '')).toEqual([]);
+    const logs = elsewhere
+      .flatMap((p) => w.sim.logs.lines('shop', p.metadata.name ?? '', 'web', false) ?? [])
+      .map((l) => l.text);
+    expect(logs.some((l) => l.includes('dial udp 10.96.0.10:53: i/o timeout'))).toBe(true);
+    await w.stop();
+  });
+
   it('below the limit the kernel stays quiet', async () => {
     const w = await runNetworkCase(
       {
