@@ -31,6 +31,8 @@ const baseEntries = 2_000;
 const entriesPerPod = 150;
 /** Packets of new flows per second on a busy node, for the drop counts the kernel reports. */
 const newFlowsPerSecond = 400;
+/** How long the node agent counts drops back (src/agent/checks/conntrack.ts). */
+const dropWindowMs = 5 * 60_000;
 
 interface PodView {
   spec?: { nodeName?: string };
@@ -63,7 +65,10 @@ export class ConntrackTables {
     if (current) this.clearRemote(node, source, current.remote);
     this.loads.delete(key);
     this.o.machines.clear(node, source);
-    if (!load) return;
+    if (!load) {
+      this.o.machines.conntrack.delete(node);
+      return;
+    }
     const entry = {
       load,
       full: false,
@@ -134,13 +139,23 @@ export class ConntrackTables {
     const now = clock.now();
     const demand = this.entries(node, entry.load);
     const share = Math.max(0, 1 - entry.load.max / demand);
+    const reading = machines.conntrack.get(node) ?? { count: 0, max: entry.load.max, drops: [] };
+    reading.count = Math.min(demand, entry.load.max);
+    reading.max = entry.load.max;
+    reading.drops = reading.drops.filter((d) => now - d.atMs < dropWindowMs);
+    if (!reading.drops.length) reading.droppingSince = undefined;
+    if (reading.count < 0.9 * reading.max) reading.nearlyFullSince = undefined;
+    else reading.nearlyFullSince ??= now;
     if (share > 0 && !machines.isDown(node)) {
       const dropped = Math.max(1, Math.round(share * newFlowsPerSecond * (tickMs / 1000)));
+      reading.drops.push({ atMs: now, packets: dropped });
+      reading.droppingSince ??= now;
       // The kernel prints the first, then rate-limits and says how many it swallowed.
       if (entry.full)
         machines.kernelLog.append(node, now, `net_ratelimit: ${dropped - 1} callbacks suppressed`);
       machines.kernelLog.append(node, now, 'nf_conntrack: nf_conntrack: table full, dropping packet');
       entry.full = true;
+      machines.conntrack.set(node, reading);
       const dnsFails = random() < Math.min(1, 3 * share);
       const connectsFail = random() < share;
       machines.set(node, source, {
@@ -152,6 +167,7 @@ export class ConntrackTables {
       this.dropRemoteLookups(node, source, share, entry.remote);
     } else {
       entry.full = false;
+      machines.conntrack.set(node, reading);
       machines.clear(node, source);
       this.clearRemote(node, source, entry.remote);
     }
