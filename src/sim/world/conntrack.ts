@@ -139,8 +139,14 @@ export class ConntrackTables {
     const now = clock.now();
     const demand = this.entries(node, entry.load);
     const share = Math.max(0, 1 - entry.load.max / demand);
-    const reading = machines.conntrack.get(node) ?? { count: 0, max: entry.load.max, drops: [] };
+    const reading = machines.conntrack.get(node) ?? {
+      count: 0,
+      max: entry.load.max,
+      drops: [],
+      dropShare: 0,
+    };
     reading.count = Math.min(demand, entry.load.max);
+    reading.dropShare = machines.isDown(node) ? 0 : share;
     reading.max = entry.load.max;
     reading.drops = reading.drops.filter((d) => now - d.atMs < dropWindowMs);
     if (!reading.drops.length) reading.droppingSince = undefined;

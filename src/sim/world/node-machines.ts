@@ -57,6 +57,8 @@ export interface ConntrackReading {
   max: number;
   /** Packets dropped for a full table, per minute they were dropped (the last 5 min). */
   drops: { atMs: number; packets: number }[];
+  /** Share of new flows the table dropped at the last look (0 while it has room). */
+  dropShare: number;
   /** When the current spell of drops began (drops within 5 min of each other). */
   droppingSince?: number;
   /** When the table last reached 90 % full, while it stays there. */

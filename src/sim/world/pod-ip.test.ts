@@ -183,6 +183,35 @@ describe('conntrack table full', () => {
     await w.stop();
   });
 
+  it("a full table on an ingress controller's node turns a share of its proxied requests into 504s", async () => {
+    const base = { cni: { kind: 'aws-vpc-cni', mode: 'vpc' }, controller: 'nginx' as const };
+    const metrics = (w: Awaited<ReturnType<typeof runNetworkCase>>) =>
+      w
+        .pods()
+        .filter((p) => p.metadata.namespace === 'ingress')
+        .map((p) => w.sim.nodeProxy.lookup(`pods/ingress/${p.metadata.name}`, 10254))
+        .map((h) => h?.({ method: 'GET', path: '/metrics', query: new URLSearchParams() }).body ?? '')
+        .join('\n');
+    const quiet = await runNetworkCase(base, 20 * minute);
+    const controllerNode = quiet.pods().find((p) => p.metadata.namespace === 'ingress')?.spec?.nodeName ?? '';
+    expect(metrics(quiet)).not.toMatch(/status="504"/);
+    await quiet.stop();
+    const w = await runNetworkCase(
+      {
+        ...base,
+        timeline: [
+          {
+            at: '+10m',
+            fault: { type: 'conntrack-flood', nodes: { names: [controllerNode] }, connections: 400_000 },
+          },
+        ],
+      },
+      20 * minute,
+    );
+    expect(metrics(w)).toMatch(/^nginx_ingress_controller_requests\{[^}]*status="504"[^}]*\} [1-9]\d*$/m);
+    await w.stop();
+  });
+
   it('below the limit the kernel stays quiet', async () => {
     const w = await runNetworkCase(
       {
