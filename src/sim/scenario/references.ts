@@ -185,6 +185,7 @@ export function scenarioReferenceIssues(s: Scenario): ReferenceIssue[] {
         faultIds.add(f.id);
       }
       if ('nodes' in f) checkTarget([...fPath, 'nodes'], f.nodes);
+      if ('peers' in f) checkTarget([...fPath, 'peers'], f.peers);
       if (f.type === 'service-routing')
         f.services?.forEach((ref, si) => {
           checkService([...fPath, 'services', si], ref);

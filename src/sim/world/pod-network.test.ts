@@ -183,4 +183,30 @@ describe('pod network faults', () => {
     expect(w.pods().filter((p: PodView) => !w.ready(p))).toEqual([]);
     await w.stop();
   });
+
+  it('path-mtu-drop with peers: only the link between the two nodes shrinks, in both directions', async () => {
+    const w = await runNetworkCase(
+      {
+        cni: { kind: 'calico', mode: 'overlay' },
+        timeline: [
+          {
+            at: '+10m',
+            fault: {
+              type: 'path-mtu-drop',
+              nodes: { names: ['worker-0'] },
+              peers: { names: ['worker-1'] },
+              pathMtu: 1400,
+            },
+          },
+        ],
+      },
+      12 * minute,
+    );
+    const net = w.sim.world!.podNetwork!;
+    expect(net.largePacketsPass('worker-0', 'worker-1')).toBe(false);
+    expect(net.largePacketsPass('worker-1', 'worker-0')).toBe(false);
+    expect(net.largePacketsPass('worker-0', 'worker-2')).toBe(true);
+    expect(net.largePacketsPass('worker-2', 'worker-1')).toBe(true);
+    await w.stop();
+  });
 });
