@@ -483,6 +483,17 @@ export const faultSchema = z.discriminatedUnion('type', [
       .min(1)
       .default(['host', 'pods']),
   }),
+  /**
+   * Cluster DNS gets more queries than its replicas' memory limit allows: each replica is
+   * OOMKilled soon after every start and the kubelet backs its restarts off, so lookups
+   * fail everywhere (Zalando, January 2019: a retry storm, CoreDNS at 100Mi).
+   */
+  z.strictObject({
+    type: z.literal('dns-overload'),
+    ...faultCommon,
+    /** How long a replica serves under the load before its memory limit kills it. */
+    runsFor: duration.default('45s'),
+  }),
   z.strictObject({
     type: z.literal('service-routing'),
     ...nodeFaultCommon,

@@ -106,6 +106,7 @@ export class ScenarioRunner {
       setApiVersion: p.setApiVersion,
     });
     this.faults = new FaultInjector({
+      scenario: s,
       clock,
       world,
       machines: this.machines,
