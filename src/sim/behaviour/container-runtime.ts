@@ -252,7 +252,8 @@ export class ContainerRuntime {
   private exit(rt: PodRuntime, c: ContainerState, exitCode: number, reason: string, lastLine: string): void {
     const now = this.o.clock.now();
     const started = c.runningSinceMs ?? now;
-    this.o.logs?.append(rt.namespace, rt.name, c.name, lastLine, now);
+    // A process the kernel kills at its memory limit has no last words.
+    if (lastLine) this.o.logs?.append(rt.namespace, rt.name, c.name, lastLine, now);
     if (now - started >= backoffResetMs) c.backoffMs = initialBackoffMs;
     c.lastTerminated = { exitCode, reason, startedAt: rfc3339(started), finishedAt: rfc3339(now) };
     c.runningSinceMs = undefined;

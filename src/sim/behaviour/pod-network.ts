@@ -40,6 +40,8 @@ export interface PodNetworkFaults {
   tunnelBlocked?: boolean;
   /** The path between this node and the others carries at most this many bytes. */
   pathMtu?: number;
+  /** Only the paths to these nodes carry `pathMtu` (every path when unset). */
+  pathMtuPeers?: readonly string[];
 }
 
 export interface PodNetworkOptions {
@@ -160,7 +162,7 @@ export class PodNetwork {
   /** Whether full-size packets from a pod on `from` reach a pod on `to`. */
   largePacketsPass(from: string, to: string): boolean {
     if (from === to) return true;
-    const path = Math.min(this.o.nodeMtu, this.pathMtu(from), this.pathMtu(to));
+    const path = Math.min(this.o.nodeMtu, this.pathMtu(from, to), this.pathMtu(to, from));
     return this.o.podMtu + this.o.overheadBytes <= path;
   }
 
@@ -188,9 +190,11 @@ export class PodNetwork {
     return `calico/node is not ready: BIRD is not ready: BGP not established with ${peers.map((p) => p.ip).join(',')}`;
   }
 
-  private pathMtu(node: string): number {
+  /** The smallest MTU a fault on `node` puts on its path to `peer`. */
+  private pathMtu(node: string, peer: string): number {
     let mtu = Number.POSITIVE_INFINITY;
-    for (const f of this.faults.get(node)?.values() ?? []) if (f.pathMtu) mtu = Math.min(mtu, f.pathMtu);
+    for (const f of this.faults.get(node)?.values() ?? [])
+      if (f.pathMtu && (!f.pathMtuPeers || f.pathMtuPeers.includes(peer))) mtu = Math.min(mtu, f.pathMtu);
     return mtu;
   }
 

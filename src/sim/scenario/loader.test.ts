@@ -85,6 +85,11 @@ describe('parseScenario', () => {
     expect(fault && 'clearedBy' in fault ? fault.clearedBy : undefined).toEqual(['reboot', 'replace']);
   });
 
+  it('accepts a CRI-O runtime as the kubelet reports it (cri-o://<version>)', () => {
+    const s = parseScenario(tiny.replace('containerd://1.7.16', 'cri-o://1.23.5'), file);
+    expect(s.cluster.nodePools[0].containerRuntime).toBe('cri-o://1.23.5');
+  });
+
   it.each<[string, [string, string][], string[]]>([
     [
       'wrong type',
@@ -100,7 +105,7 @@ describe('parseScenario', () => {
       'unknown fault type',
       [['type: kubelet-stop', 'type: kubelet-explode']],
       [
-        `${file}:35:13: timeline[0].fault.type: unknown fault type "kubelet-explode"; expected one of kubelet-stop, kubelet-flap, node-network, node-dns, service-routing, proxy-rule-format-mismatch, api-server-unreachable, api-server-degraded, component-version-change, node-scheduled-job, node-reboot, node-replace, bgp-session-blocked, overlay-tunnel-blocked, pod-ip-leak, ip-pool-exhausted, conntrack-flood, path-mtu-drop, lb-targets-deregistered, lb-health-checks-failing, etcd-member-down, etcd-slow-disk, etcd-database-full, certificate-expires, apiserver-crash, api-client, api-client-surge, webhook-server, webhook-certificate`,
+        `${file}:35:13: timeline[0].fault.type: unknown fault type "kubelet-explode"; expected one of kubelet-stop, kubelet-flap, node-network, node-dns, dns-overload, service-routing, proxy-rule-format-mismatch, api-server-unreachable, api-server-degraded, component-version-change, node-scheduled-job, node-reboot, node-replace, bgp-session-blocked, overlay-tunnel-blocked, pod-ip-leak, ip-pool-exhausted, conntrack-flood, path-mtu-drop, lb-targets-deregistered, lb-health-checks-failing, etcd-member-down, etcd-slow-disk, etcd-database-full, certificate-expires, apiserver-crash, api-client, api-client-surge, webhook-server, webhook-certificate`,
       ],
     ],
     [
@@ -244,6 +249,18 @@ describe('references between parts of the file', () => {
       [`${file}:38:13: expected.category: a healthy scenario injects no fault, but the timeline has 1`],
     ],
     [
+      'a failure with neither a fault nor a change that causes it',
+      [
+        [
+          'fault:\n      type: kubelet-stop\n      nodes: { pools: [workers], count: 1 }',
+          'action: { type: restart-workload, workload: app/web }',
+        ],
+      ],
+      [
+        `${file}:36:13: expected.category: "kubelet-failure" needs at least one fault, or a change that causes it (upgrade, rollback, label-nodes, apply-webhook, set-env, scale-workload), on the timeline`,
+      ],
+    ],
+    [
       'an entry with both a fault and an action',
       [['  - at: +30m\n', '  - at: +30m\n    action: { type: restart-workload, workload: app/web }\n']],
       [`${file}:33:5: timeline[0]: each timeline entry takes exactly one of fault, action or heal`],
@@ -267,6 +284,14 @@ describe('references between parts of the file', () => {
     ],
   ])('%s', (_, edits, expected) => {
     expect(problems(variant(...edits))).toEqual(expected);
+  });
+
+  it('accepts a failure caused by an operator change alone (an upgrade that drops a label)', () => {
+    const text = variant([
+      'fault:\n      type: kubelet-stop\n      nodes: { pools: [workers], count: 1 }',
+      'action: { type: upgrade, component: control-plane, to: v1.31.0 }',
+    ]);
+    expect(problems(text)).toEqual([]);
   });
 
   it('accepts the implied kube-system workloads by their usual names', () => {

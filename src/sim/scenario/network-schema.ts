@@ -143,7 +143,12 @@ export function networkFaultFields<T extends z.ZodType>(p: TargetParts<T>) {
       conntrackMax: p.positiveInt.optional(),
     },
     /** The path between these nodes and the rest carries at most this many bytes (ICMP frag-needed lost). */
-    pathMtuDrop: { type: z.literal('path-mtu-drop'), pathMtu: p.positiveInt },
+    pathMtuDrop: {
+      type: z.literal('path-mtu-drop'),
+      pathMtu: p.positiveInt,
+      /** Only the paths to these nodes shrink (one bad link between two hosts); to every node when unset. */
+      peers: p.nodeTarget.optional(),
+    },
     /** The load balancer's target group loses these nodes (every target when unset). */
     lbTargetsDeregistered: { type: z.literal('lb-targets-deregistered'), nodes: p.nodeTarget.optional() },
     /** The load balancer's health checks to these nodes fail (a security group, a wrong port). */

@@ -164,9 +164,10 @@ export const nodePoolSchema = z.strictObject({
   image: text.optional(),
   osImage: text,
   kernel: text,
-  containerRuntime: z
-    .string()
-    .regex(/^[a-z]+:\/\/\S+$/, { error: 'expected <runtime>://<version>, such as containerd://1.7.2' }),
+  /** As the kubelet reports it in `nodeInfo.containerRuntimeVersion`: `containerd://1.7.2`, `cri-o://1.23.5`. */
+  containerRuntime: z.string().regex(/^[a-z][a-z0-9-]*:\/\/\S+$/, {
+    error: 'expected <runtime>://<version>, such as containerd://1.7.2 or cri-o://1.23.5',
+  }),
   instanceType: text.optional(),
   capacity: z
     .strictObject({ cpu: z.union([z.number().positive(), z.string()]), memory: text, pods: positiveInt })
@@ -481,6 +482,17 @@ export const faultSchema = z.discriminatedUnion('type', [
       .array(z.enum(['host', 'pods']))
       .min(1)
       .default(['host', 'pods']),
+  }),
+  /**
+   * Cluster DNS gets more queries than its replicas' memory limit allows: each replica is
+   * OOMKilled soon after every start and the kubelet backs its restarts off, so lookups
+   * fail everywhere (Zalando, January 2019: a retry storm, CoreDNS at 100Mi).
+   */
+  z.strictObject({
+    type: z.literal('dns-overload'),
+    ...faultCommon,
+    /** How long a replica serves under the load before its memory limit kills it. */
+    runsFor: duration.default('45s'),
   }),
   z.strictObject({
     type: z.literal('service-routing'),

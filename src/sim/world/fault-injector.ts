@@ -14,7 +14,7 @@
 import type { Clock, Timer } from '../../time/clock.ts';
 import type { ProtocolFaults } from '../api/faults.ts';
 import { type ControlPlaneFault, isControlPlaneFault } from '../scenario/control-plane-faults.ts';
-import type { Fault } from '../scenario/schema.ts';
+import type { Fault, Scenario } from '../scenario/schema.ts';
 import { parseDuration } from '../scenario/time-spec.ts';
 import type { NetworkFaults } from './network-faults.ts';
 import type { NodeEffect, NodeMachines } from './node-machines.ts';
@@ -28,6 +28,7 @@ import type { VersionChanges } from './version-changes.ts';
 const burstCycleMs = 6 * 60_000;
 
 export interface InjectorParts {
+  scenario: Scenario;
   clock: Clock;
   world: ScenarioWorld;
   machines: NodeMachines;
@@ -148,6 +149,20 @@ export class FaultInjector {
           by: fault.by,
         });
         return a;
+      case 'dns-overload': {
+        const dns = this.p.scenario.cluster.dns.kind === 'coredns' ? 'coredns' : 'kube-dns';
+        const container = dns === 'coredns' ? 'coredns' : 'kubedns';
+        // The kernel kills it at the limit: no last words, exit 137.
+        const failure = {
+          exitCode: 137,
+          reason: 'OOMKilled' as const,
+          log: '',
+          runsForMs: parseDuration(fault.runsFor) ?? 45_000,
+        };
+        world.setOwnFailure(`kube-system/${dns}`, container, () => failure);
+        a.heal = () => world.setOwnFailure(`kube-system/${dns}`, container, undefined);
+        return a;
+      }
       case 'node-reboot': {
         const downtime = parseDuration(fault.downtime) ?? 180_000;
         for (const n of this.initialNodes(fault)) void this.p.ops.reboot(n, downtime);

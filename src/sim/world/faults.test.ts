@@ -158,6 +158,29 @@ describe('faults, one at a time', () => {
     await w.stop();
   });
 
+  it('dns-overload: every CoreDNS replica is OOMKilled again and again; apps lose DNS on every node, nodes stay Ready', async () => {
+    const w = await withFault({ type: 'dns-overload', runsFor: '30s' }, 8 * minute);
+    const dns = w.pods.filter((p) => p.metadata.labels?.['k8s-app'] === 'kube-dns');
+    expect(dns.length).toBe(2);
+    for (const p of dns) {
+      const status = (
+        p.status as { containerStatuses?: { restartCount: number; lastState?: { terminated?: object } }[] }
+      ).containerStatuses?.[0];
+      expect(status?.restartCount).toBeGreaterThan(1);
+      expect(status?.lastState?.terminated).toMatchObject({ reason: 'OOMKilled', exitCode: 137 });
+      // Killed at the limit: it writes no last line of its own.
+      const log = w.sim.logs.lines('kube-system', p.metadata.name ?? '', 'coredns', true) ?? [];
+      expect(log.map((l) => l.text)).not.toContain('');
+    }
+    for (const n of w.nodes) expect(w.ready(n.metadata.name ?? '')).toBe('True');
+    const needDns = w.pods.filter(
+      (p) =>
+        p.metadata.namespace !== 'kube-system' && w.unhealthy(p) && w.others.includes(p.spec?.nodeName ?? ''),
+    );
+    expect(needDns.length).toBeGreaterThan(0);
+    await w.stop();
+  });
+
   it('api-server-unreachable from outside only: the endpoint hangs for clients, the cluster inside runs on', async () => {
     const w = await withFault({ type: 'api-server-unreachable', from: ['outside'] }, 3 * minute);
     expect(w.sim.faults.current.unreachable).toBe('hang');

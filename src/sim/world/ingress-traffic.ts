@@ -5,7 +5,11 @@
  * status follows from where it lands: 503 when the Service has no ready endpoint (what
  * ingress-nginx answers with no upstream), 504 when the endpoint's node has lost its
  * network (the upstream never answers), 500 when the container serves errors because a
- * need of its own is unmet, 200 otherwise. Counters are kept per controller pod under
+ * need of its own is unmet, 200 otherwise. Where a node's conntrack table is full, the
+ * share of new connections it drops (the controller's to its upstreams on its own node,
+ * the upstream's inbound on the endpoint's node) ends in 504 too: ingress-nginx opens a
+ * new upstream connection per request unless kept alive, and a dropped SYN times out.
+ * Counters are kept per controller pod under
  * ingress-nginx's metric name and labels and served at the pod's :10254/metrics, which
  * the API server proxies (`pods/<pod>:10254/proxy/metrics`).
  */
@@ -56,6 +60,8 @@ export class IngressTraffic {
     store: ObjectStore;
     clock: Clock;
     proxy: NodeProxyRegistry;
+    /** Share of new connections a node's full conntrack table drops now (conntrack.ts). */
+    newFlowDropShare?: (node: string) => number;
   };
   private readonly exposed: Exposed[] = [];
   /** Per controller pod: counter key (service|status) → count. */
@@ -128,7 +134,9 @@ export class IngressTraffic {
     for (const c of controllers) this.register(c);
     const total = requestsPerSecond * (tickMs / 1000);
     for (const svc of this.exposed) {
-      const shared = this.o.world.podNetwork ? undefined : this.outcomes(svc);
+      const perController =
+        this.o.world.podNetwork || controllers.some((c) => this.dropShare(c.spec?.nodeName));
+      const shared = perController ? undefined : this.outcomes(svc);
       controllers.forEach((c, i) => {
         // With a modelled pod network each controller pod reaches the endpoints its node can.
         const outcomes = shared ?? this.outcomes(svc, c.spec?.nodeName);
@@ -157,6 +165,7 @@ export class IngressTraffic {
       .filter((e) => e.conditions?.ready);
     if (!endpoints.length) return [['503', 1]];
     const counts = new Map<string, number>();
+    const fromDrop = this.dropShare(from);
     for (const e of endpoints) {
       const node = e.nodeName ?? '';
       let status = '200';
@@ -164,6 +173,13 @@ export class IngressTraffic {
       if (world.deps.faultsOn(node).networkDown) status = '504';
       else if (net && from !== undefined && !net.routed(from, node)) status = '504';
       else if (this.servesErrors(svc.namespace, e.targetRef?.name ?? '', node)) status = '500';
+      // A full conntrack table at either end drops the new upstream connection's SYN.
+      const dropped = 1 - (1 - fromDrop) * (1 - this.dropShare(node));
+      if (status !== '504' && dropped > 0) {
+        counts.set('504', (counts.get('504') ?? 0) + dropped);
+        counts.set(status, (counts.get(status) ?? 0) + 1 - dropped);
+        continue;
+      }
       // Large responses hang where the path MTU is smaller than the pods' packets.
       if (status === '200' && net && from !== undefined && !net.largePacketsPass(node, from)) {
         counts.set('504', (counts.get('504') ?? 0) + largeResponseShare);
@@ -173,6 +189,10 @@ export class IngressTraffic {
       counts.set(status, (counts.get(status) ?? 0) + 1);
     }
     return [...counts].map(([status, n]) => [status, n / endpoints.length]);
+  }
+
+  private dropShare(node: string | undefined): number {
+    return node === undefined ? 0 : (this.o.newFlowDropShare?.(node) ?? 0);
   }
 
   private servesErrors(namespace: string, pod: string, node: string): boolean {

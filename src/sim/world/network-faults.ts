@@ -92,10 +92,16 @@ export class NetworkFaults {
         return perNode((n, on) =>
           world.podNetwork?.setFaults(n, source, on ? { tunnelBlocked: true } : undefined),
         );
-      case 'path-mtu-drop':
+      case 'path-mtu-drop': {
+        const peers = fault.peers ? this.o.nodesFor(fault.peers) : undefined;
         return perNode((n, on) =>
-          world.podNetwork?.setFaults(n, source, on ? { pathMtu: fault.pathMtu } : undefined),
+          world.podNetwork?.setFaults(
+            n,
+            source,
+            on ? { pathMtu: fault.pathMtu, ...(peers ? { pathMtuPeers: peers } : {}) } : undefined,
+          ),
         );
+      }
       case 'pod-ip-leak':
         return perNode((n, on) => world.sandboxNetwork?.setLeak(n, source, on ? fault.addresses : 0));
       case 'ip-pool-exhausted':

@@ -48,6 +48,8 @@ export interface NetworkCase {
   backendReplicas?: number;
   frontendReplicas?: number;
   capacityPods?: number;
+  /** The service proxy (default kube-proxy in iptables mode at the cluster's version). */
+  serviceProxy?: Record<string, unknown>;
   /** Runs an ingress controller of this kind, behind a LoadBalancer Service. */
   controller?: 'nginx' | 'envoy';
 }
@@ -95,7 +97,7 @@ export function networkScenario(c: NetworkCase = {}): Scenario {
       distribution: 'kubeadm',
       kubernetesVersion: version,
       controlPlane: { endpoint: 'https://10.0.0.10:6443', managed: false },
-      serviceProxy: { kind: 'kube-proxy', mode: 'iptables', version },
+      serviceProxy: c.serviceProxy ?? { kind: 'kube-proxy', mode: 'iptables', version },
       dns: { kind: 'coredns', version: '1.8.6', replicas: 2 },
       cni: c.cni ?? redditLikeBgp,
       ...(c.ingress ? { ingress: c.ingress } : {}),

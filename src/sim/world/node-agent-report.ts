@@ -151,7 +151,7 @@ export class NodeAgentReports {
       this.kernelChanged(node, st.kernel, kernel);
     }
     st.kernel = kernel;
-    const inputs = `${JSON.stringify(deps.faultsOn(node))}|${deps.cluster.apiServerUp}|${deps.cluster.dnsServing()}|${this.o.world.kubeProxies.get(node)?.state.restoreFailures}|${kernel}`;
+    const inputs = `${JSON.stringify(deps.faultsOn(node))}|${deps.cluster.apiServerUp}|${deps.cluster.dnsServing()}|${this.o.world.kubeProxies.get(node)?.state.restoreFailures}|${kernel}|${JSON.stringify(this.o.machines.conntrack.get(node) ?? null)}`;
     const quiet =
       st.failingSince.size === 0 && st.conditions.get('IptablesRestoreFailing')?.status !== 'True';
     if (quiet && inputs === st.inputs && !st.dirty && now - st.lastWriteMs < heartbeatMs) return;
@@ -309,14 +309,48 @@ export class NodeAgentReports {
     );
     const kp = world.kubeProxies.get(node);
     if (scenario.cluster.serviceProxy.kind === 'kube-proxy' && kp) out.push(this.iptables(st, kp.state, now));
-    out.push({
+    out.push(this.conntrack(node, now));
+    out.push(...this.packages(node, st));
+    return out;
+  }
+
+  /**
+   * The agent's conntrack check (src/agent/checks/conntrack.ts): True while packets were
+   * dropped in the last 5 min, or at 90 % full; `since` is the first drop still in the window.
+   */
+  private conntrack(node: string, now: number): Finding {
+    const reading = this.o.machines.conntrack.get(node);
+    const max = reading?.max ?? this.o.scenario.cluster.cni?.conntrackMax ?? 262144;
+    const drops = (reading?.drops ?? []).filter((d) => now - d.atMs < 5 * 60_000);
+    if (reading && drops.length)
+      return {
+        type: 'ConntrackTableFull',
+        status: 'True',
+        reason: 'ConntrackDroppingPackets',
+        message: `conntrack table is full and dropping packets; ${[
+          field('count', reading.count),
+          field('max', max),
+          field(
+            'drops',
+            drops.reduce((sum, d) => sum + d.packets, 0),
+          ),
+          field('window', goDuration(5 * 60_000)),
+          field('since', rfc3339(reading.droppingSince ?? drops[0]?.atMs ?? now)),
+        ].join(' ')}`,
+      };
+    if (reading && reading.count >= 0.9 * max)
+      return {
+        type: 'ConntrackTableFull',
+        status: 'True',
+        reason: 'ConntrackNearlyFull',
+        message: `conntrack table is above 90% full; ${field('count', reading.count)} ${field('max', max)} ${field('since', rfc3339(reading.nearlyFullSince ?? now))}`,
+      };
+    return {
       type: 'ConntrackTableFull',
       status: 'False',
       reason: 'ConntrackHasRoom',
-      message: `conntrack table has room; ${field('max', 262144)}`,
-    });
-    out.push(...this.packages(node, st));
-    return out;
+      message: `conntrack table has room; ${field('max', max)}`,
+    };
   }
 
   private iptables(st: NodeState, kp: { restoreFailures: number; lastSyncMs: number }, now: number): Finding {

@@ -48,6 +48,23 @@ export interface PackageState {
   upgradedPackages: string[];
 }
 
+/**
+ * The node's conntrack table as `/proc/sys/net/netfilter/nf_conntrack_{count,max}` and the
+ * `drop` column of `/proc/net/stat/nf_conntrack` show it (written by conntrack.ts).
+ */
+export interface ConntrackReading {
+  count: number;
+  max: number;
+  /** Packets dropped for a full table, per minute they were dropped (the last 5 min). */
+  drops: { atMs: number; packets: number }[];
+  /** Share of new flows the table dropped at the last look (0 while it has room). */
+  dropShare: number;
+  /** When the current spell of drops began (drops within 5 min of each other). */
+  droppingSince?: number;
+  /** When the table last reached 90 % full, while it stays there. */
+  nearlyFullSince?: number;
+}
+
 /** An enabled node-local timer, as systemd lists it. */
 export interface NodeTimer {
   name: string;
@@ -66,6 +83,8 @@ export class NodeMachines {
   readonly timers = new Map<string, NodeTimer[]>();
   /** Upgrade timers disabled on each machine (`systemctl disable --now`), as the agent reports them. */
   readonly disabledTimers = new Map<string, Set<string>>();
+  /** Each machine's conntrack table, where a load was put on it. */
+  readonly conntrack = new Map<string, ConntrackReading>();
   /** Whether kubelets and other host processes reach the API server at all. */
   apiFromNodes = true;
   /** Each machine's kernel ring buffer. */

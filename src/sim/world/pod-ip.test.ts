@@ -122,6 +122,93 @@ describe('conntrack table full', () => {
       .flatMap((p) => w.sim.logs.lines('shop', p.metadata.name ?? '', 'web', false) ?? [])
       .map((l) => l.text);
     expect(dnsLogs.some((l) => l.includes('dial udp 10.96.0.10:53: i/o timeout'))).toBe(true);
+    // The node agent reads the table as its conntrack check does (src/agent/checks/conntrack.ts).
+    const condition = (node: string) =>
+      (
+        w.nodes().find((n) => n.metadata.name === node) as {
+          status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+        }
+      ).status?.conditions?.find((c) => c.type === 'ConntrackTableFull');
+    expect(condition('worker-0')).toMatchObject({ status: 'True', reason: 'ConntrackDroppingPackets' });
+    expect(condition('worker-0')?.message).toMatch(
+      /^conntrack table is full and dropping packets; count=131072 max=131072 drops=\d+ window=5m0s since=2023-03-14T18:10:00Z$/,
+    );
+    expect(condition('worker-1')).toMatchObject({
+      status: 'False',
+      reason: 'ConntrackHasRoom',
+      message: 'conntrack table has room; max=131072',
+    });
+    await w.stop();
+  });
+
+  it('a full table on the node of one DNS replica fails a share of lookups from every other node', async () => {
+    const base = { cni: { kind: 'aws-vpc-cni', mode: 'vpc' } };
+    // Where the scheduler put CoreDNS (the seed makes the same placement every run).
+    const quiet = await runNetworkCase(base, 5 * minute);
+    const dnsNodes = [
+      ...new Set(
+        quiet
+          .pods()
+          .filter((p) => p.metadata.labels?.['k8s-app'] === 'kube-dns')
+          .map((p) => p.spec?.nodeName ?? ''),
+      ),
+    ];
+    await quiet.stop();
+    // The other replica keeps serving, so only the queries sent to this one are lost.
+    expect(dnsNodes.length).toBeGreaterThan(1);
+    const full = dnsNodes[0] ?? '';
+    const w = await runNetworkCase(
+      {
+        ...base,
+        timeline: [
+          {
+            at: '+10m',
+            fault: { type: 'conntrack-flood', nodes: { names: [full] }, connections: 400_000 },
+          },
+        ],
+      },
+      40 * minute,
+    );
+    const elsewhere = w
+      .pods()
+      .filter((p) => p.metadata.labels?.app === 'frontend' && p.spec?.nodeName !== full);
+    expect(elsewhere.length).toBeGreaterThan(0);
+    // Those nodes' tables are fine: their kernels say nothing, yet their pods' lookups time out.
+    for (const p of elsewhere)
+      expect(w.sim.runner!.machines.kernelLog.lines(p.spec?.nodeName ?? '')).toEqual([]);
+    const logs = elsewhere
+      .flatMap((p) => w.sim.logs.lines('shop', p.metadata.name ?? '', 'web', false) ?? [])
+      .map((l) => l.text);
+    expect(logs.some((l) => l.includes('dial udp 10.96.0.10:53: i/o timeout'))).toBe(true);
+    await w.stop();
+  });
+
+  it("a full table on an ingress controller's node turns a share of its proxied requests into 504s", async () => {
+    const base = { cni: { kind: 'aws-vpc-cni', mode: 'vpc' }, controller: 'nginx' as const };
+    const metrics = (w: Awaited<ReturnType<typeof runNetworkCase>>) =>
+      w
+        .pods()
+        .filter((p) => p.metadata.namespace === 'ingress')
+        .map((p) => w.sim.nodeProxy.lookup(`pods/ingress/${p.metadata.name}`, 10254))
+        .map((h) => h?.({ method: 'GET', path: '/metrics', query: new URLSearchParams() }).body ?? '')
+        .join('\n');
+    const quiet = await runNetworkCase(base, 20 * minute);
+    const controllerNode = quiet.pods().find((p) => p.metadata.namespace === 'ingress')?.spec?.nodeName ?? '';
+    expect(metrics(quiet)).not.toMatch(/status="504"/);
+    await quiet.stop();
+    const w = await runNetworkCase(
+      {
+        ...base,
+        timeline: [
+          {
+            at: '+10m',
+            fault: { type: 'conntrack-flood', nodes: { names: [controllerNode] }, connections: 400_000 },
+          },
+        ],
+      },
+      20 * minute,
+    );
+    expect(metrics(w)).toMatch(/^nginx_ingress_controller_requests\{[^}]*status="504"[^}]*\} [1-9]\d*$/m);
     await w.stop();
   });
 

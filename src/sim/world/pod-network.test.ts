@@ -4,6 +4,7 @@
  * CNI agent's readiness, kube-proxy still syncing) follow from the model alone.
  */
 import { describe, expect, it } from 'vitest';
+import { resourceForKind } from '../api/resources.ts';
 import { minute, type PodView, redditLikeBgp, runNetworkCase } from './network-fixture.ts';
 
 const upgradeAt10m = [
@@ -33,6 +34,27 @@ describe('pod network: healthy baselines stay healthy', () => {
       await w.stop();
     });
   }
+});
+
+describe('pod network: one agent that is CNI and service proxy at once', () => {
+  it('Cilium replacing kube-proxy runs as one cilium DaemonSet, and the cluster comes up healthy', async () => {
+    const w = await runNetworkCase(
+      {
+        cni: { kind: 'cilium', version: 'v1.19.4', mode: 'vpc' },
+        serviceProxy: { kind: 'cilium', mode: 'ebpf', version: 'v1.19.4' },
+      },
+      20 * minute,
+    );
+    const daemonSets = w.sim.store
+      .listObjects(resourceForKind('DaemonSet', 'apps')!, 'kube-system')
+      .map((d) => d.metadata.name);
+    expect(daemonSets.filter((n) => n === 'cilium')).toEqual(['cilium']);
+    expect(daemonSets).not.toContain('kube-proxy');
+    const pods = w.pods();
+    expect(pods.filter((p) => !w.ready(p)).map((p) => p.metadata.name)).toEqual([]);
+    expect(pods.filter((p) => p.metadata.name?.startsWith('cilium-')).length).toBe(7);
+    await w.stop();
+  });
 });
 
 describe('pod network: the 1.24 control-plane upgrade and a route-reflector peering on the master label', () => {
@@ -159,6 +181,32 @@ describe('pod network faults', () => {
     expect(net.largePacketsPass('worker-0', 'worker-0')).toBe(true);
     // Readiness probes and handshakes are small: nothing goes unready.
     expect(w.pods().filter((p: PodView) => !w.ready(p))).toEqual([]);
+    await w.stop();
+  });
+
+  it('path-mtu-drop with peers: only the link between the two nodes shrinks, in both directions', async () => {
+    const w = await runNetworkCase(
+      {
+        cni: { kind: 'calico', mode: 'overlay' },
+        timeline: [
+          {
+            at: '+10m',
+            fault: {
+              type: 'path-mtu-drop',
+              nodes: { names: ['worker-0'] },
+              peers: { names: ['worker-1'] },
+              pathMtu: 1400,
+            },
+          },
+        ],
+      },
+      12 * minute,
+    );
+    const net = w.sim.world!.podNetwork!;
+    expect(net.largePacketsPass('worker-0', 'worker-1')).toBe(false);
+    expect(net.largePacketsPass('worker-1', 'worker-0')).toBe(false);
+    expect(net.largePacketsPass('worker-0', 'worker-2')).toBe(true);
+    expect(net.largePacketsPass('worker-2', 'worker-1')).toBe(true);
     await w.stop();
   });
 });

@@ -77,7 +77,14 @@ export class ScenarioRunner {
     this.startMs = parseIsoTime(s.start) ?? clock.now();
     this.endMs = this.startMs + (parseDuration(s.duration) ?? 0);
     this.machines = new NodeMachines({ world });
-    const traffic = new IngressTraffic({ scenario: s, world, store, clock, proxy: p.nodeProxy });
+    const traffic = new IngressTraffic({
+      scenario: s,
+      world,
+      store,
+      clock,
+      proxy: p.nodeProxy,
+      newFlowDropShare: (node) => this.machines.conntrack.get(node)?.dropShare ?? 0,
+    });
     this.loadBalancer = s.cluster.ingress?.loadBalancer
       ? new ExternalLoadBalancer({ scenario: s, store, clock, world, machines: this.machines, traffic })
       : undefined;
@@ -99,6 +106,7 @@ export class ScenarioRunner {
       setApiVersion: p.setApiVersion,
     });
     this.faults = new FaultInjector({
+      scenario: s,
       clock,
       world,
       machines: this.machines,

@@ -320,17 +320,20 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
   if (network) installCniAgent(s, networkParts, network);
   const proxy = s.cluster.serviceProxy;
   const proxyName = proxy.kind === 'other' ? 'service-proxy' : proxy.kind;
-  put(
-    'DaemonSet',
-    daemonSet(
-      'kube-system',
-      proxyName,
-      { 'k8s-app': proxyName },
-      [{ name: proxyName, image: `registry.k8s.io/${proxyName}:${v(proxy.version)}` }],
-      true,
-    ),
-    'apps',
-  );
+  // Cilium replacing kube-proxy, or kube-router doing both: the CNI agent's DaemonSet is
+  // the service proxy too, so there is no second one.
+  if (!store.find(resourceForKind('DaemonSet', 'apps')!, 'kube-system', proxyName))
+    put(
+      'DaemonSet',
+      daemonSet(
+        'kube-system',
+        proxyName,
+        { 'k8s-app': proxyName },
+        [{ name: proxyName, image: `registry.k8s.io/${proxyName}:${v(proxy.version)}` }],
+        true,
+      ),
+      'apps',
+    );
   // Cluster DNS lists Services and EndpointSlices from the API: it needs the kubernetes VIP.
   const dnsName = s.cluster.dns.kind === 'coredns' ? 'coredns' : 'kube-dns';
   needs.set(`kube-system/${dnsName}/${dnsName === 'coredns' ? 'coredns' : 'kubedns'}`, {
