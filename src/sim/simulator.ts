@@ -196,6 +196,7 @@ export class Simulator {
       // While no replica can serve, pods meet the API as gone; while none can write,
       // kubelets cannot post status or renew leases: on top of what faults say.
       overlayFlag(world.deps.cluster, 'apiServerUp', () => !inCluster.read);
+      overlayFlag(world.deps.cluster, 'apiWritable', () => !inCluster.write);
       this.controlPlaneWorld = this.startControlPlane(this.controlPlane, {
         kubernetesVersion: s.cluster.kubernetesVersion,
         etcdVersion: s.cluster.controlPlane.etcd?.version ?? etcdVersionFor(s.cluster.kubernetesVersion),

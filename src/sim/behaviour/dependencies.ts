@@ -56,6 +56,11 @@ export interface NodeFaults {
 export interface ClusterFacts {
   /** The API server answers in-cluster clients (pods through the VIP or directly). */
   apiServerUp: boolean;
+  /**
+   * The API server can persist writes (etcd has quorum and room). Unset means yes. When
+   * it cannot, controllers that write (the node lifecycle controller) change nothing.
+   */
+  apiWritable?: boolean;
   /** Ready CoreDNS endpoints exist. */
   dnsServing: () => boolean;
   /** A Service has a ready endpoint. */

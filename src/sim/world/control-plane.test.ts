@@ -159,6 +159,18 @@ describe('the control plane as static pods', () => {
     await w.stop();
   });
 
+  it('a full etcd database: the node lifecycle controller cannot write either, so nodes keep their last Ready status', async () => {
+    // node_lifecycle_controller.go tryUpdateNodeHealth: the NodeStatusUnknown update is a
+    // write; etcd refuses it (database space exceeded) and the Node keeps Ready=True, only
+    // its Lease's renewTime goes stale. Nothing is tainted, no pod is marked not ready.
+    const w = await quietControlPlane(fault({ type: 'etcd-database-full' }));
+    await w.at(30);
+    expect(w.notReadyNodes()).toEqual([]);
+    await w.at(50);
+    expect(w.notReadyNodes()).toEqual([]);
+    await w.stop();
+  });
+
   const agent = {
     name: 'node-agent',
     serviceAccount: 'monitoring/node-agent',

@@ -164,6 +164,7 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
   const apiPort = Number(endpoint.port || 443);
   const facts = {
     apiServerUp: true,
+    apiWritable: true,
     apiVip: s.cluster.controlPlane.serviceIp,
     dnsIp: s.cluster.dns.serviceIp,
     apiEndpoint: `${endpoint.hostname}:${apiPort}`,
@@ -404,7 +405,9 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
   });
 
   const controllers = [
-    new NodeLifecycleController({ store, clock, apiUp: () => facts.apiServerUp }),
+    // It marks nodes NotReady and taints them by writing: with etcd refusing writes
+    // (NOSPACE, no quorum) its UpdateStatus calls fail and nodes keep their last status.
+    new NodeLifecycleController({ store, clock, apiUp: () => facts.apiServerUp && facts.apiWritable }),
     new Scheduler({ store, clock }),
     new ReplicaSetController({ store, clock }),
     new DeploymentController({ store, clock }),
