@@ -23,7 +23,7 @@ import type { ObjectStore, WriteAttributes } from '../store/object-store.ts';
 import type { ApiServerMetrics } from './apiserver-metrics.ts';
 import type { KubeObject } from './k8s-types.ts';
 import { resourceForKind } from './resources.ts';
-import { type ApiError, internalError } from './status.ts';
+import { ApiError, internalError } from './status.ts';
 import { x509Time } from './x509.ts';
 
 const validatingType = resourceForKind('ValidatingWebhookConfiguration', 'admissionregistration.k8s.io')!;
@@ -334,9 +334,22 @@ export class AdmissionWebhooks {
     if (error) throw error;
   }
 
-  /** For the cluster's own writers (kubelets, controllers): the error that refuses the write, if any. */
-  reviewNow(a: AdmissionAttributes): ApiError | undefined {
-    return this.evaluate(a).error;
+  /**
+   * For the cluster's own writers (kubelets, controllers): the error that refuses the write,
+   * if any. A writer whose client gives up after `clientTimeoutMs` also fails when admission
+   * takes that long, even where the webhook fails open (failurePolicy Ignore, its timeout
+   * longer than the client's).
+   */
+  reviewNow(a: AdmissionAttributes, clientTimeoutMs?: number): ApiError | undefined {
+    const { ms, error } = this.evaluate(a);
+    if (error) return error;
+    if (clientTimeoutMs !== undefined && ms >= clientTimeoutMs)
+      return new ApiError(
+        504,
+        'Timeout',
+        'context deadline exceeded (Client.Timeout exceeded while awaiting headers)',
+      );
+    return undefined;
   }
 
   /** Whether any webhook is configured (a fast path for writers). */

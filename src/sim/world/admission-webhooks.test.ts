@@ -177,6 +177,34 @@ describe('admission webhooks', () => {
     await w.stop();
   });
 
+  it('a broad webhook failing open but with a 30 s timeout, its server hanging: the kubelets’ heartbeats time out first', async () => {
+    // The OPA tutorial's configuration of 2019 (admissionregistration v1beta1: failurePolicy
+    // Ignore, timeoutSeconds 30): the apiserver waits 30 s and then lets the write through,
+    // but the kubelet's heartbeat client gave up after 10 s, so no lease is renewed.
+    const broad = podWebhook({
+      rules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: ['*'], apiVersions: ['*'], resources: ['*'] }],
+      namespaceSelector: undefined,
+      failurePolicy: 'Ignore',
+      timeoutSeconds: 30,
+    });
+    const hanging = (latency: string) =>
+      withWebhook(broad, [
+        { at: '+10m', fault: { type: 'webhook-server', webhook: 'policy', effect: 'slow', latency } },
+      ]);
+    const nodeNotReady = (w: Awaited<ReturnType<typeof hanging>>) =>
+      (
+        w.sim.store.listObjects(eventType) as unknown as { reason: string; source?: { component?: string } }[]
+      ).filter((e) => e.reason === 'NodeNotReady' && e.source?.component === 'node-controller').length;
+    const w = await hanging('60s');
+    await w.at(15);
+    expect(nodeNotReady(w)).toBeGreaterThanOrEqual(7);
+    await w.stop();
+    const quick = await hanging('5s');
+    await quick.at(15);
+    expect(nodeNotReady(quick)).toBe(0);
+    await quick.stop();
+  });
+
   it('a webhook on Jobs only, its server gone: the CronJob’s Jobs fail, the other writers’ writes land', async () => {
     const jobsOnly = podWebhook({
       rules: [{ operations: ['CREATE'], apiGroups: ['batch'], apiVersions: ['v1'], resources: ['jobs'] }],
