@@ -223,6 +223,7 @@ export class Simulator {
             this.serverOptions.version = versionInfo(gitVersion);
             // Programs built against an API the new version no longer serves notice.
             this.world?.deps.changed();
+            void this.controlPlaneWorld.rollApiservers(() => this.caRegistrationRefused());
           },
           controlPlaneFaults: (fault, source) =>
             isApiClientFault(fault)
@@ -338,6 +339,27 @@ export class Simulator {
   }
 
   /** Whether the API server (and anything going through it) reaches this node now. */
+  /** Why kube-apiserver's ca-registration hook cannot write its ConfigMap now, if it cannot (30 s budget). */
+  private caRegistrationRefused(): string | undefined {
+    // Its own etcd must take the write (the replica itself is the one starting).
+    const cp = this.controlPlane;
+    if (cp && (cp.noSpace() || !cp.quorum())) return 'timed out waiting for the condition';
+    const error = this.store.admission?.reviewNow(
+      {
+        operation: 'UPDATE',
+        group: '',
+        version: 'v1',
+        resource: 'configmaps',
+        namespace: 'kube-system',
+        namespaced: true,
+        name: 'extension-apiserver-authentication',
+        labels: {},
+      },
+      30_000,
+    );
+    return error ? 'timed out waiting for the condition' : undefined;
+  }
+
   nodeReachable(node: string): boolean {
     const host = this.runner?.machines.host(node);
     return !host || (host.up && !host.networkDown);

@@ -205,6 +205,37 @@ describe('admission webhooks', () => {
     await quick.stop();
   });
 
+  it('a control-plane upgrade with a hanging webhook on ConfigMaps: the restarted kube-apiserver cannot finish ca-registration and crash-loops', async () => {
+    // Jetstack's GKE outage (2019): the post-start hook's update of
+    // kube-system/extension-apiserver-authentication waited on an OPA webhook that did not
+    // answer; the replica failed its health checks and the upgrade halted there.
+    const broad = podWebhook({
+      rules: [
+        { operations: ['CREATE', 'UPDATE'], apiGroups: ['*'], apiVersions: ['*'], resources: ['configmaps'] },
+      ],
+      namespaceSelector: undefined,
+      failurePolicy: 'Ignore',
+      timeoutSeconds: 30,
+    });
+    const upgrade = { type: 'upgrade', component: 'control-plane', to: 'v1.30.0-eks-1' };
+    const w = await withWebhook(broad, [
+      { at: '+10m', fault: { type: 'webhook-server', webhook: 'policy', effect: 'slow', latency: '60s' } },
+      { at: '+12m', action: upgrade },
+      { at: '+20m', action: { type: 'delete-webhook', webhook: 'policy' } },
+    ]);
+    await w.at(11);
+    expect(w.sim.controlPlane.allDown()).toBe(false);
+    await w.at(16);
+    expect(w.sim.controlPlane.allDown()).toBe(true);
+    await w.at(24);
+    expect(w.sim.controlPlane.allDown()).toBe(false);
+    await w.stop();
+    const healthy = await withWebhook(broad, [{ at: '+12m', action: upgrade }]);
+    await healthy.at(16);
+    expect(healthy.sim.controlPlane.allDown()).toBe(false);
+    await healthy.stop();
+  });
+
   it('a webhook on Jobs only, its server gone: the CronJob’s Jobs fail, the other writers’ writes land', async () => {
     const jobsOnly = podWebhook({
       rules: [{ operations: ['CREATE'], apiGroups: ['batch'], apiVersions: ['v1'], resources: ['jobs'] }],
