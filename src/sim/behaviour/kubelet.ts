@@ -238,6 +238,10 @@ export class KubeletModel {
       { ...node, status: { ...node.status, conditions, ...(nodeInfo ? { nodeInfo } : {}) } },
       { subresource: 'status' },
     );
+    // The node controller marked this node Unknown and its pods Ready=False; the kubelet's
+    // status manager reconciles pod statuses that differ from its own (status_manager.go
+    // syncBatch, needsReconcile) and puts them back as it sees them.
+    if (current?.status === 'Unknown') this.pods?.runtime.reportAll();
     if (changed && this.lastReady !== ready.status) {
       const reason = ready.status === 'True' ? 'NodeReady' : 'NodeNotReady';
       recordEvent(this.store, this.clock, {

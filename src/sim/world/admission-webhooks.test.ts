@@ -205,6 +205,37 @@ describe('admission webhooks', () => {
     await quick.stop();
   });
 
+  it('after heartbeats through a hanging webhook recover, the kubelets put back the pods the node controller marked not Ready', async () => {
+    const broad = podWebhook({
+      rules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: ['*'], apiVersions: ['*'], resources: ['*'] }],
+      namespaceSelector: undefined,
+    });
+    const w = await withWebhook(broad, [
+      {
+        at: '+10m',
+        fault: { id: 'hang', type: 'webhook-server', webhook: 'policy', effect: 'slow', latency: '60s' },
+      },
+      { at: '+20m', heal: { fault: 'hang' } },
+    ]);
+    const dnsReady = () =>
+      (
+        w.sim.store.listObjects(resourceForKind('Pod')!, 'kube-system') as unknown as {
+          metadata: { labels?: Record<string, string> };
+          status?: { conditions?: { type: string; status: string }[] };
+        }[]
+      ).filter(
+        (p) =>
+          p.metadata.labels?.['k8s-app'] === 'kube-dns' &&
+          p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      ).length;
+    await w.at(9);
+    expect(dnsReady()).toBe(2);
+    await w.at(32);
+    expect(w.notReady()).toBe(0);
+    expect(dnsReady()).toBe(2);
+    await w.stop();
+  });
+
   it('a control-plane upgrade with a hanging webhook on ConfigMaps: the restarted kube-apiserver cannot finish ca-registration and crash-loops', async () => {
     // Jetstack's GKE outage (2019): the post-start hook's update of
     // kube-system/extension-apiserver-authentication waited on an OPA webhook that did not
