@@ -19,6 +19,7 @@ import { ResourceCounts } from './api/resource-counts.ts';
 import { findResource, resourceForKind } from './api/resources.ts';
 import { SimApiServer, type SimApiServerOptions } from './api/server.ts';
 import { generateServingCert } from './api/serving-cert.ts';
+import { x509Time } from './api/x509.ts';
 import type { ControlPlane } from './cluster/control-plane.ts';
 import { seedStaticCluster } from './cluster/static-cluster.ts';
 import { startStaticHeartbeats } from './cluster/static-heartbeats.ts';
@@ -248,6 +249,11 @@ export class Simulator {
           nodesOf: (pools) => [...world.pools].filter(([, p]) => !pools || pools.includes(p)).map(([n]) => n),
         });
         this.stoppers.push(() => this.certificates?.stop());
+        world.deps.cluster.apiTlsError = () => {
+          const notAfter = this.certificates?.servingNotAfterMs;
+          if (!this.controlPlane?.servingCertificateExpired() || notAfter === undefined) return undefined;
+          return `x509: certificate has expired or is not yet valid: current time ${x509Time(this.clock.now())} is after ${x509Time(notAfter)}`;
+        };
         const writers = new Writers({
           store: this.store,
           clock: this.clock,

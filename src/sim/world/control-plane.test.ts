@@ -260,6 +260,10 @@ describe('the control plane as static pods', () => {
     await w.at(11);
     expect(w.sim.controlPlane.servingCertificateExpired()).toBe(true);
     expect(w.sim.controlPlane.unusable()).toBe(true);
+    // Pods dialling the kubernetes VIP reach it and fail the handshake, as Go words it.
+    expect(w.sim.world?.deps.check('worker-0', ['api'])?.error).toMatch(
+      /^Get "https:\/\/10\.96\.0\.1:443\/api\?timeout=32s": tls: failed to verify certificate: x509: certificate has expired or is not yet valid: current time 2024-06-11T08:1\d:\d\dZ is after 2024-06-11T08:10:00Z$/,
+    );
     await w.stop();
   });
 });
