@@ -110,6 +110,7 @@ export class Simulator {
   }
 
   constructor(opts: SimulatorOptions = {}) {
+    this.podNetworkOutsideControlPlane = opts.scenario?.cluster.cni?.controlPlaneReachesPods === false;
     this.clock = opts.clock ?? realClock;
     this.store = new ObjectStore({
       clock: this.clock,
@@ -159,6 +160,7 @@ export class Simulator {
       clock: this.clock,
       metrics: this.metrics,
       nodeReachable: (node) => this.nodeReachable(node),
+      podIpReachable: (ip, node) => this.controlPlaneReachesPodIp(ip, node),
     });
     this.serverOptions.webhooks = this.webhooks;
     this.store.admission = this.webhooks;
@@ -364,6 +366,22 @@ export class Simulator {
       30_000,
     );
     return error ? 'timed out waiting for the condition' : undefined;
+  }
+
+  /** The scenario's control plane is outside the pod network (`cni.controlPlaneReachesPods: false`). */
+  private readonly podNetworkOutsideControlPlane: boolean;
+
+  /**
+   * Whether the API server can connect to an address on a node: always its own network's
+   * (hostNetwork pods share the node's IP), a pod IP only where the control plane is on the
+   * pod network (`cni.controlPlaneReachesPods`).
+   */
+  private controlPlaneReachesPodIp(ip: string, node: string): boolean {
+    if (!this.podNetworkOutsideControlPlane) return true;
+    const n = this.store.find(resourceForKind('Node')!, '', node) as
+      | { status?: { addresses?: { type: string; address: string }[] } }
+      | undefined;
+    return n?.status?.addresses?.some((a) => a.address === ip) ?? false;
   }
 
   nodeReachable(node: string): boolean {

@@ -37,13 +37,18 @@ const podWebhook = (o: Record<string, unknown> = {}) => ({
   ...o,
 });
 
-async function withWebhook(webhook: Record<string, unknown>, timeline: unknown[], writers: unknown[] = []) {
+async function withWebhook(
+  webhook: Record<string, unknown>,
+  timeline: unknown[],
+  writers: unknown[] = [],
+  o: { cluster?: Record<string, unknown>; server?: unknown } = {},
+) {
   const base = await loadScenario('healthy-day');
   const input = structuredClone(base) as unknown as Record<string, unknown>;
   input.churn = { rollingDeploys: [], crashLoops: [], nodes: [] };
-  input.cluster = { ...(input.cluster as object), admissionWebhooks: [webhook], writers };
+  input.cluster = { ...(input.cluster as object), admissionWebhooks: [webhook], writers, ...o.cluster };
   const workloads = input.workloads as { namespaces: unknown[] };
-  workloads.namespaces = [...workloads.namespaces, policyServer];
+  workloads.namespaces = [...workloads.namespaces, o.server ?? policyServer];
   input.timeline = timeline;
   if (timeline.some((e) => (e as { fault?: unknown }).fault))
     input.expected = { category: 'control-plane-degraded', onset: '+10m', rootCause: 'the fault under test' };
@@ -96,6 +101,24 @@ describe('admission webhooks', () => {
     });
     expect(calls).toBeGreaterThan(0);
     await w.stop();
+  });
+
+  it('a control plane outside the pod network (EKS with an overlay CNI): calls to a pod time out, to a hostNetwork pod they land', async () => {
+    const cluster = { cni: { kind: 'calico', version: 'v3.19.1', controlPlaneReachesPods: false } };
+    const w = await withWebhook(podWebhook(), [restartShop], [], { cluster });
+    await w.at(30);
+    const failed = w.warnings('FailedCreate');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed[0].message).toMatch(
+      /failed calling webhook "validate\.policy\.example\.com": failed to call webhook: Post "https:\/\/policy\.policy-system\.svc:443\/validate\?timeout=10s": context deadline exceeded$/,
+    );
+    await w.stop();
+    const onHost = structuredClone(policyServer) as { deployments: Record<string, unknown>[] };
+    onHost.deployments[0].hostNetwork = true;
+    const h = await withWebhook(podWebhook(), [restartShop], [], { cluster, server: onHost });
+    await h.at(30);
+    expect(h.warnings('FailedCreate')).toEqual([]);
+    await h.stop();
   });
 
   it('its server scaled to zero: pod creation fails closed with the real error, naming the webhook', async () => {

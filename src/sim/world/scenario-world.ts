@@ -355,7 +355,7 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
       for (const c of d.containers) remember(ns.name, d.name, c);
       put(
         'Deployment',
-        deployment(ns.name, d.name, { app: d.name }, d.replicas, d.containers, d.strategy),
+        deployment(ns.name, d.name, { app: d.name }, d.replicas, d.containers, d.strategy, d.hostNetwork),
         'apps',
       );
       if (d.pdb)
@@ -377,7 +377,11 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
     // StatefulSets run as Deployments here: identity and storage do not matter to the outages.
     for (const st of ns.statefulsets) {
       for (const c of st.containers) remember(ns.name, st.name, c);
-      put('Deployment', deployment(ns.name, st.name, { app: st.name }, st.replicas, st.containers), 'apps');
+      put(
+        'Deployment',
+        deployment(ns.name, st.name, { app: st.name }, st.replicas, st.containers, undefined, st.hostNetwork),
+        'apps',
+      );
       if (st.pdb)
         put(
           'PodDisruptionBudget',
@@ -509,6 +513,7 @@ function deployment(
   replicas: number,
   containers: readonly ContainerLike[],
   strategy?: { maxSurge?: number | string; maxUnavailable?: number | string },
+  hostNetwork = false,
 ): KubeObject {
   const podLabels = { ...labels, 'app.kubernetes.io/name': name };
   return {
@@ -516,7 +521,7 @@ function deployment(
     spec: {
       replicas,
       selector: { matchLabels: labels },
-      template: { metadata: { labels: podLabels }, spec: podSpec(containers) },
+      template: { metadata: { labels: podLabels }, spec: podSpec(containers, hostNetwork) },
       strategy: {
         type: 'RollingUpdate',
         rollingUpdate: {
