@@ -244,6 +244,18 @@ describe('references between parts of the file', () => {
       [`${file}:38:13: expected.category: a healthy scenario injects no fault, but the timeline has 1`],
     ],
     [
+      'a failure with neither a fault nor a change that causes it',
+      [
+        [
+          'fault:\n      type: kubelet-stop\n      nodes: { pools: [workers], count: 1 }',
+          'action: { type: restart-workload, workload: app/web }',
+        ],
+      ],
+      [
+        `${file}:36:13: expected.category: "kubelet-failure" needs at least one fault, or a change that causes it (upgrade, rollback, label-nodes, apply-webhook, set-env, scale-workload), on the timeline`,
+      ],
+    ],
+    [
       'an entry with both a fault and an action',
       [['  - at: +30m\n', '  - at: +30m\n    action: { type: restart-workload, workload: app/web }\n']],
       [`${file}:33:5: timeline[0]: each timeline entry takes exactly one of fault, action or heal`],
@@ -267,6 +279,14 @@ describe('references between parts of the file', () => {
     ],
   ])('%s', (_, edits, expected) => {
     expect(problems(variant(...edits))).toEqual(expected);
+  });
+
+  it('accepts a failure caused by an operator change alone (an upgrade that drops a label)', () => {
+    const text = variant([
+      'fault:\n      type: kubelet-stop\n      nodes: { pools: [workers], count: 1 }',
+      'action: { type: upgrade, component: control-plane, to: v1.31.0 }',
+    ]);
+    expect(problems(text)).toEqual([]);
   });
 
   it('accepts the implied kube-system workloads by their usual names', () => {

@@ -17,6 +17,16 @@ function iso(ms: number): string {
   return new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
 }
 
+/** Operator actions that change the cluster and can, by themselves, cause its failure. */
+const changeActions: ReadonlySet<string> = new Set([
+  'upgrade',
+  'rollback',
+  'label-nodes',
+  'apply-webhook',
+  'set-env',
+  'scale-workload',
+]);
+
 export function scenarioReferenceIssues(s: Scenario): ReferenceIssue[] {
   const issues: ReferenceIssue[] = [];
   const report = (path: (string | number)[], message: string): void => {
@@ -207,11 +217,17 @@ export function scenarioReferenceIssues(s: Scenario): ReferenceIssue[] {
   // Expected diagnosis.
   const x = s.expected;
   const faults = s.timeline.filter((e) => e.fault).length;
+  // Many outages are the operator's own change (an upgrade that drops a label a CNI
+  // selects on, a webhook applied): the failure emerges from the change, with no fault.
+  const changes = s.timeline.filter((e) => e.action && changeActions.has(e.action.type)).length;
   if (x.category === 'healthy' && faults > 0)
     report(['expected', 'category'], `a healthy scenario injects no fault, but the timeline has ${faults}`);
   if (x.category !== 'healthy') {
-    if (faults === 0)
-      report(['expected', 'category'], `"${x.category}" needs at least one fault on the timeline`);
+    if (faults === 0 && changes === 0)
+      report(
+        ['expected', 'category'],
+        `"${x.category}" needs at least one fault, or a change that causes it (${[...changeActions].join(', ')}), on the timeline`,
+      );
     if (x.onset === undefined)
       report(['expected', 'onset'], 'required field is missing (when the failure began)');
   }
