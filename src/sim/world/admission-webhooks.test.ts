@@ -121,6 +121,36 @@ describe('admission webhooks', () => {
     await h.stop();
   });
 
+  it('a namespace’s labels from the scenario are on its Namespace, where namespaceSelectors read them', async () => {
+    const server = { ...policyServer, labels: { 'policy.example.com/enforce': 'true' } };
+    // Only namespaces carrying the label are sent to the webhook: its own namespace, whose pods
+    // then fail closed while its server is scaled away; shop's rollout is untouched.
+    const selective = podWebhook({ namespaceSelector: 'policy.example.com/enforce = true' });
+    const w = await withWebhook(
+      selective,
+      [
+        { at: '+5m', action: { type: 'scale-workload', workload: 'policy-system/policy', replicas: 0 } },
+        { at: '+6m', action: { type: 'scale-workload', workload: 'policy-system/policy', replicas: 2 } },
+        restartShop,
+      ],
+      [],
+      { server },
+    );
+    await w.at(30);
+    const ns = w.sim.store.find(resourceForKind('Namespace')!, '', 'policy-system');
+    expect(ns?.metadata.labels).toMatchObject({ 'policy.example.com/enforce': 'true' });
+    const failed = w.warnings('FailedCreate');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(
+      failed.every(
+        (e) =>
+          (e as unknown as { involvedObject: { namespace: string } }).involvedObject.namespace ===
+          'policy-system',
+      ),
+    ).toBe(true);
+    await w.stop();
+  });
+
   it('its server scaled to zero: pod creation fails closed with the real error, naming the webhook', async () => {
     const w = await withWebhook(podWebhook(), [
       { at: '+10m', action: { type: 'scale-workload', workload: 'policy-system/policy', replicas: 0 } },

@@ -108,7 +108,11 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
     'kube-node-lease',
     ...s.workloads.namespaces.map((n) => n.name),
   ]);
-  for (const ns of namespaces) put('Namespace', { metadata: { name: ns } });
+  const nsLabels = new Map(s.workloads.namespaces.map((n) => [n.name, n.labels]));
+  for (const ns of namespaces) {
+    const labels = nsLabels.get(ns);
+    put('Namespace', { metadata: { name: ns, ...(labels && Object.keys(labels).length ? { labels } : {}) } });
+  }
 
   // What each container needs, by `namespace/workload/container`; pods find theirs by label.
   const needs = new Map<string, ContainerNeeds>();
