@@ -19,6 +19,7 @@ import { ResourceCounts } from './api/resource-counts.ts';
 import { findResource, resourceForKind } from './api/resources.ts';
 import { SimApiServer, type SimApiServerOptions } from './api/server.ts';
 import { generateServingCert } from './api/serving-cert.ts';
+import { x509Time } from './api/x509.ts';
 import type { ControlPlane } from './cluster/control-plane.ts';
 import { seedStaticCluster } from './cluster/static-cluster.ts';
 import { startStaticHeartbeats } from './cluster/static-heartbeats.ts';
@@ -109,6 +110,7 @@ export class Simulator {
   }
 
   constructor(opts: SimulatorOptions = {}) {
+    this.podNetworkOutsideControlPlane = opts.scenario?.cluster.cni?.controlPlaneReachesPods === false;
     this.clock = opts.clock ?? realClock;
     this.store = new ObjectStore({
       clock: this.clock,
@@ -158,6 +160,7 @@ export class Simulator {
       clock: this.clock,
       metrics: this.metrics,
       nodeReachable: (node) => this.nodeReachable(node),
+      podIpReachable: (ip, node) => this.controlPlaneReachesPodIp(ip, node),
     });
     this.serverOptions.webhooks = this.webhooks;
     this.store.admission = this.webhooks;
@@ -196,6 +199,7 @@ export class Simulator {
       // While no replica can serve, pods meet the API as gone; while none can write,
       // kubelets cannot post status or renew leases: on top of what faults say.
       overlayFlag(world.deps.cluster, 'apiServerUp', () => !inCluster.read);
+      overlayFlag(world.deps.cluster, 'apiWritable', () => !inCluster.write);
       this.controlPlaneWorld = this.startControlPlane(this.controlPlane, {
         kubernetesVersion: s.cluster.kubernetesVersion,
         etcdVersion: s.cluster.controlPlane.etcd?.version ?? etcdVersionFor(s.cluster.kubernetesVersion),
@@ -222,6 +226,7 @@ export class Simulator {
             this.serverOptions.version = versionInfo(gitVersion);
             // Programs built against an API the new version no longer serves notice.
             this.world?.deps.changed();
+            void this.controlPlaneWorld.rollApiservers(() => this.caRegistrationRefused());
           },
           controlPlaneFaults: (fault, source) =>
             isApiClientFault(fault)
@@ -246,6 +251,11 @@ export class Simulator {
           nodesOf: (pools) => [...world.pools].filter(([, p]) => !pools || pools.includes(p)).map(([n]) => n),
         });
         this.stoppers.push(() => this.certificates?.stop());
+        world.deps.cluster.apiTlsError = () => {
+          const notAfter = this.certificates?.servingNotAfterMs;
+          if (!this.controlPlane?.servingCertificateExpired() || notAfter === undefined) return undefined;
+          return `x509: certificate has expired or is not yet valid: current time ${x509Time(this.clock.now())} is after ${x509Time(notAfter)}`;
+        };
         const writers = new Writers({
           store: this.store,
           clock: this.clock,
@@ -337,6 +347,43 @@ export class Simulator {
   }
 
   /** Whether the API server (and anything going through it) reaches this node now. */
+  /** Why kube-apiserver's ca-registration hook cannot write its ConfigMap now, if it cannot (30 s budget). */
+  private caRegistrationRefused(): string | undefined {
+    // Its own etcd must take the write (the replica itself is the one starting).
+    const cp = this.controlPlane;
+    if (cp && (cp.noSpace() || !cp.quorum())) return 'timed out waiting for the condition';
+    const error = this.store.admission?.reviewNow(
+      {
+        operation: 'UPDATE',
+        group: '',
+        version: 'v1',
+        resource: 'configmaps',
+        namespace: 'kube-system',
+        namespaced: true,
+        name: 'extension-apiserver-authentication',
+        labels: {},
+      },
+      30_000,
+    );
+    return error ? 'timed out waiting for the condition' : undefined;
+  }
+
+  /** The scenario's control plane is outside the pod network (`cni.controlPlaneReachesPods: false`). */
+  private readonly podNetworkOutsideControlPlane: boolean;
+
+  /**
+   * Whether the API server can connect to an address on a node: always its own network's
+   * (hostNetwork pods share the node's IP), a pod IP only where the control plane is on the
+   * pod network (`cni.controlPlaneReachesPods`).
+   */
+  private controlPlaneReachesPodIp(ip: string, node: string): boolean {
+    if (!this.podNetworkOutsideControlPlane) return true;
+    const n = this.store.find(resourceForKind('Node')!, '', node) as
+      | { status?: { addresses?: { type: string; address: string }[] } }
+      | undefined;
+    return n?.status?.addresses?.some((a) => a.address === ip) ?? false;
+  }
+
   nodeReachable(node: string): boolean {
     const host = this.runner?.machines.host(node);
     return !host || (host.up && !host.networkDown);

@@ -23,7 +23,7 @@ import type { ObjectStore, WriteAttributes } from '../store/object-store.ts';
 import type { ApiServerMetrics } from './apiserver-metrics.ts';
 import type { KubeObject } from './k8s-types.ts';
 import { resourceForKind } from './resources.ts';
-import { type ApiError, internalError } from './status.ts';
+import { ApiError, internalError } from './status.ts';
 import { x509Time } from './x509.ts';
 
 const validatingType = resourceForKind('ValidatingWebhookConfiguration', 'admissionregistration.k8s.io')!;
@@ -133,6 +133,7 @@ export class AdmissionWebhooks {
   private readonly clock: Clock;
   private readonly metrics?: ApiServerMetrics;
   private readonly nodeReachable: (node: string) => boolean;
+  private readonly podIpReachable: (ip: string, node: string) => boolean;
   /** Ground truth about each webhook's server, by configuration name. */
   readonly servers = new Map<string, WebhookServer>();
   private hooks: Webhook[] | undefined;
@@ -143,11 +144,14 @@ export class AdmissionWebhooks {
     clock: Clock;
     metrics?: ApiServerMetrics;
     nodeReachable?: (node: string) => boolean;
+    /** Whether the API server can connect to this endpoint address on that node (pod network reach). */
+    podIpReachable?: (ip: string, node: string) => boolean;
   }) {
     this.store = o.store;
     this.clock = o.clock;
     this.metrics = o.metrics;
     this.nodeReachable = o.nodeReachable ?? (() => true);
+    this.podIpReachable = o.podIpReachable ?? (() => true);
     const stale = () => {
       this.hooks = undefined;
     };
@@ -228,7 +232,10 @@ export class AdmissionWebhooks {
       if (!service) return fail(`service "${svc.name}" not found`, 1);
       const endpoint = this.readyEndpoint(svc.namespace, svc.name);
       if (!endpoint) return fail(`no endpoints available for service "${svc.name}"`, 1);
-      if (endpoint.node && !this.nodeReachable(endpoint.node))
+      if (
+        endpoint.node &&
+        !(this.nodeReachable(endpoint.node) && this.podIpReachable(endpoint.ip, endpoint.node))
+      )
         return fail('context deadline exceeded', timeoutMs);
       const port = service.spec?.ports?.find((p) => (p.port ?? 443) === (svc.port ?? 443));
       const targetPort = typeof port?.targetPort === 'number' ? port.targetPort : (svc.port ?? 443);
@@ -334,9 +341,22 @@ export class AdmissionWebhooks {
     if (error) throw error;
   }
 
-  /** For the cluster's own writers (kubelets, controllers): the error that refuses the write, if any. */
-  reviewNow(a: AdmissionAttributes): ApiError | undefined {
-    return this.evaluate(a).error;
+  /**
+   * For the cluster's own writers (kubelets, controllers): the error that refuses the write,
+   * if any. A writer whose client gives up after `clientTimeoutMs` also fails when admission
+   * takes that long, even where the webhook fails open (failurePolicy Ignore, its timeout
+   * longer than the client's).
+   */
+  reviewNow(a: AdmissionAttributes, clientTimeoutMs?: number): ApiError | undefined {
+    const { ms, error } = this.evaluate(a);
+    if (error) return error;
+    if (clientTimeoutMs !== undefined && ms >= clientTimeoutMs)
+      return new ApiError(
+        504,
+        'Timeout',
+        'context deadline exceeded (Client.Timeout exceeded while awaiting headers)',
+      );
+    return undefined;
   }
 
   /** Whether any webhook is configured (a fast path for writers). */

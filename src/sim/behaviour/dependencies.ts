@@ -56,6 +56,17 @@ export interface NodeFaults {
 export interface ClusterFacts {
   /** The API server answers in-cluster clients (pods through the VIP or directly). */
   apiServerUp: boolean;
+  /**
+   * The API server can persist writes (etcd has quorum and room). Unset means yes. When
+   * it cannot, controllers that write (the node lifecycle controller) change nothing.
+   */
+  apiWritable?: boolean;
+  /**
+   * Why a TLS handshake with the API server fails now (its serving certificate expired), as
+   * Go's client words it; unset while the certificate is good. Pods then meet this error
+   * instead of a timeout.
+   */
+  apiTlsError?: () => string | undefined;
   /** Ready CoreDNS endpoints exist. */
   dnsServing: () => boolean;
   /** A Service has a ready endpoint. */
@@ -141,9 +152,12 @@ export class Dependencies {
         );
         if (f.networkDown || !routed || !this.cluster.apiServerUp) {
           const refused = routed ? false : f.routingEffect === 'reject';
-          const error = refused
-            ? `dial tcp ${vip}:443: connect: connection refused`
-            : `dial tcp ${vip}:443: i/o timeout`;
+          const tls = !f.networkDown && routed ? this.cluster.apiTlsError?.() : undefined;
+          const error = tls
+            ? `Get "https://${vip}:443/api?timeout=32s": tls: failed to verify certificate: ${tls}`
+            : refused
+              ? `dial tcp ${vip}:443: connect: connection refused`
+              : `dial tcp ${vip}:443: i/o timeout`;
           return { need, error, giveUpAfterMs: 30_000 };
         }
       } else if (need.startsWith('api:')) {

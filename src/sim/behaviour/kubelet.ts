@@ -20,6 +20,8 @@ import type { SandboxNetwork } from './pod-sandbox.ts';
 
 const nodeType = resourceForKind('Node')!;
 const leaseType = resourceForKind('Lease', 'coordination.k8s.io')!;
+/** The kubelet's heartbeat client timeout: nodeStatusUpdateFrequency, 10 s by default. */
+const heartbeatClientTimeoutMs = 10_000;
 
 export const leaseRenewIntervalMs = 10_000;
 export const nodeStatusUpdateFrequencyMs = 10_000;
@@ -155,20 +157,28 @@ export class KubeletModel {
     return h.running && h.apiReachable && !(h.updateFailureRate > 0 && this.random() < h.updateFailureRate);
   }
 
-  /** Whether the API server's admission refuses this write of the kubelet's (a webhook failing closed). */
+  /**
+   * Whether this write of the kubelet's fails in admission: a webhook failing closed, or
+   * webhook calls outlasting the kubelet's heartbeat client, which gives up after
+   * nodeStatusUpdateFrequency (10 s; cmd/kubelet/app/server.go sets
+   * heartbeatClientConfig.Timeout from it) for lease renewals and status posts alike.
+   */
   private refused(operation: 'CREATE' | 'UPDATE', group: string, resource: string, sub?: string): boolean {
     const namespace = resource === 'leases' ? 'kube-node-lease' : undefined;
     return Boolean(
-      this.store.admission?.reviewNow({
-        operation,
-        group,
-        version: 'v1',
-        resource,
-        subresource: sub,
-        namespace,
-        namespaced: namespace !== undefined,
-        name: this.node,
-      }),
+      this.store.admission?.reviewNow(
+        {
+          operation,
+          group,
+          version: 'v1',
+          resource,
+          subresource: sub,
+          namespace,
+          namespaced: namespace !== undefined,
+          name: this.node,
+        },
+        heartbeatClientTimeoutMs,
+      ),
     );
   }
 
@@ -228,6 +238,10 @@ export class KubeletModel {
       { ...node, status: { ...node.status, conditions, ...(nodeInfo ? { nodeInfo } : {}) } },
       { subresource: 'status' },
     );
+    // The node controller marked this node Unknown and its pods Ready=False; the kubelet's
+    // status manager reconciles pod statuses that differ from its own (status_manager.go
+    // syncBatch, needsReconcile) and puts them back as it sees them.
+    if (current?.status === 'Unknown') this.pods?.runtime.reportAll();
     if (changed && this.lastReady !== ready.status) {
       const reason = ready.status === 'True' ? 'NodeReady' : 'NodeNotReady';
       recordEvent(this.store, this.clock, {

@@ -28,7 +28,7 @@ const stopDelayMs = 1_000;
 
 interface PodView {
   metadata: KubeObject['metadata'];
-  spec?: { nodeName?: string; containers?: { name: string; image?: string }[] };
+  spec?: { nodeName?: string; hostNetwork?: boolean; containers?: { name: string; image?: string }[] };
   status?: { phase?: string; containerStatuses?: unknown[] };
 }
 
@@ -141,7 +141,8 @@ export class PodLifecycle {
       this.sandbox?.failed(this.node, pod, net.error, () => this.live() && this.run(namespace, name));
       return;
     }
-    const ip = net?.ip || `${cidr}.${(this.ipSeq++ % 250) + 2}`;
+    // A hostNetwork pod shares its node's network namespace: its podIP is the node's address.
+    const ip = pod.spec?.hostNetwork ? this.nodeIp : net?.ip || `${cidr}.${(this.ipSeq++ % 250) + 2}`;
     const status = {
       ...pod.status,
       phase: 'Running',

@@ -90,6 +90,13 @@ export function cniSchema(p: ScalarParts) {
       .optional(),
     /** `net.netfilter.nf_conntrack_max` on the nodes. */
     conntrackMax: p.positiveInt.default(131072),
+    /**
+     * Whether the API server can open connections to pod IPs (admission webhooks, aggregated
+     * APIs). False for a managed control plane outside the pod network, e.g. EKS with an
+     * overlay CNI: Calico's EKS guide says its networking "cannot currently be installed on
+     * the EKS control plane nodes", so only hostNetwork pods are reachable from there.
+     */
+    controlPlaneReachesPods: z.boolean().default(true),
   });
 }
 

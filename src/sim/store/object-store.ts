@@ -128,7 +128,9 @@ export class ObjectStore {
    * Dynamic admission for the cluster's own writers (kubelets, controllers), which write
    * here directly: they ask it before writing what a webhook may refuse. Unset: no webhooks.
    */
-  admission: { reviewNow(a: WriteAttributes): { message: string } | undefined } | undefined;
+  admission:
+    | { reviewNow(a: WriteAttributes, clientTimeoutMs?: number): { message: string } | undefined }
+    | undefined;
   private revision = 0;
 
   constructor(opts: ObjectStoreOptions) {

@@ -37,13 +37,18 @@ const podWebhook = (o: Record<string, unknown> = {}) => ({
   ...o,
 });
 
-async function withWebhook(webhook: Record<string, unknown>, timeline: unknown[], writers: unknown[] = []) {
+async function withWebhook(
+  webhook: Record<string, unknown>,
+  timeline: unknown[],
+  writers: unknown[] = [],
+  o: { cluster?: Record<string, unknown>; server?: unknown } = {},
+) {
   const base = await loadScenario('healthy-day');
   const input = structuredClone(base) as unknown as Record<string, unknown>;
   input.churn = { rollingDeploys: [], crashLoops: [], nodes: [] };
-  input.cluster = { ...(input.cluster as object), admissionWebhooks: [webhook], writers };
+  input.cluster = { ...(input.cluster as object), admissionWebhooks: [webhook], writers, ...o.cluster };
   const workloads = input.workloads as { namespaces: unknown[] };
-  workloads.namespaces = [...workloads.namespaces, policyServer];
+  workloads.namespaces = [...workloads.namespaces, o.server ?? policyServer];
   input.timeline = timeline;
   if (timeline.some((e) => (e as { fault?: unknown }).fault))
     input.expected = { category: 'control-plane-degraded', onset: '+10m', rootCause: 'the fault under test' };
@@ -95,6 +100,54 @@ describe('admission webhooks', () => {
       type: 'validating',
     });
     expect(calls).toBeGreaterThan(0);
+    await w.stop();
+  });
+
+  it('a control plane outside the pod network (EKS with an overlay CNI): calls to a pod time out, to a hostNetwork pod they land', async () => {
+    const cluster = { cni: { kind: 'calico', version: 'v3.19.1', controlPlaneReachesPods: false } };
+    const w = await withWebhook(podWebhook(), [restartShop], [], { cluster });
+    await w.at(30);
+    const failed = w.warnings('FailedCreate');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed[0].message).toMatch(
+      /failed calling webhook "validate\.policy\.example\.com": failed to call webhook: Post "https:\/\/policy\.policy-system\.svc:443\/validate\?timeout=10s": context deadline exceeded$/,
+    );
+    await w.stop();
+    const onHost = structuredClone(policyServer) as { deployments: Record<string, unknown>[] };
+    onHost.deployments[0].hostNetwork = true;
+    const h = await withWebhook(podWebhook(), [restartShop], [], { cluster, server: onHost });
+    await h.at(30);
+    expect(h.warnings('FailedCreate')).toEqual([]);
+    await h.stop();
+  });
+
+  it('a namespace’s labels from the scenario are on its Namespace, where namespaceSelectors read them', async () => {
+    const server = { ...policyServer, labels: { 'policy.example.com/enforce': 'true' } };
+    // Only namespaces carrying the label are sent to the webhook: its own namespace, whose pods
+    // then fail closed while its server is scaled away; shop's rollout is untouched.
+    const selective = podWebhook({ namespaceSelector: 'policy.example.com/enforce = true' });
+    const w = await withWebhook(
+      selective,
+      [
+        { at: '+5m', action: { type: 'scale-workload', workload: 'policy-system/policy', replicas: 0 } },
+        { at: '+6m', action: { type: 'scale-workload', workload: 'policy-system/policy', replicas: 2 } },
+        restartShop,
+      ],
+      [],
+      { server },
+    );
+    await w.at(30);
+    const ns = w.sim.store.find(resourceForKind('Namespace')!, '', 'policy-system');
+    expect(ns?.metadata.labels).toMatchObject({ 'policy.example.com/enforce': 'true' });
+    const failed = w.warnings('FailedCreate');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(
+      failed.every(
+        (e) =>
+          (e as unknown as { involvedObject: { namespace: string } }).involvedObject.namespace ===
+          'policy-system',
+      ),
+    ).toBe(true);
     await w.stop();
   });
 
@@ -175,6 +228,96 @@ describe('admission webhooks', () => {
     // every node goes Unknown when its lease is stale and Ready again when it posts.
     expect(nodeNotReady()).toBeGreaterThanOrEqual(7);
     await w.stop();
+  });
+
+  it('a broad webhook failing open but with a 30 s timeout, its server hanging: the kubelets’ heartbeats time out first', async () => {
+    // The OPA tutorial's configuration of 2019 (admissionregistration v1beta1: failurePolicy
+    // Ignore, timeoutSeconds 30): the apiserver waits 30 s and then lets the write through,
+    // but the kubelet's heartbeat client gave up after 10 s, so no lease is renewed.
+    const broad = podWebhook({
+      rules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: ['*'], apiVersions: ['*'], resources: ['*'] }],
+      namespaceSelector: undefined,
+      failurePolicy: 'Ignore',
+      timeoutSeconds: 30,
+    });
+    const hanging = (latency: string) =>
+      withWebhook(broad, [
+        { at: '+10m', fault: { type: 'webhook-server', webhook: 'policy', effect: 'slow', latency } },
+      ]);
+    const nodeNotReady = (w: Awaited<ReturnType<typeof hanging>>) =>
+      (
+        w.sim.store.listObjects(eventType) as unknown as { reason: string; source?: { component?: string } }[]
+      ).filter((e) => e.reason === 'NodeNotReady' && e.source?.component === 'node-controller').length;
+    const w = await hanging('60s');
+    await w.at(15);
+    expect(nodeNotReady(w)).toBeGreaterThanOrEqual(7);
+    await w.stop();
+    const quick = await hanging('5s');
+    await quick.at(15);
+    expect(nodeNotReady(quick)).toBe(0);
+    await quick.stop();
+  });
+
+  it('after heartbeats through a hanging webhook recover, the kubelets put back the pods the node controller marked not Ready', async () => {
+    const broad = podWebhook({
+      rules: [{ operations: ['CREATE', 'UPDATE'], apiGroups: ['*'], apiVersions: ['*'], resources: ['*'] }],
+      namespaceSelector: undefined,
+    });
+    const w = await withWebhook(broad, [
+      {
+        at: '+10m',
+        fault: { id: 'hang', type: 'webhook-server', webhook: 'policy', effect: 'slow', latency: '60s' },
+      },
+      { at: '+20m', heal: { fault: 'hang' } },
+    ]);
+    const dnsReady = () =>
+      (
+        w.sim.store.listObjects(resourceForKind('Pod')!, 'kube-system') as unknown as {
+          metadata: { labels?: Record<string, string> };
+          status?: { conditions?: { type: string; status: string }[] };
+        }[]
+      ).filter(
+        (p) =>
+          p.metadata.labels?.['k8s-app'] === 'kube-dns' &&
+          p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      ).length;
+    await w.at(9);
+    expect(dnsReady()).toBe(2);
+    await w.at(32);
+    expect(w.notReady()).toBe(0);
+    expect(dnsReady()).toBe(2);
+    await w.stop();
+  });
+
+  it('a control-plane upgrade with a hanging webhook on ConfigMaps: the restarted kube-apiserver cannot finish ca-registration and crash-loops', async () => {
+    // Jetstack's GKE outage (2019): the post-start hook's update of
+    // kube-system/extension-apiserver-authentication waited on an OPA webhook that did not
+    // answer; the replica failed its health checks and the upgrade halted there.
+    const broad = podWebhook({
+      rules: [
+        { operations: ['CREATE', 'UPDATE'], apiGroups: ['*'], apiVersions: ['*'], resources: ['configmaps'] },
+      ],
+      namespaceSelector: undefined,
+      failurePolicy: 'Ignore',
+      timeoutSeconds: 30,
+    });
+    const upgrade = { type: 'upgrade', component: 'control-plane', to: 'v1.30.0-eks-1' };
+    const w = await withWebhook(broad, [
+      { at: '+10m', fault: { type: 'webhook-server', webhook: 'policy', effect: 'slow', latency: '60s' } },
+      { at: '+12m', action: upgrade },
+      { at: '+20m', action: { type: 'delete-webhook', webhook: 'policy' } },
+    ]);
+    await w.at(11);
+    expect(w.sim.controlPlane.allDown()).toBe(false);
+    await w.at(16);
+    expect(w.sim.controlPlane.allDown()).toBe(true);
+    await w.at(24);
+    expect(w.sim.controlPlane.allDown()).toBe(false);
+    await w.stop();
+    const healthy = await withWebhook(broad, [{ at: '+12m', action: upgrade }]);
+    await healthy.at(16);
+    expect(healthy.sim.controlPlane.allDown()).toBe(false);
+    await healthy.stop();
   });
 
   it('a webhook on Jobs only, its server gone: the CronJob’s Jobs fail, the other writers’ writes land', async () => {

@@ -37,6 +37,8 @@ const nodeType = resourceForKind('Node')!;
 
 /** client-go leader election defaults kube-controller-manager and kube-scheduler use. */
 const renewDeadlineMs = 10_000;
+/** How long a kube-apiserver replica takes to stop, start and report healthy in an upgrade. */
+const restartMs = 60_000;
 
 export interface ControlPlaneWorldParts {
   cp: ControlPlane;
@@ -79,6 +81,7 @@ export class ControlPlaneWorld {
   private could = { read: true, write: true };
   private etcdTrouble = new Map<string, string>();
   private logTimer: Timer | undefined;
+  private stopped = false;
 
   constructor(p: ControlPlaneWorldParts) {
     this.p = p;
@@ -97,9 +100,41 @@ export class ControlPlaneWorld {
   }
 
   stop(): void {
+    this.stopped = true;
     for (const off of this.offs) off();
     for (const l of this.leaders.values()) l.timer?.cancel();
     this.logTimer?.cancel();
+  }
+
+  /**
+   * A control-plane upgrade restarts the kube-apiserver replicas one at a time. A starting
+   * kube-apiserver runs its ca-registration post-start hook, which updates the ConfigMap
+   * kube-system/extension-apiserver-authentication (admission webhooks included) and gives
+   * up after 30 s (pkg/controlplane/client_ca_hook.go); a failed post-start hook is fatal,
+   * so the replica exits, is restarted and tries again, and the upgrade waits on it.
+   * `hookRefused` says why the hook's write fails now, if it does.
+   */
+  async rollApiservers(hookRefused: () => string | undefined): Promise<void> {
+    const { cp, clock } = this.p;
+    const source = 'control-plane-upgrade';
+    for (const m of cp.members) {
+      // A restart that goes well is not modelled as downtime (load balancers drain it).
+      await clock.sleep(restartMs);
+      if (this.stopped) return;
+      let why = hookRefused();
+      if (!why) continue;
+      cp.setApiserverDown(m.name, source, true);
+      while (why && !this.stopped) {
+        this.crashLogs.set(
+          `kube-apiserver/${m.name}`,
+          `PostStartHook "ca-registration" failed: unable to initialize client CA configmap: ${why}`,
+        );
+        await clock.sleep(restartMs);
+        why = hookRefused();
+      }
+      this.crashLogs.delete(`kube-apiserver/${m.name}`);
+      cp.setApiserverDown(m.name, source, false);
+    }
   }
 
   /** Applies a control-plane fault; returns what heals it. */

@@ -159,6 +159,18 @@ describe('the control plane as static pods', () => {
     await w.stop();
   });
 
+  it('a full etcd database: the node lifecycle controller cannot write either, so nodes keep their last Ready status', async () => {
+    // node_lifecycle_controller.go tryUpdateNodeHealth: the NodeStatusUnknown update is a
+    // write; etcd refuses it (database space exceeded) and the Node keeps Ready=True, only
+    // its Lease's renewTime goes stale. Nothing is tainted, no pod is marked not ready.
+    const w = await quietControlPlane(fault({ type: 'etcd-database-full' }));
+    await w.at(30);
+    expect(w.notReadyNodes()).toEqual([]);
+    await w.at(50);
+    expect(w.notReadyNodes()).toEqual([]);
+    await w.stop();
+  });
+
   const agent = {
     name: 'node-agent',
     serviceAccount: 'monitoring/node-agent',
@@ -248,6 +260,10 @@ describe('the control plane as static pods', () => {
     await w.at(11);
     expect(w.sim.controlPlane.servingCertificateExpired()).toBe(true);
     expect(w.sim.controlPlane.unusable()).toBe(true);
+    // Pods dialling the kubernetes VIP reach it and fail the handshake, as Go words it.
+    expect(w.sim.world?.deps.check('worker-0', ['api'])?.error).toMatch(
+      /^Get "https:\/\/10\.96\.0\.1:443\/api\?timeout=32s": tls: failed to verify certificate: x509: certificate has expired or is not yet valid: current time 2024-06-11T08:1\d:\d\dZ is after 2024-06-11T08:10:00Z$/,
+    );
     await w.stop();
   });
 });

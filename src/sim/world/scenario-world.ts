@@ -108,7 +108,11 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
     'kube-node-lease',
     ...s.workloads.namespaces.map((n) => n.name),
   ]);
-  for (const ns of namespaces) put('Namespace', { metadata: { name: ns } });
+  const nsLabels = new Map(s.workloads.namespaces.map((n) => [n.name, n.labels]));
+  for (const ns of namespaces) {
+    const labels = nsLabels.get(ns);
+    put('Namespace', { metadata: { name: ns, ...(labels && Object.keys(labels).length ? { labels } : {}) } });
+  }
 
   // What each container needs, by `namespace/workload/container`; pods find theirs by label.
   const needs = new Map<string, ContainerNeeds>();
@@ -164,6 +168,7 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
   const apiPort = Number(endpoint.port || 443);
   const facts = {
     apiServerUp: true,
+    apiWritable: true,
     apiVip: s.cluster.controlPlane.serviceIp,
     dnsIp: s.cluster.dns.serviceIp,
     apiEndpoint: `${endpoint.hostname}:${apiPort}`,
@@ -357,7 +362,7 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
       for (const c of d.containers) remember(ns.name, d.name, c);
       put(
         'Deployment',
-        deployment(ns.name, d.name, { app: d.name }, d.replicas, d.containers, d.strategy),
+        deployment(ns.name, d.name, { app: d.name }, d.replicas, d.containers, d.strategy, d.hostNetwork),
         'apps',
       );
       if (d.pdb)
@@ -379,7 +384,11 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
     // StatefulSets run as Deployments here: identity and storage do not matter to the outages.
     for (const st of ns.statefulsets) {
       for (const c of st.containers) remember(ns.name, st.name, c);
-      put('Deployment', deployment(ns.name, st.name, { app: st.name }, st.replicas, st.containers), 'apps');
+      put(
+        'Deployment',
+        deployment(ns.name, st.name, { app: st.name }, st.replicas, st.containers, undefined, st.hostNetwork),
+        'apps',
+      );
       if (st.pdb)
         put(
           'PodDisruptionBudget',
@@ -407,7 +416,9 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
   });
 
   const controllers = [
-    new NodeLifecycleController({ store, clock, apiUp: () => facts.apiServerUp }),
+    // It marks nodes NotReady and taints them by writing: with etcd refusing writes
+    // (NOSPACE, no quorum) its UpdateStatus calls fail and nodes keep their last status.
+    new NodeLifecycleController({ store, clock, apiUp: () => facts.apiServerUp && facts.apiWritable }),
     new Scheduler({ store, clock }),
     new ReplicaSetController({ store, clock }),
     new DeploymentController({ store, clock }),
@@ -509,6 +520,7 @@ function deployment(
   replicas: number,
   containers: readonly ContainerLike[],
   strategy?: { maxSurge?: number | string; maxUnavailable?: number | string },
+  hostNetwork = false,
 ): KubeObject {
   const podLabels = { ...labels, 'app.kubernetes.io/name': name };
   return {
@@ -516,7 +528,7 @@ function deployment(
     spec: {
       replicas,
       selector: { matchLabels: labels },
-      template: { metadata: { labels: podLabels }, spec: podSpec(containers) },
+      template: { metadata: { labels: podLabels }, spec: podSpec(containers, hostNetwork) },
       strategy: {
         type: 'RollingUpdate',
         rollingUpdate: {
