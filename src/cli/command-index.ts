@@ -24,7 +24,7 @@ export const commandIndex: readonly CommandEntry[] = [
   },
   {
     name: 'scenarios',
-    summary: 'list the shipped scenarios: five real outages and two healthy baselines',
+    summary: 'list the shipped scenarios: five reference outages, healthy baselines and the outage corpus',
     load: async () => (await import('./commands/scenarios.ts')).registerScenarios,
   },
   {

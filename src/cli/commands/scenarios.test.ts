@@ -3,6 +3,7 @@
  * scenarios as a table, JSON or YAML, and a usage error for an unknown format.
  */
 import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -17,15 +18,11 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
   });
 }
 
-const names = [
-  'airmap-2018',
-  'circleci-2023',
-  'data100-2019',
-  'digitalocean-2023',
-  'healthy-day',
-  'runway-2024',
-  'upgrade-done-right',
-];
+// Every file under scenarios/, sorted as the command sorts them.
+const names = readdirSync(join(import.meta.dirname, '..', '..', '..', 'scenarios'))
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => f.replace(/\.yaml$/, ''))
+  .sort();
 
 describe('kubetriage scenarios', () => {
   it('prints a table: a header, then one line per scenario with start, duration and description', async () => {

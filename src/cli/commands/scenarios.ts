@@ -1,5 +1,5 @@
 /**
- * `kubetriage scenarios`: the shipped scenarios (five real outages, two healthy baselines)
+ * `kubetriage scenarios`: the shipped scenarios (five reference outages, healthy baselines, the outage corpus)
  * with when each starts, how long it runs and one line on what happens, so a user can
  * pick one to replay. A scenario file that does not validate fails the listing with its
  * file, line and field.
@@ -27,7 +27,7 @@ function renderTable(rows: readonly ScenarioSummary[]): string {
 export function registerScenarios(program: Command): void {
   program
     .command('scenarios')
-    .description('list the shipped scenarios: five real outages and two healthy baselines')
+    .description('list the shipped scenarios: five reference outages, healthy baselines and the outage corpus')
     .option('-o, --output <format>', 'table, wide, json, yaml, name or jsonpath=TEMPLATE', 'table')
     .addHelpText(
       'after',

@@ -1,6 +1,6 @@
 /**
  * The connection-tracking table fills on nodes: the kernel drops new connections
- * ("nf_conntrack: table full, dropping packet"), UDP DNS lookups fail first, then new TCP
+ * (the kernel logs that its conntrack table is full), UDP DNS lookups fail first, then new TCP
  * connections time out at random, while pods, Services and DNS pods all look healthy.
  *
  * Told apart from: cluster DNS overloaded (its pods restart), service routing broken (the
@@ -24,7 +24,7 @@ export const conntrack = definePattern((q) => {
   layer: 'node',
   title: 'The connection-tracking table is full on some nodes',
   summary:
-    'The connection-tracking table fills on nodes: the kernel drops new connections ("nf_conntrack: table full, dropping packet"), UDP DNS lookups fail first, then new TCP connections time out at random, while pods, Services and the DNS pods all look healthy. Told apart from cluster DNS overloaded (its pods restart) and service routing broken (the address fails every time, not at random).',
+    'The connection-tracking table fills on nodes: the kernel drops new connections (the kernel logs that its conntrack table is full), UDP DNS lookups fail first, then new TCP connections time out at random, while pods, Services and the DNS pods all look healthy. Told apart from cluster DNS overloaded (its pods restart) and service routing broken (the address fails every time, not at random).',
   clusterLevel: true,
   base: 0.5,
   requires: [
@@ -84,7 +84,7 @@ export const conntrack = definePattern((q) => {
   nextSteps: [
     { say: "Read the agent's condition on {firstNode}", command: 'kubectl describe node {firstNode}' },
     {
-      say: 'Raise nf_conntrack_max (kube-proxy --conntrack-min / maxPerCore) and find the workload opening connections without reuse',
+      say: 'Raise the connection-tracking limit of the nodes (the kube-proxy conntrack maxPerCore and min settings) and find the workload opening connections without reuse',
     },
     { say: 'Move DNS to TCP or a node-local cache so lookups stop competing for entries' },
   ],

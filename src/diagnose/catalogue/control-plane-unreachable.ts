@@ -93,7 +93,7 @@ export const controlPlaneUnreachable = definePattern((q) => [
       command: "kubectl get --raw='/livez?verbose' --request-timeout=5s",
     },
     {
-      say: "Check the provider's status page, then raise a support case naming the endpoint and when it went silent ({since})",
+      say: "Look for an incident on your provider's side, then open a support case naming the endpoint and when it went silent ({since})",
     },
     {
       say: 'Leave the nodes alone: running pods keep serving, and pods stopped now cannot be rescheduled without an API server',

@@ -1,5 +1,5 @@
 /**
- * The traffic path outside the cluster fails while the cluster itself is healthy: users get
+ * The traffic path outside the cluster fails while everything inside the cluster stays healthy: users get
  * 503s or timeouts from the load balancer (its targets were deregistered or fail health
  * checks), a DNS record or an edge certificate is wrong, and nothing inside the cluster
  * explains it: nodes are Ready, the API answers, the ingress controller sees no errors.
@@ -18,9 +18,9 @@ export const edgeTraffic = definePattern((q) => {
   id: 'edge-traffic-path',
   family: 'edge',
   layer: 'edge',
-  title: 'The path from outside fails while the cluster is healthy',
+  title: 'Traffic from outside fails while the cluster is healthy',
   summary:
-    'The traffic path outside the cluster fails while the cluster itself is healthy: users get 503s or timeouts from the load balancer (its targets were deregistered or fail health checks), a DNS record or an edge certificate is wrong, and nothing inside explains it: nodes are Ready, the API answers, the ingress controller sees no errors. Told apart from the ingress controller failing (it counts 5xx itself) and the cluster being down.',
+    'The traffic path outside the cluster fails while everything inside the cluster stays healthy: users get 503s or timeouts from the load balancer (its targets were deregistered or fail health checks), a DNS record or an edge certificate is wrong, and nothing inside explains it: nodes are Ready, the API answers, the ingress controller sees no errors. Told apart from the ingress controller failing (it counts 5xx itself) and the cluster being down.',
   clusterLevel: true,
   base: 0.45,
   requires: [

@@ -104,7 +104,7 @@ export const nodeDisk = definePattern(pressureCases('disk'))({
     outage: 'partial',
   },
   prevention: [
-    'Size node disks for the images and logs they hold, and alert at 80 % of the eviction threshold',
+    'Size node disks for the images and logs they hold, and alert well before usage reaches the eviction threshold',
     'Set ephemeral-storage requests and limits on workloads that write to local disk',
   ],
 });

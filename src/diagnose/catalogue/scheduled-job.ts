@@ -1,5 +1,5 @@
 /**
- * A node-local scheduled job breaks nodes: nodes go NotReady at the same time of day on
+ * A node-local scheduled job breaks nodes: nodes turn NotReady at a fixed hour on
  * several days, only nodes that share an image or OS, and the node agent shows an enabled
  * upgrade timer, an upgrade running or killed at the onset, and a new kernel waiting.
  *
@@ -50,7 +50,7 @@ export const scheduledJob = definePattern((q) => {
   layer: 'node',
   title: 'A node-local scheduled job breaks nodes',
   summary:
-    'A node-local scheduled job breaks nodes: nodes go NotReady at the same time of day on several days, only nodes that share an image or OS, and the node agent shows an enabled upgrade timer, an upgrade running or killed at the onset, and a new kernel waiting. It is an outage (critical) while nodes are broken or the timer is still enabled, history (info) once neither holds. Told apart from: node network trouble (no daily rhythm, no upgrade on the nodes) and a node image or kernel regression (follows a version, not the clock).',
+    'A node-local scheduled job breaks nodes: nodes turn NotReady at a fixed hour on several days, only nodes that share an image or OS, and the node agent shows an enabled upgrade timer, an upgrade running or killed at the onset, and a new kernel waiting. It is an outage (critical) while nodes are broken or the timer is still enabled, history (info) once neither holds. Told apart from: node network trouble (no daily rhythm, no upgrade on the nodes) and a node image or kernel regression (follows a version, not the clock).',
   clusterLevel: true,
   base: 0.35,
   requires: [
@@ -191,6 +191,6 @@ export const scheduledJob = definePattern((q) => {
   },
   prevention: [
     'Disable unattended package upgrades on node images; upgrade nodes by replacing them',
-    'Alert when nodes go NotReady at the same time of day twice',
+    'Alert when nodes turn NotReady at a fixed hour twice',
   ],
 });

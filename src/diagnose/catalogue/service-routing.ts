@@ -69,7 +69,7 @@ export const serviceRouting = definePattern((q) => {
     {
       id: 'endpoint-answers-directly',
       weight: 0.1,
-      reason: 'the nodes reach the API server at its own address',
+      reason: 'at its own address the API server answers every node',
       reads: ['in-cluster-api-unreachable', 'agent-condition'],
       test: (c, q) =>
         c.vip?.facts.endpointReachableFromNodes === true

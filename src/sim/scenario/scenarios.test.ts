@@ -1,5 +1,5 @@
 /**
- * The shipped scenario files: all seven validate, each carries the healthy background
+ * The reference scenario files: all seven validate, each carries the healthy background
  * churn SCENARIOS.md asks for, and each outage keeps its real dates, times and the one
  * low-level fault it injects. A file edited away from its postmortem fails here.
  */
@@ -31,9 +31,14 @@ function timelineOf(s: Scenario): string[] {
 }
 
 describe('listScenarios', () => {
-  it('lists the seven shipped scenarios with a one-line description each', async () => {
+  it('lists the reference scenarios, and every corpus scenario names its public source', async () => {
     const list = await listScenarios();
-    expect(list.map((s) => s.name)).toEqual(shipped);
+    expect(list.map((s) => s.name)).toEqual(expect.arrayContaining(shipped));
+    for (const s of list.filter((x) => !shipped.includes(x.name))) {
+      const full = await loadScenario(s.name);
+      expect(full.source.urls?.length, s.name).toBeGreaterThan(0);
+      expect(full.source.published, s.name).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    }
     for (const s of list) {
       expect(s.description).toMatch(/^\S[^\n]{20,119}$/);
       expect(parseIsoTime(s.start)).toBeDefined();

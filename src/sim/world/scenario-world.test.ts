@@ -30,8 +30,8 @@ interface Status {
 const shipped = await listScenarios();
 
 describe('scenario worlds before their timelines', () => {
-  it('covers the seven shipped scenarios', () => {
-    expect(shipped).toHaveLength(7);
+  it('covers the reference outages, the baselines and the corpus', () => {
+    expect(shipped.length).toBeGreaterThanOrEqual(7);
   });
 
   for (const { name } of shipped) {
