@@ -27,7 +27,9 @@ function renderTable(rows: readonly ScenarioSummary[]): string {
 export function registerScenarios(program: Command): void {
   program
     .command('scenarios')
-    .description('list the shipped scenarios: five reference outages, healthy baselines and the outage corpus')
+    .description(
+      'list the shipped scenarios: five reference outages, healthy baselines and the outage corpus',
+    )
     .option('-o, --output <format>', 'table, wide, json, yaml, name or jsonpath=TEMPLATE', 'table')
     .addHelpText(
       'after',
