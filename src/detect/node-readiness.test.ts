@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deleting, type NodeInput, node, t0, update, viewOf } from './fixtures.ts';
+import { deleting, event, type NodeInput, node, t0, update, viewOf } from './fixtures.ts';
 import { nodeReadiness } from './node-readiness.ts';
 import { ofKind } from './signal.ts';
 
@@ -229,5 +229,75 @@ describe('NotReady spread', () => {
     });
     const [x] = ofKind(nodeReadiness(view, t0), 'not-ready-spread');
     expect(x.facts).toMatchObject({ notReadyNow: 2, wentNotReady60m: 0, firstOnset: '2024-01-15T07:00:00Z' });
+  });
+});
+
+describe('Ready history from Events, for a reader that was not watching', () => {
+  // Wordings of kubernetes.md §3: the kubelet's NodeReady/NodeNotReady and the node
+  // lifecycle controller's NodeNotReady, all `Node <n> status is now: <reason>`.
+  const said = (
+    n: string,
+    reason: string,
+    component: string,
+    count: number,
+    firstMs: number,
+    lastMs = t0 - min,
+  ) =>
+    event({
+      kind: 'Node',
+      name: n,
+      reason,
+      message: `Node ${n} status is now: ${reason}`,
+      component,
+      count,
+      firstMs,
+      lastMs,
+    });
+
+  it('counts a node falling and recovering as flapping, without transitions', () => {
+    const view = viewOf({
+      nodes: [
+        ...healthy(8),
+        node({ name: 'n1' }),
+        node({ name: 'n2', ready: 'Unknown', readySinceMs: t0 - 2 * min }),
+      ],
+      events: [
+        said('n1', 'NodeNotReady', 'node-controller', 2, t0 - 20 * min),
+        said('n1', 'NodeReady', 'kubelet', 2, t0 - 18 * min),
+        said('n2', 'NodeNotReady', 'node-controller', 2, t0 - 25 * min, t0 - 2 * min),
+        said('n2', 'NodeReady', 'kubelet', 1, t0 - 23 * min),
+      ],
+    });
+    const flapping = ofKind(nodeReadiness(view, t0), 'node-flapping');
+    expect(flapping.map((s) => [s.subject, s.facts.flips])).toEqual([
+      ['node/n1', 4],
+      ['node/n2', 3],
+    ]);
+    expect(flapping[0].evidence[0].source).toBe('event');
+    const spread = ofKind(nodeReadiness(view, t0), 'not-ready-spread')[0];
+    expect(spread.facts).toMatchObject({ notReadyNow: 1, wentNotReady60m: 2, recoveredNow: 1 });
+  });
+
+  it('does not add up the kubelet and the controller reporting the same fall', () => {
+    const view = viewOf({
+      nodes: [...healthy(8), node({ name: 'n1' })],
+      events: [
+        said('n1', 'NodeNotReady', 'node-controller', 1, t0 - 20 * min),
+        said('n1', 'NodeNotReady', 'kubelet', 1, t0 - 20 * min),
+        said('n1', 'NodeReady', 'kubelet', 1, t0 - 15 * min),
+      ],
+    });
+    expect(ofKind(nodeReadiness(view, t0), 'node-flapping')).toEqual([]);
+  });
+
+  it('counts a record that began before the window once', () => {
+    const view = viewOf({
+      nodes: [...healthy(8), node({ name: 'n1' })],
+      events: [
+        said('n1', 'NodeNotReady', 'node-controller', 9, t0 - 50 * min),
+        said('n1', 'NodeReady', 'kubelet', 9, t0 - 49 * min),
+      ],
+    });
+    expect(ofKind(nodeReadiness(view, t0), 'node-flapping')).toEqual([]);
   });
 });

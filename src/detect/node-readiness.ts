@@ -30,6 +30,7 @@
  */
 import type { KubeObject } from '../kube/observations.ts';
 import type { Transition } from '../observe/transitions.ts';
+import { eventEvidence } from './event-records.ts';
 import {
   conditionOf,
   distinguishingAttributes,
@@ -39,6 +40,7 @@ import {
   sharedAttributes,
 } from './node-attributes.ts';
 import { readyCauses } from './ready-causes.ts';
+import { type ReadyEvents, readyEvents } from './ready-events.ts';
 import { type Detector, type Evidence, type Signal, uniqueSorted } from './signal.ts';
 import type { NodeAttributeFacts } from './signal-kinds.ts';
 import { durationText, isoSeconds, timeMs } from './timestamps.ts';
@@ -113,8 +115,15 @@ export const nodeReadiness: Detector = (view, nowMs) => {
   }
   const critical = notReady.length >= 2 || (nodes.length > 0 && notReady.length / nodes.length >= 0.2);
   const out: Signal[] = notReady.map((x) => notReadySignal(x, nowMs, critical, notReady.length));
-  out.push(...flappingSignals(nodes, history));
-  const spread = spreadSignal(nodes, notReady, history, nowMs, critical);
+  out.push(...flappingSignals(nodes, history, readyEvents(view, nowMs, flapWindowMs)));
+  const spread = spreadSignal(
+    nodes,
+    notReady,
+    history,
+    readyEvents(view, nowMs, spreadWindowMs),
+    nowMs,
+    critical,
+  );
   if (spread) out.push(spread);
   return out;
 };
@@ -169,13 +178,22 @@ function notReadySignal(x: NotReadyNode, nowMs: number, critical: boolean, clust
   };
 }
 
-function flappingSignals(nodes: KubeObject[], history: Map<string, ReadyHistory>): Signal[] {
+function flappingSignals(
+  nodes: KubeObject[],
+  history: Map<string, ReadyHistory>,
+  events: Map<string, ReadyEvents>,
+): Signal[] {
   const out: Signal[] = [];
   for (const n of nodes) {
     const name = n.metadata.name;
     const flips = history.get(name)?.flips ?? [];
-    if (flips.length < flapThreshold) continue;
+    const told = events.get(name);
     const status = conditionOf(n, 'Ready')?.status ?? 'Unknown';
+    if (flips.length < flapThreshold) {
+      // Not watched long enough to see it: the node's Events may still tell it.
+      if (told && told.flips >= flapThreshold) out.push(flappingFromEvents(name, status, told));
+      continue;
+    }
     out.push({
       detector: 'node-readiness',
       kind: 'node-flapping',
@@ -204,10 +222,31 @@ function flappingSignals(nodes: KubeObject[], history: Map<string, ReadyHistory>
   return out;
 }
 
+function flappingFromEvents(name: string, status: string, told: ReadyEvents): Signal {
+  return {
+    detector: 'node-readiness',
+    kind: 'node-flapping',
+    subject: `node/${name}`,
+    severity: 'warning',
+    sinceMs: told.firstMs,
+    summary: `node ${name} changed Ready at least ${told.flips} times in ${flapWindowMs / 60_000}m by its Events (now ${status}); check kubectl describe node ${name} and the kubelet's log`,
+    scope: { nodes: [name] },
+    facts: {
+      flips: told.flips,
+      windowMinutes: flapWindowMs / 60_000,
+      status,
+      reasons: uniqueSorted(told.records.map((r) => r.reason)),
+      firstFlip: isoSeconds(told.firstMs),
+    },
+    evidence: told.records.slice(0, 5).map(eventEvidence),
+  };
+}
+
 function spreadSignal(
   nodes: KubeObject[],
   notReady: NotReadyNode[],
   history: Map<string, ReadyHistory>,
+  events: Map<string, ReadyEvents>,
   nowMs: number,
   critical: boolean,
 ): Signal | undefined {
@@ -215,6 +254,10 @@ function spreadSignal(
   const onsets = new Map<string, number>();
   for (const [name, h] of history)
     if (h.firstOnsetMs !== undefined && byName.has(name)) onsets.set(name, h.firstOnsetMs);
+  // Onsets we did not watch (a fresh start, a forgotten ring) still show in the nodes' Events.
+  for (const [name, told] of events)
+    if (told.firstNotReadyMs !== undefined && byName.has(name) && !onsets.has(name))
+      onsets.set(name, told.firstNotReadyMs);
   // Onsets whose transitions the ring has already forgotten still show on the node.
   for (const x of notReady)
     if (x.sinceMs >= nowMs - spreadWindowMs && !onsets.has(x.node.metadata.name))

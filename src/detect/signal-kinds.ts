@@ -770,7 +770,7 @@ export const signalKinds: Record<
   { sources: readonly SourceFamily[]; role: 'symptom' | 'local' | 'context' }
 > = {
   'node-not-ready': { sources: ['reflector/nodes'], role: 'local' },
-  'node-flapping': { sources: ['reflector/nodes'], role: 'local' },
+  'node-flapping': { sources: ['reflector/nodes', 'reflector/events'], role: 'local' },
   'not-ready-spread': { sources: ['reflector/nodes'], role: 'symptom' },
   'node-heartbeat-lag': { sources: ['reflector/leases'], role: 'local' },
   'periodic-onset': { sources: ['reflector/nodes'], role: 'context' },

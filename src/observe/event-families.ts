@@ -73,6 +73,8 @@ const byReason: Record<string, EventFamily> = {
   ProvisioningFailed: 'volume',
   // kubelet and node lifecycle controller
   NodeNotReady: 'node-lifecycle',
+  // Kept with NodeNotReady: together they tell a Ready history to a reader who was not watching.
+  NodeReady: 'node-lifecycle',
   Rebooted: 'node-lifecycle',
   RegisteredNode: 'node-lifecycle',
   RemovingNode: 'node-lifecycle',
@@ -107,7 +109,6 @@ const routine = new Set([
   'SuccessfulCreate',
   'SuccessfulDelete',
   'ScalingReplicaSet',
-  'NodeReady',
   'NodeSchedulable',
   'NodeHasSufficientMemory',
   'NodeHasNoDiskPressure',

@@ -42,9 +42,9 @@ describe('kubetriage scan', () => {
       findings: { pattern: string }[];
     };
     expect(out.hypotheses[0].pattern).toBe('service-routing');
-    expect(out.hypotheses[0].statement).toMatch(/CoreDNS crash-loops because it cannot list from the API/);
+    expect(out.hypotheses[0].statement).toMatch(/the DNS pods fail because of it, not the other way round/);
     const table = await scan(['--kubeconfig', c.kubeconfig]);
-    expect(table.stdout).toMatch(/^CRITICAL In-cluster service routing to the API server is broken/m);
+    expect(table.stdout).toMatch(/^CRITICAL Pods cannot reach the API server through its Service VIP/m);
     expect(table.stdout).toContain(
       '$ kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes',
     );

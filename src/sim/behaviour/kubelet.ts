@@ -56,7 +56,6 @@ export class KubeletModel {
   private readonly random: () => number;
   private timers: Timer[] = [];
   private lastReportMs = Number.NEGATIVE_INFINITY;
-  private lastReady: string | undefined;
   private wasLive = true;
   /** nodeInfo fields the next status report changes (a new kernel after a reboot, a new kubelet). */
   private pendingInfo: Record<string, string> | undefined;
@@ -242,17 +241,19 @@ export class KubeletModel {
     // status manager reconciles pod statuses that differ from its own (status_manager.go
     // syncBatch, needsReconcile) and puts them back as it sees them.
     if (current?.status === 'Unknown') this.pods?.runtime.reportAll();
-    if (changed && this.lastReady !== ready.status) {
+    // The kubelet compares its Ready with the node as the API server has it, so a node the
+    // controller marked Unknown gets a NodeReady when its kubelet is heard again; both
+    // events are Normal (nodestatus/setters.go ReadyCondition, recordEventFunc).
+    if (current?.status !== ready.status) {
       const reason = ready.status === 'True' ? 'NodeReady' : 'NodeNotReady';
       recordEvent(this.store, this.clock, {
         involved: { kind: 'Node', name: this.node, uid: this.node, apiVersion: 'v1' },
-        type: ready.status === 'True' ? 'Normal' : 'Warning',
+        type: 'Normal',
         reason,
         message: `Node ${this.node} status is now: ${reason}`,
         source: { component: 'kubelet', host: this.node },
       });
     }
-    this.lastReady = ready.status;
   }
 }
 
