@@ -51,7 +51,7 @@ export function clusterOptions(cmd: Command): Command {
 export function probeUrlOption(cmd: Command): Command {
   return cmd.option(
     '--probe-url <url>',
-    'a public URL to GET every 10 s from here, as users reach it (the load balancer, an ingress host); repeatable',
+    'a public URL to GET every 10 s from here, as users reach it (an ingress host, a status endpoint); repeatable. The addresses of LoadBalancer Services are found and probed on their own, once they answer from here',
     (v: string, prev: string[]) => [...prev, v],
     [] as string[],
   );

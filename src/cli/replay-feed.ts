@@ -14,6 +14,7 @@
 import { type ObservationSink, type WatchedResource, watchedResources } from '../kube/observations.ts';
 import { ingressMetricsEndpoints } from '../kube/probes.ts';
 import { trimObject } from '../kube/trim.ts';
+import { UrlProbeTargets } from '../kube/url-probe-targets.ts';
 import type { ComponentTargets } from '../observe/component-targets.ts';
 import type { KubeObject as StoredObject } from '../sim/api/k8s-types.ts';
 import { podEndpointKey } from '../sim/api/node-proxy.ts';
@@ -267,10 +268,13 @@ export function startReplayFeed(
     });
   }
 
-  const urls = o.probeUrls ?? [];
-  if (urls.length)
+  const urls = new UrlProbeTargets(o.probeUrls ?? [], () => o.targets?.().publicUrls ?? []);
+  if (o.probeUrls?.length || o.targets)
     every(10_000, () => {
-      for (const url of urls) sink({ type: 'url-probe', url, ...simulatedGet(sim, url), atMs: clock.now() });
+      for (const url of urls.urls()) {
+        const answer = simulatedGet(sim, url);
+        if (urls.keep(url, answer.status)) sink({ type: 'url-probe', url, ...answer, atMs: clock.now() });
+      }
     });
 
   return () => {

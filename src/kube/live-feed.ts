@@ -14,6 +14,7 @@ import { Poller } from './poller.ts';
 import { LogTailer, type LogTarget, probeApiServer, scrapeIngress, scrapeKubeProxy } from './probes.ts';
 import { Reflector, type ReflectorOptions } from './reflector.ts';
 import { probeUrls, type UrlProbeOptions } from './url-probe.ts';
+import { UrlProbeTargets } from './url-probe-targets.ts';
 
 export interface LiveFeedOptions {
   client: ApiClient;
@@ -28,6 +29,8 @@ export interface LiveFeedOptions {
     nodes: string[];
     logs: LogTarget[];
     ingress?: { namespace: string; pod: string; node?: string; kind?: 'nginx' | 'envoy' }[];
+    /** Load balancer addresses found in the cluster, GET like `probeUrls` once they answer. */
+    publicUrls?: readonly string[];
   };
   reflector?: Partial<Omit<ReflectorOptions, 'resource' | 'client' | 'clock' | 'sink'>>;
   /** Reflector restarts and relists, probe latencies (e.g. the Prometheus metrics). */
@@ -64,11 +67,15 @@ export class LiveFeed {
       );
       this.pollers.push(new Poller(o.clock, o.logsIntervalMs ?? 15_000, () => tailer.read(targets().logs)));
     }
-    const urls = o.probeUrls ?? [];
-    if (urls.length)
+    const found = o.targets;
+    const urls = new UrlProbeTargets(o.probeUrls ?? [], () => found?.().publicUrls ?? []);
+    const sink: ObservationSink = (obs) => {
+      if (obs.type !== 'url-probe' || urls.keep(obs.url, obs.status)) o.sink(obs);
+    };
+    if (o.probeUrls?.length || o.targets)
       this.pollers.push(
         new Poller(o.clock, o.urlProbeIntervalMs ?? 10_000, () =>
-          probeUrls({ ...base, lookup: o.urlProbeLookup }, urls),
+          probeUrls({ ...base, sink, lookup: o.urlProbeLookup }, urls.urls()),
         ),
       );
   }

@@ -243,7 +243,15 @@ const trimmers: Record<WatchedResource, (o: Json) => Json> = {
       }),
     };
   },
-  services: (o) => ({ spec: pick(o.spec, ['type', 'clusterIP', 'ports', 'selector']) }),
+  services: (o) => {
+    // A load balancer's published address is where users come in (public-endpoints.ts).
+    const lb = isObj(o.status) && isObj(o.status.loadBalancer) ? o.status.loadBalancer : undefined;
+    const ingress = pickEach(lb?.ingress, ['hostname', 'ip']);
+    return compact({
+      spec: pick(o.spec, ['type', 'clusterIP', 'ports', 'selector']),
+      status: ingress?.length ? { loadBalancer: { ingress } } : undefined,
+    });
+  },
   endpointslices: (o) =>
     compact({
       addressType: o.addressType,

@@ -9,6 +9,7 @@
 import type { KubeObject } from '../kube/observations.ts';
 import type { LogTarget } from '../kube/probes.ts';
 import type { ClusterView } from './cluster-view.ts';
+import { publicEndpoints } from './public-endpoints.ts';
 
 const tailedApps = new Set(['kube-proxy', 'kube-dns']);
 /** At most this many troubled containers are tailed besides the components. */
@@ -48,6 +49,8 @@ export interface ComponentTargets {
   logs: LogTarget[];
   /** Ingress controller pods, whose metrics count requests per Service and status. */
   ingress: { namespace: string; pod: string; node?: string; kind?: IngressKind }[];
+  /** Where users come in from outside (public-endpoints.ts). */
+  publicUrls: string[];
 }
 
 export function componentTargets(view: ClusterView): ComponentTargets {
@@ -86,5 +89,5 @@ export function componentTargets(view: ClusterView): ComponentTargets {
       break;
     }
   }
-  return { nodes, logs: [...logs, ...troubled], ingress };
+  return { nodes, logs: [...logs, ...troubled], ingress, publicUrls: publicEndpoints(view) };
 }
