@@ -70,7 +70,10 @@ export function startReplayFeed(
   const timers: Timer[] = [];
   const clock = sim.clock;
   const server = 'https://simulator';
-  const closed = () => sim.faults.current.unreachable;
+  // An expired serving certificate fails every handshake our client makes, as a closed
+  // endpoint does; Node names it `certificate has expired` (CERT_HAS_EXPIRED), as live.
+  const closed = () =>
+    sim.faults.current.unreachable ?? (sim.controlPlane.servingCertificateExpired() ? 'tls' : undefined);
   let wasClosed = Boolean(closed());
 
   const list = (resource: WatchedResource): void => {
@@ -85,10 +88,11 @@ export function startReplayFeed(
     });
     sink({ type: 'source', source: `reflector/${resource}`, ok: true, atMs: clock.now() });
   };
-  const unreachableError = (path: string) =>
-    closed() === 'hang'
-      ? `${server}${path}: no answer before the request timeout`
-      : `${server}${path}: connect ECONNREFUSED`;
+  const unreachableError = (path: string) => {
+    const how = closed();
+    if (how === 'hang') return `${server}${path}: no answer before the request timeout`;
+    return how === 'tls' ? `${server}${path}: certificate has expired` : `${server}${path}: connect ECONNREFUSED`;
+  };
 
   /** One scrape through the API server's proxy, failing as it would: endpoint closed, nothing listening, node down. */
   const scrape = (
@@ -133,24 +137,23 @@ export function startReplayFeed(
     );
   }
   // The endpoint closing and opening: reflectors fail, then relist what changed meanwhile.
-  stops.push(
-    sim.faults.onChange(() => {
-      const now = Boolean(closed());
-      if (now === wasClosed) return;
-      wasClosed = now;
-      for (const resource of watchedResources) {
-        if (now)
-          sink({
-            type: 'source',
-            source: `reflector/${resource}`,
-            ok: false,
-            error: unreachableError(`/api/v1/${resource}`),
-            atMs: clock.now(),
-          });
-        else list(resource);
-      }
-    }),
-  );
+  const reconcile = (): void => {
+    const now = Boolean(closed());
+    if (now === wasClosed) return;
+    wasClosed = now;
+    for (const resource of watchedResources) {
+      if (now)
+        sink({
+          type: 'source',
+          source: `reflector/${resource}`,
+          ok: false,
+          error: unreachableError(`/api/v1/${resource}`),
+          atMs: clock.now(),
+        });
+      else list(resource);
+    }
+  };
+  stops.push(sim.faults.onChange(reconcile), sim.controlPlane.onChange(reconcile));
   if (o.watchOnly) {
     return () => {
       for (const stop of stops) stop();
@@ -177,12 +180,12 @@ export function startReplayFeed(
     for (const check of ['livez', 'readyz', 'version'] as const) {
       const path = `/${check}`;
       const atMs = clock.now();
-      if (state.unreachable) {
+      if (closed()) {
         sink({
           type: 'probe',
           check,
           ok: false,
-          latencyMs: state.unreachable === 'hang' ? probeTimeoutMs : 1,
+          latencyMs: closed() === 'hang' ? probeTimeoutMs : 1,
           error: unreachableError(path),
           atMs,
         });

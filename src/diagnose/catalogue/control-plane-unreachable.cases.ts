@@ -53,6 +53,12 @@ export const controlPlaneUnreachableCases: PatternTable = {
       signals: [...nodesFirst, ...appsOnThem, apiUnreachable(lb503)],
       expect: { fires: true, identified: false },
     },
+    // 0.6 + 0.15 + 0.1 + 0.1 - 0.4 handshakes refused = 0.55, under certificate-expiry at 0.8
+    {
+      name: 'every probe and watch fails the TLS handshake: the certificate has expired',
+      signals: [apiUnreachable({ errors: ['certificate has expired'], errorKinds: ['tls'] })],
+      expect: { losesTo: 'certificate-expiry' },
+    },
     {
       name: 'one node down while the API server answers',
       signals: [notReady('n4')],

@@ -63,6 +63,17 @@ export const controlPlaneUnreachable = definePattern((q) => [
   ],
   against: [
     {
+      id: 'handshake-refused',
+      weight: -0.4,
+      reason:
+        'every failure is a TLS handshake failure: the endpoint takes connections and its certificate is refused',
+      reads: ['api-unreachable'],
+      test: (c) =>
+        c.api?.facts.errorKinds.length && c.api.facts.errorKinds.every((k) => k === 'tls')
+          ? { signals: [c.api] }
+          : undefined,
+    },
+    {
       id: 'nodes-failed-first',
       weight: -0.2,
       reason: '{notReady} nodes were already NotReady before the endpoint went silent',
@@ -100,7 +111,7 @@ export const controlPlaneUnreachable = definePattern((q) => [
     },
     { say: 'Should it persist, build a new cluster elsewhere and migrate the workloads with their volumes' },
   ],
-  lookAlikes: ['control-plane-degraded', 'node-network'],
+  lookAlikes: ['control-plane-degraded', 'certificate-expiry', 'node-network'],
   public: {
     components: ['Control plane'],
     title: 'Control plane unavailable',

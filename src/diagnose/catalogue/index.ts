@@ -7,6 +7,7 @@ import type { AnyPattern } from '../pattern.ts';
 import { admissionWebhook } from './admission-webhook.ts';
 import { appBug } from './app-bug.ts';
 import { badRollout } from './bad-rollout.ts';
+import { certificateExpiry } from './certificate-expiry.ts';
 import { changeInduced } from './change-induced.ts';
 import { clusterDns } from './cluster-dns.ts';
 import { conntrack } from './conntrack.ts';
@@ -34,6 +35,7 @@ import { workloadExhaustsNode } from './workload-exhausts-node.ts';
 export const catalogue: readonly AnyPattern[] = checkedCatalogue([
   controlPlaneUnreachable,
   controlPlaneDegraded,
+  certificateExpiry,
   serviceRouting,
   proxySync,
   scheduledJob,

@@ -42,6 +42,11 @@ const appsOnThem = [crashLoop('api', 'pilot', ['n1', 'n2']), crashLoop('api', 't
 export const serviceRoutingCases: PatternTable = {
   pattern: 'service-routing',
   cases: [
+    {
+      name: 'pods reach the VIP and refuse the certificate the API server presents (x509), kubetriage gets answers',
+      signals: [vipUnreachable(['n1', 'n2', 'n3'], { errorKinds: ['tls'] })],
+      expect: { losesTo: 'certificate-expiry' },
+    },
     // 0.45 + 0.15 outside + 0.1 endpoint + 0.1 DNS + 0.1 several + 0.1 change
     {
       name: 'after a kube-proxy image change, pods on three Ready nodes lose the kubernetes Service; kubetriage and the nodes reach the API server, CoreDNS crashes on it',

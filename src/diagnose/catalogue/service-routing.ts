@@ -36,7 +36,21 @@ export const serviceRouting = definePattern((q) => {
         changeAtMs(c) <= onset + 60_000 &&
         changeAtMs(c) >= onset - changeWindowMs,
     );
-  return [{ vip, agentVip, nodes, dns, onset, changes, agentNodes: agentVip?.facts.nodes.length ?? 0 }];
+  const handshakesOnly = Boolean(
+    vip?.facts.errorKinds.length && vip.facts.errorKinds.every((k) => k === 'tls'),
+  );
+  return [
+    {
+      vip,
+      agentVip,
+      nodes,
+      dns,
+      onset,
+      changes,
+      handshakesOnly,
+      agentNodes: agentVip?.facts.nodes.length ?? 0,
+    },
+  ];
 })({
   id: 'service-routing',
   family: 'service-networking',
@@ -50,10 +64,12 @@ export const serviceRouting = definePattern((q) => {
     {
       id: 'vip-fails-from-healthy-nodes',
       weight: 0,
-      reason: 'pods on Ready nodes failing to reach the kubernetes Service VIP',
+      reason:
+        'pods on Ready nodes failing to connect to the kubernetes Service VIP (not only refusing its certificate)',
       reads: ['in-cluster-api-unreachable', 'agent-condition'],
+      // A handshake that fails on the certificate got through the VIP: routing delivered.
       test: (c) =>
-        c.nodes.length >= 2 || (c.nodes.length >= 1 && c.agentNodes >= 2)
+        (c.nodes.length >= 2 || (c.nodes.length >= 1 && c.agentNodes >= 2)) && !c.handshakesOnly
           ? hitOn([c.vip, c.agentVip])
           : undefined,
     },
@@ -112,6 +128,7 @@ export const serviceRouting = definePattern((q) => {
   ],
   against: [
     apiSilentForUsToo(-0.4),
+
     {
       id: 'api-silent-in-window',
       weight: -0.4,
@@ -166,7 +183,7 @@ export const serviceRouting = definePattern((q) => {
       return deployments.length ? { deployments } : undefined;
     },
   },
-  lookAlikes: ['cluster-dns', 'control-plane-unreachable', 'node-network'],
+  lookAlikes: ['cluster-dns', 'control-plane-unreachable', 'certificate-expiry', 'node-network'],
   public: {
     components: ['Service networking'],
     title: 'Service networking degraded',

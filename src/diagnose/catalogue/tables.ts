@@ -3,6 +3,7 @@ import type { PatternTable } from '../cases.ts';
 import { admissionWebhookCases } from './admission-webhook.cases.ts';
 import { appBugCases } from './app-bug.cases.ts';
 import { badRolloutCases } from './bad-rollout.cases.ts';
+import { certificateExpiryCases } from './certificate-expiry.cases.ts';
 import { changeInducedCases } from './change-induced.cases.ts';
 import { clusterDnsCases } from './cluster-dns.cases.ts';
 import { conntrackCases } from './conntrack.cases.ts';
@@ -30,6 +31,7 @@ import { workloadExhaustsNodeCases } from './workload-exhausts-node.cases.ts';
 export const tables: readonly PatternTable[] = [
   controlPlaneUnreachableCases,
   controlPlaneDegradedCases,
+  certificateExpiryCases,
   serviceRoutingCases,
   proxySyncCases,
   scheduledJobCases,
