@@ -91,7 +91,9 @@ export function startReplayFeed(
   const unreachableError = (path: string) => {
     const how = closed();
     if (how === 'hang') return `${server}${path}: no answer before the request timeout`;
-    return how === 'tls' ? `${server}${path}: certificate has expired` : `${server}${path}: connect ECONNREFUSED`;
+    return how === 'tls'
+      ? `${server}${path}: certificate has expired`
+      : `${server}${path}: connect ECONNREFUSED`;
   };
 
   /** One scrape through the API server's proxy, failing as it would: endpoint closed, nothing listening, node down. */
