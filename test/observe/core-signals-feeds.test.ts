@@ -157,15 +157,15 @@ describe('signals from the sources every cluster offers: live and replay agree',
       ['metrics/nodes', 'never', ''],
     ]);
     expect(sources(await live(scenario, 11 * minute, { probe: true }))).toEqual(rs);
+    const failing = { errorKinds: ['http-5xx'], lastStatus: 503, inCluster: true };
+    // The replay also GETs the address the load balancer publishes (public-endpoints.ts), on
+    // port 80; here the live side serves the load balancer on a loopback port, where a GET
+    // of that address finds nothing and is left out, so only the given URL is compared.
     expect(r).toEqual([
-      [
-        'edge-probe-failing',
-        `url/http://${site}/`,
-        'critical',
-        { errorKinds: ['http-5xx'], lastStatus: 503, inCluster: true },
-      ],
+      ['edge-probe-failing', 'url/http://k8s-shop-1234.eu-west-1.elb.amazonaws.com/', 'critical', failing],
+      ['edge-probe-failing', `url/http://${site}/`, 'critical', failing],
     ]);
-    expect(l).toEqual(r);
+    expect(l).toEqual(r.filter(([, subject]) => subject === `url/http://${site}/`));
   }, 240_000);
 
   it("the overlay tunnel is blocked: Envoy's upstream counters show the Service's 5xx", async () => {
