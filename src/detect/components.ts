@@ -3,6 +3,7 @@
  * kube-proxy's rule syncs, and component versions against the skew policy. Adding one is a
  * file plus a line here.
  */
+import { apiAccess } from './api-access.ts';
 import { apiHealth } from './api-health.ts';
 import { dnsHealth } from './dns-health.ts';
 import { inClusterApi } from './in-cluster-api.ts';
@@ -13,6 +14,7 @@ import { versionSkew } from './version-skew.ts';
 
 export const componentDetectors: Detector[] = [
   apiHealth,
+  apiAccess,
   inClusterApi,
   dnsHealth,
   kubeProxySync,

@@ -115,6 +115,14 @@ export interface ApiUnreachableFacts {
   lastOkMs?: number;
 }
 
+export interface ApiAccessDeniedFacts {
+  /** 401: the credentials are not accepted; 403: accepted, not allowed to read. */
+  status: number;
+  failures: number;
+  errors: string[];
+  reflectorsDenied: string[];
+}
+
 export interface ApiDegradedFacts {
   p50Ms: number;
   maxMs: number;
@@ -724,6 +732,7 @@ export interface SignalFactsByKind {
   'periodic-onset': PeriodicOnsetFacts;
   'api-unreachable': ApiUnreachableFacts;
   'api-degraded': ApiDegradedFacts;
+  'api-access-denied': ApiAccessDeniedFacts;
   'crash-loop': CrashLoopFacts;
   'restart-storm': RestartStormFacts;
   'dns-pods-unhealthy': DnsPodsUnhealthyFacts;
@@ -776,6 +785,7 @@ export const signalKinds: Record<
   'periodic-onset': { sources: ['reflector/nodes'], role: 'context' },
   'api-unreachable': { sources: ['probe'], role: 'symptom' },
   'api-degraded': { sources: ['probe'], role: 'symptom' },
+  'api-access-denied': { sources: ['probe'], role: 'symptom' },
   'crash-loop': { sources: ['reflector/pods'], role: 'local' },
   'restart-storm': { sources: ['reflector/pods'], role: 'symptom' },
   'dns-pods-unhealthy': { sources: ['reflector/pods', 'logs'], role: 'symptom' },

@@ -189,6 +189,21 @@ export function apiUnreachable(facts: Partial<SignalFactsByKind['api-unreachable
   );
 }
 
+export function accessDenied(facts: Partial<SignalFactsByKind['api-access-denied']> = {}, x: Extra = {}) {
+  return make(
+    'api-access-denied',
+    'cluster',
+    {
+      status: 401,
+      failures: 12,
+      errors: ['https://10.0.0.1:6443/livez: Unauthorized'],
+      reflectorsDenied: ['reflector/nodes', 'reflector/pods'],
+      ...facts,
+    },
+    { severity: 'critical', sinceMs: t0 - 2 * min, ...x },
+  );
+}
+
 export function apiDegraded(facts: Partial<SignalFactsByKind['api-degraded']> = {}, x: Extra = {}) {
   return make(
     'api-degraded',

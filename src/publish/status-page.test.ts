@@ -28,6 +28,14 @@ describe('status page', () => {
     expect(stateOf(p, component)).toBe(state);
   });
 
+  it('does not call the cluster operational while the API server refuses kubetriage', () => {
+    const p = page([
+      incident({ family: 'monitoring-access' }, { pattern: 'credentials-rejected', severity: 'warning' }),
+    ]);
+    expect(stateOf(p, 'Control plane')).toBe('degraded_performance');
+    expect(p.status.description).not.toBe('All Systems Operational');
+  });
+
   it('degrades Workloads when the root cause reaches applications, and only degrades in Monitoring', () => {
     const withApps = incident({}, { blastRadius: { nodes: ['n1'], workloads: ['shop/Deployment/web'] } });
     expect(stateOf(page([withApps]), 'Workloads')).toBe('degraded_performance');

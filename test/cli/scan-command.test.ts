@@ -6,10 +6,11 @@
  * server's Date header, as it would on a cluster whose clock differs from its own.
  */
 import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scenarioAt } from '../support/scenario-moment.ts';
-import type { SimCluster } from '../support/sim-cluster.ts';
+import { type SimCluster, startSimCluster } from '../support/sim-cluster.ts';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'kubetriage.js');
 
@@ -56,6 +57,18 @@ describe('kubetriage scan', () => {
     expect(r.stderr).not.toMatch(/error/);
     expect(r.stdout).toMatch(/^No cluster-level failure found\./m);
     expect(r.code).toBe(0);
+  });
+
+  it('says the API server refuses its credentials, claims nothing about the cluster, and exits 3', async () => {
+    cluster = await startSimCluster({ token: 'the-token-the-cluster-takes' });
+    const kc = await readFile(cluster.kubeconfig, 'utf8');
+    await writeFile(cluster.kubeconfig, kc.replace('the-token-the-cluster-takes', 'a-token-long-expired'));
+    const r = await scan(['--kubeconfig', cluster.kubeconfig, '--timeout', '10', '-o', 'json']);
+    expect(r.code).toBe(3);
+    const out = JSON.parse(r.stdout) as { hypotheses: { pattern: string; statement: string }[] };
+    expect(out.hypotheses[0].pattern).toBe('credentials-rejected');
+    expect(out.hypotheses[0].statement).toMatch(/answers kubetriage with 401 Unauthorized/);
+    expect(out.hypotheses.map((h) => h.pattern)).not.toContain('control-plane-unreachable');
   });
 
   it('rejects a bad output format with exit 2', async () => {

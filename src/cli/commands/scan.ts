@@ -3,7 +3,7 @@
  * server, read kube-proxy metrics, ingress counters and component logs once, run every
  * detector and failure pattern, and print the diagnosis. Exits 0 when no cluster-level
  * failure at warning or above is found, 1 when one is, 3 when the cluster could not be
- * reached at all (that is then also the diagnosis printed).
+ * reached at all or refused our credentials (that is then also the diagnosis printed).
  */
 import type { Command } from 'commander';
 import { detectAll } from '../../detect/all.ts';
@@ -36,7 +36,7 @@ export function registerScan(program: Command): void {
       `
 A scan sees one moment: trends (flapping, recurring onsets) need \`kubetriage watch\`.
 Exit codes: 0 no cluster-level failure, 1 one was found (warning or critical),
-2 bad usage, 3 the cluster could not be reached.
+2 bad usage, 3 the cluster could not be reached or refused our credentials.
 
 Examples:
   $ kubetriage scan
@@ -73,6 +73,14 @@ Examples:
       if (top?.pattern === 'control-plane-unreachable' && session.unsynced.length) {
         throw new CliError(`the API server at ${session.loaded.server} could not be reached`, {
           exitCode: exitCodes.unavailable,
+          quiet: format !== 'table',
+        });
+      }
+      // Refused credentials say nothing of the cluster: the exit says we could not look.
+      if (top?.pattern === 'credentials-rejected') {
+        throw new CliError(`the API server at ${session.loaded.server} refuses kubetriage's credentials`, {
+          exitCode: exitCodes.unavailable,
+          hint: 'kubectl auth whoami shows who the server takes this kubeconfig for; renew its token or certificate',
           quiet: format !== 'table',
         });
       }

@@ -14,6 +14,7 @@ import { newToken } from '../../server/auth.ts';
 import { loadScenario } from '../../sim/scenario/loader.ts';
 import { type Clock, realClock } from '../../time/clock.ts';
 import { VirtualClock } from '../../time/virtual-clock.ts';
+import { clusterAccess } from '../cluster-access.ts';
 import { usageError } from '../errors.ts';
 import { defaultIdentity, LeaderElection } from '../leader.ts';
 import { clusterOptions, probeUrlOption, probeUrlsOf, startLiveSession } from '../live-session.ts';
@@ -203,6 +204,9 @@ Examples:
         log: log.warn,
         health: () => ({
           source: scenario ? `replay ${scenario.name}` : session?.loaded.server,
+          // Whether kubetriage can read the cluster at all: refused credentials leave every
+          // answer below unknown, which a health check of this process must not hide.
+          ...(session ? { clusterAccess: clusterAccess(session.view, clusterClock.now()) } : {}),
           ...(elector ? { role: elector.leading ? 'leader' : 'follower', identity } : {}),
         }),
         readOnlyBecause: () =>

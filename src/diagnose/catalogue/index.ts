@@ -14,6 +14,7 @@ import { conntrack } from './conntrack.ts';
 import { containerRuntime } from './container-runtime.ts';
 import { controlPlaneDegraded } from './control-plane-degraded.ts';
 import { controlPlaneUnreachable } from './control-plane-unreachable.ts';
+import { credentialsRejected } from './credentials-rejected.ts';
 import { dnsOverload } from './dns-overload.ts';
 import { edgeTraffic } from './edge-traffic.ts';
 import { kubeletThrottled } from './kubelet-throttled.ts';
@@ -36,6 +37,7 @@ export const catalogue: readonly AnyPattern[] = checkedCatalogue([
   controlPlaneUnreachable,
   controlPlaneDegraded,
   certificateExpiry,
+  credentialsRejected,
   serviceRouting,
   proxySync,
   scheduledJob,

@@ -10,6 +10,7 @@ import { conntrackCases } from './conntrack.cases.ts';
 import { containerRuntimeCases } from './container-runtime.cases.ts';
 import { controlPlaneDegradedCases } from './control-plane-degraded.cases.ts';
 import { controlPlaneUnreachableCases } from './control-plane-unreachable.cases.ts';
+import { credentialsRejectedCases } from './credentials-rejected.cases.ts';
 import { dnsOverloadCases } from './dns-overload.cases.ts';
 import { edgeTrafficCases } from './edge-traffic.cases.ts';
 import { kubeletThrottledCases } from './kubelet-throttled.cases.ts';
@@ -32,6 +33,7 @@ export const tables: readonly PatternTable[] = [
   controlPlaneUnreachableCases,
   controlPlaneDegradedCases,
   certificateExpiryCases,
+  credentialsRejectedCases,
   serviceRoutingCases,
   proxySyncCases,
   scheduledJobCases,

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { t0 } from '../detect/fixtures.ts';
+import { ClusterView } from '../observe/cluster-view.ts';
+import { clusterAccess } from './cluster-access.ts';
+
+describe('clusterAccess', () => {
+  it('is ok while the API server takes our credentials, refused with the status once it does not', () => {
+    const view = new ClusterView();
+    const probe = (status: number | undefined, atMs: number) =>
+      view.apply({
+        type: 'probe',
+        check: 'livez',
+        ok: status === undefined,
+        latencyMs: 3,
+        ...(status ? { status, error: 'https://10.0.0.1:6443/livez: Unauthorized' } : { status: 200 }),
+        atMs,
+      });
+    probe(undefined, t0 - 20_000);
+    expect(clusterAccess(view, t0)).toBe('ok');
+    probe(401, t0 - 10_000);
+    probe(401, t0 - 5_000);
+    expect(clusterAccess(view, t0)).toBe('refused (401)');
+  });
+});
