@@ -44,7 +44,8 @@ export interface NodeInput {
 
 export function node(n: NodeInput): KubeObject {
   const since = iso(n.readySinceMs ?? t0 - 3_600_000);
-  const beat = iso(n.heartbeatMs ?? t0);
+  // The kubelet re-posts an unchanged status only every 5 minutes (nodeStatusReportFrequency).
+  const beat = iso(n.heartbeatMs ?? t0 - 240_000);
   return trimObject('nodes', {
     metadata: { name: n.name, labels: { 'kubernetes.io/hostname': n.name, ...n.labels } },
     spec: { unschedulable: n.unschedulable, taints: n.taints },

@@ -44,6 +44,16 @@ describe('node heartbeat lag', () => {
     expect(nodeHeartbeat(view, t0)).toEqual([]);
   });
 
+  it('hears a kubelet through its status too: one that just booted and posted Ready is not silent before its first renewal', () => {
+    const booted = node({ name: 'n1', heartbeatMs: t0 - 3 * s });
+    const view = viewOf({ nodes: [booted], leases: [lease('n1', t0 - 180 * s)] });
+    expect(nodeHeartbeat(view, t0)).toEqual([]);
+    // Once that status post is itself past two renewals, the node is silent again.
+    expect(
+      ofKind(nodeHeartbeat(view, t0 + 30 * s), 'node-heartbeat-lag').map((x) => x.facts.lagSeconds),
+    ).toEqual([210]);
+  });
+
   it('measures lag only up to when the lease watch started failing, not into our own outage', () => {
     const view = viewOf({ nodes: [node({ name: 'n1' })], leases: [lease('n1', t0 - 5 * s)] }, t0 - 5 * s, [
       { type: 'source', source: 'reflector/leases', ok: true, atMs: t0 - 5 * s },

@@ -3,7 +3,11 @@
  * it every 10 s (a quarter of `leaseDurationSeconds`, 40 s); the node lifecycle controller
  * marks the node Unknown once the lease is older than its grace period (50 s). A lease
  * 25 s old has missed two renewals: that is the early sign, half a grace period before
- * the node turns NotReady and its pods start down the eviction path.
+ * the node turns NotReady and its pods start down the eviction path. The controller hears
+ * the kubelet through either channel: its probe time moves when the lease's `renewTime`
+ * advances or Ready's `lastHeartbeatTime` changes (node_lifecycle_controller.go
+ * tryUpdateNodeHealth), so a kubelet that just booted and posted its status is not silent
+ * in the seconds before its first renewal.
  *
  * Emits `node-heartbeat-lag` per node (subject `node/<n>`, warning).
  * Facts: lagSeconds (whole seconds since the last renewal), renewTime (RFC 3339),
@@ -41,9 +45,11 @@ export const nodeHeartbeat: Detector = (view, nowMs) => {
     if (!node || isLeaving(node)) continue;
     const renewMs = timeMs(l.spec?.renewTime);
     if (renewMs === undefined) continue;
+    const readyCondition = conditionOf(node, 'Ready');
+    const heardMs = Math.max(renewMs, timeMs(readyCondition?.lastHeartbeatTime) ?? 0);
+    if (until - heardMs < heartbeatLagMs) continue;
     const lagMs = until - renewMs;
-    if (lagMs < heartbeatLagMs) continue;
-    const ready = conditionOf(node, 'Ready')?.status ?? 'Unknown';
+    const ready = readyCondition?.status ?? 'Unknown';
     out.push({
       detector: 'node-heartbeat',
       kind: 'node-heartbeat-lag',
