@@ -190,14 +190,28 @@ export function scoreReplay(o: {
   const onsetMs = expected.onset ? resolveInstant(expected.onset, startMs) : undefined;
   const after = (ms: number | undefined) =>
     ms === undefined || onsetMs === undefined ? null : Math.max(0, Math.round((ms - onsetMs) / 1000));
-  const firstOpened = o.incidents
-    .map((i) => i.openedAtMs)
-    .filter((t) => onsetMs !== undefined && t >= onsetMs)
-    .sort((a, b) => a - b)[0];
-  const firstCorrect = o.incidents
-    .map((i) => i.topSince[expected.category])
-    .filter((t): t is number => t !== undefined && onsetMs !== undefined && t >= onsetMs)
-    .sort((a, b) => a - b)[0];
+  // An incident that already named the expected cause before the onset (the same part was
+  // failing for a reason that came first) and still names it at the onset counts from the
+  // onset: the first round at or after it whose top is the expected category.
+  const topAtOnset =
+    onsetMs === undefined
+      ? undefined
+      : (o.tops ?? [])
+          .filter((t) => t.atMs >= onsetMs && t.pattern === expected.category)
+          .reduce<number | undefined>(
+            (min, t) => (min === undefined || t.atMs < min ? t.atMs : min),
+            undefined,
+          );
+  const firstCorrect = [
+    ...o.incidents
+      .map((i) => i.topSince[expected.category])
+      .filter((t): t is number => t !== undefined && onsetMs !== undefined && t >= onsetMs),
+    ...(topAtOnset === undefined ? [] : [topAtOnset]),
+  ].sort((a, b) => a - b)[0];
+  const firstOpened = [
+    ...o.incidents.map((i) => i.openedAtMs).filter((t) => onsetMs !== undefined && t >= onsetMs),
+    ...(topAtOnset === undefined ? [] : [topAtOnset]),
+  ].sort((a, b) => a - b)[0];
   const real = expected.realTimeline;
   const realStart = real?.impactStart ? resolveInstant(real.impactStart, startMs) : onsetMs;
   const realIdentified = real?.identified ? resolveInstant(real.identified, startMs) : undefined;
