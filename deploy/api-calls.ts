@@ -137,8 +137,8 @@ export const apiCalls: ApiCall[] = [
   },
 ];
 
-/** Non-resource URLs the watcher's API probes read. */
-export const nonResourceCalls = ['/livez', '/readyz', '/version'];
+/** Non-resource URLs the watcher reads: the API probes, and the API server's own metrics. */
+export const nonResourceCalls = ['/livez', '/readyz', '/version', '/metrics'];
 
 export interface ResourceRef {
   group: string;

@@ -12,7 +12,7 @@
  */
 
 import { type ObservationSink, type WatchedResource, watchedResources } from '../kube/observations.ts';
-import { ingressMetricsEndpoints } from '../kube/probes.ts';
+import { apiServerMetrics, ingressMetricsEndpoints } from '../kube/probes.ts';
 import { trimObject } from '../kube/trim.ts';
 import { UrlProbeTargets } from '../kube/url-probe-targets.ts';
 import type { ComponentTargets } from '../observe/component-targets.ts';
@@ -212,6 +212,20 @@ export function startReplayFeed(
       const body = check === 'version' ? JSON.stringify(sim.versionInfo()) : 'ok';
       sink({ type: 'probe', check, ok: true, latencyMs, status: 200, body, atMs });
     }
+  });
+
+  // The API server's own /metrics, as `GET /metrics` reads it: what its admission and
+  // request accounting have counted so far.
+  every(o.metricsIntervalMs ?? 30_000, () => {
+    const atMs = clock.now();
+    const { source, path } = apiServerMetrics;
+    if (closed() || (sim.faults.current.latencyMs ?? 0) >= probeTimeoutMs) {
+      const error = closed() ? unreachableError(path) : `${server}${path}: no answer before the request timeout`;
+      sink({ type: 'source', source, ok: false, error, atMs });
+      return;
+    }
+    sink({ type: 'metrics', node: '', component: 'kube-apiserver', text: sim.metrics.render(), atMs });
+    sink({ type: 'source', source, ok: true, atMs });
   });
 
   const targets = o.targets;

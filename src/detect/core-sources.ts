@@ -3,7 +3,8 @@
  * taxonomy (scheduling, image pulls, node pressure and OOMs, sandboxes, probes, volumes,
  * node lifecycle, pod creation refused by admission), container terminations with their
  * meaning, node conditions beyond Ready, pod status freshness, and the tool's own probes
- * of public URLs, and node usage from the resource metrics API when served. Adding one is a file plus a line here.
+ * of public URLs, node usage from the resource metrics API when served, and admission
+ * webhook calls as the API server's own /metrics count them. Adding one is a file plus a line here.
  */
 import { containerTerminations } from './container-terminations.ts';
 import { edgeProbe } from './edge-probe.ts';
@@ -20,6 +21,7 @@ import { sandboxFailures } from './sandbox-failures.ts';
 import { schedulingFailures } from './scheduling-failures.ts';
 import type { Detector } from './signal.ts';
 import { volumeFailures } from './volume-failures.ts';
+import { webhookCalls } from './webhook-calls.ts';
 
 export const coreSourceDetectors: Detector[] = [
   nodePressure,
@@ -34,6 +36,7 @@ export const coreSourceDetectors: Detector[] = [
   probeFailures,
   volumeFailures,
   podCreationFailures,
+  webhookCalls,
   edgeProbe,
   eventReasons,
 ];

@@ -567,6 +567,34 @@ export interface WebhookFailingFacts extends EventCountFacts {
   kubeSystem: boolean;
 }
 
+/**
+ * Calls from the API server to one admission webhook that fail or outlast 10 s, counted by
+ * the API server itself (`apiserver_admission_webhook_*` in its /metrics) over the window.
+ */
+export interface WebhookCallsFailingFacts {
+  webhook: string;
+  /** `validating` or `admit` (mutating), as the metrics label it. */
+  type: string;
+  /** Trouble in the last 5 minutes; false when it stopped (reported for 30 minutes after). */
+  ongoing: boolean;
+  /** RFC 3339 of the last scrape that counted a failed or slow call. */
+  lastTrouble: string;
+  /** Calls in the window, failed calls of them, and how those failures ended. */
+  calls: number;
+  failed: number;
+  /** Failed with failurePolicy Fail: the write was refused. */
+  refused: number;
+  /** Failed with failurePolicy Ignore: the write went on without the webhook, after waiting. */
+  failedOpen: number;
+  /** Calls that took longer than 10 s, the kubelet's heartbeat client timeout. */
+  slowCalls: number;
+  /** failed / calls, 0..1. */
+  failedShare: number;
+  /** Operations called for (CREATE, UPDATE, …), sorted. */
+  operations: string[];
+  windowSeconds: number;
+}
+
 /** Warning Events by reason, unknown reasons included: the overview, never trouble by itself. */
 export interface WarningEventsFacts {
   /** Occurrences in the window. */
@@ -702,6 +730,7 @@ export const sourceFamilies = [
   'reflector/events',
   'probe',
   'metrics/kube-proxy',
+  'metrics/kube-apiserver',
   'metrics/ingress',
   'logs',
   'agent',
@@ -758,6 +787,7 @@ export interface SignalFactsByKind {
   'node-lifecycle': NodeLifecycleFacts;
   'pod-creation-failing': PodCreationFailingFacts;
   'webhook-failing': WebhookFailingFacts;
+  'webhook-calls-failing': WebhookCallsFailingFacts;
   'warning-events': WarningEventsFacts;
   'container-terminations': ContainerTerminationsFacts;
   'system-component-oom': SystemComponentOomFacts;
@@ -820,6 +850,7 @@ export const signalKinds: Record<
   'node-lifecycle': { sources: ['reflector/events'], role: 'local' },
   'pod-creation-failing': { sources: ['reflector/events'], role: 'local' },
   'webhook-failing': { sources: ['reflector/events'], role: 'symptom' },
+  'webhook-calls-failing': { sources: ['metrics/kube-apiserver'], role: 'symptom' },
   'warning-events': { sources: ['reflector/events'], role: 'context' },
   'container-terminations': { sources: ['reflector/pods'], role: 'local' },
   'system-component-oom': { sources: ['reflector/pods'], role: 'symptom' },

@@ -26,6 +26,7 @@ const recentMs = 5 * 60_000;
 const prefixes: Partial<Record<SourceFamily, string[]>> = {
   probe: ['probe/'],
   'metrics/kube-proxy': ['metrics/kube-proxy/'],
+  'metrics/kube-apiserver': ['metrics/kube-apiserver'],
   'metrics/ingress': ['metrics/ingress-nginx/', 'metrics/ingress-envoy/'],
   logs: ['logs/'],
   'probe-url': ['probe-url/'],

@@ -128,9 +128,16 @@ describe('diagnose', () => {
       shortBy: expect.stringContaining('all 3 nodes went NotReady together'),
     });
     // Events and outside probes are missing too: the webhook, registry and edge patterns could not be checked.
-    expect(top.wouldDecide).toEqual(['agent', 'logs', 'metrics/kube-proxy', 'probe-url', 'reflector/events']);
+    expect(top.wouldDecide).toEqual([
+      'agent',
+      'logs',
+      'metrics/kube-apiserver',
+      'metrics/kube-proxy',
+      'probe-url',
+      'reflector/events',
+    ]);
     expect(top.nextSteps.at(-1)?.say).toContain(
-      'missing sources (agent, logs, metrics/kube-proxy, probe-url, reflector/events)',
+      'missing sources (agent, logs, metrics/kube-apiserver, metrics/kube-proxy, probe-url, reflector/events)',
     );
   });
 

@@ -713,6 +713,39 @@ export function webhookFailing(
   );
 }
 
+/** The API server's count of calls to one webhook: by default every call fails open after 30 s. */
+export function webhookCalls(
+  webhook: string,
+  facts: Partial<SignalFactsByKind['webhook-calls-failing']> = {},
+  x: Extra = {},
+) {
+  return make(
+    'webhook-calls-failing',
+    `webhook/${webhook}`,
+    {
+      webhook,
+      type: 'validating',
+      ongoing: true,
+      lastTrouble: fmtTime(t0),
+      calls: 40,
+      failed: 40,
+      refused: 0,
+      failedOpen: 40,
+      slowCalls: 40,
+      failedShare: 1,
+      operations: ['CREATE', 'UPDATE'],
+      windowSeconds: 300,
+      ...facts,
+    },
+    { severity: 'warning', ...x },
+  );
+}
+
+/** A webhook that answers every call, a third of them only after 10 s. */
+export function webhookSlow(webhook = 'validate.policy.example.com') {
+  return webhookCalls(webhook, { failed: 0, failedOpen: 0, failedShare: 0, slowCalls: 12, calls: 36 });
+}
+
 export function podCreation(
   ns: string,
   name: string,

@@ -11,7 +11,14 @@ import type { FeedStats } from './feed-stats.ts';
 import { scrapeNodeMetrics } from './node-metrics.ts';
 import { type ObservationSink, type WatchedResource, watchedResources } from './observations.ts';
 import { Poller } from './poller.ts';
-import { LogTailer, type LogTarget, probeApiServer, scrapeIngress, scrapeKubeProxy } from './probes.ts';
+import {
+  LogTailer,
+  type LogTarget,
+  probeApiServer,
+  scrapeApiServer,
+  scrapeIngress,
+  scrapeKubeProxy,
+} from './probes.ts';
 import { Reflector, type ReflectorOptions } from './reflector.ts';
 import { probeUrls, type UrlProbeOptions } from './url-probe.ts';
 import { UrlProbeTargets } from './url-probe-targets.ts';
@@ -54,6 +61,7 @@ export class LiveFeed {
     );
     this.apiProbe = new Poller(o.clock, o.apiProbeIntervalMs ?? 5_000, () => probeApiServer(base));
     this.pollers.push(this.apiProbe);
+    this.pollers.push(new Poller(o.clock, o.metricsIntervalMs ?? 30_000, () => scrapeApiServer(base)));
     if (o.targets) {
       const targets = o.targets;
       const tailer = new LogTailer(base);

@@ -38,7 +38,7 @@ export type WatchedResource = (typeof watchedResources)[number];
 
 export type ApiCheck = 'livez' | 'readyz' | 'version';
 
-export type MetricsComponent = 'kube-proxy' | 'ingress-nginx' | 'ingress-envoy';
+export type MetricsComponent = 'kube-proxy' | 'ingress-nginx' | 'ingress-envoy' | 'kube-apiserver';
 
 export type Observation =
   /** A complete list: the resource now holds exactly these objects. */

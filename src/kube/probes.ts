@@ -66,6 +66,28 @@ export async function probeApiServer(ctx: ProbeContext): Promise<void> {
   );
 }
 
+/** Where the API server's own metrics are read, and the source that reports it. */
+export const apiServerMetrics = { path: '/metrics', source: 'metrics/kube-apiserver' } as const;
+
+/**
+ * Scrapes the API server's own `/metrics` (admission webhook calls, request counts): the
+ * replica the connection lands on answers, as for `kubectl get --raw /metrics`. Needs
+ * `get` on the non-resource URL /metrics.
+ */
+export async function scrapeApiServer(ctx: ProbeContext): Promise<void> {
+  const started = ctx.clock.now();
+  try {
+    const res = await ctx.client.getText(apiServerMetrics.path, {}, ctx.timeoutMs ?? 5_000);
+    const atMs = ctx.clock.now();
+    ctx.sink({ type: 'metrics', node: '', component: 'kube-apiserver', text: res.body, atMs });
+    ctx.sink({ type: 'source', source: apiServerMetrics.source, ok: true, atMs });
+    observed(ctx, 'kube-apiserver', res.latencyMs, true);
+  } catch (err) {
+    sourceFailed(ctx, apiServerMetrics.source, err);
+    observed(ctx, 'kube-apiserver', ctx.clock.now() - started, false);
+  }
+}
+
 /** Scrapes kube-proxy on the given nodes, a few at a time. */
 export async function scrapeKubeProxy(ctx: ProbeContext, nodes: string[], concurrency = 8): Promise<void> {
   const queue = [...nodes];

@@ -1,6 +1,18 @@
 /** admission-webhook-failure: fires when an admission webhook fails closed; loses to a slow API server and a broken pod network. */
 import type { PatternTable } from '../cases.ts';
-import { apiDegraded, change, hour, podCreation, probes, t0, webhookFailing } from '../fixtures.ts';
+import {
+  apiDegraded,
+  change,
+  flapping,
+  hour,
+  podCreation,
+  probes,
+  silent,
+  t0,
+  webhookCalls,
+  webhookFailing,
+  webhookSlow,
+} from '../fixtures.ts';
 
 const hook = 'validate.policy.example.com';
 const cannotCreate = [
@@ -24,6 +36,27 @@ export const admissionWebhookCases: PatternTable = {
     {
       name: "a webhook's certificate no longer matches its Service name; one ReplicaSet cannot create pods",
       signals: [webhookFailing(hook, { errorKinds: ['tls'] }), cannotCreate[0]],
+      expect: { fires: true, identified: false },
+    },
+    // 0.5 + 0.1 most calls fail + 0.25 heartbeats time out through it
+    {
+      name: 'a policy webhook hangs and fails open after 30 s per call while three nodes lose their leases and flap',
+      signals: [webhookCalls(hook), flapping('n1'), flapping('n2'), silent('n3')],
+      expect: { fires: true, identified: true },
+    },
+    // 0.5 + 0.15 + 0.1 = 0.75, before any Event names it
+    {
+      name: "the API server counts every call to a webhook refused since its certificate changed; a ReplicaSet's create is refused",
+      signals: [
+        webhookCalls(hook, { refused: 12, failedOpen: 0, failed: 12, calls: 12, slowCalls: 0 }),
+        cannotCreate[0],
+      ],
+      expect: { fires: true, identified: true },
+    },
+    // 0.5: a few slow calls, no node in trouble
+    {
+      name: 'a webhook answers a third of its calls only after 10 s; nothing else is wrong',
+      signals: [webhookSlow(hook)],
       expect: { fires: true, identified: false },
     },
     {

@@ -1,41 +1,61 @@
 /**
- * An admission webhook fails closed: the API server cannot get an answer from it (its pods
- * are down or slow, its certificate does not match, or the path to it is blocked), and with
- * `failurePolicy: Fail` every write it matches is refused with "failed calling webhook". When
- * it matches pods or kube-system objects, controllers cannot create pods and the cluster's
- * own bookkeeping stalls.
+ * An admission webhook fails or stalls the API server's writes: the API server cannot get
+ * an answer from it in time (its pods are down or hung, its certificate does not match, or
+ * the path to it is blocked). With `failurePolicy: Fail` every write it matches is refused
+ * with "failed calling webhook"; with `Ignore` each matched write waits out the call (up to
+ * `timeoutSeconds`, 30 s at most) and then goes on. When it matches pods or kube-system
+ * objects, controllers cannot create pods and the cluster's own bookkeeping stalls; when
+ * its calls outlast 10 s and it matches node leases, kubelets' heartbeats time out and
+ * nodes go NotReady together.
+ *
+ * Seen in Events (a controller's refused create) and in the API server's own metrics (every
+ * failed or slow call, failing open included).
  *
  * Told apart from: an API server slow for everything (not only matched writes), and the pod
  * network broken (webhook calls time out because the control plane cannot reach any pod:
  * then the webhook's failure is a symptom).
  */
 import { hitOn } from '../evidence/clauses.ts';
+import { nodeTrouble } from '../evidence/node-trouble.ts';
 import { definePattern } from '../pattern.ts';
-import { at, names, said } from '../slots.ts';
+import { at, count, names, said } from '../slots.ts';
 
 export const admissionWebhook = definePattern((q) => {
-  const failing = q.of('webhook-failing');
+  const refused = q.of('webhook-failing');
+  // Calls that stopped failing are context for other patterns, not a webhook failing now.
+  const calls = q.of('webhook-calls-failing').filter((s) => s.facts.ongoing);
+  const webhooks = [...new Set([...refused, ...calls].map((s) => s.facts.webhook))].sort();
+  const t = nodeTrouble(q);
+  const lapsing = [...t.silent, ...t.flapping, ...t.notReady];
   // One case per failing webhook; with none, one empty case the requirement turns down.
-  return (failing.length ? failing : [undefined]).map((w) => ({
-    w,
-    creates: w ? q.of('pod-creation-failing').filter((p) => p.facts.webhooks.includes(w.facts.webhook)) : [],
-  }));
+  return (webhooks.length ? webhooks : [undefined]).map((name) => {
+    const w = refused.find((s) => s.facts.webhook === name);
+    const m = calls.find((s) => s.facts.webhook === name);
+    return {
+      w,
+      m,
+      since: Math.min(w?.sinceMs ?? Number.POSITIVE_INFINITY, m?.sinceMs ?? Number.POSITIVE_INFINITY),
+      creates: name ? q.of('pod-creation-failing').filter((p) => p.facts.webhooks.includes(name)) : [],
+      lapsing,
+      lapsingNodes: t.affected.size,
+    };
+  });
 })({
   id: 'admission-webhook-failure',
   family: 'admission',
   layer: 'admission',
-  title: 'An admission webhook fails closed',
+  title: "An admission webhook fails or stalls the API server's writes",
   summary:
-    'An admission webhook fails closed: the API server cannot get an answer from it (its pods are down or slow, its certificate does not match, or the path to it is blocked), and with failurePolicy Fail every write it matches is refused with "failed calling webhook". When it matches pods or kube-system objects, controllers cannot create pods and the cluster\'s own bookkeeping stalls. Told apart from an API server slow for everything and from a broken pod network, where the webhook failure is a symptom.',
+    "An admission webhook fails or stalls the API server's writes: the API server cannot get an answer from it in time (its pods are down or hung, its certificate does not match, or the path to it is blocked). With failurePolicy Fail every write it matches is refused with \"failed calling webhook\"; with Ignore each matched write waits out the call and then goes on. When it matches pods or kube-system objects, controllers cannot create pods and the cluster's own bookkeeping stalls; when its calls outlast 10 s and it matches node leases, kubelets' heartbeats time out and nodes go NotReady together. Told apart from an API server slow for everything and from a broken pod network, where the webhook failure is a symptom.",
   clusterLevel: true,
   base: 0.5,
   requires: [
     {
       id: 'webhook-calls-fail',
       weight: 0,
-      reason: 'the API server failing to call an admission webhook',
-      reads: ['webhook-failing'],
-      test: (c) => hitOn([c.w]),
+      reason: 'the API server failing to get an answer from an admission webhook in time',
+      reads: ['webhook-failing', 'webhook-calls-failing'],
+      test: (c) => hitOn([c.w, c.m]),
     },
   ],
   supports: [
@@ -56,6 +76,33 @@ export const admissionWebhook = definePattern((q) => {
       reads: ['webhook-failing'],
       test: (c) => (c.w?.facts.kubeSystem ? { signals: [c.w] } : undefined),
     },
+    {
+      id: 'most-calls-fail',
+      weight: 0.1,
+      reason: 'the API server counts {failedShare} of its calls to it failing',
+      reads: ['webhook-calls-failing'],
+      test: (c) =>
+        c.m && c.m.facts.failedShare >= 0.5
+          ? {
+              signals: [c.m],
+              slots: { failedShare: said(`${Math.round(c.m.facts.failedShare * 100)} %`, c.m)! },
+            }
+          : undefined,
+    },
+    {
+      id: 'heartbeats-time-out-through-it',
+      weight: 0.25,
+      reason:
+        "its calls take over 10 s, longer than the kubelet's heartbeat client waits, while {lapsingCount} node(s) lose their heartbeats",
+      reads: ['webhook-calls-failing', 'node-heartbeat-lag', 'node-flapping', 'node-not-ready'],
+      test: (c) =>
+        c.m && c.m.facts.slowCalls > 0 && c.lapsingNodes >= 2
+          ? {
+              signals: [c.m, ...c.lapsing],
+              slots: { lapsingCount: count(c.lapsingNodes, c.lapsing)! },
+            }
+          : undefined,
+    },
   ],
   against: [
     {
@@ -66,27 +113,52 @@ export const admissionWebhook = definePattern((q) => {
       test: (_c, q) => hitOn([q.first('api-degraded'), q.first('api-unreachable')]),
     },
   ],
-  severity: (c) => (c.creates.length || c.w?.facts.kubeSystem ? 'critical' : 'warning'),
-  onset: (c, q) => c.w?.sinceMs ?? q.nowMs,
+  severity: (c) =>
+    c.creates.length ||
+    c.w?.facts.kubeSystem ||
+    (c.m?.facts.refused ?? 0) > 0 ||
+    (c.m?.facts.slowCalls && c.lapsingNodes >= 2)
+      ? 'critical'
+      : 'warning',
+  onset: (c, q) => (Number.isFinite(c.since) ? c.since : q.nowMs),
   blastRadius: (c) => ({ namespaces: c.w?.facts.namespaces ?? [], workloads: c.w?.facts.workloads ?? [] }),
-  evidence: (c) => [...(c.w ? [c.w] : []), ...c.creates.slice(0, 3)],
+  evidence: (c) => [...(c.w ? [c.w] : []), ...(c.m ? [c.m] : []), ...c.creates.slice(0, 3)],
   slots: {
-    webhook: (c) => said(c.w?.facts.webhook, c.w),
+    webhook: (c) => said(c.w?.facts.webhook ?? c.m?.facts.webhook, c.w ?? c.m),
+    how: (c) =>
+      c.w || (c.m?.facts.refused ?? 0) > 0
+        ? said('fails closed, so the writes it matches are refused,', c.w ?? c.m)
+        : c.m && c.m.facts.failedOpen > 0
+          ? said('fails open: each write it matches waits out the call, then goes on without it,', c.m)
+          : said('answers only after more than 10 s,', c.m),
     errors: (c) => names(c.w?.facts.errorKinds ?? [], c.w),
-    since: (c) => at(c.w?.sinceMs, c.w),
+    since: (c) => at(Number.isFinite(c.since) ? c.since : undefined, c.w ?? c.m),
+    calls: (c) => {
+      const m = c.m?.facts;
+      if (!m) return undefined;
+      const parts = [
+        m.failed ? `${m.failed} of ${m.calls} calls failed` : `${m.calls} calls`,
+        m.slowCalls ? `${m.slowCalls} took over 10 s` : '',
+      ].filter(Boolean);
+      return said(`${parts.join(', ')} in ${m.windowSeconds} s`, c.m);
+    },
     message: (c) => said(c.w?.facts.message.slice(0, 200), c.w),
     workloads: (c) => names(c.w?.facts.workloads ?? [], c.w, 4),
   },
   statement:
-    'Admission webhook {webhook} fails closed since {since} ({errors})[; writes to {workloads} are refused][: "{message}"].',
+    'Admission webhook {webhook} {how} since {since}[ ({errors})][; the API server counts {calls}][; writes to {workloads} are refused][: "{message}"].',
   nextSteps: [
     {
       say: 'Find the webhook configuration and what it matches',
       command: 'kubectl get validatingwebhookconfigurations,mutatingwebhookconfigurations -o wide',
     },
+    {
+      say: "Read the API server's count of calls to {webhook}",
+      command: 'kubectl get --raw /metrics | grep apiserver_admission_webhook',
+    },
     { say: 'Check its backend Service has ready endpoints and its certificate fits the Service name' },
     {
-      say: 'If the cluster cannot heal itself, narrow the webhook (exclude kube-system) or set failurePolicy: Ignore until its backend is back',
+      say: "If the cluster cannot heal itself, narrow the webhook so it skips the control plane's own namespaces (kube-node-lease holds the node heartbeats), or set failurePolicy: Ignore and a short timeoutSeconds until its backend is back",
     },
   ],
   lookAlikes: ['control-plane-degraded', 'pod-network-broken'],

@@ -12,6 +12,7 @@ import {
   periodic,
   spread,
   t0,
+  webhookSlow,
 } from '../fixtures.ts';
 
 const three = ['n1', 'n2', 'n3'];
@@ -44,6 +45,11 @@ export const nodeImageRegressionCases: PatternTable = {
       name: 'nodes flap an hour after a kernel roll, only new-kernel nodes affected, apps fail there alike',
       signals: [...nodes, onlyNewKernel, ...appsOnThem, kernelHourBefore],
       expect: { fires: true, identified: true },
+    },
+    {
+      name: "nodes flap after a kernel roll, while a webhook's calls take over 10 s: lease renewals through it time out",
+      signals: [...nodes, onlyNewKernel, ...appsOnThem, kernelHourBefore, webhookSlow()],
+      expect: { losesTo: 'admission-webhook-failure' },
     },
     // 0.35 + 0.25 + 0.1 = 0.7
     {

@@ -16,6 +16,7 @@ import {
   nodeVersionChangesOn,
   sameTimeOfDay,
   severalNodesInTrouble,
+  webhookOutlastsHeartbeats,
 } from '../evidence/clauses.ts';
 import { earliest, nodeTrouble } from '../evidence/node-trouble.ts';
 import { definePattern } from '../pattern.ts';
@@ -106,7 +107,12 @@ export const nodeImageRegression = definePattern((q) => {
       },
     },
   ],
-  against: [apiSilentForUsToo(-0.4), sameTimeOfDay(-0.3), nodesShortOfResources(-0.2)],
+  against: [
+    apiSilentForUsToo(-0.4),
+    sameTimeOfDay(-0.3),
+    nodesShortOfResources(-0.2),
+    webhookOutlastsHeartbeats(-0.3),
+  ],
   severity: () => 'critical',
   onset: (c) => c.onset,
   blastRadius: (c) => ({ nodes: c.nodes, pools: c.t.spread?.facts.pools ?? [] }),

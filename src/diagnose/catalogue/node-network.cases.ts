@@ -11,6 +11,7 @@ import {
   periodic,
   spread,
   t0,
+  webhookSlow,
 } from '../fixtures.ts';
 
 const three = ['n1', 'n2', 'n3'];
@@ -34,6 +35,11 @@ export const nodeNetworkCases: PatternTable = {
       name: 'nodes flap one after another and unrelated apps fail only there',
       signals: [...wave, ...appsOnThem],
       expect: { fires: true, identified: true },
+    },
+    {
+      name: "nodes flap and apps fail there, while a webhook's calls take over 10 s: lease renewals through it time out",
+      signals: [...wave, ...appsOnThem, webhookSlow()],
+      expect: { losesTo: 'admission-webhook-failure' },
     },
     {
       name: 'one node down is a single node, not a spreading fault',

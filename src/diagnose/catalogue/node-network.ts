@@ -17,6 +17,7 @@ import {
   quietSource,
   sameTimeOfDay,
   severalNodesInTrouble,
+  webhookOutlastsHeartbeats,
 } from '../evidence/clauses.ts';
 import { earliest, nodeName, nodeTrouble } from '../evidence/node-trouble.ts';
 import { definePattern } from '../pattern.ts';
@@ -123,6 +124,7 @@ export const nodeNetwork = definePattern((q) => {
     nodesShortOfResources(-0.25),
     kubeletBlamesRuntime(-0.2),
     sameTimeOfDay(-0.3),
+    webhookOutlastsHeartbeats(-0.3),
     {
       id: 'every-node-at-once',
       weight: -0.2,

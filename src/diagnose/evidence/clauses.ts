@@ -129,3 +129,23 @@ export function kubeletBlamesRuntime(weight: number): Clause<{ t: NodeTrouble }>
     },
   };
 }
+
+/**
+ * Admission webhook calls that outlast the kubelet's 10 s heartbeat client: a webhook that
+ * matches leases or node status makes renewals time out with no fault on the nodes, so
+ * nodes lapse and flip together. The metrics do not say which resources a call was for;
+ * that they outlast the heartbeat is what matters.
+ */
+export function webhookOutlastsHeartbeats(weight: number): Clause<unknown> {
+  return {
+    id: 'webhook-outlasts-heartbeats',
+    weight,
+    reason:
+      "calls to admission webhook {slowWebhook} take over 10 s, longer than the kubelet's heartbeat client waits, so lease renewals it sees time out without any node fault",
+    reads: ['webhook-calls-failing'],
+    test: (_c, q) => {
+      const s = q.of('webhook-calls-failing').find((x) => x.facts.slowCalls > 0);
+      return s ? { signals: [s], slots: { slowWebhook: said(s.facts.webhook, s)! } } : undefined;
+    },
+  };
+}
