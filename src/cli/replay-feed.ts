@@ -220,7 +220,9 @@ export function startReplayFeed(
     const atMs = clock.now();
     const { source, path } = apiServerMetrics;
     if (closed() || (sim.faults.current.latencyMs ?? 0) >= probeTimeoutMs) {
-      const error = closed() ? unreachableError(path) : `${server}${path}: no answer before the request timeout`;
+      const error = closed()
+        ? unreachableError(path)
+        : `${server}${path}: no answer before the request timeout`;
       sink({ type: 'source', source, ok: false, error, atMs });
       return;
     }

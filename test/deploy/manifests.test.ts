@@ -229,7 +229,8 @@ describe('RBAC against the API calls the code makes', () => {
       for (const v of a.verbs) set.add(`${ns} ${ref.group}/${ref.resource} ${v}`);
       expected.set(a.identity, set);
     }
-    for (const u of ['/livez', '/readyz', '/version', '/metrics']) expected.get('watcher')?.add(`nonResource ${u} get`);
+    for (const u of ['/livez', '/readyz', '/version', '/metrics'])
+      expected.get('watcher')?.add(`nonResource ${u} get`);
     for (const identity of Object.values(roleIdentity))
       expect([...(granted.get(identity) ?? [])].sort(), identity).toEqual(
         [...(expected.get(identity) ?? [])].sort(),
