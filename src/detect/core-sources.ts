@@ -4,8 +4,9 @@
  * node lifecycle, pod creation refused by admission), container terminations with their
  * meaning, node conditions beyond Ready, pod status freshness, and the tool's own probes
  * of public URLs, node usage from the resource metrics API when served, and admission
- * webhook calls as the API server's own /metrics count them. Adding one is a file plus a line here.
+ * webhook calls and requests turned away under load, as the API server's own /metrics count them. Adding one is a file plus a line here.
  */
+import { apiFlowControl } from './api-flowcontrol.ts';
 import { containerTerminations } from './container-terminations.ts';
 import { edgeProbe } from './edge-probe.ts';
 import { eventReasons } from './event-reasons.ts';
@@ -37,6 +38,7 @@ export const coreSourceDetectors: Detector[] = [
   volumeFailures,
   podCreationFailures,
   webhookCalls,
+  apiFlowControl,
   edgeProbe,
   eventReasons,
 ];

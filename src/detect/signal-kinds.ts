@@ -595,6 +595,24 @@ export interface WebhookCallsFailingFacts {
   windowSeconds: number;
 }
 
+/** One API Priority and Fairness priority level turning requests away (429) over the window. */
+export interface ApiRequestsRejectedFacts {
+  priorityLevel: string;
+  /** `flowSchema=rejections`, most first. */
+  flowSchemas: string[];
+  rejected: number;
+  dispatched: number;
+  /** rejected / (rejected + dispatched), 0..1. */
+  rejectedShare: number;
+  /** A level the control plane and kubelets use (system, node-high, leader-election). */
+  clusterLevel: boolean;
+  /** Levels that served requests and rejected none in the window. */
+  servedLevels: string[];
+  /** `verb resource=429 answers`, most first, over every level. */
+  refusedRequests: string[];
+  windowSeconds: number;
+}
+
 /** Warning Events by reason, unknown reasons included: the overview, never trouble by itself. */
 export interface WarningEventsFacts {
   /** Occurrences in the window. */
@@ -788,6 +806,7 @@ export interface SignalFactsByKind {
   'pod-creation-failing': PodCreationFailingFacts;
   'webhook-failing': WebhookFailingFacts;
   'webhook-calls-failing': WebhookCallsFailingFacts;
+  'api-requests-rejected': ApiRequestsRejectedFacts;
   'warning-events': WarningEventsFacts;
   'container-terminations': ContainerTerminationsFacts;
   'system-component-oom': SystemComponentOomFacts;
@@ -851,6 +870,7 @@ export const signalKinds: Record<
   'pod-creation-failing': { sources: ['reflector/events'], role: 'local' },
   'webhook-failing': { sources: ['reflector/events'], role: 'symptom' },
   'webhook-calls-failing': { sources: ['metrics/kube-apiserver'], role: 'symptom' },
+  'api-requests-rejected': { sources: ['metrics/kube-apiserver'], role: 'symptom' },
   'warning-events': { sources: ['reflector/events'], role: 'context' },
   'container-terminations': { sources: ['reflector/pods'], role: 'local' },
   'system-component-oom': { sources: ['reflector/pods'], role: 'symptom' },

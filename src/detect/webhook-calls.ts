@@ -24,6 +24,7 @@
  */
 import type { ClusterView, MetricsScrape } from '../observe/cluster-view.ts';
 import { parsePromText } from '../observe/prom-text.ts';
+import { increase, type ReplicaCounts, scrapesByReplica } from './apiserver-scrapes.ts';
 import type { Detector, Signal } from './signal.ts';
 import { durationText, isoSeconds } from './timestamps.ts';
 
@@ -33,8 +34,6 @@ const windowMs = 5 * 60_000;
  * is counted, so nodes that flipped while calls timed out are not later read as a network fault.
  */
 const memoryMs = 30 * 60_000;
-/** Live, scrapes are stamped by a clock that follows the API server's whole-second Date headers. */
-const skewMs = 5_000;
 /** The kubelet's heartbeat client timeout (nodeStatusUpdateFrequency, 10 s). */
 const slowSeconds = 10;
 const minShare = 0.2;
@@ -51,8 +50,7 @@ interface WebhookCounts {
   operations: Set<string>;
 }
 
-interface ScrapeCounts {
-  replica: string;
+interface ScrapeCounts extends ReplicaCounts {
   hooks: Map<string, WebhookCounts>;
 }
 
@@ -103,9 +101,6 @@ function countsOf(scrape: MetricsScrape): ScrapeCounts {
   return out;
 }
 
-/** A counter's increase between two scrapes of one replica; a drop means it restarted. */
-const increase = (before: number, after: number): number => (after >= before ? after - before : after);
-
 interface Totals {
   type: string;
   calls: number;
@@ -133,21 +128,16 @@ interface Step {
 
 /** Per webhook, the increases between consecutive scrapes of each replica since `sinceMs`. */
 function stepsSince(view: ClusterView, sinceMs: number, nowMs: number): Step[] {
-  const byReplica = new Map<string, { atMs: number; counts: ScrapeCounts }[]>();
-  for (const m of view.metrics.toArray()) {
-    if (m.component !== 'kube-apiserver' || m.atMs > nowMs + skewMs || m.atMs < sinceMs) continue;
-    const counts = countsOf(m);
-    const list = byReplica.get(counts.replica) ?? [];
-    list.push({ atMs: m.atMs, counts });
-    byReplica.set(counts.replica, list);
-  }
+  const replicas = scrapesByReplica(view, nowMs, countsOf).map((list) =>
+    list.filter((x) => x.atMs >= sinceMs),
+  );
   const steps: Step[] = [];
-  for (const scrapes of byReplica.values())
+  for (const scrapes of replicas)
     for (let i = 1; i < scrapes.length; i++) {
       const prev = scrapes[i - 1]!;
       const cur = scrapes[i]!;
-      for (const [name, after] of cur.counts.hooks) {
-        const before = prev.counts.hooks.get(name);
+      for (const [name, after] of cur.c.hooks) {
+        const before = prev.c.hooks.get(name);
         const d = (pick: (h: WebhookCounts) => number) => increase(before ? pick(before) : 0, pick(after));
         steps.push({
           name,

@@ -713,6 +713,31 @@ export function webhookFailing(
   );
 }
 
+/** One priority level turning requests away: by default workload-low, through one flow schema, LIST pods. */
+export function apiRejected(
+  level = 'workload-low',
+  facts: Partial<SignalFactsByKind['api-requests-rejected']> = {},
+  x: Extra = {},
+) {
+  return make(
+    'api-requests-rejected',
+    `priority-level/${level}`,
+    {
+      priorityLevel: level,
+      flowSchemas: ['service-accounts=3000'],
+      rejected: 3000,
+      dispatched: 7000,
+      rejectedShare: 0.3,
+      clusterLevel: false,
+      servedLevels: ['leader-election', 'node-high', 'system'],
+      refusedRequests: ['LIST pods=2990', 'GET configmaps=10'],
+      windowSeconds: 300,
+      ...facts,
+    },
+    { severity: 'critical', sinceMs: t0 - 10 * min, ...x },
+  );
+}
+
 /** The API server's count of calls to one webhook: by default every call fails open after 30 s. */
 export function webhookCalls(
   webhook: string,

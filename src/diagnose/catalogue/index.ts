@@ -5,6 +5,7 @@
 import { checkedCatalogue } from '../catalogue-check.ts';
 import type { AnyPattern } from '../pattern.ts';
 import { admissionWebhook } from './admission-webhook.ts';
+import { apiServerOverload } from './api-server-overload.ts';
 import { appBug } from './app-bug.ts';
 import { badRollout } from './bad-rollout.ts';
 import { certificateExpiry } from './certificate-expiry.ts';
@@ -37,6 +38,7 @@ export const catalogue: readonly AnyPattern[] = checkedCatalogue([
   controlPlaneUnreachable,
   controlPlaneDegraded,
   certificateExpiry,
+  apiServerOverload,
   credentialsRejected,
   serviceRouting,
   proxySync,

@@ -1,6 +1,7 @@
 /** Every pattern's table of cases, for the catalogue test and the mutation check. */
 import type { PatternTable } from '../cases.ts';
 import { admissionWebhookCases } from './admission-webhook.cases.ts';
+import { apiServerOverloadCases } from './api-server-overload.cases.ts';
 import { appBugCases } from './app-bug.cases.ts';
 import { badRolloutCases } from './bad-rollout.cases.ts';
 import { certificateExpiryCases } from './certificate-expiry.cases.ts';
@@ -33,6 +34,7 @@ export const tables: readonly PatternTable[] = [
   controlPlaneUnreachableCases,
   controlPlaneDegradedCases,
   certificateExpiryCases,
+  apiServerOverloadCases,
   credentialsRejectedCases,
   serviceRoutingCases,
   proxySyncCases,

@@ -1,0 +1,158 @@
+/**
+ * The API server is overloaded by its clients: more requests arrive at a priority level
+ * than its seats serve, its queues fill, and API Priority and Fairness answers the rest
+ * with 429. Usually one class of client (an agent on every node listing every pod, a
+ * controller in a loop) crowds one level while the others are served, so the cluster's own
+ * components keep working and the clients of that level see failures and retries. Lists
+ * of a whole resource cost the most seats (one per 100 objects, up to 10).
+ *
+ * Told apart from: an API server slow or failing for everyone (etcd, a sick replica: 5xx
+ * and latency on every level, no 429s), and one that does not answer at all.
+ */
+import { hitOn } from '../evidence/clauses.ts';
+import { definePattern } from '../pattern.ts';
+import { at, names, said } from '../slots.ts';
+
+/** `key=count` to its key and count. */
+const split = (entry: string | undefined): [string, number] | undefined => {
+  if (!entry) return undefined;
+  const i = entry.lastIndexOf('=');
+  return [entry.slice(0, i), Number(entry.slice(i + 1))];
+};
+
+export const apiServerOverload = definePattern((q) => {
+  // The level turning the most requests away leads; the others are listed with it.
+  const rejecting = [...q.of('api-requests-rejected')].sort((a, b) => b.facts.rejected - a.facts.rejected);
+  const r = rejecting[0];
+  const flowSchema = split(r?.facts.flowSchemas[0]);
+  const topRequest = split(r?.facts.refusedRequests[0]);
+  const refusedTotal = (r?.facts.refusedRequests ?? []).reduce((n, e) => n + (split(e)?.[1] ?? 0), 0);
+  return [{ r, rejecting, flowSchema, topRequest, refusedTotal }];
+})({
+  id: 'api-server-overload',
+  family: 'control-plane',
+  layer: 'control-plane',
+  title: 'API server overloaded: requests turned away (429)',
+  summary:
+    'The API server is overloaded by its clients: more requests arrive at a priority level than its seats serve, its queues fill, and API Priority and Fairness answers the rest with 429. Usually one class of client crowds one level while the others are served. Lists of a whole resource cost the most seats. Told apart from an API server slow or failing for everyone (5xx and latency on every level, no 429s) and from one that does not answer at all.',
+  clusterLevel: true,
+  base: 0.5,
+  requires: [
+    {
+      id: 'requests-rejected',
+      weight: 0,
+      reason: 'API Priority and Fairness turning requests away with 429 because a level is full',
+      reads: ['api-requests-rejected'],
+      test: (c) => hitOn([c.r]),
+    },
+  ],
+  supports: [
+    {
+      id: 'other-levels-served',
+      weight: 0.15,
+      reason:
+        'only {rejectingLevels} rejects while {servedLevels} are served: one class of clients fills its own seats',
+      reads: ['api-requests-rejected'],
+      test: (c) =>
+        c.r?.facts.servedLevels.length && !c.rejecting.some((x) => x.facts.clusterLevel)
+          ? {
+              signals: c.rejecting,
+              slots: {
+                rejectingLevels: names(
+                  c.rejecting.map((x) => x.facts.priorityLevel),
+                  c.rejecting,
+                )!,
+                servedLevels: names(c.r.facts.servedLevels, c.r, 4)!,
+              },
+            }
+          : undefined,
+    },
+    {
+      id: 'one-flow-schema',
+      weight: 0.1,
+      reason: 'nine in ten of its rejections came through flow schema {flowSchema}',
+      reads: ['api-requests-rejected'],
+      test: (c) =>
+        c.r && c.flowSchema && c.flowSchema[1] >= 0.9 * c.r.facts.rejected
+          ? { signals: [c.r], slots: { flowSchema: said(c.flowSchema[0], c.r)! } }
+          : undefined,
+    },
+    {
+      id: 'expensive-lists',
+      weight: 0.1,
+      reason: 'most refused requests are {topRequest}, and lists cost a seat per 100 objects they read',
+      reads: ['api-requests-rejected'],
+      test: (c) =>
+        c.r && c.topRequest?.[0].startsWith('LIST ') && c.topRequest[1] * 2 > c.refusedTotal
+          ? { signals: [c.r], slots: { topRequest: said(c.topRequest[0], c.r)! } }
+          : undefined,
+    },
+  ],
+  against: [
+    {
+      id: 'api-not-answering',
+      weight: -0.3,
+      reason: 'the API server does not answer kubetriage at all, which queues that fill do not explain',
+      reads: ['api-unreachable'],
+      test: (_c, q) => hitOn([q.first('api-unreachable')]),
+    },
+    {
+      id: 'server-errors',
+      weight: -0.2,
+      reason: 'it answers kubetriage with {statuses}: failing, not only full',
+      reads: ['api-degraded'],
+      test: (_c, q) => {
+        const d = q.first('api-degraded');
+        const errors = (d?.facts.statuses ?? []).filter((s) => /^5/.test(s));
+        return d && errors.length ? { signals: [d], slots: { statuses: names(errors, d)! } } : undefined;
+      },
+    },
+  ],
+  severity: (c) => (c.rejecting.some((x) => x.severity === 'critical') ? 'critical' : 'warning'),
+  onset: (c, q) => (c.rejecting.length ? Math.min(...c.rejecting.map((x) => x.sinceMs)) : q.nowMs),
+  blastRadius: () => ({}),
+  evidence: (c) => c.rejecting,
+  slots: {
+    since: (c) => at(c.rejecting.length ? Math.min(...c.rejecting.map((x) => x.sinceMs)) : undefined, c.r),
+    level: (c) => said(c.r?.facts.priorityLevel, c.r),
+    rejected: (c) => said(c.r?.facts.rejected, c.r),
+    handled: (c) => said(c.r ? c.r.facts.rejected + c.r.facts.dispatched : undefined, c.r),
+    share: (c) => said(c.r ? `${Math.round(c.r.facts.rejectedShare * 100)} %` : undefined, c.r),
+    window: (c) => said(c.r ? `${Math.round(c.r.facts.windowSeconds / 60)} min` : undefined, c.r),
+    flowSchema: (c) => said(c.flowSchema?.[0], c.r),
+    topRequest: (c) => said(c.topRequest?.[0], c.r),
+    served: (c) => (c.r?.facts.servedLevels.length ? names(c.r.facts.servedLevels, c.r, 4) : undefined),
+  },
+  statement:
+    'The API server turns requests away under load since {since}: priority level {level} rejected {rejected} of {handled} requests ({share}) in the last {window}[, most through flow schema {flowSchema}][; most refused are {topRequest}][; {served} are still served].',
+  nextSteps: [
+    {
+      say: 'See which priority levels reject, and through which flow schemas',
+      command:
+        "kubectl get --raw /metrics | grep -E 'apiserver_flowcontrol_(rejected|dispatched)_requests_total'",
+    },
+    {
+      say: 'Find the clients behind flow schema {flowSchema}: the API server lists the requests it holds, with their users',
+      command: 'kubectl get --raw /debug/api_priority_and_fairness/dump_requests',
+    },
+    {
+      say: 'Scale down or fix the client sending {topRequest}; restarting the API server does not help while it keeps asking',
+    },
+    {
+      say: 'If it cannot be stopped at once, give it a FlowSchema and a small PriorityLevelConfiguration of its own so it cannot crowd the rest',
+      command: 'kubectl get flowschemas,prioritylevelconfigurations',
+    },
+  ],
+  lookAlikes: ['control-plane-degraded', 'control-plane-unreachable'],
+  public: {
+    components: ['Control plane'],
+    title: 'Control plane overloaded',
+    cause: 'more requests than the control plane can serve',
+    outage: 'partial',
+  },
+  prevention: [
+    'Give bulk clients (agents on every node, exporters) a FlowSchema and priority level of their own',
+    'Have per-node agents watch with a field selector for their node instead of listing every pod',
+    'Alert on apiserver_flowcontrol_rejected_requests_total',
+  ],
+});
