@@ -251,6 +251,13 @@ export class Simulator {
           nodesOf: (pools) => [...world.pools].filter(([, p]) => !pools || pools.includes(p)).map(([n]) => n),
         });
         this.stoppers.push(() => this.certificates?.stop());
+        // Replicas that answer while etcd cannot serve: requests reach them and come back with
+        // etcd's error (kube-apiserver maps etcd's timeout to "etcdserver: request timed out").
+        world.deps.cluster.apiStorageError = () => {
+          const cp = this.controlPlane;
+          if (!cp || cp.servingCertificateExpired() || cp.allDown() || !cp.unusable()) return undefined;
+          return 'etcdserver: request timed out';
+        };
         world.deps.cluster.apiTlsError = () => {
           const notAfter = this.certificates?.servingNotAfterMs;
           if (!this.controlPlane?.servingCertificateExpired() || notAfter === undefined) return undefined;

@@ -67,6 +67,12 @@ export interface ClusterFacts {
    * instead of a timeout.
    */
   apiTlsError?: () => string | undefined;
+  /**
+   * Why an API server that answers cannot serve requests now (etcd has no quorum or answers
+   * past its request timeout), as the server's error reads; unset otherwise. Pods then get
+   * this answer through the VIP instead of a dial timeout: the connection itself works.
+   */
+  apiStorageError?: () => string | undefined;
   /** Ready CoreDNS endpoints exist. */
   dnsServing: () => boolean;
   /** A Service has a ready endpoint. */
@@ -153,11 +159,14 @@ export class Dependencies {
         if (f.networkDown || !routed || !this.cluster.apiServerUp) {
           const refused = routed ? false : f.routingEffect === 'reject';
           const tls = !f.networkDown && routed ? this.cluster.apiTlsError?.() : undefined;
+          const storage = !f.networkDown && routed && !tls ? this.cluster.apiStorageError?.() : undefined;
           const error = tls
             ? `Get "https://${vip}:443/api?timeout=32s": tls: failed to verify certificate: ${tls}`
-            : refused
-              ? `dial tcp ${vip}:443: connect: connection refused`
-              : `dial tcp ${vip}:443: i/o timeout`;
+            : storage
+              ? storage
+              : refused
+                ? `dial tcp ${vip}:443: connect: connection refused`
+                : `dial tcp ${vip}:443: i/o timeout`;
           return { need, error, giveUpAfterMs: 30_000 };
         }
       } else if (need.startsWith('api:')) {
