@@ -166,6 +166,27 @@ describe('inClusterApi', () => {
     expect(inClusterApi(view, t0)).toEqual([]);
   });
 
+  it("ignores etcd's error answered through the VIP: the API server was reached", () => {
+    const line =
+      '[ERROR] plugin/kubernetes: reflector.go:229: Failed to watch *v1.Namespace: failed to list *v1.Namespace: Get "https://10.96.0.1:443/api/v1/namespaces?limit=500": etcdserver: request timed out';
+    const view = viewOf({ services: [kubernetesSvc] }, t0, [coredns('coredns-a', 'w1', t0, [line])]);
+    expect(inClusterApi(view, t0)).toEqual([]);
+  });
+
+  it("tells an agent's GET /livez that got no answer from a connection that failed", () => {
+    const late = agentCondition({
+      type: 'KubernetesServiceVIPUnreachable',
+      status: 'True',
+      reason: 'VIPHTTPTimeout',
+      message:
+        'GET /livez through the kubernetes service VIP got no response; target=10.96.0.1:443 service=default/kubernetes stage=http timeout=2s since=2024-01-15T11:56:00Z',
+      heartbeatMs: t0 - 30_000,
+    });
+    const view = viewOf({ services: [kubernetesSvc], nodes: [node({ name: 'w1', conditions: [late] })] });
+    const [s] = ofKind(inClusterApi(view, t0), 'in-cluster-api-unreachable');
+    expect(s?.facts.errorKinds).toEqual(['http-timeout']);
+  });
+
   it('reads klog client-go failures from any component, with their own time', () => {
     const at = t0 - m(3);
     const line = klogLine(

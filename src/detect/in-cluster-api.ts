@@ -44,7 +44,7 @@ const agentReasonKinds: Record<string, TransportErrorKind> = {
   VIPConnectionRefused: 'refused',
   VIPNoRoute: 'no-route',
   VIPTLSFailed: 'tls',
-  VIPHTTPTimeout: 'timeout',
+  VIPHTTPTimeout: 'http-timeout',
 };
 
 interface ServiceView {

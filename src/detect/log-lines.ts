@@ -35,7 +35,18 @@ export function recentLogs(
   });
 }
 
-export type TransportErrorKind = 'refused' | 'no-route' | 'dns' | 'tls' | 'timeout' | 'reset';
+/**
+ * How a connection failed; `http-timeout` is the one after TCP and TLS worked: the server was
+ * reached and did not answer its request in time (the node agent's GET /livez stage).
+ */
+export type TransportErrorKind =
+  | 'refused'
+  | 'no-route'
+  | 'dns'
+  | 'tls'
+  | 'timeout'
+  | 'reset'
+  | 'http-timeout';
 
 // Ordered: the more specific cause wins (an x509 error is TLS, a TLS handshake timeout a timeout).
 // No bare `timeout`: request URLs carry `?timeout=32s`.
@@ -74,8 +85,15 @@ const KINDS: [needles: string[], kind: TransportErrorKind][] = [
   ],
 ];
 
+/**
+ * Errors the API server itself answered with: the connection worked, the server could not
+ * serve the request (etcd timing out or gone). Not a transport failure, whatever words follow.
+ */
+const serverAnswers = ['etcdserver:', 'the server was unable to return a response'];
+
 /** The kind of transport failure in `text`, or undefined when it names none (an HTTP refusal, RBAC). */
 export function transportErrorKind(text: string): TransportErrorKind | undefined {
+  if (serverAnswers.some((n) => text.includes(n))) return undefined;
   for (const [needles, kind] of KINDS) for (const n of needles) if (text.includes(n)) return kind;
   return undefined;
 }

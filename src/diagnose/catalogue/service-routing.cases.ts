@@ -47,6 +47,11 @@ export const serviceRoutingCases: PatternTable = {
       signals: [vipUnreachable(['n1', 'n2', 'n3'], { errorKinds: ['tls'] })],
       expect: { losesTo: 'certificate-expiry' },
     },
+    {
+      name: "the node agents' GET /livez through the VIP gets no answer in time on every node: connections and handshakes work",
+      signals: [vipUnreachable(['n1', 'n2', 'n3'], { errorKinds: ['http-timeout'] })],
+      expect: { quiet: true },
+    },
     // 0.45 + 0.15 outside + 0.1 endpoint + 0.1 DNS + 0.1 several + 0.1 change
     {
       name: 'after a kube-proxy image change, pods on three Ready nodes lose the kubernetes Service; kubetriage and the nodes reach the API server, CoreDNS crashes on it',

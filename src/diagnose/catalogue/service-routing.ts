@@ -36,8 +36,10 @@ export const serviceRouting = definePattern((q) => {
         changeAtMs(c) <= onset + 60_000 &&
         changeAtMs(c) >= onset - changeWindowMs,
     );
+  // A refused certificate or a request that got no answer in time went through the VIP:
+  // the connection was made, so routing delivered it.
   const handshakesOnly = Boolean(
-    vip?.facts.errorKinds.length && vip.facts.errorKinds.every((k) => k === 'tls'),
+    vip?.facts.errorKinds.length && vip.facts.errorKinds.every((k) => k === 'tls' || k === 'http-timeout'),
   );
   return [
     {
@@ -65,7 +67,7 @@ export const serviceRouting = definePattern((q) => {
       id: 'vip-fails-from-healthy-nodes',
       weight: 0,
       reason:
-        'pods on Ready nodes failing to connect to the kubernetes Service VIP (not only refusing its certificate)',
+        'pods on Ready nodes failing to connect to the kubernetes Service VIP (not only refusing its certificate or waiting on an answer)',
       reads: ['in-cluster-api-unreachable', 'agent-condition'],
       // A handshake that fails on the certificate got through the VIP: routing delivered.
       test: (c) =>
