@@ -18,6 +18,7 @@ import { UrlProbeTargets } from '../kube/url-probe-targets.ts';
 import type { ComponentTargets } from '../observe/component-targets.ts';
 import type { KubeObject as StoredObject } from '../sim/api/k8s-types.ts';
 import { podEndpointKey } from '../sim/api/node-proxy.ts';
+import { healthAnswer, healthWaitMs } from '../sim/api/readyz.ts';
 import { type ResourceType, resourceTypes } from '../sim/api/resources.ts';
 import type { Simulator } from '../sim/simulator.ts';
 import { parsedEntry } from '../sim/store/object-store.ts';
@@ -177,6 +178,7 @@ export function startReplayFeed(
       sink({ type: 'source', source: `reflector/${resource}`, ok: true, atMs: clock.now() });
   });
 
+  let probeTurn = 0;
   every(o.apiProbeIntervalMs ?? 5_000, () => {
     const state = sim.faults.current;
     for (const check of ['livez', 'readyz', 'version'] as const) {
@@ -193,7 +195,25 @@ export function startReplayFeed(
         });
         continue;
       }
-      const latencyMs = Math.min(probeTimeoutMs, state.latencyMs ?? 3);
+      // The replica the load balancer would hand this probe to, and how long /livez and
+      // /readyz wait on their etcd check there (sim/api/readyz.ts, as the served endpoints do).
+      const cp = sim.controlPlane;
+      const replica = cp.replica(cp.members[probeTurn++ % cp.members.length]!);
+      if (!replica.serving) {
+        // The balancer's backend is gone: the connection drops without an answer (sim/api/server.ts).
+        sink({
+          type: 'probe',
+          check,
+          ok: false,
+          latencyMs: 1,
+          error: `${server}${path}: socket hang up`,
+          atMs,
+        });
+        continue;
+      }
+      const none = new URLSearchParams();
+      const waitMs = check === 'version' ? 0 : healthWaitMs('', none, replica, cp.etcdLatencyMs());
+      const latencyMs = Math.min(probeTimeoutMs, (state.latencyMs ?? 3) + waitMs);
       const injected = sim.faults.rollError();
       if (injected || (state.latencyMs ?? 0) >= probeTimeoutMs) {
         sink({
@@ -209,8 +229,19 @@ export function startReplayFeed(
         });
         continue;
       }
-      const body = check === 'version' ? JSON.stringify(sim.versionInfo()) : 'ok';
-      sink({ type: 'probe', check, ok: true, latencyMs, status: 200, body, atMs });
+      if (check === 'version') {
+        const body = JSON.stringify(sim.versionInfo());
+        sink({ type: 'probe', check, ok: true, latencyMs, status: 200, body, atMs });
+        continue;
+      }
+      const answer = healthAnswer(check, '', none, replica);
+      if (answer.status !== 200) {
+        // The live client reads a non-JSON error body as the message (kube/api-client.ts).
+        const error = `${server}${path}: ${answer.body.trim().slice(0, 200)}`;
+        sink({ type: 'probe', check, ok: false, latencyMs, status: answer.status, error, atMs });
+        continue;
+      }
+      sink({ type: 'probe', check, ok: true, latencyMs, status: 200, body: answer.body, atMs });
     }
   });
 

@@ -71,22 +71,38 @@ export function healthChecks(
   return names;
 }
 
-export function serveHealth(
+/**
+ * How long the answer waits on its etcd check: the prober's Get of the health key through
+ * the replica's etcd client, bounded by `--etcd-healthcheck-timeout` (2 s). A slow disk
+ * under etcd makes /livez and /readyz that much slower; /version never waits.
+ */
+export const etcdHealthcheckTimeoutMs = 2_000;
+
+export function healthWaitMs(
+  sub: string,
+  q: URLSearchParams,
+  replica: ReplicaView | undefined,
+  etcdLatencyMs: number,
+): number {
+  const checksEtcd = sub ? sub === 'etcd' || sub === 'etcd-readiness' : !q.getAll('exclude').includes('etcd');
+  if (!checksEtcd) return 0;
+  return replica?.etcd ? etcdHealthcheckTimeoutMs : Math.min(etcdLatencyMs, etcdHealthcheckTimeoutMs);
+}
+
+/** The status and text a health endpoint answers with. */
+export function healthAnswer(
   endpoint: HealthEndpoint,
   sub: string,
   q: URLSearchParams,
-  res: ServerResponse,
   replica?: ReplicaView,
-): void {
+): { status: number; body: string } {
   const checks = healthChecks(endpoint, replica);
-  const plain = 'text/plain; charset=utf-8';
-  res.setHeader('X-Content-Type-Options', 'nosniff');
   if (sub) {
     const check = checks.find((c) => c.name === sub);
     if (!check) throw pathNotFound();
-    if (check.error) sendText(res, 500, `internal server error: ${check.error}\n`, plain);
-    else sendText(res, 200, 'ok', plain);
-    return;
+    return check.error
+      ? { status: 500, body: `internal server error: ${check.error}\n` }
+      : { status: 200, body: 'ok' };
   }
   const excluded = new Set(q.getAll('exclude'));
   let out = '';
@@ -101,7 +117,19 @@ export function serveHealth(
   if (excluded.size > 0)
     out += `warn: some health checks cannot be excluded: no matches for ${[...excluded].map((e) => `"${e}"`).join(',')}\n`;
   // Failures are always verbose, and http.Error ends the text with a newline.
-  if (failed) sendText(res, 500, `${out}${endpoint} check failed\n`, plain);
-  else if (q.has('verbose')) sendText(res, 200, `${out}${endpoint} check passed\n`, plain);
-  else sendText(res, 200, 'ok', plain);
+  if (failed) return { status: 500, body: `${out}${endpoint} check failed\n` };
+  if (q.has('verbose')) return { status: 200, body: `${out}${endpoint} check passed\n` };
+  return { status: 200, body: 'ok' };
+}
+
+export function serveHealth(
+  endpoint: HealthEndpoint,
+  sub: string,
+  q: URLSearchParams,
+  res: ServerResponse,
+  replica?: ReplicaView,
+): void {
+  const { status, body } = healthAnswer(endpoint, sub, q, replica);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  sendText(res, status, body, 'text/plain; charset=utf-8');
 }

@@ -23,7 +23,7 @@ import { type NodeProxyRegistry, parseProxyTarget, podEndpointKey } from './node
 import { OpenApiDocuments, serveOpenApi } from './openapi.ts';
 import type { PodLogBook } from './pod-log-book.ts';
 import { handlePodLog } from './pod-logs.ts';
-import { serveHealth } from './readyz.ts';
+import { healthWaitMs, serveHealth } from './readyz.ts';
 import type { RequestAccounting } from './request-accounting.ts';
 import { parseApiPath } from './request-path.ts';
 import {
@@ -309,9 +309,13 @@ export class SimApiServer {
         });
         return;
       }
-      case 'health':
+      case 'health': {
+        const cp = this.opts.controlPlane;
+        const waitMs = healthWaitMs(path.sub, url.searchParams, replica, cp?.etcdLatencyMs() ?? 0);
+        if (waitMs > 0) await this.opts.clock.sleep(waitMs);
         serveHealth(path.check, path.sub, url.searchParams, res, replica);
         return;
+      }
       case 'api':
         sendJson(res, 200, apiVersions(`${this.host}:${this.port}`));
         return;
