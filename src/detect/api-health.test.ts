@@ -112,6 +112,57 @@ describe('apiHealth: api-unreachable', () => {
 });
 
 describe('apiHealth: api-degraded', () => {
+  const m = (n: number) => n * 60_000;
+  const usualThen = (lastMinuteMs: number) =>
+    viewOf({}, t0 - m(30), [
+      ...probeRounds(t0 - m(30), t0 - m(1) - s(5), { latencyMs: 6 }),
+      ...probeRounds(t0 - m(1), t0, { latencyMs: lastMinuteMs }),
+    ]);
+
+  it('fires when answers take ten times as long as in the half hour before, past 200 ms', () => {
+    const [sig] = ofKind(apiHealth(usualThen(410), t0), 'api-degraded');
+    expect(sig?.facts).toMatchObject({ p50Ms: 410, usualP50Ms: 6, slowProbes: 0 });
+    expect(sig?.summary).toContain('usually 6 ms');
+  });
+
+  it.each([
+    ['jitter under 200 ms', 120],
+    ['200 ms that is only a few times usual', 250],
+  ])('stays quiet on %s', (_name, lastMinuteMs) => {
+    const view =
+      lastMinuteMs === 250
+        ? viewOf({}, t0 - m(30), [
+            ...probeRounds(t0 - m(30), t0 - m(1) - s(5), { latencyMs: 60 }),
+            ...probeRounds(t0 - m(1), t0, { latencyMs: 250 }),
+          ])
+        : usualThen(lastMinuteMs);
+    expect(ofKind(apiHealth(view, t0), 'api-degraded')).toEqual([]);
+  });
+
+  it('names the health checks a failed /livez or /readyz lists', () => {
+    const body =
+      '[+]ping ok\n[+]log ok\n[-]etcd failed: reason withheld\n[+]informer-sync ok\nreadyz check failed';
+    const failed = {
+      ok: false,
+      status: 500,
+      latencyMs: 2_000,
+      error: `https://10.0.0.10:6443/readyz: ${body}`,
+    };
+    const view = viewOf({}, t0, [
+      ...probeRounds(t0 - s(60), t0 - s(15)),
+      ...probeRound(t0 - s(10), failed),
+      ...probeRound(t0 - s(5), failed),
+    ]);
+    const [sig] = ofKind(apiHealth(view, t0), 'api-degraded');
+    expect(sig?.facts.failedChecks).toEqual(['etcd']);
+    expect(sig?.summary).toContain('failing checks etcd');
+  });
+
+  it('needs a usual to compare with: 400 ms answers with no history are not called slow', () => {
+    const view = viewOf({}, t0, probeRounds(t0 - m(1), t0, { latencyMs: 400 }));
+    expect(ofKind(apiHealth(view, t0), 'api-degraded')).toEqual([]);
+  });
+
   it('fires when the median latency is over 1 s', () => {
     const view = viewOf({}, t0, probeRounds(t0 - s(55), t0, { latencyMs: 1_500 }));
     const [sig] = apiHealth(view, t0);

@@ -8,7 +8,8 @@
  * Emits:
  * - `api-unreachable` (critical): no answer for ≥ 2 probes of one check in a row, or for ≥ 10 s.
  * - `api-degraded` (warning): answers, but slow (p50 > 1 s, or ≥ 3 probes over 1 s in the
- *   last minute), 5xx/429 answers, or intermittent non-answers.
+ *   last minute, or a p50 of 200 ms or more that is ten times the half hour before's),
+ *   5xx/429 answers, or intermittent non-answers.
  */
 import type { ProbeResult, SourceStatus } from '../observe/cluster-view.ts';
 import { clock, transportErrorKind } from './log-lines.ts';
@@ -31,6 +32,14 @@ export const latencyWindowMs = 60_000;
  */
 export const slowMs = 1_000;
 export const slowProbesToFire = 3;
+/**
+ * Slow for this cluster: /livez and /readyz wait on etcd, so a disk that makes every etcd
+ * round trip take 400 ms shows as probes ten times slower than usual long before they pass
+ * 1 s. The floor keeps a fast cluster's jitter (2 ms to 20 ms) from counting.
+ */
+export const usualWindowMs = 30 * 60_000;
+export const slowerThanUsual = 10;
+export const slowFloorMs = 200;
 /** One 500 from /readyz during an etcd hiccup is noise; two in a minute is a trend. */
 export const errorAnswersToFire = 2;
 
@@ -189,12 +198,27 @@ function degradedSignal(probes: readonly ProbeResult[], nowMs: number): Signal |
     (p) => p.status !== undefined && (p.status >= 500 || p.status === 429),
   );
   const missed = recent.filter(unanswered);
-  const tooSlow = latencies.length >= 3 && (p50Ms > slowMs || slow.length >= slowProbesToFire);
+  const usual = probes
+    .filter((p) => p.atMs >= nowMs - usualWindowMs && p.atMs < nowMs - latencyWindowMs && !unanswered(p))
+    .map((p) => p.latencyMs)
+    .sort((a, b) => a - b);
+  const usualP50Ms = usual.length >= 30 ? usual[Math.floor((usual.length - 1) / 2)] : undefined;
+  const unusual =
+    usualP50Ms !== undefined && p50Ms >= slowFloorMs && p50Ms >= slowerThanUsual * Math.max(usualP50Ms, 1);
+  const tooSlow = latencies.length >= 3 && (p50Ms > slowMs || slow.length >= slowProbesToFire || unusual);
   if (!tooSlow && errorAnswers.length < errorAnswersToFire && missed.length < 2) return undefined;
-  const offending = [...slow, ...errorAnswers, ...missed].sort((a, b) => a.atMs - b.atMs);
+  const late = unusual ? answered.filter((p) => p.latencyMs >= slowFloorMs) : slow;
+  const offending = [...new Set([...late, ...errorAnswers, ...missed])].sort((a, b) => a.atMs - b.atMs);
   const statuses = uniqueSorted(errorAnswers.map((p) => `${p.check} ${p.status}`));
-  const parts = [`p50 ${p50Ms} ms, max ${maxMs} ms`];
+  // A failed /livez or /readyz lists its checks: `[-]etcd failed: reason withheld`.
+  const failedChecks = uniqueSorted(
+    errorAnswers.flatMap((p) =>
+      [...(p.error ?? p.body ?? '').matchAll(/\[-\]([\w/.-]+) failed/g)].map((x) => x[1]!),
+    ),
+  );
+  const parts = [`p50 ${p50Ms} ms, max ${maxMs} ms${unusual ? ` (usually ${usualP50Ms} ms)` : ''}`];
   if (statuses.length) parts.push(`answers ${statuses.join(', ')}`);
+  if (failedChecks.length) parts.push(`failing checks ${failedChecks.join(', ')}`);
   if (missed.length) parts.push(`${missed.length} unanswered`);
   return {
     detector,
@@ -211,6 +235,8 @@ function degradedSignal(probes: readonly ProbeResult[], nowMs: number): Signal |
       slowProbes: slow.length,
       answered: answered.length,
       unanswered: missed.length,
+      ...(unusual ? { usualP50Ms } : {}),
+      ...(failedChecks.length ? { failedChecks } : {}),
     },
     evidence: offending.slice(-5).map((p) => ({
       source: 'probe',

@@ -131,6 +131,10 @@ export interface ApiDegradedFacts {
   slowProbes: number;
   answered: number;
   unanswered: number;
+  /** The median of the half hour before, when the last minute is many times slower than it. */
+  usualP50Ms?: number;
+  /** Health checks a failed /livez or /readyz named (`etcd`, `etcd-readiness`, …). */
+  failedChecks?: string[];
 }
 
 export interface CrashLoopFacts {

@@ -67,8 +67,10 @@ export const controlPlaneDegraded = definePattern((q) => [{ d: q.first('api-degr
     since: (c) => at(c.d?.sinceMs, c.d),
     p50: (c) => (c.d ? said(c.d.facts.p50Ms, c.d) : undefined),
     statuses: (c) => (c.d ? names(c.d.facts.statuses, c.d) : undefined),
+    checks: (c) => (c.d?.facts.failedChecks?.length ? names(c.d.facts.failedChecks, c.d) : undefined),
   },
-  statement: 'The API server answers slowly or with errors since {since} (median {p50} ms[; {statuses}]).',
+  statement:
+    'The API server answers slowly or with errors since {since} (median {p50} ms[; {statuses}])[; its failing health checks: {checks}].',
   nextSteps: [
     { say: 'Read the API server health checks', command: "kubectl get --raw='/readyz?verbose'" },
     {
