@@ -401,6 +401,11 @@ describe('FailedCreate messages', () => {
         'Error creating: Timeout: request did not complete within requested timeout context deadline exceeded',
       expected: { cause: 'api-timeout', webhook: '', quota: '', resources: [] },
     },
+    {
+      // etcd under a NOSPACE alarm (blog.zwindler.fr, 2023-11-30); the Job controller's words.
+      message: 'Error creating job: etcdserver: mvcc: database space exceeded',
+      expected: { cause: 'etcd', webhook: '', quota: '', resources: [] },
+    },
   ])('$expected.cause: $message', ({ message, expected }) => {
     expect(parseCreateFailureMessage(message)).toEqual(expected);
   });

@@ -405,6 +405,7 @@ export type CreateFailureCause =
   | 'pod-security'
   | 'limit-range'
   | 'api-timeout'
+  | 'etcd'
   | 'service-account'
   | 'forbidden'
   | 'other';
@@ -441,6 +442,9 @@ export const parseCreateFailureMessage = memo((message: string): CreateFailureMe
     /Timeout: request did not complete|the server was unable to return a response in the time/i.test(message)
   )
     cause = 'api-timeout';
+  // etcd's own error, passed through by the API server: the store refused the write
+  // (`mvcc: database space exceeded` under a NOSPACE alarm, `request timed out`, `leader changed`).
+  else if (/etcdserver: /.test(message)) cause = 'etcd';
   else if (/serviceaccount "[^"]+" not found|error looking up service account/i.test(message))
     cause = 'service-account';
   else if (/is forbidden/.test(message)) cause = 'forbidden';

@@ -1,6 +1,6 @@
 /** control-plane-degraded: fires when the API server answers slowly or with errors; loses to it not answering. */
 import type { PatternTable } from '../cases.ts';
-import { apiDegraded, apiUnreachable, crashLoop } from '../fixtures.ts';
+import { apiDegraded, apiUnreachable, crashLoop, podCreation } from '../fixtures.ts';
 
 export const controlPlaneDegradedCases: PatternTable = {
   pattern: 'control-plane-degraded',
@@ -9,6 +9,19 @@ export const controlPlaneDegradedCases: PatternTable = {
     {
       name: 'readyz answers 500 while requests take seconds',
       signals: [apiDegraded({ statuses: ['readyz 500'] })],
+      expect: { fires: true, identified: true },
+    },
+    // 0.55 + 0.15 etcd refuses writes, while reads (and so the probes) are fine
+    {
+      name: "a CronJob's Jobs cannot be created: the API server passes on etcd's database space exceeded",
+      signals: [
+        podCreation('jobs', 'batch-launcher', {
+          message: 'Error creating job: etcdserver: mvcc: database space exceeded',
+          cause: 'etcd',
+          causes: ['etcd=30'],
+          webhookErrors: [],
+        }),
+      ],
       expect: { fires: true, identified: true },
     },
     {

@@ -1,5 +1,8 @@
 /**
- * The API server answers, but slowly or with errors: a saturated or failing control plane.
+ * The API server answers, but slowly or with errors: a saturated or failing control plane,
+ * or etcd under it refusing or delaying what it stores. Writes that come back with etcd's own
+ * error (`etcdserver: mvcc: database space exceeded` under a NOSPACE alarm) say so even when
+ * reads, and so the probes, are fine.
  *
  * Told apart from: an API server that does not answer at all. api-health reports that as
  * `api-unreachable` instead, never beside `api-degraded` in one round; what a degraded
@@ -10,13 +13,19 @@ import { hitOn } from '../evidence/clauses.ts';
 import { definePattern } from '../pattern.ts';
 import { at, names, said } from '../slots.ts';
 
-export const controlPlaneDegraded = definePattern((q) => [{ d: q.first('api-degraded') }])({
+export const controlPlaneDegraded = definePattern((q) => [
+  {
+    d: q.first('api-degraded'),
+    // Writes that come back with etcd's own error: the store refuses them, whatever the probes say.
+    etcd: q.of('pod-creation-failing').filter((p) => p.facts.cause === 'etcd'),
+  },
+])({
   id: 'control-plane-degraded',
   family: 'control-plane',
   layer: 'control-plane',
   title: 'API server slow or failing requests',
   summary:
-    'The API server answers, but slowly or with errors: a saturated or failing control plane. Told apart from: an API server that does not answer at all.',
+    "The API server answers, but slowly or with errors: a saturated or failing control plane, or etcd under it refusing or delaying what it stores (writes then come back with etcd's own error). Told apart from: an API server that does not answer at all.",
   clusterLevel: true,
   base: 0.55,
   requires: [
@@ -24,11 +33,24 @@ export const controlPlaneDegraded = definePattern((q) => [{ d: q.first('api-degr
       id: 'api-answers-poorly',
       weight: 0,
       reason: 'the API server answering slowly or with errors',
-      reads: ['api-degraded'],
-      test: (c) => hitOn([c.d]),
+      reads: ['api-degraded', 'pod-creation-failing'],
+      test: (c) => hitOn([c.d, ...c.etcd]),
     },
   ],
   supports: [
+    {
+      id: 'etcd-refuses-writes',
+      weight: 0.15,
+      reason: 'writes come back with etcd\'s own error ("{etcdError}")',
+      reads: ['pod-creation-failing'],
+      test: (c) =>
+        c.etcd.length
+          ? {
+              signals: c.etcd,
+              slots: { etcdError: said(c.etcd[0]!.facts.message.slice(0, 160), c.etcd[0])! },
+            }
+          : undefined,
+    },
     {
       id: 'error-statuses',
       weight: 0.15,
@@ -60,19 +82,24 @@ export const controlPlaneDegraded = definePattern((q) => [{ d: q.first('api-degr
     },
   ],
   severity: () => 'warning',
-  onset: (c, q) => c.d?.sinceMs ?? q.nowMs,
+  onset: (c, q) => Math.min(c.d?.sinceMs ?? q.nowMs, ...c.etcd.map((x) => x.sinceMs)),
   blastRadius: () => ({}),
-  evidence: (c) => (c.d ? [c.d] : []),
+  evidence: (c) => [...(c.d ? [c.d] : []), ...c.etcd.slice(0, 3)],
   slots: {
-    since: (c) => at(c.d?.sinceMs, c.d),
+    since: (c) => at(Math.min(c.d?.sinceMs ?? Infinity, ...c.etcd.map((x) => x.sinceMs)), c.d ?? c.etcd[0]),
+    etcdError: (c) => said(c.etcd[0]?.facts.message.slice(0, 160), c.etcd[0]),
     p50: (c) => (c.d ? said(c.d.facts.p50Ms, c.d) : undefined),
     statuses: (c) => (c.d ? names(c.d.facts.statuses, c.d) : undefined),
     checks: (c) => (c.d?.facts.failedChecks?.length ? names(c.d.facts.failedChecks, c.d) : undefined),
   },
   statement:
-    'The API server answers slowly or with errors since {since} (median {p50} ms[; {statuses}])[; its failing health checks: {checks}].',
+    'The API server answers slowly or with errors since {since}[ (median {p50} ms)][; {statuses}][; its failing health checks: {checks}][; writes fail with etcd\'s own error: "{etcdError}"].',
   nextSteps: [
     { say: 'Read the API server health checks', command: "kubectl get --raw='/readyz?verbose'" },
+    {
+      say: "When writes fail with etcd's error, read etcd's alarms and database size on a control-plane node",
+      command: 'etcdctl endpoint status --cluster -w table; etcdctl alarm list',
+    },
     {
       say: 'Find heavy clients (list storms, many watches)',
       command: 'kubectl get --raw /metrics | grep apiserver_request_total',
