@@ -110,7 +110,11 @@ export const admissionWebhook = definePattern((q) => {
       weight: -0.2,
       reason: 'the API server is slow or failing for kubetriage too, not only for matched writes',
       reads: ['api-degraded', 'api-unreachable'],
-      test: (_c, q) => hitOn([q.first('api-degraded'), q.first('api-unreachable')]),
+      // Unless this webhook's own calls outlast 10 s: then the server's trouble can be its doing.
+      test: (c, q) =>
+        (c.m?.facts.slowCalls ?? 0) > 0
+          ? undefined
+          : hitOn([q.first('api-degraded'), q.first('api-unreachable')]),
     },
   ],
   severity: (c) =>

@@ -1,6 +1,6 @@
 /** control-plane-degraded: fires when the API server answers slowly or with errors; loses to it not answering. */
 import type { PatternTable } from '../cases.ts';
-import { apiDegraded, apiUnreachable, crashLoop, podCreation } from '../fixtures.ts';
+import { apiDegraded, apiUnreachable, crashLoop, podCreation, webhookCalls } from '../fixtures.ts';
 
 export const controlPlaneDegradedCases: PatternTable = {
   pattern: 'control-plane-degraded',
@@ -23,6 +23,12 @@ export const controlPlaneDegradedCases: PatternTable = {
         }),
       ],
       expect: { fires: true, identified: true },
+    },
+    // 0.55 + 0.15 - 0.25 = 0.45 against the webhook's 0.5 + 0.1
+    {
+      name: 'readyz answers 500 while a policy webhook hangs every call for 30 s and fails open',
+      signals: [apiDegraded({ statuses: ['readyz 500'] }), webhookCalls('validate.policy.example.com')],
+      expect: { losesTo: 'admission-webhook-failure' },
     },
     {
       name: 'every request takes seconds, without errors',

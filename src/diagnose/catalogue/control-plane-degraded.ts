@@ -64,6 +64,17 @@ export const controlPlaneDegraded = definePattern((q) => [
   ],
   against: [
     {
+      id: 'webhook-holds-writes',
+      weight: -0.25,
+      reason:
+        'calls to admission webhook {slowWebhook} take over 10 s, and writes the control plane makes for itself wait on it too: the webhook, not the server, is where it starts',
+      reads: ['webhook-calls-failing'],
+      test: (_c, q) => {
+        const w = q.of('webhook-calls-failing').find((x) => x.facts.ongoing && x.facts.slowCalls > 0);
+        return w ? { signals: [w], slots: { slowWebhook: said(w.facts.webhook, w)! } } : undefined;
+      },
+    },
+    {
       id: 'mostly-unanswered',
       weight: -0.2,
       reason:
@@ -105,7 +116,7 @@ export const controlPlaneDegraded = definePattern((q) => [
       command: 'kubectl get --raw /metrics | grep apiserver_request_total',
     },
   ],
-  lookAlikes: ['control-plane-unreachable'],
+  lookAlikes: ['control-plane-unreachable', 'admission-webhook-failure'],
   public: {
     components: ['Control plane'],
     title: 'Control plane degraded',
