@@ -21,14 +21,46 @@ export function scrapesByReplica<T extends ReplicaCounts>(
   countsOf: (scrape: MetricsScrape) => T,
 ): { atMs: number; c: T }[][] {
   const byReplica = new Map<string, { atMs: number; c: T }[]>();
-  for (const m of view.metrics.toArray()) {
-    if (m.component !== 'kube-apiserver' || m.atMs > nowMs + skewMs) continue;
+  for (const m of apiServerScrapes(view)) {
+    if (m.atMs > nowMs + skewMs) continue;
     const c = countsOf(m);
     const list = byReplica.get(c.replica) ?? [];
     list.push({ atMs: m.atMs, c });
     byReplica.set(c.replica, list);
   }
   return [...byReplica.values()];
+}
+
+interface Seen {
+  /** How many metrics entries the list has looked at. */
+  pushed: number;
+  /** The API server's scrapes among them, with where each was pushed. */
+  list: { at: number; scrape: MetricsScrape }[];
+}
+
+const seen = new WeakMap<object, Seen>();
+
+/**
+ * The API server's scrapes the view still holds, oldest first. Every round reads them while
+ * kube-proxy's scrapes of every node fill the same ring, so only entries new since the last
+ * call are looked at, and those the ring has dropped are let go.
+ */
+function apiServerScrapes(view: ClusterView): MetricsScrape[] {
+  const ring = view.metrics;
+  let s = seen.get(ring);
+  if (!s) {
+    s = { pushed: 0, list: [] };
+    seen.set(ring, s);
+  }
+  let at = Math.max(s.pushed, ring.dropped);
+  for (const m of ring.since(s.pushed)) {
+    if (m.component === 'kube-apiserver') s.list.push({ at, scrape: m });
+    at++;
+  }
+  s.pushed = ring.pushed;
+  const firstHeld = s.list.findIndex((x) => x.at >= ring.dropped);
+  if (firstHeld !== 0) s.list = firstHeld < 0 ? [] : s.list.slice(firstHeld);
+  return s.list.map((x) => x.scrape);
 }
 
 /** A counter's increase between two scrapes of one replica; a drop means it restarted. */

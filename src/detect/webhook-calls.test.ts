@@ -130,6 +130,18 @@ describe('admission webhook calls from the API server metrics', () => {
     expect(webhookCalls(later, t0 + 12 * 60_000)).toEqual([]);
   });
 
+  it('reads scrapes that arrive between rounds as a fresh view of them all would', () => {
+    const first = [
+      scrape(t0 - 240_000, { opa: { calls: 100, failedOpen: 0, fast: 100 } }),
+      scrape(t0 - 120_000, { opa: { calls: 104, failedOpen: 4, fast: 100 } }),
+    ];
+    const later = scrape(t0, { opa: { calls: 110, failedOpen: 10, fast: 100 } });
+    const live = viewOf({}, t0 - 600_000, first);
+    webhookCalls(live, t0 - 120_000);
+    live.apply(later);
+    expect(webhookCalls(live, t0)).toEqual(webhookCalls(viewOf({}, t0 - 600_000, [...first, later]), t0));
+  });
+
   it('needs two scrapes of one replica: a lone scrape has no increase', () => {
     expect(detect(scrape(t0, { h: { calls: 10, failedOpen: 10 } }))).toEqual([]);
   });

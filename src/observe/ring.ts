@@ -35,6 +35,16 @@ export class Ring<T> {
     return this.items.slice(this.head);
   }
 
+  /** Entries pushed so far, dropped ones included: where the next push will count from. */
+  get pushed(): number {
+    return this.dropped + this.size;
+  }
+
+  /** The entries still held that were pushed after the first `count`, oldest first. */
+  since(count: number): T[] {
+    return this.items.slice(this.head + Math.max(0, count - this.dropped));
+  }
+
   /** Newest first, at most `n`. */
   latest(n: number): T[] {
     const out: T[] = [];

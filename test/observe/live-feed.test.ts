@@ -84,12 +84,16 @@ describe('live feed: node metrics and component logs', () => {
   });
 
   it('scrapes kube-proxy on every node through the node proxy', async () => {
-    await waitFor(
-      'a scrape of every node',
-      () => new Set(view.metrics.toArray().map((m) => m.node)).size === 4,
-    );
-    const scrape = view.metrics.latest(1)[0];
-    expect(scrape.text).toContain('kubeproxy_sync_proxy_rules_last_timestamp_seconds');
+    const proxies = () => view.metrics.toArray().filter((m) => m.component === 'kube-proxy');
+    await waitFor('a scrape of every node', () => new Set(proxies().map((m) => m.node)).size === 4);
+    expect(proxies().at(-1)?.text).toContain('kubeproxy_sync_proxy_rules_last_timestamp_seconds');
+  });
+
+  it("scrapes the API server's own /metrics", async () => {
+    const own = () => view.metrics.toArray().filter((m) => m.component === 'kube-apiserver');
+    await waitFor('a scrape of the API server', () => own().length > 0);
+    expect(own()[0]?.text).toContain('apiserver_request_total');
+    expect(view.freshness(realClock.now(), 60_000).map((s) => s.source)).toContain('metrics/kube-apiserver');
   });
 
   it('tails kube-proxy and CoreDNS logs as structured records, and only new lines after the first read', async () => {
