@@ -17,8 +17,8 @@
  * (system, node-high, leader-election) rejects.
  */
 import type { ClusterView, MetricsScrape } from '../observe/cluster-view.ts';
-import { parsePromText } from '../observe/prom-text.ts';
-import { increase, type ReplicaCounts, scrapesByReplica } from './apiserver-scrapes.ts';
+import type { PromSample } from '../observe/prom-text.ts';
+import { increase, scrapesByReplica } from './apiserver-scrapes.ts';
 import type { Detector, Signal } from './signal.ts';
 import { durationText } from './timestamps.ts';
 
@@ -36,7 +36,7 @@ interface LevelCounts {
   flowSchemas: Map<string, number>;
 }
 
-interface ScrapeCounts extends ReplicaCounts {
+interface ScrapeCounts {
   levels: Map<string, LevelCounts>;
   /** `verb resource` → 429 answers. */
   refused: Map<string, number>;
@@ -44,12 +44,11 @@ interface ScrapeCounts extends ReplicaCounts {
 
 const parsed = new WeakMap<object, ScrapeCounts>();
 
-function countsOf(scrape: MetricsScrape): ScrapeCounts {
+function countsOf(scrape: MetricsScrape, samples: readonly PromSample[]): ScrapeCounts {
   const cached = parsed.get(scrape);
   if (cached) return cached;
   const levels = new Map<string, LevelCounts>();
   const refused = new Map<string, number>();
-  let replica = '';
   const level = (name: string): LevelCounts => {
     let l = levels.get(name);
     if (!l) {
@@ -58,9 +57,8 @@ function countsOf(scrape: MetricsScrape): ScrapeCounts {
     }
     return l;
   };
-  for (const s of parsePromText(scrape.text).samples) {
-    if (s.name === 'process_start_time_seconds') replica = String(s.value);
-    else if (s.name === 'apiserver_flowcontrol_rejected_requests_total') {
+  for (const s of samples) {
+    if (s.name === 'apiserver_flowcontrol_rejected_requests_total') {
       const l = level(s.labels.priority_level ?? '');
       l.rejected += s.value;
       const fs = s.labels.flow_schema ?? '';
@@ -72,7 +70,7 @@ function countsOf(scrape: MetricsScrape): ScrapeCounts {
       refused.set(key, (refused.get(key) ?? 0) + s.value);
     }
   }
-  const out = { replica, levels, refused };
+  const out = { levels, refused };
   parsed.set(scrape, out);
   return out;
 }

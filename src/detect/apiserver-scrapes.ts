@@ -5,28 +5,41 @@
  * replica is told by `process_start_time_seconds`, which also separates a restarted one.
  */
 import type { ClusterView, MetricsScrape } from '../observe/cluster-view.ts';
+import { type PromSample, parsePromText } from '../observe/prom-text.ts';
 
 /** Live, scrapes are stamped by a clock that follows the API server's whole-second Date headers. */
 const skewMs = 5_000;
 
-/** What a detector reads out of one scrape; `replica` is its process_start_time_seconds. */
-export interface ReplicaCounts {
-  replica: string;
+const parsed = new WeakMap<object, { samples: PromSample[]; replica: string }>();
+
+/** One scrape's samples and replica, parsed once for every detector that reads it. */
+function parsedScrape(scrape: MetricsScrape): { samples: PromSample[]; replica: string } {
+  let p = parsed.get(scrape);
+  if (!p) {
+    const samples = parsePromText(scrape.text).samples;
+    const start = samples.find((s) => s.name === 'process_start_time_seconds');
+    p = { samples, replica: start ? String(start.value) : '' };
+    parsed.set(scrape, p);
+  }
+  return p;
 }
 
-/** The kube-apiserver scrapes up to now, parsed by `countsOf`, in one list per replica. */
-export function scrapesByReplica<T extends ReplicaCounts>(
+/**
+ * The kube-apiserver scrapes up to now, read by `countsOf` (which sees each scrape's samples
+ * once per detector; cache the result per scrape), in one list per replica.
+ */
+export function scrapesByReplica<T>(
   view: ClusterView,
   nowMs: number,
-  countsOf: (scrape: MetricsScrape) => T,
+  countsOf: (scrape: MetricsScrape, samples: readonly PromSample[]) => T,
 ): { atMs: number; c: T }[][] {
   const byReplica = new Map<string, { atMs: number; c: T }[]>();
   for (const m of apiServerScrapes(view)) {
     if (m.atMs > nowMs + skewMs) continue;
-    const c = countsOf(m);
-    const list = byReplica.get(c.replica) ?? [];
-    list.push({ atMs: m.atMs, c });
-    byReplica.set(c.replica, list);
+    const { samples, replica } = parsedScrape(m);
+    const list = byReplica.get(replica) ?? [];
+    list.push({ atMs: m.atMs, c: countsOf(m, samples) });
+    byReplica.set(replica, list);
   }
   return [...byReplica.values()];
 }

@@ -13,9 +13,8 @@
  * ends well: the kubelet's heartbeat client gives up after 10 s, so a slow webhook that
  * matches leases or node status turns nodes NotReady.
  *
- * Counters are compared per API server replica: a load balancer hands each scrape to any
- * replica, so scrapes are grouped by `process_start_time_seconds` (which also separates a
- * restarted replica), and increases are summed over the groups.
+ * Counters are compared per API server replica (apiserver-scrapes.ts), and increases are
+ * summed over the replicas.
  *
  * Emits `webhook-calls-failing` per webhook (subject `webhook/<name>`) when, over the last
  * 5 minutes, at least one call failed and failures are a fifth of the calls or five or
@@ -23,8 +22,8 @@
  * that stops, the webhook is still reported for 30 minutes at info severity, `ongoing` false.
  */
 import type { ClusterView, MetricsScrape } from '../observe/cluster-view.ts';
-import { parsePromText } from '../observe/prom-text.ts';
-import { increase, type ReplicaCounts, scrapesByReplica } from './apiserver-scrapes.ts';
+import type { PromSample } from '../observe/prom-text.ts';
+import { increase, scrapesByReplica } from './apiserver-scrapes.ts';
 import type { Detector, Signal } from './signal.ts';
 import { durationText, isoSeconds } from './timestamps.ts';
 
@@ -50,18 +49,17 @@ interface WebhookCounts {
   operations: Set<string>;
 }
 
-interface ScrapeCounts extends ReplicaCounts {
+interface ScrapeCounts {
   hooks: Map<string, WebhookCounts>;
 }
 
 const parsed = new WeakMap<object, ScrapeCounts>();
 
 /** The webhook counters of one scrape, parsed once: the scrape is read again every round. */
-function countsOf(scrape: MetricsScrape): ScrapeCounts {
+function countsOf(scrape: MetricsScrape, samples: readonly PromSample[]): ScrapeCounts {
   const cached = parsed.get(scrape);
   if (cached) return cached;
   const hooks = new Map<string, WebhookCounts>();
-  let replica = '';
   const hook = (name: string, type: string): WebhookCounts => {
     let h = hooks.get(name);
     if (!h) {
@@ -70,11 +68,7 @@ function countsOf(scrape: MetricsScrape): ScrapeCounts {
     }
     return h;
   };
-  for (const s of parsePromText(scrape.text).samples) {
-    if (s.name === 'process_start_time_seconds') {
-      replica = String(s.value);
-      continue;
-    }
+  for (const s of samples) {
     if (!s.name.startsWith('apiserver_admission_webhook_')) continue;
     const name = s.labels.name;
     if (!name) continue;
@@ -96,7 +90,7 @@ function countsOf(scrape: MetricsScrape): ScrapeCounts {
         break;
     }
   }
-  const out = { replica, hooks };
+  const out = { hooks };
   parsed.set(scrape, out);
   return out;
 }
@@ -126,13 +120,10 @@ interface Step {
   operations: Set<string>;
 }
 
-/** Per webhook, the increases between consecutive scrapes of each replica since `sinceMs`. */
-function stepsSince(view: ClusterView, sinceMs: number, nowMs: number): Step[] {
-  const replicas = scrapesByReplica(view, nowMs, countsOf).map((list) =>
-    list.filter((x) => x.atMs >= sinceMs),
-  );
+/** Per webhook, the increases between consecutive scrapes of each replica the view holds. */
+function stepsOf(view: ClusterView, nowMs: number): Step[] {
   const steps: Step[] = [];
-  for (const scrapes of replicas)
+  for (const scrapes of scrapesByReplica(view, nowMs, countsOf))
     for (let i = 1; i < scrapes.length; i++) {
       const prev = scrapes[i - 1]!;
       const cur = scrapes[i]!;
@@ -209,7 +200,7 @@ function troubled(t: Totals): boolean {
 }
 
 export const webhookCalls: Detector = (view: ClusterView, nowMs: number): Signal[] => {
-  const all = stepsSince(view, Number.NEGATIVE_INFINITY, nowMs);
+  const all = stepsOf(view, nowMs);
   const recent = sum(all.filter((x) => x.fromMs >= nowMs - windowMs));
   const remembered = sum(all.filter((x) => x.fromMs >= nowMs - memoryMs));
   const out: Signal[] = [];
