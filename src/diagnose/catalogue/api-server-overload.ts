@@ -10,6 +10,7 @@
  * and latency on every level, no 429s), and one that does not answer at all.
  */
 import { hitOn } from '../evidence/clauses.ts';
+import { earliest } from '../evidence/node-trouble.ts';
 import { definePattern } from '../pattern.ts';
 import { at, names, said } from '../slots.ts';
 
@@ -27,7 +28,7 @@ export const apiServerOverload = definePattern((q) => {
   const flowSchema = split(r?.facts.flowSchemas[0]);
   const topRequest = split(r?.facts.refusedRequests[0]);
   const refusedTotal = (r?.facts.refusedRequests ?? []).reduce((n, e) => n + (split(e)?.[1] ?? 0), 0);
-  return [{ r, rejecting, flowSchema, topRequest, refusedTotal }];
+  return [{ r, rejecting, flowSchema, topRequest, refusedTotal, onset: earliest(rejecting, q.nowMs) }];
 })({
   id: 'api-server-overload',
   family: 'control-plane',
@@ -109,11 +110,11 @@ export const apiServerOverload = definePattern((q) => {
     },
   ],
   severity: (c) => (c.rejecting.some((x) => x.severity === 'critical') ? 'critical' : 'warning'),
-  onset: (c, q) => (c.rejecting.length ? Math.min(...c.rejecting.map((x) => x.sinceMs)) : q.nowMs),
+  onset: (c) => c.onset,
   blastRadius: () => ({}),
   evidence: (c) => c.rejecting,
   slots: {
-    since: (c) => at(c.rejecting.length ? Math.min(...c.rejecting.map((x) => x.sinceMs)) : undefined, c.r),
+    since: (c) => at(c.r ? c.onset : undefined, c.r),
     level: (c) => said(c.r?.facts.priorityLevel, c.r),
     rejected: (c) => said(c.r?.facts.rejected, c.r),
     handled: (c) => said(c.r ? c.r.facts.rejected + c.r.facts.dispatched : undefined, c.r),

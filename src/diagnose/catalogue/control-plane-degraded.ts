@@ -10,16 +10,16 @@
  * ending, or a front end dropping requests), and then it is less sure the server is only slow.
  */
 import { hitOn } from '../evidence/clauses.ts';
+import { earliest } from '../evidence/node-trouble.ts';
 import { definePattern } from '../pattern.ts';
 import { at, names, said } from '../slots.ts';
 
-export const controlPlaneDegraded = definePattern((q) => [
-  {
-    d: q.first('api-degraded'),
-    // Writes that come back with etcd's own error: the store refuses them, whatever the probes say.
-    etcd: q.of('pod-creation-failing').filter((p) => p.facts.cause === 'etcd'),
-  },
-])({
+export const controlPlaneDegraded = definePattern((q) => {
+  const d = q.first('api-degraded');
+  // Writes that come back with etcd's own error: the store refuses them, whatever the probes say.
+  const etcd = q.of('pod-creation-failing').filter((p) => p.facts.cause === 'etcd');
+  return [{ d, etcd, onset: earliest([d, ...etcd], q.nowMs) }];
+})({
   id: 'control-plane-degraded',
   family: 'control-plane',
   layer: 'control-plane',
@@ -93,11 +93,11 @@ export const controlPlaneDegraded = definePattern((q) => [
     },
   ],
   severity: () => 'warning',
-  onset: (c, q) => Math.min(c.d?.sinceMs ?? q.nowMs, ...c.etcd.map((x) => x.sinceMs)),
+  onset: (c) => c.onset,
   blastRadius: () => ({}),
   evidence: (c) => [...(c.d ? [c.d] : []), ...c.etcd.slice(0, 3)],
   slots: {
-    since: (c) => at(Math.min(c.d?.sinceMs ?? Infinity, ...c.etcd.map((x) => x.sinceMs)), c.d ?? c.etcd[0]),
+    since: (c) => at(c.onset, c.d ?? c.etcd[0]),
     etcdError: (c) => said(c.etcd[0]?.facts.message.slice(0, 160), c.etcd[0]),
     p50: (c) => (c.d ? said(c.d.facts.p50Ms, c.d) : undefined),
     statuses: (c) => (c.d ? names(c.d.facts.statuses, c.d) : undefined),
