@@ -88,6 +88,13 @@ export const apiCalls: ApiCall[] = [
     where: 'agent/setup.ts',
   },
   { identity: 'agent', path: '/api/v1/namespaces/{ns}/services/{name}', verbs: ['get'], where: 'agent/setup.ts' },
+  // The peer-echo pods the PodNetworkPeersUnreachable check fetches from, in the release's namespace.
+  {
+    identity: 'agent',
+    path: '/apis/discovery.k8s.io/v1/namespaces/{release}/endpointslices',
+    verbs: ['list'],
+    where: 'agent/peer-list.ts',
+  },
   // Remediation (opt-in role): runbooks' apply() in src/respond.
   { identity: 'remediation', path: '/api/v1/nodes', verbs: ['list'], where: 'respond/cluster-reader.ts' },
   { identity: 'remediation', path: '/api/v1/nodes/{node}', verbs: ['get', 'patch'], where: 'respond/*' },

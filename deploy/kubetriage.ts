@@ -229,6 +229,10 @@ function agent(v: DeployValues): Record<string, unknown>[] {
                   // Filled in at install time so a pod started while the VIP is broken can still write.
                   { name: 'KUBETRIAGE_API_ENDPOINTS', value: v.agentApiEndpoints },
                   { name: 'KUBETRIAGE_NODE_RESOLVER_NAME', value: v.agentNodeResolverName },
+                  { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                  // The peer pods below: pod-to-pod paths between nodes, full-size packets included.
+                  // $(POD_NAMESPACE) is expanded by the kubelet from the variable above.
+                  { name: 'KUBETRIAGE_PEER_SERVICE', value: `$(POD_NAMESPACE)/kubetriage-peer:${peerPort}` },
                 ],
                 resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '192Mi' } },
                 // Root to read root-only host files (dpkg status, kube-proxy logs); no capabilities, nothing writable.
@@ -252,6 +256,59 @@ function agent(v: DeployValues): Record<string, unknown>[] {
       },
     },
     ...rbac(v, 'agent', 'kubetriage-agent'),
+    ...peers(v),
+  ];
+}
+
+const peerPort = 8089;
+
+/**
+ * The other end of the agent's PodNetworkPeersUnreachable check: one pod per node on the
+ * pod network (not hostNetwork), answering GET /payload with 64 KiB, behind a headless
+ * Service whose EndpointSlices tell each agent the peers' pod IPs and nodes.
+ */
+function peers(v: DeployValues): Record<string, unknown>[] {
+  return [
+    {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'kubetriage-peer', namespace: v.namespace, labels: labels(v, 'peer') },
+      spec: {
+        selector: { matchLabels: selector('peer') },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '10%' } },
+        template: {
+          metadata: { labels: labels(v, 'peer') },
+          spec: {
+            automountServiceAccountToken: false,
+            priorityClassName: 'system-node-critical',
+            tolerations: [{ operator: 'Exists' }],
+            securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+            containers: [
+              {
+                name: 'peer-echo',
+                image: v.image,
+                imagePullPolicy: v.pullPolicy,
+                args: ['peer-echo', `--port=${peerPort}`],
+                ports: [{ name: 'peer', containerPort: peerPort, protocol: 'TCP' }],
+                readinessProbe: { httpGet: { path: '/healthz', port: 'peer' }, periodSeconds: 10 },
+                resources: { requests: { cpu: '5m', memory: '32Mi' }, limits: { memory: '96Mi' } },
+                securityContext: restricted,
+              },
+            ],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'kubetriage-peer', namespace: v.namespace, labels: labels(v, 'peer') },
+      spec: {
+        clusterIP: 'None',
+        selector: selector('peer'),
+        ports: [{ name: 'peer', port: peerPort, targetPort: 'peer', protocol: 'TCP' }],
+      },
+    },
   ];
 }
 

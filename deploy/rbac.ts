@@ -51,6 +51,7 @@ export function rolesFor(identity: Identity, releaseNamespace = '{release}'): Ro
 function scopeOf(c: ApiCall, namespace: string | undefined, releaseNamespace: string): string {
   if (namespace === undefined) return '';
   if (!namespace.startsWith('{')) return namespace;
+  if (namespace === '{release}') return releaseNamespace;
   // The leader Lease lives in the release's namespace; other `{ns}` calls can be anywhere.
   return c.identity === 'leader-election' ? releaseNamespace : '';
 }

@@ -15,6 +15,7 @@ import { clusterDnsCheck } from './checks/cluster-dns.ts';
 import { conntrackCheck } from './checks/conntrack.ts';
 import { iptablesRestoreCheck } from './checks/iptables-restore.ts';
 import { nodeResolverCheck } from './checks/node-resolver.ts';
+import { podNetworkPeersCheck } from './checks/pod-network-peers.ts';
 import { probeServiceCheck } from './checks/probe-service.ts';
 import { rebootRequiredCheck } from './checks/reboot-required.ts';
 import { serviceVipCheck } from './checks/service-vip.ts';
@@ -25,6 +26,7 @@ import type { DnsLookup } from './dns-lookup.ts';
 import type { NodeHost } from './host.ts';
 import { HostChanges } from './host-changes.ts';
 import { type Dialer, hostPort } from './net-probe.ts';
+import { keptPeers } from './peer-list.ts';
 
 export interface AgentSettings {
   host: NodeHost;
@@ -44,6 +46,8 @@ export interface AgentSettings {
   nodeResolverName?: string;
   /** `--probe-service=<ns>/<name>:<port>`. */
   probeService?: { namespace: string; name: string; port: number };
+  /** `--peer-service=<ns>/<name>:<port>` (the peer-echo DaemonSet) and this node's name: no PodNetworkPeersUnreachable without. */
+  peerService?: { namespace: string; name: string; port: number; node: string };
   /** kube-proxy's metrics; the check applies when given or when kube-proxy's logs are on the node. */
   kubeProxyMetrics?: string;
   upgradeTimerGlobs: string[];
@@ -154,6 +158,19 @@ export async function setupAgent(s: AgentSettings): Promise<AgentSetup> {
         clock: s.clock,
         dial: s.dial,
         clusterIp: () => clusterIp().catch(() => undefined),
+      }),
+    );
+  }
+  if (s.peerService) {
+    const ps = s.peerService;
+    checks.push(
+      podNetworkPeersCheck({
+        node: ps.node,
+        service: `${ps.namespace}/${ps.name}`,
+        port: ps.port,
+        peers: keptPeers(s.api, ps.namespace, ps.name, () => s.clock.now()),
+        clock: s.clock,
+        dial: s.dial,
       }),
     );
   }

@@ -84,6 +84,11 @@ export const commandIndex: readonly CommandEntry[] = [
     load: async () => (await import('./commands/agent.ts')).registerAgent,
   },
   {
+    name: 'peer-echo',
+    summary: 'serve the full-size response the node agents fetch across nodes (the peer DaemonSet)',
+    load: async () => (await import('./commands/peer-echo.ts')).registerPeerEcho,
+  },
+  {
     name: 'demo',
     summary: 'replay a reference outage at a watchable pace behind the web dashboard',
     load: async () => (await import('./commands/demo.ts')).registerDemo,

@@ -9,6 +9,7 @@ export const agentConditionTypes = [
   'ClusterDNSUnhealthy',
   'NodeResolverUnhealthy',
   'ProbeServiceUnreachable',
+  'PodNetworkPeersUnreachable',
   'IptablesRestoreFailing',
   'ConntrackTableFull',
   'AutomaticUpgradeScheduled',

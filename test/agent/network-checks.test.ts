@@ -7,7 +7,13 @@
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { type AddressInfo, createServer as createTcpServer, type Server, Socket } from 'node:net';
+import {
+  type AddressInfo,
+  createConnection,
+  createServer as createTcpServer,
+  type Server,
+  Socket,
+} from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
@@ -17,8 +23,10 @@ import { apiEndpointsCheck } from '../../src/agent/checks/api-endpoints.ts';
 import { clusterDnsCheck } from '../../src/agent/checks/cluster-dns.ts';
 import { iptablesRestoreCheck } from '../../src/agent/checks/iptables-restore.ts';
 import { nodeResolverCheck } from '../../src/agent/checks/node-resolver.ts';
+import { type Peer, podNetworkPeersCheck } from '../../src/agent/checks/pod-network-peers.ts';
 import { serviceVipCheck } from '../../src/agent/checks/service-vip.ts';
 import { RootedHost } from '../../src/agent/host.ts';
+import { peerEchoServer } from '../../src/agent/peer-echo.ts';
 import { generateServingCert, type ServingCert } from '../../src/sim/api/serving-cert.ts';
 import { ManualClock } from '../../src/time/manual-clock.ts';
 import { type FakeDns, startFakeDns } from './fake-dns.ts';
@@ -76,7 +84,10 @@ afterAll(async () => {
 /** Runs a check on a ManualClock, moving it 100 ms per real event-loop turn until it answers. */
 async function onManualClock(make: (clock: ManualClock) => Check): Promise<CheckResult> {
   const clock = new ManualClock(Date.UTC(2024, 10, 22, 12));
-  const check = make(clock);
+  return runOn(make(clock), clock);
+}
+
+async function runOn(check: Check, clock: ManualClock): Promise<CheckResult> {
   let result: CheckResult | undefined;
   let error: unknown;
   check.run({ startedMs: clock.now(), signal: new AbortController().signal }).then(
@@ -282,6 +293,97 @@ describe('IptablesRestoreFailing', () => {
     });
     await expect(check.run({ startedMs: 0, signal: new AbortController().signal })).rejects.toThrow(
       /kube-proxy metrics/,
+    );
+  });
+});
+
+describe('PodNetworkPeersUnreachable', () => {
+  const peersCheck = (port: number, peers: Peer[], dial?: () => Socket) => (clock: ManualClock) =>
+    podNetworkPeersCheck({
+      node: 'node-a',
+      service: 'kubetriage/kubetriage-peer',
+      port,
+      peers: async () => peers,
+      clock,
+      dial,
+    });
+
+  it('passes when peers on other nodes send their whole 64 KiB, and skips its own node', async () => {
+    const port = await listen(peerEchoServer());
+    const r = await onManualClock(
+      peersCheck(port, [
+        { node: 'node-b', ip: '127.0.0.1' },
+        { node: 'node-c', ip: '127.0.0.1' },
+        { node: 'node-a', ip: '192.0.2.1' }, // itself: never dialled (it would time out)
+      ]),
+    );
+    expect(r).toMatchObject({ status: 'False', reason: 'PeersReachable' });
+    expect(fields(r)).toEqual({ service: 'kubetriage/kubetriage-peer', peers: 2 });
+  });
+
+  it('tells a connect that fails (no route to pods there) from a response that stalls (full-size packets dropped)', async () => {
+    // Sends the head and one small segment, then nothing: what a path MTU blackhole leaves.
+    const stalling = await listen(
+      createTcpServer((s) => {
+        s.on('error', () => {});
+        s.once('data', () => s.write(`HTTP/1.1 200 OK\r\nContent-Length: 65536\r\n\r\n${'k'.repeat(1000)}`));
+      }),
+    );
+    const stalled = await onManualClock(peersCheck(stalling, [{ node: 'node-b', ip: '127.0.0.1' }]));
+    expect(stalled).toMatchObject({ status: 'True', reason: 'LargePacketsDropped' });
+    expect(fields(stalled)).toMatchObject({ stalled: 'node-b', bytes: 1000, expected: 65536 });
+
+    const refused = await closedPort();
+    const down = await onManualClock(peersCheck(refused, [{ node: 'node-c', ip: '127.0.0.1' }]));
+    expect(down).toMatchObject({ status: 'True', reason: 'PeersUnreachable' });
+    expect(fields(down)).toMatchObject({
+      unreachable: 'node-c',
+      error: `dial tcp 127.0.0.1:${refused}: connect: connection refused`,
+    });
+
+    const blackholed = await onManualClock(
+      peersCheck(8089, [{ node: 'node-d', ip: '127.0.0.1' }], () => new Socket()),
+    );
+    expect(fields(blackholed)).toMatchObject({
+      unreachable: 'node-d',
+      error: 'dial tcp 127.0.0.1:8089: i/o timeout',
+    });
+  });
+
+  it('probes a peer that failed again on the next run, so one bad path among many fails run after run', async () => {
+    const good = await listen(peerEchoServer());
+    const refused = await closedPort();
+    // Twelve peers, eight per run: by rotation alone the refusing one would be skipped every other run.
+    const peers = Array.from({ length: 12 }, (_, i) => ({ node: `node-${i + 10}`, ip: `192.0.2.${i + 10}` }));
+    let dialled = new Set<string>();
+    const clock = new ManualClock(0);
+    const check = podNetworkPeersCheck({
+      node: 'node-a',
+      service: 'kubetriage/kubetriage-peer',
+      port: good,
+      peers: async () => peers,
+      clock,
+      dial: (host) => {
+        dialled.add(host);
+        return createConnection({ host: '127.0.0.1', port: host === '192.0.2.10' ? refused : good });
+      },
+    });
+    const runs: { reason: string; dialled: number }[] = [];
+    for (let i = 0; i < 3; i++) {
+      dialled = new Set();
+      runs.push({ reason: (await runOn(check, clock)).reason, dialled: dialled.size });
+    }
+    expect(runs).toEqual([
+      { reason: 'PeersUnreachable', dialled: 8 },
+      { reason: 'PeersUnreachable', dialled: 8 },
+      { reason: 'PeersUnreachable', dialled: 8 },
+    ]);
+  });
+
+  it('cannot run with no peers on other nodes', async () => {
+    const check = peersCheck(1, [{ node: 'node-a', ip: '127.0.0.1' }])(new ManualClock(0));
+    await expect(check.run({ startedMs: 0, signal: new AbortController().signal })).rejects.toBeInstanceOf(
+      CheckNotRun,
     );
   });
 });

@@ -103,15 +103,15 @@ describe('deploy/ manifests and chart', () => {
           ),
         ),
       );
-      const volumes = new Set(pod.volumes.map((v: Obj) => v.name));
+      const volumes = new Set((pod.volumes ?? []).map((v: Obj) => v.name));
       for (const c of pod.containers) {
         expect(c.securityContext).toMatchObject({
           readOnlyRootFilesystem: true,
           allowPrivilegeEscalation: false,
           capabilities: { drop: ['ALL'] },
         });
-        for (const m of c.volumeMounts) expect(volumes.has(m.name), m.name).toBe(true);
-        for (const m of c.volumeMounts.filter((m: Obj) => m.mountPath.startsWith('/host/')))
+        for (const m of c.volumeMounts ?? []) expect(volumes.has(m.name), m.name).toBe(true);
+        for (const m of (c.volumeMounts ?? []).filter((m: Obj) => m.mountPath.startsWith('/host/')))
           expect(m.readOnly, m.mountPath).toBe(true);
       }
     }
@@ -126,7 +126,7 @@ describe('deploy/ manifests and chart', () => {
       dnsPolicy: 'Default',
       tolerations: [{ operator: 'Exists' }],
     });
-    const service = objects.find((o) => o.kind === 'Service');
+    const service = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'kubetriage');
     expect(service?.spec.selector).toEqual(
       Object.fromEntries(
         Object.entries(server?.spec.template.metadata.labels ?? {}).filter(
@@ -134,6 +134,12 @@ describe('deploy/ manifests and chart', () => {
         ),
       ),
     );
+    // The peer pods sit on the pod network, one per node, behind a headless Service the agents list.
+    const peer = objects.find((o) => o.kind === 'DaemonSet' && o.metadata.name === 'kubetriage-peer');
+    expect(peer?.spec.template.spec.hostNetwork).toBeUndefined();
+    expect(
+      objects.find((o) => o.kind === 'Service' && o.metadata.name === 'kubetriage-peer')?.spec.clusterIP,
+    ).toBe('None');
   });
 });
 
@@ -220,11 +226,13 @@ describe('RBAC against the API calls the code makes', () => {
     for (const a of apiCalls) {
       const ref = resourceOf(a.path);
       const ns =
-        ref.namespace === undefined || ref.namespace.startsWith('{')
-          ? a.identity === 'leader-election'
-            ? 'kubetriage'
-            : '*'
-          : ref.namespace;
+        ref.namespace === '{release}'
+          ? 'kubetriage'
+          : ref.namespace === undefined || ref.namespace.startsWith('{')
+            ? a.identity === 'leader-election'
+              ? 'kubetriage'
+              : '*'
+            : ref.namespace;
       const set = expected.get(a.identity) ?? new Set<string>();
       for (const v of a.verbs) set.add(`${ns} ${ref.group}/${ref.resource} ${v}`);
       expected.set(a.identity, set);

@@ -26,6 +26,7 @@ interface AgentFlags {
   clusterDns?: string;
   nodeResolverName?: string;
   probeService?: string;
+  peerService?: string;
   kubeProxyMetrics?: string;
   upgradeTimer: string[];
   hostRoot: string;
@@ -47,13 +48,14 @@ export function parseHostPort(
   return { host: m[1] ?? m[2], port };
 }
 
-function parseProbeService(raw: string): { namespace: string; name: string; port: number } {
+function parseServiceRef(
+  raw: string,
+  flag: string,
+  example: string,
+): { namespace: string; name: string; port: number } {
   const m = /^([a-z0-9-]+)\/([a-z0-9-]+):(\d+)$/.exec(raw);
   if (!m)
-    throw usageError(
-      `--probe-service must be <namespace>/<name>:<port> (got "${raw}")`,
-      'e.g. --probe-service shop/cart:8080',
-    );
+    throw usageError(`${flag} must be <namespace>/<name>:<port> (got "${raw}")`, `e.g. ${flag} ${example}`);
   return { namespace: m[1], name: m[2], port: Number(m[3]) };
 }
 
@@ -94,6 +96,10 @@ export function registerAgent(program: Command): void {
       'a service to TCP-connect to by ClusterIP (no ProbeServiceUnreachable without)',
     )
     .option(
+      '--peer-service <ns/name:port>',
+      "the peer-echo DaemonSet's Service: fetch a full-size response from its pods on other nodes (no PodNetworkPeersUnreachable without; default: $KUBETRIAGE_PEER_SERVICE)",
+    )
+    .option(
       '--kube-proxy-metrics <url>',
       'kube-proxy metrics (default http://127.0.0.1:10249/metrics when kube-proxy runs on the node)',
     )
@@ -126,6 +132,8 @@ What it reports (node conditions; True means the node is in that problem state):
   ClusterDNSUnhealthy              kubernetes.default.svc does not resolve through cluster DNS
   NodeResolverUnhealthy            --node-resolver-name does not resolve through /etc/resolv.conf
   ProbeServiceUnreachable          TCP connect to --probe-service fails
+  PodNetworkPeersUnreachable       pods on other nodes (--peer-service) refuse or time out, or
+                                   their full-size responses stall (packets over the path MTU dropped)
   IptablesRestoreFailing           kube-proxy's iptables-restore failure counter grew
   ConntrackTableFull               conntrack table 90% full or dropping packets
   AutomaticUpgradeScheduled        an enabled systemd timer runs unattended package upgrades
@@ -175,6 +183,7 @@ Examples:
         : cluster?.caFile
           ? readFileSync(cluster.caFile)
           : undefined;
+      const peerServiceText = flags.peerService ?? (process.env.KUBETRIAGE_PEER_SERVICE || undefined);
       const api = new ApiPaths({ kc: loaded.kc, now: () => realClock.now(), viaVip: inCluster });
       const state = await AgentState.open({ dir: flags.stateDir, clock: realClock, log: log.warn });
       const setup = await setupAgent({
@@ -187,7 +196,12 @@ Examples:
         ca,
         clusterDns: flags.clusterDns,
         nodeResolverName: flags.nodeResolverName ?? (process.env.KUBETRIAGE_NODE_RESOLVER_NAME || undefined),
-        probeService: flags.probeService ? parseProbeService(flags.probeService) : undefined,
+        probeService: flags.probeService
+          ? parseServiceRef(flags.probeService, '--probe-service', 'shop/cart:8080')
+          : undefined,
+        peerService: peerServiceText
+          ? { ...parseServiceRef(peerServiceText, '--peer-service', 'kubetriage/kubetriage-peer:8089'), node }
+          : undefined,
         kubeProxyMetrics: flags.kubeProxyMetrics,
         upgradeTimerGlobs: flags.upgradeTimer,
         state,
