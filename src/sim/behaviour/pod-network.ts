@@ -145,6 +145,11 @@ export class PodNetwork {
     this.bump();
   }
 
+  /** Moves whenever routing may have changed (nodes, labels, BGP objects, faults): a cache key. */
+  get topologyVersion(): string {
+    return `${this.version}:${this.o.deps.faultsVersion}`;
+  }
+
   /** Whether a pod on `from` reaches a pod on `to`. */
   routed(from: string, to: string): boolean {
     if (from === to) return true;

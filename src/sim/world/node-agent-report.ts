@@ -21,6 +21,7 @@ import type { Scenario } from '../scenario/schema.ts';
 import { parseDuration } from '../scenario/time-spec.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import type { NodeMachines } from './node-machines.ts';
+import { peerFinding } from './peer-reach.ts';
 import type { ScenarioWorld } from './scenario-world.ts';
 
 const nodeType = resourceForKind('Node')!;
@@ -74,6 +75,7 @@ export class NodeAgentReports {
   private readonly timers: Timer[] = [];
   private queued = false;
   private readonly offs: (() => void)[] = [];
+  private peerView: { atMs: number; ready: string[]; key: string } | undefined;
 
   constructor(o: NodeAgentReports['o']) {
     this.o = o;
@@ -96,7 +98,12 @@ export class NodeAgentReports {
       this.evaluate((node, st) => {
         const failures = this.o.world.kubeProxies.get(node)?.state.restoreFailures ?? 0;
         const iptables = st.conditions.get('IptablesRestoreFailing')?.status === 'True';
-        return failures !== st.lastFailures || iptables || clock.now() - st.lastWriteMs >= heartbeatMs;
+        return (
+          failures !== st.lastFailures ||
+          iptables ||
+          st.inputs?.endsWith(`|${this.peers().key}`) === false ||
+          clock.now() - st.lastWriteMs >= heartbeatMs
+        );
       });
       this.timers.push(clock.after(30_000, tick));
     };
@@ -117,6 +124,25 @@ export class NodeAgentReports {
         this.evaluate();
       }),
     );
+  }
+
+  /**
+   * The nodes whose peer-echo pod the EndpointSlice lists (the node Ready, so its pods are),
+   * and a key that moves when they or the pod network's routing change; read once per instant.
+   */
+  private peers(): { ready: string[]; key: string } {
+    const now = this.o.clock.now();
+    if (this.peerView?.atMs === now) return this.peerView;
+    const ready: string[] = [];
+    for (const n of this.o.store.listObjects(nodeType) as (KubeObject & {
+      status?: { conditions?: NodeCondition[] };
+    })[])
+      if (n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+        ready.push(n.metadata.name ?? '');
+    ready.sort();
+    const key = `${this.o.world.deps.cluster.podNetwork?.topologyVersion ?? ''}:${ready.join(',')}`;
+    this.peerView = { atMs: now, ready, key };
+    return this.peerView;
   }
 
   /** Runs the checks on every node, or on those `due` picks (the slow cadence). */
@@ -151,7 +177,7 @@ export class NodeAgentReports {
       this.kernelChanged(node, st.kernel, kernel);
     }
     st.kernel = kernel;
-    const inputs = `${JSON.stringify(deps.faultsOn(node))}|${deps.cluster.apiServerUp}|${deps.cluster.dnsServing()}|${this.o.world.kubeProxies.get(node)?.state.restoreFailures}|${kernel}|${JSON.stringify(this.o.machines.conntrack.get(node) ?? null)}`;
+    const inputs = `${JSON.stringify(deps.faultsOn(node))}|${deps.cluster.apiServerUp}|${deps.cluster.dnsServing()}|${this.o.world.kubeProxies.get(node)?.state.restoreFailures}|${kernel}|${JSON.stringify(this.o.machines.conntrack.get(node) ?? null)}|${this.peers().key}`;
     const quiet =
       st.failingSince.size === 0 && st.conditions.get('IptablesRestoreFailing')?.status !== 'True';
     if (quiet && inputs === st.inputs && !st.dirty && now - st.lastWriteMs < heartbeatMs) return;
@@ -327,6 +353,10 @@ export class NodeAgentReports {
     );
     const kp = world.kubeProxies.get(node);
     if (scenario.cluster.serviceProxy.kind === 'kube-proxy' && kp) out.push(this.iptables(st, kp.state, now));
+    const net = deps.cluster.podNetwork;
+    const peers =
+      net && peerFinding(node, net, this.peers().ready, field, sinceOf('PodNetworkPeersUnreachable'));
+    if (peers) out.push(peers);
     out.push(this.conntrack(node, now));
     out.push(...this.packages(node, st));
     return out;
@@ -522,7 +552,8 @@ function isNetwork(type: string): boolean {
     type === 'KubernetesServiceVIPUnreachable' ||
     type === 'APIEndpointUnreachable' ||
     type === 'ClusterDNSUnhealthy' ||
-    type === 'NodeResolverUnhealthy'
+    type === 'NodeResolverUnhealthy' ||
+    type === 'PodNetworkPeersUnreachable'
   );
 }
 
