@@ -20,6 +20,8 @@
  * earliest `since` field or lastTransitionTime). Per type, from the message fields
  * (lists unique and sorted):
  * - KubernetesServiceVIPUnreachable, ProbeServiceUnreachable: targets, services, stages, errors
+ * - PodNetworkPeersUnreachable: unreachable (peer nodes whose pods refuse or time out),
+ *   stalled (peer nodes whose full-size responses stall), services, errors
  * - APIEndpointUnreachable: targets, reachable (endpoints that still answered), stages, errors
  * - ClusterDNSUnhealthy, NodeResolverUnhealthy: servers, names, rcodes, errors
  * - IptablesRestoreFailing: errors, failures (sum of increases in the window),
@@ -49,6 +51,7 @@ const networkTypes = new Set<string>([
   'ClusterDNSUnhealthy',
   'NodeResolverUnhealthy',
   'ProbeServiceUnreachable',
+  'PodNetworkPeersUnreachable',
 ]);
 const stateTypes = new Set<string>(['AutomaticUpgradeScheduled', 'RebootRequired']);
 
@@ -61,6 +64,12 @@ const listFacts: Record<AgentConditionType, Record<string, string>> = {
     errors: 'error',
   },
   ProbeServiceUnreachable: { targets: 'target', services: 'service', stages: 'stage', errors: 'error' },
+  PodNetworkPeersUnreachable: {
+    unreachable: 'unreachable',
+    stalled: 'stalled',
+    services: 'service',
+    errors: 'error',
+  },
   APIEndpointUnreachable: { targets: 'target', reachable: 'reachable', stages: 'stage', errors: 'error' },
   ClusterDNSUnhealthy: { servers: 'server', names: 'name', rcodes: 'rcode', errors: 'error' },
   NodeResolverUnhealthy: { servers: 'server', names: 'name', rcodes: 'rcode', errors: 'error' },
@@ -82,7 +91,7 @@ const listFacts: Record<AgentConditionType, Record<string, string>> = {
   },
   RebootRequired: { runningKernels: 'running', installedBy: 'installedBy' },
 };
-const splitFields = new Set(['target', 'reachable', 'notable', 'packages']);
+const splitFields = new Set(['target', 'reachable', 'notable', 'packages', 'unreachable', 'stalled']);
 
 interface Report {
   node: string;

@@ -333,6 +333,9 @@ export interface AgentConditionFacts<T extends AgentConditionType = AgentConditi
   stages?: string[];
   errors?: string[];
   reachable?: string[];
+  /** PodNetworkPeersUnreachable: peer nodes whose pods could not be connected to, and those whose full-size responses stalled. */
+  unreachable?: string[];
+  stalled?: string[];
   servers?: string[];
   names?: string[];
   rcodes?: string[];

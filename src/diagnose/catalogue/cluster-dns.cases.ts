@@ -1,6 +1,7 @@
 /** cluster-dns: fires when cluster DNS fails for its own reasons; loses to what it is downstream of. */
 import type { PatternTable } from '../cases.ts';
 import {
+  agent,
   crashLoop,
   dnsLookups,
   dnsPods,
@@ -53,6 +54,19 @@ export const clusterDnsCases: PatternTable = {
         ),
       ],
       expect: { fires: true, identified: false },
+    },
+    // 0.45 + 0.1 + 0.1 - 0.25 against pod-network-broken at 0.4 + 0.25: the DNS pods are on nodes pods cannot reach
+    {
+      name: 'no CoreDNS pod Ready and lookups fail from every node, while the node agents cannot connect to pods on the other nodes',
+      signals: [
+        dnsPods({ nodes: healthyNodes }),
+        dnsLookups(),
+        agent('PodNetworkPeersUnreachable', ['n1', 'n2', 'n3', 'n4'], {
+          reasons: ['PeersUnreachable'],
+          unreachable: ['n1', 'n2', 'n3', 'n4'],
+        }),
+      ],
+      expect: { losesTo: 'pod-network-broken' },
     },
     // 0.45 + 0.1 - 0.15: the nodes' own resolvers fail too, so something upstream of both
     {

@@ -6,7 +6,7 @@
  * Told apart from: service routing (the DNS pods log that they cannot reach the API: a
  * consequence), and node trouble (DNS pods down only on nodes that are down themselves).
  */
-import { hitOn } from '../evidence/clauses.ts';
+import { hitOn, podsCutOffAcrossNodes } from '../evidence/clauses.ts';
 import { earliest, nodeTrouble } from '../evidence/node-trouble.ts';
 import { definePattern } from '../pattern.ts';
 import { at, count, said } from '../slots.ts';
@@ -72,6 +72,7 @@ export const clusterDns = definePattern((q) => {
           ? { signals: [c.pods] }
           : hitOn([q.first('in-cluster-api-unreachable')]),
     },
+    podsCutOffAcrossNodes(-0.25),
     {
       id: 'node-resolvers-fail-too',
       weight: -0.15,
@@ -104,7 +105,7 @@ export const clusterDns = definePattern((q) => {
       command: 'kubectl -n kube-system get endpointslices -l kubernetes.io/service-name=kube-dns',
     },
   ],
-  lookAlikes: ['service-routing', 'service-proxy-sync-failure', 'node-network'],
+  lookAlikes: ['service-routing', 'service-proxy-sync-failure', 'node-network', 'pod-network-broken'],
   public: {
     components: ['DNS'],
     title: 'DNS resolution failing',

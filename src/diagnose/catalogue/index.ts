@@ -19,6 +19,7 @@ import { credentialsRejected } from './credentials-rejected.ts';
 import { dnsOverload } from './dns-overload.ts';
 import { edgeTraffic } from './edge-traffic.ts';
 import { kubeletThrottled } from './kubelet-throttled.ts';
+import { mtuMismatch } from './mtu-mismatch.ts';
 import { nodeDisk } from './node-disk.ts';
 import { nodeImageRegression } from './node-image-regression.ts';
 import { nodeMemory } from './node-memory.ts';
@@ -56,6 +57,7 @@ export const catalogue: readonly AnyPattern[] = checkedCatalogue([
   systemComponentLimits,
   dnsOverload,
   podNetwork,
+  mtuMismatch,
   podIpExhaustion,
   conntrack,
   admissionWebhook,

@@ -1,6 +1,7 @@
 /** pod-network-broken: fires when the CNI fails between healthy nodes; loses to the nodes' own network, service routing, a webhook. */
 import type { PatternTable } from '../cases.ts';
 import {
+  agent,
   change,
   flapping,
   hour,
@@ -56,6 +57,29 @@ export const podNetworkCases: PatternTable = {
       name: 'calico-node unready on six nodes, nothing else yet',
       signals: [cniAgent],
       expect: { fires: true, identified: false },
+    },
+    // 0.4 + 0.25 peers + 0.1 apps everywhere
+    {
+      name: 'the node agents cannot connect to pods on three other nodes and readiness fails in three namespaces',
+      signals: [
+        agent('PodNetworkPeersUnreachable', ['n1', 'n2', 'n3', 'n4'], {
+          reasons: ['PeersUnreachable'],
+          unreachable: ['n2', 'n3', 'n4'],
+        }),
+        ...appsUnready,
+      ],
+      expect: { fires: true, identified: true },
+    },
+    {
+      name: 'the node agents cannot connect to pods on a node that is itself NotReady',
+      signals: [
+        notReady('n4'),
+        agent('PodNetworkPeersUnreachable', ['n1', 'n2', 'n3'], {
+          reasons: ['PeersUnreachable'],
+          unreachable: ['n4'],
+        }),
+      ],
+      expect: { quiet: true },
     },
     {
       name: 'one app fails readiness in its own namespace',

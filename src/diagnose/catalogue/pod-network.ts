@@ -11,10 +11,10 @@
  */
 
 import { changeAtMs } from '../evidence/changes.ts';
-import { hitOn } from '../evidence/clauses.ts';
-import { earliest, nodeTrouble } from '../evidence/node-trouble.ts';
+import { changedBefore, hitOn, nodesLoseTheApi, unreachablePeers } from '../evidence/clauses.ts';
+import { earliest } from '../evidence/node-trouble.ts';
 import { definePattern } from '../pattern.ts';
-import { at, count, said } from '../slots.ts';
+import { at, count, names, said } from '../slots.ts';
 
 const changeWindowMs = 6 * 3_600_000;
 
@@ -28,7 +28,10 @@ export const podNetwork = definePattern((q) => {
     .of('probe-failing')
     .filter((s) => !s.facts.systemComponent && s.facts.probes.includes('readiness'));
   const namespaces = new Set(appProbes.map((s) => s.facts.namespace));
-  const evidence = [...agents, ...unavailable, ...cniSandbox];
+  const { check, unreachable } = unreachablePeers(q);
+  const peers = check ? [check] : [];
+  const cni = [...agents, ...unavailable, ...cniSandbox];
+  const evidence = [...cni, ...peers];
   const onset = earliest([...evidence, ...appProbes], q.nowMs);
   const changes = q
     .of('change')
@@ -36,12 +39,26 @@ export const podNetwork = definePattern((q) => {
       (c) =>
         (c.facts.component === 'cni' ||
           c.facts.what === 'node-labels' ||
+          c.facts.what === 'node-kernel' ||
+          c.facts.what === 'node-os' ||
           c.facts.what === 'control-plane-version') &&
         changeAtMs(c) <= onset + 60_000 &&
         changeAtMs(c) >= onset - changeWindowMs,
     );
-  const troubled = nodeTrouble(q).affected.size;
-  return [{ agents, unavailable, cniSandbox, appProbes, namespaces, evidence, changes, onset, troubled }];
+  return [
+    {
+      agents,
+      unavailable,
+      cni,
+      peers,
+      unreachable,
+      appProbes,
+      namespaces,
+      evidence,
+      changes,
+      onset,
+    },
+  ];
 })({
   id: 'pod-network-broken',
   family: 'pod-network',
@@ -56,26 +73,43 @@ export const podNetwork = definePattern((q) => {
       id: 'cni-or-cross-node-failures',
       weight: 0,
       reason:
-        'the CNI agent unhealthy, a node saying its network is unavailable, or readiness failing across namespaces',
-      reads: ['probe-failing', 'node-problem', 'sandbox-create-failing'],
+        'the CNI agent unhealthy, a node saying its network is unavailable, the node agents unable to connect to pods on other nodes, or readiness failing across namespaces',
+      reads: ['probe-failing', 'node-problem', 'sandbox-create-failing', 'agent-condition'],
       test: (c) =>
         c.evidence.length || c.namespaces.size >= 3 ? hitOn([...c.evidence, ...c.appProbes]) : undefined,
     },
   ],
   supports: [
     {
+      id: 'pods-unreachable-across-nodes',
+      weight: 0.25,
+      reason:
+        'the node agents on {fromCount} node(s) cannot open a connection to the pods on {unreachable}, which are up',
+      reads: ['agent-condition'],
+      test: (c) =>
+        c.peers.length
+          ? {
+              signals: c.peers,
+              slots: {
+                fromCount: count(c.peers[0].facts.nodes.length, c.peers)!,
+                unreachable: names(c.unreachable, c.peers)!,
+              },
+            }
+          : undefined,
+    },
+    {
       id: 'cni-agent-unhealthy',
       weight: 0.2,
       reason: 'the CNI agent fails its own checks on {agentNodes} node(s)',
       reads: ['probe-failing', 'node-problem', 'sandbox-create-failing'],
       test: (c) =>
-        c.evidence.length
+        c.cni.length
           ? {
-              signals: c.evidence,
+              signals: c.cni,
               slots: {
                 agentNodes: count(
-                  new Set(c.agents.flatMap((a) => a.facts.nodes)).size || c.evidence.length,
-                  c.evidence,
+                  new Set(c.agents.flatMap((a) => a.facts.nodes)).size || c.cni.length,
+                  c.cni,
                 )!,
               },
             }
@@ -91,31 +125,10 @@ export const podNetwork = definePattern((q) => {
           ? { signals: c.appProbes, slots: { nsCount: count(c.namespaces.size, c.appProbes)! } }
           : undefined,
     },
-    {
-      id: 'network-changed-before',
-      weight: 0.15,
-      reason: 'the network configuration changed just before: {change}',
-      reads: ['change'],
-      test: (c) =>
-        c.changes.length
-          ? { signals: c.changes, slots: { change: said(c.changes[0].summary.split(';')[0], c.changes[0])! } }
-          : undefined,
-    },
+    changedBefore(0.15, 'the network configuration changed just before: {change}'),
   ],
   against: [
-    {
-      id: 'nodes-lose-the-api',
-      weight: -0.25,
-      reason: "{troubled} nodes are NotReady or silent too, which is the nodes' own network",
-      reads: ['node-not-ready', 'node-heartbeat-lag'],
-      test: (c, q) => {
-        const t = nodeTrouble(q);
-        const s = [...t.notReady, ...t.silent];
-        return c.troubled >= 2 && s.length
-          ? { signals: s, slots: { troubled: count(c.troubled, s)! } }
-          : undefined;
-      },
-    },
+    nodesLoseTheApi(-0.25),
     {
       id: 'service-vip-fails',
       weight: -0.2,
@@ -128,7 +141,12 @@ export const podNetwork = definePattern((q) => {
   onset: (c) => c.onset,
   blastRadius: (c) => ({
     nodes: [
-      ...new Set([...c.agents.flatMap((a) => a.facts.nodes), ...c.unavailable.flatMap((u) => u.facts.nodes)]),
+      ...new Set([
+        ...c.agents.flatMap((a) => a.facts.nodes),
+        ...c.unavailable.flatMap((u) => u.facts.nodes),
+        ...c.peers.flatMap((p) => p.facts.nodes),
+        ...c.unreachable,
+      ]),
     ].sort(),
     namespaces: [...c.namespaces].sort(),
   }),
@@ -143,11 +161,12 @@ export const podNetwork = definePattern((q) => {
         c.agents[0],
       ),
     nsCount: (c) => (c.namespaces.size ? count(c.namespaces.size, c.appProbes) : undefined),
+    unreachable: (c) => (c.peers.length ? names(c.unreachable, c.peers) : undefined),
     change: (c) => said(c.changes[0]?.summary.split(';')[0], c.changes[0]),
     agentNs: (c) => said(c.agents[0]?.facts.namespace, c.agents[0]),
   },
   statement:
-    'Pod networking between nodes is broken since {since}[: {agent} fails its checks][; readiness fails in {nsCount} namespaces][; after {change}].',
+    'Pod networking between nodes is broken since {since}[: the node agents cannot connect to pods on {unreachable}][: {agent} fails its checks][; readiness fails in {nsCount} namespaces][; after {change}].',
   nextSteps: [
     {
       say: 'Check the CNI agent pods and their readiness messages[ ({agent})]',

@@ -15,6 +15,7 @@ import { credentialsRejectedCases } from './credentials-rejected.cases.ts';
 import { dnsOverloadCases } from './dns-overload.cases.ts';
 import { edgeTrafficCases } from './edge-traffic.cases.ts';
 import { kubeletThrottledCases } from './kubelet-throttled.cases.ts';
+import { mtuMismatchCases } from './mtu-mismatch.cases.ts';
 import { nodeDiskCases } from './node-disk.cases.ts';
 import { nodeImageRegressionCases } from './node-image-regression.cases.ts';
 import { nodeMemoryCases } from './node-memory.cases.ts';
@@ -55,6 +56,7 @@ export const tables: readonly PatternTable[] = [
   systemComponentLimitsCases,
   dnsOverloadCases,
   podNetworkCases,
+  mtuMismatchCases,
   podIpExhaustionCases,
   conntrackCases,
   admissionWebhookCases,

@@ -7,9 +7,9 @@ import type { Signal, SignalOf } from '../../detect/signal.ts';
 import type { SourceFamily } from '../../detect/signal-kinds.ts';
 import type { Clause, Hit } from '../pattern.ts';
 import type { SignalQuery } from '../query.ts';
-import { said } from '../slots.ts';
+import { names, said } from '../slots.ts';
 import { changeAtMs } from './changes.ts';
-import type { NodeTrouble } from './node-trouble.ts';
+import { type NodeTrouble, nodeTrouble } from './node-trouble.ts';
 
 /** A hit on the given signals, or nothing when there are none. */
 export function hitOn(signals: readonly (Signal | undefined)[]): Hit | undefined {
@@ -147,5 +147,72 @@ export function webhookOutlastsHeartbeats(weight: number): Clause<unknown> {
       const s = q.of('webhook-calls-failing').find((x) => x.facts.slowCalls > 0);
       return s ? { signals: [s], slots: { slowWebhook: said(s.facts.webhook, s)! } } : undefined;
     },
+  };
+}
+
+/**
+ * The node agents' peer check: the nodes whose peer pods could not be connected to, leaving
+ * out nodes that are NotReady or silent themselves (a node that is down says nothing about
+ * the paths to it).
+ */
+export function unreachablePeers(q: SignalQuery): {
+  check?: SignalOf<'agent-condition'>;
+  unreachable: string[];
+} {
+  const check = q.agent('PodNetworkPeersUnreachable');
+  const down = nodeTrouble(q).affected;
+  const unreachable = (check?.facts.unreachable ?? []).filter((n) => !down.has(n));
+  return unreachable.length ? { check, unreachable } : { unreachable };
+}
+
+/** Pods cannot reach pods on other nodes that are up: what fails across nodes is the pod network. */
+export function podsCutOffAcrossNodes(weight: number): Clause<unknown> {
+  return {
+    id: 'pods-cut-off-across-nodes',
+    weight,
+    reason:
+      'the node agents cannot open a connection to the pods on {unreachable}, which are up: the pod network fails between nodes',
+    reads: ['agent-condition'],
+    test: (_c, q) => {
+      const { check, unreachable } = unreachablePeers(q);
+      return check ? { signals: [check], slots: { unreachable: names(unreachable, check)! } } : undefined;
+    },
+  };
+}
+
+/** Two or more nodes NotReady or silent: their own network, not the pods' between them. */
+export function nodesLoseTheApi(weight: number): Clause<unknown> {
+  return {
+    id: 'nodes-lose-the-api',
+    weight,
+    reason: "{troubled} nodes are NotReady or silent too, which is the nodes' own network",
+    reads: ['node-not-ready', 'node-heartbeat-lag'],
+    test: (_c, q) => {
+      const t = nodeTrouble(q);
+      const s = [...t.notReady, ...t.silent];
+      return t.affected.size >= 2 && s.length
+        ? { signals: s, slots: { troubled: said(t.affected.size, s[0])! } }
+        : undefined;
+    },
+  };
+}
+
+/** A change the pattern found before its onset (its own `changes`), named by its first line. */
+export function changedBefore(
+  weight: number,
+  reason: string,
+): Clause<{ changes: readonly SignalOf<'change'>[] }> {
+  return {
+    id: 'network-changed-before',
+    weight,
+    reason,
+    reads: ['change'],
+    test: (c) =>
+      c.changes.length
+        ? {
+            signals: [...c.changes],
+            slots: { change: said(c.changes[0].summary.split(';')[0], c.changes[0])! },
+          }
+        : undefined,
   };
 }
