@@ -59,4 +59,23 @@ describe('replay score', () => {
     expect(r.expectations[0]).toMatchObject({ firstIncidentAfterSeconds: null, afterSeconds: null });
     expect(r.outcome).not.toBe('correct');
   });
+
+  it('counts a wrong cause as misleading only while its incident is open: a resolved one asserts nothing', () => {
+    // Open 80–86, resolved, reopened 120–126: two runs of 6 minutes, not one of 46.
+    const gapped = score(
+      [incident('INC-1', 80, 'control-plane-unreachable')],
+      [
+        ...tops('INC-1', 'control-plane-unreachable', 80, 86),
+        ...tops('INC-1', 'control-plane-unreachable', 120, 126),
+      ],
+    );
+    expect(gapped.misleadingSeconds).toBe(360);
+    expect(gapped.outcome).not.toBe('misleading');
+    const held = score(
+      [incident('INC-1', 80, 'control-plane-unreachable')],
+      tops('INC-1', 'control-plane-unreachable', 80, 126),
+    );
+    expect(held.misleadingSeconds).toBe(46 * 60);
+    expect(held.outcome).toBe('misleading');
+  });
 });

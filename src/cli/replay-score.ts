@@ -146,6 +146,12 @@ export function familyOfCategory(category: string): string {
   return families[category] ?? category;
 }
 
+/**
+ * Rounds further apart than this for one incident mean it was resolved in between (a
+ * resolved incident is not sampled): it asserted nothing then, so the run ends.
+ */
+const sampleGapMs = 2 * 60_000;
+
 /** The longest run of rounds in which a wrong cause was top of some incident with confidence. */
 function misleading(
   samples: readonly TopSample[],
@@ -165,7 +171,7 @@ function misleading(
       runs.delete(s.incident);
       continue;
     }
-    if (!run || run.pattern !== s.pattern)
+    if (!run || run.pattern !== s.pattern || s.atMs - run.lastMs > sampleGapMs)
       runs.set(s.incident, { pattern: s.pattern, startMs: s.atMs, lastMs: s.atMs });
     else run.lastMs = s.atMs;
     const r = runs.get(s.incident)!;
