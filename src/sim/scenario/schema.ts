@@ -493,6 +493,12 @@ export const faultSchema = z.discriminatedUnion('type', [
     ...faultCommon,
     /** How long a replica serves under the load before its memory limit kills it. */
     runsFor: duration.default('45s'),
+    /**
+     * When set, each run lasts a time drawn anew between `runsFor` and this: replicas fill
+     * their memory at different rates (each gets its own share of the queries), so they are
+     * killed at different times and rarely all at once.
+     */
+    runsForMax: duration.optional(),
   }),
   z.strictObject({
     type: z.literal('service-routing'),

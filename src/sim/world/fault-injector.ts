@@ -152,14 +152,18 @@ export class FaultInjector {
       case 'dns-overload': {
         const dns = this.p.scenario.cluster.dns.kind === 'coredns' ? 'coredns' : 'kube-dns';
         const container = dns === 'coredns' ? 'coredns' : 'kubedns';
-        // The kernel kills it at the limit: no last words, exit 137.
-        const failure = {
+        // The kernel kills it at the limit: no last words, exit 137. Each run draws its
+        // own length when the fault gives a range.
+        const shortest = parseDuration(fault.runsFor) ?? 45_000;
+        const longest = Math.max(shortest, parseDuration(fault.runsForMax ?? '') ?? shortest);
+        const random = this.p.random;
+        world.setOwnFailure(`kube-system/${dns}`, container, () => ({
           exitCode: 137,
           reason: 'OOMKilled' as const,
           log: '',
-          runsForMs: parseDuration(fault.runsFor) ?? 45_000,
-        };
-        world.setOwnFailure(`kube-system/${dns}`, container, () => failure);
+          // Without a range no draw, so scenarios that give none replay as before.
+          runsForMs: longest > shortest ? shortest + (longest - shortest) * random() : shortest,
+        }));
         a.heal = () => world.setOwnFailure(`kube-system/${dns}`, container, undefined);
         return a;
       }

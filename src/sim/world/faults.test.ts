@@ -181,6 +181,31 @@ describe('faults, one at a time', () => {
     await w.stop();
   });
 
+  it('dns-overload with a range of run lengths: each replica is OOMKilled on its own schedule, not all at once', async () => {
+    // CoreDNS issue 3388: three replicas at a 170Mi limit restarted 836, 379 and 164 times,
+    // each after running a different while; the kernel kills each cgroup when it fills.
+    const w = await withFault({ type: 'dns-overload', runsFor: '4m', runsForMax: '20m' }, 90 * minute);
+    const dns = w.pods.filter((p) => p.metadata.labels?.['k8s-app'] === 'kube-dns');
+    expect(dns.length).toBe(2);
+    const last = dns.map((p) => {
+      const s = (
+        p.status as {
+          containerStatuses?: {
+            restartCount: number;
+            lastState?: { terminated?: { reason?: string; exitCode?: number; finishedAt?: string } };
+          }[];
+        }
+      ).containerStatuses?.[0];
+      expect(s?.restartCount).toBeGreaterThan(1);
+      expect(s?.lastState?.terminated).toMatchObject({ reason: 'OOMKilled', exitCode: 137 });
+      return { restarts: s?.restartCount ?? 0, at: Date.parse(s?.lastState?.terminated?.finishedAt ?? '') };
+    });
+    // Drawn anew on every start: the replicas drift apart.
+    expect(Math.abs(last[0].at - last[1].at)).toBeGreaterThan(minute);
+    for (const n of w.nodes) expect(w.ready(n.metadata.name ?? '')).toBe('True');
+    await w.stop();
+  });
+
   it('api-server-unreachable from outside only: the endpoint hangs for clients, the cluster inside runs on', async () => {
     const w = await withFault({ type: 'api-server-unreachable', from: ['outside'] }, 3 * minute);
     expect(w.sim.faults.current.unreachable).toBe('hang');
