@@ -5,6 +5,7 @@
  */
 import { rfc3339, rfc3339Micro } from '../../time/clock.ts';
 import type { KubeObject } from '../api/k8s-types.ts';
+import { formatBytes, nodeMemory } from '../behaviour/memory.ts';
 
 export interface NodeSpecInput {
   name: string;
@@ -20,7 +21,30 @@ export interface NodeSpecInput {
   containerRuntime?: string;
   labels?: Record<string, string>;
   taints?: { key: string; value?: string; effect: string }[];
+  /** What the machine has (its pool's declaration); a 4 CPU, 16 GiB, 110-pod node when unset. */
+  capacity?: { cpu: number | string; memory: string; pods: number };
   nowMs: number;
+}
+
+/**
+ * status.capacity and status.allocatable as the kubelet reports them: allocatable is
+ * capacity minus kube-reserved, system-reserved (both unset by default) and the hard
+ * eviction threshold, memory.available<100Mi (W:docs/tasks/administer-cluster/
+ * reserve-compute-resources.md, "Node Allocatable"; cpu and pods are not reduced).
+ */
+function nodeResources(c: NodeSpecInput['capacity']): { capacity: object; allocatable: object } {
+  if (!c)
+    return {
+      capacity: { cpu: '4', 'ephemeral-storage': '102350Mi', memory: '16374532Ki', pods: '110' },
+      allocatable: { cpu: '4', 'ephemeral-storage': '94324764Ki', memory: '16272132Ki', pods: '110' },
+    };
+  const { capacityBytes, allocatableBytes } = nodeMemory(c.memory);
+  const cpu = String(c.cpu);
+  const pods = String(c.pods);
+  return {
+    capacity: { cpu, 'ephemeral-storage': '102350Mi', memory: formatBytes(capacityBytes), pods },
+    allocatable: { cpu, 'ephemeral-storage': '94324764Ki', memory: formatBytes(allocatableBytes), pods },
+  };
 }
 
 export function nodeObject(n: NodeSpecInput): KubeObject {
@@ -67,8 +91,7 @@ export function nodeObject(n: NodeSpecInput): KubeObject {
       ...(taints.length ? { taints } : {}),
     },
     status: {
-      capacity: { cpu: '4', 'ephemeral-storage': '102350Mi', memory: '16374532Ki', pods: '110' },
-      allocatable: { cpu: '4', 'ephemeral-storage': '94324764Ki', memory: '16272132Ki', pods: '110' },
+      ...nodeResources(n.capacity),
       conditions: [
         cond(
           'MemoryPressure',

@@ -11,6 +11,7 @@
  * silently ignored line.
  */
 import { z } from 'zod';
+import { parseBytes } from '../behaviour/memory.ts';
 import { admissionWebhookActionSchemas } from './admission-webhooks-shape.ts';
 import { controlPlaneFaultSchemas } from './control-plane-faults.ts';
 import {
@@ -129,6 +130,11 @@ const need = z
     },
   );
 
+/** A memory quantity as Kubernetes writes it: `512Mi`, `1.5Gi`, `2G`, `134217728`. */
+const memoryQuantity = z
+  .string({ error: 'expected a memory quantity such as 512Mi or 2Gi' })
+  .refine((q) => parseBytes(q) !== undefined, { error: 'expected a memory quantity such as 512Mi or 2Gi' });
+
 const scalars = { name, text, oneLine, version, positiveInt, count, probability, duration, labelSelector };
 
 // ---------------------------------------------------------------------------------------
@@ -169,8 +175,17 @@ export const nodePoolSchema = z.strictObject({
     error: 'expected <runtime>://<version>, such as containerd://1.7.2 or cri-o://1.23.5',
   }),
   instanceType: text.optional(),
+  /**
+   * What each machine has, as its kubelet reports in status.capacity; allocatable is
+   * capacity minus the hard eviction threshold (100Mi of memory; kube-reserved and
+   * system-reserved unset, the kubelet's defaults). Unset: 4 CPU, 16 GiB, 110 pods.
+   */
   capacity: z
-    .strictObject({ cpu: z.union([z.number().positive(), z.string()]), memory: text, pods: positiveInt })
+    .strictObject({
+      cpu: z.union([z.number().positive(), z.string()]),
+      memory: memoryQuantity,
+      pods: positiveInt,
+    })
     .optional(),
   /** Nodes are spread over these zones round-robin. */
   zones: z.array(text).min(1).optional(),

@@ -248,6 +248,7 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
         zone: zones[i % zones.length],
         labels: { ...pool.labels, ...(image ? { 'kubetriage.io/node-image': image } : {}) },
         taints: pool.taints,
+        capacity: pool.capacity,
         nowMs: clock.now(),
       }),
     );

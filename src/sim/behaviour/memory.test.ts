@@ -1,0 +1,46 @@
+/** Memory quantities as Kubernetes reads and prints them, and a node's allocatable. */
+import { describe, expect, it } from 'vitest';
+import {
+  formatBytes,
+  Mi,
+  nodeMemory,
+  parseBytes,
+  parseRate,
+} from './memory.ts';
+
+describe('quantities', () => {
+  it.each([
+    ['512Mi', 512 * Mi],
+    ['1.5Gi', 1536 * Mi],
+    ['2G', 2e9],
+    ['128974848', 128974848],
+    ['16374532Ki', 16374532 * 1024],
+    ['lots', undefined],
+  ])('%s is %s bytes', (q, bytes) => {
+    expect(parseBytes(q)).toBe(bytes);
+  });
+
+  it.each([
+    [100 * Mi, '100Mi'],
+    [16 * 1024 * Mi, '16Gi'],
+    [94208 * 1024, '92Mi'],
+    [94212 * 1024, '94212Ki'],
+    [0, '0'],
+    [1000, '1000'],
+    [123456789, '123456789'],
+  ])('%d bytes print as %s (BinarySI)', (bytes, text) => {
+    expect(formatBytes(bytes)).toBe(text);
+  });
+
+  it('reads rates per second, minute and hour', () => {
+    expect(parseRate('60Mi/min')).toBe(Mi / 1000);
+    expect(parseRate('1Mi/s')).toBe(Mi / 1000);
+    expect(parseRate('3600Mi/h')).toBe(Mi / 1000);
+    expect(parseRate('fast')).toBeUndefined();
+  });
+
+  it('allocatable is capacity less the 100Mi hard eviction threshold', () => {
+    expect(nodeMemory('4Gi')).toEqual({ capacityBytes: 4096 * Mi, allocatableBytes: 3996 * Mi });
+    expect(formatBytes(nodeMemory(undefined).allocatableBytes)).toBe('16272132Ki');
+  });
+});
