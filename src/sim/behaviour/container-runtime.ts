@@ -16,6 +16,7 @@ import type { ObjectStore } from '../store/object-store.ts';
 import type { Dependencies, Need } from './dependencies.ts';
 import { recordEvent } from './events.ts';
 import { failureLines, type LogStyle } from './failure-logs.ts';
+import { type ContainerMemory, limitReachedAt, workingSet } from './memory.ts';
 
 const podType = resourceForKind('Pod')!;
 
@@ -68,6 +69,9 @@ interface ContainerState {
   };
   exitTimer?: Timer;
   restartTimer?: Timer;
+  /** When the process reaches its memory limit and the cgroup's OOM killer ends it. */
+  oomTimer?: Timer;
+  memory?: ContainerMemory;
   containerId: string;
   /** Set while the machine is down: when the container had been running since. */
   halted?: number;
@@ -92,6 +96,8 @@ export interface ContainerRuntimeOptions {
   canReport: () => boolean;
   /** What each container needs; the scenario's workload model knows. */
   needsOf?: (pod: KubeObject, container: string) => readonly Need[] | ContainerNeeds;
+  /** How much memory each container asks for, may use and uses; none when unset. */
+  memoryOf?: (pod: KubeObject, container: string) => ContainerMemory | undefined;
 }
 
 interface PodSpecView {
@@ -144,6 +150,7 @@ export class ContainerRuntime {
           logStyle: spec.logStyle ?? 'plain',
           restartCount: 0,
           backoffMs: initialBackoffMs,
+          memory: this.o.memoryOf?.(pod, c.name),
           containerId: '',
         };
       }),
@@ -159,6 +166,7 @@ export class ContainerRuntime {
     for (const c of rt.containers) {
       c.exitTimer?.cancel();
       c.restartTimer?.cancel();
+      c.oomTimer?.cancel();
     }
     this.pods.delete(key);
   }
@@ -176,6 +184,8 @@ export class ContainerRuntime {
         c.exitTimer = undefined;
         c.restartTimer?.cancel();
         c.restartTimer = undefined;
+        c.oomTimer?.cancel();
+        c.oomTimer = undefined;
         if (c.runningSinceMs !== undefined || c.waitingUntilMs !== undefined)
           c.halted = c.runningSinceMs ?? 0;
         c.runningSinceMs = undefined;
@@ -213,6 +223,41 @@ export class ContainerRuntime {
     c.waitingUntilMs = undefined;
     c.containerId = hexId(`${rt.namespace}/${rt.name}/${c.name}/${c.restartCount}/${now}`, 64);
     this.watchNeeds(rt, c);
+    this.watchMemory(rt, c);
+  }
+
+  /**
+   * A container whose working set reaches its memory limit is killed by the kernel's
+   * cgroup OOM killer: no last words, exit 137 (128 + SIGKILL), and the runtime reports
+   * the reason `OOMKilled` (containerd sets it from the cgroup's oom event; the kubelet
+   * copies it into lastState.terminated, kubernetes.md §4). The kubelet restarts it with
+   * the usual crash-loop back-off, and a leaking process starts small again.
+   */
+  private watchMemory(rt: PodRuntime, c: ContainerState): void {
+    c.oomTimer?.cancel();
+    c.oomTimer = undefined;
+    const started = c.runningSinceMs;
+    if (!c.memory || started === undefined) return;
+    const at = limitReachedAt(c.memory, started, this.o.clock.now());
+    if (at === undefined) return;
+    c.oomTimer = this.o.clock.after(at - this.o.clock.now(), () => {
+      c.oomTimer = undefined;
+      if (!c.memory?.limitBytes || c.runningSinceMs !== started) return;
+      // Growth changed on the way (a leak healed): look again.
+      if (workingSet(c.memory, started, this.o.clock.now()) < c.memory.limitBytes - 4096) {
+        this.watchMemory(rt, c);
+        return;
+      }
+      c.exitTimer?.cancel();
+      c.exitTimer = undefined;
+      this.exit(rt, c, 137, 'OOMKilled', '');
+    });
+  }
+
+  /** Memory growth changed (a leak began or stopped): every container looks again. */
+  memoryChanged(): void {
+    for (const rt of this.pods.values())
+      for (const c of rt.containers) if (c.memory && c.runningSinceMs !== undefined) this.watchMemory(rt, c);
   }
 
   /** A running container with an unmet need gives up after a while and exits. */
@@ -252,6 +297,8 @@ export class ContainerRuntime {
   private exit(rt: PodRuntime, c: ContainerState, exitCode: number, reason: string, lastLine: string): void {
     const now = this.o.clock.now();
     const started = c.runningSinceMs ?? now;
+    c.oomTimer?.cancel();
+    c.oomTimer = undefined;
     // A process the kernel kills at its memory limit has no last words.
     if (lastLine) this.o.logs?.append(rt.namespace, rt.name, c.name, lastLine, now);
     if (now - started >= backoffResetMs) c.backoffMs = initialBackoffMs;

@@ -71,6 +71,7 @@ export class KubeletModel {
     deps?: Dependencies;
     logs?: PodLogBook;
     needsOf?: ContainerRuntimeOptions['needsOf'];
+    memoryOf?: ContainerRuntimeOptions['memoryOf'];
     sandbox?: SandboxNetwork;
   }) {
     this.node = o.node;

@@ -1,11 +1,14 @@
-/** Memory quantities as Kubernetes reads and prints them, and a node's allocatable. */
+/** Memory quantities and working sets over time. */
 import { describe, expect, it } from 'vitest';
 import {
+  type ContainerMemory,
   formatBytes,
+  limitReachedAt,
   Mi,
   nodeMemory,
   parseBytes,
   parseRate,
+  workingSet,
 } from './memory.ts';
 
 describe('quantities', () => {
@@ -42,5 +45,28 @@ describe('quantities', () => {
   it('allocatable is capacity less the 100Mi hard eviction threshold', () => {
     expect(nodeMemory('4Gi')).toEqual({ capacityBytes: 4096 * Mi, allocatableBytes: 3996 * Mi });
     expect(formatBytes(nodeMemory(undefined).allocatableBytes)).toBe('16272132Ki');
+  });
+});
+
+describe('working set', () => {
+  const leaking = (from: number, until?: number): ContainerMemory => ({
+    requestBytes: 128 * Mi,
+    limitBytes: 256 * Mi,
+    steadyBytes: 100 * Mi,
+    growth: () => [{ bytesPerMs: Mi / 1000, fromMs: from, untilMs: until }],
+  });
+
+  it('grows from the later of the leak and the process start, and starts small after a restart', () => {
+    const m = leaking(60_000);
+    expect(workingSet(m, 0, 60_000)).toBe(100 * Mi);
+    expect(workingSet(m, 0, 120_000)).toBe(160 * Mi);
+    expect(workingSet(m, 100_000, 120_000)).toBe(120 * Mi);
+  });
+
+  it('reaches the limit when the growth has covered the gap, and never once the leak stopped below it', () => {
+    expect(limitReachedAt(leaking(0), 0, 0)).toBe(156_000);
+    expect(limitReachedAt(leaking(0), 50_000, 60_000)).toBe(206_000);
+    expect(limitReachedAt(leaking(0, 30_000), 0, 60_000)).toBeUndefined();
+    expect(limitReachedAt({ ...leaking(0), limitBytes: undefined }, 0, 0)).toBeUndefined();
   });
 });

@@ -54,6 +54,7 @@ export class PodLifecycle {
     deps?: Dependencies;
     logs?: PodLogBook;
     needsOf?: ContainerRuntimeOptions['needsOf'];
+    memoryOf?: ContainerRuntimeOptions['memoryOf'];
     /** The CNI's address management, where the scenario models it. */
     sandbox?: SandboxNetwork;
   }) {
@@ -70,6 +71,7 @@ export class PodLifecycle {
       deps: o.deps,
       logs: o.logs,
       needsOf: o.needsOf,
+      memoryOf: o.memoryOf,
       canReport: () => this.live(),
     });
   }

@@ -190,6 +190,7 @@ export function scenarioReferenceIssues(s: Scenario): ReferenceIssue[] {
         f.services?.forEach((ref, si) => {
           checkService([...fPath, 'services', si], ref);
         });
+      if (f.type === 'memory-leak') checkWorkload([...fPath, 'workload'], f.workload, f.container);
       if (f.type === 'node-scheduled-job') {
         const min = parseDuration(f.job.runtime.min) ?? 0;
         const max = parseDuration(f.job.runtime.max) ?? 0;

@@ -11,7 +11,7 @@
  * silently ignored line.
  */
 import { z } from 'zod';
-import { parseBytes } from '../behaviour/memory.ts';
+import { parseBytes, parseRate } from '../behaviour/memory.ts';
 import { admissionWebhookActionSchemas } from './admission-webhooks-shape.ts';
 import { controlPlaneFaultSchemas } from './control-plane-faults.ts';
 import {
@@ -134,6 +134,11 @@ const need = z
 const memoryQuantity = z
   .string({ error: 'expected a memory quantity such as 512Mi or 2Gi' })
   .refine((q) => parseBytes(q) !== undefined, { error: 'expected a memory quantity such as 512Mi or 2Gi' });
+
+/** How fast memory grows: a quantity per second, minute or hour (`20Mi/min`, `1Gi/h`). */
+const memoryRate = z
+  .string({ error: 'expected a rate such as 20Mi/min or 1Gi/h' })
+  .refine((r) => (parseRate(r) ?? 0) > 0, { error: 'expected a rate such as 20Mi/min or 1Gi/h' });
 
 const scalars = { name, text, oneLine, version, positiveInt, count, probability, duration, labelSelector };
 
@@ -267,7 +272,29 @@ export const containerSchema = z.strictObject({
   readiness: probeSchema.optional(),
   liveness: probeSchema.optional(),
   startup: probeSchema.optional(),
-  resources: z.strictObject({ cpu: text.optional(), memory: text.optional() }).optional(),
+  /**
+   * `cpu` and `memory` are the requests (what the scheduler reserves and the eviction
+   * manager compares use with); `limits` caps them: a container whose working set reaches
+   * its memory limit is OOMKilled (exit 137) and restarted with back-off.
+   */
+  resources: z
+    .strictObject({
+      cpu: text.optional(),
+      memory: memoryQuantity.optional(),
+      limits: z.strictObject({ cpu: text.optional(), memory: memoryQuantity.optional() }).optional(),
+    })
+    .optional(),
+  /**
+   * What the program uses: a steady working set (default: its memory request, else 20Mi),
+   * optionally growing at `rate` from `from` on (a slow leak, a cache that never evicts);
+   * each restart starts it at the steady amount again.
+   */
+  usage: z
+    .strictObject({
+      memory: memoryQuantity.optional(),
+      growth: z.strictObject({ rate: memoryRate, from: instant.optional() }).optional(),
+    })
+    .optional(),
   env: z.record(z.string(), z.string({ error: 'expected a string (quote numbers)' })).optional(),
 });
 
@@ -514,6 +541,24 @@ export const faultSchema = z.discriminatedUnion('type', [
      * killed at different times and rarely all at once.
      */
     runsForMax: duration.optional(),
+  }),
+  /**
+   * A workload's program starts leaking memory (a bad release, an unbounded cache, a
+   * connection leak): from the fault on, each of its running containers' working set grows
+   * by `rate`, and starts small again whenever the process restarts. Under a memory limit the
+   * kernel OOMKills it at the limit (`OOMKilled`, exit 137) and the kubelet restarts it
+   * with CrashLoopBackOff back-off; without one the node runs short: MemoryPressure and its
+   * taint, `EvictionThresholdMet`, pods `Evicted` (the leaker first, as it uses most above
+   * its request), and the trouble follows the workload to the node its new pod lands on.
+   * Healing stops the leak; memory already taken is given back only by a restart.
+   */
+  z.strictObject({
+    type: z.literal('memory-leak'),
+    ...faultCommon,
+    workload: objectRef,
+    /** Every container of the workload when unset. */
+    container: name.optional(),
+    rate: memoryRate,
   }),
   z.strictObject({
     type: z.literal('service-routing'),

@@ -13,6 +13,7 @@
  */
 import type { Clock, Timer } from '../../time/clock.ts';
 import type { ProtocolFaults } from '../api/faults.ts';
+import { parseRate } from '../behaviour/memory.ts';
 import { type ControlPlaneFault, isControlPlaneFault } from '../scenario/control-plane-faults.ts';
 import type { Fault, Scenario } from '../scenario/schema.ts';
 import { parseDuration } from '../scenario/time-spec.ts';
@@ -165,6 +166,12 @@ export class FaultInjector {
           runsForMs: longest > shortest ? shortest + (longest - shortest) * random() : shortest,
         }));
         a.heal = () => world.setOwnFailure(`kube-system/${dns}`, container, undefined);
+        return a;
+      }
+      case 'memory-leak': {
+        // The program leaks; OOMKills at its limit or node pressure emerge in the kubelets.
+        world.startMemoryLeak(source, fault.workload, fault.container, parseRate(fault.rate) ?? 0);
+        a.heal = () => world.stopMemoryLeak(source);
         return a;
       }
       case 'node-reboot': {

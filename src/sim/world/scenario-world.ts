@@ -25,6 +25,13 @@ import { DeploymentController } from '../behaviour/deployment-controller.ts';
 import { EndpointSliceController } from '../behaviour/endpointslice-controller.ts';
 import { KubeProxyModel } from '../behaviour/kube-proxy.ts';
 import { KubeletModel } from '../behaviour/kubelet.ts';
+import {
+  type ContainerMemory,
+  defaultContainerUsageBytes,
+  type MemoryGrowth,
+  parseBytes,
+  parseRate,
+} from '../behaviour/memory.ts';
 import { NodeLifecycleController } from '../behaviour/node-lifecycle-controller.ts';
 import type { PodNetwork } from '../behaviour/pod-network.ts';
 import type { SandboxNetwork } from '../behaviour/pod-sandbox.ts';
@@ -35,7 +42,7 @@ import { nodeLease, nodeObject } from '../cluster/objects.ts';
 import { startDisruptionController } from '../controllers/disruption.ts';
 import { nodeName } from '../scenario/catalog.ts';
 import type { Container, NodePool, Scenario } from '../scenario/schema.ts';
-import { parseDuration } from '../scenario/time-spec.ts';
+import { parseDuration, resolveInstant } from '../scenario/time-spec.ts';
 import { type ObjectStore, parsedEntry } from '../store/object-store.ts';
 import { putIngressObjects } from './ingress-objects.ts';
 import { kubeadmControlPlaneRole, minorOf } from './kubeadm-roles.ts';
@@ -80,6 +87,12 @@ export interface ScenarioWorld {
   ): void;
   /** What a pod's container needs, and what it does when a need fails. */
   needsOf(pod: KubeObject, container: string): ContainerNeeds;
+  /**
+   * A workload's containers (one, or all when unset) start leaking `bytesPerMs` now, under
+   * `id`; `stop` ends that leak (memory already taken stays until a restart).
+   */
+  startMemoryLeak(id: string, workload: string, container: string | undefined, bytesPerMs: number): void;
+  stopMemoryLeak(id: string): void;
   /** Listeners told about every node added, for faults that follow an image to new machines. */
   onNodeAdded(listener: (name: string) => void): () => void;
   onNodeRemoved(listener: (name: string) => void): () => void;
@@ -117,6 +130,7 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
   // What each container needs, by `namespace/workload/container`; pods find theirs by label.
   const needs = new Map<string, ContainerNeeds>();
   const remember = (ns: string, workload: string, c: Container) => {
+    rememberMemory(`${ns}/${workload}/${c.name}`, c);
     const giveUp = c.giveUpAfter ? parseDuration(c.giveUpAfter) : undefined;
     needs.set(`${ns}/${workload}/${c.name}`, {
       needs: c.needs as Need[],
@@ -127,6 +141,44 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
     });
   };
   const ownFailures = new Map<string, (pod: string) => OwnFailure | undefined>();
+
+  // What each container asks for, may use and uses, by `namespace/workload/container`.
+  const memory = new Map<string, { requestBytes?: number; limitBytes?: number; steadyBytes: number }>();
+  const declaredGrowth = new Map<string, MemoryGrowth>();
+  const leaks = new Map<string, { key: string; growth: MemoryGrowth }>();
+  const rememberMemory = (key: string, c: Container) => {
+    const requestBytes = parseBytes(c.resources?.memory);
+    const limitBytes = parseBytes(c.resources?.limits?.memory);
+    // The API server defaults a request to its limit when only the limit is set.
+    const request = requestBytes ?? limitBytes;
+    memory.set(key, {
+      requestBytes: request,
+      limitBytes,
+      steadyBytes: parseBytes(c.usage?.memory) ?? request ?? defaultContainerUsageBytes,
+    });
+    const growth = c.usage?.growth;
+    if (growth)
+      declaredGrowth.set(key, {
+        bytesPerMs: parseRate(growth.rate) ?? 0,
+        fromMs: growth.from
+          ? (resolveInstant(growth.from, Date.parse(s.start)) ?? Date.parse(s.start))
+          : Date.parse(s.start),
+      });
+  };
+  const noGrowth: MemoryGrowth[] = [];
+  const growthOf = (key: string): MemoryGrowth[] => {
+    if (leaks.size === 0 && declaredGrowth.size === 0) return noGrowth;
+    const out: MemoryGrowth[] = [];
+    const declared = declaredGrowth.get(key);
+    if (declared) out.push(declared);
+    for (const l of leaks.values()) if (l.key === key || key.startsWith(`${l.key}/`)) out.push(l.growth);
+    return out;
+  };
+  const memoryOf = (pod: KubeObject, container: string): ContainerMemory => {
+    const key = `${pod.metadata.namespace}/${pod.metadata.labels?.['app.kubernetes.io/name'] ?? ''}/${container}`;
+    const m = memory.get(key) ?? { steadyBytes: defaultContainerUsageBytes };
+    return { ...m, growth: () => growthOf(key) };
+  };
   const needsOf = (pod: KubeObject, container: string): ContainerNeeds => {
     const workload = `${pod.metadata.namespace}/${pod.metadata.labels?.['app.kubernetes.io/name'] ?? ''}`;
     const declared = needs.get(`${workload}/${container}`) ?? { needs: [] };
@@ -264,6 +316,7 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
       deps,
       logs,
       needsOf,
+      memoryOf,
       sandbox: network?.sandbox,
     });
     const kubeProxy = new KubeProxyModel({ node: name, store, clock, logs, proxy: nodeProxy, deps, random });
@@ -466,6 +519,19 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
       }
       for (const l of removed) l(name);
     },
+    startMemoryLeak(id, workload, container, bytesPerMs) {
+      leaks.set(id, {
+        key: container ? `${workload}/${container}` : workload,
+        growth: { bytesPerMs, fromMs: clock.now() },
+      });
+      for (const k of kubelets.values()) k.pods?.runtime.memoryChanged();
+    },
+    stopMemoryLeak(id) {
+      const leak = leaks.get(id);
+      if (!leak) return;
+      leak.growth.untilMs = clock.now();
+      for (const k of kubelets.values()) k.pods?.runtime.memoryChanged();
+    },
     setOwnFailure(workload, container, f) {
       if (f) ownFailures.set(`${workload}/${container}`, f);
       else ownFailures.delete(`${workload}/${container}`);
@@ -496,6 +562,24 @@ interface ContainerLike {
   image: string;
   ports?: number[];
   env?: Record<string, string>;
+  resources?: Container['resources'];
+}
+
+/** A container's resources as the pod spec carries them: requests and limits. */
+function podResources(r: Container['resources']): Record<string, unknown> | undefined {
+  if (!r) return undefined;
+  // The API server defaults a request it is not given to its limit.
+  const cpu = r.cpu ?? r.limits?.cpu;
+  const memory = r.memory ?? r.limits?.memory;
+  const requests = { ...(cpu ? { cpu } : {}), ...(memory ? { memory } : {}) };
+  const limits = {
+    ...(r.limits?.cpu ? { cpu: r.limits.cpu } : {}),
+    ...(r.limits?.memory ? { memory: r.limits.memory } : {}),
+  };
+  return {
+    ...(Object.keys(limits).length ? { limits } : {}),
+    ...(Object.keys(requests).length ? { requests } : {}),
+  };
 }
 
 interface PodEnvView {
@@ -509,6 +593,7 @@ function podSpec(containers: readonly ContainerLike[], hostNetwork = false): Rec
       image: c.image,
       ...(c.ports?.length ? { ports: c.ports.map((p) => ({ containerPort: p, protocol: 'TCP' })) } : {}),
       ...(c.env ? { env: Object.entries(c.env).map(([name, value]) => ({ name, value })) } : {}),
+      ...(c.resources ? { resources: podResources(c.resources) } : {}),
     })),
     ...(hostNetwork ? { hostNetwork: true } : {}),
   };
