@@ -81,6 +81,10 @@ interface PodRuntime {
   namespace: string;
   name: string;
   uid: string;
+  /** spec.priority: the eviction manager evicts lower priorities first. */
+  priority: number;
+  /** Critical pods (static, or system-critical priority) are never evicted. */
+  critical: boolean;
   containers: ContainerState[];
   /** Which containers were ready at the last report: a re-check that changes none writes nothing. */
   reportedReady?: string;
@@ -101,8 +105,20 @@ export interface ContainerRuntimeOptions {
 }
 
 interface PodSpecView {
-  spec?: { containers?: { name: string; image?: string }[] };
+  spec?: { priority?: number; containers?: { name: string; image?: string }[] };
 }
+
+/** A running pod's memory as the eviction manager reads it from the summary API. */
+export interface PodMemoryUsage {
+  key: string;
+  name: string;
+  priority: number;
+  critical: boolean;
+  containers: { name: string; workingSetBytes: number; requestBytes: number }[];
+}
+
+/** scheduling.SystemCriticalPriority: pods at or above it are critical to the node. */
+const systemCriticalPriority = 2_000_000_000;
 
 export class ContainerRuntime {
   private readonly o: ContainerRuntimeOptions;
@@ -134,6 +150,11 @@ export class ContainerRuntime {
       namespace: pod.metadata.namespace ?? '',
       name: pod.metadata.name ?? '',
       uid: pod.metadata.uid ?? '',
+      priority: pod.spec?.priority ?? 0,
+      // kubelettypes.IsCriticalPod: static and mirror pods, or system-critical priority.
+      critical:
+        (pod.spec?.priority ?? 0) >= systemCriticalPriority ||
+        pod.metadata.annotations?.['kubernetes.io/config.mirror'] !== undefined,
       containers: (pod.spec?.containers ?? []).map((c): ContainerState => {
         const declared = this.o.needsOf?.(pod, c.name) ?? [];
         // A bare list of needs means the program exits when one fails.
@@ -258,6 +279,96 @@ export class ContainerRuntime {
   memoryChanged(): void {
     for (const rt of this.pods.values())
       for (const c of rt.containers) if (c.memory && c.runningSinceMs !== undefined) this.watchMemory(rt, c);
+  }
+
+  /** Each running pod's containers' working sets now, for the eviction manager. */
+  memoryUsage(nowMs: number): PodMemoryUsage[] {
+    const out: PodMemoryUsage[] = [];
+    for (const [key, rt] of this.pods) {
+      const containers: PodMemoryUsage['containers'] = [];
+      for (const c of rt.containers) {
+        if (!c.memory || c.runningSinceMs === undefined) continue;
+        containers.push({
+          name: c.name,
+          workingSetBytes: workingSet(c.memory, c.runningSinceMs, nowMs),
+          requestBytes: c.memory.requestBytes ?? 0,
+        });
+      }
+      if (containers.length)
+        out.push({ key, name: rt.name, priority: rt.priority, critical: rt.critical, containers });
+    }
+    return out;
+  }
+
+  /**
+   * The kubelet's eviction manager kills the pod at once (hard threshold: grace period 0)
+   * and fails it for good: phase Failed, reason Evicted, its message, the DisruptionTarget
+   * condition (TerminationByKubelet), and an `Evicted` warning event with the same message
+   * (pkg/kubelet/eviction/eviction_manager.go evictPod; helpers.go Reason). The pod is never
+   * restarted here; its controller makes a new one.
+   */
+  evict(key: string, message: string): void {
+    const rt = this.pods.get(key);
+    if (!rt) return;
+    this.stopPod(key);
+    if (!this.o.canReport()) return;
+    const pod = this.o.store.find(podType, rt.namespace, rt.name);
+    if (!pod || pod.metadata.uid !== rt.uid) return;
+    const now = this.o.clock.now();
+    const stamp = rfc3339(now);
+    const status = (pod.status ?? {}) as {
+      conditions?: { type: string; status: string; lastTransitionTime?: string }[];
+      containerStatuses?: { name: string; state?: { running?: { startedAt?: string } } }[];
+    };
+    const notReady = (type: string) => ({
+      type,
+      status: 'False',
+      reason: 'PodCompleted',
+      lastProbeTime: null,
+      lastTransitionTime: stamp,
+    });
+    const conditions = [
+      ...(status.conditions ?? [])
+        .filter((c) => c.type !== 'DisruptionTarget')
+        .map((c) => (c.type === 'Ready' || c.type === 'ContainersReady' ? notReady(c.type) : c)),
+      {
+        type: 'DisruptionTarget',
+        status: 'True',
+        reason: 'TerminationByKubelet',
+        message,
+        lastProbeTime: null,
+        lastTransitionTime: stamp,
+      },
+    ];
+    // Killed with SIGKILL: each container ends with 137.
+    const containerStatuses = (status.containerStatuses ?? []).map((s) => ({
+      ...s,
+      ready: false,
+      started: false,
+      state: {
+        terminated: {
+          exitCode: 137,
+          reason: 'Error',
+          startedAt: s.state?.running?.startedAt ?? stamp,
+          finishedAt: stamp,
+        },
+      },
+    }));
+    this.o.store.update(
+      podType,
+      {
+        ...pod,
+        status: { ...status, phase: 'Failed', reason: 'Evicted', message, conditions, containerStatuses },
+      },
+      { subresource: 'status' },
+    );
+    recordEvent(this.o.store, this.o.clock, {
+      involved: { kind: 'Pod', name: rt.name, namespace: rt.namespace, uid: rt.uid, apiVersion: 'v1' },
+      type: 'Warning',
+      reason: 'Evicted',
+      message,
+      source: { component: 'kubelet', host: this.o.node },
+    });
   }
 
   /** A running container with an unmet need gives up after a while and exits. */

@@ -11,6 +11,7 @@
 import type { KubeObject } from '../api/k8s-types.ts';
 import { resourceForKind } from '../api/resources.ts';
 import { nameSuffix } from '../cluster/objects.ts';
+import { recordEvent } from './events.ts';
 import { createOwnedPod, deleteOwnedPod, type PodOwner } from './owned-pods.ts';
 import { nodePlacementChanges, QueuedController } from './queued-controller.ts';
 
@@ -52,7 +53,7 @@ interface NodeView {
 interface PodView {
   metadata: KubeObject['metadata'];
   spec?: { nodeName?: string };
-  status?: { conditions?: { type: string; status: string }[] };
+  status?: { phase?: string; conditions?: { type: string; status: string }[] };
 }
 
 export class DaemonSetController extends QueuedController {
@@ -95,10 +96,26 @@ export class DaemonSetController extends QueuedController {
     const pods = (this.store.listObjects(podType, ns) as (KubeObject & PodView)[]).filter((p) =>
       p.metadata.ownerReferences?.some((o) => o.uid === ds.metadata.uid && o.controller),
     );
-    const byNode = new Map(
-      pods.filter((p) => !p.metadata.deletionTimestamp).map((p) => [p.spec?.nodeName ?? '', p]),
-    );
     const owner: PodOwner = { kind: 'DaemonSet', name, namespace: ns, uid: ds.metadata.uid ?? '' };
+    // A failed daemon pod (evicted by its kubelet) is deleted, and a new one made
+    // (daemon_controller.go podsShouldBeOnNode: "Found failed daemon pod … will try to kill it").
+    for (const p of pods) {
+      if (p.status?.phase !== 'Failed' || p.metadata.deletionTimestamp) continue;
+      const pod = p.metadata.name ?? '';
+      recordEvent(this.store, this.clock, {
+        involved: { kind: 'DaemonSet', name, namespace: ns, uid: ds.metadata.uid, apiVersion: 'apps/v1' },
+        type: 'Warning',
+        reason: 'FailedDaemonPod',
+        message: `Found failed daemon pod ${ns}/${pod} on node ${p.spec?.nodeName ?? ''}, will try to kill it`,
+        source: { component: 'daemonset-controller' },
+      });
+      deleteOwnedPod(this.store, this.clock, owner, pod);
+    }
+    const byNode = new Map(
+      pods
+        .filter((p) => !p.metadata.deletionTimestamp && p.status?.phase !== 'Failed')
+        .map((p) => [p.spec?.nodeName ?? '', p]),
+    );
     for (const n of eligible) {
       const node = n.metadata.name ?? '';
       if (byNode.has(node)) continue;

@@ -14,6 +14,8 @@ import type { ObjectStore } from '../store/object-store.ts';
 import type { ContainerRuntimeOptions } from './container-runtime.ts';
 import type { Dependencies } from './dependencies.ts';
 import { recordEvent } from './events.ts';
+import { MemoryEvictionManager } from './eviction-manager.ts';
+import { defaultMemoryCapacityBytes } from './memory.ts';
 import type { NodeCondition } from './node-condition.ts';
 import { PodLifecycle } from './pod-lifecycle.ts';
 import type { SandboxNetwork } from './pod-sandbox.ts';
@@ -60,6 +62,7 @@ export class KubeletModel {
   /** nodeInfo fields the next status report changes (a new kernel after a reboot, a new kubelet). */
   private pendingInfo: Record<string, string> | undefined;
   readonly pods: PodLifecycle | undefined;
+  readonly eviction: MemoryEvictionManager | undefined;
 
   constructor(o: {
     node: string;
@@ -72,6 +75,8 @@ export class KubeletModel {
     logs?: PodLogBook;
     needsOf?: ContainerRuntimeOptions['needsOf'];
     memoryOf?: ContainerRuntimeOptions['memoryOf'];
+    /** The node's memory capacity, which the eviction manager measures against. */
+    memoryCapacityBytes?: number;
     sandbox?: SandboxNetwork;
   }) {
     this.node = o.node;
@@ -79,6 +84,15 @@ export class KubeletModel {
     this.clock = o.clock;
     this.random = o.random;
     if (o.nodeIp) this.pods = new PodLifecycle({ ...o, nodeIp: o.nodeIp, health: this.health });
+    if (this.pods && o.memoryOf)
+      this.eviction = new MemoryEvictionManager({
+        node: o.node,
+        store: o.store,
+        clock: o.clock,
+        runtime: this.pods.runtime,
+        capacityBytes: o.memoryCapacityBytes ?? defaultMemoryCapacityBytes,
+        canReport: () => this.health.running && this.health.apiReachable,
+      });
   }
 
   start(): void {
@@ -89,7 +103,14 @@ export class KubeletModel {
       this.clock.after(phase, () => this.every(leaseRenewIntervalMs, () => this.renewLease())),
     );
     this.timers.push(
-      this.clock.after(phase + 1, () => this.every(nodeStatusUpdateFrequencyMs, () => this.syncNodeStatus())),
+      // The eviction manager's monitoring period (10 s) matches the status loop's; it runs
+      // first so a threshold met shows in the status computed right after.
+      this.clock.after(phase + 1, () =>
+        this.every(nodeStatusUpdateFrequencyMs, () => {
+          if (this.health.running) this.eviction?.synchronize();
+          this.syncNodeStatus();
+        }),
+      ),
     );
   }
 
@@ -212,7 +233,14 @@ export class KubeletModel {
       ? { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: notReady.join(',') }
       : { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' };
     const current = node.status?.conditions?.find((c) => c.type === 'Ready');
-    const changed = current?.status !== ready.status || current?.message !== ready.message;
+    const memoryPressure = this.eviction?.underPressure() ?? false;
+    const memoryNow = node.status?.conditions?.find((c) => c.type === 'MemoryPressure');
+    const memoryChanged =
+      memoryNow !== undefined &&
+      memoryNow.status !== 'Unknown' &&
+      (memoryNow.status === 'True') !== memoryPressure;
+    const readyChanged = current?.status !== ready.status || current?.message !== ready.message;
+    const changed = readyChanged || memoryChanged;
     // Status is computed every 10 s but only sent on change or every 5 minutes.
     if (!changed && !this.pendingInfo && now - this.lastReportMs < nodeStatusReportFrequencyMs) return;
     this.lastReportMs = now;
@@ -222,10 +250,22 @@ export class KubeletModel {
         return {
           ...ready,
           lastHeartbeatTime: stamp,
-          lastTransitionTime: changed ? stamp : c.lastTransitionTime,
+          lastTransitionTime: readyChanged ? stamp : c.lastTransitionTime,
         };
       }
-      // The pressure conditions stay healthy here; their heartbeat moves with the report.
+      // MemoryPressure follows the eviction manager (nodestatus/setters.go MemoryPressureCondition).
+      if (c.type === 'MemoryPressure' && memoryPressure)
+        return {
+          type: c.type,
+          status: 'True',
+          reason: 'KubeletHasInsufficientMemory',
+          message: 'kubelet has insufficient memory available',
+          lastHeartbeatTime: stamp,
+          lastTransitionTime: c.status === 'True' ? c.lastTransitionTime : stamp,
+        };
+      if (c.type === 'MemoryPressure' && c.status === 'True')
+        return { ...healthyPressure(c.type), lastHeartbeatTime: stamp, lastTransitionTime: stamp };
+      // The other pressure conditions stay healthy here; their heartbeat moves with the report.
       if (c.status === 'Unknown')
         return { ...healthyPressure(c.type), lastHeartbeatTime: stamp, lastTransitionTime: stamp };
       return { ...c, lastHeartbeatTime: stamp };
@@ -242,6 +282,19 @@ export class KubeletModel {
     // status manager reconciles pod statuses that differ from its own (status_manager.go
     // syncBatch, needsReconcile) and puts them back as it sees them.
     if (current?.status === 'Unknown') this.pods?.runtime.reportAll();
+    // The setter records its transition as a Normal event: NodeHasInsufficientMemory, or
+    // NodeHasSufficientMemory when it clears (nodestatus/setters.go MemoryPressureCondition).
+    const memoryWas = memoryNow?.status === 'True';
+    if (memoryNow && memoryWas !== memoryPressure) {
+      const reason = memoryPressure ? 'NodeHasInsufficientMemory' : 'NodeHasSufficientMemory';
+      recordEvent(this.store, this.clock, {
+        involved: { kind: 'Node', name: this.node, uid: this.node, apiVersion: 'v1' },
+        type: 'Normal',
+        reason,
+        message: `Node ${this.node} status is now: ${reason}`,
+        source: { component: 'kubelet', host: this.node },
+      });
+    }
     // The kubelet compares its Ready with the node as the API server has it, so a node the
     // controller marked Unknown gets a NodeReady when its kubelet is heard again; both
     // events are Normal (nodestatus/setters.go ReadyCondition, recordEventFunc).

@@ -1,5 +1,7 @@
-/** Memory quantities and working sets over time. */
+/** Memory quantities, working sets over time, and the eviction manager's ranking and wording. */
 import { describe, expect, it } from 'vitest';
+import type { PodMemoryUsage } from './container-runtime.ts';
+import { evictionMessage, rankMemoryPressure } from './eviction-manager.ts';
 import {
   type ContainerMemory,
   formatBytes,
@@ -68,5 +70,42 @@ describe('working set', () => {
     expect(limitReachedAt(leaking(0), 50_000, 60_000)).toBe(206_000);
     expect(limitReachedAt(leaking(0, 30_000), 0, 60_000)).toBeUndefined();
     expect(limitReachedAt({ ...leaking(0), limitBytes: undefined }, 0, 0)).toBeUndefined();
+  });
+});
+
+describe('the eviction manager', () => {
+  const pod = (key: string, priority: number, use: number, request: number): PodMemoryUsage => ({
+    key,
+    name: key.split('/')[1],
+    priority,
+    critical: false,
+    containers: [{ name: 'c', workingSetBytes: use * Mi, requestBytes: request * Mi }],
+  });
+
+  it('ranks pods above their request first, then lower priority, then the most above request', () => {
+    const ranked = rankMemoryPressure([
+      pod('a/within', 0, 100, 200),
+      pod('a/important', 1000, 900, 100),
+      pod('a/small-excess', 0, 150, 100),
+      pod('a/big-excess', 0, 2000, 100),
+    ]);
+    expect(ranked.map((p) => p.name)).toEqual(['big-excess', 'small-excess', 'important', 'within']);
+  });
+
+  it('words the eviction as helpers.go does, naming only containers above their request', () => {
+    const p: PodMemoryUsage = {
+      key: 'shop/leaky-1',
+      name: 'leaky-1',
+      priority: 0,
+      critical: false,
+      containers: [
+        { name: 'leaky', workingSetBytes: 3_500 * Mi, requestBytes: 64 * Mi },
+        { name: 'sidecar', workingSetBytes: 20 * Mi, requestBytes: 32 * Mi },
+      ],
+    };
+    expect(evictionMessage(p, 94_212 * 1024)).toBe(
+      'The node was low on resource: memory. Threshold quantity: 100Mi, available: 94212Ki. ' +
+        'Container leaky was using 3500Mi, request is 64Mi, has larger consumption of memory. ',
+    );
   });
 });

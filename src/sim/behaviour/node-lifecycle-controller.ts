@@ -9,7 +9,9 @@
  *   "Kubelet stopped posting node status."; the node gets a NodeNotReady event and its
  *   pods Ready=False with a pod event NodeNotReady "Node is not ready";
  * - taints follow Ready: False → not-ready, Unknown → unreachable (NoSchedule at once,
- *   NoExecute through the rate-limited queue), True → none;
+ *   NoExecute through the rate-limited queue), True → none; and, with TaintNodesByCondition
+ *   (doNoScheduleTaintingPass), MemoryPressure/DiskPressure/PIDPressure True add the
+ *   memory-pressure/disk-pressure/pid-pressure NoSchedule taints;
  * - a pod on a NoExecute-tainted node is deleted when its toleration runs out (300 s by
  *   the DefaultTolerationSeconds admission plugin; DaemonSet pods tolerate forever), with
  *   TaintManagerEviction events and DisruptionTarget=True/DeletionByTaintManager;
@@ -73,6 +75,13 @@ interface PodView {
 
 const notReadyTaint = 'node.kubernetes.io/not-ready';
 const unreachableTaint = 'node.kubernetes.io/unreachable';
+/** nodeConditionToTaintKeyStatusMap: the pressure conditions that taint a node NoSchedule when True. */
+const pressureTaints: Record<string, string> = {
+  MemoryPressure: 'node.kubernetes.io/memory-pressure',
+  DiskPressure: 'node.kubernetes.io/disk-pressure',
+  PIDPressure: 'node.kubernetes.io/pid-pressure',
+};
+const pressureTaintKeys = new Set(Object.values(pressureTaints));
 const zoneLabel = 'topology.kubernetes.io/zone';
 
 export class NodeLifecycleController {
@@ -220,7 +229,23 @@ export class NodeLifecycleController {
     const ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? 'Unknown';
     const wanted = ready === 'True' ? undefined : ready === 'False' ? notReadyTaint : unreachableTaint;
     const current = node.spec?.taints ?? [];
-    const others = current.filter((t) => t.key !== notReadyTaint && t.key !== unreachableTaint);
+    const others = current.filter(
+      (t) =>
+        t.key !== notReadyTaint &&
+        t.key !== unreachableTaint &&
+        !(pressureTaintKeys.has(t.key) && t.effect === 'NoSchedule'),
+    );
+    const pressure = (node.status?.conditions ?? [])
+      .filter((c) => c.status === 'True' && pressureTaints[c.type] !== undefined)
+      .map(
+        (c) =>
+          current.find((t) => t.key === pressureTaints[c.type] && t.effect === 'NoSchedule') ?? {
+            key: pressureTaints[c.type],
+            effect: 'NoSchedule',
+            timeAdded: rfc3339(now),
+          },
+      );
+    others.push(...pressure);
     const next = wanted
       ? [
           ...others,

@@ -21,7 +21,7 @@ interface ReplicaSetView {
 
 interface PodView {
   metadata: KubeObject['metadata'];
-  status?: { conditions?: { type: string; status: string }[] };
+  status?: { phase?: string; conditions?: { type: string; status: string }[] };
 }
 
 export class ReplicaSetController extends QueuedController {
@@ -48,7 +48,11 @@ export class ReplicaSetController extends QueuedController {
         p.metadata.ownerReferences?.some((o) => o.uid === uid && o.controller) &&
         selector.matches(p.metadata.labels),
     );
-    const live = owned.filter((p) => !p.metadata.deletionTimestamp);
+    // controller.FilterActivePods: a Failed pod (evicted by its kubelet) no longer counts,
+    // and stays until it is deleted, as on a real cluster.
+    const live = owned.filter(
+      (p) => !p.metadata.deletionTimestamp && p.status?.phase !== 'Failed' && p.status?.phase !== 'Succeeded',
+    );
     const want = rs.spec?.replicas ?? 1;
     const name = rs.metadata.name ?? '';
     const owner: PodOwner = { kind: 'ReplicaSet', name, namespace: ns, uid: uid ?? '' };

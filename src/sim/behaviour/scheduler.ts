@@ -72,7 +72,12 @@ export class Scheduler extends QueuedController {
     if (pending.length === 0) return;
     const nodes = this.store.listObjects(nodeType) as (KubeObject & NodeView)[];
     const load = new Map<string, number>();
-    for (const e of this.store.list(podType, { filter: (x) => x.fields['spec.nodeName'] !== '' }).entries) {
+    // Pods that ended (evicted: Failed) hold no place on their node.
+    const placed = (x: { fields: Record<string, string> }) =>
+      x.fields['spec.nodeName'] !== '' &&
+      x.fields['status.phase'] !== 'Failed' &&
+      x.fields['status.phase'] !== 'Succeeded';
+    for (const e of this.store.list(podType, { filter: placed }).entries) {
       load.set(e.fields['spec.nodeName'], (load.get(e.fields['spec.nodeName']) ?? 0) + 1);
     }
     for (const e of pending) {

@@ -29,6 +29,7 @@ import {
   type ContainerMemory,
   defaultContainerUsageBytes,
   type MemoryGrowth,
+  nodeMemory,
   parseBytes,
   parseRate,
 } from '../behaviour/memory.ts';
@@ -317,6 +318,7 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
       logs,
       needsOf,
       memoryOf,
+      memoryCapacityBytes: nodeMemory(pool.capacity?.memory).capacityBytes,
       sandbox: network?.sandbox,
     });
     const kubeProxy = new KubeProxyModel({ node: name, store, clock, logs, proxy: nodeProxy, deps, random });
