@@ -120,6 +120,74 @@ describe('DaemonSet controller', () => {
   });
 });
 
+describe('pods their kubelet evicted', () => {
+  const evictOn = (w: ReturnType<typeof world>, pod: KubeObject & PodView) =>
+    w.kubelets
+      .get(pod.spec.nodeName ?? '')!
+      .pods!.runtime.evict(
+        `${pod.metadata.namespace}/${pod.metadata.name}`,
+        'The node was low on resource: memory. ',
+      );
+
+  it('a ReplicaSet replaces an evicted pod and leaves the Failed one in place', () => {
+    const w = world();
+    w.put(
+      'ReplicaSet',
+      {
+        metadata: { name: 'api-1', namespace: 'shop' },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { app: 'api' } },
+          template: { ...template('api:1'), metadata: { labels: { app: 'api' } } },
+        },
+      },
+      'apps',
+    );
+    w.clock.advance(10_000);
+    const [victim] = w.pods('shop');
+    evictOn(w, victim);
+    w.clock.advance(10_000);
+    const pods = w.pods('shop') as (KubeObject & PodView & { status: { phase?: string; reason?: string } })[];
+    expect(pods.find((p) => p.metadata.name === victim.metadata.name)?.status).toMatchObject({
+      phase: 'Failed',
+      reason: 'Evicted',
+    });
+    expect(pods.filter((p) => p.status.phase === 'Running' && w.ready(p))).toHaveLength(2);
+  });
+
+  it('a DaemonSet deletes its evicted pod (FailedDaemonPod) and runs a new one on that node', () => {
+    const w = world();
+    w.put(
+      'DaemonSet',
+      {
+        metadata: { name: 'log-agent', namespace: 'kube-system' },
+        spec: {
+          selector: { matchLabels: { app: 'log-agent' } },
+          template: {
+            metadata: { labels: { app: 'log-agent' } },
+            spec: { containers: [{ name: 'agent', image: 'fluent-bit:3.0' }] },
+          },
+        },
+      },
+      'apps',
+    );
+    w.clock.advance(10_000);
+    const victim = w.pods('kube-system').find((p) => p.spec.nodeName === 'n1')!;
+    evictOn(w, victim);
+    w.clock.advance(10_000);
+    const onN1 = w.pods('kube-system').filter((p) => p.spec.nodeName === 'n1');
+    expect(onN1.map((p) => p.metadata.name)).not.toContain(victim.metadata.name);
+    expect(onN1.filter(w.ready)).toHaveLength(1);
+    const events = w.store.listObjects(resourceForKind('Event')!, 'kube-system') as unknown as {
+      reason: string;
+      message: string;
+    }[];
+    expect(events.find((e) => e.reason === 'FailedDaemonPod')?.message).toBe(
+      `Found failed daemon pod kube-system/${victim.metadata.name} on node n1, will try to kill it`,
+    );
+  });
+});
+
 describe('EndpointSlice controller', () => {
   it("lists a Service's pods with ready conditions that follow the pods", () => {
     const w = world();
