@@ -68,7 +68,22 @@ describe('containerTerminations', () => {
       oomKilledReplicas: 2,
       nodes: ['n1', 'n2'],
       spanSeconds: 180,
+      together: true,
     });
+    expect(oom.severity).toBe('critical');
+  });
+
+  it('sees the replicas OOMKilled one after another too, as a warning: each at its limit, DNS still served', () => {
+    const view = viewOf({
+      replicasets: [dnsRs],
+      pods: [
+        dns('coredns-5d78c9869d-aaaaa', 'n1', 'OOMKilled', 137, t0 - 26 * min),
+        dns('coredns-5d78c9869d-bbbbb', 'n2', 'OOMKilled', 137, t0 - 3 * min),
+      ],
+    });
+    const [oom] = ofKind(containerTerminations(view, t0), 'system-component-oom');
+    expect(oom.severity).toBe('warning');
+    expect(oom.facts).toMatchObject({ oomKilledReplicas: 2, spanSeconds: 23 * 60, together: false });
   });
 
   it('tells its look-alike apart: replicas that fail with Error (a dependency) are no OOM', () => {

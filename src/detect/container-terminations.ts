@@ -11,10 +11,12 @@
  *   `workload/<ns>/<Kind>/<name>`). Critical for a system component whose replicas all
  *   ended within 10 min of each other; warning for another system component, an OOM kill or
  *   replicas ending together; info otherwise. Facts: see ContainerTerminationsFacts.
- * - `system-component-oom` (subject `component/<ns>/<Kind>/<name>`, critical) when a system
- *   component was OOMKilled on every replica (2 or more) within 10 min, or on half or more
- *   of a DaemonSet's pods (2 or more): it is at its memory limit, not broken by a
- *   dependency (which ends in `Error`). Facts: see SystemComponentOomFacts.
+ * - `system-component-oom` (subject `component/<ns>/<Kind>/<name>`) when a system component
+ *   was OOMKilled on every replica (2 or more), or on half or more of a DaemonSet's pods (2
+ *   or more), in the window: it is at its memory limit, not broken by a dependency (which
+ *   ends in `Error`). Critical when those kills came within 10 min of each other (it goes
+ *   down together); warning when they came one after another (it keeps serving, short a
+ *   replica at a time). Facts: see SystemComponentOomFacts.
  */
 import type { Transition } from '../observe/transitions.ts';
 import { bump, type ContainerStatusObject, countsText, groupBy, type PodObject } from './event-records.ts';
@@ -212,13 +214,16 @@ function systemOom(
   if (pods.length < 2) return undefined;
   const enough = w.kind === 'DaemonSet' ? pods.length * 2 >= replicas : pods.length >= replicas;
   const { first, last } = span([...byPod.values()].map((ends) => span(ends.map((e) => e.finishedMs)).last));
-  if (!enough || last - first > togetherMs) return undefined;
+  if (!enough) return undefined;
+  // All at once takes the component down; one after another it keeps serving, short a
+  // replica at a time, but each replica still reaches its limit: the same cause, less urgent.
+  const together = last - first <= togetherMs;
   const nodes = uniqueSorted(ooms.map((e) => e.pod.spec?.nodeName ?? '').filter(Boolean));
   return {
     detector: 'container-terminations',
     kind: 'system-component-oom',
     subject: `component/${w.key}`,
-    severity: 'critical',
+    severity: together ? 'critical' : 'warning',
     sinceMs: first,
     summary:
       `${pods.length} of ${replicas} replicas of ${w.kind} ${w.namespace}/${w.name} (${component}) OOMKilled within ` +
@@ -236,6 +241,7 @@ function systemOom(
       firstOom: isoSeconds(first),
       lastOom: isoSeconds(last),
       spanSeconds: Math.round((last - first) / 1000),
+      together,
       restartsInWindow: pods.reduce((s, k) => s + Math.max(restarts.get(k) ?? 0, 1), 0),
       windowMinutes: terminationWindowMs / 60_000,
     },

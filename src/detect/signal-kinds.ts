@@ -675,6 +675,8 @@ export interface SystemComponentOomFacts {
   firstOom: string;
   lastOom: string;
   spanSeconds: number;
+  /** The kills came within 10 min of each other: the component went down all at once. */
+  together: boolean;
   restartsInWindow: number;
   windowMinutes: number;
 }

@@ -625,6 +625,7 @@ export function componentOom(
       firstOom: fmtTime(t0 - 8 * min),
       lastOom: fmtTime(t0 - 6 * min),
       spanSeconds: 120,
+      together: true,
       restartsInWindow: 2,
       windowMinutes: 30,
       ...facts,

@@ -1,6 +1,6 @@
 /**
  * What a system component killed at its limits looks like, for the DNS and the general
- * patterns: every replica OOMKilled within minutes (`system-component-oom`), or all of them
+ * patterns: every replica OOMKilled in the half hour (`system-component-oom`), or all of them
  * ending together for another reason, with the component's Service losing its endpoints.
  */
 import type { SignalOf } from '../../detect/signal.ts';
@@ -37,14 +37,14 @@ export function componentCases(q: SignalQuery): ComponentCase[] {
   });
 }
 
-/** Every replica OOMKilled within minutes, of cluster DNS (`dns`) or of another component. */
+/** Every replica OOMKilled in the last half hour, of cluster DNS (`dns`) or of another component. */
 export function allReplicasOomKilled(dns: boolean): Clause<ComponentCase> {
   return {
     id: dns ? 'dns-replicas-oom-killed' : 'component-replicas-oom-killed',
     weight: 0,
     reason: dns
-      ? 'every replica of cluster DNS OOMKilled within minutes'
-      : 'every replica of a system component other than cluster DNS OOMKilled within minutes',
+      ? 'every replica of cluster DNS OOMKilled in the last half hour'
+      : 'every replica of a system component other than cluster DNS OOMKilled in the last half hour',
     reads: ['system-component-oom'],
     test: (c) => ((c.oom.facts.component === 'dns') === dns ? { signals: [c.oom] } : undefined),
   };

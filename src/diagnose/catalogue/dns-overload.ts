@@ -40,7 +40,7 @@ export const dnsOverload = definePattern((q) => componentCases(q))({
     },
   ],
   against: [apiSilentForUsToo(-0.4), nodesShortOfMemory],
-  severity: () => 'critical',
+  severity: (c) => (c.oom.facts.together ? 'critical' : 'warning'),
   onset: (c) => c.oom.sinceMs,
   blastRadius: (c) => ({
     namespaces: [c.oom.facts.namespace],

@@ -30,7 +30,7 @@ export const systemComponentLimits = definePattern((q) => componentCases(q))({
   requires: [allReplicasOomKilled(false)],
   supports: [keepsRestarting, serviceDown],
   against: [apiSilentForUsToo(-0.4), nodesShortOfMemory],
-  severity: () => 'critical',
+  severity: (c) => (c.oom.facts.together ? 'critical' : 'warning'),
   onset: (c) => c.oom.sinceMs,
   blastRadius: (c) => ({
     namespaces: [c.oom.facts.namespace],
