@@ -148,7 +148,13 @@ export class Dependencies {
           !this.cluster.dnsServing() ||
           this.crossNodeCut(node, 'kube-system/kube-dns')
         ) {
-          return { need, error: `dial udp ${dnsIp}:53: i/o timeout`, giveUpAfterMs: 10_000 };
+          // A REJECT rule answers UDP with ICMP port unreachable, which the resolver's socket
+          // reads as a refusal; dropped packets and dead servers time out.
+          const refused = unrouted && !f.networkDown && !f.dnsBroken && f.routingEffect === 'reject';
+          const error = refused
+            ? `read udp ${dnsIp}:53: connection refused`
+            : `dial udp ${dnsIp}:53: i/o timeout`;
+          return { need, error, giveUpAfterMs: 10_000 };
         }
       } else if (need === 'api') {
         const routed = !(

@@ -321,20 +321,28 @@ export class NodeAgentReports {
             },
     );
     const dnsName = 'kubernetes.default.svc.cluster.local';
+    const dnsUnmet = deps.check(node, ['dns']);
     out.push(
-      deps.check(node, ['dns'])
+      dnsUnmet?.error.includes('refused')
         ? {
             type: 'ClusterDNSUnhealthy',
             status: 'True',
-            reason: 'ClusterDNSTimeout',
-            message: `no answer from cluster DNS; ${[field('server', dnsServer), field('name', dnsName), field('timeout', '2s'), field('attempts', 2), field('since', sinceOf('ClusterDNSUnhealthy'))].join(' ')}`,
+            reason: 'ClusterDNSRefused',
+            message: `cluster DNS refused the query; ${[field('server', dnsServer), field('name', dnsName), field('error', dnsUnmet.error), field('since', sinceOf('ClusterDNSUnhealthy'))].join(' ')}`,
           }
-        : {
-            type: 'ClusterDNSUnhealthy',
-            status: 'False',
-            reason: 'ClusterDNSResolving',
-            message: `cluster DNS resolves the kubernetes service; ${field('server', dnsServer)} ${field('name', dnsName)} ${field('answer', scenario.cluster.controlPlane.serviceIp)}`,
-          },
+        : dnsUnmet
+          ? {
+              type: 'ClusterDNSUnhealthy',
+              status: 'True',
+              reason: 'ClusterDNSTimeout',
+              message: `no answer from cluster DNS; ${[field('server', dnsServer), field('name', dnsName), field('timeout', '2s'), field('attempts', 2), field('since', sinceOf('ClusterDNSUnhealthy'))].join(' ')}`,
+            }
+          : {
+              type: 'ClusterDNSUnhealthy',
+              status: 'False',
+              reason: 'ClusterDNSResolving',
+              message: `cluster DNS resolves the kubernetes service; ${field('server', dnsServer)} ${field('name', dnsName)} ${field('answer', scenario.cluster.controlPlane.serviceIp)}`,
+            },
     );
     out.push(
       host.dnsBroken
