@@ -68,6 +68,24 @@ export const clusterDnsCases: PatternTable = {
       ],
       expect: { losesTo: 'pod-network-broken' },
     },
+    // 0.45 + 0.1 - 0.25, under the naming floor: the address refuses while the DNS pods are fine
+    {
+      name: 'the cluster DNS address refuses lookups from four nodes while every CoreDNS pod is Ready',
+      signals: [
+        dnsLookups(),
+        agent('ClusterDNSUnhealthy', ['n1', 'n2', 'n3', 'n4'], { reasons: ['ClusterDNSRefused'] }),
+      ],
+      expect: { losesTo: 'cause-not-identified' },
+    },
+    {
+      name: 'the cluster DNS address refuses lookups from four nodes whose kube-proxy rules are stale, CoreDNS pods Ready',
+      signals: [
+        dnsLookups(),
+        agent('ClusterDNSUnhealthy', ['n1', 'n2', 'n3', 'n4'], { reasons: ['ClusterDNSRefused'] }),
+        proxySync({ staleNodes: ['n1'] }),
+      ],
+      expect: { losesTo: 'service-proxy-sync-failure' },
+    },
     // 0.45 + 0.1 - 0.15: the nodes' own resolvers fail too, so something upstream of both
     {
       name: "lookups fail from every node through cluster DNS and through the nodes' own resolvers",

@@ -74,6 +74,19 @@ export const clusterDns = definePattern((q) => {
     },
     podsCutOffAcrossNodes(-0.25),
     {
+      id: 'address-refuses-while-pods-serve',
+      weight: -0.25,
+      reason:
+        'the DNS Service address refuses lookups on {refusedCount} nodes while no DNS pod is unhealthy: a proxy rule rejects the address, the servers behind it are not asked',
+      reads: ['agent-condition', 'dns-pods-unhealthy'],
+      test: (c, q) => {
+        const dns = q.agent('ClusterDNSUnhealthy');
+        return !c.pods && dns?.facts.reasons.includes('ClusterDNSRefused') && dns.facts.nodes.length >= 2
+          ? { signals: [dns], slots: { refusedCount: count(dns.facts.nodes.length, dns)! } }
+          : undefined;
+      },
+    },
+    {
       id: 'node-resolvers-fail-too',
       weight: -0.15,
       reason: "the nodes' own resolvers fail too, which cluster DNS does not explain",
