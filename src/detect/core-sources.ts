@@ -8,6 +8,7 @@
  */
 import { apiFlowControl } from './api-flowcontrol.ts';
 import { containerTerminations } from './container-terminations.ts';
+import { controlPlaneRestarts } from './control-plane-restarts.ts';
 import { edgeProbe } from './edge-probe.ts';
 import { eventReasons } from './event-reasons.ts';
 import { imagePulls } from './image-pulls.ts';
@@ -34,6 +35,7 @@ export const coreSourceDetectors: Detector[] = [
   schedulingFailures,
   imagePulls,
   containerTerminations,
+  controlPlaneRestarts,
   probeFailures,
   volumeFailures,
   podCreationFailures,

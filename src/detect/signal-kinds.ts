@@ -662,6 +662,22 @@ export interface ContainerTerminationsFacts {
   windowMinutes: number;
 }
 
+/** A control-plane component's containers restarting again and again (control-plane-restarts.ts). */
+export interface ControlPlaneRestartsFacts {
+  /** The static pod's name without its node: kube-controller-manager, etcd… */
+  component: string;
+  pods: string[];
+  nodes: string[];
+  /** Restarts in the last 3 hours (or since the pod started, when no longer history is kept). */
+  restarts: number;
+  /** How each pod's last run ended (lastState.terminated). */
+  reasons: string[];
+  exitCodes: string[];
+  lastFinished: string;
+  /** When restarts were seen, newest 8 (RFC 3339). */
+  restartTimes: string[];
+}
+
 /** Every replica of a system component OOMKilled within minutes: it is at its memory limit. */
 export interface SystemComponentOomFacts {
   namespace: string;
@@ -819,6 +835,7 @@ export interface SignalFactsByKind {
   'warning-events': WarningEventsFacts;
   'container-terminations': ContainerTerminationsFacts;
   'system-component-oom': SystemComponentOomFacts;
+  'control-plane-restarts': ControlPlaneRestartsFacts;
   'pod-status-lag': PodStatusLagFacts;
   'edge-probe-failing': EdgeProbeFailingFacts;
   'node-resource-usage': NodeResourceUsageFacts;
@@ -883,6 +900,7 @@ export const signalKinds: Record<
   'warning-events': { sources: ['reflector/events'], role: 'context' },
   'container-terminations': { sources: ['reflector/pods'], role: 'local' },
   'system-component-oom': { sources: ['reflector/pods'], role: 'symptom' },
+  'control-plane-restarts': { sources: ['reflector/pods'], role: 'symptom' },
   'pod-status-lag': { sources: ['reflector/pods', 'reflector/nodes'], role: 'local' },
   'edge-probe-failing': { sources: ['probe-url'], role: 'symptom' },
   'node-resource-usage': { sources: ['metrics/nodes', 'reflector/nodes'], role: 'local' },
