@@ -213,6 +213,26 @@ export function apiDegraded(facts: Partial<SignalFactsByKind['api-degraded']> = 
   );
 }
 
+/** A control-plane component restarted at these minutes before t0, on cp-0. */
+export function controlPlaneRestarts(component: string, minutesAgo: number[], x: Extra = {}) {
+  const times = minutesAgo.map((m) => t0 - m * min).sort((a, b) => a - b);
+  return make(
+    'control-plane-restarts',
+    `component/kube-system/${component}`,
+    {
+      component,
+      pods: [`${component}-cp-0`],
+      nodes: ['cp-0'],
+      restarts: times.length,
+      reasons: ['Error'],
+      exitCodes: ['1'],
+      lastFinished: fmtTime(times.at(-1) ?? t0),
+      restartTimes: times.map(fmtTime),
+    },
+    { severity: times.length >= 5 ? 'critical' : 'warning', sinceMs: times[0] ?? t0, ...x },
+  );
+}
+
 export function vipUnreachable(
   nodes: string[],
   facts: Partial<SignalFactsByKind['in-cluster-api-unreachable']> = {},

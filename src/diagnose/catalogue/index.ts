@@ -14,6 +14,7 @@ import { clusterDns } from './cluster-dns.ts';
 import { conntrack } from './conntrack.ts';
 import { containerRuntime } from './container-runtime.ts';
 import { controlPlaneDegraded } from './control-plane-degraded.ts';
+import { controlPlaneLoop } from './control-plane-loop.ts';
 import { controlPlaneUnreachable } from './control-plane-unreachable.ts';
 import { credentialsRejected } from './credentials-rejected.ts';
 import { dnsOverload } from './dns-overload.ts';
@@ -38,6 +39,7 @@ import { workloadExhaustsNode } from './workload-exhausts-node.ts';
 export const catalogue: readonly AnyPattern[] = checkedCatalogue([
   controlPlaneUnreachable,
   controlPlaneDegraded,
+  controlPlaneLoop,
   certificateExpiry,
   apiServerOverload,
   credentialsRejected,

@@ -10,6 +10,7 @@ import { clusterDnsCases } from './cluster-dns.cases.ts';
 import { conntrackCases } from './conntrack.cases.ts';
 import { containerRuntimeCases } from './container-runtime.cases.ts';
 import { controlPlaneDegradedCases } from './control-plane-degraded.cases.ts';
+import { controlPlaneLoopCases } from './control-plane-loop.cases.ts';
 import { controlPlaneUnreachableCases } from './control-plane-unreachable.cases.ts';
 import { credentialsRejectedCases } from './credentials-rejected.cases.ts';
 import { dnsOverloadCases } from './dns-overload.cases.ts';
@@ -57,6 +58,7 @@ export const tables: readonly PatternTable[] = [
   dnsOverloadCases,
   podNetworkCases,
   mtuMismatchCases,
+  controlPlaneLoopCases,
   podIpExhaustionCases,
   conntrackCases,
   admissionWebhookCases,
