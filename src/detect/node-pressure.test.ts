@@ -90,6 +90,27 @@ describe('nodePressure', () => {
     });
   });
 
+  it('says which container the memory evictions name with the most memory, and its share of the node', () => {
+    const view = viewOf({
+      nodes: [node({ name: 'n1', allocatable: { cpu: '2', memory: '7860Mi' } })],
+      events: [
+        // The kubelet's wording (pkg/kubelet/eviction/helpers.go), as KubeFATE#64 quotes it.
+        event({
+          kind: 'Pod',
+          name: 'egg-5d9f-x',
+          reason: 'Evicted',
+          type: 'Warning',
+          host: 'n1',
+          lastMs: t0 - 120_000,
+          message:
+            'The node was low on resource: memory. Threshold quantity: 100Mi, available: 98304Ki. Container egg was using 5053216Ki, request is 0, has larger consumption of memory. ',
+        }),
+      ],
+    });
+    const [n1] = ofKind(nodePressure(view, t0), 'node-pressure');
+    expect(n1.facts).toMatchObject({ largestConsumer: 'egg', largestConsumerShare: 0.63 });
+  });
+
   it('leaves a container at its own memory limit to its workload when the node shows no pressure', () => {
     const view = viewOf({
       nodes: [node({ name: 'n1' })],

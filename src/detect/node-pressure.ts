@@ -16,6 +16,7 @@
  * Facts: see NodePressureFacts.
  */
 import type { EventRecord } from '../observe/event-ledger.ts';
+import { parseQuantity } from '../observe/quantity.ts';
 import { parseEvictionMessage, parseImagePullMessage, parseNodePressureEvent } from './event-messages.ts';
 import { bump, countsText, eventEvidence, nodeOf, recentEvents } from './event-records.ts';
 import { conditionOf, type NodeObject } from './node-attributes.ts';
@@ -127,12 +128,38 @@ export const nodePressure: Detector = (view, nowMs) => {
     }
   }
   const all = [...byNode.values()].sort((a, b) => a.node.localeCompare(b.node));
-  return all.map((p) => signalOf(p, all.length, nowMs));
+  return all.map((p) => {
+    const node = view.get('nodes', p.node) as
+      | (NodeObject & { status?: { allocatable?: { memory?: string } } })
+      | undefined;
+    return signalOf(p, all.length, nowMs, parseQuantity(node?.status?.allocatable?.memory));
+  });
 };
 
-function signalOf(p: NodePressure, clusterNodes: number, nowMs: number): Signal {
+/**
+ * The container the memory evictions name with the most memory, and its share of the
+ * node's allocatable memory: one container holding most of a node is what exhausts it.
+ */
+function largestMemoryConsumer(
+  parsed: ReturnType<typeof parseEvictionMessage>[],
+  allocatable: number | undefined,
+): { name: string; share: number } {
+  let best = { name: '', bytes: 0 };
+  for (const m of parsed) {
+    if (m.resource !== 'memory') continue;
+    for (const c of m.consumers) {
+      const i = c.lastIndexOf('=');
+      const bytes = parseQuantity(c.slice(i + 1)) ?? 0;
+      if (bytes > best.bytes) best = { name: c.slice(0, i), bytes };
+    }
+  }
+  return { name: best.name, share: allocatable ? Math.round((best.bytes / allocatable) * 100) / 100 : 0 };
+}
+
+function signalOf(p: NodePressure, clusterNodes: number, nowMs: number, allocatableMemory?: number): Signal {
   const evictions = p.evicted.reduce((s, r) => s + r.count, 0);
   const parsed = p.evicted.map((r) => parseEvictionMessage(r.message));
+  const largest = largestMemoryConsumer(parsed, allocatableMemory);
   const consumers = parsed.flatMap((m) => m.consumers);
   const consumerCounts = new Map<string, number>();
   for (const c of consumers) bump(consumerCounts, c);
@@ -184,6 +211,8 @@ function signalOf(p: NodePressure, clusterNodes: number, nowMs: number): Signal 
       evictedResources: uniqueSorted(parsed.map((m) => m.resource).filter(Boolean)),
       evictedNamespaces: uniqueSorted(p.evicted.map((r) => r.namespace).filter(Boolean)),
       topConsumers: countsText(consumerCounts, 5).map((c) => c.slice(0, c.lastIndexOf('='))),
+      largestConsumer: largest.name,
+      largestConsumerShare: largest.share,
       imageGcFailures: p.gcImage,
       containerGcFailures: p.gcContainer,
       systemOoms: p.systemOoms,

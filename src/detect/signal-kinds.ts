@@ -460,6 +460,9 @@ export interface NodePressureFacts {
   evictedNamespaces: string[];
   /** `container=usage` the eviction messages name, most often named first (at most 5). */
   topConsumers: string[];
+  /** The container memory evictions name with the most memory, and that usage over the node's allocatable memory (0..1; 0 unknown). */
+  largestConsumer: string;
+  largestConsumerShare: number;
   imageGcFailures: number;
   containerGcFailures: number;
   /** `SystemOOM` events (the kubelet saw the kernel OOM killer at work). */
