@@ -535,6 +535,8 @@ export function pressure(
       evictedResources: [],
       evictedNamespaces: [],
       topConsumers: [],
+      largestConsumer: '',
+      largestConsumerShare: 0,
       imageGcFailures: 0,
       containerGcFailures: 0,
       systemOoms: 0,

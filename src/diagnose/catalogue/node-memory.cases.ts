@@ -27,6 +27,21 @@ const starving = { status: 'Unknown' as const, reason: 'NodeStatusUnknown' };
 export const nodeMemoryCases: PatternTable = {
   pattern: 'node-memory-exhaustion',
   cases: [
+    // 0.4 + 0.15 OOM killer + 0.1 evictions - 0.2, against workload-exhausts-node at 0.5 + 0.15
+    {
+      name: 'the OOM killer runs on a node where the kubelet evicted one container holding 70 % of its memory',
+      signals: [
+        pressure('n1', {
+          ...memoryPressure,
+          ...oomKiller('java'),
+          ...evictingMemory,
+          topConsumers: ['egg'],
+          largestConsumer: 'egg',
+          largestConsumerShare: 0.7,
+        }),
+      ],
+      expect: { losesTo: 'workload-exhausts-node' },
+    },
     // 0.4 + 0.15 OOM killer + 0.1 evictions + 0.15 kubelets starved
     {
       name: 'two nodes out of memory: the OOM killer runs, the kubelet evicts, then both stop posting status',

@@ -10,7 +10,7 @@
  */
 import { apiSilentForUsToo, hitOn } from '../evidence/clauses.ts';
 import { definePattern } from '../pattern.ts';
-import { count } from '../slots.ts';
+import { count, said } from '../slots.ts';
 import {
   evictingFor,
   pressureBlast,
@@ -52,7 +52,29 @@ export const nodeMemory = definePattern(pressureCases('memory'))({
       test: (c) => hitOn(c.highUsage),
     },
   ],
-  against: [apiSilentForUsToo(-0.4), troubleWithoutShortage(-0.2)],
+  against: [
+    apiSilentForUsToo(-0.4),
+    troubleWithoutShortage(-0.2),
+    {
+      id: 'one-container-holds-most',
+      weight: -0.2,
+      reason:
+        'one container, {consumer}, held most of the memory of {node}: it, not the node, is short of room',
+      reads: ['node-pressure'],
+      test: (c) => {
+        const d = c.signals.find((s) => s.facts.largestConsumerShare >= 0.5);
+        return d
+          ? {
+              signals: [d],
+              slots: {
+                consumer: said(d.facts.largestConsumer, d)!,
+                node: said(d.subject.replace(/^node\//, ''), d)!,
+              },
+            }
+          : undefined;
+      },
+    },
+  ],
   severity: (c) => (c.down.length || c.nodes.length >= 2 ? 'critical' : 'warning'),
   onset: (c) => c.onset,
   blastRadius: pressureBlast,

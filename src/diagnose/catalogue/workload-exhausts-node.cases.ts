@@ -11,9 +11,26 @@ const evictedFor = (resource: string, consumer: string) => ({
   topConsumers: [`${consumer}=9Gi`],
 });
 
+const holdsMost = (consumer: string) => ({ largestConsumer: consumer, largestConsumerShare: 0.63 });
+
 export const workloadExhaustsNodeCases: PatternTable = {
   pattern: 'workload-exhausts-node',
   cases: [
+    // 0.5 + 0.15 holds most of its node + 0.15 its node down, against node memory at 0.4 + 0.1 + 0.15 - 0.2
+    {
+      name: 'one container with no memory request held 63 % of its node when evicted, and the node stopped posting status',
+      signals: [
+        pressure('n1', { ...evictedFor('memory', 'egg'), ...holdsMost('egg') }),
+        notReady('n1', starving),
+      ],
+      expect: { fires: true, identified: true },
+    },
+    // 0.5 + 0.15, against node memory at 0.4 + 0.1 - 0.2
+    {
+      name: 'one container held 63 % of its node when the kubelet evicted it',
+      signals: [pressure('n1', { ...evictedFor('memory', 'egg'), ...holdsMost('egg') })],
+      expect: { fires: true, identified: false },
+    },
     // 0.5 + 0.15 its nodes down + 0.1 the OOM killer's victim, against node memory at 0.4 + 0.15 + 0.15
     {
       name: 'the OOM killer picks the same log agent on two nodes, which then stop posting status',

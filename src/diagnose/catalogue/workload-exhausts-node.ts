@@ -30,9 +30,15 @@ export const workloadExhaustsNode = definePattern((q) => {
     const downSignals = [...t.notReady, ...t.silent, ...t.flapping].filter((s) =>
       nodes.includes(nodeName(s.subject)),
     );
+    // One container holding most of a node's memory when the kubelet evicted it: that node
+    // ran short because of it, even when its next pod lands on the same node.
+    const dominant = signals.filter(
+      (s) => s.facts.largestConsumer === consumer && s.facts.largestConsumerShare >= 0.5,
+    );
     return {
       consumer,
       signals,
+      dominant,
       nodes,
       downSignals,
       without: pressured.filter((s) => !signals.includes(s)),
@@ -53,12 +59,32 @@ export const workloadExhaustsNode = definePattern((q) => {
     {
       id: 'same-consumer-on-short-nodes',
       weight: 0,
-      reason: 'one process topping the consumers on two or more nodes that ran short',
+      reason:
+        'one process topping the consumers on two or more nodes that ran short, or holding most of the memory of one',
       reads: ['node-pressure'],
-      test: (c) => (c.signals.length >= 2 ? { signals: c.signals } : undefined),
+      test: (c) => (c.signals.length >= 2 || c.dominant.length ? { signals: c.signals } : undefined),
     },
   ],
   supports: [
+    {
+      id: 'holds-most-of-its-node',
+      weight: 0.15,
+      reason: '{consumer} held {share} of the memory of {node} when the kubelet evicted it',
+      reads: ['node-pressure'],
+      test: (c) => {
+        const d = c.dominant[0];
+        return d
+          ? {
+              signals: c.dominant,
+              slots: {
+                consumer: said(c.consumer, d)!,
+                share: said(`${Math.round(d.facts.largestConsumerShare * 100)} %`, d)!,
+                node: said(nodeName(d.subject), d)!,
+              },
+            }
+          : undefined;
+      },
+    },
     {
       id: 'its-nodes-go-down',
       weight: 0.15,
