@@ -7,10 +7,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLiveSession } from '../../src/cli/live-session.ts';
-import { Pipeline } from '../../src/cli/pipeline.ts';
 import { replayScenario } from '../../src/cli/scenario-replay.ts';
 import { detectAll } from '../../src/detect/all.ts';
-import { diagnose } from '../../src/diagnose/diagnose.ts';
+import { type Diagnosis, diagnose } from '../../src/diagnose/diagnose.ts';
 import { loadScenario } from '../../src/sim/scenario/loader.ts';
 import { scenarioAt } from '../support/scenario-moment.ts';
 import type { SimCluster } from '../support/sim-cluster.ts';
@@ -33,17 +32,22 @@ async function liveDiagnosis(name: string, moment: string, timeout = '20') {
   return { now, diagnosis: diagnose(detectAll(session.view, now), now) };
 }
 
+/**
+ * The diagnosis the replay's pipeline gives at the moment. Detectors and patterns read only
+ * the view (the tracker comes after the diagnosis), so one round at the moment gives what
+ * the last of a round every tick would, at a third of the replay's time.
+ */
 async function replayDiagnosis(name: string, moment: string) {
   const scenario = await loadScenario(name);
-  const pipeline = new Pipeline();
-  let last: ReturnType<Pipeline['round']> | undefined;
+  const at = Date.parse(moment);
+  let diagnosis: Diagnosis | undefined;
   await replayScenario(scenario, {
-    forMs: Date.parse(moment) - Date.parse(scenario.start),
+    forMs: at - Date.parse(scenario.start),
     onTick: (view, now) => {
-      last = pipeline.round(view, now);
+      if (now === at) diagnosis = diagnose(detectAll(view, now), now);
     },
   });
-  return last!.diagnosis;
+  return diagnosis!;
 }
 
 // What changed before the onset is known to a feed that watched it change: a one-shot read
