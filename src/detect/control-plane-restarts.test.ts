@@ -61,6 +61,22 @@ describe('controlPlaneRestarts', () => {
     expect(
       controlPlaneRestarts(viewOf({ pods: [staticPod('etcd', 'cp-0', 6, t0 - 7 * 24 * 60 * min)] }), t0),
     ).toEqual([]);
+    // Restarted because its node rebooted: the runtime lost the container.
+    const rebooted = pod({
+      name: 'etcd-cp-0',
+      namespace: 'kube-system',
+      node: 'cp-0',
+      owner: { kind: 'Node', name: 'cp-0' },
+      containers: [
+        {
+          name: 'etcd',
+          image: 'registry.k8s.io/etcd:3.5.12-0',
+          restartCount: 3,
+          lastTerminated: { reason: 'Unknown', exitCode: 255, finishedAtMs: t0 - 5 * min },
+        },
+      ],
+    });
+    expect(controlPlaneRestarts(viewOf({ pods: [rebooted] }), t0)).toEqual([]);
     // With no history yet, a fresh count stands in.
     expect(
       controlPlaneRestarts(viewOf({ pods: [staticPod('etcd', 'cp-0', 6, t0 - 5 * min)] }), t0)[0]?.severity,

@@ -8,6 +8,8 @@
  * bursts, several components at the same minutes, point at what they all wait on (etcd,
  * the API server); an apiserver or etcd killed by its liveness probe shows `Killing`.
  *
+ * Pods whose last run ended because their node rebooted (`runtime-lost`) are left out.
+ *
  * Emits `control-plane-restarts` per component (subject `component/kube-system/<name>`)
  * when its containers restarted 2 or more times in the last 3 hours (from the restart
  * counts' transitions; with no history, the restart count itself when the last end was in
@@ -19,6 +21,7 @@ import type { ContainerStatusObject, PodObject } from './event-records.ts';
 import type { Detector, Signal } from './signal.ts';
 import { uniqueSorted } from './signal.ts';
 import { componentIdentity } from './system-components.ts';
+import { terminationMeaning } from './termination-meaning.ts';
 import { isoSeconds, timeMs } from './timestamps.ts';
 
 const windowMs = 3 * 3_600_000;
@@ -51,6 +54,9 @@ function controlPlanePods(view: ClusterView): PodRestarts[] {
       .map((c) => c.lastState?.terminated)
       .filter((t) => t !== undefined)
       .sort((a, b) => (timeMs(b.finishedAt) ?? 0) - (timeMs(a.finishedAt) ?? 0))[0];
+    // A node that rebooted restarts every container on it (the runtime lost them): that is
+    // the node's story, not a component's loop.
+    if (last && terminationMeaning(last.reason, last.exitCode) === 'runtime-lost') continue;
     out.push({ pod: p, component, restartCount, last });
   }
   return out;
