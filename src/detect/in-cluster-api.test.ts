@@ -71,6 +71,7 @@ describe('inClusterApi', () => {
       errorKinds: ['timeout'],
       firstMs: Date.parse('2024-01-15T11:56:00Z'),
       externalApiHealthy: true,
+      externalDownAtOnset: false,
       endpointReachableFromNodes: true,
       endpointReachableNodes: 2,
       endpointUnreachableNodes: 0,
@@ -128,6 +129,21 @@ describe('inClusterApi', () => {
     const [sig] = ofKind(inClusterApi(view, t0), 'in-cluster-api-unreachable');
     expect(sig.facts.externalApiHealthy).toBe(false);
     expect(sig.facts.endpointReachableFromNodes).toBe(false);
+    // No probe before 11:56, when the pods' failures began: not known.
+    expect(sig.facts.externalDownAtOnset).toBeUndefined();
+  });
+
+  it('says when the pods’ failures began while kubetriage could not reach the API server either', () => {
+    const view = viewOf(
+      { services: [kubernetesSvc], nodes: [node({ name: 'w1', conditions: [vipDown(), endpoint('True')] })] },
+      t0 - m(6),
+      [
+        ...probeRounds(t0 - m(6), t0 - m(5), { ok: false, latencyMs: 5_000, error: timeoutError }),
+        ...probeRounds(t0 - m(5) + 5_000, t0, { ok: true, latencyMs: 20 }),
+      ],
+    );
+    const [sig] = ofKind(inClusterApi(view, t0), 'in-cluster-api-unreachable');
+    expect(sig.facts.externalDownAtOnset).toBe(true);
   });
 
   it('counts an endpoint answering on some address as reachable', () => {

@@ -108,6 +108,8 @@ export const inClusterApi: Detector = (view, nowMs) => {
   };
   const external = externalApiHealthy(view, nowMs, firstMs);
   if (external !== undefined) facts.externalApiHealthy = external;
+  const downAtOnset = externalDownBefore(view, firstMs);
+  if (downAtOnset !== undefined) facts.externalDownAtOnset = downAtOnset;
   const endpoint = endpointReachability(nodes, nowMs, new Set(failing.map((c) => c.node)));
   if (endpoint) {
     facts.endpointReachableFromNodes = endpoint.reachable > endpoint.unreachable;
@@ -166,6 +168,18 @@ function externalApiHealthy(view: ClusterView, nowMs: number, firstMs: number): 
   if (probes.length === 0) return undefined;
   const ok = probes.filter((p) => p.ok).length;
   return probes[probes.length - 1].ok && ok >= healthyProbeShare * probes.length;
+}
+
+/**
+ * Whether kubetriage's own probes failed (three or more) in the five minutes up to when the
+ * pods' failures began: then the server itself was out, and what the pods log is that outage
+ * (clients log a failure a timeout or a back-off after the attempt), even once the server
+ * answers again and their errors are still in the window.
+ */
+function externalDownBefore(view: ClusterView, atMs: number): boolean | undefined {
+  const probes = view.probes.toArray().filter((p) => p.atMs >= atMs - 5 * 60_000 && p.atMs <= atMs);
+  if (probes.length === 0) return undefined;
+  return probes.filter((p) => !p.ok).length >= 3;
 }
 
 /**

@@ -205,6 +205,8 @@ export interface InClusterApiUnreachableFacts {
   agentNodesReporting: number;
   agentNodesFailing: number;
   externalApiHealthy?: boolean;
+  /** kubetriage's own probes failed (3 or more) in the 5 minutes up to when the pods' failures began. */
+  externalDownAtOnset?: boolean;
   endpointReachableFromNodes?: boolean;
   endpointReachableNodes?: number;
   endpointUnreachableNodes?: number;
