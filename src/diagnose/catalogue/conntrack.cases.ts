@@ -20,6 +20,12 @@ export const conntrackCases: PatternTable = {
       signals: [full(5400)],
       expect: { fires: true, identified: false },
     },
+    // 0.5 + 0.1 drops + 0.1 the VIP times out on those nodes
+    {
+      name: 'the conntrack table is full and dropping on three nodes, and pods there time out on the kubernetes Service address',
+      signals: [full(5400), vipUnreachable(['n1', 'n2', 'n3'], { endpointReachableFromNodes: true })],
+      expect: { fires: true, identified: true },
+    },
     {
       name: 'lookups fail from every node, the conntrack table has room',
       signals: [dnsLookups()],

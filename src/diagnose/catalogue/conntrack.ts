@@ -45,6 +45,20 @@ export const conntrack = definePattern((q) => {
       test: (c) => hitOn(c.dns),
     },
     {
+      id: 'vip-times-out-there',
+      weight: 0.1,
+      reason: 'pods on {vipCount} of those nodes time out on the kubernetes Service address',
+      reads: ['in-cluster-api-unreachable', 'agent-condition'],
+      test: (c, q) => {
+        const vip = q.first('in-cluster-api-unreachable');
+        const nodes = vip?.facts.nodes ?? [];
+        const there = nodes.filter((n) => c.full?.facts.nodes.includes(n));
+        return vip && there.length && there.length * 2 >= nodes.length
+          ? { signals: [vip], slots: { vipCount: count(there.length, vip)! } }
+          : undefined;
+      },
+    },
+    {
       id: 'packets-dropped',
       weight: 0.1,
       reason: 'the kernel counts {drops} dropped packets',

@@ -1,6 +1,7 @@
 /** service-routing: fires when pods on Ready nodes cannot reach the kubernetes Service VIP; loses to its look-alikes. */
 import type { PatternTable } from '../cases.ts';
 import {
+  agent,
   apiUnreachable,
   change,
   crashLoop,
@@ -93,6 +94,21 @@ export const serviceRoutingCases: PatternTable = {
         change('control-plane-version', { from: 'v1.28.9', to: 'v1.29.4' }, { sinceMs: t0 - 2 * 60 * min }),
       ],
       expect: { losesTo: 'cause-not-identified' },
+    },
+    // 0.45 + 0.15 + 0.1 - 0.4: answering again now, but the pods' failures began with the outage
+    {
+      name: 'the API server answers again after a five-minute stall; pods on three nodes still log VIP timeouts that began in it',
+      signals: [vipUnreachable(three, { externalDownAtOnset: true })],
+      expect: { losesTo: 'cause-not-identified' },
+    },
+    // 0.45 + 0.15 + 0.1 - 0.35, against conntrack at 0.5 + 0.1 drops + 0.1 VIP there
+    {
+      name: 'pods on three nodes time out on the VIP, and the conntrack table is full and dropping on those three',
+      signals: [
+        vipUnreachable(three),
+        agent('ConntrackTableFull', three, { fullestPercent: 100, drops: 5400 }),
+      ],
+      expect: { losesTo: 'conntrack-exhaustion' },
     },
     {
       name: 'the API server is down: kubetriage and the pods alike cannot reach it',

@@ -132,6 +132,28 @@ export const serviceRouting = definePattern((q) => {
     apiSilentForUsToo(-0.4),
 
     {
+      id: 'began-while-api-down',
+      weight: -0.4,
+      reason:
+        "the pods' failures began while kubetriage could not reach the API server either: the server was out then, not the routing",
+      reads: ['in-cluster-api-unreachable'],
+      test: (c) => (c.vip?.facts.externalDownAtOnset ? { signals: [c.vip] } : undefined),
+    },
+    {
+      id: 'conntrack-full-there',
+      weight: -0.35,
+      reason:
+        'the connection-tracking table is full on {fullCount} of the nodes that time out: the kernel drops their new connections',
+      reads: ['agent-condition'],
+      test: (c, q) => {
+        const full = q.agent('ConntrackTableFull');
+        const there = c.nodes.filter((n) => full?.facts.nodes.includes(n));
+        return full && there.length * 2 >= c.nodes.length && there.length
+          ? { signals: [full], slots: { fullCount: count(there.length, full)! } }
+          : undefined;
+      },
+    },
+    {
       id: 'api-silent-in-window',
       weight: -0.4,
       reason: 'kubetriage could not reach the API server either in the same window',
