@@ -84,7 +84,7 @@ const onsetSlack: Record<string, [number, number]> = {
 describe('postmortems of the reference outages, replayed through serve', () => {
   for (const name of ['data100-2019', 'airmap-2018', 'runway-2024', 'digitalocean-2023', 'circleci-2023']) {
     it(`${name}: onset, detection, identification, actions and resolution at their virtual times`, {
-      timeout: 300_000,
+      timeout: 600_000,
     }, async () => {
       const { scenario, incident, stored, rows } = await replayThroughServe(name);
       const at = (event: string) => rows.filter((r) => r.event === event).map((r) => r.at);
