@@ -65,6 +65,15 @@ export const serviceRoutingCases: PatternTable = {
       signals: [vipUnreachable(three)],
       expect: { fires: true, identified: true },
     },
+    // 0.45 + 0.15 + 0.1: one node, but its agent reaches the API server at its own address
+    {
+      name: 'the VIP fails from one node only, whose agent reaches the API server directly',
+      signals: [
+        vipUnreachable(['n4'], { endpointReachableFromNodes: true }, { severity: 'warning' }),
+        agent('KubernetesServiceVIPUnreachable', ['n4']),
+      ],
+      expect: { fires: true, identified: true },
+    },
     {
       name: 'the VIP fails from one node only',
       signals: [vipUnreachable(['n4'], {}, { severity: 'warning' })],

@@ -67,11 +67,16 @@ export const serviceRouting = definePattern((q) => {
       id: 'vip-fails-from-healthy-nodes',
       weight: 0,
       reason:
-        'pods on Ready nodes failing to connect to the kubernetes Service VIP (not only refusing its certificate or waiting on an answer)',
+        'pods on Ready nodes failing to connect to the kubernetes Service VIP (not only refusing its certificate or waiting on an answer), on two or more nodes or on one whose agent reaches the API server directly',
       reads: ['in-cluster-api-unreachable', 'agent-condition'],
       // A handshake that fails on the certificate got through the VIP: routing delivered.
       test: (c) =>
-        (c.nodes.length >= 2 || (c.nodes.length >= 1 && c.agentNodes >= 2)) && !c.handshakesOnly
+        (c.nodes.length >= 2 ||
+          (c.nodes.length >= 1 && c.agentNodes >= 2) ||
+          // One node, whose agent reaches the API server at its own address: that node's
+          // service proxy, not its network.
+          (c.nodes.length === 1 && c.agentNodes === 1 && c.vip?.facts.endpointReachableFromNodes === true)) &&
+        !c.handshakesOnly
           ? hitOn([c.vip, c.agentVip])
           : undefined,
     },
