@@ -285,29 +285,24 @@ export class KubeletModel {
     // The setter records its transition as a Normal event: NodeHasInsufficientMemory, or
     // NodeHasSufficientMemory when it clears (nodestatus/setters.go MemoryPressureCondition).
     const memoryWas = memoryNow?.status === 'True';
-    if (memoryNow && memoryWas !== memoryPressure) {
-      const reason = memoryPressure ? 'NodeHasInsufficientMemory' : 'NodeHasSufficientMemory';
-      recordEvent(this.store, this.clock, {
-        involved: { kind: 'Node', name: this.node, uid: this.node, apiVersion: 'v1' },
-        type: 'Normal',
-        reason,
-        message: `Node ${this.node} status is now: ${reason}`,
-        source: { component: 'kubelet', host: this.node },
-      });
-    }
+    if (memoryNow && memoryWas !== memoryPressure)
+      this.statusEvent(memoryPressure ? 'NodeHasInsufficientMemory' : 'NodeHasSufficientMemory');
     // The kubelet compares its Ready with the node as the API server has it, so a node the
     // controller marked Unknown gets a NodeReady when its kubelet is heard again; both
     // events are Normal (nodestatus/setters.go ReadyCondition, recordEventFunc).
-    if (current?.status !== ready.status) {
-      const reason = ready.status === 'True' ? 'NodeReady' : 'NodeNotReady';
-      recordEvent(this.store, this.clock, {
-        involved: { kind: 'Node', name: this.node, uid: this.node, apiVersion: 'v1' },
-        type: 'Normal',
-        reason,
-        message: `Node ${this.node} status is now: ${reason}`,
-        source: { component: 'kubelet', host: this.node },
-      });
-    }
+    if (current?.status !== ready.status)
+      this.statusEvent(ready.status === 'True' ? 'NodeReady' : 'NodeNotReady');
+  }
+
+  /** A node status setter's transition, as the kubelet records it: a Normal event on the Node. */
+  private statusEvent(reason: string): void {
+    recordEvent(this.store, this.clock, {
+      involved: { kind: 'Node', name: this.node, uid: this.node, apiVersion: 'v1' },
+      type: 'Normal',
+      reason,
+      message: `Node ${this.node} status is now: ${reason}`,
+      source: { component: 'kubelet', host: this.node },
+    });
   }
 }
 
