@@ -12,7 +12,7 @@
  * else may take over), mark the lock lost: the next save() or check() throws, and the run
  * stops before it acts again.
  */
-import type { ApiClient } from '../kube/api-client.ts';
+import { type ApiClient, ApiRequestError } from '../kube/api-client.ts';
 import { LeaseLock } from '../kube/lease-lock.ts';
 import type { Clock, Timer } from '../time/clock.ts';
 
@@ -76,10 +76,22 @@ export class RunLock<P> {
    */
   async acquire(onWait?: (holder: string) => void): Promise<P | undefined> {
     const deadline = this.clock.now() + this.durationMs + 5_000;
+    let failure: ApiRequestError | undefined;
     for (;;) {
-      if (await this.serial(() => this.lock.tryAcquire())) break;
+      // A timeout, 429 or 5xx is a round lost, not the run's end: client-go's leader
+      // election likewise retries a failed acquire until its deadline (leaderelection.go,
+      // tryAcquireOrRenew errors are logged and retried).
+      const got = await this.serial(() => this.lock.tryAcquire()).catch((err: unknown) => {
+        if (!isTransient(err)) throw err;
+        failure = err;
+        return false;
+      });
+      if (got) break;
       const cur = this.lock.lastSeen;
-      if (this.clock.now() >= deadline) throw new LockHeldError(this.lease, cur?.holder ?? 'unknown');
+      if (this.clock.now() >= deadline) {
+        if (!cur && failure) throw failure;
+        throw new LockHeldError(this.lease, cur?.holder ?? 'unknown');
+      }
       onWait?.(cur?.holder ?? 'unknown');
       await this.clock.sleep(5_000);
     }
@@ -166,4 +178,9 @@ export class RunLock<P> {
     this.chain = next.catch(() => {});
     return next;
   }
+}
+
+/** No answer, throttled, or a server error: worth another try before giving up. */
+function isTransient(err: unknown): err is ApiRequestError {
+  return err instanceof ApiRequestError && (err.status === 0 || err.status === 429 || err.status >= 500);
 }

@@ -11,10 +11,16 @@ export class CountingApi extends ApiClient {
   inFlight = 0;
   requests = 0;
 
-  static for(kubeconfig: string): CountingApi {
+  static for<T extends CountingApi>(
+    this: new (
+      kc: KubeConfig,
+      o: { now: () => number },
+    ) => T,
+    kubeconfig: string,
+  ): T {
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
-    return new CountingApi(kc, { now: () => realClock.now() });
+    return new this(kc, { now: () => realClock.now() });
   }
 
   override getJson<T>(

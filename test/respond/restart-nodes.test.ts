@@ -273,10 +273,15 @@ describe('restart-nodes against the outages', () => {
       clock: c.clock,
     });
     expect(await other.tryAcquire()).toBe(true);
-    let renewing: Promise<unknown> = Promise.resolve();
-    const renew = setInterval(() => {
-      renewing = other.tryAcquire().catch(() => false);
-    }, 5);
+    // One renewal at a time, as a real holder renews: overlapping ones would queue up at
+    // the API server on a busy machine until requests time out.
+    let renewingOn = true;
+    const renewing = (async () => {
+      while (renewingOn) {
+        await other.tryAcquire().catch(() => false);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
     try {
       const events: StepEvent[] = [];
       await expect(
@@ -295,7 +300,7 @@ describe('restart-nodes against the outages', () => {
       ).rejects.toBeInstanceOf(LockHeldError);
       expect(events.some((e) => e.action === 'cordon')).toBe(false);
     } finally {
-      clearInterval(renew);
+      renewingOn = false;
       await renewing;
     }
   });

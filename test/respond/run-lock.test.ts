@@ -6,9 +6,9 @@
  * once released. Against the simulator's API server, on a ManualClock.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiClient } from '../../src/kube/api-client.ts';
+import { type ApiClient, ApiRequestError } from '../../src/kube/api-client.ts';
 import { LeaseLock } from '../../src/kube/lease-lock.ts';
-import { LockLostError, RunLock } from '../../src/respond/run-lock.ts';
+import { LockHeldError, LockLostError, RunLock } from '../../src/respond/run-lock.ts';
 import { ManualClock } from '../../src/time/manual-clock.ts';
 import { apiClientFor } from '../support/live-feed.ts';
 import { type SimCluster, startSimCluster } from '../support/sim-cluster.ts';
@@ -93,4 +93,71 @@ describe('RunLock', () => {
     await api.idle();
     expect(api.requests).toBe(sent);
   });
+
+  it('takes an API answer that timed out, was throttled or failed as a round lost, and tries again', async () => {
+    const clock = new ManualClock(start);
+    const api = FlakyApi.failing(cluster.kubeconfig, [0, 429, 503]);
+    const run = runLock('flaky', api, clock);
+    let settled = false;
+    const acquired = run.acquire().finally(() => {
+      settled = true;
+    });
+    for (let round = 0; round < 5 && !settled; round++) {
+      await api.idle();
+      clock.advance(5_000);
+    }
+    await acquired;
+    expect(api.failed).toBe(3);
+    expect((await otherRun('flaky', clock).current())?.holder).toBe('run-1');
+    await run.release({ done: 0 }, true);
+  });
+
+  it('gives up at once on an answer no retry will change', async () => {
+    const clock = new ManualClock(start);
+    const api = FlakyApi.failing(cluster.kubeconfig, [403]);
+    await expect(runLock('forbidden', api, clock).acquire()).rejects.toMatchObject({ status: 403 });
+  });
+
+  it('still says the Lease is held when the holder keeps it through the failures', async () => {
+    const clock = new ManualClock(start);
+    const other = otherRun('held', clock);
+    expect(await other.tryAcquire()).toBe(true);
+    const api = FlakyApi.failing(cluster.kubeconfig, [0, 0]);
+    const run = runLock('held', api, clock);
+    let settled = false;
+    const acquired = run.acquire().catch((err: unknown) => {
+      settled = true;
+      return err;
+    });
+    for (let round = 0; round < 10 && !settled; round++) {
+      await api.idle();
+      clock.advance(5_000);
+      await other.tryAcquire();
+    }
+    expect(await acquired).toBeInstanceOf(LockHeldError);
+  });
 });
+
+/** Answers its first requests with the given statuses (0: no answer), then passes them through. */
+class FlakyApi extends CountingApi {
+  failed = 0;
+  private statuses: number[] = [];
+
+  static failing(kubeconfig: string, statuses: number[]): FlakyApi {
+    const api = FlakyApi.for(kubeconfig);
+    api.statuses = [...statuses];
+    return api;
+  }
+
+  override getJson<T>(...args: Parameters<ApiClient['getJson']>) {
+    const status = this.statuses.shift();
+    if (status === undefined) return super.getJson<T>(...args);
+    this.failed++;
+    return Promise.reject(
+      new ApiRequestError(`${args[0]}: simulated answer ${status}`, {
+        status,
+        reason: status === 0 ? 'Timeout' : 'Simulated',
+      }),
+    );
+  }
+}
