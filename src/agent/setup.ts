@@ -14,6 +14,7 @@ import { type ApiEndpoint, apiEndpointsCheck } from './checks/api-endpoints.ts';
 import { clusterDnsCheck } from './checks/cluster-dns.ts';
 import { conntrackCheck } from './checks/conntrack.ts';
 import { iptablesRestoreCheck } from './checks/iptables-restore.ts';
+import { kubeletHealthzCheck, kubeletHealthzUrl } from './checks/kubelet-healthz.ts';
 import { nodeResolverCheck } from './checks/node-resolver.ts';
 import { podNetworkPeersCheck } from './checks/pod-network-peers.ts';
 import { probeServiceCheck } from './checks/probe-service.ts';
@@ -73,6 +74,8 @@ const key = (e: ApiEndpoint): string => hostPort(e.host, e.port);
 interface KubeletConfig {
   clusterDNS?: string[];
   clusterDomain?: string;
+  healthzBindAddress?: string;
+  healthzPort?: number;
 }
 
 async function kubeletConfig(host: NodeHost): Promise<KubeletConfig> {
@@ -134,6 +137,8 @@ export async function setupAgent(s: AgentSettings): Promise<AgentSetup> {
   );
 
   const kubelet = await kubeletConfig(s.host);
+  const healthzUrl = kubeletHealthzUrl(kubelet);
+  if (healthzUrl) checks.push(kubeletHealthzCheck({ url: healthzUrl }));
   if (s.serviceVip) {
     const clusterDns = s.clusterDns ?? kubelet.clusterDNS?.[0];
     const kubeDns = keptClusterIp(s.api, 'kube-system', 'kube-dns');

@@ -23,6 +23,7 @@
  * - PodNetworkPeersUnreachable: unreachable (peer nodes whose pods refuse or time out),
  *   stalled (peer nodes whose full-size responses stall), services, errors
  * - APIEndpointUnreachable: targets, reachable (endpoints that still answered), stages, errors
+ * - KubeletUnhealthy: targets (the /healthz address), errors
  * - ClusterDNSUnhealthy, NodeResolverUnhealthy: servers, names, rcodes, errors
  * - IptablesRestoreFailing: errors, failures (sum of increases in the window),
  *   failuresTotal (sum), firstFailure, lastFailure, oldestSuccessfulSync (RFC 3339)
@@ -73,6 +74,7 @@ const listFacts: Record<AgentConditionType, Record<string, string>> = {
   APIEndpointUnreachable: { targets: 'target', reachable: 'reachable', stages: 'stage', errors: 'error' },
   ClusterDNSUnhealthy: { servers: 'server', names: 'name', rcodes: 'rcode', errors: 'error' },
   NodeResolverUnhealthy: { servers: 'server', names: 'name', rcodes: 'rcode', errors: 'error' },
+  KubeletUnhealthy: { targets: 'target', errors: 'error' },
   IptablesRestoreFailing: { errors: 'error' },
   ConntrackTableFull: {},
   AutomaticUpgradeScheduled: { timers: 'timer', units: 'unit', schedules: 'onCalendar' },

@@ -10,6 +10,7 @@ export const agentConditionTypes = [
   'NodeResolverUnhealthy',
   'ProbeServiceUnreachable',
   'PodNetworkPeersUnreachable',
+  'KubeletUnhealthy',
   'IptablesRestoreFailing',
   'ConntrackTableFull',
   'AutomaticUpgradeScheduled',

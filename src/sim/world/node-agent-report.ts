@@ -320,6 +320,24 @@ export class NodeAgentReports {
               message: `TCP, TLS and HTTP to every API endpoint succeed; ${field('target', endpoint)}`,
             },
     );
+    // The kubelet's /healthz answers while its process runs, whatever the API server thinks
+    // of its credentials (src/agent/checks/kubelet-healthz.ts).
+    const healthz = 'http://127.0.0.1:10248/healthz';
+    out.push(
+      world.kubelets.get(node)?.health.running === false
+        ? {
+            type: 'KubeletUnhealthy',
+            status: 'True',
+            reason: 'HealthzRefused',
+            message: `nothing answers at the kubelet /healthz address; ${[field('target', healthz), field('error', 'ECONNREFUSED'), field('since', sinceOf('KubeletUnhealthy'))].join(' ')}`,
+          }
+        : {
+            type: 'KubeletUnhealthy',
+            status: 'False',
+            reason: 'KubeletHealthy',
+            message: `the kubelet answers /healthz ok; ${field('target', healthz)}`,
+          },
+    );
     const dnsName = 'kubernetes.default.svc.cluster.local';
     const dnsUnmet = deps.check(node, ['dns']);
     out.push(
@@ -559,6 +577,7 @@ function isNetwork(type: string): boolean {
   return (
     type === 'KubernetesServiceVIPUnreachable' ||
     type === 'APIEndpointUnreachable' ||
+    type === 'KubeletUnhealthy' ||
     type === 'ClusterDNSUnhealthy' ||
     type === 'NodeResolverUnhealthy' ||
     type === 'PodNetworkPeersUnreachable'
