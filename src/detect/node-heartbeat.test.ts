@@ -61,4 +61,53 @@ describe('node heartbeat lag', () => {
     ]);
     expect(nodeHeartbeat(view, t0 + 300 * s)).toEqual([]);
   });
+
+  describe('what the node agent says of the silent node', () => {
+    const agentCondition = (type: string, status: string, atMs: number) => ({
+      type,
+      status,
+      reason: status === 'False' ? 'Healthy' : 'Failing',
+      message: '',
+      lastHeartbeatTime: new Date(atMs).toISOString(),
+      lastTransitionTime: new Date(t0 - 3_600_000).toISOString(),
+    });
+    const silentWith = (conditions: ReturnType<typeof agentCondition>[]) =>
+      ofKind(
+        nodeHeartbeat(
+          viewOf({ nodes: [node({ name: 'n1', conditions })], leases: [lease('n1', t0 - 120 * s)] }),
+          t0,
+        ),
+        'node-heartbeat-lag',
+      )[0]?.facts;
+
+    it('heard the node after its lease stopped, with the kubelet answering its health check', () => {
+      expect(
+        silentWith([
+          agentCondition('APIEndpointUnreachable', 'False', t0 - 30 * s),
+          agentCondition('KubeletUnhealthy', 'False', t0 - 30 * s),
+        ]),
+      ).toMatchObject({ agentHeardSince: true, kubeletHealthz: 'ok' });
+    });
+
+    it('says the kubelet is failing when its health check does', () => {
+      expect(silentWith([agentCondition('KubeletUnhealthy', 'True', t0 - 30 * s)])).toMatchObject({
+        agentHeardSince: true,
+        kubeletHealthz: 'failing',
+      });
+    });
+
+    it('proves nothing with conditions written before the lease stopped, or stale ones', () => {
+      const before = silentWith([agentCondition('KubeletUnhealthy', 'False', t0 - 150 * s)]);
+      expect(before).toMatchObject({ agentHeardSince: false, kubeletHealthz: 'ok' });
+      const stale = silentWith([agentCondition('KubeletUnhealthy', 'False', t0 - 20 * 60 * s)]);
+      expect(stale?.agentHeardSince).toBe(false);
+      expect(stale?.kubeletHealthz).toBeUndefined();
+    });
+
+    it('ignores the kubelet’s own conditions', () => {
+      expect(silentWith([agentCondition('MemoryPressure', 'False', t0 - 30 * s)])?.agentHeardSince).toBe(
+        false,
+      );
+    });
+  });
 });

@@ -11,11 +11,20 @@
  *
  * Emits `node-heartbeat-lag` per node (subject `node/<n>`, warning).
  * Facts: lagSeconds (whole seconds since the last renewal), renewTime (RFC 3339),
- * leaseDurationSeconds, ready (the node's Ready status now: True, False, Unknown).
+ * leaseDurationSeconds, ready (the node's Ready status now: True, False, Unknown),
+ * unschedulable, agentHeardSince and kubeletHealthz. The last two come from the kubetriage
+ * agent's conditions on the same Node (docs/node-agent-report.md): the agent writes them
+ * with its own credentials, so a write after the lease stopped proves the node still reaches
+ * the API server; and its KubeletUnhealthy says whether the kubelet itself still runs. A
+ * silent kubelet that runs on a node that reaches the API server is one the API server no
+ * longer accepts (or whose requests alone are lost), not a dead node or a dead kubelet.
  */
+
+import { agentConditionTypes } from '../kube/node-agent-conditions.ts';
 import type { KubeObject } from '../kube/observations.ts';
 import type { ClusterView } from '../observe/cluster-view.ts';
-import { conditionOf, isLeaving } from './node-attributes.ts';
+import { agentStaleMs } from './node-agent.ts';
+import { conditionOf, isLeaving, type NodeCondition, type NodeObject } from './node-attributes.ts';
 import type { Detector, Signal } from './signal.ts';
 import { durationText, isoSeconds, timeMs } from './timestamps.ts';
 
@@ -65,6 +74,7 @@ export const nodeHeartbeat: Detector = (view, nowMs) => {
         ready,
         // A cordoned node going quiet is usually maintenance (a drain and reboot).
         unschedulable: (node as { spec?: { unschedulable?: boolean } }).spec?.unschedulable === true,
+        ...agentView(node as NodeObject, renewMs, nowMs),
       },
       evidence: [
         {
@@ -78,3 +88,26 @@ export const nodeHeartbeat: Detector = (view, nowMs) => {
   }
   return out.sort((a, b) => a.subject.localeCompare(b.subject));
 };
+
+const agentTypes = new Set<string>(agentConditionTypes);
+
+const writtenMs = (c: NodeCondition): number =>
+  Math.max(timeMs(c.lastHeartbeatTime) ?? 0, timeMs(c.lastTransitionTime) ?? 0);
+
+/** What the node's agent says of the node's own reach and of its kubelet, when it said it recently. */
+function agentView(
+  node: NodeObject,
+  renewMs: number,
+  nowMs: number,
+): { agentHeardSince: boolean; kubeletHealthz?: 'ok' | 'failing' } {
+  const fresh = (node.status?.conditions ?? []).filter(
+    (c) => agentTypes.has(c.type) && nowMs - writtenMs(c) <= agentStaleMs,
+  );
+  const healthz = fresh.find((c) => c.type === 'KubeletUnhealthy');
+  return {
+    agentHeardSince: fresh.some((c) => writtenMs(c) > renewMs),
+    ...(healthz
+      ? { kubeletHealthz: healthz.status === 'False' ? ('ok' as const) : ('failing' as const) }
+      : {}),
+  };
+}

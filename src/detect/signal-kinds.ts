@@ -85,6 +85,13 @@ export interface NodeHeartbeatLagFacts {
   leaseDurationSeconds: number;
   ready: string;
   unschedulable: boolean;
+  /**
+   * The kubetriage agent on the node wrote its conditions after the lease's last renewal,
+   * and recently: the node itself still reaches the API server.
+   */
+  agentHeardSince: boolean;
+  /** The agent's KubeletUnhealthy, fresh: `ok` (False), `failing` (True), or absent when unknown. */
+  kubeletHealthz?: 'ok' | 'failing';
 }
 
 export interface PeriodicOnsetFacts extends NodeGroupFacts {

@@ -91,7 +91,12 @@ export function flapping(node: string, flips = 4, x: Extra = {}) {
   );
 }
 
-export function silent(node: string, lagSeconds = 30, x: Extra = {}) {
+export function silent(
+  node: string,
+  lagSeconds = 30,
+  x: Extra = {},
+  agent: { agentHeardSince: boolean; kubeletHealthz?: 'ok' | 'failing' } = { agentHeardSince: false },
+) {
   return make(
     'node-heartbeat-lag',
     `node/${node}`,
@@ -101,6 +106,7 @@ export function silent(node: string, lagSeconds = 30, x: Extra = {}) {
       leaseDurationSeconds: 40,
       ready: 'True',
       unschedulable: false,
+      ...agent,
     },
     { scope: { nodes: [node] }, sinceMs: t0 - lagSeconds * 1000, ...x },
   );

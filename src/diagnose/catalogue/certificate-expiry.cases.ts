@@ -2,8 +2,10 @@
 import type { PatternTable } from '../cases.ts';
 import {
   apiUnreachable,
+  flapping,
   notReady,
   podCreation,
+  silent,
   spread,
   vipUnreachable,
   webhookFailing,
@@ -14,6 +16,12 @@ const all = ['n1', 'n2', 'n3', 'n4'];
 const expired = { errors: ['certificate has expired'], errorKinds: ['tls'] };
 const unknownAuthority = { errors: ['self-signed certificate in certificate chain'], errorKinds: ['tls'] };
 /** Every node NotReady within a minute of the others. */
+/** Running kubelets gone silent on nodes whose agents still write to the API server. */
+const cutOff = (node: string, lagSeconds: number) => [
+  silent(node, lagSeconds, {}, { agentHeardSince: true, kubeletHealthz: 'ok' }),
+  notReady(node),
+];
+const workers = ['w1', 'w2', 'w3'];
 const allAtOnce = [
   ...all.map((n) => notReady(n)),
   spread(all, { totalNodes: 4, notReadyFraction: 1, onsetSpanMinutes: 0 }),
@@ -80,6 +88,53 @@ export const certificateExpiryCases: PatternTable = {
         podCreation('shop', 'cart-7d9f', { webhooks: ['validate.policy.example.com'] }),
       ],
       expect: { losesTo: 'admission-webhook-failure' },
+    },
+    // 0.5 + 0.15 never heard again + 0.1 the API answers us = 0.75
+    {
+      name: "the workers' kubelets stop being heard within seconds of each other while they run and their agents write",
+      signals: workers.flatMap((n, i) => cutOff(n, 120 + i * 3)),
+      expect: { fires: true, identified: true },
+    },
+    // 0.5 + 0.1 = 0.6: the first minute, before the refusal has lasted
+    {
+      name: 'the first minute after running kubelets on reachable nodes fell silent together',
+      signals: workers.flatMap((n, i) => cutOff(n, 60 + i * 3)),
+      expect: { fires: true, identified: false },
+    },
+    {
+      name: 'running kubelets on reachable nodes fall silent one after another over minutes',
+      signals: workers.flatMap((n, i) => cutOff(n, 120 + i * 60)),
+      expect: { quiet: true },
+    },
+    // 0.6: they got through now and then, as over a lossy link
+    {
+      name: 'running kubelets on reachable nodes fell silent together, but keep flapping',
+      signals: [...workers.flatMap((n, i) => cutOff(n, 120 + i * 3)), ...workers.map((n) => flapping(n))],
+      expect: { fires: true, identified: false },
+    },
+    // 0.5 + 0.15 = 0.65: the API server is not answering us either
+    {
+      name: 'kubelets cut off together while kubetriage loses the API server too',
+      signals: [...workers.flatMap((n, i) => cutOff(n, 120 + i * 3)), apiUnreachable()],
+      expect: { losesTo: 'control-plane-unreachable' },
+    },
+    {
+      name: 'one running kubelet on a reachable node falls silent',
+      signals: cutOff('w1', 120),
+      expect: { losesTo: 'kubelet-failure' },
+    },
+    {
+      name: 'the kubelets stopped: their health checks fail',
+      signals: workers.flatMap((n, i) => [
+        silent(n, 120 + i * 3, {}, { agentHeardSince: true, kubeletHealthz: 'failing' }),
+        notReady(n),
+      ]),
+      expect: { quiet: true },
+    },
+    {
+      name: 'the nodes themselves went quiet: their agents are silent too',
+      signals: workers.flatMap((n, i) => [silent(n, 120 + i * 3), notReady(n)]),
+      expect: { losesTo: 'node-network' },
     },
     {
       name: 'one node down while the API server answers',

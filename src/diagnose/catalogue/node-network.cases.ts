@@ -9,6 +9,7 @@ import {
   min,
   notReady,
   periodic,
+  silent,
   spread,
   t0,
   webhookSlow,
@@ -93,6 +94,16 @@ export const nodeNetworkCases: PatternTable = {
       name: 'nodes go NotReady over time, nothing else seen',
       signals: [notReady('n1'), notReady('n2'), flapping('n3'), spread(three, { onsetSpanMinutes: 25 })],
       expect: { fires: true, identified: false },
+    },
+    {
+      name: 'nodes go NotReady over time and apps fail there, while the agents on the silent nodes still write to the API server',
+      signals: [
+        ...three.map((n) => notReady(n)),
+        spread(three, { onsetSpanMinutes: 25 }),
+        ...appsOnThem,
+        ...three.map((n) => silent(n, 90, {}, { agentHeardSince: true, kubeletHealthz: 'failing' })),
+      ],
+      expect: { losesTo: 'cause-not-identified' },
     },
     {
       name: 'the API server is silent for kubetriage too',

@@ -126,6 +126,22 @@ export const nodeNetwork = definePattern((q) => {
     sameTimeOfDay(-0.3),
     webhookOutlastsHeartbeats(-0.3),
     {
+      id: 'agents-still-reach-the-api',
+      weight: -0.3,
+      reason:
+        'the node agents on {heardCount} of the silent nodes wrote to the API server after the kubelets fell silent, and those kubelets never got through again: the nodes still reach it',
+      reads: ['node-heartbeat-lag'],
+      test: (c) => {
+        // A lossy link lets the kubelet through now and then (it flaps); only nodes whose
+        // kubelet stays silent while their agent writes say the network is not the cause.
+        const flapping = new Set(c.t.flapping.map((f) => f.subject));
+        const heard = c.t.silent.filter((s) => s.facts.agentHeardSince && !flapping.has(s.subject));
+        return heard.length && heard.length * 2 > c.t.silent.length
+          ? { signals: heard, slots: { heardCount: count(heard.length, heard)! } }
+          : undefined;
+      },
+    },
+    {
       id: 'every-node-at-once',
       weight: -0.2,
       reason: 'all {totalNodes} nodes went NotReady together, which points above the nodes',
