@@ -1,4 +1,4 @@
-/** node-disk-exhaustion: fires on nodes whose disks are full; loses to a registry refusing pulls and to nodes down for other reasons. */
+/** node-disk-exhaustion: fires on nodes whose disks are full; loses to a registry refusing pulls, to nodes down for other reasons and to one writer filling every node it runs on. */
 import type { PatternTable } from '../cases.ts';
 import { apiUnreachable, networkWave, notReady, outOfMemory, pressure, registryPulls } from '../fixtures.ts';
 
@@ -65,6 +65,27 @@ export const nodeDiskCases: PatternTable = {
       name: 'the API server does not answer; earlier a node reported pulls out of space',
       signals: [apiUnreachable(), pressure('n3', { ...diskPressure, ...noSpace })],
       expect: { losesTo: 'control-plane-unreachable' },
+    },
+    // 0.4 + 0.1 - 0.2, against one workload at 0.5
+    {
+      name: 'three nodes evict for ephemeral storage, each naming the same container as the largest writer',
+      signals: ['n1', 'n2', 'n3'].map((n) =>
+        pressure(n, { ...diskPressure, ...evictingStorage, topConsumers: ['api=31Gi'] }),
+      ),
+      expect: { losesTo: 'workload-exhausts-node' },
+    },
+    // 0.4 + 0.1 + 0.1: different writers on each node are the nodes' shortage
+    {
+      name: 'three nodes whose GC cannot free space evict a different writer each',
+      signals: ['web', 'cache', 'batch'].map((w, i) =>
+        pressure(`n${i + 1}`, {
+          ...diskPressure,
+          ...gcFails,
+          ...evictingStorage,
+          topConsumers: [`${w}=9Gi`],
+        }),
+      ),
+      expect: { fires: true },
     },
     {
       name: 'a node the OOM killer works through also reports DiskPressure',

@@ -4,11 +4,14 @@
  * and image pulls fail with "no space left on device", so new pods cannot start there.
  *
  * Told apart from: a registry outage (pulls fail for the registry's reasons, on every node,
- * with no pressure), and node network trouble.
+ * with no pressure), node network trouble, and one workload that fills every node it lands
+ * on (the kubelet evicts the largest writer first, so the same container named on the short
+ * nodes is the writer, not the nodes).
  */
 import { apiSilentForUsToo, hitOn } from '../evidence/clauses.ts';
+import { consumerName } from '../evidence/pressure.ts';
 import { definePattern } from '../pattern.ts';
-import { count } from '../slots.ts';
+import { count, said } from '../slots.ts';
 import {
   evictingFor,
   pressureBlast,
@@ -56,6 +59,26 @@ export const nodeDisk = definePattern(pressureCases('disk'))({
     apiSilentForUsToo(-0.4),
     troubleWithoutShortage(-0.2),
     {
+      // rankDiskPressureFunc evicts the pod using the most disk first: the same container
+      // named on most short nodes is one workload filling each node it runs on.
+      id: 'same-writer-on-short-nodes',
+      weight: -0.2,
+      reason:
+        'the ephemeral-storage evictions on {writerNodes} of the short nodes name the same container, {writer}: it fills each node it runs on',
+      reads: ['node-pressure'],
+      test: (c) => {
+        const byWriter = new Map<string, typeof c.signals>();
+        for (const s of c.signals) {
+          if (!s.facts.evictedResources.some((r) => diskNames.includes(r))) continue;
+          for (const name of new Set(s.facts.topConsumers.map(consumerName)))
+            byWriter.set(name, [...(byWriter.get(name) ?? []), s]);
+        }
+        const [writer, on] = [...byWriter].sort((a, b) => b[1].length - a[1].length)[0] ?? [];
+        if (!writer || !on || on.length < 2 || on.length * 2 < c.signals.length) return undefined;
+        return { signals: on, slots: { writer: said(writer, on)!, writerNodes: count(on.length, on)! } };
+      },
+    },
+    {
       id: 'registry-refuses',
       weight: -0.2,
       reason: 'a registry refuses pulls for its own reasons ({causes})',
@@ -96,7 +119,7 @@ export const nodeDisk = definePattern(pressureCases('disk'))({
     { say: 'Give workloads ephemeral-storage requests and limits so one pod cannot fill a node' },
   ],
   runbooks: { 'restart-nodes': (c) => (c.down.length ? { nodes: c.down } : undefined) },
-  lookAlikes: ['image-pull-failure', 'node-network', 'node-memory-exhaustion'],
+  lookAlikes: ['image-pull-failure', 'node-network', 'node-memory-exhaustion', 'workload-exhausts-node'],
   public: {
     components: ['Nodes'],
     title: 'Nodes degraded',

@@ -86,6 +86,8 @@ interface PodRuntime {
   /** Critical pods (static, or system-critical priority) are never evicted. */
   critical: boolean;
   containers: ContainerState[];
+  /** When the kubelet started the pod: its logs and emptyDir volumes accumulate from here. */
+  startedAtMs: number;
   /** Which containers were ready at the last report: a re-check that changes none writes nothing. */
   reportedReady?: string;
 }
@@ -115,6 +117,18 @@ export interface PodMemoryUsage {
   priority: number;
   critical: boolean;
   containers: { name: string; workingSetBytes: number; requestBytes: number }[];
+}
+
+/** A pod on the node as the eviction manager's disk and PID observations need it. */
+export interface RunningPod {
+  key: string;
+  namespace: string;
+  name: string;
+  priority: number;
+  critical: boolean;
+  startedAtMs: number;
+  /** `runningSinceMs` is unset while the container waits to restart. */
+  containers: { name: string; runningSinceMs?: number }[];
 }
 
 /** scheduling.SystemCriticalPriority: pods at or above it are critical to the node. */
@@ -150,6 +164,7 @@ export class ContainerRuntime {
       namespace: pod.metadata.namespace ?? '',
       name: pod.metadata.name ?? '',
       uid: pod.metadata.uid ?? '',
+      startedAtMs: this.o.clock.now(),
       priority: pod.spec?.priority ?? 0,
       // kubelettypes.IsCriticalPod: static and mirror pods, or system-critical priority.
       critical:
@@ -297,6 +312,22 @@ export class ContainerRuntime {
       if (containers.length)
         out.push({ key, name: rt.name, priority: rt.priority, critical: rt.critical, containers });
     }
+    return out;
+  }
+
+  /** Each pod the runtime runs, with when it and each running container started (for disk and PID use). */
+  runningPods(): RunningPod[] {
+    const out: RunningPod[] = [];
+    for (const [key, rt] of this.pods)
+      out.push({
+        key,
+        namespace: rt.namespace,
+        name: rt.name,
+        priority: rt.priority,
+        critical: rt.critical,
+        startedAtMs: rt.startedAtMs,
+        containers: rt.containers.map((c) => ({ name: c.name, runningSinceMs: c.runningSinceMs })),
+      });
     return out;
   }
 

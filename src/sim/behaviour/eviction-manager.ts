@@ -51,12 +51,12 @@ export class MemoryEvictionManager {
     return this.o.capacityBytes - used;
   }
 
-  /** One pass of synchronize(): observe, and when the threshold is met, reclaim by evicting one pod. */
-  synchronize(): void {
+  /** One pass of synchronize(): observe, and when the threshold is met, reclaim by evicting one pod; true when it did. */
+  synchronize(): boolean {
     const now = this.o.clock.now();
     const usage = this.o.runtime.memoryUsage(now);
     const available = this.available(usage);
-    if (available >= evictionHardMemoryBytes) return;
+    if (available >= evictionHardMemoryBytes) return false;
     this.lastMetMs = now;
     if (this.o.canReport())
       recordEvent(this.o.store, this.o.clock, {
@@ -67,8 +67,9 @@ export class MemoryEvictionManager {
         source: { component: 'kubelet', host: this.o.node },
       });
     const victim = rankMemoryPressure(usage.filter((p) => !p.critical))[0];
-    if (!victim) return;
+    if (!victim) return false;
     this.o.runtime.evict(victim.key, evictionMessage(victim, available));
+    return true;
   }
 }
 

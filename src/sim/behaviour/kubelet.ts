@@ -19,6 +19,7 @@ import { defaultMemoryCapacityBytes } from './memory.ts';
 import type { NodeCondition } from './node-condition.ts';
 import { PodLifecycle } from './pod-lifecycle.ts';
 import type { SandboxNetwork } from './pod-sandbox.ts';
+import { StorageEvictionManager, type StorageOptions } from './storage-eviction.ts';
 
 const nodeType = resourceForKind('Node')!;
 const leaseType = resourceForKind('Lease', 'coordination.k8s.io')!;
@@ -63,6 +64,8 @@ export class KubeletModel {
   private pendingInfo: Record<string, string> | undefined;
   readonly pods: PodLifecycle | undefined;
   readonly eviction: MemoryEvictionManager | undefined;
+  /** Disk and PIDs: image GC, DiskPressure and PIDPressure, their evictions. */
+  readonly storage: StorageEvictionManager | undefined;
 
   constructor(o: {
     node: string;
@@ -78,6 +81,8 @@ export class KubeletModel {
     /** The node's memory capacity, which the eviction manager measures against. */
     memoryCapacityBytes?: number;
     sandbox?: SandboxNetwork;
+    /** The node's disk and PIDs, which the eviction manager and image GC measure. */
+    storage?: Omit<StorageOptions, 'node' | 'store' | 'clock' | 'runtime' | 'health' | 'canReport'>;
   }) {
     this.node = o.node;
     this.store = o.store;
@@ -91,6 +96,16 @@ export class KubeletModel {
         clock: o.clock,
         runtime: this.pods.runtime,
         capacityBytes: o.memoryCapacityBytes ?? defaultMemoryCapacityBytes,
+        canReport: () => this.health.running && this.health.apiReachable,
+      });
+    if (this.pods && o.storage)
+      this.storage = new StorageEvictionManager({
+        ...o.storage,
+        node: o.node,
+        store: o.store,
+        clock: o.clock,
+        runtime: this.pods.runtime,
+        health: this.health,
         canReport: () => this.health.running && this.health.apiReachable,
       });
   }
@@ -107,7 +122,8 @@ export class KubeletModel {
       // first so a threshold met shows in the status computed right after.
       this.clock.after(phase + 1, () =>
         this.every(nodeStatusUpdateFrequencyMs, () => {
-          if (this.health.running) this.eviction?.synchronize();
+          // One eviction per pass at most, memory first (byEvictionPriority).
+          if (this.health.running && !this.eviction?.synchronize()) this.storage?.synchronize();
           this.syncNodeStatus();
         }),
       ),
@@ -233,14 +249,24 @@ export class KubeletModel {
       ? { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: notReady.join(',') }
       : { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' };
     const current = node.status?.conditions?.find((c) => c.type === 'Ready');
-    const memoryPressure = this.eviction?.underPressure() ?? false;
-    const memoryNow = node.status?.conditions?.find((c) => c.type === 'MemoryPressure');
-    const memoryChanged =
-      memoryNow !== undefined &&
-      memoryNow.status !== 'Unknown' &&
-      (memoryNow.status === 'True') !== memoryPressure;
+    // Each pressure condition follows its eviction signal (nodestatus/setters.go
+    // MemoryPressureCondition, DiskPressureCondition, PIDPressureCondition).
+    const underPressure: Record<string, boolean> = {
+      MemoryPressure: this.eviction?.underPressure() ?? false,
+      DiskPressure: this.storage?.diskPressure() ?? false,
+      PIDPressure: this.storage?.pidPressure() ?? false,
+    };
+    // What the API server has: True, False, or Unknown (the node controller's) counted as not True.
+    const pressureBefore = new Map(
+      (node.status?.conditions ?? [])
+        .filter((c) => c.type in underPressure)
+        .map((c) => [c.type, { was: c.status === 'True', unknown: c.status === 'Unknown' }]),
+    );
+    const pressureChanged = [...pressureBefore].some(
+      ([type, c]) => !c.unknown && c.was !== underPressure[type],
+    );
     const readyChanged = current?.status !== ready.status || current?.message !== ready.message;
-    const changed = readyChanged || memoryChanged;
+    const changed = readyChanged || pressureChanged;
     // Status is computed every 10 s but only sent on change or every 5 minutes.
     if (!changed && !this.pendingInfo && now - this.lastReportMs < nodeStatusReportFrequencyMs) return;
     this.lastReportMs = now;
@@ -253,19 +279,14 @@ export class KubeletModel {
           lastTransitionTime: readyChanged ? stamp : c.lastTransitionTime,
         };
       }
-      // MemoryPressure follows the eviction manager (nodestatus/setters.go MemoryPressureCondition).
-      if (c.type === 'MemoryPressure' && memoryPressure)
+      if (underPressure[c.type])
         return {
-          type: c.type,
-          status: 'True',
-          reason: 'KubeletHasInsufficientMemory',
-          message: 'kubelet has insufficient memory available',
+          ...pressedCondition(c.type),
           lastHeartbeatTime: stamp,
           lastTransitionTime: c.status === 'True' ? c.lastTransitionTime : stamp,
         };
-      if (c.type === 'MemoryPressure' && c.status === 'True')
+      if (c.type in underPressure && c.status === 'True')
         return { ...healthyPressure(c.type), lastHeartbeatTime: stamp, lastTransitionTime: stamp };
-      // The other pressure conditions stay healthy here; their heartbeat moves with the report.
       if (c.status === 'Unknown')
         return { ...healthyPressure(c.type), lastHeartbeatTime: stamp, lastTransitionTime: stamp };
       return { ...c, lastHeartbeatTime: stamp };
@@ -282,11 +303,10 @@ export class KubeletModel {
     // status manager reconciles pod statuses that differ from its own (status_manager.go
     // syncBatch, needsReconcile) and puts them back as it sees them.
     if (current?.status === 'Unknown') this.pods?.runtime.reportAll();
-    // The setter records its transition as a Normal event: NodeHasInsufficientMemory, or
-    // NodeHasSufficientMemory when it clears (nodestatus/setters.go MemoryPressureCondition).
-    const memoryWas = memoryNow?.status === 'True';
-    if (memoryNow && memoryWas !== memoryPressure)
-      this.statusEvent(memoryPressure ? 'NodeHasInsufficientMemory' : 'NodeHasSufficientMemory');
+    // The setter records its transition as a Normal event: NodeHasInsufficientMemory,
+    // NodeHasDiskPressure, NodeHasInsufficientPID, or the healthy one when it clears.
+    for (const [type, c] of pressureBefore)
+      if (c.was !== underPressure[type]) this.statusEvent(pressureEvents[type][underPressure[type] ? 0 : 1]);
     // The kubelet compares its Ready with the node as the API server has it, so a node the
     // controller marked Unknown gets a NodeReady when its kubelet is heard again; both
     // events are Normal (nodestatus/setters.go ReadyCondition, recordEventFunc).
@@ -317,6 +337,25 @@ const pressure: Record<string, [string, string]> = {
   DiskPressure: ['KubeletHasNoDiskPressure', 'kubelet has no disk pressure'],
   PIDPressure: ['KubeletHasSufficientPID', 'kubelet has sufficient PID available'],
 };
+
+/** A pressure condition True, as the kubelet's setters write it (kubernetes.md §3). */
+const pressed: Record<string, [string, string]> = {
+  MemoryPressure: ['KubeletHasInsufficientMemory', 'kubelet has insufficient memory available'],
+  DiskPressure: ['KubeletHasDiskPressure', 'kubelet has disk pressure'],
+  PIDPressure: ['KubeletHasInsufficientPID', 'kubelet has insufficient PID available'],
+};
+
+/** The setters' transition events: [to True, to False]. */
+const pressureEvents: Record<string, [string, string]> = {
+  MemoryPressure: ['NodeHasInsufficientMemory', 'NodeHasSufficientMemory'],
+  DiskPressure: ['NodeHasDiskPressure', 'NodeHasNoDiskPressure'],
+  PIDPressure: ['NodeHasInsufficientPID', 'NodeHasSufficientPID'],
+};
+
+function pressedCondition(type: string): NodeCondition {
+  const [reason, message] = pressed[type];
+  return { type, status: 'True', reason, message };
+}
 
 function healthyPressure(type: string): NodeCondition {
   const [reason, message] = pressure[type] ?? ['', ''];

@@ -5,7 +5,7 @@
  */
 import { rfc3339, rfc3339Micro } from '../../time/clock.ts';
 import type { KubeObject } from '../api/k8s-types.ts';
-import { formatBytes, nodeMemory } from '../behaviour/memory.ts';
+import { formatBytes, nodeMemory, parseBytes } from '../behaviour/memory.ts';
 
 export interface NodeSpecInput {
   name: string;
@@ -22,7 +22,7 @@ export interface NodeSpecInput {
   labels?: Record<string, string>;
   taints?: { key: string; value?: string; effect: string }[];
   /** What the machine has (its pool's declaration); a 4 CPU, 16 GiB, 110-pod node when unset. */
-  capacity?: { cpu: number | string; memory: string; pods: number };
+  capacity?: { cpu: number | string; memory: string; pods: number; ephemeralStorage?: string };
   nowMs: number;
 }
 
@@ -41,9 +41,16 @@ function nodeResources(c: NodeSpecInput['capacity']): { capacity: object; alloca
   const { capacityBytes, allocatableBytes } = nodeMemory(c.memory);
   const cpu = String(c.cpu);
   const pods = String(c.pods);
+  // Ephemeral storage is reduced by the nodefs.available<10% hard threshold.
+  const disk = parseBytes(c.ephemeralStorage);
+  const diskCapacity = disk === undefined ? '102350Mi' : formatBytes(disk);
+  const diskAllocatable =
+    disk === undefined
+      ? '94324764Ki'
+      : `${Math.floor((disk - Math.trunc(disk * Math.fround(0.1))) / 1024)}Ki`;
   return {
-    capacity: { cpu, 'ephemeral-storage': '102350Mi', memory: formatBytes(capacityBytes), pods },
-    allocatable: { cpu, 'ephemeral-storage': '94324764Ki', memory: formatBytes(allocatableBytes), pods },
+    capacity: { cpu, 'ephemeral-storage': diskCapacity, memory: formatBytes(capacityBytes), pods },
+    allocatable: { cpu, 'ephemeral-storage': diskAllocatable, memory: formatBytes(allocatableBytes), pods },
   };
 }
 

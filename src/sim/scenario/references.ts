@@ -190,7 +190,8 @@ export function scenarioReferenceIssues(s: Scenario): ReferenceIssue[] {
         f.services?.forEach((ref, si) => {
           checkService([...fPath, 'services', si], ref);
         });
-      if (f.type === 'memory-leak') checkWorkload([...fPath, 'workload'], f.workload, f.container);
+      if (f.type === 'memory-leak' || f.type === 'disk-fill' || f.type === 'pid-leak')
+        checkWorkload([...fPath, 'workload'], f.workload, f.container);
       if (f.type === 'node-scheduled-job') {
         const min = parseDuration(f.job.runtime.min) ?? 0;
         const max = parseDuration(f.job.runtime.max) ?? 0;

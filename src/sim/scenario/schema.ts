@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { parseBytes, parseRate } from '../behaviour/memory.ts';
+import { parseCountRate, parseThreshold } from '../behaviour/node-storage.ts';
 import { admissionWebhookActionSchemas } from './admission-webhooks-shape.ts';
 import { controlPlaneFaultSchemas } from './control-plane-faults.ts';
 import {
@@ -140,6 +141,18 @@ const memoryRate = z
   .string({ error: 'expected a rate such as 20Mi/min or 1Gi/h' })
   .refine((r) => (parseRate(r) ?? 0) > 0, { error: 'expected a rate such as 20Mi/min or 1Gi/h' });
 
+/** How fast processes pile up: a count per second, minute or hour (`100/min`, `2/s`). */
+const processRate = z
+  .string({ error: 'expected a rate of processes such as 100/min or 2/s' })
+  .refine((r) => (parseCountRate(r) ?? 0) > 0, {
+    error: 'expected a rate of processes such as 100/min or 2/s',
+  });
+
+/** An eviction threshold value: a percentage of capacity (`10%`) or a quantity (`2Gi`, `1000`). */
+const thresholdValue = z
+  .string({ error: 'expected a threshold such as 10% or 2Gi' })
+  .refine((t) => parseThreshold(t) !== undefined, { error: 'expected a threshold such as 10% or 2Gi' });
+
 const scalars = { name, text, oneLine, version, positiveInt, count, probability, duration, labelSelector };
 
 // ---------------------------------------------------------------------------------------
@@ -190,6 +203,29 @@ export const nodePoolSchema = z.strictObject({
       cpu: z.union([z.number().positive(), z.string()]),
       memory: memoryQuantity,
       pods: positiveInt,
+      /** The root filesystem's size (status.capacity.ephemeral-storage); 102350Mi when unset. */
+      ephemeralStorage: memoryQuantity.optional(),
+    })
+    .optional(),
+  /**
+   * What fills the root filesystem besides pods: `used` by the OS, the runtime and the
+   * images of running containers (12Gi when unset); `unusedImages`, images no container
+   * uses, which image GC and the eviction manager can delete (2Gi when unset).
+   */
+  disk: z
+    .strictObject({ used: memoryQuantity.optional(), unusedImages: memoryQuantity.optional() })
+    .optional(),
+  /** kernel.pid_max on the machines; 4194304 (systemd's setting on 64-bit) when unset. */
+  pidMax: positiveInt.optional(),
+  /**
+   * The kubelet's hard eviction thresholds where they differ from its defaults
+   * (nodefs.available<10%, imagefs.available<15%; no pid.available threshold unless set).
+   */
+  evictionHard: z
+    .strictObject({
+      'nodefs.available': thresholdValue.optional(),
+      'imagefs.available': thresholdValue.optional(),
+      'pid.available': thresholdValue.optional(),
     })
     .optional(),
   /** Nodes are spread over these zones round-robin. */
@@ -559,6 +595,39 @@ export const faultSchema = z.discriminatedUnion('type', [
     /** Every container of the workload when unset. */
     container: name.optional(),
     rate: memoryRate,
+  }),
+  /**
+   * A workload's program writes to local disk without bound (a debug log level left on,
+   * temporary files never removed, a cache in an emptyDir): from the fault on, each of its
+   * running containers writes `rate` to its stdout log (`logs`), its writable layer
+   * (`rootfs`, lost when the container restarts) or its pod's emptyDir (`emptyDir`). The node
+   * fills: image GC finds too little to delete (`FreeDiskSpaceFailed`), DiskPressure and its
+   * taint, `EvictionThresholdMet`, pods `Evicted` for ephemeral-storage (the writer first, as
+   * it uses most), and the trouble follows the workload to its new pods' nodes. Healing
+   * stops the writing; what was written stays until the pod goes.
+   */
+  z.strictObject({
+    type: z.literal('disk-fill'),
+    ...faultCommon,
+    workload: objectRef,
+    /** Every container of the workload when unset. */
+    container: name.optional(),
+    into: z.enum(['logs', 'rootfs', 'emptyDir']).default('logs'),
+    rate: memoryRate,
+  }),
+  /**
+   * A workload's program leaks processes or threads (children never reaped, a thread per
+   * request never ended): each running container holds `rate` more from the fault on, until
+   * it restarts. With a pid.available threshold the node reports PIDPressure and evicts;
+   * without one (the kubelet's default) the kernel runs out of PIDs, nothing can fork, and the
+   * kubelet goes NotReady with `PLEG is not healthy` until PIDs are freed.
+   */
+  z.strictObject({
+    type: z.literal('pid-leak'),
+    ...faultCommon,
+    workload: objectRef,
+    container: name.optional(),
+    rate: processRate,
   }),
   z.strictObject({
     type: z.literal('service-routing'),

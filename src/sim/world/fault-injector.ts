@@ -14,6 +14,7 @@
 import type { Clock, Timer } from '../../time/clock.ts';
 import type { ProtocolFaults } from '../api/faults.ts';
 import { parseRate } from '../behaviour/memory.ts';
+import { parseCountRate } from '../behaviour/node-storage.ts';
 import { type ControlPlaneFault, isControlPlaneFault } from '../scenario/control-plane-faults.ts';
 import type { Fault, Scenario } from '../scenario/schema.ts';
 import { parseDuration } from '../scenario/time-spec.ts';
@@ -172,6 +173,15 @@ export class FaultInjector {
         // The program leaks; OOMKills at its limit or node pressure emerge in the kubelets.
         world.startMemoryLeak(source, fault.workload, fault.container, parseRate(fault.rate) ?? 0);
         a.heal = () => world.stopMemoryLeak(source);
+        return a;
+      }
+      case 'disk-fill':
+      case 'pid-leak': {
+        // The program writes or forks; image GC, pressure, evictions or PLEG emerge in the kubelets.
+        const into = fault.type === 'pid-leak' ? 'pids' : fault.into;
+        const perMs = fault.type === 'pid-leak' ? parseCountRate(fault.rate) : parseRate(fault.rate);
+        world.startStorageGrowth(source, fault.workload, fault.container, into, perMs ?? 0);
+        a.heal = () => world.stopStorageGrowth(source);
         return a;
       }
       case 'node-reboot': {

@@ -34,6 +34,14 @@ import {
   parseRate,
 } from '../behaviour/memory.ts';
 import { NodeLifecycleController } from '../behaviour/node-lifecycle-controller.ts';
+import {
+  defaultDiskCapacityBytes,
+  defaultPidMax,
+  defaultSystemDiskBytes,
+  defaultUnusedImageBytes,
+  evictionHard,
+  type StorageGrowth,
+} from '../behaviour/node-storage.ts';
 import type { PodNetwork } from '../behaviour/pod-network.ts';
 import type { SandboxNetwork } from '../behaviour/pod-sandbox.ts';
 import { ReplicaSetController } from '../behaviour/replicaset-controller.ts';
@@ -94,6 +102,18 @@ export interface ScenarioWorld {
    */
   startMemoryLeak(id: string, workload: string, container: string | undefined, bytesPerMs: number): void;
   stopMemoryLeak(id: string): void;
+  /**
+   * A workload's containers (one, or all when unset) start writing to disk or leaking
+   * processes at `perMs` now, under `id`; `stop` ends it (what was taken stays).
+   */
+  startStorageGrowth(
+    id: string,
+    workload: string,
+    container: string | undefined,
+    into: StorageGrowth['into'],
+    perMs: number,
+  ): void;
+  stopStorageGrowth(id: string): void;
   /** Listeners told about every node added, for faults that follow an image to new machines. */
   onNodeAdded(listener: (name: string) => void): () => void;
   onNodeRemoved(listener: (name: string) => void): () => void;
@@ -173,6 +193,16 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
     const declared = declaredGrowth.get(key);
     if (declared) out.push(declared);
     for (const l of leaks.values()) if (l.key === key || key.startsWith(`${l.key}/`)) out.push(l.growth);
+    return out;
+  };
+  // Disk writes and process leaks by `namespace/workload[/container]`, from the faults.
+  const storageGrowth = new Map<string, { key: string; growth: StorageGrowth }>();
+  const storageOf = (pod: KubeObject, container: string): StorageGrowth[] => {
+    if (storageGrowth.size === 0) return [];
+    const key = `${pod.metadata.namespace}/${pod.metadata.labels?.['app.kubernetes.io/name'] ?? ''}/${container}`;
+    const out: StorageGrowth[] = [];
+    for (const g of storageGrowth.values())
+      if (g.key === key || key.startsWith(`${g.key}/`)) out.push(g.growth);
     return out;
   };
   const memoryOf = (pod: KubeObject, container: string): ContainerMemory => {
@@ -319,6 +349,15 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
       needsOf,
       memoryOf,
       memoryCapacityBytes: nodeMemory(pool.capacity?.memory).capacityBytes,
+      storage: {
+        capacityBytes: parseBytes(pool.capacity?.ephemeralStorage) ?? defaultDiskCapacityBytes,
+        systemBytes: parseBytes(pool.disk?.used) ?? defaultSystemDiskBytes,
+        unusedImageBytes: parseBytes(pool.disk?.unusedImages) ?? defaultUnusedImageBytes,
+        pidMax: pool.pidMax ?? defaultPidMax,
+        thresholds: evictionHard(pool.evictionHard),
+        growthOf: storageOf,
+        active: () => storageGrowth.size > 0,
+      },
       sandbox: network?.sandbox,
     });
     const kubeProxy = new KubeProxyModel({ node: name, store, clock, logs, proxy: nodeProxy, deps, random });
@@ -533,6 +572,16 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
       if (!leak) return;
       leak.growth.untilMs = clock.now();
       for (const k of kubelets.values()) k.pods?.runtime.memoryChanged();
+    },
+    startStorageGrowth(id, workload, container, into, perMs) {
+      storageGrowth.set(id, {
+        key: container ? `${workload}/${container}` : workload,
+        growth: { into, perMs, fromMs: clock.now() },
+      });
+    },
+    stopStorageGrowth(id) {
+      const g = storageGrowth.get(id);
+      if (g) g.growth.untilMs = clock.now();
     },
     setOwnFailure(workload, container, f) {
       if (f) ownFailures.set(`${workload}/${container}`, f);
