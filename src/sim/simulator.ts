@@ -151,6 +151,7 @@ export class Simulator {
       load: this.load,
       metrics: this.metrics,
       counts,
+      store: this.store,
       clients: opts.scenario?.cluster.apiClients,
     });
     this.stoppers.push(

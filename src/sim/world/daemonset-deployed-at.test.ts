@@ -31,4 +31,37 @@ describe('a DaemonSet deployed during the story', () => {
     // Every node it tolerates: the workers, not the tainted control plane.
     expect(agents).toHaveLength(w.nodes().filter((n) => !n.spec?.taints?.length).length);
   });
+
+  it('an API client running as its pods sends nothing before it exists, then one flow per ready pod', async () => {
+    const w = await quietWorld(
+      (input) => {
+        (shop(input) as unknown as { daemonsets: unknown[] }).daemonsets = [
+          {
+            name: 'node-telemetry',
+            deployedAt: '+10m',
+            containers: [{ name: 'agent', image: 'example/node-telemetry:1.0' }],
+          },
+        ];
+        (input.cluster as { apiClients: unknown[] }).apiClients = [
+          {
+            name: 'node-telemetry',
+            serviceAccount: 'shop/node-telemetry',
+            verb: 'list',
+            resource: 'pods',
+            every: '1s',
+            daemonSet: 'shop/node-telemetry',
+          },
+        ];
+      },
+      [{ at: '+30m', action: { type: 'set-env', workload: 'shop/cart', env: { A: '1' } } }],
+    );
+    const demand = () => w.sim.load.levels().get('workload-low')?.demand ?? 0;
+    await w.at(9 * minute);
+    expect(demand()).toBe(0);
+    await w.at(13 * minute);
+    const agents = w.pods().filter((p) => p.metadata.name?.startsWith('node-telemetry-')).length;
+    const pods = w.pods().length;
+    // Each agent lists every pod once a second: ceil(pods / 100) seats for 3 ms + pods / 50000 s.
+    expect(demand()).toBeCloseTo(agents * Math.ceil(pods / 100) * (0.003 + pods / 50_000), 3);
+  });
 });
