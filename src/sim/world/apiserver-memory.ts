@@ -7,6 +7,9 @@
  * Efficiency with API Streaming", 2024-12-17; KEP-3157 watch-list). The kernel then kills
  * the process (OOMKilled); it starts again, rebuilds its watch cache and, while the same
  * clients keep listing, is killed again: the replicas go down and come back in a loop.
+ * Clients find a restarted replica as their retries come round (client-go's reflector backs
+ * off up to 30 s, jittered), so the LISTs it holds build up over that time, and it serves
+ * (and turns requests away) for a while before it is killed again.
  *
  * The load balancer spreads the LISTs over the replicas that serve, so each holds its
  * share; one killed leaves more for the others. While none serves, the load model is
@@ -30,8 +33,10 @@ export const listBytesPerObject = 32 * 1024;
 /** How often memory is looked at: the kernel kills within moments of the limit, not later. */
 const checkMs = 5_000;
 /** A replica's start: etcd connection, post-start hooks, watch cache filled, ready. */
-export const apiserverStartMs = 63_000;
+export const apiserverStartMs = 60_000;
 const source = 'apiserver-oom';
+/** client-go reflector backoff's cap: by then every client has come back to a restarted replica. */
+export const clientsReturnMs = 30_000;
 
 export class ApiserverMemory {
   private readonly o: {
@@ -43,6 +48,8 @@ export class ApiserverMemory {
     limitBytes: number;
   };
   private readonly restarting = new Map<string, Timer>();
+  /** When each replica this model restarted came back. */
+  private readonly startedAt = new Map<string, number>();
   private timer: Timer | undefined;
   private readonly off: () => void;
 
@@ -65,23 +72,31 @@ export class ApiserverMemory {
     for (const t of this.restarting.values()) t.cancel();
   }
 
-  /** Bytes each serving replica holds for the LISTs it is executing now. */
-  heldPerReplica(): number {
-    const serving = this.o.cp.members.filter((m) => this.o.cp.apiserverUp(m)).length;
-    if (serving === 0) return 0;
-    return (this.o.load.listObjectsInFlight() * listBytesPerObject) / serving;
+  /**
+   * Bytes a serving replica holds for the LISTs it is executing now: its share of them, less
+   * while its clients are still coming back after a restart.
+   */
+  heldBy(member: string): number {
+    const { cp, clock } = this.o;
+    const m = cp.member(member);
+    if (!m || !cp.apiserverUp(m)) return 0;
+    const serving = cp.members.filter((x) => cp.apiserverUp(x)).length;
+    const started = this.startedAt.get(member);
+    const back = started === undefined ? 1 : Math.min(1, (clock.now() - started) / clientsReturnMs);
+    return ((this.o.load.listObjectsInFlight() * listBytesPerObject) / serving) * back;
   }
 
   private check(): void {
-    if (this.heldPerReplica() <= this.o.limitBytes) return;
     const { cp, clock } = this.o;
-    for (const m of cp.members) {
-      if (!cp.apiserverUp(m) || this.restarting.has(m.name)) continue;
+    const killed = cp.members.filter((m) => this.heldBy(m.name) > this.o.limitBytes);
+    for (const m of killed) {
+      if (this.restarting.has(m.name)) continue;
       cp.setApiserverDown(m.name, source, true);
       this.restarting.set(
         m.name,
         clock.after(apiserverStartMs, () => {
           this.restarting.delete(m.name);
+          this.startedAt.set(m.name, clock.now());
           cp.setApiserverDown(m.name, source, false);
         }),
       );
