@@ -107,4 +107,32 @@ describe('API Priority and Fairness rejections from the API server metrics', () 
     );
     expect(s?.sinceMs).toBe(t0 - 30 * 60_000);
   });
+
+  describe('an API server gone silent', () => {
+    const at = (minAgo: number, dispatched: number, rejected: number) =>
+      scrape(minAgo, {
+        'workload-low': { dispatched, rejected },
+        system: { dispatched, flowSchema: 'system-nodes' },
+      });
+
+    it('keeps its last answers as the evidence: rejections counted before it stopped answering 8 min ago', () => {
+      const [s] = detect(at(14, 1000, 0), at(12, 1500, 0), at(10, 1700, 300), at(8, 1900, 600));
+      expect(s).toMatchObject({
+        sinceMs: t0 - 12 * 60_000,
+        facts: { rejected: 600, dispatched: 900, servedLevels: ['system'], windowSeconds: 360 },
+      });
+    });
+
+    it('lets them go once it has been silent for more than half an hour', () => {
+      expect(detect(at(40, 1000, 0), at(38, 1500, 300), at(36, 1700, 600))).toEqual([]);
+    });
+
+    it('counts what it served across its silence when it answers again for a moment', () => {
+      const [s] = detect(at(12, 1000, 0), at(0, 1400, 400));
+      expect(s).toMatchObject({
+        sinceMs: t0 - 12 * 60_000,
+        facts: { rejected: 400, dispatched: 400, windowSeconds: 720 },
+      });
+    });
+  });
 });

@@ -11,6 +11,13 @@
  *
  * Counters are compared per API server replica (apiserver-scrapes.ts).
  *
+ * An API server overloaded past what it can hold (large LISTs outgrowing its memory) stops
+ * answering altogether, scrapes included; what it counted before it went silent, and in the
+ * moments it answers between restarts, is then the latest word on why. So while no scrape
+ * has come for more than the window, the window ends at the last scrape instead of now, for
+ * up to 30 minutes; and a pair of scrapes counts when its later one falls in the window
+ * (counters only count what the server served, so a pair spanning its silence is sound).
+ *
  * Emits `api-requests-rejected` (subject `priority-level/<name>`) per level that rejected
  * at least 20 requests in the last 5 minutes and at least 2 % of what it handled. Critical
  * when a quarter or more is rejected, or when a level the cluster's own components use
@@ -26,6 +33,8 @@ const windowMs = 5 * 60_000;
 const minRejected = 20;
 const minShare = 0.02;
 const criticalShare = 0.25;
+/** How long the last answers of an API server gone silent stay the evidence. */
+const silentHoldMs = 30 * 60_000;
 /** The levels the control plane and kubelets use (the default APF configuration). */
 const clusterLevels = new Set(['system', 'node-high', 'leader-election']);
 
@@ -94,14 +103,24 @@ export const apiFlowControl: Detector = (view: ClusterView, nowMs: number): Sign
   const refused = new Map<string, number>();
   const runStart = new Map<string, number>();
   let spanMs = 0;
-  for (const scrapes of scrapesByReplica(view, nowMs, countsOf)) {
-    const inWindow = scrapes.filter((x) => x.atMs >= nowMs - windowMs);
-    if (inWindow.length >= 2) spanMs = Math.max(spanMs, inWindow.at(-1)!.atMs - inWindow[0]!.atMs);
+  const replicas = scrapesByReplica(view, nowMs, countsOf);
+  // The window ends now, or at the last scrape when the API server has been silent since.
+  const lastMs = Math.max(...replicas.map((r) => r.at(-1)?.atMs ?? Number.NEGATIVE_INFINITY));
+  const silent = nowMs - lastMs > windowMs && nowMs - lastMs <= silentHoldMs;
+  const windowStart = (silent ? lastMs : nowMs) - windowMs;
+  for (const scrapes of replicas) {
+    // The span the counted pairs cover, from the first one's start to the last one's end.
+    let spanFrom = Number.POSITIVE_INFINITY;
+    let spanTo = Number.NEGATIVE_INFINITY;
     for (let i = 1; i < scrapes.length; i++) {
       const fromMs = scrapes[i - 1]!.atMs;
       const prev = scrapes[i - 1]!.c;
       const cur = scrapes[i]!.c;
-      const recent = fromMs >= nowMs - windowMs;
+      const recent = scrapes[i]!.atMs > windowStart;
+      if (recent) {
+        spanFrom = Math.min(spanFrom, fromMs);
+        spanTo = Math.max(spanTo, scrapes[i]!.atMs);
+      }
       for (const [name, after] of cur.levels) {
         const before = prev.levels.get(name);
         const rejected = increase(before?.rejected ?? 0, after.rejected);
@@ -120,6 +139,7 @@ export const apiFlowControl: Detector = (view: ClusterView, nowMs: number): Sign
       if (recent)
         for (const [key, n] of cur.refused) addTo(refused, key, increase(prev.refused.get(key) ?? 0, n));
     }
+    if (spanTo > spanFrom) spanMs = Math.max(spanMs, spanTo - spanFrom);
   }
   const out: Signal[] = [];
   const window = durationText(spanMs);

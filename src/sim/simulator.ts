@@ -20,6 +20,7 @@ import { findResource, resourceForKind } from './api/resources.ts';
 import { SimApiServer, type SimApiServerOptions } from './api/server.ts';
 import { generateServingCert } from './api/serving-cert.ts';
 import { x509Time } from './api/x509.ts';
+import { parseBytes } from './behaviour/memory.ts';
 import type { ControlPlane } from './cluster/control-plane.ts';
 import { seedStaticCluster } from './cluster/static-cluster.ts';
 import { startStaticHeartbeats } from './cluster/static-heartbeats.ts';
@@ -30,6 +31,7 @@ import type { Scenario } from './scenario/schema.ts';
 import { ObjectStore } from './store/object-store.ts';
 import { AdmissionWebhookWorld } from './world/admission-webhook-world.ts';
 import { ApiClients } from './world/api-clients.ts';
+import { ApiserverMemory } from './world/apiserver-memory.ts';
 import { Certificates } from './world/certificates.ts';
 import { etcdVersionFor, scenarioControlPlane, staticControlPlane } from './world/control-plane-setup.ts';
 import { ControlPlaneWorld, type ControlPlaneWorldParts } from './world/control-plane-world.ts';
@@ -149,6 +151,7 @@ export class Simulator {
       load: this.load,
       metrics: this.metrics,
       counts,
+      store: this.store,
       clients: opts.scenario?.cluster.apiClients,
     });
     this.stoppers.push(
@@ -195,6 +198,17 @@ export class Simulator {
       const s = opts.scenario;
       const world = this.world;
       this.controlPlane = scenarioControlPlane(s, this.store, (node) => this.nodeReachable(node));
+      const apiserverMemory = parseBytes(s.cluster.controlPlane.apiserverMemory);
+      if (apiserverMemory) {
+        const memory = new ApiserverMemory({
+          clock: this.clock,
+          cp: this.controlPlane,
+          load: this.load,
+          metrics: this.metrics,
+          limitBytes: apiserverMemory,
+        });
+        this.stoppers.push(() => memory.stop());
+      }
       let inCluster = { read: true, write: true };
       // While no replica can serve, pods meet the API as gone; while none can write,
       // kubelets cannot post status or renew leases: on top of what faults say.

@@ -1,6 +1,6 @@
-/** api-server-overload: fires when a priority level turns requests away; loses to an API server failing or gone. */
+/** api-server-overload: fires when a priority level turns requests away, also when the API server then goes silent; loses to an API server failing, or gone before any rejection. */
 import type { PatternTable } from '../cases.ts';
-import { apiDegraded, apiRejected, apiUnreachable, crashLoop } from '../fixtures.ts';
+import { apiDegraded, apiRejected, apiUnreachable, crashLoop, t0 } from '../fixtures.ts';
 
 /** Rejections that point at no one: several flow schemas, GETs, no level left untouched. */
 const spread = { flowSchemas: ['service-accounts=1500', 'global-default=1500'], servedLevels: [] };
@@ -52,9 +52,19 @@ export const apiServerOverloadCases: PatternTable = {
       signals: [apiRejected(), apiDegraded({ statuses: ['503'] })],
       expect: { losesTo: 'control-plane-degraded' },
     },
+    // 0.85 + 0.25 rejecting before the silence (0.97 at most) against control-plane-unreachable 0.95
     {
-      name: 'the API server stops answering altogether after rejecting for a while',
+      name: 'the API server stops answering altogether after rejecting for a while: its LISTs got it killed',
       signals: [apiRejected(), apiUnreachable()],
+      expect: { fires: true, identified: true },
+    },
+    // 0.85 - 0.3 = 0.55 against control-plane-unreachable 0.6 + 0.1 = 0.7
+    {
+      name: 'the load balancer answers 503 first; clients reconnecting are turned away only after',
+      signals: [
+        apiRejected('workload-low', {}, { sinceMs: t0 - 60_000 }),
+        apiUnreachable({ errors: ['HTTP 503'], errorKinds: ['other'], reflectorsFailing: [] }),
+      ],
       expect: { losesTo: 'control-plane-unreachable' },
     },
   ],

@@ -2,12 +2,19 @@
  * The API server is overloaded by its clients: more requests arrive at a priority level
  * than its seats serve, its queues fill, and API Priority and Fairness answers the rest
  * with 429. Usually one class of client (an agent on every node listing every pod, a
- * controller in a loop) crowds one level while the others are served, so the cluster's own
+ * controller in a loop) crowds one level and the rest keep being served, so the cluster's own
  * components keep working and the clients of that level see failures and retries. Lists
  * of a whole resource cost the most seats (one per 100 objects, up to 10).
  *
+ * Pushed further, the API server stops answering altogether: APF caps the seats LISTs take,
+ * not the memory their responses hold, so a large cluster's LISTs get it OOM-killed and it
+ * restarts into the same load. When its levels were rejecting before it went silent, the
+ * load is what took it down.
+ *
  * Told apart from: an API server slow or failing for everyone (etcd, a sick replica: 5xx
- * and latency on every level, no 429s), and one that does not answer at all.
+ * and latency on every level, no 429s), and one that does not answer at all with no
+ * rejections before (a provider or network outage; clients reconnecting after one may be
+ * turned away, but only after it).
  */
 import { hitOn } from '../evidence/clauses.ts';
 import { earliest } from '../evidence/node-trouble.ts';
@@ -20,6 +27,9 @@ const split = (entry: string | undefined): [string, number] | undefined => {
   const i = entry.lastIndexOf('=');
   return [entry.slice(0, i), Number(entry.slice(i + 1))];
 };
+
+/** The rejections began no later than the silence (the overload came first). */
+const rejectingFirst = (onsetMs: number, api: { sinceMs: number }): boolean => onsetMs <= api.sinceMs;
 
 export const apiServerOverload = definePattern((q) => {
   // The level turning the most requests away leads; the others are listed with it.
@@ -35,7 +45,7 @@ export const apiServerOverload = definePattern((q) => {
   layer: 'control-plane',
   title: 'API server overloaded: requests turned away (429)',
   summary:
-    'The API server is overloaded by its clients: more requests arrive at a priority level than its seats serve, its queues fill, and API Priority and Fairness answers the rest with 429. Usually one class of client crowds one level while the others are served. Lists of a whole resource cost the most seats. Told apart from an API server slow or failing for everyone (5xx and latency on every level, no 429s) and from one that does not answer at all.',
+    'The API server is overloaded by its clients: more requests arrive at a priority level than its seats serve, its queues fill, and API Priority and Fairness answers the rest with 429. Usually one class of client crowds one level and the rest keep being served. Lists of a whole resource cost the most seats. Pushed further it stops answering altogether (large LISTs get it OOM-killed in a loop); rejections before the silence tell that apart from an outage. Told apart from an API server slow or failing for everyone (5xx and latency on every level, no 429s) and from one that went silent with no rejections before.',
   clusterLevel: true,
   base: 0.5,
   requires: [
@@ -88,14 +98,34 @@ export const apiServerOverload = definePattern((q) => {
           ? { signals: [c.r], slots: { topRequest: said(c.topRequest[0], c.r)! } }
           : undefined,
     },
+    {
+      id: 'rejecting-before-silence',
+      weight: 0.25,
+      reason:
+        'it was turning requests away from {rejectingSince}, before it stopped answering kubetriage at {silentSince}: the load took it down',
+      reads: ['api-requests-rejected', 'api-unreachable'],
+      test: (c, q) => {
+        const api = q.first('api-unreachable');
+        return c.r && api && rejectingFirst(c.onset, api)
+          ? {
+              signals: [c.r, api],
+              slots: { rejectingSince: at(c.onset, c.r)!, silentSince: at(api.sinceMs, api)! },
+            }
+          : undefined;
+      },
+    },
   ],
   against: [
     {
       id: 'api-not-answering',
       weight: -0.3,
-      reason: 'the API server does not answer kubetriage at all, which queues that fill do not explain',
+      reason:
+        'the API server stopped answering kubetriage before any level rejected, which queues that fill do not explain',
       reads: ['api-unreachable'],
-      test: (_c, q) => hitOn([q.first('api-unreachable')]),
+      test: (c, q) => {
+        const api = q.first('api-unreachable');
+        return api && !rejectingFirst(c.onset, api) ? { signals: [api] } : undefined;
+      },
     },
     {
       id: 'server-errors',
@@ -140,7 +170,7 @@ export const apiServerOverload = definePattern((q) => {
       say: 'Scale down or fix the client sending {topRequest}; restarting the API server does not help while it keeps asking',
     },
     {
-      say: 'If it cannot be stopped at once, give it a FlowSchema and a small PriorityLevelConfiguration of its own so it cannot crowd the rest',
+      say: 'If it cannot be stopped at once, fence it off: a FlowSchema matching it, pointing at a small PriorityLevelConfiguration of its own, so it cannot crowd the rest',
       command: 'kubectl get flowschemas,prioritylevelconfigurations',
     },
   ],
@@ -152,8 +182,8 @@ export const apiServerOverload = definePattern((q) => {
     outage: 'partial',
   },
   prevention: [
-    'Give bulk clients (agents on every node, exporters) a FlowSchema and priority level of their own',
-    'Have per-node agents watch with a field selector for their node instead of listing every pod',
+    'Put bulk clients (agents on every node, exporters) in a FlowSchema of their own, on a priority level with few seats',
+    'Have per-node agents watch with a field selector for their own node rather than list every pod of the cluster',
     'Alert on apiserver_flowcontrol_rejected_requests_total',
   ],
 });

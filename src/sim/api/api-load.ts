@@ -100,6 +100,8 @@ export class ApiLoad {
   private states = new Map<string, LevelState>();
   private computedAt = Number.NEGATIVE_INFINITY;
   private integratedAt: number;
+  /** No replica is serving: nothing is dispatched or rejected, only refused at the door. */
+  private suspended = false;
 
   constructor(o: { clock: Clock; count: (resource: string, group: string, namespace?: string) => number }) {
     this.clock = o.clock;
@@ -184,10 +186,38 @@ export class ApiLoad {
     return { flowSchema, state: this.levels().get(priorityLevel.name)! };
   }
 
+  /**
+   * Objects the LISTs executing now are reading and encoding: a LIST assembles its whole
+   * response in memory before sending any of it, so this is what they hold. APF caps the
+   * seats they take, not this (one seat per 100 objects, at most 10): the longer the lists,
+   * the more memory each seat holds.
+   */
+  listObjectsInFlight(): number {
+    if (this.suspended) return 0;
+    const states = this.levels();
+    let objects = 0;
+    for (const e of this.flows) {
+      if (e.flow.verb !== 'list') continue;
+      const s = states.get(e.level.name)!;
+      const c = this.costFor(e.flow);
+      const all = this.count(e.flow.resource, e.flow.group, e.flow.namespace);
+      const read = e.flow.limit ? Math.min(e.flow.limit, all) : all;
+      objects += e.flow.rate() * (1 - s.rejectShare) * c.seconds * read;
+    }
+    return objects;
+  }
+
+  /** Every replica is down (or back): while down, the flows' requests are neither served nor rejected. */
+  suspend(down: boolean, m?: ApiServerMetrics): void {
+    if (down === this.suspended) return;
+    if (m) this.integrate(m);
+    this.suspended = down;
+  }
+
   /** Adds the flows' requests since the last call to the metrics (as a scrape would see them). */
   integrate(m: ApiServerMetrics): void {
     const now = this.clock.now();
-    const dt = (now - this.integratedAt) / 1000;
+    const dt = this.suspended ? 0 : (now - this.integratedAt) / 1000;
     this.integratedAt = now;
     const states = this.levels();
     const inflight = { readOnly: 0, mutating: 0 };

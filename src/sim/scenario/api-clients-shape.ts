@@ -32,9 +32,17 @@ export const apiClientSchema = z
     every: duration,
     /** One instance per node (a DaemonSet agent): its load grows with the cluster. */
     perNode: z.boolean().default(false),
+    /**
+     * One instance per ready pod of this DaemonSet (`<namespace>/<name>`): the load starts as
+     * its pods start, follows the nodes it runs on and stops when it is deleted.
+     */
+    daemonSet: objectRef.optional(),
   })
   .refine((c) => !(c.serviceAccount && c.user), {
     error: 'a client runs as a service account or a user, not both',
+  })
+  .refine((c) => !(c.perNode && c.daemonSet), {
+    error: 'a client runs per node or per pod of a DaemonSet, not both',
   });
 
 export type ApiClient = z.infer<typeof apiClientSchema>;

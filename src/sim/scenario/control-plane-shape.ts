@@ -5,6 +5,7 @@
  * Spread into `cluster.controlPlane` in schema.ts; `controlPlaneClusterShape` into `cluster`.
  */
 import { z } from 'zod';
+import { parseBytes } from '../behaviour/memory.ts';
 import { admissionWebhookSchema } from './admission-webhooks-shape.ts';
 import { apiClientSchema } from './api-clients-shape.ts';
 import { duration, instant, name, objectRef, positiveInt } from './scalars.ts';
@@ -15,6 +16,15 @@ export const controlPlaneShape = {
    * with a control-plane pool, each of its nodes is one replica. Default 1.
    */
   replicas: positiveInt.optional(),
+  /**
+   * Memory each kube-apiserver replica has for serving requests (beyond its caches) before
+   * the kernel OOM-kills it; LISTs executing at once hold their responses in it
+   * (world/apiserver-memory.ts). Unset: never runs out.
+   */
+  apiserverMemory: z
+    .string({ error: 'expected a memory quantity such as 8Gi' })
+    .refine((q) => parseBytes(q) !== undefined, { error: 'expected a memory quantity such as 8Gi' })
+    .optional(),
   etcd: z
     .strictObject({
       /** Shown in the etcd static pods' image (`registry.k8s.io/etcd:<version>`). */

@@ -387,6 +387,8 @@ export const deploymentSchema = z.strictObject({
 
 export const daemonSetSchema = z.strictObject({
   name,
+  /** Created at this time (a new agent rolled out during the story); present from the start when unset. */
+  deployedAt: instant.optional(),
   maxUnavailable: intOrPercent.optional(),
   ...podTemplate,
 });

@@ -9,14 +9,19 @@ import { requestUser } from '../api/apf.ts';
 import type { ApiLoad, ClientFlow } from '../api/api-load.ts';
 import type { ApiServerMetrics } from '../api/apiserver-metrics.ts';
 import type { ResourceCounts } from '../api/resource-counts.ts';
+import { resourceForKind } from '../api/resources.ts';
 import { findResourceByName } from '../api/resources-lookup.ts';
 import type { ApiClient, ApiClientFault } from '../scenario/api-clients-shape.ts';
 import { parseDuration } from '../scenario/time-spec.ts';
+import type { ObjectStore } from '../store/object-store.ts';
+
+const daemonSetType = resourceForKind('DaemonSet', 'apps')!;
 
 export class ApiClients {
   private readonly load: ApiLoad;
   private readonly metrics: ApiServerMetrics;
   private readonly counts: ResourceCounts;
+  private readonly store?: ObjectStore;
   private readonly declared = new Map<string, { client: ApiClient; factor: number }>();
   private readonly offs: (() => void)[] = [];
 
@@ -24,11 +29,14 @@ export class ApiClients {
     load: ApiLoad;
     metrics: ApiServerMetrics;
     counts: ResourceCounts;
+    /** Where DaemonSets are read, for clients that run as one's pods. */
+    store?: ObjectStore;
     clients?: readonly ApiClient[];
   }) {
     this.load = o.load;
     this.metrics = o.metrics;
     this.counts = o.counts;
+    this.store = o.store;
     const nodes = () => this.counts.count('nodes', '');
     const kubelet = requestUser('system:node:kubelet', ['system:nodes']);
     const builtIn: ClientFlow[] = [
@@ -92,6 +100,15 @@ export class ApiClients {
     this.load.levelsChanged();
   }
 
+  /** The DaemonSet's ready pods, as its controller counts them (`status.numberReady`); 0 before it exists. */
+  private readyPods(ref: string): number {
+    const [namespace, name] = ref.split('/');
+    const ds = this.store?.find(daemonSetType, namespace, name) as
+      | { status?: { numberReady?: number } }
+      | undefined;
+    return ds?.status?.numberReady ?? 0;
+  }
+
   private clientFlow(c: ApiClient, factor: () => number): ClientFlow {
     const [plural, ...rest] = c.resource.split('.');
     const group = rest.join('.');
@@ -100,7 +117,8 @@ export class ApiClients {
       ? requestUser(`system:serviceaccount:${c.serviceAccount.replace('/', ':')}`)
       : requestUser(c.user ?? c.name);
     const everyS = (parseDuration(c.every) ?? 60_000) / 1000;
-    const instances = () => (c.perNode ? this.counts.count('nodes', '') : 1);
+    const instances = () =>
+      c.daemonSet ? this.readyPods(c.daemonSet) : c.perNode ? this.counts.count('nodes', '') : 1;
     return {
       name: c.name,
       user,

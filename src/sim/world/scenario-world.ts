@@ -10,7 +10,7 @@
  * The timeline (faults and operator actions) is applied by the scenario runner on top,
  * through the handles returned here: nodes added and removed, programs' own failures.
  */
-import type { Clock } from '../../time/clock.ts';
+import type { Clock, Timer } from '../../time/clock.ts';
 import { seededRandom } from '../../time/virtual-clock.ts';
 import type { ClusterIpAllocator } from '../api/admission.ts';
 import { admitCreate } from '../api/admission.ts';
@@ -128,6 +128,8 @@ function v(version: string): string {
 export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorld {
   const { store, clock, logs, nodeProxy, clusterIps } = parts;
   const random = seededRandom(s.seed);
+  /** Creations the story schedules (a DaemonSet deployed later), cancelled on stop. */
+  const later: Timer[] = [];
   const put = (kind: string, o: KubeObject, group = '') => {
     const r = resourceForKind(kind, group)!;
     admitCreate(r, o, clusterIps);
@@ -473,8 +475,19 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
     }
     for (const ds of ns.daemonsets) {
       for (const c of ds.containers) remember(ns.name, ds.name, c);
-      put('DaemonSet', daemonSet(ns.name, ds.name, { app: ds.name }, ds.containers, ds.hostNetwork), 'apps');
-      if (ds.service) put('Service', service(ns.name, ds.name, ds.service));
+      const create = () => {
+        put(
+          'DaemonSet',
+          daemonSet(ns.name, ds.name, { app: ds.name }, ds.containers, ds.hostNetwork),
+          'apps',
+        );
+        if (ds.service) put('Service', service(ns.name, ds.name, ds.service));
+      };
+      // A DaemonSet rolled out during the story is created then (`kubectl apply`, a pipeline).
+      const deployAt = ds.deployedAt ? resolveInstant(ds.deployedAt, Date.parse(s.start)) : undefined;
+      if (deployAt !== undefined && deployAt > clock.now())
+        later.push(clock.after(deployAt - clock.now(), create));
+      else create();
     }
     // StatefulSets run as Deployments here: identity and storage do not matter to the outages.
     for (const st of ns.statefulsets) {
@@ -597,6 +610,7 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
       return () => removed.delete(l);
     },
     stop() {
+      for (const t of later) t.cancel();
       network?.stop();
       for (const off of offInputs) off();
       offPods();
