@@ -15,6 +15,7 @@ import type { ContainerRuntimeOptions } from './container-runtime.ts';
 import type { Dependencies } from './dependencies.ts';
 import { recordEvent } from './events.ts';
 import { MemoryEvictionManager } from './eviction-manager.ts';
+import type { ImageRegistries } from './image-registry.ts';
 import { defaultMemoryCapacityBytes } from './memory.ts';
 import type { NodeCondition } from './node-condition.ts';
 import { PodLifecycle } from './pod-lifecycle.ts';
@@ -78,6 +79,10 @@ export class KubeletModel {
     /** The node's memory capacity, which the eviction manager measures against. */
     memoryCapacityBytes?: number;
     sandbox?: SandboxNetwork;
+    /** The registries pods pull from, where the scenario can break one. */
+    registries?: ImageRegistries;
+    /** As nodeInfo has it (`containerd://1.7.2`): the words a failed pull is told in. */
+    containerRuntime?: string;
   }) {
     this.node = o.node;
     this.store = o.store;

@@ -654,6 +654,24 @@ export const faultSchema = z.discriminatedUnion('type', [
   z.strictObject({ ...nodeFaultCommon, ...net.pathMtuDrop }),
   z.strictObject({ ...faultCommon, ...net.lbTargetsDeregistered }),
   z.strictObject({ ...faultCommon, ...net.lbHealthChecksFailing }),
+  /**
+   * A container registry refuses or cannot serve pulls: images whose reference names
+   * `registry` (docker.io for short names such as `nginx`) fail to pull wherever a node
+   * must fetch them (a new or replaced node, a pod on a node that never ran the image,
+   * imagePullPolicy Always). Pods already running keep their images.
+   */
+  z.strictObject({
+    type: z.literal('registry-outage'),
+    ...faultCommon,
+    /** Registry host as image references name it: `quay.io`, `docker.io`, `123.dkr.ecr.eu-west-1.amazonaws.com`. */
+    registry: text,
+    /** unavailable: 5xx; rate-limited: 429 (Docker Hub `toomanyrequests`); unauthorized: 401 (credentials expired); not-found: manifest unknown. */
+    answer: z.enum(['unavailable', 'rate-limited', 'unauthorized', 'not-found']),
+    /** HTTP status of an `unavailable` registry. */
+    status: z.literal([500, 502, 503]).default(503),
+    /** Share of pulls that get the answer (a rate limit lets some through). */
+    share: probability.default(1),
+  }),
   ...controlPlaneFaultSchemas,
 ]);
 

@@ -168,6 +168,17 @@ export class FaultInjector {
         a.heal = () => world.setOwnFailure(`kube-system/${dns}`, container, undefined);
         return a;
       }
+      case 'registry-outage': {
+        // The registry answers; which pulls hit it emerges in the kubelets (image-puller.ts).
+        world.registries.set(source, {
+          host: fault.registry,
+          answer: fault.answer,
+          status: fault.status,
+          share: fault.share,
+        });
+        a.heal = () => world.registries.clear(source);
+        return a;
+      }
       case 'memory-leak': {
         // The program leaks; OOMKills at its limit or node pressure emerge in the kubelets.
         world.startMemoryLeak(source, fault.workload, fault.container, parseRate(fault.rate) ?? 0);
