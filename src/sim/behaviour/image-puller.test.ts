@@ -195,6 +195,26 @@ describe('image pulls from a broken registry', () => {
     );
   });
 
+  it('answers only the nodes a node-scoped fault names (credentials missing on new nodes)', () => {
+    const w = world('containerd://1.4.13');
+    w.registries.set('creds', {
+      host: 'harbor.example.com',
+      answer: 'unauthorized',
+      status: 403,
+      share: 1,
+      nodes: new Set(),
+    });
+    w.registries.setNode('creds', 'n2', true);
+    w.replicaSet('svc', 'harbor.example.com/team/svc:0.0.133', 3);
+    w.clock.advance(10_000);
+    const byNode = new Map(w.pods('svc').map((p) => [p.spec.nodeName, p]));
+    expect(byNode.get('n0')?.status.phase).toBe('Running');
+    expect(byNode.get('n1')?.status.phase).toBe('Running');
+    expect(w.waiting(byNode.get('n2')!)?.message).toBe(
+      'rpc error: code = Unknown desc = failed to pull and unpack image "harbor.example.com/team/svc:0.0.133": failed to resolve reference "harbor.example.com/team/svc:0.0.133": failed to authorize: failed to fetch oauth token: unexpected status: 403 Forbidden',
+    );
+  });
+
   it('lets other registries serve as before', () => {
     const w = world();
     w.registries.set('outage', { host: 'quay.io', answer: 'unauthorized', share: 1 });

@@ -101,7 +101,7 @@ export class ImagePuller {
     if (!this.o.registries.broken) return false;
     return (pod.spec?.containers ?? []).some((c) => {
       const pc = { name: c.name, image: c.image ?? '', policy: c.imagePullPolicy ?? 'IfNotPresent' };
-      return this.needsPull(pc) && this.o.registries.affects(pc.image);
+      return this.needsPull(pc) && this.o.registries.affects(pc.image, this.o.node);
     });
   }
 
@@ -166,7 +166,7 @@ export class ImagePuller {
 
   /** EnsureImageExists for one container. */
   private ensure(p: PodPull, pod: KubeObject, c: ContainerPull, now: number): void {
-    if (!this.needsPull(c) || !this.o.registries.affects(c.image)) {
+    if (!this.needsPull(c) || !this.o.registries.affects(c.image, this.o.node)) {
       c.pulled = true;
       if (!this.needsPull(c))
         this.event(p, pod, c, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`);
@@ -182,7 +182,7 @@ export class ImagePuller {
       return;
     }
     this.event(p, pod, c, 'Normal', 'Pulling', `Pulling image "${c.image}"`);
-    const error = this.o.registries.pull(c.image, this.o.containerRuntime);
+    const error = this.o.registries.pull(c.image, this.o.containerRuntime, this.o.node);
     if (error === undefined) {
       c.pulled = true;
       this.present.add(c.image);

@@ -20,10 +20,15 @@ export interface RegistryFault {
   /** Registry host as image references name it; `docker.io` for short names. */
   host: string;
   answer: RegistryAnswer;
-  /** HTTP status of an `unavailable` answer. */
-  status?: 500 | 502 | 503;
+  /** HTTP status: 500, 502 or 503 when unavailable (503 unset); 401 or 403 when unauthorized (401 unset). */
+  status?: 401 | 403 | 500 | 502 | 503;
   /** Share of pulls that get the answer, 0..1. */
   share: number;
+  /**
+   * Only pulls from these nodes get the answer (credentials kept on the nodes, a per-IP
+   * rate limit); every node's when unset.
+   */
+  nodes?: Set<string>;
 }
 
 const dockerHubAliases = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
@@ -75,6 +80,7 @@ export function parseReference(image: string): Reference {
 
 const statusText: Record<number, string> = {
   401: '401 Unauthorized',
+  403: '403 Forbidden',
   429: '429 Too Many Requests',
   500: '500 Internal Server Error',
   502: '502 Bad Gateway',
@@ -116,7 +122,14 @@ export function pullErrorText(
 ): string {
   const r = parseReference(image);
   const runtime = runtimeOf(containerRuntime);
-  const code = f.answer === 'unavailable' ? (f.status ?? 503) : f.answer === 'rate-limited' ? 429 : 401;
+  const code =
+    f.answer === 'unavailable'
+      ? (f.status ?? 503)
+      : f.answer === 'rate-limited'
+        ? 429
+        : f.status === 403
+          ? 403
+          : 401;
   const status = statusText[code];
   if (runtime === 'docker') {
     const daemon = 'rpc error: code = Unknown desc = Error response from daemon:';
@@ -144,7 +157,12 @@ export function pullErrorText(
     const service = r.endpoint === 'registry-1.docker.io' ? 'registry.docker.io' : r.endpoint;
     const realm = r.endpoint === 'registry-1.docker.io' ? 'auth.docker.io' : r.endpoint;
     const url = `https://${realm}/token?scope=repository%3A${encodeURIComponent(r.repository)}%3Apull&service=${service}`;
-    return `rpc error: code = Unknown desc = ${unpack}: ${resolve}: failed to authorize: failed to fetch oauth token: unexpected status from GET request to ${url}: ${status}`;
+    // Before 1.7 the token fetch's error names no request (kubernetes/kops#15942).
+    const refusedToken =
+      runtime === 'containerd-1.6'
+        ? `unexpected status: ${status}`
+        : `unexpected status from GET request to ${url}: ${status}`;
+    return `rpc error: code = Unknown desc = ${unpack}: ${resolve}: failed to authorize: failed to fetch oauth token: ${refusedToken}`;
   }
   const manifests = `https://${r.endpoint}/v2/${r.repository}/manifests/${r.tag}`;
   const refused =
@@ -171,6 +189,14 @@ export class ImageRegistries {
     this.faults.set(id, { ...fault, host: registryHost(`${fault.host}/x`) });
   }
 
+  /** The fault reaches one more node, or leaves one (a node-scoped fault only). */
+  setNode(id: string, node: string, on: boolean): void {
+    const nodes = this.faults.get(id)?.nodes;
+    if (!nodes) return;
+    if (on) nodes.add(node);
+    else nodes.delete(node);
+  }
+
   clear(id: string): void {
     this.faults.delete(id);
   }
@@ -180,23 +206,27 @@ export class ImageRegistries {
     return this.faults.size > 0;
   }
 
-  /** Whether a pull of `image` goes to a broken registry. */
-  affects(image: string): boolean {
+  /** Whether a pull of `image` from `node` goes to a broken registry. */
+  affects(image: string, node?: string): boolean {
     if (this.faults.size === 0) return false;
     const host = registryHost(image);
-    for (const f of this.faults.values()) if (f.host === host) return true;
+    for (const f of this.faults.values()) if (f.host === host && reaches(f, node)) return true;
     return false;
   }
 
-  /** One pull of `image`: the runtime's error, or undefined when the registry serves it. */
-  pull(image: string, containerRuntime?: string): string | undefined {
+  /** One pull of `image` from `node`: the runtime's error, or undefined when the registry serves it. */
+  pull(image: string, containerRuntime?: string, node?: string): string | undefined {
     const host = registryHost(image);
     for (const f of this.faults.values()) {
-      if (f.host !== host) continue;
+      if (f.host !== host || !reaches(f, node)) continue;
       // Only a partial fault throws the dice, so whole outages replay without a draw.
       if (f.share < 1 && this.random() >= f.share) continue;
       return pullErrorText(image, f, containerRuntime);
     }
     return undefined;
   }
+}
+
+function reaches(f: RegistryFault, node: string | undefined): boolean {
+  return !f.nodes || (node !== undefined && f.nodes.has(node));
 }

@@ -175,9 +175,25 @@ export class FaultInjector {
           answer: fault.answer,
           status: fault.status,
           share: fault.share,
+          nodes: fault.nodes ? new Set() : undefined,
         });
-        a.heal = () => world.registries.clear(source);
-        return a;
+        if (!fault.nodes) {
+          a.heal = () => world.registries.clear(source);
+          return a;
+        }
+        a.addNode = (n) => {
+          a.nodes.add(n);
+          a.reached.add(n);
+          world.registries.setNode(source, n, true);
+        };
+        a.heal = (node) => {
+          if (!node) world.registries.clear(source);
+          else {
+            world.registries.setNode(source, node, false);
+            a.nodes.delete(node);
+          }
+        };
+        break;
       }
       case 'memory-leak': {
         // The program leaks; OOMKills at its limit or node pressure emerge in the kubelets.
