@@ -10,6 +10,7 @@ import { PodLogBook } from '../../src/sim/api/pod-log-book.ts';
 import { resourceForKind } from '../../src/sim/api/resources.ts';
 import type { ContainerRuntimeOptions } from '../../src/sim/behaviour/container-runtime.ts';
 import { Dependencies } from '../../src/sim/behaviour/dependencies.ts';
+import type { ImageRegistries } from '../../src/sim/behaviour/image-registry.ts';
 import { KubeletModel } from '../../src/sim/behaviour/kubelet.ts';
 import { NodeLifecycleController } from '../../src/sim/behaviour/node-lifecycle-controller.ts';
 import { ReplicaSetController } from '../../src/sim/behaviour/replicaset-controller.ts';
@@ -30,6 +31,9 @@ export interface BehaviourClusterOptions {
   needsOf?: ContainerRuntimeOptions['needsOf'];
   /** Started in this order; default: node lifecycle, scheduler, ReplicaSets. */
   controllers?: Controller[];
+  /** Registries the kubelets pull from (image pulls are modelled only with these). */
+  registries?: ImageRegistries;
+  containerRuntime?: string;
 }
 
 export function behaviourCluster(o: BehaviourClusterOptions) {
@@ -65,6 +69,8 @@ export function behaviourCluster(o: BehaviourClusterOptions) {
       deps,
       logs,
       needsOf: o.needsOf,
+      registries: o.registries,
+      containerRuntime: o.containerRuntime,
     });
     k.start();
     kubelets.set(name, k);

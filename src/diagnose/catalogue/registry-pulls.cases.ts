@@ -33,6 +33,27 @@ export const registryPullsCases: PatternTable = {
       signals: [registryPulls(registry, { causes: ['rate-limited=6'] })],
       expect: { fires: true, identified: false },
     },
+    // 0.5 + 0.15 the registry answers 5xx + 0.1 on three nodes
+    {
+      name: 'the registry answers 500 to the CNI agent image on the three nodes that joined',
+      signals: [
+        registryPulls('quay.io', {
+          causes: ['unavailable=3'],
+          images: ['quay.io/coreos/flannel:v0.11.0-amd64'],
+          imageCount: 1,
+          nodes: ['n4', 'n5', 'n6'],
+          nodeCount: 3,
+          namespaces: ['kube-system'],
+        }),
+      ],
+      expect: { fires: true, identified: true },
+    },
+    // 0.5: timeouts on two nodes may be the way to the registry, not the registry
+    {
+      name: 'pulls from the registry time out on two nodes',
+      signals: [registryPulls(registry)],
+      expect: { fires: true, identified: false },
+    },
     {
       name: 'an app crash-loops; its image pulled fine',
       signals: [crashLoop('shop', 'cart', ['n4', 'n5'])],

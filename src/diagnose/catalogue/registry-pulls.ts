@@ -1,7 +1,7 @@
 /**
  * A registry refuses or cannot serve pulls: images fail to pull across nodes and namespaces
  * for the registry's own reasons (unauthorized after a credential change, 429 rate limits,
- * unreachable, timeouts), so every new pod of the affected images stays in ErrImagePull or
+ * 5xx from the registry, unreachable, timeouts), so every new pod of the affected images stays in ErrImagePull or
  * ImagePullBackOff, which hurts most during a rollout or a node pool roll.
  *
  * Told apart from: node disk exhaustion (no space left on device, with DiskPressure), one
@@ -41,7 +41,8 @@ export const registryPulls = definePattern((q) => {
       reason: 'the registry answers {cause}',
       reads: ['registry-pulls-failing'],
       test: (c) => {
-        const why = c.r?.facts.causes.find((x) => /^(unauthorized|rate-limited)/.test(x));
+        // Answers from the registry itself: 401/403, 429, 5xx (timeouts and refused connections are the path's).
+        const why = c.r?.facts.causes.find((x) => /^(unauthorized|rate-limited|unavailable)=/.test(x));
         return c.r && why ? { signals: [c.r], slots: { cause: said(why.split('=')[0], c.r)! } } : undefined;
       },
     },

@@ -129,8 +129,7 @@ function defaultPod(pod: KubeObject): void {
       if (!isObject(c)) continue;
       c.terminationMessagePath ??= '/dev/termination-log';
       c.terminationMessagePolicy ??= 'File';
-      c.imagePullPolicy ??=
-        typeof c.image === 'string' && c.image.endsWith(':latest') ? 'Always' : 'IfNotPresent';
+      c.imagePullPolicy ??= typeof c.image === 'string' && pullsAlways(c.image) ? 'Always' : 'IfNotPresent';
       c.resources ??= {};
     }
   }
@@ -145,4 +144,15 @@ function defaultPod(pod: KubeObject): void {
   const status = ensureObject(pod, 'status');
   status.phase ??= 'Pending';
   status.qosClass ??= 'BestEffort';
+}
+
+/**
+ * The API server's default pull policy (pkg/apis/core/v1/defaults.go SetDefaults_Container):
+ * Always for `:latest` or no tag at all, IfNotPresent otherwise (a digest pins the image).
+ */
+function pullsAlways(image: string): boolean {
+  if (image.includes('@')) return false;
+  const last = image.slice(image.lastIndexOf('/') + 1);
+  const colon = last.indexOf(':');
+  return colon < 0 || last.slice(colon + 1) === 'latest';
 }

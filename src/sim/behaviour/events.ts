@@ -13,7 +13,15 @@ import type { ObjectStore } from '../store/object-store.ts';
 const eventType = resourceForKind('Event')!;
 
 export interface EventInput {
-  involved: { kind: string; name: string; namespace?: string; uid?: string; apiVersion: string };
+  involved: {
+    kind: string;
+    name: string;
+    namespace?: string;
+    uid?: string;
+    apiVersion: string;
+    /** The container an event is about: `spec.containers{name}`. */
+    fieldPath?: string;
+  };
   type: 'Normal' | 'Warning';
   reason: string;
   message: string;

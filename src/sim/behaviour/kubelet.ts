@@ -15,6 +15,7 @@ import type { ContainerRuntimeOptions } from './container-runtime.ts';
 import type { Dependencies } from './dependencies.ts';
 import { recordEvent } from './events.ts';
 import { MemoryEvictionManager } from './eviction-manager.ts';
+import type { ImageRegistries } from './image-registry.ts';
 import { defaultMemoryCapacityBytes } from './memory.ts';
 import type { NodeCondition } from './node-condition.ts';
 import { PodLifecycle } from './pod-lifecycle.ts';
@@ -83,6 +84,10 @@ export class KubeletModel {
     sandbox?: SandboxNetwork;
     /** The node's disk and PIDs, which the eviction manager and image GC measure. */
     storage?: Omit<StorageOptions, 'node' | 'store' | 'clock' | 'runtime' | 'health' | 'canReport'>;
+    /** The registries pods pull from, where the scenario can break one. */
+    registries?: ImageRegistries;
+    /** As nodeInfo has it (`containerd://1.7.2`): the words a failed pull is told in. */
+    containerRuntime?: string;
   }) {
     this.node = o.node;
     this.store = o.store;

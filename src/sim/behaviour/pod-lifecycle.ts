@@ -16,6 +16,8 @@ import type { ObjectStore } from '../store/object-store.ts';
 import { ContainerRuntime, type ContainerRuntimeOptions } from './container-runtime.ts';
 import type { Dependencies } from './dependencies.ts';
 import { recordEvent } from './events.ts';
+import { ImagePuller } from './image-puller.ts';
+import type { ImageRegistries } from './image-registry.ts';
 import type { KubeletHealth } from './kubelet.ts';
 import type { SandboxNetwork } from './pod-sandbox.ts';
 
@@ -28,7 +30,11 @@ const stopDelayMs = 1_000;
 
 interface PodView {
   metadata: KubeObject['metadata'];
-  spec?: { nodeName?: string; hostNetwork?: boolean; containers?: { name: string; image?: string }[] };
+  spec?: {
+    nodeName?: string;
+    hostNetwork?: boolean;
+    containers?: { name: string; image?: string; imagePullPolicy?: string }[];
+  };
   status?: { phase?: string; containerStatuses?: unknown[] };
 }
 
@@ -44,6 +50,8 @@ export class PodLifecycle {
   private readonly sandbox: SandboxNetwork | undefined;
 
   readonly runtime: ContainerRuntime;
+  /** Pulls from broken registries, where the scenario breaks one. */
+  readonly images: ImagePuller | undefined;
 
   constructor(o: {
     node: string;
@@ -57,6 +65,9 @@ export class PodLifecycle {
     memoryOf?: ContainerRuntimeOptions['memoryOf'];
     /** The CNI's address management, where the scenario models it. */
     sandbox?: SandboxNetwork;
+    registries?: ImageRegistries;
+    /** `containerd://1.7.2`: which runtime's words a failed pull is told in. */
+    containerRuntime?: string;
   }) {
     this.node = o.node;
     this.sandbox = o.sandbox;
@@ -74,6 +85,16 @@ export class PodLifecycle {
       memoryOf: o.memoryOf,
       canReport: () => this.live(),
     });
+    this.images = o.registries
+      ? new ImagePuller({
+          node: o.node,
+          store: o.store,
+          clock: o.clock,
+          registries: o.registries,
+          containerRuntime: o.containerRuntime,
+          live: () => this.live(),
+        })
+      : undefined;
   }
 
   start(): void {
@@ -82,6 +103,7 @@ export class PodLifecycle {
       // A deleted pod's containers are gone from the machine too (the runtime stops them).
       if (ev.type === 'DELETED') {
         this.runtime.stopPod(`${ev.entry.namespace}/${ev.entry.name}`);
+        this.images?.forget(`${ev.entry.namespace}/${ev.entry.name}`);
         this.sandbox?.tearDown(this.node, `${ev.entry.namespace}/${ev.entry.name}`);
       } else this.consider(ev.entry.namespace, ev.entry.name);
     });
@@ -90,6 +112,7 @@ export class PodLifecycle {
   stop(): void {
     this.unsubscribe?.();
     this.runtime.dispose();
+    this.images?.stop();
     this.sandbox?.forgetNode(this.node);
   }
 
@@ -124,6 +147,7 @@ export class PodLifecycle {
       return;
     }
     if (this.runtime.has(namespace, name) || pod.status?.containerStatuses?.length) return;
+    if (this.images?.has(key)) return;
     this.busy.add(key);
     this.clock.after(startDelayMs, () => {
       this.busy.delete(key);
@@ -134,9 +158,8 @@ export class PodLifecycle {
   private run(namespace: string, name: string): void {
     const pod = this.store.find(podType, namespace, name) as (KubeObject & PodView) | undefined;
     if (!pod || pod.metadata.deletionTimestamp || this.runtime.has(namespace, name)) return;
+    if (this.images?.has(`${namespace}/${name}`)) return;
     const t = rfc3339(this.clock.now());
-    const containers = pod.spec?.containers ?? [];
-    const cond = (type: string) => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: t });
     const cidr = `10.244.${Number(this.nodeIp.split('.').at(-1)) % 256}`;
     const net = this.sandbox?.setUp(this.node, pod, cidr);
     if (net && 'error' in net) {
@@ -145,8 +168,37 @@ export class PodLifecycle {
     }
     // A hostNetwork pod shares its node's network namespace: its podIP is the node's address.
     const ip = pod.spec?.hostNetwork ? this.nodeIp : net?.ip || `${cidr}.${(this.ipSeq++ % 250) + 2}`;
+    const sandbox = {
+      hostIP: this.nodeIp,
+      hostIPs: [{ ip: this.nodeIp }],
+      podIP: ip,
+      podIPs: [{ ip }],
+      startTime: t,
+    };
+    // An image to fetch from a broken registry: the pod waits in the pull loop, and starts
+    // (without pull events of its own) once the images are there.
+    if (this.images?.mustPull(pod)) {
+      this.images.pull(pod, sandbox, () => this.live() && this.startContainers(namespace, name, false));
+      return;
+    }
+    this.startContainers(namespace, name, true, pod, sandbox);
+  }
+
+  private startContainers(
+    namespace: string,
+    name: string,
+    presentEvents: boolean,
+    found?: KubeObject & PodView,
+    sandbox?: Record<string, unknown>,
+  ): void {
+    const pod = found ?? (this.store.find(podType, namespace, name) as (KubeObject & PodView) | undefined);
+    if (!pod || pod.metadata.deletionTimestamp || this.runtime.has(namespace, name)) return;
+    const t = rfc3339(this.clock.now());
+    const containers = pod.spec?.containers ?? [];
+    const cond = (type: string) => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: t });
     const status = {
       ...pod.status,
+      ...sandbox,
       phase: 'Running',
       conditions: [
         cond('PodReadyToStartContainers'),
@@ -155,23 +207,19 @@ export class PodLifecycle {
         cond('ContainersReady'),
         cond('PodScheduled'),
       ],
-      hostIP: this.nodeIp,
-      hostIPs: [{ ip: this.nodeIp }],
-      podIP: ip,
-      podIPs: [{ ip }],
-      startTime: t,
     };
     const started = this.store.update(podType, { ...pod, status }, { subresource: 'status' });
     const involved = { kind: 'Pod', name, namespace, uid: pod.metadata.uid, apiVersion: 'v1' };
     for (const c of containers) {
       const source = { component: 'kubelet', host: this.node };
-      recordEvent(this.store, this.clock, {
-        involved,
-        type: 'Normal',
-        reason: 'Pulled',
-        message: `Container image "${c.image}" already present on machine`,
-        source,
-      });
+      if (presentEvents)
+        recordEvent(this.store, this.clock, {
+          involved,
+          type: 'Normal',
+          reason: 'Pulled',
+          message: `Container image "${c.image}" already present on machine`,
+          source,
+        });
       recordEvent(this.store, this.clock, {
         involved,
         type: 'Normal',
@@ -188,6 +236,7 @@ export class PodLifecycle {
       });
     }
     // Container states, readiness and restarts are the runtime's to report from here on.
+    this.images?.ran(pod);
     this.runtime.startPod(started);
   }
 }

@@ -725,6 +725,36 @@ export const faultSchema = z.discriminatedUnion('type', [
   z.strictObject({ ...nodeFaultCommon, ...net.pathMtuDrop }),
   z.strictObject({ ...faultCommon, ...net.lbTargetsDeregistered }),
   z.strictObject({ ...faultCommon, ...net.lbHealthChecksFailing }),
+  /**
+   * A container registry refuses or cannot serve pulls: images whose reference names
+   * `registry` (docker.io for short names such as `nginx`) fail to pull wherever a node
+   * must fetch them (a new or replaced node, a pod on a node that never ran the image,
+   * imagePullPolicy Always). Pods already running keep their images.
+   */
+  z
+    .strictObject({
+      type: z.literal('registry-outage'),
+      ...faultCommon,
+      /** Registry host as image references name it: `quay.io`, `docker.io`, `123.dkr.ecr.eu-west-1.amazonaws.com`. */
+      registry: text,
+      /** unavailable: 5xx; rate-limited: 429 (Docker Hub `toomanyrequests`); unauthorized: 401 (credentials expired); not-found: manifest unknown. */
+      answer: z.enum(['unavailable', 'rate-limited', 'unauthorized', 'not-found']),
+      /** HTTP status: 500, 502 or 503 when unavailable (default 503); 401 or 403 when unauthorized (default 401). */
+      status: z.literal([401, 403, 500, 502, 503]).optional(),
+      /** Share of pulls that get the answer (a rate limit lets some through). */
+      share: probability.default(1),
+      /** Only pulls from these nodes (their credentials, their egress IP); every node when unset. */
+      nodes: nodeTargetSchema.optional(),
+    })
+    .refine(
+      (f) =>
+        f.status === undefined ||
+        (f.answer === 'unavailable' && f.status >= 500) ||
+        (f.answer === 'unauthorized' && f.status < 500),
+      {
+        error: 'status is 500, 502 or 503 for unavailable, 401 or 403 for unauthorized, and unset otherwise',
+      },
+    ),
   ...controlPlaneFaultSchemas,
 ]);
 

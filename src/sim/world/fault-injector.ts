@@ -169,6 +169,33 @@ export class FaultInjector {
         a.heal = () => world.setOwnFailure(`kube-system/${dns}`, container, undefined);
         return a;
       }
+      case 'registry-outage': {
+        // The registry answers; which pulls hit it emerges in the kubelets (image-puller.ts).
+        world.registries.set(source, {
+          host: fault.registry,
+          answer: fault.answer,
+          status: fault.status,
+          share: fault.share,
+          nodes: fault.nodes ? new Set() : undefined,
+        });
+        if (!fault.nodes) {
+          a.heal = () => world.registries.clear(source);
+          return a;
+        }
+        a.addNode = (n) => {
+          a.nodes.add(n);
+          a.reached.add(n);
+          world.registries.setNode(source, n, true);
+        };
+        a.heal = (node) => {
+          if (!node) world.registries.clear(source);
+          else {
+            world.registries.setNode(source, node, false);
+            a.nodes.delete(node);
+          }
+        };
+        break;
+      }
       case 'memory-leak': {
         // The program leaks; OOMKills at its limit or node pressure emerge in the kubelets.
         world.startMemoryLeak(source, fault.workload, fault.container, parseRate(fault.rate) ?? 0);

@@ -23,6 +23,7 @@ import { DaemonSetController } from '../behaviour/daemonset-controller.ts';
 import { Dependencies, type Need } from '../behaviour/dependencies.ts';
 import { DeploymentController } from '../behaviour/deployment-controller.ts';
 import { EndpointSliceController } from '../behaviour/endpointslice-controller.ts';
+import { ImageRegistries } from '../behaviour/image-registry.ts';
 import { KubeProxyModel } from '../behaviour/kube-proxy.ts';
 import { KubeletModel } from '../behaviour/kubelet.ts';
 import {
@@ -77,6 +78,8 @@ export interface ScenarioWorld {
   sandboxNetwork?: SandboxNetwork;
   kubelets: Map<string, KubeletModel>;
   kubeProxies: Map<string, KubeProxyModel>;
+  /** The container registries the kubelets pull from; registry faults break them. */
+  registries: ImageRegistries;
   /** Node name → its pool's name. */
   pools: Map<string, string>;
   /** The scenario's seeded dice, shared by everything that decides at random. */
@@ -294,6 +297,7 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
     setNeeds: (key: string, n: ContainerNeeds) => needs.set(key, n),
   };
   const network = startPodNetworking(s, networkParts);
+  const registries = new ImageRegistries(random);
 
   // Nodes, pool by pool, spread over the pool's zones.
   const kubelets = new Map<string, KubeletModel>();
@@ -361,6 +365,8 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
         active: () => storageGrowth.size > 0,
       },
       sandbox: network?.sandbox,
+      registries,
+      containerRuntime: pool.containerRuntime,
     });
     const kubeProxy = new KubeProxyModel({ node: name, store, clock, logs, proxy: nodeProxy, deps, random });
     kubelets.set(name, kubelet);
@@ -545,6 +551,7 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
     sandboxNetwork: network?.sandbox,
     kubelets,
     kubeProxies,
+    registries,
     pools,
     random,
     needsOf,
