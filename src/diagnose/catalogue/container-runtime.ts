@@ -7,7 +7,7 @@
  *
  * Told apart from: resource exhaustion (pressure conditions, OOM kills on the same nodes), a
  * node image or kernel regression (the nodes took a new version just before), node network
- * trouble (the kubelet keeps posting, and says why it is not Ready).
+ * trouble (the kubelet keeps posting, and gives its own reason for NotReady).
  */
 import { apiSilentForUsToo, hitOn, nodeVersionChangesOn } from '../evidence/clauses.ts';
 import { earliest, nodeName } from '../evidence/node-trouble.ts';
@@ -46,7 +46,7 @@ export const containerRuntime = definePattern((q) => {
   layer: 'runtime',
   title: 'The container runtime fails on some nodes',
   summary:
-    'The container runtime, or the kubelet\'s view of it, fails on some nodes: the Ready condition says so in the kubelet\'s own words ("PLEG is not healthy", "container runtime is down"), pods stay Terminating or ContainerCreating, sandboxes fail for runtime reasons, and containers end Unknown when the runtime returns. Told apart from resource exhaustion (pressure and OOM kills on the same nodes), a node image or kernel regression (the nodes took a new version just before) and node network trouble (here the kubelet keeps posting and says why it is not Ready).',
+    'The container runtime, or the kubelet\'s view of it, fails on some nodes: the Ready condition says so in the kubelet\'s own words ("PLEG is not healthy", "container runtime is down"), pods stay Terminating or ContainerCreating, sandboxes fail for runtime reasons, and containers end Unknown when the runtime returns. Told apart from resource exhaustion (pressure and OOM kills on the same nodes), a node image or kernel regression (the nodes took a new version just before) and node network trouble (here the kubelet keeps posting and gives its own reason for NotReady).',
   clusterLevel: true,
   base: 0.4,
   requires: [

@@ -75,6 +75,8 @@ interface ContainerState {
   containerId: string;
   /** Set while the machine is down: when the container had been running since. */
   halted?: number;
+  /** Its back-off ran out while the runtime was stalled: the kubelet restarts it once it answers. */
+  restartPending?: boolean;
 }
 
 interface PodRuntime {
@@ -138,6 +140,11 @@ export class ContainerRuntime {
   private readonly o: ContainerRuntimeOptions;
   private readonly pods = new Map<string, PodRuntime>();
   private readonly offDeps: (() => void) | undefined;
+  /**
+   * The runtime does not answer the kubelet: no PLEG events reach the pod workers, so no
+   * status is written, no exit is noticed and no container is restarted until it answers.
+   */
+  private stalled = false;
 
   constructor(o: ContainerRuntimeOptions) {
     this.o = o;
@@ -212,6 +219,31 @@ export class ContainerRuntime {
     for (const rt of this.pods.values()) this.report(rt);
   }
 
+  /**
+   * The runtime stops answering (stalled) or answers again. Containers keep running as
+   * processes; what stops is the kubelet's view of them. On return, containers whose
+   * back-off ran out meanwhile are restarted and every status is written from what runs.
+   */
+  setStalled(stalled: boolean): void {
+    if (this.stalled === stalled) return;
+    this.stalled = stalled;
+    if (stalled) return;
+    for (const rt of this.pods.values())
+      for (const c of rt.containers) {
+        if (!c.restartPending) continue;
+        c.restartPending = false;
+        c.restartCount++;
+        this.o.logs?.restart(rt.namespace, rt.name, c.name);
+        this.run(rt, c);
+      }
+    this.reportAll();
+  }
+
+  /** A slow relist got through: the statuses catch up with what the runtime listed. */
+  relisted(): void {
+    for (const rt of this.pods.values()) this.report(rt, true);
+  }
+
   /** The machine went down: every container stops where it was, with nothing written. */
   haltAll(): void {
     for (const rt of this.pods.values()) {
@@ -222,6 +254,7 @@ export class ContainerRuntime {
         c.restartTimer = undefined;
         c.oomTimer?.cancel();
         c.oomTimer = undefined;
+        c.restartPending = false;
         if (c.runningSinceMs !== undefined || c.waitingUntilMs !== undefined)
           c.halted = c.runningSinceMs ?? 0;
         c.runningSinceMs = undefined;
@@ -450,7 +483,7 @@ export class ContainerRuntime {
     c.waitingUntilMs = now + delay;
     c.backoffMs = Math.min(maxBackoffMs, c.backoffMs * 2);
     this.report(rt);
-    if (this.o.canReport()) {
+    if (this.o.canReport() && !this.stalled) {
       recordEvent(this.o.store, this.o.clock, {
         involved: { kind: 'Pod', name: rt.name, namespace: rt.namespace, uid: rt.uid, apiVersion: 'v1' },
         type: 'Warning',
@@ -461,6 +494,11 @@ export class ContainerRuntime {
     }
     c.restartTimer = this.o.clock.after(delay, () => {
       c.restartTimer = undefined;
+      // Restarting is the pod worker's StartContainer call, which a stalled runtime never answers.
+      if (this.stalled) {
+        c.restartPending = true;
+        return;
+      }
       c.restartCount++;
       this.o.logs?.restart(rt.namespace, rt.name, c.name);
       this.run(rt, c);
@@ -478,8 +516,8 @@ export class ContainerRuntime {
     return key;
   }
 
-  private report(rt: PodRuntime): void {
-    if (!this.o.canReport()) return;
+  private report(rt: PodRuntime, relisted = false): void {
+    if (!this.o.canReport() || (this.stalled && !relisted)) return;
     rt.reportedReady = this.readiness(rt);
     const pod = this.o.store.find(podType, rt.namespace, rt.name);
     if (!pod || pod.metadata.uid !== rt.uid) return;

@@ -30,7 +30,7 @@ interface PodView {
 
 function world() {
   // The sidecar must resolve and reach its control service: it needs DNS.
-  const { clock, store, logs, deps, put } = behaviourCluster({
+  const { clock, store, logs, deps, put, kubelets } = behaviourCluster({
     startMs: Date.UTC(2018, 6, 19, 14, 0, 0),
     namespaces: ['api'],
     zone: () => 'z',
@@ -59,7 +59,7 @@ function world() {
   clock.advance(10_000);
   const pods = () => store.listObjects(podType, 'api') as (KubeObject & PodView)[];
   const sidecar = (p: PodView) => p.status.containerStatuses!.find((c) => c.name === 'sidecar')!;
-  return { clock, store, logs, deps, pods, sidecar };
+  return { clock, store, logs, deps, kubelets, pods, sidecar };
 }
 
 describe('crash loops emerge from a node DNS fault', () => {
@@ -118,5 +118,24 @@ describe('crash loops emerge from a node DNS fault', () => {
       w.sidecar(w.store.get(podType, 'api', victim.metadata.name ?? '') as KubeObject & PodView).state.waiting
         ?.reason,
     ).toBe('CrashLoopBackOff');
+  });
+
+  it('stops restarting while the runtime is stalled (no PLEG events reach the pod workers) and catches up when it answers', () => {
+    const w = world();
+    const victim = w.pods().find((p) => p.spec.nodeName === 'n1')!;
+    const name = victim.metadata.name ?? '';
+    const read = () => w.sidecar(w.store.get(podType, 'api', name) as KubeObject & PodView);
+    w.deps.setFaults('n1', { dnsBroken: true });
+    w.clock.advance(60_000);
+    const before = read().restartCount;
+    expect(before).toBeGreaterThan(0);
+    w.kubelets.get('n1')!.setRuntimeStall({ statusHangs: false });
+    // Under PLEG's 3 min threshold, so the node stays Ready and its pods are not evicted.
+    w.clock.advance(170_000);
+    // Exits go unnoticed and nothing is restarted: the status stays as last written.
+    expect(read().restartCount).toBe(before);
+    w.kubelets.get('n1')!.setRuntimeStall(undefined);
+    w.clock.advance(1_000);
+    expect(read().restartCount).toBe(before + 1);
   });
 });

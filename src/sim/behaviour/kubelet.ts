@@ -27,6 +27,18 @@ const leaseType = resourceForKind('Lease', 'coordination.k8s.io')!;
 /** The kubelet's heartbeat client timeout: nodeStatusUpdateFrequency, 10 s by default. */
 const heartbeatClientTimeoutMs = 10_000;
 
+/**
+ * PLEG's relist threshold: the kubelet's PLEG health check fails when its last successful
+ * relist is older than this (pkg/kubelet/pleg/generic.go Healthy, RelistThreshold 3m).
+ */
+export const plegRelistThresholdMs = 3 * 60_000;
+/**
+ * How old the last answered runtime Status call may be before the kubelet says `container
+ * runtime is down` (pkg/kubelet/runtime.go runtimeErrors, baseRuntimeSyncThreshold; the
+ * kubelet builds it from maxWaitForContainerRuntime, 30 s; updateRuntimeUp runs every 5 s).
+ */
+export const runtimeSyncThresholdMs = 30_000;
+
 export const leaseRenewIntervalMs = 10_000;
 export const nodeStatusUpdateFrequencyMs = 10_000;
 export const nodeStatusReportFrequencyMs = 5 * 60_000;
@@ -45,6 +57,69 @@ export interface KubeletHealth {
   updateFailureRate: number;
   /** Reasons the kubelet reports NotReady (runtime down, network plugin not ready…). */
   notReadyReasons: string[];
+  /** The container runtime stopped answering in time (a runtime-stall fault), while it lasts. */
+  runtime?: RuntimeStall;
+}
+
+/** A container runtime that does not answer the kubelet in time. */
+export interface RuntimeStall {
+  stalledSinceMs: number;
+  /** When PLEG's last relist got through (the stall's start, then each slow relist). */
+  lastRelistMs: number;
+  /** The runtime's Status call hangs too, so updateRuntimeUp stops succeeding. */
+  statusHangs: boolean;
+  /** A crawling runtime answers one relist this often; unset: none get through. */
+  relistEveryMs?: number;
+}
+
+/**
+ * The kubelet's runtime errors at `nowMs` (pkg/kubelet/runtime.go runtimeErrors): `container
+ * runtime is down` once the last answered Status call is older than 30 s, and the PLEG health
+ * check's `PLEG is not healthy: pleg was last seen active 3m5s ago; threshold is 3m0s` once the
+ * last relist is older than 3 min (the elapsed time printed as Go prints a Duration).
+ */
+export function runtimeErrors(stall: RuntimeStall | undefined, nowMs: number): string[] {
+  if (!stall) return [];
+  const out: string[] = [];
+  if (stall.statusHangs && nowMs - stall.stalledSinceMs >= runtimeSyncThresholdMs)
+    out.push('container runtime is down');
+  const elapsed = nowMs - stall.lastRelistMs;
+  if (elapsed > plegRelistThresholdMs)
+    out.push(
+      `PLEG is not healthy: pleg was last seen active ${goDurationExact(elapsed)} ago; threshold is 3m0s`,
+    );
+  return out;
+}
+
+/**
+ * Whether the kubelet's sync loop dispatches pod work: it skips every iteration while a
+ * runtime error stands (pkg/kubelet/kubelet.go syncLoop, "Skipping pod synchronization").
+ */
+export function syncLoopRunning(stall: RuntimeStall | undefined, nowMs: number): boolean {
+  return runtimeErrors(stall, nowMs).length === 0;
+}
+
+/** Go's Duration.String() to the millisecond (`3m5.012s`, `10m0s`), as `%v` prints an elapsed time. */
+function goDurationExact(elapsedMs: number): string {
+  const ms = Math.round(elapsedMs);
+  const whole = Math.floor(ms / 1000);
+  const frac = ms % 1000;
+  const h = Math.floor(whole / 3600);
+  const m = Math.floor((whole % 3600) / 60);
+  const sec = `${whole % 60}${frac ? `.${String(frac).padStart(3, '0').replace(/0+$/, '')}` : ''}s`;
+  if (h) return `${h}h${m}m${sec}`;
+  if (m) return `${m}m${sec}`;
+  return sec;
+}
+
+/**
+ * The aggregate error's text (k8s.io/apimachinery/pkg/util/errors aggregate.Error): one error
+ * as it is, several in brackets joined by `, `. The kubelet's Ready message is this over its
+ * runtime, network and storage errors (pkg/kubelet/nodestatus/setters.go ReadyCondition).
+ */
+function aggregateText(errors: readonly string[]): string {
+  const unique = [...new Set(errors)];
+  return unique.length === 1 ? unique[0] : `[${unique.join(', ')}]`;
 }
 
 export class KubeletModel {
@@ -60,6 +135,7 @@ export class KubeletModel {
   private readonly random: () => number;
   private timers: Timer[] = [];
   private lastReportMs = Number.NEGATIVE_INFINITY;
+  private relistTimer: Timer | undefined;
   private wasLive = true;
   /** nodeInfo fields the next status report changes (a new kernel after a reboot, a new kubelet). */
   private pendingInfo: Record<string, string> | undefined;
@@ -136,6 +212,7 @@ export class KubeletModel {
   }
 
   stop(): void {
+    this.relistTimer?.cancel();
     this.pods?.stop();
     for (const t of this.timers) t.cancel();
     this.timers = [];
@@ -145,6 +222,53 @@ export class KubeletModel {
     fn();
     // Client-go's lease controller jitters by up to 4 %.
     this.timers.push(this.clock.after(ms * (1 + this.random() * 0.04), () => this.every(ms, fn)));
+  }
+
+  /**
+   * The container runtime stops answering in time, or answers again. The kubelet's lease
+   * controller never asks the runtime, so the Lease keeps being renewed (it runs on its own
+   * in pkg/kubelet/kubelet.go, nodeLeaseController), while PLEG's relist hangs on the runtime:
+   * the node goes Ready=False with the PLEG message after 3 min, pod work stops (podworkers
+   * wait on a relist newer than their last sync), and calls the kubelet does make end in
+   * `context deadline exceeded`. A crawling runtime (`relistEveryMs`) lets a relist through
+   * now and then, so the node flaps back Ready until the next one is late.
+   */
+  setRuntimeStall(stall: Omit<RuntimeStall, 'stalledSinceMs' | 'lastRelistMs'> | undefined): void {
+    const now = this.clock.now();
+    const current = this.health.runtime;
+    if (
+      stall &&
+      current &&
+      current.statusHangs === stall.statusHangs &&
+      current.relistEveryMs === stall.relistEveryMs
+    )
+      return;
+    if (!stall && !current) return;
+    this.relistTimer?.cancel();
+    this.relistTimer = undefined;
+    if (!stall) {
+      this.health.runtime = undefined;
+      // The runtime answers: the next relist sees everything that happened meanwhile.
+      this.pods?.runtimeAnswering();
+      return;
+    }
+    this.health.runtime = {
+      ...stall,
+      stalledSinceMs: current?.stalledSinceMs ?? now,
+      lastRelistMs: current?.lastRelistMs ?? now,
+    };
+    if (!current) this.pods?.runtimeStalled();
+    const every = stall.relistEveryMs;
+    if (every) {
+      const relist = (): void => {
+        const rt = this.health.runtime;
+        if (!rt) return;
+        rt.lastRelistMs = this.clock.now();
+        this.pods?.relisted();
+        this.relistTimer = this.clock.after(every, relist);
+      };
+      this.relistTimer = this.clock.after(every, relist);
+    }
   }
 
   /** The machine goes down: the kubelet and every container stop, nothing is written. */
@@ -249,9 +373,9 @@ export class KubeletModel {
     const node = this.store.find(nodeType, '', this.node) as (KubeObject & NodeView) | undefined;
     if (!node || this.refused('UPDATE', '', 'nodes', 'status')) return;
     const now = this.clock.now();
-    const notReady = this.health.notReadyReasons;
+    const notReady = [...runtimeErrors(this.health.runtime, now), ...this.health.notReadyReasons];
     const ready: NodeCondition = notReady.length
-      ? { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: notReady.join(',') }
+      ? { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: aggregateText(notReady) }
       : { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' };
     const current = node.status?.conditions?.find((c) => c.type === 'Ready');
     // Each pressure condition follows its eviction signal (nodestatus/setters.go
@@ -270,7 +394,10 @@ export class KubeletModel {
     const pressureChanged = [...pressureBefore].some(
       ([type, c]) => !c.unknown && c.was !== underPressure[type],
     );
+    // The status is sent when anything but heartbeat times changed (a PLEG message whose
+    // elapsed time moved counts); the transition time moves only with the status.
     const readyChanged = current?.status !== ready.status || current?.message !== ready.message;
+    const readyFlipped = current?.status !== ready.status;
     const changed = readyChanged || pressureChanged;
     // Status is computed every 10 s but only sent on change or every 5 minutes.
     if (!changed && !this.pendingInfo && now - this.lastReportMs < nodeStatusReportFrequencyMs) return;
@@ -281,7 +408,7 @@ export class KubeletModel {
         return {
           ...ready,
           lastHeartbeatTime: stamp,
-          lastTransitionTime: readyChanged ? stamp : c.lastTransitionTime,
+          lastTransitionTime: readyFlipped ? stamp : c.lastTransitionTime,
         };
       }
       if (underPressure[c.type])

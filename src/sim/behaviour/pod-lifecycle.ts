@@ -18,8 +18,8 @@ import type { Dependencies } from './dependencies.ts';
 import { recordEvent } from './events.ts';
 import { ImagePuller } from './image-puller.ts';
 import type { ImageRegistries } from './image-registry.ts';
-import type { KubeletHealth } from './kubelet.ts';
-import type { SandboxNetwork } from './pod-sandbox.ts';
+import { type KubeletHealth, syncLoopRunning } from './kubelet.ts';
+import { markContainerCreating, recordSandboxFailure, type SandboxNetwork } from './pod-sandbox.ts';
 
 const podType = resourceForKind('Pod')!;
 
@@ -27,6 +27,16 @@ const podType = resourceForKind('Pod')!;
 const startDelayMs = 2_000;
 /** How long a stopping pod's containers take to exit before the kubelet confirms deletion. */
 const stopDelayMs = 1_000;
+/**
+ * The kubelet's CRI client deadline, --runtime-request-timeout (2 min); RunPodSandbox gets
+ * twice that ("Use 2 times longer timeout for sandbox operation (4 mins by default)") and
+ * StopContainer the grace period on top (k8s.io/cri-client remote_runtime.go).
+ */
+const runtimeRequestTimeoutMs = 2 * 60_000;
+/** The pod worker's back-off after a failed sync (pkg/kubelet/pod_workers.go backOffPeriod). */
+const workerBackOffMs = 10_000;
+/** What a CRI call that ran out of time returns (the gRPC status of an expired context). */
+const deadlineExceeded = 'rpc error: code = DeadlineExceeded desc = context deadline exceeded';
 
 interface PodView {
   metadata: KubeObject['metadata'];
@@ -34,6 +44,7 @@ interface PodView {
     nodeName?: string;
     hostNetwork?: boolean;
     containers?: { name: string; image?: string; imagePullPolicy?: string }[];
+    terminationGracePeriodSeconds?: number;
   };
   status?: { phase?: string; containerStatuses?: unknown[] };
 }
@@ -48,6 +59,10 @@ export class PodLifecycle {
   private unsubscribe: (() => void) | undefined;
   private ipSeq = 2;
   private readonly sandbox: SandboxNetwork | undefined;
+  /** Pods whose worker last called a stalled runtime at this time; it waits for a newer relist. */
+  private readonly calledAt = new Map<string, number>();
+  /** Pods a stalled runtime left in ContainerCreating. */
+  private readonly sandboxWaiting = new Set<string>();
 
   readonly runtime: ContainerRuntime;
   /** Pulls from broken registries, where the scenario breaks one. */
@@ -104,6 +119,7 @@ export class PodLifecycle {
       if (ev.type === 'DELETED') {
         this.runtime.stopPod(`${ev.entry.namespace}/${ev.entry.name}`);
         this.images?.forget(`${ev.entry.namespace}/${ev.entry.name}`);
+        this.sandboxWaiting.delete(`${ev.entry.namespace}/${ev.entry.name}`);
         this.sandbox?.tearDown(this.node, `${ev.entry.namespace}/${ev.entry.name}`);
       } else this.consider(ev.entry.namespace, ev.entry.name);
     });
@@ -132,26 +148,133 @@ export class PodLifecycle {
     return this.health.running && this.health.apiReachable;
   }
 
+  /** The runtime stopped answering: statuses, exits and restarts freeze where they are. */
+  runtimeStalled(): void {
+    this.runtime.setStalled(true);
+  }
+
+  /** A slow relist got through: statuses catch up and waiting pod workers make one more call. */
+  relisted(): void {
+    this.runtime.relisted();
+    this.reconsiderAll();
+  }
+
+  /** The runtime answers again: everything catches up, as after any gap. */
+  runtimeAnswering(): void {
+    this.calledAt.clear();
+    this.runtime.setStalled(false);
+    this.reconsiderAll();
+  }
+
+  private reconsiderAll(): void {
+    for (const e of this.store.list(podType, { filter: (x) => x.fields['spec.nodeName'] === this.node })
+      .entries)
+      this.consider(e.namespace, e.name);
+  }
+
   private consider(namespace: string, name: string): void {
     const key = `${namespace}/${name}`;
     if (this.busy.has(key) || !this.live()) return;
     const pod = this.store.find(podType, namespace, name) as (KubeObject & PodView) | undefined;
     if (!pod) return;
+    if (this.health.runtime) {
+      this.callStalledRuntime(key, pod);
+      return;
+    }
     if (pod.metadata.deletionTimestamp) {
       this.busy.add(key);
       this.clock.after(stopDelayMs, () => {
         this.busy.delete(key);
+        if (this.health.runtime) return this.consider(namespace, name);
         if (this.live() && this.store.find(podType, namespace, name))
           this.store.delete(podType, namespace, name, { gracePeriodSeconds: 0 });
       });
       return;
     }
-    if (this.runtime.has(namespace, name) || pod.status?.containerStatuses?.length) return;
+    // A pod left waiting for its sandbox by a stalled runtime is started now; any other pod
+    // with container statuses is the runtime's already (or its own retry's).
+    const waited = this.sandboxWaiting.delete(key);
+    if (this.runtime.has(namespace, name) || (pod.status?.containerStatuses?.length && !waited)) return;
     if (this.images?.has(key)) return;
     this.busy.add(key);
     this.clock.after(startDelayMs, () => {
       this.busy.delete(key);
+      if (this.health.runtime) return this.consider(namespace, name);
       if (this.live()) this.run(namespace, name);
+    });
+  }
+
+  /**
+   * Pod work against a runtime that does not answer. The sync loop dispatches nothing while
+   * a runtime error stands; a pod worker that synced before waits for a relist newer than
+   * that sync (pod_workers.go, podCache.GetNewerThan), while a new pod's first sync does not
+   * wait. A call made runs into its deadline: RunPodSandbox after 4 min gives
+   * `FailedCreatePodSandBox`, stopping a pod's containers and sandbox after grace + 2 + 2 min
+   * gives `FailedKillPod` (kubelet.go killPod, "error killing pod: %v" over the PodSyncResult
+   * errors). The worker then backs off 10 s and tries again.
+   */
+  private callStalledRuntime(key: string, pod: KubeObject & PodView): void {
+    const stall = this.health.runtime;
+    const now = this.clock.now();
+    if (!stall || !syncLoopRunning(stall, now)) return;
+    const last = this.calledAt.get(key);
+    if (last !== undefined && stall.lastRelistMs <= last) return;
+    const namespace = pod.metadata.namespace ?? '';
+    const name = pod.metadata.name ?? '';
+    const uid = pod.metadata.uid;
+    const known = this.runtime.has(namespace, name);
+    const deleting = pod.metadata.deletionTimestamp !== undefined;
+    // A running pod with nothing to change makes no call; a pod that never ran has nothing to kill.
+    if (known === !deleting) return;
+    if (!known && deleting) {
+      this.store.delete(podType, namespace, name, { gracePeriodSeconds: 0 });
+      return;
+    }
+    if (!deleting) {
+      markContainerCreating(this.store, this.clock, pod);
+      this.sandboxWaiting.add(key);
+    }
+    const graceMs =
+      (pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
+    const deadlineMs = deleting ? graceMs + 2 * runtimeRequestTimeoutMs : 2 * runtimeRequestTimeoutMs;
+    this.calledAt.set(key, now);
+    this.busy.add(key);
+    this.clock.after(deadlineMs, () => {
+      this.busy.delete(key);
+      if (!this.live()) return;
+      const current = this.store.find(podType, namespace, name) as (KubeObject & PodView) | undefined;
+      if (!current || current.metadata.uid !== uid) return;
+      // It answered in the end: the sync goes through as usual.
+      if (!this.health.runtime) {
+        this.consider(namespace, name);
+        return;
+      }
+      if (deleting) this.killFailed(current);
+      else recordSandboxFailure(this.store, this.clock, this.node, current, deadlineExceeded);
+      this.clock.after(workerBackOffMs, () => this.consider(namespace, name));
+    });
+  }
+
+  /** `FailedKillPod`: each container's StopContainer and the sandbox's StopPodSandbox ran out of time. */
+  private killFailed(pod: KubeObject & PodView): void {
+    const failures = [
+      ...(pod.spec?.containers ?? []).map(
+        (c) => `failed to "KillContainer" for "${c.name}" with KillContainerError: "${deadlineExceeded}"`,
+      ),
+      `failed to "KillPodSandbox" for "${pod.metadata.uid}" with KillPodSandboxError: "${deadlineExceeded}"`,
+    ];
+    recordEvent(this.store, this.clock, {
+      involved: {
+        kind: 'Pod',
+        name: pod.metadata.name ?? '',
+        namespace: pod.metadata.namespace,
+        uid: pod.metadata.uid,
+        apiVersion: 'v1',
+      },
+      type: 'Warning',
+      reason: 'FailedKillPod',
+      message: `error killing pod: ${failures.length === 1 ? failures[0] : `[${failures.join(', ')}]`}`,
+      source: { component: 'kubelet', host: this.node },
     });
   }
 

@@ -102,67 +102,18 @@ export class SandboxNetwork {
   /** Reports a failed sandbox on the pod and retries after the pod worker's back-off. */
   failed(node: string, pod: KubeObject & PodView, error: string, retry: () => void): void {
     const { store, clock, random } = this.o;
-    const now = clock.now();
-    const stamp = rfc3339(now);
     const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
     // One id per pod: retries then aggregate into one Event with a count, as the
     // recorder's correlator folds repeats (a real kubelet names a new sandbox each time).
     const sandboxId = hexId(`${key}/${pod.metadata.uid}/sandbox`, 64);
-    const cond = (type: string, status: string, extra: Record<string, string> = {}) => ({
-      type,
-      status,
-      lastProbeTime: null,
-      lastTransitionTime: stamp,
-      ...extra,
-    });
-    const names = (pod.spec?.containers ?? []).map((c) => c.name);
-    const notReady = {
-      reason: 'ContainersNotReady',
-      message: `containers with unready status: [${names.join(' ')}]`,
-    };
-    if (!pod.status?.containerStatuses)
-      store.update(
-        podType,
-        {
-          ...pod,
-          status: {
-            ...pod.status,
-            phase: 'Pending',
-            conditions: [
-              cond('PodReadyToStartContainers', 'False'),
-              cond('Initialized', 'True'),
-              cond('Ready', 'False', notReady),
-              cond('ContainersReady', 'False', notReady),
-              cond('PodScheduled', 'True'),
-            ],
-            containerStatuses: (pod.spec?.containers ?? []).map((c) => ({
-              name: c.name,
-              state: { waiting: { reason: 'ContainerCreating' } },
-              lastState: {},
-              ready: false,
-              restartCount: 0,
-              image: c.image ?? '',
-              imageID: '',
-              started: false,
-            })),
-            startTime: stamp,
-          },
-        },
-        { subresource: 'status' },
-      );
-    recordEvent(store, clock, {
-      involved: {
-        kind: 'Pod',
-        name: pod.metadata.name ?? '',
-        namespace: pod.metadata.namespace,
-        uid: pod.metadata.uid,
-        apiVersion: 'v1',
-      },
-      type: 'Warning',
-      reason: 'FailedCreatePodSandBox',
-      message: `Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "${sandboxId}": ${error}`,
-      source: { component: 'kubelet', host: node },
-    });
+    markContainerCreating(store, clock, pod);
+    recordSandboxFailure(
+      store,
+      clock,
+      node,
+      pod,
+      `rpc error: code = Unknown desc = failed to setup network for sandbox "${sandboxId}": ${error}`,
+    );
     clock.after(retryMs * (1 + random() * 0.5), retry);
   }
 
@@ -178,4 +129,81 @@ export class SandboxNetwork {
     for (const node of this.leaked.keys()) if (!this.used.has(node)) n += this.leakedOn(node);
     return n;
   }
+}
+
+/**
+ * The status the kubelet writes for a pod whose sandbox is not up yet, before it asks the
+ * runtime for one: Pending, containers waiting in ContainerCreating (pkg/kubelet/kubelet_pods.go
+ * generateAPIPodStatus). Written once; a pod that has container statuses keeps them.
+ */
+export function markContainerCreating(store: ObjectStore, clock: Clock, pod: KubeObject & PodView): void {
+  if (pod.status?.containerStatuses) return;
+  const stamp = rfc3339(clock.now());
+  const cond = (type: string, status: string, extra: Record<string, string> = {}) => ({
+    type,
+    status,
+    lastProbeTime: null,
+    lastTransitionTime: stamp,
+    ...extra,
+  });
+  const names = (pod.spec?.containers ?? []).map((c) => c.name);
+  const notReady = {
+    reason: 'ContainersNotReady',
+    message: `containers with unready status: [${names.join(' ')}]`,
+  };
+  store.update(
+    podType,
+    {
+      ...pod,
+      status: {
+        ...pod.status,
+        phase: 'Pending',
+        conditions: [
+          cond('PodReadyToStartContainers', 'False'),
+          cond('Initialized', 'True'),
+          cond('Ready', 'False', notReady),
+          cond('ContainersReady', 'False', notReady),
+          cond('PodScheduled', 'True'),
+        ],
+        containerStatuses: (pod.spec?.containers ?? []).map((c) => ({
+          name: c.name,
+          state: { waiting: { reason: 'ContainerCreating' } },
+          lastState: {},
+          ready: false,
+          restartCount: 0,
+          image: c.image ?? '',
+          imageID: '',
+          started: false,
+        })),
+        startTime: stamp,
+      },
+    },
+    { subresource: 'status' },
+  );
+}
+
+/**
+ * The kubelet's event for a failed RunPodSandbox: `FailedCreatePodSandBox`, "Failed to create
+ * pod sandbox: <the runtime's error>" (pkg/kubelet/kuberuntime/kuberuntime_manager.go SyncPod).
+ */
+export function recordSandboxFailure(
+  store: ObjectStore,
+  clock: Clock,
+  node: string,
+  pod: KubeObject & PodView,
+  error: string,
+): void {
+  recordEvent(store, clock, {
+    involved: {
+      kind: 'Pod',
+      name: pod.metadata.name ?? '',
+      namespace: pod.metadata.namespace,
+      uid: pod.metadata.uid,
+      apiVersion: 'v1',
+    },
+    type: 'Warning',
+    reason: 'FailedCreatePodSandBox',
+    message: `Failed to create pod sandbox: ${error}`,
+    source: { component: 'kubelet', host: node },
+  });
 }

@@ -706,6 +706,25 @@ export const faultSchema = z.discriminatedUnion('type', [
       effect: nodeBreakage,
     }),
   }),
+  /**
+   * The container runtime (containerd, dockerd, CRI-O) stops answering the kubelet in time on
+   * the nodes: a daemon stuck on a lock, or tasks blocked on a saturated disk. The kubelet keeps
+   * renewing its Lease; its PLEG relist hangs, so after 3 min the node is Ready=False with
+   * `PLEG is not healthy: …` (and `container runtime is down` when the Status call hangs too),
+   * pod statuses, exits and restarts freeze, new pods wait in ContainerCreating with
+   * `FailedCreatePodSandBox … context deadline exceeded`, deletions stay Terminating
+   * (`FailedKillPod`), and the node lifecycle controller taints the node not-ready and evicts.
+   */
+  z.strictObject({
+    type: z.literal('runtime-stall'),
+    ...nodeFaultCommon,
+    /** A crawling runtime gets one relist through this often (the node flaps); unset: none do. */
+    relistEvery: duration.optional(),
+    /** Whether the runtime's Status call still answers (`container runtime is down` when it hangs). */
+    statusCheck: z.enum(['answers', 'hangs']).default('answers'),
+    /** What stalls it: the runtime itself, or the node's disk (the kernel reports tasks blocked on I/O). */
+    origin: z.enum(['runtime', 'io-saturation']).default('runtime'),
+  }),
   z.strictObject({
     type: z.literal('node-reboot'),
     ...nodeFaultCommon,

@@ -277,6 +277,7 @@ export class FaultInjector {
           a.reached.add(n);
           if (rate === undefined) machines.set(n, source, effect);
           else this.bursts(a, n, rate, effect);
+          if (fault.type === 'runtime-stall' && fault.origin === 'io-saturation') this.blockedTasks(a, n);
         };
         a.heal = (node) => {
           for (const n of node ? [node] : [...a.nodes]) {
@@ -314,6 +315,34 @@ export class FaultInjector {
         a.timers.push(this.p.clock.after(everyMs, grow));
     };
     a.timers.push(this.p.clock.after(everyMs, grow));
+  }
+
+  /**
+   * A disk too slow to answer leaves the runtime's and the journal's tasks in uninterruptible
+   * sleep; the kernel's hung-task watchdog names each once it has waited past
+   * hung_task_timeout_secs (120 s; kernel/hung_task.c check_hung_task), on the machine's
+   * ring buffer only.
+   */
+  private blockedTasks(a: ActiveFault, node: string): void {
+    const { clock, machines, scenario, world } = this.p;
+    const pool = scenario.cluster.nodePools.find((p) => p.name === world.pools.get(node));
+    const runtime = pool?.containerRuntime.split(':')[0] ?? 'containerd';
+    const daemon = runtime === 'docker' ? 'dockerd' : runtime === 'cri-o' ? 'crio' : runtime;
+    a.timers.push(
+      clock.after(120_000, () => {
+        if (!a.nodes.has(node) || !machines.has(node, a.source)) return;
+        const pid = (base: number) => base + Math.floor(this.p.random() * 900);
+        const now = clock.now();
+        for (const task of [`${daemon}:${pid(1000)}`, `jbd2/nvme0n1p1-8:${pid(200)}`]) {
+          machines.kernelLog.append(node, now, `INFO: task ${task} blocked for more than 120 seconds.`);
+          machines.kernelLog.append(
+            node,
+            now,
+            '"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.',
+          );
+        }
+      }),
+    );
   }
 
   /** Bad and good spells in turn; the effect holds during bad ones. */
@@ -391,6 +420,14 @@ function nodeEffect(f: Fault): NodeEffect {
         ...common,
         podDnsBroken: f.affects.includes('pods'),
         hostDnsBroken: f.affects.includes('host'),
+      };
+    case 'runtime-stall':
+      return {
+        ...common,
+        runtimeStall: {
+          statusHangs: f.statusCheck === 'hangs',
+          relistEveryMs: f.relistEvery ? parseDuration(f.relistEvery) : undefined,
+        },
       };
     case 'service-routing': {
       const routingEffect = f.effect === 'reject' ? ('reject' as const) : ('drop' as const);

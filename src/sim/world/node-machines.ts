@@ -27,6 +27,8 @@ export interface NodeEffect {
   kubeletStopped?: boolean;
   /** Share of kubelet status updates and lease renewals that fail. */
   updateFailureRate?: number;
+  /** The container runtime does not answer the kubelet in time. */
+  runtimeStall?: { statusHangs: boolean; relistEveryMs?: number };
   clearedBy: readonly ClearedBy[];
   /** Chance that one reboot clears it (1 when unset). */
   rebootFixProbability?: number;
@@ -232,6 +234,7 @@ export class NodeMachines {
       h.running = !down && !this.kubeletPaused.has(node) && !all.some((e) => e.kubeletStopped);
       h.apiReachable = this.host(node).reachesApi;
       h.updateFailureRate = Math.max(0, ...all.map((e) => e.updateFailureRate ?? 0));
+      kubelet.setRuntimeStall(down ? undefined : all.find((e) => e.runtimeStall)?.runtimeStall);
     }
     for (const l of this.listeners) l(node);
   }
