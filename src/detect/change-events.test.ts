@@ -186,6 +186,35 @@ describe('workload changes read from objects', () => {
   });
 });
 
+describe('DaemonSets created', () => {
+  const fleet = ['n1', 'n2', 'n3'].map((name) => created(node({ name }), t0 - 30 * day));
+
+  it('a DaemonSet created after the cluster was built is a change to every node it runs on', () => {
+    const agent = created(
+      daemonset({ name: 'telemetry', image: 'telemetry:1.0', desired: 3 }),
+      t0 - 20 * min,
+    );
+    expect(facts(viewOf({ nodes: fleet, daemonsets: [agent] }))).toEqual([
+      expect.objectContaining({
+        what: 'daemonset-created',
+        from: '',
+        to: 'telemetry=telemetry:1.0',
+        count: 3,
+        at: '2024-01-15T11:40:00Z',
+        clusterNodes: 3,
+      }),
+    ]);
+  });
+
+  it("does not call the cluster's own DaemonSets, created with it, changes", () => {
+    const own = created(
+      daemonset({ name: 'kube-proxy', image: 'kube-proxy:v1.30.1', desired: 3 }),
+      t0 - 30 * day,
+    );
+    expect(facts(viewOf({ nodes: fleet, daemonsets: [own] }))).toEqual([]);
+  });
+});
+
 describe('node changes', () => {
   it('groups the same version change on many nodes', () => {
     const names = ['n1', 'n2', 'n3'];

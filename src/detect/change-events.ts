@@ -13,13 +13,14 @@
  * Emits `change` (severity info). Subject: `workload/<ns>/<Kind>/<name>` for workload
  * changes, `cluster` for node and control-plane changes (several `change` signals can share
  * it; `what`, `from`, `to` tell them apart). Facts:
- * - what: rollout | daemonset-image | node-version | node-kernel | node-os | node-runtime |
+ * - what: rollout | daemonset-image | daemonset-created | node-version | node-kernel | node-os | node-runtime |
  *   node-labels | node-taints (changed keys only; the controller's own node.kubernetes.io/
  *   taints are symptoms and left out) | node-added | node-removed | control-plane-version
  * - from, to: the old and new value: template images (`container=image,…`, or `revision N`
  *   when only the revision is known), kubelet/kernel/OS/runtime version, gitVersion; for
  *   node-added `to` and node-removed `from` is the nodes' kubelet version ('' otherwise)
- * - count: nodes changed (node-*), nodes the DaemonSet schedules on (daemonset-image),
+ * - count: nodes changed (node-*), nodes the DaemonSet schedules on (daemonset-image,
+ *   daemonset-created: a new per-node agent is a change to every node it lands on),
  *   desired replicas (rollout), 1 (control-plane-version)
  * - at, lastAt: RFC 3339 of the first and last change in the group
  * - nodes: the nodes changed (node-* only, else [])
@@ -324,14 +325,43 @@ function daemonSetRollouts(view: ClusterView, seen: Change[]): Change[] {
   return out;
 }
 
+/** When the cluster's first nodes were created: objects from then on were part of building it. */
+function clusterBuiltMs(view: ClusterView): number {
+  let oldest = Number.POSITIVE_INFINITY;
+  for (const n of view.list('nodes'))
+    oldest = Math.min(oldest, timeMs(n.metadata.creationTimestamp) ?? oldest);
+  return oldest + clusterCreationSlackMs;
+}
+
+/**
+ * DaemonSets created after the cluster was built: a new agent on every node (monitoring,
+ * security, telemetry) adds its load and its API clients to the whole fleet at once.
+ */
+function createdDaemonSets(view: ClusterView, fromMs: number, nowMs: number): Change[] {
+  const built = clusterBuiltMs(view);
+  const out: Change[] = [];
+  for (const d of view.list('daemonsets') as WorkloadObject[]) {
+    const at = timeMs(d.metadata.creationTimestamp);
+    if (at === undefined || at < fromMs || at > nowMs || at <= built) continue;
+    const key = `${d.metadata.namespace}/${d.metadata.name}`;
+    out.push(
+      workloadChange('daemonset-created', d, key, 'DaemonSet', at, '', templateImages(d), {
+        source: 'object',
+        ref: `daemonset/${key}`,
+        atMs: at,
+        text: `DaemonSet created ${isoSeconds(at)}; ${d.status?.desiredNumberScheduled ?? 0} node(s) to run it`,
+      }),
+    );
+  }
+  return out;
+}
+
 /** Nodes that joined after the cluster's first nodes, grouped by kubelet version. */
 function addedNodes(view: ClusterView, fromMs: number, nowMs: number, nodes: NodeChanges): void {
-  const all = view.list('nodes');
-  let oldest = Number.POSITIVE_INFINITY;
-  for (const n of all) oldest = Math.min(oldest, timeMs(n.metadata.creationTimestamp) ?? oldest);
-  for (const n of all) {
+  const built = clusterBuiltMs(view);
+  for (const n of view.list('nodes')) {
     const at = timeMs(n.metadata.creationTimestamp);
-    if (at === undefined || at < fromMs || at > nowMs || at <= oldest + clusterCreationSlackMs) continue;
+    if (at === undefined || at < fromMs || at > nowMs || at <= built) continue;
     const version = (n.status as { nodeInfo?: { kubeletVersion?: string } } | undefined)?.nodeInfo
       ?.kubeletVersion;
     nodes.add(
@@ -387,6 +417,10 @@ function summaryOf(c: Change): string {
       const [ns, kind, name] = c.workload.split('/');
       return `${kind} ${ns}/${name} changed ${c.from || '?'} → ${c.to} at ${when}; kubectl rollout history ${kind.toLowerCase()}/${name} -n ${ns}`;
     }
+    case 'daemonset-created': {
+      const [ns, , name] = c.workload.split('/');
+      return `DaemonSet ${ns}/${name} created at ${when}, on ${c.count} node(s) (${c.to}); kubectl describe daemonset ${name} -n ${ns}`;
+    }
     case 'node-added':
       return `${c.count} node(s) joined (kubelet ${c.to || '?'}) from ${when}: ${c.nodes.slice(0, 5).join(', ')}`;
     case 'node-removed':
@@ -407,6 +441,7 @@ export const changeEvents: Detector = (view, nowMs) => {
   const workloads = watchedChanges(view, fromMs, nowMs, nodes);
   workloads.push(...replicaSetRollouts(view, fromMs, nowMs, workloads));
   workloads.push(...daemonSetRollouts(view, workloads));
+  workloads.push(...createdDaemonSets(view, fromMs, nowMs));
   addedNodes(view, fromMs, nowMs, nodes);
   const changes = [...workloads, ...nodes.list(), ...controlPlaneChanges(view, fromMs, nowMs)];
   const clusterNodes = view.count('nodes');

@@ -300,6 +300,7 @@ export interface ServiceNoEndpointsFacts {
 export type ChangeWhat =
   | 'rollout'
   | 'daemonset-image'
+  | 'daemonset-created'
   | 'node-version'
   | 'node-kernel'
   | 'node-os'

@@ -1,8 +1,8 @@
 /**
  * What changed before it broke: the `change` signals of the day before an onset, each
  * scored by how well its scope fits the blast radius (the same nodes, the same
- * namespaces), and whether it was fleet-wide (the control plane, a system DaemonSet, or
- * node versions on most nodes). Ordinary application rollouts elsewhere are background
+ * namespaces), and whether it was fleet-wide (the control plane, a system DaemonSet, a
+ * new DaemonSet on most nodes, or node versions on most nodes). Ordinary application rollouts elsewhere are background
  * churn and are left out unless they touch the blast radius.
  */
 import type { Scope, SignalOf } from '../../detect/signal.ts';
@@ -21,6 +21,8 @@ export function fleetWide(c: ChangeSignal): boolean {
   const f = c.facts;
   if (f.what === 'control-plane-version') return true;
   if (f.what === 'daemonset-image') return f.systemComponent || f.component !== '';
+  // A new per-node agent lands on (nearly) every node at once.
+  if (f.what === 'daemonset-created') return f.clusterNodes > 0 && f.count * 2 >= f.clusterNodes;
   if (f.what.startsWith('node-') && f.what !== 'node-removed')
     return f.count >= 2 && f.clusterNodes > 0 && f.count * 2 >= f.clusterNodes;
   return false;
