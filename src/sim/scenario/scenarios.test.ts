@@ -12,6 +12,8 @@ import { parseIsoTime, resolveInstant } from './time-spec.ts';
 const outages = ['airmap-2018', 'circleci-2023', 'data100-2019', 'digitalocean-2023', 'runway-2024'];
 const baselines = ['healthy-day', 'upgrade-done-right'];
 const shipped = [...outages, ...baselines].sort();
+/** Synthetic baselines of heavy benign activity (issue 20): no public source, no fault. */
+const busyBaselines = ['deploy-storm', 'large-busy-cluster', 'planned-maintenance'];
 
 function iso(ms: number | undefined): string | undefined {
   return ms === undefined ? undefined : new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
@@ -33,8 +35,8 @@ function timelineOf(s: Scenario): string[] {
 describe('listScenarios', () => {
   it('lists the reference scenarios, and every corpus scenario names its public source', async () => {
     const list = await listScenarios();
-    expect(list.map((s) => s.name)).toEqual(expect.arrayContaining(shipped));
-    for (const s of list.filter((x) => !shipped.includes(x.name))) {
+    expect(list.map((s) => s.name)).toEqual(expect.arrayContaining([...shipped, ...busyBaselines]));
+    for (const s of list.filter((x) => !shipped.includes(x.name) && !busyBaselines.includes(x.name))) {
       const full = await loadScenario(s.name);
       expect(full.source.urls?.length, s.name).toBeGreaterThan(0);
       expect(full.source.published, s.name).toMatch(/^\d{4}-\d{2}-\d{2}$/);
@@ -168,10 +170,16 @@ describe('the five outages', () => {
 });
 
 describe('the healthy baselines', () => {
-  it.each(baselines)('%s injects no fault and expects no incident', async (name) => {
+  it.each([...baselines, ...busyBaselines])('%s injects no fault and expects no incident', async (name) => {
     const s = await loadScenario(name);
     expect(s.expected.category).toBe('healthy');
     expect(s.timeline.filter((e) => e.fault)).toEqual([]);
     expect(s.timeline.length).toBeGreaterThan(0);
+  });
+
+  it.each(busyBaselines)('%s is busy: at least ten actions and churn entries', async (name) => {
+    const s = await loadScenario(name);
+    const churn = s.churn.rollingDeploys.length + s.churn.crashLoops.length + s.churn.nodes.length;
+    expect(s.timeline.filter((e) => e.action).length + churn).toBeGreaterThanOrEqual(10);
   });
 });

@@ -65,22 +65,21 @@ export function startChurn(o: {
 
   for (const n of s.churn.nodes) {
     at(instant(n.at, startMs), () => {
-      for (let i = 0; i < n.count; i++) {
-        if (n.change === 'add') {
-          world.addNode(n.pool);
-          continue;
-        }
-        // Scale-down takes the newest machine of the pool, as autoscalers prefer empty-ish nodes.
-        const newest = [...world.pools]
-          .filter(([, pool]) => pool === n.pool)
-          .map(([name]) => name)
-          .at(-1);
-        if (!newest) continue;
-        void (async () => {
-          if (n.drain) await o.ops.drain(newest);
-          world.removeNode(newest);
-        })();
+      if (n.change === 'add') {
+        for (let i = 0; i < n.count; i++) world.addNode(n.pool);
+        return;
       }
+      // Scale-down takes the pool's newest machines, as autoscalers prefer empty-ish nodes:
+      // `count` different ones, chosen before any drain ends (a node leaves the pool only then).
+      const newest = [...world.pools]
+        .filter(([, pool]) => pool === n.pool)
+        .map(([name]) => name)
+        .slice(-n.count);
+      for (const node of newest)
+        void (async () => {
+          if (n.drain) await o.ops.drain(node);
+          world.removeNode(node);
+        })();
     });
   }
 

@@ -465,7 +465,7 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
       for (const c of d.containers) remember(ns.name, d.name, c);
       put(
         'Deployment',
-        deployment(ns.name, d.name, { app: d.name }, d.replicas, d.containers, d.strategy, d.hostNetwork),
+        deployment(ns.name, d.name, { app: d.name }, d.replicas, d.containers, d.strategy, d.hostNetwork, d),
         'apps',
       );
       if (d.pdb)
@@ -484,7 +484,7 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
       const create = () => {
         put(
           'DaemonSet',
-          daemonSet(ns.name, ds.name, { app: ds.name }, ds.containers, ds.hostNetwork),
+          daemonSet(ns.name, ds.name, { app: ds.name }, ds.containers, ds.hostNetwork, ds),
           'apps',
         );
         if (ds.service) put('Service', service(ns.name, ds.name, ds.service));
@@ -500,7 +500,16 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
       for (const c of st.containers) remember(ns.name, st.name, c);
       put(
         'Deployment',
-        deployment(ns.name, st.name, { app: st.name }, st.replicas, st.containers, undefined, st.hostNetwork),
+        deployment(
+          ns.name,
+          st.name,
+          { app: st.name },
+          st.replicas,
+          st.containers,
+          undefined,
+          st.hostNetwork,
+          st,
+        ),
         'apps',
       );
       if (st.pdb)
@@ -658,8 +667,43 @@ interface PodEnvView {
   spec?: { containers?: { name: string; env?: { name: string; value?: string }[] }[] };
 }
 
-function podSpec(containers: readonly ContainerLike[], hostNetwork = false): Record<string, unknown> {
+/**
+ * Where a workload's pods may run, as its pod template says: the nodes its nodeSelector
+ * picks, the taints it tolerates, its priority class. The scheduler and the DaemonSet
+ * controller read these from the pods, so a workload pinned to a pool lands on that pool.
+ */
+export interface Placement {
+  nodeSelector?: Record<string, string>;
+  tolerations?: readonly {
+    key?: string;
+    operator?: string;
+    value?: string;
+    effect?: string;
+    tolerationSeconds?: number;
+  }[];
+  priorityClassName?: string;
+}
+
+function placementSpec(p: Placement | undefined): Record<string, unknown> {
+  if (!p) return {};
+  // A toleration as the API server keeps it: the fields given, nothing undefined.
+  const tolerations = (p.tolerations ?? []).map((t) =>
+    Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined)),
+  );
   return {
+    ...(p.nodeSelector && Object.keys(p.nodeSelector).length ? { nodeSelector: { ...p.nodeSelector } } : {}),
+    ...(tolerations.length ? { tolerations } : {}),
+    ...(p.priorityClassName ? { priorityClassName: p.priorityClassName } : {}),
+  };
+}
+
+function podSpec(
+  containers: readonly ContainerLike[],
+  hostNetwork = false,
+  placement?: Placement,
+): Record<string, unknown> {
+  return {
+    ...placementSpec(placement),
     containers: containers.map((c) => ({
       name: c.name,
       image: c.image,
@@ -679,6 +723,7 @@ function deployment(
   containers: readonly ContainerLike[],
   strategy?: { maxSurge?: number | string; maxUnavailable?: number | string },
   hostNetwork = false,
+  placement?: Placement,
 ): KubeObject {
   const podLabels = { ...labels, 'app.kubernetes.io/name': name };
   return {
@@ -686,7 +731,7 @@ function deployment(
     spec: {
       replicas,
       selector: { matchLabels: labels },
-      template: { metadata: { labels: podLabels }, spec: podSpec(containers, hostNetwork) },
+      template: { metadata: { labels: podLabels }, spec: podSpec(containers, hostNetwork, placement) },
       strategy: {
         type: 'RollingUpdate',
         rollingUpdate: {
@@ -704,13 +749,14 @@ function daemonSet(
   labels: Record<string, string>,
   containers: readonly ContainerLike[],
   hostNetwork = false,
+  placement?: Placement,
 ): KubeObject {
   const podLabels = { ...labels, 'app.kubernetes.io/name': name };
   return {
     metadata: { name, namespace: ns, labels },
     spec: {
       selector: { matchLabels: labels },
-      template: { metadata: { labels: podLabels }, spec: podSpec(containers, hostNetwork) },
+      template: { metadata: { labels: podLabels }, spec: podSpec(containers, hostNetwork, placement) },
     },
   };
 }
