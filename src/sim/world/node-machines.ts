@@ -196,16 +196,40 @@ export class NodeMachines {
   }
 
   /** What the host itself can do now: the node agent's view of its own machine. */
-  host(node: string): { up: boolean; networkDown: boolean; dnsBroken: boolean; reachesApi: boolean } {
+  host(node: string): {
+    up: boolean;
+    networkDown: boolean;
+    dnsBroken: boolean;
+    reachesApi: boolean;
+    kubeletReachesApi: boolean;
+  } {
     const all = this.effectsOn(node);
     const up = !this.down.has(node);
     const networkDown = all.some((e) => e.hostNetworkDown);
+    const dnsBroken = networkDown || all.some((e) => e.hostDnsBroken);
+    const reachesApi = up && !networkDown && this.apiFromNodes;
     return {
       up,
       networkDown,
-      dnsBroken: networkDown || all.some((e) => e.hostDnsBroken),
-      reachesApi: up && !networkDown && this.apiFromNodes,
+      dnsBroken,
+      // The agent dials the kubernetes service VIP, an address; the kubelet dials the server
+      // its kubeconfig names, which needs the node's resolver when it is a hostname.
+      reachesApi,
+      kubeletReachesApi: reachesApi && !(dnsBroken && this.apiEndpointByName()),
     };
+  }
+
+  /**
+   * Whether the kubelet's kubeconfig names the API server by hostname, as managed control
+   * planes do (AKS `<prefix>.hcp.<region>.azmk8s.io`, EKS `<id>.<zone>.eks.amazonaws.com`):
+   * Go's resolver reads /etc/resolv.conf at each dial, so with the node's resolver broken
+   * the kubelet's next connection fails with `dial tcp: lookup <host> ...` and its status
+   * and lease updates stop. The held connection is not modelled: the kubelet loses the API
+   * server as soon as the resolver fails.
+   */
+  private apiEndpointByName(): boolean {
+    const host = (this.world.deps.cluster.apiEndpoint ?? '').replace(/:\d+$/, '');
+    return host !== '' && !/^\d+\.\d+\.\d+\.\d+$/.test(host) && !host.startsWith('[');
   }
 
   applyAll(): void {
@@ -230,7 +254,7 @@ export class NodeMachines {
     if (kubelet) {
       const h = kubelet.health;
       h.running = !down && !this.kubeletPaused.has(node) && !all.some((e) => e.kubeletStopped);
-      h.apiReachable = this.host(node).reachesApi;
+      h.apiReachable = this.host(node).kubeletReachesApi;
       h.updateFailureRate = Math.max(0, ...all.map((e) => e.updateFailureRate ?? 0));
     }
     for (const l of this.listeners) l(node);
