@@ -193,6 +193,12 @@ describe('faults, one at a time', () => {
     expect(n.status?.conditions?.find((c) => c.type === 'NodeResolverUnhealthy')?.status).toBe('True');
     // Cluster DNS still answers the node's pods: only the host's resolver is broken.
     expect(n.status?.conditions?.find((c) => c.type === 'ClusterDNSUnhealthy')?.status).toBe('False');
+    // The agent's last-run record names what the run upgraded (docs/node-agent-report.md).
+    const upgrade = n.status?.conditions?.find((c) => c.type === 'PackageUpgradeInProgress') as
+      | { status: string; message?: string }
+      | undefined;
+    expect(upgrade?.status).toBe('False');
+    expect(upgrade?.message).toContain('lastPackages=1 lastNotable=systemd@237-3ubuntu10.54');
     for (const o of w.others) expect(w.ready(o)).toBe('True');
     await w.stop();
   });

@@ -39,7 +39,14 @@ export interface PackageState {
   /** The job currently running (its unit name), if any. */
   running?: { job: string; sinceMs: number; scheduledMs: number; packages: string[] };
   /** The last run's end: success, killed at its timeout, or failed. */
-  lastRun?: { job: string; result: 'success' | 'timeout' | 'error'; startedMs: number; endedMs: number };
+  lastRun?: {
+    job: string;
+    result: 'success' | 'timeout' | 'error';
+    startedMs: number;
+    endedMs: number;
+    /** What the run set out to upgrade (`name=version`), as apt's history log keeps it. */
+    packages?: string[];
+  };
   halfInstalled: string[];
   /** Installed but not yet running (needs a reboot). */
   pendingKernel?: string;

@@ -160,6 +160,7 @@ export class ScheduledJob {
           result: killed ? 'timeout' : 'success',
           startedMs,
           endedMs: now,
+          packages: clean ? [] : [...(changes?.packages ?? [])],
         };
         const breaks = this.f.breaks.when === 'always' || killed;
         if (!clean && breaks && this.random() < this.f.breaks.probability) {
