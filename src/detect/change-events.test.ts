@@ -283,6 +283,72 @@ describe('node changes', () => {
     expect(facts(view).map((f) => f.what)).toEqual([what]);
   });
 
+  describe('OS packages the node agent saw an upgrade install', () => {
+    const upgrade = (name: string, status: 'True' | 'False', message: string) =>
+      node({
+        name,
+        conditions: [
+          {
+            type: 'PackageUpgradeInProgress',
+            status,
+            reason: status === 'True' ? 'UnattendedUpgradeRunning' : 'NoUpgradeRunning',
+            message,
+            lastHeartbeatTime: '2024-01-15T11:55:00Z',
+            lastTransitionTime: '2024-01-15T11:00:00Z',
+          },
+        ],
+      });
+    const done = (at: string, notable: string) =>
+      `no package upgrade is running; lastRun=${at} lastUnit=apt-daily-upgrade.service lastResult=success lastDuration=2m0s lastPackages=5 lastNotable=${notable}`;
+    const running = (at: string, notable: string) =>
+      `a package upgrade started by a systemd timer is running; unit=apt-daily-upgrade.service timer=apt-daily-upgrade.timer started=${at} scheduled=2024-01-15T06:00:00Z delay=5m0s packages=5 notable=${notable}`;
+
+    it('groups the same notable packages, finished or still running, as one OS change', () => {
+      const view = viewOf({
+        nodes: [
+          upgrade(
+            'n1',
+            'False',
+            done('2024-01-15T11:05:00Z', 'systemd@249.11-0ubuntu3.7,udev@249.11-0ubuntu3.7'),
+          ),
+          upgrade(
+            'n2',
+            'True',
+            running('2024-01-15T11:20:00Z', 'systemd@249.11-0ubuntu3.7,udev@249.11-0ubuntu3.7'),
+          ),
+          upgrade('n3', 'False', done('2024-01-15T11:10:00Z', 'systemd@245.4-4ubuntu3.20')),
+        ],
+      });
+      expect(facts(view).map((f) => [f.what, f.from, f.to, f.count, f.nodes, f.at])).toEqual([
+        [
+          'node-os',
+          '',
+          'systemd@249.11-0ubuntu3.7,udev@249.11-0ubuntu3.7',
+          2,
+          ['n1', 'n2'],
+          '2024-01-15T11:05:00Z',
+        ],
+        ['node-os', '', 'systemd@245.4-4ubuntu3.20', 1, ['n3'], '2024-01-15T11:10:00Z'],
+      ]);
+      expect(changeEvents(view, t0)[0].summary).toMatch(/^OS packages upgraded \(systemd@249/);
+    });
+
+    it('leaves out runs that installed nothing notable, and runs older than a day', () => {
+      const view = viewOf({
+        nodes: [
+          upgrade(
+            'n1',
+            'False',
+            'no package upgrade is running; lastRun=2024-01-15T11:05:00Z lastResult=success lastPackages=0',
+          ),
+          upgrade('n2', 'False', done('2024-01-13T11:05:00Z', 'systemd@249.11-0ubuntu3.7')),
+          upgrade('n3', 'False', 'no package upgrade is running; lastRun=none'),
+        ],
+      });
+      expect(facts(view)).toEqual([]);
+    });
+  });
+
   it('a node that joined after the cluster was built', () => {
     const first = ['n1', 'n2'].map((name) => created(node({ name }), t0 - 30 * day));
     const joined = created(node({ name: 'n3', kubeletVersion: 'v1.30.4' }), t0 - 2 * hour);

@@ -8,7 +8,8 @@
  *
  * Read from the view's transitions (what changed while we watched) and from objects (what
  * changed before: a Deployment's newest ReplicaSet, a DaemonSet whose pods still run the
- * old image, a node's creation time), and from the `/version` probe answers.
+ * old image, a node's creation time, the OS packages the node agent saw an upgrade
+ * install), and from the `/version` probe answers.
  *
  * Emits `change` (severity info). Subject: `workload/<ns>/<Kind>/<name>` for workload
  * changes, `cluster` for node and control-plane changes (several `change` signals can share
@@ -18,7 +19,9 @@
  *   taints are symptoms and left out) | node-added | node-removed | control-plane-version
  * - from, to: the old and new value: template images (`container=image,…`, or `revision N`
  *   when only the revision is known), kubelet/kernel/OS/runtime version, gitVersion; for
- *   node-added `to` and node-removed `from` is the nodes' kubelet version ('' otherwise)
+ *   node-added `to` and node-removed `from` is the nodes' kubelet version ('' otherwise);
+ *   for node-os from an upgrade the agent saw, `to` is the notable packages it installs
+ *   (`name@version,…`) and `from` is '' (the agent does not report the old versions)
  * - count: nodes changed (node-*), nodes the DaemonSet schedules on (daemonset-image,
  *   daemonset-created: a new per-node agent is a change to every node it lands on),
  *   desired replicas (rollout), 1 (control-plane-version)
@@ -30,9 +33,11 @@
  * - clusterNodes: nodes in the cluster now (how much of the fleet a node change touched)
  */
 
+import { parseAgentMessage } from '../kube/agent-message.ts';
 import type { KubeObject } from '../kube/observations.ts';
 import type { ClusterView } from '../observe/cluster-view.ts';
 import { templateImages } from '../observe/transitions.ts';
+import { conditionOf } from './node-attributes.ts';
 import { controllerOf } from './pod-owner.ts';
 import { probeGitVersion } from './probe-version.ts';
 import type { Detector, Evidence, EvidenceSource, Signal } from './signal.ts';
@@ -376,6 +381,31 @@ function addedNodes(view: ClusterView, fromMs: number, nowMs: number, nodes: Nod
   }
 }
 
+/**
+ * OS packages an upgrade installs on a node, as the node agent reports it on the Node
+ * (docs/node-agent-report.md §3, `PackageUpgradeInProgress`): the run still going
+ * (`notable`, since `started`; a node that drops off mid-run keeps this) or the last one
+ * (`lastNotable`, at `lastRun`). Only the notable packages (kernel, systemd, libc, the
+ * runtime, kubelet, iptables) change a node under its pods; the same set on many nodes is
+ * one OS change, like a new osImage. An unattended upgrade changes the OS without touching
+ * nodeInfo: systemd or libc move, and the kernel only shows after a reboot.
+ */
+function packageUpgrades(view: ClusterView, fromMs: number, nowMs: number, nodes: NodeChanges): void {
+  for (const n of view.list('nodes')) {
+    const c = conditionOf(n, 'PackageUpgradeInProgress');
+    if (!c?.message) continue;
+    const f = parseAgentMessage(c.message).fields;
+    const running = c.status === 'True';
+    const to = running ? f.notable : f.lastNotable;
+    const atMs = timeMs(running ? f.started : f.lastRun);
+    if (!to || atMs === undefined || atMs < fromMs || atMs > nowMs) continue;
+    const text = running
+      ? `upgrading ${to} since ${f.started} (${f.unit ?? 'package manager'})`
+      : `upgraded ${to} at ${f.lastRun} (${f.lastUnit ?? '?'}, ${f.lastResult ?? '?'})`;
+    nodes.add('node-os', n.metadata.name, '', to, atMs, text, 'object');
+  }
+}
+
 /** The API server's gitVersion changing between two answers of our `/version` probe. */
 function controlPlaneChanges(view: ClusterView, fromMs: number, nowMs: number): Change[] {
   const out: Change[] = [];
@@ -427,6 +457,10 @@ function summaryOf(c: Change): string {
       return `${c.count} node(s) left the cluster from ${when}: ${c.nodes.slice(0, 5).join(', ')}`;
     case 'control-plane-version':
       return `API server version ${c.from} → ${c.to} at ${when}; kubectl version`;
+    case 'node-os':
+      if (!c.from)
+        return `OS packages upgraded (${c.to}) on ${c.count} node(s) from ${when}: ${c.nodes.slice(0, 5).join(', ')}; kubectl describe node ${c.nodes[0]} | grep -A2 PackageUpgrade`;
+      return `node os ${c.from} → ${c.to} on ${c.count} node(s) from ${when}; kubectl get nodes -o wide`;
     case 'node-labels':
     case 'node-taints':
       return `${c.what.replace('node-', 'node ')} ${c.from || '(none)'} → ${c.to || '(none)'} on ${c.count} node(s) from ${when}: ${c.nodes.slice(0, 5).join(', ')}; kubectl get nodes --show-labels`;
@@ -443,6 +477,7 @@ export const changeEvents: Detector = (view, nowMs) => {
   workloads.push(...daemonSetRollouts(view, workloads));
   workloads.push(...createdDaemonSets(view, fromMs, nowMs));
   addedNodes(view, fromMs, nowMs, nodes);
+  packageUpgrades(view, fromMs, nowMs, nodes);
   const changes = [...workloads, ...nodes.list(), ...controlPlaneChanges(view, fromMs, nowMs)];
   const clusterNodes = view.count('nodes');
   return changes

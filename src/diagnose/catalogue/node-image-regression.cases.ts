@@ -36,6 +36,29 @@ const kernel = (nodes: string[], sinceMs: number) =>
   );
 /** An hour before the first onset (20 min ago): within the 2 h of "close". */
 const kernelHourBefore = kernel(three, t0 - 80 * min);
+/** Only nodes on the newer OS release are in trouble. */
+const onlyNewOs = spread(three, {
+  onsetSpanMinutes: 25,
+  notReadyNow: 3,
+  wentNotReady60m: 3,
+  distinguishingAttributes: ['osImage=Ubuntu 22.04.1 LTS'],
+  distinguishingAttributeNames: ['osImage'],
+});
+/** What an unattended upgrade installed, as the node agent reports it: no old version. */
+const systemdUpgrade = change(
+  'node-os',
+  { nodes: [...three, 'n4'], count: 4, from: '', to: 'systemd@249.11-0ubuntu3.7,udev@249.11-0ubuntu3.7' },
+  { sinceMs: t0 - 40 * min },
+);
+const upgradeTimer = agent('AutomaticUpgradeScheduled', all, { timers: ['apt-daily-upgrade.timer'] });
+const upgrading = agent('PackageUpgradeInProgress', three, { units: ['apt-daily-upgrade.service'] });
+/** The same run on the older-OS nodes, installing that OS's versions of the packages. */
+const focalUpgrade = change(
+  'node-os',
+  { nodes: ['n5', 'n6'], count: 2, from: '', to: 'systemd@245.4-4ubuntu3.20' },
+  { sinceMs: t0 - 35 * min },
+);
+const down = [notReady('n1'), notReady('n2'), notReady('n3')];
 
 export const nodeImageRegressionCases: PatternTable = {
   pattern: 'node-image-regression',
@@ -103,6 +126,36 @@ export const nodeImageRegressionCases: PatternTable = {
       name: 'one node NotReady after the kernel rolled to every node',
       signals: [notReady('n4'), kernel(all, t0 - 80 * min)],
       expect: { losesTo: 'kubelet-failure' },
+    },
+    // 0.35 + 0.25 only that OS + 0.1 whole group + 0.15 close = 0.85 (the job alone: 0.6)
+    {
+      name: 'nodes go NotReady after an unattended upgrade installed systemd on them; nodes on the older OS are fine',
+      signals: [...down, onlyNewOs, systemdUpgrade, upgradeTimer],
+      expect: { fires: true, identified: true },
+    },
+    // 0.85 - 0.35: they went down mid-run, as a run that breaks its node does (the job alone: 0.6)
+    {
+      name: 'nodes drop off with an unattended upgrade of systemd still running on them',
+      signals: [...down, onlyNewOs, systemdUpgrade, upgradeTimer, upgrading],
+      expect: { losesTo: 'node-scheduled-job' },
+    },
+    // 0.85 - 0.35 + 0.25: the same run installing other versions left the older-OS nodes fine
+    {
+      name: 'nodes drop off mid-upgrade, while nodes that installed older versions of those packages are fine',
+      signals: [...down, onlyNewOs, systemdUpgrade, upgradeTimer, upgrading, focalUpgrade],
+      expect: { fires: true, identified: true },
+    },
+    // 0.85 - 0.3: the run was killed at its timeout on them; the job broke them
+    {
+      name: 'nodes go NotReady after an unattended upgrade that was killed at its timeout on them',
+      signals: [
+        ...down,
+        onlyNewOs,
+        systemdUpgrade,
+        upgradeTimer,
+        agent('PackageUpgradeFailed', three, { results: ['timeout'] }),
+      ],
+      expect: { losesTo: 'node-scheduled-job' },
     },
     {
       name: 'nodes flap with no version change on them',

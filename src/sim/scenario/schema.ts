@@ -517,6 +517,8 @@ const nodeBreakage = z.enum([
   'network-total-loss',
   'network-partial-loss',
   'dns-broken',
+  /** The node's own resolver only; pods resolve through cluster DNS as before. */
+  'host-dns-broken',
   'kubelet-stopped',
   'node-hang',
 ]);

@@ -38,9 +38,11 @@ interface PodView {
   };
 }
 
-async function withFault(fault: Record<string, unknown>, forMs: number) {
+async function withFault(fault: Record<string, unknown>, forMs: number, o: { apiEndpoint?: string } = {}) {
   const base = await loadScenario('healthy-day');
   const input = structuredClone(base) as unknown as Record<string, unknown>;
+  if (o.apiEndpoint)
+    (input.cluster as { controlPlane: { endpoint: string } }).controlPlane.endpoint = o.apiEndpoint;
   input.churn = { rollingDeploys: [], crashLoops: [], nodes: [] };
   input.timeline = [{ at: '+10m', fault: { id: 'under-test', ...fault } }];
   // Scoring only; the simulator never reads it, but the schema wants a faulty file to say so.
@@ -141,6 +143,63 @@ describe('faults, one at a time', () => {
       expect(text).toMatch(/service="frontend",status="500"\} \d+/);
     }
     expect(w.others.flatMap((o) => w.podsOn(o)).filter(w.unhealthy)).toEqual([]);
+    await w.stop();
+  });
+
+  it("node-dns on the host: a kubelet that names its API server by hostname loses it and the node goes Unknown; the agent's resolver check says why", async () => {
+    // healthy-day's endpoint is an EKS hostname, as managed control planes give.
+    const w = await withFault(
+      { type: 'node-dns', nodes: { names: [target] }, affects: ['host'] },
+      3 * minute,
+    );
+    expect(w.ready(target)).toBe('Unknown');
+    const n = w.nodes.find((x) => x.metadata.name === target)!;
+    const resolver = n.status?.conditions?.find((c) => c.type === 'NodeResolverUnhealthy');
+    expect(resolver?.status).toBe('True');
+    for (const o of w.others) expect(w.ready(o)).toBe('True');
+    expect(w.others.flatMap((o) => w.podsOn(o)).filter(w.unhealthy)).toEqual([]);
+    await w.stop();
+  });
+
+  it('node-dns on the host: a kubelet that dials its API server by address keeps the node Ready', async () => {
+    const w = await withFault(
+      { type: 'node-dns', nodes: { names: [target] }, affects: ['host'] },
+      3 * minute,
+      {
+        apiEndpoint: 'https://10.0.0.10:6443',
+      },
+    );
+    expect(w.ready(target)).toBe('True');
+    await w.stop();
+  });
+
+  it('node-scheduled-job breaking the host resolver: after the run the node resolver fails and the kubelet loses its API server by name', async () => {
+    const w = await withFault(
+      {
+        type: 'node-scheduled-job',
+        nodes: { names: [target] },
+        job: {
+          name: 'apt-daily-upgrade.timer',
+          onCalendar: '*-*-* 00:12:00',
+          runtime: { min: '1m', max: '1m' },
+          changes: { packages: ['systemd=237-3ubuntu10.54'] },
+        },
+        breaks: { when: 'always', probability: 1, effect: 'host-dns-broken' },
+      },
+      8 * minute,
+    );
+    expect(w.ready(target)).toBe('Unknown');
+    const n = w.nodes.find((x) => x.metadata.name === target)!;
+    expect(n.status?.conditions?.find((c) => c.type === 'NodeResolverUnhealthy')?.status).toBe('True');
+    // Cluster DNS still answers the node's pods: only the host's resolver is broken.
+    expect(n.status?.conditions?.find((c) => c.type === 'ClusterDNSUnhealthy')?.status).toBe('False');
+    // The agent's last-run record names what the run upgraded (docs/node-agent-report.md).
+    const upgrade = n.status?.conditions?.find((c) => c.type === 'PackageUpgradeInProgress') as
+      | { status: string; message?: string }
+      | undefined;
+    expect(upgrade?.status).toBe('False');
+    expect(upgrade?.message).toContain('lastPackages=1 lastNotable=systemd@237-3ubuntu10.54');
+    for (const o of w.others) expect(w.ready(o)).toBe('True');
     await w.stop();
   });
 

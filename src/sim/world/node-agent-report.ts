@@ -511,6 +511,11 @@ export class NodeAgentReports {
                     field('lastUnit', last.job.replace(/\.timer$/, '.service')),
                     field('lastResult', last.result),
                     field('lastDuration', goDuration(last.endedMs - last.startedMs)),
+                    // docs/node-agent-report.md §NoUpgradeRunning: what the last run upgraded.
+                    field('lastPackages', last.packages?.length ?? 0),
+                    ...(notable(last.packages ?? [])
+                      ? [field('lastNotable', notable(last.packages ?? []))]
+                      : []),
                   ].join(' ')
                 : 'lastRun=none'
             }`,

@@ -41,7 +41,14 @@ export interface PackageState {
   /** The job currently running (its unit name), if any. */
   running?: { job: string; sinceMs: number; scheduledMs: number; packages: string[] };
   /** The last run's end: success, killed at its timeout, or failed. */
-  lastRun?: { job: string; result: 'success' | 'timeout' | 'error'; startedMs: number; endedMs: number };
+  lastRun?: {
+    job: string;
+    result: 'success' | 'timeout' | 'error';
+    startedMs: number;
+    endedMs: number;
+    /** What the run set out to upgrade (`name=version`), as apt's history log keeps it. */
+    packages?: string[];
+  };
   halfInstalled: string[];
   /** Installed but not yet running (needs a reboot). */
   pendingKernel?: string;
@@ -198,16 +205,40 @@ export class NodeMachines {
   }
 
   /** What the host itself can do now: the node agent's view of its own machine. */
-  host(node: string): { up: boolean; networkDown: boolean; dnsBroken: boolean; reachesApi: boolean } {
+  host(node: string): {
+    up: boolean;
+    networkDown: boolean;
+    dnsBroken: boolean;
+    reachesApi: boolean;
+    kubeletReachesApi: boolean;
+  } {
     const all = this.effectsOn(node);
     const up = !this.down.has(node);
     const networkDown = all.some((e) => e.hostNetworkDown);
+    const dnsBroken = networkDown || all.some((e) => e.hostDnsBroken);
+    const reachesApi = up && !networkDown && this.apiFromNodes;
     return {
       up,
       networkDown,
-      dnsBroken: networkDown || all.some((e) => e.hostDnsBroken),
-      reachesApi: up && !networkDown && this.apiFromNodes,
+      dnsBroken,
+      // The agent dials the kubernetes service VIP, an address; the kubelet dials the server
+      // its kubeconfig names, which needs the node's resolver when it is a hostname.
+      reachesApi,
+      kubeletReachesApi: reachesApi && !(dnsBroken && this.apiEndpointByName()),
     };
+  }
+
+  /**
+   * Whether the kubelet's kubeconfig names the API server by hostname, as managed control
+   * planes do (AKS `<prefix>.hcp.<region>.azmk8s.io`, EKS `<id>.<zone>.eks.amazonaws.com`):
+   * Go's resolver reads /etc/resolv.conf at each dial, so with the node's resolver broken
+   * the kubelet's next connection fails with `dial tcp: lookup <host> ...` and its status
+   * and lease updates stop. The held connection is not modelled: the kubelet loses the API
+   * server as soon as the resolver fails.
+   */
+  private apiEndpointByName(): boolean {
+    const host = (this.world.deps.cluster.apiEndpoint ?? '').replace(/:\d+$/, '');
+    return host !== '' && !/^\d+\.\d+\.\d+\.\d+$/.test(host) && !host.startsWith('[');
   }
 
   applyAll(): void {
@@ -232,7 +263,7 @@ export class NodeMachines {
     if (kubelet) {
       const h = kubelet.health;
       h.running = !down && !this.kubeletPaused.has(node) && !all.some((e) => e.kubeletStopped);
-      h.apiReachable = this.host(node).reachesApi;
+      h.apiReachable = this.host(node).kubeletReachesApi;
       h.updateFailureRate = Math.max(0, ...all.map((e) => e.updateFailureRate ?? 0));
       kubelet.setRuntimeStall(down ? undefined : all.find((e) => e.runtimeStall)?.runtimeStall);
     }

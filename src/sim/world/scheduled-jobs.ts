@@ -25,6 +25,10 @@ export function breakage(effect: JobFault['breaks']['effect'], f: JobFault): Nod
       return { ...common, updateFailureRate: 0.5, podDnsBroken: true };
     case 'dns-broken':
       return { ...common, podDnsBroken: true, hostDnsBroken: true };
+    case 'host-dns-broken':
+      // The node's own resolver only (/etc/resolv.conf lists no server): pods still resolve
+      // through cluster DNS, whose running servers keep the upstreams they started with.
+      return { ...common, hostDnsBroken: true };
     case 'kubelet-stopped':
       return { ...common, kubeletStopped: true };
     case 'node-hang':
@@ -156,6 +160,7 @@ export class ScheduledJob {
           result: killed ? 'timeout' : 'success',
           startedMs,
           endedMs: now,
+          packages: clean ? [] : [...(changes?.packages ?? [])],
         };
         const breaks = this.f.breaks.when === 'always' || killed;
         if (!clean && breaks && this.random() < this.f.breaks.probability) {
