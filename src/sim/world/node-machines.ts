@@ -29,6 +29,8 @@ export interface NodeEffect {
   updateFailureRate?: number;
   /** The container runtime does not answer the kubelet in time. */
   runtimeStall?: { statusHangs: boolean; relistEveryMs?: number };
+  /** The node's disk is saturated: tasks wait on I/O (what PSI io and the hung-task watchdog show). */
+  ioSaturated?: boolean;
   clearedBy: readonly ClearedBy[];
   /** Chance that one reboot clears it (1 when unset). */
   rebootFixProbability?: number;
@@ -208,6 +210,11 @@ export class NodeMachines {
       dnsBroken: networkDown || all.some((e) => e.hostDnsBroken),
       reachesApi: up && !networkDown && this.apiFromNodes,
     };
+  }
+
+  /** Whether the machine's disk is saturated now (the node agent's NodeIOPressure reads it). */
+  ioSaturated(node: string): boolean {
+    return !this.down.has(node) && this.effectsOn(node).some((e) => e.ioSaturated);
   }
 
   applyAll(): void {
