@@ -116,6 +116,16 @@ describe('NodeIOPressure', () => {
     await expect(run(check, at('2017-06-02T13:50:00Z'))).rejects.toBeInstanceOf(CheckNotRun);
   });
 
+  it('reads only the end of a large kernel log, from its first whole line', async () => {
+    const filler = `${'Jun  2 13:00:00 node-a kernel: [1.0] noise\n'.repeat(120_000)}`;
+    await fake.put('var/log/kern.log', `${filler}${await fixture('kern.log')}`);
+    const tail = (await fake.host.readTail('/var/log/kern.log', 200)) ?? '';
+    expect(tail.length).toBeLessThanOrEqual(200);
+    expect(tail.split('\n')[0]).toMatch(/^Jun {2}2 13:32:05 /);
+    const r = await run(ioPressureCheck({ host: fake.host }), at('2017-06-02T13:33:00Z'));
+    expect(r.fields).toMatchObject({ blockedTasks: '2' });
+  });
+
   it('keeps the since it was restarted with', async () => {
     const check = ioPressureCheck({ host: fake.host });
     check.resume?.(at('2024-03-01T09:50:00Z'));

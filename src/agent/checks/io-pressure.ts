@@ -25,6 +25,8 @@ import { type Field, listValue } from '../logfmt.ts';
 const stalledAt = 30;
 const flowingBelow = 10;
 const blockedWindowMs = 10 * 60_000;
+/** How much of a kernel log's end is read: 10 min of a chatty node's syslog fits well within it. */
+const kernelLogTailBytes = 4 * 1024 * 1024;
 
 /** Kernel log files, by distribution: Debian/Ubuntu's kern.log, then RHEL/Amazon Linux's messages, then syslog. */
 const kernelLogs = ['/var/log/kern.log', '/var/log/messages', '/var/log/syslog'];
@@ -77,7 +79,8 @@ export async function blockedTasks(
   windowMs = blockedWindowMs,
 ): Promise<string[]> {
   for (const file of kernelLogs) {
-    const text = await host.readText(file);
+    // A busy node's syslog runs to hundreds of MB between rotations; the last 10 min are at its end.
+    const text = host.readTail ? await host.readTail(file, kernelLogTailBytes) : await host.readText(file);
     if (text === undefined) continue;
     const tasks = new Set<string>();
     for (const line of text.split('\n')) {
