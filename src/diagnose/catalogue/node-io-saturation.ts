@@ -122,7 +122,7 @@ export const nodeIoSaturation = definePattern((q) => {
       command: 'kubectl get pods -A -o wide --field-selector spec.nodeName={firstNode}',
     },
     {
-      say: 'Drain the node if it keeps flapping, so its pods run elsewhere while the I/O subsides',
+      say: 'Drain and restart the node if it keeps flapping, so its pods run elsewhere while the I/O subsides',
       command: 'kubetriage remediate restart-nodes --nodes {nodeCsv} --dry-run',
     },
   ],
