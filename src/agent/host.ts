@@ -4,7 +4,7 @@
  * tests). Nothing here writes. Processes come from `<root>/proc`, which is the host's with
  * `hostPID: true`.
  */
-import { readdir, readFile, readlink, stat } from 'node:fs/promises';
+import { open, readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 
 export interface HostProcess {
@@ -18,6 +18,8 @@ export interface HostProcess {
 export interface NodeHost {
   /** A file's text, or undefined when it does not exist or cannot be read. */
   readText(path: string): Promise<string | undefined>;
+  /** The last `maxBytes` of a file (from the first whole line), or undefined when it cannot be read. */
+  readTail?(path: string, maxBytes: number): Promise<string | undefined>;
   /** Entry names of a directory; empty when it does not exist. */
   list(dir: string): Promise<string[]>;
   /** Modification time (epoch ms), or undefined when the file does not exist. */
@@ -57,6 +59,25 @@ export class RootedHost implements NodeHost {
   async readText(path: string): Promise<string | undefined> {
     try {
       return await readFile(await this.resolved(path), 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  async readTail(path: string, maxBytes: number): Promise<string | undefined> {
+    try {
+      const file = await open(await this.resolved(path), 'r');
+      try {
+        const { size } = await file.stat();
+        const start = Math.max(0, size - maxBytes);
+        const buf = Buffer.alloc(size - start);
+        await file.read(buf, 0, buf.length, start);
+        const text = buf.toString('utf8');
+        // A cut line is not a line: start after the first newline when the read began mid-file.
+        return start > 0 ? text.slice(text.indexOf('\n') + 1) : text;
+      } finally {
+        await file.close();
+      }
     } catch {
       return undefined;
     }

@@ -13,6 +13,7 @@ import type { Check, EventWatch } from './check.ts';
 import { type ApiEndpoint, apiEndpointsCheck } from './checks/api-endpoints.ts';
 import { clusterDnsCheck } from './checks/cluster-dns.ts';
 import { conntrackCheck } from './checks/conntrack.ts';
+import { ioPressureCheck } from './checks/io-pressure.ts';
 import { iptablesRestoreCheck } from './checks/iptables-restore.ts';
 import { kubeletHealthzCheck, kubeletHealthzUrl } from './checks/kubelet-healthz.ts';
 import { nodeResolverCheck } from './checks/node-resolver.ts';
@@ -191,6 +192,7 @@ export async function setupAgent(s: AgentSettings): Promise<AgentSetup> {
     );
   checks.push(
     conntrackCheck({ host: s.host }),
+    ioPressureCheck({ host: s.host }),
     upgradeTimersCheck({ host: s.host, globs: s.upgradeTimerGlobs }),
     upgradeInProgressCheck({ host: s.host, globs: s.upgradeTimerGlobs }),
     upgradeFailedCheck({ host: s.host }),

@@ -259,4 +259,29 @@ describe('host conditions', () => {
     const [x] = nodeAgent(viewOf({ nodes: nodesWith([[c]]) }), t0);
     expect(x.facts).toMatchObject({ fullestPercent: 100, drops: 812 });
   });
+
+  it('disks stalling tasks on I/O: the highest PSI averages and the tasks the kernel named', () => {
+    const stalled = agentCondition(
+      'NodeIOPressure',
+      'True',
+      'IOStalled',
+      'every runnable task on the node is stalled on I/O much of the time; fullAvg60=64.58 someAvg60=88.07 blockedTasks=2 tasks=dockerd:1432,jbd2/sda1-8:211',
+    );
+    const blocked = agentCondition(
+      'NodeIOPressure',
+      'True',
+      'TasksBlockedOnIO',
+      'the kernel reports tasks blocked in uninterruptible sleep; blockedTasks=1 tasks=containerd:2210 window=10m0s',
+    );
+    const [x] = nodeAgent(viewOf({ nodes: nodesWith([[stalled], [blocked]]) }), t0);
+    expect(x.facts).toMatchObject({
+      type: 'NodeIOPressure',
+      count: 2,
+      reasons: ['IOStalled', 'TasksBlockedOnIO'],
+      fullAvg60: 64.58,
+      someAvg60: 88.07,
+      blockedTasks: 3,
+      tasks: ['containerd:2210', 'dockerd:1432', 'jbd2/sda1-8:211'],
+    });
+  });
 });

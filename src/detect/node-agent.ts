@@ -28,6 +28,8 @@
  * - IptablesRestoreFailing: errors, failures (sum of increases in the window),
  *   failuresTotal (sum), firstFailure, lastFailure, oldestSuccessfulSync (RFC 3339)
  * - ConntrackTableFull: fullestPercent, drops (sum)
+ * - NodeIOPressure: fullAvg60 and someAvg60 (the highest, percent), blockedTasks (sum),
+ *   tasks (`comm:pid` the kernel named blocked)
  * - AutomaticUpgradeScheduled: timers, units, schedules (OnCalendar), randomizedDelay
  *   (the longest, Go duration), randomizedDelaySeconds, nextRun (earliest at or after now)
  * - PackageUpgradeInProgress: units, timers, scheduled, started (earliest), delays, notable
@@ -77,6 +79,7 @@ const listFacts: Record<AgentConditionType, Record<string, string>> = {
   KubeletUnhealthy: { targets: 'target', errors: 'error' },
   IptablesRestoreFailing: { errors: 'error' },
   ConntrackTableFull: {},
+  NodeIOPressure: { tasks: 'tasks' },
   AutomaticUpgradeScheduled: { timers: 'timer', units: 'unit', schedules: 'onCalendar' },
   PackageUpgradeInProgress: {
     units: 'unit',
@@ -93,7 +96,15 @@ const listFacts: Record<AgentConditionType, Record<string, string>> = {
   },
   RebootRequired: { runningKernels: 'running', installedBy: 'installedBy' },
 };
-const splitFields = new Set(['target', 'reachable', 'notable', 'packages', 'unreachable', 'stalled']);
+const splitFields = new Set([
+  'target',
+  'reachable',
+  'notable',
+  'packages',
+  'unreachable',
+  'stalled',
+  'tasks',
+]);
 
 interface Report {
   node: string;
@@ -147,6 +158,14 @@ function computedFacts(type: AgentConditionType, reports: Report[], nowMs: numbe
         if (count > 0 && max > 0) fullest = Math.max(fullest, Math.round((count / max) * 100));
       }
       return { fullestPercent: fullest, drops: sum(reports, 'drops') };
+    }
+    case 'NodeIOPressure': {
+      const most = (field: string) => reports.reduce((m, r) => Math.max(m, Number(r.fields[field]) || 0), 0);
+      return {
+        fullAvg60: most('fullAvg60'),
+        someAvg60: most('someAvg60'),
+        blockedTasks: sum(reports, 'blockedTasks'),
+      };
     }
     case 'AutomaticUpgradeScheduled': {
       let longest = 0;

@@ -356,6 +356,11 @@ export interface AgentConditionFacts<T extends AgentConditionType = AgentConditi
   oldestSuccessfulSync?: string;
   fullestPercent?: number;
   drops?: number;
+  /** NodeIOPressure: the highest PSI io averages (percent) and the hung tasks the kernel named. */
+  fullAvg60?: number;
+  someAvg60?: number;
+  blockedTasks?: number;
+  tasks?: string[];
   timers?: string[];
   units?: string[];
   schedules?: string[];

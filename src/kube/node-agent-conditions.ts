@@ -13,6 +13,7 @@ export const agentConditionTypes = [
   'KubeletUnhealthy',
   'IptablesRestoreFailing',
   'ConntrackTableFull',
+  'NodeIOPressure',
   'AutomaticUpgradeScheduled',
   'PackageUpgradeInProgress',
   'PackageUpgradeFailed',

@@ -136,6 +136,7 @@ What it reports (node conditions; True means the node is in that problem state):
                                    their full-size responses stall (packets over the path MTU dropped)
   IptablesRestoreFailing           kube-proxy's iptables-restore failure counter grew
   ConntrackTableFull               conntrack table 90% full or dropping packets
+  NodeIOPressure                   PSI io full avg60 at 30% or more, or the kernel names tasks blocked
   AutomaticUpgradeScheduled        an enabled systemd timer runs unattended package upgrades
   PackageUpgradeInProgress         an upgrade or package manager is running now
   PackageUpgradeFailed             the last upgrade timed out or failed, or packages are half-installed

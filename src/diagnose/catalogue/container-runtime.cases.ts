@@ -1,6 +1,7 @@
 /** container-runtime-failure: fires when the kubelet says its runtime fails; loses to what starves or replaced the runtime. */
 import type { PatternTable } from '../cases.ts';
 import {
+  agent,
   apiUnreachable,
   change,
   crashLoop,
@@ -84,6 +85,18 @@ export const containerRuntimeCases: PatternTable = {
         stuckTerminating('n1'),
       ],
       expect: { losesTo: 'node-network' },
+    },
+    // 0.4 + 0.2 + 0.1 - 0.3 against node-io-saturation at 0.45 + 0.2: the runtime waits on a saturated disk
+    {
+      name: 'PLEG unhealthy on two nodes with pods stuck Terminating, the agent seeing tasks stalled on I/O on both',
+      signals: [
+        notReady('n1', plegUnhealthy),
+        notReady('n2', plegUnhealthy),
+        stuckTerminating('n1'),
+        stuckTerminating('n2'),
+        agent('NodeIOPressure', ['n1', 'n2'], { reasons: ['IOStalled'], fullAvg60: 47.5 }),
+      ],
+      expect: { losesTo: 'node-io-saturation' },
     },
     // 0.4 + 0.2 - 0.4
     {

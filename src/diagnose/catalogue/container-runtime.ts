@@ -7,7 +7,8 @@
  *
  * Told apart from: resource exhaustion (pressure conditions, OOM kills on the same nodes), a
  * node image or kernel regression (the nodes took a new version just before), node network
- * trouble (the kubelet keeps posting, and gives its own reason for NotReady).
+ * trouble (the kubelet keeps posting, and gives its own reason for NotReady), a saturated
+ * disk under the runtime (the node agent sees tasks stalled on I/O there).
  */
 import { apiSilentForUsToo, hitOn, nodeVersionChangesOn } from '../evidence/clauses.ts';
 import { earliest, nodeName } from '../evidence/node-trouble.ts';
@@ -88,6 +89,21 @@ export const containerRuntime = definePattern((q) => {
       test: (c) => hitOn(c.pressure),
     },
     {
+      // PSI io and hung tasks on most of its nodes: the runtime waits on a saturated disk.
+      id: 'disk-stalls-runtime-there',
+      weight: -0.3,
+      reason:
+        'the node agent sees tasks stalled on I/O on {ioNodes} of those nodes: the runtime is waiting on the disk',
+      reads: ['agent-condition'],
+      test: (c, q) => {
+        const io = q.agent('NodeIOPressure');
+        const on = c.nodes.filter((n) => io?.facts.nodes.includes(n));
+        return io && on.length && on.length * 2 >= c.nodes.length
+          ? { signals: [io], slots: { ioNodes: count(on.length, io)! } }
+          : undefined;
+      },
+    },
+    {
       id: 'new-version-there',
       weight: -0.15,
       reason: 'the nodes took a new node version just before',
@@ -122,7 +138,13 @@ export const containerRuntime = definePattern((q) => {
     },
   ],
   runbooks: { 'restart-nodes': (c) => (c.nodes.length ? { nodes: c.nodes } : undefined) },
-  lookAlikes: ['node-memory-exhaustion', 'node-pid-exhaustion', 'node-image-regression', 'node-network'],
+  lookAlikes: [
+    'node-memory-exhaustion',
+    'node-pid-exhaustion',
+    'node-image-regression',
+    'node-network',
+    'node-io-saturation',
+  ],
   public: {
     components: ['Nodes'],
     title: 'Nodes degraded',

@@ -23,6 +23,7 @@ import { kubeletThrottled } from './kubelet-throttled.ts';
 import { mtuMismatch } from './mtu-mismatch.ts';
 import { nodeDisk } from './node-disk.ts';
 import { nodeImageRegression } from './node-image-regression.ts';
+import { nodeIoSaturation } from './node-io-saturation.ts';
 import { nodeMemory } from './node-memory.ts';
 import { nodeNetwork } from './node-network.ts';
 import { nodePids } from './node-pids.ts';
@@ -53,6 +54,7 @@ export const catalogue: readonly AnyPattern[] = checkedCatalogue([
   nodeMemory,
   nodeDisk,
   nodePids,
+  nodeIoSaturation,
   workloadExhaustsNode,
   containerRuntime,
   kubeletThrottled,

@@ -19,6 +19,7 @@ import { kubeletThrottledCases } from './kubelet-throttled.cases.ts';
 import { mtuMismatchCases } from './mtu-mismatch.cases.ts';
 import { nodeDiskCases } from './node-disk.cases.ts';
 import { nodeImageRegressionCases } from './node-image-regression.cases.ts';
+import { nodeIoSaturationCases } from './node-io-saturation.cases.ts';
 import { nodeMemoryCases } from './node-memory.cases.ts';
 import { nodeNetworkCases } from './node-network.cases.ts';
 import { nodePidsCases } from './node-pids.cases.ts';
@@ -51,6 +52,7 @@ export const tables: readonly PatternTable[] = [
   nodeMemoryCases,
   nodeDiskCases,
   nodePidsCases,
+  nodeIoSaturationCases,
   workloadExhaustsNodeCases,
   containerRuntimeCases,
   kubeletThrottledCases,

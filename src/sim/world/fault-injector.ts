@@ -424,6 +424,7 @@ function nodeEffect(f: Fault): NodeEffect {
     case 'runtime-stall':
       return {
         ...common,
+        ioSaturated: f.origin === 'io-saturation',
         runtimeStall: {
           statusHangs: f.statusCheck === 'hangs',
           relistEveryMs: f.relistEvery ? parseDuration(f.relistEvery) : undefined,

@@ -32,6 +32,9 @@ const heartbeatMs = 5 * 60_000;
 /** IptablesRestoreFailing clears after this long without a new failure. */
 const iptablesQuietMs = 10 * 60_000;
 const probeName = 'registry.k8s.io';
+/** PSI io's `full` avg60 falls from about 60 % under the 10 % line this long after the stall ends. */
+const ioDecayMs = 2 * 60_000;
+const hungTask = /INFO: task (\S+:\d+) blocked for more than \d+ seconds\./;
 
 interface Finding {
   type: string;
@@ -55,6 +58,10 @@ interface NodeState {
   /** The running kernel at the last evaluation, and the one before the last change (the state volume's). */
   kernel?: string;
   previousKernel?: string;
+  /** The first check of the current NodeIOPressure streak. */
+  ioSince?: number;
+  /** The last evaluation at which the machine's disk was saturated (PSI's avg60 decays after it). */
+  ioSaturatedMs?: number;
 }
 
 /** logfmt value: JSON-quoted when it holds a space, quote, `=` or `;`, or is empty. */
@@ -98,9 +105,11 @@ export class NodeAgentReports {
       this.evaluate((node, st) => {
         const failures = this.o.world.kubeProxies.get(node)?.state.restoreFailures ?? 0;
         const iptables = st.conditions.get('IptablesRestoreFailing')?.status === 'True';
+        const io = st.conditions.get('NodeIOPressure')?.status === 'True' || machines.ioSaturated(node);
         return (
           failures !== st.lastFailures ||
           iptables ||
+          io ||
           st.inputs?.endsWith(`|${this.peers().key}`) === false ||
           clock.now() - st.lastWriteMs >= heartbeatMs
         );
@@ -179,7 +188,9 @@ export class NodeAgentReports {
     st.kernel = kernel;
     const inputs = `${JSON.stringify(deps.faultsOn(node))}|${deps.cluster.apiServerUp}|${deps.cluster.dnsServing()}|${this.o.world.kubeProxies.get(node)?.state.restoreFailures}|${kernel}|${JSON.stringify(this.o.machines.conntrack.get(node) ?? null)}|${this.peers().key}`;
     const quiet =
-      st.failingSince.size === 0 && st.conditions.get('IptablesRestoreFailing')?.status !== 'True';
+      st.failingSince.size === 0 &&
+      st.conditions.get('IptablesRestoreFailing')?.status !== 'True' &&
+      st.conditions.get('NodeIOPressure')?.status !== 'True';
     if (quiet && inputs === st.inputs && !st.dirty && now - st.lastWriteMs < heartbeatMs) return;
     st.inputs = inputs;
     let recheck = false;
@@ -384,6 +395,7 @@ export class NodeAgentReports {
       net && peerFinding(node, net, this.peers().ready, field, sinceOf('PodNetworkPeersUnreachable'));
     if (peers) out.push(peers);
     out.push(this.conntrack(node, now));
+    out.push(this.ioPressure(node, st, now));
     out.push(...this.packages(node, st));
     return out;
   }
@@ -425,6 +437,58 @@ export class NodeAgentReports {
       reason: 'ConntrackHasRoom',
       message: `conntrack table has room; ${field('max', max)}`,
     };
+  }
+
+  /**
+   * The agent's I/O check (src/agent/checks/io-pressure.ts): PSI io while the machine's disk
+   * is saturated (a stalled task share the model does not vary; `full` avg60 decays below the
+   * 10 % line about 2 min after the saturation ends, as an exponential 60 s average of 60 %
+   * does), and the hung-task lines the kernel wrote to the machine's log in the last 10 min.
+   */
+  private ioPressure(node: string, st: NodeState, now: number): Finding {
+    const { machines } = this.o;
+    if (machines.ioSaturated(node)) st.ioSaturatedMs = now;
+    const stalled = st.ioSaturatedMs !== undefined && now - st.ioSaturatedMs < ioDecayMs;
+    const tasks = [
+      ...new Set(
+        machines.kernelLog
+          .lines(node, now - 10 * 60_000)
+          .map((l) => hungTask.exec(l.text)?.[1])
+          .filter((t): t is string => t !== undefined),
+      ),
+    ];
+    const psi = stalled
+      ? [field('fullAvg60', 61.84), field('someAvg60', 93.27)]
+      : [field('fullAvg60', 0.02), field('someAvg60', 0.31)];
+    if (!stalled && !tasks.length) {
+      st.ioSince = undefined;
+      return {
+        type: 'NodeIOPressure',
+        status: 'False',
+        reason: 'IOFlowing',
+        message: `tasks are not stalled on I/O; ${[...psi, field('blockedTasks', 0)].join(' ')}`,
+      };
+    }
+    st.ioSince ??= now;
+    const fields = [
+      ...psi,
+      field('blockedTasks', tasks.length),
+      ...(tasks.length ? [field('tasks', tasks.slice(0, 8).join(','))] : []),
+      field('since', rfc3339(st.ioSince)),
+    ];
+    return stalled
+      ? {
+          type: 'NodeIOPressure',
+          status: 'True',
+          reason: 'IOStalled',
+          message: `every runnable task on the node is stalled on I/O much of the time; ${fields.join(' ')}`,
+        }
+      : {
+          type: 'NodeIOPressure',
+          status: 'True',
+          reason: 'TasksBlockedOnIO',
+          message: `the kernel reports tasks blocked in uninterruptible sleep; ${[...fields, field('window', '10m0s')].join(' ')}`,
+        };
   }
 
   private iptables(st: NodeState, kp: { restoreFailures: number; lastSyncMs: number }, now: number): Finding {

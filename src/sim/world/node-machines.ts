@@ -29,6 +29,8 @@ export interface NodeEffect {
   updateFailureRate?: number;
   /** The container runtime does not answer the kubelet in time. */
   runtimeStall?: { statusHangs: boolean; relistEveryMs?: number };
+  /** The node's disk is saturated: tasks wait on I/O (what PSI io and the hung-task watchdog show). */
+  ioSaturated?: boolean;
   clearedBy: readonly ClearedBy[];
   /** Chance that one reboot clears it (1 when unset). */
   rebootFixProbability?: number;
@@ -239,6 +241,11 @@ export class NodeMachines {
   private apiEndpointByName(): boolean {
     const host = (this.world.deps.cluster.apiEndpoint ?? '').replace(/:\d+$/, '');
     return host !== '' && !/^\d+\.\d+\.\d+\.\d+$/.test(host) && !host.startsWith('[');
+  }
+
+  /** Whether the machine's disk is saturated now (the node agent's NodeIOPressure reads it). */
+  ioSaturated(node: string): boolean {
+    return !this.down.has(node) && this.effectsOn(node).some((e) => e.ioSaturated);
   }
 
   applyAll(): void {

@@ -192,4 +192,32 @@ describe('runtime-stall', () => {
     expect(w.sim.runner!.machines.kernelLog.lines('ip-10-0-1-1')).toEqual([]);
     await w.stop();
   });
+
+  it('io-saturation: the node agent reports NodeIOPressure on that node only, with the blocked tasks once the kernel names them', async () => {
+    const w = await stalled({ origin: 'io-saturation' }, [{ at: '+40m', heal: { fault: 'stall' } }]);
+    const io = (n = target) =>
+      (
+        w.sim.store.find(nodeType, '', n) as { status?: { conditions?: Condition[] } } | undefined
+      )?.status?.conditions?.find((c) => c.type === 'NodeIOPressure');
+    await w.at(30_000);
+    expect(io()).toMatchObject({ status: 'True', reason: 'IOStalled' });
+    expect(io()?.message).toMatch(/fullAvg60=61\.84 .*blockedTasks=0/);
+    expect(io('ip-10-0-1-1')).toMatchObject({ status: 'False', reason: 'IOFlowing' });
+    await w.at(3 * minute);
+    expect(io()?.message).toMatch(/blockedTasks=2 tasks=containerd:\d+,jbd2\/nvme0n1p1-8:\d+/);
+    // Healed at +30m: PSI's average decays, and the hung-task lines are long past 10 min.
+    await w.at(33 * minute);
+    expect(io()).toMatchObject({ status: 'False', reason: 'IOFlowing' });
+    await w.stop();
+  });
+
+  it('a runtime stalled for its own reasons leaves NodeIOPressure False', async () => {
+    const w = await stalled({});
+    await w.at(4 * minute);
+    const io = (
+      w.sim.store.find(nodeType, '', target) as { status?: { conditions?: Condition[] } }
+    ).status?.conditions?.find((c) => c.type === 'NodeIOPressure');
+    expect(io).toMatchObject({ status: 'False', reason: 'IOFlowing' });
+    await w.stop();
+  });
 });
