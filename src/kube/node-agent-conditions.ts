@@ -13,6 +13,7 @@ export const agentConditionTypes = [
   'KubeletUnhealthy',
   'IptablesRestoreFailing',
   'ConntrackTableFull',
+  'NodePIDsExhausted',
   'AutomaticUpgradeScheduled',
   'PackageUpgradeInProgress',
   'PackageUpgradeFailed',
