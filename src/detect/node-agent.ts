@@ -28,6 +28,8 @@
  * - IptablesRestoreFailing: errors, failures (sum of increases in the window),
  *   failuresTotal (sum), firstFailure, lastFailure, oldestSuccessfulSync (RFC 3339)
  * - ConntrackTableFull: fullestPercent, drops (sum)
+ * - NodePIDsExhausted: pidsInUse (max `inUse`), pidsPercent (max `percent` of the smaller of
+ *   pid_max and threads-max)
  * - AutomaticUpgradeScheduled: timers, units, schedules (OnCalendar), randomizedDelay
  *   (the longest, Go duration), randomizedDelaySeconds, nextRun (earliest at or after now)
  * - PackageUpgradeInProgress: units, timers, scheduled, started (earliest), delays, notable
@@ -77,6 +79,7 @@ const listFacts: Record<AgentConditionType, Record<string, string>> = {
   KubeletUnhealthy: { targets: 'target', errors: 'error' },
   IptablesRestoreFailing: { errors: 'error' },
   ConntrackTableFull: {},
+  NodePIDsExhausted: {},
   AutomaticUpgradeScheduled: { timers: 'timer', units: 'unit', schedules: 'onCalendar' },
   PackageUpgradeInProgress: {
     units: 'unit',
@@ -147,6 +150,10 @@ function computedFacts(type: AgentConditionType, reports: Report[], nowMs: numbe
         if (count > 0 && max > 0) fullest = Math.max(fullest, Math.round((count / max) * 100));
       }
       return { fullestPercent: fullest, drops: sum(reports, 'drops') };
+    }
+    case 'NodePIDsExhausted': {
+      const max = (field: string) => reports.reduce((m, r) => Math.max(m, Number(r.fields[field]) || 0), 0);
+      return { pidsInUse: max('inUse'), pidsPercent: max('percent') };
     }
     case 'AutomaticUpgradeScheduled': {
       let longest = 0;

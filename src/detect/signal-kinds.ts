@@ -354,6 +354,9 @@ export interface AgentConditionFacts<T extends AgentConditionType = AgentConditi
   lastFailure?: string;
   oldestSuccessfulSync?: string;
   fullestPercent?: number;
+  /** NodePIDsExhausted: the most tasks on one node, and the highest share of its smaller limit. */
+  pidsInUse?: number;
+  pidsPercent?: number;
   drops?: number;
   timers?: string[];
   units?: string[];
