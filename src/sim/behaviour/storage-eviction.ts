@@ -147,6 +147,21 @@ export class StorageEvictionManager {
     return Math.max(0, this.o.capacityBytes - used);
   }
 
+  /** kernel.pid_max on this machine. */
+  get pidMax(): number {
+    return this.o.pidMax;
+  }
+
+  /** Whether anything grows now (a quiet cluster's PID use does not move but with its pods). */
+  growing(): boolean {
+    return this.o.active();
+  }
+
+  /** The processes and threads on the machine now, as /proc/loadavg counts them (at most pid_max). */
+  pidsInUse(nowMs = this.o.clock.now()): number {
+    return this.o.pidMax - this.pidsAvailable(this.usage(nowMs));
+  }
+
   /** pid.available: pid_max less every process and thread (the kernel refuses more). */
   pidsAvailable(usage: PodStorageUsage[]): number {
     return Math.max(0, this.o.pidMax - nodeSystemPids - usage.reduce((s, p) => s + p.pids, 0));

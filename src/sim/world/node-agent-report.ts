@@ -16,7 +16,9 @@ import { goDuration } from '../../time/go-duration.ts';
 import type { KubeObject } from '../api/k8s-types.ts';
 import { resourceForKind } from '../api/resources.ts';
 import { recordEvent } from '../behaviour/events.ts';
+import { nodeMemory } from '../behaviour/memory.ts';
 import type { NodeCondition } from '../behaviour/node-condition.ts';
+import { defaultPidMax, defaultThreadsMax, nodeSystemPids } from '../behaviour/node-storage.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { parseDuration } from '../scenario/time-spec.ts';
 import type { ObjectStore } from '../store/object-store.ts';
@@ -102,6 +104,7 @@ export class NodeAgentReports {
           failures !== st.lastFailures ||
           iptables ||
           st.inputs?.endsWith(`|${this.peers().key}`) === false ||
+          this.pidsMoved(node, st) ||
           clock.now() - st.lastWriteMs >= heartbeatMs
         );
       });
@@ -195,6 +198,11 @@ export class NodeAgentReports {
       } else if (isNetwork(f.type)) st.failingSince.delete(f.type);
       const prev = st.conditions.get(f.type);
       if (prev?.status === f.status && prev.reason === f.reason && prev.message === f.message) continue;
+      // The task count moves with every check: it rides on the next PATCH (§1, the 60 s rule).
+      if (f.type === 'NodePIDsExhausted' && prev?.status === f.status && prev.reason === f.reason) {
+        st.conditions.set(f.type, { ...prev, message: f.message });
+        continue;
+      }
       const statusChanged = prev?.status !== f.status;
       st.conditions.set(f.type, {
         type: f.type,
@@ -384,6 +392,7 @@ export class NodeAgentReports {
       net && peerFinding(node, net, this.peers().ready, field, sinceOf('PodNetworkPeersUnreachable'));
     if (peers) out.push(peers);
     out.push(this.conntrack(node, now));
+    out.push(this.pids(node, st, now));
     out.push(...this.packages(node, st));
     return out;
   }
@@ -424,6 +433,61 @@ export class NodeAgentReports {
       status: 'False',
       reason: 'ConntrackHasRoom',
       message: `conntrack table has room; ${field('max', max)}`,
+    };
+  }
+
+  /** Tasks in use and the limits, from the kubelet's PID model (node-storage.ts) and the node's memory. */
+  private pidReading(node: string): { inUse: number; pidMax: number; threadsMax: number; used: number } {
+    const storage = this.o.world.kubelets.get(node)?.storage;
+    const pidMax = storage?.pidMax ?? defaultPidMax;
+    const n = this.o.store.find(nodeType, '', node) as
+      | (KubeObject & { status?: { capacity?: { memory?: string } } })
+      | undefined;
+    const threadsMax = defaultThreadsMax(nodeMemory(n?.status?.capacity?.memory).capacityBytes);
+    // The kernel hands out no task past the smaller limit; the kubelet's model knows pid_max only.
+    const inUse = Math.min(storage?.pidsInUse() ?? nodeSystemPids, pidMax, threadsMax);
+    return { inUse, pidMax, threadsMax, used: inUse / Math.min(pidMax, threadsMax) };
+  }
+
+  /** Whether the PID check would change status now (the slow cadence re-checks only then). */
+  private pidsMoved(node: string, st: NodeState): boolean {
+    const storage = this.o.world.kubelets.get(node)?.storage;
+    const prev = st.conditions.get('NodePIDsExhausted');
+    if (!prev || !storage) return false;
+    if (!storage.growing() && prev.status === 'False') return false;
+    const { used } = this.pidReading(node);
+    const moved = prev.status === 'True' ? used < 0.85 : used >= 0.9;
+    // Nothing else the checks depend on moved: forget the inputs so evaluateNode looks again.
+    if (moved) st.inputs = undefined;
+    return moved;
+  }
+
+  /**
+   * The agent's PID check (src/agent/checks/pids.ts): True at 90 % of the smaller of pid_max
+   * and threads-max, False again below 85 %.
+   */
+  private pids(node: string, st: NodeState, now: number): Finding {
+    const { inUse, pidMax, threadsMax, used } = this.pidReading(node);
+    const prev = st.conditions.get('NodePIDsExhausted');
+    const fields = [
+      field('inUse', inUse),
+      field('pidMax', pidMax),
+      field('threadsMax', threadsMax),
+      field('percent', Math.floor(used * 100)),
+    ].join(' ');
+    const wasTrue = prev?.status === 'True';
+    if (used >= 0.9 || (wasTrue && used >= 0.85))
+      return {
+        type: 'NodePIDsExhausted',
+        status: 'True',
+        reason: 'PIDsNearlyExhausted',
+        message: `the node is close to running out of process IDs; ${fields} ${field('since', wasTrue && prev.lastTransitionTime ? prev.lastTransitionTime : rfc3339(now))}`,
+      };
+    return {
+      type: 'NodePIDsExhausted',
+      status: 'False',
+      reason: 'PIDsAvailable',
+      message: `the node has process IDs to spare; ${fields}`,
     };
   }
 
