@@ -1,6 +1,7 @@
 /** container-runtime-failure: fires when the kubelet says its runtime fails; loses to what starves or replaced the runtime. */
 import type { PatternTable } from '../cases.ts';
 import {
+  agent,
   apiUnreachable,
   change,
   crashLoop,
@@ -53,6 +54,19 @@ export const containerRuntimeCases: PatternTable = {
     {
       name: 'PLEG unhealthy on two nodes that report PIDPressure',
       signals: plegStalledUnder('PIDPressure'),
+      expect: { losesTo: 'node-pid-exhaustion' },
+    },
+    // 0.4 + 0.2 + 0.1 - 0.25 against node-pid-exhaustion at 0.45 + 0.2 + 0.1: no threshold, so
+    // no PIDPressure; the agent's count says the runtime could not fork
+    {
+      name: 'PLEG unhealthy and pods stuck Terminating on two nodes where the node agent counts every PID in use',
+      signals: [
+        agent('NodePIDsExhausted', ['n1', 'n2'], { pidsInUse: 4194304, pidsPercent: 100 }),
+        notReady('n1', plegUnhealthy),
+        notReady('n2', plegUnhealthy),
+        stuckTerminating('n1'),
+        stuckTerminating('n2'),
+      ],
       expect: { losesTo: 'node-pid-exhaustion' },
     },
     // 0.4 + 0.2 - 0.15 against node-image-regression at 0.35 + 0.15: the new runtime is the change to undo
