@@ -31,6 +31,8 @@ const nodeType = resourceForKind('Node')!;
 /** Network checks turn True after 3 failed checks 10 s apart (the probe defaults). */
 const failureThresholdMs = 30_000;
 const heartbeatMs = 5 * 60_000;
+/** A message-only change rides on the next PATCH, sent at the latest this long after the last. */
+const messageRefreshMs = 60_000;
 /** IptablesRestoreFailing clears after this long without a new failure. */
 const iptablesQuietMs = 10 * 60_000;
 const probeName = 'registry.k8s.io';
@@ -49,6 +51,8 @@ interface NodeState {
   failingSince: Map<string, number>;
   lastWriteMs: number;
   dirty: boolean;
+  /** A message changed without its status or reason: it goes out within 60 s (§1). */
+  messageStale?: boolean;
   lastFailures: number;
   lastFailureMs?: number;
   firstFailureMs?: number;
@@ -201,6 +205,7 @@ export class NodeAgentReports {
       // The task count moves with every check: it rides on the next PATCH (§1, the 60 s rule).
       if (f.type === 'NodePIDsExhausted' && prev?.status === f.status && prev.reason === f.reason) {
         st.conditions.set(f.type, { ...prev, message: f.message });
+        st.messageStale = true;
         continue;
       }
       const statusChanged = prev?.status !== f.status;
@@ -221,7 +226,8 @@ export class NodeAgentReports {
 
   /** PATCH nodes/<n>/status with every owned condition, if there is news or a heartbeat is due. */
   private write(node: string, st: NodeState, now: number): void {
-    if (!st.dirty && now - st.lastWriteMs < heartbeatMs) return;
+    const messageDue = st.messageStale && now - st.lastWriteMs >= messageRefreshMs;
+    if (!st.dirty && !messageDue && now - st.lastWriteMs < heartbeatMs) return;
     if (!this.o.machines.host(node).reachesApi) return;
     const n = this.o.store.find(nodeType, '', node) as
       | (KubeObject & { status?: { conditions?: NodeCondition[] } })
@@ -233,6 +239,7 @@ export class NodeAgentReports {
     const conditions = [...(n.status?.conditions ?? []).filter((c) => !types.has(c.type)), ...owned];
     this.o.store.update(nodeType, { ...n, status: { ...n.status, conditions } }, { subresource: 'status' });
     st.dirty = false;
+    st.messageStale = false;
     st.lastWriteMs = now;
   }
 
@@ -440,11 +447,14 @@ export class NodeAgentReports {
   private pidReading(node: string): { inUse: number; pidMax: number; threadsMax: number; used: number } {
     const storage = this.o.world.kubelets.get(node)?.storage;
     const pidMax = storage?.pidMax ?? defaultPidMax;
-    const n = this.o.store.find(nodeType, '', node) as
-      | (KubeObject & { status?: { capacity?: { memory?: string } } })
-      | undefined;
-    const threadsMax = defaultThreadsMax(nodeMemory(n?.status?.capacity?.memory).capacityBytes);
-    // The kernel hands out no task past the smaller limit; the kubelet's model knows pid_max only.
+    const memory = () =>
+      (
+        this.o.store.find(nodeType, '', node) as
+          | (KubeObject & { status?: { capacity?: { memory?: string } } })
+          | undefined
+      )?.status?.capacity?.memory;
+    const threadsMax = storage?.threadsMax ?? defaultThreadsMax(nodeMemory(memory()).capacityBytes);
+    // The kernel hands out no task past the smaller limit.
     const inUse = Math.min(storage?.pidsInUse() ?? nodeSystemPids, pidMax, threadsMax);
     return { inUse, pidMax, threadsMax, used: inUse / Math.min(pidMax, threadsMax) };
   }
@@ -456,7 +466,10 @@ export class NodeAgentReports {
     if (!prev || !storage) return false;
     if (!storage.growing() && prev.status === 'False') return false;
     const { used } = this.pidReading(node);
-    const moved = prev.status === 'True' ? used < 0.85 : used >= 0.9;
+    // While True, the count is what an operator watches: refresh it on the 60 s rule.
+    const refresh =
+      prev.status === 'True' && this.o.clock.now() - st.lastWriteMs >= messageRefreshMs && storage.growing();
+    const moved = refresh || (prev.status === 'True' ? used < 0.85 : used >= 0.9);
     // Nothing else the checks depend on moved: forget the inputs so evaluateNode looks again.
     if (moved) st.inputs = undefined;
     return moved;

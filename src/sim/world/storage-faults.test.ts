@@ -171,4 +171,23 @@ describe('disk-fill and pid-leak, on a quiet baseline', () => {
       w.sim.stop();
     }
   });
+
+  it('pid-leak under the default pid_max: threads-max (sized from memory) is the limit the node runs into', async () => {
+    const w = await quietWorld(writer(), [
+      { at: '+10m', fault: { id: 'fork', type: 'pid-leak', workload: 'shop/writer', rate: '10000/min' } },
+    ]);
+    try {
+      await w.at(10 * minute);
+      const victimNode = w.pods().find((p) => p.metadata.labels?.app === 'writer')!.spec?.nodeName ?? '';
+      const node = () => w.nodes().find((n) => n.metadata.name === victimNode)!;
+      // 8Gi: threads-max 65536, far below pid_max 4194304; ~6.5 min of leaking, PLEG 3 min later.
+      await w.at(21 * minute);
+      expect(w.condition(node(), 'Ready')?.message).toMatch(/^PLEG is not healthy: /);
+      expect(w.condition(node(), 'NodePIDsExhausted')?.message).toContain(
+        'inUse=65536 pidMax=4194304 threadsMax=65536 percent=100',
+      );
+    } finally {
+      w.sim.stop();
+    }
+  });
 });
