@@ -17,6 +17,7 @@ import { ioPressureCheck } from './checks/io-pressure.ts';
 import { iptablesRestoreCheck } from './checks/iptables-restore.ts';
 import { kubeletHealthzCheck, kubeletHealthzUrl } from './checks/kubelet-healthz.ts';
 import { nodeResolverCheck } from './checks/node-resolver.ts';
+import { pidsCheck } from './checks/pids.ts';
 import { podNetworkPeersCheck } from './checks/pod-network-peers.ts';
 import { probeServiceCheck } from './checks/probe-service.ts';
 import { rebootRequiredCheck } from './checks/reboot-required.ts';
@@ -193,6 +194,7 @@ export async function setupAgent(s: AgentSettings): Promise<AgentSetup> {
   checks.push(
     conntrackCheck({ host: s.host }),
     ioPressureCheck({ host: s.host }),
+    pidsCheck({ host: s.host }),
     upgradeTimersCheck({ host: s.host, globs: s.upgradeTimerGlobs }),
     upgradeInProgressCheck({ host: s.host, globs: s.upgradeTimerGlobs }),
     upgradeFailedCheck({ host: s.host }),

@@ -284,4 +284,21 @@ describe('host conditions', () => {
       tasks: ['containerd:2210', 'dockerd:1432', 'jbd2/sda1-8:211'],
     });
   });
+
+  it('nodes running out of process IDs: the most tasks and the highest share', () => {
+    const c = (inUse: number, percent: number) =>
+      agentCondition(
+        'NodePIDsExhausted',
+        'True',
+        'PIDsNearlyExhausted',
+        `the node is close to running out of process IDs; inUse=${inUse} pidMax=32768 threadsMax=127431 percent=${percent}`,
+      );
+    const [x] = nodeAgent(viewOf({ nodes: nodesWith([[c(29600, 90)], [c(32768, 100)]]) }), t0);
+    expect(x.facts).toMatchObject({
+      type: 'NodePIDsExhausted',
+      count: 2,
+      pidsInUse: 32768,
+      pidsPercent: 100,
+    });
+  });
 });

@@ -30,6 +30,8 @@
  * - ConntrackTableFull: fullestPercent, drops (sum)
  * - NodeIOPressure: fullAvg60 and someAvg60 (the highest, percent), blockedTasks (sum),
  *   tasks (`comm:pid` the kernel named blocked)
+ * - NodePIDsExhausted: pidsInUse (max `inUse`), pidsPercent (max `percent` of the smaller of
+ *   pid_max and threads-max)
  * - AutomaticUpgradeScheduled: timers, units, schedules (OnCalendar), randomizedDelay
  *   (the longest, Go duration), randomizedDelaySeconds, nextRun (earliest at or after now)
  * - PackageUpgradeInProgress: units, timers, scheduled, started (earliest), delays, notable
@@ -80,6 +82,7 @@ const listFacts: Record<AgentConditionType, Record<string, string>> = {
   IptablesRestoreFailing: { errors: 'error' },
   ConntrackTableFull: {},
   NodeIOPressure: { tasks: 'tasks' },
+  NodePIDsExhausted: {},
   AutomaticUpgradeScheduled: { timers: 'timer', units: 'unit', schedules: 'onCalendar' },
   PackageUpgradeInProgress: {
     units: 'unit',
@@ -166,6 +169,10 @@ function computedFacts(type: AgentConditionType, reports: Report[], nowMs: numbe
         someAvg60: most('someAvg60'),
         blockedTasks: sum(reports, 'blockedTasks'),
       };
+    }
+    case 'NodePIDsExhausted': {
+      const max = (field: string) => reports.reduce((m, r) => Math.max(m, Number(r.fields[field]) || 0), 0);
+      return { pidsInUse: max('inUse'), pidsPercent: max('percent') };
     }
     case 'AutomaticUpgradeScheduled': {
       let longest = 0;

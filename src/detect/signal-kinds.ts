@@ -355,6 +355,9 @@ export interface AgentConditionFacts<T extends AgentConditionType = AgentConditi
   lastFailure?: string;
   oldestSuccessfulSync?: string;
   fullestPercent?: number;
+  /** NodePIDsExhausted: the most tasks on one node, and the highest share of its smaller limit. */
+  pidsInUse?: number;
+  pidsPercent?: number;
   drops?: number;
   /** NodeIOPressure: the highest PSI io averages (percent) and the hung tasks the kernel named. */
   fullAvg60?: number;

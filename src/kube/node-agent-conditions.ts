@@ -14,6 +14,7 @@ export const agentConditionTypes = [
   'IptablesRestoreFailing',
   'ConntrackTableFull',
   'NodeIOPressure',
+  'NodePIDsExhausted',
   'AutomaticUpgradeScheduled',
   'PackageUpgradeInProgress',
   'PackageUpgradeFailed',

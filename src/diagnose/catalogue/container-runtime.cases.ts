@@ -56,6 +56,19 @@ export const containerRuntimeCases: PatternTable = {
       signals: plegStalledUnder('PIDPressure'),
       expect: { losesTo: 'node-pid-exhaustion' },
     },
+    // 0.4 + 0.2 + 0.1 - 0.25 against node-pid-exhaustion at 0.45 + 0.2 + 0.1: no threshold, so
+    // no PIDPressure; the agent's count says the runtime could not fork
+    {
+      name: 'PLEG unhealthy and pods stuck Terminating on two nodes where the node agent counts every PID in use',
+      signals: [
+        agent('NodePIDsExhausted', ['n1', 'n2'], { pidsInUse: 4194304, pidsPercent: 100 }),
+        notReady('n1', plegUnhealthy),
+        notReady('n2', plegUnhealthy),
+        stuckTerminating('n1'),
+        stuckTerminating('n2'),
+      ],
+      expect: { losesTo: 'node-pid-exhaustion' },
+    },
     // 0.4 + 0.2 - 0.15 against node-image-regression at 0.35 + 0.15: the new runtime is the change to undo
     {
       name: 'every node took a new containerd an hour before; three of them now say the runtime is down',

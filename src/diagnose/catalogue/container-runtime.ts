@@ -5,10 +5,10 @@
  * containers end Unknown when the runtime comes back. Restarting the runtime or the node
  * clears it, until the cause returns.
  *
- * Told apart from: resource exhaustion (pressure conditions, OOM kills on the same nodes), a
- * node image or kernel regression (the nodes took a new version just before), node network
- * trouble (the kubelet keeps posting, and gives its own reason for NotReady), a saturated
- * disk under the runtime (the node agent sees tasks stalled on I/O there).
+ * Told apart from: resource exhaustion (pressure conditions, OOM kills, the node agent's PID
+ * count on the same nodes), a node image or kernel regression (the nodes took a new version
+ * just before), node network trouble (the kubelet keeps posting, and gives its own reason for
+ * NotReady), a saturated disk under the runtime (the node agent sees tasks stalled on I/O there).
  */
 import { apiSilentForUsToo, hitOn, nodeVersionChangesOn } from '../evidence/clauses.ts';
 import { earliest, nodeName } from '../evidence/node-trouble.ts';
@@ -39,8 +39,10 @@ export const containerRuntime = definePattern((q) => {
   ].sort();
   const set = new Set(nodes);
   const pressure = q.of('node-pressure').filter((s) => set.has(nodeName(s.subject)));
+  const pids = q.agent('NodePIDsExhausted');
+  const outOfPids = (pids?.facts.nodes ?? []).filter((n) => set.has(n));
   const onset = earliest([...notReady, ...sandboxes, ...stuck], q.nowMs);
-  return [{ notReady, sandboxes, stuck, nodes, set, pressure, onset }];
+  return [{ notReady, sandboxes, stuck, nodes, set, pressure, pids, outOfPids, onset }];
 })({
   id: 'container-runtime-failure',
   family: 'nodes',
@@ -102,6 +104,17 @@ export const containerRuntime = definePattern((q) => {
           ? { signals: [io], slots: { ioNodes: count(on.length, io)! } }
           : undefined;
       },
+    },
+    {
+      id: 'pids-exhausted-there',
+      weight: -0.25,
+      reason:
+        'the node agent counts the PID limit nearly used on {pidNodes} of those nodes: the runtime cannot fork, it is not broken',
+      reads: ['agent-condition'],
+      test: (c) =>
+        c.pids && c.outOfPids.length
+          ? { signals: [c.pids], slots: { pidNodes: count(c.outOfPids.length, c.pids)! } }
+          : undefined,
     },
     {
       id: 'new-version-there',

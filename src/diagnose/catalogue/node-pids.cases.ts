@@ -1,6 +1,7 @@
 /** node-pid-exhaustion: fires on nodes out of process IDs; loses to memory, the runtime and one sick kubelet. */
 import type { PatternTable } from '../cases.ts';
 import {
+  agent,
   apiUnreachable,
   crashLoop,
   networkWave,
@@ -20,11 +21,13 @@ const evictingPids = {
   evictedResources: ['pids'],
   evictedNamespaces: ['ci'],
 };
+const agentCounts = (nodes: string[]) =>
+  agent('NodePIDsExhausted', nodes, { pidsInUse: 32768, pidsPercent: 100, reasons: ['PIDsNearlyExhausted'] });
 
 export const nodePidsCases: PatternTable = {
   pattern: 'node-pid-exhaustion',
   cases: [
-    // 0.45 + 0.1 evictions + 0.2 the kubelet starved of PIDs
+    // 0.45 + 0.1 evictions + 0.2 the kubelet starved of PIDs + 0.1 PLEG named
     {
       name: 'two nodes run out of PIDs: the kubelet evicts pods for them, then PLEG stalls and both go NotReady',
       signals: [
@@ -34,6 +37,29 @@ export const nodePidsCases: PatternTable = {
         notReady('n2', plegUnhealthy),
       ],
       expect: { fires: true, identified: true },
+    },
+    // 0.45 + 0.1 evictions + 0.2 the kubelet starved (its Ready message gives no reason)
+    {
+      name: 'two nodes report PIDPressure and evict pods for PIDs, then both stop posting Ready',
+      signals: [
+        pressure('n1', { ...pidPressure, ...evictingPids }),
+        pressure('n2', { ...pidPressure, ...evictingPids }),
+        notReady('n1'),
+        notReady('n2'),
+      ],
+      expect: { fires: true, identified: true },
+    },
+    // 0.45 + 0.2 the kubelet starved + 0.1 its Ready message names PLEG: no threshold, so no PIDPressure
+    {
+      name: 'the node agent counts every PID in use on two nodes; without PIDPressure their kubelets go NotReady on PLEG',
+      signals: [agentCounts(['n1', 'n2']), notReady('n1', plegUnhealthy), notReady('n2', plegUnhealthy)],
+      expect: { fires: true, identified: true },
+    },
+    // 0.45: measured, nothing has failed yet
+    {
+      name: 'the node agent counts the PID limit nearly used on one node, still Ready',
+      signals: [agentCounts(['n3'])],
+      expect: { fires: true, identified: false },
     },
     // 0.45 + 0.1
     {

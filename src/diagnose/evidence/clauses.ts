@@ -109,7 +109,8 @@ export function nodesShortOfResources(weight: number): Clause<{ t: NodeTrouble }
   };
 }
 
-const runtimeCauses = new Set([
+/** The node-not-ready causes that are the kubelet naming its container runtime (PLEG, runtime down). */
+export const runtimeCauses = new Set([
   'pleg-unhealthy',
   'runtime-down',
   'runtime-not-ready',

@@ -18,6 +18,7 @@ import { MemoryEvictionManager } from './eviction-manager.ts';
 import type { ImageRegistries } from './image-registry.ts';
 import { defaultMemoryCapacityBytes } from './memory.ts';
 import type { NodeCondition } from './node-condition.ts';
+import { defaultThreadsMax } from './node-storage.ts';
 import { PodLifecycle } from './pod-lifecycle.ts';
 import type { SandboxNetwork } from './pod-sandbox.ts';
 import { StorageEvictionManager, type StorageOptions } from './storage-eviction.ts';
@@ -159,7 +160,10 @@ export class KubeletModel {
     memoryCapacityBytes?: number;
     sandbox?: SandboxNetwork;
     /** The node's disk and PIDs, which the eviction manager and image GC measure. */
-    storage?: Omit<StorageOptions, 'node' | 'store' | 'clock' | 'runtime' | 'health' | 'canReport'>;
+    storage?: Omit<
+      StorageOptions,
+      'node' | 'store' | 'clock' | 'runtime' | 'health' | 'canReport' | 'threadsMax'
+    >;
     /** The registries pods pull from, where the scenario can break one. */
     registries?: ImageRegistries;
     /** As nodeInfo has it (`containerd://1.7.2`): the words a failed pull is told in. */
@@ -182,6 +186,7 @@ export class KubeletModel {
     if (this.pods && o.storage)
       this.storage = new StorageEvictionManager({
         ...o.storage,
+        threadsMax: defaultThreadsMax(o.memoryCapacityBytes ?? defaultMemoryCapacityBytes),
         node: o.node,
         store: o.store,
         clock: o.clock,

@@ -29,6 +29,14 @@ export const nodeSystemPids = 400;
 /** A container's processes and threads when nothing makes it fork more. */
 export const containerSteadyPids = 8;
 
+/**
+ * kernel.threads-max as the kernel sizes it at boot (kernel/fork.c set_max_threads): an eighth
+ * of memory in thread stacks, 16 KiB each on x86_64, between 20 and FUTEX_TID_MASK.
+ */
+export function defaultThreadsMax(memoryBytes: number): number {
+  return Math.min(0x3fff_ffff, Math.max(20, Math.floor(memoryBytes / (8 * 16 * 1024))));
+}
+
 /** A threshold as the kubelet parses it: a percentage of capacity or a quantity. */
 export type Threshold = { percentage: number } | { quantity: number };
 

@@ -22,7 +22,8 @@
  * PIDs: with a pid.available threshold configured, the same for PIDPressure (`Attempting
  * to reclaim pids`; rankPIDPressure: lower priority first, then the most processes; the
  * message names no container). Without one (the kubelet's default) nothing warns: when the
- * kernel has no PID left to give, the runtime and the kubelet's own relisting cannot
+ * kernel has no PID left to give (pid_max), or no task (threads-max, sized from memory),
+ * the runtime and the kubelet's own relisting cannot
  * fork, and after 3 min the kubelet reports Ready=False with `PLEG is not healthy`
  * (pkg/kubelet/pleg/generic.go Healthy, relistThreshold 3m), until PIDs are free again.
  *
@@ -82,6 +83,8 @@ export interface StorageOptions {
   /** Images on disk that no container uses: image GC and node-level reclaim delete them. */
   unusedImageBytes: number;
   pidMax: number;
+  /** kernel.threads-max: the kernel refuses a new task past it as past pid_max (kernel/fork.c copy_process). */
+  threadsMax?: number;
   thresholds: EvictionHard;
   /** What a pod's container writes and forks now (faults change it). */
   growthOf: (pod: KubeObject, container: string) => readonly StorageGrowth[];
@@ -145,6 +148,30 @@ export class StorageEvictionManager {
   diskAvailable(usage: PodStorageUsage[]): number {
     const used = this.o.systemBytes + this.unusedImages + usage.reduce((s, p) => s + p.diskBytes, 0);
     return Math.max(0, this.o.capacityBytes - used);
+  }
+
+  /** kernel.pid_max on this machine. */
+  get pidMax(): number {
+    return this.o.pidMax;
+  }
+
+  /** Whether anything grows now (a quiet cluster's PID use does not move but with its pods). */
+  growing(): boolean {
+    return this.o.active();
+  }
+
+  /** kernel.threads-max on this machine. */
+  get threadsMax(): number | undefined {
+    return this.o.threadsMax;
+  }
+
+  /** The processes and threads on the machine now, as /proc/loadavg counts them (at most the smaller limit). */
+  pidsInUse(nowMs = this.o.clock.now()): number {
+    return Math.min(
+      this.o.threadsMax ?? Number.POSITIVE_INFINITY,
+      nodeSystemPids + this.usage(nowMs).reduce((s, p) => s + p.pids, 0),
+      this.o.pidMax,
+    );
   }
 
   /** pid.available: pid_max less every process and thread (the kernel refuses more). */
@@ -233,10 +260,11 @@ export class StorageEvictionManager {
     return freed;
   }
 
-  /** No PID left: relisting cannot fork, PLEG goes unhealthy after its threshold, and back. */
+  /** No PID or task left: relisting cannot fork, PLEG goes unhealthy after its threshold, and back. */
   private watchPleg(now: number, usage: PodStorageUsage[]): void {
     const reasons = this.o.health.notReadyReasons;
-    if (this.pidsAvailable(usage) > 0) {
+    const tasks = nodeSystemPids + usage.reduce((s, p) => s + p.pids, 0);
+    if (this.pidsAvailable(usage) > 0 && tasks < (this.o.threadsMax ?? Number.POSITIVE_INFINITY)) {
       this.pidsExhaustedSinceMs = undefined;
       if (this.plegReason) reasons.splice(reasons.indexOf(this.plegReason), 1);
       this.plegReason = undefined;

@@ -16,7 +16,9 @@ import { goDuration } from '../../time/go-duration.ts';
 import type { KubeObject } from '../api/k8s-types.ts';
 import { resourceForKind } from '../api/resources.ts';
 import { recordEvent } from '../behaviour/events.ts';
+import { nodeMemory } from '../behaviour/memory.ts';
 import type { NodeCondition } from '../behaviour/node-condition.ts';
+import { defaultPidMax, defaultThreadsMax, nodeSystemPids } from '../behaviour/node-storage.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { parseDuration } from '../scenario/time-spec.ts';
 import type { ObjectStore } from '../store/object-store.ts';
@@ -29,6 +31,8 @@ const nodeType = resourceForKind('Node')!;
 /** Network checks turn True after 3 failed checks 10 s apart (the probe defaults). */
 const failureThresholdMs = 30_000;
 const heartbeatMs = 5 * 60_000;
+/** A message-only change rides on the next PATCH, sent at the latest this long after the last. */
+const messageRefreshMs = 60_000;
 /** IptablesRestoreFailing clears after this long without a new failure. */
 const iptablesQuietMs = 10 * 60_000;
 const probeName = 'registry.k8s.io';
@@ -50,6 +54,8 @@ interface NodeState {
   failingSince: Map<string, number>;
   lastWriteMs: number;
   dirty: boolean;
+  /** A message changed without its status or reason: it goes out within 60 s (§1). */
+  messageStale?: boolean;
   lastFailures: number;
   lastFailureMs?: number;
   firstFailureMs?: number;
@@ -111,6 +117,7 @@ export class NodeAgentReports {
           iptables ||
           io ||
           st.inputs?.endsWith(`|${this.peers().key}`) === false ||
+          this.pidsMoved(node, st) ||
           clock.now() - st.lastWriteMs >= heartbeatMs
         );
       });
@@ -206,6 +213,12 @@ export class NodeAgentReports {
       } else if (isNetwork(f.type)) st.failingSince.delete(f.type);
       const prev = st.conditions.get(f.type);
       if (prev?.status === f.status && prev.reason === f.reason && prev.message === f.message) continue;
+      // The task count moves with every check: it rides on the next PATCH (§1, the 60 s rule).
+      if (f.type === 'NodePIDsExhausted' && prev?.status === f.status && prev.reason === f.reason) {
+        st.conditions.set(f.type, { ...prev, message: f.message });
+        st.messageStale = true;
+        continue;
+      }
       const statusChanged = prev?.status !== f.status;
       st.conditions.set(f.type, {
         type: f.type,
@@ -224,7 +237,8 @@ export class NodeAgentReports {
 
   /** PATCH nodes/<n>/status with every owned condition, if there is news or a heartbeat is due. */
   private write(node: string, st: NodeState, now: number): void {
-    if (!st.dirty && now - st.lastWriteMs < heartbeatMs) return;
+    const messageDue = st.messageStale && now - st.lastWriteMs >= messageRefreshMs;
+    if (!st.dirty && !messageDue && now - st.lastWriteMs < heartbeatMs) return;
     if (!this.o.machines.host(node).reachesApi) return;
     const n = this.o.store.find(nodeType, '', node) as
       | (KubeObject & { status?: { conditions?: NodeCondition[] } })
@@ -236,6 +250,7 @@ export class NodeAgentReports {
     const conditions = [...(n.status?.conditions ?? []).filter((c) => !types.has(c.type)), ...owned];
     this.o.store.update(nodeType, { ...n, status: { ...n.status, conditions } }, { subresource: 'status' });
     st.dirty = false;
+    st.messageStale = false;
     st.lastWriteMs = now;
   }
 
@@ -396,6 +411,7 @@ export class NodeAgentReports {
     if (peers) out.push(peers);
     out.push(this.conntrack(node, now));
     out.push(this.ioPressure(node, st, now));
+    out.push(this.pids(node, st, now));
     out.push(...this.packages(node, st));
     return out;
   }
@@ -489,6 +505,67 @@ export class NodeAgentReports {
           reason: 'TasksBlockedOnIO',
           message: `the kernel reports tasks blocked in uninterruptible sleep; ${[...fields, field('window', '10m0s')].join(' ')}`,
         };
+  }
+
+  /** Tasks in use and the limits, from the kubelet's PID model (node-storage.ts) and the node's memory. */
+  private pidReading(node: string): { inUse: number; pidMax: number; threadsMax: number; used: number } {
+    const storage = this.o.world.kubelets.get(node)?.storage;
+    const pidMax = storage?.pidMax ?? defaultPidMax;
+    const memory = () =>
+      (
+        this.o.store.find(nodeType, '', node) as
+          | (KubeObject & { status?: { capacity?: { memory?: string } } })
+          | undefined
+      )?.status?.capacity?.memory;
+    const threadsMax = storage?.threadsMax ?? defaultThreadsMax(nodeMemory(memory()).capacityBytes);
+    // The kernel hands out no task past the smaller limit.
+    const inUse = Math.min(storage?.pidsInUse() ?? nodeSystemPids, pidMax, threadsMax);
+    return { inUse, pidMax, threadsMax, used: inUse / Math.min(pidMax, threadsMax) };
+  }
+
+  /** Whether the PID check would change status now (the slow cadence re-checks only then). */
+  private pidsMoved(node: string, st: NodeState): boolean {
+    const storage = this.o.world.kubelets.get(node)?.storage;
+    const prev = st.conditions.get('NodePIDsExhausted');
+    if (!prev || !storage) return false;
+    if (!storage.growing() && prev.status === 'False') return false;
+    const { used } = this.pidReading(node);
+    // While True, the count is what an operator watches: refresh it on the 60 s rule.
+    const refresh =
+      prev.status === 'True' && this.o.clock.now() - st.lastWriteMs >= messageRefreshMs && storage.growing();
+    const moved = refresh || (prev.status === 'True' ? used < 0.85 : used >= 0.9);
+    // Nothing else the checks depend on moved: forget the inputs so evaluateNode looks again.
+    if (moved) st.inputs = undefined;
+    return moved;
+  }
+
+  /**
+   * The agent's PID check (src/agent/checks/pids.ts): True at 90 % of the smaller of pid_max
+   * and threads-max, False again below 85 %.
+   */
+  private pids(node: string, st: NodeState, now: number): Finding {
+    const { inUse, pidMax, threadsMax, used } = this.pidReading(node);
+    const prev = st.conditions.get('NodePIDsExhausted');
+    const fields = [
+      field('inUse', inUse),
+      field('pidMax', pidMax),
+      field('threadsMax', threadsMax),
+      field('percent', Math.floor(used * 100)),
+    ].join(' ');
+    const wasTrue = prev?.status === 'True';
+    if (used >= 0.9 || (wasTrue && used >= 0.85))
+      return {
+        type: 'NodePIDsExhausted',
+        status: 'True',
+        reason: 'PIDsNearlyExhausted',
+        message: `the node is close to running out of process IDs; ${fields} ${field('since', wasTrue && prev.lastTransitionTime ? prev.lastTransitionTime : rfc3339(now))}`,
+      };
+    return {
+      type: 'NodePIDsExhausted',
+      status: 'False',
+      reason: 'PIDsAvailable',
+      message: `the node has process IDs to spare; ${fields}`,
+    };
   }
 
   private iptables(st: NodeState, kp: { restoreFailures: number; lastSyncMs: number }, now: number): Finding {

@@ -140,6 +140,16 @@ describe('disk-fill and pid-leak, on a quiet baseline', () => {
       await w.at(10 * minute);
       const first = w.pods().find((p) => p.metadata.labels?.app === 'writer')!;
       const victimNode = first.spec?.nodeName ?? '';
+      const agentPids = () =>
+        w.condition(w.nodes().find((n) => n.metadata.name === victimNode)!, 'NodePIDsExhausted');
+      expect(agentPids()).toMatchObject({ status: 'False', reason: 'PIDsAvailable' });
+      // The node agent reads the tasks in use against pid_max (src/agent/checks/pids.ts): 90 %
+      // of 8192 after ~7 min of leaking, well before the kernel refuses forks.
+      await w.at(18 * minute);
+      expect(agentPids()).toMatchObject({ status: 'True', reason: 'PIDsNearlyExhausted' });
+      expect(agentPids()?.message).toMatch(
+        /^the node is close to running out of process IDs; inUse=\d+ pidMax=8192 threadsMax=65536 percent=(9\d|100) since=\S+$/,
+      );
       // ~7.7k to take at 1000/min: exhausted ~18 min, PLEG unhealthy 3 min later.
       await w.at(23 * minute);
       const node = w.nodes().find((n) => n.metadata.name === victimNode)!;
@@ -151,8 +161,31 @@ describe('disk-fill and pid-leak, on a quiet baseline', () => {
       expect(w.events().some((e) => e.reason === 'Evicted' || e.reason === 'EvictionThresholdMet')).toBe(
         false,
       );
-      for (const n of w.nodes().filter((x) => x.metadata.name !== victimNode))
+      expect(agentPids()).toMatchObject({ status: 'True', reason: 'PIDsNearlyExhausted' });
+      expect(agentPids()?.message).toContain('inUse=8192 pidMax=8192');
+      for (const n of w.nodes().filter((x) => x.metadata.name !== victimNode)) {
         expect(w.condition(n, 'Ready')?.status, n.metadata.name).toBe('True');
+        expect(w.condition(n, 'NodePIDsExhausted')?.status, n.metadata.name).toBe('False');
+      }
+    } finally {
+      w.sim.stop();
+    }
+  });
+
+  it('pid-leak under the default pid_max: threads-max (sized from memory) is the limit the node runs into', async () => {
+    const w = await quietWorld(writer(), [
+      { at: '+10m', fault: { id: 'fork', type: 'pid-leak', workload: 'shop/writer', rate: '10000/min' } },
+    ]);
+    try {
+      await w.at(10 * minute);
+      const victimNode = w.pods().find((p) => p.metadata.labels?.app === 'writer')!.spec?.nodeName ?? '';
+      const node = () => w.nodes().find((n) => n.metadata.name === victimNode)!;
+      // 8Gi: threads-max 65536, far below pid_max 4194304; ~6.5 min of leaking, PLEG 3 min later.
+      await w.at(21 * minute);
+      expect(w.condition(node(), 'Ready')?.message).toMatch(/^PLEG is not healthy: /);
+      expect(w.condition(node(), 'NodePIDsExhausted')?.message).toContain(
+        'inUse=65536 pidMax=4194304 threadsMax=65536 percent=100',
+      );
     } finally {
       w.sim.stop();
     }
