@@ -124,6 +124,10 @@ function sum(reports: Report[], field: string): number {
   return reports.reduce((s, r) => s + (Number(r.fields[field]) || 0), 0);
 }
 
+function highest(reports: Report[], field: string): number {
+  return reports.reduce((m, r) => Math.max(m, Number(r.fields[field]) || 0), 0);
+}
+
 function times(reports: Report[], field: string): number[] {
   return reports.map((r) => timeMs(r.fields[field])).filter((t): t is number => t !== undefined);
 }
@@ -163,7 +167,7 @@ function computedFacts(type: AgentConditionType, reports: Report[], nowMs: numbe
       return { fullestPercent: fullest, drops: sum(reports, 'drops') };
     }
     case 'NodeIOPressure': {
-      const most = (field: string) => reports.reduce((m, r) => Math.max(m, Number(r.fields[field]) || 0), 0);
+      const most = (field: string) => highest(reports, field);
       return {
         fullAvg60: most('fullAvg60'),
         someAvg60: most('someAvg60'),
@@ -171,8 +175,7 @@ function computedFacts(type: AgentConditionType, reports: Report[], nowMs: numbe
       };
     }
     case 'NodePIDsExhausted': {
-      const max = (field: string) => reports.reduce((m, r) => Math.max(m, Number(r.fields[field]) || 0), 0);
-      return { pidsInUse: max('inUse'), pidsPercent: max('percent') };
+      return { pidsInUse: highest(reports, 'inUse'), pidsPercent: highest(reports, 'percent') };
     }
     case 'AutomaticUpgradeScheduled': {
       let longest = 0;
