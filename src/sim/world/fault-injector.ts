@@ -26,6 +26,10 @@ import type { ScenarioWorld } from './scenario-world.ts';
 import { ScheduledJob } from './scheduled-jobs.ts';
 import type { VersionChanges } from './version-changes.ts';
 
+/** kernel/hung_task.c defaults: hung_task_timeout_secs and sysctl_hung_task_warnings. */
+const hungTaskTimeoutMs = 120_000;
+const hungTaskWarnings = 10;
+
 /** Mean length of one bad-plus-good cycle of a flaky link. */
 const burstCycleMs = 6 * 60_000;
 
@@ -319,30 +323,35 @@ export class FaultInjector {
 
   /**
    * A disk too slow to answer leaves the runtime's and the journal's tasks in uninterruptible
-   * sleep; the kernel's hung-task watchdog names each once it has waited past
-   * hung_task_timeout_secs (120 s; kernel/hung_task.c check_hung_task), on the machine's
-   * ring buffer only.
+   * sleep; the kernel's hung-task watchdog wakes every hung_task_timeout_secs (120 s) and names
+   * each task still blocked since its last look (kernel/hung_task.c check_hung_task), on the
+   * machine's ring buffer only, until its budget of sysctl_hung_task_warnings (10 per boot)
+   * is spent.
    */
   private blockedTasks(a: ActiveFault, node: string): void {
     const { clock, machines, scenario, world } = this.p;
     const pool = scenario.cluster.nodePools.find((p) => p.name === world.pools.get(node));
     const runtime = pool?.containerRuntime.split(':')[0] ?? 'containerd';
     const daemon = runtime === 'docker' ? 'dockerd' : runtime === 'cri-o' ? 'crio' : runtime;
-    a.timers.push(
-      clock.after(120_000, () => {
-        if (!a.nodes.has(node) || !machines.has(node, a.source)) return;
-        const pid = (base: number) => base + Math.floor(this.p.random() * 900);
-        const now = clock.now();
-        for (const task of [`${daemon}:${pid(1000)}`, `jbd2/nvme0n1p1-8:${pid(200)}`]) {
-          machines.kernelLog.append(node, now, `INFO: task ${task} blocked for more than 120 seconds.`);
-          machines.kernelLog.append(
-            node,
-            now,
-            '"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.',
-          );
-        }
-      }),
-    );
+    const pid = (base: number) => base + Math.floor(this.p.random() * 900);
+    const tasks = [`${daemon}:${pid(1000)}`, `jbd2/nvme0n1p1-8:${pid(200)}`];
+    let warnings = hungTaskWarnings;
+    const watchdog = (): void => {
+      if (!a.nodes.has(node) || !machines.has(node, a.source)) return;
+      const now = clock.now();
+      for (const task of tasks) {
+        if (warnings <= 0) return;
+        warnings--;
+        machines.kernelLog.append(node, now, `INFO: task ${task} blocked for more than 120 seconds.`);
+        machines.kernelLog.append(
+          node,
+          now,
+          '"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.',
+        );
+      }
+      a.timers.push(clock.after(hungTaskTimeoutMs, watchdog));
+    };
+    a.timers.push(clock.after(hungTaskTimeoutMs, watchdog));
   }
 
   /** Bad and good spells in turn; the effect holds during bad ones. */

@@ -410,7 +410,8 @@ export class NodeAgentReports {
       net && peerFinding(node, net, this.peers().ready, field, sinceOf('PodNetworkPeersUnreachable'));
     if (peers) out.push(peers);
     out.push(this.conntrack(node, now));
-    out.push(this.ioPressure(node, st, now));
+    const io = this.ioPressure(node, st, now);
+    if (io) out.push(io);
     out.push(this.pids(node, st, now));
     out.push(...this.packages(node, st));
     return out;
@@ -460,11 +461,14 @@ export class NodeAgentReports {
    * is saturated (a stalled task share the model does not vary; `full` avg60 decays below the
    * 10 % line about 2 min after the saturation ends, as an exponential 60 s average of 60 %
    * does), and the hung-task lines the kernel wrote to the machine's log in the last 10 min.
+   * PSI exists from Linux 4.20 (kernel/sched/psi.c): on an older kernel only the hung-task
+   * lines speak, and with none the check does not run (no condition written).
    */
-  private ioPressure(node: string, st: NodeState, now: number): Finding {
+  private ioPressure(node: string, st: NodeState, now: number): Finding | undefined {
     const { machines } = this.o;
+    const psiAvailable = kernelAtLeast(this.runningKernel(node), 4, 20);
     if (machines.ioSaturated(node)) st.ioSaturatedMs = now;
-    const stalled = st.ioSaturatedMs !== undefined && now - st.ioSaturatedMs < ioDecayMs;
+    const stalled = psiAvailable && st.ioSaturatedMs !== undefined && now - st.ioSaturatedMs < ioDecayMs;
     const tasks = [
       ...new Set(
         machines.kernelLog
@@ -473,9 +477,15 @@ export class NodeAgentReports {
           .filter((t): t is string => t !== undefined),
       ),
     ];
-    const psi = stalled
-      ? [field('fullAvg60', 61.84), field('someAvg60', 93.27)]
-      : [field('fullAvg60', 0.02), field('someAvg60', 0.31)];
+    const psi = !psiAvailable
+      ? []
+      : stalled
+        ? [field('fullAvg60', 61.84), field('someAvg60', 93.27)]
+        : [field('fullAvg60', 0.02), field('someAvg60', 0.31)];
+    if (!psiAvailable && !tasks.length) {
+      st.ioSince = undefined;
+      return undefined;
+    }
     if (!stalled && !tasks.length) {
       st.ioSince = undefined;
       return {
@@ -744,4 +754,12 @@ function notable(packages: readonly string[]): string {
     ),
   );
   return packageList(keep);
+}
+
+/** Whether a kernel release (`4.4.52+`, `6.1.0-13-amd64`) is at least major.minor. */
+function kernelAtLeast(release: string, major: number, minor: number): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(release);
+  if (!m) return true;
+  const [a, b] = [Number(m[1]), Number(m[2])];
+  return a > major || (a === major && b >= minor);
 }

@@ -193,6 +193,19 @@ describe('runtime-stall', () => {
     await w.stop();
   });
 
+  it('io-saturation: the watchdog names the blocked tasks every 120 s until its 10 warnings are spent', async () => {
+    const w = await stalled({ origin: 'io-saturation' });
+    const named = () =>
+      w.sim
+        .runner!.machines.kernelLog.lines(target)
+        .filter((l) => /^INFO: task .* blocked for more than 120 seconds\.$/.test(l.text)).length;
+    await w.at(5 * minute);
+    expect(named()).toBe(4);
+    await w.at(30 * minute);
+    expect(named()).toBe(10);
+    await w.stop();
+  });
+
   it('io-saturation: the node agent reports NodeIOPressure on that node only, with the blocked tasks once the kernel names them', async () => {
     const w = await stalled({ origin: 'io-saturation' }, [{ at: '+40m', heal: { fault: 'stall' } }]);
     const io = (n = target) =>
