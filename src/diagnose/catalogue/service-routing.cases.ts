@@ -16,6 +16,16 @@ import {
 } from '../fixtures.ts';
 
 const three = ['n1', 'n2', 'n3'];
+/** The DNS Service address refuses the connection (a REJECT rule), as the agent sees it. */
+const dnsRejected = (nodes: string[]) =>
+  agent('ClusterDNSUnhealthy', nodes, {
+    reasons: ['ClusterDNSRefused'],
+    servers: ['100.64.0.10:53'],
+    errors: ['read udp 10.0.1.5:41234->100.64.0.10:53: read: connection refused'],
+  });
+/** A DNS server answering REFUSED: the server said no, routing delivered the query. */
+const dnsAnswersRefused = (nodes: string[]) =>
+  agent('ClusterDNSUnhealthy', nodes, { reasons: ['ClusterDNSRefused'], rcodes: ['REFUSED'] });
 const proxyImage = change(
   'daemonset-image',
   {
@@ -43,6 +53,27 @@ const appsOnThem = [crashLoop('api', 'pilot', ['n1', 'n2']), crashLoop('api', 't
 export const serviceRoutingCases: PatternTable = {
   pattern: 'service-routing',
   cases: [
+    // 0.45 + 0.2 rejected while pods serve + 0.1 several nodes = 0.75
+    {
+      name: 'the cluster DNS Service address refuses connections on three nodes while every DNS pod is Ready',
+      signals: [dnsRejected(three)],
+      expect: { fires: true, identified: true },
+    },
+    {
+      name: 'the DNS Service address refuses on one node only',
+      signals: [dnsRejected(['n1'])],
+      expect: { quiet: true },
+    },
+    {
+      name: 'the DNS servers answer REFUSED: the queries reached them',
+      signals: [dnsAnswersRefused(three)],
+      expect: { quiet: true },
+    },
+    {
+      name: 'the DNS Service address refuses while the DNS pods themselves are unhealthy',
+      signals: [dnsRejected(three), dnsPods()],
+      expect: { losesTo: 'cluster-dns' },
+    },
     {
       name: 'pods reach the VIP and refuse the certificate the API server presents (x509), kubetriage gets answers',
       signals: [vipUnreachable(['n1', 'n2', 'n3'], { errorKinds: ['tls'] })],

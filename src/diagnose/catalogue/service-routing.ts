@@ -1,12 +1,17 @@
 /**
- * In-cluster service routing to the API server is broken: pods time out dialling the
- * `kubernetes` Service VIP while the API server answers kubetriage from outside and the
- * nodes reach it at its own address. Whatever lists through that VIP (CoreDNS among them)
- * fails as a consequence. The service proxy on the nodes (kube-proxy, kube-router, …) is
- * where to look, often right after an upgrade.
+ * In-cluster service routing is broken: what programs Service addresses on each node
+ * (kube-proxy, kube-router, …) no longer delivers to the pods behind them. Two ways show:
+ * - pods time out dialling the `kubernetes` Service VIP while the API server answers
+ *   kubetriage from outside and the nodes reach it at its own address; whatever lists
+ *   through that VIP (CoreDNS among them) fails as a consequence;
+ * - the cluster DNS Service address refuses connections (ICMP port unreachable: the REJECT
+ *   rule kube-proxy installs for a Service it believes has no endpoints, pkg/proxy/iptables
+ *   "has no endpoints") on several nodes while every DNS pod is Ready and serving.
+ * Often right after an upgrade, or when the proxy missed endpoint updates.
  *
  * Told apart from: the API server down (kubetriage cannot reach it either), cluster DNS
- * (DNS pods log that they cannot reach the API), and node trouble (the nodes stay Ready).
+ * (DNS pods unhealthy, or logging that they cannot reach the API), and node trouble (the
+ * nodes stay Ready).
  */
 
 import { changeAtMs } from '../evidence/changes.ts';
@@ -27,7 +32,18 @@ export const serviceRouting = definePattern((q) => {
     .filter((n) => !troubled.has(n))
     .sort();
   const dns = q.first('dns-pods-unhealthy');
-  const onset = earliest([vip, agentVip], q.nowMs);
+  // The DNS Service address refusing connections (not a REFUSED answer from a server) while
+  // no DNS pod is unhealthy: a proxy rule rejects the address before any server is asked.
+  const dnsAgent = q.agent('ClusterDNSUnhealthy');
+  const dnsRejected =
+    !dns &&
+    dnsAgent?.facts.reasons.includes('ClusterDNSRefused') &&
+    dnsAgent.facts.errors?.some((e) => /refused/i.test(e))
+      ? dnsAgent
+      : undefined;
+  const rejectedNodes = (dnsRejected?.facts.nodes ?? []).filter((n) => !troubled.has(n)).sort();
+  const apiVariant = nodes.length > 0;
+  const onset = apiVariant || !dnsRejected ? earliest([vip, agentVip], q.nowMs) : dnsRejected.sinceMs;
   const changes = q
     .of('change')
     .filter(
@@ -51,15 +67,17 @@ export const serviceRouting = definePattern((q) => {
       changes,
       handshakesOnly,
       agentNodes: agentVip?.facts.nodes.length ?? 0,
+      dnsRejected: rejectedNodes.length >= 2 ? dnsRejected : undefined,
+      rejectedNodes,
     },
   ];
 })({
   id: 'service-routing',
   family: 'service-networking',
   layer: 'service-network',
-  title: 'Pods cannot reach the API server through its Service VIP',
+  title: 'Pods cannot reach a Service through its address on the nodes',
   summary:
-    'Pods inside the cluster lose the API server through its Service address: they time out dialling the `kubernetes` Service VIP while the API server answers kubetriage from outside and the nodes reach it at its own address. Whatever lists through that VIP (CoreDNS among them) fails as a consequence. Whatever programs Service addresses on each node (kube-proxy, kube-router, …) is where to look, often right after an upgrade. Told apart from: the API server down (kubetriage cannot reach it either), cluster DNS (DNS pods log that they cannot reach the API), and node trouble (the nodes stay Ready).',
+    'In-cluster service routing is broken: what programs Service addresses on each node (kube-proxy, kube-router, …) no longer delivers to the pods behind them. Pods time out dialling the `kubernetes` Service VIP while the API server answers kubetriage from outside and the nodes reach it at its own address, and whatever lists through it (CoreDNS among them) fails as a consequence; or the cluster DNS Service address refuses connections on several nodes (the REJECT rule a proxy writes for a Service it believes has no endpoints) while every DNS pod is Ready. Often right after an upgrade, or when the proxy missed endpoint updates. Told apart from: the API server down (kubetriage cannot reach it either), cluster DNS (DNS pods unhealthy or cut off from the API), and node trouble (the nodes stay Ready).',
   clusterLevel: true,
   base: 0.45,
   requires: [
@@ -71,14 +89,15 @@ export const serviceRouting = definePattern((q) => {
       reads: ['in-cluster-api-unreachable', 'agent-condition'],
       // A handshake that fails on the certificate got through the VIP: routing delivered.
       test: (c) =>
-        (c.nodes.length >= 2 ||
+        hitOn([c.dnsRejected]) ??
+        ((c.nodes.length >= 2 ||
           (c.nodes.length >= 1 && c.agentNodes >= 2) ||
           // One node, whose agent reaches the API server at its own address: that node's
           // service proxy, not its network.
           (c.nodes.length === 1 && c.agentNodes === 1 && c.vip?.facts.endpointReachableFromNodes === true)) &&
         !c.handshakesOnly
           ? hitOn([c.vip, c.agentVip])
-          : undefined,
+          : undefined),
     },
   ],
   supports: [
@@ -102,6 +121,20 @@ export const serviceRouting = definePattern((q) => {
             : undefined,
     },
     {
+      id: 'address-rejected-while-pods-serve',
+      weight: 0.2,
+      reason:
+        'the cluster DNS Service address refuses connections on {rejectedCount} nodes while no DNS pod is unhealthy: a proxy rule rejects it before any server is asked',
+      reads: ['agent-condition', 'dns-pods-unhealthy'],
+      test: (c) =>
+        c.dnsRejected
+          ? {
+              signals: [c.dnsRejected],
+              slots: { rejectedCount: count(c.rejectedNodes.length, c.dnsRejected)! },
+            }
+          : undefined,
+    },
+    {
       id: 'dns-fails-as-consequence',
       weight: 0.1,
       reason: 'the DNS pods log that they cannot reach the API server',
@@ -120,7 +153,12 @@ export const serviceRouting = definePattern((q) => {
               signals: [c.vip, c.agentVip].filter((x) => x !== undefined),
               slots: { nodeCount: count(c.nodes.length, [c.vip, c.agentVip])! },
             }
-          : undefined,
+          : c.dnsRejected
+            ? {
+                signals: [c.dnsRejected],
+                slots: { nodeCount: count(c.rejectedNodes.length, c.dnsRejected)! },
+              }
+            : undefined,
     },
     {
       id: 'changed-just-before',
@@ -169,17 +207,39 @@ export const serviceRouting = definePattern((q) => {
   severity: () => 'critical',
   onset: (c) => c.onset,
   blastRadius: (c) => ({
-    nodes: c.nodes,
-    services: ['default/kubernetes'],
+    nodes: c.nodes.length ? c.nodes : c.rejectedNodes,
+    services: c.nodes.length || !c.dnsRejected ? ['default/kubernetes'] : ['kube-system/kube-dns'],
     namespaces: c.vip?.scope.namespaces ?? [],
     workloads: c.vip?.scope.workloads ?? [],
   }),
-  evidence: (c) => [c.vip, c.agentVip].filter((x) => x !== undefined),
+  evidence: (c) => [c.vip, c.agentVip, c.dnsRejected].filter((x) => x !== undefined),
   slots: {
-    vip: (c) => said(c.vip?.facts.vip ?? c.agentVip?.facts.targets?.[0], [c.vip, c.agentVip]),
-    errors: (c) => (c.vip?.facts.errorKinds.length ? names(c.vip.facts.errorKinds, c.vip) : undefined),
-    nodeCount: (c) => count(c.nodes.length, [c.vip, c.agentVip]),
-    since: (c) => at(c.onset, [c.vip, c.agentVip]),
+    what: (c) =>
+      c.nodes.length || !c.dnsRejected
+        ? said('the API server through the kubernetes Service VIP', [c.vip, c.agentVip])
+        : said('cluster DNS through its Service address', c.dnsRejected),
+    vip: (c) =>
+      c.nodes.length || !c.dnsRejected
+        ? said(c.vip?.facts.vip ?? c.agentVip?.facts.targets?.[0], [c.vip, c.agentVip])
+        : said(c.dnsRejected.facts.servers?.[0], c.dnsRejected),
+    errors: (c) =>
+      c.nodes.length || !c.dnsRejected
+        ? c.vip?.facts.errorKinds.length
+          ? names(c.vip.facts.errorKinds, c.vip)
+          : undefined
+        : said('connection refused', c.dnsRejected),
+    meanwhile: (c) =>
+      c.nodes.length || !c.dnsRejected
+        ? said('it answers from outside', [c.vip, c.agentVip])
+        : said('no DNS pod is unhealthy', c.dnsRejected),
+    nodeCount: (c) =>
+      c.nodes.length || !c.dnsRejected
+        ? count(c.nodes.length, [c.vip, c.agentVip])
+        : count(c.rejectedNodes.length, c.dnsRejected),
+    since: (c) => at(c.onset, [c.vip, c.agentVip, c.dnsRejected]),
+    apiVip: (c) => (c.nodes.length ? said('the kubernetes Service VIP', [c.vip, c.agentVip]) : undefined),
+    dnsAddress: (c) =>
+      c.dnsRejected && !c.nodes.length ? said('the cluster DNS Service', c.dnsRejected) : undefined,
     dnsConsequence: (c) =>
       c.dns?.facts.logHints.includes('api-unreachable')
         ? said('the DNS pods fail because of it, not the other way round', c.dns)
@@ -187,10 +247,19 @@ export const serviceRouting = definePattern((q) => {
     deployment: (c) => said(c.vip?.facts.workloads[0]?.replace('/Deployment/', '/'), c.vip),
   },
   statement:
-    'Pods on {nodeCount} node(s) cannot reach the API server through the kubernetes Service VIP {vip}[ ({errors})] since {since}, while it answers from outside: service routing on the nodes is broken[; {dnsConsequence}].',
+    'Pods on {nodeCount} node(s) cannot reach {what} {vip}[ ({errors})] since {since}, while {meanwhile}: service routing on the nodes is broken[; {dnsConsequence}].',
   nextSteps: [
     {
-      say: 'Find the API server endpoint behind the VIP',
+      say: 'Compare the endpoints of {dnsAddress} with the rules the service proxy wrote for it: a REJECT rule while its pods are Ready means the proxy missed the endpoints',
+      command:
+        "kubectl -n kube-system get endpointslices -l kubernetes.io/service-name=kube-dns -o wide && sudo iptables-save -t filter | grep -i 'kube-dns'",
+    },
+    {
+      say: 'Restart kube-proxy (or whatever programs Service addresses there) where {dnsAddress} refuses, so it lists the endpoints again',
+      command: 'kubectl -n kube-system rollout restart daemonset kube-proxy',
+    },
+    {
+      say: 'Find the API server endpoint behind {apiVip}',
       command: 'kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes -o wide',
     },
     {
