@@ -82,6 +82,18 @@ export const podNetworkCases: PatternTable = {
       expect: { quiet: true },
     },
     {
+      name: 'the only node that reported a peer unreachable has since gone down, its report stale',
+      signals: [
+        notReady('n1'),
+        agent('PodNetworkPeersUnreachable', ['n1'], {
+          reasons: ['PeersUnreachable'],
+          unreachable: ['n2'],
+          staleNodes: ['n1'],
+        }),
+      ],
+      expect: { quiet: true },
+    },
+    {
       name: 'one app fails readiness in its own namespace',
       signals: [probes('shop', 'cart')],
       expect: { quiet: true },

@@ -154,7 +154,8 @@ export function webhookOutlastsHeartbeats(weight: number): Clause<unknown> {
 /**
  * The node agents' peer check: the nodes whose peer pods could not be connected to, leaving
  * out nodes that are NotReady or silent themselves (a node that is down says nothing about
- * the paths to it).
+ * the paths to it), and only while some node that reports it is up and fresh: a stale report
+ * from a node that has since gone down tells of paths as they were then, not now.
  */
 export function unreachablePeers(q: SignalQuery): {
   check?: SignalOf<'agent-condition'>;
@@ -162,7 +163,9 @@ export function unreachablePeers(q: SignalQuery): {
 } {
   const check = q.agent('PodNetworkPeersUnreachable');
   const down = nodeTrouble(q).affected;
-  const unreachable = (check?.facts.unreachable ?? []).filter((n) => !down.has(n));
+  const stale = new Set(check?.facts.staleNodes ?? []);
+  const live = (check?.facts.nodes ?? []).some((n) => !down.has(n) && !stale.has(n));
+  const unreachable = live ? (check?.facts.unreachable ?? []).filter((n) => !down.has(n)) : [];
   return unreachable.length ? { check, unreachable } : { unreachable };
 }
 
