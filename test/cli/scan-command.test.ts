@@ -45,7 +45,9 @@ describe('kubetriage scan', () => {
     expect(out.hypotheses[0].pattern).toBe('service-routing');
     expect(out.hypotheses[0].statement).toMatch(/the DNS pods fail because of it, not the other way round/);
     const table = await scan(['--kubeconfig', c.kubeconfig]);
-    expect(table.stdout).toMatch(/^CRITICAL Pods cannot reach the API server through its Service VIP/m);
+    expect(table.stdout).toMatch(
+      /^CRITICAL Pods cannot reach a Service through its address on the nodes \(service-routing/m,
+    );
     expect(table.stdout).toContain(
       '$ kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes',
     );
