@@ -28,6 +28,19 @@ export interface EventInput {
   source: { component: string; host?: string };
 }
 
+/** A pod as an Event's involved object. */
+export function podInvolved(pod: {
+  metadata: { name?: string; namespace?: string; uid?: string };
+}): EventInput['involved'] {
+  return {
+    kind: 'Pod',
+    name: pod.metadata.name ?? '',
+    namespace: pod.metadata.namespace,
+    uid: pod.metadata.uid,
+    apiVersion: 'v1',
+  };
+}
+
 /** Same object, reason and message within this window aggregate into one Event. */
 const aggregateWindowMs = 10 * 60_000;
 

@@ -24,7 +24,7 @@ import { type Clock, rfc3339, type Timer } from '../../time/clock.ts';
 import type { KubeObject } from '../api/k8s-types.ts';
 import { resourceForKind } from '../api/resources.ts';
 import type { ObjectStore } from '../store/object-store.ts';
-import { recordEvent } from './events.ts';
+import { podInvolved, recordEvent } from './events.ts';
 import type { NodeCondition } from './node-condition.ts';
 
 const nodeType = resourceForKind('Node')!;
@@ -204,13 +204,7 @@ export class NodeLifecycleController {
         { subresource: 'status' },
       );
       recordEvent(this.store, this.clock, {
-        involved: {
-          kind: 'Pod',
-          name: pod.metadata.name ?? '',
-          namespace: pod.metadata.namespace,
-          uid: pod.metadata.uid,
-          apiVersion: 'v1',
-        },
+        involved: podInvolved(pod),
         type: 'Warning',
         reason: 'NodeNotReady',
         message: 'Node is not ready',

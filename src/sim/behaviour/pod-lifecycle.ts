@@ -15,7 +15,7 @@ import { resourceForKind } from '../api/resources.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import { ContainerRuntime, type ContainerRuntimeOptions } from './container-runtime.ts';
 import type { Dependencies } from './dependencies.ts';
-import { recordEvent } from './events.ts';
+import { podInvolved, recordEvent } from './events.ts';
 import { ImagePuller } from './image-puller.ts';
 import type { ImageRegistries } from './image-registry.ts';
 import { type KubeletHealth, syncLoopRunning } from './kubelet.ts';
@@ -264,13 +264,7 @@ export class PodLifecycle {
       `failed to "KillPodSandbox" for "${pod.metadata.uid}" with KillPodSandboxError: "${deadlineExceeded}"`,
     ];
     recordEvent(this.store, this.clock, {
-      involved: {
-        kind: 'Pod',
-        name: pod.metadata.name ?? '',
-        namespace: pod.metadata.namespace,
-        uid: pod.metadata.uid,
-        apiVersion: 'v1',
-      },
+      involved: podInvolved(pod),
       type: 'Warning',
       reason: 'FailedKillPod',
       message: `error killing pod: ${failures.length === 1 ? failures[0] : `[${failures.join(', ')}]`}`,

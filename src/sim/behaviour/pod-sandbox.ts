@@ -15,7 +15,7 @@ import type { KubeObject } from '../api/k8s-types.ts';
 import { resourceForKind } from '../api/resources.ts';
 import { hexId } from '../cluster/objects.ts';
 import type { ObjectStore } from '../store/object-store.ts';
-import { recordEvent } from './events.ts';
+import { podInvolved, recordEvent } from './events.ts';
 
 const podType = resourceForKind('Pod')!;
 
@@ -194,13 +194,7 @@ export function recordSandboxFailure(
   error: string,
 ): void {
   recordEvent(store, clock, {
-    involved: {
-      kind: 'Pod',
-      name: pod.metadata.name ?? '',
-      namespace: pod.metadata.namespace,
-      uid: pod.metadata.uid,
-      apiVersion: 'v1',
-    },
+    involved: podInvolved(pod),
     type: 'Warning',
     reason: 'FailedCreatePodSandBox',
     message: `Failed to create pod sandbox: ${error}`,
