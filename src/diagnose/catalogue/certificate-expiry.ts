@@ -55,8 +55,18 @@ export const certificateExpiry = definePattern((q) => {
   const onsets = [apiTls?.sinceMs, vipTls?.sinceMs, ...refused.map((s) => s.sinceMs)].filter(
     (x): x is number => x !== undefined,
   );
+  const refusedNodes = refused.flatMap((s) => s.scope.nodes ?? []).sort();
   return [
-    { api, apiTls, vipTls, spread, refused, spanMs, onset: onsets.length ? Math.min(...onsets) : q.nowMs },
+    {
+      api,
+      apiTls,
+      vipTls,
+      spread,
+      refused,
+      refusedNodes,
+      spanMs,
+      onset: onsets.length ? Math.min(...onsets) : q.nowMs,
+    },
   ];
 })({
   id: 'certificate-expiry',
@@ -152,9 +162,7 @@ export const certificateExpiry = definePattern((q) => {
   severity: () => 'critical',
   onset: (c) => c.onset,
   blastRadius: (c) => ({
-    nodes: c.refused.length
-      ? c.refused.flatMap((s) => s.scope.nodes ?? []).sort()
-      : (c.spread?.scope.nodes ?? []),
+    nodes: c.refused.length ? c.refusedNodes : (c.spread?.scope.nodes ?? []),
     services: c.vipTls ? ['default/kubernetes'] : [],
     namespaces: c.vipTls?.scope.namespaces ?? [],
   }),
@@ -186,8 +194,8 @@ export const certificateExpiry = definePattern((q) => {
     error: (c) =>
       said(c.apiTls?.facts.errors.find((x) => outOfDate.test(x)) ?? c.apiTls?.facts.errors[0], c.apiTls),
     servingSide: (c) => said('the API server endpoint', [c.apiTls, c.vipTls]),
-    kubelets: (c) => names(c.refused.flatMap((s) => s.scope.nodes ?? []).sort(), c.refused),
-    firstKubelet: (c) => said(c.refused.flatMap((s) => s.scope.nodes ?? []).sort()[0], c.refused),
+    kubelets: (c) => names(c.refusedNodes, c.refused),
+    firstKubelet: (c) => said(c.refusedNodes[0], c.refused),
   },
   statement: '{who} {failure} since {since}[ ({error})]: {meaning}.',
   nextSteps: [

@@ -69,6 +69,8 @@ export const serviceRouting = definePattern((q) => {
       agentNodes: agentVip?.facts.nodes.length ?? 0,
       dnsRejected: rejectedNodes.length >= 2 ? dnsRejected : undefined,
       rejectedNodes,
+      // The DNS address is what the case is about only when no pod loses the API VIP.
+      dnsCase: nodes.length === 0 && rejectedNodes.length >= 2,
     },
   ];
 })({
@@ -208,38 +210,35 @@ export const serviceRouting = definePattern((q) => {
   onset: (c) => c.onset,
   blastRadius: (c) => ({
     nodes: c.nodes.length ? c.nodes : c.rejectedNodes,
-    services: c.nodes.length || !c.dnsRejected ? ['default/kubernetes'] : ['kube-system/kube-dns'],
+    services: !c.dnsCase ? ['default/kubernetes'] : ['kube-system/kube-dns'],
     namespaces: c.vip?.scope.namespaces ?? [],
     workloads: c.vip?.scope.workloads ?? [],
   }),
   evidence: (c) => [c.vip, c.agentVip, c.dnsRejected].filter((x) => x !== undefined),
   slots: {
     what: (c) =>
-      c.nodes.length || !c.dnsRejected
+      !c.dnsCase
         ? said('the API server through the kubernetes Service VIP', [c.vip, c.agentVip])
         : said('cluster DNS through its Service address', c.dnsRejected),
     vip: (c) =>
-      c.nodes.length || !c.dnsRejected
+      !c.dnsCase
         ? said(c.vip?.facts.vip ?? c.agentVip?.facts.targets?.[0], [c.vip, c.agentVip])
-        : said(c.dnsRejected.facts.servers?.[0], c.dnsRejected),
+        : said(c.dnsRejected?.facts.servers?.[0], c.dnsRejected),
     errors: (c) =>
-      c.nodes.length || !c.dnsRejected
+      !c.dnsCase
         ? c.vip?.facts.errorKinds.length
           ? names(c.vip.facts.errorKinds, c.vip)
           : undefined
         : said('connection refused', c.dnsRejected),
     meanwhile: (c) =>
-      c.nodes.length || !c.dnsRejected
+      !c.dnsCase
         ? said('it answers from outside', [c.vip, c.agentVip])
         : said('no DNS pod is unhealthy', c.dnsRejected),
     nodeCount: (c) =>
-      c.nodes.length || !c.dnsRejected
-        ? count(c.nodes.length, [c.vip, c.agentVip])
-        : count(c.rejectedNodes.length, c.dnsRejected),
+      !c.dnsCase ? count(c.nodes.length, [c.vip, c.agentVip]) : count(c.rejectedNodes.length, c.dnsRejected),
     since: (c) => at(c.onset, [c.vip, c.agentVip, c.dnsRejected]),
     apiVip: (c) => (c.nodes.length ? said('the kubernetes Service VIP', [c.vip, c.agentVip]) : undefined),
-    dnsAddress: (c) =>
-      c.dnsRejected && !c.nodes.length ? said('the cluster DNS Service', c.dnsRejected) : undefined,
+    dnsAddress: (c) => (c.dnsCase ? said('the cluster DNS Service', c.dnsRejected) : undefined),
     dnsConsequence: (c) =>
       c.dns?.facts.logHints.includes('api-unreachable')
         ? said('the DNS pods fail because of it, not the other way round', c.dns)
