@@ -27,8 +27,13 @@ export interface TrackerOptions {
   identifyAt?: number;
   /** Rounds a hypothesis must hold before it opens an incident (flicker guard). */
   holdRounds?: number;
-  /** Quiet time in Monitoring before Resolved. */
+  /**
+   * Quiet time before Resolved, at most. A short episode that cleared once needs only as
+   * long as it lasted (at least `resolveAtLeastMs`); one that came back needs all of it.
+   */
   resolveAfterMs?: number;
+  /** The least quiet time before Resolved. */
+  resolveAtLeastMs?: number;
   /**
    * The same root cause coming back within this long reopens its incident instead of
    * opening a new one: sparse recurring failures are one story, not a series.
@@ -74,6 +79,7 @@ export class IncidentTracker {
       identifyAt: o.identifyAt ?? 0.7,
       holdRounds: o.holdRounds ?? 2,
       resolveAfterMs: o.resolveAfterMs ?? 15 * 60_000,
+      resolveAtLeastMs: Math.min(o.resolveAtLeastMs ?? 5 * 60_000, o.resolveAfterMs ?? 15 * 60_000),
       reopenWithinMs: o.reopenWithinMs ?? 6 * 60 * 60_000,
       switchAfterMs: o.switchAfterMs ?? 5 * 60_000,
       switchMargin: o.switchMargin ?? 0.05,
@@ -207,7 +213,7 @@ export class IncidentTracker {
           `the signals behind it have been clear since ${fmtTime(since)}`,
         );
         changes.push({ incident: i, what: 'status' });
-      } else if (nowMs - since >= this.o.resolveAfterMs) {
+      } else if (nowMs - since >= this.quietBeforeResolved(i, since)) {
         this.setStatus(i, 'resolved', nowMs, `quiet for ${Math.round((nowMs - since) / 60_000)} min`);
         i.resolvedAtMs = nowMs;
         this.quietSince.delete(i.family);
@@ -323,10 +329,24 @@ export class IncidentTracker {
    * public page) every few minutes. Never longer than the quiet period before Resolved.
    */
   private quietNeeded(i: Incident, nowMs: number): number {
-    const returns = i.timeline.filter(
-      (e) => e.kind === 'status' && e.atMs >= nowMs - 3_600_000 && e.text.endsWith(': the signals are back'),
-    ).length;
-    return Math.min(this.o.resolveAfterMs, this.o.monitorAfterMs * 6 ** returns);
+    const flaps = returns(i).filter((r) => r.flapping && r.atMs >= nowMs - flappingWithinMs).length;
+    return Math.min(this.o.resolveAfterMs, this.o.monitorAfterMs * 6 ** flaps);
+  }
+
+  /**
+   * How long the signals must stay clear before Resolved. An episode that cleared on its own
+   * and never came back is watched for as long as it lasted (a three-minute blip while a node
+   * rebooted is over after a few quiet minutes, and a page that says otherwise misleads);
+   * a long outage, or one that came back within the hour after clearing, is watched for the
+   * whole quiet period, as recurrence is what the watching is for. An episode hours after the
+   * last is measured from its own return.
+   */
+  private quietBeforeResolved(i: Incident, quietSinceMs: number): number {
+    const back = returns(i);
+    if (back.some((r) => r.flapping && r.atMs >= quietSinceMs - flappingWithinMs))
+      return this.o.resolveAfterMs;
+    const lasted = quietSinceMs - (back.at(-1)?.atMs ?? i.detectedAtMs ?? i.openedAtMs);
+    return Math.min(this.o.resolveAfterMs, Math.max(this.o.resolveAtLeastMs, lasted));
   }
 
   /**
@@ -451,6 +471,22 @@ export class IncidentTracker {
     i.status = status;
     i.updatedAtMs = nowMs;
   }
+}
+
+/** Signals back this soon after they cleared mean a cause that comes and goes. */
+const flappingWithinMs = 3_600_000;
+
+/**
+ * The times an incident's signals came back after clearing (in Monitoring, or after
+ * Resolved), each flapping when it came within the hour after the status it ended.
+ */
+function returns(i: Incident): { atMs: number; flapping: boolean }[] {
+  const statuses = i.timeline.filter((e) => e.kind === 'status');
+  return statuses.flatMap((e, k) =>
+    e.text.endsWith(': the signals are back') || e.text.endsWith(': it came back')
+      ? [{ atMs: e.atMs, flapping: k > 0 && e.atMs - statuses[k - 1].atMs < flappingWithinMs }]
+      : [],
+  );
 }
 
 export class UnknownIncidentError extends Error {
