@@ -123,6 +123,25 @@ describe('dnsHealth: dns-pods-unhealthy', () => {
     expect(sig.facts).toMatchObject({ ready: 1, total: 1, readyEndpoints: 0, pods: [] });
   });
 
+  it('names the not-Ready pods and their nodes when no endpoint is ready while they are still in grace', () => {
+    const justUnready = (name: string, node: string) =>
+      podWith(dnsPod(name, { node, containers: [{ name: 'coredns', ready: false }] }), {
+        readySinceMs: t0 - 10_000,
+      });
+    const view = viewOf({
+      pods: [justUnready('coredns-a', 'w1'), justUnready('coredns-b', 'w2')],
+      services: [kubeDns],
+      endpointslices: [endpointSlice('kube-system', 'kube-dns', [{ ip: '10.244.1.2', ready: false }])],
+    });
+    const [sig] = dnsHealth(view, t0);
+    expect(sig.facts).toMatchObject({
+      ready: 0,
+      readyEndpoints: 0,
+      pods: ['kube-system/coredns-a', 'kube-system/coredns-b'],
+      nodes: ['w1', 'w2'],
+    });
+  });
+
   it('reports a kube-dns Service with no DNS pod at all', () => {
     const view = viewOf({ services: [kubeDns] });
     const [sig] = dnsHealth(view, t0);

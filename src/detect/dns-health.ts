@@ -117,8 +117,12 @@ function podsSignal(view: ClusterView, nowMs: number): Signal | undefined {
 
   const ready = health.filter((h) => h.ready).length;
   const hints = logHints(view, nowMs, new Set(dnsPods.map((p) => p.metadata.name)));
-  const names = unhealthy.map((h) => `kube-system/${h.pod.metadata.name}`);
-  const nodes = uniqueSorted(unhealthy.map((h) => h.pod.spec?.nodeName).filter((n): n is string => !!n));
+  // With no ready endpoint while the pods are still within their grace, the pods behind it
+  // are the not-Ready ones: name them and their nodes, so a reader (and the patterns) can
+  // tell DNS down on its own from DNS down with the nodes it runs on.
+  const down = unhealthy.length ? unhealthy : health.filter((h) => !h.ready);
+  const names = down.map((h) => `kube-system/${h.pod.metadata.name}`);
+  const nodes = uniqueSorted(down.map((h) => h.pod.spec?.nodeName).filter((n): n is string => !!n));
   const restarts = health.reduce(
     (s, h) => s + (h.pod.status?.containerStatuses ?? []).reduce((t, c) => t + (c.restartCount ?? 0), 0),
     0,
