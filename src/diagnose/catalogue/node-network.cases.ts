@@ -103,7 +103,7 @@ export const nodeNetworkCases: PatternTable = {
         ...appsOnThem,
         ...three.map((n) => silent(n, 90, {}, { agentHeardSince: true, kubeletHealthz: 'failing' })),
       ],
-      expect: { losesTo: 'cause-not-identified' },
+      expect: { losesTo: 'kubelet-failure' },
     },
     {
       name: 'the API server is silent for kubetriage too',

@@ -1,4 +1,8 @@
-/** kubelet-failure: fires on one node down past a minute; loses to node trouble spreading. */
+/**
+ * kubelet-failure: fires on one node down past a minute, or on kubelets not running on
+ * several nodes whose machines are up; loses to node trouble spreading and to refused
+ * kubelet credentials.
+ */
 import type { PatternTable } from '../cases.ts';
 import { change, crashLoop, dnsPods, flapping, min, notReady, silent, spread, t0 } from '../fixtures.ts';
 
@@ -11,6 +15,19 @@ const wave = [
 ];
 const appsOnThem = [crashLoop('api', 'pilot', ['n1', 'n2']), crashLoop('api', 'tiles', ['n2', 'n3'])];
 const wentSilent = [notReady('n4'), silent('n4', 300)];
+const four = ['n1', 'n2', 'n3', 'n4'];
+const up = { agentHeardSince: true, kubeletHealthz: 'failing' as const };
+/** Four kubelets gone at once; their node agents still write and /healthz is refused. */
+const kubeletsStopped = (agent: { agentHeardSince: boolean; kubeletHealthz?: 'ok' | 'failing' } = up) => [
+  ...four.map((n) => notReady(n)),
+  ...four.map((n, i) => silent(n, 180 + i, {}, agent)),
+  spread(four, { onsetSpanMinutes: 1, notReadyNow: 4, wentNotReady60m: 4 }),
+];
+const kubeletUpgrade = change(
+  'node-version',
+  { nodes: four, count: 4, from: 'v1.29.6', to: 'v1.30.2' },
+  { sinceMs: t0 - 4 * min },
+);
 
 export const singleNodeCases: PatternTable = {
   pattern: 'kubelet-failure',
@@ -42,6 +59,28 @@ export const singleNodeCases: PatternTable = {
       name: 'a node NotReady for 30 seconds while its kubelet restarts',
       signals: [notReady('n4', { status: 'False', reason: 'KubeletNotReady', notReadySeconds: 30 })],
       expect: { quiet: true },
+    },
+    // 0.5 + 0.1 + 0.2: the machine answers, its kubelet does not
+    {
+      name: 'one node silent whose node agent still writes while its kubelet /healthz is refused',
+      signals: [notReady('n4'), silent('n4', 300, {}, up)],
+      expect: { fires: true, identified: true },
+    },
+    // 0.5 + 0.1 + 0.2 = 0.8, ahead of the version change on the same nodes
+    {
+      name: 'four kubelets stop a few minutes after their version changed, the machines still up',
+      signals: [...kubeletsStopped(), kubeletUpgrade],
+      expect: { fires: true, identified: true },
+    },
+    {
+      name: 'four nodes silent with their node agents silent too: the machines or their links',
+      signals: kubeletsStopped({ agentHeardSince: false }),
+      expect: { quiet: true },
+    },
+    {
+      name: 'four running kubelets silent from one instant, /healthz answering: their credentials',
+      signals: kubeletsStopped({ agentHeardSince: true, kubeletHealthz: 'ok' }),
+      expect: { losesTo: 'certificate-expiry' },
     },
     {
       name: 'nodes go NotReady one after another and unrelated apps fail there',
