@@ -348,7 +348,6 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
     );
     put('Lease', nodeLease(name, clock.now()), 'coordination.k8s.io');
     pools.set(name, pool.name);
-    kubeletEndpoints(nodeProxy, name);
     const kubelet = new KubeletModel({
       node: name,
       nodeIp: ip,
@@ -372,6 +371,10 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
       sandbox: network?.sandbox,
       registries,
       containerRuntime: pool.containerRuntime,
+    });
+    kubeletEndpoints(nodeProxy, name, {
+      listening: () => kubelet.health.running,
+      resourceMetrics: () => kubelet.resourceMetrics?.render(),
     });
     const kubeProxy = new KubeProxyModel({ node: name, store, clock, logs, proxy: nodeProxy, deps, random });
     kubelets.set(name, kubelet);
