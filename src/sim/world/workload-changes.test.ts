@@ -58,18 +58,21 @@ describe('set-resources', () => {
     expect(second.spec?.replicas).toBe(3);
     const deployment = w.sim.store.find(deploymentType, 'shop', 'cart') as Rs;
     expect(deployment.metadata.annotations?.[revision]).toBe('2');
-    const wanted = {
-      limits: { memory: '512Mi', 'ephemeral-storage': '1Gi' },
-      requests: { memory: '256Mi', 'ephemeral-storage': '1Gi', cpu: '250m' },
-    };
-    expect(deployment.spec?.template?.spec?.containers?.[0].resources).toEqual(wanted);
+    const limits = { memory: '512Mi', 'ephemeral-storage': '1Gi' };
+    const requests = { cpu: '250m', memory: '256Mi' };
+    expect(deployment.spec?.template?.spec?.containers?.[0].resources).toEqual({ limits, requests });
 
     const pods = w.cartPods();
     expect(pods).toHaveLength(3);
     for (const p of pods) {
       expect(before.has(p.metadata.name)).toBe(false);
       expect(p.metadata.labels?.['pod-template-hash']).toBe(second.metadata.labels?.['pod-template-hash']);
-      expect(p.spec?.containers?.[0].resources).toEqual(wanted);
+      // Admission requests each limit without a request at the limit.
+      expect(p.spec?.containers?.[0].resources).toEqual({
+        limits,
+        requests: { ...requests, 'ephemeral-storage': '1Gi' },
+      });
+      expect((p.status as { qosClass?: string } | undefined)?.qosClass).toBe('Burstable');
     }
   });
 

@@ -97,8 +97,8 @@ export class WorkloadOps {
 
   /**
    * `kubectl set resources`: the named container's requests and limits, merged over those it
-   * has (a resource not named keeps its value). A resource with a limit and no request gets
-   * the limit as its request, as the scenario's own containers do (podResources).
+   * has (a resource not named keeps its value). The template keeps what was given; the pods
+   * made from it get a request for each limit without one when they are created (admission).
    */
   setResources(
     ref: string,
@@ -109,7 +109,7 @@ export class WorkloadOps {
       const c = t?.spec?.containers?.find((x) => x.name === container);
       if (!c) return;
       const limits = { ...c.resources?.limits, ...change.limits };
-      const requests = { ...limits, ...c.resources?.requests, ...change.requests };
+      const requests = { ...c.resources?.requests, ...change.requests };
       c.resources = {
         ...(Object.keys(limits).length ? { limits } : {}),
         ...(Object.keys(requests).length ? { requests } : {}),
