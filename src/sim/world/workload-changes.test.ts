@@ -1,7 +1,7 @@
 /**
  * `set-resources` and `set-image` on the quiet baseline: the pod template changes, the
- * Deployment rolls out a new ReplicaSet at the next revision, and the new pods carry the
- * new values, which the memory model then runs them with.
+ * Deployment rolls out a new ReplicaSet at the next revision (a DaemonSet replaces its pods
+ * node by node), and the new pods carry the new values, which the memory model runs them with.
  */
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../api/k8s-types.ts';
@@ -112,5 +112,31 @@ describe('set-image', () => {
     const pods = w.cartPods();
     expect(pods).toHaveLength(3);
     for (const p of pods) expect((p.spec?.containers?.[0] as ContainerSpec | undefined)?.image).toBe(image);
+  });
+});
+
+describe('set-image on a DaemonSet', () => {
+  it('rolls every node over to the new image, as a template change does', async () => {
+    const image = 'quay.io/prometheus/node-exporter:v1.8.1';
+    const w = await quietWorld(() => {}, [
+      {
+        at: '+10m',
+        action: {
+          type: 'set-image',
+          workload: 'monitoring/node-exporter',
+          container: 'node-exporter',
+          image,
+        },
+      },
+    ]);
+    await w.at(9 * minute);
+    const exporters = () =>
+      w.pods().filter((p) => p.metadata.labels?.app === 'node-exporter' && !p.metadata.deletionTimestamp);
+    const count = exporters().length;
+    expect(count).toBeGreaterThan(0);
+    await w.at(30 * minute);
+    expect(exporters()).toHaveLength(count);
+    for (const p of exporters())
+      expect((p.spec?.containers?.[0] as ContainerSpec | undefined)?.image).toBe(image);
   });
 });
