@@ -51,6 +51,10 @@ export function describeAction(a: Action): string {
       return `scaled ${a.workload} to ${a.replicas}`;
     case 'set-env':
       return `set env on ${a.workload}: ${Object.keys(a.env).join(', ')}`;
+    case 'set-resources':
+      return `set resources on ${a.workload} container ${a.container}`;
+    case 'set-image':
+      return `set image on ${a.workload}: ${a.container}=${a.image}`;
     case 'disable-node-timer':
       return `disabled ${a.timer} on nodes (via ${a.via})`;
     case 'label-nodes':

@@ -131,6 +131,7 @@ function defaultPod(pod: KubeObject): void {
       c.terminationMessagePolicy ??= 'File';
       c.imagePullPolicy ??= typeof c.image === 'string' && pullsAlways(c.image) ? 'Always' : 'IfNotPresent';
       c.resources ??= {};
+      defaultRequestsToLimits(c.resources as Obj);
     }
   }
   const tolerations = Array.isArray(spec.tolerations) ? (spec.tolerations as Obj[]) : [];
@@ -143,7 +144,37 @@ function defaultPod(pod: KubeObject): void {
   spec.tolerations = tolerations;
   const status = ensureObject(pod, 'status');
   status.phase ??= 'Pending';
-  status.qosClass ??= 'BestEffort';
+  status.qosClass ??= qosClass(Array.isArray(spec.containers) ? (spec.containers as Obj[]) : []);
+}
+
+/** SetDefaults_Pod: a resource with a limit and no request is requested at its limit. */
+function defaultRequestsToLimits(resources: Obj): void {
+  if (!isObject(resources.limits)) return;
+  const requests = isObject(resources.requests) ? resources.requests : {};
+  for (const [k, v] of Object.entries(resources.limits)) requests[k] ??= v;
+  if (Object.keys(requests).length) resources.requests = requests;
+}
+
+/**
+ * The pod's QoS class (pkg/apis/core/helper/qos GetPodQOS), over cpu and memory only:
+ * BestEffort when no container requests or limits either, Guaranteed when every container
+ * has both limited and requested at exactly the limit (quantities compared as written),
+ * Burstable otherwise.
+ */
+function qosClass(containers: readonly Obj[]): string {
+  let any = false;
+  let guaranteed = true;
+  for (const c of containers) {
+    const r = isObject(c.resources) ? c.resources : {};
+    const requests = isObject(r.requests) ? r.requests : {};
+    const limits = isObject(r.limits) ? r.limits : {};
+    for (const k of ['cpu', 'memory']) {
+      if (requests[k] !== undefined || limits[k] !== undefined) any = true;
+      if (limits[k] === undefined || requests[k] !== limits[k]) guaranteed = false;
+    }
+  }
+  if (!any) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
 /**

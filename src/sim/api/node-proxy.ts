@@ -23,14 +23,25 @@ export type ProxyHandler = (req: ProxyRequest) => ProxyResponse;
 /** The kubelet's port, used when the node name carries none. */
 export const kubeletPort = 10250;
 
-export class NodeProxyRegistry {
-  private readonly handlers = new Map<string, ProxyHandler>();
+interface Listener {
+  handler: ProxyHandler;
+  /** Whether the process behind the port runs now; a stopped one refuses the dial. */
+  listening?: () => boolean;
+}
 
-  register(node: string, port: number, handler: ProxyHandler): () => void {
+export class NodeProxyRegistry {
+  private readonly handlers = new Map<string, Listener>();
+
+  register(
+    node: string,
+    port: number,
+    handler: ProxyHandler,
+    o: { listening?: () => boolean } = {},
+  ): () => void {
     const key = `${node}:${port}`;
-    this.handlers.set(key, handler);
+    this.handlers.set(key, { handler, listening: o.listening });
     return () => {
-      if (this.handlers.get(key) === handler) this.handlers.delete(key);
+      if (this.handlers.get(key)?.handler === handler) this.handlers.delete(key);
     };
   }
 
@@ -40,7 +51,12 @@ export class NodeProxyRegistry {
   }
 
   lookup(node: string, port: number): ProxyHandler | undefined {
-    return this.handlers.get(`${node}:${port}`);
+    return this.handlers.get(`${node}:${port}`)?.handler;
+  }
+
+  /** Whether the process behind the port runs now: a stopped one refuses the dial. */
+  listening(node: string, port: number): boolean {
+    return this.handlers.get(`${node}:${port}`)?.listening?.() ?? true;
   }
 }
 

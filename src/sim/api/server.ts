@@ -522,7 +522,8 @@ export class SimApiServer {
     if (handler && node && this.opts.nodeReachable && !this.opts.nodeReachable(node)) {
       throw serviceUnavailable(`error trying to reach service: dial tcp ${object}:${port}: i/o timeout`);
     }
-    if (!handler) {
+    // Nothing registered there, or its process is stopped (a kubelet-stop): the dial is refused.
+    if (!handler || !this.opts.nodeProxy.listening(key, port)) {
       throw serviceUnavailable(
         `error trying to reach service: dial tcp ${object}:${port}: connect: connection refused`,
       );

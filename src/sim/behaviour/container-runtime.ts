@@ -13,6 +13,7 @@ import type { PodLogBook } from '../api/pod-log-book.ts';
 import { resourceForKind } from '../api/resources.ts';
 import { hexId } from '../cluster/objects.ts';
 import type { ObjectStore } from '../store/object-store.ts';
+import { containerCpuCores } from './cpu.ts';
 import type { Dependencies, Need } from './dependencies.ts';
 import { recordEvent } from './events.ts';
 import { failureLines, type LogStyle } from './failure-logs.ts';
@@ -72,6 +73,8 @@ interface ContainerState {
   /** When the process reaches its memory limit and the cgroup's OOM killer ends it. */
   oomTimer?: Timer;
   memory?: ContainerMemory;
+  /** The steady CPU it burns while running, in cores. */
+  cpuCores: number;
   containerId: string;
   /** Set while the machine is down: when the container had been running since. */
   halted?: number;
@@ -109,7 +112,31 @@ export interface ContainerRuntimeOptions {
 }
 
 interface PodSpecView {
-  spec?: { priority?: number; containers?: { name: string; image?: string }[] };
+  spec?: {
+    priority?: number;
+    containers?: { name: string; image?: string; resources?: { requests?: Record<string, string> } }[];
+  };
+}
+
+/**
+ * One running pod in the kubelet's stats summary (pkg/kubelet/server/stats, the source of
+ * the eviction manager's observations and of /metrics/resource): each running container's
+ * start, working set (when the memory model knows it) and cumulative CPU time.
+ */
+export interface PodStats {
+  key: string;
+  namespace: string;
+  name: string;
+  priority: number;
+  critical: boolean;
+  containers: {
+    name: string;
+    startedAtMs: number;
+    workingSetBytes?: number;
+    requestBytes: number;
+    cpuCores: number;
+    cpuCoreSeconds: number;
+  }[];
 }
 
 /** A running pod's memory as the eviction manager reads it from the summary API. */
@@ -131,6 +158,11 @@ export interface RunningPod {
   startedAtMs: number;
   /** `runningSinceMs` is unset while the container waits to restart. */
   containers: { name: string; runningSinceMs?: number }[];
+}
+
+/** Which pod, and how the eviction manager ranks it. */
+function podRef(key: string, rt: PodRuntime) {
+  return { key, namespace: rt.namespace, name: rt.name, priority: rt.priority, critical: rt.critical };
 }
 
 /** scheduling.SystemCriticalPriority: pods at or above it are critical to the node. */
@@ -194,6 +226,7 @@ export class ContainerRuntime {
           restartCount: 0,
           backoffMs: initialBackoffMs,
           memory: this.o.memoryOf?.(pod, c.name),
+          cpuCores: containerCpuCores(c.resources?.requests?.cpu),
           containerId: '',
         };
       }),
@@ -329,21 +362,39 @@ export class ContainerRuntime {
       for (const c of rt.containers) if (c.memory && c.runningSinceMs !== undefined) this.watchMemory(rt, c);
   }
 
+  /** The stats summary now: every pod with a running container, and those containers. */
+  summary(nowMs: number): PodStats[] {
+    const out: PodStats[] = [];
+    for (const [key, rt] of this.pods) {
+      const containers: PodStats['containers'] = [];
+      for (const c of rt.containers) {
+        const started = c.runningSinceMs;
+        if (started === undefined) continue;
+        containers.push({
+          name: c.name,
+          startedAtMs: started,
+          workingSetBytes: c.memory ? workingSet(c.memory, started, nowMs) : undefined,
+          requestBytes: c.memory?.requestBytes ?? 0,
+          cpuCores: c.cpuCores,
+          // A new container's counter starts at zero, as its new cgroup's does.
+          cpuCoreSeconds: (c.cpuCores * (nowMs - started)) / 1000,
+        });
+      }
+      if (containers.length) out.push({ ...podRef(key, rt), containers });
+    }
+    return out;
+  }
+
   /** Each running pod's containers' working sets now, for the eviction manager. */
   memoryUsage(nowMs: number): PodMemoryUsage[] {
     const out: PodMemoryUsage[] = [];
-    for (const [key, rt] of this.pods) {
+    for (const p of this.summary(nowMs)) {
       const containers: PodMemoryUsage['containers'] = [];
-      for (const c of rt.containers) {
-        if (!c.memory || c.runningSinceMs === undefined) continue;
-        containers.push({
-          name: c.name,
-          workingSetBytes: workingSet(c.memory, c.runningSinceMs, nowMs),
-          requestBytes: c.memory.requestBytes ?? 0,
-        });
-      }
+      for (const c of p.containers)
+        if (c.workingSetBytes !== undefined)
+          containers.push({ name: c.name, workingSetBytes: c.workingSetBytes, requestBytes: c.requestBytes });
       if (containers.length)
-        out.push({ key, name: rt.name, priority: rt.priority, critical: rt.critical, containers });
+        out.push({ key: p.key, name: p.name, priority: p.priority, critical: p.critical, containers });
     }
     return out;
   }
@@ -353,11 +404,7 @@ export class ContainerRuntime {
     const out: RunningPod[] = [];
     for (const [key, rt] of this.pods)
       out.push({
-        key,
-        namespace: rt.namespace,
-        name: rt.name,
-        priority: rt.priority,
-        critical: rt.critical,
+        ...podRef(key, rt),
         startedAtMs: rt.startedAtMs,
         containers: rt.containers.map((c) => ({ name: c.name, runningSinceMs: c.runningSinceMs })),
       });

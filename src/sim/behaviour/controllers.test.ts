@@ -90,6 +90,40 @@ describe('Deployment controller', () => {
     expect(status.updatedReplicas).toBe(4);
     expect(status.conditions.find((c) => c.type === 'Progressing')?.reason).toBe('NewReplicaSetAvailable');
   });
+
+  it('numbers each rollout: a new template takes the next revision, a template rolled back to a fresh one', () => {
+    const w = world();
+    const revision = (o: KubeObject) => o.metadata.annotations?.['deployment.kubernetes.io/revision'];
+    w.put(
+      'Deployment',
+      {
+        metadata: { name: 'web', namespace: 'shop' },
+        spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: template('web:1') },
+      },
+      'apps',
+    );
+    const roll = (image: string) => {
+      const d = w.store.get(deployType, 'shop', 'web');
+      w.store.update(deployType, { ...d, spec: { ...(d.spec as object), template: template(image) } });
+      w.clock.advance(60_000);
+    };
+    const revisions = () =>
+      Object.fromEntries(
+        w.store
+          .listObjects(rsType, 'shop')
+          .map((rs) => [
+            (rs.spec as { template: ReturnType<typeof template> }).template.spec.containers[0].image,
+            revision(rs),
+          ]),
+      );
+    w.clock.advance(15_000);
+    expect(revisions()).toEqual({ 'web:1': '1' });
+    roll('web:2');
+    expect(revisions()).toEqual({ 'web:1': '1', 'web:2': '2' });
+    roll('web:1');
+    expect(revisions()).toEqual({ 'web:1': '3', 'web:2': '2' });
+    expect(revision(w.store.get(deployType, 'shop', 'web'))).toBe('3');
+  });
 });
 
 describe('DaemonSet controller', () => {

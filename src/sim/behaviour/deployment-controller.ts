@@ -4,7 +4,8 @@
  * and the old ones down within maxSurge and maxUnavailable (25 % each by default, surge
  * rounded up and unavailability down, as the real controller does), with
  * ScalingReplicaSet events and the Available/Progressing conditions. A rollout stalls,
- * as a real one does, while new pods do not become Ready.
+ * as a real one does, while new pods do not become Ready. Each ReplicaSet carries its
+ * revision (`deployment.kubernetes.io/revision`), and the Deployment the current one's.
  */
 import { rfc3339 } from '../../time/clock.ts';
 import type { KubeObject } from '../api/k8s-types.ts';
@@ -41,6 +42,13 @@ interface ReplicaSetView {
   metadata: KubeObject['metadata'];
   spec?: { replicas?: number };
   status?: { readyReplicas?: number; availableReplicas?: number };
+}
+
+/** Which rollout a ReplicaSet is, on it and on its Deployment (deploymentutil.RevisionAnnotation). */
+const revisionAnnotation = 'deployment.kubernetes.io/revision';
+
+function revisionOf(rs: { metadata: KubeObject['metadata'] }): number {
+  return Number(rs.metadata.annotations?.[revisionAnnotation] ?? 0) || 0;
 }
 
 function scaled(v: number | string | undefined, total: number, roundUp: boolean, fallback: string): number {
@@ -83,6 +91,19 @@ export class DeploymentController extends QueuedController {
         source,
       });
     };
+    // The new ReplicaSet's revision is one past the newest old one's (sync.go
+    // getNewReplicaSet); a template rolled back to takes a fresh number too. `kubectl
+    // rollout history` lists these.
+    const revision = String(Math.max(0, ...old.map(revisionOf)) + 1);
+    if (current && revisionOf(current) < Number(revision)) {
+      current = this.store.update(rsType, {
+        ...current,
+        metadata: {
+          ...current.metadata,
+          annotations: { ...current.metadata.annotations, [revisionAnnotation]: revision },
+        },
+      }) as KubeObject & ReplicaSetView;
+    }
     if (!current) {
       const labels = { ...d.spec?.template?.metadata?.labels, 'pod-template-hash': hash };
       current = this.store.create(rsType, {
@@ -90,6 +111,7 @@ export class DeploymentController extends QueuedController {
           name: `${name}-${hash}`,
           namespace: ns,
           labels,
+          annotations: { [revisionAnnotation]: revision },
           ownerReferences: [
             {
               apiVersion: 'apps/v1',
@@ -108,6 +130,15 @@ export class DeploymentController extends QueuedController {
         },
       }) as KubeObject & ReplicaSetView;
     }
+    let deployment = d;
+    if (d.metadata.annotations?.[revisionAnnotation] !== String(revisionOf(current)))
+      deployment = this.store.update(deploymentType, {
+        ...d,
+        metadata: {
+          ...d.metadata,
+          annotations: { ...d.metadata.annotations, [revisionAnnotation]: String(revisionOf(current)) },
+        },
+      }) as KubeObject & DeploymentView;
     const ru = d.spec?.strategy?.rollingUpdate;
     const recreate = d.spec?.strategy?.type === 'Recreate';
     const surge = recreate ? 0 : scaled(ru?.maxSurge, desired, true, '25%');
@@ -223,6 +254,6 @@ export class DeploymentController extends QueuedController {
           }
         : c;
     });
-    this.store.update(deploymentType, { ...d, status }, { subresource: 'status' });
+    this.store.update(deploymentType, { ...deployment, status }, { subresource: 'status' });
   }
 }

@@ -19,7 +19,7 @@ import type { Clock } from '../../time/clock.ts';
 import type { ObjectStore } from '../store/object-store.ts';
 import type { ContainerRuntime, PodMemoryUsage } from './container-runtime.ts';
 import { recordEvent } from './events.ts';
-import { evictionHardMemoryBytes, formatBytes, nodeSystemUsageBytes } from './memory.ts';
+import { evictionHardMemoryBytes, formatBytes, nodeWorkingSetBytes } from './memory.ts';
 
 export const evictionPressureTransitionPeriodMs = 5 * 60_000;
 
@@ -46,9 +46,7 @@ export class MemoryEvictionManager {
 
   /** memory.available on the node now, in bytes. */
   available(usage = this.o.runtime.memoryUsage(this.o.clock.now())): number {
-    let used = nodeSystemUsageBytes;
-    for (const p of usage) for (const c of p.containers) used += c.workingSetBytes;
-    return this.o.capacityBytes - used;
+    return this.o.capacityBytes - nodeWorkingSetBytes(usage);
   }
 
   /** One pass of synchronize(): observe, and when the threshold is met, reclaim by evicting one pod; true when it did. */

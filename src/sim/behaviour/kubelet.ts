@@ -21,6 +21,7 @@ import type { NodeCondition } from './node-condition.ts';
 import { defaultThreadsMax } from './node-storage.ts';
 import { PodLifecycle } from './pod-lifecycle.ts';
 import type { SandboxNetwork } from './pod-sandbox.ts';
+import { ResourceMetrics } from './resource-metrics.ts';
 import { StorageEvictionManager, type StorageOptions } from './storage-eviction.ts';
 
 const nodeType = resourceForKind('Node')!;
@@ -45,7 +46,7 @@ export const nodeStatusUpdateFrequencyMs = 10_000;
 export const nodeStatusReportFrequencyMs = 5 * 60_000;
 
 interface NodeView {
-  status?: { conditions?: NodeCondition[] };
+  status?: { conditions?: NodeCondition[]; nodeInfo?: { kubeletVersion?: string } };
 }
 
 /** What can be wrong on the node that the kubelet itself reports (Ready=False reasons). */
@@ -144,6 +145,8 @@ export class KubeletModel {
   readonly eviction: MemoryEvictionManager | undefined;
   /** Disk and PIDs: image GC, DiskPressure and PIDPressure, their evictions. */
   readonly storage: StorageEvictionManager | undefined;
+  /** `/metrics/resource`, from the same stats summary the eviction manager reads. */
+  readonly resourceMetrics: ResourceMetrics | undefined;
 
   constructor(o: {
     node: string;
@@ -174,6 +177,16 @@ export class KubeletModel {
     this.clock = o.clock;
     this.random = o.random;
     if (o.nodeIp) this.pods = new PodLifecycle({ ...o, nodeIp: o.nodeIp, health: this.health });
+    if (this.pods) {
+      const runtime = this.pods.runtime;
+      this.resourceMetrics = new ResourceMetrics({
+        clock: o.clock,
+        summary: (nowMs) => runtime.summary(nowMs),
+        kubeletVersion: () =>
+          (o.store.find(nodeType, '', o.node) as (KubeObject & NodeView) | undefined)?.status?.nodeInfo
+            ?.kubeletVersion,
+      });
+    }
     if (this.pods && o.memoryOf)
       this.eviction = new MemoryEvictionManager({
         node: o.node,

@@ -111,6 +111,18 @@ export function limitReachedAt(m: ContainerMemory, startedAtMs: number, nowMs: n
   return Math.max(nowMs, growingFrom) + Math.ceil((m.limitBytes - used) / rate);
 }
 
+/**
+ * The node's working set as the kubelet's summary reports it (the root cgroup): its
+ * containers' plus the system's own. memory.available is capacity minus this.
+ */
+export function nodeWorkingSetBytes(
+  pods: readonly { containers: readonly { workingSetBytes?: number }[] }[],
+): number {
+  let used = nodeSystemUsageBytes;
+  for (const p of pods) for (const c of p.containers) used += c.workingSetBytes ?? 0;
+  return used;
+}
+
 /** A node's memory capacity and allocatable, as its kubelet reports them. */
 export function nodeMemory(capacity: string | undefined): {
   capacityBytes: number;

@@ -1,6 +1,6 @@
 /**
  * The per-node HTTP endpoints reachable through `nodes/{name}[:port]/proxy`: the
- * kubelet's /healthz (10250), and kube-proxy's Prometheus /metrics (10249) and /healthz
+ * kubelet's /healthz and /metrics/resource (10250), and kube-proxy's Prometheus /metrics (10249) and /healthz
  * (10256) with the metric names and health body of v1.32 (kubernetes.md §5.3).
  */
 import type { NodeProxyRegistry, ProxyResponse } from '../api/node-proxy.ts';
@@ -11,11 +11,26 @@ const text = (status: number, body: string, contentType = 'text/plain; charset=u
   contentType,
 });
 
-export function kubeletEndpoints(proxy: NodeProxyRegistry, node: string): void {
-  proxy.register(node, 10250, (req) => {
-    if (req.path === '/healthz') return text(200, 'ok');
-    return text(404, '404 page not found\n');
-  });
+/** The kubelet process behind port 10250, when the node runs one. */
+export interface KubeletServer {
+  /** Whether the process runs: a stopped kubelet listens on nothing and the dial is refused. */
+  listening: () => boolean;
+  /** The body of /metrics/resource now. */
+  resourceMetrics?: () => string | undefined;
+}
+
+export function kubeletEndpoints(proxy: NodeProxyRegistry, node: string, kubelet?: KubeletServer): void {
+  proxy.register(
+    node,
+    10250,
+    (req) => {
+      if (req.path === '/healthz') return text(200, 'ok');
+      const metrics = req.path === '/metrics/resource' ? kubelet?.resourceMetrics?.() : undefined;
+      if (metrics !== undefined) return text(200, metrics, 'text/plain; version=0.0.4; charset=utf-8');
+      return text(404, '404 page not found\n');
+    },
+    { listening: kubelet?.listening },
+  );
 }
 
 export interface KubeProxyState {

@@ -188,6 +188,86 @@ describe('parseScenario', () => {
   });
 });
 
+describe('workload changes: set-resources and set-image', () => {
+  const faultEntry = 'fault:\n      type: kubelet-stop\n      nodes: { pools: [workers], count: 1 }';
+  const withAction = (action: string) => variant([faultEntry, `action: ${action}`]);
+
+  it('accepts requests and limits in Kubernetes quantities, CPU as the API server gives it back', () => {
+    const s = parseScenario(
+      withAction(
+        '{ type: set-resources, workload: app/web, container: web, requests: { cpu: 0.5, memory: 256Mi }, limits: { cpu: 1000m, memory: 512Mi, ephemeral-storage: 1Gi } }',
+      ),
+      file,
+    );
+    expect(s.timeline[0].action).toEqual({
+      type: 'set-resources',
+      by: 'operator',
+      workload: 'app/web',
+      container: 'web',
+      requests: { cpu: '500m', memory: '256Mi' },
+      limits: { cpu: '1', memory: '512Mi', 'ephemeral-storage': '1Gi' },
+    });
+  });
+
+  it('accepts a new image for one container', () => {
+    const s = parseScenario(
+      withAction('{ type: set-image, workload: app/web, container: web, image: nginx:1.28 }'),
+      file,
+    );
+    expect(s.timeline[0].action).toMatchObject({ type: 'set-image', container: 'web', image: 'nginx:1.28' });
+  });
+
+  it.each<[string, string, string[]]>([
+    [
+      'a memory limit in a unit Kubernetes does not know',
+      '{ type: set-resources, workload: app/web, container: web, limits: { memory: 512MB } }',
+      [
+        `${file}:34:89: timeline[0].action.limits.memory: expected a memory quantity such as 512Mi or 2Gi, got "512MB"`,
+      ],
+    ],
+    [
+      'a CPU request in words',
+      '{ type: set-resources, workload: app/web, container: web, requests: { cpu: half } }',
+      [
+        `${file}:34:88: timeline[0].action.requests.cpu: expected a CPU quantity such as 250m or 1.5, got "half"`,
+      ],
+    ],
+    [
+      'ephemeral storage that is not a quantity',
+      '{ type: set-resources, workload: app/web, container: web, limits: { ephemeral-storage: lots } }',
+      [
+        `${file}:34:100: timeline[0].action.limits.ephemeral-storage: expected a storage quantity such as 1Gi or 500Mi, got "lots"`,
+      ],
+    ],
+    [
+      'a resource the action does not set',
+      '{ type: set-resources, workload: app/web, container: web, limits: { gpu: 1 } }',
+      [`${file}:34:81: timeline[0].action.limits.gpu: unknown field (check its spelling and indentation)`],
+    ],
+    [
+      'nothing to set',
+      '{ type: set-resources, workload: app/web, container: web, requests: {} }',
+      [
+        `${file}:34:13: timeline[0].action: set-resources needs at least one request or limit (cpu, memory, ephemeral-storage)`,
+      ],
+    ],
+    [
+      'a container the workload does not have',
+      '{ type: set-image, workload: app/web, container: nginx, image: nginx:1.28 }',
+      [`${file}:34:62: timeline[0].action.container: app/web has no container "nginx"`],
+    ],
+    [
+      'no container named',
+      '{ type: set-image, workload: app/web, image: nginx:1.28 }',
+      [
+        `${file}:34:13: timeline[0].action.container: required field is missing (expected a lowercase name (a-z, 0-9, -))`,
+      ],
+    ],
+  ])('refuses %s', (_, action, expected) => {
+    expect(problems(withAction(action))).toEqual(expected);
+  });
+});
+
 describe('references between parts of the file', () => {
   it.each<[string, [string, string][], string[]]>([
     [
@@ -257,7 +337,7 @@ describe('references between parts of the file', () => {
         ],
       ],
       [
-        `${file}:36:13: expected.category: "kubelet-failure" needs at least one fault, or a change that causes it (upgrade, rollback, label-nodes, apply-webhook, set-env, scale-workload), on the timeline`,
+        `${file}:36:13: expected.category: "kubelet-failure" needs at least one fault, or a change that causes it (upgrade, rollback, label-nodes, apply-webhook, set-env, scale-workload, set-resources, set-image), on the timeline`,
       ],
     ],
     [

@@ -25,6 +25,8 @@ const changeActions: ReadonlySet<string> = new Set([
   'apply-webhook',
   'set-env',
   'scale-workload',
+  'set-resources',
+  'set-image',
 ]);
 
 export function scenarioReferenceIssues(s: Scenario): ReferenceIssue[] {
@@ -208,7 +210,8 @@ export function scenarioReferenceIssues(s: Scenario): ReferenceIssue[] {
       if ('nodes' in a) checkTarget([...aPath, 'nodes'], a.nodes);
       if (a.type === 'restart-workload' || a.type === 'scale-workload')
         checkWorkload([...aPath, 'workload'], a.workload);
-      if (a.type === 'set-env') checkWorkload([...aPath, 'workload'], a.workload, a.container);
+      if (a.type === 'set-env' || a.type === 'set-resources' || a.type === 'set-image')
+        checkWorkload([...aPath, 'workload'], a.workload, a.container);
     }
     if (e.heal) {
       if (e.heal.fault !== 'all' && !faultIds.has(e.heal.fault))

@@ -136,6 +136,37 @@ const memoryQuantity = z
   .string({ error: 'expected a memory quantity such as 512Mi or 2Gi' })
   .refine((q) => parseBytes(q) !== undefined, { error: 'expected a memory quantity such as 512Mi or 2Gi' });
 
+/** A CPU quantity as Kubernetes writes it: `250m`, `0.5`, `2` (cores, or thousandths with `m`). */
+const cpuQuantity = z.preprocess(
+  // YAML reads `cpu: 0.5` as a number, which Kubernetes accepts as well.
+  (v) => (typeof v === 'number' && v > 0 ? String(v) : v),
+  z
+    .string({ error: 'expected a CPU quantity such as 250m or 1.5' })
+    .regex(/^(\d+(\.\d+)?|\.\d+)m?$/, { error: 'expected a CPU quantity such as 250m or 1.5' })
+    .transform(canonicalCpu),
+);
+
+/**
+ * A CPU quantity as the API server gives it back (resource.Quantity's canonical form):
+ * whole cores plain, anything finer in millicores, rounded up (`0.5` → `500m`, `1000m` → `1`).
+ */
+export function canonicalCpu(q: string): string {
+  const millis = Math.ceil(q.endsWith('m') ? Number(q.slice(0, -1)) : Number(q) * 1000 - 1e-9);
+  return millis % 1000 === 0 ? String(millis / 1000) : `${millis}m`;
+}
+
+/** Ephemeral storage as Kubernetes writes it: `1Gi`, `500Mi`, `2G`. */
+const storageQuantity = z
+  .string({ error: 'expected a storage quantity such as 1Gi or 500Mi' })
+  .refine((q) => parseBytes(q) !== undefined, { error: 'expected a storage quantity such as 1Gi or 500Mi' });
+
+/** A container's requests or limits, keyed as the pod spec keys them. */
+const resourceList = z.strictObject({
+  cpu: cpuQuantity.optional(),
+  memory: memoryQuantity.optional(),
+  'ephemeral-storage': storageQuantity.optional(),
+});
+
 /** How fast memory grows: a quantity per second, minute or hour (`20Mi/min`, `1Gi/h`). */
 const memoryRate = z
   .string({ error: 'expected a rate such as 20Mi/min or 1Gi/h' })
@@ -844,6 +875,31 @@ export const actionSchema = z.discriminatedUnion('type', [
     /** Every container when unset. */
     container: name.optional(),
     env: z.record(z.string(), z.string({ error: 'expected a string (quote numbers)' })),
+  }),
+  /**
+   * `kubectl set resources`: one container's requests and limits, merged over what it has.
+   * The pod template changes, so the workload rolls out new pods carrying them.
+   */
+  z
+    .strictObject({
+      type: z.literal('set-resources'),
+      ...actionCommon,
+      workload: objectRef,
+      container: name,
+      requests: resourceList.optional(),
+      limits: resourceList.optional(),
+    })
+    .refine((a) => Object.keys({ ...a.requests, ...a.limits }).length > 0, {
+      error: 'set-resources needs at least one request or limit (cpu, memory, ephemeral-storage)',
+      when: (payload) => payload.issues.length === 0,
+    }),
+  /** `kubectl set image`: one container's image; the workload rolls out as for any template change. */
+  z.strictObject({
+    type: z.literal('set-image'),
+    ...actionCommon,
+    workload: objectRef,
+    container: name,
+    image: text,
   }),
   z.strictObject({
     type: z.literal('disable-node-timer'),

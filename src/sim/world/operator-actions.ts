@@ -1,9 +1,10 @@
 /**
  * The timeline's actions, done the way people and providers do them: node restarts and
  * replacements rolled in batches (cordon, drain with PDBs, reboot or replace, wait Ready,
- * uncordon), kubelet restarts, upgrades and rollbacks, workload restarts, scaling and env
- * changes, a node timer disabled on every machine. Actions outside the cluster (a ticket,
- * a rebuild elsewhere) change nothing here; they are on the timeline for the record.
+ * uncordon), kubelet restarts, upgrades and rollbacks, workload restarts, scaling, env,
+ * resources and image changes, a node timer disabled on every machine. Actions outside the
+ * cluster (a ticket, a rebuild elsewhere) change nothing here; they are on the timeline for
+ * the record.
  */
 import type { Clock } from '../../time/clock.ts';
 import type { Action, NodeTarget } from '../scenario/schema.ts';
@@ -85,6 +86,12 @@ export async function performAction(a: Action, p: ActionParts): Promise<void> {
       return;
     case 'set-env':
       p.workloads.setEnv(a.workload, a.env, a.container);
+      return;
+    case 'set-resources':
+      p.workloads.setResources(a.workload, a.container, { requests: a.requests, limits: a.limits });
+      return;
+    case 'set-image':
+      p.workloads.setImage(a.workload, a.container, a.image);
       return;
     case 'disable-node-timer': {
       const nodes = p.nodesFor(a.nodes);

@@ -168,20 +168,13 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
   };
   const ownFailures = new Map<string, (pod: string) => OwnFailure | undefined>();
 
-  // What each container asks for, may use and uses, by `namespace/workload/container`.
-  const memory = new Map<string, { requestBytes?: number; limitBytes?: number; steadyBytes: number }>();
+  // What each declared container uses when it says so, by `namespace/workload/container`;
+  // what it asks for and may use is read from each pod's own spec (memoryOf).
+  const memory = new Map<string, { usageBytes?: number }>();
   const declaredGrowth = new Map<string, MemoryGrowth>();
   const leaks = new Map<string, { key: string; growth: MemoryGrowth }>();
   const rememberMemory = (key: string, c: Container) => {
-    const requestBytes = parseBytes(c.resources?.memory);
-    const limitBytes = parseBytes(c.resources?.limits?.memory);
-    // The API server defaults a request to its limit when only the limit is set.
-    const request = requestBytes ?? limitBytes;
-    memory.set(key, {
-      requestBytes: request,
-      limitBytes,
-      steadyBytes: parseBytes(c.usage?.memory) ?? request ?? defaultContainerUsageBytes,
-    });
+    memory.set(key, { usageBytes: parseBytes(c.usage?.memory) });
     const growth = c.usage?.growth;
     if (growth)
       declaredGrowth.set(key, {
@@ -212,8 +205,20 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
   };
   const memoryOf = (pod: KubeObject, container: string): ContainerMemory => {
     const key = `${pod.metadata.namespace}/${pod.metadata.labels?.['app.kubernetes.io/name'] ?? ''}/${container}`;
-    const m = memory.get(key) ?? { steadyBytes: defaultContainerUsageBytes };
-    return { ...m, growth: () => growthOf(key) };
+    const growth = () => growthOf(key);
+    const declared = memory.get(key);
+    if (!declared) return { steadyBytes: defaultContainerUsageBytes, growth };
+    // The pod's own requests and limits: pods of a changed template (set-resources) carry new ones.
+    const r = (pod as PodResourcesView).spec?.containers?.find((c) => c.name === container)?.resources;
+    const limitBytes = parseBytes(r?.limits?.memory);
+    // The API server defaults a request to its limit when only the limit is set.
+    const requestBytes = parseBytes(r?.requests?.memory) ?? limitBytes;
+    return {
+      requestBytes,
+      limitBytes,
+      steadyBytes: declared.usageBytes ?? requestBytes ?? defaultContainerUsageBytes,
+      growth,
+    };
   };
   const needsOf = (pod: KubeObject, container: string): ContainerNeeds => {
     const workload = `${pod.metadata.namespace}/${pod.metadata.labels?.['app.kubernetes.io/name'] ?? ''}`;
@@ -343,7 +348,6 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
     );
     put('Lease', nodeLease(name, clock.now()), 'coordination.k8s.io');
     pools.set(name, pool.name);
-    kubeletEndpoints(nodeProxy, name);
     const kubelet = new KubeletModel({
       node: name,
       nodeIp: ip,
@@ -367,6 +371,10 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
       sandbox: network?.sandbox,
       registries,
       containerRuntime: pool.containerRuntime,
+    });
+    kubeletEndpoints(nodeProxy, name, {
+      listening: () => kubelet.health.running,
+      resourceMetrics: () => kubelet.resourceMetrics?.render(),
     });
     const kubeProxy = new KubeProxyModel({ node: name, store, clock, logs, proxy: nodeProxy, deps, random });
     kubelets.set(name, kubelet);
@@ -660,6 +668,15 @@ function podResources(r: Container['resources']): Record<string, unknown> | unde
   return {
     ...(Object.keys(limits).length ? { limits } : {}),
     ...(Object.keys(requests).length ? { requests } : {}),
+  };
+}
+
+interface PodResourcesView {
+  spec?: {
+    containers?: {
+      name: string;
+      resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+    }[];
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * What `kubectl rollout restart`, `kubectl scale`, `kubectl set env` and a CI deploy do to
+ * What `kubectl rollout restart`, `kubectl scale`, `kubectl set env|resources|image` and a CI deploy do to
  * a workload: change its spec, and let the Deployment or DaemonSet controller roll the
  * pods. StatefulSets run as Deployments in the simulator, so both are found here.
  */
@@ -12,10 +12,14 @@ import type { ObjectStore } from '../store/object-store.ts';
 
 const kinds = [resourceForKind('Deployment', 'apps')!, resourceForKind('DaemonSet', 'apps')!];
 
+/** A container's requests or limits as the pod spec keys them (`cpu`, `memory`, `ephemeral-storage`). */
+export type ResourceList = Record<string, string>;
+
 interface ContainerView {
   name: string;
   image?: string;
   env?: { name: string; value?: string }[];
+  resources?: { requests?: ResourceList; limits?: ResourceList };
 }
 
 interface WorkloadView {
@@ -88,6 +92,36 @@ export class WorkloadOps {
         const rest = (c.env ?? []).filter((e) => !(e.name in env));
         c.env = [...rest, ...Object.entries(env).map(([name, value]) => ({ name, value }))];
       }
+    });
+  }
+
+  /**
+   * `kubectl set resources`: the named container's requests and limits, merged over those it
+   * has (a resource not named keeps its value). The template keeps what was given; the pods
+   * made from it get a request for each limit without one when they are created (admission).
+   */
+  setResources(
+    ref: string,
+    container: string,
+    change: { requests?: ResourceList; limits?: ResourceList },
+  ): boolean {
+    return this.updateTemplate(ref, (t) => {
+      const c = t?.spec?.containers?.find((x) => x.name === container);
+      if (!c) return;
+      const limits = { ...c.resources?.limits, ...change.limits };
+      const requests = { ...c.resources?.requests, ...change.requests };
+      c.resources = {
+        ...(Object.keys(limits).length ? { limits } : {}),
+        ...(Object.keys(requests).length ? { requests } : {}),
+      };
+    });
+  }
+
+  /** `kubectl set image`: the named container's image. */
+  setImage(ref: string, container: string, image: string): boolean {
+    return this.updateTemplate(ref, (t) => {
+      const c = t?.spec?.containers?.find((x) => x.name === container);
+      if (c) c.image = image;
     });
   }
 
