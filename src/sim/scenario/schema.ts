@@ -614,6 +614,22 @@ export const faultSchema = z.discriminatedUnion('type', [
     runsForMax: duration.optional(),
   }),
   /**
+   * Cluster DNS forwards to itself. CoreDNS's `forward . /etc/resolv.conf` reads the file the
+   * kubelet gives a `dnsPolicy: Default` pod, the node's own (or the kubelet's `resolvConf`);
+   * when it names a loopback stub (systemd-resolved's 127.0.0.53), that address inside the
+   * pod is CoreDNS itself. The loop plugin (CoreDNS 1.2.1 on) sends a HINFO probe through
+   * the forwarder at start-up, sees it come back more than twice and stops the process with
+   * log.Fatalf (exit 1): every replica crash-loops with `[FATAL] plugin/loop: …` as its last
+   * line, nodes stay Ready, and lookups fail everywhere. CoreDNS only; see the coredns loop
+   * plugin README, "Troubleshooting loops in Kubernetes clusters".
+   */
+  z.strictObject({
+    type: z.literal('dns-forward-loop'),
+    ...faultCommon,
+    /** How long a replica runs before the loop plugin stops it (its probe comes back at once). */
+    runsFor: duration.default('6s'),
+  }),
+  /**
    * A workload's program starts leaking memory (a bad release, an unbounded cache, a
    * connection leak): from the fault on, each of its running containers' working set grows
    * by `rate`, and starts small again whenever the process restarts. Under a memory limit the

@@ -173,6 +173,31 @@ export class FaultInjector {
         a.heal = () => world.setOwnFailure(`kube-system/${dns}`, container, undefined);
         return a;
       }
+      case 'dns-forward-loop': {
+        // plugin/loop (loop.go): the probe `<random>.<random>.` HINFO is seen a third time and
+        // log.Fatalf ends the process (exit 1). The text changed with the plugin: CoreDNS
+        // 1.2.x printed `Seen "HINFO IN q." more than twice, loop detected`; later releases
+        // name the addresses and the zone, as 1.3.1 logs show.
+        const version = this.p.scenario.cluster.dns.version;
+        const random = this.p.random;
+        const digits = () => String(Math.floor(random() * 9e18) + 1e18);
+        const oldText = /^v?1\.2\./.test(version);
+        const runsForMs = parseDuration(fault.runsFor) ?? 6_000;
+        world.setOwnFailure('kube-system/coredns', 'coredns', () => {
+          const qname = `${digits()}.${digits()}.`;
+          const port = 32768 + Math.floor(random() * 28000);
+          return {
+            exitCode: 1,
+            reason: 'Error' as const,
+            log: oldText
+              ? `[FATAL] plugin/loop: Seen "HINFO IN ${qname}" more than twice, loop detected`
+              : `[FATAL] plugin/loop: Loop (127.0.0.1:${port} -> :53) detected for zone ".", see https://coredns.io/plugins/loop#troubleshooting. Query: "HINFO ${qname}"`,
+            runsForMs,
+          };
+        });
+        a.heal = () => world.setOwnFailure('kube-system/coredns', 'coredns', undefined);
+        return a;
+      }
       case 'registry-outage': {
         // The registry answers; which pulls hit it emerges in the kubelets (image-puller.ts).
         world.registries.set(source, {
