@@ -105,7 +105,7 @@ describe('parseScenario', () => {
       'unknown fault type',
       [['type: kubelet-stop', 'type: kubelet-explode']],
       [
-        `${file}:35:13: timeline[0].fault.type: unknown fault type "kubelet-explode"; expected one of kubelet-stop, kubelet-flap, node-network, node-dns, dns-overload, dns-forward-loop, memory-leak, disk-fill, pid-leak, service-routing, proxy-rule-format-mismatch, api-server-unreachable, api-server-degraded, component-version-change, node-scheduled-job, runtime-stall, node-reboot, node-replace, bgp-session-blocked, overlay-tunnel-blocked, pod-ip-leak, ip-pool-exhausted, conntrack-flood, path-mtu-drop, lb-targets-deregistered, lb-health-checks-failing, registry-outage, etcd-member-down, etcd-slow-disk, etcd-database-full, certificate-expires, apiserver-crash, api-client, api-client-surge, webhook-server, webhook-certificate`,
+        `${file}:35:13: timeline[0].fault.type: unknown fault type "kubelet-explode"; expected one of kubelet-stop, kubelet-flap, node-network, node-dns, dns-overload, dns-forward-loop, memory-leak, disk-fill, node-disk-fill, pid-leak, service-routing, proxy-rule-format-mismatch, api-server-unreachable, api-server-degraded, component-version-change, node-scheduled-job, runtime-stall, node-reboot, node-replace, bgp-session-blocked, overlay-tunnel-blocked, pod-ip-leak, ip-pool-exhausted, conntrack-flood, path-mtu-drop, lb-targets-deregistered, lb-health-checks-failing, registry-outage, etcd-member-down, etcd-slow-disk, etcd-database-full, certificate-expires, apiserver-crash, api-client, api-client-surge, webhook-server, webhook-certificate`,
       ],
     ],
     [

@@ -667,6 +667,23 @@ export const faultSchema = z.discriminatedUnion('type', [
     rate: memoryRate,
   }),
   /**
+   * A process on the nodes outside any pod writes to their root filesystem without bound: a
+   * system log that rotates too seldom (/var/log/messages, syslog), a daemon's own files.
+   * Pods write nothing extra, so the kubelet's eviction manager (pkg/kubelet/eviction) finds
+   * no culprit it can reclaim: image GC frees too little (`FreeDiskSpaceFailed`, then
+   * `ImageGCFailed`), DiskPressure and its taint, `EvictionThresholdMet`, and pods are
+   * `Evicted` one after another for ephemeral-storage while the disk stays full. Healing
+   * stops the writer and frees what it wrote (the files deleted or rotated away); a reboot
+   * keeps the files, replacing the node starts clean.
+   */
+  z.strictObject({
+    type: z.literal('node-disk-fill'),
+    ...nodeFaultCommon,
+    rate: memoryRate,
+    /** What writes, for the reader (`rsyslog: /var/log/messages`). */
+    writer: text.optional(),
+  }),
+  /**
    * A workload's program leaks processes or threads (children never reaped, a thread per
    * request never ended): each running container holds `rate` more from the fault on, until
    * it restarts. With a pid.available threshold the node reports PIDPressure and evicts;

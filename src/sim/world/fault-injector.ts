@@ -240,6 +240,22 @@ export class FaultInjector {
         a.heal = () => world.stopStorageGrowth(source);
         return a;
       }
+      case 'node-disk-fill': {
+        // Written outside pods: image GC, pressure and evictions emerge in the kubelets.
+        const perMs = parseRate(fault.rate) ?? 0;
+        a.addNode = (n) => {
+          a.nodes.add(n);
+          a.reached.add(n);
+          world.startHostDiskGrowth(source, n, perMs);
+        };
+        a.heal = (node) => {
+          for (const n of node ? [node] : [...a.nodes]) {
+            world.stopHostDiskGrowth(source, n);
+            a.nodes.delete(n);
+          }
+        };
+        break;
+      }
       case 'node-reboot': {
         const downtime = parseDuration(fault.downtime) ?? 180_000;
         for (const n of this.initialNodes(fault)) void this.p.ops.reboot(n, downtime);
