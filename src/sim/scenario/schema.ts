@@ -680,6 +680,8 @@ export const faultSchema = z.discriminatedUnion('type', [
     type: z.literal('node-disk-fill'),
     ...nodeFaultCommon,
     rate: memoryRate,
+    /** What the writer's files already hold when the fault starts (it began before the scenario); healing frees it too. */
+    written: memoryQuantity.optional(),
     /** What writes, for the reader (`rsyslog: /var/log/messages`). */
     writer: text.optional(),
   }),

@@ -13,7 +13,7 @@
  */
 import type { Clock, Timer } from '../../time/clock.ts';
 import type { ProtocolFaults } from '../api/faults.ts';
-import { parseRate } from '../behaviour/memory.ts';
+import { parseBytes, parseRate } from '../behaviour/memory.ts';
 import { parseCountRate } from '../behaviour/node-storage.ts';
 import { type ControlPlaneFault, isControlPlaneFault } from '../scenario/control-plane-faults.ts';
 import type { Fault, Scenario } from '../scenario/schema.ts';
@@ -243,10 +243,11 @@ export class FaultInjector {
       case 'node-disk-fill': {
         // Written outside pods: image GC, pressure and evictions emerge in the kubelets.
         const perMs = parseRate(fault.rate) ?? 0;
+        const written = parseBytes(fault.written) ?? 0;
         a.addNode = (n) => {
           a.nodes.add(n);
           a.reached.add(n);
-          world.startHostDiskGrowth(source, n, perMs);
+          world.startHostDiskGrowth(source, n, perMs, written);
         };
         a.heal = (node) => {
           for (const n of node ? [node] : [...a.nodes]) {

@@ -121,7 +121,7 @@ export interface ScenarioWorld {
    * A host process on `node` (outside any pod) starts writing `perMs` to the node's root
    * filesystem now, under `id`; `stop` ends it and frees what it wrote (the files deleted).
    */
-  startHostDiskGrowth(id: string, node: string, perMs: number): void;
+  startHostDiskGrowth(id: string, node: string, perMs: number, writtenBytes?: number): void;
   stopHostDiskGrowth(id: string, node: string): void;
   /** Listeners told about every node added, for faults that follow an image to new machines. */
   onNodeAdded(listener: (name: string) => void): () => void;
@@ -202,11 +202,11 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
   // Disk writes and process leaks by `namespace/workload[/container]`, from the faults.
   const storageGrowth = new Map<string, { key: string; growth: StorageGrowth }>();
   /** Host writers by node, then by fault: bytes per ms since a time. */
-  const hostDiskGrowth = new Map<string, Map<string, { perMs: number; fromMs: number }>>();
+  const hostDiskGrowth = new Map<string, Map<string, { perMs: number; fromMs: number; written: number }>>();
   const hostWritten = (node: string, nowMs: number): number => {
     let bytes = 0;
     for (const g of hostDiskGrowth.get(node)?.values() ?? [])
-      bytes += g.perMs * Math.max(0, nowMs - g.fromMs);
+      bytes += g.written + g.perMs * Math.max(0, nowMs - g.fromMs);
     return Math.floor(bytes);
   };
   const storageOf = (pod: KubeObject, container: string): StorageGrowth[] => {
@@ -635,9 +635,9 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
       const g = storageGrowth.get(id);
       if (g) g.growth.untilMs = clock.now();
     },
-    startHostDiskGrowth(id, node, perMs) {
+    startHostDiskGrowth(id, node, perMs, writtenBytes = 0) {
       const onNode = hostDiskGrowth.get(node) ?? new Map();
-      onNode.set(id, { perMs, fromMs: clock.now() });
+      onNode.set(id, { perMs, fromMs: clock.now(), written: writtenBytes });
       hostDiskGrowth.set(node, onNode);
     },
     stopHostDiskGrowth(id, node) {
