@@ -82,6 +82,13 @@ export interface StorageOptions {
   systemBytes: number;
   /** Images on disk that no container uses: image GC and node-level reclaim delete them. */
   unusedImageBytes: number;
+  /**
+   * What host processes outside any pod have written by `nowMs` (a system log, a daemon's
+   * files): on the same filesystem, so it counts against nodefs and imagefs, but neither
+   * image GC nor evicting pods reclaims it (the kubelet's eviction manager only knows
+   * images, dead containers and pods).
+   */
+  hostWrittenBytes?: (nowMs: number) => number;
   pidMax: number;
   /** kernel.threads-max: the kernel refuses a new task past it as past pid_max (kernel/fork.c copy_process). */
   threadsMax?: number;
@@ -146,7 +153,8 @@ export class StorageEvictionManager {
 
   /** nodefs.available (= imagefs.available on one filesystem), in bytes. */
   diskAvailable(usage: PodStorageUsage[]): number {
-    const used = this.o.systemBytes + this.unusedImages + usage.reduce((s, p) => s + p.diskBytes, 0);
+    const host = this.o.hostWrittenBytes?.(this.o.clock.now()) ?? 0;
+    const used = this.o.systemBytes + host + this.unusedImages + usage.reduce((s, p) => s + p.diskBytes, 0);
     return Math.max(0, this.o.capacityBytes - used);
   }
 

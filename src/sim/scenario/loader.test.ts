@@ -105,7 +105,7 @@ describe('parseScenario', () => {
       'unknown fault type',
       [['type: kubelet-stop', 'type: kubelet-explode']],
       [
-        `${file}:35:13: timeline[0].fault.type: unknown fault type "kubelet-explode"; expected one of kubelet-stop, kubelet-flap, node-network, node-dns, dns-overload, memory-leak, disk-fill, pid-leak, service-routing, proxy-rule-format-mismatch, api-server-unreachable, api-server-degraded, component-version-change, node-scheduled-job, runtime-stall, node-reboot, node-replace, bgp-session-blocked, overlay-tunnel-blocked, pod-ip-leak, ip-pool-exhausted, conntrack-flood, path-mtu-drop, lb-targets-deregistered, lb-health-checks-failing, registry-outage, etcd-member-down, etcd-slow-disk, etcd-database-full, certificate-expires, apiserver-crash, api-client, api-client-surge, webhook-server, webhook-certificate`,
+        `${file}:35:13: timeline[0].fault.type: unknown fault type "kubelet-explode"; expected one of kubelet-stop, kubelet-flap, node-network, node-dns, dns-overload, dns-forward-loop, memory-leak, disk-fill, node-disk-fill, pid-leak, service-routing, proxy-rule-format-mismatch, api-server-unreachable, api-server-degraded, component-version-change, node-scheduled-job, runtime-stall, node-reboot, node-replace, bgp-session-blocked, overlay-tunnel-blocked, pod-ip-leak, ip-pool-exhausted, conntrack-flood, path-mtu-drop, lb-targets-deregistered, lb-health-checks-failing, registry-outage, etcd-member-down, etcd-slow-disk, etcd-database-full, certificate-expires, apiserver-crash, api-client, api-client-surge, webhook-server, webhook-certificate`,
       ],
     ],
     [
@@ -360,6 +360,19 @@ describe('references between parts of the file', () => {
       ],
       [
         `${file}:34:49: timeline[0].action.workload: no workload kube-system/core-dns is declared (or implied by cluster)`,
+      ],
+    ],
+    [
+      'a forwarding loop in a cluster whose DNS is kube-dns (only CoreDNS has the loop plugin)',
+      [
+        ['kind: coredns', 'kind: kube-dns'],
+        [
+          'fault:\n      type: kubelet-stop\n      nodes: { pools: [workers], count: 1 }',
+          'fault: { type: dns-forward-loop }',
+        ],
+      ],
+      [
+        `${file}:34:20: timeline[0].fault.type: a forwarding loop stops CoreDNS (its loop plugin); cluster.dns.kind is not coredns`,
       ],
     ],
   ])('%s', (_, edits, expected) => {

@@ -194,6 +194,11 @@ export function scenarioReferenceIssues(s: Scenario): ReferenceIssue[] {
         });
       if (f.type === 'memory-leak' || f.type === 'disk-fill' || f.type === 'pid-leak')
         checkWorkload([...fPath, 'workload'], f.workload, f.container);
+      if (f.type === 'dns-forward-loop' && s.cluster.dns.kind !== 'coredns')
+        report(
+          [...fPath, 'type'],
+          'a forwarding loop stops CoreDNS (its loop plugin); cluster.dns.kind is not coredns',
+        );
       if (f.type === 'node-scheduled-job') {
         const min = parseDuration(f.job.runtime.min) ?? 0;
         const max = parseDuration(f.job.runtime.max) ?? 0;

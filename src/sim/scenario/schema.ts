@@ -614,6 +614,22 @@ export const faultSchema = z.discriminatedUnion('type', [
     runsForMax: duration.optional(),
   }),
   /**
+   * Cluster DNS forwards to itself. CoreDNS's `forward . /etc/resolv.conf` reads the file the
+   * kubelet gives a `dnsPolicy: Default` pod, the node's own (or the kubelet's `resolvConf`);
+   * when it names a loopback stub (systemd-resolved's 127.0.0.53), that address inside the
+   * pod is CoreDNS itself. The loop plugin (CoreDNS 1.2.1 on) sends a HINFO probe through
+   * the forwarder at start-up, sees it come back more than twice and stops the process with
+   * log.Fatalf (exit 1): every replica crash-loops with `[FATAL] plugin/loop: …` as its last
+   * line, nodes stay Ready, and lookups fail everywhere. CoreDNS only; see the coredns loop
+   * plugin README, "Troubleshooting loops in Kubernetes clusters".
+   */
+  z.strictObject({
+    type: z.literal('dns-forward-loop'),
+    ...faultCommon,
+    /** How long a replica runs before the loop plugin stops it (its probe comes back at once). */
+    runsFor: duration.default('6s'),
+  }),
+  /**
    * A workload's program starts leaking memory (a bad release, an unbounded cache, a
    * connection leak): from the fault on, each of its running containers' working set grows
    * by `rate`, and starts small again whenever the process restarts. Under a memory limit the
@@ -649,6 +665,25 @@ export const faultSchema = z.discriminatedUnion('type', [
     container: name.optional(),
     into: z.enum(['logs', 'rootfs', 'emptyDir']).default('logs'),
     rate: memoryRate,
+  }),
+  /**
+   * A process on the nodes outside any pod writes to their root filesystem without bound: a
+   * system log that rotates too seldom (/var/log/messages, syslog), a daemon's own files.
+   * Pods write nothing extra, so the kubelet's eviction manager (pkg/kubelet/eviction) finds
+   * no culprit it can reclaim: image GC frees too little (`FreeDiskSpaceFailed`, then
+   * `ImageGCFailed`), DiskPressure and its taint, `EvictionThresholdMet`, and pods are
+   * `Evicted` one after another for ephemeral-storage while the disk stays full. Healing
+   * stops the writer and frees what it wrote (the files deleted or rotated away); a reboot
+   * keeps the files, replacing the node starts clean.
+   */
+  z.strictObject({
+    type: z.literal('node-disk-fill'),
+    ...nodeFaultCommon,
+    rate: memoryRate,
+    /** What the writer's files already hold when the fault starts (it began before the scenario); healing frees it too. */
+    written: memoryQuantity.optional(),
+    /** What writes, for the reader (`rsyslog: /var/log/messages`). */
+    writer: text.optional(),
   }),
   /**
    * A workload's program leaks processes or threads (children never reaped, a thread per

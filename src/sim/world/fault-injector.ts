@@ -13,7 +13,7 @@
  */
 import type { Clock, Timer } from '../../time/clock.ts';
 import type { ProtocolFaults } from '../api/faults.ts';
-import { parseRate } from '../behaviour/memory.ts';
+import { parseBytes, parseRate } from '../behaviour/memory.ts';
 import { parseCountRate } from '../behaviour/node-storage.ts';
 import { type ControlPlaneFault, isControlPlaneFault } from '../scenario/control-plane-faults.ts';
 import type { Fault, Scenario } from '../scenario/schema.ts';
@@ -173,6 +173,31 @@ export class FaultInjector {
         a.heal = () => world.setOwnFailure(`kube-system/${dns}`, container, undefined);
         return a;
       }
+      case 'dns-forward-loop': {
+        // plugin/loop (loop.go): the probe `<random>.<random>.` HINFO is seen a third time and
+        // log.Fatalf ends the process (exit 1). The text changed with the plugin: CoreDNS
+        // 1.2.x printed `Seen "HINFO IN q." more than twice, loop detected`; later releases
+        // name the addresses and the zone, as 1.3.1 logs show.
+        const version = this.p.scenario.cluster.dns.version;
+        const random = this.p.random;
+        const digits = () => String(Math.floor(random() * 9e18) + 1e18);
+        const oldText = /^v?1\.2\./.test(version);
+        const runsForMs = parseDuration(fault.runsFor) ?? 6_000;
+        world.setOwnFailure('kube-system/coredns', 'coredns', () => {
+          const qname = `${digits()}.${digits()}.`;
+          const port = 32768 + Math.floor(random() * 28000);
+          return {
+            exitCode: 1,
+            reason: 'Error' as const,
+            log: oldText
+              ? `[FATAL] plugin/loop: Seen "HINFO IN ${qname}" more than twice, loop detected`
+              : `[FATAL] plugin/loop: Loop (127.0.0.1:${port} -> :53) detected for zone ".", see https://coredns.io/plugins/loop#troubleshooting. Query: "HINFO ${qname}"`,
+            runsForMs,
+          };
+        });
+        a.heal = () => world.setOwnFailure('kube-system/coredns', 'coredns', undefined);
+        return a;
+      }
       case 'registry-outage': {
         // The registry answers; which pulls hit it emerges in the kubelets (image-puller.ts).
         world.registries.set(source, {
@@ -214,6 +239,23 @@ export class FaultInjector {
         world.startStorageGrowth(source, fault.workload, fault.container, into, perMs ?? 0);
         a.heal = () => world.stopStorageGrowth(source);
         return a;
+      }
+      case 'node-disk-fill': {
+        // Written outside pods: image GC, pressure and evictions emerge in the kubelets.
+        const perMs = parseRate(fault.rate) ?? 0;
+        const written = parseBytes(fault.written) ?? 0;
+        a.addNode = (n) => {
+          a.nodes.add(n);
+          a.reached.add(n);
+          world.startHostDiskGrowth(source, n, perMs, written);
+        };
+        a.heal = (node) => {
+          for (const n of node ? [node] : [...a.nodes]) {
+            world.stopHostDiskGrowth(source, n);
+            a.nodes.delete(n);
+          }
+        };
+        break;
       }
       case 'node-reboot': {
         const downtime = parseDuration(fault.downtime) ?? 180_000;

@@ -40,11 +40,16 @@ interface PodView {
   };
 }
 
-async function withFault(fault: Record<string, unknown>, forMs: number, o: { apiEndpoint?: string } = {}) {
+async function withFault(
+  fault: Record<string, unknown>,
+  forMs: number,
+  o: { apiEndpoint?: string; dnsVersion?: string } = {},
+) {
   const base = await loadScenario('healthy-day');
   const input = structuredClone(base) as unknown as Record<string, unknown>;
   if (o.apiEndpoint)
     (input.cluster as { controlPlane: { endpoint: string } }).controlPlane.endpoint = o.apiEndpoint;
+  if (o.dnsVersion) (input.cluster as { dns: { version: string } }).dns.version = o.dnsVersion;
   input.churn = { rollingDeploys: [], crashLoops: [], nodes: [] };
   input.timeline = [{ at: '+10m', fault: { id: 'under-test', ...fault } }];
   // Scoring only; the simulator never reads it, but the schema wants a faulty file to say so.
@@ -77,6 +82,16 @@ async function withFault(fault: Record<string, unknown>, forMs: number, o: { api
     stop,
     events: () => sim.store.listObjects(eventType),
   };
+}
+
+/** Cluster DNS is down while the machines are fine: every node stays Ready, apps elsewhere lose lookups. */
+function expectDnsLostNodesReady(w: Awaited<ReturnType<typeof withFault>>): void {
+  for (const n of w.nodes) expect(w.ready(n.metadata.name ?? '')).toBe('True');
+  const needDns = w.pods.filter(
+    (p) =>
+      p.metadata.namespace !== 'kube-system' && w.unhealthy(p) && w.others.includes(p.spec?.nodeName ?? ''),
+  );
+  expect(needDns.length).toBeGreaterThan(0);
 }
 
 describe('faults, one at a time', () => {
@@ -233,12 +248,7 @@ describe('faults, one at a time', () => {
       const log = w.sim.logs.lines('kube-system', p.metadata.name ?? '', 'coredns', true) ?? [];
       expect(log.map((l) => l.text)).not.toContain('');
     }
-    for (const n of w.nodes) expect(w.ready(n.metadata.name ?? '')).toBe('True');
-    const needDns = w.pods.filter(
-      (p) =>
-        p.metadata.namespace !== 'kube-system' && w.unhealthy(p) && w.others.includes(p.spec?.nodeName ?? ''),
-    );
-    expect(needDns.length).toBeGreaterThan(0);
+    expectDnsLostNodesReady(w);
     await w.stop();
   });
 
@@ -264,6 +274,44 @@ describe('faults, one at a time', () => {
     // Drawn anew on every start: the replicas drift apart.
     expect(Math.abs(last[0].at - last[1].at)).toBeGreaterThan(minute);
     for (const n of w.nodes) expect(w.ready(n.metadata.name ?? '')).toBe('True');
+    await w.stop();
+  });
+
+  it("dns-forward-loop: every CoreDNS replica exits at start-up with the loop plugin's fatal line; apps lose DNS, nodes stay Ready", async () => {
+    // CoreDNS loop plugin: forwarding to the node's 127.0.0.53 stub reaches CoreDNS itself;
+    // the start-up HINFO probe is seen more than twice and log.Fatalf exits (coredns/coredns#2087).
+    const w = await withFault({ type: 'dns-forward-loop' }, 5 * minute);
+    const dns = w.pods.filter((p) => p.metadata.labels?.['k8s-app'] === 'kube-dns');
+    expect(dns.length).toBe(2);
+    for (const p of dns) {
+      const status = (
+        p.status as {
+          containerStatuses?: {
+            restartCount: number;
+            ready: boolean;
+            lastState?: { terminated?: object };
+          }[];
+        }
+      ).containerStatuses?.[0];
+      expect(status?.restartCount).toBeGreaterThan(1);
+      expect(status?.ready).toBe(false);
+      expect(status?.lastState?.terminated).toMatchObject({ reason: 'Error', exitCode: 1 });
+      const log = w.sim.logs.lines('kube-system', p.metadata.name ?? '', 'coredns', true) ?? [];
+      expect(log.map((l) => l.text).join('\n')).toMatch(
+        /\[FATAL\] plugin\/loop: Loop \(127\.0\.0\.1:\d+ -> :53\) detected for zone "\.", see https:\/\/coredns\.io\/plugins\/loop#troubleshooting\. Query: "HINFO \d+\.\d+\."/,
+      );
+    }
+    expectDnsLostNodesReady(w);
+    await w.stop();
+  });
+
+  it("dns-forward-loop on CoreDNS 1.2.x: the loop plugin's first wording, the probe seen more than twice", async () => {
+    const w = await withFault({ type: 'dns-forward-loop' }, 3 * minute, { dnsVersion: '1.2.2' });
+    const dns = w.pods.filter((p) => p.metadata.labels?.['k8s-app'] === 'kube-dns');
+    const log = w.sim.logs.lines('kube-system', dns[0].metadata.name ?? '', 'coredns', true) ?? [];
+    expect(log.map((l) => l.text).join('\n')).toMatch(
+      /\[FATAL\] plugin\/loop: Seen "HINFO IN \d+\.\d+\." more than twice, loop detected/,
+    );
     await w.stop();
   });
 

@@ -117,6 +117,12 @@ export interface ScenarioWorld {
     perMs: number,
   ): void;
   stopStorageGrowth(id: string): void;
+  /**
+   * A host process on `node` (outside any pod) starts writing `perMs` to the node's root
+   * filesystem now, under `id`; `stop` ends it and frees what it wrote (the files deleted).
+   */
+  startHostDiskGrowth(id: string, node: string, perMs: number, writtenBytes?: number): void;
+  stopHostDiskGrowth(id: string, node: string): void;
   /** Listeners told about every node added, for faults that follow an image to new machines. */
   onNodeAdded(listener: (name: string) => void): () => void;
   onNodeRemoved(listener: (name: string) => void): () => void;
@@ -195,6 +201,14 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
   };
   // Disk writes and process leaks by `namespace/workload[/container]`, from the faults.
   const storageGrowth = new Map<string, { key: string; growth: StorageGrowth }>();
+  /** Host writers by node, then by fault: bytes per ms since a time. */
+  const hostDiskGrowth = new Map<string, Map<string, { perMs: number; fromMs: number; written: number }>>();
+  const hostWritten = (node: string, nowMs: number): number => {
+    let bytes = 0;
+    for (const g of hostDiskGrowth.get(node)?.values() ?? [])
+      bytes += g.written + g.perMs * Math.max(0, nowMs - g.fromMs);
+    return Math.floor(bytes);
+  };
   const storageOf = (pod: KubeObject, container: string): StorageGrowth[] => {
     if (storageGrowth.size === 0) return [];
     const key = `${pod.metadata.namespace}/${pod.metadata.labels?.['app.kubernetes.io/name'] ?? ''}/${container}`;
@@ -366,7 +380,8 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
         pidMax: pool.pidMax ?? defaultPidMax,
         thresholds: evictionHard(pool.evictionHard),
         growthOf: storageOf,
-        active: () => storageGrowth.size > 0,
+        hostWrittenBytes: (nowMs) => hostWritten(name, nowMs),
+        active: () => storageGrowth.size > 0 || (hostDiskGrowth.get(name)?.size ?? 0) > 0,
       },
       sandbox: network?.sandbox,
       registries,
@@ -619,6 +634,16 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
     stopStorageGrowth(id) {
       const g = storageGrowth.get(id);
       if (g) g.growth.untilMs = clock.now();
+    },
+    startHostDiskGrowth(id, node, perMs, writtenBytes = 0) {
+      const onNode = hostDiskGrowth.get(node) ?? new Map();
+      onNode.set(id, { perMs, fromMs: clock.now(), written: writtenBytes });
+      hostDiskGrowth.set(node, onNode);
+    },
+    stopHostDiskGrowth(id, node) {
+      const onNode = hostDiskGrowth.get(node);
+      onNode?.delete(id);
+      if (onNode?.size === 0) hostDiskGrowth.delete(node);
     },
     setOwnFailure(workload, container, f) {
       if (f) ownFailures.set(`${workload}/${container}`, f);

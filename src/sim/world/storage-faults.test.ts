@@ -90,6 +90,51 @@ describe('disk-fill and pid-leak, on a quiet baseline', () => {
     }
   });
 
+  it('node-disk-fill: a writer outside pods fills one node; image GC fails, DiskPressure stays and pod after pod is evicted, until healed', async () => {
+    const target = 'ip-10-0-1-3';
+    const w = await quietWorld(writer(), [
+      {
+        at: '+10m',
+        fault: {
+          id: 'syslog',
+          type: 'node-disk-fill',
+          nodes: { names: [target] },
+          rate: '100Mi/min',
+          written: '2Gi',
+        },
+      },
+      { at: '+70m', heal: { fault: 'syslog' } },
+    ]);
+    try {
+      const onTarget = (e: EventView) => e.involvedObject.name === target;
+      const node = () => w.nodes().find((n) => n.metadata.name === target)!;
+      // 14Gi used of 20Gi, 2Gi already in the writer's files: image GC frees the 2Gi of unused
+      // images at 84 %, 15 % free after ~30 min of writing (without what was already written, 60);
+      // evicting pods frees next to nothing.
+      await w.at(55 * minute);
+      expect(w.events().some((e) => onTarget(e) && e.reason === 'FreeDiskSpaceFailed')).toBe(true);
+      expect(w.events().some((e) => onTarget(e) && e.reason === 'ImageGCFailed')).toBe(true);
+      expect(w.condition(node(), 'DiskPressure')?.status).toBe('True');
+      expect(node().spec?.taints).toContainEqual(
+        expect.objectContaining({ key: 'node.kubernetes.io/disk-pressure', effect: 'NoSchedule' }),
+      );
+      const evicted = w.pods().filter((p) => p.status?.reason === 'Evicted');
+      expect(evicted.length).toBeGreaterThan(1);
+      for (const p of evicted) {
+        expect(p.spec?.nodeName).toBe(target);
+        expect(p.status?.message).toMatch(/^The node was low on resource: ephemeral-storage\. /);
+      }
+      for (const n of w.nodes().filter((x) => x.metadata.name !== target))
+        expect(w.condition(n, 'DiskPressure')?.status, n.metadata.name).toBe('False');
+
+      // The files removed: 5 min after the threshold was last met the condition clears.
+      await w.at(80 * minute);
+      expect(w.condition(node(), 'DiskPressure')?.status).toBe('False');
+    } finally {
+      w.sim.stop();
+    }
+  });
+
   it('pid-leak with pid.available<10%: PIDPressure, its taint, the leaker evicted for pids', async () => {
     const w = await quietWorld(
       writer((p) => {
