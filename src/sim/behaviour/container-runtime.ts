@@ -43,10 +43,40 @@ export interface ContainerNeeds {
 /** A program that fails for its own reasons (bad config, a panic, out of memory). */
 export interface OwnFailure {
   exitCode: number;
-  reason: 'Error' | 'OOMKilled';
+  /** `Completed` for exit code 0: a process that stops cleanly when the kubelet kills it. */
+  reason: 'Error' | 'OOMKilled' | 'Completed';
   /** The last line it logs before exiting. */
   log: string;
   runsForMs: number;
+  /**
+   * The program keeps running, but its health endpoint fails since `failingSinceMs` and the
+   * kubelet kills it for its probes (pkg/kubelet/prober, kuberuntime computePodActions): a
+   * container that started before then dies `liveness.failureThreshold` periods later, one
+   * started after when its startup probe gives up (initial delay plus `startup.failureThreshold`
+   * periods). `runsForMs` is then unused. Events as the kubelet writes them: `Unhealthy`
+   * "Liveness probe failed: <output>" and `Killing` "Container <name> failed liveness probe,
+   * will be restarted" (startup alike).
+   */
+  probeKill?: {
+    failingSinceMs: number;
+    /** What the prober reports, e.g. `HTTP probe failed with statuscode: 503`. */
+    output: string;
+    liveness: { periodMs: number; failureThreshold: number };
+    startup: { initialDelayMs: number; periodMs: number; failureThreshold: number };
+  };
+}
+
+/** When a probe-killed container dies and which probe kills it. */
+export function probeKillAt(
+  k: NonNullable<OwnFailure['probeKill']>,
+  runningSinceMs: number,
+): { atMs: number; probe: 'Liveness' | 'Startup' } {
+  if (runningSinceMs < k.failingSinceMs)
+    return { atMs: k.failingSinceMs + k.liveness.periodMs * k.liveness.failureThreshold, probe: 'Liveness' };
+  return {
+    atMs: runningSinceMs + k.startup.initialDelayMs + k.startup.periodMs * k.startup.failureThreshold,
+    probe: 'Startup',
+  };
 }
 
 interface ContainerState {
@@ -486,6 +516,19 @@ export class ContainerRuntime {
   private watchNeeds(rt: PodRuntime, c: ContainerState): void {
     if (c.runningSinceMs === undefined || c.exitTimer) return;
     const own = c.ownFailure?.();
+    if (own?.probeKill) {
+      const kill = probeKillAt(own.probeKill, c.runningSinceMs);
+      const output = own.probeKill.output;
+      c.exitTimer = this.o.clock.after(Math.max(0, kill.atMs - this.o.clock.now()), () => {
+        c.exitTimer = undefined;
+        // Healed meanwhile: the endpoint answers again and the probes pass.
+        const still = c.ownFailure?.();
+        if (!still?.probeKill) return;
+        this.probeKilled(rt, c, kill.probe, output);
+        this.exit(rt, c, still.exitCode, still.reason, still.log);
+      });
+      return;
+    }
     if (own) {
       const left = Math.max(0, c.runningSinceMs + own.runsForMs - this.o.clock.now());
       c.exitTimer = this.o.clock.after(left, () => {
@@ -506,6 +549,39 @@ export class ContainerRuntime {
       // Healed meanwhile: it got through after all.
       if (!this.o.deps?.check(this.o.node, c.needs)) return;
       this.exit(rt, c, 1, 'Error', `fatal: ${unmet.error}`);
+    });
+  }
+
+  /** The prober's failures and the kill they lead to, as the kubelet records them. */
+  private probeKilled(
+    rt: PodRuntime,
+    c: ContainerState,
+    probe: 'Liveness' | 'Startup',
+    output: string,
+  ): void {
+    if (!this.o.canReport() || this.stalled) return;
+    const involved = {
+      kind: 'Pod',
+      name: rt.name,
+      namespace: rt.namespace,
+      uid: rt.uid,
+      apiVersion: 'v1',
+      fieldPath: `spec.containers{${c.name}}`,
+    };
+    const source = { component: 'kubelet', host: this.o.node };
+    recordEvent(this.o.store, this.o.clock, {
+      involved,
+      type: 'Warning',
+      reason: 'Unhealthy',
+      message: `${probe} probe failed: ${output}`,
+      source,
+    });
+    recordEvent(this.o.store, this.o.clock, {
+      involved,
+      type: 'Normal',
+      reason: 'Killing',
+      message: `Container ${c.name} failed ${probe.toLowerCase()} probe, will be restarted`,
+      source,
     });
   }
 

@@ -251,3 +251,35 @@ describe('EndpointSlice controller', () => {
     expect(slice().endpoints.map((e) => e.conditions.ready)).toEqual([false, false]);
   });
 });
+
+describe('Scheduler', () => {
+  it('binds a pod whose kubelet writes status the moment it sees the binding, and keeps what the kubelet wrote', () => {
+    // The real binding subresource sets nodeName and PodScheduled in one write; a kubelet
+    // that reacts synchronously to the binding here must not make the scheduler's second
+    // write conflict.
+    const w = world();
+    const off = w.store.subscribe(podType.storage, (e) => {
+      if (e.type !== 'MODIFIED' || e.entry.fields['spec.nodeName'] === '') return;
+      const pod = w.store.find(podType, e.entry.namespace, e.entry.name) as KubeObject & PodView;
+      if (pod.status?.conditions?.length) return;
+      w.store.update(
+        podType,
+        {
+          ...pod,
+          status: { ...pod.status, conditions: [{ type: 'Initialized', status: 'True' }] },
+        } as KubeObject,
+        { subresource: 'status' },
+      );
+    });
+    w.put('Pod', {
+      metadata: { name: 'solo', namespace: 'shop' },
+      spec: { containers: [{ name: 'app', image: 'app:1' }] },
+    });
+    expect(() => w.clock.advance(5_000)).not.toThrow();
+    off();
+    const pod = w.pods('shop').find((p) => p.metadata.name === 'solo')!;
+    expect(pod.spec.nodeName).toBeTruthy();
+    const types = pod.status.conditions?.map((c) => `${c.type}=${c.status}`) ?? [];
+    expect(types).toContain('PodScheduled=True');
+  });
+});

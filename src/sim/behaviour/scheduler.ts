@@ -150,19 +150,26 @@ export class Scheduler extends QueuedController {
     );
     const target = fits[0].metadata.name ?? '';
     load.set(target, (load.get(target) ?? 0) + 1);
-    // The binding subresource sets nodeName; the scheduler then records the condition.
-    const bound = this.store.update(podType, { ...pod, spec: { ...pod.spec, nodeName: target } });
+    // The binding subresource sets nodeName and the PodScheduled condition together
+    // (pkg/registry/core/pod/storage assignPod); here they are two writes, and the node's
+    // kubelet may already have written status in between (it reacts to the binding at once),
+    // so the condition goes onto the pod as it is now, keeping what the kubelet wrote.
+    this.store.update(podType, { ...pod, spec: { ...pod.spec, nodeName: target } });
+    const now = this.store.find(podType, ns, name) as (KubeObject & PodView) | undefined;
+    if (!now) return;
+    const scheduled = {
+      type: 'PodScheduled',
+      status: 'True',
+      lastProbeTime: null,
+      lastTransitionTime: rfc3339(this.clock.now()),
+    };
     const conditions = [
-      {
-        type: 'PodScheduled',
-        status: 'True',
-        lastProbeTime: null,
-        lastTransitionTime: rfc3339(this.clock.now()),
-      },
+      ...(now.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled'),
+      scheduled,
     ];
     this.store.update(
       podType,
-      { ...bound, status: { ...pod.status, phase: 'Pending', conditions } },
+      { ...now, status: { ...now.status, phase: now.status?.phase ?? 'Pending', conditions } },
       { subresource: 'status' },
     );
     recordEvent(this.store, this.clock, {

@@ -9,8 +9,10 @@
  * - kube-apiserver: `/livez` (liveness, startup) and `/readyz` (readiness), HTTPS on the
  *   advertise address, port 6443.
  * - etcd: since kubeadm 1.31 `/livez` and `/readyz` on http://127.0.0.1:2381 (kubernetes
- *   PR #124465, etcd ≥ 3.5.11); before, `/health?exclude=NOSPACE&serializable=true`
- *   (liveness) and `/health?serializable=false` (startup).
+ *   PR #124465, etcd ≥ 3.5.11); from 1.25, `/health?exclude=NOSPACE&serializable=true`
+ *   (liveness) and `/health?serializable=false` (startup) (PR #110744); before 1.25 plain
+ *   `/health` for both, which answers 503 while any alarm is raised, NOSPACE included
+ *   (etcd server/etcdserver/api/etcdhttp: `{"health":"false","reason":"ALARM NOSPACE"}`).
  * - kube-controller-manager: `/healthz`, HTTPS 127.0.0.1:10257.
  * - kube-scheduler: since kubeadm 1.32 `/livez` and `/readyz` (PR #126945), before
  *   `/healthz`, HTTPS 127.0.0.1:10259.
@@ -74,6 +76,15 @@ function minor(version: string): number {
   return Number(/^v?\d+\.(\d+)/.exec(version)?.[1] ?? 32);
 }
 
+/**
+ * Whether kubeadm's etcd liveness and startup probes of this version fail under etcd's
+ * NOSPACE alarm: before 1.25 they ask plain `/health`, so a full database gets every member
+ * killed and restarted by its kubelet (kubeadm issue #2759, etcd issue #14497).
+ */
+export function etcdProbesFailOnNoSpace(kubernetesVersion: string): boolean {
+  return minor(kubernetesVersion) < 25;
+}
+
 const pki = '/etc/kubernetes/pki';
 
 function container(component: ControlPlaneComponent, o: StaticPodInput): Record<string, unknown> {
@@ -121,6 +132,7 @@ function container(component: ControlPlaneComponent, o: StaticPodInput): Record<
       };
     case 'etcd': {
       const current = minor(v) >= 31;
+      const plain = etcdProbesFailOnNoSpace(v);
       return {
         name: component,
         image: `registry.k8s.io/etcd:${o.etcdVersion}`,
@@ -149,7 +161,7 @@ function container(component: ControlPlaneComponent, o: StaticPodInput): Record<
         livenessProbe: httpProbe(
           'liveness',
           '127.0.0.1',
-          current ? '/livez' : '/health?exclude=NOSPACE&serializable=true',
+          current ? '/livez' : plain ? '/health' : '/health?exclude=NOSPACE&serializable=true',
           2381,
           'HTTP',
         ),
@@ -157,7 +169,7 @@ function container(component: ControlPlaneComponent, o: StaticPodInput): Record<
         startupProbe: httpProbe(
           'startup',
           '127.0.0.1',
-          current ? '/readyz' : '/health?serializable=false',
+          current ? '/readyz' : plain ? '/health' : '/health?serializable=false',
           2381,
           'HTTP',
         ),

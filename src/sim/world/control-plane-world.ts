@@ -26,6 +26,7 @@ import type { ControlPlane, ControlPlaneMember } from '../cluster/control-plane.
 import {
   type ControlPlaneComponent,
   controlPlaneComponents,
+  etcdProbesFailOnNoSpace,
   staticPod,
 } from '../cluster/kubeadm-manifests.ts';
 import type { ControlPlaneOwnFault } from '../scenario/control-plane-faults.ts';
@@ -82,6 +83,8 @@ export class ControlPlaneWorld {
   private etcdTrouble = new Map<string, string>();
   private logTimer: Timer | undefined;
   private stopped = false;
+  /** Since when the NOSPACE alarm is raised; unset while it is not. */
+  private noSpaceSinceMs: number | undefined;
 
   constructor(p: ControlPlaneWorldParts) {
     this.p = p;
@@ -196,6 +199,8 @@ export class ControlPlaneWorld {
   /** The control-plane state moved: programs that depend on it react. */
   private react(): void {
     const { cp } = this.p;
+    if (!cp.noSpace()) this.noSpaceSinceMs = undefined;
+    else this.noSpaceSinceMs ??= this.p.clock.now();
     const can = { read: !cp.unusable(), write: cp.writable() };
     if (can.read !== this.could.read || can.write !== this.could.write) {
       this.could = can;
@@ -265,6 +270,12 @@ export class ControlPlaneWorld {
         log: `${klogHeader('E', at + 3_000, 'run.go:72')} "command failed" err="${crash.replaceAll('"', '\\"')}"`,
         runsForMs: 3_000,
       };
+    if (
+      component === 'etcd' &&
+      this.noSpaceSinceMs !== undefined &&
+      etcdProbesFailOnNoSpace(this.p.kubernetesVersion)
+    )
+      return this.noSpaceProbeKill(this.noSpaceSinceMs, at);
     const l = this.leaders.get(component);
     if (l?.exiting.delete(member)) {
       // kube-scheduler server.go and kube-controller-manager controllermanager.go OnStoppedLeading.
@@ -275,6 +286,31 @@ export class ControlPlaneWorld {
       return { exitCode: 1, reason: 'Error', log, runsForMs: 0 };
     }
     return undefined;
+  }
+
+  /**
+   * Under the NOSPACE alarm a kubeadm etcd before 1.25 keeps serving reads, but its probes ask
+   * plain `/health`, which answers 503 while an alarm is raised: the kubelet kills it (liveness:
+   * 8 failures 10 s apart; after a restart the startup probe: 10 s delay, 24 failures 10 s
+   * apart), and the alarm, kept in the database, is still there when it starts again. etcd
+   * runs as PID 1 in its container, so on SIGTERM it logs and exits 0 (pkg/osutil
+   * HandleInterrupts), and the container ends `Completed`.
+   */
+  private noSpaceProbeKill(sinceMs: number, at: number): OwnFailure {
+    return {
+      exitCode: 0,
+      reason: 'Completed',
+      log: etcdJson(at, 'info', 'osutil/interrupt_unix.go:64', 'received signal; shutting down', {
+        signal: 'terminated',
+      }),
+      runsForMs: 0,
+      probeKill: {
+        failingSinceMs: sinceMs,
+        output: 'HTTP probe failed with statuscode: 503',
+        liveness: { periodMs: 10_000, failureThreshold: 8 },
+        startup: { initialDelayMs: 10_000, periodMs: 10_000, failureThreshold: 24 },
+      },
+    };
   }
 
   private createPods(m: ControlPlaneMember): void {

@@ -171,6 +171,42 @@ describe('the control plane as static pods', () => {
     await w.stop();
   });
 
+  it('a full etcd database under kubeadm before 1.25: plain /health probes fail on NOSPACE, the kubelet kills etcd again and again', async () => {
+    // kubeadm < 1.25 probes etcd on plain /health (kubernetes PR #110744 added
+    // exclude=NOSPACE); /health answers 503 while the alarm is raised, so liveness (8 × 10 s)
+    // kills each member, and after every restart the startup probe (10 s + 24 × 10 s) does.
+    const w = await quietControlPlane(fault({ type: 'etcd-database-full' }, '+60m'), {
+      kubernetesVersion: 'v1.22.14',
+    });
+    await w.at(5);
+    expect(w.pod('etcd-cp-0').spec?.containers?.[0].livenessProbe?.httpGet).toMatchObject({
+      path: '/health',
+    });
+    await w.at(40);
+    // The current instance logs why it stopped; the kubelets cannot post status meanwhile.
+    const last = w.sim.logs.lines('kube-system', 'etcd-cp-0', 'etcd', true)?.map((l) => l.text) ?? [];
+    expect(
+      last.some((l) => (JSON.parse(l) as { msg?: string }).msg === 'received signal; shutting down'),
+    ).toBe(true);
+    // Once the alarm is cleared the counts show: first kill 80 s after the alarm, then
+    // ~4 min of startup probe plus back-off each time.
+    await w.at(62);
+    for (const node of ['cp-0', 'cp-1', 'cp-2']) expect(w.restarts(`etcd-${node}`)).toBeGreaterThanOrEqual(5);
+    // The kubelets' Unhealthy/Killing events are writes too: refused while the alarm holds.
+    // Healed: no more kills.
+    const before = w.restarts('etcd-cp-0');
+    await w.at(80);
+    expect(w.restarts('etcd-cp-0')).toBe(before);
+    await w.stop();
+  });
+
+  it('a full etcd database under kubeadm 1.25+: the probes exclude NOSPACE, etcd keeps running', async () => {
+    const w = await quietControlPlane(fault({ type: 'etcd-database-full' }));
+    await w.at(45);
+    expect(w.restarts('etcd-cp-0')).toBe(0);
+    await w.stop();
+  });
+
   const agent = {
     name: 'node-agent',
     serviceAccount: 'monitoring/node-agent',
