@@ -11,9 +11,11 @@ import { nodeReadiness } from './node-readiness.ts';
 import { periodicOnset } from './periodic-onset.ts';
 import type { Detector } from './signal.ts';
 import { workloadImpact } from './workload-impact.ts';
+import { writesStalled } from './writes-stalled.ts';
 
 export const nodeAndWorkloadDetectors: Detector[] = [
   nodeHeartbeat,
+  writesStalled,
   nodeReadiness,
   nodeAgent,
   periodicOnset,

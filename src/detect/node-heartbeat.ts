@@ -39,7 +39,7 @@ interface LeaseObject extends KubeObject {
  * Leases we could not watch look old for our reasons, not the node's: while the lease
  * source is failing, age is measured only up to when it failed.
  */
-function seenUntil(view: ClusterView, nowMs: number): number {
+export function seenUntil(view: ClusterView, nowMs: number): number {
   const rec = view.freshness(nowMs, Number.POSITIVE_INFINITY).find((s) => s.source === 'reflector/leases');
   return rec?.failingSinceMs !== undefined ? Math.min(nowMs, rec.failingSinceMs) : nowMs;
 }

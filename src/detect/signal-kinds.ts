@@ -79,6 +79,22 @@ export interface NotReadySpreadFacts extends NodeGroupFacts {
   kubeletVersions: string[];
 }
 
+/** Writes stalled cluster-wide while reads were answered (writes-stalled.ts). */
+export interface WritesStalledFacts {
+  /** Nodes whose kubelet stopped renewing together and which the node controller never marked. */
+  nodes: string[];
+  /** Nodes with a kubelet Lease. */
+  leaseNodes: number;
+  /** The last renewal among them: none landed after it (RFC 3339). */
+  lastRenewal: string;
+  /** Seconds between the first and the last of those renewals. */
+  spreadSeconds: number;
+  /** How far kubetriage read the leases (RFC 3339). */
+  readUntil: string;
+  /** etcd static pods whose liveness probe asks plain `/health`, which fails under any alarm. */
+  etcdProbesFailOnAlarm: string[];
+}
+
 export interface NodeHeartbeatLagFacts {
   lagSeconds: number;
   renewTime: string;
@@ -822,6 +838,7 @@ export interface SignalFactsByKind {
   'node-flapping': NodeFlappingFacts;
   'not-ready-spread': NotReadySpreadFacts;
   'node-heartbeat-lag': NodeHeartbeatLagFacts;
+  'writes-stalled': WritesStalledFacts;
   'periodic-onset': PeriodicOnsetFacts;
   'api-unreachable': ApiUnreachableFacts;
   'api-degraded': ApiDegradedFacts;
@@ -878,6 +895,7 @@ export const signalKinds: Record<
   'node-flapping': { sources: ['reflector/nodes', 'reflector/events'], role: 'local' },
   'not-ready-spread': { sources: ['reflector/nodes'], role: 'symptom' },
   'node-heartbeat-lag': { sources: ['reflector/leases'], role: 'local' },
+  'writes-stalled': { sources: ['reflector/leases', 'reflector/nodes', 'reflector/pods'], role: 'symptom' },
   'periodic-onset': { sources: ['reflector/nodes'], role: 'context' },
   'api-unreachable': { sources: ['probe'], role: 'symptom' },
   'api-degraded': { sources: ['probe'], role: 'symptom' },

@@ -181,6 +181,31 @@ function podTemplateContainers(spec: unknown): Json | undefined {
   });
 }
 
+/**
+ * A static pod's containers keep where their liveness and startup probes ask: what the
+ * kubelet kills the component for is part of a control-plane loop's story (kubeadm's etcd
+ * asked plain `/health` before 1.25, which fails under any alarm). There are a handful of
+ * static pods, so keeping this costs nothing.
+ */
+function staticPodContainers(list: unknown): Json[] | undefined {
+  if (!Array.isArray(list)) return undefined;
+  const path = (probe: unknown): string | undefined =>
+    isObj(probe) && isObj(probe.httpGet) && typeof probe.httpGet.path === 'string'
+      ? probe.httpGet.path
+      : undefined;
+  return list.map((raw) => {
+    const c = isObj(raw) ? raw : {};
+    const liveness = path(c.livenessProbe);
+    const startup = path(c.startupProbe);
+    return compact({
+      name: intern(c.name),
+      image: intern(c.image),
+      livenessProbe: liveness === undefined ? undefined : { httpGet: { path: liveness } },
+      startupProbe: startup === undefined ? undefined : { httpGet: { path: startup } },
+    });
+  });
+}
+
 const trimmers: Record<WatchedResource, (o: Json) => Json> = {
   nodes: (o) => ({
     spec: pick(o.spec, ['unschedulable', 'taints', 'providerID']),
@@ -197,10 +222,14 @@ const trimmers: Record<WatchedResource, (o: Json) => Json> = {
   pods: (o) => {
     const spec = isObj(o.spec) ? o.spec : {};
     const status = isObj(o.status) ? o.status : {};
+    const annotations = isObj(o.metadata) && isObj(o.metadata.annotations) ? o.metadata.annotations : {};
+    const mirror = annotations['kubernetes.io/config.mirror'] !== undefined;
     return {
       spec: compact({
         nodeName: intern(spec.nodeName),
-        containers: shared(pickEach(spec.containers, ['name', 'image'])),
+        containers: mirror
+          ? staticPodContainers(spec.containers)
+          : shared(pickEach(spec.containers, ['name', 'image'])),
         initContainers: shared(pickEach(spec.initContainers, ['name', 'image'])),
         hostNetwork: spec.hostNetwork,
         priorityClassName: intern(spec.priorityClassName),
