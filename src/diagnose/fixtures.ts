@@ -219,6 +219,26 @@ export function apiDegraded(facts: Partial<SignalFactsByKind['api-degraded']> = 
   );
 }
 
+/**
+ * No kubelet renewal landed on five of five nodes for 6 min and the controller marked none,
+ * while reads were answered; `etcdPods` names static pods whose liveness probe fails under an alarm.
+ */
+export function writesStalled(etcdPods: string[] = [], x: Extra = {}) {
+  return make(
+    'writes-stalled',
+    'cluster',
+    {
+      nodes: ['cp-0', 'n1', 'n2', 'n3', 'n4'],
+      leaseNodes: 5,
+      lastRenewal: fmtTime(t0 - 6 * min),
+      spreadSeconds: 9,
+      readUntil: fmtTime(t0),
+      etcdProbesFailOnAlarm: etcdPods,
+    },
+    { severity: 'critical', sinceMs: t0 - 6 * min, ...x },
+  );
+}
+
 /** A control-plane component restarted at these minutes before t0, on cp-0. */
 export function controlPlaneRestarts(component: string, minutesAgo: number[], x: Extra = {}) {
   const times = minutesAgo.map((m) => t0 - m * min).sort((a, b) => a - b);

@@ -1,6 +1,13 @@
 /** control-plane-degraded: fires when the API server answers slowly or with errors; loses to it not answering. */
 import type { PatternTable } from '../cases.ts';
-import { apiDegraded, apiUnreachable, crashLoop, podCreation, webhookCalls } from '../fixtures.ts';
+import {
+  apiDegraded,
+  apiUnreachable,
+  crashLoop,
+  podCreation,
+  webhookCalls,
+  writesStalled,
+} from '../fixtures.ts';
 
 export const controlPlaneDegradedCases: PatternTable = {
   pattern: 'control-plane-degraded',
@@ -40,6 +47,18 @@ export const controlPlaneDegradedCases: PatternTable = {
       name: 'most probes of the last minute went unanswered, the rest got 500s',
       signals: [apiDegraded({ statuses: ['livez 500'], answered: 4, unanswered: 8 })],
       expect: { fires: true, identified: false },
+    },
+    // 0.55 + 0.15: reads answered, no write lands anywhere
+    {
+      name: 'no kubelet renewal lands on any node and the node controller marks none, while reads are answered',
+      signals: [writesStalled()],
+      expect: { fires: true, identified: true },
+    },
+    // 0.55 + 0.15 + 0.15 - 0.2 = 0.65 against the loop's 0.55 + 0.2
+    {
+      name: "writes stall everywhere and readyz fails on etcd, while etcd's liveness probe asks plain /health",
+      signals: [writesStalled(['etcd-cp-0']), apiDegraded({ statuses: ['readyz 500'] })],
+      expect: { losesTo: 'control-plane-component-loop' },
     },
     {
       name: 'an app crash-loops while the API server answers promptly',

@@ -12,13 +12,16 @@
 import { hitOn } from '../evidence/clauses.ts';
 import { earliest } from '../evidence/node-trouble.ts';
 import { definePattern } from '../pattern.ts';
-import { at, names, said } from '../slots.ts';
+import { at, count, names, said } from '../slots.ts';
 
 export const controlPlaneDegraded = definePattern((q) => {
   const d = q.first('api-degraded');
   // Writes that come back with etcd's own error: the store refuses them, whatever the probes say.
   const etcd = q.of('pod-creation-failing').filter((p) => p.facts.cause === 'etcd');
-  return [{ d, etcd, onset: earliest([d, ...etcd], q.nowMs) }];
+  // Every writer stalled at once while reads are answered: the store refuses writes.
+  const stalled = q.first('writes-stalled');
+  const killedByProbe = stalled?.facts.etcdProbesFailOnAlarm.length ? stalled : undefined;
+  return [{ d, etcd, stalled, killedByProbe, onset: earliest([d, ...etcd, stalled], q.nowMs) }];
 })({
   id: 'control-plane-degraded',
   family: 'control-plane',
@@ -33,8 +36,8 @@ export const controlPlaneDegraded = definePattern((q) => {
       id: 'api-answers-poorly',
       weight: 0,
       reason: 'the API server answering slowly or with errors',
-      reads: ['api-degraded', 'pod-creation-failing'],
-      test: (c) => hitOn([c.d, ...c.etcd]),
+      reads: ['api-degraded', 'pod-creation-failing', 'writes-stalled'],
+      test: (c) => hitOn([c.d, ...c.etcd, c.stalled]),
     },
   ],
   supports: [
@@ -52,6 +55,24 @@ export const controlPlaneDegraded = definePattern((q) => {
           : undefined,
     },
     {
+      id: 'writes-stall',
+      weight: 0.15,
+      reason:
+        'no kubelet lease renewal has landed on {stalledNodes} of {leaseNodes} nodes since {stallSince}, and the node controller has not marked them either, while reads were answered: the store takes no writes at all',
+      reads: ['writes-stalled'],
+      test: (c) =>
+        c.stalled
+          ? {
+              signals: [c.stalled],
+              slots: {
+                stalledNodes: count(c.stalled.facts.nodes.length, c.stalled)!,
+                leaseNodes: count(c.stalled.facts.leaseNodes, c.stalled)!,
+                stallSince: said(c.stalled.facts.lastRenewal, c.stalled)!,
+              },
+            }
+          : undefined,
+    },
+    {
       id: 'error-statuses',
       weight: 0.15,
       reason: 'it answers with {statuses}',
@@ -63,6 +84,20 @@ export const controlPlaneDegraded = definePattern((q) => {
     },
   ],
   against: [
+    {
+      id: 'probes-kill-etcd',
+      weight: -0.2,
+      reason:
+        "etcd's liveness probe on {etcdPods} asks plain /health, which fails while an alarm stops writes: the kubelets kill etcd at every probe, a loop rather than a slow store",
+      reads: ['writes-stalled'],
+      test: (c) =>
+        c.killedByProbe
+          ? {
+              signals: [c.killedByProbe],
+              slots: { etcdPods: names(c.killedByProbe.facts.etcdProbesFailOnAlarm, c.killedByProbe)! },
+            }
+          : undefined,
+    },
     {
       id: 'webhook-holds-writes',
       weight: -0.25,
@@ -95,16 +130,17 @@ export const controlPlaneDegraded = definePattern((q) => {
   severity: () => 'warning',
   onset: (c) => c.onset,
   blastRadius: () => ({}),
-  evidence: (c) => [...(c.d ? [c.d] : []), ...c.etcd.slice(0, 3)],
+  evidence: (c) => [...(c.d ? [c.d] : []), ...c.etcd.slice(0, 3), ...(c.stalled ? [c.stalled] : [])],
   slots: {
-    since: (c) => at(c.onset, c.d ?? c.etcd[0]),
+    since: (c) => at(c.onset, c.d ?? c.etcd[0] ?? c.stalled),
+    stallSince: (c) => (c.stalled ? said(c.stalled.facts.lastRenewal, c.stalled) : undefined),
     etcdError: (c) => said(c.etcd[0]?.facts.message.slice(0, 160), c.etcd[0]),
     p50: (c) => (c.d ? said(c.d.facts.p50Ms, c.d) : undefined),
     statuses: (c) => (c.d ? names(c.d.facts.statuses, c.d) : undefined),
     checks: (c) => (c.d?.facts.failedChecks?.length ? names(c.d.facts.failedChecks, c.d) : undefined),
   },
   statement:
-    'The API server answers slowly or with errors since {since}[ (median {p50} ms)][; {statuses}][; its failing health checks: {checks}][; writes fail with etcd\'s own error: "{etcdError}"].',
+    "The API server answers slowly or with errors since {since}[ (median {p50} ms)][; {statuses}][; its failing health checks: {checks}][; writes fail with etcd's own error: \"{etcdError}\"][; no write has landed since {stallSince}, not the kubelets' nor the node controller's].",
   nextSteps: [
     { say: 'Read the API server health checks', command: "kubectl get --raw='/readyz?verbose'" },
     {

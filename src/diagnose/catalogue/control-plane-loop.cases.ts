@@ -1,6 +1,13 @@
 /** control-plane-component-loop: fires on control-plane components restarting again and again; loses to their nodes going down and to the API server gone. */
 import type { PatternTable } from '../cases.ts';
-import { apiDegraded, apiUnreachable, controlPlaneRestarts, flapping, notReady } from '../fixtures.ts';
+import {
+  apiDegraded,
+  apiUnreachable,
+  controlPlaneRestarts,
+  flapping,
+  notReady,
+  writesStalled,
+} from '../fixtures.ts';
 
 const bursts = [140, 75, 12];
 
@@ -30,6 +37,17 @@ export const controlPlaneLoopCases: PatternTable = {
       name: 'etcd alone restarts five times in three hours',
       signals: [controlPlaneRestarts('etcd', [170, 130, 90, 50, 10])],
       expect: { fires: true, identified: true },
+    },
+    // 0.55 + 0.2: the restarts cannot be posted while writes are refused
+    {
+      name: "writes are refused everywhere and etcd's liveness probe asks plain /health on every member",
+      signals: [writesStalled(['etcd-cp-0', 'etcd-cp-1', 'etcd-cp-2'])],
+      expect: { fires: true, identified: true },
+    },
+    {
+      name: "writes are refused everywhere but etcd's probe leaves the space alarm out",
+      signals: [writesStalled()],
+      expect: { losesTo: 'control-plane-degraded' },
     },
     // 0.55
     {

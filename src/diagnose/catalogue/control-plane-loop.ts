@@ -6,6 +6,12 @@
  * API server) stalls in bursts, past the lease's renew deadline, and each stall costs a
  * restart and the work the leader was doing. The cluster looks healthy between bursts.
  *
+ * A second way in, before any restart can be posted: when etcd raises an alarm (NOSPACE)
+ * it refuses every write, so the kubelets cannot post the restarts they cause. If etcd's
+ * liveness probe asks plain `/health` (kubeadm before 1.25), that probe fails under the
+ * alarm and the kubelet kills etcd at every probe period: a loop that only the stalled
+ * writes and the probe's path show until the alarm clears.
+ *
  * Told apart from: an API server slow or failing all along (control-plane-degraded: no
  * bursts, no restarts), the API server unreachable (nothing answers at all), nodes rebooting
  * (every pod on them restarts, and the nodes go NotReady).
@@ -46,7 +52,10 @@ export const controlPlaneLoop = definePattern((q) => {
   const down = nodeTrouble(q).affected;
   const onNodesDown = loops.filter((s) => s.facts.nodes.some((n) => down.has(n)));
   const restarts = loops.reduce((s, l) => s + l.facts.restarts, 0);
-  return [{ loops, bursts, onNodesDown, restarts, onset: Math.min(...loops.map((l) => l.sinceMs), q.nowMs) }];
+  // Writes refused cluster-wide while etcd's probe fails under the alarm behind them.
+  const killedByProbe = q.of('writes-stalled').find((s) => s.facts.etcdProbesFailOnAlarm.length > 0);
+  const onset = Math.min(...loops.map((l) => l.sinceMs), killedByProbe?.sinceMs ?? q.nowMs, q.nowMs);
+  return [{ loops, bursts, onNodesDown, restarts, killedByProbe, onset }];
 })({
   id: 'control-plane-component-loop',
   family: 'control-plane',
@@ -60,12 +69,31 @@ export const controlPlaneLoop = definePattern((q) => {
     {
       id: 'components-restart',
       weight: 0,
-      reason: 'a control-plane component restarting two or more times in three hours',
-      reads: ['control-plane-restarts'],
-      test: (c) => (c.loops.length ? { signals: c.loops } : undefined),
+      reason:
+        'a control-plane component restarting two or more times in three hours, or etcd failing its own probe while writes are refused',
+      reads: ['control-plane-restarts', 'writes-stalled'],
+      test: (c) =>
+        c.loops.length ? { signals: c.loops } : c.killedByProbe ? { signals: [c.killedByProbe] } : undefined,
     },
   ],
   supports: [
+    {
+      id: 'own-probe-kills-etcd',
+      weight: 0.2,
+      reason:
+        "no write has landed since {stallSince} though reads are answered, as under an etcd alarm (NOSPACE), and etcd's liveness probe on {etcdPods} asks plain /health, which fails under any alarm: the kubelet kills etcd at every period",
+      reads: ['writes-stalled'],
+      test: (c) =>
+        c.killedByProbe
+          ? {
+              signals: [c.killedByProbe],
+              slots: {
+                stallSince: said(c.killedByProbe.facts.lastRenewal, c.killedByProbe)!,
+                etcdPods: names(c.killedByProbe.facts.etcdProbesFailOnAlarm, c.killedByProbe)!,
+              },
+            }
+          : undefined,
+    },
     {
       id: 'restart-together-in-bursts',
       weight: 0.15,
@@ -107,22 +135,42 @@ export const controlPlaneLoop = definePattern((q) => {
     namespaces: ['kube-system'],
     nodes: [...new Set(c.loops.flatMap((l) => l.facts.nodes))].sort(),
   }),
-  evidence: (c) => c.loops,
+  evidence: (c) => [...c.loops, ...(c.killedByProbe ? [c.killedByProbe] : [])],
   slots: {
+    who: (c) =>
+      c.loops.length
+        ? said('Control-plane components keep restarting', c.loops)
+        : said('etcd is killed by its own liveness probe, again and again,', c.killedByProbe),
+    probeKill: (c) =>
+      c.killedByProbe
+        ? said(
+            `no write has landed since ${c.killedByProbe.facts.lastRenewal}, and the liveness probe of ${c.killedByProbe.facts.etcdProbesFailOnAlarm.join(', ')} asks plain /health, which fails while an alarm holds`,
+            c.killedByProbe,
+          )
+        : undefined,
+    etcdPod: (c) => said(c.killedByProbe?.facts.etcdProbesFailOnAlarm[0], c.killedByProbe),
     components: (c) =>
       names(
         c.loops.map((l) => l.facts.component),
         c.loops,
       ),
     restarts: (c) => count(c.restarts, c.loops),
-    since: (c) => at(c.onset, c.loops),
+    since: (c) => at(c.onset, c.loops.length ? c.loops : c.killedByProbe),
     bursts: (c) => (c.bursts.length ? count(c.bursts.length, c.loops) : undefined),
     pod: (c) => said(c.loops[0]?.facts.pods[0], c.loops[0]),
     reasons: (c) => names([...new Set(c.loops.flatMap((l) => l.facts.reasons))], c.loops),
   },
   statement:
-    'Control-plane components keep restarting since {since}: {components} restarted {restarts} times[, together in {bursts} burst(s)] (last ended {reasons}).',
+    '{who} since {since}[: {components} restarted {restarts} times][, together in {bursts} burst(s)][ (last ended {reasons})][; {probeKill}].',
   nextSteps: [
+    {
+      say: "Stop the kill loop first: on the node of {etcdPod} and every other control-plane node, make etcd's liveness probe skip the space alarm (/health?exclude=NOSPACE&serializable=true, kubeadm's since 1.25)",
+      command: 'sudo grep -n -A4 livenessProbe /etc/kubernetes/manifests/etcd.yaml',
+    },
+    {
+      say: 'Then read the alarm and the database size of {etcdPod} and its peers; free space by compaction and a defragmentation of each member in turn before disarming the alarm',
+      command: 'etcdctl alarm list; etcdctl endpoint status --cluster -w table',
+    },
     {
       say: 'Read why the last run ended: a lost leader lease says "failed to renew lease", a liveness kill shows in the events',
       command: 'kubectl -n kube-system logs {pod} --previous | tail -50',
