@@ -118,6 +118,33 @@ describe('flapping nodes', () => {
     });
     expect(x.evidence).toHaveLength(3);
   });
+
+  it('keeps what the NotReady spells said: the lifecycle controller marking it Unknown', () => {
+    const [x] = ofKind(nodeReadiness(flipping([20, 15, 5]), t0), 'node-flapping');
+    expect(x.facts.causes).toEqual(['kubelet-stopped-posting']);
+  });
+
+  it('keeps what the NotReady spells said: the kubelet itself naming its PLEG', () => {
+    // K:pkg/kubelet/kubelet.go: the kubelet posts Ready=False KubeletNotReady with the PLEG's
+    // health error while it still renews its Lease; between relists it posts Ready again.
+    const pleg = 'PLEG is not healthy: pleg was last seen active 3m30.2s ago; threshold is 3m0s';
+    const view = viewOf({ nodes: [node({ name: 'n1' }), ...healthy(4)] }, t0 - 120 * min);
+    [20, 15, 5].forEach((m, i) => {
+      const down = i % 2 === 0;
+      const n = node({ name: 'n1', ready: down ? 'False' : 'True', readySinceMs: t0 - m * min });
+      if (down) {
+        const ready = (n.status as { conditions: { reason?: string; message?: string }[] }).conditions[0];
+        ready.reason = 'KubeletNotReady';
+        ready.message = pleg;
+      }
+      update(view, 'nodes', n, t0 - m * min);
+    });
+    const [x] = ofKind(nodeReadiness(view, t0), 'node-flapping');
+    expect(x.facts).toMatchObject({
+      reasons: ['KubeletNotReady', 'KubeletReady'],
+      causes: ['pleg-unhealthy'],
+    });
+  });
 });
 
 describe('NotReady spread', () => {

@@ -13,7 +13,9 @@
  *   plegLastActiveSeconds when the message names the PLEG's last relist.
  * - `node-flapping` per node (subject `node/<n>`, warning) when Ready changed to or from
  *   True at least 3 times in 30 min. Facts: flips, windowMinutes, status (now), reasons
- *   (the Ready reasons seen), firstFlip (RFC 3339).
+ *   (the Ready reasons seen), firstFlip (RFC 3339); causes, what the NotReady spells' messages
+ *   gave (ready-causes.ts: pleg-unhealthy, kubelet-stopped-posting…), when the flips were
+ *   watched (a node's Events say only that it changed, not why).
  * - `not-ready-spread` (subject `cluster`) when 2 or more nodes are NotReady now or went
  *   NotReady in the last hour. Facts: notReadyNow, totalNodes, notReadyFraction (0..1),
  *   wentNotReady30m, wentNotReady60m (distinct nodes whose Ready turned False/Unknown in
@@ -39,7 +41,7 @@ import {
   nodeAttributes,
   sharedAttributes,
 } from './node-attributes.ts';
-import { readyCauses } from './ready-causes.ts';
+import { type ReadyCause, readyCauses } from './ready-causes.ts';
 import { type ReadyEvents, readyEvents } from './ready-events.ts';
 import { type Detector, type Evidence, type Signal, uniqueSorted } from './signal.ts';
 import type { NodeAttributeFacts } from './signal-kinds.ts';
@@ -208,6 +210,7 @@ function flappingSignals(
         status,
         reasons: uniqueSorted(flips.map((t) => t.detail?.reason ?? '').filter(Boolean)),
         firstFlip: isoSeconds(flips[0].atMs),
+        causes: spellCauses(flips),
       },
       evidence: flips.slice(-5).map(
         (t): Evidence => ({
@@ -220,6 +223,17 @@ function flappingSignals(
     });
   }
   return out;
+}
+
+/**
+ * Why the node fell each time, in the words the Ready condition carried: a kubelet that posts
+ * NotReady itself names its cause (PLEG, the runtime), a node the lifecycle controller marks
+ * Unknown stopped posting at all. Those differ in what failed, so the flap keeps them.
+ */
+function spellCauses(flips: Transition[]): ReadyCause[] {
+  const falls = flips.filter((t) => t.to !== 'True');
+  const causes = falls.flatMap((t) => readyCauses(t.detail?.reason ?? '', t.detail?.message ?? '').causes);
+  return [...new Set(causes.filter((c) => c !== 'ready'))].sort();
 }
 
 function flappingFromEvents(name: string, status: string, told: ReadyEvents): Signal {

@@ -61,6 +61,12 @@ export interface NodeFlappingFacts {
   status: string;
   reasons: string[];
   firstFlip: string;
+  /**
+   * What the NotReady spells' messages gave (ready-causes.ts): `pleg-unhealthy` when the kubelet
+   * posted them itself naming its PLEG, `kubelet-stopped-posting` when the node went Unknown.
+   * Absent when only the node's Events told of the flips.
+   */
+  causes?: ReadyCause[];
 }
 
 export interface NotReadySpreadFacts extends NodeGroupFacts {

@@ -5,6 +5,7 @@ import {
   apiUnreachable,
   change,
   crashLoop,
+  flapping,
   hour,
   networkWave,
   notReady,
@@ -17,6 +18,11 @@ import {
 
 const plegStalledUnder = (condition: string) =>
   ['n1', 'n2'].flatMap((n) => [notReady(n, plegUnhealthy), pressure(n, { conditions: [condition] })]);
+/** A node flapping whose kubelet posted each NotReady itself with the PLEG's error; Ready now. */
+const flapsOnPleg = (node: string) => {
+  const f = flapping(node);
+  return { ...f, facts: { ...f.facts, status: 'True', causes: ['pleg-unhealthy' as const] } };
+};
 const stuckTerminating = (node: string) =>
   statusLag(node, { lagging: 3, runningWithoutIp: 0, stuckTerminating: 3, oldestSeconds: 90 });
 
@@ -38,6 +44,12 @@ export const containerRuntimeCases: PatternTable = {
     {
       name: "one node NotReady, its kubelet's Ready message saying the container runtime is down",
       signals: [notReady('n4', runtimeDown)],
+      expect: { fires: true, identified: false },
+    },
+    // 0.4 + 0.2: the NotReady spells named the runtime, though the node is Ready this minute
+    {
+      name: 'a node Ready between relists, each of its NotReady spells posted by the kubelet with the PLEG error',
+      signals: [flapsOnPleg('n4')],
       expect: { fires: true, identified: false },
     },
     {

@@ -3,7 +3,9 @@
  * says so in the kubelet's own words ("PLEG is not healthy", "container runtime is down"),
  * pods stay Terminating or ContainerCreating, sandboxes fail for runtime reasons, and
  * containers end Unknown when the runtime comes back. Restarting the runtime or the node
- * clears it, until the cause returns.
+ * clears it, until the cause returns. A runtime that answers late makes the node flap: the
+ * kubelet posts NotReady with the PLEG's error, and Ready again once a relist gets through;
+ * the words of its NotReady spells still name the runtime while it is briefly Ready.
  *
  * Told apart from: resource exhaustion (pressure conditions, OOM kills, the node agent's PID
  * count on the same nodes), a node image or kernel regression (the nodes took a new version
@@ -26,13 +28,16 @@ export const containerRuntime = definePattern((q) => {
   const notReady = q
     .of('node-not-ready')
     .filter((s) => (s.facts.causes ?? []).some((c) => runtimeCauses.has(c)));
+  // Nodes flapping whose NotReady spells named the runtime, whatever they say this minute.
+  const flaps = q.of('node-flapping').filter((s) => (s.facts.causes ?? []).some((c) => runtimeCauses.has(c)));
+  const named = [...notReady, ...flaps.filter((f) => !notReady.some((s) => s.subject === f.subject))];
   const sandboxes = q.of('sandbox-create-failing').filter((s) => s.facts.cause === 'runtime');
   const stuck = q
     .of('pod-status-lag')
     .filter((s) => s.facts.stuckTerminating > 0 && s.facts.sandboxFailures === 0);
   const nodes = [
     ...new Set([
-      ...notReady.map((s) => nodeName(s.subject)),
+      ...named.map((s) => nodeName(s.subject)),
       ...sandboxes.map((s) => s.facts.node),
       ...stuck.map((s) => s.facts.node),
     ]),
@@ -41,8 +46,8 @@ export const containerRuntime = definePattern((q) => {
   const pressure = q.of('node-pressure').filter((s) => set.has(nodeName(s.subject)));
   const pids = q.agent('NodePIDsExhausted');
   const outOfPids = (pids?.facts.nodes ?? []).filter((n) => set.has(n));
-  const onset = earliest([...notReady, ...sandboxes, ...stuck], q.nowMs);
-  return [{ notReady, sandboxes, stuck, nodes, set, pressure, pids, outOfPids, onset }];
+  const onset = earliest([...named, ...sandboxes, ...stuck], q.nowMs);
+  return [{ notReady, named, sandboxes, stuck, nodes, set, pressure, pids, outOfPids, onset }];
 })({
   id: 'container-runtime-failure',
   family: 'nodes',
@@ -57,21 +62,20 @@ export const containerRuntime = definePattern((q) => {
       id: 'runtime-trouble-on-nodes',
       weight: 0,
       reason:
-        'the kubelet reporting its runtime unhealthy, sandboxes failing for runtime reasons, or pods stuck Terminating on Ready nodes',
-      reads: ['node-not-ready', 'sandbox-create-failing', 'pod-status-lag'],
-      test: (c) => hitOn([...c.notReady, ...c.sandboxes, ...c.stuck]),
+        'the kubelet reporting its runtime unhealthy (now, or in the NotReady spells of a flapping node), sandboxes failing for runtime reasons, or pods stuck Terminating on Ready nodes',
+      reads: ['node-not-ready', 'node-flapping', 'sandbox-create-failing', 'pod-status-lag'],
+      test: (c) => hitOn([...c.named, ...c.sandboxes, ...c.stuck]),
     },
   ],
   supports: [
     {
       id: 'kubelet-names-runtime',
       weight: 0.2,
-      reason: "the kubelet's Ready message on {count} node(s) names the runtime (PLEG or runtime down)",
-      reads: ['node-not-ready'],
+      reason:
+        "the kubelet's Ready message on {count} node(s) names the runtime (PLEG or runtime down), now or each time the node fell",
+      reads: ['node-not-ready', 'node-flapping'],
       test: (c) =>
-        c.notReady.length
-          ? { signals: c.notReady, slots: { count: count(c.notReady.length, c.notReady)! } }
-          : undefined,
+        c.named.length ? { signals: c.named, slots: { count: count(c.named.length, c.named)! } } : undefined,
     },
     {
       id: 'pods-stuck',
@@ -127,14 +131,14 @@ export const containerRuntime = definePattern((q) => {
   severity: (c) => (c.nodes.length >= 2 ? 'critical' : 'warning'),
   onset: (c) => c.onset,
   blastRadius: (c) => ({ nodes: c.nodes }),
-  evidence: (c) => [...c.notReady.slice(0, 3), ...c.sandboxes.slice(0, 2), ...c.stuck.slice(0, 2)],
+  evidence: (c) => [...c.named.slice(0, 3), ...c.sandboxes.slice(0, 2), ...c.stuck.slice(0, 2)],
   slots: {
-    nodeCount: (c) => count(c.nodes.length, [...c.notReady, ...c.sandboxes, ...c.stuck]),
-    nodes: (c) => names(c.nodes, [...c.notReady, ...c.sandboxes, ...c.stuck]),
-    firstNode: (c) => said(c.nodes[0], [...c.notReady, ...c.sandboxes, ...c.stuck]),
-    onset: (c) => at(c.onset, [...c.notReady, ...c.sandboxes, ...c.stuck]),
+    nodeCount: (c) => count(c.nodes.length, [...c.named, ...c.sandboxes, ...c.stuck]),
+    nodes: (c) => names(c.nodes, [...c.named, ...c.sandboxes, ...c.stuck]),
+    firstNode: (c) => said(c.nodes[0], [...c.named, ...c.sandboxes, ...c.stuck]),
+    onset: (c) => at(c.onset, [...c.named, ...c.sandboxes, ...c.stuck]),
     message: (c) => said(c.notReady[0]?.facts.message, c.notReady[0]),
-    nodeCsv: (c) => said(c.nodes.join(','), [...c.notReady, ...c.sandboxes, ...c.stuck]),
+    nodeCsv: (c) => said(c.nodes.join(','), [...c.named, ...c.sandboxes, ...c.stuck]),
   },
   statement: 'The container runtime fails on {nodeCount} node(s) ({nodes}) since {onset}[: "{message}"].',
   nextSteps: [

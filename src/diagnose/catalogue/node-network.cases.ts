@@ -22,6 +22,16 @@ const wave = [
   flapping('n3'),
   spread(three, { onsetSpanMinutes: 25, notReadyNow: 1, wentNotReady60m: 3 }),
 ];
+/** A node flapping whose NotReady spells said `causes`; Ready now. */
+const flapsOn = (node: string, causes: ('pleg-unhealthy' | 'kubelet-stopped-posting')[]) => {
+  const f = flapping(node);
+  return { ...f, facts: { ...f.facts, status: 'True', causes } };
+};
+/** Nodes flapping one after another over 25 min, each fall saying `causes`, all Ready now. */
+const flapWave = (causes: ('pleg-unhealthy' | 'kubelet-stopped-posting')[]) => [
+  ...three.map((n) => flapsOn(n, causes)),
+  spread(three, { onsetSpanMinutes: 25, notReadyNow: 0, wentNotReady60m: 3, recoveredNow: 3 }),
+];
 const appsOnThem = [crashLoop('api', 'pilot', ['n1', 'n2']), crashLoop('api', 'tiles', ['n2', 'n3'])];
 const rolloutJustBefore = change(
   'rollout',
@@ -104,6 +114,16 @@ export const nodeNetworkCases: PatternTable = {
         ...three.map((n) => silent(n, 90, {}, { agentHeardSince: true, kubeletHealthz: 'failing' })),
       ],
       expect: { losesTo: 'kubelet-failure' },
+    },
+    {
+      name: 'nodes flap one after another, the lifecycle controller marking each Unknown, apps failing there',
+      signals: [...flapWave(['kubelet-stopped-posting']), ...appsOnThem],
+      expect: { fires: true, identified: true },
+    },
+    {
+      name: 'nodes flap one after another, each NotReady posted by the kubelet with the PLEG error, apps failing there',
+      signals: [...flapWave(['pleg-unhealthy']), ...appsOnThem],
+      expect: { losesTo: 'container-runtime-failure' },
     },
     {
       name: 'the API server is silent for kubetriage too',

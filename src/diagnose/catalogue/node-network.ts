@@ -6,7 +6,9 @@
  *
  * Told apart from: the control plane being down (kubetriage loses it too), a scheduled node
  * job (onsets at the same time of day), a node image or kernel regression (the affected
- * nodes share a version that changed just before), and one sick node (only one).
+ * nodes share a version that changed just before), one sick node (only one), and a
+ * container runtime answering late (the kubelets keep renewing their leases and post
+ * NotReady themselves naming PLEG or the runtime; a lost link leaves them Unknown).
  */
 import {
   apiSilentForUsToo,
@@ -15,6 +17,7 @@ import {
   nodesShortOfResources,
   nodeVersionChangesOn,
   quietSource,
+  runtimeCauses,
   sameTimeOfDay,
   severalNodesInTrouble,
   webhookOutlastsHeartbeats,
@@ -123,6 +126,35 @@ export const nodeNetwork = definePattern((q) => {
     apiSilentForUsToo(-0.4),
     nodesShortOfResources(-0.25),
     kubeletBlamesRuntime(-0.2),
+    {
+      id: 'flaps-posted-by-kubelets',
+      weight: -0.3,
+      reason:
+        'the kubelets on {postedCount} of the {flapCount} flapping nodes posted every NotReady themselves, naming the container runtime, and kept renewing their leases: they reach the API server, their runtime answers late',
+      reads: ['node-flapping', 'node-heartbeat-lag'],
+      test: (c) => {
+        // A lost link leaves the node Unknown (the lifecycle controller's words) and its lease
+        // lapsing; a kubelet that says why in each spell was reachable through them all.
+        const silent = new Set(c.t.silent.map((s) => s.subject));
+        const posted = c.t.flapping.filter((f) => {
+          const causes = f.facts.causes ?? [];
+          return (
+            causes.some((k) => runtimeCauses.has(k)) &&
+            !causes.includes('kubelet-stopped-posting') &&
+            !silent.has(f.subject)
+          );
+        });
+        return posted.length * 2 > c.t.flapping.length
+          ? {
+              signals: posted,
+              slots: {
+                postedCount: count(posted.length, posted)!,
+                flapCount: count(c.t.flapping.length, c.t.flapping)!,
+              },
+            }
+          : undefined;
+      },
+    },
     sameTimeOfDay(-0.3),
     webhookOutlastsHeartbeats(-0.3),
     {

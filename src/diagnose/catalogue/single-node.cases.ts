@@ -6,6 +6,11 @@
 import type { PatternTable } from '../cases.ts';
 import { change, crashLoop, dnsPods, flapping, min, notReady, silent, spread, t0 } from '../fixtures.ts';
 
+/** A node flapping whose kubelet posted each NotReady itself, naming `cause`; Ready now. */
+const flapsOn = (node: string, causes: ('pleg-unhealthy' | 'kubelet-stopped-posting')[]) => {
+  const f = flapping(node);
+  return { ...f, facts: { ...f.facts, status: 'True', causes } };
+};
 const three = ['n1', 'n2', 'n3'];
 const wave = [
   notReady('n1'),
@@ -53,6 +58,17 @@ export const singleNodeCases: PatternTable = {
         dnsPods({ nodes: ['n4'] }),
         change('control-plane-version', { from: 'v1.28.9', to: 'v1.29.4' }, { sinceMs: t0 - 25 * min }),
       ],
+      expect: { fires: true, identified: false },
+    },
+    // 0.5 - 0.3: the kubelet runs, renews its lease and names its runtime
+    {
+      name: 'one node flapping, each NotReady posted by its kubelet with the PLEG error, its lease renewed',
+      signals: [flapsOn('n4', ['pleg-unhealthy'])],
+      expect: { losesTo: 'container-runtime-failure' },
+    },
+    {
+      name: 'one node flapping, the lifecycle controller marking it Unknown each time',
+      signals: [flapsOn('n4', ['kubelet-stopped-posting'])],
       expect: { fires: true, identified: false },
     },
     {

@@ -12,9 +12,11 @@
  *
  * Told apart from: node-level trouble spreading (more than one node, machines or links
  * down: their agents fall silent too), refused kubelet credentials (the kubelets still run
- * and answer /healthz) and a stalled container runtime (the kubelet runs and says why).
+ * and answer /healthz) and a stalled container runtime (the kubelet runs and says why: it
+ * still renews its Lease, the NotReady it posts names PLEG or the runtime, and a node that
+ * flaps for that reason never goes Unknown).
  */
-import { hitOn } from '../evidence/clauses.ts';
+import { hitOn, runtimeCauses } from '../evidence/clauses.ts';
 import { nodeName, nodeTrouble } from '../evidence/node-trouble.ts';
 import { definePattern } from '../pattern.ts';
 import { at, names, said } from '../slots.ts';
@@ -41,7 +43,20 @@ export const singleNode = definePattern((q) => {
   const lagging = node ? t.silent.filter((s) => s.subject === `node/${node}`) : several;
   const down = node ? stopped.filter((s) => s.subject === `node/${node}`) : several;
   const nodes = node ? [node] : several.map((s) => nodeName(s.subject)).sort();
-  return [{ t, node, several, sig, lagging, down, nodes }];
+  // The kubelet on that node alive and saying the runtime fails: its Lease renewed, and its
+  // NotReady (now, or every spell of its flapping) posted by itself naming the runtime,
+  // never Unknown.
+  const causes = (s: (typeof t.notReady)[number] | (typeof t.flapping)[number]) => s.facts.causes ?? [];
+  const postsRuntimeFault = node
+    ? [...t.notReady, ...t.flapping].filter(
+        (s) =>
+          s.subject === `node/${node}` &&
+          causes(s).some((k) => runtimeCauses.has(k)) &&
+          !causes(s).includes('kubelet-stopped-posting'),
+      )
+    : [];
+  const alive = lagging.length ? [] : postsRuntimeFault;
+  return [{ t, node, several, sig, lagging, down, nodes, alive }];
 })({
   id: 'kubelet-failure',
   family: 'nodes',
@@ -89,7 +104,16 @@ export const singleNode = definePattern((q) => {
       test: (c) => hitOn(c.down),
     },
   ],
-  against: [],
+  against: [
+    {
+      id: 'kubelet-alive-names-runtime',
+      weight: -0.3,
+      reason:
+        'the kubelet on {node} still renews its lease, and the NotReady it posts itself names the container runtime: the kubelet runs, its runtime fails',
+      reads: ['node-not-ready', 'node-flapping', 'node-heartbeat-lag'],
+      test: (c) => hitOn(c.alive),
+    },
+  ],
   // One node is routine; every kubelet of a pool down at once is an outage.
   severity: (c) => (c.node ? 'warning' : 'critical'),
   onset: (c, q) => (c.node ? c.sig?.sinceMs : Math.min(...c.several.map((s) => s.sinceMs))) ?? q.nowMs,
