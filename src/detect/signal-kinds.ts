@@ -190,6 +190,8 @@ export interface DnsPodsUnhealthyFacts {
   pods: string[];
   nodes: string[];
   readyEndpoints?: number;
+  /** Replicas the DNS Deployment wants (spec.replicas), when it is known: a rollout's surge pod is not one of them. */
+  desired?: number;
 }
 
 export interface DnsLookupsFailingFacts {
