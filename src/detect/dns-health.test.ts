@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dnsHealth } from './dns-health.ts';
-import { node, type PodInput, pod, t0, viewOf } from './fixtures.ts';
+import { deployment, node, type PodInput, pod, replicaset, t0, update, viewOf } from './fixtures.ts';
 import { agentCondition, endpointSlice, logsObs, podWith, service } from './fixtures-components.ts';
 import { ofKind } from './signal.ts';
 
@@ -69,6 +69,57 @@ describe('dnsHealth: dns-pods-unhealthy', () => {
       pods: ['kube-system/coredns-a', 'kube-system/coredns-b'],
       nodes: ['w1', 'w2'],
     });
+  });
+
+  it('dates a crash loop from its first exit, not its latest restart', () => {
+    const min = 60_000;
+    const restarted = (restartCount: number, exitedMs: number) =>
+      dnsPod('coredns-a', {
+        containers: [
+          {
+            name: 'coredns',
+            waiting: 'CrashLoopBackOff',
+            restartCount,
+            lastTerminated: { reason: 'Error', exitCode: 1, finishedAtMs: exitedMs },
+          },
+        ],
+      });
+    const view = viewOf({ pods: [dnsPod('coredns-a')], services: [kubeDns] }, t0 - 90 * min);
+    // One restart an hour and a quarter ago, then fine; the loop starts 40 min ago and its
+    // restarts come at most 5 min apart, as the kubelet's back-off allows.
+    update(view, 'pods', restarted(1, t0 - 75 * min), t0 - 75 * min + 10_000);
+    update(
+      view,
+      'pods',
+      dnsPod('coredns-a', { containers: [{ name: 'coredns', restartCount: 1 }] }),
+      t0 - 74 * min,
+    );
+    for (const [i, ago] of [40, 39, 37, 33, 28, 23, 18, 13, 8, 3].entries())
+      update(view, 'pods', restarted(i + 2, t0 - ago * min), t0 - ago * min + 10_000);
+    const [sig] = dnsHealth(view, t0);
+    expect(sig.sinceMs).toBe(t0 - 40 * min);
+  });
+
+  it("counts the replicas the DNS Deployment wants, not a rollout's extra pod", () => {
+    const owned = (name: string, rs: string) =>
+      dnsPod(name, {
+        owner: { kind: 'ReplicaSet', name: rs },
+        containers: [{ name: 'coredns', waiting: 'CrashLoopBackOff', restartCount: 4 }],
+      });
+    const view = viewOf({
+      pods: [
+        owned('coredns-new-a', 'coredns-new'),
+        owned('coredns-old-a', 'coredns-old'),
+        owned('coredns-old-b', 'coredns-old'),
+      ],
+      replicasets: [
+        replicaset({ name: 'coredns-new', namespace: 'kube-system', deployment: 'coredns', replicas: 1 }),
+        replicaset({ name: 'coredns-old', namespace: 'kube-system', deployment: 'coredns', replicas: 2 }),
+      ],
+      deployments: [deployment({ name: 'coredns', namespace: 'kube-system', replicas: 2, ready: 0 })],
+      services: [kubeDns],
+    });
+    expect(dnsHealth(view, t0)[0].facts).toMatchObject({ ready: 0, total: 3, desired: 2 });
   });
 
   it('is a warning while one DNS pod still serves', () => {

@@ -8,6 +8,9 @@
  *   no DNS pod at all behind an existing kube-dns Service. Critical when none is Ready or the
  *   Service has no ready endpoint; the log hints say why (e.g. `api-unreachable`), because
  *   CoreDNS failing is as often a consequence of the API being out of reach as a cause.
+ *   Since when: the first exit of the crash loop the pods are in (from the restarts the view
+ *   saw), not the latest restart; and how many replicas the DNS Deployment wants, so a
+ *   rollout's extra pod does not count as one more that should serve.
  * - `dns-lookups-failing`: agents failing lookups, cluster DNS and node resolver kept apart
  *   (the first is CoreDNS or service routing, the second the node's own network).
  */
@@ -16,6 +19,7 @@ import type { ClusterView } from '../observe/cluster-view.ts';
 import { apiUnreachable, klogClientGoFailure, pluginsNotReady } from '../observe/coredns-log.ts';
 import { type AgentCondition, agentConditions, agentSinceMs } from './agent-fields.ts';
 import { clock, logText, logTimeMs, recentLogs } from './log-lines.ts';
+import { workloadResolver } from './pod-owner.ts';
 import type { Detector, Evidence, Signal } from './signal.ts';
 import { uniqueSorted } from './signal.ts';
 import type { DnsPodsUnhealthyFacts } from './signal-kinds.ts';
@@ -27,6 +31,15 @@ const detector = 'dns-health';
 export const startupGraceMs = 60_000;
 /** Back-off caps at 300 s, so two crash cycles of logs stay in view. */
 export const logWindowMs = 10 * 60_000;
+/**
+ * The kubelet's crash back-off doubles from 10 s to at most 5 min (MaxContainerBackOff,
+ * pkg/kubelet/kubelet.go) and forgets a container after twice that without a restart
+ * (client-go flowcontrol.Backoff): restarts no further apart are one crash loop, a longer
+ * gap starts a new one.
+ */
+export const loopGapMs = 10 * 60_000;
+
+const restartField = /^container\/.+\/restartCount$/;
 
 const dnsApps = new Set(['kube-dns', 'coredns']);
 
@@ -117,6 +130,8 @@ function podsSignal(view: ClusterView, nowMs: number): Signal | undefined {
 
   const ready = health.filter((h) => h.ready).length;
   const hints = logHints(view, nowMs, new Set(dnsPods.map((p) => p.metadata.name)));
+  const loops = loopStarts(view, nowMs, new Set(unhealthy.map((h) => podKey(h.pod))));
+  const desired = desiredReplicas(view, dnsPods);
   // With no ready endpoint while the pods are still within their grace, the pods behind it
   // are the not-Ready ones: name them and their nodes, so a reader (and the patterns) can
   // tell DNS down on its own from DNS down with the nodes it runs on.
@@ -140,7 +155,8 @@ function podsSignal(view: ClusterView, nowMs: number): Signal | undefined {
     nodes,
   };
   if (readyEndpoints !== undefined) facts.readyEndpoints = readyEndpoints;
-  const times = [...unhealthy.map((h) => h.sinceMs), ...hints.map((h) => h.atMs)].filter(
+  if (desired !== undefined) facts.desired = desired;
+  const times = [...unhealthy.map((h) => h.sinceMs), ...hints.map((h) => h.atMs), ...loops.values()].filter(
     (t): t is number => t !== undefined,
   );
   const sinceMs = times.length ? Math.min(...times) : nowMs;
@@ -177,6 +193,54 @@ function podsSignal(view: ClusterView, nowMs: number): Signal | undefined {
     facts,
     evidence,
   };
+}
+
+function podKey(p: KubeObject): string {
+  return `${p.metadata.namespace}/${p.metadata.name}`;
+}
+
+/**
+ * When each pod's current crash loop began: the first exit (the restart's `finishedAt`, else
+ * when the restart was seen) of the run of restarts that ends within `loopGapMs` of now, with
+ * no gap longer than that between them.
+ */
+function loopStarts(view: ClusterView, nowMs: number, pods: Set<string>): Map<string, number> {
+  const exits = new Map<string, number[]>();
+  for (const t of view.transitions.toArray()) {
+    if (t.resource !== 'pods' || !pods.has(t.key) || !restartField.test(t.field) || t.atMs > nowMs) continue;
+    const at = timeMs(t.detail?.finishedAt) ?? t.atMs;
+    exits.set(t.key, [...(exits.get(t.key) ?? []), Math.min(at, t.atMs)]);
+  }
+  const out = new Map<string, number>();
+  for (const [key, times] of exits) {
+    const sorted = times.sort((a, b) => b - a);
+    if (nowMs - sorted[0] > loopGapMs) continue;
+    let start = sorted[0];
+    for (const t of sorted.slice(1)) {
+      if (start - t > loopGapMs) break;
+      start = t;
+    }
+    out.set(key, start);
+  }
+  return out;
+}
+
+/** The replicas the Deployment(s) running the DNS pods want; undefined when none is known. */
+function desiredReplicas(view: ClusterView, pods: readonly KubeObject[]): number | undefined {
+  const resolve = workloadResolver(view);
+  const keys = new Set(
+    pods
+      .map(resolve)
+      .filter((w) => w.kind === 'Deployment')
+      .map((w) => `${w.namespace}/${w.name}`),
+  );
+  let sum: number | undefined;
+  for (const key of keys) {
+    const replicas = (view.get('deployments', key) as { spec?: { replicas?: number } } | undefined)?.spec
+      ?.replicas;
+    if (replicas !== undefined) sum = (sum ?? 0) + replicas;
+  }
+  return sum;
 }
 
 /** Ready addresses in the kube-dns EndpointSlices; undefined when there is no slice to read. */

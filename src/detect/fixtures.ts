@@ -30,7 +30,7 @@ export interface NodeInput {
   unschedulable?: boolean;
   taints?: { key: string; effect: string; value?: string }[];
   /** `status.allocatable` (default 4 cores, 16272132Ki as the simulator's nodes). */
-  allocatable?: { cpu: string; memory: string };
+  allocatable?: { cpu: string; memory: string; 'ephemeral-storage'?: string };
   /** Extra conditions (the node agent's, NPD's). */
   conditions?: {
     type: string;

@@ -111,6 +111,35 @@ describe('nodePressure', () => {
     expect(n1.facts).toMatchObject({ largestConsumer: 'egg', largestConsumerShare: 0.63 });
   });
 
+  it('says which container the ephemeral-storage evictions name with the most disk, and its share of the node', () => {
+    const evicted = (name: string, usage: string, lastMs: number, host = 'n1') =>
+      event({
+        kind: 'Pod',
+        name,
+        namespace: 'kube-system',
+        reason: 'Evicted',
+        type: 'Warning',
+        host,
+        lastMs,
+        message: `The node was low on resource: ephemeral-storage. Threshold quantity: 26620609658, available: 25836652Ki. Container ${name.split('-')[0]} was using ${usage}, request is 0, has larger consumption of ephemeral-storage. `,
+      });
+    const view = viewOf({
+      nodes: [
+        node({ name: 'n1', allocatable: { cpu: '8', memory: '28Gi', 'ephemeral-storage': '239585138Ki' } }),
+        node({ name: 'n2', allocatable: { cpu: '8', memory: '28Gi' } }),
+      ],
+      events: [
+        evicted('proxy-a', '12Ki', t0 - 180_000),
+        evicted('agent-b', '48Ki', t0 - 120_000),
+        evicted('writer-c', '31Gi', t0 - 60_000, 'n2'),
+      ],
+    });
+    const [n1, n2] = ofKind(nodePressure(view, t0), 'node-pressure');
+    expect(n1.facts).toMatchObject({ largestDiskConsumer: 'agent', largestDiskConsumerShare: 0 });
+    // Without the node's allocatable ephemeral storage the share is unknown, not small.
+    expect(n2.facts).toMatchObject({ largestDiskConsumer: 'writer', largestDiskConsumerShare: -1 });
+  });
+
   it('leaves a container at its own memory limit to its workload when the node shows no pressure', () => {
     const view = viewOf({
       nodes: [node({ name: 'n1' })],

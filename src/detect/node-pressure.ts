@@ -130,36 +130,51 @@ export const nodePressure: Detector = (view, nowMs) => {
   const all = [...byNode.values()].sort((a, b) => a.node.localeCompare(b.node));
   return all.map((p) => {
     const node = view.get('nodes', p.node) as
-      | (NodeObject & { status?: { allocatable?: { memory?: string } } })
+      | (NodeObject & { status?: { allocatable?: { memory?: string; 'ephemeral-storage'?: string } } })
       | undefined;
-    return signalOf(p, all.length, nowMs, parseQuantity(node?.status?.allocatable?.memory));
+    const allocatable = node?.status?.allocatable;
+    return signalOf(p, all.length, nowMs, {
+      memory: parseQuantity(allocatable?.memory),
+      disk: parseQuantity(allocatable?.['ephemeral-storage']),
+    });
   });
 };
 
+const diskResources = ['ephemeral-storage', 'nodefs', 'imagefs', 'nodefs.available', 'imagefs.available'];
+
 /**
- * The container the memory evictions name with the most memory, and its share of the
- * node's allocatable memory: one container holding most of a node is what exhausts it.
+ * The container the evictions for one resource name with the largest usage, and those bytes:
+ * the eviction manager ranks pods by usage (rankMemoryPressure, rankDiskPressureFunc), so the
+ * largest named is the node's largest pod consumer of that resource.
  */
-function largestMemoryConsumer(
+function largestConsumerOf(
   parsed: ReturnType<typeof parseEvictionMessage>[],
-  allocatable: number | undefined,
-): { name: string; share: number } {
+  resources: readonly string[],
+): { name: string; bytes: number } {
   let best = { name: '', bytes: 0 };
   for (const m of parsed) {
-    if (m.resource !== 'memory') continue;
+    if (!resources.includes(m.resource)) continue;
     for (const c of m.consumers) {
       const i = c.lastIndexOf('=');
       const bytes = parseQuantity(c.slice(i + 1)) ?? 0;
-      if (bytes > best.bytes) best = { name: c.slice(0, i), bytes };
+      if (!best.name || bytes > best.bytes) best = { name: c.slice(0, i), bytes };
     }
   }
-  return { name: best.name, share: allocatable ? Math.round((best.bytes / allocatable) * 100) / 100 : 0 };
+  return best;
 }
 
-function signalOf(p: NodePressure, clusterNodes: number, nowMs: number, allocatableMemory?: number): Signal {
+/** The node's allocatable memory and ephemeral storage in bytes, when it reports them. */
+interface NodeSize {
+  memory?: number;
+  disk?: number;
+}
+
+function signalOf(p: NodePressure, clusterNodes: number, nowMs: number, size: NodeSize): Signal {
   const evictions = p.evicted.reduce((s, r) => s + r.count, 0);
   const parsed = p.evicted.map((r) => parseEvictionMessage(r.message));
-  const largest = largestMemoryConsumer(parsed, allocatableMemory);
+  // One container holding most of a node's memory is what exhausts it.
+  const largest = largestConsumerOf(parsed, ['memory']);
+  const largestDisk = largestConsumerOf(parsed, diskResources);
   const consumers = parsed.flatMap((m) => m.consumers);
   const consumerCounts = new Map<string, number>();
   for (const c of consumers) bump(consumerCounts, c);
@@ -212,7 +227,11 @@ function signalOf(p: NodePressure, clusterNodes: number, nowMs: number, allocata
       evictedNamespaces: uniqueSorted(p.evicted.map((r) => r.namespace).filter(Boolean)),
       topConsumers: countsText(consumerCounts, 5).map((c) => c.slice(0, c.lastIndexOf('='))),
       largestConsumer: largest.name,
-      largestConsumerShare: largest.share,
+      largestConsumerShare:
+        largest.name && size.memory ? Math.round((largest.bytes / size.memory) * 100) / 100 : 0,
+      largestDiskConsumer: largestDisk.name,
+      largestDiskConsumerShare:
+        largestDisk.name && size.disk ? Math.round((largestDisk.bytes / size.disk) * 10_000) / 10_000 : -1,
       imageGcFailures: p.gcImage,
       containerGcFailures: p.gcContainer,
       systemOoms: p.systemOoms,

@@ -212,6 +212,8 @@ export interface DnsPodsUnhealthyFacts {
   pods: string[];
   nodes: string[];
   readyEndpoints?: number;
+  /** Replicas the DNS Deployment wants (spec.replicas), when it is known: a rollout's surge pod is not one of them. */
+  desired?: number;
 }
 
 export interface DnsLookupsFailingFacts {
@@ -503,6 +505,12 @@ export interface NodePressureFacts {
   /** The container memory evictions name with the most memory, and that usage over the node's allocatable memory (0..1; 0 unknown). */
   largestConsumer: string;
   largestConsumerShare: number;
+  /**
+   * The container the ephemeral-storage evictions name with the most disk, and that usage over
+   * the node's allocatable ephemeral storage (0..1, to 0.01 %; -1 when either is unknown).
+   */
+  largestDiskConsumer: string;
+  largestDiskConsumerShare: number;
   imageGcFailures: number;
   containerGcFailures: number;
   /** `SystemOOM` events (the kubelet saw the kernel OOM killer at work). */

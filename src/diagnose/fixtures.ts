@@ -563,6 +563,8 @@ export function pressure(
       topConsumers: [],
       largestConsumer: '',
       largestConsumerShare: 0,
+      largestDiskConsumer: '',
+      largestDiskConsumerShare: -1,
       imageGcFailures: 0,
       containerGcFailures: 0,
       systemOoms: 0,

@@ -211,9 +211,12 @@ const trimmers: Record<WatchedResource, (o: Json) => Json> = {
     spec: pick(o.spec, ['unschedulable', 'taints', 'providerID']),
     status: compact({
       conditions: pickEach(isObj(o.status) ? o.status.conditions : undefined, conditionKeys),
-      // What the node offers pods: node usage is read against it (node-usage.ts).
+      // What the node offers pods: node usage (node-usage.ts) and the evicted pods' usage
+      // (node-pressure.ts) are read against it.
       allocatable: shared(
-        isObj(o.status) ? pick(o.status.allocatable, ['cpu', 'memory', 'pods']) : undefined,
+        isObj(o.status)
+          ? pick(o.status.allocatable, ['cpu', 'memory', 'pods', 'ephemeral-storage'])
+          : undefined,
       ),
       addresses: isObj(o.status) ? o.status.addresses : undefined,
       nodeInfo: isObj(o.status) ? o.status.nodeInfo : undefined,

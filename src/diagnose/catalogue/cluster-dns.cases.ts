@@ -34,6 +34,19 @@ export const clusterDnsCases: PatternTable = {
       signals: [dnsPods({ reasons: ['OOMKilled'], nodes: healthyNodes }), dnsLookups()],
       expect: { fires: true, identified: false },
     },
+    // 0.45 + 0.1 none Ready + 0.1 lookups + 0.1 the loop plugin halts every replica
+    {
+      name: 'every CoreDNS replica exits with Error seconds after it starts, its last line the loop plugin detecting a loop; lookups fail from every node',
+      signals: [
+        dnsPods({
+          reasons: ['CrashLoopBackOff', 'last:Error'],
+          logHints: ['loop-detected'],
+          nodes: healthyNodes,
+        }),
+        dnsLookups(),
+      ],
+      expect: { fires: true, identified: true },
+    },
     // 0.45 + 0.1: just over the honest unknown
     {
       name: 'no CoreDNS pod Ready, crash-looping on healthy nodes; no node agent',

@@ -3,6 +3,16 @@
  * because they cannot reach the API), or lookups through it fail from most nodes while the
  * nodes' own resolvers work.
  *
+ * One cause it names: CoreDNS's loop plugin halting every replica at start-up. The plugin
+ * sends a random HINFO probe to itself and exits when it sees it more than twice
+ * (`plugin/loop: Loop (127.0.0.1:… -> :53) detected for zone "."`, in 1.2.x `Seen "HINFO IN
+ * …" more than twice, loop detected`). In a cluster the usual cause is a loopback nameserver
+ * (systemd-resolved's 127.0.0.53) in the resolv.conf the kubelet hands the CoreDNS pods, so
+ * `forward . /etc/resolv.conf` sends queries back to CoreDNS; the fix is the kubelet's
+ * resolvConf pointing at the real upstream list (/run/systemd/resolve/resolv.conf) or a real
+ * upstream in the Corefile (https://coredns.io/plugins/loop/#troubleshooting-loops-in-kubernetes-clusters,
+ * plugin/loop/README.md in coredns/coredns).
+ *
  * Told apart from: service routing (the DNS pods log that they cannot reach the API: a
  * consequence), and node trouble (DNS pods down only on nodes that are down themselves).
  */
@@ -19,7 +29,10 @@ export const clusterDns = definePattern((q) => {
   const clusterNodes = (lookups?.facts.clusterDnsNodes ?? []).filter((n) => !troubled.has(n));
   // DNS pods that are down because their nodes are down are the nodes' story.
   const podsDownOnlyWithNodes = !!pods && podNodes.length > 0 && podNodes.every((n) => troubled.has(n));
-  return [{ pods, lookups, clusterNodes, podsDownOnlyWithNodes, since: earliest([pods, lookups], q.nowMs) }];
+  const loop = !!pods?.facts.logHints.includes('loop-detected');
+  return [
+    { pods, lookups, clusterNodes, podsDownOnlyWithNodes, loop, since: earliest([pods, lookups], q.nowMs) },
+  ];
 })({
   id: 'cluster-dns',
   family: 'service-networking',
@@ -49,6 +62,13 @@ export const clusterDns = definePattern((q) => {
       reason: 'no DNS pod is Ready, or its Service has no ready endpoint',
       reads: ['dns-pods-unhealthy'],
       test: (c) => (c.pods?.severity === 'critical' ? { signals: [c.pods] } : undefined),
+    },
+    {
+      id: 'loop-plugin-halts-coredns',
+      weight: 0.1,
+      reason: "the DNS pods' last lines are CoreDNS's loop plugin halting the server: it forwards to itself",
+      reads: ['dns-pods-unhealthy'],
+      test: (c) => (c.loop && c.pods ? { signals: [c.pods] } : undefined),
     },
     {
       id: 'lookups-fail-from-several-nodes',
@@ -100,15 +120,46 @@ export const clusterDns = definePattern((q) => {
   evidence: (c) => [c.pods, c.lookups].filter((x) => x !== undefined),
   slots: {
     since: (c) => at(c.since, [c.pods, c.lookups]),
-    ready: (c) =>
-      c.pods ? said(`${c.pods.facts.ready} of ${c.pods.facts.total} DNS pods Ready`, c.pods) : undefined,
+    ready: (c) => {
+      if (!c.pods) return undefined;
+      const { ready, total, desired } = c.pods.facts;
+      // A rollout's surge pod is not one more that should serve.
+      return desired !== undefined && ready < desired
+        ? said(`${ready} of ${desired} DNS replicas Ready`, c.pods)
+        : said(`${ready} of ${total} DNS pods Ready`, c.pods);
+    },
+    loop: (c) =>
+      c.loop
+        ? said(
+            "CoreDNS's loop plugin halts its pods at start-up: they forward queries to themselves, through a loopback nameserver the kubelet passes on from the node",
+            c.pods,
+          )
+        : undefined,
+    loopPod: (c) =>
+      c.loop && c.pods?.facts.pods[0]
+        ? said(c.pods.facts.pods[0].replace(/^kube-system\//, ''), c.pods)
+        : undefined,
+    loopNode: (c) => (c.loop && c.pods?.facts.nodes[0] ? said(c.pods.facts.nodes[0], c.pods) : undefined),
     lookups: (c) =>
       c.clusterNodes.length
         ? said(`lookups fail from ${c.clusterNodes.length} node(s)`, c.lookups)
         : undefined,
   },
-  statement: 'Cluster DNS is failing since {since}[: {ready}][; {lookups}].',
+  statement: 'Cluster DNS is failing since {since}[: {ready}][; {lookups}][; {loop}].',
   nextSteps: [
+    {
+      say: 'Read what {loopPod} wrote before it last exited',
+      command: 'kubectl -n kube-system logs {loopPod} --previous --tail=5',
+    },
+    {
+      say: 'On {loopNode}, compare the nameservers kubelets give pods with the upstream list: a loopback address such as 127.0.0.53 is CoreDNS asking itself',
+      command:
+        "kubectl debug node/{loopNode} -it --image=busybox -- chroot /host sh -c 'cat /etc/resolv.conf /run/systemd/resolve/resolv.conf; grep -i resolv /var/lib/kubelet/config.yaml'",
+    },
+    {
+      say: "Point every kubelet's resolvConf at the file naming the real upstream servers, or forward CoreDNS to a real upstream in its Corefile; then delete {loopPod} and the other DNS pods",
+      command: 'kubectl -n kube-system delete pods -l k8s-app=kube-dns',
+    },
     {
       say: 'Read the DNS pods’ logs',
       command: 'kubectl -n kube-system logs -l k8s-app=kube-dns --tail=50 --prefix',

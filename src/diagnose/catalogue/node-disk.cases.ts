@@ -70,7 +70,13 @@ export const nodeDiskCases: PatternTable = {
     {
       name: 'three nodes evict for ephemeral storage, each naming the same container as the largest writer',
       signals: ['n1', 'n2', 'n3'].map((n) =>
-        pressure(n, { ...diskPressure, ...evictingStorage, topConsumers: ['api=31Gi'] }),
+        pressure(n, {
+          ...diskPressure,
+          ...evictingStorage,
+          topConsumers: ['api=31Gi'],
+          largestDiskConsumer: 'api',
+          largestDiskConsumerShare: 0.33,
+        }),
       ),
       expect: { losesTo: 'workload-exhausts-node' },
     },
@@ -86,6 +92,22 @@ export const nodeDiskCases: PatternTable = {
         }),
       ),
       expect: { fires: true },
+    },
+    // 0.4 + 0.1 GC + 0.1 evictions + 0.1 the space is outside the pods; the same name on
+    // every node is only the largest of what little the pods hold, not a writer
+    {
+      name: 'three nodes whose GC cannot free space evict pods holding a few kilobytes each, the same agent named first on every node',
+      signals: ['n1', 'n2', 'n3'].map((n) =>
+        pressure(n, {
+          ...diskPressure,
+          ...gcFails,
+          ...evictingStorage,
+          topConsumers: ['node-agent=48Ki', 'web=12Ki'],
+          largestDiskConsumer: 'node-agent',
+          largestDiskConsumerShare: 0,
+        }),
+      ),
+      expect: { fires: true, identified: true },
     },
     {
       name: 'a node the OOM killer works through also reports DiskPressure',

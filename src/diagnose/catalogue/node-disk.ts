@@ -6,10 +6,14 @@
  * Told apart from: a registry outage (pulls fail for the registry's reasons, on every node,
  * with no pressure), node network trouble, and one workload that fills every node it lands
  * on (the kubelet evicts the largest writer first, so the same container named on the short
- * nodes is the writer, not the nodes).
+ * nodes is the writer, not the nodes). When the largest pod it evicts holds next to none of
+ * the disk, the space is taken outside the pods (host logs, the runtime's files), evicting
+ * frees nothing, and the fix is on the host.
  */
+import type { SignalOf } from '../../detect/signal.ts';
 import { apiSilentForUsToo, hitOn } from '../evidence/clauses.ts';
-import { consumerName } from '../evidence/pressure.ts';
+import { nodeName } from '../evidence/node-trouble.ts';
+import { consumerName, diskHeldOutsidePods, negligibleDiskShare } from '../evidence/pressure.ts';
 import { definePattern } from '../pattern.ts';
 import { count, said } from '../slots.ts';
 import {
@@ -21,6 +25,15 @@ import {
   starvedNodesDown,
   troubleWithoutShortage,
 } from './resource-exhaustion.ts';
+
+/**
+ * Nodes whose disk evictions name only pods holding a sliver of the disk, when no other short
+ * node names a pod holding a real share of it.
+ */
+function outsidePods(signals: readonly SignalOf<'node-pressure'>[]): SignalOf<'node-pressure'>[] {
+  const known = signals.filter((s) => s.facts.largestDiskConsumerShare >= 0);
+  return known.every(diskHeldOutsidePods) ? known : [];
+}
 
 const diskNames = ['ephemeral-storage', 'nodefs', 'imagefs', 'nodefs.available', 'imagefs.available'];
 
@@ -54,6 +67,27 @@ export const nodeDisk = definePattern(pressureCases('disk'))({
     },
     evictingFor('disk', 0.1, diskNames),
     starvedNodesDown(0.1),
+    {
+      // rankDiskPressureFunc evicts the largest user first: when even it holds a sliver of
+      // the disk, no pod filled it.
+      id: 'space-held-outside-pods',
+      weight: 0.1,
+      reason:
+        'the largest pod the kubelet evicted on {outsideNodes} node(s) held under {negligible} of the disk: what takes the space is not in the pods',
+      reads: ['node-pressure'],
+      test: (c) => {
+        const s = outsidePods(c.signals);
+        return s.length
+          ? {
+              signals: s,
+              slots: {
+                outsideNodes: count(s.length, s)!,
+                negligible: said(`${negligibleDiskShare * 100} %`, s)!,
+              },
+            }
+          : undefined;
+      },
+    },
   ],
   against: [
     apiSilentForUsToo(-0.4),
@@ -69,7 +103,8 @@ export const nodeDisk = definePattern(pressureCases('disk'))({
       test: (c) => {
         const byWriter = new Map<string, typeof c.signals>();
         for (const s of c.signals) {
-          if (!s.facts.evictedResources.some((r) => diskNames.includes(r))) continue;
+          if (!s.facts.evictedResources.some((r) => diskNames.includes(r)) || diskHeldOutsidePods(s))
+            continue;
           for (const name of new Set(s.facts.topConsumers.map(consumerName)))
             byWriter.set(name, [...(byWriter.get(name) ?? []), s]);
         }
@@ -101,9 +136,22 @@ export const nodeDisk = definePattern(pressureCases('disk'))({
       const n = c.signals.reduce((a, x) => a + x.facts.imagePullNoSpace, 0);
       return n ? count(n, c.signals) : undefined;
     },
+    outside: (c) => {
+      const s = outsidePods(c.signals);
+      return s.length
+        ? said(
+            `the pods evicted from ${s.length} of them held almost none of their disk, so the space is taken on the host, outside the pods`,
+            s,
+          )
+        : undefined;
+    },
+    outsideNode: (c) => {
+      const s = outsidePods(c.signals)[0];
+      return s ? said(nodeName(s.subject), s) : undefined;
+    },
   },
   statement:
-    '{nodeCount} node(s) ({nodes}) ran short of disk since {onset}[: {noSpace} image pull(s) found no space left][; {evictions}][; {down}].',
+    '{nodeCount} node(s) ({nodes}) ran short of disk since {onset}[: {noSpace} image pull(s) found no space left][; {evictions}][; {outside}][; {down}].',
   nextSteps: [
     {
       say: 'Read the DiskPressure condition, GC failures and evictions on {firstNode}',
@@ -112,6 +160,11 @@ export const nodeDisk = definePattern(pressureCases('disk'))({
     {
       say: 'See which pods were evicted and which cannot start',
       command: 'kubectl get pods -A -o wide --field-selector spec.nodeName={firstNode}',
+    },
+    {
+      say: 'Evicting pods frees next to nothing on {outsideNode}: see which host directories hold the disk (system logs and their rotation, the runtime, leftovers)',
+      command:
+        "kubectl debug node/{outsideNode} -it --image=busybox -- chroot /host sh -c 'df -h /; du -xh -d1 /var/log /var/lib 2>/dev/null | sort -h | tail'",
     },
     {
       say: 'Free space on the node (unused images, old logs, emptyDir volumes of evicted pods), or replace it with a larger disk',

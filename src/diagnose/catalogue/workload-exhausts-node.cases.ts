@@ -12,6 +12,10 @@ const evictedFor = (resource: string, consumer: string) => ({
 });
 
 const holdsMost = (consumer: string) => ({ largestConsumer: consumer, largestConsumerShare: 0.63 });
+const holdsDisk = (consumer: string, share: number) => ({
+  largestDiskConsumer: consumer,
+  largestDiskConsumerShare: share,
+});
 
 export const workloadExhaustsNodeCases: PatternTable = {
   pattern: 'workload-exhausts-node',
@@ -46,8 +50,14 @@ export const workloadExhaustsNodeCases: PatternTable = {
     {
       name: 'the eviction manager names the same batch job on two nodes out of ephemeral storage, both NotReady',
       signals: [
-        pressure('n1', evictedFor('ephemeral-storage', 'batch-export')),
-        pressure('n2', evictedFor('ephemeral-storage', 'batch-export')),
+        pressure('n1', {
+          ...evictedFor('ephemeral-storage', 'batch-export'),
+          ...holdsDisk('batch-export', 0.4),
+        }),
+        pressure('n2', {
+          ...evictedFor('ephemeral-storage', 'batch-export'),
+          ...holdsDisk('batch-export', 0.4),
+        }),
         notReady('n1'),
         notReady('n2'),
       ],
@@ -95,6 +105,19 @@ export const workloadExhaustsNodeCases: PatternTable = {
           ...evictedFor('ephemeral-storage', 'web'),
         }),
       ],
+      expect: { losesTo: 'node-disk-exhaustion' },
+    },
+    {
+      name: 'two nodes whose disk fills on the host evict the same agent first, which holds a few kilobytes of it',
+      signals: ['n1', 'n2'].map((n) =>
+        pressure(n, {
+          conditions: ['DiskPressure'],
+          imageGcFailures: 3,
+          ...evictedFor('ephemeral-storage', 'node-agent'),
+          topConsumers: ['node-agent=48Ki'],
+          ...holdsDisk('node-agent', 0),
+        }),
+      ),
       expect: { losesTo: 'node-disk-exhaustion' },
     },
     {

@@ -5,21 +5,35 @@
  * rebooting the nodes does not help; limiting or moving the workload does.
  *
  * Told apart from: nodes short of memory, disk or PIDs for many reasons (no one consumer in
- * common), node network trouble.
+ * common), a disk filled outside the pods (the pods the kubelet evicts hold next to none of
+ * it, so the one it names first is only the largest of little), node network trouble.
  */
+import type { SignalOf } from '../../detect/signal.ts';
 import { apiSilentForUsToo, hitOn } from '../evidence/clauses.ts';
 import { nodeName, nodeTrouble } from '../evidence/node-trouble.ts';
-import { consumerName, type PressureResource, shortOf } from '../evidence/pressure.ts';
+import { consumerName, diskHeldOutsidePods, type PressureResource, shortOf } from '../evidence/pressure.ts';
 import { definePattern } from '../pattern.ts';
 import { at, count, names, said } from '../slots.ts';
 
 const resources: PressureResource[] = ['memory', 'disk', 'pid'];
 
+type Pressure = SignalOf<'node-pressure'>;
+
+/**
+ * The containers a node's evictions name as top consumers, unless the node was short of disk
+ * alone and the largest of them held a negligible share of it: the kubelet had to evict
+ * someone, but what filled the disk is outside the pods, and no workload exhausted it.
+ */
+function namedConsumers(s: Pressure): string[] {
+  const onlyDisk = !shortOf(s, 'memory') && !shortOf(s, 'pid');
+  return onlyDisk && diskHeldOutsidePods(s) ? [] : s.facts.topConsumers.map(consumerName);
+}
+
 export const workloadExhaustsNode = definePattern((q) => {
   const pressured = q.of('node-pressure').filter((s) => resources.some((r) => shortOf(s, r)));
   const named = new Map<string, typeof pressured>();
   for (const s of pressured)
-    for (const c of new Set([...s.facts.topConsumers.map(consumerName), ...s.facts.oomVictims])) {
+    for (const c of new Set([...namedConsumers(s), ...s.facts.oomVictims])) {
       if (!c) continue;
       named.set(c, [...(named.get(c) ?? []), s]);
     }

@@ -86,6 +86,24 @@ export function pressureOn(q: SignalQuery, resource: PressureResource): Pressure
   });
 }
 
+/**
+ * Below this share of its node's allocatable ephemeral storage, the largest pod the kubelet
+ * evicted for disk is not what fills the disk: it holds under half the margin the kubelet
+ * keeps free by default (nodefs.available<10%), so evicting it cannot bring the node back
+ * over the line, and neither can evicting the smaller ones ranked after it.
+ */
+export const negligibleDiskShare = 0.05;
+
+/**
+ * The node evicts pods for disk and the largest of them holds a negligible share of it: the
+ * space is taken outside the pods (host logs, the runtime's files, leftovers), and the
+ * containers the evictions name were only the largest of what little the pods hold.
+ */
+export function diskHeldOutsidePods(s: Pressure): boolean {
+  const share = s.facts.largestDiskConsumerShare;
+  return share >= 0 && share < negligibleDiskShare;
+}
+
 /** The container name of a `container=usage` consumer. */
 export function consumerName(c: string): string {
   return c.split('=')[0];
