@@ -48,6 +48,24 @@ describe('incident tracker', () => {
     expect(i.timeline.map((e) => e.kind)).toEqual(['opened', 'signal', 'hypothesis', 'signal', 'status']);
   });
 
+  it('folds a weaker reading of trouble an open incident holds into it; a confident cause or other signals still open their own', () => {
+    const open = (extra: Hypothesis) => {
+      const t = new IncidentTracker();
+      const cause = hyp('dns-overload', 0.75, ['oom', 'dns-pods']);
+      t.update(round([cause]), t0);
+      t.update(round([cause]), t0 + 10_000);
+      t.update(round([cause, extra]), t0 + 20_000);
+      t.update(round([cause, extra]), t0 + 30_000);
+      return t.incidents().map((i) => i.top.pattern);
+    };
+    expect(open(hyp('cluster-dns', 0.55, ['dns-pods']))).toEqual(['dns-overload']);
+    expect(open(hyp('cluster-dns', 0.8, ['dns-pods']))).toEqual(['dns-overload', 'cluster-dns']);
+    expect(open(hyp('cluster-dns', 0.55, ['dns-pods', 'lookups-a', 'lookups-b']))).toEqual([
+      'dns-overload',
+      'cluster-dns',
+    ]);
+  });
+
   it('moves to Monitoring when the signals clear and to Resolved after the quiet period, and reopens on recurrence', () => {
     const t = new IncidentTracker({ resolveAfterMs: 60_000, monitorAfterMs: 0 });
     t.update(round([hyp('service-routing', 0.9)]), t0);

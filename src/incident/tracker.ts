@@ -155,6 +155,16 @@ export class IncidentTracker {
           continue;
         }
       }
+      if (!current) {
+        // A weaker reading of trouble an open incident already holds (DNS failing, read as
+        // failing DNS beside the incident that says why it fails) is that incident's
+        // alternative, shown as its runner-up, not a second incident.
+        const holder = this.alternativeOf(top, family);
+        if (holder) {
+          present.add(holder.family);
+          continue;
+        }
+      }
       present.add(family);
       if (current) {
         present.add(current.family);
@@ -370,6 +380,22 @@ export class IncidentTracker {
     held.family = family;
     this.dirtyIds.add(held.id);
     return held;
+  }
+
+  /**
+   * The open incident of another family that `h` only re-reads: it holds at least half of
+   * `h`'s signals and is at least as sure of its own cause, while `h` is not confident.
+   * A confident cause of its own still opens its incident.
+   */
+  private alternativeOf(h: Hypothesis, family: string): Incident | undefined {
+    if (h.confidence >= this.o.identifyAt || h.signals.length === 0) return undefined;
+    return this.open().find(
+      (i) =>
+        i.family !== family &&
+        !provisionalFamilies.has(i.family) &&
+        i.top.confidence >= h.confidence &&
+        h.signals.filter((k) => i.signals.includes(k)).length * 2 >= h.signals.length,
+    );
   }
 
   /** The open incident a provisional hypothesis belongs to: the one sharing most of its signals. */

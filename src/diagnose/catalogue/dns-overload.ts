@@ -18,7 +18,10 @@ import {
   serviceDown,
 } from './component-at-limits.ts';
 
-export const dnsOverload = definePattern((q) => componentCases(q))({
+// The DNS Service left without a ready pod is what the OOMs do to its clients: the same trouble.
+export const dnsOverload = definePattern((q) =>
+  componentCases(q).map((c) => ({ ...c, dnsPods: q.first('dns-pods-unhealthy') })),
+)({
   id: 'dns-overload',
   family: 'system-components',
   layer: 'dns',
@@ -47,7 +50,7 @@ export const dnsOverload = definePattern((q) => componentCases(q))({
     nodes: c.oom.facts.nodes,
     services: ['kube-system/kube-dns'],
   }),
-  evidence: (c) => [c.oom, ...(c.short ? [c.short] : [])],
+  evidence: (c) => [c.oom, ...(c.short ? [c.short] : []), ...(c.dnsPods ? [c.dnsPods] : [])],
   slots: componentSlots,
   statement: 'Cluster DNS is overwhelmed: {replicas} replicas of {component} OOMKilled since {since}.',
   nextSteps: [
