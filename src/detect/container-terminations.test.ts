@@ -99,6 +99,25 @@ describe('containerTerminations', () => {
     expect(ofKind(out, 'container-terminations')[0].facts.meanings).toEqual(['error=2']);
   });
 
+  it.each([
+    ["lost with their nodes' reboots, every one (runtime lost)", 'Unknown', 255, 'warning'],
+    ['ended in errors', 'Error', 1, 'critical'],
+  ])(
+    'every CoreDNS replica %s at once: critical only when the replicas themselves failed',
+    (_n, reason, code, severity) => {
+      const view = viewOf({
+        replicasets: [dnsRs],
+        pods: [
+          dns('coredns-5d78c9869d-aaaaa', 'n1', reason, code, t0 - 4 * min, 1),
+          dns('coredns-5d78c9869d-bbbbb', 'n2', reason, code, t0 - 3 * min, 1),
+        ],
+      });
+      const [ends] = ofKind(containerTerminations(view, t0), 'container-terminations');
+      expect(ends.facts.allReplicasTogether).toBe(true);
+      expect(ends.severity).toBe(severity);
+    },
+  );
+
   it('says what a reboot did to an application (runtime lost, exit 255) and counts restarts seen in the window', () => {
     const before = pod({
       name: 'web-1',

@@ -9,7 +9,8 @@
  * Emits:
  * - `container-terminations` per workload with a non-Completed end in the window (subject
  *   `workload/<ns>/<Kind>/<name>`). Critical for a system component whose replicas all
- *   ended within 10 min of each other; warning for another system component, an OOM kill or
+ *   ended within 10 min of each other, unless every end was lost with its node's reboot
+ *   (then the reboot is the news, and the node signals carry it); warning for another system component, an OOM kill or
  *   replicas ending together; info otherwise. Facts: see ContainerTerminationsFacts.
  * - `system-component-oom` (subject `component/<ns>/<Kind>/<name>`) when a system component
  *   was OOMKilled on every replica (2 or more), or on half or more of a DaemonSet's pods (2
@@ -124,13 +125,16 @@ export const containerTerminations: Detector = (view, nowMs) => {
     const together = replicas >= 2 && podKeys.length >= replicas && perPod.last - perPod.first <= togetherMs;
     const terminations = podKeys.reduce((s, k) => s + Math.max(restarts.get(k) ?? 0, 1), 0);
     const oom = meanings.has('oom-killed');
+    const rebootOnly = meanings.size === 1 && meanings.has('runtime-lost');
     const runs = list.map((e) => e.runSeconds).filter((x): x is number => x !== undefined);
     const nodes = uniqueSorted(list.map((e) => e.pod.spec?.nodeName ?? '').filter(Boolean));
     out.push({
       detector: 'container-terminations',
       kind: 'container-terminations',
       subject: `workload/${key}`,
-      severity: id.system && together ? 'critical' : id.system || oom || together ? 'warning' : 'info',
+      // Lost with their node's reboot, every one: the reboot is the news, not this workload.
+      severity:
+        id.system && together && !rebootOnly ? 'critical' : id.system || oom || together ? 'warning' : 'info',
       sinceMs: first,
       summary:
         `${podKeys.length} of ${replicas} pod(s) of ${w.kind} ${w.namespace}/${w.name} ended (${countsText(meanings, 3).join(', ')})` +
