@@ -34,6 +34,8 @@ export interface BehaviourClusterOptions {
   /** Registries the kubelets pull from (image pulls are modelled only with these). */
   registries?: ImageRegistries;
   containerRuntime?: string;
+  /** The nodes' kubelet version (nodeObject's default when unset). */
+  kubeletVersion?: string;
 }
 
 export function behaviourCluster(o: BehaviourClusterOptions) {
@@ -58,7 +60,16 @@ export function behaviourCluster(o: BehaviourClusterOptions) {
   const addNode = (i: number): void => {
     const name = `n${i}`;
     const ip = `10.0.0.${i + 1}`;
-    put('Node', nodeObject({ name, ip, zone: o.zone?.(i) ?? `z${i}`, nowMs: clock.now() }));
+    put(
+      'Node',
+      nodeObject({
+        name,
+        ip,
+        zone: o.zone?.(i) ?? `z${i}`,
+        kubeletVersion: o.kubeletVersion,
+        nowMs: clock.now(),
+      }),
+    );
     put('Lease', nodeLease(name, clock.now()), 'coordination.k8s.io');
     const k = new KubeletModel({
       node: name,

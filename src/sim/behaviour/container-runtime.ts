@@ -38,6 +38,46 @@ export interface ContainerNeeds {
   ownFailure?: () => OwnFailure | undefined;
   /** How it logs an unmet need (CoreDNS, a client-go program, or a plain error line). */
   logStyle?: LogStyle;
+  /** Its exec liveness probe, when the scenario says how long the command runs in it. */
+  execLiveness?: ExecLivenessProbe;
+}
+
+/**
+ * An exec liveness probe and how long its command takes to answer in this container (a
+ * CPU-throttled or busy container answers slowly). Until v1.20 the kubelet ignored
+ * `timeoutSeconds` for exec probes and waited for the answer; from v1.20 (KEP-1972,
+ * kubernetes/kubernetes#94115, feature gate ExecProbeTimeout on by default) a command still
+ * running at the timeout (default 1 s) is a failed probe, and `failureThreshold` failures
+ * in a row kill the container (pkg/probe/exec/exec.go, pkg/kubelet/prober/worker.go).
+ */
+export interface ExecLivenessProbe {
+  command: readonly string[];
+  initialDelayMs: number;
+  periodMs: number;
+  timeoutMs: number;
+  failureThreshold: number;
+  runsForMs: number;
+}
+
+/** Whether a kubelet of this version fails exec probes at their timeout (v1.20 on). */
+export function enforcesExecProbeTimeout(kubeletVersion: string | undefined): boolean {
+  const m = /^v?(\d+)\.(\d+)/.exec(kubeletVersion ?? '');
+  return m !== null && (Number(m[1]) > 1 || Number(m[2]) >= 20);
+}
+
+/**
+ * What a timed-out exec probe reports, the text after `Liveness probe failed: `. Until
+ * v1.23 the prober returned the command's (empty) output, so the event ends there; from
+ * v1.23 it returns the runtime's timeout error, `command "<cmd>" timed out`
+ * (kubernetes/kubernetes#106201; remote_runtime.go ExecSync, dockershim exec.go).
+ */
+export function execProbeTimeoutOutput(
+  kubeletVersion: string | undefined,
+  command: readonly string[],
+): string {
+  const m = /^v?(\d+)\.(\d+)/.exec(kubeletVersion ?? '');
+  const named = m !== null && (Number(m[1]) > 1 || Number(m[2]) >= 23);
+  return named ? `command "${command.join(' ')}" timed out` : '';
 }
 
 /** A program that fails for its own reasons (bad config, a panic, out of memory). */
@@ -110,6 +150,9 @@ interface ContainerState {
   halted?: number;
   /** Its back-off ran out while the runtime was stalled: the kubelet restarts it once it answers. */
   restartPending?: boolean;
+  execLiveness?: ExecLivenessProbe;
+  /** When the prober's failures of its exec liveness probe reach the threshold. */
+  probeTimer?: Timer;
 }
 
 interface PodRuntime {
@@ -139,6 +182,8 @@ export interface ContainerRuntimeOptions {
   needsOf?: (pod: KubeObject, container: string) => readonly Need[] | ContainerNeeds;
   /** How much memory each container asks for, may use and uses; none when unset. */
   memoryOf?: (pod: KubeObject, container: string) => ContainerMemory | undefined;
+  /** The version of the kubelet running the probes now (it moves when the kubelet is upgraded). */
+  kubeletVersion?: () => string | undefined;
 }
 
 interface PodSpecView {
@@ -207,9 +252,12 @@ export class ContainerRuntime {
    * status is written, no exit is noticed and no container is restarted until it answers.
    */
   private stalled = false;
+  /** When the running kubelet started its probe workers (it starts them again on a restart). */
+  private proberStartedMs: number;
 
   constructor(o: ContainerRuntimeOptions) {
     this.o = o;
+    this.proberStartedMs = o.clock.now();
     this.offDeps = o.deps?.onChange(() => this.recheck());
   }
 
@@ -252,6 +300,7 @@ export class ContainerRuntime {
           onFailure: spec.onFailure ?? 'exit',
           giveUpAfterMs: spec.giveUpAfterMs,
           ownFailure: spec.ownFailure,
+          execLiveness: spec.execLiveness,
           logStyle: spec.logStyle ?? 'plain',
           restartCount: 0,
           backoffMs: initialBackoffMs,
@@ -273,6 +322,7 @@ export class ContainerRuntime {
       c.exitTimer?.cancel();
       c.restartTimer?.cancel();
       c.oomTimer?.cancel();
+      c.probeTimer?.cancel();
     }
     this.pods.delete(key);
   }
@@ -299,7 +349,23 @@ export class ContainerRuntime {
         this.o.logs?.restart(rt.namespace, rt.name, c.name);
         this.run(rt, c);
       }
+    for (const rt of this.pods.values()) for (const c of rt.containers) this.watchExecLiveness(rt, c);
     this.reportAll();
+  }
+
+  /**
+   * The kubelet (re)started, perhaps at another version: its new probe workers probe every
+   * running container from now on (a container past its initial delay at once), and
+   * whether an exec probe's timeout counts is now this kubelet's to say.
+   */
+  proberRestarted(): void {
+    this.proberStartedMs = this.o.clock.now();
+    for (const rt of this.pods.values())
+      for (const c of rt.containers) {
+        c.probeTimer?.cancel();
+        c.probeTimer = undefined;
+        this.watchExecLiveness(rt, c);
+      }
   }
 
   /** A slow relist got through: the statuses catch up with what the runtime listed. */
@@ -317,6 +383,8 @@ export class ContainerRuntime {
         c.restartTimer = undefined;
         c.oomTimer?.cancel();
         c.oomTimer = undefined;
+        c.probeTimer?.cancel();
+        c.probeTimer = undefined;
         c.restartPending = false;
         if (c.runningSinceMs !== undefined || c.waitingUntilMs !== undefined)
           c.halted = c.runningSinceMs ?? 0;
@@ -356,6 +424,48 @@ export class ContainerRuntime {
     c.containerId = hexId(`${rt.namespace}/${rt.name}/${c.name}/${c.restartCount}/${now}`, 64);
     this.watchNeeds(rt, c);
     this.watchMemory(rt, c);
+    this.watchExecLiveness(rt, c);
+  }
+
+  /**
+   * An exec liveness probe whose command outlasts its timeout, under a kubelet that counts
+   * that as a failure: the first probe runs once the initial delay has passed since the
+   * container started (or at once when a restarted kubelet finds it running), each fails
+   * when the timeout expires, and the `failureThreshold`-th failure in a row, `periodSeconds`
+   * apart, kills it (pkg/kubelet/prober/worker.go doProbe). The kubelet records an
+   * `Unhealthy` warning per failure and `Killing` (kuberuntime computePodActions); the pod
+   * keeps its restartPolicy, so the container comes back with the crash-loop back-off and
+   * fails the same way. Not modelled: the worker's random start within one period.
+   */
+  private watchExecLiveness(rt: PodRuntime, c: ContainerState): void {
+    const p = c.execLiveness;
+    const started = c.runningSinceMs;
+    if (!p || started === undefined || c.probeTimer || this.stalled) return;
+    const version = this.o.kubeletVersion?.();
+    if (p.runsForMs <= p.timeoutMs || !enforcesExecProbeTimeout(version)) return;
+    // Counting starts afresh whenever this is asked again (a new kubelet, a runtime that answers).
+    const firstProbeMs = Math.max(this.proberStartedMs, started + p.initialDelayMs, this.o.clock.now());
+    // Each probe fails when its timeout expires; the failures come one period apart.
+    const failure = (n: number): void => {
+      const at = firstProbeMs + (n - 1) * p.periodMs + p.timeoutMs;
+      c.probeTimer = this.o.clock.after(Math.max(0, at - this.o.clock.now()), () => {
+        c.probeTimer = undefined;
+        if (c.runningSinceMs !== started || this.stalled) return;
+        const output = execProbeTimeoutOutput(this.o.kubeletVersion?.(), p.command);
+        if (n < p.failureThreshold) {
+          this.unhealthy(rt, c, 'Liveness', output);
+          failure(n + 1);
+          return;
+        }
+        this.probeKilled(rt, c, 'Liveness', output);
+        c.exitTimer?.cancel();
+        c.exitTimer = undefined;
+        // No last words: the kubelet stops it (SIGTERM, then SIGKILL after the grace period),
+        // and a program that does not exit on SIGTERM in time ends with 137.
+        this.exit(rt, c, 137, 'Error', '');
+      });
+    };
+    failure(1);
   }
 
   /**
@@ -569,19 +679,32 @@ export class ContainerRuntime {
       fieldPath: `spec.containers{${c.name}}`,
     };
     const source = { component: 'kubelet', host: this.o.node };
-    recordEvent(this.o.store, this.o.clock, {
-      involved,
-      type: 'Warning',
-      reason: 'Unhealthy',
-      message: `${probe} probe failed: ${output}`,
-      source,
-    });
+    this.unhealthy(rt, c, probe, output);
     recordEvent(this.o.store, this.o.clock, {
       involved,
       type: 'Normal',
       reason: 'Killing',
       message: `Container ${c.name} failed ${probe.toLowerCase()} probe, will be restarted`,
       source,
+    });
+  }
+
+  /** One failed probe as the prober records it (pkg/kubelet/prober/prober.go: "%s probe failed: %s"). */
+  private unhealthy(rt: PodRuntime, c: ContainerState, probe: 'Liveness' | 'Startup', output: string): void {
+    if (!this.o.canReport() || this.stalled) return;
+    recordEvent(this.o.store, this.o.clock, {
+      involved: {
+        kind: 'Pod',
+        name: rt.name,
+        namespace: rt.namespace,
+        uid: rt.uid,
+        apiVersion: 'v1',
+        fieldPath: `spec.containers{${c.name}}`,
+      },
+      type: 'Warning',
+      reason: 'Unhealthy',
+      message: `${probe} probe failed: ${output}`,
+      source: { component: 'kubelet', host: this.o.node },
     });
   }
 
@@ -597,6 +720,8 @@ export class ContainerRuntime {
     const started = c.runningSinceMs ?? now;
     c.oomTimer?.cancel();
     c.oomTimer = undefined;
+    c.probeTimer?.cancel();
+    c.probeTimer = undefined;
     // A process the kernel kills at its memory limit has no last words.
     if (lastLine) this.o.logs?.append(rt.namespace, rt.name, c.name, lastLine, now);
     if (now - started >= backoffResetMs) c.backoffMs = initialBackoffMs;

@@ -176,7 +176,13 @@ export class KubeletModel {
     this.store = o.store;
     this.clock = o.clock;
     this.random = o.random;
-    if (o.nodeIp) this.pods = new PodLifecycle({ ...o, nodeIp: o.nodeIp, health: this.health });
+    if (o.nodeIp)
+      this.pods = new PodLifecycle({
+        ...o,
+        nodeIp: o.nodeIp,
+        health: this.health,
+        kubeletVersion: () => this.version(),
+      });
     if (this.pods) {
       const runtime = this.pods.runtime;
       this.resourceMetrics = new ResourceMetrics({
@@ -306,6 +312,8 @@ export class KubeletModel {
     if (o.reboot) info.bootID = hexUuid(this.random);
     this.setNodeInfo(info);
     if (o.reboot) this.pods?.runtime.resumeAll();
+    // New probe workers, of this kubelet's version, for every container it finds running.
+    else this.pods?.runtime.proberRestarted();
     // A starting kubelet lists every pod bound to its node and finishes what it finds,
     // deletions included (its pod config source starts from a full list).
     this.wasLive = false;
@@ -328,6 +336,15 @@ export class KubeletModel {
         source,
       });
     this.syncNodeStatus();
+  }
+
+  /** This kubelet's version: the one it is about to report, else the one it reported. */
+  version(): string | undefined {
+    return (
+      this.pendingInfo?.kubeletVersion ??
+      (this.store.find(nodeType, '', this.node) as (KubeObject & NodeView) | undefined)?.status?.nodeInfo
+        ?.kubeletVersion
+    );
   }
 
   /** A version or kernel change the kubelet reports with its next status. */

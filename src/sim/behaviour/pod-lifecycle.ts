@@ -78,6 +78,7 @@ export class PodLifecycle {
     logs?: PodLogBook;
     needsOf?: ContainerRuntimeOptions['needsOf'];
     memoryOf?: ContainerRuntimeOptions['memoryOf'];
+    kubeletVersion?: ContainerRuntimeOptions['kubeletVersion'];
     /** The CNI's address management, where the scenario models it. */
     sandbox?: SandboxNetwork;
     registries?: ImageRegistries;
@@ -98,6 +99,7 @@ export class PodLifecycle {
       logs: o.logs,
       needsOf: o.needsOf,
       memoryOf: o.memoryOf,
+      kubeletVersion: o.kubeletVersion,
       canReport: () => this.live(),
     });
     this.images = o.registries

@@ -320,7 +320,17 @@ const probeTiming = {
 const probeSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('http'), path: z.string().startsWith('/'), port, ...probeTiming }),
   z.strictObject({ kind: z.literal('tcp'), port, ...probeTiming }),
-  z.strictObject({ kind: z.literal('exec'), command: z.array(text).min(1), ...probeTiming }),
+  z.strictObject({
+    kind: z.literal('exec'),
+    command: z.array(text).min(1),
+    /**
+     * How long the command takes to answer in this container (a CPU-throttled or busy one
+     * answers slowly). Kubelets from v1.20 fail the probe when it outlasts `timeoutSeconds`
+     * (default 1); older ones waited for it. Unset: it answers at once.
+     */
+    runsFor: duration.optional(),
+    ...probeTiming,
+  }),
 ]);
 
 export const containerSchema = z.strictObject({

@@ -18,7 +18,7 @@ import type { KubeObject } from '../api/k8s-types.ts';
 import type { NodeProxyRegistry } from '../api/node-proxy.ts';
 import type { PodLogBook } from '../api/pod-log-book.ts';
 import { resourceForKind } from '../api/resources.ts';
-import type { ContainerNeeds, OwnFailure } from '../behaviour/container-runtime.ts';
+import type { ContainerNeeds, ExecLivenessProbe, OwnFailure } from '../behaviour/container-runtime.ts';
 import { DaemonSetController } from '../behaviour/daemonset-controller.ts';
 import { Dependencies, type Need } from '../behaviour/dependencies.ts';
 import { DeploymentController } from '../behaviour/deployment-controller.ts';
@@ -170,6 +170,7 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
       giveUpAfterMs: giveUp,
       // Programs that talk to the API server are client-go programs; their errors read so.
       logStyle: c.needs.some((n) => n === 'api' || n.startsWith('api:')) ? 'client-go' : 'plain',
+      execLiveness: execLiveness(c.liveness),
     });
   };
   const ownFailures = new Map<string, (pod: string) => OwnFailure | undefined>();
@@ -677,6 +678,46 @@ interface ContainerLike {
   ports?: number[];
   env?: Record<string, string>;
   resources?: Container['resources'];
+  liveness?: Container['liveness'];
+}
+
+/** The API server's probe defaults (pkg/apis/core/v1/defaults.go SetDefaults_Probe). */
+const probeDefaults = { initialDelaySeconds: 0, timeoutSeconds: 1, periodSeconds: 10, failureThreshold: 3 };
+
+/** A declared exec liveness probe whose command's running time the scenario gives. */
+function execLiveness(p: Container['liveness']): ExecLivenessProbe | undefined {
+  if (p?.kind !== 'exec' || !p.runsFor) return undefined;
+  const t = { ...probeDefaults, ...p };
+  return {
+    command: p.command,
+    initialDelayMs: t.initialDelaySeconds * 1000,
+    periodMs: t.periodSeconds * 1000,
+    timeoutMs: t.timeoutSeconds * 1000,
+    failureThreshold: t.failureThreshold,
+    runsForMs: parseDuration(p.runsFor) ?? 0,
+  };
+}
+
+/**
+ * A liveness probe as the pod spec carries it, the API server's defaults filled in. Written
+ * for exec probes whose running time the scenario gives (what the prober acts on here);
+ * other declared probes are not yet part of the pod spec.
+ */
+function livenessProbeSpec(p: NonNullable<Container['liveness']>): Record<string, unknown> {
+  const action =
+    p.kind === 'exec'
+      ? { exec: { command: [...p.command] } }
+      : p.kind === 'http'
+        ? { httpGet: { path: p.path, port: p.port, scheme: 'HTTP' } }
+        : { tcpSocket: { port: p.port } };
+  return {
+    ...action,
+    initialDelaySeconds: p.initialDelaySeconds ?? probeDefaults.initialDelaySeconds,
+    timeoutSeconds: p.timeoutSeconds ?? probeDefaults.timeoutSeconds,
+    periodSeconds: p.periodSeconds ?? probeDefaults.periodSeconds,
+    successThreshold: 1,
+    failureThreshold: p.failureThreshold ?? probeDefaults.failureThreshold,
+  };
 }
 
 /** A container's resources as the pod spec carries them: requests and limits. */
@@ -752,6 +793,9 @@ function podSpec(
       ...(c.ports?.length ? { ports: c.ports.map((p) => ({ containerPort: p, protocol: 'TCP' })) } : {}),
       ...(c.env ? { env: Object.entries(c.env).map(([name, value]) => ({ name, value })) } : {}),
       ...(c.resources ? { resources: podResources(c.resources) } : {}),
+      ...(c.liveness?.kind === 'exec' && c.liveness.runsFor
+        ? { livenessProbe: livenessProbeSpec(c.liveness) }
+        : {}),
     })),
     ...(hostNetwork ? { hostNetwork: true } : {}),
   };
