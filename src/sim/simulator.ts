@@ -235,6 +235,7 @@ export class Simulator {
           clock: this.clock,
           protocol: this.faults,
           nodeProxy: this.nodeProxy,
+          logs: this.logs,
           actionsBefore: opts.actionsBefore,
           setApiVersion: (gitVersion) => {
             this.serverOptions.version = versionInfo(gitVersion);

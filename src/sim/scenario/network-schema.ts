@@ -108,6 +108,13 @@ export function ingressSchema(p: ScalarParts) {
     apiVersion: z
       .enum(['networking.k8s.io/v1', 'networking.k8s.io/v1beta1', 'extensions/v1beta1'])
       .default('networking.k8s.io/v1'),
+    /**
+     * How the Ingress objects name their controller: `spec.ingressClassName` (the default
+     * for networking.k8s.io/v1), the `kubernetes.io/ingress.class` annotation (the default
+     * for the beta versions), or not at all, as manifests for a cluster with one controller
+     * were often written: ingress-nginx 0.x took those as its own, 1.0.0 on ignores them.
+     */
+    classBy: z.enum(['field', 'annotation', 'none']).optional(),
     /** A cloud load balancer in front of the controller's Service, with nodes as targets. */
     loadBalancer: z
       .strictObject({

@@ -33,22 +33,38 @@ export function controllerKindOf(images: readonly string[]): ControllerKind | un
 }
 
 /** Counter key: namespace|service|host|path|status|noUpstream. */
-export function metricsText(kind: ControllerKind, pod: KubeObject, counters: Map<string, number>): string {
-  return kind === 'envoy' ? envoyText(counters) : nginxText(pod, counters);
+/** `processRequests`: every request the controller's nginx answered (ingress-nginx only). */
+export function metricsText(
+  kind: ControllerKind,
+  pod: KubeObject,
+  counters: Map<string, number>,
+  processRequests = 0,
+): string {
+  return kind === 'envoy' ? envoyText(counters) : nginxText(pod, counters, processRequests);
 }
 
 function sorted(counters: Map<string, number>): [string[], number][] {
   return [...counters].sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => [k.split('|'), n]);
 }
 
-function nginxText(pod: KubeObject, counters: Map<string, number>): string {
+/**
+ * `nginx_ingress_controller_requests` per host served (requests for other hosts are not
+ * counted: `--metrics-per-host`, socket.go), and nginx's stub_status request total, which
+ * counts every request (`nginx_ingress_controller_nginx_process_requests_total`,
+ * collectors/nginx_status.go).
+ */
+function nginxText(pod: KubeObject, counters: Map<string, number>, processRequests: number): string {
+  const labels = `controller_class="k8s.io/ingress-nginx",controller_namespace="${pod.metadata.namespace}",controller_pod="${pod.metadata.name}"`;
   const lines = [
+    '# HELP nginx_ingress_controller_nginx_process_requests_total total number of client requests',
+    '# TYPE nginx_ingress_controller_nginx_process_requests_total counter',
+    `nginx_ingress_controller_nginx_process_requests_total{${labels}} ${processRequests}`,
     '# HELP nginx_ingress_controller_requests The total number of client requests',
     '# TYPE nginx_ingress_controller_requests counter',
   ];
   for (const [[namespace, service, host, path, status], n] of sorted(counters))
     lines.push(
-      `nginx_ingress_controller_requests{controller_class="k8s.io/ingress-nginx",controller_namespace="${pod.metadata.namespace}",controller_pod="${pod.metadata.name}",host="${host}",ingress="${service}",method="GET",namespace="${namespace}",path="${path}",service="${service}",status="${status}"} ${n}`,
+      `nginx_ingress_controller_requests{${labels},host="${host}",ingress="${service}",method="GET",namespace="${namespace}",path="${path}",service="${service}",status="${status}"} ${n}`,
     );
   return `${lines.join('\n')}\n`;
 }

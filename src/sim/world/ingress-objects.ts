@@ -5,7 +5,8 @@
  * version's shape (v1beta1 `backend.serviceName/servicePort`, v1 `backend.service`). All
  * versions share one storage, so after an upgrade removes the old version the objects are
  * still there through networking.k8s.io/v1, while clients that ask for the old version
- * find nothing (the deprecated API migration guide, v1.22).
+ * find nothing (the deprecated API migration guide, v1.22). Each names its class the way
+ * `cluster.ingress.classBy` says: the field, the annotation, or not at all.
  */
 import type { KubeObject } from '../api/k8s-types.ts';
 import type { Scenario } from '../scenario/schema.ts';
@@ -28,6 +29,7 @@ export function putIngressObjects(
   if (minor >= 19)
     put('IngressClass', { metadata: { name: className }, spec: { controller } }, 'networking.k8s.io');
   const [group, version] = ing.apiVersion.split('/');
+  const classBy = ing.classBy ?? (version === 'v1' ? 'field' : 'annotation');
   for (const ns of s.workloads.namespaces)
     for (const w of [...ns.deployments, ...ns.daemonsets, ...ns.statefulsets]) {
       const svc = w.service;
@@ -49,10 +51,12 @@ export function putIngressObjects(
           metadata: {
             name,
             namespace: ns.name,
-            ...(version === 'v1' ? {} : { annotations: { 'kubernetes.io/ingress.class': className } }),
+            ...(classBy === 'annotation'
+              ? { annotations: { 'kubernetes.io/ingress.class': className } }
+              : {}),
           },
           spec: {
-            ...(version === 'v1' ? { ingressClassName: className } : {}),
+            ...(classBy === 'field' ? { ingressClassName: className } : {}),
             rules: [{ host: svc.ingress.host, http: { paths: [path] } }],
           },
         } as KubeObject,

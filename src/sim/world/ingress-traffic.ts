@@ -12,18 +12,33 @@
  * Counters are kept per controller pod under
  * ingress-nginx's metric name and labels and served at the pod's :10254/metrics, which
  * the API server proxies (`pods/<pod>:10254/proxy/metrics`).
+ *
+ * An ingress-nginx pod serves only the Ingresses it takes as its own (ingress-class.ts,
+ * by its image's version): requests for the hosts of the others reach its default server
+ * and get 404, counted only in its nginx process total, and its store logs which
+ * Ingresses it took and which it ignored when it starts.
  */
 import type { Clock, Timer } from '../../time/clock.ts';
 import type { KubeObject } from '../api/k8s-types.ts';
 import { type NodeProxyRegistry, podEndpointKey } from '../api/node-proxy.ts';
+import type { PodLogBook } from '../api/pod-log-book.ts';
 import { resourceForKind } from '../api/resources.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import type { ObjectStore } from '../store/object-store.ts';
-import { controllerKindOf, metricsEndpoint, metricsText } from './ingress-metrics.ts';
+import {
+  type IngressClassView,
+  type IngressView,
+  nginxClassVerdict,
+  nginxControllerMajor,
+  nginxStoreLines,
+} from './ingress-class.ts';
+import { controllerImages, controllerKindOf, metricsEndpoint, metricsText } from './ingress-metrics.ts';
 import type { ScenarioWorld } from './scenario-world.ts';
 
 const podType = resourceForKind('Pod')!;
 const sliceType = resourceForKind('EndpointSlice', 'discovery.k8s.io')!;
+const ingressType = resourceForKind('Ingress', 'networking.k8s.io')!;
+const ingressClassType = resourceForKind('IngressClass', 'networking.k8s.io')!;
 
 /** Requests per second each exposed Service receives. */
 export const requestsPerSecond = 20;
@@ -50,7 +65,10 @@ interface SliceView {
 interface PodView {
   metadata: KubeObject['metadata'];
   spec?: { nodeName?: string; containers?: { name: string; image?: string }[] };
-  status?: { conditions?: { type: string; status: string }[] };
+  status?: {
+    conditions?: { type: string; status: string }[];
+    containerStatuses?: { name: string; state?: { running?: unknown } }[];
+  };
 }
 
 export class IngressTraffic {
@@ -62,11 +80,18 @@ export class IngressTraffic {
     proxy: NodeProxyRegistry;
     /** Share of new connections a node's full conntrack table drops now (conntrack.ts). */
     newFlowDropShare?: (node: string) => number;
+    /** Where controller pods' log lines go (`kubectl logs`). */
+    logs?: PodLogBook;
   };
   private readonly exposed: Exposed[] = [];
   /** Per controller pod: counter key (service|status) → count. */
   private readonly counters = new Map<string, Map<string, number>>();
+  /** Per controller pod: every request its nginx answered, served host or not. */
+  private readonly processRequests = new Map<string, number>();
   private timer: Timer | undefined;
+  /** Controller pods whose start has been logged. */
+  private readonly started = new Set<string>();
+  private unsubscribe: (() => void) | undefined;
 
   constructor(o: IngressTraffic['o']) {
     this.o = o;
@@ -83,6 +108,19 @@ export class IngressTraffic {
 
   start(): void {
     if (!this.exposed.length) return;
+    if (this.o.logs)
+      this.unsubscribe = this.o.store.subscribe(podType.storage, (ev) => {
+        // Cheap checks first: pod events are many, controller starts few.
+        const e = ev.entry;
+        if (
+          ev.type === 'DELETED' ||
+          e.terminating ||
+          this.started.has(e.key) ||
+          !controllerImages.nginx.test(e.json)
+        )
+          return;
+        this.logStart(JSON.parse(e.json) as KubeObject & PodView);
+      });
     const tick = (): void => {
       this.serve();
       this.timer = this.o.clock.after(tickMs, tick);
@@ -92,6 +130,7 @@ export class IngressTraffic {
 
   stop(): void {
     this.timer?.cancel();
+    this.unsubscribe?.();
   }
 
   /**
@@ -107,6 +146,8 @@ export class IngressTraffic {
     if (!controllers.length) return '503';
     // kube-proxy on the entry node sends the connection to any controller pod.
     const c = controllers[Math.floor(random() * controllers.length)];
+    // A host of no Ingress this controller took: its default server answers.
+    if (!this.takes(c, svc)) return '404';
     const cNode = c.spec?.nodeName ?? '';
     const net = this.o.world.podNetwork;
     if (net && !net.routed(node, cNode)) return 'timeout';
@@ -140,9 +181,13 @@ export class IngressTraffic {
       controllers.forEach((c, i) => {
         // With a modelled pod network each controller pod reaches the endpoints its node can.
         const outcomes = shared ?? this.outcomes(svc, c.spec?.nodeName);
-        const counters = this.counters.get(`${c.metadata.namespace}/${c.metadata.name}`)!;
+        const podKey = `${c.metadata.namespace}/${c.metadata.name}`;
+        const counters = this.counters.get(podKey)!;
         // Each controller pod takes an equal share, the first one the remainder.
         const share = Math.floor(total / controllers.length) + (i === 0 ? total % controllers.length : 0);
+        this.processRequests.set(podKey, (this.processRequests.get(podKey) ?? 0) + share);
+        // Hosts it does not serve get 404 from its default server and no per-host count.
+        if (!this.takes(c, svc)) return;
         let left = share;
         outcomes.forEach(([status, weight], j) => {
           const n = j === outcomes.length - 1 ? left : Math.round(share * weight);
@@ -204,6 +249,50 @@ export class IngressTraffic {
     });
   }
 
+  /** The ingress-nginx container of a controller pod and its major version. */
+  private nginxContainer(pod: PodView): { name: string; major: number | undefined } | undefined {
+    const c = (pod.spec?.containers ?? []).find((x) => controllerImages.nginx.test(x.image ?? ''));
+    return c && { name: c.name, major: nginxControllerMajor(c.image ?? '') };
+  }
+
+  private ingressOf(svc: Exposed): (KubeObject & IngressView) | undefined {
+    return this.o.store.find(ingressType, svc.namespace, svc.service) as
+      | (KubeObject & IngressView)
+      | undefined;
+  }
+
+  private ingressClasses(): IngressClassView[] {
+    return this.o.store.listObjects(ingressClassType) as (KubeObject & IngressClassView)[];
+  }
+
+  /** Whether the controller pod serves the Ingress of `svc` (Envoy-based ones: always). */
+  private takes(pod: PodView, svc: Exposed): boolean {
+    const nginx = this.nginxContainer(pod);
+    const ing = nginx && this.ingressOf(svc);
+    if (!nginx || !ing) return true;
+    return nginxClassVerdict(ing, this.ingressClasses(), nginx.major).taken;
+  }
+
+  /**
+   * A 1.x controller's store logs which Ingresses it took and which it ignored as its
+   * informer first lists them, moments after the container starts.
+   */
+  private logStart(pod: KubeObject & PodView): void {
+    const nginx = this.nginxContainer(pod);
+    const logs = this.o.logs;
+    if (!logs || !nginx || nginx.major === undefined || nginx.major < 1 || pod.metadata.deletionTimestamp)
+      return;
+    const running = pod.status?.containerStatuses?.some((c) => c.name === nginx.name && c.state?.running);
+    const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+    if (!running || this.started.has(key)) return;
+    this.started.add(key);
+    const classes = this.ingressClasses();
+    const now = this.o.clock.now();
+    for (const ing of this.o.store.listObjects(ingressType) as (KubeObject & IngressView)[])
+      for (const line of nginxStoreLines(ing, nginxClassVerdict(ing, classes, nginx.major), now))
+        logs.append(pod.metadata.namespace ?? '', pod.metadata.name ?? '', nginx.name, line, now);
+  }
+
   private register(pod: KubeObject & PodView): void {
     const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
     if (this.counters.has(key)) return;
@@ -219,7 +308,7 @@ export class IngressTraffic {
           ? {
               status: 200,
               contentType: 'text/plain; version=0.0.4; charset=utf-8',
-              body: metricsText(kind, pod, counters),
+              body: metricsText(kind, pod, counters, this.processRequests.get(key) ?? 0),
             }
           : { status: 404, contentType: 'text/plain', body: '404 page not found\n' },
     );

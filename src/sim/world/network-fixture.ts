@@ -52,6 +52,8 @@ export interface NetworkCase {
   serviceProxy?: Record<string, unknown>;
   /** Runs an ingress controller of this kind, behind a LoadBalancer Service. */
   controller?: 'nginx' | 'envoy';
+  /** The controller's image, when not the kind's default. */
+  controllerImage?: string;
 }
 
 const controllerImage = {
@@ -150,7 +152,7 @@ export function networkScenario(c: NetworkCase = {}): Scenario {
                     containers: [
                       {
                         name: 'proxy',
-                        image: controllerImage[c.controller],
+                        image: c.controllerImage ?? controllerImage[c.controller],
                         ports: [80],
                         onNeedFailure: 'degrade',
                       },

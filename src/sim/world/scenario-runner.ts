@@ -7,6 +7,7 @@
 import type { Clock, Timer } from '../../time/clock.ts';
 import type { ProtocolFaults } from '../api/faults.ts';
 import type { NodeProxyRegistry } from '../api/node-proxy.ts';
+import type { PodLogBook } from '../api/pod-log-book.ts';
 import {
   type AdmissionWebhookAction,
   isAdmissionWebhookAction,
@@ -40,6 +41,8 @@ export interface RunnerParts {
   protocol: ProtocolFaults;
   setApiVersion: (gitVersion: string) => void;
   nodeProxy: NodeProxyRegistry;
+  /** Container logs, for the programs the runner speaks for (the ingress controller). */
+  logs?: PodLogBook;
   /** Operator actions at or after this time are left out (see SimulatorOptions.actionsBefore). */
   actionsBefore?: number;
   /** Applies control-plane faults (see FaultInjector). */
@@ -83,6 +86,7 @@ export class ScenarioRunner {
       store,
       clock,
       proxy: p.nodeProxy,
+      logs: p.logs,
       newFlowDropShare: (node) => this.machines.conntrack.get(node)?.dropShare ?? 0,
     });
     this.loadBalancer = s.cluster.ingress?.loadBalancer
