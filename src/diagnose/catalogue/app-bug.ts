@@ -1,6 +1,6 @@
 /**
  * An application crash-loops for its own reasons: its pods fail wherever they run, with one
- * reason and exit code, while other workloads on the same nodes run. A finding for its
+ * reason and exit code, while other workloads keep running beside them on those nodes. A finding for its
  * owners, not a cluster incident.
  */
 import { oneWayOfFailing } from '../evidence/clauses.ts';
@@ -14,7 +14,7 @@ export const appBug = definePattern((q) => workloadCases(q))({
   layer: 'workload',
   title: 'An application fails on its own',
   summary:
-    'An application fails by itself: its pods fail wherever they run, with one reason and exit code, while other workloads on the same nodes run. A finding for its owners, not a cluster incident.',
+    'An application fails by itself: its pods fail wherever they run, with one reason and exit code, while other workloads keep running beside them on those nodes. A finding for its owners, not a cluster incident.',
   clusterLevel: false,
   base: 0.55,
   requires: [

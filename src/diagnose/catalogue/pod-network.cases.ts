@@ -52,6 +52,48 @@ export const podNetworkCases: PatternTable = {
       signals: [cniAgent, ...appsUnready],
       expect: { fires: true, identified: true },
     },
+    // 0.4 + 0.2 + 0.15 (the control plane's version) - 0.3 = 0.45: below naming, so the cause stays unknown
+    {
+      name: 'calico-node killed by its liveness probe on the two nodes a kubelet upgrade reached so far, after the control plane went first',
+      signals: [
+        probes(
+          'kube-system',
+          'calico-node',
+          {
+            workloadKind: 'DaemonSet',
+            component: 'cni',
+            systemComponent: true,
+            message: 'Liveness probe failed: ',
+            probes: ['liveness'],
+            results: ['command-failed=20'],
+            nodes: ['n1', 'n2'],
+            livenessKills: 4,
+          },
+          { severity: 'critical' },
+        ),
+        change('control-plane-version', {}, { sinceMs: t0 - 2 * hour }),
+        change(
+          'node-version',
+          { nodes: ['n1', 'n2'], count: 2, clusterNodes: 6 },
+          { sinceMs: t0 - 30 * 60_000 },
+        ),
+      ],
+      expect: { losesTo: 'cause-not-identified' },
+    },
+    // 0.4 + 0.2 + 0.15: every node took the new version, so there is no node to compare with
+    {
+      name: 'calico-node unready on every node after all of them took a new node version',
+      signals: [
+        cniAgent,
+        change(
+          'node-version',
+          { nodes: ['n1', 'n2', 'n3', 'n4', 'n5', 'n6'], count: 6, clusterNodes: 6 },
+          { sinceMs: t0 - 2 * hour },
+        ),
+        change('control-plane-version', {}, { sinceMs: t0 - 3 * hour }),
+      ],
+      expect: { fires: true, identified: true },
+    },
     // 0.4 + 0.2
     {
       name: 'calico-node unready on six nodes, nothing else yet',

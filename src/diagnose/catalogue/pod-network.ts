@@ -45,8 +45,23 @@ export const podNetwork = definePattern((q) => {
         changeAtMs(c) <= onset + 60_000 &&
         changeAtMs(c) >= onset - changeWindowMs,
     );
+  // The agent failing on just the nodes a rolling node-version change has reached, while the
+  // nodes it has not reached run the same agent fine: the failures follow the node's new
+  // kubelet (how it runs or probes the agent), not a network between nodes.
+  const agentNodes = new Set(agents.flatMap((a) => a.facts.nodes));
+  const followsUpgrade = q
+    .of('change')
+    .find(
+      (c) =>
+        c.facts.what === 'node-version' &&
+        c.facts.count < c.facts.clusterNodes &&
+        agentNodes.size > 0 &&
+        [...agentNodes].every((n) => c.facts.nodes.includes(n)) &&
+        agents.every((a) => a.sinceMs >= changeAtMs(c)),
+    );
   return [
     {
+      followsUpgrade: peers.length === 0 ? followsUpgrade : undefined,
       agents,
       unavailable,
       cni,
@@ -129,6 +144,24 @@ export const podNetwork = definePattern((q) => {
   ],
   against: [
     nodesLoseTheApi(-0.25),
+    {
+      id: 'agent-fails-where-nodes-upgraded',
+      weight: -0.3,
+      reason:
+        'the CNI agent fails only on the {upgradedCount} node(s) that took {nodeVersion}, since they took it, and runs fine on nodes still on {oldVersion}; no cross-node connection is seen failing: it follows the new kubelet',
+      reads: ['change', 'probe-failing'],
+      test: (c) =>
+        c.followsUpgrade
+          ? {
+              signals: [c.followsUpgrade, ...c.agents],
+              slots: {
+                upgradedCount: count(c.followsUpgrade.facts.count, c.followsUpgrade)!,
+                nodeVersion: said(c.followsUpgrade.facts.to, c.followsUpgrade)!,
+                oldVersion: said(c.followsUpgrade.facts.from, c.followsUpgrade)!,
+              },
+            }
+          : undefined,
+    },
     {
       id: 'service-vip-fails',
       weight: -0.2,
