@@ -33,7 +33,12 @@ function etcdPod(nodeName: string, livenessPath: string) {
 }
 
 function stalledView(
-  o: { ageS?: number[]; ready?: 'True' | 'False' | 'Unknown'; etcdPath?: string; leaseWatchFailedAt?: number } = {},
+  o: {
+    ageS?: number[];
+    ready?: 'True' | 'False' | 'Unknown';
+    etcdPath?: string;
+    leaseWatchFailedAt?: number;
+  } = {},
 ) {
   const ages = o.ageS ?? [300, 302, 305, 296];
   return viewOf(
@@ -80,7 +85,10 @@ describe('writes stalled cluster-wide', () => {
   });
 
   it.each([
-    ['the controller marked them Unknown: kubelets gone, the controller still writes', { ready: 'Unknown' as const }],
+    [
+      'the controller marked them Unknown: kubelets gone, the controller still writes',
+      { ready: 'Unknown' as const },
+    ],
     ['renewals that stopped minutes apart', { ageS: [300, 200, 305, 296] }],
     ['only a minority silent', { ageS: [300, 5, 8, 3] }],
     ['silent for less than twice the grace period', { ageS: [100, 102, 105, 96] }],
