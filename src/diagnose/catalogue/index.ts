@@ -35,6 +35,7 @@ import { scheduledJob } from './scheduled-job.ts';
 import { serviceRouting } from './service-routing.ts';
 import { singleNode } from './single-node.ts';
 import { systemComponentLimits } from './system-component-limits.ts';
+import { upgradeRegression } from './upgrade-regression.ts';
 import { workloadExhaustsNode } from './workload-exhausts-node.ts';
 
 export const catalogue: readonly AnyPattern[] = checkedCatalogue([
@@ -67,6 +68,7 @@ export const catalogue: readonly AnyPattern[] = checkedCatalogue([
   admissionWebhook,
   edgeTraffic,
   registryPulls,
+  upgradeRegression,
   changeInduced,
   appBug,
   badRollout,

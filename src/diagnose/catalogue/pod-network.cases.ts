@@ -52,7 +52,7 @@ export const podNetworkCases: PatternTable = {
       signals: [cniAgent, ...appsUnready],
       expect: { fires: true, identified: true },
     },
-    // 0.4 + 0.2 + 0.15 (the control plane's version) - 0.3 = 0.45: below naming, so the cause stays unknown
+    // 0.4 + 0.2 + 0.15 (the control plane's version) - 0.3 = 0.45: the failures follow the upgrade
     {
       name: 'calico-node killed by its liveness probe on the two nodes a kubelet upgrade reached so far, after the control plane went first',
       signals: [
@@ -78,7 +78,35 @@ export const podNetworkCases: PatternTable = {
           { sinceMs: t0 - 30 * 60_000 },
         ),
       ],
-      expect: { losesTo: 'cause-not-identified' },
+      expect: { losesTo: 'upgrade-regression' },
+    },
+    // 0.4 + 0.2 - 0.3: every node has the version, and the agent's probe says nothing of the network
+    {
+      name: 'calico-node killed by a liveness probe with no output on all six nodes, each after it took a new node version',
+      signals: [
+        probes(
+          'kube-system',
+          'calico-node',
+          {
+            workloadKind: 'DaemonSet',
+            component: 'cni',
+            systemComponent: true,
+            message: 'Liveness probe failed: ',
+            probes: ['liveness'],
+            results: ['command-failed=40'],
+            pods: 6,
+            nodes: ['n1', 'n2', 'n3', 'n4', 'n5', 'n6'],
+            livenessKills: 12,
+          },
+          { severity: 'critical' },
+        ),
+        change(
+          'node-version',
+          { nodes: ['n1', 'n2', 'n3', 'n4', 'n5', 'n6'], count: 6, clusterNodes: 6 },
+          { sinceMs: t0 - hour },
+        ),
+      ],
+      expect: { losesTo: 'upgrade-regression' },
     },
     // 0.4 + 0.2 + 0.15: every node took the new version, so there is no node to compare with
     {

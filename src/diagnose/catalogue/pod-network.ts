@@ -48,13 +48,19 @@ export const podNetwork = definePattern((q) => {
   // The agent failing on just the nodes a rolling node-version change has reached, while the
   // nodes it has not reached run the same agent fine: the failures follow the node's new
   // kubelet (how it runs or probes the agent), not a network between nodes.
+  // Once every node has the version there is nothing left to compare with; then only an
+  // agent that says nothing of the network (a probe that timed out, no output) still points
+  // at the kubelet rather than at routes or peerings.
   const agentNodes = new Set(agents.flatMap((a) => a.facts.nodes));
+  const saysNothingOfNetwork = agents.every((a) =>
+    /probe failed:\s*(?:$|.*(?:timed out|timeout|deadline exceeded))/i.test(a.facts.message),
+  );
   const followsUpgrade = q
     .of('change')
     .find(
       (c) =>
         c.facts.what === 'node-version' &&
-        c.facts.count < c.facts.clusterNodes &&
+        (c.facts.count < c.facts.clusterNodes || saysNothingOfNetwork) &&
         agentNodes.size > 0 &&
         [...agentNodes].every((n) => c.facts.nodes.includes(n)) &&
         agents.every((a) => a.sinceMs >= changeAtMs(c)),

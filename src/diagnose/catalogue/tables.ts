@@ -31,6 +31,7 @@ import { scheduledJobCases } from './scheduled-job.cases.ts';
 import { serviceRoutingCases } from './service-routing.cases.ts';
 import { singleNodeCases } from './single-node.cases.ts';
 import { systemComponentLimitsCases } from './system-component-limits.cases.ts';
+import { upgradeRegressionCases } from './upgrade-regression.cases.ts';
 import { workloadExhaustsNodeCases } from './workload-exhausts-node.cases.ts';
 
 export const tables: readonly PatternTable[] = [
@@ -66,4 +67,5 @@ export const tables: readonly PatternTable[] = [
   admissionWebhookCases,
   edgeTrafficCases,
   registryPullsCases,
+  upgradeRegressionCases,
 ];
