@@ -720,6 +720,26 @@ export function probes(
   );
 }
 
+/** The CNI agent (calico-node) killed by a liveness probe that printed nothing, on `nodes`. */
+export function cniLivenessKills(nodes: string[], kills: number, x: Extra = {}) {
+  return probes(
+    'kube-system',
+    'calico-node',
+    {
+      workloadKind: 'DaemonSet',
+      component: 'cni',
+      systemComponent: true,
+      message: 'Liveness probe failed: ',
+      probes: ['liveness'],
+      results: [`command-failed=${kills * 3}`],
+      pods: nodes.length,
+      nodes,
+      livenessKills: kills,
+    },
+    { severity: 'critical', ...x },
+  );
+}
+
 export function nodeProblem(
   type: string,
   nodes: string[],

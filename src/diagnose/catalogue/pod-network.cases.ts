@@ -3,6 +3,7 @@ import type { PatternTable } from '../cases.ts';
 import {
   agent,
   change,
+  cniLivenessKills,
   flapping,
   hour,
   notReady,
@@ -56,21 +57,7 @@ export const podNetworkCases: PatternTable = {
     {
       name: 'calico-node killed by its liveness probe on the two nodes a kubelet upgrade reached so far, after the control plane went first',
       signals: [
-        probes(
-          'kube-system',
-          'calico-node',
-          {
-            workloadKind: 'DaemonSet',
-            component: 'cni',
-            systemComponent: true,
-            message: 'Liveness probe failed: ',
-            probes: ['liveness'],
-            results: ['command-failed=20'],
-            nodes: ['n1', 'n2'],
-            livenessKills: 4,
-          },
-          { severity: 'critical' },
-        ),
+        cniLivenessKills(['n1', 'n2'], 4),
         change('control-plane-version', {}, { sinceMs: t0 - 2 * hour }),
         change(
           'node-version',
@@ -84,22 +71,7 @@ export const podNetworkCases: PatternTable = {
     {
       name: 'calico-node killed by a liveness probe with no output on all six nodes, each after it took a new node version',
       signals: [
-        probes(
-          'kube-system',
-          'calico-node',
-          {
-            workloadKind: 'DaemonSet',
-            component: 'cni',
-            systemComponent: true,
-            message: 'Liveness probe failed: ',
-            probes: ['liveness'],
-            results: ['command-failed=40'],
-            pods: 6,
-            nodes: ['n1', 'n2', 'n3', 'n4', 'n5', 'n6'],
-            livenessKills: 12,
-          },
-          { severity: 'critical' },
-        ),
+        cniLivenessKills(['n1', 'n2', 'n3', 'n4', 'n5', 'n6'], 12),
         change(
           'node-version',
           { nodes: ['n1', 'n2', 'n3', 'n4', 'n5', 'n6'], count: 6, clusterNodes: 6 },

@@ -1,6 +1,6 @@
 /** upgrade-regression: fires on a workload failing only on the nodes a rolling node upgrade reached; loses to broken nodes and to a broken pod network. */
 import type { PatternTable } from '../cases.ts';
-import { agent, change, crashLoop, min, notReady, probes, t0 } from '../fixtures.ts';
+import { agent, change, cniLivenessKills, crashLoop, min, notReady, t0 } from '../fixtures.ts';
 
 /** A node-version change that has reached `nodes` of six so far, 40 minutes ago. */
 const upgrade = (nodes: string[], clusterNodes = 6) =>
@@ -10,23 +10,7 @@ const upgrade = (nodes: string[], clusterNodes = 6) =>
     { sinceMs: t0 - 40 * min },
   );
 /** The CNI agent's liveness probe killing it on `nodes`, since 30 minutes ago. */
-const agentKilled = (nodes: string[]) =>
-  probes(
-    'kube-system',
-    'calico-node',
-    {
-      workloadKind: 'DaemonSet',
-      component: 'cni',
-      systemComponent: true,
-      message: 'Liveness probe failed: ',
-      probes: ['liveness'],
-      results: ['command-failed=20'],
-      pods: nodes.length,
-      nodes,
-      livenessKills: 6,
-    },
-    { severity: 'critical', sinceMs: t0 - 30 * min },
-  );
+const agentKilled = (nodes: string[]) => cniLivenessKills(nodes, 6, { sinceMs: t0 - 30 * min });
 
 export const upgradeRegressionCases: PatternTable = {
   pattern: 'upgrade-regression',
