@@ -49,7 +49,10 @@ export const upgradeRegression = definePattern((q) => {
       onset: Math.min(...following.map((s) => s.sinceMs), q.nowMs),
     });
   }
-  return cases;
+  // One story: the change the most failing nodes followed (several node-version changes at
+  // once are one rollout seen in parts).
+  const best = cases.sort((a, b) => b.nodes.length - a.nodes.length)[0];
+  return best ? [best] : [];
 })({
   id: 'upgrade-regression',
   family: 'change',
