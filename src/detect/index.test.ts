@@ -66,7 +66,7 @@ function healthyCluster() {
 
 describe('node and workload detectors', () => {
   it('are all registered, once', () => {
-    expect(new Set(nodeAndWorkloadDetectors).size).toBe(9);
+    expect(new Set(nodeAndWorkloadDetectors).size).toBe(10);
   });
 
   it.each(nodeAndWorkloadDetectors.map((d) => [d.name, d]))(

@@ -5,6 +5,7 @@
 import { changeEvents } from './change-events.ts';
 import { crashLoops } from './crash-loops.ts';
 import { ingressErrors } from './ingress-errors.ts';
+import { ingressUnrouted } from './ingress-unrouted.ts';
 import { nodeAgent } from './node-agent.ts';
 import { nodeHeartbeat } from './node-heartbeat.ts';
 import { nodeReadiness } from './node-readiness.ts';
@@ -22,5 +23,6 @@ export const nodeAndWorkloadDetectors: Detector[] = [
   crashLoops,
   workloadImpact,
   ingressErrors,
+  ingressUnrouted,
   changeEvents,
 ];

@@ -254,6 +254,33 @@ export interface ServiceErrorsFacts {
   windowSeconds: number;
 }
 
+/** An ingress controller answering requests it no longer routes (ingress-unrouted.ts). */
+export interface IngressUnroutedFacts {
+  /** The controller's namespace. */
+  namespace: string;
+  /** Its serving pods (`namespace/name`) counted now. */
+  controllers: string[];
+  /** Their container images. */
+  images: string[];
+  podsReady: number;
+  pods: number;
+  /** Requests nginx answered, and of them routed to a Service, over `windowSeconds`. */
+  answered: number;
+  routed: number;
+  windowSeconds: number;
+  /** Requests routed per second in the hour before the window. */
+  routedPerSecondBefore: number;
+  /** Requests answered unrouted per second now. */
+  unroutedPerSecondNow: number;
+  /** Hosts routed earlier, and now. */
+  hostsBefore: string[];
+  hostsNow: string[];
+  /** Services (`namespace/name`) requests were routed to earlier. */
+  servicesBefore: string[];
+  /** When a request was last routed (RFC 3339), if in the last hour. */
+  lastRouted?: string;
+}
+
 export interface ProxySyncFailingFacts {
   nodes: string[];
   staleNodes: string[];
@@ -863,6 +890,7 @@ export interface SignalFactsByKind {
   'dns-lookups-failing': DnsLookupsFailingFacts;
   'in-cluster-api-unreachable': InClusterApiUnreachableFacts;
   'service-errors': ServiceErrorsFacts;
+  'ingress-unrouted': IngressUnroutedFacts;
   'proxy-sync-failing': ProxySyncFailingFacts;
   'version-skew': VersionSkewFacts;
   'version-mix': VersionMixFacts;
@@ -920,6 +948,7 @@ export const signalKinds: Record<
   'dns-lookups-failing': { sources: ['agent'], role: 'symptom' },
   'in-cluster-api-unreachable': { sources: ['logs', 'agent'], role: 'symptom' },
   'service-errors': { sources: ['metrics/ingress'], role: 'symptom' },
+  'ingress-unrouted': { sources: ['metrics/ingress', 'reflector/pods'], role: 'symptom' },
   'proxy-sync-failing': { sources: ['metrics/kube-proxy', 'logs', 'agent'], role: 'symptom' },
   'version-skew': { sources: ['reflector/nodes', 'reflector/pods', 'probe'], role: 'context' },
   'version-mix': { sources: ['reflector/nodes', 'reflector/pods', 'probe'], role: 'context' },

@@ -489,6 +489,40 @@ export function serviceErrors(
   );
 }
 
+/** An ingress controller in `namespace` answering everything and routing nothing, since 8 minutes ago. */
+export function ingressUnrouted(
+  namespace: string,
+  facts: Partial<SignalFactsByKind['ingress-unrouted']> = {},
+  x: Extra = {},
+) {
+  return make(
+    'ingress-unrouted',
+    `ingress/${namespace}`,
+    {
+      namespace,
+      controllers: [`${namespace}/controller-1`, `${namespace}/controller-2`],
+      images: ['registry.k8s.io/ingress-nginx/controller:v1.9.0'],
+      podsReady: 2,
+      pods: 2,
+      answered: 9000,
+      routed: 0,
+      windowSeconds: 300,
+      routedPerSecondBefore: 30,
+      unroutedPerSecondNow: 30,
+      hostsBefore: ['shop.example.com', 'api.example.com'],
+      hostsNow: [],
+      servicesBefore: ['shop/web', 'api/gateway'],
+      ...facts,
+    },
+    {
+      severity: 'critical',
+      sinceMs: t0 - 8 * min,
+      scope: { namespaces: ['api', namespace, 'shop'], services: ['api/gateway', 'shop/web'] },
+      ...x,
+    },
+  );
+}
+
 export function workloadDown(
   ns: string,
   name: string,

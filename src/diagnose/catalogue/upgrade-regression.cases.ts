@@ -1,6 +1,19 @@
-/** upgrade-regression: fires on a workload failing only on the nodes a rolling node upgrade reached; loses to broken nodes and to a broken pod network. */
+/**
+ * upgrade-regression: fires on a workload failing only on the nodes a rolling node upgrade reached (loses to broken
+ * nodes and to a broken pod network), and on an ingress controller that stopped routing right after its own image change.
+ */
 import type { PatternTable } from '../cases.ts';
-import { agent, change, cniLivenessKills, crashLoop, min, notReady, t0 } from '../fixtures.ts';
+import {
+  agent,
+  change,
+  cniLivenessKills,
+  crashLoop,
+  edgeProbe,
+  ingressUnrouted,
+  min,
+  notReady,
+  t0,
+} from '../fixtures.ts';
 
 /** A node-version change that has reached `nodes` of six so far, 40 minutes ago. */
 const upgrade = (nodes: string[], clusterNodes = 6) =>
@@ -11,6 +24,23 @@ const upgrade = (nodes: string[], clusterNodes = 6) =>
   );
 /** The CNI agent's liveness probe killing it on `nodes`, since 30 minutes ago. */
 const agentKilled = (nodes: string[]) => cniLivenessKills(nodes, 6, { sinceMs: t0 - 30 * min });
+
+/** The ingress controller's Deployment rolled to `to`, `ago` before t0. */
+const controllerRollout = (ago: number, facts: Partial<Parameters<typeof change>[1]> = {}) =>
+  change(
+    'rollout',
+    {
+      namespace: 'ingress-nginx',
+      workload: 'ingress-nginx/Deployment/ingress-nginx-controller',
+      from: 'controller=registry.k8s.io/ingress-nginx/controller:v0.51.0',
+      to: 'controller=registry.k8s.io/ingress-nginx/controller:v1.9.0',
+      count: 2,
+      ...facts,
+    },
+    { sinceMs: t0 - ago },
+  );
+const unrouted = (facts: Parameters<typeof ingressUnrouted>[1] = {}, since = t0 - 8 * min) =>
+  ingressUnrouted('ingress-nginx', facts, { sinceMs: since });
 
 export const upgradeRegressionCases: PatternTable = {
   pattern: 'upgrade-regression',
@@ -69,6 +99,69 @@ export const upgradeRegressionCases: PatternTable = {
         }),
       ],
       expect: { losesTo: 'pod-network-broken' },
+    },
+    // 0.55 + 0.1 pods Ready + 0.1 stopped with the change
+    {
+      name: 'an ingress controller that routes nothing since two minutes after its image changed, its pods Ready',
+      signals: [controllerRollout(10 * min), unrouted()],
+      expect: { fires: true, identified: true },
+    },
+    // 0.55 + 0.1: the stop came 20 minutes after the change
+    {
+      name: 'routing that stopped twenty minutes after the controller image changed',
+      signals: [controllerRollout(28 * min), unrouted()],
+      expect: { fires: true, identified: false },
+    },
+    // 0.55 + 0.1: one of its two new pods is not Ready
+    {
+      name: 'a controller routing nothing after its image change with one of its pods not Ready',
+      signals: [controllerRollout(10 * min), unrouted({ podsReady: 1 })],
+      expect: { fires: true, identified: false },
+    },
+    // 0.55 + 0.2 - 0.3 = 0.45 against the edge's 0.75
+    {
+      name: 'the public address times out from outside while the upgraded controller routes nothing',
+      signals: [
+        controllerRollout(10 * min),
+        unrouted(),
+        edgeProbe('https://shop.example.com/', {
+          statuses: [],
+          errorKinds: ['timeout'],
+          lastError: 'no answer within 5 s',
+          lastStatus: undefined,
+        }),
+      ],
+      expect: { losesTo: 'edge-traffic-path' },
+    },
+    {
+      name: 'a controller routing nothing with no change to it',
+      signals: [unrouted()],
+      expect: { quiet: true },
+    },
+    {
+      name: "an app's rollout in its own namespace before the controller stopped routing",
+      signals: [
+        change(
+          'rollout',
+          { namespace: 'shop', workload: 'shop/Deployment/web', to: 'web=shop/web:2.4.0' },
+          { sinceMs: t0 - 10 * min },
+        ),
+        unrouted(),
+      ],
+      expect: { quiet: true },
+    },
+    {
+      name: 'a rollout of the controller to an image it no longer runs',
+      signals: [
+        controllerRollout(10 * min, { to: 'controller=registry.k8s.io/ingress-nginx/controller:v1.8.0' }),
+        unrouted(),
+      ],
+      expect: { quiet: true },
+    },
+    {
+      name: 'the controller image changed two hours before it stopped routing',
+      signals: [controllerRollout(128 * min), unrouted()],
+      expect: { quiet: true },
     },
   ],
 };

@@ -1,34 +1,72 @@
 /**
- * A regression that follows a rolling node upgrade node by node: a workload's pods start
- * failing (liveness kills, crash loops) on exactly the nodes that took the new node version,
- * each after the upgrade reached it, while the same workload runs fine on the nodes not yet
- * upgraded. The nodes left behind are the control group a canary comparison needs: what
- * differs between them is the version, so the version is the cause, whatever the mechanism
- * inside it (a kubelet that now enforces a probe timeout, a changed default, a removed flag).
+ * A regression that follows a new version which runs fine but behaves differently: the
+ * version is the cause, whatever the mechanism inside it (a kubelet that now enforces a
+ * probe timeout, a changed default, a removed flag). Two ways in, each with its own
+ * comparison that makes the version the cause:
+ *
+ * - **A rolling node upgrade, node by node.** A workload's pods start failing (liveness
+ *   kills, crash loops) on exactly the nodes that took the new node version, each after
+ *   the upgrade reached it, while the same workload runs fine on the nodes not yet
+ *   upgraded: the nodes left behind are the control group.
+ * - **An ingress controller's own upgrade.** Within minutes of its image changing, the
+ *   controller still answers every request but routes none to a Service, while its new
+ *   pods are Ready: the same traffic was routed by the old version an hour before. A new
+ *   major version that reads the Ingress class, annotations or paths differently does
+ *   this; the pods running is what tells it from a release that fails to start.
  *
  * Told apart from: the node itself broken by its new version (node-image-regression: the
  * nodes go NotReady), the workload broken by its own rollout (bad-rollout: its failures
- * follow its own new revision, on any node), the pod network (traffic between pods fails
- * too), and a regression after a change that every node took at once (change-induced: no
- * node is left to compare with).
+ * follow its own new revision, its pods not Ready), the pod network (traffic between pods
+ * fails too), the path in front of the cluster (edge-traffic-path: requests never arrive,
+ * while here the controller answers them), and a regression after a change that every
+ * node took at once (change-induced: no node is left to compare with).
  */
 import type { SignalOf } from '../../detect/signal.ts';
 import { changeAtMs } from '../evidence/changes.ts';
 import { nodeTrouble } from '../evidence/node-trouble.ts';
 import { definePattern } from '../pattern.ts';
+import type { SignalQuery } from '../query.ts';
 import { at, count, names, said } from '../slots.ts';
 
 type Failing = SignalOf<'probe-failing'> | SignalOf<'crash-loop'>;
+type Change = SignalOf<'change'>;
+type Unrouted = SignalOf<'ingress-unrouted'>;
+
+interface NodesCase {
+  way: 'nodes';
+  change: Change;
+  following: Failing[];
+  nodes: string[];
+  leftBehind: number;
+  nodesDown: string[];
+  onset: number;
+}
+
+interface ControllerCase {
+  way: 'controller';
+  change: Change;
+  unrouted: Unrouted;
+  onset: number;
+}
+
+type UpgradeCase = NodesCase | ControllerCase;
 
 /** Failures of one workload that keep going: repeated liveness kills or a crash loop. */
 function keepsFailing(s: Failing): boolean {
   return s.kind === 'crash-loop' || s.facts.livenessKills >= 2;
 }
 
-export const upgradeRegression = definePattern((q) => {
+/** A controller's image change this long before routing stopped can still be its cause. */
+const controllerChangeBeforeMs = 30 * 60_000;
+/** Detection lags: routing seen stopped up to this before the change was recorded. */
+const changeSlackMs = 60_000;
+/** Routing that stopped this soon after the change stopped with it. */
+const closeMs = 5 * 60_000;
+
+function nodeCases(q: SignalQuery): NodesCase[] {
   const failing: Failing[] = [...q.of('probe-failing'), ...q.of('crash-loop')].filter(keepsFailing);
   const down = nodeTrouble(q).affected;
-  const cases = [];
+  const cases: NodesCase[] = [];
   for (const change of q.of('change')) {
     if (change.facts.what !== 'node-version') continue;
     const upgraded = new Set(change.facts.nodes);
@@ -40,6 +78,7 @@ export const upgradeRegression = definePattern((q) => {
     );
     const nodes = [...new Set(following.flatMap((s) => s.facts.nodes))].sort();
     cases.push({
+      way: 'nodes',
       change,
       following,
       nodes,
@@ -49,28 +88,60 @@ export const upgradeRegression = definePattern((q) => {
       onset: Math.min(...following.map((s) => s.sinceMs), q.nowMs),
     });
   }
-  // One story: the change the most failing nodes followed (several node-version changes at
-  // once are one rollout seen in parts).
-  const best = cases.sort((a, b) => b.nodes.length - a.nodes.length)[0];
-  return best ? [best] : [];
+  return cases;
+}
+
+/** The controller's own image change (its workload's rollout to the images it runs now) shortly before routing stopped. */
+function controllerCases(q: SignalQuery): ControllerCase[] {
+  const cases: ControllerCase[] = [];
+  for (const unrouted of q.of('ingress-unrouted')) {
+    const change = q
+      .of('change')
+      .filter(
+        (c) =>
+          (c.facts.what === 'rollout' || c.facts.what === 'daemonset-image') &&
+          c.facts.namespace === unrouted.facts.namespace &&
+          // The rollout is to what the controller runs now (or only its revision is known).
+          (c.facts.to.startsWith('revision') || unrouted.facts.images.some((i) => c.facts.to.includes(i))) &&
+          changeAtMs(c) <= unrouted.sinceMs + changeSlackMs &&
+          changeAtMs(c) >= unrouted.sinceMs - controllerChangeBeforeMs,
+      )
+      .sort((a, b) => changeAtMs(b) - changeAtMs(a))[0];
+    if (change) cases.push({ way: 'controller', change, unrouted, onset: unrouted.sinceMs });
+  }
+  return cases;
+}
+
+export const upgradeRegression = definePattern((q): UpgradeCase[] => {
+  // One story: the node-version change the most failing nodes followed (several at once
+  // are one rollout seen in parts), else a controller that stopped routing after its upgrade.
+  const nodes = nodeCases(q).sort((a, b) => b.nodes.length - a.nodes.length)[0];
+  const controller = controllerCases(q)[0];
+  if (controller && (!nodes || nodes.nodes.length < 2)) return [controller];
+  return nodes ? [nodes] : [];
 })({
   id: 'upgrade-regression',
   family: 'change',
   layer: 'change',
-  title: 'Pods fail on the nodes a rolling upgrade reached',
+  title: 'A new version runs but breaks what it serves',
   summary:
-    "A regression that follows a rolling node upgrade node by node: a workload's pods start failing (liveness kills, crash loops) on exactly the nodes that took the new node version, after it reached each, while the same workload runs on the nodes not yet upgraded. Told apart from nodes broken by their new version (they go NotReady), a workload's own rollout (failures follow its revision on any node), the pod network (traffic between pods fails too) and a change every node took at once (nothing to compare with).",
+    "A regression that follows a new version which runs fine but behaves differently. A rolling node upgrade: a workload's pods fail (liveness kills, crash loops) on exactly the nodes that took the new node version, while the same workload runs on the nodes not yet upgraded. An ingress controller's upgrade: minutes after its image changed, it answers every request but routes none to a Service, its new pods Ready. Told apart from nodes broken by their new version (they go NotReady), a workload's own rollout that fails to run, the pod network (traffic between pods fails too), the path in front of the cluster (requests never arrive) and a change every node took at once (nothing to compare with).",
   clusterLevel: true,
   base: 0.55,
   requires: [
     {
-      id: 'failures-on-upgraded-nodes',
+      id: 'regression-follows-new-version',
       weight: 0,
       reason:
-        "a workload's repeated liveness kills or crash loop on two or more nodes that took a new node version, and only there, beginning after it",
-      reads: ['change', 'probe-failing', 'crash-loop'],
+        'a regression that follows a new version alone: repeated liveness kills or a crash loop on two or more nodes that took a node version, only there and after it; or an ingress controller that stopped routing within 30 min of its image change',
+      reads: ['change', 'probe-failing', 'crash-loop', 'ingress-unrouted'],
       // One node is no pattern: a pod that needs something local fails wherever it lands.
-      test: (c) => (c.nodes.length >= 2 ? { signals: [c.change, ...c.following] } : undefined),
+      test: (c) =>
+        c.way === 'controller'
+          ? { signals: [c.change, c.unrouted] }
+          : c.nodes.length >= 2
+            ? { signals: [c.change, ...c.following] }
+            : undefined,
     },
   ],
   supports: [
@@ -80,7 +151,7 @@ export const upgradeRegression = definePattern((q) => {
       reason: '{leftBehind} node(s) still on {oldVersion} run the same workload without these failures',
       reads: ['change'],
       test: (c) =>
-        c.leftBehind > 0
+        c.way === 'nodes' && c.leftBehind > 0
           ? {
               signals: [c.change],
               slots: {
@@ -88,6 +159,28 @@ export const upgradeRegression = definePattern((q) => {
                 oldVersion: said(c.change.facts.from, c.change)!,
               },
             }
+          : undefined,
+    },
+    {
+      id: 'new-version-runs',
+      weight: 0.1,
+      reason: 'all {pods} controller pods on the new version are Ready: it runs, it routes nothing',
+      reads: ['ingress-unrouted'],
+      test: (c) =>
+        c.way === 'controller' &&
+        c.unrouted.facts.pods > 0 &&
+        c.unrouted.facts.podsReady === c.unrouted.facts.pods
+          ? { signals: [c.unrouted], slots: { pods: count(c.unrouted.facts.pods, c.unrouted)! } }
+          : undefined,
+    },
+    {
+      id: 'stopped-with-the-change',
+      weight: 0.1,
+      reason: 'routing stopped within 5 min of the image change at {changeAt}',
+      reads: ['change', 'ingress-unrouted'],
+      test: (c) =>
+        c.way === 'controller' && c.unrouted.sinceMs - changeAtMs(c.change) <= closeMs
+          ? { signals: [c.change, c.unrouted], slots: { changeAt: at(changeAtMs(c.change), c.change)! } }
           : undefined,
     },
   ],
@@ -99,58 +192,119 @@ export const upgradeRegression = definePattern((q) => {
         'the upgraded nodes {downNodes} are themselves NotReady or silent: the node broke, not the workload on it',
       reads: ['node-not-ready', 'node-heartbeat-lag'],
       test: (c) =>
-        c.nodesDown.length
+        c.way === 'nodes' && c.nodesDown.length
           ? { signals: c.following, slots: { downNodes: names(c.nodesDown, c.following)! } }
           : undefined,
+    },
+    {
+      id: 'users-do-not-reach-it',
+      weight: -0.3,
+      reason:
+        '{url} fails from outside before any HTTP answer ({kinds}): what users meet is in front of the controller',
+      reads: ['edge-probe-failing'],
+      test: (c, q) => {
+        if (c.way !== 'controller') return undefined;
+        // An unrouted request still gets the controller's HTTP answer; no answer at all is the path to it.
+        const p = q
+          .of('edge-probe-failing')
+          .find(
+            (e) => e.facts.errorKinds.length > 0 && e.facts.errorKinds.every((k) => !k.startsWith('http')),
+          );
+        return p
+          ? { signals: [p], slots: { url: said(p.facts.url, p)!, kinds: names(p.facts.errorKinds, p)! } }
+          : undefined;
+      },
     },
   ],
   severity: () => 'critical',
   onset: (c) => c.onset,
-  blastRadius: (c) => ({
-    nodes: c.nodes,
-    namespaces: [...new Set(c.following.map((s) => s.facts.namespace))].sort(),
-  }),
-  evidence: (c) => [c.change, ...c.following.slice(0, 4)],
+  blastRadius: (c) =>
+    c.way === 'nodes'
+      ? { nodes: c.nodes, namespaces: [...new Set(c.following.map((s) => s.facts.namespace))].sort() }
+      : { namespaces: c.unrouted.scope.namespaces ?? [], services: c.unrouted.scope.services ?? [] },
+  evidence: (c) => (c.way === 'nodes' ? [c.change, ...c.following.slice(0, 4)] : [c.change, c.unrouted]),
   slots: {
-    since: (c) => at(c.onset, c.following),
-    workloads: (c) =>
-      names(
-        [
-          ...new Set(
-            c.following.map((s) => `${s.facts.workloadKind} ${s.facts.namespace}/${s.facts.workloadName}`),
-          ),
-        ],
-        c.following,
-      ),
-    nodes: (c) => names(c.nodes, c.following),
-    from: (c) => said(c.change.facts.from, c.change),
-    to: (c) => said(c.change.facts.to, c.change),
+    since: (c) => at(c.onset, c.way === 'nodes' ? c.following : c.unrouted),
     changeAt: (c) => at(changeAtMs(c.change), c.change),
-    leftBehindCount: (c) => (c.leftBehind > 0 ? count(c.leftBehind, c.change) : undefined),
-    oneNode: (c) => said(c.nodes[0], c.following),
+    // A rolling node upgrade.
+    workloads: (c) =>
+      c.way === 'nodes'
+        ? names(
+            [
+              ...new Set(
+                c.following.map(
+                  (s) => `${s.facts.workloadKind} ${s.facts.namespace}/${s.facts.workloadName}`,
+                ),
+              ),
+            ],
+            c.following,
+          )
+        : undefined,
+    nodes: (c) => (c.way === 'nodes' ? names(c.nodes, c.following) : undefined),
+    nodeFrom: (c) => (c.way === 'nodes' ? said(c.change.facts.from, c.change) : undefined),
+    nodeTo: (c) => (c.way === 'nodes' ? said(c.change.facts.to, c.change) : undefined),
+    leftBehindCount: (c) =>
+      c.way === 'nodes' && c.leftBehind > 0 ? count(c.leftBehind, c.change) : undefined,
+    oneNode: (c) => (c.way === 'nodes' ? said(c.nodes[0], c.following) : undefined),
+    // An ingress controller's upgrade.
+    controller: (c) => (c.way === 'controller' ? said(c.change.facts.workload, c.change) : undefined),
+    workloadRef: (c) => {
+      if (c.way !== 'controller') return undefined;
+      const [, kind, name] = c.change.facts.workload.split('/');
+      return kind && name ? said(`${kind.toLowerCase()}/${name}`, c.change) : undefined;
+    },
+    namespace: (c) => (c.way === 'controller' ? said(c.unrouted.facts.namespace, c.unrouted) : undefined),
+    onePod: (c) =>
+      c.way === 'controller' ? said(c.unrouted.facts.controllers[0]?.split('/')[1], c.unrouted) : undefined,
+    from: (c) => (c.way === 'controller' ? said(c.change.facts.from, c.change) : undefined),
+    to: (c) => (c.way === 'controller' ? said(c.change.facts.to, c.change) : undefined),
+    answered: (c) =>
+      c.way === 'controller'
+        ? said(
+            `${c.unrouted.facts.answered} requests in ${Math.max(1, Math.round(c.unrouted.facts.windowSeconds / 60))} min`,
+            c.unrouted,
+          )
+        : undefined,
+    routedBefore: (c) =>
+      c.way === 'controller' ? said(c.unrouted.facts.routedPerSecondBefore, c.unrouted) : undefined,
+    hostsBefore: (c) =>
+      c.way === 'controller' ? names(c.unrouted.facts.hostsBefore, c.unrouted, 4) : undefined,
   },
   statement:
-    '{workloads} fails since {since} on the nodes that took node version {to} ({nodes}), each after its upgrade from {from} began at {changeAt}[; {leftBehindCount} node(s) still on {from} run it fine].',
+    '[{workloads} fails since {since} on the nodes that took node version {nodeTo} ({nodes}), each after its upgrade from {nodeFrom} began at {changeAt}][; {leftBehindCount} node(s) still on {nodeFrom} run it fine][{controller} has routed no request since {since}, answering {answered}, after its image changed to {to} at {changeAt}][; before, it routed {routedBefore}/s for {hostsBefore}].',
   nextSteps: [
     {
       say: 'Read what the kubelet says of the failing pods on an upgraded node, such as {oneNode}: probe messages and kill reasons',
       command: 'kubectl get events -A --field-selector involvedObject.kind=Pod,reason=Unhealthy',
     },
     {
-      say: 'Pause the rollout of {to} while nodes on {from} still serve, and read its release notes for changed defaults (probe timeouts, flags, removed features)',
+      say: 'Pause the rollout of {nodeTo} while nodes on {nodeFrom} still serve, and read its release notes for changed defaults (probe timeouts, flags, removed features)',
     },
     {
-      say: 'Fix the workload for the new version (its probe timeout, flags) or roll the upgraded nodes back to {from}',
+      say: 'Fix the workload for the new version (its probe timeout, flags) or roll the upgraded nodes back to {nodeFrom}',
+    },
+    {
+      say: 'Read what {controller} logged as it loaded the Ingress objects after the change: which it took as its own and which it skipped, and why',
+      command: 'kubectl -n {namespace} logs {onePod} --since=1h',
+    },
+    {
+      say: 'Compare the Ingresses routed before ([{hostsBefore}]) with what the new version requires of them (class, annotations, path types), from its release notes',
+      command: 'kubectl get ingress,ingressclass -A',
+    },
+    {
+      say: 'Roll {controller} back to {from} until the Ingresses fit the new version, or start it with the setting that keeps the old behaviour',
+      command: 'kubectl -n {namespace} rollout undo {workloadRef}',
     },
   ],
-  lookAlikes: ['node-image-regression', 'pod-network-broken'],
+  lookAlikes: ['node-image-regression', 'pod-network-broken', 'edge-traffic-path', 'bad-rollout'],
   public: {
-    components: ['Workloads'],
-    title: 'Service degraded during an upgrade',
-    cause: 'a node upgrade in progress breaks some workloads on the upgraded servers',
+    components: ['Workloads', 'Ingress'],
+    title: 'Service degraded after an upgrade',
+    cause: 'a new version of part of our platform behaves differently and breaks some services',
     outage: 'partial',
   },
   prevention: [
     'Upgrade one node first and watch the workloads on it against the nodes left behind before rolling on',
+    'Run a new ingress controller version beside the old one and compare the requests each routes before moving the traffic',
   ],
 });
