@@ -1,5 +1,5 @@
 /**
- * The pipeline end to end on reference outages in virtual time, scored against the
+ * The pipeline end to end on reference outages (and a corpus one) in virtual time, scored against the
  * scenarios' expected diagnoses (which it never sees), with the issue's bars: first
  * incident and correct top hypothesis within the real-incident-beating times, and no
  * false incident. Long scenarios are cut after their onset to keep the suite quick; the
@@ -15,6 +15,8 @@ describe('replay scores', () => {
     ['data100-2019', 1.5 * hour, 30, 60],
     ['runway-2024', 3 * hour, 120, 180],
     ['airmap-2018', 4 * hour, 120, 300],
+    // A corpus outage: nothing but the ingress controller's own counters shows it.
+    ['ingress-nginx-v1-classless-404-2021', 1.5 * hour, 120, 300],
   ] as const) {
     it(`${name}: incident within ${firstBy}s, correct top hypothesis within ${correctBy}s, nothing false`, async () => {
       const r = await replayAndScore(name, { forMs });
