@@ -29,6 +29,13 @@ function dns(
   });
 }
 
+/** The pod as it is, or with its Ready condition False. */
+function notReadyUnless(ready: boolean, p: ReturnType<typeof pod>): ReturnType<typeof pod> {
+  if (ready) return p;
+  const status = p.status as { conditions?: { type: string; status: string }[] };
+  return { ...p, status: { ...status, conditions: [{ type: 'Ready', status: 'False' }] } };
+}
+
 const dnsRs = replicaset({ name: 'coredns-5d78c9869d', namespace: 'kube-system', deployment: 'coredns' });
 
 describe('containerTerminations', () => {
@@ -117,6 +124,22 @@ describe('containerTerminations', () => {
       expect(ends.severity).toBe(severity);
     },
   );
+
+  it('every CoreDNS replica that ended together but has been back and Ready for 10 min is a warning: it recovered', () => {
+    const ended = (ready: boolean) =>
+      viewOf({
+        replicasets: [dnsRs],
+        pods: [
+          dns('coredns-5d78c9869d-aaaaa', 'n1', 'Error', 1, t0 - 14 * min, 1),
+          notReadyUnless(ready, dns('coredns-5d78c9869d-bbbbb', 'n2', 'Error', 1, t0 - 12 * min, 1)),
+        ],
+      });
+    const [back] = ofKind(containerTerminations(ended(true), t0), 'container-terminations');
+    expect(back.facts.allReplicasTogether).toBe(true);
+    expect(back.severity).toBe('warning');
+    const [down] = ofKind(containerTerminations(ended(false), t0), 'container-terminations');
+    expect(down.severity).toBe('critical');
+  });
 
   it('says what a reboot did to an application (runtime lost, exit 255) and counts restarts seen in the window', () => {
     const before = pod({

@@ -10,7 +10,8 @@
  * - `container-terminations` per workload with a non-Completed end in the window (subject
  *   `workload/<ns>/<Kind>/<name>`). Critical for a system component whose replicas all
  *   ended within 10 min of each other, unless every end was lost with its node's reboot
- *   (then the reboot is the news, and the node signals carry it); warning for another system component, an OOM kill or
+ *   (then the reboot is the news, and the node signals carry it) or every replica has been
+ *   back and Ready for 10 min since the last end (it recovered); warning for another system component, an OOM kill or
  *   replicas ending together; info otherwise. Facts: see ContainerTerminationsFacts.
  * - `system-component-oom` (subject `component/<ns>/<Kind>/<name>`) when a system component
  *   was OOMKilled on every replica (2 or more), or on half or more of a DaemonSet's pods (2
@@ -32,6 +33,15 @@ import { isoSeconds, timeMs } from './timestamps.ts';
 export const terminationWindowMs = 30 * 60_000;
 /** Replicas ending within this of each other ended together. */
 export const togetherMs = 10 * 60_000;
+/**
+ * Every replica back and Ready this long after the last end, none ending since: the
+ * component restarted and recovered, so its going down together is no longer an outage.
+ * Longer than CrashLoopBackOff's 5-min cap, so a crash loop is never read as recovered
+ * between its restarts; it is also when the kubelet itself forgives: "Once a container has
+ * executed for 10 minutes without any problems, the kubelet resets the restart backoff
+ * timer for that container" (kubernetes.io, Pod Lifecycle, Container restart policy).
+ */
+const recoveredAfterMs = 10 * 60_000;
 
 interface Ended {
   pod: PodObject;
@@ -126,6 +136,11 @@ export const containerTerminations: Detector = (view, nowMs) => {
     const terminations = podKeys.reduce((s, k) => s + Math.max(restarts.get(k) ?? 0, 1), 0);
     const oom = meanings.has('oom-killed');
     const rebootOnly = meanings.size === 1 && meanings.has('runtime-lost');
+    const recovered =
+      nowMs - perPod.last >= recoveredAfterMs &&
+      podKeys.every((k) =>
+        byPod.get(k)![0].pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      );
     const runs = list.map((e) => e.runSeconds).filter((x): x is number => x !== undefined);
     const nodes = uniqueSorted(list.map((e) => e.pod.spec?.nodeName ?? '').filter(Boolean));
     out.push({
@@ -134,7 +149,11 @@ export const containerTerminations: Detector = (view, nowMs) => {
       subject: `workload/${key}`,
       // Lost with their node's reboot, every one: the reboot is the news, not this workload.
       severity:
-        id.system && together && !rebootOnly ? 'critical' : id.system || oom || together ? 'warning' : 'info',
+        id.system && together && !rebootOnly && !recovered
+          ? 'critical'
+          : id.system || oom || together
+            ? 'warning'
+            : 'info',
       sinceMs: first,
       summary:
         `${podKeys.length} of ${replicas} pod(s) of ${w.kind} ${w.namespace}/${w.name} ended (${countsText(meanings, 3).join(', ')})` +

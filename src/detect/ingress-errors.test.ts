@@ -46,6 +46,30 @@ describe('ingress errors', () => {
     expect(ingressErrors(restarted, t0)).toEqual([]);
   });
 
+  it('stays quiet once the last minute is clean again, while the window still holds the errors', () => {
+    const recovered = viewOf({}, t0 - 300_000, [
+      scrape(t0 - 240_000, { 'pilot|200': 1000, 'pilot|503': 10 }),
+      scrape(t0 - 60_000, { 'pilot|200': 1100, 'pilot|503': 600 }),
+      scrape(t0, { 'pilot|200': 1400, 'pilot|503': 600 }),
+    ]);
+    expect(ingressErrors(recovered, t0)).toEqual([]);
+    // Still failing in its last minute: reported over the whole window.
+    const failing = viewOf({}, t0 - 300_000, [
+      scrape(t0 - 240_000, { 'pilot|200': 1000, 'pilot|503': 10 }),
+      scrape(t0 - 60_000, { 'pilot|200': 1100, 'pilot|503': 600 }),
+      scrape(t0, { 'pilot|200': 1200, 'pilot|503': 800 }),
+    ]);
+    const [s] = ofKind(ingressErrors(failing, t0), 'service-errors');
+    expect([s.facts.requests, s.facts.errors]).toEqual([990, 790]);
+    // Too few requests in the last minute to say it recovered: the window decides.
+    const quietMinute = viewOf({}, t0 - 300_000, [
+      scrape(t0 - 240_000, { 'pilot|200': 1000, 'pilot|503': 10 }),
+      scrape(t0 - 60_000, { 'pilot|200': 1100, 'pilot|503': 600 }),
+      scrape(t0, { 'pilot|200': 1105, 'pilot|503': 600 }),
+    ]);
+    expect(ofKind(ingressErrors(quietMinute, t0), 'service-errors')).toHaveLength(1);
+  });
+
   // Envoy's stat names (envoyproxy.io/docs/envoy/latest/configuration/upstream/cluster_manager/cluster_stats,
   // .../http/http_conn_man/stats) with Contour's upstream cluster names `<ns>/<service>/<port>/<hash>`.
   const envoy = (atMs: number, lines: string[]) => ({

@@ -13,7 +13,8 @@
  * the controller restarted; its new value counts as the increase.
  *
  * Emits `service-errors` per Service (subject `service/<ns>/<name>`) when at least
- * `minRequests` requests were served and more than 5 % of them were 5xx. Facts: namespace,
+ * `minRequests` requests were served and more than 5 % of them were 5xx, unless the last
+ * minute's requests are back under 5 % (the window trails the recovery). Facts: namespace,
  * service, requests, errors (5xx count), errorRatio (0..1), statuses (`503=120`, most
  * first), controllers (pods that counted them), windowSeconds. Critical above 50 %.
  */
@@ -26,6 +27,14 @@ const windowMs = 5 * 60_000;
 const skewMs = 5_000;
 const ingressComponents = new Set(['ingress-nginx', 'ingress-envoy']);
 const minRequests = 50;
+/**
+ * The 5-minute window trails: once the errors stop it still holds them for 5 minutes. The
+ * last minute of counting (at least this long, from the scrape before it) tells whether
+ * they still happen; with enough requests in it and no more than the warning share failing,
+ * the Service has recovered and is not reported.
+ */
+const recentMs = 60_000;
+const minRecentRequests = 20;
 const warnRatio = 0.05;
 const criticalRatio = 0.5;
 
@@ -91,15 +100,37 @@ function envoyCounts(
       );
 }
 
+/** A counter's increase between two scrapes; one that dropped restarted from 0. */
+const increase = (prev: number, value: number) => (value >= prev ? value - prev : value);
+
 export const ingressErrors: Detector = (view: ClusterView, nowMs: number): Signal[] => {
-  // Per controller pod: the oldest and newest scrape in the window.
-  const byPod = new Map<string, { first: MetricsScrape; last: MetricsScrape }>();
+  // Per controller pod: the oldest and newest scrape in the window, and the scrapes in it.
+  const byPod = new Map<string, { first: MetricsScrape; last: MetricsScrape; all: MetricsScrape[] }>();
   for (const m of view.metrics.toArray()) {
     if (!ingressComponents.has(m.component) || !m.pod || m.atMs > nowMs + skewMs || m.atMs < nowMs - windowMs)
       continue;
     const cur = byPod.get(m.pod);
-    if (!cur) byPod.set(m.pod, { first: m, last: m });
-    else cur.last = m;
+    if (!cur) byPod.set(m.pod, { first: m, last: m, all: [m] });
+    else {
+      cur.last = m;
+      cur.all.push(m);
+    }
+  }
+  // Per Service: requests and 5xx in each pod's last minute of counting.
+  const recent = new Map<string, { requests: number; errors: number }>();
+  for (const { first, last, all } of byPod.values()) {
+    const base = all.filter((m) => m.atMs <= last.atMs - recentMs).at(-1);
+    if (!base || base === first) continue;
+    const before = counts(base);
+    for (const [key, value] of counts(last)) {
+      const inc = increase(before.get(key) ?? 0, value);
+      if (inc <= 0) continue;
+      const [svc, status] = key.split('|');
+      const r = recent.get(svc) ?? { requests: 0, errors: 0 };
+      r.requests += inc;
+      if (status.startsWith('5')) r.errors += inc;
+      recent.set(svc, r);
+    }
   }
   const perService = new Map<
     string,
@@ -109,8 +140,7 @@ export const ingressErrors: Detector = (view: ClusterView, nowMs: number): Signa
     if (first === last) continue;
     const before = counts(first);
     for (const [key, value] of counts(last)) {
-      const prev = before.get(key) ?? 0;
-      const inc = value >= prev ? value - prev : value;
+      const inc = increase(before.get(key) ?? 0, value);
       if (inc <= 0) continue;
       const [svc, status] = key.split('|');
       const agg = perService.get(svc) ?? {
@@ -134,6 +164,8 @@ export const ingressErrors: Detector = (view: ClusterView, nowMs: number): Signa
     const errors = [...agg.statuses].filter(([s]) => s.startsWith('5')).reduce((a, [, n]) => a + n, 0);
     const ratio = requests ? errors / requests : 0;
     if (requests < minRequests || ratio <= warnRatio) continue;
+    const last = recent.get(svc);
+    if (last && last.requests >= minRecentRequests && last.errors <= warnRatio * last.requests) continue;
     const [namespace, service] = svc.split('/');
     const statuses = [...agg.statuses].sort((a, b) => b[1] - a[1]).map(([s, n]) => `${s}=${n}`);
     out.push({

@@ -33,6 +33,16 @@ export const podNetwork = definePattern((q) => {
   const cni = [...agents, ...unavailable, ...cniSandbox];
   const evidence = [...cni, ...peers];
   const onset = earliest([...evidence, ...appProbes], q.nowMs);
+  // What users see of it through the ingress: requests whose upstream never answered (504,
+  // the controller's timeout on a pod it cannot reach). Evidence of the impact, no weight:
+  // it keeps those errors with this incident as they drain from the ingress's window.
+  const upstreamTimeouts = q.of('service-errors').filter((s) => {
+    const n = (status: string) =>
+      s.facts.statuses
+        .filter((x) => x.startsWith(`${status}=`))
+        .reduce((a, x) => a + Number(x.split('=')[1]), 0);
+    return n('504') * 2 >= s.facts.errors;
+  });
   const changes = q
     .of('change')
     .filter(
@@ -76,6 +86,7 @@ export const podNetwork = definePattern((q) => {
       appProbes,
       namespaces,
       evidence,
+      upstreamTimeouts,
       changes,
       onset,
     },
@@ -187,9 +198,15 @@ export const podNetwork = definePattern((q) => {
         ...c.unreachable,
       ]),
     ].sort(),
-    namespaces: [...c.namespaces].sort(),
+    namespaces: [...new Set([...c.namespaces, ...c.upstreamTimeouts.map((s) => s.facts.namespace)])].sort(),
+    services: c.upstreamTimeouts.map((s) => `${s.facts.namespace}/${s.facts.service}`).sort(),
   }),
-  evidence: (c) => [...c.evidence.slice(0, 4), ...c.appProbes.slice(0, 3), ...c.changes.slice(0, 2)],
+  evidence: (c) => [
+    ...c.evidence.slice(0, 4),
+    ...c.appProbes.slice(0, 3),
+    ...c.changes.slice(0, 2),
+    ...c.upstreamTimeouts.slice(0, 3),
+  ],
   slots: {
     since: (c) => at(c.onset, [...c.evidence, ...c.appProbes]),
     agent: (c) =>
