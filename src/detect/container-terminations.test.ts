@@ -125,21 +125,30 @@ describe('containerTerminations', () => {
     },
   );
 
-  it('every CoreDNS replica that ended together but has been back and Ready for 10 min is a warning: it recovered', () => {
-    const ended = (ready: boolean) =>
-      viewOf({
+  it.each([
+    ['once each, back and Ready for 6 min', 1, 6, true, 'warning'],
+    ['once each, back and Ready for 4 min', 1, 4, true, 'critical'],
+    ['once each, one of them not Ready', 1, 6, false, 'critical'],
+    ['in a loop, back and Ready for 6 min (between two restarts)', 3, 6, true, 'critical'],
+    ['in a loop, back and Ready for 12 min', 3, 12, true, 'warning'],
+  ])(
+    'every CoreDNS replica ended together %s: critical until it recovered',
+    (_n, restarts, agoMin, ready, severity) => {
+      const view = viewOf({
         replicasets: [dnsRs],
         pods: [
-          dns('coredns-5d78c9869d-aaaaa', 'n1', 'Error', 1, t0 - 14 * min, 1),
-          notReadyUnless(ready, dns('coredns-5d78c9869d-bbbbb', 'n2', 'Error', 1, t0 - 12 * min, 1)),
+          dns('coredns-5d78c9869d-aaaaa', 'n1', 'Error', 1, t0 - (agoMin + 1) * min, restarts),
+          notReadyUnless(
+            ready,
+            dns('coredns-5d78c9869d-bbbbb', 'n2', 'Error', 1, t0 - agoMin * min, restarts),
+          ),
         ],
       });
-    const [back] = ofKind(containerTerminations(ended(true), t0), 'container-terminations');
-    expect(back.facts.allReplicasTogether).toBe(true);
-    expect(back.severity).toBe('warning');
-    const [down] = ofKind(containerTerminations(ended(false), t0), 'container-terminations');
-    expect(down.severity).toBe('critical');
-  });
+      const [s] = ofKind(containerTerminations(view, t0), 'container-terminations');
+      expect(s.facts.allReplicasTogether).toBe(true);
+      expect(s.severity).toBe(severity);
+    },
+  );
 
   it('says what a reboot did to an application (runtime lost, exit 255) and counts restarts seen in the window', () => {
     const before = pod({

@@ -11,7 +11,7 @@
  *   `workload/<ns>/<Kind>/<name>`). Critical for a system component whose replicas all
  *   ended within 10 min of each other, unless every end was lost with its node's reboot
  *   (then the reboot is the news, and the node signals carry it) or every replica has been
- *   back and Ready for 10 min since the last end (it recovered); warning for another system component, an OOM kill or
+ *   back and Ready since the last end for 5 min (10 after a crash loop: it recovered); warning for another system component, an OOM kill or
  *   replicas ending together; info otherwise. Facts: see ContainerTerminationsFacts.
  * - `system-component-oom` (subject `component/<ns>/<Kind>/<name>`) when a system component
  *   was OOMKilled on every replica (2 or more), or on half or more of a DaemonSet's pods (2
@@ -36,12 +36,15 @@ export const togetherMs = 10 * 60_000;
 /**
  * Every replica back and Ready this long after the last end, none ending since: the
  * component restarted and recovered, so its going down together is no longer an outage.
- * Longer than CrashLoopBackOff's 5-min cap, so a crash loop is never read as recovered
- * between its restarts; it is also when the kubelet itself forgives: "Once a container has
- * executed for 10 minutes without any problems, the kubelet resets the restart backoff
- * timer for that container" (kubernetes.io, Pod Lifecycle, Container restart policy).
+ * Replicas that ended once each are back after 5 min of running. Replicas that ended more
+ * than once (a crash loop) need 10: longer than CrashLoopBackOff's 5-min cap, so a loop is
+ * never read as recovered between its restarts, and when the kubelet itself forgives: "Once
+ * a container has executed for 10 minutes without any problems, the kubelet resets the
+ * restart backoff timer for that container" (kubernetes.io, Pod Lifecycle, Container
+ * restart policy).
  */
-const recoveredAfterMs = 10 * 60_000;
+const recoveredAfterMs = 5 * 60_000;
+const loopRecoveredAfterMs = 10 * 60_000;
 
 interface Ended {
   pod: PodObject;
@@ -136,8 +139,12 @@ export const containerTerminations: Detector = (view, nowMs) => {
     const terminations = podKeys.reduce((s, k) => s + Math.max(restarts.get(k) ?? 0, 1), 0);
     const oom = meanings.has('oom-killed');
     const rebootOnly = meanings.size === 1 && meanings.has('runtime-lost');
+    // More than one end per pod, seen in the window or in a restart count (a first read has no history).
+    const looped =
+      terminations > podKeys.length ||
+      list.some((e) => (e.pod.status?.containerStatuses ?? []).some((c) => (c.restartCount ?? 0) >= 2));
     const recovered =
-      nowMs - perPod.last >= recoveredAfterMs &&
+      nowMs - perPod.last >= (looped ? loopRecoveredAfterMs : recoveredAfterMs) &&
       podKeys.every((k) =>
         byPod.get(k)![0].pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
       );

@@ -523,45 +523,6 @@ export function ingressUnrouted(
   );
 }
 
-/** Every replica of a system Deployment ended together, first at `firstMs`. */
-export function terminations(
-  ns: string,
-  name: string,
-  firstMs: number,
-  facts: Partial<SignalFactsByKind['container-terminations']> = {},
-) {
-  return make(
-    'container-terminations',
-    `workload/${ns}/Deployment/${name}`,
-    {
-      namespace: ns,
-      workloadKind: 'Deployment',
-      workloadName: name,
-      component: 'dns',
-      systemComponent: ns === 'kube-system',
-      replicas: 2,
-      podsTerminated: 2,
-      terminations: 2,
-      meanings: ['error=2'],
-      reasons: ['Error'],
-      exitCodes: ['1'],
-      containers: [name],
-      nodes: ['n1', 'n2'],
-      firstFinished: fmtTime(firstMs),
-      lastFinished: fmtTime(firstMs + 20_000),
-      spanSeconds: 20,
-      allReplicasTogether: true,
-      windowMinutes: 30,
-      ...facts,
-    },
-    {
-      severity: 'critical',
-      sinceMs: firstMs,
-      scope: { namespaces: [ns], workloads: [`${ns}/Deployment/${name}`] },
-    },
-  );
-}
-
 export function workloadDown(
   ns: string,
   name: string,

@@ -9,7 +9,6 @@
  * signal can show of it is most probes of the last minute going unanswered (an outage just
  * ending, or a front end dropping requests), and then it is less sure the server is only slow.
  */
-import { apiClientsEnded } from '../evidence/api-clients.ts';
 import { hitOn } from '../evidence/clauses.ts';
 import { earliest } from '../evidence/node-trouble.ts';
 import { definePattern } from '../pattern.ts';
@@ -22,9 +21,7 @@ export const controlPlaneDegraded = definePattern((q) => {
   // Every writer stalled at once while reads are answered: the store refuses writes.
   const stalled = q.first('writes-stalled');
   const killedByProbe = stalled?.facts.etcdProbesFailOnAlarm.length ? stalled : undefined;
-  const onset = earliest([d, ...etcd, stalled], q.nowMs);
-  const clients = d || etcd.length || stalled ? apiClientsEnded(q, onset) : [];
-  return [{ d, etcd, stalled, killedByProbe, onset, clients }];
+  return [{ d, etcd, stalled, killedByProbe, onset: earliest([d, ...etcd, stalled], q.nowMs) }];
 })({
   id: 'control-plane-degraded',
   family: 'control-plane',
@@ -133,12 +130,7 @@ export const controlPlaneDegraded = definePattern((q) => {
   severity: () => 'warning',
   onset: (c) => c.onset,
   blastRadius: () => ({}),
-  evidence: (c) => [
-    ...(c.d ? [c.d] : []),
-    ...c.etcd.slice(0, 3),
-    ...(c.stalled ? [c.stalled] : []),
-    ...c.clients.slice(0, 3),
-  ],
+  evidence: (c) => [...(c.d ? [c.d] : []), ...c.etcd.slice(0, 3), ...(c.stalled ? [c.stalled] : [])],
   slots: {
     since: (c) => at(c.onset, c.d ?? c.etcd[0] ?? c.stalled),
     stallSince: (c) => (c.stalled ? said(c.stalled.facts.lastRenewal, c.stalled) : undefined),

@@ -7,15 +7,13 @@
  * network (node trouble began before the endpoint went silent), and kubetriage's own
  * access (the server answers, but refuses our credentials).
  */
-import { apiClientsEnded } from '../evidence/api-clients.ts';
 import { hitOn } from '../evidence/clauses.ts';
 import { definePattern } from '../pattern.ts';
 import { at, names, said } from '../slots.ts';
 
-export const controlPlaneUnreachable = definePattern((q) => {
-  const api = q.first('api-unreachable');
-  return [{ api, spread: q.first('not-ready-spread'), clients: apiClientsEnded(q, api?.sinceMs) }];
-})({
+export const controlPlaneUnreachable = definePattern((q) => [
+  { api: q.first('api-unreachable'), spread: q.first('not-ready-spread') },
+])({
   id: 'control-plane-unreachable',
   family: 'control-plane',
   layer: 'control-plane',
@@ -89,7 +87,7 @@ export const controlPlaneUnreachable = definePattern((q) => {
   severity: () => 'critical',
   onset: (c, q) => c.api?.sinceMs ?? q.nowMs,
   blastRadius: () => ({}),
-  evidence: (c) => (c.api ? [c.api, ...c.clients.slice(0, 3)] : []),
+  evidence: (c) => (c.api ? [c.api] : []),
   slots: {
     since: (c) => at(c.api?.sinceMs, c.api),
     errors: (c) => (c.api ? names(c.api.facts.errorKinds, c.api) : undefined),
