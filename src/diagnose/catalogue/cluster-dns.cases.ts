@@ -2,6 +2,7 @@
 import type { PatternTable } from '../cases.ts';
 import {
   agent,
+  controlPlaneRestarts,
   crashLoop,
   dnsLookups,
   dnsPods,
@@ -28,6 +29,22 @@ const dnsCannotList = dnsPods({ logHints: ['api-unreachable'], nodes: healthyNod
 export const clusterDnsCases: PatternTable = {
   pattern: 'cluster-dns',
   cases: [
+    // 0.45 + 0.1 + 0.1 - 0.3 against the loop's 0.55 + 0.15
+    {
+      name: 'CoreDNS waits on its kubernetes plugin in a crash loop while etcd itself restarts again and again',
+      signals: [
+        dnsPods({ logHints: ['waiting-for-kubernetes'], nodes: healthyNodes }),
+        dnsLookups(),
+        controlPlaneRestarts('etcd', [170, 130, 90, 50, 10]),
+      ],
+      expect: { losesTo: 'control-plane-component-loop' },
+    },
+    // 0.45 + 0.1 + 0.1: waiting on the API with the control plane fine (its RBAC, say)
+    {
+      name: 'CoreDNS waits on its kubernetes plugin while the control plane is fine',
+      signals: [dnsPods({ logHints: ['waiting-for-kubernetes'], nodes: healthyNodes }), dnsLookups()],
+      expect: { fires: true, identified: false },
+    },
     // 0.45 + 0.1 none Ready + 0.1 lookups from several nodes
     {
       name: 'CoreDNS OOM-killed on every replica on healthy nodes, lookups fail from every node',

@@ -85,12 +85,30 @@ export const clusterDns = definePattern((q) => {
     {
       id: 'dns-cannot-reach-api',
       weight: -0.3,
-      reason: 'the DNS pods log that they cannot reach the API server: they fail because of it',
-      reads: ['dns-pods-unhealthy', 'in-cluster-api-unreachable'],
-      test: (c, q) =>
-        c.pods?.facts.logHints.includes('api-unreachable')
-          ? { signals: [c.pods] }
-          : hitOn([q.first('in-cluster-api-unreachable')]),
+      reason:
+        'the DNS pods log that they cannot reach the API server, or wait on it while the control plane itself fails: they fail because of it',
+      reads: [
+        'dns-pods-unhealthy',
+        'in-cluster-api-unreachable',
+        'api-unreachable',
+        'api-degraded',
+        'control-plane-restarts',
+        'writes-stalled',
+      ],
+      test: (c, q) => {
+        if (c.pods?.facts.logHints.includes('api-unreachable')) return { signals: [c.pods] };
+        // CoreDNS's ready plugin waiting on "kubernetes": its informers have not synced. With
+        // the control plane failing meanwhile, that is why; on its own it can be RBAC.
+        const controlPlane = [
+          q.first('api-unreachable'),
+          q.first('api-degraded'),
+          q.first('writes-stalled'),
+          ...q.of('control-plane-restarts').filter((s) => s.severity === 'critical'),
+        ].filter((s) => s !== undefined);
+        if (c.pods?.facts.logHints.includes('waiting-for-kubernetes') && controlPlane.length)
+          return { signals: [c.pods, ...controlPlane] };
+        return hitOn([q.first('in-cluster-api-unreachable')]);
+      },
     },
     podsCutOffAcrossNodes(-0.25),
     {
