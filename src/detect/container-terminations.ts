@@ -11,8 +11,9 @@
  *   `workload/<ns>/<Kind>/<name>`). Critical for a system component whose replicas all
  *   ended within 10 min of each other, unless every end was lost with its node's reboot
  *   (then the reboot is the news, and the node signals carry it) or every replica has been
- *   back and Ready since the last end for 5 min (10 after a crash loop: it recovered); warning for another system component, an OOM kill or
- *   replicas ending together; info otherwise. Facts: see ContainerTerminationsFacts.
+ *   back and Ready since the last end for 5 min (10 after a crash loop: it recovered);
+ *   warning for another system component, an OOM kill or replicas ending together; info
+ *   otherwise. Facts: see ContainerTerminationsFacts.
  * - `system-component-oom` (subject `component/<ns>/<Kind>/<name>`) when a system component
  *   was OOMKilled on every replica (2 or more), or on half or more of a DaemonSet's pods (2
  *   or more), in the window: it is at its memory limit, not broken by a dependency (which
@@ -22,6 +23,7 @@
  */
 import type { Transition } from '../observe/transitions.ts';
 import { bump, type ContainerStatusObject, countsText, groupBy, type PodObject } from './event-records.ts';
+import { conditionOf } from './node-attributes.ts';
 import { podIndex } from './pod-index.ts';
 import type { WorkloadRef } from './pod-owner.ts';
 import type { Detector, Evidence, Signal } from './signal.ts';
@@ -145,9 +147,7 @@ export const containerTerminations: Detector = (view, nowMs) => {
       list.some((e) => (e.pod.status?.containerStatuses ?? []).some((c) => (c.restartCount ?? 0) >= 2));
     const recovered =
       nowMs - perPod.last >= (looped ? loopRecoveredAfterMs : recoveredAfterMs) &&
-      podKeys.every((k) =>
-        byPod.get(k)![0].pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
-      );
+      [...byPod.values()].every((ends) => conditionOf(ends[0].pod, 'Ready')?.status === 'True');
     const runs = list.map((e) => e.runSeconds).filter((x): x is number => x !== undefined);
     const nodes = uniqueSorted(list.map((e) => e.pod.spec?.nodeName ?? '').filter(Boolean));
     out.push({

@@ -20,6 +20,8 @@
  */
 import type { ClusterView, MetricsScrape } from '../observe/cluster-view.ts';
 import { parsePromText } from '../observe/prom-text.ts';
+import { increase } from './apiserver-scrapes.ts';
+import { bump } from './event-records.ts';
 import { type Detector, type Signal, uniqueSorted } from './signal.ts';
 
 const windowMs = 5 * 60_000;
@@ -100,32 +102,37 @@ function envoyCounts(
       );
 }
 
-/** A counter's increase between two scrapes; one that dropped restarted from 0. */
-const increase = (prev: number, value: number) => (value >= prev ? value - prev : value);
+/** Each `namespace/service` and status counter's increase from one scrape to a later one. */
+function* increments(
+  from: MetricsScrape,
+  to: MetricsScrape,
+): Generator<[svc: string, status: string, n: number]> {
+  const before = counts(from);
+  for (const [key, value] of counts(to)) {
+    const n = increase(before.get(key) ?? 0, value);
+    if (n <= 0) continue;
+    const [svc, status] = key.split('|');
+    yield [svc, status, n];
+  }
+}
 
 export const ingressErrors: Detector = (view: ClusterView, nowMs: number): Signal[] => {
-  // Per controller pod: the oldest and newest scrape in the window, and the scrapes in it.
-  const byPod = new Map<string, { first: MetricsScrape; last: MetricsScrape; all: MetricsScrape[] }>();
+  // Per controller pod: its scrapes in the window, oldest first.
+  const byPod = new Map<string, MetricsScrape[]>();
   for (const m of view.metrics.toArray()) {
     if (!ingressComponents.has(m.component) || !m.pod || m.atMs > nowMs + skewMs || m.atMs < nowMs - windowMs)
       continue;
-    const cur = byPod.get(m.pod);
-    if (!cur) byPod.set(m.pod, { first: m, last: m, all: [m] });
-    else {
-      cur.last = m;
-      cur.all.push(m);
-    }
+    const list = byPod.get(m.pod) ?? [];
+    list.push(m);
+    byPod.set(m.pod, list);
   }
   // Per Service: requests and 5xx in each pod's last minute of counting.
   const recent = new Map<string, { requests: number; errors: number }>();
-  for (const { first, last, all } of byPod.values()) {
+  for (const all of byPod.values()) {
+    const last = all[all.length - 1];
     const base = all.filter((m) => m.atMs <= last.atMs - recentMs).at(-1);
-    if (!base || base === first) continue;
-    const before = counts(base);
-    for (const [key, value] of counts(last)) {
-      const inc = increase(before.get(key) ?? 0, value);
-      if (inc <= 0) continue;
-      const [svc, status] = key.split('|');
+    if (!base || base === all[0]) continue;
+    for (const [svc, status, inc] of increments(base, last)) {
       const r = recent.get(svc) ?? { requests: 0, errors: 0 };
       r.requests += inc;
       if (status.startsWith('5')) r.errors += inc;
@@ -136,13 +143,10 @@ export const ingressErrors: Detector = (view: ClusterView, nowMs: number): Signa
     string,
     { statuses: Map<string, number>; pods: Set<string>; firstMs: number; metric: string }
   >();
-  for (const [pod, { first, last }] of byPod) {
+  for (const [pod, all] of byPod) {
+    const [first, last] = [all[0], all[all.length - 1]];
     if (first === last) continue;
-    const before = counts(first);
-    for (const [key, value] of counts(last)) {
-      const inc = increase(before.get(key) ?? 0, value);
-      if (inc <= 0) continue;
-      const [svc, status] = key.split('|');
+    for (const [svc, status, inc] of increments(first, last)) {
       const agg = perService.get(svc) ?? {
         statuses: new Map(),
         pods: new Set(),
@@ -152,7 +156,7 @@ export const ingressErrors: Detector = (view: ClusterView, nowMs: number): Signa
             ? 'envoy_cluster_upstream_rq'
             : 'nginx_ingress_controller_requests',
       };
-      agg.statuses.set(status, (agg.statuses.get(status) ?? 0) + inc);
+      bump(agg.statuses, status, inc);
       agg.pods.add(pod);
       agg.firstMs = Math.min(agg.firstMs, first.atMs);
       perService.set(svc, agg);

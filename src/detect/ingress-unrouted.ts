@@ -26,7 +26,8 @@
  */
 import type { MetricsScrape } from '../observe/cluster-view.ts';
 import { parsePromText } from '../observe/prom-text.ts';
-import type { PodObject } from './event-records.ts';
+import { increase } from './apiserver-scrapes.ts';
+import { bump, type PodObject } from './event-records.ts';
 import { conditionOf } from './node-attributes.ts';
 import { type Detector, type Signal, uniqueSorted } from './signal.ts';
 import { isoSeconds } from './timestamps.ts';
@@ -69,7 +70,6 @@ function countsOf(scrape: MetricsScrape): Counts | null {
   let routed = 0;
   const hosts = new Map<string, number>();
   const services = new Map<string, number>();
-  const bump = (m: Map<string, number>, k: string, n: number) => m.set(k, (m.get(k) ?? 0) + n);
   for (const s of parsePromText(scrape.text).samples) {
     if (s.name === 'nginx_ingress_controller_nginx_process_requests_total')
       answered = (answered ?? 0) + s.value;
@@ -83,9 +83,6 @@ function countsOf(scrape: MetricsScrape): Counts | null {
   parsed.set(scrape, out);
   return out;
 }
-
-/** A counter's increase between two scrapes; a counter that dropped restarted from 0. */
-const increase = (before: number, after: number) => (after >= before ? after - before : after);
 
 interface Tally {
   answered: number;

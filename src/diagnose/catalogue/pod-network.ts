@@ -36,13 +36,12 @@ export const podNetwork = definePattern((q) => {
   // What users see of it through the ingress: requests whose upstream never answered (504,
   // the controller's timeout on a pod it cannot reach). Evidence of the impact, no weight:
   // it keeps those errors with this incident as they drain from the ingress's window.
-  const upstreamTimeouts = q.of('service-errors').filter((s) => {
-    const n = (status: string) =>
-      s.facts.statuses
-        .filter((x) => x.startsWith(`${status}=`))
-        .reduce((a, x) => a + Number(x.split('=')[1]), 0);
-    return n('504') * 2 >= s.facts.errors;
-  });
+  // `statuses` holds one `status=count` per status.
+  const upstreamTimeouts = q
+    .of('service-errors')
+    .filter(
+      (s) => Number(s.facts.statuses.find((x) => x.startsWith('504='))?.slice(4) ?? 0) * 2 >= s.facts.errors,
+    );
   const changes = q
     .of('change')
     .filter(

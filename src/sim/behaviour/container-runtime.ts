@@ -670,28 +670,30 @@ export class ContainerRuntime {
     output: string,
   ): void {
     if (!this.o.canReport() || this.stalled) return;
-    const involved = {
-      kind: 'Pod',
-      name: rt.name,
-      namespace: rt.namespace,
-      uid: rt.uid,
-      apiVersion: 'v1',
-      fieldPath: `spec.containers{${c.name}}`,
-    };
-    const source = { component: 'kubelet', host: this.o.node };
     this.unhealthy(rt, c, probe, output);
-    recordEvent(this.o.store, this.o.clock, {
-      involved,
-      type: 'Normal',
-      reason: 'Killing',
-      message: `Container ${c.name} failed ${probe.toLowerCase()} probe, will be restarted`,
-      source,
-    });
+    this.containerEvent(
+      rt,
+      c,
+      'Normal',
+      'Killing',
+      `Container ${c.name} failed ${probe.toLowerCase()} probe, will be restarted`,
+    );
   }
 
   /** One failed probe as the prober records it (pkg/kubelet/prober/prober.go: "%s probe failed: %s"). */
   private unhealthy(rt: PodRuntime, c: ContainerState, probe: 'Liveness' | 'Startup', output: string): void {
     if (!this.o.canReport() || this.stalled) return;
+    this.containerEvent(rt, c, 'Warning', 'Unhealthy', `${probe} probe failed: ${output}`);
+  }
+
+  /** An event the kubelet records about one container of a pod. */
+  private containerEvent(
+    rt: PodRuntime,
+    c: ContainerState,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ): void {
     recordEvent(this.o.store, this.o.clock, {
       involved: {
         kind: 'Pod',
@@ -701,9 +703,9 @@ export class ContainerRuntime {
         apiVersion: 'v1',
         fieldPath: `spec.containers{${c.name}}`,
       },
-      type: 'Warning',
-      reason: 'Unhealthy',
-      message: `${probe} probe failed: ${output}`,
+      type,
+      reason,
+      message,
       source: { component: 'kubelet', host: this.o.node },
     });
   }
