@@ -21,4 +21,18 @@ describe('clusterAccess', () => {
     probe(401, t0 - 5_000);
     expect(clusterAccess(view, t0)).toBe('refused (401)');
   });
+
+  it('is not reached, with how connections fail, while the API server has never answered', () => {
+    const view = new ClusterView();
+    for (const atMs of [t0 - 5_000, t0])
+      view.apply({
+        type: 'probe',
+        check: 'livez',
+        ok: false,
+        latencyMs: 1,
+        error: 'https://127.0.0.1:6443/livez: connect ECONNREFUSED 127.0.0.1:6443',
+        atMs,
+      });
+    expect(clusterAccess(view, t0)).toBe('not reached (refused)');
+  });
 });

@@ -6,6 +6,7 @@
  */
 
 import type { Command } from 'commander';
+import { transportErrorKind } from '../detect/log-lines.ts';
 import { ApiClient } from '../kube/api-client.ts';
 import type { FeedStats } from '../kube/feed-stats.ts';
 import { type LoadedKubeConfig, loadKubeConfig } from '../kube/kubeconfig.ts';
@@ -75,6 +76,17 @@ export function timeoutSeconds(raw: string): number {
   return s;
 }
 
+/** Every probe so far failed before any HTTP answer, in a way that will not pass by waiting. */
+function refusedOutright(view: ClusterView): boolean {
+  const probes = view.probes.toArray();
+  return (
+    probes.length > 0 &&
+    probes.every((p) => !p.ok && !p.status && lastingFailure.has(transportErrorKind(p.error ?? '') ?? ''))
+  );
+}
+
+const lastingFailure = new Set(['refused', 'dns', 'tls']);
+
 export async function startLiveSession(
   flags: LiveFlags,
   o: { components?: boolean; stats?: FeedStats } = {},
@@ -97,8 +109,13 @@ export async function startLiveSession(
   const tty = process.stderr.isTTY;
   feed.start();
   await feed.probeNow();
+  // A refusal, a name that does not resolve or a certificate that is not trusted will not
+  // change in the next 20 s: take a second round now (two in a row is what api-health
+  // calls a streak) and report at once instead of waiting out the sync timeout.
+  const failsFast = refusedOutright(view);
+  if (failsFast) await feed.probeNow();
   const deadline = realClock.now() + timeoutS * 1000;
-  while (!watchedResources.every((r) => view.synced(r)) && realClock.now() < deadline) {
+  while (!failsFast && !watchedResources.every((r) => view.synced(r)) && realClock.now() < deadline) {
     if (tty) {
       const done = watchedResources.filter((r) => view.synced(r)).length;
       process.stderr.write(`\rsyncing ${done}/${watchedResources.length} resources from ${loaded.server} …`);

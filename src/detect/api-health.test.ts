@@ -59,7 +59,7 @@ describe('apiHealth: api-unreachable', () => {
       ...probeRound(t0 - s(5), down),
       ...probeRound(t0, { ok: false, latencyMs: 2, error: refusedError }),
     ]);
-    const [sig] = ofKind(apiHealth(view, t0), 'api-unreachable');
+    const [sig] = ofKind(apiHealth(view, t0), 'api-never-reached');
     expect(sig.facts.errorKinds).toEqual(['refused', 'timeout']);
     expect(sig.facts.errors).toEqual([
       'connect ECONNREFUSED 10.0.0.10:6443',
@@ -68,9 +68,37 @@ describe('apiHealth: api-unreachable', () => {
     expect(sig.facts.lastOkMs).toBeUndefined();
   });
 
+  it('an API server that never answered this process is never-reached, not unreachable: nothing was seen', () => {
+    const refused = { ok: false, latencyMs: 2, error: refusedError };
+    const view = viewOf({}, t0, [
+      ...probeRound(t0 - s(5), refused),
+      ...probeRound(t0, refused),
+      sourceObs('reflector/nodes', false, t0 - s(5), 'connect ECONNREFUSED 10.0.0.10:6443'),
+    ]);
+    const [sig] = apiHealth(view, t0);
+    expect(sig.kind).toBe('api-never-reached');
+    expect(sig.severity).toBe('critical');
+    expect(sig.facts).toMatchObject({ errorKinds: ['refused'], failures: 6 });
+    expect(sig.summary).toContain('never seen this cluster');
+  });
+
+  it('a watch that once listed is an answer: the same refusals then are unreachable', () => {
+    const refused = { ok: false, latencyMs: 2, error: refusedError };
+    const view = viewOf({}, t0, [
+      sourceObs('reflector/nodes', true, t0 - s(60)),
+      ...probeRound(t0 - s(5), refused),
+      ...probeRound(t0, refused),
+    ]);
+    expect(apiHealth(view, t0).map((x) => x.kind)).toEqual(['api-unreachable']);
+  });
+
   it('reads 502/503/504 from a load balancer as no answer from the API server', () => {
     const lb = { ok: false, status: 503, error: 'https://api.example:443/livez: HTTP 503' };
-    const view = viewOf({}, t0, [...probeRound(t0 - s(5), lb), ...probeRound(t0, lb)]);
+    const view = viewOf({}, t0, [
+      ...probeRound(t0 - s(10)),
+      ...probeRound(t0 - s(5), lb),
+      ...probeRound(t0, lb),
+    ]);
     expect(apiHealth(view, t0).map((x) => x.kind)).toEqual(['api-unreachable']);
   });
 

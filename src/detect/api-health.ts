@@ -7,13 +7,16 @@
  *
  * Emits:
  * - `api-unreachable` (critical): no answer for ≥ 2 probes of one check in a row, or for ≥ 10 s.
+ * - `api-never-reached` (critical): the same, when neither a probe nor a watch has ever had an
+ *   answer since kubetriage started: a wrong address, name or CA in the kubeconfig looks
+ *   exactly like this, so it says nothing about the cluster (never an outage of one).
  * - `api-degraded` (warning): answers, but slow (p50 > 1 s, or ≥ 3 probes over 1 s in the
  *   last minute, or a p50 of 200 ms or more that is ten times the half hour before's),
  *   5xx/429 answers, or intermittent non-answers.
  */
 import type { ProbeResult, SourceStatus } from '../observe/cluster-view.ts';
 import { clock, transportErrorKind } from './log-lines.ts';
-import type { Detector, Evidence, Signal } from './signal.ts';
+import type { Detector, Evidence, Signal, SignalOf } from './signal.ts';
 import { uniqueSorted } from './signal.ts';
 import type { ApiUnreachableFacts } from './signal-kinds.ts';
 
@@ -67,13 +70,19 @@ export const apiHealth: Detector = (view, nowMs) => {
     (s) => s.source.startsWith('reflector/') && s.failingSinceMs !== undefined,
   );
   const lastOkMs = maxOf(sources.filter((s) => s.source.startsWith('probe/')).map((s) => s.lastOkMs));
+  const everAnswered = sources.some(
+    (s) => (s.source.startsWith('probe/') || s.source.startsWith('reflector/')) && s.lastOkMs !== undefined,
+  );
   const newest = probes[probes.length - 1];
   const probesStale = newest === undefined || nowMs - newest.atMs > probesStaleAfterMs;
 
   const down = probesStale
     ? fromReflectors(nowMs, reflectorsFailing, sources, lastOkMs, newest)
     : fromProbes(probes, nowMs, reflectorsFailing, lastOkMs);
-  if (down) return [down];
+  if (down)
+    return [
+      everAnswered ? down : { ...down, kind: 'api-never-reached' as const, summary: neverReached(down) },
+    ];
   if (probesStale) return [];
   const degraded = degradedSignal(probes, nowMs);
   return degraded ? [degraded] : [];
@@ -91,7 +100,7 @@ function fromProbes(
   nowMs: number,
   reflectorsFailing: SourceStatus[],
   lastOkMs: number | undefined,
-): Signal | undefined {
+): SignalOf<'api-unreachable'> | undefined {
   const streak = failingStreak(probes);
   if (streak.length === 0) return undefined;
   const perCheck = new Map<string, number>();
@@ -127,7 +136,7 @@ function fromReflectors(
   sources: SourceStatus[],
   lastOkMs: number | undefined,
   newestProbe: ProbeResult | undefined,
-): Signal | undefined {
+): SignalOf<'api-unreachable'> | undefined {
   const reflectors = sources.filter((s) => s.source.startsWith('reflector/'));
   if (reflectorsFailing.length === 0 || reflectorsFailing.length < reflectors.length) return undefined;
   const sinceMs = Math.min(...reflectorsFailing.map((s) => s.failingSinceMs ?? nowMs));
@@ -161,7 +170,7 @@ interface Unreachable {
   evidence: Evidence[];
 }
 
-function unreachableSignal(u: Unreachable): Signal {
+function unreachableSignal(u: Unreachable): SignalOf<'api-unreachable'> {
   const errorKinds = uniqueSorted(u.errors.map((e) => transportErrorKind(e) ?? 'other'));
   const facts: ApiUnreachableFacts = {
     since: u.sinceMs,
@@ -184,6 +193,12 @@ function unreachableSignal(u: Unreachable): Signal {
     facts,
     evidence: u.evidence,
   };
+}
+
+/** The API server has never answered this process: what we know is how the connection fails. */
+function neverReached(down: SignalOf<'api-unreachable'>): string {
+  const f = down.facts;
+  return `kubetriage has had no answer from the API server since it started (${f.failures} failures since ${clock(f.since)}: ${f.errorKinds.join(', ')}); it has never seen this cluster`;
 }
 
 function degradedSignal(probes: readonly ProbeResult[], nowMs: number): Signal | undefined {

@@ -882,6 +882,7 @@ export interface SignalFactsByKind {
   'writes-stalled': WritesStalledFacts;
   'periodic-onset': PeriodicOnsetFacts;
   'api-unreachable': ApiUnreachableFacts;
+  'api-never-reached': ApiUnreachableFacts;
   'api-degraded': ApiDegradedFacts;
   'api-access-denied': ApiAccessDeniedFacts;
   'crash-loop': CrashLoopFacts;
@@ -940,6 +941,7 @@ export const signalKinds: Record<
   'writes-stalled': { sources: ['reflector/leases', 'reflector/nodes', 'reflector/pods'], role: 'symptom' },
   'periodic-onset': { sources: ['reflector/nodes'], role: 'context' },
   'api-unreachable': { sources: ['probe'], role: 'symptom' },
+  'api-never-reached': { sources: ['probe'], role: 'symptom' },
   'api-degraded': { sources: ['probe'], role: 'symptom' },
   'api-access-denied': { sources: ['probe'], role: 'symptom' },
   'crash-loop': { sources: ['reflector/pods'], role: 'local' },

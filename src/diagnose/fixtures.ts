@@ -195,6 +195,24 @@ export function apiUnreachable(facts: Partial<SignalFactsByKind['api-unreachable
   );
 }
 
+/** The API server never answered this process: a wrong address in the kubeconfig, by default. */
+export function apiNeverReached(facts: Partial<SignalFactsByKind['api-never-reached']> = {}, x: Extra = {}) {
+  return make(
+    'api-never-reached',
+    'cluster',
+    {
+      since: t0 - min,
+      failures: 9,
+      errors: ['connect ECONNREFUSED 10.0.0.1:6443'],
+      errorKinds: ['refused'],
+      reflectorsFailing: ['reflector/nodes', 'reflector/pods'],
+      probesStale: false,
+      ...facts,
+    },
+    { severity: 'critical', sinceMs: t0 - min, ...x },
+  );
+}
+
 export function accessDenied(facts: Partial<SignalFactsByKind['api-access-denied']> = {}, x: Extra = {}) {
   return make(
     'api-access-denied',

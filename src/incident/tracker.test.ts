@@ -301,4 +301,19 @@ describe('incident tracker', () => {
     for (let m = 31; m <= 40; m++) t.update(round([]), t0 + m * 60_000);
     expect(t.incidents()[0].status).toBe('resolved');
   });
+
+  it.each([
+    ['the API server refuses our credentials', 'api-access-denied'],
+    ['the API server has not answered since a restart', 'api-never-reached'],
+  ] as const)('holds a stored incident while %s: no answer is no evidence of health', (_, kind) => {
+    const t = new IncidentTracker({ monitorAfterMs: 60_000, resolveAfterMs: 5 * 60_000 });
+    const h = hyp('service-routing', 0.9, ['in-cluster-api-unreachable service/default/kubernetes']);
+    t.update(round([h]), t0);
+    t.update(round([h]), t0 + 10_000);
+    const blind = [
+      { detector: 'x', kind, subject: 'cluster', severity: 'critical', sinceMs: t0, summary: '', scope: {} },
+    ] as unknown as Signal[];
+    for (let m = 1; m <= 30; m++) t.update(round([]), t0 + m * 60_000, blind);
+    expect(t.incidents()[0].status).toBe('identified');
+  });
 });

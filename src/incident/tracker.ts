@@ -531,12 +531,16 @@ function provisionalRank(family: string): number {
 
 /**
  * Whether kubetriage has lost sight of the cluster this round: its API probes go
- * unanswered, or the watch on nodes is failing. Then silence is no evidence of health.
+ * unanswered (or never were answered, as after a restart with the API server already
+ * silent), the API server refuses our credentials, or the watch on nodes is failing. Then
+ * silence is no evidence of health.
  */
+const blindingKinds = new Set<string>(['api-unreachable', 'api-never-reached', 'api-access-denied']);
+
 function lostSight(signals: readonly Signal[]): boolean {
   return signals.some(
     (s) =>
-      s.kind === 'api-unreachable' ||
+      blindingKinds.has(s.kind) ||
       (s.kind === 'source-status' && s.facts.source === 'reflector/nodes' && s.facts.state === 'stale'),
   );
 }

@@ -6,7 +6,9 @@
  * server's Date header, as it would on a cluster whose clock differs from its own.
  */
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scenarioAt } from '../support/scenario-moment.ts';
@@ -20,6 +22,15 @@ function scan(args: string[]): Promise<{ code: number; stdout: string; stderr: s
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
   });
+}
+
+/** A local port that was just free: connections to it are refused. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
 }
 
 let cluster: SimCluster | undefined;
@@ -71,6 +82,39 @@ describe('kubetriage scan', () => {
     expect(out.hypotheses[0].pattern).toBe('credentials-rejected');
     expect(out.hypotheses[0].statement).toMatch(/answers kubetriage with 401 Unauthorized/);
     expect(out.hypotheses.map((h) => h.pattern)).not.toContain('control-plane-unreachable');
+  });
+
+  it('says it never reached an address nothing listens on, names no outage, and exits 3', async () => {
+    const closed = await closedPort();
+    const dir = await mkdtemp(join(tmpdir(), 'kt-scan-'));
+    const kubeconfig = join(dir, 'kubeconfig');
+    await writeFile(
+      kubeconfig,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters: [{name: c, cluster: {server: "https://127.0.0.1:' +
+          closed +
+          '", insecure-skip-tls-verify: true}}]',
+        'users: [{name: u, user: {token: a-token-of-some-length}}]',
+        'contexts: [{name: wrong-port, context: {cluster: c, user: u}}]',
+        'current-context: wrong-port',
+      ].join('\n'),
+    );
+    const r = await scan(['--kubeconfig', kubeconfig, '-o', 'json']);
+    const table = await scan(['--kubeconfig', kubeconfig]);
+    await rm(dir, { recursive: true, force: true });
+    expect(r.code).toBe(3);
+    expect(table.code).toBe(3);
+    expect(table.stderr).toContain(`the API server at https://127.0.0.1:${closed} never answered kubetriage`);
+    expect(table.stderr).toContain('context "wrong-port"');
+    expect(table.stdout).toContain('Connections are refused: nothing listens at that address and port');
+    const out = JSON.parse(r.stdout) as {
+      hypotheses: { pattern: string; severity: string; statement: string }[];
+    };
+    expect(out.hypotheses.map((h) => h.pattern)).toEqual(['api-never-reached']);
+    expect(out.hypotheses[0].severity).toBe('warning');
+    expect(out.hypotheses[0].statement).toMatch(/\(refused: connect ECONNREFUSED 127\.0\.0\.1:\d+\)/);
   });
 
   it('rejects a bad output format with exit 2', async () => {

@@ -76,6 +76,13 @@ Examples:
           quiet: format !== 'table',
         });
       }
+      if (top?.pattern === 'api-never-reached') {
+        throw new CliError(`the API server at ${session.loaded.server} never answered kubetriage`, {
+          exitCode: exitCodes.unavailable,
+          hint: `check the server address of context "${session.loaded.context}" with: kubectl config view --minify; then kubectl get --raw /livez`,
+          quiet: format !== 'table',
+        });
+      }
       // Refused credentials say nothing of the cluster: the exit says we could not look.
       if (top?.pattern === 'credentials-rejected') {
         throw new CliError(`the API server at ${session.loaded.server} refuses kubetriage's credentials`, {

@@ -5,6 +5,7 @@
 import { checkedCatalogue } from '../catalogue-check.ts';
 import type { AnyPattern } from '../pattern.ts';
 import { admissionWebhook } from './admission-webhook.ts';
+import { apiNeverReached } from './api-never-reached.ts';
 import { apiServerOverload } from './api-server-overload.ts';
 import { appBug } from './app-bug.ts';
 import { badRollout } from './bad-rollout.ts';
@@ -45,6 +46,7 @@ export const catalogue: readonly AnyPattern[] = checkedCatalogue([
   certificateExpiry,
   apiServerOverload,
   credentialsRejected,
+  apiNeverReached,
   serviceRouting,
   proxySync,
   scheduledJob,

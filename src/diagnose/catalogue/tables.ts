@@ -1,6 +1,7 @@
 /** Every pattern's table of cases, for the catalogue test and the mutation check. */
 import type { PatternTable } from '../cases.ts';
 import { admissionWebhookCases } from './admission-webhook.cases.ts';
+import { apiNeverReachedCases } from './api-never-reached.cases.ts';
 import { apiServerOverloadCases } from './api-server-overload.cases.ts';
 import { appBugCases } from './app-bug.cases.ts';
 import { badRolloutCases } from './bad-rollout.cases.ts';
@@ -40,6 +41,7 @@ export const tables: readonly PatternTable[] = [
   certificateExpiryCases,
   apiServerOverloadCases,
   credentialsRejectedCases,
+  apiNeverReachedCases,
   serviceRoutingCases,
   proxySyncCases,
   scheduledJobCases,
