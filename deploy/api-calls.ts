@@ -97,9 +97,16 @@ export const apiCalls: ApiCall[] = [
   },
   // Remediation (opt-in role): runbooks' apply() in src/respond.
   { identity: 'remediation', path: '/api/v1/nodes', verbs: ['list'], where: 'respond/cluster-reader.ts' },
-  { identity: 'remediation', path: '/api/v1/nodes/{node}', verbs: ['get', 'patch'], where: 'respond/*' },
+  // delete: restart-nodes' default method (replace) deletes the Node for its pool to replace.
+  { identity: 'remediation', path: '/api/v1/nodes/{node}', verbs: ['delete', 'get', 'patch'], where: 'respond/*' },
   { identity: 'remediation', path: '/api/v1/pods', verbs: ['list'], where: 'respond/cluster-reader.ts' },
-  { identity: 'remediation', path: '/api/v1/namespaces/{ns}/pods/{pod}', verbs: ['get'], where: 'respond/drain.ts' },
+  // delete: --force-drain deletes pods a PodDisruptionBudget keeps from being evicted.
+  {
+    identity: 'remediation',
+    path: '/api/v1/namespaces/{ns}/pods/{pod}',
+    verbs: ['delete', 'get'],
+    where: 'respond/drain.ts',
+  },
   {
     identity: 'remediation',
     path: '/api/v1/namespaces/{ns}/pods/{pod}/eviction',
@@ -115,13 +122,15 @@ export const apiCalls: ApiCall[] = [
   {
     identity: 'remediation',
     path: '/apis/apps/v1/namespaces/{ns}/daemonsets',
-    verbs: ['create', 'delete'],
+    // get: the fix reads its DaemonSet back (one left from an earlier run, then its rollout).
+    verbs: ['create', 'delete', 'get'],
     where: 'respond/node-fix-apply.ts',
   },
   {
     identity: 'remediation',
     path: '/apis/apps/v1/namespaces/{ns}/deployments/{name}',
-    verbs: ['patch'],
+    // get: the bypass reads the spec it saves for the revert before patching.
+    verbs: ['get', 'patch'],
     where: 'respond/bypass-apply.ts',
   },
   {

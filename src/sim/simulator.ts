@@ -14,6 +14,7 @@ import { ProtocolFaults } from './api/faults.ts';
 import { objectFields } from './api/field-selector.ts';
 import { NodeProxyRegistry } from './api/node-proxy.ts';
 import { PodLogBook } from './api/pod-log-book.ts';
+import type { TokenSubject } from './api/rbac.ts';
 import { RequestAccounting } from './api/request-accounting.ts';
 import { ResourceCounts } from './api/resource-counts.ts';
 import { findResource, resourceForKind } from './api/resources.ts';
@@ -43,6 +44,8 @@ import { Writers } from './world/writers.ts';
 export interface SimulatorOptions {
   clock?: Clock;
   token?: string;
+  /** Tokens bound to roles: their requests are authorized by RBAC (api/rbac.ts). */
+  tokens?: ReadonlyMap<string, TokenSubject>;
   /** Worker nodes in the static cluster; 0 leaves the store empty. */
   workers?: number;
   /** Seed the static cluster (default true). */
@@ -131,6 +134,7 @@ export class Simulator {
       nodeProxy: this.nodeProxy,
       faults: this.faults,
       token: opts.token,
+      tokens: opts.tokens,
       watch: opts.watch,
       version: opts.scenario ? versionInfo(opts.scenario.cluster.kubernetesVersion) : undefined,
       addons: new Set(opts.scenario?.cluster.cni?.kind === 'calico' ? ['calico'] : []),

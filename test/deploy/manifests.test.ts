@@ -143,9 +143,12 @@ describe('deploy/ manifests and chart', () => {
   });
 });
 
-/** API path literals in the product code: `/api/v1/…` and `/apis/<group>/v1[betaN]/…`, `${…}` → `{}`. */
-function codePaths(): { file: string; path: string }[] {
-  const out: { file: string; path: string }[] = [];
+/**
+ * API path literals in the product code: `/api/v1/…` and `/apis/<group>/v1[betaN]/…`, `${…}` → `{}`;
+ * with the RBAC verb when the literal is the path of a write (`send('DELETE', `…`)`).
+ */
+function codePaths(): { file: string; path: string; verb?: string }[] {
+  const out: { file: string; path: string; verb?: string }[] = [];
   const walk = (dir: string): void => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, e.name);
@@ -155,14 +158,30 @@ function codePaths(): { file: string; path: string }[] {
         // The replay feed answers these paths from the simulator in-process; it calls no API.
         if (p.endsWith('replay-feed.ts')) continue;
         const text = readFileSync(p, 'utf8');
-        for (const m of text.matchAll(/['`](\/apis?\/(?:v1|[a-z0-9.]+\/v1(?:beta\d+)?)\/[^'`]*)['`]/g))
-          out.push({ file: relative(root, p), path: m[1].replace(/\$\{[^}]+\}/g, '{}') });
+        for (const m of text.matchAll(/['`](\/apis?\/(?:v1|[a-z0-9.]+\/v1(?:beta\d+)?)\/[^'`]*)['`]/g)) {
+          const write = /send\(\s*'(POST|PUT|PATCH|DELETE)',\s*$/.exec(
+            text.slice(Math.max(0, m.index - 40), m.index),
+          );
+          out.push({
+            file: relative(root, p),
+            path: m[1].replace(/\$\{[^}]+\}/g, '{}'),
+            ...(write ? { verb: writeVerbs[write[1]] } : {}),
+          });
+        }
       }
     }
   };
   walk(join(root, 'src'));
   return out;
 }
+
+/** RBAC verbs of write methods on one object (requestinfo.go); a DELETE of a collection would be deletecollection. */
+const writeVerbs: Record<string, string> = {
+  POST: 'create',
+  PUT: 'update',
+  PATCH: 'patch',
+  DELETE: 'delete',
+};
 
 const normalize = (path: string) => path.replace(/\{[a-z]+\}/g, '{}');
 /** A code path matches a table path when equal, or when the table's `{}` covers a concrete segment. */
@@ -196,6 +215,18 @@ describe('RBAC against the API calls the code makes', () => {
     expect(calls.length).toBeGreaterThan(20);
     const unlisted = calls.filter((c) => !apiCalls.some((a) => matches(c.path, a.path)));
     expect(unlisted, 'add these to deploy/api-calls.ts (and so to the RBAC)').toEqual([]);
+  });
+
+  it('grants every write the code makes with the verb its HTTP method needs, not only its path', () => {
+    const writes = calls.filter((c) => c.verb);
+    expect(writes.length).toBeGreaterThan(5);
+    const ungranted = writes.filter(
+      (c) => !apiCalls.some((a) => matches(c.path, a.path) && a.verbs.includes(c.verb as string)),
+    );
+    expect(
+      ungranted.map((c) => `${c.verb} ${c.path} (${c.file})`),
+      'add the verb to its entry in deploy/api-calls.ts',
+    ).toEqual([]);
   });
 
   it('lists no call the code no longer makes', () => {

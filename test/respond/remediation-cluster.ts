@@ -5,9 +5,17 @@
  * it as to any cluster). While a runbook's apply runs, `drive` moves virtual time only
  * when apply is waiting on the clock, straight to the moment it wakes: the cluster lives
  * on in between, and a three-hour restart takes seconds.
+ *
+ * Everything the test does through it (kubectl, the API client, the runbooks' apply) holds
+ * a token bound to exactly the roles kubetriage ships for it: the read-only watcher role
+ * and the opt-in remediation role (deploy/rbac.ts). The simulator authorizes each request
+ * by them as RBAC would, so a runbook step the roles do not grant fails here with the
+ * API server's 403, as it would on a real cluster.
  */
+import { rolesFor } from '../../deploy/rbac.ts';
 import { ApiClient } from '../../src/kube/api-client.ts';
 import { loadKubeConfig } from '../../src/kube/kubeconfig.ts';
+import type { TokenSubject } from '../../src/sim/api/rbac.ts';
 import { loadScenario } from '../../src/sim/scenario/loader.ts';
 import { Simulator } from '../../src/sim/simulator.ts';
 import { type Clock, realClock, type Timer } from '../../src/time/clock.ts';
@@ -56,13 +64,28 @@ export interface RemediationCluster extends SimCluster {
   drive<T>(work: Promise<T>): Promise<T>;
 }
 
+const remediatorToken = 'kubetriage-remediate-token-0123456789';
+/** The server's service account with kubetriage-read and kubetriage-remediate bound, as deploy/ ships them. */
+const remediator: TokenSubject = {
+  user: 'system:serviceaccount:kubetriage:kubetriage',
+  roles: [...rolesFor('watcher', 'kubetriage'), ...rolesFor('remediation', 'kubetriage')].map((r) => ({
+    ...(r.namespace ? { namespace: r.namespace } : {}),
+    rules: r.rules,
+  })),
+};
+
 export async function remediationAt(name: string, moment: string): Promise<RemediationCluster> {
   const scenario = await loadScenario(name);
   const clock = new VirtualClock(Date.parse(scenario.start));
   const at = Date.parse(moment);
-  const sim = new Simulator({ scenario, clock, actionsBefore: at });
+  const sim = new Simulator({
+    scenario,
+    clock,
+    actionsBefore: at,
+    tokens: new Map([[remediatorToken, remediator]]),
+  });
   await clock.runUntil(at);
-  const served = await serveSimCluster(sim);
+  const served = await serveSimCluster(sim, remediatorToken);
   const kc = loadKubeConfig({ kubeconfig: served.kubeconfig }).kc;
   const api = new ApiClient(kc, { now: () => clock.now(), requestTimeoutMs: 10_000 });
   const applyClock = new WaitingClock(clock);

@@ -23,6 +23,7 @@ import { type NodeProxyRegistry, parseProxyTarget, podEndpointKey } from './node
 import { OpenApiDocuments, serveOpenApi } from './openapi.ts';
 import type { PodLogBook } from './pod-log-book.ts';
 import { handlePodLog } from './pod-logs.ts';
+import { authorize, type TokenSubject } from './rbac.ts';
 import { healthWaitMs, serveHealth } from './readyz.ts';
 import type { RequestAccounting } from './request-accounting.ts';
 import { parseApiPath } from './request-path.ts';
@@ -71,6 +72,11 @@ export interface SimApiServerOptions {
   faults: ProtocolFaults;
   /** When set, every request must carry `Authorization: Bearer <token>`. */
   token?: string;
+  /**
+   * Tokens bound to roles (besides `token`, which may do anything): a request with one is
+   * authorized by RBAC and refused with 403 where the roles do not grant it.
+   */
+  tokens?: ReadonlyMap<string, TokenSubject>;
   version?: VersionInfo;
   /** Whether the API server reaches a node's kubelet and components (a node's network can be down). */
   nodeReachable?: (node: string) => boolean;
@@ -255,10 +261,7 @@ export class SimApiServer {
         }
       }
       const replica = this.opts.controlPlane ? routeToReplica(this.opts.controlPlane) : undefined;
-      if (this.opts.token && req.headers.authorization !== `Bearer ${this.opts.token}`) {
-        req.resume();
-        throw unauthorized();
-      }
+      this.authenticate(req, url);
       answered = await this.opts.accounting?.begin(req, url, res);
       await this.route(req, res, url, replica);
     } catch (err) {
@@ -278,6 +281,25 @@ export class SimApiServer {
       sendStatus(res, apiErr);
     } finally {
       answered?.(res.statusCode);
+    }
+  }
+
+  /** 401 for a token nobody holds; 403 (rbac.ts) for a bound token's request its roles do not grant. */
+  private authenticate(req: IncomingMessage, url: URL): void {
+    const { token, tokens } = this.opts;
+    if (!token && !tokens) return;
+    const auth = req.headers.authorization ?? '';
+    if (token && auth === `Bearer ${token}`) return;
+    const subject = auth.startsWith('Bearer ') ? tokens?.get(auth.slice('Bearer '.length)) : undefined;
+    if (!subject) {
+      req.resume();
+      throw unauthorized();
+    }
+    try {
+      authorize(subject, req, url);
+    } catch (err) {
+      req.resume();
+      throw err;
     }
   }
 
