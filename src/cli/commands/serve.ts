@@ -183,101 +183,109 @@ Examples:
         publicUrl: flags.publicUrl,
         log: log.warn,
       });
-      const session = scenario
-        ? undefined
-        : await startLiveSession(flags, { components: true, stats: pub.metrics });
-      // Live, the cluster's own time (read off the API server's Date headers).
-      const clusterClock = session ? session.clock : clock;
-      const store = await openStoreFromFlags(flags, cluster);
-      const identity = flags.identity ?? defaultIdentity();
-      const rt = new ServeRuntime({
-        clock: clusterClock,
-        store,
-        cluster,
-        token,
-        pageName: flags.pageName,
-        // A live cluster's public updates wait for a person; a replay has nobody to publish them.
-        autoPublish: Boolean(flags.autoPublish || scenario),
-        listeners: pub.listeners,
-        metrics: pub.metrics,
-        onRound: pub.onRound,
-        log: log.warn,
-        health: () => ({
-          source: scenario ? `replay ${scenario.name}` : session?.loaded.server,
-          // Whether kubetriage can read the cluster at all: refused credentials leave every
-          // answer below unknown, which a health check of this process must not hide.
-          ...(session ? { clusterAccess: clusterAccess(session.view, clusterClock.now()) } : {}),
-          ...(elector ? { role: elector.leading ? 'leader' : 'follower', identity } : {}),
-        }),
-        readOnlyBecause: () =>
-          elector && !elector.leading
-            ? `${identity} is a follower: only the leader takes changes`
-            : undefined,
-        ...(session && flags.allowRemediation
-          ? {
-              remediate: remediationExecutor(session.loaded.kc, clusterClock, identity),
-            }
-          : {
-              remediationOffBecause: scenario
-                ? 'a replay has no cluster to act on: run the plan against a real cluster from a terminal'
-                : 'serve runs read-only: start it with --allow-remediation (and the kubetriage-remediate role) to apply runbooks from here',
-            }),
-      });
-      const elector =
-        flags.leaderElect && session
-          ? new LeaderElection({
-              lock: new LeaseLock({
-                api: new ApiClient(session.loaded.kc, {
-                  now: () => realClock.now(),
-                  requestTimeoutMs: 5_000,
-                }),
-                namespace: flags.leaseNamespace ?? podNamespace() ?? 'default',
-                name: flags.leaseName,
-                holder: identity,
-                leaseDurationMs,
-                clock: realClock,
-              }),
-              clock: realClock,
-              leaseDurationMs,
-              // Taking over: the record as the last leader left it, so nothing is opened twice.
-              onStartedLeading: async () => {
-                const open = await rt.desk.restore(clusterClock.now());
-                pub.startedActing(clusterClock.now());
-                log.info('leading', { identity, restoredOpenIncidents: open });
-              },
-              onStoppedLeading: (why) => {
-                pub.stoppedActing();
-                log.warn('no longer leading; stopped acting', { identity, why });
-              },
-              log: log.warn,
-            })
-          : undefined;
-      const restored = elector ? 0 : await rt.desk.restore(clusterClock.now());
-      // Alertmanager re-posts read the record's open incidents; without a lease to wait for, act now.
-      pub.useRecord(() => rt.desk.tracker.open());
-      if (!elector) pub.startedActing(clusterClock.now());
-      const bound = await rt.listen(port, flags.host);
-      log.info('serving', {
-        url: `http://${flags.host}:${bound}`,
-        store: store.backend,
-        cluster,
-        restoredOpenIncidents: restored,
-      });
-      if (generated)
-        process.stderr.write(
-          `API token (pass --token-file or $KUBETRIAGE_TOKEN to choose one): ${token}\n` +
-            `dashboard: ${dashboardUrl(flags.host, bound, token)}\n`,
-        );
-      let stopping = false;
-      const stopped = new Promise<void>((resolve) => {
-        const stop = () => {
-          stopping = true;
-          resolve();
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      // Whatever has started is stopped on the way out, a failed start included: the feed's
+      // watches and the notifiers' timers would otherwise keep a process serving nothing.
+      const running: (() => Promise<void>)[] = [() => pub.close()];
       try {
+        // The record first: a file that is not a database is found before connecting to the cluster.
+        const store = await openStoreFromFlags(flags, cluster);
+        running.push(() => store.close());
+        const session = scenario
+          ? undefined
+          : await startLiveSession(flags, { components: true, stats: pub.metrics });
+        if (session) running.push(() => session.feed.stop());
+        // Live, the cluster's own time (read off the API server's Date headers).
+        const clusterClock = session ? session.clock : clock;
+        const identity = flags.identity ?? defaultIdentity();
+        const rt = new ServeRuntime({
+          clock: clusterClock,
+          store,
+          cluster,
+          token,
+          pageName: flags.pageName,
+          // A live cluster's public updates wait for a person; a replay has nobody to publish them.
+          autoPublish: Boolean(flags.autoPublish || scenario),
+          listeners: pub.listeners,
+          metrics: pub.metrics,
+          onRound: pub.onRound,
+          log: log.warn,
+          health: () => ({
+            source: scenario ? `replay ${scenario.name}` : session?.loaded.server,
+            // Whether kubetriage can read the cluster at all: refused credentials leave every
+            // answer below unknown, which a health check of this process must not hide.
+            ...(session ? { clusterAccess: clusterAccess(session.view, clusterClock.now()) } : {}),
+            ...(elector ? { role: elector.leading ? 'leader' : 'follower', identity } : {}),
+          }),
+          readOnlyBecause: () =>
+            elector && !elector.leading
+              ? `${identity} is a follower: only the leader takes changes`
+              : undefined,
+          ...(session && flags.allowRemediation
+            ? {
+                remediate: remediationExecutor(session.loaded.kc, clusterClock, identity),
+              }
+            : {
+                remediationOffBecause: scenario
+                  ? 'a replay has no cluster to act on: run the plan against a real cluster from a terminal'
+                  : 'serve runs read-only: start it with --allow-remediation (and the kubetriage-remediate role) to apply runbooks from here',
+              }),
+        });
+        running.push(() => rt.close());
+        const elector =
+          flags.leaderElect && session
+            ? new LeaderElection({
+                lock: new LeaseLock({
+                  api: new ApiClient(session.loaded.kc, {
+                    now: () => realClock.now(),
+                    requestTimeoutMs: 5_000,
+                  }),
+                  namespace: flags.leaseNamespace ?? podNamespace() ?? 'default',
+                  name: flags.leaseName,
+                  holder: identity,
+                  leaseDurationMs,
+                  clock: realClock,
+                }),
+                clock: realClock,
+                leaseDurationMs,
+                // Taking over: the record as the last leader left it, so nothing is opened twice.
+                onStartedLeading: async () => {
+                  const open = await rt.desk.restore(clusterClock.now());
+                  pub.startedActing(clusterClock.now());
+                  log.info('leading', { identity, restoredOpenIncidents: open });
+                },
+                onStoppedLeading: (why) => {
+                  pub.stoppedActing();
+                  log.warn('no longer leading; stopped acting', { identity, why });
+                },
+                log: log.warn,
+              })
+            : undefined;
+        if (elector) running.push(() => elector.stop());
+        const restored = elector ? 0 : await rt.desk.restore(clusterClock.now());
+        // Alertmanager re-posts read the record's open incidents; without a lease to wait for, act now.
+        pub.readOpenIncidentsFrom(() => rt.desk.tracker.open());
+        if (!elector) pub.startedActing(clusterClock.now());
+        const bound = await rt.listen(port, flags.host);
+        log.info('serving', {
+          url: `http://${flags.host}:${bound}`,
+          store: store.backend,
+          cluster,
+          restoredOpenIncidents: restored,
+        });
+        if (generated)
+          process.stderr.write(
+            `API token (pass --token-file or $KUBETRIAGE_TOKEN to choose one): ${token}\n` +
+              `dashboard: ${dashboardUrl(flags.host, bound, token)}\n`,
+          );
+        let stopping = false;
+        const stopped = new Promise<void>((resolve) => {
+          const stop = () => {
+            stopping = true;
+            resolve();
+          };
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
         if (scenario) {
           const r = await serveReplay(rt, scenario, {
             token,
@@ -297,12 +305,9 @@ Examples:
             if (!elector || elector.leading) rt.round(session.view, clusterClock.now());
             for (let waited = 0; waited < intervalMs && !stopping; waited += 250) await realClock.sleep(250);
           }
-          await session.feed.stop();
         }
       } finally {
-        await elector?.stop();
-        await pub.close();
-        await rt.close();
+        for (const stop of running.reverse()) await stop();
       }
     });
 }
