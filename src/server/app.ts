@@ -23,6 +23,7 @@ import { type Clock, rfc3339 } from '../time/clock.ts';
 import { mountAlertmanagerRoutes } from './alertmanager-routes.ts';
 import { actionInput, applyInput, noteInput, statusInput, statusQuery, updateInput } from './api-input.ts';
 import { bearerAuth } from './auth.ts';
+import { bodySizeLimit } from './body-size.ts';
 import { type DashboardOptions, mountDashboard } from './dashboard-routes.ts';
 import type { IncidentDesk } from './desk.ts';
 import { mountDraftRoutes } from './draft-routes.ts';
@@ -131,6 +132,8 @@ export function createApp(o: ServerOptions): Hono {
 
   app.use('/api/*', bearerAuth(o.token));
   app.use('/metrics', bearerAuth(o.token));
+  // After the token: a stranger's body is never read at all.
+  app.use('/api/*', bodySizeLimit());
   app.use('/api/*', async (c, next) => {
     const why = c.req.method === 'GET' || c.req.method === 'HEAD' ? undefined : o.readOnlyBecause?.();
     if (why)
