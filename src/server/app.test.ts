@@ -109,6 +109,17 @@ describe('serve API', () => {
     expect(notified.at(-1)).toBe(`${i.id} status`);
   });
 
+  it('stores a note without the characters that could disguise it', async () => {
+    const i = openIncident();
+    const res = await app.request(`/api/incidents/${i.id}/notes`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ text: 'rolled back\r\n\u001b[2K\u202Eby alice' }),
+    });
+    expect(res.status).toBe(201);
+    expect(i.timeline.at(-1)?.text).toBe('rolled back\n[2Kby alice');
+  });
+
   it('sets status-page component states with a public update, and keeps them in the store', async () => {
     const i = openIncident();
     const res = await app.request(`/api/incidents/${i.id}/updates`, {
@@ -178,6 +189,31 @@ describe('serve API', () => {
         400,
         'at',
       ],
+      ...(
+        [
+          ['"March 1, 2026 15:00"', 'at: must be an RFC 3339 time'],
+          ['"+275760-09-13T00:00:00Z"', 'at: must be an RFC 3339 time'],
+          ['"1970-01-01T00:00:00Z"', 'at: must not be before 2000'],
+          ['"2026-01-03T15:02:00Z"', 'at: must not be more than a day ahead'],
+        ] as const
+      ).map(([at, mention]): [string, RequestInit, number, string] => [
+        `/api/incidents/${i.id}/notes`,
+        { method: 'POST', headers: json, body: `{"text": "x", "at": ${at}}` },
+        400,
+        mention,
+      ]),
+      [
+        `/api/incidents/${i.id}/notes`,
+        { method: 'POST', headers: json, body: JSON.stringify({ text: 'x', author: 'mallory\u202Eecila' }) },
+        400,
+        'author: must not contain control or bidirectional',
+      ],
+      ...['x'.repeat(101), 'alice\u0085', ' '].map((user): [string, RequestInit, number, string] => [
+        `/api/incidents/${i.id}/notes`,
+        { method: 'POST', headers: { ...json, 'x-kubetriage-user': user }, body: '{"text": "x"}' },
+        400,
+        'X-Kubetriage-User',
+      ]),
       [
         '/api/incidents/INC-9999/notes',
         { method: 'POST', headers: json, body: '{"text": "x"}' },

@@ -21,13 +21,22 @@ import { renderStatusPageHtml } from '../publish/status-page-html.ts';
 import { planDigest, type RunbookOffer } from '../respond/offer.ts';
 import { type Clock, rfc3339 } from '../time/clock.ts';
 import { mountAlertmanagerRoutes } from './alertmanager-routes.ts';
-import { actionInput, applyInput, noteInput, statusInput, statusQuery, updateInput } from './api-input.ts';
+import {
+  actionInput,
+  applyInput,
+  claimedAuthor,
+  noteInput,
+  statusInput,
+  statusQuery,
+  updateInput,
+} from './api-input.ts';
 import { bearerAuth } from './auth.ts';
 import { bodySizeLimit } from './body-size.ts';
 import { type DashboardOptions, mountDashboard } from './dashboard-routes.ts';
 import type { IncidentDesk } from './desk.ts';
 import { mountDraftRoutes } from './draft-routes.ts';
 import { RunbookRuns, RunConflictError } from './runbook-runs.ts';
+import { timeProblem } from './time-input.ts';
 
 export interface ServerOptions {
   desk: IncidentDesk;
@@ -84,9 +93,17 @@ export function createApp(o: ServerOptions): Hono {
   const { desk, clock } = o;
   // Without a runner the server shows plans only, and says so the one way the runner does.
   const runs = o.runs ?? new RunbookRuns({ desk, clock });
-  const at = (s: string | undefined) => (s ? Date.parse(s) : clock.now());
-  const who = (author: string | undefined, req: Request) =>
-    author ?? req.headers.get('x-kubetriage-user') ?? 'operator';
+  const at = (s: string | undefined) => {
+    if (s === undefined) return clock.now();
+    const problem = timeProblem(s, clock.now());
+    return problem ? fail(400, `at: ${problem}`) : Date.parse(s);
+  };
+  const who = (author: string | undefined, req: Request) => {
+    const claimed = claimedAuthor(author, req.headers.get('x-kubetriage-user') ?? undefined);
+    return 'error' in claimed
+      ? fail(400, claimed.error, 'send a plain name of 1 to 100 characters')
+      : claimed.author;
+  };
   const statusPage = async () =>
     buildStatusPage({
       name: o.pageName,
