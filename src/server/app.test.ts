@@ -109,6 +109,46 @@ describe('serve API', () => {
     expect(notified.at(-1)).toBe(`${i.id} status`);
   });
 
+  it('records which named token wrote a change, whatever author the client claims', async () => {
+    const named = createApp({
+      desk,
+      clock,
+      token: [
+        { name: 'ci', token: 'ci-token-0123456789abcdef' },
+        { name: 'laptop-bob', token: 'bob-token-0123456789abcdef' },
+      ],
+      cluster: 'test',
+      pageName: 'Test cluster',
+      findings: () => [],
+    });
+    const i = openIncident();
+    const post = (path: string, bearer: string, body: object) =>
+      named.request(path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await post(`/api/incidents/${i.id}/notes`, token, { text: 'x' })).status).toBe(401);
+    const note = await post(`/api/incidents/${i.id}/notes`, 'ci-token-0123456789abcdef', {
+      text: 'all clear from me',
+      author: 'alice',
+    });
+    expect(((await note.json()) as Incident).timeline).toEqual([
+      expect.objectContaining({ author: 'alice', via: 'ci' }),
+    ]);
+    await post(`/api/incidents/${i.id}/updates`, 'bob-token-0123456789abcdef', {
+      message: 'Looking into it.',
+    });
+    await post('/api/actions', 'bob-token-0123456789abcdef', { text: 'scaled web', author: 'carol' });
+    await desk.flush();
+    const stored = (await store.getIncident(i.id))!;
+    expect(stored.timeline.at(-1)).toMatchObject({ text: 'all clear from me', author: 'alice', via: 'ci' });
+    expect(stored.updates.at(-1)).toMatchObject({ author: 'operator', via: 'laptop-bob' });
+    expect(await store.listActions()).toEqual([
+      expect.objectContaining({ author: 'carol', via: 'laptop-bob' }),
+    ]);
+  });
+
   it('stores a note without the characters that could disguise it', async () => {
     const i = openIncident();
     const res = await app.request(`/api/incidents/${i.id}/notes`, {

@@ -7,7 +7,7 @@
  * Errors are JSON `{ error, hint }` with the right status; the record is only touched once
  * the request has been checked.
  */
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { z } from 'zod';
 import type { Hypothesis } from '../diagnose/hypothesis.ts';
@@ -30,6 +30,7 @@ import {
   statusQuery,
   updateInput,
 } from './api-input.ts';
+import type { ApiToken } from './api-tokens.ts';
 import { bearerAuth } from './auth.ts';
 import { bodySizeLimit } from './body-size.ts';
 import { type DashboardOptions, mountDashboard } from './dashboard-routes.ts';
@@ -41,7 +42,8 @@ import { timeProblem } from './time-input.ts';
 export interface ServerOptions {
   desk: IncidentDesk;
   clock: Clock;
-  token: string;
+  /** The bearer token, or the named tokens of a token file (api-tokens.ts). */
+  token: string | readonly ApiToken[];
   cluster: string;
   /** The status page's title. */
   pageName: string;
@@ -98,11 +100,12 @@ export function createApp(o: ServerOptions): Hono {
     const problem = timeProblem(s, clock.now());
     return problem ? fail(400, `at: ${problem}`) : Date.parse(s);
   };
-  const who = (author: string | undefined, req: Request) => {
-    const claimed = claimedAuthor(author, req.headers.get('x-kubetriage-user') ?? undefined);
-    return 'error' in claimed
-      ? fail(400, claimed.error, 'send a plain name of 1 to 100 characters')
-      : claimed.author;
+  // The author a client claims, and the named token that really sent it.
+  const who = (author: string | undefined, c: Context) => {
+    const claimed = claimedAuthor(author, c.req.header('x-kubetriage-user'));
+    if ('error' in claimed) fail(400, claimed.error, 'send a plain name of 1 to 100 characters');
+    const via = c.get('tokenName');
+    return via ? { author: claimed.author, via } : { author: claimed.author };
   };
   const statusPage = async () =>
     buildStatusPage({
@@ -208,7 +211,7 @@ export function createApp(o: ServerOptions): Hono {
         'fix the cause, or run it from a terminal with --force if you are sure',
       );
     try {
-      return c.json({ run: runs.start(i.id, offer, who(b.author, c.req.raw)) }, 202);
+      return c.json({ run: runs.start(i.id, offer, who(b.author, c)) }, 202);
     } catch (err) {
       if (err instanceof RunConflictError)
         fail(409, err.message, 'follow that run on its incident, then try again');
@@ -250,7 +253,7 @@ export function createApp(o: ServerOptions): Hono {
       const b = await body(c.req.raw, noteInput);
       const i = desk.note(c.req.param('id'), b.text, {
         atMs: at(b.at),
-        author: who(b.author, c.req.raw),
+        ...who(b.author, c),
         kind,
       });
       return c.json({ id: i.id, timeline: i.timeline.slice(-1) }, 201);
@@ -261,7 +264,7 @@ export function createApp(o: ServerOptions): Hono {
     try {
       await desk.addAction(b.text, {
         atMs: at(b.at),
-        author: who(b.author, c.req.raw),
+        ...who(b.author, c),
         incidentId: b.incident,
       });
     } catch (err) {
@@ -273,7 +276,7 @@ export function createApp(o: ServerOptions): Hono {
     const b = await body(c.req.raw, statusInput);
     const i = desk.setStatus(c.req.param('id'), b.status, {
       atMs: at(b.at),
-      author: who(b.author, c.req.raw),
+      ...who(b.author, c),
       message: b.message,
     });
     return c.json({ id: i.id, status: i.status, updates: i.updates.slice(-1) });
@@ -284,7 +287,7 @@ export function createApp(o: ServerOptions): Hono {
     const b = await body(c.req.raw, updateInput);
     const i = desk.postUpdate(c.req.param('id'), {
       atMs: at(b.at),
-      author: who(b.author, c.req.raw),
+      ...who(b.author, c),
       message: b.message,
       status: b.status,
       components: b.components,

@@ -41,7 +41,13 @@ export function mountDraftRoutes(app: Hono, o: { desk: IncidentDesk; clock: Cloc
     const id = c.req.param('id');
     const who = claimedAuthor(b.data.author, c.req.header('x-kubetriage-user'));
     if ('error' in who) return c.json({ error: who.error }, 400);
-    const i = o.desk.publishDraft(id, { atMs: o.clock.now(), author: who.author, message: b.data.message });
+    const via = c.get('tokenName');
+    const i = o.desk.publishDraft(id, {
+      atMs: o.clock.now(),
+      author: who.author,
+      ...(via ? { via } : {}),
+      message: b.data.message,
+    });
     if (!i) return c.json({ error: `no draft update for ${id}`, hint: 'POST …/updates to write one' }, 404);
     return c.json({ id: i.id, status: i.status, updates: i.updates.slice(-1) }, 201);
   });

@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { ApiClient } from '../../kube/api-client.ts';
 import { loadKubeConfig } from '../../kube/kubeconfig.ts';
 import { LeaseLock } from '../../kube/lease-lock.ts';
+import { type ApiToken, parseTokenFile } from '../../server/api-tokens.ts';
 import { newToken } from '../../server/auth.ts';
 import { loadScenario } from '../../sim/scenario/loader.ts';
 import { type Clock, realClock } from '../../time/clock.ts';
@@ -48,23 +49,24 @@ interface ServeFlags extends StoreFlags {
   autoPublish?: boolean;
 }
 
-async function tokenFrom(flags: ServeFlags): Promise<{ token: string; generated: boolean }> {
+/**
+ * The API's tokens; `token` is the first, the one a replay posts its scenario's actions
+ * with and the dashboard link carries.
+ */
+async function tokensFrom(
+  flags: ServeFlags,
+): Promise<{ tokens: ApiToken[]; token: string; generated: boolean }> {
   if (flags.tokenFile) {
-    const token = (
-      await readFile(flags.tokenFile, 'utf8').catch((err: Error) => {
-        throw usageError(`cannot read --token-file ${flags.tokenFile}: ${err.message}`);
-      })
-    ).trim();
-    if (token.length < 16)
-      throw usageError(
-        `the token in ${flags.tokenFile} is shorter than 16 characters`,
-        'openssl rand -base64 32 > token',
-      );
-    return { token, generated: false };
+    const text = await readFile(flags.tokenFile, 'utf8').catch((err: Error) => {
+      throw usageError(`cannot read --token-file ${flags.tokenFile}: ${err.message}`);
+    });
+    const tokens = parseTokenFile(text, flags.tokenFile);
+    if (!Array.isArray(tokens)) throw usageError(tokens.problem, tokens.hint);
+    return { tokens, token: tokens[0].token, generated: false };
   }
   const env = process.env.KUBETRIAGE_TOKEN?.trim();
-  if (env) return { token: env, generated: false };
-  return { token: newToken(), generated: true };
+  const token = env || newToken();
+  return { tokens: [{ token }], token, generated: !env };
 }
 
 /** The kubeconfig context in use, as kubectl would pick it, for naming the cluster. */
@@ -97,7 +99,7 @@ export function registerServe(program: Command): void {
     .option('--public-url <url>', 'how people reach this server, for links in notifications')
     .option(
       '--token-file <file>',
-      'bearer token for the API and /metrics (default: $KUBETRIAGE_TOKEN, else a new one printed at start)',
+      'bearer token for the API and /metrics, or one name:token per line so the record shows which token made each change (default: $KUBETRIAGE_TOKEN, else a new one printed at start)',
     )
     .option('--page-name <name>', 'title of the public status page')
     .option(
@@ -160,7 +162,7 @@ Examples:
       const intervalMs = Number(flags.interval) * 1000;
       if (!Number.isFinite(intervalMs) || intervalMs < 1000)
         throw usageError(`--interval must be at least 1 second (got "${flags.interval}")`);
-      const { token, generated } = await tokenFrom(flags);
+      const { tokens, token, generated } = await tokensFrom(flags);
       const scenario = flags.replay ? await loadScenario(flags.replay) : undefined;
       const leaseDurationMs = Number(flags.leaseDuration) * 1000;
       if (flags.leaderElect && scenario)
@@ -201,7 +203,7 @@ Examples:
           clock: clusterClock,
           store,
           cluster,
-          token,
+          token: tokens,
           pageName: flags.pageName,
           // A live cluster's public updates wait for a person; a replay has nobody to publish them.
           autoPublish: Boolean(flags.autoPublish || scenario),
