@@ -149,6 +149,11 @@ Endpoints (all but the status page and /healthz need "Authorization: Bearer <tok
   POST /api/alertmanager                Alertmanager's webhook: alerts become evidence on incidents
   POST /api/actions                     an action not tied to an incident
 
+Posted bodies: at most 1 MiB; "author" (or the X-Kubetriage-User header) is 1-100
+characters without control or bidi characters; "at" is an RFC 3339 time, not before 2000
+nor more than a day ahead. With a --token-file of name:token lines, every change records
+the token's name as "via" beside the author.
+
 Exit codes: 0 stopped cleanly, 2 bad usage, 3 cluster, port or database unreachable.
 
 Examples:
