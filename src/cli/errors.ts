@@ -13,10 +13,12 @@ export { CliError, exitCodes, problemsFound, usageError } from './cli-error.ts';
 /** Turns any thrown value into a message for stderr and an exit code. */
 export function describeFailure(err: unknown): { message: string; exitCode: number } {
   if (err instanceof KubeAccessError) {
+    // A kubeconfig that does not hold together (a context naming no cluster, or one it
+    // never defines) is the caller's input to fix, like a missing file or context.
     const exitCode =
       err.code === 'unreachable'
         ? exitCodes.unavailable
-        : err.code.startsWith('kubeconfig') || err.code === 'context-missing'
+        : err.code.startsWith('kubeconfig') || err.code === 'context-missing' || err.code === 'no-cluster'
           ? exitCodes.usage
           : exitCodes.failed;
     return { message: `${err.message}\n  next: ${err.hint}`, exitCode };

@@ -49,7 +49,7 @@ describe('serve publishers across terms', () => {
     const am = await alertmanager();
     pub = publishers({ cluster: 'prod', targets: [`alertmanager=${am.url}`] });
     const restored = openedIncident('INC-0007', 'cluster-dns', { onsetMs: T0, openedAtMs: T0 + min });
-    pub.useRecord(() => [restored]);
+    pub.readOpenIncidentsFrom(() => [restored]);
 
     // A follower that has not led yet: no re-posts of anything.
     pub.notifier.repost();

@@ -2,7 +2,7 @@
  * The publishers `serve` runs beside the desk: the notifiers from `--notify` specs and the
  * Prometheus metrics, wired as desk listeners. Bad `--notify` specs are usage errors that
  * show the right form. They exist before the incident record does (the metrics count the
- * feed from its start), so the record is handed over later with `useRecord`, and
+ * feed from its start), so the record is handed over later with `readOpenIncidentsFrom`, and
  * `startedActing`/`stoppedActing` follow this process's terms of acting: from the restore
  * without leader election, else each time it becomes and stops being the leader.
  */
@@ -22,7 +22,7 @@ export interface Publishers {
   /** After each round: incidents, source freshness and notification counts into the metrics. */
   onRound(view: ClusterView, nowMs: number, incidents: readonly Incident[]): void;
   /** Where Alertmanager re-posts read the open incidents from (`tracker.open()`). */
-  useRecord(openIncidents: () => readonly Incident[]): void;
+  readOpenIncidentsFrom(openIncidents: () => readonly Incident[]): void;
   /** This process acts from now on, its record restored: re-post what is open, count from `nowMs`. */
   startedActing(nowMs: number): void;
   /** This replica lost the lead: no more re-posts, and its gauges stop showing the last term. */
@@ -71,7 +71,7 @@ export function publishers(o: {
       for (const kind of Object.keys(s.sent) as (keyof typeof s.sent)[])
         metrics.notifierStats(kind, { sent: s.sent[kind], failed: s.failed[kind] });
     },
-    useRecord: (open) => {
+    readOpenIncidentsFrom: (open) => {
       openIncidents = open;
     },
     startedActing: (nowMs) => {

@@ -12,6 +12,7 @@ import type { ClusterView } from '../observe/cluster-view.ts';
 import { componentTargets } from '../observe/component-targets.ts';
 import { buildStatusReport } from '../observe/status-report.ts';
 import { type ObservedStates, observedStates } from '../publish/observed-components.ts';
+import type { ApiToken } from '../server/api-tokens.ts';
 import { createApp } from '../server/app.ts';
 import { encodeNodeMap } from '../server/dashboard-nodes.ts';
 import { SignalSeries } from '../server/dashboard-series.ts';
@@ -27,7 +28,8 @@ export interface ServeRuntimeOptions {
   clock: Clock;
   store?: IncidentStore;
   cluster: string;
-  token: string;
+  /** The bearer token, or the named tokens of a token file (server/api-tokens.ts). */
+  token: string | readonly ApiToken[];
   pageName?: string;
   listeners?: DeskListener[];
   metrics?: { metricsText(): Promise<string>; contentType: string };

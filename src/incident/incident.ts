@@ -18,6 +18,11 @@ export interface TimelineEntry {
   text: string;
   /** Who wrote a note or took an action (`kubetriage` for what it did itself). */
   author?: string;
+  /**
+   * The name of the API token the entry was written with: `author` is what the client
+   * claimed, `via` which credential really wrote it. Absent for unnamed tokens.
+   */
+  via?: string;
 }
 
 /**
@@ -31,6 +36,8 @@ export interface StatusUpdate {
   message: string;
   /** `kubetriage` for automatic updates, the operator's name otherwise. */
   author: string;
+  /** The named API token that posted it (TimelineEntry.via). */
+  via?: string;
   /**
    * Status-page component states the operator set with this update (component name →
    * Statuspage state). The operator's word replaces kubetriage's own estimate for those

@@ -245,12 +245,11 @@ export class IncidentTracker {
   note(
     id: string,
     text: string,
-    atMs: number,
-    kind: 'note' | 'action' = 'note',
-    author = 'operator',
+    o: { atMs: number; kind?: 'note' | 'action'; author?: string; via?: string },
   ): Incident {
     const i = this.mustGet(id);
-    i.timeline.push({ atMs, kind, text, author });
+    const { atMs, kind = 'note', author = 'operator', via } = o;
+    i.timeline.push({ atMs, kind, text, author, ...(via ? { via } : {}) });
     i.updatedAtMs = Math.max(i.updatedAtMs, atMs);
     this.dirtyIds.add(id);
     return i;

@@ -29,8 +29,8 @@ function livedIncident() {
   round(t0 + 60_000);
   round(t0 + 70_000);
   const [i] = t.incidents();
-  t.note(i.id, 'restarted kubelets on aks-1..3', t0 + 20 * min, 'action', 'alice');
-  t.note(i.id, 'db password=hunter2 was in the log', t0 + 21 * min, 'note', 'bob');
+  t.note(i.id, 'restarted kubelets on aks-1..3', { atMs: t0 + 20 * min, kind: 'action', author: 'alice' });
+  t.note(i.id, 'db password=hunter2 was in the log', { atMs: t0 + 21 * min, author: 'bob' });
   round(t0 + 30 * min, []);
   round(t0 + 46 * min, []);
   return i;

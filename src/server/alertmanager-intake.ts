@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { type Incident, rootCauseOf } from '../incident/incident.ts';
+import { withoutControls } from './text-input.ts';
 
 export const alertmanagerPayload = z.object({
   version: z.string().optional(),
@@ -83,7 +84,7 @@ export function alertNotes(p: AlertmanagerPayload, open: readonly Incident[], no
     return {
       incidentId: incident?.id,
       atMs: at,
-      text: describe(a),
+      text: withoutControls(describe(a)),
       key: `${a.fingerprint ?? JSON.stringify(a.labels)} ${a.status} ${a.startsAt ?? ''}`,
     };
   });

@@ -37,6 +37,9 @@ export function mountAlertmanagerRoutes(app: Hono, o: { desk: IncidentDesk; cloc
     }
     const open = await o.desk.incidents({ status: 'open' });
     const notes = alertNotes(parsed.data, open, o.clock.now());
+    // The token the receiver posts with: the record can tell two Alertmanagers apart.
+    const via = c.get('tokenName');
+    const by = { author: 'alertmanager', ...(via ? { via } : {}) };
     let attached = 0;
     let recorded = 0;
     for (const n of notes) {
@@ -44,10 +47,10 @@ export function mountAlertmanagerRoutes(app: Hono, o: { desk: IncidentDesk; cloc
       if (seen.size >= seenLimit) seen.clear();
       seen.add(n.key);
       if (n.incidentId) {
-        o.desk.note(n.incidentId, n.text, { atMs: n.atMs, author: 'alertmanager' });
+        o.desk.note(n.incidentId, n.text, { atMs: n.atMs, ...by });
         attached++;
       } else {
-        await o.desk.addAction(n.text, { atMs: n.atMs, author: 'alertmanager' });
+        await o.desk.addAction(n.text, { atMs: n.atMs, ...by });
         recorded++;
       }
     }

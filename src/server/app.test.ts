@@ -109,6 +109,57 @@ describe('serve API', () => {
     expect(notified.at(-1)).toBe(`${i.id} status`);
   });
 
+  it('records which named token wrote a change, whatever author the client claims', async () => {
+    const named = createApp({
+      desk,
+      clock,
+      token: [
+        { name: 'ci', token: 'ci-token-0123456789abcdef' },
+        { name: 'laptop-bob', token: 'bob-token-0123456789abcdef' },
+      ],
+      cluster: 'test',
+      pageName: 'Test cluster',
+      findings: () => [],
+    });
+    const i = openIncident();
+    const post = (path: string, bearer: string, body: object) =>
+      named.request(path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await post(`/api/incidents/${i.id}/notes`, token, { text: 'x' })).status).toBe(401);
+    const note = await post(`/api/incidents/${i.id}/notes`, 'ci-token-0123456789abcdef', {
+      text: 'all clear from me',
+      author: 'alice',
+    });
+    expect(((await note.json()) as Incident).timeline).toEqual([
+      expect.objectContaining({ author: 'alice', via: 'ci' }),
+    ]);
+    await post(`/api/incidents/${i.id}/updates`, 'bob-token-0123456789abcdef', {
+      message: 'Looking into it.',
+    });
+    await post('/api/actions', 'bob-token-0123456789abcdef', { text: 'scaled web', author: 'carol' });
+    await desk.flush();
+    const stored = (await store.getIncident(i.id))!;
+    expect(stored.timeline.at(-1)).toMatchObject({ text: 'all clear from me', author: 'alice', via: 'ci' });
+    expect(stored.updates.at(-1)).toMatchObject({ author: 'operator', via: 'laptop-bob' });
+    expect(await store.listActions()).toEqual([
+      expect.objectContaining({ author: 'carol', via: 'laptop-bob' }),
+    ]);
+  });
+
+  it('stores a note without the characters that could disguise it', async () => {
+    const i = openIncident();
+    const res = await app.request(`/api/incidents/${i.id}/notes`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ text: 'rolled back\r\n\u001b[2K\u202Eby alice' }),
+    });
+    expect(res.status).toBe(201);
+    expect(i.timeline.at(-1)?.text).toBe('rolled back\n[2Kby alice');
+  });
+
   it('sets status-page component states with a public update, and keeps them in the store', async () => {
     const i = openIncident();
     const res = await app.request(`/api/incidents/${i.id}/updates`, {
@@ -178,6 +229,31 @@ describe('serve API', () => {
         400,
         'at',
       ],
+      ...(
+        [
+          ['"March 1, 2026 15:00"', 'at: must be an RFC 3339 time'],
+          ['"+275760-09-13T00:00:00Z"', 'at: must be an RFC 3339 time'],
+          ['"1970-01-01T00:00:00Z"', 'at: must not be before 2000'],
+          ['"2026-01-03T15:02:00Z"', 'at: must not be more than a day ahead'],
+        ] as const
+      ).map(([at, mention]): [string, RequestInit, number, string] => [
+        `/api/incidents/${i.id}/notes`,
+        { method: 'POST', headers: json, body: `{"text": "x", "at": ${at}}` },
+        400,
+        mention,
+      ]),
+      [
+        `/api/incidents/${i.id}/notes`,
+        { method: 'POST', headers: json, body: JSON.stringify({ text: 'x', author: 'mallory\u202Eecila' }) },
+        400,
+        'author: must not contain control or bidirectional',
+      ],
+      ...['x'.repeat(101), 'alice\u0085', ' '].map((user): [string, RequestInit, number, string] => [
+        `/api/incidents/${i.id}/notes`,
+        { method: 'POST', headers: { ...json, 'x-kubetriage-user': user }, body: '{"text": "x"}' },
+        400,
+        'X-Kubetriage-User',
+      ]),
       [
         '/api/incidents/INC-9999/notes',
         { method: 'POST', headers: json, body: '{"text": "x"}' },

@@ -7,7 +7,7 @@
  * Errors are JSON `{ error, hint }` with the right status; the record is only touched once
  * the request has been checked.
  */
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { z } from 'zod';
 import type { Hypothesis } from '../diagnose/hypothesis.ts';
@@ -21,17 +21,29 @@ import { renderStatusPageHtml } from '../publish/status-page-html.ts';
 import { planDigest, type RunbookOffer } from '../respond/offer.ts';
 import { type Clock, rfc3339 } from '../time/clock.ts';
 import { mountAlertmanagerRoutes } from './alertmanager-routes.ts';
-import { actionInput, applyInput, noteInput, statusInput, statusQuery, updateInput } from './api-input.ts';
+import {
+  actionInput,
+  applyInput,
+  claimedAuthor,
+  noteInput,
+  statusInput,
+  statusQuery,
+  updateInput,
+} from './api-input.ts';
+import type { ApiToken } from './api-tokens.ts';
 import { bearerAuth } from './auth.ts';
+import { bodySizeLimit } from './body-size.ts';
 import { type DashboardOptions, mountDashboard } from './dashboard-routes.ts';
 import type { IncidentDesk } from './desk.ts';
 import { mountDraftRoutes } from './draft-routes.ts';
 import { RunbookRuns, RunConflictError } from './runbook-runs.ts';
+import { timeProblem } from './time-input.ts';
 
 export interface ServerOptions {
   desk: IncidentDesk;
   clock: Clock;
-  token: string;
+  /** The bearer token, or the named tokens of a token file (api-tokens.ts). */
+  token: string | readonly ApiToken[];
   cluster: string;
   /** The status page's title. */
   pageName: string;
@@ -83,9 +95,18 @@ export function createApp(o: ServerOptions): Hono {
   const { desk, clock } = o;
   // Without a runner the server shows plans only, and says so the one way the runner does.
   const runs = o.runs ?? new RunbookRuns({ desk, clock });
-  const at = (s: string | undefined) => (s ? Date.parse(s) : clock.now());
-  const who = (author: string | undefined, req: Request) =>
-    author ?? req.headers.get('x-kubetriage-user') ?? 'operator';
+  const at = (s: string | undefined) => {
+    if (s === undefined) return clock.now();
+    const problem = timeProblem(s, clock.now());
+    return problem ? fail(400, `at: ${problem}`) : Date.parse(s);
+  };
+  // The author a client claims, and the named token that really sent it.
+  const who = (author: string | undefined, c: Context) => {
+    const claimed = claimedAuthor(author, c.req.header('x-kubetriage-user'));
+    if ('error' in claimed) fail(400, claimed.error, 'send a plain name of 1 to 100 characters');
+    const via = c.get('tokenName');
+    return via ? { author: claimed.author, via } : { author: claimed.author };
+  };
   const statusPage = async () =>
     buildStatusPage({
       name: o.pageName,
@@ -131,6 +152,8 @@ export function createApp(o: ServerOptions): Hono {
 
   app.use('/api/*', bearerAuth(o.token));
   app.use('/metrics', bearerAuth(o.token));
+  // After the token: a stranger's body is never read at all.
+  app.use('/api/*', bodySizeLimit());
   app.use('/api/*', async (c, next) => {
     const why = c.req.method === 'GET' || c.req.method === 'HEAD' ? undefined : o.readOnlyBecause?.();
     if (why)
@@ -188,7 +211,7 @@ export function createApp(o: ServerOptions): Hono {
         'fix the cause, or run it from a terminal with --force if you are sure',
       );
     try {
-      return c.json({ run: runs.start(i.id, offer, who(b.author, c.req.raw)) }, 202);
+      return c.json({ run: runs.start(i.id, offer, who(b.author, c)) }, 202);
     } catch (err) {
       if (err instanceof RunConflictError)
         fail(409, err.message, 'follow that run on its incident, then try again');
@@ -230,7 +253,7 @@ export function createApp(o: ServerOptions): Hono {
       const b = await body(c.req.raw, noteInput);
       const i = desk.note(c.req.param('id'), b.text, {
         atMs: at(b.at),
-        author: who(b.author, c.req.raw),
+        ...who(b.author, c),
         kind,
       });
       return c.json({ id: i.id, timeline: i.timeline.slice(-1) }, 201);
@@ -241,7 +264,7 @@ export function createApp(o: ServerOptions): Hono {
     try {
       await desk.addAction(b.text, {
         atMs: at(b.at),
-        author: who(b.author, c.req.raw),
+        ...who(b.author, c),
         incidentId: b.incident,
       });
     } catch (err) {
@@ -253,7 +276,7 @@ export function createApp(o: ServerOptions): Hono {
     const b = await body(c.req.raw, statusInput);
     const i = desk.setStatus(c.req.param('id'), b.status, {
       atMs: at(b.at),
-      author: who(b.author, c.req.raw),
+      ...who(b.author, c),
       message: b.message,
     });
     return c.json({ id: i.id, status: i.status, updates: i.updates.slice(-1) });
@@ -264,7 +287,7 @@ export function createApp(o: ServerOptions): Hono {
     const b = await body(c.req.raw, updateInput);
     const i = desk.postUpdate(c.req.param('id'), {
       atMs: at(b.at),
-      author: who(b.author, c.req.raw),
+      ...who(b.author, c),
       message: b.message,
       status: b.status,
       components: b.components,

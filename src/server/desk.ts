@@ -95,8 +95,12 @@ export class IncidentDesk {
     }
   }
 
-  note(id: string, text: string, o: { atMs: number; author: string; kind?: 'note' | 'action' }): Incident {
-    const i = this.tracker.note(id, text, o.atMs, o.kind ?? 'note', o.author);
+  note(
+    id: string,
+    text: string,
+    o: { atMs: number; author: string; via?: string; kind?: 'note' | 'action' },
+  ): Incident {
+    const i = this.tracker.note(id, text, o);
     this.persist();
     return i;
   }
@@ -105,10 +109,18 @@ export class IncidentDesk {
   setStatus(
     id: string,
     status: IncidentStatus,
-    o: { atMs: number; author: string; message?: string; why?: string; components?: Record<string, string> },
+    o: {
+      atMs: number;
+      author: string;
+      via?: string;
+      message?: string;
+      why?: string;
+      components?: Record<string, string>;
+    },
   ): Incident {
     const before = this.tracker.get(id)?.status;
-    const i = this.tracker.setStatusByHand(id, status, o.atMs, o.author, o.why ?? 'changed by hand');
+    const by = o.via ? `${o.author} with token ${o.via}` : o.author;
+    const i = this.tracker.setStatusByHand(id, status, o.atMs, by, o.why ?? 'changed by hand');
     if (before !== status) {
       // A person moved it: the draft for the old status is moot.
       this.drafts.delete(id);
@@ -118,6 +130,7 @@ export class IncidentDesk {
           status,
           message: o.message,
           author: o.author,
+          ...viaOf(o),
           ...(o.components ? { components: o.components } : {}),
         });
       else {
@@ -142,7 +155,10 @@ export class IncidentDesk {
   }
 
   /** Publishes the draft as a person's update, in their words if they edited it. */
-  publishDraft(id: string, o: { atMs: number; author: string; message?: string }): Incident | undefined {
+  publishDraft(
+    id: string,
+    o: { atMs: number; author: string; via?: string; message?: string },
+  ): Incident | undefined {
     const d = this.draft(id);
     if (!d) return undefined;
     this.drafts.delete(id);
@@ -150,6 +166,7 @@ export class IncidentDesk {
       ...d,
       atMs: o.atMs,
       author: o.author,
+      ...viaOf(o),
       message: o.message ?? d.message,
     });
     this.persist();
@@ -166,6 +183,7 @@ export class IncidentDesk {
     o: {
       atMs: number;
       author: string;
+      via?: string;
       message: string;
       status?: IncidentStatus;
       components?: Record<string, string>;
@@ -179,6 +197,7 @@ export class IncidentDesk {
       status: current ?? 'investigating',
       message: o.message,
       author: o.author,
+      ...viaOf(o),
       ...(o.components ? { components: o.components } : {}),
     });
     this.persist();
@@ -190,12 +209,15 @@ export class IncidentDesk {
    * without one it is kept for whichever incident's window it falls in (a change made
    * before anything broke is still part of the story).
    */
-  async addAction(text: string, o: { atMs: number; author: string; incidentId?: string }): Promise<void> {
+  async addAction(
+    text: string,
+    o: { atMs: number; author: string; via?: string; incidentId?: string },
+  ): Promise<void> {
     if (o.incidentId) {
-      this.note(o.incidentId, text, { atMs: o.atMs, author: o.author, kind: 'action' });
+      this.note(o.incidentId, text, { atMs: o.atMs, author: o.author, ...viaOf(o), kind: 'action' });
       return;
     }
-    const a = { atMs: o.atMs, text, author: o.author };
+    const a = { atMs: o.atMs, text, author: o.author, ...viaOf(o) };
     if (!this.store) {
       this.looseActions.push({ id: this.looseActions.length + 1, ...a });
       return;
@@ -287,4 +309,9 @@ export class IncidentDesk {
     this.queue = run.catch(() => {});
     return run;
   }
+}
+
+/** `via` only when a named token wrote it: records from unnamed tokens stay as they were. */
+function viaOf(o: { via?: string }): { via?: string } {
+  return o.via ? { via: o.via } : {};
 }

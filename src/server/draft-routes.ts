@@ -8,11 +8,13 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { Clock } from '../time/clock.ts';
 import { rfc3339 } from '../time/clock.ts';
+import { claimedAuthor } from './api-input.ts';
 import type { IncidentDesk } from './desk.ts';
+import { authorName, freeText } from './text-input.ts';
 
 const publishInput = z.object({
-  message: z.string().trim().min(1).max(5_000).optional(),
-  author: z.string().trim().min(1).max(100).optional(),
+  message: freeText(5_000).optional(),
+  author: authorName.optional(),
 });
 
 export function mountDraftRoutes(app: Hono, o: { desk: IncidentDesk; clock: Clock }): void {
@@ -37,8 +39,15 @@ export function mountDraftRoutes(app: Hono, o: { desk: IncidentDesk; clock: Cloc
     if (!b.success)
       return c.json({ error: `${b.error.issues[0].path.join('.')}: ${b.error.issues[0].message}` }, 400);
     const id = c.req.param('id');
-    const author = b.data.author ?? c.req.header('x-kubetriage-user') ?? 'operator';
-    const i = o.desk.publishDraft(id, { atMs: o.clock.now(), author, message: b.data.message });
+    const who = claimedAuthor(b.data.author, c.req.header('x-kubetriage-user'));
+    if ('error' in who) return c.json({ error: who.error }, 400);
+    const via = c.get('tokenName');
+    const i = o.desk.publishDraft(id, {
+      atMs: o.clock.now(),
+      author: who.author,
+      ...(via ? { via } : {}),
+      message: b.data.message,
+    });
     if (!i) return c.json({ error: `no draft update for ${id}`, hint: 'POST …/updates to write one' }, 404);
     return c.json({ id: i.id, status: i.status, updates: i.updates.slice(-1) }, 201);
   });

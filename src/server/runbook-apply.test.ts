@@ -12,6 +12,7 @@ import { numbered } from '../respond/plan.ts';
 import { restartDefaults } from '../respond/restart-nodes-plan.ts';
 import { RunbookStoppedError, type StepHandler } from '../respond/step-events.ts';
 import { ManualClock } from '../time/manual-clock.ts';
+import type { ApiToken } from './api-tokens.ts';
 import { createApp } from './app.ts';
 import { IncidentDesk } from './desk.ts';
 import { openIncident as openTestIncident } from './fixtures.ts';
@@ -76,7 +77,7 @@ let app: ReturnType<typeof createApp>;
 
 const openIncident = (): Incident => openTestIncident({ desk, tracker, clock });
 
-function build(o: { allowed: boolean; readOnly?: string }): void {
+function build(o: { allowed: boolean; readOnly?: string; tokens?: ApiToken[] }): void {
   runs = new RunbookRuns({
     desk,
     clock,
@@ -85,7 +86,7 @@ function build(o: { allowed: boolean; readOnly?: string }): void {
   app = createApp({
     desk,
     clock,
-    token,
+    token: o.tokens ?? token,
     cluster: 'test',
     pageName: 'Test',
     findings: () => [],
@@ -190,6 +191,23 @@ describe('approving a runbook from the dashboard', () => {
     ]);
     expect(actions.every((a) => a.author === 'maria')).toBe(true);
     expect((await listed(i.id)).runs.map((r) => r.id)).toEqual([run.id]);
+  });
+
+  it('records which named token approved a run, beside the author the client claims', async () => {
+    build({
+      allowed: true,
+      tokens: [
+        { name: 'ci', token: 'ci-token-0123456789abcdef' },
+        { name: 'pager', token },
+      ],
+    });
+    const i = openIncident();
+    const res = await approve(i.id, (await listed(i.id)).runbooks[0].digest);
+    const { run } = (await res.json()) as { run: RunbookRun };
+    expect(run).toMatchObject({ author: 'maria', via: 'pager' });
+    const approval = tracker.get(i.id)?.timeline.findLast((t) => t.kind === 'action');
+    expect(approval).toMatchObject({ author: 'maria', via: 'pager' });
+    expect(approval?.text).toContain('approved by maria (token pager) in the dashboard');
   });
 
   it('refuses a plan that changed since it was shown, a refusing plan, and an unknown runbook', async () => {

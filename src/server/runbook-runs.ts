@@ -27,6 +27,8 @@ export interface RunbookRun {
   /** How many steps the approved plan had. */
   planSteps: number;
   author: string;
+  /** The named API token that approved it, whatever author it claimed (TimelineEntry.via). */
+  via?: string;
   state: RunState;
   startedAt: string;
   endedAt?: string;
@@ -105,7 +107,8 @@ export class RunbookRuns {
   }
 
   /** Starts the approved offer; the run goes on after this returns. */
-  start(incident: string, offer: RunbookOffer, author: string): RunbookRun {
+  start(incident: string, offer: RunbookOffer, by: { author: string; via?: string }): RunbookRun {
+    const { author, via } = by;
     const execute = this.o.execute;
     if (!execute) throw new RunConflictError(this.disabledBecause);
     const busy = this.runs.find((r) => r.state === 'running');
@@ -123,6 +126,7 @@ export class RunbookRuns {
       digest: planDigest(offer.plan),
       planSteps: offer.plan.steps.length,
       author,
+      ...(via ? { via } : {}),
       state: 'running',
       startedAt: rfc3339(nowMs),
       events: [],
@@ -132,7 +136,7 @@ export class RunbookRuns {
     this.record(
       run,
       nowMs,
-      `remediate ${run.runbook}: approved by ${author} in the dashboard (plan ${run.digest}, ${run.planSteps} steps; same as: ${run.command})`,
+      `remediate ${run.runbook}: approved by ${author}${via ? ` (token ${via})` : ''} in the dashboard (plan ${run.digest}, ${run.planSteps} steps; same as: ${run.command})`,
     );
     this.abort = new AbortController();
     this.current = execute(offer, { id: run.id, author }, (e) => this.onStep(run, e), this.abort.signal)
@@ -189,7 +193,7 @@ export class RunbookRuns {
   /** A timeline entry; a run never stops because its record could not be written. */
   private record(run: RunbookRun, atMs: number, text: string): void {
     try {
-      this.o.desk.note(run.incident, text, { atMs, author: run.author, kind: 'action' });
+      this.o.desk.note(run.incident, text, { atMs, author: run.author, via: run.via, kind: 'action' });
     } catch (err) {
       this.o.log?.('cannot record a runbook step on the incident', {
         incident: run.incident,

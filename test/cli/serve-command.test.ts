@@ -103,6 +103,12 @@ describe('kubetriage serve, incidents, postmortem', () => {
     const bad = await run(['incidents', '--database-url', 'postgres://nobody@127.0.0.1:1/none']);
     expect(bad.code).toBe(3);
     expect(bad.stderr).toContain('next:');
+    const tokens = join(dir, 'two-bare-tokens');
+    await writeFile(tokens, 'a-token-of-at-least-16-chars\nanother-token-of-16-chars\n');
+    const unnamed = await run(['serve', '--replay', 'data100-2019', '--token-file', tokens]);
+    expect(unnamed.code).toBe(2);
+    expect(unnamed.stderr).toContain(`${tokens}:1 is not name:token`);
+    expect(unnamed.stderr).toContain('next: write one token, or one name:token per line');
     const usage = await run(['serve', '--replay', 'data100-2019', '--notify', 'pager=http://x']);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('pager');

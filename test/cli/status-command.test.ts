@@ -3,6 +3,8 @@
  * Unknown, CoreDNS crash-looping), unreachable, and bad input, each with its exit code.
  */
 import { execFile } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resourceForKind } from '../../src/sim/api/resources.ts';
@@ -18,12 +20,20 @@ function status(args: string[]): Promise<{ code: number; stdout: string; stderr:
   });
 }
 
+/** A kubeconfig whose context names a cluster it never defines (written before the tests run). */
+const dangling = join(tmpdir(), `kt-dangling-${process.pid}.kubeconfig`);
+
 describe('kubetriage status', () => {
   let c: SimCluster;
   beforeAll(async () => {
     c = await startSimCluster();
+    writeFileSync(
+      dangling,
+      'apiVersion: v1\nkind: Config\ncurrent-context: prod\ncontexts: [{name: prod, context: {cluster: gone}}]\n',
+    );
   });
   afterAll(async () => {
+    rmSync(dangling, { force: true });
     await c?.stop();
   });
 
@@ -110,6 +120,7 @@ describe('kubetriage status', () => {
 
   it.each([
     [['--kubeconfig', '/nonexistent/kubeconfig'], /\/nonexistent\/kubeconfig/],
+    [['--kubeconfig', dangling], /context "prod" in \S+ refers to cluster "gone", which is not defined/],
     [['-o', 'xml'], /-o must be one of table, wide, json, yaml, name or jsonpath=TEMPLATE \(got "xml"\)/],
     [['--timeout', 'soon'], /--timeout must be a positive number of seconds/],
   ])('exits 2 with a clear message for %j', async (args, message) => {

@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { ApiClient } from '../../kube/api-client.ts';
 import { loadKubeConfig } from '../../kube/kubeconfig.ts';
 import { LeaseLock } from '../../kube/lease-lock.ts';
+import { type ApiToken, parseTokenFile } from '../../server/api-tokens.ts';
 import { newToken } from '../../server/auth.ts';
 import { loadScenario } from '../../sim/scenario/loader.ts';
 import { type Clock, realClock } from '../../time/clock.ts';
@@ -48,23 +49,24 @@ interface ServeFlags extends StoreFlags {
   autoPublish?: boolean;
 }
 
-async function tokenFrom(flags: ServeFlags): Promise<{ token: string; generated: boolean }> {
+/**
+ * The API's tokens; `token` is the first, the one a replay posts its scenario's actions
+ * with and the dashboard link carries.
+ */
+async function tokensFrom(
+  flags: ServeFlags,
+): Promise<{ tokens: ApiToken[]; token: string; generated: boolean }> {
   if (flags.tokenFile) {
-    const token = (
-      await readFile(flags.tokenFile, 'utf8').catch((err: Error) => {
-        throw usageError(`cannot read --token-file ${flags.tokenFile}: ${err.message}`);
-      })
-    ).trim();
-    if (token.length < 16)
-      throw usageError(
-        `the token in ${flags.tokenFile} is shorter than 16 characters`,
-        'openssl rand -base64 32 > token',
-      );
-    return { token, generated: false };
+    const text = await readFile(flags.tokenFile, 'utf8').catch((err: Error) => {
+      throw usageError(`cannot read --token-file ${flags.tokenFile}: ${err.message}`);
+    });
+    const tokens = parseTokenFile(text, flags.tokenFile);
+    if (!Array.isArray(tokens)) throw usageError(tokens.problem, tokens.hint);
+    return { tokens, token: tokens[0].token, generated: false };
   }
   const env = process.env.KUBETRIAGE_TOKEN?.trim();
-  if (env) return { token: env, generated: false };
-  return { token: newToken(), generated: true };
+  const token = env || newToken();
+  return { tokens: [{ token }], token, generated: !env };
 }
 
 /** The kubeconfig context in use, as kubectl would pick it, for naming the cluster. */
@@ -97,7 +99,7 @@ export function registerServe(program: Command): void {
     .option('--public-url <url>', 'how people reach this server, for links in notifications')
     .option(
       '--token-file <file>',
-      'bearer token for the API and /metrics (default: $KUBETRIAGE_TOKEN, else a new one printed at start)',
+      'bearer token for the API and /metrics, or one name:token per line so the record shows which token made each change (default: $KUBETRIAGE_TOKEN, else a new one printed at start)',
     )
     .option('--page-name <name>', 'title of the public status page')
     .option(
@@ -147,6 +149,11 @@ Endpoints (all but the status page and /healthz need "Authorization: Bearer <tok
   POST /api/alertmanager                Alertmanager's webhook: alerts become evidence on incidents
   POST /api/actions                     an action not tied to an incident
 
+Posted bodies: at most 1 MiB; "author" (or the X-Kubetriage-User header) is 1-100
+characters without control or bidi characters; "at" is an RFC 3339 time, not before 2000
+nor more than a day ahead. With a --token-file of name:token lines, every change records
+the token's name as "via" beside the author.
+
 Exit codes: 0 stopped cleanly, 2 bad usage, 3 cluster, port or database unreachable.
 
 Examples:
@@ -160,7 +167,7 @@ Examples:
       const intervalMs = Number(flags.interval) * 1000;
       if (!Number.isFinite(intervalMs) || intervalMs < 1000)
         throw usageError(`--interval must be at least 1 second (got "${flags.interval}")`);
-      const { token, generated } = await tokenFrom(flags);
+      const { tokens, token, generated } = await tokensFrom(flags);
       const scenario = flags.replay ? await loadScenario(flags.replay) : undefined;
       const leaseDurationMs = Number(flags.leaseDuration) * 1000;
       if (flags.leaderElect && scenario)
@@ -183,101 +190,109 @@ Examples:
         publicUrl: flags.publicUrl,
         log: log.warn,
       });
-      const session = scenario
-        ? undefined
-        : await startLiveSession(flags, { components: true, stats: pub.metrics });
-      // Live, the cluster's own time (read off the API server's Date headers).
-      const clusterClock = session ? session.clock : clock;
-      const store = await openStoreFromFlags(flags, cluster);
-      const identity = flags.identity ?? defaultIdentity();
-      const rt = new ServeRuntime({
-        clock: clusterClock,
-        store,
-        cluster,
-        token,
-        pageName: flags.pageName,
-        // A live cluster's public updates wait for a person; a replay has nobody to publish them.
-        autoPublish: Boolean(flags.autoPublish || scenario),
-        listeners: pub.listeners,
-        metrics: pub.metrics,
-        onRound: pub.onRound,
-        log: log.warn,
-        health: () => ({
-          source: scenario ? `replay ${scenario.name}` : session?.loaded.server,
-          // Whether kubetriage can read the cluster at all: refused credentials leave every
-          // answer below unknown, which a health check of this process must not hide.
-          ...(session ? { clusterAccess: clusterAccess(session.view, clusterClock.now()) } : {}),
-          ...(elector ? { role: elector.leading ? 'leader' : 'follower', identity } : {}),
-        }),
-        readOnlyBecause: () =>
-          elector && !elector.leading
-            ? `${identity} is a follower: only the leader takes changes`
-            : undefined,
-        ...(session && flags.allowRemediation
-          ? {
-              remediate: remediationExecutor(session.loaded.kc, clusterClock, identity),
-            }
-          : {
-              remediationOffBecause: scenario
-                ? 'a replay has no cluster to act on: run the plan against a real cluster from a terminal'
-                : 'serve runs read-only: start it with --allow-remediation (and the kubetriage-remediate role) to apply runbooks from here',
-            }),
-      });
-      const elector =
-        flags.leaderElect && session
-          ? new LeaderElection({
-              lock: new LeaseLock({
-                api: new ApiClient(session.loaded.kc, {
-                  now: () => realClock.now(),
-                  requestTimeoutMs: 5_000,
-                }),
-                namespace: flags.leaseNamespace ?? podNamespace() ?? 'default',
-                name: flags.leaseName,
-                holder: identity,
-                leaseDurationMs,
-                clock: realClock,
-              }),
-              clock: realClock,
-              leaseDurationMs,
-              // Taking over: the record as the last leader left it, so nothing is opened twice.
-              onStartedLeading: async () => {
-                const open = await rt.desk.restore(clusterClock.now());
-                pub.startedActing(clusterClock.now());
-                log.info('leading', { identity, restoredOpenIncidents: open });
-              },
-              onStoppedLeading: (why) => {
-                pub.stoppedActing();
-                log.warn('no longer leading; stopped acting', { identity, why });
-              },
-              log: log.warn,
-            })
-          : undefined;
-      const restored = elector ? 0 : await rt.desk.restore(clusterClock.now());
-      // Alertmanager re-posts read the record's open incidents; without a lease to wait for, act now.
-      pub.useRecord(() => rt.desk.tracker.open());
-      if (!elector) pub.startedActing(clusterClock.now());
-      const bound = await rt.listen(port, flags.host);
-      log.info('serving', {
-        url: `http://${flags.host}:${bound}`,
-        store: store.backend,
-        cluster,
-        restoredOpenIncidents: restored,
-      });
-      if (generated)
-        process.stderr.write(
-          `API token (pass --token-file or $KUBETRIAGE_TOKEN to choose one): ${token}\n` +
-            `dashboard: ${dashboardUrl(flags.host, bound, token)}\n`,
-        );
-      let stopping = false;
-      const stopped = new Promise<void>((resolve) => {
-        const stop = () => {
-          stopping = true;
-          resolve();
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      // Whatever has started is stopped on the way out, a failed start included: the feed's
+      // watches and the notifiers' timers would otherwise keep a process serving nothing.
+      const running: (() => Promise<void>)[] = [() => pub.close()];
       try {
+        // The record first: a file that is not a database is found before connecting to the cluster.
+        const store = await openStoreFromFlags(flags, cluster);
+        running.push(() => store.close());
+        const session = scenario
+          ? undefined
+          : await startLiveSession(flags, { components: true, stats: pub.metrics });
+        if (session) running.push(() => session.feed.stop());
+        // Live, the cluster's own time (read off the API server's Date headers).
+        const clusterClock = session ? session.clock : clock;
+        const identity = flags.identity ?? defaultIdentity();
+        const rt = new ServeRuntime({
+          clock: clusterClock,
+          store,
+          cluster,
+          token: tokens,
+          pageName: flags.pageName,
+          // A live cluster's public updates wait for a person; a replay has nobody to publish them.
+          autoPublish: Boolean(flags.autoPublish || scenario),
+          listeners: pub.listeners,
+          metrics: pub.metrics,
+          onRound: pub.onRound,
+          log: log.warn,
+          health: () => ({
+            source: scenario ? `replay ${scenario.name}` : session?.loaded.server,
+            // Whether kubetriage can read the cluster at all: refused credentials leave every
+            // answer below unknown, which a health check of this process must not hide.
+            ...(session ? { clusterAccess: clusterAccess(session.view, clusterClock.now()) } : {}),
+            ...(elector ? { role: elector.leading ? 'leader' : 'follower', identity } : {}),
+          }),
+          readOnlyBecause: () =>
+            elector && !elector.leading
+              ? `${identity} is a follower: only the leader takes changes`
+              : undefined,
+          ...(session && flags.allowRemediation
+            ? {
+                remediate: remediationExecutor(session.loaded.kc, clusterClock, identity),
+              }
+            : {
+                remediationOffBecause: scenario
+                  ? 'a replay has no cluster to act on: run the plan against a real cluster from a terminal'
+                  : 'serve runs read-only: start it with --allow-remediation (and the kubetriage-remediate role) to apply runbooks from here',
+              }),
+        });
+        running.push(() => rt.close());
+        const elector =
+          flags.leaderElect && session
+            ? new LeaderElection({
+                lock: new LeaseLock({
+                  api: new ApiClient(session.loaded.kc, {
+                    now: () => realClock.now(),
+                    requestTimeoutMs: 5_000,
+                  }),
+                  namespace: flags.leaseNamespace ?? podNamespace() ?? 'default',
+                  name: flags.leaseName,
+                  holder: identity,
+                  leaseDurationMs,
+                  clock: realClock,
+                }),
+                clock: realClock,
+                leaseDurationMs,
+                // Taking over: the record as the last leader left it, so nothing is opened twice.
+                onStartedLeading: async () => {
+                  const open = await rt.desk.restore(clusterClock.now());
+                  pub.startedActing(clusterClock.now());
+                  log.info('leading', { identity, restoredOpenIncidents: open });
+                },
+                onStoppedLeading: (why) => {
+                  pub.stoppedActing();
+                  log.warn('no longer leading; stopped acting', { identity, why });
+                },
+                log: log.warn,
+              })
+            : undefined;
+        if (elector) running.push(() => elector.stop());
+        const restored = elector ? 0 : await rt.desk.restore(clusterClock.now());
+        // Alertmanager re-posts read the record's open incidents; without a lease to wait for, act now.
+        pub.readOpenIncidentsFrom(() => rt.desk.tracker.open());
+        if (!elector) pub.startedActing(clusterClock.now());
+        const bound = await rt.listen(port, flags.host);
+        log.info('serving', {
+          url: `http://${flags.host}:${bound}`,
+          store: store.backend,
+          cluster,
+          restoredOpenIncidents: restored,
+        });
+        if (generated)
+          process.stderr.write(
+            `API token (pass --token-file or $KUBETRIAGE_TOKEN to choose one): ${token}\n` +
+              `dashboard: ${dashboardUrl(flags.host, bound, token)}\n`,
+          );
+        let stopping = false;
+        const stopped = new Promise<void>((resolve) => {
+          const stop = () => {
+            stopping = true;
+            resolve();
+          };
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
         if (scenario) {
           const r = await serveReplay(rt, scenario, {
             token,
@@ -297,12 +312,9 @@ Examples:
             if (!elector || elector.leading) rt.round(session.view, clusterClock.now());
             for (let waited = 0; waited < intervalMs && !stopping; waited += 250) await realClock.sleep(250);
           }
-          await session.feed.stop();
         }
       } finally {
-        await elector?.stop();
-        await pub.close();
-        await rt.close();
+        for (const stop of running.reverse()) await stop();
       }
     });
 }

@@ -8,7 +8,7 @@
  */
 import type { Hypothesis } from '../../diagnose/hypothesis.ts';
 import type { Incident, IncidentStatus, StatusUpdate, TimelineEntry, TimelineKind } from '../incident.ts';
-import { incidentSeq, StoreError } from './store.ts';
+import { type ActionRecord, incidentSeq, StoreError } from './store.ts';
 
 export type IncidentBody = Omit<Incident, 'timeline' | 'updates'>;
 
@@ -19,6 +19,8 @@ export interface TimelineRow {
   kind: string;
   text: string;
   author: string | null;
+  /** Null in rows from before schema version 3, and for unnamed tokens. */
+  via?: string | null;
 }
 
 export interface UpdateRow {
@@ -28,6 +30,7 @@ export interface UpdateRow {
   status: string;
   message: string;
   author: string;
+  via?: string | null;
   /** JSON text (SQLite) or an object (PostgreSQL JSONB); null when the update set none. */
   components?: string | Record<string, string> | null;
 }
@@ -107,6 +110,7 @@ export function timelineEntry(r: TimelineRow): TimelineEntry {
   const e: TimelineEntry = { atMs: r.at_ms, kind: r.kind as TimelineKind, text: r.text };
   // Absent, not `author: undefined`: a round trip gives back exactly what was saved.
   if (r.author !== null) e.author = r.author;
+  if (r.via) e.via = r.via;
   return e;
 }
 
@@ -117,9 +121,22 @@ export function statusUpdate(r: UpdateRow): StatusUpdate {
     message: r.message,
     author: r.author,
   };
+  if (r.via) u.via = r.via;
   const components = typeof r.components === 'string' ? parseOrUndefined(r.components) : r.components;
   if (components && typeof components === 'object') u.components = components;
   return u;
+}
+
+export interface ActionRow {
+  id: number;
+  at_ms: number;
+  author: string;
+  text: string;
+  via: string | null;
+}
+
+export function actionRecord(r: ActionRow): ActionRecord {
+  return { id: r.id, atMs: r.at_ms, author: r.author, text: r.text, ...(r.via ? { via: r.via } : {}) };
 }
 
 /** A damaged column costs only the component states it held, never the update itself. */

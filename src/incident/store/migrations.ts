@@ -22,6 +22,17 @@ export interface Migration {
   statements: string[];
 }
 
+/** The same SQL in both backends: TEXT columns, NULL in rows written before. */
+const tokenNames: Migration = {
+  version: 3,
+  name: 'notes, updates and actions name the API token that wrote them',
+  statements: [
+    'ALTER TABLE timeline ADD COLUMN via TEXT',
+    'ALTER TABLE status_updates ADD COLUMN via TEXT',
+    'ALTER TABLE actions ADD COLUMN via TEXT',
+  ],
+};
+
 export const sqliteMigrations: readonly Migration[] = [
   {
     version: 1,
@@ -90,6 +101,7 @@ export const sqliteMigrations: readonly Migration[] = [
     name: 'status updates carry component states set by hand',
     statements: ['ALTER TABLE status_updates ADD COLUMN components TEXT'],
   },
+  tokenNames,
 ];
 
 export const postgresMigrations: readonly Migration[] = [
@@ -159,6 +171,7 @@ export const postgresMigrations: readonly Migration[] = [
     name: 'status updates carry component states set by hand',
     statements: ['ALTER TABLE status_updates ADD COLUMN components JSONB'],
   },
+  tokenNames,
 ];
 
 /** The newest version in a list of migrations. */

@@ -13,6 +13,8 @@ import pg, { type CustomTypesConfig, type PoolClient } from 'pg';
 import type { Hypothesis } from '../../diagnose/hypothesis.ts';
 import type { Incident } from '../incident.ts';
 import {
+  type ActionRow,
+  actionRecord,
   assembleIncident,
   byIncident,
   findingBody,
@@ -209,8 +211,8 @@ class PostgresStore implements IncidentStore {
         if (newEntries.length)
           // One statement for all new entries: unnest turns the parallel arrays into rows.
           await c.query(
-            `INSERT INTO timeline (cluster, incident_id, pos, at_ms, kind, text, author)
-            SELECT $1::text, $2::text, * FROM unnest($3::int[], $4::bigint[], $5::text[], $6::text[], $7::text[])
+            `INSERT INTO timeline (cluster, incident_id, pos, at_ms, kind, text, author, via)
+            SELECT $1::text, $2::text, * FROM unnest($3::int[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[])
             ON CONFLICT DO NOTHING`,
             [
               this.cluster,
@@ -220,13 +222,14 @@ class PostgresStore implements IncidentStore {
               newEntries.map((e) => e.kind),
               newEntries.map((e) => e.text),
               newEntries.map((e) => e.author ?? null),
+              newEntries.map((e) => e.via ?? null),
             ],
           );
         const newUpdates = i.updates.slice(rows[0].u);
         if (newUpdates.length)
           await c.query(
-            `INSERT INTO status_updates (cluster, incident_id, pos, at_ms, status, message, author, components)
-            SELECT $1::text, $2::text, * FROM unnest($3::int[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::jsonb[])
+            `INSERT INTO status_updates (cluster, incident_id, pos, at_ms, status, message, author, components, via)
+            SELECT $1::text, $2::text, * FROM unnest($3::int[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::text[])
             ON CONFLICT DO NOTHING`,
             [
               this.cluster,
@@ -237,6 +240,7 @@ class PostgresStore implements IncidentStore {
               newUpdates.map((u) => u.message),
               newUpdates.map((u) => u.author),
               newUpdates.map((u) => (u.components ? JSON.stringify(u.components) : null)),
+              newUpdates.map((u) => u.via ?? null),
             ],
           );
       }
@@ -250,12 +254,12 @@ class PostgresStore implements IncidentStore {
     // Checked before the timeline is fetched, so a corrupt row fails fast with its name.
     const bodies: IncidentBody[] = rows.map((r) => incidentBody(r.body, this.whereIncident(r.id)));
     const timeline = await c.query<TimelineRow>(
-      `SELECT incident_id, pos, at_ms, kind, text, author FROM timeline
+      `SELECT incident_id, pos, at_ms, kind, text, author, via FROM timeline
       WHERE cluster = $1 AND incident_id = ANY($2::text[]) ORDER BY incident_id, pos`,
       [this.cluster, ids],
     );
     const updates = await c.query<UpdateRow>(
-      `SELECT incident_id, pos, at_ms, status, message, author, components FROM status_updates
+      `SELECT incident_id, pos, at_ms, status, message, author, components, via FROM status_updates
       WHERE cluster = $1 AND incident_id = ANY($2::text[]) ORDER BY incident_id, pos`,
       [this.cluster, ids],
     );
@@ -318,24 +322,24 @@ class PostgresStore implements IncidentStore {
   async addAction(a: Omit<ActionRecord, 'id'>): Promise<ActionRecord> {
     return this.write('recording an action', async (c) => {
       const { rows } = await c.query<{ id: number }>(
-        'INSERT INTO actions (cluster, at_ms, author, text) VALUES ($1, $2, $3, $4) RETURNING id',
-        [this.cluster, a.atMs, a.author, a.text],
+        'INSERT INTO actions (cluster, at_ms, author, text, via) VALUES ($1, $2, $3, $4, $5) RETURNING id',
+        [this.cluster, a.atMs, a.author, a.text, a.via ?? null],
       );
-      return { id: rows[0].id, atMs: a.atMs, author: a.author, text: a.text };
+      return { id: rows[0].id, ...a };
     });
   }
 
   async listActions(q: { fromMs?: number; toMs?: number } = {}): Promise<ActionRecord[]> {
     const rows = await this.read('listing actions', async (c) => {
-      const r = await c.query<{ id: number; at_ms: number; author: string; text: string }>(
-        `SELECT id, at_ms, author, text FROM actions
+      const r = await c.query<ActionRow>(
+        `SELECT id, at_ms, author, text, via FROM actions
         WHERE cluster = $1 AND ($2::bigint IS NULL OR at_ms >= $2) AND ($3::bigint IS NULL OR at_ms <= $3)
         ORDER BY at_ms, id`,
         [this.cluster, q.fromMs ?? null, q.toMs ?? null],
       );
       return r.rows;
     });
-    return rows.map((r) => ({ id: r.id, atMs: r.at_ms, author: r.author, text: r.text }));
+    return rows.map(actionRecord);
   }
 
   async saveFindings(findings: readonly Hypothesis[], atMs: number): Promise<void> {

@@ -50,6 +50,25 @@ describe('SQLite store', () => {
     db.close();
   });
 
+  it('upgrades a version 2 file in place: its rows read back as they were, without a token', async () => {
+    const dir = join(root, 'v2');
+    const old = openSqliteStore({ dataDir: dir });
+    const i = incident(1, { timeline: [{ atMs: 1000, kind: 'note', text: 'old note', author: 'alice' }] });
+    await old.saveIncidents([i]);
+    await old.addAction({ atMs: 1000, author: 'bob', text: 'old action' });
+    await old.close();
+    // Back to what kubetriage with schema version 2 left on disk.
+    const db = new DatabaseSync(join(dir, SQLITE_FILE));
+    for (const table of ['timeline', 'status_updates', 'actions'])
+      db.exec(`ALTER TABLE ${table} DROP COLUMN via`);
+    db.exec('DELETE FROM schema_migrations WHERE version > 2');
+    db.close();
+    const s = openSqliteStore({ dataDir: dir });
+    expect((await s.getIncident(i.id))?.timeline).toStrictEqual(i.timeline);
+    expect(await s.listActions()).toStrictEqual([{ id: 1, atMs: 1000, author: 'bob', text: 'old action' }]);
+    await s.close();
+  });
+
   it('defaults to the cluster named default', async () => {
     const s = openSqliteStore({ dataDir });
     expect(s.cluster).toBe('default');

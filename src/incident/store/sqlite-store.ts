@@ -12,6 +12,8 @@ import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import type { Hypothesis } from '../../diagnose/hypothesis.ts';
 import type { Incident } from '../incident.ts';
 import {
+  type ActionRow,
+  actionRecord,
   assembleIncident,
   byIncident,
   findingBody,
@@ -175,11 +177,11 @@ class SqliteStore implements IncidentStore {
       'SELECT coalesce(max(pos) + 1, 0) AS n FROM status_updates WHERE cluster = ? AND incident_id = ?',
     );
     const addEntry =
-      this.db.prepare(`INSERT INTO timeline (cluster, incident_id, pos, at_ms, kind, text, author)
-      VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`);
-    const addUpdate = this.db.prepare(`INSERT INTO status_updates
-        (cluster, incident_id, pos, at_ms, status, message, author, components)
+      this.db.prepare(`INSERT INTO timeline (cluster, incident_id, pos, at_ms, kind, text, author, via)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`);
+    const addUpdate = this.db.prepare(`INSERT INTO status_updates
+        (cluster, incident_id, pos, at_ms, status, message, author, components, via)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`);
     this.write('saving incidents', () => {
       for (const i of inIdOrder(incidents)) {
         const c = incidentColumns(i);
@@ -201,7 +203,7 @@ class SqliteStore implements IncidentStore {
         const stored = (timelineLen.get(this.cluster, i.id) as { n: number }).n;
         for (let pos = stored; pos < i.timeline.length; pos++) {
           const e = i.timeline[pos];
-          addEntry.run(this.cluster, i.id, pos, e.atMs, e.kind, e.text, e.author ?? null);
+          addEntry.run(this.cluster, i.id, pos, e.atMs, e.kind, e.text, e.author ?? null, e.via ?? null);
         }
         const storedUpdates = (updatesLen.get(this.cluster, i.id) as { n: number }).n;
         for (let pos = storedUpdates; pos < i.updates.length; pos++) {
@@ -215,6 +217,7 @@ class SqliteStore implements IncidentStore {
             u.message,
             u.author,
             u.components ? JSON.stringify(u.components) : null,
+            u.via ?? null,
           );
         }
       }
@@ -227,11 +230,11 @@ class SqliteStore implements IncidentStore {
     const ids = rows.map((r) => r.id);
     // json_each turns one bound JSON array into a set: one query however many incidents.
     const timeline = this.db
-      .prepare(`SELECT incident_id, pos, at_ms, kind, text, author FROM timeline
+      .prepare(`SELECT incident_id, pos, at_ms, kind, text, author, via FROM timeline
         WHERE cluster = ? AND incident_id IN (SELECT value FROM json_each(?)) ORDER BY incident_id, pos`)
       .all(this.cluster, JSON.stringify(ids)) as unknown as TimelineRow[];
     const updates = this.db
-      .prepare(`SELECT incident_id, pos, at_ms, status, message, author, components FROM status_updates
+      .prepare(`SELECT incident_id, pos, at_ms, status, message, author, components, via FROM status_updates
         WHERE cluster = ? AND incident_id IN (SELECT value FROM json_each(?)) ORDER BY incident_id, pos`)
       .all(this.cluster, JSON.stringify(ids)) as unknown as UpdateRow[];
     const t = byIncident(timeline);
@@ -294,9 +297,9 @@ class SqliteStore implements IncidentStore {
   async addAction(a: Omit<ActionRecord, 'id'>): Promise<ActionRecord> {
     return this.write('recording an action', () => {
       const r = this.db
-        .prepare('INSERT INTO actions (cluster, at_ms, author, text) VALUES (?, ?, ?, ?)')
-        .run(this.cluster, a.atMs, a.author, a.text);
-      return { id: Number(r.lastInsertRowid), atMs: a.atMs, author: a.author, text: a.text };
+        .prepare('INSERT INTO actions (cluster, at_ms, author, text, via) VALUES (?, ?, ?, ?, ?)')
+        .run(this.cluster, a.atMs, a.author, a.text, a.via ?? null);
+      return { id: Number(r.lastInsertRowid), ...a };
     });
   }
 
@@ -305,15 +308,15 @@ class SqliteStore implements IncidentStore {
       'listing actions',
       () =>
         this.db
-          .prepare(`SELECT id, at_ms, author, text FROM actions
+          .prepare(`SELECT id, at_ms, author, text, via FROM actions
           WHERE cluster = ? AND at_ms >= ? AND at_ms <= ? ORDER BY at_ms, id`)
           .all(
             this.cluster,
             q.fromMs ?? Number.MIN_SAFE_INTEGER,
             q.toMs ?? Number.MAX_SAFE_INTEGER,
-          ) as unknown as { id: number; at_ms: number; author: string; text: string }[],
+          ) as unknown as ActionRow[],
     );
-    return rows.map((r) => ({ id: r.id, atMs: r.at_ms, author: r.author, text: r.text }));
+    return rows.map(actionRecord);
   }
 
   async saveFindings(findings: readonly Hypothesis[], atMs: number): Promise<void> {

@@ -103,7 +103,12 @@ export function describeStoreConformance(name: string, open: OpenStore, hooks: C
         topSince: { 'node-network': T0, 'kubelet-failure': T0 - 5 },
         timeline: [
           entry(0, { kind: 'opened', text: 'opened' }),
-          entry(1, { kind: 'note', text: 'looking — “quotes” and ünïcode', author: 'alice' }),
+          entry(1, {
+            kind: 'note',
+            text: 'looking — “quotes” and ünïcode',
+            author: 'alice',
+            via: 'laptop-alice',
+          }),
           entry(2, { kind: 'action', text: 'cordoned aks-1', author: 'kubetriage' }),
         ],
         updates: [
@@ -111,6 +116,7 @@ export function describeStoreConformance(name: string, open: OpenStore, hooks: C
           {
             ...update(3, 'identified'),
             author: 'bob',
+            via: 'ci',
             components: { DNS: 'major_outage', Nodes: 'degraded_performance' },
           },
           update(5, 'resolved'),
@@ -181,11 +187,13 @@ export function describeStoreConformance(name: string, open: OpenStore, hooks: C
 
     it('records actions and lists them by window, oldest first', async () => {
       const s = await openTracked(fresh());
-      const a2 = await s.addAction({ atMs: T0 + 2000, author: 'bob', text: 'scaled web to 0' });
+      const a2 = await s.addAction({ atMs: T0 + 2000, author: 'bob', text: 'scaled web to 0', via: 'ci' });
       const a1 = await s.addAction({ atMs: T0 + 1000, author: 'alice', text: 'kubectl drain aks-1' });
       const a3 = await s.addAction({ atMs: T0 + 3000, author: 'kubetriage', text: 'restarted coredns' });
       expect(new Set([a1.id, a2.id, a3.id]).size).toBe(3);
       expect(a1).toStrictEqual({ id: a1.id, atMs: T0 + 1000, author: 'alice', text: 'kubectl drain aks-1' });
+      // The token that wrote it is kept beside the author it claimed.
+      expect(a2.via).toBe('ci');
       expect(await s.listActions()).toStrictEqual([a1, a2, a3]);
       expect(await s.listActions({ fromMs: T0 + 2000 })).toStrictEqual([a2, a3]);
       expect(await s.listActions({ toMs: T0 + 2000 })).toStrictEqual([a1, a2]);

@@ -26,6 +26,8 @@ export interface ActionRecord {
   atMs: number;
   author: string;
   text: string;
+  /** The named API token that recorded it (TimelineEntry.via). */
+  via?: string;
 }
 
 /** A single-workload finding as last seen. */
