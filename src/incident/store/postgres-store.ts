@@ -23,6 +23,7 @@ import {
   type TimelineRow,
   type UpdateRow,
 } from './codec.ts';
+import { isConnectionLoss } from './connection-loss.ts';
 import { migratePostgres } from './migrations.ts';
 import {
   type ActionRecord,
@@ -31,6 +32,7 @@ import {
   type IncidentStore,
   type StoredFinding,
   StoreError,
+  StoreUnavailableError,
 } from './store.ts';
 
 const INT8_OID = 20;
@@ -94,10 +96,12 @@ export async function openPostgresStore(o: { url: string; cluster?: string }): P
   } catch (err) {
     throw connectError(o.url, err);
   }
-  // An idle client whose connection drops (server restart) emits 'error' on the pool; left
-  // unhandled it would kill the process. The next query gets a fresh connection or fails
-  // with a StoreError of its own.
+  // A client whose connection drops (server restart, pg_terminate_backend) emits 'error':
+  // on the pool while idle, on the client itself while checked out. Either, unhandled,
+  // kills the process. The query in flight rejects on its own and the client is discarded
+  // (tx below); the next query gets a fresh connection or a StoreUnavailableError.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   let client: PoolClient | undefined;
   try {
     client = await pool.connect();
@@ -125,15 +129,16 @@ class PostgresStore implements IncidentStore {
     this.cluster = cluster;
   }
 
-  private fail(what: string, err: unknown): StoreError {
+  private fail(what: string, err: unknown, connecting = false): StoreError {
     if (err instanceof StoreError) return err;
-    return new StoreError(
-      `incident store on PostgreSQL ${this.where}: ${what} failed (${(err as Error).message})`,
-      {
-        hint: 'is PostgreSQL still running and reachable? kubetriage keeps running on what it has in memory',
-        cause: err,
-      },
-    );
+    const message = `incident store on PostgreSQL ${this.where}: ${what} failed (${(err as Error).message})`;
+    const o = {
+      hint: 'is PostgreSQL still running and reachable? kubetriage keeps running on what it has in memory',
+      cause: err,
+    };
+    return connecting || isConnectionLoss(err)
+      ? new StoreUnavailableError(message, o)
+      : new StoreError(message, o);
   }
 
   /** Runs `fn` in one transaction on one client; rolls back and discards the client on error. */
@@ -142,7 +147,7 @@ class PostgresStore implements IncidentStore {
     try {
       client = await this.pool.connect();
     } catch (err) {
-      throw this.fail(what, err);
+      throw this.fail(what, err, true);
     }
     try {
       await client.query(begin);

@@ -101,3 +101,14 @@ export class StoreError extends Error {
     this.hint = o.hint;
   }
 }
+
+/**
+ * The database cannot be reached right now (down, restarting, the connection cut): the
+ * same write may succeed later on a new connection, unlike a refused or corrupt one.
+ */
+export class StoreUnavailableError extends StoreError {
+  constructor(message: string, o: { hint?: string; cause?: unknown } = {}) {
+    super(message, o);
+    this.name = 'StoreUnavailableError';
+  }
+}
