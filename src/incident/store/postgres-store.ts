@@ -323,7 +323,13 @@ class PostgresStore implements IncidentStore {
   async addAction(a: Omit<ActionRecord, 'id'>): Promise<ActionRecord> {
     return this.write('recording an action', async (c) => {
       const { rows } = await c.query<{ id: number }>(
-        'INSERT INTO actions (cluster, at_ms, author, text) VALUES ($1, $2, $3, $4) RETURNING id',
+        `WITH stored AS (
+          SELECT id FROM actions WHERE cluster = $1 AND at_ms = $2 AND author = $3 AND text = $4 LIMIT 1
+        ), added AS (
+          INSERT INTO actions (cluster, at_ms, author, text)
+          SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM stored) RETURNING id
+        )
+        SELECT id FROM added UNION ALL SELECT id FROM stored`,
         [this.cluster, a.atMs, a.author, a.text],
       );
       return { id: rows[0].id, atMs: a.atMs, author: a.author, text: a.text };

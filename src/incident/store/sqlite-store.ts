@@ -293,10 +293,17 @@ class SqliteStore implements IncidentStore {
 
   async addAction(a: Omit<ActionRecord, 'id'>): Promise<ActionRecord> {
     return this.write('recording an action', () => {
-      const r = this.db
-        .prepare('INSERT INTO actions (cluster, at_ms, author, text) VALUES (?, ?, ?, ?)')
-        .run(this.cluster, a.atMs, a.author, a.text);
-      return { id: Number(r.lastInsertRowid), atMs: a.atMs, author: a.author, text: a.text };
+      const stored = this.db
+        .prepare('SELECT id FROM actions WHERE cluster = ? AND at_ms = ? AND author = ? AND text = ? LIMIT 1')
+        .get(this.cluster, a.atMs, a.author, a.text) as { id: number } | undefined;
+      const id =
+        stored?.id ??
+        Number(
+          this.db
+            .prepare('INSERT INTO actions (cluster, at_ms, author, text) VALUES (?, ?, ?, ?)')
+            .run(this.cluster, a.atMs, a.author, a.text).lastInsertRowid,
+        );
+      return { id, atMs: a.atMs, author: a.author, text: a.text };
     });
   }
 

@@ -67,6 +67,10 @@ export interface IncidentStore {
   listClusters(): Promise<{ cluster: string; incidents: number }[]>;
   /** The highest incident sequence number used in this cluster (0 when none): ids continue after a restart. */
   lastIncidentSeq(): Promise<number>;
+  /**
+   * Records an action, or returns the one already stored with the same time, author and
+   * text: a write retried after its connection dropped may have committed the first time.
+   */
   addAction(a: Omit<ActionRecord, 'id'>): Promise<ActionRecord>;
   /** Actions in [fromMs, toMs] (either bound optional), oldest first. */
   listActions(q?: { fromMs?: number; toMs?: number }): Promise<ActionRecord[]>;
