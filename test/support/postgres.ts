@@ -37,6 +37,21 @@ export interface TestPostgres {
 const NOT_FOUND =
   "PostgreSQL not found: apt-get install postgresql (CI's .ci/run does), or set KUBETRIAGE_TEST_DATABASE_URL";
 
+/** One statement on its own connection, for a test to look at or alter what the store wrote. */
+export async function sql<T extends pg.QueryResultRow>(
+  dbUrl: string,
+  text: string,
+  args: unknown[] = [],
+): Promise<T[]> {
+  const c = new pg.Client({ connectionString: dbUrl });
+  await c.connect();
+  try {
+    return (await c.query<T>(text, args)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
 export async function startPostgres(): Promise<TestPostgres> {
   const given = process.env.KUBETRIAGE_TEST_DATABASE_URL;
   if (given)

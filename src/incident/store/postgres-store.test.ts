@@ -3,9 +3,8 @@
  * (`test/support/postgres.ts`), plus what only PostgreSQL has (number types, racing
  * migrations, connection errors with the password redacted, sessions cut mid-write).
  */
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type TestPostgres } from '../../../test/support/postgres.ts';
+import { sql, startPostgres, type TestPostgres } from '../../../test/support/postgres.ts';
 import { latestVersion, postgresMigrations } from './migrations.ts';
 import { openPostgresStore, redactUrl } from './postgres-store.ts';
 import { StoreError, StoreUnavailableError } from './store.ts';
@@ -18,20 +17,6 @@ beforeAll(async () => {
   url = await server.createDatabase();
 });
 afterAll(async () => server?.stop());
-
-async function sql<T extends pg.QueryResultRow>(
-  dbUrl: string,
-  text: string,
-  args: unknown[] = [],
-): Promise<T[]> {
-  const c = new pg.Client({ connectionString: dbUrl });
-  await c.connect();
-  try {
-    return (await c.query<T>(text, args)).rows;
-  } finally {
-    await c.end();
-  }
-}
 
 describeStoreConformance('postgres', (cluster) => openPostgresStore({ url, cluster }), {
   async corruptIncidentBody(cluster, id) {
