@@ -147,6 +147,10 @@ Endpoints (all but the status page and /healthz need "Authorization: Bearer <tok
   POST /api/alertmanager                Alertmanager's webhook: alerts become evidence on incidents
   POST /api/actions                     an action not tied to an incident
 
+Changes are answered only once the store has them: while the database is away, 503 with
+Retry-After (resend with the same Idempotency-Key header: no second copy), and /healthz
+says "store": "unavailable: …" until what waited in memory is written.
+
 Exit codes: 0 stopped cleanly, 2 bad usage, 3 cluster, port or database unreachable.
 
 Examples:
