@@ -222,6 +222,12 @@ describe('the store through PostgreSQL restarts', () => {
       const down = await health();
       expect(down.status).toBe(503);
       expect(down.store).toMatch(/^unavailable: postgres .*ECONNREFUSED/);
+      // Reads: what the process holds is served; what only the database has is a 503.
+      const headers = { authorization: json.authorization };
+      expect((await app.request(`/api/incidents/${incident.id}`, { headers })).status).toBe(200);
+      const actions = await app.request('/api/actions', { headers });
+      expect(actions.status).toBe(503);
+      expect(actions.headers.get('retry-after')).toBeTruthy();
       await restart();
       await healthIs(200);
       expect(await health()).toEqual({ status: 200, store: 'postgres' });
