@@ -157,7 +157,7 @@ export class ServeRuntime {
     this.runs.interrupt('serve stopped while it was running');
     // A run stops at its next step; one waiting on the cluster gets a few seconds to notice.
     await this.runs.settled(10_000);
-    await this.desk.flush();
+    await this.desk.close();
     const server = this.server;
     if (server)
       await new Promise<void>((resolve) => {

@@ -12,6 +12,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { z } from 'zod';
 import type { Hypothesis } from '../diagnose/hypothesis.ts';
 import type { Incident } from '../incident/incident.ts';
+import { StoreError } from '../incident/store/store.ts';
 import { UnknownIncidentError } from '../incident/tracker.ts';
 import type { ObservedStates } from '../publish/observed-components.ts';
 import { buildPostmortem } from '../publish/postmortem.ts';
@@ -36,6 +37,7 @@ import { bodySizeLimit } from './body-size.ts';
 import { type DashboardOptions, mountDashboard } from './dashboard-routes.ts';
 import type { IncidentDesk } from './desk.ts';
 import { mountDraftRoutes } from './draft-routes.ts';
+import { durableWrites } from './durable-writes.ts';
 import { RunbookRuns, RunConflictError } from './runbook-runs.ts';
 import { timeProblem } from './time-input.ts';
 
@@ -122,6 +124,11 @@ export function createApp(o: ServerOptions): Hono {
     if (err instanceof HTTPException) return err.getResponse();
     if (err instanceof UnknownIncidentError)
       return c.json({ error: err.message, hint: 'only open or recent incidents take changes' }, 404);
+    // A read the store could not answer (the database is away): what is in memory still is.
+    if (err instanceof StoreError)
+      return c.json({ error: err.message, hint: err.hint ?? 'see /healthz and retry' }, 503, {
+        'Retry-After': '5',
+      });
     return c.json({ error: 'internal error', hint: (err as Error).message }, 500);
   });
   app.notFound((c) =>
@@ -133,8 +140,11 @@ export function createApp(o: ServerOptions): Hono {
       {
         ok: desk.storeError === undefined,
         cluster: o.cluster,
-        store: desk.store?.backend ?? 'memory',
-        ...(desk.storeError ? { storeError: desk.storeError } : {}),
+        store:
+          desk.storeError === undefined
+            ? (desk.store?.backend ?? 'memory')
+            : `unavailable: ${desk.store?.backend} ${desk.storeError}`,
+        ...(desk.storeError === undefined ? {} : { storeError: desk.storeError, unsaved: desk.backlog }),
         lastRound: desk.lastRoundMs === undefined ? null : rfc3339(desk.lastRoundMs),
         ...o.health?.(),
       },
@@ -160,6 +170,7 @@ export function createApp(o: ServerOptions): Hono {
       fail(503, why, 'send changes to the leader: the Service routes only to the ready replica (/readyz)');
     await next();
   });
+  app.use('/api/*', durableWrites(desk));
   mountDashboard(app, o.dashboard);
 
   app.get('/metrics', async (c) => {
@@ -261,15 +272,11 @@ export function createApp(o: ServerOptions): Hono {
   app.post('/api/actions', async (c) => {
     const b = await body(c.req.raw, actionInput);
     if (b.incident && !(await desk.incident(b.incident))) fail(404, `no incident ${b.incident}`);
-    try {
-      await desk.addAction(b.text, {
-        atMs: at(b.at),
-        ...who(b.author, c),
-        incidentId: b.incident,
-      });
-    } catch (err) {
-      fail(503, `the store did not take the action: ${(err as Error).message}`, 'check /healthz and retry');
-    }
+    await desk.addAction(b.text, {
+      atMs: at(b.at),
+      ...who(b.author, c),
+      incidentId: b.incident,
+    });
     return c.json({ ok: true }, 201);
   });
   app.post('/api/incidents/:id/status', async (c) => {

@@ -4,16 +4,18 @@
  * status-page update, go to the notifiers, and are written to the store; operators' notes,
  * actions, status changes and updates (from the JSON API) take the same path.
  *
- * Writes are queued and never block a round: the store works through them in order, one
- * transaction each. If the store fails, the incidents stay dirty and are written with the
- * next batch, so nothing already recorded in memory is lost while the database is away;
- * `flush()` waits for the queue (shutdown, tests).
+ * Writes never block a round: the record writer (record-writer.ts) works through them in
+ * order and keeps them in memory while the database is away, retrying until it is back.
+ * The API instead waits for `durable()` before it answers, so it never acknowledges a
+ * change the store does not hold; `flush()` writes what is waiting (shutdown, tests).
  */
 import type { Hypothesis } from '../diagnose/hypothesis.ts';
 import type { Incident, IncidentStatus, StatusUpdate } from '../incident/incident.ts';
 import type { ActionRecord, IncidentStore } from '../incident/store/store.ts';
 import type { IncidentChange, IncidentTracker } from '../incident/tracker.ts';
 import { autoUpdate } from '../publish/status-updates.ts';
+import { realClock } from '../time/clock.ts';
+import { RecordWriter, type RetryOptions } from './record-writer.ts';
 
 export interface DeskListener {
   /** A change worth telling people about (never awaited). */
@@ -31,6 +33,8 @@ export interface DeskOptions {
    * unless --auto-publish): what customers read is a person's call.
    */
   autoPublish?: boolean;
+  /** How writes the store refused are retried (default: from 250 ms, doubling to 5 s, wall time). */
+  retry?: Partial<RetryOptions>;
 }
 
 export class IncidentDesk {
@@ -38,8 +42,7 @@ export class IncidentDesk {
   readonly store?: IncidentStore;
   private readonly listeners: DeskListener[];
   private readonly log: NonNullable<DeskOptions['log']>;
-  private queue: Promise<void> = Promise.resolve();
-  private readonly unsaved = new Map<string, Incident>();
+  private readonly writer: RecordWriter | undefined;
   private findingsKey = '';
   /** Actions outside any incident, kept in memory when there is no store. */
   private readonly looseActions: ActionRecord[] = [];
@@ -52,8 +55,6 @@ export class IncidentDesk {
    * Only this desk (the leader) writes the record, so nothing else makes it stale.
    */
   private readonly history = new Map<string, Promise<Incident[]>>();
-  /** The last store failure, for /healthz; cleared by the next successful write. */
-  storeError: string | undefined;
   lastRoundMs: number | undefined;
 
   constructor(o: DeskOptions) {
@@ -62,6 +63,30 @@ export class IncidentDesk {
     this.listeners = o.listeners ?? [];
     this.log = o.log ?? (() => {});
     this.autoPublish = o.autoPublish ?? true;
+    if (o.store) {
+      this.writer = new RecordWriter({
+        store: o.store,
+        retry: { clock: realClock, ...o.retry },
+        log: this.log,
+      });
+      this.writer.onWritten = () => this.history.clear();
+    }
+  }
+
+  /** Why the store is not taking writes right now (for /healthz), or undefined while it is. */
+  get storeError(): string | undefined {
+    return this.writer?.error;
+  }
+
+  /** Changes held in memory that the store does not have yet. */
+  get backlog(): number {
+    return this.writer?.backlog ?? 0;
+  }
+
+  /** Resolves once every change made so far is in the store; rejects while the store fails. */
+  async durable(): Promise<void> {
+    this.persist();
+    await this.writer?.durable();
   }
 
   /** Picks up the stored record: open incidents and those resolved recently enough to reopen. */
@@ -87,11 +112,9 @@ export class IncidentDesk {
     }
     this.persist();
     const key = findings.map((f) => `${f.pattern} ${f.statement}`).join('\n');
-    if (this.store && key !== this.findingsKey) {
+    if (this.writer && key !== this.findingsKey) {
       this.findingsKey = key;
-      const store = this.store;
-      const snapshot = [...findings];
-      this.enqueue('findings', () => store.saveFindings(snapshot, nowMs));
+      this.writer.saveFindings([...findings], nowMs);
     }
   }
 
@@ -218,12 +241,8 @@ export class IncidentDesk {
       return;
     }
     const a = { atMs: o.atMs, text, author: o.author, ...viaOf(o) };
-    if (!this.store) {
-      this.looseActions.push({ id: this.looseActions.length + 1, ...a });
-      return;
-    }
-    const store = this.store;
-    await this.enqueue('action', async () => void (await store.addAction(a)), true);
+    if (this.writer) this.writer.addAction(a);
+    else this.looseActions.push({ id: this.looseActions.length + 1, ...a });
   }
 
   async actions(q: { fromMs?: number; toMs?: number } = {}): Promise<ActionRecord[]> {
@@ -267,47 +286,21 @@ export class IncidentDesk {
     return list;
   }
 
-  /** Resolves when everything queued so far has been written (or has failed and been kept). */
+  /** Tries to write what is waiting now; resolves when that attempt ends (what fails is kept). */
   async flush(): Promise<void> {
     this.persist();
-    await this.queue;
+    await this.writer?.attempt();
+  }
+
+  /** A last attempt at what is waiting, then no more retries: the store is about to close. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.writer?.close();
   }
 
   private persist(): void {
-    for (const i of this.tracker.takeDirty()) this.unsaved.set(i.id, i);
-    if (!this.store || this.unsaved.size === 0) return;
-    const store = this.store;
-    this.enqueue('incidents', async () => {
-      if (this.unsaved.size === 0) return;
-      const batch = [...this.unsaved.values()];
-      this.unsaved.clear();
-      try {
-        await store.saveIncidents(batch);
-        this.history.clear();
-      } catch (err) {
-        // Keep them for the next write; anything newer for the same id wins.
-        for (const i of batch) if (!this.unsaved.has(i.id)) this.unsaved.set(i.id, i);
-        throw err;
-      }
-    });
-  }
-
-  private enqueue(what: string, write: () => Promise<void>, rethrow = false): Promise<void> {
-    const run = this.queue.then(write).then(
-      () => {
-        this.storeError = undefined;
-      },
-      (err: unknown) => {
-        this.storeError = `${what}: ${(err as Error).message}`;
-        this.log('store write failed; kept in memory and retried with the next write', {
-          what,
-          err: (err as Error).message,
-        });
-        if (rethrow) throw err;
-      },
-    );
-    this.queue = run.catch(() => {});
-    return run;
+    const dirty = this.tracker.takeDirty();
+    if (this.writer && dirty.length) this.writer.saveIncidents(dirty);
   }
 }
 

@@ -22,11 +22,35 @@ export interface TestPostgres {
   url(db?: string): string;
   /** Creates an empty database with a fresh name and returns its URL. */
   createDatabase(): Promise<string>;
+  /** Ends every other session on the server from a separate connection, as an operator would. */
+  terminateSessions(): Promise<number>;
+  /**
+   * Stops the server (`pg_ctl stop`: `fast` rolls back and disconnects every session,
+   * `immediate` drops them as a crash would) and starts it again on the same port when
+   * the returned function is called. Only for the throwaway server: undefined on one of
+   * the user's own.
+   */
+  halt?: (mode: 'fast' | 'immediate') => Promise<() => Promise<void>>;
   stop(): Promise<void>;
 }
 
 const NOT_FOUND =
   "PostgreSQL not found: apt-get install postgresql (CI's .ci/run does), or set KUBETRIAGE_TEST_DATABASE_URL";
+
+/** One statement on its own connection, for a test to look at or alter what the store wrote. */
+export async function sql<T extends pg.QueryResultRow>(
+  dbUrl: string,
+  text: string,
+  args: unknown[] = [],
+): Promise<T[]> {
+  const c = new pg.Client({ connectionString: dbUrl });
+  await c.connect();
+  try {
+    return (await c.query<T>(text, args)).rows;
+  } finally {
+    await c.end();
+  }
+}
 
 export async function startPostgres(): Promise<TestPostgres> {
   const given = process.env.KUBETRIAGE_TEST_DATABASE_URL;
@@ -45,7 +69,11 @@ function withDatabase(url: string, db: string): string {
 }
 
 /** Database handling shared by both kinds of server; `stopServer` runs after the databases are dropped. */
-function onServer(url: (db: string) => string, stopServer: () => Promise<void>): TestPostgres {
+function onServer(
+  url: (db: string) => string,
+  stopServer: () => Promise<void>,
+  halt?: TestPostgres['halt'],
+): TestPostgres {
   const created: string[] = [];
   const admin = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
     const c = new pg.Client({ connectionString: url('postgres') });
@@ -58,6 +86,16 @@ function onServer(url: (db: string) => string, stopServer: () => Promise<void>):
   };
   return {
     url: (db = 'postgres') => url(db),
+    halt,
+    async terminateSessions() {
+      return admin(async (c) => {
+        const r = await c.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'`,
+        );
+        return r.rowCount ?? 0;
+      });
+    },
     async createDatabase() {
       const name = `kubetriage_test_${randomBytes(6).toString('hex')}`;
       await admin((c) => c.query(`CREATE DATABASE ${name}`));
@@ -146,13 +184,25 @@ async function startThrowaway(): Promise<TestPostgres> {
       '--no-sync',
     ]);
     let port = 0;
+    // -w waits until the server accepts connections.
+    const start = () =>
+      exec('pg_ctl', [
+        '-D',
+        data,
+        '-l',
+        log,
+        '-o',
+        `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
+        '-w',
+        '-t',
+        '60',
+        'start',
+      ]);
     // A free port can be taken between asking for it and the server binding it: try again.
     for (let attempt = 1; ; attempt++) {
       port = await freePort();
-      const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
       try {
-        // -w waits until the server accepts connections.
-        await exec('pg_ctl', ['-D', data, '-l', log, '-o', opts, '-w', '-t', '60', 'start']);
+        await start();
         break;
       } catch (err) {
         if (attempt >= 3) throw err;
@@ -162,7 +212,11 @@ async function startThrowaway(): Promise<TestPostgres> {
       await exec('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => {});
       await rm(dir, { recursive: true, force: true });
     };
-    return onServer((db) => `postgres://postgres@127.0.0.1:${port}/${db}`, stopServer);
+    const halt = async (mode: 'fast' | 'immediate') => {
+      await exec('pg_ctl', ['-D', data, '-m', mode, '-w', 'stop']);
+      return async () => void (await start());
+    };
+    return onServer((db) => `postgres://postgres@127.0.0.1:${port}/${db}`, stopServer, halt);
   } catch (err) {
     const serverLog = await readFile(log, 'utf8').catch(() => '');
     await exec('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']).catch(() => {});

@@ -154,6 +154,10 @@ characters without control or bidi characters; "at" is an RFC 3339 time, not bef
 nor more than a day ahead. With a --token-file of name:token lines, every change records
 the token's name as "via" beside the author.
 
+Changes are answered only once the store has them: while the database is away, 503 with
+Retry-After (resend with the same Idempotency-Key header: no second copy), and /healthz
+says "store": "unavailable: …" until what waited in memory is written.
+
 Exit codes: 0 stopped cleanly, 2 bad usage, 3 cluster, port or database unreachable.
 
 Examples:

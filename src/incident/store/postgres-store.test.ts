@@ -1,14 +1,13 @@
 /**
  * The PostgreSQL store: the conformance suite on a fresh database of a real server
  * (`test/support/postgres.ts`), plus what only PostgreSQL has (number types, racing
- * migrations, connection errors with the password redacted).
+ * migrations, connection errors with the password redacted, sessions cut mid-write).
  */
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type TestPostgres } from '../../../test/support/postgres.ts';
+import { sql, startPostgres, type TestPostgres } from '../../../test/support/postgres.ts';
 import { latestVersion, postgresMigrations } from './migrations.ts';
 import { openPostgresStore, redactUrl } from './postgres-store.ts';
-import { StoreError } from './store.ts';
+import { StoreError, StoreUnavailableError } from './store.ts';
 import { describeStoreConformance, incident } from './store-conformance.ts';
 
 let server: TestPostgres;
@@ -18,20 +17,6 @@ beforeAll(async () => {
   url = await server.createDatabase();
 });
 afterAll(async () => server?.stop());
-
-async function sql<T extends pg.QueryResultRow>(
-  dbUrl: string,
-  text: string,
-  args: unknown[] = [],
-): Promise<T[]> {
-  const c = new pg.Client({ connectionString: dbUrl });
-  await c.connect();
-  try {
-    return (await c.query<T>(text, args)).rows;
-  } finally {
-    await c.end();
-  }
-}
 
 describeStoreConformance('postgres', (cluster) => openPostgresStore({ url, cluster }), {
   async corruptIncidentBody(cluster, id) {
@@ -109,6 +94,38 @@ describe('PostgreSQL store', () => {
     expect((err as StoreError).message).toContain('postgres://kt:***@127.0.0.1:1/kubetriage');
     expect((err as StoreError).message).not.toContain('hunter2');
     expect((err as StoreError).hint).toMatch(/is PostgreSQL running/);
+  });
+
+  it('rejects writes whose session is cut mid-transaction as unavailable, without taking the process down', async () => {
+    // pg emits 'error' on a checked-out client whose connection ends; unhandled, it would
+    // throw out of the socket's callback and end the process.
+    const crashes: unknown[] = [];
+    const crash = (err: unknown) => crashes.push(err);
+    process.on('uncaughtException', crash);
+    const s = await openPostgresStore({ url, cluster: 'cut' });
+    try {
+      const rejected: unknown[] = [];
+      for (let round = 0; round < 5; round++) {
+        const writes = Array.from({ length: 20 }, (_, k) =>
+          s
+            .saveIncidents([incident(round * 20 + k + 1)])
+            .then(() => s.addAction({ atMs: round * 100 + k, author: 'a', text: 'step' }))
+            .catch((err: unknown) => void rejected.push(err)),
+        );
+        await new Promise((r) => setTimeout(r, 5));
+        await server.terminateSessions();
+        await Promise.all(writes);
+      }
+      expect(crashes).toEqual([]);
+      expect(rejected.length).toBeGreaterThan(0);
+      for (const err of rejected) expect(err).toBeInstanceOf(StoreUnavailableError);
+      // The pool has let go of the dead connections: the next write gets a live one.
+      await s.saveIncidents([incident(999)]);
+      expect((await s.getIncident('INC-0999'))?.id).toBe('INC-0999');
+    } finally {
+      process.off('uncaughtException', crash);
+      await s.close();
+    }
   });
 
   it('redacts passwords in URLs and key=value strings', () => {

@@ -25,6 +25,7 @@ import {
   type TimelineRow,
   type UpdateRow,
 } from './codec.ts';
+import { isConnectionLoss } from './connection-loss.ts';
 import { migratePostgres } from './migrations.ts';
 import {
   type ActionRecord,
@@ -33,6 +34,7 @@ import {
   type IncidentStore,
   type StoredFinding,
   StoreError,
+  StoreUnavailableError,
 } from './store.ts';
 
 const INT8_OID = 20;
@@ -96,10 +98,12 @@ export async function openPostgresStore(o: { url: string; cluster?: string }): P
   } catch (err) {
     throw connectError(o.url, err);
   }
-  // An idle client whose connection drops (server restart) emits 'error' on the pool; left
-  // unhandled it would kill the process. The next query gets a fresh connection or fails
-  // with a StoreError of its own.
+  // A client whose connection drops (server restart, pg_terminate_backend) emits 'error':
+  // on the pool while idle, on the client itself while checked out. Either, unhandled,
+  // kills the process. The query in flight rejects on its own and the client is discarded
+  // (tx below); the next query gets a fresh connection or a StoreUnavailableError.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   let client: PoolClient | undefined;
   try {
     client = await pool.connect();
@@ -127,15 +131,16 @@ class PostgresStore implements IncidentStore {
     this.cluster = cluster;
   }
 
-  private fail(what: string, err: unknown): StoreError {
+  private fail(what: string, err: unknown, connecting = false): StoreError {
     if (err instanceof StoreError) return err;
-    return new StoreError(
-      `incident store on PostgreSQL ${this.where}: ${what} failed (${(err as Error).message})`,
-      {
-        hint: 'is PostgreSQL still running and reachable? kubetriage keeps running on what it has in memory',
-        cause: err,
-      },
-    );
+    const message = `incident store on PostgreSQL ${this.where}: ${what} failed (${(err as Error).message})`;
+    const o = {
+      hint: 'is PostgreSQL still running and reachable? kubetriage keeps running on what it has in memory',
+      cause: err,
+    };
+    return connecting || isConnectionLoss(err)
+      ? new StoreUnavailableError(message, o)
+      : new StoreError(message, o);
   }
 
   /** Runs `fn` in one transaction on one client; rolls back and discards the client on error. */
@@ -144,7 +149,7 @@ class PostgresStore implements IncidentStore {
     try {
       client = await this.pool.connect();
     } catch (err) {
-      throw this.fail(what, err);
+      throw this.fail(what, err, true);
     }
     try {
       await client.query(begin);
@@ -322,7 +327,13 @@ class PostgresStore implements IncidentStore {
   async addAction(a: Omit<ActionRecord, 'id'>): Promise<ActionRecord> {
     return this.write('recording an action', async (c) => {
       const { rows } = await c.query<{ id: number }>(
-        'INSERT INTO actions (cluster, at_ms, author, text, via) VALUES ($1, $2, $3, $4, $5) RETURNING id',
+        `WITH stored AS (
+          SELECT id FROM actions WHERE cluster = $1 AND at_ms = $2 AND author = $3 AND text = $4 LIMIT 1
+        ), added AS (
+          INSERT INTO actions (cluster, at_ms, author, text, via)
+          SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM stored) RETURNING id
+        )
+        SELECT id FROM added UNION ALL SELECT id FROM stored`,
         [this.cluster, a.atMs, a.author, a.text, a.via ?? null],
       );
       return { id: rows[0].id, ...a };

@@ -296,10 +296,17 @@ class SqliteStore implements IncidentStore {
 
   async addAction(a: Omit<ActionRecord, 'id'>): Promise<ActionRecord> {
     return this.write('recording an action', () => {
-      const r = this.db
-        .prepare('INSERT INTO actions (cluster, at_ms, author, text, via) VALUES (?, ?, ?, ?, ?)')
-        .run(this.cluster, a.atMs, a.author, a.text, a.via ?? null);
-      return { id: Number(r.lastInsertRowid), ...a };
+      const stored = this.db
+        .prepare('SELECT id FROM actions WHERE cluster = ? AND at_ms = ? AND author = ? AND text = ? LIMIT 1')
+        .get(this.cluster, a.atMs, a.author, a.text) as { id: number } | undefined;
+      const id =
+        stored?.id ??
+        Number(
+          this.db
+            .prepare('INSERT INTO actions (cluster, at_ms, author, text, via) VALUES (?, ?, ?, ?, ?)')
+            .run(this.cluster, a.atMs, a.author, a.text, a.via ?? null).lastInsertRowid,
+        );
+      return { id, ...a };
     });
   }
 

@@ -200,6 +200,15 @@ export function describeStoreConformance(name: string, open: OpenStore, hooks: C
       expect(await s.listActions({ fromMs: T0 + 1500, toMs: T0 + 2500 })).toStrictEqual([a2]);
     });
 
+    it('keeps one action when the same one is recorded again (a retried write)', async () => {
+      const s = await openTracked(fresh());
+      const first = await s.addAction({ atMs: T0, author: 'alice', text: 'kubectl drain aks-1' });
+      const again = await s.addAction({ atMs: T0, author: 'alice', text: 'kubectl drain aks-1' });
+      const later = await s.addAction({ atMs: T0 + 1, author: 'alice', text: 'kubectl drain aks-1' });
+      expect(again).toStrictEqual(first);
+      expect(await s.listActions()).toStrictEqual([first, later]);
+    });
+
     it('upserts findings by key, keeping when each was first seen', async () => {
       const s = await openTracked(fresh());
       const web = hypothesis('crash-loop', {

@@ -69,6 +69,10 @@ export interface IncidentStore {
   listClusters(): Promise<{ cluster: string; incidents: number }[]>;
   /** The highest incident sequence number used in this cluster (0 when none): ids continue after a restart. */
   lastIncidentSeq(): Promise<number>;
+  /**
+   * Records an action, or returns the one already stored with the same time, author and
+   * text: a write retried after its connection dropped may have committed the first time.
+   */
   addAction(a: Omit<ActionRecord, 'id'>): Promise<ActionRecord>;
   /** Actions in [fromMs, toMs] (either bound optional), oldest first. */
   listActions(q?: { fromMs?: number; toMs?: number }): Promise<ActionRecord[]>;
@@ -101,5 +105,16 @@ export class StoreError extends Error {
     super(message, { cause: o.cause });
     this.name = 'StoreError';
     this.hint = o.hint;
+  }
+}
+
+/**
+ * The database cannot be reached right now (down, restarting, the connection cut): the
+ * same write may succeed later on a new connection, unlike a refused or corrupt one.
+ */
+export class StoreUnavailableError extends StoreError {
+  constructor(message: string, o: { hint?: string; cause?: unknown } = {}) {
+    super(message, o);
+    this.name = 'StoreUnavailableError';
   }
 }
