@@ -21,13 +21,15 @@ function escapeBefore(s: string, c: string, follows: string): string {
 }
 
 /**
- * Inline text, inert in Markdown: `<` can open no HTML, `]` ends no link text (a link or a
- * reference needs `](`, `][` or `]:`), and a `javascript:` or `data:` target is spelled with
- * an entity, in case some renderer links it bare. `[REDACTED]` and other brackets read as they
- * were.
+ * Inline text, inert in Markdown: `<` can open no HTML, a `]` before `(` ends no link text,
+ * a `[` opening a line starts no link reference definition (`[x]: javascript:…`), and a
+ * `javascript:` or `data:` target is spelled with an entity in case some renderer links it
+ * bare. Other brackets (`[REDACTED]`, journald's `kubelet[3694]:`) read as they were.
  */
 function inline(s: string): string {
-  const text = escapeBefore(escapeControls(s), ']', '[([:]').replace(/</g, '&lt;');
+  const text = escapeBefore(escapeControls(s), ']', '\\(')
+    .replace(/^( {0,3})\[/gm, '$1\\[')
+    .replace(/</g, '&lt;');
   return text.replace(/\b(javascript|vbscript|data(?=:[a-z]+\/[\w.+-]+[;,])):/gi, '$1&#58;');
 }
 
