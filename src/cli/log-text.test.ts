@@ -18,6 +18,18 @@ describe('log lines for a terminal', () => {
     expect(textLine({ atMs: at, level, msg, fields }, painter(false))).toBe(line);
   });
 
+  it('shows terminal controls in the message and fields as escapes, keeping its own colour', () => {
+    const line = textLine(
+      { atMs: at, level: 'error', msg: 'sync \u001b[2J', fields: { error: '\u001b]0;evil\u0007\u202e' } },
+      painter(true),
+    );
+    expect(line).toContain('sync \\x1b[2J');
+    expect(line).toContain('\\x1b]0;evil\\x07\\u202e');
+    expect(line).toContain('\u001b[31m');
+    const sgr = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+    expect(line.replace(sgr, '')).not.toContain('\u001b');
+  });
+
   it('colours the level only when asked', () => {
     expect(textLine({ atMs: at, level: 'error', msg: 'x' }, painter(true))).toContain('\u001b[31m');
   });

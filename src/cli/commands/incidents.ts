@@ -10,9 +10,9 @@ import { buildPostmortem, duration, onsetOf } from '../../publish/postmortem.ts'
 import { renderHtml, renderMarkdown } from '../../publish/postmortem-render.ts';
 import { realClock, rfc3339 } from '../../time/clock.ts';
 import { CliError, exitCodes, usageError } from '../errors.ts';
-import { parseOutputFormat, printData } from '../output.ts';
-import { colourStatus, stdoutPainter } from '../render/colour.ts';
-import { alignColumns } from '../render/columns.ts';
+import { type OutputFormat, parseOutputFormat, printData } from '../output.ts';
+import { colourStatus, type Painter, stdoutPainter } from '../render/colour.ts';
+import { alignColumns, paintColumn } from '../render/columns.ts';
 import { closeAll, openStoresForReading, otherClustersNote, storeFlagsHint } from '../store-clusters.ts';
 import { type StoreFlags, storeOptions } from '../store-options.ts';
 
@@ -24,7 +24,7 @@ interface IncidentsFlags extends StoreFlags {
 
 const statuses = ['investigating', 'identified', 'monitoring', 'resolved', 'open'];
 
-interface Listed {
+export interface Listed {
   cluster: string;
   incident: Incident;
 }
@@ -35,7 +35,7 @@ function incidentRow(l: Listed, wide: boolean, withCluster: boolean): string[] {
   return [
     ...(withCluster ? [l.cluster] : []),
     i.id,
-    colourStatus(i.status, stdoutPainter()),
+    i.status,
     i.severity,
     rfc3339(i.openedAtMs),
     i.resolvedAtMs === undefined
@@ -63,6 +63,26 @@ function incidentsTable(list: readonly Listed[], wide: boolean): string {
     ...list.map((l) => incidentRow(l, wide, withCluster)),
   ];
   return `${alignColumns(rows).join('\n')}\n`;
+}
+
+/** What `incidents` prints: the table for people, its STATUS column coloured once the text is safe, or the data. */
+export function incidentsOutput(
+  format: OutputFormat,
+  shown: readonly Listed[],
+  note: string,
+  p: Painter,
+): string {
+  return printData(
+    format,
+    shown.map((l) => ({ cluster: l.cluster, ...l.incident })),
+    () => incidentsTable(shown, false) + note,
+    {
+      kind: 'Incident',
+      wide: () => incidentsTable(shown, true) + note,
+      names: () => shown.map((l) => `incident/${l.incident.id}`),
+      paint: (text) => paintColumn(text, 'STATUS', (status) => colourStatus(status, p)),
+    },
+  );
 }
 
 export function registerIncidents(program: Command): void {
@@ -105,18 +125,7 @@ Examples:
         const shown = limit === undefined ? list : list.slice(0, limit);
         const note =
           shown.length === 0 && format === 'table' ? await otherClustersNote(stores[0], flags) : '';
-        process.stdout.write(
-          printData(
-            format,
-            shown.map((l) => ({ cluster: l.cluster, ...l.incident })),
-            () => incidentsTable(shown, false) + note,
-            {
-              kind: 'Incident',
-              wide: () => incidentsTable(shown, true) + note,
-              names: () => shown.map((l) => `incident/${l.incident.id}`),
-            },
-          ),
-        );
+        process.stdout.write(incidentsOutput(format, shown, note, stdoutPainter()));
       } finally {
         await closeAll(stores);
       }

@@ -7,12 +7,30 @@
  */
 import type { Command } from 'commander';
 import { detectAll } from '../../detect/all.ts';
-import { diagnose } from '../../diagnose/diagnose.ts';
+import type { Signal } from '../../detect/signal.ts';
+import { type Diagnosis, diagnose } from '../../diagnose/diagnose.ts';
 import { CliError, exitCodes, problemsFound } from '../errors.ts';
 import { clusterOptions, probeUrlOption, startLiveSession } from '../live-session.ts';
-import { parseOutputFormat, printData } from '../output.ts';
-import { colourReport, stdoutPainter } from '../render/colour.ts';
+import { type OutputFormat, parseOutputFormat, printData } from '../output.ts';
+import { colourReport, type Painter, stdoutPainter } from '../render/colour.ts';
 import { diagnosisText } from '../render/diagnosis-text.ts';
+
+export interface ScanData extends Diagnosis {
+  server: string;
+  context: string;
+  at: string;
+  unsynced: string[];
+  signals: Signal[];
+}
+
+/** What scan prints: the diagnosis for people, coloured once its text is safe, or the data for machines. */
+export function scanOutput(format: OutputFormat, data: ScanData, p: Painter): string {
+  return printData(format, data, () => diagnosisText(data), {
+    kind: 'Diagnosis',
+    names: () => [...data.hypotheses, ...data.findings].map((h) => `hypothesis/${h.pattern}`),
+    paint: (text) => colourReport(text, p),
+  });
+}
 
 interface ScanFlags {
   kubeconfig?: string;
@@ -54,7 +72,7 @@ Examples:
       const now = session.clock.now();
       const signals = detectAll(session.view, now);
       const d = diagnose(signals, now);
-      const data = {
+      const data: ScanData = {
         server: session.loaded.server,
         context: session.loaded.context,
         at: new Date(now).toISOString(),
@@ -63,12 +81,7 @@ Examples:
         findings: d.findings,
         signals,
       };
-      process.stdout.write(
-        printData(format, data, () => colourReport(diagnosisText(d), stdoutPainter()), {
-          kind: 'Diagnosis',
-          names: () => [...d.hypotheses, ...d.findings].map((h) => `hypothesis/${h.pattern}`),
-        }),
-      );
+      process.stdout.write(scanOutput(format, data, stdoutPainter()));
       const top = d.hypotheses[0];
       if (top?.pattern === 'control-plane-unreachable' && session.unsynced.length) {
         throw new CliError(`the API server at ${session.loaded.server} could not be reached`, {

@@ -5,12 +5,26 @@
  */
 import type { Command } from 'commander';
 import { watchedResources } from '../../kube/observations.ts';
-import { buildStatusReport } from '../../observe/status-report.ts';
+import { buildStatusReport, type StatusReport } from '../../observe/status-report.ts';
 import { CliError, exitCodes, problemsFound } from '../errors.ts';
 import { clusterOptions, startLiveSession } from '../live-session.ts';
-import { parseOutputFormat, printData } from '../output.ts';
-import { colourReport, stdoutPainter } from '../render/colour.ts';
+import { type OutputFormat, parseOutputFormat, printData } from '../output.ts';
+import { colourReport, type Painter, stdoutPainter } from '../render/colour.ts';
 import { renderStatusTable } from '../render/status-table.ts';
+
+export interface StatusData extends StatusReport {
+  server: string;
+  context: string;
+  unsynced: string[];
+}
+
+/** What status prints: the report for people, coloured once its text is safe, or the data for machines. */
+export function statusOutput(format: OutputFormat, data: StatusData, p: Painter): string {
+  return printData(format, data, () => renderStatusTable(data, data.server), {
+    kind: 'StatusReport',
+    paint: (text) => colourReport(text, p),
+  });
+}
 
 interface StatusFlags {
   kubeconfig?: string;
@@ -45,11 +59,10 @@ Examples:
       const { loaded, view, unsynced } = session;
       const report = buildStatusReport(view, session.clock.now());
       process.stdout.write(
-        printData(
+        statusOutput(
           format,
           { server: loaded.server, context: loaded.context, unsynced, ...report },
-          () => colourReport(renderStatusTable(report, loaded.server), stdoutPainter()),
-          { kind: 'StatusReport' },
+          stdoutPainter(),
         ),
       );
       if (!report.controlPlane.reachable && unsynced.length === watchedResources.length) {

@@ -6,10 +6,11 @@
  */
 import type { Command } from 'commander';
 import type { IncidentChange } from '../../incident/tracker.ts';
+import { escapeControls } from '../../publish/control-chars.ts';
 import { realClock } from '../../time/clock.ts';
 import { usageError } from '../errors.ts';
 import { clusterOptions, probeUrlOption, startLiveSession } from '../live-session.ts';
-import { machineForm, parseOutputFormat } from '../output.ts';
+import { jsonText, machineForm, parseOutputFormat } from '../output.ts';
 import { Pipeline } from '../pipeline.ts';
 
 interface WatchFlags {
@@ -26,6 +27,13 @@ function changeLine(c: IncidentChange): string {
   const t = new Date(i.updatedAtMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const head = `${t} ${i.id} ${i.status.toUpperCase()} ${i.severity} ${i.top.title} (${Math.round(i.top.confidence * 100)}%)`;
   return c.what === 'opened' ? `${head}\n  ${i.top.statement}\n` : `${head}\n`;
+}
+
+/** One change as watch prints it: a JSON object per line, or lines for people with the cluster's control characters escaped. */
+export function changeOutput(c: IncidentChange, format: 'json' | 'table'): string {
+  if (format === 'table') return escapeControls(changeLine(c));
+  const incident = { ...c.incident, timeline: c.incident.timeline.slice(-5) };
+  return `${jsonText(machineForm({ what: c.what, incident }, 'IncidentChange'))}\n`;
 }
 
 export function registerWatch(program: Command): void {
@@ -66,11 +74,7 @@ Examples:
         while (!stopping) {
           const round = pipeline.round(session.view, session.clock.now());
           for (const c of round.changes) {
-            process.stdout.write(
-              format === 'json'
-                ? `${JSON.stringify(machineForm({ what: c.what, incident: { ...c.incident, timeline: c.incident.timeline.slice(-5) } }, 'IncidentChange'))}\n`
-                : changeLine(c),
-            );
+            process.stdout.write(changeOutput(c, format === 'json' ? 'json' : 'table'));
           }
           for (let waited = 0; waited < intervalMs && !stopping; waited += 250) await realClock.sleep(250);
         }

@@ -46,14 +46,6 @@ export function stdoutPainter(): Painter {
   return painter(colourEnabled(process.stdout));
 }
 
-// Built from a string: a literal ESC in a regular expression reads as a mistake.
-const ansi = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
-
-/** The width a terminal shows: escape sequences take none. */
-export function visibleLength(s: string): number {
-  return s.replace(ansi, '').length;
-}
-
 /**
  * The status report's and diagnosis's key words in colour, matched only where the
  * renderers put them (a line's start or its verdict column), never inside cluster data.

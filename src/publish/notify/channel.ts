@@ -7,10 +7,12 @@
  * Everything here runs off the detection path: callers only ever fill slots. Alertmanager
  * re-posts come from the record's open incidents (`openIncidents`), and only while this
  * process acts (`acting`): a replica that lost the lead must not keep its stale copy firing.
+ * Every payload is redacted on its way out (`post`).
  */
 import type { Incident, IncidentStatus } from '../../incident/incident.ts';
 import type { Clock, Timer } from '../../time/clock.ts';
 import { every } from '../../time/virtual-clock.ts';
+import { redactDeep } from '../redact.ts';
 import { AlertBook, alertsUrl, defaultResendEveryMs, type PostableAlert } from './alertmanager.ts';
 import { TokenBucket } from './bucket.ts';
 import { type NotifyContext, type NotifyEvent, stateKey } from './content.ts';
@@ -243,8 +245,13 @@ export class Channel {
     return this.book!.alerts(this.d.clock.now(), [incident]);
   }
 
+  /**
+   * Every request to every target passes here, so this is where secrets quoted from the
+   * cluster (a log line's `password=`, a connection URL in an event) are taken out: whatever
+   * a payload builder puts in, nothing leaves unredacted.
+   */
   private post(body: unknown): Promise<Outcome> {
-    return postJson(this.url, body, {
+    return postJson(this.url, redactDeep(body), {
       fetch: this.d.fetch,
       clock: this.d.clock,
       timeoutMs: this.d.timeoutMs,

@@ -178,6 +178,47 @@ describe('notifier', () => {
     });
   });
 
+  // Secrets as they reach an incident: quoted from an event in the title, from a container
+  // log in the statement, from a pod's args in a next step's command.
+  const leaky = () =>
+    incident(
+      { status: 'investigating' },
+      {
+        title: 'orders cannot reach postgres://orders:Sup3rS3cret@db.prod:5432/orders',
+        statement:
+          'api logs: Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhcGkifQ.c2lnbmF0dXJl and password=hunter2',
+        nextSteps: [
+          {
+            say: 'Check the key sk_live_4eC39HqLyjWDarjtT1zdp7dc',
+            command: 'mysql --password hunter2 -h db',
+          },
+        ],
+      },
+    );
+  const secrets = ['Sup3rS3cret', 'eyJhbGciOiJIUzI1NiJ9', 'hunter2', 'sk_live_4eC39HqLyjWDarjtT1zdp7dc'];
+
+  it.each([
+    ['slack', '/slack'],
+    ['webhook', '/hook'],
+    ['alertmanager', '/am/api/v2/alerts'],
+  ] as const)('sends no secret from the cluster to %s, on a change or a re-post', async (kind, path) => {
+    const leak = leaky();
+    const { clock, receiver, notifier } = await setup(
+      (url) => [{ kind, url: `${url}${path.replace('/api/v2/alerts', '')}`, resendEveryMs: 60_000 }],
+      { openIncidents: () => [leak] },
+    );
+    notifier.notify({ incident: leak, what: 'opened' });
+    await notifier.flush();
+    clock.advance(60_000);
+    await notifier.flush();
+    const sent = receiver.on<unknown>(path).map((b) => JSON.stringify(b));
+    expect(sent).toHaveLength(kind === 'alertmanager' ? 2 : 1);
+    for (const body of sent) {
+      for (const secret of secrets) expect(body).not.toContain(secret);
+      expect(body).toContain('postgres://[REDACTED]@db.prod:5432/orders');
+    }
+  });
+
   it('collapses a burst of updates into one message with the latest state, drops repeats, sends Resolved at once', async () => {
     const { clock, receiver, notifier } = await setup((url) => [
       { kind: 'slack', url: `${url}/slack` },

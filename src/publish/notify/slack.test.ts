@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { incident, t0 } from '../../incident/fixtures.ts';
+import { redactDeep } from '../redact.ts';
 import { type SlackBlock, slackLimits, slackMessage } from './slack.ts';
 
 const ctx = { cluster: 'prod-eu', publicUrl: 'https://triage.example.com/' };
@@ -72,5 +73,13 @@ describe('slack message', () => {
     for (const t of texts(m.blocks)) expect(t.length).toBeLessThanOrEqual(slackLimits.sectionText);
     expect(fields.type === 'section' && 'fields' in fields && fields.fields.length).toBeLessThanOrEqual(10);
     expect(step.type === 'section' && 'text' in step && step.text.text.endsWith('…```')).toBe(true);
+  });
+
+  it('redacts before cutting to size: a secret cut in half does not leak its first half', () => {
+    // The password straddles the header's 150-character cut, which drops its `@`: redacting
+    // only the message as sent (as the channel does) would no longer know it for a password.
+    const title = `${'x'.repeat(100)} mysql://root:Sup3rS3cretPassw0rdThatRunsPastTheCut@db:3306/shop`;
+    const sent = redactDeep(slackMessage(incident({}, { title }), 'opened', ctx));
+    expect(JSON.stringify(sent)).not.toContain('Sup3rS3');
   });
 });

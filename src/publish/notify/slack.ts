@@ -11,6 +11,7 @@
 import type { Severity } from '../../detect/signal.ts';
 import type { Incident, IncidentStatus } from '../../incident/incident.ts';
 import { rfc3339 } from '../../time/clock.ts';
+import { redactDeep } from '../redact.ts';
 import {
   describeScope,
   firstStep,
@@ -75,7 +76,9 @@ function field(label: string, value: string): Mrkdwn {
 }
 
 export function slackMessage(incident: Incident, event: NotifyEvent, ctx: NotifyContext): SlackMessage {
-  const top = incident.top;
+  // Redacted before anything is cut to Slack's sizes: half a URL's password, cut before its
+  // `@`, no longer looks like one to the redaction every payload gets on its way out.
+  const top = redactDeep(incident.top);
   const sev = incident.severity.toUpperCase();
   const resolved = incident.status === 'resolved';
   const label = eventLabel(event, incident.status);
