@@ -147,7 +147,9 @@ function server(v: DeployValues): Record<string, unknown>[] {
                 ],
                 ports: [{ name: 'http', containerPort: 8080 }],
                 readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5 },
-                livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 20, failureThreshold: 6 },
+                // /livez, not /healthz: a database outage fails /healthz, and a restart would
+                // lose the changes serve keeps in memory until the database is back.
+                livenessProbe: { httpGet: { path: '/livez', port: 'http' }, periodSeconds: 20, failureThreshold: 6 },
                 resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
                 securityContext: restricted,
                 volumeMounts: [

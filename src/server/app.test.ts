@@ -318,6 +318,8 @@ describe('serve API', () => {
     const health = await app.request('/healthz');
     expect(health.status).toBe(503);
     expect(((await health.json()) as { storeError: string }).storeError).toContain('database is locked');
+    // The process itself lives on: liveness must not restart it and lose what waits in memory.
+    expect((await app.request('/livez')).status).toBe(200);
     failing = false;
     desk.note(i.id, 'and again', { atMs: t0 + 120_000, author: 'alice' });
     await desk.flush();

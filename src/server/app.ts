@@ -1,7 +1,7 @@
 /**
  * The HTTP face of `serve`: the JSON API (incidents, timeline, findings, view, status page
  * data; post a note, an action, a status change, a public update), the postmortem, the
- * public status page (HTML and JSON), `/metrics` and `/healthz`. Public: the status page
+ * public status page (HTML and JSON), `/metrics`, `/livez` and `/healthz`. Public: the status page
  * and health. Everything else needs the bearer token.
  *
  * Errors are JSON `{ error, hint }` with the right status; the record is only touched once
@@ -135,6 +135,10 @@ export function createApp(o: ServerOptions): Hono {
     c.json({ error: `no route ${c.req.method} ${c.req.path}`, hint: 'see kubetriage serve --help' }, 404),
   );
 
+  // Liveness for the kubelet: the process answers. /healthz fails while the database is away,
+  // and a liveness probe on it would restart the pod and lose the changes kept in memory
+  // for when the database is back.
+  app.get('/livez', (c) => c.json({ ok: true }));
   app.get('/healthz', (c) =>
     c.json(
       {

@@ -129,9 +129,10 @@ export function registerServe(program: Command): void {
     .addHelpText(
       'after',
       `
-Endpoints (all but the status page and /healthz need "Authorization: Bearer <token>"):
+Endpoints (all but the status page, /livez and /healthz need "Authorization: Bearer <token>"):
   GET  /status, /status.json            public status page (HTML, Statuspage-style JSON)
-  GET  /healthz                         liveness and store health (503 when the store fails)
+  GET  /livez                           the process answers (the kubelet's liveness probe)
+  GET  /healthz                         store and cluster access (503 while the store fails)
   GET  /metrics                         Prometheus metrics
   GET  /api/incidents[?status=open]     incidents, newest first
   GET  /api/incidents/ID[/timeline]     one incident, its timeline and status updates
