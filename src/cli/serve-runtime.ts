@@ -3,9 +3,11 @@
  * pipeline, the incident desk over the store, notifications and metrics as the desk's
  * listeners, and the HTTP app. The caller feeds rounds (`round(view, now)`) and listens.
  */
+
 import { serve as listen, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { type Incident, rootCauseOf } from '../incident/incident.ts';
+import { lostSight } from '../incident/sight.ts';
 import type { IncidentStore } from '../incident/store/store.ts';
 import type { KubeObject } from '../kube/observations.ts';
 import type { ClusterView } from '../observe/cluster-view.ts';
@@ -59,6 +61,8 @@ export class ServeRuntime {
   readonly series = new SignalSeries();
   private lastSampleMs = Number.NEGATIVE_INFINITY;
   private lastSample: ReturnType<typeof signalSample> | undefined;
+  /** Why the latest round could not see the cluster, if it could not. */
+  private unseen: string | undefined;
   private readonly clock: Clock;
   private server: ServerType | undefined;
   private readonly onRound: ServeRuntimeOptions['onRound'];
@@ -97,6 +101,7 @@ export class ServeRuntime {
       health: o.health,
       readOnlyBecause: o.readOnlyBecause,
       observedComponents: () => this.observed(),
+      unseen: () => this.unseen,
       runs: this.runs,
       dashboard: {
         assetsDir: o.assetsDir,
@@ -111,6 +116,7 @@ export class ServeRuntime {
     this.view = view;
     const r = this.pipeline.round(view, nowMs);
     this.lastSample = signalSample(view, r.signals, this.lastSampleMs, nowMs);
+    this.unseen = lostSight(r.signals);
     this.series.record(nowMs, this.lastSample);
     this.lastSampleMs = nowMs;
     this.desk.afterRound(nowMs, r.changes, r.diagnosis.findings);

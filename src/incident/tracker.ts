@@ -7,6 +7,7 @@
  * are kept apart, at their own severity. Kept in memory: `takeDirty()` hands what changed
  * to whoever persists it, and `restore()` picks the record up again after a restart.
  */
+
 import type { Signal } from '../detect/signal.ts';
 import type { Diagnosis } from '../diagnose/diagnose.ts';
 import { fmtTime, type Hypothesis } from '../diagnose/hypothesis.ts';
@@ -19,6 +20,7 @@ import {
   worse,
 } from './incident.ts';
 import { changeEntries } from './observed-changes.ts';
+import { lostSight } from './sight.ts';
 
 export interface TrackerOptions {
   /** A hypothesis at least this confident may open an incident. */
@@ -205,7 +207,7 @@ export class IncidentTracker {
     for (const family of present) this.quietSince.delete(family);
     // Blind (the API server silent, or nodes no longer watched): absence of signals is no
     // news, so nothing is declared cleared or resolved until sight comes back.
-    const blind = lostSight(signals);
+    const blind = lostSight(signals) !== undefined;
     for (const i of this.open()) {
       if (present.has(i.family)) continue;
       if (blind) {
@@ -526,22 +528,6 @@ export class UnknownIncidentError extends Error {
 /** unknown < change < any named family: who may adopt whose incident. */
 function provisionalRank(family: string): number {
   return family === 'unknown' ? 0 : family === 'change' ? 1 : 2;
-}
-
-/**
- * Whether kubetriage has lost sight of the cluster this round: its API probes go
- * unanswered (or never were answered, as after a restart with the API server already
- * silent), the API server refuses our credentials, or the watch on nodes is failing. Then
- * silence is no evidence of health.
- */
-const blindingKinds = new Set<string>(['api-unreachable', 'api-never-reached', 'api-access-denied']);
-
-function lostSight(signals: readonly Signal[]): boolean {
-  return signals.some(
-    (s) =>
-      blindingKinds.has(s.kind) ||
-      (s.kind === 'source-status' && s.facts.source === 'reflector/nodes' && s.facts.state === 'stale'),
-  );
 }
 
 /** The better-established root cause: a new pattern must be more confident to take over. */

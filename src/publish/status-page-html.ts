@@ -37,7 +37,7 @@ export function renderStatusPageHtml(p: StatusPage): string {
   const components = p.components
     .map(
       (c) =>
-        `<div class="row"><span>${e(c.name)}</span><span class="${e(c.status)}">${e(stateWords[c.status])}</span></div>`,
+        `<div class="row"><span>${e(c.name)}</span><span class="${e(c.status)}"${c.description ? ` title="${e(c.description)}"` : ''}>${e(c.description ? 'Status unknown' : stateWords[c.status])}</span></div>`,
     )
     .join('\n');
   const body = `<h1>${e(p.page.name)}</h1>

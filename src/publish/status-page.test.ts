@@ -36,6 +36,28 @@ describe('status page', () => {
     expect(p.status.description).not.toBe('All Systems Operational');
   });
 
+  it('calls no component operational while kubetriage cannot read the cluster, and says why', () => {
+    const cp = incident({ family: 'control-plane' }, { pattern: 'control-plane-unreachable' });
+    const p = buildStatusPage({
+      name: 'prod',
+      nowMs: t0 + 60 * minute,
+      incidents: [cp],
+      unseen: 'the monitoring has lost its connection to the cluster',
+    });
+    expect(p.components.map((c) => c.status)).not.toContain('operational');
+    expect(stateOf(p, 'Control plane')).toBe('major_outage');
+    expect(p.components.find((c) => c.name === 'Control plane')?.description).toBeUndefined();
+    expect(p.components.find((c) => c.name === 'Nodes')?.description).toBe(
+      'Status unknown: the monitoring has lost its connection to the cluster',
+    );
+    expect(p.status.description).toBe(
+      'Status unknown: the monitoring has lost its connection to the cluster',
+    );
+    const html = renderStatusPageHtml(p);
+    expect(html).toContain('Status unknown');
+    expect(html).not.toContain('>Operational<');
+  });
+
   it('degrades Workloads when the root cause reaches applications, and only degrades in Monitoring', () => {
     const withApps = incident({}, { blastRadius: { nodes: ['n1'], workloads: ['shop/Deployment/web'] } });
     expect(stateOf(page([withApps]), 'Workloads')).toBe('degraded_performance');

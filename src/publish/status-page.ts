@@ -27,7 +27,11 @@ export type Indicator = 'none' | 'minor' | 'major' | 'critical';
 export interface StatusPage {
   page: { name: string; updated_at: string };
   status: { indicator: Indicator; description: string };
-  components: { name: ComponentName; status: ComponentState }[];
+  /**
+   * `description` says a component's state is not known (kubetriage cannot read the
+   * cluster): its status is then the mildest that is not Operational, never green.
+   */
+  components: { name: ComponentName; status: ComponentState; description?: string }[];
   incidents: PublicIncident[];
   /** Resolved within the history window, newest first. */
   past_incidents: PublicIncident[];
@@ -133,6 +137,8 @@ export interface StatusPageInput {
   historyMs?: number;
   /** What the cluster shows is down now (observed-components.ts); the worse of it and the incidents' wins. */
   observed?: Partial<Record<ComponentName, ComponentState>>;
+  /** Why kubetriage cannot see the cluster now (incident/sight.ts); unset while it can. */
+  unseen?: string;
 }
 
 export function buildStatusPage(o: StatusPageInput): StatusPage {
@@ -144,6 +150,10 @@ export function buildStatusPage(o: StatusPageInput): StatusPage {
       states.set(c as ComponentName, worst(states.get(c as ComponentName)!, st));
   if ((o.findings ?? []).some((f) => f.severity !== 'info'))
     states.set('Workloads', worst(states.get('Workloads')!, 'degraded_performance'));
+  // Nothing seen is nothing known: a component no incident or observation names is not
+  // called operational while the cluster cannot be read.
+  const unknown = new Set(o.unseen ? componentNames.filter((c) => states.get(c) === 'operational') : []);
+  for (const c of unknown) states.set(c, 'degraded_performance');
   const overall = [...states.values()].reduce(worst, 'operational');
   const indicator = impactOf[overall] as Indicator;
   const since = o.nowMs - (o.historyMs ?? 7 * 86_400_000);
@@ -151,8 +161,12 @@ export function buildStatusPage(o: StatusPageInput): StatusPage {
   const updatedAt = Math.max(0, ...o.incidents.map((i) => i.updates.at(-1)?.atMs ?? i.openedAtMs));
   return {
     page: { name: o.name, updated_at: rfc3339(updatedAt || o.nowMs) },
-    status: { indicator, description: describeOverall(overall) },
-    components: componentNames.map((name) => ({ name, status: states.get(name)! })),
+    status: { indicator, description: o.unseen ? `Status unknown: ${o.unseen}` : describeOverall(overall) },
+    components: componentNames.map((name) => ({
+      name,
+      status: states.get(name)!,
+      ...(unknown.has(name) ? { description: `Status unknown: ${o.unseen}` } : {}),
+    })),
     incidents: [...open].sort(byNewest).map(publicIncident),
     past_incidents: o.incidents
       .filter((i) => i.status === 'resolved' && (i.resolvedAtMs ?? 0) >= since)

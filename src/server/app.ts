@@ -69,6 +69,8 @@ export interface ServerOptions {
   readOnlyBecause?: () => string | undefined;
   /** Component states the cluster shows now, whatever the incidents say (observed-components.ts). */
   observedComponents?: () => ObservedStates;
+  /** Why the cluster cannot be seen now (incident/sight.ts): the status page then calls nothing operational. */
+  unseen?: () => string | undefined;
 }
 
 function fail(status: 400 | 403 | 404 | 409 | 415 | 503, error: string, hint?: string): never {
@@ -116,6 +118,7 @@ export function createApp(o: ServerOptions): Hono {
       incidents: await desk.incidents({}),
       findings: o.findings(),
       observed: o.observedComponents?.(),
+      unseen: o.unseen?.(),
     });
   const incidentOr404 = async (id: string) =>
     (await desk.incident(id)) ?? fail(404, `no incident ${id}`, 'GET /api/incidents lists them');
