@@ -19,7 +19,13 @@ async function page(rt: ServeRuntime): Promise<StatusPage> {
 describe('serve status page without sight of the cluster', () => {
   it('calls nothing operational while the API server has never answered, and is green once it answers', async () => {
     const clock = new ManualClock(t0);
-    const rt = new ServeRuntime({ clock, cluster: 'prod', token: 'a-token-of-at-least-16-chars' });
+    const logged: [string, Record<string, unknown> | undefined][] = [];
+    const rt = new ServeRuntime({
+      clock,
+      cluster: 'prod',
+      token: 'a-token-of-at-least-16-chars',
+      log: (msg, fields) => logged.push([msg, fields]),
+    });
     const view = new ClusterView();
     const probeRound = (ok: boolean) => {
       for (const check of ['livez', 'readyz', 'version'] as const)
@@ -42,10 +48,24 @@ describe('serve status page without sight of the cluster', () => {
     expect(blind.status.description).toBe('Status unknown: the monitoring has not reached the cluster');
     const html = await (await rt.app.request('/status')).text();
     expect(html).not.toContain('>Operational<');
+    // kubetriage's own access fails: its health check says so, and the log says what to do, once.
+    const health = await rt.app.request('/healthz');
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({
+      ok: false,
+      cannotSee: 'the monitoring has not reached the cluster',
+    });
+    expect(logged.filter(([m]) => m.startsWith('cannot see the cluster'))).toEqual([
+      [
+        'cannot see the cluster: the monitoring has not reached the cluster',
+        { next: expect.stringContaining('kubectl config view --minify') },
+      ],
+    ]);
 
     probeRound(true);
     rt.round(view, clock.now());
     expect((await page(rt)).components.find((c) => c.name === 'Nodes')?.status).toBe('operational');
+    expect((await rt.app.request('/healthz')).status).toBe(200);
     await rt.close();
   });
 });

@@ -7,7 +7,7 @@
 import { serve as listen, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { type Incident, rootCauseOf } from '../incident/incident.ts';
-import { lostSight } from '../incident/sight.ts';
+import { type LostSight, lostSight } from '../incident/sight.ts';
 import type { IncidentStore } from '../incident/store/store.ts';
 import type { KubeObject } from '../kube/observations.ts';
 import type { ClusterView } from '../observe/cluster-view.ts';
@@ -62,14 +62,16 @@ export class ServeRuntime {
   private lastSampleMs = Number.NEGATIVE_INFINITY;
   private lastSample: ReturnType<typeof signalSample> | undefined;
   /** Why the latest round could not see the cluster, if it could not. */
-  private unseen: string | undefined;
+  private sight: LostSight | undefined;
   private readonly clock: Clock;
   private server: ServerType | undefined;
   private readonly onRound: ServeRuntimeOptions['onRound'];
+  private readonly log: ServeRuntimeOptions['log'];
 
   constructor(o: ServeRuntimeOptions) {
     this.clock = o.clock;
     this.onRound = o.onRound;
+    this.log = o.log;
     this.desk = new IncidentDesk({
       tracker: this.pipeline.tracker,
       store: o.store,
@@ -101,7 +103,8 @@ export class ServeRuntime {
       health: o.health,
       readOnlyBecause: o.readOnlyBecause,
       observedComponents: () => this.observed(),
-      unseen: () => this.unseen,
+      unseen: () => this.sight?.reason,
+      accessProblem: () => (this.sight?.access ? this.sight.reason : undefined),
       runs: this.runs,
       dashboard: {
         assetsDir: o.assetsDir,
@@ -116,7 +119,13 @@ export class ServeRuntime {
     this.view = view;
     const r = this.pipeline.round(view, nowMs);
     this.lastSample = signalSample(view, r.signals, this.lastSampleMs, nowMs);
-    this.unseen = lostSight(r.signals);
+    const sight = lostSight(r.signals);
+    // Said once when it starts and once when it ends: the operator's next step, in the log.
+    if (sight?.reason !== this.sight?.reason)
+      this.log?.(sight ? `cannot see the cluster: ${sight.reason}` : 'the cluster is in sight again', {
+        ...(sight ? { next: sight.next } : {}),
+      });
+    this.sight = sight;
     this.series.record(nowMs, this.lastSample);
     this.lastSampleMs = nowMs;
     this.desk.afterRound(nowMs, r.changes, r.diagnosis.findings);

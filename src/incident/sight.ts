@@ -7,17 +7,56 @@
  */
 import type { Signal } from '../detect/signal.ts';
 
-const reasons: Record<string, string> = {
-  'api-never-reached': 'the monitoring has not reached the cluster',
-  'api-access-denied': "the cluster refuses the monitoring's credentials",
-  'api-unreachable': 'the monitoring has lost its connection to the cluster',
+export interface LostSight {
+  /** For the public page: why nothing can be said. */
+  reason: string;
+  /** For the operator's log: what to do about it. */
+  next: string;
+  /**
+   * kubetriage's own access is what fails (never reached, credentials refused), not a
+   * cluster trouble it reports as an incident: its health check fails for it.
+   */
+  access: boolean;
+}
+
+const byKind: [kind: string, sight: LostSight][] = [
+  [
+    'api-never-reached',
+    {
+      reason: 'the monitoring has not reached the cluster',
+      next: 'check the server address in the kubeconfig (kubectl config view --minify) and the network path from here',
+      access: true,
+    },
+  ],
+  [
+    'api-access-denied',
+    {
+      reason: "the cluster refuses the monitoring's credentials",
+      next: 'kubectl auth whoami shows who the API server takes the credentials for; renew the token or certificate',
+      access: true,
+    },
+  ],
+  [
+    'api-unreachable',
+    {
+      reason: 'the monitoring has lost its connection to the cluster',
+      next: 'see the open incident for the API server',
+      access: false,
+    },
+  ],
+];
+
+const nodesStale: LostSight = {
+  reason: "the monitoring's view of the nodes is stale",
+  next: 'check the watcher log for the nodes watch errors',
+  access: false,
 };
 
 /** Why the cluster cannot be seen this round, or undefined while it can. */
-export function lostSight(signals: readonly Signal[]): string | undefined {
-  for (const kind of Object.keys(reasons)) if (signals.some((s) => s.kind === kind)) return reasons[kind];
-  const nodesStale = signals.some(
+export function lostSight(signals: readonly Signal[]): LostSight | undefined {
+  for (const [kind, sight] of byKind) if (signals.some((s) => s.kind === kind)) return sight;
+  const stale = signals.some(
     (s) => s.kind === 'source-status' && s.facts.source === 'reflector/nodes' && s.facts.state === 'stale',
   );
-  return nodesStale ? "the monitoring's view of the nodes is stale" : undefined;
+  return stale ? nodesStale : undefined;
 }

@@ -71,6 +71,8 @@ export interface ServerOptions {
   observedComponents?: () => ObservedStates;
   /** Why the cluster cannot be seen now (incident/sight.ts): the status page then calls nothing operational. */
   unseen?: () => string | undefined;
+  /** kubetriage's own access to the cluster failing (never reached, refused): /healthz fails for it. */
+  accessProblem?: () => string | undefined;
 }
 
 function fail(status: 400 | 403 | 404 | 409 | 415 | 503, error: string, hint?: string): never {
@@ -142,10 +144,13 @@ export function createApp(o: ServerOptions): Hono {
   // and a liveness probe on it would restart the pod and lose the changes kept in memory
   // for when the database is back.
   app.get('/livez', (c) => c.json({ ok: true }));
-  app.get('/healthz', (c) =>
-    c.json(
+  app.get('/healthz', (c) => {
+    const access = o.accessProblem?.();
+    const ok = desk.storeError === undefined && access === undefined;
+    return c.json(
       {
-        ok: desk.storeError === undefined,
+        ok,
+        ...(access ? { cannotSee: access } : {}),
         cluster: o.cluster,
         store:
           desk.storeError === undefined
@@ -155,9 +160,9 @@ export function createApp(o: ServerOptions): Hono {
         lastRound: desk.lastRoundMs === undefined ? null : rfc3339(desk.lastRoundMs),
         ...o.health?.(),
       },
-      desk.storeError === undefined ? 200 : 503,
-    ),
-  );
+      ok ? 200 : 503,
+    );
+  });
   // Readiness for the Service: under leader election only the leader is ready, so the
   // dashboard, the API and the status page are always the leader's record.
   app.get('/readyz', (c) => {

@@ -132,7 +132,8 @@ export function registerServe(program: Command): void {
 Endpoints (all but the status page, /livez and /healthz need "Authorization: Bearer <token>"):
   GET  /status, /status.json            public status page (HTML, Statuspage-style JSON)
   GET  /livez                           the process answers (the kubelet's liveness probe)
-  GET  /healthz                         store and cluster access (503 while the store fails)
+  GET  /healthz                         store and cluster access (503 while the store fails, or
+                                        kubetriage never reached the cluster or is refused by it)
   GET  /metrics                         Prometheus metrics
   GET  /api/incidents[?status=open]     incidents, newest first
   GET  /api/incidents/ID[/timeline]     one incident, its timeline and status updates
