@@ -92,7 +92,7 @@ Examples:
       if (top?.pattern === 'api-never-reached') {
         throw new CliError(`the API server at ${session.loaded.server} never answered kubetriage`, {
           exitCode: exitCodes.unavailable,
-          hint: `check the server address of context "${session.loaded.context}" with: kubectl config view --minify; then kubectl get --raw /livez`,
+          hint: `the next steps above say what to check for the way it fails; kubectl config view --minify shows the server and CA of context "${session.loaded.context}"`,
           quiet: format !== 'table',
         });
       }
