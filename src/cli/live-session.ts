@@ -89,7 +89,12 @@ const lastingFailure = new Set(['refused', 'dns', 'tls']);
 
 export async function startLiveSession(
   flags: LiveFlags,
-  o: { components?: boolean; stats?: FeedStats } = {},
+  o: {
+    components?: boolean;
+    stats?: FeedStats;
+    /** Where a scrape kubetriage's role does not grant is told, once (default: stderr). */
+    warn?: (message: string) => void;
+  } = {},
 ): Promise<LiveSession> {
   const timeoutS = timeoutSeconds(flags.timeout);
   const probeUrls = probeUrlsOf(flags);
@@ -103,6 +108,7 @@ export async function startLiveSession(
     sink: (obs) => view.apply(obs),
     reflector: { backoff: { maxMs: 5_000 } },
     stats: o.stats,
+    warn: o.warn ?? ((m) => process.stderr.write(`kubetriage: ${m}\n`)),
     probeUrls,
     ...(o.components ? { targets: () => componentTargets(view) } : {}),
   });

@@ -8,6 +8,7 @@
 import type { Clock } from '../time/clock.ts';
 import type { ApiClient } from './api-client.ts';
 import type { FeedStats } from './feed-stats.ts';
+import { ForbiddenScrapes } from './forbidden-scrapes.ts';
 import { scrapeNodeMetrics } from './node-metrics.ts';
 import { type ObservationSink, type WatchedResource, watchedResources } from './observations.ts';
 import { Poller } from './poller.ts';
@@ -47,6 +48,8 @@ export interface LiveFeedOptions {
   urlProbeIntervalMs?: number;
   /** Name resolution for the URL probes (tests point public names at a local server). */
   urlProbeLookup?: UrlProbeOptions['lookup'];
+  /** Told once per kind of scrape that is forbidden, with the step that grants it. */
+  warn?: (message: string) => void;
 }
 
 export class LiveFeed {
@@ -55,7 +58,13 @@ export class LiveFeed {
   private readonly apiProbe: Poller;
 
   constructor(o: LiveFeedOptions) {
-    const base = { client: o.client, clock: o.clock, sink: o.sink, stats: o.stats };
+    const base = {
+      client: o.client,
+      clock: o.clock,
+      sink: o.sink,
+      stats: o.stats,
+      forbidden: new ForbiddenScrapes(o.warn),
+    };
     this.reflectors = (o.resources ?? watchedResources).map(
       (resource) => new Reflector({ ...base, ...o.reflector, resource }),
     );

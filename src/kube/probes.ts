@@ -8,7 +8,8 @@
 import type { Clock } from '../time/clock.ts';
 import { type ApiClient, ApiRequestError } from './api-client.ts';
 import { type FeedStats, tell } from './feed-stats.ts';
-import type { ApiCheck, ObservationSink } from './observations.ts';
+import { type ForbiddenScrapes, isForbidden } from './forbidden-scrapes.ts';
+import type { ApiCheck, MetricsComponent, ObservationSink } from './observations.ts';
 
 export interface ProbeContext {
   client: ApiClient;
@@ -18,6 +19,8 @@ export interface ProbeContext {
   timeoutMs?: number;
   /** Told how long each probe, scrape and log read took; see FeedStats. */
   stats?: FeedStats;
+  /** Told of proxy scrapes refused with 403 (the opt-in role is not granted). */
+  forbidden?: ForbiddenScrapes;
 }
 
 /**
@@ -107,6 +110,8 @@ export async function scrapeKubeProxy(ctx: ProbeContext, nodes: string[], concur
       } catch (err) {
         sourceFailed(ctx, source, err);
         observed(ctx, 'kube-proxy', ctx.clock.now() - started, false);
+        // RBAC refuses nodes/proxy on every node alike: one refusal a round is enough to tell.
+        if (proxyRefused(ctx, 'kube-proxy', err)) queue.length = 0;
       }
     }
   };
@@ -120,8 +125,16 @@ function sourceFailed(ctx: ProbeContext, source: string, err: unknown): void {
     source,
     ok: false,
     error: err instanceof Error ? err.message : String(err),
+    ...(isForbidden(err) ? { forbidden: true } : {}),
     atMs: ctx.clock.now(),
   });
+}
+
+/** Whether a proxy scrape failed for want of the opt-in role; tells ctx.forbidden if so. */
+function proxyRefused(ctx: ProbeContext, component: MetricsComponent, err: unknown): boolean {
+  if (!isForbidden(err)) return false;
+  ctx.forbidden?.refused(component, err instanceof Error ? err.message : String(err));
+  return true;
 }
 
 /** Where each kind of ingress controller serves its request counters, and the proxy path to it. */
@@ -171,6 +184,8 @@ export async function scrapeIngress(
     } catch (err) {
       sourceFailed(ctx, source, err);
       observed(ctx, at.component, ctx.clock.now() - started, false);
+      // pods/proxy is refused in every namespace alike (the role is a ClusterRole).
+      if (proxyRefused(ctx, at.component, err)) return;
     }
   }
 }
