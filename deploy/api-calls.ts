@@ -48,7 +48,8 @@ export const apiCalls: ApiCall[] = [
   // Probes: component logs.
   { identity: 'watcher', path: '/api/v1/namespaces/{ns}/pods/{pod}/log', verbs: ['get'], where: 'kube/probes.ts' },
   // Opt-in (kubetriage-read-proxy, docs/deployment.md): kube-proxy and ingress-controller
-  // metrics through the API server's proxy. Not read-only, whatever the verb says: `get` on
+  // metrics through the API server's proxy (ingress only from outside the cluster: inside,
+  // kube/pod-http.ts reads the pod IP). Not read-only, whatever the verb says: `get` on
   // nodes/proxy reaches the whole kubelet API, and a GET upgraded to a WebSocket on its
   // /exec or /run is authorized as `get` and runs commands in any container on the node.
   {

@@ -11,8 +11,10 @@ import type { FeedStats } from './feed-stats.ts';
 import { ForbiddenScrapes } from './forbidden-scrapes.ts';
 import { scrapeNodeMetrics } from './node-metrics.ts';
 import { type ObservationSink, type WatchedResource, watchedResources } from './observations.ts';
+import type { PodGet } from './pod-http.ts';
 import { Poller } from './poller.ts';
 import {
+  type IngressTarget,
   LogTailer,
   type LogTarget,
   probeApiServer,
@@ -36,7 +38,7 @@ export interface LiveFeedOptions {
   targets?: () => {
     nodes: string[];
     logs: LogTarget[];
-    ingress?: { namespace: string; pod: string; node?: string; kind?: 'nginx' | 'envoy' }[];
+    ingress?: IngressTarget[];
     /** Load balancer addresses found in the cluster, GET like `probeUrls` once they answer. */
     publicUrls?: readonly string[];
   };
@@ -50,6 +52,8 @@ export interface LiveFeedOptions {
   urlProbeLookup?: UrlProbeOptions['lookup'];
   /** Told once per kind of scrape that is forbidden, with the step that grants it. */
   warn?: (message: string) => void;
+  /** Running in the cluster: scrape ingress controllers at their pod IP (pod-http.ts). */
+  podGet?: PodGet;
 }
 
 export class LiveFeed {
@@ -64,6 +68,7 @@ export class LiveFeed {
       sink: o.sink,
       stats: o.stats,
       forbidden: new ForbiddenScrapes(o.warn),
+      podGet: o.podGet,
     };
     this.reflectors = (o.resources ?? watchedResources).map(
       (resource) => new Reflector({ ...base, ...o.reflector, resource }),

@@ -142,3 +142,24 @@ describe('proxy scrapes refused with 403 (the opt-in role not granted)', () => {
     expect(r.warned).toEqual([]);
   });
 });
+
+describe('ingress scrapes in the cluster: at the pod IP, no pods/proxy', () => {
+  it('asks the pod itself on its metrics port, reports the same source, and waits for a pod without an IP', async () => {
+    const r = rig({});
+    const direct: string[] = [];
+    r.ctx.podGet = (ip, port, path) => {
+      direct.push(`${ip}:${port}${path}`);
+      return Promise.resolve({ status: 200, body: 'envoy_cluster_upstream_rq{x="1"} 1\n', latencyMs: 4 });
+    };
+    await scrapeIngress(r.ctx, [
+      { namespace: 'projectcontour', pod: 'envoy-1', podIP: '10.1.2.3', kind: 'envoy' },
+      { namespace: 'projectcontour', pod: 'envoy-2', kind: 'envoy' },
+    ]);
+    expect(direct).toEqual(['10.1.2.3:8002/stats/prometheus']);
+    expect(r.asked).toEqual([]);
+    expect(r.seen.filter((o) => o.type === 'source')).toMatchObject([
+      { source: 'metrics/ingress-envoy/projectcontour/envoy-1', ok: true },
+    ]);
+    expect(r.seen.find((o) => o.type === 'metrics')).toMatchObject({ pod: 'projectcontour/envoy-1' });
+  });
+});

@@ -10,6 +10,7 @@ import { type ApiClient, ApiRequestError } from './api-client.ts';
 import { type FeedStats, tell } from './feed-stats.ts';
 import { type ForbiddenScrapes, isForbidden } from './forbidden-scrapes.ts';
 import type { ApiCheck, MetricsComponent, ObservationSink } from './observations.ts';
+import type { PodGet } from './pod-http.ts';
 
 export interface ProbeContext {
   client: ApiClient;
@@ -21,6 +22,8 @@ export interface ProbeContext {
   stats?: FeedStats;
   /** Told of proxy scrapes refused with 403 (the opt-in role is not granted). */
   forbidden?: ForbiddenScrapes;
+  /** Running in the cluster: ingress controllers are scraped at their pod IP, not through pods/proxy. */
+  podGet?: PodGet;
 }
 
 /**
@@ -137,7 +140,7 @@ function proxyRefused(ctx: ProbeContext, component: MetricsComponent, err: unkno
   return true;
 }
 
-/** Where each kind of ingress controller serves its request counters, and the proxy path to it. */
+/** Where each kind of ingress controller serves its request counters (port and path on the pod), and the proxy path to it. */
 export const ingressMetricsEndpoints = {
   nginx: {
     port: 10254,
@@ -153,24 +156,36 @@ export const ingressMetricsEndpoints = {
   },
 } as const;
 
+export interface IngressTarget {
+  namespace: string;
+  pod: string;
+  node?: string;
+  podIP?: string;
+  kind?: 'nginx' | 'envoy';
+}
+
 /**
- * Scrapes ingress controllers' request counters through the pods proxy:
- * pods/{name}:10254/proxy/metrics for ingress-nginx, :8002/proxy/stats/prometheus for Envoy.
+ * Scrapes ingress controllers' request counters: at the pod IP when running in the cluster
+ * (ctx.podGet; a pod without an IP yet serves nothing, so it waits), else through the pods
+ * proxy: pods/{name}:10254/proxy/metrics for ingress-nginx, :8002/proxy/stats/prometheus for
+ * Envoy.
  */
-export async function scrapeIngress(
-  ctx: ProbeContext,
-  pods: readonly { namespace: string; pod: string; node?: string; kind?: 'nginx' | 'envoy' }[],
-): Promise<void> {
+export async function scrapeIngress(ctx: ProbeContext, pods: readonly IngressTarget[]): Promise<void> {
   for (const p of pods) {
     const at = ingressMetricsEndpoints[p.kind ?? 'nginx'];
     const source = `metrics/${at.component}/${p.namespace}/${p.pod}`;
     const started = ctx.clock.now();
+    const timeoutMs = ctx.timeoutMs ?? 5_000;
+    if (ctx.podGet && !p.podIP) continue;
     try {
-      const res = await ctx.client.getText(
-        at.proxy(encodeURIComponent(p.namespace), encodeURIComponent(p.pod)),
-        {},
-        ctx.timeoutMs ?? 5_000,
-      );
+      const res =
+        ctx.podGet && p.podIP
+          ? await ctx.podGet(p.podIP, at.port, at.path, timeoutMs)
+          : await ctx.client.getText(
+              at.proxy(encodeURIComponent(p.namespace), encodeURIComponent(p.pod)),
+              {},
+              timeoutMs,
+            );
       ctx.sink({
         type: 'metrics',
         node: p.node ?? '',
