@@ -1,6 +1,6 @@
 /**
  * Every Kubernetes API call kubetriage makes, by the identity that makes it. The RBAC in
- * deploy/ is derived from this table and nothing else, and test/deploy/rbac.test.ts holds
+ * deploy/ is derived from this table and nothing else, and test/deploy/manifests.test.ts holds
  * the table to the code: each API path literal in src/ must match an entry here, and each
  * entry must still be called somewhere.
  *
@@ -8,7 +8,7 @@
  * is get; of a collection, list, and watch when a reflector watches it).
  */
 
-export type Identity = 'watcher' | 'leader-election' | 'agent' | 'remediation';
+export type Identity = 'watcher' | 'watcher-proxy' | 'leader-election' | 'agent' | 'remediation';
 
 export interface ApiCall {
   identity: Identity;
@@ -45,18 +45,28 @@ export const apiCalls: ApiCall[] = [
     verbs: ['list', 'watch'],
     where: 'kube/resource-paths.ts',
   },
-  // Probes: component logs, kube-proxy and ingress-controller metrics through the API server's proxy.
+  // Probes: component logs.
   { identity: 'watcher', path: '/api/v1/namespaces/{ns}/pods/{pod}/log', verbs: ['get'], where: 'kube/probes.ts' },
-  { identity: 'watcher', path: '/api/v1/nodes/{node}:10249/proxy/metrics', verbs: ['get'], where: 'kube/probes.ts' },
+  // Opt-in (kubetriage-read-proxy, docs/deployment.md): kube-proxy and ingress-controller
+  // metrics through the API server's proxy (ingress only from outside the cluster: inside,
+  // kube/pod-http.ts reads the pod IP). Not read-only, whatever the verb says: `get` on
+  // nodes/proxy reaches the whole kubelet API, and a GET upgraded to a WebSocket on its
+  // /exec or /run is authorized as `get` and runs commands in any container on the node.
   {
-    identity: 'watcher',
+    identity: 'watcher-proxy',
+    path: '/api/v1/nodes/{node}:10249/proxy/metrics',
+    verbs: ['get'],
+    where: 'kube/probes.ts',
+  },
+  {
+    identity: 'watcher-proxy',
     path: '/api/v1/namespaces/{ns}/pods/{pod}:10254/proxy/metrics',
     verbs: ['get'],
     where: 'kube/probes.ts',
   },
   // Envoy-based ingress controllers (Contour, Emissary, Envoy Gateway) on Envoy's admin port.
   {
-    identity: 'watcher',
+    identity: 'watcher-proxy',
     path: '/api/v1/namespaces/{ns}/pods/{pod}:8002/proxy/stats/prometheus',
     verbs: ['get'],
     where: 'kube/probes.ts',

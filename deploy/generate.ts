@@ -45,6 +45,9 @@ export const chartValues = {
   createNamespace: false,
   agent: { enabled: true, apiEndpoints: defaults.agentApiEndpoints, nodeResolverName: defaults.agentNodeResolverName },
   remediation: { enabled: false },
+  // kube-proxy and ingress-controller metrics through the API server's proxy: a grant that
+  // can exec into containers, so off unless asked for (docs/deployment.md).
+  metrics: { apiServerProxy: false },
   serviceMonitor: { enabled: false },
   prometheusRule: { enabled: true },
 };

@@ -71,6 +71,7 @@ const selector = (component: string) => ({ 'app.kubernetes.io/name': 'kubetriage
 
 const roleNames: Record<Identity, string> = {
   watcher: 'kubetriage-read',
+  'watcher-proxy': 'kubetriage-read-proxy',
   'leader-election': 'kubetriage-leader-election',
   agent: 'kubetriage-agent',
   remediation: 'kubetriage-remediate',
@@ -390,6 +391,12 @@ export function deployFiles(v: DeployValues): DeployFile[] {
     { name: 'server.yaml', objects: server(v) },
     { name: 'agent-daemonset.yaml', guard: 'agent.enabled', objects: agent(v) },
     { name: 'remediation-rbac.yaml', guard: 'remediation.enabled', objects: rbac(v, 'remediation', 'kubetriage') },
+    // Off by default: nodes/proxy reaches the kubelet's exec and run (docs/deployment.md).
+    {
+      name: 'read-proxy-rbac.yaml',
+      guard: 'metrics.apiServerProxy',
+      objects: rbac(v, 'watcher-proxy', 'kubetriage'),
+    },
     { name: 'servicemonitor.yaml', guard: 'serviceMonitor.enabled', objects: [m.serviceMonitor] },
     { name: 'prometheusrule.yaml', guard: 'prometheusRule.enabled', objects: [m.rule] },
   ];

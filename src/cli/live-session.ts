@@ -12,6 +12,7 @@ import type { FeedStats } from '../kube/feed-stats.ts';
 import { type LoadedKubeConfig, loadKubeConfig } from '../kube/kubeconfig.ts';
 import { LiveFeed } from '../kube/live-feed.ts';
 import { watchedResources } from '../kube/observations.ts';
+import { podHttpGet } from '../kube/pod-http.ts';
 import { parseProbeUrl } from '../kube/url-probe.ts';
 import { ClusterView } from '../observe/cluster-view.ts';
 import { componentTargets } from '../observe/component-targets.ts';
@@ -89,7 +90,12 @@ const lastingFailure = new Set(['refused', 'dns', 'tls']);
 
 export async function startLiveSession(
   flags: LiveFlags,
-  o: { components?: boolean; stats?: FeedStats } = {},
+  o: {
+    components?: boolean;
+    stats?: FeedStats;
+    /** Where a scrape kubetriage's role does not grant is told, once (default: stderr). */
+    warn?: (message: string) => void;
+  } = {},
 ): Promise<LiveSession> {
   const timeoutS = timeoutSeconds(flags.timeout);
   const probeUrls = probeUrlsOf(flags);
@@ -103,6 +109,9 @@ export async function startLiveSession(
     sink: (obs) => view.apply(obs),
     reflector: { backoff: { maxMs: 5_000 } },
     stats: o.stats,
+    warn: o.warn ?? ((m) => process.stderr.write(`kubetriage: ${m}\n`)),
+    // In the cluster, pod IPs are reachable: ingress metrics need no pods/proxy grant.
+    ...(loaded.source === 'in-cluster' ? { podGet: podHttpGet(clock) } : {}),
     probeUrls,
     ...(o.components ? { targets: () => componentTargets(view) } : {}),
   });

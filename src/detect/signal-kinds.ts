@@ -863,7 +863,8 @@ export type SourceFamily = (typeof sourceFamilies)[number];
 /** A family of sources and whether it delivers (the view's freshness, summed up). */
 export interface SourceStatusFacts {
   source: SourceFamily;
-  state: 'fresh' | 'stale' | 'never';
+  /** `forbidden`: refused with 403, a grant kubetriage's role lacks (docs/deployment.md). */
+  state: 'fresh' | 'stale' | 'never' | 'forbidden';
   failures: number;
   lastError: string;
   staleSinceMs?: number;

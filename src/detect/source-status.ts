@@ -6,6 +6,8 @@
  *
  * - A reflector is fresh unless it is failing now (a quiet watch is not a failure: the
  *   reflector's own watchdog reports one that died) and stale while it fails.
+ * - A family none of whose sources delivered, refused with 403, is forbidden: kubetriage's
+ *   role does not grant it (the opt-in proxy scrapes), which says nothing of the cluster.
  * - Probes (of the API and of public URLs), scrapes and log tails are fresh when any source
  *   of the family delivered within 5 minutes (the slowest cadence is kube-proxy's 30 s scrape; logs of quiet pods come
  *   and go).
@@ -43,14 +45,21 @@ function summed(
     (r) => r.lastOkMs !== undefined && r.failingSinceMs === undefined && nowMs - r.lastOkMs <= recentMs,
   );
   const failing = records.filter((r) => r.failingSinceMs !== undefined);
-  const state = fresh.length ? 'fresh' : records.some((r) => r.lastOkMs !== undefined) ? 'stale' : 'never';
+  // Refused with 403 (the opt-in proxy role not granted): no data, and no sign of trouble.
+  const state = fresh.length
+    ? 'fresh'
+    : records.some((r) => r.forbidden)
+      ? 'forbidden'
+      : records.some((r) => r.lastOkMs !== undefined)
+        ? 'stale'
+        : 'never';
   const last = failing.sort((a, b) => (b.failingSinceMs ?? 0) - (a.failingSinceMs ?? 0))[0];
   const staleSince = Math.min(...records.map((r) => r.staleSinceMs ?? r.lastOkMs ?? nowMs));
   return {
     subject: `source/${family}`,
     severity: 'info',
     sinceMs: state === 'fresh' ? Math.min(...fresh.map((r) => r.lastOkMs ?? nowMs)) : staleSince,
-    summary: `${family}: ${state}${state === 'fresh' ? ` (${fresh.length} of ${records.length} delivering)` : ''}${last?.lastError ? `; last error: ${last.lastError.slice(0, 160)}` : ''}`,
+    summary: `${family}: ${state}${state === 'fresh' ? ` (${fresh.length} of ${records.length} delivering)` : ''}${state === 'forbidden' ? " (not granted to kubetriage's role)" : ''}${last?.lastError ? `; last error: ${last.lastError.slice(0, 160)}` : ''}`,
     scope: {},
     facts: {
       source: family,

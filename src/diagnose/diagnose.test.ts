@@ -5,13 +5,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { SourceFamily } from '../detect/signal-kinds.ts';
+import { edgeTraffic } from './catalogue/edge-traffic.ts';
 import { catalogue } from './catalogue/index.ts';
 import { tables } from './catalogue/tables.ts';
 import { diagnose } from './diagnose.ts';
+import { evaluate, judgeLookAlike } from './engine.ts';
 import {
   apiUnreachable,
   change,
   crashLoop,
+  edgeProbe,
   flapping,
   hour,
   min,
@@ -21,6 +24,7 @@ import {
   t0,
 } from './fixtures.ts';
 import type { Hypothesis } from './hypothesis.ts';
+import { SignalQuery } from './query.ts';
 import { namingFloor, unknownPattern } from './unknown.ts';
 
 const three = ['n1', 'n2', 'n3'];
@@ -92,6 +96,25 @@ describe('diagnose', () => {
     // With the probes delivering, the same silence rules it out.
     const [again] = diagnose([...wave, ...appsOnThem, ...nodeSources, source('probe')], t0).hypotheses;
     expect(verdict(again, 'control-plane-unreachable')?.verdict).toBe('ruled-out');
+  });
+
+  it("says a look-alike's support was not checked, not unseen, when its source is forbidden to kubetriage", () => {
+    // The public URL fails; the ingress counters that would show whether the ingress itself
+    // answers 5xx are refused (the opt-in proxy role not granted): their silence proves nothing.
+    const signals = [edgeProbe('https://shop.example.com/'), source('probe-url')];
+    const judged = (ingress: ReturnType<typeof source>) => {
+      const q = new SignalQuery([...signals, ingress], t0);
+      return judgeLookAlike(edgeTraffic, evaluate(edgeTraffic, q), 0.9, q);
+    };
+    const forbidden = judged(source('metrics/ingress', 'forbidden'));
+    expect(forbidden?.verdict).toBe('weaker');
+    expect(forbidden?.why).toContain(
+      "not checked, no data from metrics/ingress (forbidden to kubetriage's role): the ingress controller counts no 5xx",
+    );
+    expect(forbidden?.why).not.toContain('not seen');
+    // Scraped, and still without the clause, it was looked for and not seen.
+    const q = new SignalQuery([...signals, source('metrics/ingress')], t0);
+    expect(judgeLookAlike(edgeTraffic, evaluate(edgeTraffic, q), 0.9, q)?.why).not.toContain('not checked');
   });
 
   it('says the cause is not identified when nothing explains clear trouble, with all it considered', () => {

@@ -113,6 +113,16 @@ function sourceEvidence(clause: Clause<unknown>, q: SignalQuery): Evidence[] {
     .map((s) => evidenceOf(s));
 }
 
+/**
+ * The source families a clause reads, each one kubetriage's role may not read marked so:
+ * the operator's next step there is a grant (docs/deployment.md), not a repair.
+ */
+function sourcesRead(clause: Clause<unknown>, q: SignalQuery): string {
+  return [...new Set(clause.reads.flatMap((k) => signalKinds[k].sources))]
+    .map((f) => (q.source(f)?.facts.state === 'forbidden' ? `${f} (forbidden to kubetriage's role)` : f))
+    .join(', ');
+}
+
 /** Why a look-alike is not the answer, from its own evaluation on the same signals. */
 export function judgeLookAlike(
   look: AnyPattern,
@@ -135,7 +145,7 @@ export function judgeLookAlike(
       return {
         pattern: look.id,
         verdict: 'not-checked',
-        why: `${look.title}: not checked, no data from ${[...new Set(failed.clause.reads.flatMap((k) => signalKinds[k].sources))].join(', ')} (it needs ${need})`,
+        why: `${look.title}: not checked, no data from ${sourcesRead(failed.clause, q)} (it needs ${need})`,
         evidence: sourceEvidence(failed.clause, q),
       };
     return {
@@ -155,10 +165,15 @@ export function judgeLookAlike(
       evidence: clauseEvidence(against),
     };
   const missing = ev.supports.filter((r) => !r.hit && r.clause.weight >= 0.1 && r.text);
+  // Support whose source gave no data was not looked for: "not seen" would claim it was.
+  const unseen = missing.filter((r) => r.checked).map((r) => r.text);
+  const unchecked = missing
+    .filter((r) => !r.checked)
+    .map((r) => `not checked, no data from ${sourcesRead(r.clause, q)}: ${r.text}`);
   return {
     pattern: look.id,
     verdict: 'weaker',
-    why: `${look.title} fits less well (confidence ${ev.confidence} against ${topConfidence})${missing.length ? `: not seen: ${missing.map((r) => r.text).join('; ')}` : ''}`,
+    why: `${look.title} fits less well (confidence ${ev.confidence} against ${topConfidence})${unseen.length ? `: not seen: ${unseen.join('; ')}` : ''}${unchecked.length ? `${unseen.length ? '; ' : ': '}${unchecked.join('; ')}` : ''}`,
     evidence: clauseEvidence(ev.supports),
   };
 }

@@ -10,6 +10,7 @@ import type {
   SignalFactsByKind,
   SignalKind,
   SourceFamily,
+  SourceStatusFacts,
 } from '../detect/signal-kinds.ts';
 import type { AgentConditionType } from '../kube/node-agent-conditions.ts';
 import { fmtTime } from './hypothesis.ts';
@@ -574,7 +575,7 @@ export function workloadDown(
   );
 }
 
-export function source(family: SourceFamily, state: 'fresh' | 'stale' | 'never' = 'fresh') {
+export function source(family: SourceFamily, state: SourceStatusFacts['state'] = 'fresh') {
   return make(
     'source-status',
     `source/${family}`,

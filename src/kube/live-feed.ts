@@ -8,10 +8,13 @@
 import type { Clock } from '../time/clock.ts';
 import type { ApiClient } from './api-client.ts';
 import type { FeedStats } from './feed-stats.ts';
+import { ForbiddenScrapes } from './forbidden-scrapes.ts';
 import { scrapeNodeMetrics } from './node-metrics.ts';
 import { type ObservationSink, type WatchedResource, watchedResources } from './observations.ts';
+import type { PodGet } from './pod-http.ts';
 import { Poller } from './poller.ts';
 import {
+  type IngressTarget,
   LogTailer,
   type LogTarget,
   probeApiServer,
@@ -35,7 +38,7 @@ export interface LiveFeedOptions {
   targets?: () => {
     nodes: string[];
     logs: LogTarget[];
-    ingress?: { namespace: string; pod: string; node?: string; kind?: 'nginx' | 'envoy' }[];
+    ingress?: IngressTarget[];
     /** Load balancer addresses found in the cluster, GET like `probeUrls` once they answer. */
     publicUrls?: readonly string[];
   };
@@ -47,6 +50,10 @@ export interface LiveFeedOptions {
   urlProbeIntervalMs?: number;
   /** Name resolution for the URL probes (tests point public names at a local server). */
   urlProbeLookup?: UrlProbeOptions['lookup'];
+  /** Told once per kind of scrape that is forbidden, with the step that grants it. */
+  warn?: (message: string) => void;
+  /** Running in the cluster: scrape ingress controllers at their pod IP (pod-http.ts). */
+  podGet?: PodGet;
 }
 
 export class LiveFeed {
@@ -55,7 +62,14 @@ export class LiveFeed {
   private readonly apiProbe: Poller;
 
   constructor(o: LiveFeedOptions) {
-    const base = { client: o.client, clock: o.clock, sink: o.sink, stats: o.stats };
+    const base = {
+      client: o.client,
+      clock: o.clock,
+      sink: o.sink,
+      stats: o.stats,
+      forbidden: new ForbiddenScrapes(o.warn),
+      podGet: o.podGet,
+    };
     this.reflectors = (o.resources ?? watchedResources).map(
       (resource) => new Reflector({ ...base, ...o.reflector, resource }),
     );

@@ -45,8 +45,11 @@ export type Observation =
   | { type: 'listed'; resource: WatchedResource; items: KubeObject[]; resourceVersion: string; atMs: number }
   | { type: 'upsert'; resource: WatchedResource; object: KubeObject; atMs: number }
   | { type: 'delete'; resource: WatchedResource; object: KubeObject; atMs: number }
-  /** A source worked, or failed: reflectors, probes and log tails all report this way. */
-  | { type: 'source'; source: string; ok: boolean; error?: string; atMs: number }
+  /**
+   * A source worked, or failed: reflectors, probes and log tails all report this way.
+   * `forbidden`: it failed with 403, a grant kubetriage's role lacks, not a failing cluster.
+   */
+  | { type: 'source'; source: string; ok: boolean; error?: string; forbidden?: boolean; atMs: number }
   /** One answer (or non-answer) of the API server to the tool's own probe. */
   | {
       type: 'probe';

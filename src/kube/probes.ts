@@ -8,7 +8,9 @@
 import type { Clock } from '../time/clock.ts';
 import { type ApiClient, ApiRequestError } from './api-client.ts';
 import { type FeedStats, tell } from './feed-stats.ts';
-import type { ApiCheck, ObservationSink } from './observations.ts';
+import { type ForbiddenScrapes, isForbidden } from './forbidden-scrapes.ts';
+import type { ApiCheck, MetricsComponent, ObservationSink } from './observations.ts';
+import type { PodGet } from './pod-http.ts';
 
 export interface ProbeContext {
   client: ApiClient;
@@ -18,6 +20,10 @@ export interface ProbeContext {
   timeoutMs?: number;
   /** Told how long each probe, scrape and log read took; see FeedStats. */
   stats?: FeedStats;
+  /** Told of proxy scrapes refused with 403 (the opt-in role is not granted). */
+  forbidden?: ForbiddenScrapes;
+  /** Running in the cluster: ingress controllers are scraped at their pod IP, not through pods/proxy. */
+  podGet?: PodGet;
 }
 
 /**
@@ -107,6 +113,8 @@ export async function scrapeKubeProxy(ctx: ProbeContext, nodes: string[], concur
       } catch (err) {
         sourceFailed(ctx, source, err);
         observed(ctx, 'kube-proxy', ctx.clock.now() - started, false);
+        // RBAC refuses nodes/proxy on every node alike: one refusal a round is enough to tell.
+        if (proxyRefused(ctx, 'kube-proxy', err)) queue.length = 0;
       }
     }
   };
@@ -120,11 +128,19 @@ function sourceFailed(ctx: ProbeContext, source: string, err: unknown): void {
     source,
     ok: false,
     error: err instanceof Error ? err.message : String(err),
+    ...(isForbidden(err) ? { forbidden: true } : {}),
     atMs: ctx.clock.now(),
   });
 }
 
-/** Where each kind of ingress controller serves its request counters, and the proxy path to it. */
+/** Whether a proxy scrape failed for want of the opt-in role; tells ctx.forbidden if so. */
+function proxyRefused(ctx: ProbeContext, component: MetricsComponent, err: unknown): boolean {
+  if (!isForbidden(err)) return false;
+  ctx.forbidden?.refused(component, err instanceof Error ? err.message : String(err));
+  return true;
+}
+
+/** Where each kind of ingress controller serves its request counters (port and path on the pod), and the proxy path to it. */
 export const ingressMetricsEndpoints = {
   nginx: {
     port: 10254,
@@ -140,24 +156,36 @@ export const ingressMetricsEndpoints = {
   },
 } as const;
 
+export interface IngressTarget {
+  namespace: string;
+  pod: string;
+  node?: string;
+  podIP?: string;
+  kind?: 'nginx' | 'envoy';
+}
+
 /**
- * Scrapes ingress controllers' request counters through the pods proxy:
- * pods/{name}:10254/proxy/metrics for ingress-nginx, :8002/proxy/stats/prometheus for Envoy.
+ * Scrapes ingress controllers' request counters: at the pod IP when running in the cluster
+ * (ctx.podGet; a pod without an IP yet serves nothing, so it waits), else through the pods
+ * proxy: pods/{name}:10254/proxy/metrics for ingress-nginx, :8002/proxy/stats/prometheus for
+ * Envoy.
  */
-export async function scrapeIngress(
-  ctx: ProbeContext,
-  pods: readonly { namespace: string; pod: string; node?: string; kind?: 'nginx' | 'envoy' }[],
-): Promise<void> {
+export async function scrapeIngress(ctx: ProbeContext, pods: readonly IngressTarget[]): Promise<void> {
   for (const p of pods) {
     const at = ingressMetricsEndpoints[p.kind ?? 'nginx'];
     const source = `metrics/${at.component}/${p.namespace}/${p.pod}`;
     const started = ctx.clock.now();
+    const timeoutMs = ctx.timeoutMs ?? 5_000;
+    if (ctx.podGet && !p.podIP) continue;
     try {
-      const res = await ctx.client.getText(
-        at.proxy(encodeURIComponent(p.namespace), encodeURIComponent(p.pod)),
-        {},
-        ctx.timeoutMs ?? 5_000,
-      );
+      const res =
+        ctx.podGet && p.podIP
+          ? await ctx.podGet(p.podIP, at.port, at.path, timeoutMs)
+          : await ctx.client.getText(
+              at.proxy(encodeURIComponent(p.namespace), encodeURIComponent(p.pod)),
+              {},
+              timeoutMs,
+            );
       ctx.sink({
         type: 'metrics',
         node: p.node ?? '',
@@ -171,6 +199,8 @@ export async function scrapeIngress(
     } catch (err) {
       sourceFailed(ctx, source, err);
       observed(ctx, at.component, ctx.clock.now() - started, false);
+      // pods/proxy is refused in every namespace alike (the role is a ClusterRole).
+      if (proxyRefused(ctx, at.component, err)) return;
     }
   }
 }

@@ -53,10 +53,13 @@ export interface SourceRecord {
   failingSinceMs?: number;
   lastError?: string;
   failures: number;
+  /** The current failures are 403s: kubetriage may not read it (a role not granted). */
+  forbidden?: boolean;
 }
 
 export interface SourceStatus extends SourceRecord {
-  state: 'fresh' | 'stale' | 'never';
+  /** `forbidden`: failing with 403, so its silence says nothing of the cluster. */
+  state: 'fresh' | 'stale' | 'never' | 'forbidden';
   /** Since when the source has not delivered: its last success, or its first failure. */
   staleSinceMs?: number;
 }
@@ -119,7 +122,7 @@ export class ClusterView {
         this.remove(o.resource, objectKey(o.object), o.atMs);
         break;
       case 'source':
-        this.recordSource(o.source, o.ok, o.error, o.atMs);
+        this.recordSource(o.source, o.ok, o.error, o.atMs, o.forbidden);
         break;
       case 'probe': {
         const { type: _t, ...result } = o;
@@ -238,17 +241,25 @@ export class ClusterView {
     }
   }
 
-  private recordSource(source: string, ok: boolean, error: string | undefined, atMs: number): void {
+  private recordSource(
+    source: string,
+    ok: boolean,
+    error: string | undefined,
+    atMs: number,
+    forbidden = false,
+  ): void {
     const rec = this.sources.get(source) ?? { source, failures: 0 };
     this.lastReportMs.set(source, atMs);
     if (ok) {
       rec.lastOkMs = atMs;
       rec.failingSinceMs = undefined;
       rec.lastError = undefined;
+      rec.forbidden = undefined;
     } else {
       rec.failures++;
       rec.failingSinceMs ??= atMs;
       rec.lastError = error;
+      rec.forbidden = forbidden || undefined;
     }
     this.sources.set(source, rec);
   }
@@ -278,6 +289,7 @@ export class ClusterView {
     this.forgetGoneSources(nowMs, staleAfterMs);
     return [...this.sources.values()]
       .map((rec): SourceStatus => {
+        if (rec.forbidden) return { ...rec, state: 'forbidden', staleSinceMs: rec.failingSinceMs };
         if (rec.lastOkMs === undefined) return { ...rec, state: 'never', staleSinceMs: rec.failingSinceMs };
         if (rec.failingSinceMs !== undefined)
           return { ...rec, state: 'stale', staleSinceMs: rec.failingSinceMs };

@@ -7,7 +7,7 @@
  * cluster-wide outage cannot turn the tail into a flood.
  */
 import type { KubeObject } from '../kube/observations.ts';
-import type { LogTarget } from '../kube/probes.ts';
+import type { IngressTarget, LogTarget } from '../kube/probes.ts';
 import type { ClusterView } from './cluster-view.ts';
 import { publicEndpoints } from './public-endpoints.ts';
 
@@ -35,6 +35,7 @@ function ingressKind(images: readonly string[]): IngressKind | undefined {
 interface PodView {
   spec?: { nodeName?: string; containers?: { name: string; image?: string }[] };
   status?: {
+    podIP?: string;
     containerStatuses?: {
       name: string;
       ready?: boolean;
@@ -48,7 +49,7 @@ export interface ComponentTargets {
   nodes: string[];
   logs: LogTarget[];
   /** Ingress controller pods, whose metrics count requests per Service and status. */
-  ingress: { namespace: string; pod: string; node?: string; kind?: IngressKind }[];
+  ingress: IngressTarget[];
   /** Where users come in from outside (public-endpoints.ts). */
   publicUrls: string[];
 }
@@ -76,7 +77,14 @@ export function componentTargets(view: ClusterView): ComponentTargets {
     const kind = p.metadata.deletionTimestamp
       ? undefined
       : ingressKind((p.spec?.containers ?? []).map((c) => c.image ?? ''));
-    if (kind) ingress.push({ namespace: p.metadata.namespace ?? '', pod: p.metadata.name, node, kind });
+    if (kind)
+      ingress.push({
+        namespace: p.metadata.namespace ?? '',
+        pod: p.metadata.name,
+        node,
+        podIP: p.status?.podIP,
+        kind,
+      });
     if (p.metadata.namespace === 'kube-system' && tailedApps.has(p.metadata.labels?.['k8s-app'] ?? '')) {
       const container = p.spec?.containers?.[0]?.name;
       if (container) logs.push({ namespace: 'kube-system', pod: p.metadata.name, container, node });

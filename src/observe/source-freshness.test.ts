@@ -40,6 +40,28 @@ describe('source freshness on a healthy cluster', () => {
     ]);
   });
 
+  it('reads a source refused with 403 as forbidden, not stale, until it delivers again', () => {
+    const v = view([]);
+    const source = 'metrics/kube-proxy/n1';
+    v.apply({ type: 'source', source, ok: true, atMs: 0 });
+    // The role lost its grant: a refusal, not a dark node.
+    v.apply({
+      type: 'source',
+      source,
+      ok: false,
+      error: 'nodes "n1:10249" is forbidden',
+      forbidden: true,
+      atMs: 1_000,
+    });
+    expect(v.freshness(2_000, 120_000)).toMatchObject([{ source, state: 'forbidden', staleSinceMs: 1_000 }]);
+    // A timeout after it is a failure like any other.
+    v.apply({ type: 'source', source, ok: false, error: 'Timeout', atMs: 3_000 });
+    expect(v.freshness(4_000, 120_000)).toMatchObject([{ source, state: 'stale' }]);
+    v.apply({ type: 'source', source, ok: false, error: 'forbidden', forbidden: true, atMs: 5_000 });
+    v.apply({ type: 'source', source, ok: true, atMs: 6_000 });
+    expect(v.freshness(7_000, 120_000)).toMatchObject([{ source, state: 'fresh' }]);
+  });
+
   it.each([
     [
       'kube-proxy on every node',

@@ -50,7 +50,8 @@ export interface StatusReport {
   };
   kubeSystem: { pods: number; ready: number; problems: PodProblem[] };
   workloads: { problems: WorkloadProblem[] };
-  sources: { fresh: number; stale: SourceStatus[] };
+  /** `forbidden`: sources kubetriage's role may not read (opt-in grants), not dark ones. */
+  sources: { fresh: number; stale: SourceStatus[]; forbidden: SourceStatus[] };
   healthy: boolean;
 }
 
@@ -174,7 +175,8 @@ export function buildStatusReport(
   }
 
   const freshness = view.freshness(nowMs, o.staleAfterMs ?? 120_000);
-  const stale = freshness.filter((s) => s.state !== 'fresh');
+  const stale = freshness.filter((s) => s.state !== 'fresh' && s.state !== 'forbidden');
+  const forbidden = freshness.filter((s) => s.state === 'forbidden');
   const readyCount = (status: string) =>
     nodes.filter(
       (n) =>
@@ -199,7 +201,7 @@ export function buildStatusReport(
       problems: podProblems.sort((a, b) => a.key.localeCompare(b.key)),
     },
     workloads: { problems: workloadProblems.sort((a, b) => a.key.localeCompare(b.key)) },
-    sources: { fresh: freshness.length - stale.length, stale },
+    sources: { fresh: freshness.length - stale.length - forbidden.length, stale, forbidden },
     healthy: false,
   };
   report.healthy =

@@ -9,6 +9,7 @@ import type { SourceStatus } from '../observe/cluster-view.ts';
 export class SourceMetrics {
   private readonly lastSeen: Gauge<'source'>;
   private readonly fresh: Gauge<'source'>;
+  private readonly forbidden: Gauge<'source'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -23,7 +24,15 @@ export class SourceMetrics {
     });
     this.fresh = new Gauge({
       name: 'kubetriage_source_fresh',
-      help: '1 if the source delivered recently and is not failing, 0 if stale or never seen.',
+      help: '1 if the source delivered recently and is not failing, 0 if stale or never seen; absent if forbidden.',
+      labelNames: ['source'],
+      registers,
+    });
+    // Apart from freshness: a source the role does not grant (the opt-in proxy scrapes) is a
+    // choice made at install, and must not fire KubetriageSourceStale on every default install.
+    this.forbidden = new Gauge({
+      name: 'kubetriage_source_forbidden',
+      help: '1 if the source is refused with 403: kubetriage’s role does not grant it (see docs/deployment.md).',
       labelNames: ['source'],
       registers,
     });
@@ -35,7 +44,8 @@ export class SourceMetrics {
     this.clear();
     for (const s of sources) {
       const labels = { source: s.source };
-      this.fresh.set(labels, s.state === 'fresh' ? 1 : 0);
+      if (s.state === 'forbidden') this.forbidden.set(labels, 1);
+      else this.fresh.set(labels, s.state === 'fresh' ? 1 : 0);
       if (s.lastOkMs !== undefined) this.lastSeen.set(labels, Math.max(0, nowMs - s.lastOkMs) / 1000);
     }
   }
@@ -44,5 +54,6 @@ export class SourceMetrics {
   clear(): void {
     this.lastSeen.reset();
     this.fresh.reset();
+    this.forbidden.reset();
   }
 }

@@ -218,18 +218,20 @@ describe('source freshness', () => {
     ...o,
   });
 
-  it('reports age against the round time and freshness, and forgets sources no longer reported', async () => {
+  const now = T0 + 10 * min;
+  /** A registry after one round at `now` that saw these sources. */
+  const afterRound = (...sources: SourceStatus[]) => {
     const m = quiet();
-    const now = T0 + 10 * min;
-    m.recordRound({
-      nowMs: now,
-      incidents: [],
-      sources: [
-        status('reflector/pods', { lastOkMs: now - 2_500 }),
-        status('probe/livez', { lastOkMs: now - 5 * min, state: 'stale', failingSinceMs: now - 4 * min }),
-        status('logs/kube-system/coredns-1/coredns', { state: 'never', failingSinceMs: now - min }),
-      ],
-    });
+    m.recordRound({ nowMs: now, incidents: [], sources });
+    return m;
+  };
+
+  it('reports age against the round time and freshness, and forgets sources no longer reported', async () => {
+    const m = afterRound(
+      status('reflector/pods', { lastOkMs: now - 2_500 }),
+      status('probe/livez', { lastOkMs: now - 5 * min, state: 'stale', failingSinceMs: now - 4 * min }),
+      status('logs/kube-system/coredns-1/coredns', { state: 'never', failingSinceMs: now - min }),
+    );
     expect(await series(m, 'kubetriage_source_last_seen_seconds')).toEqual({
       'source=reflector/pods': 2.5,
       'source=probe/livez': 300,
@@ -249,6 +251,15 @@ describe('source freshness', () => {
     });
     expect(await series(m, 'kubetriage_source_last_seen_seconds')).toEqual({ 'source=reflector/pods': 0 });
     expect(await series(m, 'kubetriage_source_fresh')).toEqual({ 'source=reflector/pods': 1 });
+  });
+
+  it('reports a forbidden source apart, so KubetriageSourceStale does not fire for a role left out on purpose', async () => {
+    const m = afterRound(
+      status('reflector/pods', { lastOkMs: now }),
+      status('metrics/kube-proxy/n1', { state: 'forbidden', failingSinceMs: now - min, forbidden: true }),
+    );
+    expect(await series(m, 'kubetriage_source_fresh')).toEqual({ 'source=reflector/pods': 1 });
+    expect(await series(m, 'kubetriage_source_forbidden')).toEqual({ 'source=metrics/kube-proxy/n1': 1 });
   });
 });
 

@@ -26,6 +26,19 @@ function manifestObjects(): Obj[] {
     .flatMap((f) => yamlObjects(readFileSync(join(manifestsDir, f), 'utf8')));
 }
 
+/** The chart's objects as Helm would render them with these values. */
+function chartObjects(values: Record<string, unknown>, releaseNamespace: string): Obj[] {
+  const ctx = {
+    values,
+    releaseNamespace,
+    appVersion: parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')).appVersion,
+  };
+  return readdirSync(join(chartDir, 'templates'))
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .flatMap((f) => yamlObjects(renderTemplate(readFileSync(join(chartDir, 'templates', f), 'utf8'), ctx)));
+}
+
 describe('deploy/ manifests and chart', () => {
   it('are what deploy/generate.ts writes (edit deploy/kubetriage.ts, then run it)', () => {
     for (const [name, text] of plainManifests())
@@ -40,17 +53,10 @@ describe('deploy/ manifests and chart', () => {
       ...chartValues,
       createNamespace: true,
       remediation: { enabled: true },
+      metrics: { apiServerProxy: true },
       serviceMonitor: { enabled: true },
     };
-    const ctx = {
-      values,
-      releaseNamespace: 'kubetriage',
-      appVersion: parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')).appVersion,
-    };
-    const rendered = readdirSync(join(chartDir, 'templates'))
-      .filter((f) => f.endsWith('.yaml'))
-      .sort()
-      .flatMap((f) => yamlObjects(renderTemplate(readFileSync(join(chartDir, 'templates', f), 'utf8'), ctx)));
+    const rendered = chartObjects(values, 'kubetriage');
     // The one difference: with remediation on, the chart also lets serve use the role; the
     // plain manifests ship the role as a separate file and serve with it off.
     const envOf = (objs: Obj[]) =>
@@ -65,14 +71,9 @@ describe('deploy/ manifests and chart', () => {
     );
     expect(rendered).toEqual(allowed);
     // The defaults leave the opt-ins out.
-    const defaults = { values: chartValues, releaseNamespace: 'kt', appVersion: '0.1.0' };
-    const kinds = readdirSync(join(chartDir, 'templates'))
-      .filter((f) => f.endsWith('.yaml'))
-      .flatMap((f) =>
-        yamlObjects(renderTemplate(readFileSync(join(chartDir, 'templates', f), 'utf8'), defaults)),
-      )
-      .map((o) => `${o.kind}/${(o as Obj).metadata.name}`);
+    const kinds = chartObjects(chartValues, 'kt').map((o) => `${o.kind}/${o.metadata.name}`);
     expect(kinds).not.toContain('ClusterRole/kubetriage-remediate');
+    expect(kinds).not.toContain('ClusterRole/kubetriage-read-proxy');
     expect(kinds).not.toContain('ServiceMonitor/kubetriage');
     expect(kinds).not.toContain('Namespace/kt');
     expect(kinds).toContain('DaemonSet/kubetriage-agent');
@@ -145,10 +146,11 @@ describe('deploy/ manifests and chart', () => {
 
 /**
  * API path literals in the product code: `/api/v1/…` and `/apis/<group>/v1[betaN]/…`, `${…}` → `{}`;
- * with the RBAC verb when the literal is the path of a write (`send('DELETE', `…`)`).
+ * with the RBAC verb of the HTTP method it is sent with: a write's (`send('DELETE', `…`)`),
+ * else a GET's (`get` of an object or its subresource, `list` of a collection).
  */
-function codePaths(): { file: string; path: string; verb?: string }[] {
-  const out: { file: string; path: string; verb?: string }[] = [];
+function codePaths(): { file: string; path: string; verb: string }[] {
+  const out: { file: string; path: string; verb: string }[] = [];
   const walk = (dir: string): void => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, e.name);
@@ -159,20 +161,33 @@ function codePaths(): { file: string; path: string; verb?: string }[] {
         if (p.endsWith('replay-feed.ts')) continue;
         const text = readFileSync(p, 'utf8');
         for (const m of text.matchAll(/['`](\/apis?\/(?:v1|[a-z0-9.]+\/v1(?:beta\d+)?)\/[^'`]*)['`]/g)) {
-          const write = /send\(\s*'(POST|PUT|PATCH|DELETE)',\s*$/.exec(
-            text.slice(Math.max(0, m.index - 40), m.index),
-          );
-          out.push({
-            file: relative(root, p),
-            path: m[1].replace(/\$\{[^}]+\}/g, '{}'),
-            ...(write ? { verb: writeVerbs[write[1]] } : {}),
-          });
+          const write = writeMethod(text, m.index);
+          const path = m[1].replace(/\$\{[^}]+\}/g, '{}');
+          out.push({ file: relative(root, p), path, verb: write ? writeVerbs[write] : readVerb(path) });
         }
       }
     }
   };
   walk(join(root, 'src'));
   return out;
+}
+
+/**
+ * The write method a path literal at `at` is sent with: written in the call
+ * (`send('DELETE', `…`)`), or held in a variable or getter the call names
+ * (`const path = `…``, then `send('POST', path, …)`; `get collectionPath()`, then
+ * `this.write('POST', this.collectionPath, …)`). Undefined: a GET.
+ */
+function writeMethod(text: string, at: number): string | undefined {
+  const before = text.slice(Math.max(0, at - 80), at);
+  const direct = /\w\(\s*'(POST|PUT|PATCH|DELETE)',\s*$/.exec(before);
+  if (direct) return direct[1];
+  const holder = /(?:(?:const|let)\s+(\w+)\s*=|get\s+(\w+)\(\)\s*:\s*string\s*\{\s*return)\s*$/.exec(before);
+  const name = holder?.[1] ?? holder?.[2];
+  if (!name) return undefined;
+  return new RegExp(`\\w\\(\\s*'(POST|PUT|PATCH|DELETE)',\\s*(?:this\\.)?${name}\\b(?![\\w.\`])`).exec(
+    text,
+  )?.[1];
 }
 
 /** RBAC verbs of write methods on one object (requestinfo.go); a DELETE of a collection would be deletecollection. */
@@ -182,6 +197,14 @@ const writeVerbs: Record<string, string> = {
   PATCH: 'patch',
   DELETE: 'delete',
 };
+
+/** RBAC verb of a GET (requestinfo.go): `get` when the path names an object, `list` when it ends at the collection. */
+function readVerb(path: string): string {
+  const parts = path.split('/').filter(Boolean);
+  let rest = parts.slice(parts[0] === 'api' ? 2 : 3);
+  if (rest[0] === 'namespaces' && rest.length > 2) rest = rest.slice(2);
+  return rest.length > 1 ? 'get' : 'list';
+}
 
 const normalize = (path: string) => path.replace(/\{[a-z]+\}/g, '{}');
 /** A code path matches a table path when equal, or when the table's `{}` covers a concrete segment. */
@@ -203,6 +226,7 @@ interface Rule {
 
 const roleIdentity: Record<string, Identity> = {
   'kubetriage-read': 'watcher',
+  'kubetriage-read-proxy': 'watcher-proxy',
   'kubetriage-leader-election': 'leader-election',
   'kubetriage-agent': 'agent',
   'kubetriage-remediate': 'remediation',
@@ -217,11 +241,10 @@ describe('RBAC against the API calls the code makes', () => {
     expect(unlisted, 'add these to deploy/api-calls.ts (and so to the RBAC)').toEqual([]);
   });
 
-  it('grants every write the code makes with the verb its HTTP method needs, not only its path', () => {
-    const writes = calls.filter((c) => c.verb);
-    expect(writes.length).toBeGreaterThan(5);
-    const ungranted = writes.filter(
-      (c) => !apiCalls.some((a) => matches(c.path, a.path) && a.verbs.includes(c.verb as string)),
+  it('grants every call the code makes with the verb its HTTP method needs, not only its path', () => {
+    expect(calls.filter((c) => !['get', 'list'].includes(c.verb)).length).toBeGreaterThan(5);
+    const ungranted = calls.filter(
+      (c) => !apiCalls.some((a) => matches(c.path, a.path) && a.verbs.includes(c.verb)),
     );
     expect(
       ungranted.map((c) => `${c.verb} ${c.path} (${c.file})`),
@@ -295,7 +318,40 @@ describe('RBAC against the API calls the code makes', () => {
     expect(remediation).toContain('pods/eviction');
     expect(readFileSync(join(manifestsDir, 'server.yaml'), 'utf8')).not.toContain('kubetriage-remediate');
   });
+
+  it('grants by default no subresource where a GET does more than read (the proxies: exec through the kubelet)', () => {
+    const roles = chartObjects(chartValues, 'kt').filter(
+      (o) => o.kind === 'ClusterRole' || o.kind === 'Role',
+    );
+    const granted = roles.flatMap((r) =>
+      (r.rules as Rule[]).flatMap((rule) => (rule.resources ?? []).map((res) => `${r.metadata.name} ${res}`)),
+    );
+    expect(granted.length).toBeGreaterThan(10);
+    expect(granted.filter((g) => getReachesFurther.has(g.split(' ')[1]))).toEqual([]);
+    // The proxies are there for who asks, alone in their own role and file.
+    const proxy = yamlObjects(readFileSync(join(manifestsDir, 'read-proxy-rbac.yaml'), 'utf8')) as Obj[];
+    expect(proxy.find((o) => o.kind === 'ClusterRole')?.rules.flatMap((r: Rule) => r.resources)).toEqual([
+      'nodes/proxy',
+      'pods/proxy',
+    ]);
+  });
 });
+
+/**
+ * Subresources where `get` admits more than reading state. A GET upgraded to a WebSocket is
+ * authorized as `get`: through nodes/proxy it reaches the kubelet's /exec, /run and /attach
+ * (any container on the node); through pods/ and services/proxy any port of any pod, past
+ * NetworkPolicies; pods/exec, attach and portforward took `get` for their WebSocket form
+ * until Kubernetes 1.30 (KEP-4006) asked for `create`.
+ */
+const getReachesFurther = new Set([
+  'nodes/proxy',
+  'pods/proxy',
+  'services/proxy',
+  'pods/exec',
+  'pods/attach',
+  'pods/portforward',
+]);
 
 describe('Dockerfile', () => {
   const text = readFileSync(join(root, 'Dockerfile'), 'utf8');

@@ -118,6 +118,8 @@ export interface StatusReport {
   sources: {
     fresh: number;
     stale: { source: string; state: string; staleSinceMs?: number; lastError?: string; failures: number }[];
+    /** Sources kubetriage's role may not read (the opt-in proxy scrapes): not dark, not granted. */
+    forbidden: { source: string; lastError?: string }[];
   };
   healthy: boolean;
 }

@@ -205,7 +205,7 @@ Examples:
         running.push(() => store.close());
         const session = scenario
           ? undefined
-          : await startLiveSession(flags, { components: true, stats: pub.metrics });
+          : await startLiveSession(flags, { components: true, stats: pub.metrics, warn: log.warn });
         if (session) running.push(() => session.feed.stop());
         // Live, the cluster's own time (read off the API server's Date headers).
         const clusterClock = session ? session.clock : clock;

@@ -55,8 +55,10 @@ export function renderStatusTable(r: StatusReport, server: string): string {
     out.push(`  ${`${p.kind.toLowerCase()}/${p.key}`.padEnd(44)} ${p.ready}/${p.desired} ready`);
 
   const s = r.sources;
-  out.push(`SOURCES        ${s.fresh} fresh, ${s.stale.length} stale`);
-  for (const st of s.stale) {
+  out.push(
+    `SOURCES        ${s.fresh} fresh, ${s.stale.length} stale${s.forbidden.length ? `, ${s.forbidden.length} forbidden (not granted to kubetriage's role)` : ''}`,
+  );
+  for (const st of [...s.stale, ...s.forbidden]) {
     const since =
       st.staleSinceMs !== undefined
         ? ` since ${iso(st.staleSinceMs)} (${ago(r.atMs - st.staleSinceMs)})`

@@ -109,6 +109,11 @@ export class SimApiServer {
   private port = 0;
   private listening = false;
   private readonly openapi: OpenApiDocuments;
+  /**
+   * Requests refused by RBAC (403), newest last, as a real server's audit log would show
+   * them: tests hold a client with the shipped roles to the requests it may make.
+   */
+  readonly forbidden: { method: string; path: string; message: string }[] = [];
 
   constructor(opts: SimApiServerOptions) {
     this.opts = opts;
@@ -299,6 +304,12 @@ export class SimApiServer {
       authorize(subject, req, url);
     } catch (err) {
       req.resume();
+      if (this.forbidden.length >= 1_000) this.forbidden.shift();
+      this.forbidden.push({
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        message: (err as Error).message,
+      });
       throw err;
     }
   }

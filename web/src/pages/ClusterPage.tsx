@@ -185,7 +185,11 @@ export function ClusterPage() {
             <h2 id="sources">Sources</h2>
             <p>
               {r.sources.fresh} fresh
-              {r.sources.stale.length ? `, ${r.sources.stale.length} stale or never seen` : ''}.
+              {r.sources.stale.length ? `, ${r.sources.stale.length} stale or never seen` : ''}
+              {r.sources.forbidden.length
+                ? `, ${r.sources.forbidden.length} forbidden (not granted to kubetriage's role; the proxy scrapes need the opt-in kubetriage-read-proxy role)`
+                : ''}
+              .
             </p>
             {staleKinds(r).length > 0 && (
               <ul className="checks">
