@@ -9,6 +9,7 @@ import type { Hono } from 'hono';
 import { type Incident, rootCauseOf } from '../incident/incident.ts';
 import { type LostSight, lostSight } from '../incident/sight.ts';
 import type { IncidentStore } from '../incident/store/store.ts';
+import type { TrackerOptions } from '../incident/tracker.ts';
 import type { KubeObject } from '../kube/observations.ts';
 import type { ClusterView } from '../observe/cluster-view.ts';
 import { componentTargets } from '../observe/component-targets.ts';
@@ -49,10 +50,15 @@ export interface ServeRuntimeOptions {
   remediate?: RunbookExecutor;
   /** Why runbooks are not applied here (shown with the plans). */
   remediationOffBecause?: string;
+  /**
+   * The tracker's windows (defaults: tracker.ts). Only tests change them: the fault suite
+   * shortens the quiet periods so that a fault of a second outlasts them.
+   */
+  tracker?: TrackerOptions;
 }
 
 export class ServeRuntime {
-  readonly pipeline = new Pipeline();
+  readonly pipeline: Pipeline;
   readonly desk: IncidentDesk;
   readonly app: Hono;
   readonly runs: RunbookRuns;
@@ -72,6 +78,7 @@ export class ServeRuntime {
     this.clock = o.clock;
     this.onRound = o.onRound;
     this.log = o.log;
+    this.pipeline = new Pipeline(o.tracker);
     this.desk = new IncidentDesk({
       tracker: this.pipeline.tracker,
       store: o.store,

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rolesFor } from '../../deploy/rbac.ts';
 import { detectAll } from '../../src/detect/all.ts';
 import { diagnose } from '../../src/diagnose/diagnose.ts';
-import type { LiveFeed } from '../../src/kube/live-feed.ts';
+
 import { type PodGet, podHttpGet } from '../../src/kube/pod-http.ts';
 import { ClusterView } from '../../src/observe/cluster-view.ts';
 import { componentTargets } from '../../src/observe/component-targets.ts';
@@ -21,7 +21,7 @@ import { resourceForKind } from '../../src/sim/api/resources.ts';
 import { Simulator } from '../../src/sim/simulator.ts';
 import { realClock } from '../../src/time/clock.ts';
 import { syncedLiveFeed } from '../support/live-feed.ts';
-import { type SimCluster, serveSimCluster } from '../support/sim-cluster.ts';
+import { serveSimCluster } from '../support/sim-cluster.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const readerToken = 'kubetriage-read-token-0123456789';

@@ -211,6 +211,14 @@ export class SimApiServer {
     server?.setSecureContext?.({ key: tls.key, cert: tls.cert });
   }
 
+  /**
+   * Accepts this bearer token from now on instead of the one it was started with (a
+   * rotated service-account token): clients still sending the old one get 401.
+   */
+  setToken(token: string | undefined): void {
+    this.opts.token = token;
+  }
+
   /** Drops every open watch stream abruptly (a load balancer or apiserver restart). */
   dropWatches(): number {
     const n = this.watches.size;
