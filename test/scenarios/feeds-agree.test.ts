@@ -72,17 +72,26 @@ describe('live and replay feeds', () => {
 
   // A one-shot live read has no history (no flapping, no earlier mornings), so only the
   // top hypothesis is compared: the cause must be the same however the evidence arrived.
-  for (const [name, moment, expected, timeout] of [
-    ['airmap-2018', '2018-07-19T16:30:00Z', 'node-network', '20'],
-    ['data100-2019', '2019-02-25T19:30:00Z', 'control-plane-unreachable', '3'],
-    ['digitalocean-2023', '2023-10-09T07:10:00Z', 'node-scheduled-job', '20'],
-    ['circleci-2023', '2023-03-14T20:00:00Z', 'service-proxy-sync-failure', '20'],
+  // One exception, by design: a read that starts while the API server is already silent has
+  // never seen the cluster, so it says it never reached it (a wrong address looks the same)
+  // where the replay, which watched it answer and then go silent, names the outage.
+  for (const [name, moment, expected, timeout, liveExpected] of [
+    ['airmap-2018', '2018-07-19T16:30:00Z', 'node-network', '20', 'node-network'],
+    ['data100-2019', '2019-02-25T19:30:00Z', 'control-plane-unreachable', '3', 'api-never-reached'],
+    ['digitalocean-2023', '2023-10-09T07:10:00Z', 'node-scheduled-job', '20', 'node-scheduled-job'],
+    [
+      'circleci-2023',
+      '2023-03-14T20:00:00Z',
+      'service-proxy-sync-failure',
+      '20',
+      'service-proxy-sync-failure',
+    ],
   ] as const) {
     it(`name the same cause of ${name} at ${moment.slice(11, 16)}`, async () => {
       const replayed = await replayDiagnosis(name, moment);
       const live = await liveDiagnosis(name, moment, timeout);
       expect(replayed.hypotheses[0]?.pattern).toBe(expected);
-      expect(live.diagnosis.hypotheses[0]?.pattern).toBe(expected);
+      expect(live.diagnosis.hypotheses[0]?.pattern).toBe(liveExpected);
     }, 240_000);
   }
 
