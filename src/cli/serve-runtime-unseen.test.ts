@@ -68,4 +68,33 @@ describe('serve status page without sight of the cluster', () => {
     expect((await rt.app.request('/healthz')).status).toBe(200);
     await rt.close();
   });
+
+  it('says the same when the API server answers 401: the credentials, not the cluster', async () => {
+    const clock = new ManualClock(t0);
+    const rt = new ServeRuntime({ clock, cluster: 'prod', token: 'a-token-of-at-least-16-chars' });
+    const view = new ClusterView();
+    for (let i = 0; i < 3; i++) {
+      for (const check of ['livez', 'readyz', 'version'] as const)
+        view.apply({
+          type: 'probe',
+          check,
+          ok: false,
+          latencyMs: 2,
+          status: 401,
+          error: `https://10.0.0.1:6443/${check}: Unauthorized`,
+          atMs: clock.now(),
+        });
+      rt.round(view, clock.now());
+      clock.advance(5_000);
+    }
+    const p = await page(rt);
+    expect(p.components.map((c) => c.status)).not.toContain('operational');
+    expect(p.status.description).toBe("Status unknown: the cluster refuses the monitoring's credentials");
+    const health = await rt.app.request('/healthz');
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({
+      cannotSee: "the cluster refuses the monitoring's credentials",
+    });
+    await rt.close();
+  });
 });
