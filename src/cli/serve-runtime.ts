@@ -165,7 +165,11 @@ export class ServeRuntime {
       server.once('error', (err: NodeJS.ErrnoException) =>
         reject(
           new CliError(`cannot listen on ${hostname}:${port}: ${err.message}`, {
-            exitCode: exitCodes.unavailable,
+            // A port taken or not ours to bind is the --port given: bad usage, like any
+            // argument that cannot be used; anything else is the machine's.
+            exitCode: ['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL'].includes(err.code ?? '')
+              ? exitCodes.usage
+              : exitCodes.unavailable,
             hint: 'choose another --port (0 picks a free one), or stop whatever is listening there',
             cause: err,
           }),

@@ -57,10 +57,10 @@ describe('serve exits when it cannot start', () => {
     expect(r.stderr).toContain('next: move it aside');
   }, 90_000);
 
-  it('exits 3 naming a port another process listens on', async () => {
+  it('exits 2 naming a port another process listens on: the --port given cannot be used', async () => {
     const port = (taken.address() as { port: number }).port;
     const r = await serve(['--port', String(port), '--data-dir', join(cluster.dir, 'ok')]);
-    expect(r.code).toBe(3);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain(`cannot listen on 127.0.0.1:${port}`);
     expect(r.stderr).toContain('next: choose another --port');
   }, 90_000);

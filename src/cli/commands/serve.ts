@@ -160,7 +160,8 @@ Changes are answered only once the store has them: while the database is away, 5
 Retry-After (resend with the same Idempotency-Key header: no second copy), and /healthz
 says "store": "unavailable: …" until what waited in memory is written.
 
-Exit codes: 0 stopped cleanly, 2 bad usage, 3 cluster, port or database unreachable.
+Exit codes: 0 stopped cleanly, 2 bad usage (a --port taken or not ours to bind included),
+3 cluster or database unreachable, or a store it cannot read.
 
 Examples:
   $ kubetriage serve --context prod --database-url postgres://kt@db/kubetriage --notify slack=https://hooks.slack.com/services/…
