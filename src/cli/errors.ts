@@ -1,7 +1,7 @@
 /**
  * The one place where failures become exit codes, so scripts can rely on them:
  * 0 ok, 1 a command ran and found a problem or failed, 2 bad usage or input,
- * 3 a needed service (cluster, port, database) could not be reached.
+ * 3 a needed service (cluster, database) could not be reached, or a store could not be read.
  */
 import { StoreError } from '../incident/store/store.ts';
 import { KubeAccessError } from '../kube/errors.ts';
