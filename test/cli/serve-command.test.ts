@@ -74,7 +74,10 @@ describe('kubetriage serve, incidents, postmortem', () => {
     ]);
     expect(served.stderr).toContain('replay done');
     expect(served.code).toBe(0);
-    expect(received.map((m) => m.event)).toContain('opened');
+    // Changes that arrive while a message is on its way leave as one with the latest state
+    // (notify/channel.ts): on a loaded machine the replay can resolve the incident before its
+    // 'opened' goes out, and then the first message the webhook gets is the resolution.
+    expect(['opened', 'resolved']).toContain(received[0]?.event);
     expect(received.at(-1)).toMatchObject({
       event: 'resolved',
       incident: { id: 'INC-0001', status: 'resolved' },

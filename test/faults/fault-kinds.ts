@@ -4,7 +4,8 @@
  * an outage of the control plane as seen from here (control-plane-unreachable, or
  * control-plane-degraded when only some probes went unanswered, as in a hang shorter than
  * two probe timeouts), refused credentials are their own story (credentials-rejected), and
- * an API answering a storm of 429s or 5xx is degraded (control-plane-degraded). Dropped
+ * an API answering a storm of 429s or 5xx is degraded (control-plane-degraded; a storm of
+ * 503 to every request may read as unreachable, see the 5xx storm). Dropped
  * watches and 410s are routine for a reflector and must open nothing.
  */
 import type { FaultRig } from './fault-rig.ts';
@@ -90,7 +91,10 @@ export const faultKinds: readonly FaultKind[] = [
   },
   {
     name: '5xx storm',
-    honest: ['control-plane-degraded'],
+    // 503 on every request reads as nothing behind the endpoint answering (api-health's
+    // `unanswered`: a balancer's 502/503/504), so a round of 503 to everything may honestly
+    // open control-plane-unreachable; 500s and a share of 503s read as degraded.
+    honest: ['control-plane-degraded', 'control-plane-unreachable'],
     expectedAny: [],
     on(rig, round) {
       rig.sim.faults.set({ errors: { rate: stormRate(round), code: round % 4 < 2 ? 503 : 500 } });
