@@ -3,16 +3,13 @@
  * a person can act on. `refused (401)` means the API server answers but turns our
  * credentials away; `not reached (refused)` that it has never answered this process (a
  * wrong address or CA in the kubeconfig looks like this): nothing on the status page can
- * then be taken as current.
+ * then be taken as current. Read from the latest round's signals, not detected again.
  */
-import { apiAccess } from '../detect/api-access.ts';
-import { apiHealth } from '../detect/api-health.ts';
-import type { ClusterView } from '../observe/cluster-view.ts';
+import type { Signal } from '../detect/signal.ts';
 
-export function clusterAccess(view: ClusterView, nowMs: number): string {
-  const denied = apiAccess(view, nowMs)[0];
-  if (denied?.kind === 'api-access-denied') return `refused (${denied.facts.status})`;
-  const silent = apiHealth(view, nowMs).find((s) => s.kind === 'api-never-reached');
-  if (silent?.kind === 'api-never-reached') return `not reached (${silent.facts.errorKinds.join(', ')})`;
+export function clusterAccess(signals: readonly Signal[]): string {
+  for (const s of signals) if (s.kind === 'api-access-denied') return `refused (${s.facts.status})`;
+  for (const s of signals)
+    if (s.kind === 'api-never-reached') return `not reached (${s.facts.errorKinds.join(', ')})`;
   return 'ok';
 }

@@ -6,6 +6,7 @@
 
 import { serve as listen, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
+import type { Signal } from '../detect/signal.ts';
 import { type Incident, rootCauseOf } from '../incident/incident.ts';
 import { type LostSight, lostSight } from '../incident/sight.ts';
 import type { IncidentStore } from '../incident/store/store.ts';
@@ -69,6 +70,8 @@ export class ServeRuntime {
   private lastSample: ReturnType<typeof signalSample> | undefined;
   /** Why the latest round could not see the cluster, if it could not. */
   private sight: LostSight | undefined;
+  /** The latest round's signals, for what /healthz reads of them. */
+  lastSignals: readonly Signal[] = [];
   private readonly clock: Clock;
   private server: ServerType | undefined;
   private readonly onRound: ServeRuntimeOptions['onRound'];
@@ -126,6 +129,7 @@ export class ServeRuntime {
     this.view = view;
     const r = this.pipeline.round(view, nowMs);
     this.lastSample = signalSample(view, r.signals, this.lastSampleMs, nowMs);
+    this.lastSignals = r.signals;
     const sight = lostSight(r.signals);
     // Said once when it starts and once when it ends: the operator's next step, in the log.
     if (sight?.reason !== this.sight?.reason)

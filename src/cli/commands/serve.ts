@@ -227,7 +227,7 @@ Examples:
             source: scenario ? `replay ${scenario.name}` : session?.loaded.server,
             // Whether kubetriage can read the cluster at all: refused credentials leave every
             // answer below unknown, which a health check of this process must not hide.
-            ...(session ? { clusterAccess: clusterAccess(session.view, clusterClock.now()) } : {}),
+            ...(session ? { clusterAccess: clusterAccess(rt.lastSignals) } : {}),
             ...(elector ? { role: elector.leading ? 'leader' : 'follower', identity } : {}),
           }),
           readOnlyBecause: () =>
