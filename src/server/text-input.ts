@@ -7,14 +7,14 @@
  * and loses the rest, so a pasted log line still goes in.
  */
 import { z } from 'zod';
+import { controlChar } from '../publish/control-chars.ts';
 
-/** C0 and C1 controls (Cc: DEL included) and the bidi embeddings, overrides and isolates. */
-const spoofing = /[\p{Cc}\u202a-\u202e\u2066-\u2069]/u;
-const spoofingExceptLayout = /(?![\t\n])[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu;
+/** In a name, layout is spoofing too: any control or bidi character (controlChar leaves tab and newline). */
+const spoofing = new RegExp(`${controlChar.source}|[\\t\\n]`);
 
 /** Free text as stored: tabs and newlines kept, every other control or bidi character dropped. */
 export function withoutControls(text: string): string {
-  return text.replace(/\r\n/g, '\n').replace(spoofingExceptLayout, '');
+  return text.replace(/\r\n/g, '\n').replace(controlChar, '');
 }
 
 /** A person's name as an author: 1 to 100 characters that display as they are. */
