@@ -11,6 +11,7 @@ import { ApiClient } from '../kube/api-client.ts';
 import type { FeedStats } from '../kube/feed-stats.ts';
 import { type LoadedKubeConfig, loadKubeConfig } from '../kube/kubeconfig.ts';
 import { LiveFeed } from '../kube/live-feed.ts';
+import { setPoolLabel } from '../kube/node-pools.ts';
 import { watchedResources } from '../kube/observations.ts';
 import { podHttpGet } from '../kube/pod-http.ts';
 import { parseProbeUrl } from '../kube/url-probe.ts';
@@ -24,6 +25,8 @@ export interface LiveFlags {
   kubeconfig?: string;
   context?: string;
   timeout: string;
+  /** The label this cluster's nodes carry to name their pool, read before the providers'. */
+  poolLabel?: string;
   /** Public URLs to probe from here every 10 s (`--probe-url`, repeatable). */
   probeUrl?: string[];
 }
@@ -46,7 +49,11 @@ export function clusterOptions(cmd: Command): Command {
       'kubeconfig to use (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)',
     )
     .option('--context <name>', 'kubeconfig context to use (default: its current-context)')
-    .option('--timeout <seconds>', 'how long to wait for the first full sync', '20');
+    .option('--timeout <seconds>', 'how long to wait for the first full sync', '20')
+    .option(
+      '--pool-label <key>',
+      "the node label that names a node's pool, when it is none of the providers' (EKS, GKE, AKS, DOKS, eksctl, Karpenter, kops, node-pool), e.g. cluster.x-k8s.io/deployment-name",
+    );
 }
 
 /** `--probe-url`: public endpoints (the load balancer, ingress hosts) to GET from outside. */
@@ -99,6 +106,11 @@ export async function startLiveSession(
 ): Promise<LiveSession> {
   const timeoutS = timeoutSeconds(flags.timeout);
   const probeUrls = probeUrlsOf(flags);
+  try {
+    setPoolLabel(flags.poolLabel);
+  } catch (err) {
+    throw usageError(`--pool-label: ${(err as Error).message}`);
+  }
   const loaded = loadKubeConfig({ kubeconfig: flags.kubeconfig, context: flags.context });
   const client = new ApiClient(loaded.kc, { now: () => realClock.now(), requestTimeoutMs: 10_000 });
   const view = new ClusterView();

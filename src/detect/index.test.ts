@@ -24,9 +24,7 @@ function healthyCluster() {
     'TCP, TLS and HTTP to the kubernetes service VIP succeed; target=10.96.0.1:443 service=default/kubernetes',
   );
   return viewOf({
-    nodes: names.map((name) =>
-      node({ name, labels: { 'kubetriage.io/pool': 'workers' }, conditions: [vipOk] }),
-    ),
+    nodes: names.map((name) => node({ name, labels: { 'node-pool': 'workers' }, conditions: [vipOk] })),
     leases: names.map((n) => lease(n, t0 - 4_000)),
     deployments: [deployment({ name: 'web', namespace: 'shop', replicas: 3 })],
     replicasets: [replicaset({ name: 'web-7d9f8', namespace: 'shop', deployment: 'web', replicas: 3 })],

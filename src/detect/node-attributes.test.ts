@@ -16,8 +16,8 @@ describe('node pool', () => {
     ['GKE', { 'cloud.google.com/gke-nodepool': 'default-pool' }, 'default-pool'],
     ['EKS', { 'eks.amazonaws.com/nodegroup': 'ng-1' }, 'ng-1'],
     ['Karpenter', { 'karpenter.sh/nodepool': 'general' }, 'general'],
-    ['the simulator', { 'kubetriage.io/pool': 'workers' }, 'workers'],
-    ['a provider label before ours', { 'kubetriage.io/pool': 'workers', agentpool: 'a' }, 'a'],
+    ['a generic node-pool label', { 'node-pool': 'workers' }, 'workers'],
+    ['a provider label before the generic one', { 'node-pool': 'workers', agentpool: 'a' }, 'a'],
     ['an instance type is not a pool', { 'node.kubernetes.io/instance-type': 'm5.large' }, undefined],
   ])('%s', (_name, labels, pool) => {
     expect(poolOf(node({ name: 'n', labels }))).toBe(pool);

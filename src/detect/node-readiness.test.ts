@@ -152,15 +152,15 @@ describe('NotReady spread', () => {
   function spreading(onsets: [string, number][], o: { recovered?: string[] } = {}) {
     const nodes = [
       ...['a1', 'a2', 'a3', 'a4'].map((name) =>
-        node({ name, labels: { 'kubetriage.io/pool': 'a' }, kubeletVersion: 'v1.29.1' }),
+        node({ name, labels: { 'node-pool': 'a' }, kubeletVersion: 'v1.29.1' }),
       ),
       ...['b1', 'b2', 'b3', 'b4', 'b5', 'b6'].map((name) =>
-        node({ name, labels: { 'kubetriage.io/pool': 'b' }, kubeletVersion: 'v1.29.2' }),
+        node({ name, labels: { 'node-pool': 'b' }, kubeletVersion: 'v1.29.2' }),
       ),
     ];
     const view = viewOf({ nodes }, t0 - 3 * 3_600_000);
     for (const [name, m] of onsets) {
-      const labels = { 'kubetriage.io/pool': name.startsWith('a') ? 'a' : 'b' };
+      const labels = { 'node-pool': name.startsWith('a') ? 'a' : 'b' };
       const kubeletVersion = name.startsWith('a') ? 'v1.29.1' : 'v1.29.2';
       update(
         view,

@@ -46,7 +46,7 @@ export interface Scope {
   services?: string[];
   /** `namespace/Kind/name` of Deployments, DaemonSets… */
   workloads?: string[];
-  /** Node pools (the `agentpool`/`kubetriage.io/pool`-style label values) or image versions. */
+  /** Node pools (the `agentpool`/`eks.amazonaws.com/nodegroup`-style label values, kube/node-pools.ts) or image versions. */
   pools?: string[];
 }
 

@@ -1,9 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { node } from '../detect/fixtures.ts';
 import { poolOf } from '../detect/node-attributes.ts';
-import { poolLabelOf } from './node-pools.ts';
+import { poolLabelOf, setPoolLabel } from './node-pools.ts';
 
 describe('node pool labels', () => {
+  afterEach(() => setPoolLabel(undefined));
+
   it.each([
     [
       'AKS: the old label wins over the new',
@@ -11,16 +13,25 @@ describe('node pool labels', () => {
       ['agentpool', 'np1'],
     ],
     ['eksctl', { 'alpha.eksctl.io/nodegroup-name': 'ng-2' }, ['alpha.eksctl.io/nodegroup-name', 'ng-2']],
+    ['kops', { 'kops.k8s.io/instancegroup': 'nodes-a' }, ['kops.k8s.io/instancegroup', 'nodes-a']],
     ['a generic node-pool label', { 'node-pool': 'services' }, ['node-pool', 'services']],
-    [
-      'a provider label before the simulator’s',
-      { 'kubetriage.io/pool': 'w', 'node-pool': 'services' },
-      ['node-pool', 'services'],
-    ],
-    ['an empty value is no pool', { agentpool: '', 'kubetriage.io/pool': 'w' }, ['kubetriage.io/pool', 'w']],
+    ['an empty value is no pool', { agentpool: '', 'node-pool': 'w' }, ['node-pool', 'w']],
     ['no pool label', { 'node.kubernetes.io/instance-type': 'm5.large' }, undefined],
+    ['a label only kubetriage would set is no pool', { 'kubetriage.io/pool': 'w' }, undefined],
   ] as const)('%s', (_what, labels, want) => {
     expect(poolLabelOf(labels)).toEqual(want);
+  });
+
+  it('reads the configured label before the providers’', () => {
+    const labels = { 'cluster.x-k8s.io/deployment-name': 'md-0', 'node-pool': 'services' };
+    expect(poolLabelOf(labels)).toEqual(['node-pool', 'services']);
+    setPoolLabel('cluster.x-k8s.io/deployment-name');
+    expect(poolLabelOf(labels)).toEqual(['cluster.x-k8s.io/deployment-name', 'md-0']);
+  });
+
+  it('refuses what is not a label key', () => {
+    expect(() => setPoolLabel('has space')).toThrow(/not a label key/);
+    expect(() => setPoolLabel('/pool')).toThrow(/not a label key/);
   });
 
   it('is the list failure grouping uses, so a restart and a diagnosis name the same pool', () => {

@@ -6,6 +6,7 @@
 import { rfc3339, rfc3339Micro } from '../../time/clock.ts';
 import type { KubeObject } from '../api/k8s-types.ts';
 import { formatBytes, nodeMemory, parseBytes } from '../behaviour/memory.ts';
+import { distributionPoolLabels } from './pool-labels.ts';
 
 export interface NodeSpecInput {
   name: string;
@@ -17,6 +18,8 @@ export interface NodeSpecInput {
   kernelVersion?: string;
   osImage?: string;
   pool?: string;
+  /** The cluster's distribution (eks, gke, aks, …): which label names the node's pool. */
+  distribution?: string;
   zone?: string;
   containerRuntime?: string;
   labels?: Record<string, string>;
@@ -67,7 +70,7 @@ export function nodeObject(n: NodeSpecInput): KubeObject {
   };
   if (n.controlPlane)
     Object.assign(labels, n.role?.labels ?? { 'node-role.kubernetes.io/control-plane': '' });
-  if (n.pool) labels['kubetriage.io/pool'] = n.pool;
+  if (n.pool) Object.assign(labels, distributionPoolLabels(n.distribution, n.pool, n.labels));
   Object.assign(labels, n.labels);
   const taints = [
     ...(n.controlPlane

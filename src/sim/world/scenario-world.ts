@@ -354,6 +354,7 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
         osImage: o.osImage ?? pool.osImage,
         containerRuntime: pool.containerRuntime,
         pool: pool.name,
+        distribution: s.cluster.distribution,
         zone: zones[i % zones.length],
         labels: { ...pool.labels, ...(image ? { 'kubetriage.io/node-image': image } : {}) },
         taints: pool.taints,
