@@ -89,6 +89,15 @@ describe('a stored replay', () => {
     dir = await mkdtemp(join(tmpdir(), 'kt-schema-'));
   });
 
+  it('refuses a --jobs that is not a whole number of at least 1, before replaying anything', async () => {
+    for (const jobs of ['0', '1.5', 'two']) {
+      const r = await run(['replay', '--all', '--jobs', jobs]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`--jobs must be a whole number of at least 1 (got "${jobs}")`);
+      expect(r.stderr).not.toContain('replaying');
+    }
+  });
+
   it('prints a valid ReplayReport and keeps the record under the scenario name', async () => {
     const r = await run(['replay', 'data100-2019', '--data-dir', dir, '-o', 'json']);
     expect(r.code).toBe(0);

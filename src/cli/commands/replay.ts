@@ -5,6 +5,7 @@
  * expectation was met without a false incident, 1 otherwise.
  */
 import { writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import type { IncidentStore } from '../../incident/store/store.ts';
@@ -14,6 +15,7 @@ import { VirtualClock } from '../../time/virtual-clock.ts';
 import { CliError, exitCodes, problemsFound } from '../errors.ts';
 import { parseOutputFormat, printData } from '../output.ts';
 import { alignColumns } from '../render/columns.ts';
+import { ReplayFailed, type ReplayProgress, replayInWorkers } from '../replay-pool.ts';
 import { type ReplayReport, scoreReplay, type TopSample } from '../replay-score.ts';
 import { serveReplay } from '../serve-replay.ts';
 import { ServeRuntime } from '../serve-runtime.ts';
@@ -25,6 +27,7 @@ interface ReplayFlags extends StoreFlags {
   output: string;
   all?: boolean;
   report?: string;
+  jobs?: string;
 }
 
 /**
@@ -34,7 +37,7 @@ interface ReplayFlags extends StoreFlags {
  */
 export async function replayAndScore(
   name: string,
-  o: { forMs?: number; store?: IncidentStore } = {},
+  o: { forMs?: number; store?: IncidentStore; onProgress?: (p: ReplayProgress) => void } = {},
 ): Promise<ReplayReport> {
   const scenario = await loadScenario(name);
   const clock = new VirtualClock(Date.parse(scenario.start));
@@ -54,7 +57,22 @@ export async function replayAndScore(
   const pipeline = rt.pipeline;
   let r: Awaited<ReturnType<typeof serveReplay>>;
   try {
-    r = await serveReplay(rt, scenario, { token, clock, forMs: o.forMs });
+    const startMs = clock.now();
+    let shownAt = 0;
+    r = await serveReplay(rt, scenario, {
+      token,
+      clock,
+      forMs: o.forMs,
+      onProgress: (nowMs) => {
+        // Every tick is 10 virtual seconds: tell the caller at most twice a wall second.
+        if (!o.onProgress || performance.now() - shownAt < 500) return;
+        shownAt = performance.now();
+        o.onProgress({
+          virtualSeconds: (nowMs - startMs) / 1000,
+          incidents: pipeline.tracker.incidents().length,
+        });
+      },
+    });
   } finally {
     await rt.close();
   }
@@ -161,6 +179,122 @@ export function renderScorecard(reports: readonly ReplayReport[]): string[] {
   ]);
 }
 
+function jobsOf(raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return Math.max(1, fallback);
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1)
+    throw new CliError(`--jobs must be a whole number of at least 1 (got "${raw}")`, {
+      exitCode: exitCodes.usage,
+      hint: 'e.g. --jobs 2',
+    });
+  return n;
+}
+
+function replayError(n: string, err: unknown): unknown {
+  if (err instanceof ScenarioError || (err instanceof ReplayFailed && err.scenarioError))
+    return new CliError(`cannot replay ${n}: ${(err as Error).message}`, {
+      exitCode: exitCodes.usage,
+      cause: err,
+    });
+  return err;
+}
+
+/** One after another in this thread: the record, when kept, is written by one writer. */
+async function replayInTurn(
+  names: readonly string[],
+  flags: ReplayFlags,
+  progress: boolean,
+): Promise<ReplayReport[]> {
+  const reports: ReplayReport[] = [];
+  const line = progressLine(names.length, progress);
+  for (const n of names) {
+    line.start(n);
+    try {
+      const wantsStore = flags.store || flags.dataDir || flags.databaseUrl;
+      const store = wantsStore ? await openStoreFromFlags(flags, basename(n, '.yaml')) : undefined;
+      const report = await replayAndScore(n, { store, onProgress: (p) => line.progress(n, p) });
+      reports.push(report);
+      line.done(report, reports.length);
+      if (store && progress)
+        process.stderr.write(
+          `  kept in the ${store.backend} store as cluster ${store.cluster}: kubetriage incidents --cluster ${store.cluster}${storeFlagsHint(flags)}\n`,
+        );
+    } catch (err) {
+      throw replayError(n, err);
+    } finally {
+      line.clear();
+    }
+  }
+  return reports;
+}
+
+async function replayParallel(
+  names: readonly string[],
+  jobs: number,
+  progress: boolean,
+): Promise<ReplayReport[]> {
+  const line = progressLine(names.length, progress);
+  if (progress) process.stderr.write(`… replaying ${names.length} scenarios, ${jobs} at a time\n`);
+  try {
+    return await replayInWorkers(names, jobs, {
+      onStart: (n) => line.start(n),
+      onProgress: (n, p) => line.progress(n, p),
+      onDone: (r, k) => line.done(r, k),
+    });
+  } catch (err) {
+    throw err instanceof ReplayFailed ? replayError(err.scenario, err) : err;
+  } finally {
+    line.clear();
+  }
+}
+
+/**
+ * What a person waiting on `replay --all` sees on stderr: a line as each scenario starts and
+ * ends (with its outcome), and on a terminal a status line of the running ones' virtual time
+ * and incidents so far, so a three-day scenario is not ten silent minutes.
+ */
+function progressLine(total: number, enabled: boolean) {
+  const tty = enabled && process.stderr.isTTY;
+  const running = new Map<string, ReplayProgress | undefined>();
+  const clear = () => {
+    if (tty) process.stderr.write('\r\u001b[K');
+  };
+  const show = () => {
+    if (!tty || running.size === 0) return;
+    const parts = [...running].map(([n, p]) =>
+      p
+        ? `${n} +${secs(Math.round(p.virtualSeconds))} (${p.incidents} incident${p.incidents === 1 ? '' : 's'})`
+        : n,
+    );
+    process.stderr.write(
+      `\r\u001b[K  running: ${parts.join(', ')}`.slice(0, (process.stderr.columns ?? 120) + 6),
+    );
+  };
+  return {
+    start(n: string) {
+      running.set(n, undefined);
+      if (!enabled) return;
+      clear();
+      process.stderr.write(`… replaying ${n}\n`);
+      show();
+    },
+    progress(n: string, p: ReplayProgress) {
+      running.set(n, p);
+      show();
+    },
+    done(r: ReplayReport, finished: number) {
+      running.delete(r.scenario);
+      if (!enabled) return;
+      clear();
+      process.stderr.write(
+        `  ${finished}/${total} ${r.scenario}: ${r.outcome}, ${r.incidents.length} incident${r.incidents.length === 1 ? '' : 's'}, ${r.wallSeconds.toFixed(0)} s\n`,
+      );
+      show();
+    },
+    clear,
+  };
+}
+
 export function registerReplay(program: Command): void {
   const cmd = program
     .command('replay')
@@ -170,6 +304,10 @@ export function registerReplay(program: Command): void {
     .option('-o, --output <format>', 'table, wide, json, yaml, name or jsonpath=TEMPLATE', 'table')
     .option('--report <file>', 'also write the report as JSON to this file')
     .option('--store', 'keep the incident record in the default store (or give --data-dir/--database-url)')
+    .option(
+      '-j, --jobs <n>',
+      'with --all, how many scenarios to replay at once, each in its own thread (default: one per core; 1 when keeping the record in a store)',
+    )
     .addHelpText(
       'after',
       `
@@ -191,26 +329,12 @@ Examples:
         hint: 'kubetriage scenarios lists them',
       });
     const names = flags.all ? (await listScenarios()).map((s) => s.name) : [name!];
-    const reports: ReplayReport[] = [];
-    for (const n of names) {
-      if (format === 'table') process.stderr.write(`… replaying ${n}\n`);
-      try {
-        const wantsStore = flags.store || flags.dataDir || flags.databaseUrl;
-        const store = wantsStore ? await openStoreFromFlags(flags, basename(n, '.yaml')) : undefined;
-        reports.push(await replayAndScore(n, { store }));
-        if (store && format === 'table')
-          process.stderr.write(
-            `  kept in the ${store.backend} store as cluster ${store.cluster}: kubetriage incidents --cluster ${store.cluster}${storeFlagsHint(flags)}\n`,
-          );
-      } catch (err) {
-        if (err instanceof ScenarioError)
-          throw new CliError(`cannot replay ${n}: ${err.message}`, {
-            exitCode: exitCodes.usage,
-            cause: err,
-          });
-        throw err;
-      }
-    }
+    const wantsStore = flags.store || flags.dataDir || flags.databaseUrl;
+    const jobs = jobsOf(flags.jobs, wantsStore ? 1 : Math.min(availableParallelism(), names.length));
+    const reports: ReplayReport[] =
+      jobs > 1 && names.length > 1
+        ? await replayParallel(names, jobs, format === 'table')
+        : await replayInTurn(names, flags, format === 'table');
     const data = flags.all ? reports : reports[0];
     if (flags.report) await writeFile(flags.report, `${JSON.stringify(data, null, 2)}\n`);
     process.stdout.write(
