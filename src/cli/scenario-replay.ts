@@ -28,6 +28,8 @@ export interface ReplayOptions {
   clock?: VirtualClock;
   /** Public URLs to probe from outside, as `--probe-url` does live. */
   probeUrls?: readonly string[];
+  /** Asked after each tick: true ends the replay there (serve's SIGINT/SIGTERM). */
+  stop?: () => boolean;
 }
 
 export interface ReplayResult {
@@ -60,11 +62,19 @@ export async function replayScenario(scenario: Scenario, o: ReplayOptions = {}):
   const endMs = startMs + (o.forMs ?? parseDuration(scenario.duration) ?? 0);
   const tickMs = o.tickMs ?? 10_000;
   const wallStart = performance.now();
+  let yieldedAt = wallStart;
   try {
-    for (let t = startMs; t < endMs; ) {
+    for (let t = startMs; t < endMs && !o.stop?.(); ) {
       t = Math.min(endMs, t + tickMs);
       await clock.runUntil(t);
       await o.onTick?.(view, t);
+      // The loop awaits only promises, which never let I/O in: `serve --replay` would answer
+      // no HTTP request, /healthz included, until the replay ends. Give the event loop a
+      // turn every 50 ms of work; virtual time stands still meanwhile.
+      if (performance.now() - yieldedAt > 50) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        yieldedAt = performance.now();
+      }
     }
   } finally {
     stopFeed();

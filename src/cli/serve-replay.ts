@@ -19,6 +19,8 @@ export interface ServeReplayOptions {
   probeUrls?: readonly string[];
   /** Progress, every tick, in virtual time; awaited, so a demo can pace the replay or a test hold it still. */
   onProgress?: (nowMs: number) => void | Promise<void>;
+  /** Asked after each tick: true ends the replay there. */
+  stop?: () => boolean;
 }
 
 /** Posts one action as an operator would: on the open incident if there is exactly one. */
@@ -59,6 +61,7 @@ export async function serveReplay(
     forMs: o.forMs,
     clock: o.clock,
     probeUrls: o.probeUrls,
+    stop: o.stop,
     onTick: async (view, nowMs) => {
       rt.round(view, nowMs);
       while (next < actions.length && actions[next].atMs <= nowMs)

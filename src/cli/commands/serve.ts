@@ -305,8 +305,9 @@ Examples:
             token,
             clock: clock as VirtualClock,
             probeUrls: probeUrlsOf(flags),
+            stop: () => stopping,
           });
-          log.info('replay done', {
+          log.info(stopping ? 'replay stopped' : 'replay done', {
             scenario: scenario.name,
             virtualHours: (r.endMs - r.startMs) / 3_600_000,
             wallSeconds: r.wallMs / 1000,
