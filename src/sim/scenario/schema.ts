@@ -259,6 +259,12 @@ export const nodePoolSchema = z.strictObject({
       'pid.available': thresholdValue.optional(),
     })
     .optional(),
+  /**
+   * Which cgroup hierarchy the machines' OS mounts: v1 (Ubuntu up to 20.04, Amazon Linux 2)
+   * or v2 (Ubuntu 22.04, Amazon Linux 2023, COS from M97). Nothing in the Node object says
+   * which; only programs that read their limits from cgroup files notice (`cgroupV1Only`).
+   */
+  cgroup: z.enum(['v1', 'v2']).default('v1'),
   /** Nodes are spread over these zones round-robin. */
   zones: z.array(text).min(1).optional(),
   labels: labels.default({}),
@@ -370,6 +376,17 @@ export const containerSchema = z.strictObject({
     .strictObject({
       memory: memoryQuantity.optional(),
       growth: z.strictObject({ rate: memoryRate, from: instant.optional() }).optional(),
+      /**
+       * A runtime that reads its memory limit only from cgroup v1 files (OpenJDK before
+       * 8u372 and 11.0.16, .NET before 5, older Node.js) finds no limit on a node whose OS
+       * mounts cgroup v2 and sizes its heap from the machine's memory instead: there its
+       * working set keeps growing at `rate` from each start, until the container's memory
+       * limit OOMKills it. On cgroup v1 nodes it settles as declared. See "Memory saturation
+       * occurs in pods after cluster upgrade to Kubernetes 1.25" (Microsoft Learn, AKS
+       * troubleshooting) and the Kubernetes docs, "About cgroup v2": "Some Java runtimes ...
+       * need to be updated to a version that supports cgroup v2".
+       */
+      cgroupV1Only: z.strictObject({ rate: memoryRate }).optional(),
     })
     .optional(),
   env: z.record(z.string(), z.string({ error: 'expected a string (quote numbers)' })).optional(),
@@ -880,6 +897,10 @@ const versionChange = {
   /** For node-image and node-os changes. */
   kernel: text.optional(),
   osImage: text.optional(),
+  /** For node-image changes: the kubelet the provider's new image carries (AKS, EKS and GKE images each ship one). */
+  kubeletVersion: version.optional(),
+  /** For node-image and node-os changes: the cgroup hierarchy the new OS mounts. */
+  cgroup: z.enum(['v1', 'v2']).optional(),
   /** The tool doing it (k0sctl, az aks upgrade, ...), for the record. */
   tool: text.optional(),
   maxUnavailable: positiveInt.optional(),

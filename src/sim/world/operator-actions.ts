@@ -75,6 +75,8 @@ export async function performAction(a: Action, p: ActionParts): Promise<void> {
         by: a.by,
         kernel: a.kernel,
         osImage: a.osImage,
+        kubeletVersion: a.kubeletVersion,
+        cgroup: a.cgroup,
         maxUnavailable: a.maxUnavailable,
         interval: a.interval,
       });

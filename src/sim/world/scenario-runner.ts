@@ -108,6 +108,7 @@ export class ScenarioRunner {
       ops,
       nodesFor,
       setApiVersion: p.setApiVersion,
+      setCgroup: (node, cgroup) => world.cgroups.set(node, cgroup),
     });
     this.faults = new FaultInjector({
       scenario: s,

@@ -82,6 +82,8 @@ export interface ScenarioWorld {
   registries: ImageRegistries;
   /** Node name → its pool's name. */
   pools: Map<string, string>;
+  /** Node name → the cgroup hierarchy its OS mounts; ground truth no Node object shows. */
+  cgroups: Map<string, 'v1' | 'v2'>;
   /** The scenario's seeded dice, shared by everything that decides at random. */
   random: () => number;
   /** A new machine joins `pool` (autoscaler, replacement); returns its node name. */
@@ -177,11 +179,16 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
 
   // What each declared container uses when it says so, by `namespace/workload/container`;
   // what it asks for and may use is read from each pod's own spec (memoryOf).
-  const memory = new Map<string, { usageBytes?: number }>();
+  const memory = new Map<string, { usageBytes?: number; cgroupV1OnlyPerMs?: number }>();
+  const cgroups = new Map<string, 'v1' | 'v2'>();
   const declaredGrowth = new Map<string, MemoryGrowth>();
   const leaks = new Map<string, { key: string; growth: MemoryGrowth }>();
   const rememberMemory = (key: string, c: Container) => {
-    memory.set(key, { usageBytes: parseBytes(c.usage?.memory) });
+    const v1Only = c.usage?.cgroupV1Only;
+    memory.set(key, {
+      usageBytes: parseBytes(c.usage?.memory),
+      cgroupV1OnlyPerMs: v1Only ? parseRate(v1Only.rate) : undefined,
+    });
     const growth = c.usage?.growth;
     if (growth)
       declaredGrowth.set(key, {
@@ -220,8 +227,13 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
   };
   const memoryOf = (pod: KubeObject, container: string): ContainerMemory => {
     const key = `${pod.metadata.namespace}/${pod.metadata.labels?.['app.kubernetes.io/name'] ?? ''}/${container}`;
-    const growth = () => growthOf(key);
     const declared = memory.get(key);
+    // Blind to its limit on a cgroup v2 node, the runtime's heap grows from each start.
+    const blind =
+      declared?.cgroupV1OnlyPerMs && cgroups.get((pod as PodResourcesView).spec?.nodeName ?? '') === 'v2'
+        ? { bytesPerMs: declared.cgroupV1OnlyPerMs, fromMs: 0 }
+        : undefined;
+    const growth = blind ? () => [...growthOf(key), blind] : () => growthOf(key);
     if (!declared) return { steadyBytes: defaultContainerUsageBytes, growth };
     // The pod's own requests and limits: pods of a changed template (set-resources) carry new ones.
     const r = (pod as PodResourcesView).spec?.containers?.find((c) => c.name === container)?.resources;
@@ -335,6 +347,7 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
     const i = nextIndex.get(pool.name) ?? 0;
     nextIndex.set(pool.name, i + 1);
     const name = nodeName(pool, i);
+    cgroups.set(name, pool.cgroup);
     nodeIndex++;
     const ip = `10.240.${(nodeIndex >> 8) & 255}.${nodeIndex & 255}`;
     const zones = pool.zones ?? ['zone-a'];
@@ -587,6 +600,7 @@ export function buildScenarioWorld(s: Scenario, parts: WorldParts): ScenarioWorl
     kubeProxies,
     registries,
     pools,
+    cgroups,
     random,
     needsOf,
     addNode(poolName, o) {
@@ -740,6 +754,7 @@ function podResources(r: Container['resources']): Record<string, unknown> | unde
 
 interface PodResourcesView {
   spec?: {
+    nodeName?: string;
     containers?: {
       name: string;
       resources?: { requests?: Record<string, string>; limits?: Record<string, string> };

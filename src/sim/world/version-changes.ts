@@ -27,6 +27,10 @@ export interface VersionChange {
   by?: string;
   kernel?: string;
   osImage?: string;
+  /** A node image's own kubelet, which the machine boots with. */
+  kubeletVersion?: string;
+  /** The cgroup hierarchy the new image mounts. */
+  cgroup?: 'v1' | 'v2';
   maxUnavailable?: number;
   interval?: string;
   /** Drain each node first (operators do; a provider's automation may not). */
@@ -53,6 +57,8 @@ export class VersionChanges {
     ops: NodeOps;
     nodesFor: (t: NodeTarget) => string[];
     setApiVersion: (gitVersion: string) => void;
+    /** The machine boots into an OS that mounts this cgroup hierarchy (ground truth, not in the Node). */
+    setCgroup: (node: string, cgroup: 'v1' | 'v2') => void;
   };
 
   /** The control plane's minor now (it moves with upgrades and rollbacks). */
@@ -98,7 +104,12 @@ export class VersionChanges {
         const info: Record<string, string> = {};
         if (c.kernel) info.kernelVersion = c.kernel;
         if (c.osImage) info.osImage = c.osImage;
-        return this.perNode(c, pace, drain, (n) => this.o.ops.reboot(n, 120_000, info));
+        if (c.kubeletVersion) info.kubeletVersion = vForm(c.kubeletVersion);
+        const cgroup = c.cgroup;
+        return this.perNode(c, pace, drain, (n) => {
+          if (cgroup) this.o.setCgroup(n, cgroup);
+          return this.o.ops.reboot(n, 120_000, info);
+        });
       }
       case 'service-proxy': {
         const proxy = scenario.cluster.serviceProxy.kind;
