@@ -11,7 +11,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { Document, isMap, isScalar, stringify } from 'yaml';
 import {
   appVersion,
   type ChartValues,
@@ -21,6 +21,7 @@ import {
   deployFiles,
   plainChoices,
   plainValues,
+  valueNotes,
 } from './kubetriage.ts';
 
 export { chartValues };
@@ -215,7 +216,8 @@ const schemaOf: Record<string, Record<string, unknown>> = {
 
 /**
  * values.schema.json, which Helm checks the merged values against on install, upgrade and
- * template: every key the chart reads, typed from its default or by schemaOf, and nothing
+ * template (Helm 3 with xeipuuv/gojsonschema, pkg/chartutil/jsonschema.go, which implements
+ * draft-07 and its `if`/`then`): every key the chart reads, typed from its default or by schemaOf, and nothing
  * else (a misspelt key fails at once instead of being ignored). Draft-07, whose `if`/`then`
  * carries the one rule between values: more than one replica needs PostgreSQL.
  */
@@ -257,11 +259,27 @@ export function valuesSchema(value: unknown = chartValues, path = ''): Record<st
   return { type: typeof value };
 }
 
+/** values.yaml with valueNotes as comments above their keys. */
+function valuesYaml(): string {
+  const doc = new Document(chartValues);
+  for (const [path, note] of Object.entries(valueNotes)) {
+    const keys = path.split('.');
+    const parent = keys.length > 1 ? doc.getIn(keys.slice(0, -1), true) : doc.contents;
+    const pair = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && p.key.value === keys.at(-1)) : undefined;
+    if (!pair || !isScalar(pair.key)) throw new Error(`valueNotes: no value ${path}`);
+    pair.key.commentBefore = note
+      .split('\n')
+      .map((l) => ` ${l}`)
+      .join('\n');
+  }
+  return doc.toString({ lineWidth: 0 });
+}
+
 export function chartFiles(): Map<string, string> {
   const files = new Map<string, string>();
   for (const [name, text] of chartTemplates()) files.set(join('templates', name), text);
   files.set(join('templates', '_helpers.tpl'), helpers);
-  files.set('values.yaml', header + stringify(chartValues));
+  files.set('values.yaml', header + valuesYaml());
   files.set('values.schema.json', `${JSON.stringify(valuesSchema(), null, 2)}\n`);
   return files;
 }

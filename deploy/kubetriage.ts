@@ -61,25 +61,15 @@ const serverResources = { requests: { cpu: '100m', memory: '256Mi' }, limits: { 
 
 /** values.yaml: what a chart user sets, and what the plain manifests are rendered with. */
 export const chartValues = {
-  image: {
-    repository: 'ghcr.io/kubetriage/kubetriage',
-    // Empty: the chart's appVersion.
-    tag: '',
-    pullPolicy: 'IfNotPresent',
-  },
+  image: { repository: 'ghcr.io/kubetriage/kubetriage', tag: '', pullPolicy: 'IfNotPresent' },
   imagePullSecrets: [] as { name: string }[],
-  // serve's service account; the agent always gets its own (<fullname>-agent) for its role.
   serviceAccount: { create: true, name: '', annotations: {} as Record<string, string> },
   podAnnotations: {} as Record<string, string>,
-  // More than one replica needs database.urlSecret (values.schema.json refuses it otherwise):
-  // replicas on SQLite each keep their own record, and on an emptyDir lose it with the pod.
   replicas: 1,
   leaseDurationSeconds: '15',
   service: { port: 8080 },
   tokenSecret: 'kubetriage-token',
-  // A Secret with key "url" (postgres://…): the record goes to PostgreSQL, shared by replicas.
   database: { urlSecret: '' },
-  // Without PostgreSQL: SQLite on a PersistentVolumeClaim (storageClass '' = the cluster's default).
   persistence: { enabled: true, size: '1Gi', storageClass: '' },
   server: {
     resources: serverResources,
@@ -94,18 +84,48 @@ export const chartValues = {
     nodeResolverName: '',
     resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '192Mi' } },
     nodeSelector: {} as Record<string, string>,
-    // Every node, tainted or not: a node's own failure is what the agent reports.
     tolerations: [{ operator: 'Exists' }] as Obj[],
     affinity: {} as Obj,
   },
-  // The agents' pod-network peers run where the agents run (agent's nodeSelector, tolerations, affinity).
   peer: { resources: { requests: { cpu: '5m', memory: '32Mi' }, limits: { memory: '96Mi' } } },
   remediation: { enabled: false },
-  // kube-proxy and ingress-controller metrics through the API server's proxy: a grant that
-  // can exec into containers, so off unless asked for (docs/deployment.md).
   metrics: { apiServerProxy: false },
   serviceMonitor: { enabled: false },
   prometheusRule: { enabled: true },
+};
+
+/** What values.yaml says above a key, for whoever sets it (docs/deployment.md has the rest). */
+export const valueNotes: Record<string, string> = {
+  'image.tag': 'Empty: the chart\'s appVersion.',
+  imagePullSecrets: 'For every pod, e.g. [{name: regcred}].',
+  serviceAccount: "serve's service account; the agent always gets its own (<fullname>-agent) for its role.",
+  podAnnotations: 'For every pod (serve, agent, peer).',
+  replicas:
+    'More than one needs database.urlSecret (values.schema.json refuses it otherwise): replicas on\n' +
+    'SQLite each keep a record of their own, and on an emptyDir lose it with the pod.',
+  leaseDurationSeconds: 'How long a leader may go without renewing its Lease before another takes over.',
+  tokenSecret: 'A Secret with key "token": the token serve asks of its API and dashboard (and the ServiceMonitor sends).',
+  database:
+    'urlSecret: a Secret with key "url" (postgres://…). The record goes to PostgreSQL, shared by\n' +
+    'every replica; no volume is claimed then.',
+  persistence:
+    'Without PostgreSQL: SQLite on a ReadWriteOnce PersistentVolumeClaim, one pod at a time\n' +
+    "(strategy Recreate). storageClass '' is the cluster's default class. enabled: false keeps\n" +
+    'SQLite on an emptyDir, which loses the record with the pod.',
+  server: 'serve (the Deployment).',
+  createNamespace: 'Render the release namespace too (helm --create-namespace is the usual way).',
+  agent:
+    'The node agent (DaemonSet). Its nodeSelector, tolerations and affinity place the peer pods too.\n' +
+    'apiEndpoints: the API servers\' addresses (host:port,…), so the agent still reports when the\n' +
+    'kubernetes Service VIP is what broke.',
+  'agent.tolerations': "Every node, tainted or not: a node's own failure is what the agent reports.",
+  peer: "The agents' pod-network peers (PodNetworkPeersUnreachable).",
+  remediation: 'The role the runbooks need, and the permission for serve to use it (serve --allow-remediation).',
+  metrics:
+    "apiServerProxy: kube-proxy and ingress-controller metrics through the API server's proxy, a\n" +
+    'grant that can exec into containers, so off unless asked for (docs/deployment.md).',
+  serviceMonitor: 'A Prometheus Operator ServiceMonitor for /metrics.',
+  prometheusRule: "kubetriage's own alerts, as a Prometheus Operator PrometheusRule.",
 };
 
 export type ChartValues = typeof chartValues;
