@@ -5,9 +5,10 @@
  *   npx node deploy/generate.ts          # rewrite
  *   npx node deploy/generate.ts --check  # exit 1 if the files on disk differ (CI)
  *
- * The chart's templates use only `{{ .Values.<path> }}`, `{{ .Release.Namespace }}` and
- * `{{ .Chart.AppVersion }}` (with `| quote` for strings) and one `{{- if .Values.<path> }}`
- * around a whole file, so a test can render them without Helm (test/deploy/).
+ * The chart's templates use only the template subset docs/deployment.md lists (values and
+ * built-in objects, `with`/`if`/`else` blocks from the description's Choices, the helpers
+ * below), so a test can render them without Helm (test/deploy/go-template.ts, which throws
+ * on anything else).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

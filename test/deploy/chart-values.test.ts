@@ -145,4 +145,14 @@ describe("the chart with a user's values", () => {
       /PersistentVolumeClaim kubetriage-data \(1Gi\)/,
     );
   });
+
+  it("no service account created and none named: serve runs as the namespace's default one", () => {
+    const values = { ...valueSets.defaults, serviceAccount: { create: false, name: '', annotations: {} } };
+    const objs = renderChart(chartDir, values, { name: 'kubetriage', namespace: 'kt' }).objects as Obj[];
+    expect(find(objs, 'Deployment', 'kubetriage').spec.template.spec.serviceAccountName).toBe('default');
+    expect(find(objs, 'ClusterRoleBinding', 'kubetriage-read').subjects[0].name).toBe('default');
+    expect(objs.filter((o) => o.kind === 'ServiceAccount').map((o) => o.metadata.name)).toEqual([
+      'kubetriage-agent',
+    ]);
+  });
 });
