@@ -5,52 +5,80 @@
  *   npx node deploy/generate.ts          # rewrite
  *   npx node deploy/generate.ts --check  # exit 1 if the files on disk differ (CI)
  *
- * The chart's templates use only `{{ .Values.<path> }}`, `{{ .Release.Namespace }}` and
- * `{{ .Chart.AppVersion }}` (with `| quote` for strings) and one `{{- if .Values.<path> }}`
- * around a whole file, so a test can render them without Helm (test/deploy/).
+ * The chart's templates use only the template subset docs/deployment.md lists (values and
+ * built-in objects, `with`/`if`/`else` blocks from the description's Choices, the helpers
+ * below), so a test can render them without Helm (test/deploy/go-template.ts, which throws
+ * on anything else).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { type DeployValues, defaults, deployFiles } from './kubetriage.ts';
+import { Document, isMap, isScalar, stringify } from 'yaml';
+import {
+  appVersion,
+  type ChartValues,
+  type Choices,
+  chartValues,
+  type DeployValues,
+  deployFiles,
+  plainChoices,
+  plainValues,
+  valueNotes,
+} from './kubetriage.ts';
+
+export { chartValues };
 
 const here = import.meta.dirname;
 export const manifestsDir = join(here, 'manifests');
 export const chartDir = join(here, 'helm', 'kubetriage');
 
-/** Where each value lives in the chart (values.yaml path, or a built-in object). */
-const chartPaths: Record<keyof DeployValues, { expr: string; quote: boolean }> = {
+/** The Go template pipeline behind each value; quoted where YAML must read it as a string. */
+const chartExprs: Record<keyof DeployValues, { expr: string; quote: boolean }> = {
   namespace: { expr: '.Release.Namespace', quote: true },
-  image: { expr: '.Values.image', quote: true },
-  pullPolicy: { expr: '.Values.imagePullPolicy', quote: true },
+  release: { expr: '.Release.Name', quote: true },
+  fullname: { expr: 'include "kubetriage.fullname" .', quote: true },
+  chartLabel: { expr: 'include "kubetriage.chart" .', quote: true },
+  managedBy: { expr: '.Release.Service', quote: true },
+  image: { expr: 'printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion)', quote: true },
+  pullPolicy: { expr: '.Values.image.pullPolicy', quote: true },
   replicas: { expr: '.Values.replicas', quote: false },
   leaseDurationSeconds: { expr: '.Values.leaseDurationSeconds', quote: true },
   servicePort: { expr: '.Values.service.port', quote: false },
   tokenSecret: { expr: '.Values.tokenSecret', quote: true },
-  databaseUrlSecret: { expr: '.Values.databaseUrlSecret', quote: true },
+  databaseUrlSecret: { expr: '.Values.database.urlSecret', quote: true },
+  persistenceSize: { expr: '.Values.persistence.size', quote: true },
+  storageClass: { expr: '.Values.persistence.storageClass', quote: true },
+  serverServiceAccount: { expr: 'include "kubetriage.serviceAccountName" .', quote: true },
   agentApiEndpoints: { expr: '.Values.agent.apiEndpoints', quote: true },
   agentNodeResolverName: { expr: '.Values.agent.nodeResolverName', quote: true },
   allowRemediation: { expr: '.Values.remediation.enabled', quote: true },
   appVersion: { expr: '.Chart.AppVersion', quote: true },
 };
 
-export const chartValues = {
-  image: defaults.image,
-  imagePullPolicy: defaults.pullPolicy,
-  replicas: defaults.replicas,
-  leaseDurationSeconds: String(defaults.leaseDurationSeconds),
-  service: { port: defaults.servicePort },
-  tokenSecret: defaults.tokenSecret,
-  databaseUrlSecret: defaults.databaseUrlSecret,
-  createNamespace: false,
-  agent: { enabled: true, apiEndpoints: defaults.agentApiEndpoints, nodeResolverName: defaults.agentNodeResolverName },
-  remediation: { enabled: false },
-  // kube-proxy and ingress-controller metrics through the API server's proxy: a grant that
-  // can exec into containers, so off unless asked for (docs/deployment.md).
-  metrics: { apiServerProxy: false },
-  serviceMonitor: { enabled: false },
-  prometheusRule: { enabled: true },
-};
+/**
+ * The chart's named templates: Helm's conventional names (`helm create`): the fullname is
+ * the release name when it already holds the chart's name, else `<release>-<chart>`, cut
+ * to 63 characters (a DNS label); the chart label is `<name>-<version>`.
+ */
+export const helpers = `{{- define "kubetriage.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end }}
+
+{{- define "kubetriage.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end }}
+
+{{- define "kubetriage.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "kubetriage.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end }}
+`;
 
 const header = '# Generated by deploy/generate.ts from deploy/kubetriage.ts: edit those, not this file.\n';
 
@@ -58,52 +86,201 @@ function yamlDocs(objects: Record<string, unknown>[]): string {
   return objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
 }
 
-/** The plain manifests: default values, one file per part. */
-export function plainManifests(): Map<string, string> {
-  const v = { ...defaults, leaseDurationSeconds: String(defaults.leaseDurationSeconds) };
-  return new Map(deployFiles(v).map((f) => [f.name, header + yamlDocs(f.objects)]));
+/** The plain manifests: the default values, release "kubetriage", one file per part. */
+export function plainManifests(values: ChartValues = chartValues): Map<string, string> {
+  return new Map(
+    deployFiles(plainValues(values), plainChoices(values)).map((f) => [f.name, header + yamlDocs(f.objects)]),
+  );
+}
+
+type Fragment =
+  | { kind: 'with'; path: string; key: string; scalar: boolean }
+  | { kind: 'map' | 'items' | 'objects'; path: string; then: unknown; otherwise: unknown };
+
+/**
+ * The chart's choices: each leaves a marker in the object (a map key, a list item or a
+ * document of its own) that chartText() replaces with a `with` or `if` block.
+ */
+function chartChoices(fragments: Fragment[]): Choices {
+  const marker = (f: Fragment) => `@@frag:${fragments.push(f) - 1}@@`;
+  return {
+    optional: (path, key, scalar = false) => ({ [marker({ kind: 'with', path, key, scalar })]: null }),
+    when: (path, then, otherwise = {}) => ({ [marker({ kind: 'map', path, then, otherwise })]: null }),
+    whenItems: (path, then, otherwise = []) =>
+      [marker({ kind: 'items', path, then, otherwise })] as unknown as Record<string, unknown>[],
+    whenObjects: (path, then, otherwise = []) => [
+      { [marker({ kind: 'objects', path, then, otherwise })]: null },
+    ],
+  };
+}
+
+function isEmpty(v: unknown): boolean {
+  return Array.isArray(v) ? v.length === 0 : Object.keys(v as object).length === 0;
+}
+
+/** YAML text with each marker line replaced by its block, at the marker's indentation. */
+function expandFragments(text: string, fragments: Fragment[]): string {
+  return text.replace(/^( *)(- )?"@@frag:(\d+)@@"(: null)?\n/gm, (_m, indent: string, _dash, n: string) => {
+    const f = fragments[Number(n)];
+    const pad = (block: string) =>
+      block
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => indent + l)
+        .join('\n');
+    const action = (a: string) => `${indent}{{- ${a} }}`;
+    if (f.kind === 'with') {
+      const body = f.scalar
+        ? `${indent}${f.key}: {{ . | quote }}`
+        : `${indent}${f.key}:\n${indent}  {{- toYaml . | nindent ${indent.length + 2} }}`;
+      return `${[action(`with .Values.${f.path}`), body, action('end')].join('\n')}\n`;
+    }
+    const render = (part: unknown) => {
+      if (isEmpty(part)) return '';
+      const yaml =
+        f.kind === 'objects' ? yamlDocs(part as Record<string, unknown>[]) : stringify(part, { lineWidth: 0 });
+      return pad(templateYaml(yaml, fragments));
+    };
+    // Only an else part: `if not`, rather than an empty then.
+    const negate = isEmpty(f.then);
+    const [then, otherwise] = negate ? [f.otherwise, f.then] : [f.then, f.otherwise];
+    const lines = [action(`if ${negate ? 'not ' : ''}.Values.${f.path}`), render(then)];
+    if (!isEmpty(otherwise)) lines.push(action('else'), render(otherwise));
+    lines.push(action('end'));
+    return `${lines.filter((l) => l !== '').join('\n')}\n`;
+  });
+}
+
+/** YAML as template text: literal `{{` kept (Prometheus's own `{{ $labels.x }}`), markers expanded. */
+function templateYaml(yaml: string, fragments: Fragment[]): string {
+  return expandFragments(yaml.replace(/\{\{/g, '{{ "{{" }}'), fragments);
+}
+
+/** Scalars: a token that is a whole value becomes `{{ expr }}` (quoted as needed), one inside a string `{{ expr }}`. */
+function replaceTokens(text: string): string {
+  return text
+    .replace(/(?<=(?::|-) )(["']?)@@(\w+)@@\1(?=\n|$)/g, (_m, _q, key: keyof DeployValues) => {
+      const p = chartExprs[key];
+      return p.quote ? `{{ ${p.expr} | quote }}` : `{{ ${p.expr} }}`;
+    })
+    .replace(/@@(\w+)@@/g, (_m, key: keyof DeployValues) => `{{ ${chartExprs[key].expr} }}`);
 }
 
 /** The chart's templates: placeholders in, Go template expressions out. */
 export function chartTemplates(): Map<string, string> {
-  const tokens = Object.fromEntries(Object.keys(chartPaths).map((k) => [k, `@@${k}@@`])) as unknown as DeployValues;
+  const tokens = Object.fromEntries(Object.keys(chartExprs).map((k) => [k, `@@${k}@@`])) as unknown as DeployValues;
+  const fragments: Fragment[] = [];
   const out = new Map<string, string>();
-  for (const f of deployFiles(tokens)) {
-    // Prometheus's own `{{ $labels.x }}` must reach the rule untouched by Helm.
-    let text = yamlDocs(f.objects).replace(/\{\{/g, '{{ "{{" }}');
-    text = text.replace(/(["']?)@@(\w+)@@\1/g, (_m, _q, key: keyof DeployValues) => {
-      const p = chartPaths[key];
-      return p.quote ? `{{ ${p.expr} | quote }}` : `{{ ${p.expr} }}`;
-    });
+  for (const f of deployFiles(tokens, chartChoices(fragments))) {
+    const text = replaceTokens(templateYaml(yamlDocs(f.objects), fragments));
     const body = f.guard ? `{{- if .Values.${f.guard} }}\n${text}{{- end }}\n` : text;
     out.set(f.name, header + body);
   }
   return out;
 }
 
-/**
- * values.schema.json, which Helm checks values against on install and upgrade: every key
- * the chart reads, typed from its default, and nothing else (a misspelt key fails at once
- * instead of being ignored).
- */
-export function valuesSchema(value: unknown = chartValues, top = true): Record<string, unknown> {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value))
-    return {
-      ...(top
-        ? { $schema: 'http://json-schema.org/draft-07/schema#', title: 'kubetriage chart values' }
-        : {}),
+const stringMap = { type: 'object', additionalProperties: { type: 'string' } };
+const quantities = { type: 'object', additionalProperties: { type: ['string', 'number'] } };
+const resources = {
+  type: 'object',
+  properties: { requests: quantities, limits: quantities },
+  additionalProperties: false,
+};
+const placement = {
+  nodeSelector: stringMap,
+  tolerations: { type: 'array', items: { type: 'object' } },
+  affinity: { type: 'object' },
+  resources,
+};
+
+/** Values whose shape is Kubernetes' (free-form maps and lists), not a default to copy. */
+const schemaOf: Record<string, Record<string, unknown>> = {
+  imagePullSecrets: {
+    type: 'array',
+    items: {
       type: 'object',
-      properties: Object.fromEntries(Object.entries(value).map(([k, v]) => [k, valuesSchema(v, false)])),
+      properties: { name: { type: 'string', minLength: 1 } },
+      required: ['name'],
+      additionalProperties: false,
+    },
+  },
+  'serviceAccount.annotations': stringMap,
+  podAnnotations: stringMap,
+  replicas: { type: 'integer', minimum: 0 },
+  'image.pullPolicy': { enum: ['Always', 'IfNotPresent', 'Never'] },
+  'persistence.size': { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?([KMGTPE]i?|[mkMGTPE])?$' },
+  ...Object.fromEntries(
+    ['server', 'agent'].flatMap((w) => Object.entries(placement).map(([k, v]) => [`${w}.${k}`, v])),
+  ),
+  'peer.resources': resources,
+};
+
+/**
+ * values.schema.json, which Helm checks the merged values against on install, upgrade and
+ * template (Helm 3 with xeipuuv/gojsonschema, pkg/chartutil/jsonschema.go, which implements
+ * draft-07 and its `if`/`then`): every key the chart reads, typed from its default or by schemaOf, and nothing
+ * else (a misspelt key fails at once instead of being ignored). Draft-07, whose `if`/`then`
+ * carries the one rule between values: more than one replica needs PostgreSQL.
+ */
+export function valuesSchema(value: unknown = chartValues, path = ''): Record<string, unknown> {
+  if (path in schemaOf) return schemaOf[path];
+  if (path === '')
+    return {
+      $schema: 'http://json-schema.org/draft-07/schema#',
+      title: 'kubetriage chart values',
+      ...valuesSchema(value, '.'),
+      // Replicas on SQLite each keep a record of their own (and on an emptyDir lose it with the
+      // pod): a follower that takes over starts from another record, so HA needs the shared one.
+      if: { properties: { replicas: { minimum: 2 } }, required: ['replicas'] },
+      then: {
+        properties: {
+          database: {
+            properties: {
+              urlSecret: {
+                minLength: 1,
+                description: 'replicas > 1 needs PostgreSQL: set database.urlSecret, or keep replicas: 1',
+              },
+            },
+            required: ['urlSecret'],
+          },
+        },
+        required: ['database'],
+      },
+    };
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const prefix = path === '.' ? '' : `${path}.`;
+    return {
+      type: 'object',
+      properties: Object.fromEntries(Object.entries(value).map(([k, v]) => [k, valuesSchema(v, prefix + k)])),
       additionalProperties: false,
     };
+  }
+  if (Array.isArray(value)) throw new Error(`values.schema.json: say in schemaOf what ${path} holds`);
   if (typeof value === 'number') return { type: Number.isInteger(value) ? 'integer' : 'number' };
   return { type: typeof value };
+}
+
+/** values.yaml with valueNotes as comments above their keys. */
+function valuesYaml(): string {
+  const doc = new Document(chartValues);
+  for (const [path, note] of Object.entries(valueNotes)) {
+    const keys = path.split('.');
+    const parent = keys.length > 1 ? doc.getIn(keys.slice(0, -1), true) : doc.contents;
+    const pair = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && p.key.value === keys.at(-1)) : undefined;
+    if (!pair || !isScalar(pair.key)) throw new Error(`valueNotes: no value ${path}`);
+    pair.key.commentBefore = note
+      .split('\n')
+      .map((l) => ` ${l}`)
+      .join('\n');
+  }
+  return doc.toString({ lineWidth: 0 });
 }
 
 export function chartFiles(): Map<string, string> {
   const files = new Map<string, string>();
   for (const [name, text] of chartTemplates()) files.set(join('templates', name), text);
-  files.set('values.yaml', header + stringify(chartValues));
+  files.set(join('templates', '_helpers.tpl'), helpers);
+  files.set('values.yaml', header + valuesYaml());
   files.set('values.schema.json', `${JSON.stringify(valuesSchema(), null, 2)}\n`);
   return files;
 }

@@ -57,8 +57,8 @@ describe('kubectl triage', () => {
     expect(r.code).toBe(0);
   });
 
-  it('has a krew manifest naming the plugin and its entry point', async () => {
-    const m = parse(await readFile(join(repo, 'deploy', 'krew', 'triage.yaml'), 'utf8'));
+  it('has a krew manifest template naming the plugin and its entry point', async () => {
+    const m = parse(await readFile(join(repo, 'deploy', 'krew', 'triage.template.yaml'), 'utf8'));
     expect(m).toMatchObject({
       apiVersion: 'krew.googlecontainertools.github.com/v1alpha2',
       kind: 'Plugin',

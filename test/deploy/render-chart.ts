@@ -1,50 +1,45 @@
 /**
- * Renders the subset of Helm's template language that deploy/generate.ts emits: value
- * references (`.Values.a.b`, `.Release.Namespace`, `.Chart.AppVersion`) with an optional
- * `| quote`, the literal `{{ "{{" }}`, and one `{{- if .Values.a.b }} … {{- end }}` around a
- * whole file. Anything else throws, so the chart cannot quietly grow past what is tested.
+ * Renders the chart as `helm template` would, with the interpreter in go-template.ts:
+ * every file under templates/ is parsed together (so _helpers.tpl's defines are global),
+ * files whose name starts with "_" render nothing (Helm's partials), and the built-in
+ * objects are .Values, .Release (Name, Namespace, Service "Helm") and .Chart (Name,
+ * Version, AppVersion from Chart.yaml).
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
+import { GoTemplate } from './go-template.ts';
 
-export interface RenderContext {
-  values: Record<string, unknown>;
-  releaseNamespace: string;
-  appVersion: string;
+export interface Release {
+  name: string;
+  namespace: string;
 }
 
-function lookup(ctx: RenderContext, expr: string): unknown {
-  if (expr === '.Release.Namespace') return ctx.releaseNamespace;
-  if (expr === '.Chart.AppVersion') return ctx.appVersion;
-  const m = /^\.Values\.([\w.]+)$/.exec(expr);
-  if (!m) throw new Error(`unsupported template expression: ${expr}`);
-  let v: unknown = ctx.values;
-  for (const k of m[1].split('.')) v = (v as Record<string, unknown> | undefined)?.[k];
-  return v;
+export interface RenderedChart {
+  /** Rendered text by template file name (manifests and NOTES.txt), partials left out. */
+  files: Map<string, string>;
+  objects: Record<string, unknown>[];
 }
 
-/** Helm's truthiness for `if`: false, 0, "", nil and empty collections are false. */
-function truthy(v: unknown): boolean {
-  if (Array.isArray(v)) return v.length > 0;
-  if (v && typeof v === 'object') return Object.keys(v).length > 0;
-  return Boolean(v);
-}
-
-export function renderTemplate(text: string, ctx: RenderContext): string {
-  let body = text;
-  const guard = /^((?:#[^\n]*\n)*)\{\{- if ([^}]+?) \}\}\n([\s\S]*)\{\{- end \}\}\n$/.exec(body);
-  if (guard) {
-    if (!truthy(lookup(ctx, guard[2].trim()))) return '';
-    body = guard[1] + guard[3];
-  }
-  return body.replace(/\{\{-? ([^}]*?) -?\}\}/g, (_m, inner: string) => {
-    if (inner === '"{{"') return '{{';
-    const [expr, ...pipes] = inner.split('|').map((s) => s.trim());
-    const v = lookup(ctx, expr);
-    if (pipes.length > 1 || (pipes[0] && pipes[0] !== 'quote'))
-      throw new Error(`unsupported pipeline: ${inner}`);
-    if (v === undefined) throw new Error(`no value for ${expr}`);
-    return pipes[0] === 'quote' ? JSON.stringify(String(v)) : String(v);
-  });
+export function renderChart(
+  chartDir: string,
+  values: Record<string, unknown>,
+  release: Release,
+): RenderedChart {
+  const chart = parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) as Record<string, string>;
+  const dot = {
+    Values: values,
+    Release: { Name: release.name, Namespace: release.namespace, Service: 'Helm' },
+    Chart: { Name: chart.name, Version: chart.version, AppVersion: chart.appVersion },
+  };
+  const dir = join(chartDir, 'templates');
+  const names = readdirSync(dir).sort();
+  const t = new GoTemplate();
+  for (const n of names) t.add(n, readFileSync(join(dir, n), 'utf8'));
+  const files = new Map<string, string>();
+  for (const n of names.filter((n) => !n.startsWith('_'))) files.set(n, t.render(n, dot));
+  const objects = [...files].filter(([n]) => n.endsWith('.yaml')).flatMap(([, text]) => yamlObjects(text));
+  return { files, objects };
 }
 
 export function yamlObjects(text: string): Record<string, unknown>[] {

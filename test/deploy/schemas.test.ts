@@ -1,17 +1,22 @@
 /**
- * The rendered manifests against Kubernetes' own schemas, old and new. Helm and a live API
- * server are not available here, so two snapshots of the OpenAPI stand in for them:
- * `kubernetes-models@4.4.2` (the 1.27 API: no sidecar `restartPolicy`, no `sleep` hook) and
- * `kubernetes-models@5.1.0` (1.35 or later: it has PodSpec `schedulingGroup`).
+ * The rendered manifests against Kubernetes' own schemas, old, in the middle and new. Helm
+ * and a live API server are not available here, so snapshots of the OpenAPI published on npm
+ * as `kubernetes-models` stand in for them (its changelog names the schema each carries):
+ * 4.4.2 is Kubernetes 1.27.1 (no sidecar `restartPolicy`, no `sleep` hook), 4.5.1 is 1.33.0,
+ * 5.1.0 is 1.36 (5.0.0 "Update to Kubernetes v1.36.0"). No other minor is on npm.
  *
- * Why two bound 1.29–1.34: we use only stable (v1) APIs, and Kubernetes never removes a
- * field from a stable API version (API deprecation policy, rule #1), so a field that the
- * 1.27 schema already knows is served by every later release; the newest schema catches
- * what later releases require or re-typed. Each snapshot checks two ways:
- * - its JSON-schema validators (types, required fields, enums, formats), at run time;
+ * What is checked: the plain manifests, and the chart rendered (test/deploy/render-chart.ts)
+ * with each value set of value-sets.ts (defaults, every opt-in, SQLite on an emptyDir,
+ * PostgreSQL with two replicas). The chart supports 1.29–1.36 (Chart.yaml kubeVersion): we
+ * use only stable (v1) APIs, and Kubernetes never removes a field from a stable API version
+ * (API deprecation policy, rule #1), so what the 1.27 schema knows every later release
+ * serves, and the 1.33 and 1.36 schemas catch what later releases require or re-typed.
+ * Each snapshot checks two ways:
+ * - its JSON-schema validators (types, required fields, enums, formats), at run time, for
+ *   all three;
  * - its TypeScript interfaces, through tsc's excess-property check on an object literal,
- *   which rejects unknown fields the way `kubectl apply` (field validation Strict) does; the
- *   JSON schemas alone let unknown fields through.
+ *   which rejects unknown fields the way `kubectl apply` (field validation Strict) does (the
+ *   JSON schemas alone let unknown fields through), for 1.27 and 1.36.
  * The Prometheus Operator's CRDs (ServiceMonitor, PrometheusRule) are checked against
  * `@kubernetes-models/prometheus-operator`.
  */
@@ -21,16 +26,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { manifestsDir } from '../../deploy/generate.ts';
-import { yamlObjects } from './render-chart.ts';
+import { chartDir, manifestsDir } from '../../deploy/generate.ts';
+import { renderChart, yamlObjects } from './render-chart.ts';
+import { valueSets } from './value-sets.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 type Obj = Record<string, unknown> & { apiVersion: string; kind: string; metadata?: { name?: string } };
 
 const releases = [
-  { name: '1.27 API', pkg: 'kubernetes-models-1.27' },
-  { name: '1.35 API', pkg: 'kubernetes-models' },
+  { name: '1.27 API', pkg: 'kubernetes-models-1.27', typed: true },
+  { name: '1.33 API', pkg: 'kubernetes-models-1.33', typed: false },
+  { name: '1.36 API', pkg: 'kubernetes-models', typed: true },
 ];
+const typedReleases = releases.filter((r) => r.typed);
+
+/** The plain manifests and the chart with every value set, each object once. */
+async function allObjects(): Promise<Obj[]> {
+  const rendered = Object.values(valueSets).flatMap(
+    (values) =>
+      renderChart(chartDir, values, { name: 'kubetriage', namespace: 'kubetriage' }).objects as Obj[],
+  );
+  const unique = new Map<string, Obj>();
+  for (const o of [...(await manifestObjects()), ...rendered]) unique.set(JSON.stringify(o), o);
+  return [...unique.values()];
+}
 
 async function manifestObjects(): Promise<Obj[]> {
   const files = (await readdir(manifestsDir)).filter((f) => f.endsWith('.yaml')).sort();
@@ -51,7 +70,13 @@ function label(o: Obj): string {
 }
 
 describe('deploy/ manifests against the Kubernetes schemas', async () => {
-  const objects = await manifestObjects();
+  const objects = await allObjects();
+
+  it('hold the chart with every value set, not only the plain manifests', async () => {
+    expect(objects.length).toBeGreaterThan((await manifestObjects()).length);
+    expect(objects.some((o) => o.kind === 'PersistentVolumeClaim')).toBe(true);
+    expect(JSON.stringify(objects)).toContain('KUBETRIAGE_DATABASE_URL');
+  });
 
   it('cover every kind kubetriage installs', () => {
     const kinds = new Set(objects.map((o) => o.kind));
@@ -62,6 +87,7 @@ describe('deploy/ manifests against the Kubernetes schemas', async () => {
       'ClusterRoleBinding',
       'Service',
       'ServiceAccount',
+      'PersistentVolumeClaim',
     ])
       expect(kinds, k).toContain(k);
   });
@@ -122,7 +148,7 @@ async function typeCheck(objects: Obj[]): Promise<string> {
     await symlink(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
     const lines: string[] = [];
     objects.forEach((o, i) => {
-      for (const [j, r] of releases.entries()) {
+      for (const [j, r] of typedReleases.entries()) {
         const mod = modelModule(r.pkg, o.apiVersion);
         lines.push(`import type * as m${i}_${j} from '${mod}';`);
         lines.push(`export const o${i}_${j}: m${i}_${j}.I${o.kind} = ${JSON.stringify(o)};`);
