@@ -20,6 +20,23 @@ export const appBugCases: PatternTable = {
       signals: [checkout(['n4', 'n5'])],
       expect: { fires: true, identified: true },
     },
+    // 0.75 - 0.2: the nodes changed under it, so "on its own" is not shown
+    {
+      name: 'checkout crash-loops with exit 1 only on the two nodes that took a new kernel an hour before',
+      signals: [
+        change('node-kernel', { nodes: ['n4', 'n5'], count: 2, clusterNodes: 6 }, { sinceMs: t0 - 70 * min }),
+        checkout(['n4', 'n5']),
+      ],
+      expect: { fires: true, identified: false },
+    },
+    {
+      name: 'checkout crash-loops on healthy nodes, one of which took a new kernel',
+      signals: [
+        change('node-kernel', { nodes: ['n4'], count: 1, clusterNodes: 6 }, { sinceMs: t0 - 70 * min }),
+        checkout(['n4', 'n5']),
+      ],
+      expect: { fires: true, identified: true },
+    },
     {
       name: 'checkout crash-loops with exits 1 and 137 on healthy nodes',
       signals: [checkout(['n4', 'n5'], ['1', '137'])],

@@ -3,10 +3,15 @@
  * reason and exit code, while other workloads keep running beside them on those nodes. A finding for its
  * owners, not a cluster incident.
  */
+import { changeAtMs } from '../evidence/changes.ts';
 import { oneWayOfFailing } from '../evidence/clauses.ts';
 import { definePattern } from '../pattern.ts';
 import { at, names, said } from '../slots.ts';
+import { nodeChangeName } from './node-change-names.ts';
 import { notNodeBound, workloadCases } from './workload-cases.ts';
+
+/** A node change this long before a workload's failures may be what broke it. */
+const nodeChangeBeforeMs = 2 * 60 * 60_000;
 
 export const appBug = definePattern((q) => workloadCases(q))({
   id: 'app-bug',
@@ -37,7 +42,37 @@ export const appBug = definePattern((q) => workloadCases(q))({
       test: (c) => (c.onAffected === 0 ? { signals: [c.loop] } : undefined),
     },
   ],
-  against: [],
+  against: [
+    {
+      id: 'node-changed-under-it',
+      weight: -0.2,
+      reason:
+        'every node it fails on, {changedNodes}, took a new {nodeChange} before its failures began: the node changed under it, so "on its own" is not shown',
+      reads: ['change'],
+      test: (c, q) => {
+        const nodes = c.loop.facts.nodes;
+        const change = q
+          .of('change')
+          .find(
+            (x) =>
+              x.facts.what in nodeChangeName &&
+              nodes.length > 0 &&
+              nodes.every((n) => x.facts.nodes.includes(n)) &&
+              changeAtMs(x) <= c.loop.sinceMs &&
+              changeAtMs(x) >= c.loop.sinceMs - nodeChangeBeforeMs,
+          );
+        return change
+          ? {
+              signals: [change, c.loop],
+              slots: {
+                changedNodes: names(nodes, c.loop)!,
+                nodeChange: said(nodeChangeName[change.facts.what], change)!,
+              },
+            }
+          : undefined;
+      },
+    },
+  ],
   severity: () => 'info',
   onset: (c) => c.loop.sinceMs,
   blastRadius: (c) => c.loop.scope,
@@ -57,7 +92,7 @@ export const appBug = definePattern((q) => workloadCases(q))({
     { say: 'Read why it exits', command: 'kubectl logs -n {ns} deploy/{name} --previous --tail=50' },
     { say: 'See its restarts and last state', command: 'kubectl describe pods -n {ns} -l app={name}' },
   ],
-  lookAlikes: ['bad-rollout', 'node-network'],
+  lookAlikes: ['bad-rollout', 'node-network', 'upgrade-regression'],
   public: {
     components: ['Workloads'],
     title: 'Workloads degraded',

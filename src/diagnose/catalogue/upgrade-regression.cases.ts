@@ -60,10 +60,52 @@ export const upgradeRegressionCases: PatternTable = {
       ],
       expect: { fires: true, identified: false },
     },
+    // 0.55 - 0.05 one node + 0.15 the DaemonSet runs fine on the five left
     {
-      name: 'a pod killed by its probe on the one node upgraded so far, where it landed',
+      name: 'a DaemonSet killed by its probe on the one node upgraded so far, fine on the five left',
       signals: [upgrade(['n1']), agentKilled(['n1'])],
+      expect: { fires: true, identified: false },
+    },
+    // 0.55 - 0.05 one node, its spec unchanged: the node under it changed, nothing else did
+    {
+      name: 'a one-replica app crash-looping on the one upgraded node it was drained onto',
+      signals: [
+        upgrade(['n1', 'n2']),
+        crashLoop('jobs', 'scheduler', ['n1'], {}, { sinceMs: t0 - 20 * min }),
+      ],
+      expect: { fires: true, identified: false },
+    },
+    {
+      name: 'a one-replica app crash-looping on one upgraded node after its own rollout',
+      signals: [
+        upgrade(['n1', 'n2']),
+        change(
+          'rollout',
+          { namespace: 'jobs', workload: 'jobs/Deployment/scheduler' },
+          { sinceMs: t0 - 25 * min },
+        ),
+        crashLoop('jobs', 'scheduler', ['n1'], {}, { sinceMs: t0 - 20 * min }),
+      ],
       expect: { quiet: true },
+    },
+    // 0.55 + 0.15: the OS image is a node version as much as the kubelet's
+    {
+      name: 'an app crash-looping on the two nodes that took a new OS image, fine on the four left',
+      signals: [
+        change(
+          'node-os',
+          {
+            nodes: ['n1', 'n2'],
+            count: 2,
+            clusterNodes: 6,
+            from: 'Ubuntu 18.04.6 LTS',
+            to: 'Ubuntu 22.04.3 LTS',
+          },
+          { sinceMs: t0 - 40 * min },
+        ),
+        crashLoop('shop', 'cart', ['n1', 'n2'], {}, { sinceMs: t0 - 20 * min }),
+      ],
+      expect: { fires: true, identified: true },
     },
     {
       name: 'the same kills on a node the upgrade has not reached',

@@ -5,9 +5,14 @@
  * comparison that makes the version the cause:
  *
  * - **A rolling node upgrade, node by node.** A workload's pods start failing (liveness
- *   kills, crash loops) on exactly the nodes that took the new node version, each after
- *   the upgrade reached it, while the same workload runs fine on the nodes not yet
- *   upgraded: the nodes left behind are the control group.
+ *   kills, crash loops) on exactly the nodes that took the new node version (kubelet, OS
+ *   image, kernel or container runtime), each after the upgrade reached it, while the same
+ *   workload runs fine on the nodes not yet upgraded: the nodes left behind are the control
+ *   group. On one node alone the story is weaker (a pod that needs something local fails
+ *   wherever it lands), so it stands there only when the workload's own spec did not change
+ *   before its failures: the node under it changed, the workload did not. A rolling upgrade
+ *   drains old nodes onto new ones, so a one-replica workload, or replicas packed onto the
+ *   first fresh node, fail on one node before they fail on two.
  * - **An ingress controller's own upgrade.** Within minutes of its image changing, the
  *   controller still answers every request but routes none to a Service, while its new
  *   pods are Ready: the same traffic was routed by the old version an hour before. A new
@@ -27,6 +32,7 @@ import { nodeTrouble } from '../evidence/node-trouble.ts';
 import { definePattern } from '../pattern.ts';
 import type { SignalQuery } from '../query.ts';
 import { at, count, names, said } from '../slots.ts';
+import { nodeChangeKinds, nodeChangeName } from './node-change-names.ts';
 
 type Failing = SignalOf<'probe-failing'> | SignalOf<'crash-loop'>;
 type Change = SignalOf<'change'>;
@@ -38,6 +44,10 @@ interface NodesCase {
   following: Failing[];
   nodes: string[];
   leftBehind: number;
+  /** The failing workloads also run, untroubled, on nodes outside `nodes` (a DaemonSet, replicas not failing). */
+  runsElsewhere: boolean;
+  /** The failing workloads' own rollouts shortly before their failures. */
+  ownRollouts: Change[];
   nodesDown: string[];
   onset: number;
 }
@@ -62,13 +72,25 @@ const controllerChangeBeforeMs = 30 * 60_000;
 const changeSlackMs = 60_000;
 /** Routing that stopped this soon after the change stopped with it. */
 const closeMs = 5 * 60_000;
+/** A workload's own rollout this long before its failures can be their cause instead. */
+const ownRolloutBeforeMs = 30 * 60_000;
+
+const nodeChangeRank = (c: Change) => nodeChangeKinds.indexOf(c.facts.what);
+
+/** The workload's pods run beyond the failing ones: a DaemonSet everywhere, or replicas not failing. */
+function runsBeyondItsFailures(s: Failing): boolean {
+  return (
+    s.facts.workloadKind === 'DaemonSet' || (s.kind === 'crash-loop' && s.facts.workloadPods > s.facts.pods)
+  );
+}
 
 function nodeCases(q: SignalQuery): NodesCase[] {
   const failing: Failing[] = [...q.of('probe-failing'), ...q.of('crash-loop')].filter(keepsFailing);
   const down = nodeTrouble(q).affected;
   const cases: NodesCase[] = [];
-  for (const change of q.of('change')) {
-    if (change.facts.what !== 'node-version') continue;
+  const changes = q.of('change');
+  for (const change of changes) {
+    if (nodeChangeRank(change) < 0) continue;
     const upgraded = new Set(change.facts.nodes);
     const sinceChange = changeAtMs(change);
     // The workload's failures all sit on upgraded nodes, and began after the upgrade did.
@@ -77,6 +99,16 @@ function nodeCases(q: SignalQuery): NodesCase[] {
         s.facts.nodes.length > 0 && s.facts.nodes.every((n) => upgraded.has(n)) && s.sinceMs >= sinceChange,
     );
     const nodes = [...new Set(following.flatMap((s) => s.facts.nodes))].sort();
+    const ownRollouts = changes.filter(
+      (c) =>
+        (c.facts.what === 'rollout' || c.facts.what === 'daemonset-image') &&
+        following.some(
+          (s) =>
+            c.subject === s.subject &&
+            changeAtMs(c) <= s.sinceMs &&
+            changeAtMs(c) >= s.sinceMs - ownRolloutBeforeMs,
+        ),
+    );
     cases.push({
       way: 'nodes',
       change,
@@ -84,6 +116,8 @@ function nodeCases(q: SignalQuery): NodesCase[] {
       nodes,
       // Nodes still on the old version: the comparison that makes the version the cause.
       leftBehind: change.facts.clusterNodes - change.facts.count,
+      runsElsewhere: following.some(runsBeyondItsFailures),
+      ownRollouts,
       nodesDown: nodes.filter((n) => down.has(n)),
       onset: Math.min(...following.map((s) => s.sinceMs), q.nowMs),
     });
@@ -115,7 +149,9 @@ function controllerCases(q: SignalQuery): ControllerCase[] {
 export const upgradeRegression = definePattern((q): UpgradeCase[] => {
   // One story: the node-version change the most failing nodes followed (several at once
   // are one rollout seen in parts), else a controller that stopped routing after its upgrade.
-  const nodes = nodeCases(q).sort((a, b) => b.nodes.length - a.nodes.length)[0];
+  const nodes = nodeCases(q).sort(
+    (a, b) => b.nodes.length - a.nodes.length || nodeChangeRank(a.change) - nodeChangeRank(b.change),
+  )[0];
   const controller = controllerCases(q)[0];
   if (controller && (!nodes || nodes.nodes.length < 2)) return [controller];
   return nodes ? [nodes] : [];
@@ -133,13 +169,13 @@ export const upgradeRegression = definePattern((q): UpgradeCase[] => {
       id: 'regression-follows-new-version',
       weight: 0,
       reason:
-        'a regression that follows a new version alone: repeated liveness kills or a crash loop on two or more nodes that took a node version, only there and after it; or an ingress controller that stopped routing within 30 min of its image change',
+        'liveness kills or a crash loop only on nodes that took a node version, after it (on one node, only with no rollout of the workload itself); or an ingress controller routing nothing within 30 min of its image change',
       reads: ['change', 'probe-failing', 'crash-loop', 'ingress-unrouted'],
-      // One node is no pattern: a pod that needs something local fails wherever it lands.
+      // On one node, a rollout of the workload's own explains its failures as well.
       test: (c) =>
         c.way === 'controller'
           ? { signals: [c.change, c.unrouted] }
-          : c.nodes.length >= 2
+          : c.nodes.length >= 2 || (c.nodes.length === 1 && c.ownRollouts.length === 0)
             ? { signals: [c.change, ...c.following] }
             : undefined,
     },
@@ -149,9 +185,10 @@ export const upgradeRegression = definePattern((q): UpgradeCase[] => {
       id: 'nodes-left-behind-fine',
       weight: 0.15,
       reason: '{leftBehind} node(s) still on {oldVersion} run the same workload without these failures',
-      reads: ['change'],
+      reads: ['change', 'probe-failing', 'crash-loop'],
+      // On one node, only a workload seen running beyond it makes the others a control group.
       test: (c) =>
-        c.way === 'nodes' && c.leftBehind > 0
+        c.way === 'nodes' && c.leftBehind > 0 && (c.nodes.length >= 2 || c.runsElsewhere)
           ? {
               signals: [c.change],
               slots: {
@@ -185,6 +222,18 @@ export const upgradeRegression = definePattern((q): UpgradeCase[] => {
     },
   ],
   against: [
+    {
+      id: 'one-node-only',
+      // Small: on one node the requirement already asks that the workload itself did not change.
+      weight: -0.05,
+      reason:
+        'its failures sit on one upgraded node, {oneNode}: nothing to compare across nodes, and a pod that needs something local fails wherever it lands',
+      reads: ['probe-failing', 'crash-loop'],
+      test: (c) =>
+        c.way === 'nodes' && c.nodes.length === 1
+          ? { signals: c.following, slots: { oneNode: said(c.nodes[0], c.following)! } }
+          : undefined,
+    },
     {
       id: 'upgraded-nodes-down',
       weight: -0.3,
@@ -241,10 +290,13 @@ export const upgradeRegression = definePattern((q): UpgradeCase[] => {
           )
         : undefined,
     nodes: (c) => (c.way === 'nodes' ? names(c.nodes, c.following) : undefined),
+    nodeChange: (c) => (c.way === 'nodes' ? said(nodeChangeName[c.change.facts.what], c.change) : undefined),
     nodeFrom: (c) => (c.way === 'nodes' ? said(c.change.facts.from, c.change) : undefined),
     nodeTo: (c) => (c.way === 'nodes' ? said(c.change.facts.to, c.change) : undefined),
     leftBehindCount: (c) =>
-      c.way === 'nodes' && c.leftBehind > 0 ? count(c.leftBehind, c.change) : undefined,
+      c.way === 'nodes' && c.leftBehind > 0 && (c.nodes.length >= 2 || c.runsElsewhere)
+        ? count(c.leftBehind, c.change)
+        : undefined,
     oneNode: (c) => (c.way === 'nodes' ? said(c.nodes[0], c.following) : undefined),
     // An ingress controller's upgrade.
     controller: (c) => (c.way === 'controller' ? said(c.change.facts.workload, c.change) : undefined),
@@ -271,7 +323,7 @@ export const upgradeRegression = definePattern((q): UpgradeCase[] => {
       c.way === 'controller' ? names(c.unrouted.facts.hostsBefore, c.unrouted, 4) : undefined,
   },
   statement:
-    '[{workloads} fails since {since} on the nodes that took node version {nodeTo} ({nodes}), each after its upgrade from {nodeFrom} began at {changeAt}][; {leftBehindCount} node(s) still on {nodeFrom} run it fine][{controller} has routed no request since {since}, answering {answered}, after its image changed to {to} at {changeAt}][; before, it routed {routedBefore}/s for {hostsBefore}].',
+    '[{workloads} fails since {since} on the nodes that took {nodeChange} {nodeTo} ({nodes}), each after its upgrade from {nodeFrom} began at {changeAt}][; {leftBehindCount} node(s) still on {nodeFrom} run it fine][{controller} has routed no request since {since}, answering {answered}, after its image changed to {to} at {changeAt}][; before, it routed {routedBefore}/s for {hostsBefore}].',
   nextSteps: [
     {
       say: 'Read what the kubelet says of the failing pods on an upgraded node, such as {oneNode}: probe messages and kill reasons',
