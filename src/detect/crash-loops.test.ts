@@ -113,6 +113,49 @@ describe('the workload a restarting pod belongs to', () => {
   });
 });
 
+describe('a workload’s restart history', () => {
+  const rs = replicaset({ name: 'bridge-7d9f8c6b5', namespace: 'mes', deployment: 'bridge' });
+  const owner = { kind: 'ReplicaSet', name: 'bridge-7d9f8c6b5' };
+  const restarted = (name: string, node: string, restartCount: number, atMs: number) =>
+    pod({
+      name,
+      namespace: 'mes',
+      node,
+      owner,
+      containers: [
+        {
+          name: 'app',
+          restartCount,
+          waiting: 'CrashLoopBackOff',
+          lastTerminated: { reason: 'Error', exitCode: 1, finishedAtMs: atMs },
+        },
+      ],
+    });
+
+  it('reaches back past the restart window, to the pods drained away', () => {
+    const view = viewOf(
+      { replicasets: [rs], pods: [restarted('bridge-7d9f8c6b5-old', 'n1', 0, t0)] },
+      t0 - 4 * 3_600_000,
+    );
+    // It crash-looped on n1 three hours ago; the upgrade drained it onto n2, where it loops again.
+    update(view, 'pods', restarted('bridge-7d9f8c6b5-old', 'n1', 3, t0 - 180 * min), t0 - 180 * min);
+    view.apply({
+      type: 'delete',
+      resource: 'pods',
+      object: restarted('bridge-7d9f8c6b5-old', 'n1', 3, t0 - 180 * min),
+      atMs: t0 - 60 * min,
+    });
+    update(view, 'pods', restarted('bridge-7d9f8c6b5-new', 'n2', 0, t0), t0 - 30 * min);
+    for (const m of [20, 10, 2])
+      update(view, 'pods', restarted('bridge-7d9f8c6b5-new', 'n2', 30 - m, t0 - m * min), t0 - m * min);
+    const [loop] = ofKind(crashLoops(view, t0), 'crash-loop');
+    expect(loop.facts.nodes).toEqual(['n2']);
+    expect(loop.sinceMs).toBe(t0 - 20 * min);
+    expect(loop.facts.firstRestartMs).toBe(t0 - 180 * min);
+    expect(loop.facts.historySinceMs).toBe(t0 - 4 * 3_600_000);
+  });
+});
+
 describe('crash-loop facts', () => {
   it('counts pods, nodes, reasons and the share of the workload', () => {
     const owner = { kind: 'ReplicaSet', name: 'pilot-5f6d7c8b9' };

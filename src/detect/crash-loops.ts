@@ -78,6 +78,31 @@ function recentRestarts(transitions: Transition[], nowMs: number): Map<string, R
   return out;
 }
 
+/** Each pod's first restart in the whole history the view holds, and where that history begins. */
+function restartHistory(transitions: Transition[]): { firstByPod: Map<string, number>; sinceMs: number } {
+  const firstByPod = new Map<string, number>();
+  let sinceMs = Number.POSITIVE_INFINITY;
+  for (const t of transitions) {
+    sinceMs = Math.min(sinceMs, t.atMs);
+    if (t.resource !== 'pods' || !restartField.test(t.field) || !(Number(t.to) > Number(t.from))) continue;
+    firstByPod.set(t.key, Math.min(firstByPod.get(t.key) ?? t.atMs, t.atMs));
+  }
+  return { firstByPod, sinceMs };
+}
+
+/** The workload's first restart seen: of its pods now, and of pods since deleted that bore its name. */
+function workloadFirstRestart(
+  w: WorkloadRef,
+  pods: RestartingPod[],
+  history: ReturnType<typeof restartHistory>,
+): number {
+  let first = pods.reduce((m, p) => Math.min(m, p.sinceMs), Number.POSITIVE_INFINITY);
+  // A Deployment's pods are `<name>-<hash>-<hash>`, a DaemonSet's and StatefulSet's `<name>-…`.
+  const prefix = `${w.namespace}/${w.name}-`;
+  for (const [key, ms] of history.firstByPod) if (key.startsWith(prefix)) first = Math.min(first, ms);
+  return first;
+}
+
 interface RestartingPod {
   key: string;
   namespace: string;
@@ -153,7 +178,8 @@ function restartingPod(
 }
 
 export const crashLoops: Detector = (view, nowMs) => {
-  const recent = recentRestarts(view.transitions.toArray(), nowMs);
+  const transitions = view.transitions.toArray();
+  const recent = recentRestarts(transitions, nowMs);
   const resolve = workloadResolver(view);
   const workloadPods = new Map<string, number>();
   const podsByNode = new Map<string, number>();
@@ -175,8 +201,9 @@ export const crashLoops: Detector = (view, nowMs) => {
     byWorkload.set(r.workload.key, list);
   }
   const out: Signal[] = [];
+  const history = byWorkload.size ? restartHistory(transitions) : undefined;
   for (const [key, pods] of [...byWorkload].sort((a, b) => a[0].localeCompare(b[0])))
-    out.push(crashLoopSignal(pods, workloadPods.get(key) ?? pods.length));
+    out.push(crashLoopSignal(pods, workloadPods.get(key) ?? pods.length, history, nowMs));
   if (byWorkload.size >= stormMinWorkloads) out.push(stormSignal(restarting, byWorkload, podsByNode));
   return out;
 };
@@ -211,7 +238,12 @@ function podEvidence(pods: RestartingPod[]): Evidence[] {
     }));
 }
 
-function crashLoopSignal(pods: RestartingPod[], workloadPods: number): Signal {
+function crashLoopSignal(
+  pods: RestartingPod[],
+  workloadPods: number,
+  history: ReturnType<typeof restartHistory> | undefined,
+  nowMs: number,
+): Signal {
   const w = pods[0].workload;
   const fraction = Math.round((pods.length / Math.max(workloadPods, pods.length)) * 1000) / 1000;
   const nodes = uniqueSorted(pods.map((p) => p.node ?? '').filter(Boolean));
@@ -244,6 +276,8 @@ function crashLoopSignal(pods: RestartingPod[], workloadPods: number): Signal {
       reasons,
       exitCodes,
       reasonCodes: reasonCodes(pods),
+      firstRestartMs: history ? workloadFirstRestart(w, pods, history) : first,
+      historySinceMs: Math.min(history?.sinceMs ?? nowMs, nowMs),
     },
     evidence: podEvidence(pods),
   };

@@ -182,6 +182,13 @@ export interface CrashLoopFacts {
   exitCodes: string[];
   /** `reason/exitCode=pods`, most first. */
   reasonCodes: string[];
+  /**
+   * The first restart the view holds of any pod of the workload, pods since deleted included
+   * (a drained pod's loop was the workload's): whether it failed before a change, not only now.
+   */
+  firstRestartMs: number;
+  /** How far back the view's history of restarts reaches: before this, nothing is known. */
+  historySinceMs: number;
 }
 
 export interface RestartStormFacts {

@@ -173,6 +173,8 @@ export function crashLoop(
       reasons: ['Error'],
       exitCodes: ['1'],
       reasonCodes: [`Error/1=${nodes.length}`],
+      firstRestartMs: x.sinceMs ?? t0,
+      historySinceMs: t0 - 6 * 60 * min,
       ...facts,
     },
     { scope: { namespaces: [ns], workloads: [`${ns}/Deployment/${name}`], nodes }, ...x },

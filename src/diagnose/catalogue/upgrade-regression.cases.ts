@@ -76,6 +76,28 @@ export const upgradeRegressionCases: PatternTable = {
       expect: { fires: true, identified: false },
     },
     {
+      name: 'a one-replica app crash-looping on one upgraded node, as it did on its old node before the upgrade',
+      signals: [
+        upgrade(['n1', 'n2']),
+        crashLoop(
+          'jobs',
+          'scheduler',
+          ['n1'],
+          { firstRestartMs: t0 - 3 * 60 * min },
+          { sinceMs: t0 - 20 * min },
+        ),
+      ],
+      expect: { quiet: true },
+    },
+    {
+      name: 'a one-replica app crash-looping on one upgraded node, with no history from before the upgrade',
+      signals: [
+        upgrade(['n1', 'n2']),
+        crashLoop('jobs', 'scheduler', ['n1'], { historySinceMs: t0 - 30 * min }, { sinceMs: t0 - 20 * min }),
+      ],
+      expect: { quiet: true },
+    },
+    {
       name: 'a one-replica app crash-looping on one upgraded node after its own rollout',
       signals: [
         upgrade(['n1', 'n2']),

@@ -48,6 +48,8 @@ interface NodesCase {
   runsElsewhere: boolean;
   /** The failing workloads' own rollouts shortly before their failures. */
   ownRollouts: Change[];
+  /** The view's history reaches back before the change: "began after it" is seen, not assumed. */
+  seenBefore: boolean;
   nodesDown: string[];
   onset: number;
 }
@@ -96,7 +98,11 @@ function nodeCases(q: SignalQuery): NodesCase[] {
     // The workload's failures all sit on upgraded nodes, and began after the upgrade did.
     const following = failing.filter(
       (s) =>
-        s.facts.nodes.length > 0 && s.facts.nodes.every((n) => upgraded.has(n)) && s.sinceMs >= sinceChange,
+        s.facts.nodes.length > 0 &&
+        s.facts.nodes.every((n) => upgraded.has(n)) &&
+        s.sinceMs >= sinceChange &&
+        // A crash loop the view saw before the change, on the pods it drained away too, did not follow it.
+        (s.kind !== 'crash-loop' || s.facts.firstRestartMs >= sinceChange),
     );
     const nodes = [...new Set(following.flatMap((s) => s.facts.nodes))].sort();
     const ownRollouts = changes.filter(
@@ -114,6 +120,7 @@ function nodeCases(q: SignalQuery): NodesCase[] {
       change,
       following,
       nodes,
+      seenBefore: following.every((s) => s.kind !== 'crash-loop' || s.facts.historySinceMs <= sinceChange),
       // Nodes still on the old version: the comparison that makes the version the cause.
       leftBehind: change.facts.clusterNodes - change.facts.count,
       runsElsewhere: following.some(runsBeyondItsFailures),
@@ -169,13 +176,13 @@ export const upgradeRegression = definePattern((q): UpgradeCase[] => {
       id: 'regression-follows-new-version',
       weight: 0,
       reason:
-        'liveness kills or a crash loop only on nodes that took a node version, after it (on one node, only with no rollout of the workload itself); or an ingress controller routing nothing within 30 min of its image change',
+        'liveness kills or a crash loop only on nodes that took a node version, after it (on one node: seen healthy before it, no rollout of its own); or an ingress controller routing nothing within 30 min of its image change',
       reads: ['change', 'probe-failing', 'crash-loop', 'ingress-unrouted'],
       // On one node, a rollout of the workload's own explains its failures as well.
       test: (c) =>
         c.way === 'controller'
           ? { signals: [c.change, c.unrouted] }
-          : c.nodes.length >= 2 || (c.nodes.length === 1 && c.ownRollouts.length === 0)
+          : c.nodes.length >= 2 || (c.nodes.length === 1 && c.ownRollouts.length === 0 && c.seenBefore)
             ? { signals: [c.change, ...c.following] }
             : undefined,
     },
