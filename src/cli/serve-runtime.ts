@@ -15,7 +15,9 @@ import type { KubeObject } from '../kube/observations.ts';
 import type { ClusterView } from '../observe/cluster-view.ts';
 import { componentTargets } from '../observe/component-targets.ts';
 import { buildStatusReport } from '../observe/status-report.ts';
+import { ComponentHold } from '../publish/component-hold.ts';
 import { type ObservedStates, observedStates } from '../publish/observed-components.ts';
+import { findingStates, worstStates } from '../publish/status-page.ts';
 import type { ApiToken } from '../server/api-tokens.ts';
 import { createApp } from '../server/app.ts';
 import { encodeNodeMap } from '../server/dashboard-nodes.ts';
@@ -51,6 +53,8 @@ export interface ServeRuntimeOptions {
   remediate?: RunbookExecutor;
   /** Why runbooks are not applied here (shown with the plans). */
   remediationOffBecause?: string;
+  /** How long a component's better state must hold before the page shows it (component-hold.ts). */
+  componentClearAfterMs?: number;
   /**
    * The tracker's windows (defaults: tracker.ts). Only tests change them: the fault suite
    * shortens the quiet periods so that a fault of a second outlasts them.
@@ -76,12 +80,15 @@ export class ServeRuntime {
   private server: ServerType | undefined;
   private readonly onRound: ServeRuntimeOptions['onRound'];
   private readonly log: ServeRuntimeOptions['log'];
+  /** The observed component states as the page shows them: held, so a wobble never flaps it. */
+  private readonly hold: ComponentHold;
 
   constructor(o: ServeRuntimeOptions) {
     this.clock = o.clock;
     this.onRound = o.onRound;
     this.log = o.log;
     this.pipeline = new Pipeline(o.tracker);
+    this.hold = new ComponentHold({ clearAfterMs: o.componentClearAfterMs });
     this.desk = new IncidentDesk({
       tracker: this.pipeline.tracker,
       store: o.store,
@@ -112,7 +119,7 @@ export class ServeRuntime {
       metrics: o.metrics,
       health: o.health,
       readOnlyBecause: o.readOnlyBecause,
-      observedComponents: () => this.observed(),
+      observedComponents: () => this.hold.states,
       unseen: () => this.sight?.reason,
       accessProblem: () => (this.sight?.access ? this.sight.reason : undefined),
       runs: this.runs,
@@ -140,11 +147,12 @@ export class ServeRuntime {
     this.series.record(nowMs, this.lastSample);
     this.lastSampleMs = nowMs;
     this.desk.afterRound(nowMs, r.changes, r.diagnosis.findings);
+    this.hold.update(nowMs, worstStates(this.observed(), findingStates(r.diagnosis.findings)));
     this.onRound?.(view, nowMs, this.pipeline.tracker.incidents());
     return r;
   }
 
-  /** What the cluster shows is down now, for the status page's components. */
+  /** What the cluster shows is down in this round, before the hold. */
   private observed(): ObservedStates {
     if (!this.view) return {};
     const problems = buildStatusReport(this.view, this.clock.now()).workloads.problems;

@@ -128,6 +128,24 @@ function stateOfAtWorst(i: Incident): ComponentState {
   return stateOf({ ...i, status: 'investigating' });
 }
 
+/** What single-workload findings say: each one (not info) degrades Workloads. */
+export function findingStates(
+  findings: readonly Hypothesis[],
+): Partial<Record<ComponentName, ComponentState>> {
+  return findings.some((f) => f.severity !== 'info') ? { Workloads: 'degraded_performance' } : {};
+}
+
+/** The worse state per component of two readings. */
+export function worstStates(
+  a: Partial<Record<ComponentName, ComponentState>>,
+  b: Partial<Record<ComponentName, ComponentState>>,
+): Partial<Record<ComponentName, ComponentState>> {
+  const out = { ...a };
+  for (const [c, st] of Object.entries(b) as [ComponentName, ComponentState][])
+    out[c] = out[c] ? worst(out[c], st) : st;
+  return out;
+}
+
 export interface StatusPageInput {
   name: string;
   nowMs: number;
@@ -148,8 +166,8 @@ export function buildStatusPage(o: StatusPageInput): StatusPage {
   for (const [c, st] of Object.entries(o.observed ?? {}))
     if (states.has(c as ComponentName))
       states.set(c as ComponentName, worst(states.get(c as ComponentName)!, st));
-  if ((o.findings ?? []).some((f) => f.severity !== 'info'))
-    states.set('Workloads', worst(states.get('Workloads')!, 'degraded_performance'));
+  for (const [c, st] of Object.entries(findingStates(o.findings ?? [])))
+    states.set(c as ComponentName, worst(states.get(c as ComponentName)!, st));
   // Nothing seen is nothing known: a component no incident or observation names is not
   // called operational while the cluster cannot be read.
   const unknown = new Set(o.unseen ? componentNames.filter((c) => states.get(c) === 'operational') : []);

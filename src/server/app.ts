@@ -118,7 +118,9 @@ export function createApp(o: ServerOptions): Hono {
       name: o.pageName,
       nowMs: clock.now(),
       incidents: await desk.incidents({}),
-      findings: o.findings(),
+      // serve's observed states carry the findings' part already, held against flapping
+      // (serve-runtime.ts); only without them are the findings read here.
+      findings: o.observedComponents ? [] : o.findings(),
       observed: o.observedComponents?.(),
       unseen: o.unseen?.(),
     });
