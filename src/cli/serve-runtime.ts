@@ -8,6 +8,7 @@ import { serve as listen, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { Signal } from '../detect/signal.ts';
 import { type Incident, rootCauseOf } from '../incident/incident.ts';
+import { maintenanceCovering } from '../incident/maintenance.ts';
 import { type LostSight, lostSight } from '../incident/sight.ts';
 import type { IncidentStore } from '../incident/store/store.ts';
 import type { TrackerOptions } from '../incident/tracker.ts';
@@ -17,15 +18,17 @@ import { componentTargets } from '../observe/component-targets.ts';
 import { buildStatusReport } from '../observe/status-report.ts';
 import { ComponentHold } from '../publish/component-hold.ts';
 import { type ObservedStates, observedStates } from '../publish/observed-components.ts';
+import { componentsOf } from '../publish/public-words.ts';
 import { findingStates, worstStates } from '../publish/status-page.ts';
 import type { ApiToken } from '../server/api-tokens.ts';
 import { createApp } from '../server/app.ts';
 import { encodeNodeMap } from '../server/dashboard-nodes.ts';
 import { SignalSeries } from '../server/dashboard-series.ts';
 import { type DeskListener, IncidentDesk } from '../server/desk.ts';
+import { MaintenanceBook } from '../server/maintenance-book.ts';
 import { runbookFactsFrom, runbookOffersFor } from '../server/runbook-plans.ts';
 import { type RunbookExecutor, RunbookRuns } from '../server/runbook-runs.ts';
-import type { Clock } from '../time/clock.ts';
+import { type Clock, rfc3339 } from '../time/clock.ts';
 import { nodeCells, signalSample } from './dashboard-data.ts';
 import { CliError, exitCodes, usageError } from './errors.ts';
 import { Pipeline, type Round } from './pipeline.ts';
@@ -67,6 +70,7 @@ export class ServeRuntime {
   readonly desk: IncidentDesk;
   readonly app: Hono;
   readonly runs: RunbookRuns;
+  readonly maintenances: MaintenanceBook;
   private view: ClusterView | undefined;
   /** Symptom counts per round, for the dashboard's chart. */
   readonly series = new SignalSeries();
@@ -96,6 +100,7 @@ export class ServeRuntime {
       log: o.log,
       autoPublish: o.autoPublish,
     });
+    this.maintenances = new MaintenanceBook({ store: o.store, log: o.log });
     this.runs = new RunbookRuns({
       desk: this.desk,
       clock: o.clock,
@@ -123,6 +128,7 @@ export class ServeRuntime {
       unseen: () => this.sight?.reason,
       accessProblem: () => (this.sight?.access ? this.sight.reason : undefined),
       runs: this.runs,
+      maintenances: this.maintenances,
       dashboard: {
         assetsDir: o.assetsDir,
         nodeMap: () => (this.view ? encodeNodeMap(nodeCells(this.view), this.clock.now()) : undefined),
@@ -146,10 +152,36 @@ export class ServeRuntime {
     this.sight = sight;
     this.series.record(nowMs, this.lastSample);
     this.lastSampleMs = nowMs;
+    this.markPlanned(r, nowMs);
     this.desk.afterRound(nowMs, r.changes, r.diagnosis.findings);
+    void this.maintenances.tick(nowMs);
     this.hold.update(nowMs, worstStates(this.observed(), findingStates(r.diagnosis.findings)));
     this.onRound?.(view, nowMs, this.pipeline.tracker.incidents());
     return r;
+  }
+
+  /** The stored record: incidents open or recent enough to reopen, and the maintenances. */
+  async restore(nowMs: number): Promise<number> {
+    const [open] = await Promise.all([this.desk.restore(nowMs), this.maintenances.restore()]);
+    return open;
+  }
+
+  /**
+   * An incident opened on components under declared maintenance is planned work showing:
+   * recorded as usual (it may still be a real outage), and its timeline says which window
+   * it fell in, for the people reading it and the postmortem.
+   */
+  private markPlanned(r: Round, nowMs: number): void {
+    for (const c of r.changes) {
+      if (c.what !== 'opened') continue;
+      const m = maintenanceCovering(this.maintenances.list(), componentsOf(c.incident), nowMs);
+      if (m)
+        this.pipeline.tracker.note(
+          c.incident.id,
+          `Opened during planned maintenance ${m.id} "${m.name}" on ${m.components.join(', ')} (${rfc3339(m.scheduledForMs)} to ${rfc3339(m.scheduledUntilMs)})`,
+          { atMs: nowMs, author: 'kubetriage' },
+        );
+    }
   }
 
   /** What the cluster shows is down in this round, before the hold. */

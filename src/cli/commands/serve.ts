@@ -263,7 +263,7 @@ Examples:
                 leaseDurationMs,
                 // Taking over: the record as the last leader left it, so nothing is opened twice.
                 onStartedLeading: async () => {
-                  const open = await rt.desk.restore(clusterClock.now());
+                  const open = await rt.restore(clusterClock.now());
                   pub.startedActing(clusterClock.now());
                   log.info('leading', { identity, restoredOpenIncidents: open });
                 },
@@ -275,7 +275,7 @@ Examples:
               })
             : undefined;
         if (elector) running.push(() => elector.stop());
-        const restored = elector ? 0 : await rt.desk.restore(clusterClock.now());
+        const restored = elector ? 0 : await rt.restore(clusterClock.now());
         // Alertmanager re-posts read the record's open incidents; without a lease to wait for, act now.
         pub.readOpenIncidentsFrom(() => rt.desk.tracker.open());
         if (!elector) pub.startedActing(clusterClock.now());
