@@ -5,12 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { t0 } from '../detect/fixtures.ts';
-import { ClusterView } from '../observe/cluster-view.ts';
 import { componentNames } from '../publish/public-words.ts';
 import { ManualClock } from '../time/manual-clock.ts';
+import { roundsUntilIncident } from './serve-fixtures.ts';
 import { ServeRuntime } from './serve-runtime.ts';
-
-const refused = 'https://10.0.0.1:6443/livez: connect ECONNREFUSED 10.0.0.1:6443';
 
 async function openedIncident(o: { maintenance: boolean }) {
   const clock = new ManualClock(t0);
@@ -26,14 +24,7 @@ async function openedIncident(o: { maintenance: boolean }) {
       atMs: t0,
       author: 'alice',
     });
-  const view = new ClusterView();
-  for (let k = 0; k < 30 && rt.desk.tracker.incidents().length === 0; k++) {
-    for (const check of ['livez', 'readyz', 'version'] as const)
-      view.apply({ type: 'probe', check, ok: false, latencyMs: 1, error: refused, atMs: clock.now() });
-    rt.round(view, clock.now());
-    clock.advance(10_000);
-  }
-  const [incident] = rt.desk.tracker.incidents();
+  const incident = roundsUntilIncident(rt, clock)!;
   await rt.close();
   return incident;
 }

@@ -8,7 +8,8 @@
 import { escapeHtml as e, htmlPage } from './html.ts';
 import type { PublicIncident, PublicMaintenance, StatusPage } from './status-page.ts';
 
-const stateWords: Record<string, string> = {
+/** Component states in the page's words (the e-mail to subscribers uses the same). */
+export const stateWords: Record<string, string> = {
   operational: 'Operational',
   degraded_performance: 'Degraded performance',
   partial_outage: 'Partial outage',
@@ -16,7 +17,8 @@ const stateWords: Record<string, string> = {
   under_maintenance: 'Under maintenance',
 };
 
-const statusWords: Record<string, string> = {
+/** Incident and maintenance statuses in the page's words. */
+export const statusWords: Record<string, string> = {
   investigating: 'Investigating',
   identified: 'Identified',
   monitoring: 'Monitoring',

@@ -127,7 +127,8 @@ function incidentStates(i: Incident): Map<ComponentName, ComponentState> {
   return m;
 }
 
-function publicIncident(i: Incident): PublicIncident {
+/** One incident as the public page shows it. */
+export function publicIncident(i: Incident): PublicIncident {
   const updates = [...i.updates].reverse();
   return {
     id: i.id,

@@ -33,6 +33,8 @@ import { MaintenanceBook } from './maintenance-book.ts';
 import { mountMaintenanceRoutes } from './maintenance-routes.ts';
 import { fail, jsonBody, requestAuthor } from './request-input.ts';
 import { RunbookRuns, RunConflictError } from './runbook-runs.ts';
+import { SubscriberBook } from './subscriber-book.ts';
+import { mountSubscriberRoutes } from './subscriber-routes.ts';
 import { timeProblem } from './time-input.ts';
 
 export interface ServerOptions {
@@ -69,6 +71,10 @@ export interface ServerOptions {
   accessProblem?: () => string | undefined;
   /** Scheduled maintenances (maintenance-book.ts); absent: a book over the desk's store. */
   maintenances?: MaintenanceBook;
+  /** Status-page subscribers (subscriber-book.ts); absent: a book over the desk's store. */
+  subscribers?: SubscriberBook;
+  /** Whether serve can send e-mail (--subscriber-mail-command): e-mail subscribers are refused without. */
+  mailConfigured?: boolean;
 }
 
 export function createApp(o: ServerOptions): Hono {
@@ -77,6 +83,7 @@ export function createApp(o: ServerOptions): Hono {
   // Without a runner the server shows plans only, and says so the one way the runner does.
   const runs = o.runs ?? new RunbookRuns({ desk, clock });
   const maintenances = o.maintenances ?? new MaintenanceBook({ store: desk.store });
+  const subscribers = o.subscribers ?? new SubscriberBook({ store: desk.store });
   const at = (s: string | undefined) => {
     if (s === undefined) return clock.now();
     const problem = timeProblem(s, clock.now());
@@ -275,6 +282,7 @@ export function createApp(o: ServerOptions): Hono {
   });
   mountDraftRoutes(app, { desk, clock });
   mountMaintenanceRoutes(app, { book: maintenances, clock });
+  mountSubscriberRoutes(app, { book: subscribers, clock, mailConfigured: o.mailConfigured ?? false });
   mountAlertmanagerRoutes(app, { desk, clock });
   app.post('/api/incidents/:id/updates', async (c) => {
     const b = await jsonBody(c.req.raw, updateInput);
