@@ -343,6 +343,14 @@ export class ServeRuntime {
     this.runs.interrupt('serve stopped while it was running');
     // A run stops at its next step; one waiting on the cluster gets a few seconds to notice.
     await this.runs.settled(10_000);
+    // What subscribers are still owed gets a few seconds of wall time, not a retry's minute.
+    await new Promise<void>((resolve) => {
+      const grace = realClock.after(5_000, resolve);
+      void this.delivery.flush().then(() => {
+        grace.cancel();
+        resolve();
+      });
+    });
     this.delivery.close();
     await this.desk.close();
     const server = this.server;

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { t0 } from '../incident/fixtures.ts';
 import type { Maintenance } from '../incident/maintenance.ts';
 import { openStore } from '../incident/store/open-store.ts';
-import type { IncidentStore } from '../incident/store/store.ts';
+import { type IncidentStore, StoreUnavailableError } from '../incident/store/store.ts';
 import { IncidentTracker } from '../incident/tracker.ts';
 import type { StatusPage } from '../publish/status-page.ts';
 import { rfc3339 } from '../time/clock.ts';
@@ -209,5 +209,48 @@ describe('scheduled maintenance', () => {
       hint: 'GET /api/maintenances lists them',
     });
     expect((await app.request('/api/maintenances')).status).toBe(401);
+  });
+});
+
+describe('maintenance and subscribers while the store is away', () => {
+  it('answers 503 and changes nothing: the page and the books are as before', async () => {
+    const failing = Object.create(store) as IncidentStore;
+    failing.saveMaintenance = async () => {
+      throw new StoreUnavailableError('connection refused', { hint: 'see /healthz and retry' });
+    };
+    failing.addSubscriber = failing.saveMaintenance as unknown as IncidentStore['addSubscriber'];
+    const desk = new IncidentDesk({ tracker: new IncidentTracker(), store: failing });
+    const away = new MaintenanceBook({ store: failing });
+    const app = createApp({
+      desk,
+      clock,
+      token,
+      cluster: 'test',
+      pageName: 'Test',
+      findings: () => [],
+      maintenances: away,
+    });
+    const r = await app.request('/api/maintenances', {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify(upgrade),
+    });
+    expect(r.status).toBe(503);
+    expect(r.headers.get('retry-after')).toBe('5');
+    expect(away.list()).toEqual([]);
+    expect(((await (await app.request('/status.json')).json()) as StatusPage).scheduled_maintenances).toEqual(
+      [],
+    );
+    expect(await store.listMaintenances()).toEqual([]);
+    const sub = await app.request('/api/subscribers', {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ kind: 'webhook', url: 'https://hooks.example.com/x' }),
+    });
+    expect(sub.status).toBe(503);
+    expect(
+      ((await (await app.request('/api/subscribers', { headers: json })).json()) as { subscribers: [] })
+        .subscribers,
+    ).toEqual([]);
   });
 });
