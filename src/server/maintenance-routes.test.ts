@@ -29,9 +29,9 @@ let book: MaintenanceBook;
 let events: string[];
 let app: ReturnType<typeof createApp>;
 
-function serve() {
-  const desk = new IncidentDesk({ tracker: new IncidentTracker(), store });
-  book = new MaintenanceBook({ store });
+function serve(on: IncidentStore = store) {
+  const desk = new IncidentDesk({ tracker: new IncidentTracker(), store: on });
+  book = new MaintenanceBook({ store: on });
   events = [];
   book.onEvent((m: Maintenance, e: MaintenanceEvent) => events.push(`${m.id} ${e} ${m.status}`));
   app = createApp({
@@ -219,17 +219,7 @@ describe('maintenance and subscribers while the store is away', () => {
       throw new StoreUnavailableError('connection refused', { hint: 'see /healthz and retry' });
     };
     failing.addSubscriber = failing.saveMaintenance as unknown as IncidentStore['addSubscriber'];
-    const desk = new IncidentDesk({ tracker: new IncidentTracker(), store: failing });
-    const away = new MaintenanceBook({ store: failing });
-    const app = createApp({
-      desk,
-      clock,
-      token,
-      cluster: 'test',
-      pageName: 'Test',
-      findings: () => [],
-      maintenances: away,
-    });
+    serve(failing);
     const r = await app.request('/api/maintenances', {
       method: 'POST',
       headers: json,
@@ -237,7 +227,7 @@ describe('maintenance and subscribers while the store is away', () => {
     });
     expect(r.status).toBe(503);
     expect(r.headers.get('retry-after')).toBe('5');
-    expect(away.list()).toEqual([]);
+    expect(book.list()).toEqual([]);
     expect(((await (await app.request('/status.json')).json()) as StatusPage).scheduled_maintenances).toEqual(
       [],
     );
