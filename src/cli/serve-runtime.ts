@@ -49,6 +49,9 @@ import { nodeCells, signalSample } from './dashboard-data.ts';
 import { CliError, exitCodes, usageError } from './errors.ts';
 import { Pipeline, type Round } from './pipeline.ts';
 
+/** How often the observed component states are read into the hold, in cluster time. */
+const readingEveryMs = 5_000;
+
 export interface ServeRuntimeOptions {
   clock: Clock;
   store?: IncidentStore;
@@ -117,6 +120,7 @@ export class ServeRuntime {
   private readonly log: ServeRuntimeOptions['log'];
   /** The observed component states as the page shows them: held, so a wobble never flaps it. */
   private readonly hold: ComponentHold;
+  private lastReadingMs = Number.NEGATIVE_INFINITY;
 
   constructor(o: ServeRuntimeOptions) {
     this.clock = o.clock;
@@ -213,7 +217,12 @@ export class ServeRuntime {
     this.lastSampleMs = nowMs;
     this.markPlanned(r, nowMs);
     this.desk.afterRound(nowMs, r.changes, r.diagnosis.findings);
-    this.hold.update(nowMs, worstStates(this.observed(), findingStates(r.diagnosis.findings)));
+    // Read every few seconds of cluster time, not every round: a replay runs many rounds a
+    // virtual second, and the reading walks every workload (serve's --interval is 10 s).
+    if (nowMs - this.lastReadingMs >= readingEveryMs || r.changes.length) {
+      this.lastReadingMs = nowMs;
+      this.hold.update(nowMs, worstStates(this.observed(), findingStates(r.diagnosis.findings)));
+    }
     this.componentUpdates(nowMs);
     // The page reads windows by their clock already; the tick records the moves and tells them.
     void this.maintenances.tick(nowMs);
