@@ -166,3 +166,66 @@ describe('status page: what the cluster shows is down', () => {
     expect(p.status.indicator).toBe('major');
   });
 });
+
+describe('status page: scheduled maintenance', () => {
+  const window = {
+    id: 'MNT-0001',
+    name: 'Node pool upgrade',
+    status: 'scheduled' as const,
+    scheduledForMs: t0,
+    scheduledUntilMs: t0 + 120 * minute,
+    components: ['Nodes' as const],
+    autoStart: true,
+    autoComplete: true,
+    createdAtMs: t0 - 60 * minute,
+    author: 'alice',
+    updates: [],
+  };
+
+  it('shows the maintained components under maintenance and keeps what else is down', () => {
+    const nodes = incident({ family: 'nodes' }, { pattern: 'node-network' });
+    const dns = incident({ id: 'INC-0002', family: 'service-networking' }, { pattern: 'cluster-dns' });
+    const p = buildStatusPage({
+      name: 'prod',
+      nowMs: t0 + 30 * minute,
+      incidents: [nodes, dns],
+      maintenances: [window],
+    });
+    expect(stateOf(p, 'Nodes')).toBe('under_maintenance');
+    expect(stateOf(p, 'DNS')).toBe('partial_outage');
+    // Something unplanned is down: the banner says that, not "under maintenance".
+    expect(p.status.indicator).toBe('major');
+  });
+
+  it('never calls a component under maintenance while the cluster cannot be seen', () => {
+    const p = buildStatusPage({
+      name: 'prod',
+      nowMs: t0 + 30 * minute,
+      incidents: [],
+      maintenances: [window],
+      unseen: 'the monitoring has lost its connection to the cluster',
+    });
+    expect(stateOf(p, 'Nodes')).toBe('degraded_performance');
+    expect(p.components.find((c) => c.name === 'Nodes')?.description).toContain('Status unknown');
+  });
+
+  it('lists upcoming and underway windows, not completed ones', () => {
+    const later = {
+      ...window,
+      id: 'MNT-0002',
+      scheduledForMs: t0 + 300 * minute,
+      scheduledUntilMs: t0 + 360 * minute,
+    };
+    const done = { ...window, id: 'MNT-0003', status: 'completed' as const };
+    const p = buildStatusPage({
+      name: 'prod',
+      nowMs: t0 + 30 * minute,
+      incidents: [],
+      maintenances: [later, done, window],
+    });
+    expect(p.scheduled_maintenances.map((m) => [m.id, m.status])).toEqual([
+      ['MNT-0001', 'in_progress'],
+      ['MNT-0002', 'scheduled'],
+    ]);
+  });
+});

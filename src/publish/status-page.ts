@@ -7,11 +7,15 @@
  * major_outage. An open incident puts its components in a state by its severity (an
  * unreachable control plane is a major outage: nothing can be changed or scheduled); one
  * in Monitoring only degrades them; single-workload findings degrade Workloads. The worst
- * state wins per component.
+ * state wins per component. Scheduled maintenances follow Statuspage too: upcoming and
+ * underway ones are listed in `scheduled_maintenances`, and while one is underway its
+ * components read `under_maintenance` (planned work explains what they show), and the
+ * banner says so when nothing else is wrong.
  */
 
 import type { Hypothesis } from '../diagnose/hypothesis.ts';
 import { type Incident, type IncidentStatus, rootCauseOf } from '../incident/incident.ts';
+import { dueStatus, isUnderway, type Maintenance, type MaintenanceStatus } from '../incident/maintenance.ts';
 import { rfc3339 } from '../time/clock.ts';
 import {
   type ComponentName,
@@ -22,7 +26,9 @@ import {
 } from './public-words.ts';
 
 export type ComponentState = 'operational' | 'degraded_performance' | 'partial_outage' | 'major_outage';
-export type Indicator = 'none' | 'minor' | 'major' | 'critical';
+export type Indicator = 'none' | 'minor' | 'major' | 'critical' | 'maintenance';
+/** What a component shows on the page: a state, or planned work underway. */
+export type ShownState = ComponentState | 'under_maintenance';
 
 export interface StatusPage {
   page: { name: string; updated_at: string };
@@ -31,8 +37,10 @@ export interface StatusPage {
    * `description` says a component's state is not known (kubetriage cannot read the
    * cluster): its status is then the mildest that is not Operational, never green.
    */
-  components: { name: ComponentName; status: ComponentState; description?: string }[];
+  components: { name: ComponentName; status: ShownState; description?: string }[];
   incidents: PublicIncident[];
+  /** Upcoming and underway, earliest window first (Statuspage's summary has the same list). */
+  scheduled_maintenances: PublicMaintenance[];
   /** Resolved within the history window, newest first. */
   past_incidents: PublicIncident[];
 }
@@ -47,6 +55,21 @@ export interface PublicIncident {
   resolved_at: string | null;
   components: ComponentName[];
   incident_updates: { status: IncidentStatus; body: string; created_at: string }[];
+}
+
+/** A scheduled maintenance as Statuspage publishes one: an incident with a window. */
+export interface PublicMaintenance {
+  id: string;
+  name: string;
+  status: MaintenanceStatus;
+  impact: 'maintenance';
+  created_at: string;
+  updated_at: string;
+  resolved_at: string | null;
+  scheduled_for: string;
+  scheduled_until: string;
+  components: ComponentName[];
+  incident_updates: { status: MaintenanceStatus; body: string; created_at: string }[];
 }
 
 export const componentStates = [
@@ -104,7 +127,8 @@ function incidentStates(i: Incident): Map<ComponentName, ComponentState> {
   return m;
 }
 
-function publicIncident(i: Incident): PublicIncident {
+/** One incident as the public page shows it. */
+export function publicIncident(i: Incident): PublicIncident {
   const updates = [...i.updates].reverse();
   return {
     id: i.id,
@@ -128,6 +152,24 @@ function stateOfAtWorst(i: Incident): ComponentState {
   return stateOf({ ...i, status: 'investigating' });
 }
 
+/** What single-workload findings say: each one (not info) degrades Workloads. */
+export function findingStates(
+  findings: readonly Hypothesis[],
+): Partial<Record<ComponentName, ComponentState>> {
+  return findings.some((f) => f.severity !== 'info') ? { Workloads: 'degraded_performance' } : {};
+}
+
+/** The worse state per component of two readings. */
+export function worstStates(
+  a: Partial<Record<ComponentName, ComponentState>>,
+  b: Partial<Record<ComponentName, ComponentState>>,
+): Partial<Record<ComponentName, ComponentState>> {
+  const out = { ...a };
+  for (const [c, st] of Object.entries(b) as [ComponentName, ComponentState][])
+    out[c] = out[c] ? worst(out[c], st) : st;
+  return out;
+}
+
 export interface StatusPageInput {
   name: string;
   nowMs: number;
@@ -139,6 +181,32 @@ export interface StatusPageInput {
   observed?: Partial<Record<ComponentName, ComponentState>>;
   /** Why kubetriage cannot see the cluster now (incident/sight.ts); unset while it can. */
   unseen?: string;
+  /** Every scheduled maintenance kept; the page lists the upcoming and underway ones. */
+  maintenances?: readonly Maintenance[];
+}
+
+/** The maintenance as published at `nowMs`: its status by the window's clock. */
+export function publicMaintenance(m: Maintenance, nowMs: number): PublicMaintenance {
+  const status = dueStatus(m, nowMs);
+  const completed =
+    status === 'completed' ? (m.updates.findLast((u) => u.status === 'completed')?.atMs ?? nowMs) : undefined;
+  return {
+    id: m.id,
+    name: m.name,
+    status,
+    impact: 'maintenance',
+    created_at: rfc3339(m.createdAtMs),
+    updated_at: rfc3339(m.updates.at(-1)?.atMs ?? m.createdAtMs),
+    resolved_at: completed === undefined ? null : rfc3339(completed),
+    scheduled_for: rfc3339(m.scheduledForMs),
+    scheduled_until: rfc3339(m.scheduledUntilMs),
+    components: [...m.components],
+    incident_updates: [...m.updates].reverse().map((u) => ({
+      status: u.status,
+      body: u.message,
+      created_at: rfc3339(u.atMs),
+    })),
+  };
 }
 
 export function buildStatusPage(o: StatusPageInput): StatusPage {
@@ -148,26 +216,46 @@ export function buildStatusPage(o: StatusPageInput): StatusPage {
   for (const [c, st] of Object.entries(o.observed ?? {}))
     if (states.has(c as ComponentName))
       states.set(c as ComponentName, worst(states.get(c as ComponentName)!, st));
-  if ((o.findings ?? []).some((f) => f.severity !== 'info'))
-    states.set('Workloads', worst(states.get('Workloads')!, 'degraded_performance'));
+  for (const [c, st] of Object.entries(findingStates(o.findings ?? [])))
+    states.set(c as ComponentName, worst(states.get(c as ComponentName)!, st));
   // Nothing seen is nothing known: a component no incident or observation names is not
   // called operational while the cluster cannot be read.
   const unknown = new Set(o.unseen ? componentNames.filter((c) => states.get(c) === 'operational') : []);
   for (const c of unknown) states.set(c, 'degraded_performance');
-  const overall = [...states.values()].reduce(worst, 'operational');
-  const indicator = impactOf[overall] as Indicator;
+  const maintenances = (o.maintenances ?? [])
+    .map((m) => publicMaintenance(m, o.nowMs))
+    .filter((m) => m.status !== 'completed')
+    .sort((a, b) => a.scheduled_for.localeCompare(b.scheduled_for) || a.id.localeCompare(b.id));
+  // Underway maintenance names its components; what kubetriage cannot see stays unknown.
+  const maintained = new Set(
+    maintenances
+      .filter((m) => isUnderway(m.status))
+      .flatMap((m) => m.components.filter((c) => !unknown.has(c))),
+  );
+  const others = componentNames.filter((c) => !maintained.has(c)).map((c) => states.get(c)!);
+  const overall = others.reduce(worst, 'operational');
+  const indicator: Indicator =
+    overall === 'operational' && maintained.size ? 'maintenance' : impactOf[overall];
   const since = o.nowMs - (o.historyMs ?? 7 * 86_400_000);
   const byNewest = (a: Incident, b: Incident) => b.openedAtMs - a.openedAtMs;
   const updatedAt = Math.max(0, ...o.incidents.map((i) => i.updates.at(-1)?.atMs ?? i.openedAtMs));
   return {
     page: { name: o.name, updated_at: rfc3339(updatedAt || o.nowMs) },
-    status: { indicator, description: o.unseen ? `Status unknown: ${o.unseen}` : describeOverall(overall) },
+    status: {
+      indicator,
+      description: o.unseen
+        ? `Status unknown: ${o.unseen}`
+        : indicator === 'maintenance'
+          ? 'Service Under Maintenance'
+          : describeOverall(overall),
+    },
     components: componentNames.map((name) => ({
       name,
-      status: states.get(name)!,
+      status: maintained.has(name) ? 'under_maintenance' : states.get(name)!,
       ...(unknown.has(name) ? { description: `Status unknown: ${o.unseen}` } : {}),
     })),
     incidents: [...open].sort(byNewest).map(publicIncident),
+    scheduled_maintenances: maintenances,
     past_incidents: o.incidents
       .filter((i) => i.status === 'resolved' && (i.resolvedAtMs ?? 0) >= since)
       .sort(byNewest)

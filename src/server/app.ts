@@ -7,9 +7,8 @@
  * Errors are JSON `{ error, hint }` with the right status; the record is only touched once
  * the request has been checked.
  */
-import { type Context, Hono } from 'hono';
+import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import type { z } from 'zod';
 import type { Hypothesis } from '../diagnose/hypothesis.ts';
 import type { Incident } from '../incident/incident.ts';
 import { StoreError } from '../incident/store/store.ts';
@@ -22,15 +21,7 @@ import { renderStatusPageHtml } from '../publish/status-page-html.ts';
 import { planDigest, type RunbookOffer } from '../respond/offer.ts';
 import { type Clock, rfc3339 } from '../time/clock.ts';
 import { mountAlertmanagerRoutes } from './alertmanager-routes.ts';
-import {
-  actionInput,
-  applyInput,
-  claimedAuthor,
-  noteInput,
-  statusInput,
-  statusQuery,
-  updateInput,
-} from './api-input.ts';
+import { actionInput, applyInput, noteInput, statusInput, statusQuery, updateInput } from './api-input.ts';
 import type { ApiToken } from './api-tokens.ts';
 import { bearerAuth } from './auth.ts';
 import { bodySizeLimit } from './body-size.ts';
@@ -38,7 +29,12 @@ import { type DashboardOptions, mountDashboard } from './dashboard-routes.ts';
 import type { IncidentDesk } from './desk.ts';
 import { mountDraftRoutes } from './draft-routes.ts';
 import { durableWrites } from './durable-writes.ts';
+import { MaintenanceBook } from './maintenance-book.ts';
+import { mountMaintenanceRoutes } from './maintenance-routes.ts';
+import { fail, jsonBody, requestAuthor } from './request-input.ts';
 import { RunbookRuns, RunConflictError } from './runbook-runs.ts';
+import { SubscriberBook } from './subscriber-book.ts';
+import { mountSubscriberRoutes } from './subscriber-routes.ts';
 import { timeProblem } from './time-input.ts';
 
 export interface ServerOptions {
@@ -73,27 +69,12 @@ export interface ServerOptions {
   unseen?: () => string | undefined;
   /** kubetriage's own access to the cluster failing (never reached, refused): /healthz fails for it. */
   accessProblem?: () => string | undefined;
-}
-
-function fail(status: 400 | 403 | 404 | 409 | 415 | 503, error: string, hint?: string): never {
-  throw new HTTPException(status, { res: Response.json({ error, hint }, { status }) });
-}
-
-async function body<T extends z.ZodType>(req: Request, schema: T): Promise<z.infer<T>> {
-  if (!(req.headers.get('content-type') ?? '').includes('application/json'))
-    fail(415, 'send a JSON body', 'set "Content-Type: application/json"');
-  let raw: unknown;
-  try {
-    raw = await req.json();
-  } catch {
-    fail(400, 'the body is not valid JSON');
-  }
-  const r = schema.safeParse(raw);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    fail(400, `${issue.path.join('.') || 'body'}: ${issue.message}`);
-  }
-  return r.data;
+  /** Scheduled maintenances (maintenance-book.ts); absent: a book over the desk's store. */
+  maintenances?: MaintenanceBook;
+  /** Status-page subscribers (subscriber-book.ts); absent: a book over the desk's store. */
+  subscribers?: SubscriberBook;
+  /** Whether serve can send e-mail (--subscriber-mail-command): e-mail subscribers are refused without. */
+  mailConfigured?: boolean;
 }
 
 export function createApp(o: ServerOptions): Hono {
@@ -101,26 +82,25 @@ export function createApp(o: ServerOptions): Hono {
   const { desk, clock } = o;
   // Without a runner the server shows plans only, and says so the one way the runner does.
   const runs = o.runs ?? new RunbookRuns({ desk, clock });
+  const maintenances = o.maintenances ?? new MaintenanceBook({ store: desk.store });
+  const subscribers = o.subscribers ?? new SubscriberBook({ store: desk.store });
   const at = (s: string | undefined) => {
     if (s === undefined) return clock.now();
     const problem = timeProblem(s, clock.now());
     return problem ? fail(400, `at: ${problem}`) : Date.parse(s);
   };
-  // The author a client claims, and the named token that really sent it.
-  const who = (author: string | undefined, c: Context) => {
-    const claimed = claimedAuthor(author, c.req.header('x-kubetriage-user'));
-    if ('error' in claimed) fail(400, claimed.error, 'send a plain name of 1 to 100 characters');
-    const via = c.get('tokenName');
-    return via ? { author: claimed.author, via } : { author: claimed.author };
-  };
+  const who = requestAuthor;
   const statusPage = async () =>
     buildStatusPage({
       name: o.pageName,
       nowMs: clock.now(),
       incidents: await desk.incidents({}),
-      findings: o.findings(),
+      // serve's observed states carry the findings' part already, held against flapping
+      // (serve-runtime.ts); only without them are the findings read here.
+      findings: o.observedComponents ? [] : o.findings(),
       observed: o.observedComponents?.(),
       unseen: o.unseen?.(),
+      maintenances: maintenances.list(),
     });
   const incidentOr404 = async (id: string) =>
     (await desk.incident(id)) ?? fail(404, `no incident ${id}`, 'GET /api/incidents lists them');
@@ -208,7 +188,7 @@ export function createApp(o: ServerOptions): Hono {
     });
   });
   app.post('/api/incidents/:id/runbooks/:runbook/apply', async (c) => {
-    const b = await body(c.req.raw, applyInput);
+    const b = await jsonBody(c.req.raw, applyInput);
     const i = await incidentOr404(c.req.param('id'));
     if (runs.disabledBecause)
       fail(
@@ -273,7 +253,7 @@ export function createApp(o: ServerOptions): Hono {
 
   for (const kind of ['note', 'action'] as const)
     app.post(`/api/incidents/:id/${kind}s`, async (c) => {
-      const b = await body(c.req.raw, noteInput);
+      const b = await jsonBody(c.req.raw, noteInput);
       const i = desk.note(c.req.param('id'), b.text, {
         atMs: at(b.at),
         ...who(b.author, c),
@@ -282,7 +262,7 @@ export function createApp(o: ServerOptions): Hono {
       return c.json({ id: i.id, timeline: i.timeline.slice(-1) }, 201);
     });
   app.post('/api/actions', async (c) => {
-    const b = await body(c.req.raw, actionInput);
+    const b = await jsonBody(c.req.raw, actionInput);
     if (b.incident && !(await desk.incident(b.incident))) fail(404, `no incident ${b.incident}`);
     await desk.addAction(b.text, {
       atMs: at(b.at),
@@ -292,7 +272,7 @@ export function createApp(o: ServerOptions): Hono {
     return c.json({ ok: true }, 201);
   });
   app.post('/api/incidents/:id/status', async (c) => {
-    const b = await body(c.req.raw, statusInput);
+    const b = await jsonBody(c.req.raw, statusInput);
     const i = desk.setStatus(c.req.param('id'), b.status, {
       atMs: at(b.at),
       ...who(b.author, c),
@@ -301,9 +281,11 @@ export function createApp(o: ServerOptions): Hono {
     return c.json({ id: i.id, status: i.status, updates: i.updates.slice(-1) });
   });
   mountDraftRoutes(app, { desk, clock });
+  mountMaintenanceRoutes(app, { book: maintenances, clock });
+  mountSubscriberRoutes(app, { book: subscribers, clock, mailConfigured: o.mailConfigured ?? false });
   mountAlertmanagerRoutes(app, { desk, clock });
   app.post('/api/incidents/:id/updates', async (c) => {
-    const b = await body(c.req.raw, updateInput);
+    const b = await jsonBody(c.req.raw, updateInput);
     const i = desk.postUpdate(c.req.param('id'), {
       atMs: at(b.at),
       ...who(b.author, c),

@@ -20,6 +20,8 @@ import { RecordWriter, type RetryOptions } from './record-writer.ts';
 export interface DeskListener {
   /** A change worth telling people about (never awaited). */
   notify?(change: IncidentChange): void;
+  /** A public update now on the status page (never a draft; never awaited): subscribers hear of it. */
+  published?(incident: Incident, update: StatusUpdate): void;
 }
 
 export interface DeskOptions {
@@ -106,7 +108,7 @@ export class IncidentDesk {
     this.lastRoundMs = nowMs;
     for (const c of changes) {
       const u = autoUpdate(c.incident, nowMs);
-      if (u && this.autoPublish) this.tracker.postUpdate(c.incident.id, u);
+      if (u && this.autoPublish) this.publish(c.incident.id, u);
       else if (u) this.drafts.set(c.incident.id, u);
       for (const l of this.listeners) l.notify?.(c);
     }
@@ -148,7 +150,7 @@ export class IncidentDesk {
       // A person moved it: the draft for the old status is moot.
       this.drafts.delete(id);
       if (o.message)
-        this.tracker.postUpdate(id, {
+        this.publish(id, {
           atMs: o.atMs,
           status,
           message: o.message,
@@ -158,7 +160,7 @@ export class IncidentDesk {
         });
       else {
         const u = autoUpdate(i, o.atMs);
-        if (u) this.tracker.postUpdate(id, u);
+        if (u) this.publish(id, u);
       }
       for (const l of this.listeners) l.notify?.({ incident: i, what: 'status' });
     }
@@ -185,7 +187,7 @@ export class IncidentDesk {
     const d = this.draft(id);
     if (!d) return undefined;
     this.drafts.delete(id);
-    const i = this.tracker.postUpdate(id, {
+    const i = this.publish(id, {
       ...d,
       atMs: o.atMs,
       author: o.author,
@@ -215,7 +217,7 @@ export class IncidentDesk {
     const current = this.tracker.get(id)?.status;
     if (o.status && o.status !== current) return this.setStatus(id, o.status, o);
     this.drafts.delete(id);
-    const i = this.tracker.postUpdate(id, {
+    const i = this.publish(id, {
       atMs: o.atMs,
       status: current ?? 'investigating',
       message: o.message,
@@ -296,6 +298,13 @@ export class IncidentDesk {
   async close(): Promise<void> {
     await this.flush();
     this.writer?.close();
+  }
+
+  /** Every public update goes on the page through here, and only then to the listeners. */
+  private publish(id: string, u: StatusUpdate): Incident {
+    const i = this.tracker.postUpdate(id, u);
+    for (const l of this.listeners) l.published?.(i, u);
+    return i;
   }
 
   private persist(): void {

@@ -150,11 +150,41 @@ export interface SeriesJson {
 
 export type ComponentState = 'operational' | 'degraded_performance' | 'partial_outage' | 'major_outage';
 
+/** What a component shows on the public page: a state, or planned work underway. */
+export type ShownState = ComponentState | 'under_maintenance';
+
 export interface StatusPage {
   page: { name: string; updated_at: string };
   status: { indicator: string; description: string };
-  components: { name: string; status: ComponentState }[];
+  components: { name: string; status: ShownState }[];
   incidents: { id: string; name: string; status: IncidentStatus }[];
+  scheduled_maintenances: { id: string; name: string; status: MaintenanceStatus }[];
+}
+
+export type MaintenanceStatus = 'scheduled' | 'in_progress' | 'verifying' | 'completed';
+
+/** GET /api/maintenances (src/incident/maintenance.ts). */
+export interface Maintenance {
+  id: string;
+  name: string;
+  status: MaintenanceStatus;
+  scheduledForMs: number;
+  scheduledUntilMs: number;
+  components: string[];
+  autoStart: boolean;
+  autoComplete: boolean;
+  createdAtMs: number;
+  author: string;
+  updates: { atMs: number; status: MaintenanceStatus; message: string; author: string; via?: string }[];
+}
+
+/** GET /api/subscribers: the endpoint as it may be shown (a webhook URL cut to its host). */
+export interface SubscriberListing {
+  id: string;
+  kind: 'webhook' | 'email';
+  endpoint: string;
+  createdAtMs: number;
+  author: string;
 }
 
 export interface PlanStep {

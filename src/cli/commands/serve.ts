@@ -6,10 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { ApiClient } from '../../kube/api-client.ts';
 import { loadKubeConfig } from '../../kube/kubeconfig.ts';
 import { LeaseLock } from '../../kube/lease-lock.ts';
+import { shellMailSender } from '../../publish/notify/subscriber-delivery.ts';
 import { type ApiToken, parseTokenFile } from '../../server/api-tokens.ts';
 import { newToken } from '../../server/auth.ts';
 import { loadScenario } from '../../sim/scenario/loader.ts';
@@ -47,6 +49,8 @@ interface ServeFlags extends StoreFlags {
   identity?: string;
   allowRemediation?: boolean;
   autoPublish?: boolean;
+  subscriberMailCommand?: string;
+  subscriberMailFrom?: string;
 }
 
 /**
@@ -107,6 +111,14 @@ export function registerServe(program: Command): void {
       "post the status page's public updates as kubetriage writes them (default: drafts a person publishes from the dashboard; replays always post)",
     )
     .option(
+      '--subscriber-mail-command <command>',
+      'how e-mail subscribers of the status page are mailed: a sendmail-compatible command run through /bin/sh that reads the RFC 5322 message on stdin, e.g. "/usr/sbin/sendmail -t -i" (default: no e-mail subscribers)',
+    )
+    .option(
+      '--subscriber-mail-from <address>',
+      'the From: address of those e-mails (default: kubetriage@ this host)',
+    )
+    .option(
       '--leader-elect',
       'run as one of several replicas: only the holder of a Lease acts (rounds, notifications, store writes)',
     )
@@ -148,6 +160,14 @@ Endpoints (all but the status page, /livez and /healthz need "Authorization: Bea
   POST /api/incidents/ID/updates        {"message": "public text"}
   GET  /api/incidents/ID/draft          the public update kubetriage drafted (without --auto-publish)
   POST /api/incidents/ID/draft/publish  {"message": "edited text"}  (optional: as drafted)
+  GET  /api/maintenances[/ID]           scheduled maintenances (Statuspage's scheduled incidents)
+  POST /api/maintenances                {"name": "…", "scheduledFor": "2026-03-06T22:00:00Z",
+                                         "scheduledUntil": "…", "components": ["Nodes"], "message": "…",
+                                         "autoStart": true, "autoComplete": true}
+  POST /api/maintenances/ID/updates     {"status": "verifying|completed", "message": "…"}
+  GET  /api/subscribers                 status-page subscribers (webhook URLs cut to their host)
+  POST /api/subscribers                 {"kind": "webhook", "url": "…"} or {"kind": "email", "email": "…"}
+  DELETE /api/subscribers/ID
   POST /api/alertmanager                Alertmanager's webhook: alerts become evidence on incidents
   POST /api/actions                     an action not tied to an incident
 
@@ -155,6 +175,12 @@ Posted bodies: at most 1 MiB; "author" (or the X-Kubetriage-User header) is 1-10
 characters without control or bidi characters; "at" is an RFC 3339 time, not before 2000
 nor more than a day ahead. With a --token-file of name:token lines, every change records
 the token's name as "via" beside the author.
+
+Subscribers hear of each public update when it is published (never of drafts), of each
+maintenance scheduled, started and completed, and of each component the page shows in another
+state: webhooks get Statuspage's notification JSON (meta, page, incident with incident_updates,
+or component_update), e-mail goes through --subscriber-mail-command; failures are retried with
+backoff and never hold up publishing.
 
 Changes are answered only once the store has them: while the database is away, 503 with
 Retry-After (resend with the same Idempotency-Key header: no second copy), and /healthz
@@ -219,6 +245,20 @@ Examples:
           pageName: flags.pageName,
           // A live cluster's public updates wait for a person; a replay has nobody to publish them.
           autoPublish: Boolean(flags.autoPublish || scenario),
+          subscribers: {
+            publicUrl: flags.publicUrl,
+            ...(flags.subscriberMailCommand
+              ? {
+                  mail: {
+                    send: shellMailSender(flags.subscriberMailCommand, {
+                      clock: realClock,
+                      timeoutMs: 60_000,
+                    }),
+                    from: flags.subscriberMailFrom ?? `kubetriage@${hostname()}`,
+                  },
+                }
+              : {}),
+          },
           listeners: pub.listeners,
           metrics: pub.metrics,
           onRound: pub.onRound,
@@ -263,7 +303,7 @@ Examples:
                 leaseDurationMs,
                 // Taking over: the record as the last leader left it, so nothing is opened twice.
                 onStartedLeading: async () => {
-                  const open = await rt.desk.restore(clusterClock.now());
+                  const open = await rt.restore(clusterClock.now());
                   pub.startedActing(clusterClock.now());
                   log.info('leading', { identity, restoredOpenIncidents: open });
                 },
@@ -275,7 +315,7 @@ Examples:
               })
             : undefined;
         if (elector) running.push(() => elector.stop());
-        const restored = elector ? 0 : await rt.desk.restore(clusterClock.now());
+        const restored = elector ? 0 : await rt.restore(clusterClock.now());
         // Alertmanager re-posts read the record's open incidents; without a lease to wait for, act now.
         pub.readOpenIncidentsFrom(() => rt.desk.tracker.open());
         if (!elector) pub.startedActing(clusterClock.now());

@@ -52,11 +52,11 @@ export function incidentColumns(i: Incident) {
   };
 }
 
-const corruptHint =
+export const corruptHint =
   'the row was changed outside kubetriage: restore the database from a backup, or delete that row';
 
 /** Parses a body column (JSON text from SQLite, already parsed from PostgreSQL JSONB). */
-function parseBody(raw: unknown, what: string): Record<string, unknown> {
+export function parseBody(raw: unknown, what: string): Record<string, unknown> {
   let v = raw;
   if (typeof raw === 'string') {
     try {

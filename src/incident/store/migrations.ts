@@ -33,6 +33,37 @@ const tokenNames: Migration = {
   ],
 };
 
+/**
+ * Scheduled maintenances and status-page subscribers: each a JSON body beside the columns
+ * it is listed by. One block per backend (the types differ), the same version in both.
+ */
+const statusPageSchedule = (t: { ms: string; json: string }): Migration => ({
+  version: 4,
+  name: 'scheduled maintenances and status-page subscribers',
+  statements: [
+    `CREATE TABLE maintenances (
+      cluster TEXT NOT NULL,
+      id TEXT NOT NULL,
+      status TEXT NOT NULL,
+      scheduled_for_ms ${t.ms} NOT NULL,
+      scheduled_until_ms ${t.ms} NOT NULL,
+      body ${t.json} NOT NULL,
+      PRIMARY KEY (cluster, id)
+    )`,
+    'CREATE INDEX maintenances_window ON maintenances (cluster, scheduled_for_ms, id)',
+    `CREATE TABLE subscribers (
+      cluster TEXT NOT NULL,
+      id TEXT NOT NULL,
+      kind TEXT NOT NULL,
+      endpoint TEXT NOT NULL,
+      created_at_ms ${t.ms} NOT NULL,
+      body ${t.json} NOT NULL,
+      PRIMARY KEY (cluster, id),
+      UNIQUE (cluster, kind, endpoint)
+    )`,
+  ],
+});
+
 export const sqliteMigrations: readonly Migration[] = [
   {
     version: 1,
@@ -102,6 +133,7 @@ export const sqliteMigrations: readonly Migration[] = [
     statements: ['ALTER TABLE status_updates ADD COLUMN components TEXT'],
   },
   tokenNames,
+  statusPageSchedule({ ms: 'INTEGER', json: 'TEXT' }),
 ];
 
 export const postgresMigrations: readonly Migration[] = [
@@ -172,6 +204,7 @@ export const postgresMigrations: readonly Migration[] = [
     statements: ['ALTER TABLE status_updates ADD COLUMN components JSONB'],
   },
   tokenNames,
+  statusPageSchedule({ ms: 'BIGINT', json: 'JSONB' }),
 ];
 
 /** The newest version in a list of migrations. */

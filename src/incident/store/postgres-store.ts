@@ -12,6 +12,8 @@
 import pg, { type CustomTypesConfig, type PoolClient } from 'pg';
 import type { Hypothesis } from '../../diagnose/hypothesis.ts';
 import type { Incident } from '../incident.ts';
+import type { Maintenance } from '../maintenance.ts';
+import type { Subscriber } from '../subscriber.ts';
 import {
   type ActionRow,
   actionRecord,
@@ -27,6 +29,7 @@ import {
 } from './codec.ts';
 import { isConnectionLoss } from './connection-loss.ts';
 import { migratePostgres } from './migrations.ts';
+import { maintenanceBody, maintenanceColumns, subscriberBody, subscriberColumns } from './schedule-codec.ts';
 import {
   type ActionRecord,
   findingKey,
@@ -387,6 +390,74 @@ class PostgresStore implements IncidentStore {
         `finding "${r.key}" (cluster ${this.cluster}) in PostgreSQL ${this.where}`,
       ),
     }));
+  }
+
+  async saveMaintenance(m: Maintenance): Promise<void> {
+    const col = maintenanceColumns(m);
+    await this.write(`saving maintenance ${m.id}`, (c) =>
+      c.query(
+        `INSERT INTO maintenances (cluster, id, status, scheduled_for_ms, scheduled_until_ms, body)
+        VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+        ON CONFLICT (cluster, id) DO UPDATE SET status = excluded.status,
+          scheduled_for_ms = excluded.scheduled_for_ms, scheduled_until_ms = excluded.scheduled_until_ms,
+          body = excluded.body`,
+        [this.cluster, col.id, col.status, col.scheduledForMs, col.scheduledUntilMs, col.body],
+      ),
+    );
+  }
+
+  async listMaintenances(): Promise<Maintenance[]> {
+    const rows = await this.read('listing maintenances', async (c) => {
+      const r = await c.query<BodyRow>(
+        'SELECT id, body FROM maintenances WHERE cluster = $1 ORDER BY scheduled_for_ms, id',
+        [this.cluster],
+      );
+      return r.rows;
+    });
+    return rows.map((r) =>
+      maintenanceBody(r.body, `maintenance ${r.id} (cluster ${this.cluster}) in PostgreSQL ${this.where}`),
+    );
+  }
+
+  async addSubscriber(sub: Subscriber): Promise<Subscriber> {
+    const col = subscriberColumns(sub);
+    const row = await this.write('adding a subscriber', async (c) => {
+      // Two subscribing the same endpoint at once: the unique key makes one wait, then both read it.
+      await c.query(
+        `INSERT INTO subscribers (cluster, id, kind, endpoint, created_at_ms, body)
+        VALUES ($1, $2, $3, $4, $5, $6::jsonb) ON CONFLICT DO NOTHING`,
+        [this.cluster, col.id, col.kind, col.endpoint, col.createdAtMs, col.body],
+      );
+      const r = await c.query<BodyRow>(
+        'SELECT id, body FROM subscribers WHERE cluster = $1 AND kind = $2 AND endpoint = $3',
+        [this.cluster, col.kind, col.endpoint],
+      );
+      return r.rows[0];
+    });
+    return subscriberBody(
+      row.body,
+      `subscriber ${row.id} (cluster ${this.cluster}) in PostgreSQL ${this.where}`,
+    );
+  }
+
+  async removeSubscriber(id: string): Promise<boolean> {
+    return this.write(`removing subscriber ${id}`, async (c) => {
+      const r = await c.query('DELETE FROM subscribers WHERE cluster = $1 AND id = $2', [this.cluster, id]);
+      return (r.rowCount ?? 0) > 0;
+    });
+  }
+
+  async listSubscribers(): Promise<Subscriber[]> {
+    const rows = await this.read('listing subscribers', async (c) => {
+      const r = await c.query<BodyRow>(
+        'SELECT id, body FROM subscribers WHERE cluster = $1 ORDER BY created_at_ms, id',
+        [this.cluster],
+      );
+      return r.rows;
+    });
+    return rows.map((r) =>
+      subscriberBody(r.body, `subscriber ${r.id} (cluster ${this.cluster}) in PostgreSQL ${this.where}`),
+    );
   }
 
   private closed = false;

@@ -61,11 +61,14 @@ describe('SQLite store', () => {
     const db = new DatabaseSync(join(dir, SQLITE_FILE));
     for (const table of ['timeline', 'status_updates', 'actions'])
       db.exec(`ALTER TABLE ${table} DROP COLUMN via`);
+    for (const table of ['maintenances', 'subscribers']) db.exec(`DROP TABLE ${table}`);
     db.exec('DELETE FROM schema_migrations WHERE version > 2');
     db.close();
     const s = openSqliteStore({ dataDir: dir });
     expect((await s.getIncident(i.id))?.timeline).toStrictEqual(i.timeline);
     expect(await s.listActions()).toStrictEqual([{ id: 1, atMs: 1000, author: 'bob', text: 'old action' }]);
+    expect(await s.listMaintenances()).toStrictEqual([]);
+    expect(await s.listSubscribers()).toStrictEqual([]);
     await s.close();
   });
 

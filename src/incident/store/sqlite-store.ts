@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import type { Hypothesis } from '../../diagnose/hypothesis.ts';
 import type { Incident } from '../incident.ts';
+import type { Maintenance } from '../maintenance.ts';
+import type { Subscriber } from '../subscriber.ts';
 import {
   type ActionRow,
   actionRecord,
@@ -24,6 +26,7 @@ import {
   type UpdateRow,
 } from './codec.ts';
 import { migrateSqlite } from './migrations.ts';
+import { maintenanceBody, maintenanceColumns, subscriberBody, subscriberColumns } from './schedule-codec.ts';
 import {
   type ActionRecord,
   findingKey,
@@ -356,6 +359,70 @@ class SqliteStore implements IncidentStore {
       lastSeenMs: r.last_seen_ms,
       finding: findingBody(r.body, `finding "${r.key}" (cluster ${this.cluster}) in ${this.file}`),
     }));
+  }
+
+  async saveMaintenance(m: Maintenance): Promise<void> {
+    const c = maintenanceColumns(m);
+    this.write(`saving maintenance ${m.id}`, () =>
+      this.db
+        .prepare(`INSERT INTO maintenances (cluster, id, status, scheduled_for_ms, scheduled_until_ms, body)
+          VALUES (?, ?, ?, ?, ?, ?)
+          ON CONFLICT (cluster, id) DO UPDATE SET status = excluded.status,
+            scheduled_for_ms = excluded.scheduled_for_ms, scheduled_until_ms = excluded.scheduled_until_ms,
+            body = excluded.body`)
+        .run(this.cluster, c.id, c.status, c.scheduledForMs, c.scheduledUntilMs, c.body),
+    );
+  }
+
+  async listMaintenances(): Promise<Maintenance[]> {
+    const rows = this.read(
+      'listing maintenances',
+      () =>
+        this.db
+          .prepare('SELECT id, body FROM maintenances WHERE cluster = ? ORDER BY scheduled_for_ms, id')
+          .all(this.cluster) as unknown as { id: string; body: string }[],
+    );
+    return rows.map((r) =>
+      maintenanceBody(r.body, `maintenance ${r.id} (cluster ${this.cluster}) in ${this.file}`),
+    );
+  }
+
+  async addSubscriber(sub: Subscriber): Promise<Subscriber> {
+    const c = subscriberColumns(sub);
+    const row = this.write('adding a subscriber', () => {
+      this.db
+        .prepare(`INSERT INTO subscribers (cluster, id, kind, endpoint, created_at_ms, body)
+          VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+        .run(this.cluster, c.id, c.kind, c.endpoint, c.createdAtMs, c.body);
+      return this.db
+        .prepare('SELECT id, body FROM subscribers WHERE cluster = ? AND kind = ? AND endpoint = ?')
+        .get(this.cluster, c.kind, c.endpoint) as { id: string; body: string };
+    });
+    return subscriberBody(row.body, `subscriber ${row.id} (cluster ${this.cluster}) in ${this.file}`);
+  }
+
+  async removeSubscriber(id: string): Promise<boolean> {
+    return this.write(
+      `removing subscriber ${id}`,
+      () =>
+        Number(
+          this.db.prepare('DELETE FROM subscribers WHERE cluster = ? AND id = ?').run(this.cluster, id)
+            .changes,
+        ) > 0,
+    );
+  }
+
+  async listSubscribers(): Promise<Subscriber[]> {
+    const rows = this.read(
+      'listing subscribers',
+      () =>
+        this.db
+          .prepare('SELECT id, body FROM subscribers WHERE cluster = ? ORDER BY created_at_ms, id')
+          .all(this.cluster) as unknown as { id: string; body: string }[],
+    );
+    return rows.map((r) =>
+      subscriberBody(r.body, `subscriber ${r.id} (cluster ${this.cluster}) in ${this.file}`),
+    );
   }
 
   async close(): Promise<void> {

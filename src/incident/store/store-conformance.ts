@@ -9,6 +9,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Hypothesis } from '../../diagnose/hypothesis.ts';
 import type { Incident, IncidentStatus, StatusUpdate, TimelineEntry } from '../incident.ts';
+import type { Maintenance } from '../maintenance.ts';
+import type { Subscriber } from '../subscriber.ts';
 import { findingKey, type IncidentStore, StoreError } from './store.ts';
 
 /** Opens a store for `cluster` on the suite's database. */
@@ -52,6 +54,29 @@ export function hypothesis(pattern: string, over: Partial<Hypothesis> = {}): Hyp
 
 export function entry(n: number, over: Partial<TimelineEntry> = {}): TimelineEntry {
   return { atMs: T0 + n * 1000, kind: 'signal', text: `entry ${n}`, ...over };
+}
+
+export function maintenance(n: number, over: Partial<Maintenance> = {}): Maintenance {
+  return {
+    id: `MNT-${String(n).padStart(4, '0')}`,
+    name: `node pool upgrade ${n}`,
+    status: 'scheduled',
+    scheduledForMs: T0 + 3_600_000,
+    scheduledUntilMs: T0 + 5_400_000,
+    components: ['Nodes', 'Workloads'],
+    autoStart: true,
+    autoComplete: false,
+    createdAtMs: T0,
+    author: 'alice',
+    updates: [
+      { atMs: T0, status: 'scheduled', message: 'Upgrading the node pool.', author: 'alice', via: 'ci' },
+    ],
+    ...over,
+  };
+}
+
+export function subscriber(id: string, kind: Subscriber['kind'], endpoint: string, n: number): Subscriber {
+  return { id, kind, endpoint, createdAtMs: T0 + n, author: 'alice' };
 }
 
 export function update(n: number, status: IncidentStatus = 'investigating'): StatusUpdate {
@@ -309,6 +334,61 @@ export function describeStoreConformance(name: string, open: OpenStore, hooks: C
       );
       expect(new Set(acts.map((a) => a.id)).size).toBe(20);
       expect(await s.listActions()).toHaveLength(20);
+    });
+
+    it('keeps maintenances whole, upserted by id, earliest window first, per cluster', async () => {
+      const cluster = fresh();
+      const s = await openTracked(cluster);
+      const later = maintenance(2, { scheduledForMs: T0 + 7_200_000, scheduledUntilMs: T0 + 9_000_000 });
+      const first = maintenance(1);
+      await s.saveMaintenance(later);
+      await s.saveMaintenance(first);
+      expect(await s.listMaintenances()).toStrictEqual([first, later]);
+      // It moves on: status and a new update, saved again under the same id.
+      const started: Maintenance = {
+        ...first,
+        status: 'in_progress',
+        updates: [
+          ...first.updates,
+          { atMs: T0 + 3_600_000, status: 'in_progress', message: 'started', author: 'kubetriage' },
+        ],
+      };
+      await s.saveMaintenance(started);
+      expect(await s.listMaintenances()).toStrictEqual([started, later]);
+      expect(await (await openTracked(fresh())).listMaintenances()).toStrictEqual([]);
+      await s.close();
+      expect(await (await openTracked(cluster)).listMaintenances()).toStrictEqual([started, later]);
+    });
+
+    it('adds subscribers once per endpoint, lists them oldest first and removes them', async () => {
+      const cluster = fresh();
+      const s = await openTracked(cluster);
+      const hook = subscriber('sub-000000000001', 'webhook', 'https://example.com/hook?key=s3cret', 1);
+      const mail = subscriber('sub-000000000002', 'email', 'ops@example.com', 2);
+      expect(await s.addSubscriber(mail)).toStrictEqual(mail);
+      expect(await s.addSubscriber(hook)).toStrictEqual(hook);
+      // The same endpoint again (a second click, a retried write): the first subscription.
+      expect(await s.addSubscriber({ ...hook, id: 'sub-000000000003', createdAtMs: T0 + 9 })).toStrictEqual(
+        hook,
+      );
+      // The same address as a webhook would be another kind: not the same subscription.
+      const concurrent = await Promise.all(
+        [4, 5, 6].map((k) =>
+          s.addSubscriber(subscriber(`sub-00000000000${k}`, 'email', 'noc@example.com', 5)),
+        ),
+      );
+      expect(new Set(concurrent.map((x) => x.id)).size).toBe(1);
+      expect((await s.listSubscribers()).map((x) => x.id)).toStrictEqual([
+        hook.id,
+        mail.id,
+        concurrent[0].id,
+      ]);
+      expect(await s.removeSubscriber(hook.id)).toBe(true);
+      expect(await s.removeSubscriber(hook.id)).toBe(false);
+      await s.close();
+      const again = await openTracked(cluster);
+      expect(await again.listSubscribers()).toStrictEqual([mail, concurrent[0]]);
+      expect(await (await openTracked(fresh())).listSubscribers()).toStrictEqual([]);
     });
 
     it.runIf(hooks.corruptIncidentBody)(

@@ -18,6 +18,8 @@
  */
 import type { Hypothesis } from '../../diagnose/hypothesis.ts';
 import type { Incident, IncidentStatus } from '../incident.ts';
+import type { Maintenance } from '../maintenance.ts';
+import type { Subscriber } from '../subscriber.ts';
 
 /** An action on the cluster recorded outside any incident's timeline. */
 export interface ActionRecord {
@@ -83,6 +85,19 @@ export interface IncidentStore {
   saveFindings(findings: readonly Hypothesis[], atMs: number): Promise<void>;
   /** Findings last seen at or after `sinceMs` (default: all), most recent first. */
   listFindings(q?: { sinceMs?: number }): Promise<StoredFinding[]>;
+  /** Writes a scheduled maintenance as it is now (an upsert by id: its status and updates included). */
+  saveMaintenance(m: Maintenance): Promise<void>;
+  /** Every maintenance of this cluster, earliest window first (a few a month: no paging). */
+  listMaintenances(): Promise<Maintenance[]>;
+  /**
+   * Adds a status-page subscriber, or returns the one already stored with the same kind and
+   * endpoint: subscribing twice (or a retried write) is one subscription.
+   */
+  addSubscriber(s: Subscriber): Promise<Subscriber>;
+  /** Removes a subscriber; false when there was none by that id. */
+  removeSubscriber(id: string): Promise<boolean>;
+  /** Subscribers, oldest first. */
+  listSubscribers(): Promise<Subscriber[]>;
   close(): Promise<void>;
 }
 

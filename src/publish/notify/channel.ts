@@ -12,11 +12,11 @@
 import type { Incident, IncidentStatus } from '../../incident/incident.ts';
 import type { Clock, Timer } from '../../time/clock.ts';
 import { every } from '../../time/virtual-clock.ts';
-import { redactDeep } from '../redact.ts';
 import { AlertBook, alertsUrl, defaultResendEveryMs, type PostableAlert } from './alertmanager.ts';
 import { TokenBucket } from './bucket.ts';
+import { ClockWaits } from './clock-waits.ts';
 import { type NotifyContext, type NotifyEvent, stateKey } from './content.ts';
-import { backoffMs, type Outcome, postJson, type RetryOptions } from './deliver.ts';
+import { backoffMs, type Outcome, postRedactedJson, type RetryOptions } from './deliver.ts';
 import { slackMessage } from './slack.ts';
 import { type NotifyKind, type NotifyTarget, targetHost } from './targets.ts';
 import { webhookPayload } from './webhook.ts';
@@ -77,7 +77,7 @@ export class Channel {
   private readonly slots = new Map<string, Slot>();
   /** What the target last accepted per incident, for dedupe and the minimum interval. */
   private readonly accepted = new Map<string, Accepted>();
-  private readonly waits = new Set<() => void>();
+  private readonly waits: ClockWaits;
   private resendTimer: Timer | undefined;
   private resendDue = false;
   private wake: Timer | undefined;
@@ -91,6 +91,7 @@ export class Channel {
     this.host = targetHost(target);
     this.url = target.kind === 'alertmanager' ? alertsUrl(target.url) : target.url;
     this.bucket = new TokenBucket(d.maxPerMinute, d.clock.now());
+    this.waits = new ClockWaits(d.clock);
     if (target.kind === 'alertmanager') {
       this.book = new AlertBook(d.ctx);
       this.resendTimer = every(d.clock, target.resendEveryMs ?? defaultResendEveryMs, () => {
@@ -134,7 +135,7 @@ export class Channel {
     this.resendTimer?.cancel();
     this.wake?.cancel();
     this.slots.clear();
-    for (const stop of [...this.waits]) stop();
+    this.waits.stopAll();
   }
 
   private kick(): void {
@@ -245,13 +246,9 @@ export class Channel {
     return this.book!.alerts(this.d.clock.now(), [incident]);
   }
 
-  /**
-   * Every request to every target passes here, so this is where secrets quoted from the
-   * cluster (a log line's `password=`, a connection URL in an event) are taken out: whatever
-   * a payload builder puts in, nothing leaves unredacted.
-   */
+  /** Every request to every target passes here, redacted on its way out (deliver.ts). */
   private post(body: unknown): Promise<Outcome> {
-    return postJson(this.url, redactDeep(body), {
+    return postRedactedJson(this.url, body, {
       fetch: this.d.fetch,
       clock: this.d.clock,
       timeoutMs: this.d.timeoutMs,
@@ -283,15 +280,6 @@ export class Channel {
 
   /** Resolves true after `ms` of clock time, or false at once when the notifier closes. */
   private wait(ms: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const done = (ok: boolean): void => {
-        this.waits.delete(stop);
-        timer.cancel();
-        resolve(ok);
-      };
-      const stop = (): void => done(false);
-      const timer = this.d.clock.after(ms, () => done(true));
-      this.waits.add(stop);
-    });
+    return this.waits.wait(ms);
   }
 }

@@ -5,6 +5,7 @@
  * repeat the error.
  */
 import type { Clock } from '../../time/clock.ts';
+import { redactDeep } from '../redact.ts';
 
 export type Outcome =
   | { ok: true; status: number }
@@ -55,6 +56,15 @@ export async function postJson(url: string, body: unknown, o: PostOptions): Prom
     timer.cancel();
     o.signal.removeEventListener('abort', onClose);
   }
+}
+
+/**
+ * Every notification leaves through here, so this is where secrets quoted from the cluster
+ * (a log line's `password=`, a connection URL in an event) are taken out: whatever a
+ * payload builder puts in, nothing leaves unredacted.
+ */
+export function postRedactedJson(url: string, body: unknown, o: PostOptions): Promise<Outcome> {
+  return postJson(url, redactDeep(body), o);
 }
 
 /** Retry-After is either delay-seconds or an HTTP date (RFC 9110 §10.2.3). */

@@ -1,7 +1,8 @@
 /**
  * The public status page from the inside: post an update (optionally moving the incident to
  * a new status and setting component states by hand), see the components' states, and
- * preview the page customers see. Updates are public words: the form says so.
+ * preview the page customers see; announce and move scheduled maintenance, and keep the
+ * list of subscribers. Updates are public words: the form says so.
  */
 import { type FormEvent, useState } from 'react';
 import { getJson, postJson } from '../api.ts';
@@ -10,12 +11,15 @@ import { StatusBadge } from '../components/Badge.tsx';
 import { statusLabel, utc } from '../format.ts';
 import { usePolled } from '../poll.ts';
 import { DraftUpdatePanel } from './DraftUpdate.tsx';
+import { MaintenancePanel } from './MaintenancePanel.tsx';
+import { SubscribersPanel } from './SubscribersPanel.tsx';
 
 const componentWords: Record<string, string> = {
   operational: 'Operational',
   degraded_performance: 'Degraded performance',
   partial_outage: 'Partial outage',
   major_outage: 'Major outage',
+  under_maintenance: 'Under maintenance',
 };
 
 export function StatusAdmin({ incident, onChange }: { incident: Incident; onChange: () => void }) {
@@ -92,11 +96,14 @@ export function StatusAdmin({ incident, onChange }: { incident: Incident; onChan
                       }}
                     >
                       <option value="">as kubetriage sees it ({componentWords[c.status] ?? c.status})</option>
-                      {Object.entries(componentWords).map(([value, words]) => (
-                        <option key={value} value={value}>
-                          {words}
-                        </option>
-                      ))}
+                      {Object.entries(componentWords)
+                        // Planned work is announced as a maintenance, not set on an incident.
+                        .filter(([value]) => value !== 'under_maintenance')
+                        .map(([value, words]) => (
+                          <option key={value} value={value}>
+                            {words}
+                          </option>
+                        ))}
                     </select>
                   </div>
                 );
@@ -117,6 +124,8 @@ export function StatusAdmin({ incident, onChange }: { incident: Incident; onChan
               </li>
             ))}
           </ul>
+          <MaintenancePanel components={(page.data?.components ?? []).map((c) => c.name)} />
+          <SubscribersPanel />
           <h3>Updates posted</h3>
           <ol className="timeline">
             {[...incident.updates].reverse().map((u, k) => (
