@@ -93,3 +93,26 @@ describe('serve publishers across terms', () => {
     expect(text).toMatch(/^kubetriage_source_fresh\{source="reflector\/pods"\} 1$/m);
   });
 });
+
+describe('serve publishers at shutdown', () => {
+  it('let the process finish closing while a retry waits on a target that refuses', async () => {
+    // Its own process: what matters is whether Node exits 0 or with the close still awaited (13).
+    const script = `
+      import { publishers } from ${JSON.stringify(new URL('./serve-publishers.ts', import.meta.url).href)};
+      import { openedIncident } from ${JSON.stringify(new URL('../incident/fixtures.ts', import.meta.url).href)};
+      const pub = publishers({ cluster: 'prod', targets: ['webhook=http://127.0.0.1:9/hook'] });
+      pub.startedActing(${T0});
+      pub.listeners[0].notify({ incident: openedIncident('INC-0001', 'cluster-dns', { onsetMs: ${T0}, openedAtMs: ${T0} }), what: 'opened' });
+      await new Promise((r) => setTimeout(r, 300));
+      await pub.close();
+      console.log('closed');
+    `;
+    const { execFile } = await import('node:child_process');
+    const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      execFile(process.execPath, ['--input-type=module', '-e', script], { timeout: 60_000 }, (err, stdout) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout }),
+      );
+    });
+    expect(out).toEqual({ code: 0, stdout: 'closed\n' });
+  }, 90_000);
+});

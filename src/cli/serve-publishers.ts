@@ -13,6 +13,7 @@ import { Notifier } from '../publish/notify/notifier.ts';
 import { NotifyTargetError, parseNotifyTarget } from '../publish/notify/targets.ts';
 import type { DeskListener } from '../server/desk.ts';
 import { realClock } from '../time/clock.ts';
+import { withinWallTime } from '../time/wall-grace.ts';
 import { usageError } from './errors.ts';
 
 export interface Publishers {
@@ -84,7 +85,9 @@ export function publishers(o: {
       metrics.stoppedActing();
     },
     close: async () => {
-      await notifier.flush();
+      // What is queued gets a few seconds of wall time; a retry waiting on a replay's
+      // virtual clock, which stopped with the replay, would otherwise never let serve exit.
+      await withinWallTime(notifier.flush(), 5_000);
       notifier.close();
     },
   };

@@ -45,6 +45,7 @@ import { runbookFactsFrom, runbookOffersFor } from '../server/runbook-plans.ts';
 import { type RunbookExecutor, RunbookRuns } from '../server/runbook-runs.ts';
 import { SubscriberBook } from '../server/subscriber-book.ts';
 import { type Clock, realClock, rfc3339 } from '../time/clock.ts';
+import { withinWallTime } from '../time/wall-grace.ts';
 import { nodeCells, signalSample } from './dashboard-data.ts';
 import { CliError, exitCodes, usageError } from './errors.ts';
 import { Pipeline, type Round } from './pipeline.ts';
@@ -353,13 +354,7 @@ export class ServeRuntime {
     // A run stops at its next step; one waiting on the cluster gets a few seconds to notice.
     await this.runs.settled(10_000);
     // What subscribers are still owed gets a few seconds of wall time, not a retry's minute.
-    await new Promise<void>((resolve) => {
-      const grace = realClock.after(5_000, resolve);
-      void this.delivery.flush().then(() => {
-        grace.cancel();
-        resolve();
-      });
-    });
+    await withinWallTime(this.delivery.flush(), 5_000);
     this.delivery.close();
     await this.desk.close();
     const server = this.server;
