@@ -5,6 +5,7 @@
  */
 import { changeAtMs } from '../evidence/changes.ts';
 import { oneWayOfFailing } from '../evidence/clauses.ts';
+import { failingSince } from '../evidence/failing-since.ts';
 import { definePattern } from '../pattern.ts';
 import { at, names, said } from '../slots.ts';
 import { nodeChangeName } from './node-change-names.ts';
@@ -58,8 +59,8 @@ export const appBug = definePattern((q) => workloadCases(q))({
               x.facts.what in nodeChangeName &&
               nodes.length > 0 &&
               nodes.every((n) => x.facts.nodes.includes(n)) &&
-              changeAtMs(x) <= c.loop.sinceMs &&
-              changeAtMs(x) >= c.loop.sinceMs - nodeChangeBeforeMs,
+              changeAtMs(x) <= failingSince(c.loop) &&
+              changeAtMs(x) >= failingSince(c.loop) - nodeChangeBeforeMs,
           );
         return change
           ? {
@@ -74,7 +75,7 @@ export const appBug = definePattern((q) => workloadCases(q))({
     },
   ],
   severity: () => 'info',
-  onset: (c) => c.loop.sinceMs,
+  onset: (c) => failingSince(c.loop),
   blastRadius: (c) => c.loop.scope,
   evidence: (c) => [c.loop],
   slots: {
@@ -82,7 +83,7 @@ export const appBug = definePattern((q) => workloadCases(q))({
       said(`${c.loop.facts.workloadKind} ${c.loop.facts.namespace}/${c.loop.facts.workloadName}`, c.loop),
     how: (c) => names(c.loop.facts.reasonCodes, c.loop),
     nodeCount: (c) => said(c.loop.facts.nodes.length, c.loop),
-    since: (c) => at(c.loop.sinceMs, c.loop),
+    since: (c) => at(failingSince(c.loop), c.loop),
     ns: (c) => said(c.loop.facts.namespace, c.loop),
     name: (c) => said(c.loop.facts.workloadName, c.loop),
   },

@@ -28,6 +28,7 @@
  */
 import type { SignalOf } from '../../detect/signal.ts';
 import { changeAtMs } from '../evidence/changes.ts';
+import { failingSince } from '../evidence/failing-since.ts';
 import { nodeTrouble } from '../evidence/node-trouble.ts';
 import { definePattern } from '../pattern.ts';
 import type { SignalQuery } from '../query.ts';
@@ -126,7 +127,7 @@ function nodeCases(q: SignalQuery): NodesCase[] {
       runsElsewhere: following.some(runsBeyondItsFailures),
       ownRollouts,
       nodesDown: nodes.filter((n) => down.has(n)),
-      onset: Math.min(...following.map((s) => s.sinceMs), q.nowMs),
+      onset: Math.min(...following.map(failingSince), q.nowMs),
     });
   }
   return cases;
