@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ClusterView } from '../observe/cluster-view.ts';
 import { apiHealth } from './api-health.ts';
 import { t0, viewOf } from './fixtures.ts';
 import {
@@ -42,6 +43,17 @@ describe('apiHealth: api-unreachable', () => {
       lastOkMs: t0 - s(10),
       probesStale: false,
     });
+  });
+
+  it('dates an outage longer than the probe history from the last answer, not the oldest probe held', () => {
+    const view = new ClusterView({ probeLimit: 6 });
+    const rounds = [...probeRounds(t0 - s(60), t0 - s(50))];
+    for (let at = t0 - s(45); at <= t0; at += s(5)) rounds.push(...probeRound(at, down));
+    for (const o of rounds) view.apply(o);
+    const [sig] = apiHealth(view, t0);
+    expect(sig.kind).toBe('api-unreachable');
+    expect(sig.facts).toMatchObject({ lastOkMs: t0 - s(50) });
+    expect(sig.sinceMs).toBe(t0 - s(50) + 1);
   });
 
   it('does not fire on a single lost round', () => {

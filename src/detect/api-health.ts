@@ -105,7 +105,12 @@ function fromProbes(
   if (streak.length === 0) return undefined;
   const perCheck = new Map<string, number>();
   for (const p of streak) perCheck.set(p.check, (perCheck.get(p.check) ?? 0) + 1);
-  const sinceMs = streak[0].atMs;
+  // A long outage outlasts the probe history: when every probe held failed, the streak began
+  // with the first probe after the last answer, not with the oldest probe still held.
+  const sinceMs =
+    streak.length === probes.length && lastOkMs !== undefined && lastOkMs < streak[0].atMs
+      ? lastOkMs + 1
+      : streak[0].atMs;
   if (Math.max(...perCheck.values()) < failuresInARow && nowMs - sinceMs < unreachableAfterMs)
     return undefined;
   const errors = uniqueSorted(streak.map(probeError));
