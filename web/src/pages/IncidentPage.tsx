@@ -12,6 +12,7 @@ import { CommandLine } from '../components/CopyButton.tsx';
 import { type Mark, SignalChart } from '../components/SignalChart.tsx';
 import { percent, statusLabel, utc } from '../format.ts';
 import { usePolled } from '../poll.ts';
+import { inTimeOrder } from '../timeline-order.ts';
 import { PostmortemPanel } from './PostmortemPanel.tsx';
 import { Problem } from './Problem.tsx';
 import { RunbooksPanel } from './RunbooksPanel.tsx';
@@ -200,7 +201,7 @@ function marksOf(i: Incident): Mark[] {
 function Timeline({ i }: { i: Incident }) {
   const [showSignals, setShowSignals] = useState(false);
   const signals = i.timeline.filter((e) => e.kind === 'signal').length;
-  const entries = showSignals ? i.timeline : i.timeline.filter((e) => e.kind !== 'signal');
+  const entries = inTimeOrder(showSignals ? i.timeline : i.timeline.filter((e) => e.kind !== 'signal'));
   return (
     <section aria-labelledby="timeline">
       <h2 id="timeline">Timeline</h2>
@@ -214,7 +215,7 @@ function Timeline({ i }: { i: Incident }) {
       )}
       <ol className="timeline">
         {entries.map((e, k) => (
-          // biome-ignore lint/suspicious/noArrayIndexKey: the timeline is append-only
+          // biome-ignore lint/suspicious/noArrayIndexKey: the timeline is append-only, its order by time fixed
           <li key={k} className={`kind-${e.kind}`}>
             <time dateTime={new Date(e.atMs).toISOString()}>{utc(e.atMs)}</time>{' '}
             <span className="tag">{e.kind}</span> {e.text}
