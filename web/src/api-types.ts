@@ -62,6 +62,14 @@ export interface TimelineEntry {
   author?: string;
 }
 
+/** An operator action logged on no incident (`GET /api/actions`). */
+export interface ActionRecord {
+  id: number;
+  atMs: number;
+  author: string;
+  text: string;
+}
+
 export interface StatusUpdate {
   atMs: number;
   status: IncidentStatus;

@@ -6,13 +6,20 @@
  */
 import { useState } from 'react';
 import { getJson } from '../api.ts';
-import type { Evidence, Hypothesis, Incident, SeriesJson } from '../api-types.ts';
+import type {
+  ActionRecord,
+  Evidence,
+  Hypothesis,
+  Incident,
+  SeriesJson,
+  TimelineEntry,
+} from '../api-types.ts';
 import { SeverityBadge, StatusBadge } from '../components/Badge.tsx';
 import { CommandLine } from '../components/CopyButton.tsx';
 import { type Mark, SignalChart } from '../components/SignalChart.tsx';
 import { percent, statusLabel, utc } from '../format.ts';
 import { usePolled } from '../poll.ts';
-import { inTimeOrder } from '../timeline-order.ts';
+import { withLooseActions } from '../timeline-order.ts';
 import { PostmortemPanel } from './PostmortemPanel.tsx';
 import { Problem } from './Problem.tsx';
 import { RunbooksPanel } from './RunbooksPanel.tsx';
@@ -179,8 +186,8 @@ function NextSteps({ h }: { h: Hypothesis }) {
   );
 }
 
-function marksOf(i: Incident): Mark[] {
-  return i.timeline
+function marksOf(story: readonly TimelineEntry[]): Mark[] {
+  return story
     .filter((e) => e.kind === 'status' || e.kind === 'action' || e.kind === 'opened')
     .map((e) => ({
       atMs: e.atMs,
@@ -198,10 +205,10 @@ function marksOf(i: Incident): Mark[] {
  * The incident's timeline as people read it: what happened and who did what. The
  * detectors' own signal rows (internal ids) are counted, and shown on request.
  */
-function Timeline({ i }: { i: Incident }) {
+function Timeline({ story }: { story: readonly TimelineEntry[] }) {
   const [showSignals, setShowSignals] = useState(false);
-  const signals = i.timeline.filter((e) => e.kind === 'signal').length;
-  const entries = inTimeOrder(showSignals ? i.timeline : i.timeline.filter((e) => e.kind !== 'signal'));
+  const signals = story.filter((e) => e.kind === 'signal').length;
+  const entries = showSignals ? story : story.filter((e) => e.kind !== 'signal');
   return (
     <section aria-labelledby="timeline">
       <h2 id="timeline">Timeline</h2>
@@ -231,7 +238,10 @@ export function IncidentPage({ id, tab }: { id: string; tab: IncidentTab }) {
   const path = `/api/incidents/${encodeURIComponent(id)}`;
   const incident = usePolled(() => getJson<Incident>(path), path);
   const series = usePolled(() => getJson<SeriesJson>('/api/dashboard/series'), 'series');
+  const actions = usePolled(() => getJson<{ actions: ActionRecord[] }>('/api/actions'), 'actions');
   const i = incident.data;
+  // The upgrade an operator logged before anything broke belongs on this incident's chart and timeline.
+  const story = i ? withLooseActions(i, actions.data?.actions ?? []) : [];
   const h = i ? (i.rootCause ?? i.top) : undefined;
 
   return (
@@ -279,12 +289,12 @@ export function IncidentPage({ id, tab }: { id: string; tab: IncidentTab }) {
               <section aria-labelledby="signals">
                 <h2 id="signals">Signals over time</h2>
                 {series.data ? (
-                  <SignalChart data={series.data} marks={marksOf(i)} title={`Signals behind ${i.id}`} />
+                  <SignalChart data={series.data} marks={marksOf(story)} title={`Signals behind ${i.id}`} />
                 ) : (
                   <p>Loading…</p>
                 )}
               </section>
-              <Timeline i={i} />
+              <Timeline story={story} />
             </>
           )}
           {tab === 'runbooks' && <RunbooksPanel incident={i} />}
