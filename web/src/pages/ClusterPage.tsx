@@ -69,6 +69,13 @@ export function ClusterPage() {
   // its own reasons is listed, not counted against the cluster (it is not what kubetriage
   // watches for, and a healthy cluster always has one).
   const clusterOk = r?.clusterHealthy === true && open.length === 0;
+  // Its parts look fine while an incident is open (an MTU fault leaves every pod Ready):
+  // say that the incident is what makes it not healthy.
+  const verdict = clusterOk
+    ? 'Cluster healthy'
+    : r?.clusterHealthy
+      ? `Cluster not healthy: ${open.length} open incident${open.length === 1 ? '' : 's'}`
+      : 'Cluster not healthy';
 
   return (
     <>
@@ -93,9 +100,7 @@ export function ClusterPage() {
         <section aria-labelledby="summary">
           <h2 id="summary">Summary at {utc(r.atMs)}</h2>
           <ul className="facts">
-            <li className={clusterOk ? 'ok' : 'bad'}>
-              {clusterOk ? 'Cluster healthy' : 'Cluster not healthy'}
-            </li>
+            <li className={clusterOk ? 'ok' : 'bad'}>{verdict}</li>
             <li className={r.controlPlane.reachable ? 'ok' : 'bad'}>
               Control plane {r.controlPlane.reachable ? 'reachable' : 'unreachable'}
               {r.controlPlane.version ? ` (${r.controlPlane.version})` : ''}
