@@ -73,8 +73,12 @@ function marksPlugin(current: () => readonly Mark[]): uPlot.Plugin {
             unlabelled++;
             continue;
           }
+          // On white, so a series line crossing the label does not make it unreadable.
+          const y = top + (2 + at.row * 13) * devicePixelRatio;
+          ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
+          ctx.fillRect(at.from - 1, y - 1, shown[k].width + 2, 13 * devicePixelRatio);
           ctx.fillStyle = m.kind === 'action' ? '#00695c' : '#1f1f1f';
-          ctx.fillText(m.label, at.from, top + (2 + at.row * 13) * devicePixelRatio);
+          ctx.fillText(m.label, at.from, y);
         }
         if (unlabelled) {
           ctx.fillStyle = '#1f1f1f';
@@ -117,20 +121,26 @@ export function SignalChart({
   data,
   marks,
   title,
+  omit = [],
 }: {
   data: SeriesJson;
   marks: readonly Mark[];
   title: string;
+  /** Series the cluster has nothing to feed (series-applicable.ts): not drawn, not in the legend. */
+  omit?: readonly SeriesName[];
 }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const marksRef = useRef(marks);
   marksRef.current = marks;
 
+  const omitted = omit.join(',');
+  const names = (Object.keys(seriesStyle) as SeriesName[]).filter((n) => !omitted.split(',').includes(n));
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the plot is rebuilt only when the series drawn change (omitted), names follow from it
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const names = Object.keys(seriesStyle) as SeriesName[];
     const opts: uPlot.Options = {
       width: Math.max(320, el.clientWidth),
       height: 280,
@@ -168,15 +178,14 @@ export function SignalChart({
       u.destroy();
       plot.current = null;
     };
-  }, []);
+  }, [omitted]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: the marks are read through a ref at draw time; new marks must redraw
   useEffect(() => {
     const u = plot.current;
     if (!u) return;
-    const names = Object.keys(seriesStyle) as SeriesName[];
     u.setData([data.atMs.map((t) => t / 1000), ...names.map((n) => data.series[n])]);
-  }, [data, marks]);
+  }, [data, marks, omitted]);
 
   return (
     <figure className="chart">

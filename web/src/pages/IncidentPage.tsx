@@ -12,11 +12,13 @@ import type {
   Hypothesis,
   Incident,
   SeriesJson,
+  StatusReport,
   TimelineEntry,
 } from '../api-types.ts';
 import { SeverityBadge, StatusBadge } from '../components/Badge.tsx';
 import { CommandLine } from '../components/CopyButton.tsx';
 import { type Mark, SignalChart } from '../components/SignalChart.tsx';
+import { seriesNotApplicable } from '../components/series-applicable.ts';
 import { percent, statusLabel, utc } from '../format.ts';
 import { usePolled } from '../poll.ts';
 import { withLooseActions } from '../timeline-order.ts';
@@ -239,6 +241,8 @@ export function IncidentPage({ id, tab }: { id: string; tab: IncidentTab }) {
   const incident = usePolled(() => getJson<Incident>(path), path);
   const series = usePolled(() => getJson<SeriesJson>('/api/dashboard/series'), 'series');
   const actions = usePolled(() => getJson<{ actions: ActionRecord[] }>('/api/actions'), 'actions');
+  const view = usePolled(() => getJson<StatusReport>('/api/view'), 'view');
+  const report = view.data && 'sources' in view.data ? view.data : undefined;
   const i = incident.data;
   // The upgrade an operator logged before anything broke belongs on this incident's chart and timeline.
   const story = i ? withLooseActions(i, actions.data?.actions ?? []) : [];
@@ -289,7 +293,12 @@ export function IncidentPage({ id, tab }: { id: string; tab: IncidentTab }) {
               <section aria-labelledby="signals">
                 <h2 id="signals">Signals over time</h2>
                 {series.data ? (
-                  <SignalChart data={series.data} marks={marksOf(story)} title={`Signals behind ${i.id}`} />
+                  <SignalChart
+                    data={series.data}
+                    marks={marksOf(story)}
+                    omit={seriesNotApplicable(report, series.data)}
+                    title={`Signals behind ${i.id}`}
+                  />
                 ) : (
                   <p>Loading…</p>
                 )}
