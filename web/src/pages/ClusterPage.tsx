@@ -114,8 +114,10 @@ export function ClusterPage() {
             <li className={r.sources.stale.length ? 'bad' : 'ok'}>
               Sources fresh: {r.sources.fresh} of {r.sources.fresh + r.sources.stale.length}
             </li>
+            {/* Red only while the cluster's own parts fail: an app that crash-loops on its own
+                stays an app's problem during an unrelated incident too. */}
             {r.workloads.problems.length > 0 && (
-              <li className={clusterOk ? 'note' : 'bad'}>
+              <li className={r.clusterHealthy ? 'note' : 'bad'}>
                 Workloads short of replicas: {r.workloads.problems.length}
               </li>
             )}
@@ -196,7 +198,7 @@ export function ClusterPage() {
                 )}
                 <ul className="checks">
                   {r.workloads.problems.slice(0, 20).map((w) => (
-                    <li key={w.key} className={clusterOk ? undefined : 'bad'}>
+                    <li key={w.key} className={r.clusterHealthy ? undefined : 'bad'}>
                       {w.kind} {w.key}: {w.ready} of {w.desired} ready
                     </li>
                   ))}
