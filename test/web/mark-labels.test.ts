@@ -40,6 +40,15 @@ describe('placeMarkLabels', () => {
     ]);
   });
 
+  it('keeps the labels of the incident’s status changes when a burst of actions fills the rows first', () => {
+    // runway-2024 over 24 h: four upgrade steps within an hour, then opened and identified.
+    const actions = [400, 410, 420, 430].map((x) => ({ x, width: 90, rank: 1 }));
+    const status = [434, 434].map((x) => ({ x, width: 50, rank: 0 }));
+    const placed = placeMarkLabels([...actions, ...status], layout);
+    expect(placed.slice(4).every((p) => p !== undefined)).toBe(true);
+    expect(placed.filter((p) => p === undefined)).toHaveLength(2);
+  });
+
   it('puts a label near the right edge on its line’s left, and never past the left edge', () => {
     const [nearRight, nearLeft] = placeMarkLabels(
       [

@@ -45,7 +45,7 @@ function marksPlugin(current: () => readonly Mark[]): uPlot.Plugin {
         ctx.font = `${Math.round(11 * devicePixelRatio)}px system-ui, sans-serif`;
         ctx.textBaseline = 'top';
         // Lines first, for every mark; then the labels where they overlap nothing (mark-labels.ts).
-        const shown: { m: Mark; x: number; width: number }[] = [];
+        const shown: { m: Mark; x: number; width: number; rank: number }[] = [];
         for (const m of current()) {
           const x = Math.round(u.valToPos(m.atMs / 1000, 'x', true));
           if (x < left || x > left + width) continue;
@@ -56,7 +56,8 @@ function marksPlugin(current: () => readonly Mark[]): uPlot.Plugin {
           ctx.moveTo(x, top);
           ctx.lineTo(x, top + height);
           ctx.stroke();
-          shown.push({ m, x, width: ctx.measureText(m.label).width });
+          // The incident's own marks first: a burst of actions must not push 'opened' off.
+          shown.push({ m, x, width: ctx.measureText(m.label).width, rank: m.kind === 'action' ? 1 : 0 });
         }
         const placed = placeMarkLabels(shown, {
           left,

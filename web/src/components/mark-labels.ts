@@ -21,18 +21,26 @@ export interface PlacedLabel {
   row: number;
 }
 
-/** For each mark (its line's x and its label's width), where its label goes, or undefined. */
+/**
+ * For each mark (its line's x, its label's width and, optionally, its rank: lower ranks are
+ * labelled first, so the incident's own status changes keep their labels when a burst of
+ * actions leaves room for only some), where its label goes, or undefined.
+ */
 export function placeMarkLabels(
-  marks: readonly { x: number; width: number }[],
+  marks: readonly { x: number; width: number; rank?: number }[],
   o: MarkLabelLayout,
 ): (PlacedLabel | undefined)[] {
-  const rowEnds = Array.from({ length: o.rows }, () => Number.NEGATIVE_INFINITY);
-  return marks.map(({ x, width }) => {
+  const rows: { from: number; to: number }[][] = Array.from({ length: o.rows }, () => []);
+  const placed: (PlacedLabel | undefined)[] = marks.map(() => undefined);
+  const order = marks.map((m, k) => ({ ...m, k })).sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0) || a.x - b.x);
+  for (const { x, width, k } of order) {
     const atLeft = x + o.pad + width > o.right;
     const from = Math.max(o.left, atLeft ? x - o.pad - width : x + o.pad);
-    const row = rowEnds.findIndex((end) => from > end + o.gap);
-    if (row < 0) return undefined;
-    rowEnds[row] = from + width;
-    return { from, row };
-  });
+    const to = from + width;
+    const row = rows.findIndex((taken) => taken.every((t) => to + o.gap < t.from || from > t.to + o.gap));
+    if (row < 0) continue;
+    rows[row].push({ from, to });
+    placed[k] = { from, row };
+  }
+  return placed;
 }
