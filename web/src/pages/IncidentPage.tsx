@@ -19,7 +19,7 @@ import { SeverityBadge, StatusBadge } from '../components/Badge.tsx';
 import { CommandLine } from '../components/CopyButton.tsx';
 import { type Mark, SignalChart } from '../components/SignalChart.tsx';
 import { seriesNotApplicable } from '../components/series-applicable.ts';
-import { percent, statusLabel, utc } from '../format.ts';
+import { ago, percent, statusLabel, utc } from '../format.ts';
 import { usePolled } from '../poll.ts';
 import { withLooseActions } from '../timeline-order.ts';
 import { PostmortemPanel } from './PostmortemPanel.tsx';
@@ -288,6 +288,13 @@ export function IncidentPage({ id, tab }: { id: string; tab: IncidentTab }) {
           </nav>
           {tab === 'overview' && (
             <>
+              {i.status === 'resolved' && i.resolvedAtMs !== undefined && (
+                // After the outage the next thing to do is the write-up: say so where people land.
+                <p className="resolved-note">
+                  Resolved {utc(i.resolvedAtMs)}, {ago(i.openedAtMs, i.resolvedAtMs)} after it opened.{' '}
+                  <a href={`#/incidents/${encodeURIComponent(i.id)}/postmortem`}>Read the postmortem draft</a>
+                </p>
+              )}
               <HypothesisView h={h} runnerUp={i.runnerUp} />
               <NextSteps h={h} />
               <section aria-labelledby="signals">
