@@ -88,7 +88,8 @@ describe('terminal output of cluster text', () => {
         problems: [{ key: 'kube-system/coredns-1', reason: hostile, restarts: 3 }],
       },
       workloads: { problems: [] },
-      sources: { fresh: 1, stale: [], forbidden: [] },
+      sources: { fresh: 1, stale: [], forbidden: [], notApplicable: [] },
+      clusterHealthy: false,
       healthy: false,
     };
     const out = statusOutput('table', data, tty);

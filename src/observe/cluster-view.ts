@@ -15,6 +15,7 @@ import type {
   WatchedResource,
 } from '../kube/observations.ts';
 import { EventLedger } from './event-ledger.ts';
+import { kubeProxyNodes } from './kube-proxy-nodes.ts';
 import { type LogRecord, parseLogBatch } from './log-records.ts';
 import { NodeOnsets } from './onsets.ts';
 import { Ring } from './ring.ts';
@@ -218,22 +219,27 @@ export class ClusterView {
 
   /**
    * Sources whose subject is gone from the cluster stop counting: the logs of a pod that
-   * was deleted, the metrics of a node that left. Otherwise every rollout would leave a
+   * was deleted (or of an ingress controller's), the metrics of a node that left or no
+   * longer runs kube-proxy. Otherwise every rollout would leave a
    * stale source behind for good. Only once it has gone quiet: until then it still tells
    * what happened last.
    */
   private forgetGoneSources(nowMs: number, quietMs: number): void {
     const podsKnown = this.synced('pods');
     const nodesKnown = this.synced('nodes');
+    const proxyNodes = podsKnown ? kubeProxyNodes(this.map('pods').values()) : undefined;
     for (const [source, rec] of this.sources) {
       if (nowMs - (this.lastReportMs.get(source) ?? rec.lastOkMs ?? -Infinity) <= quietMs) continue;
       const logs = /^logs\/([^/]+)\/([^/]+)\//.exec(source);
-      const ingress = /^metrics\/ingress-nginx\/([^/]+)\/([^/]+)$/.exec(source);
+      const ingress = /^metrics\/ingress-(?:nginx|envoy)\/([^/]+)\/([^/]+)$/.exec(source);
       const proxy = /^metrics\/kube-proxy\/([^/]+)$/.exec(source);
       const pod = logs ?? ingress;
       if (
         (pod && podsKnown && !this.map('pods').has(`${pod[1]}/${pod[2]}`)) ||
-        (proxy && nodesKnown && !this.map('nodes').has(proxy[1]))
+        (proxy && nodesKnown && !this.map('nodes').has(proxy[1])) ||
+        // A node that runs no kube-proxy pod any more (its DaemonSet removed when Cilium's
+        // kube-proxy replacement took over) has no kube-proxy metrics to expect.
+        (proxy && proxyNodes && !proxyNodes.has(proxy[1]))
       ) {
         this.sources.delete(source);
         this.lastReportMs.delete(source);

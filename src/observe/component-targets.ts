@@ -9,6 +9,7 @@
 import type { KubeObject } from '../kube/observations.ts';
 import type { IngressTarget, LogTarget } from '../kube/probes.ts';
 import type { ClusterView } from './cluster-view.ts';
+import { kubeProxyNodes } from './kube-proxy-nodes.ts';
 import { publicEndpoints } from './public-endpoints.ts';
 
 const tailedApps = new Set(['kube-proxy', 'kube-dns']);
@@ -57,14 +58,7 @@ export interface ComponentTargets {
 export function componentTargets(view: ClusterView): ComponentTargets {
   // kube-proxy is scraped only where it runs: clusters that replace it (Cilium, Calico's
   // eBPF data plane) have no kube-proxy, and expecting its metrics there reads as stale.
-  const proxyNodes = new Set<string>();
-  for (const p of view.list('pods') as (KubeObject & PodView)[])
-    if (
-      p.metadata.namespace === 'kube-system' &&
-      p.metadata.labels?.['k8s-app'] === 'kube-proxy' &&
-      p.spec?.nodeName
-    )
-      proxyNodes.add(p.spec.nodeName);
+  const proxyNodes = kubeProxyNodes(view.list('pods'));
   const nodes = view
     .list('nodes')
     .map((n) => n.metadata.name)

@@ -23,21 +23,36 @@ function view(pods: KubeObject[], nodes = [node('n1'), node('n2')]): ClusterView
 
 describe('source freshness on a healthy cluster', () => {
   it('forgets the sources of deleted pods and departed nodes', () => {
-    const v = view([pod('kube-system', 'coredns-1', 'n1', 'kube-dns')]);
+    const v = view([
+      pod('kube-system', 'coredns-1', 'n1', 'kube-dns'),
+      pod('kube-system', 'kube-proxy-a', 'n1', 'kube-proxy'),
+    ]);
     for (const source of [
       'logs/kube-system/coredns-1/coredns',
       'logs/shop/web-1/web',
       'metrics/ingress-nginx/ingress/ctrl-1',
+      'metrics/ingress-envoy/projectcontour/envoy-1',
       'metrics/kube-proxy/n1',
       'metrics/kube-proxy/n9',
     ])
       v.apply({ type: 'source', source, ok: true, atMs: 0 });
     // While they are recent they still tell what happened last.
-    expect(v.freshness(60_000, 120_000)).toHaveLength(5);
+    expect(v.freshness(60_000, 120_000)).toHaveLength(6);
+    // Gone quiet, only the sources of what still runs are missed: those are stale, honestly.
     expect(v.freshness(200_000, 120_000).map((s) => [s.source, s.state])).toEqual([
       ['logs/kube-system/coredns-1/coredns', 'stale'],
       ['metrics/kube-proxy/n1', 'stale'],
     ]);
+  });
+
+  it("forgets a node's kube-proxy metrics once the node runs no kube-proxy pod (replaced by Cilium)", () => {
+    const kubeProxy = pod('kube-system', 'kube-proxy-a', 'n1', 'kube-proxy');
+    const v = view([kubeProxy, pod('kube-system', 'cilium-a', 'n1', 'cilium')]);
+    v.apply({ type: 'source', source: 'metrics/kube-proxy/n1', ok: true, atMs: 0 });
+    // The kube-proxy DaemonSet is deleted: its pods go, the node stays.
+    v.apply({ type: 'delete', resource: 'pods', object: kubeProxy, atMs: 10_000 });
+    expect(v.freshness(60_000, 120_000).map((s) => s.source)).toEqual(['metrics/kube-proxy/n1']);
+    expect(v.freshness(200_000, 120_000)).toEqual([]);
   });
 
   it('reads a source refused with 403 as forbidden, not stale, until it delivers again', () => {

@@ -6,6 +6,8 @@
  */
 import type { KubeObject } from '../kube/observations.ts';
 import { type ClusterView, objectKey, type SourceStatus } from './cluster-view.ts';
+import { componentTargets } from './component-targets.ts';
+import { kubeProxyNodes } from './kube-proxy-nodes.ts';
 
 export interface ControlPlaneStatus {
   reachable: boolean;
@@ -28,7 +30,19 @@ export interface PodProblem {
   phase?: string;
   reason: string;
   restarts: number;
+  /**
+   * Created within the start-up grace and never restarted: scheduled, pulling, starting (a
+   * DaemonSet's pod on a node that just joined). Listed, not held against the cluster.
+   */
+  starting?: boolean;
 }
+
+/**
+ * How long a new pod may take to become Ready before it counts: kubeadm's CoreDNS liveness
+ * probe waits 60 s (initialDelaySeconds), and a kube-proxy or CNI pod on a node that just
+ * joined is Pending for seconds while it is scheduled and pulled.
+ */
+export const startupGraceMs = 60_000;
 
 export interface WorkloadProblem {
   kind: 'Deployment' | 'DaemonSet';
@@ -50,9 +64,54 @@ export interface StatusReport {
   };
   kubeSystem: { pods: number; ready: number; problems: PodProblem[] };
   workloads: { problems: WorkloadProblem[] };
-  /** `forbidden`: sources kubetriage's role may not read (opt-in grants), not dark ones. */
-  sources: { fresh: number; stale: SourceStatus[]; forbidden: SourceStatus[] };
+  /**
+   * `forbidden`: sources kubetriage's role may not read (opt-in grants), not dark ones.
+   * `notApplicable`: kinds of source the cluster has nothing to serve (no kube-proxy where
+   * Cilium replaces it), named with the reason rather than counted as fresh or stale.
+   */
+  sources: {
+    fresh: number;
+    stale: SourceStatus[];
+    forbidden: SourceStatus[];
+    notApplicable: NotApplicableSource[];
+  };
+  /**
+   * The cluster's own parts: the control plane answers, nodes are Ready, kube-system pods
+   * are Ready and every source is fresh. Workloads short of replicas are left out: an app
+   * that crash-loops for its own reasons does not make the cluster unhealthy (when the
+   * cluster is the cause, the pipeline opens an incident and says so).
+   */
+  clusterHealthy: boolean;
+  /** The cluster and every workload: what `kubetriage status` exits on. */
   healthy: boolean;
+}
+
+export interface NotApplicableSource {
+  /** The kind of source, as the stale ones are grouped: `metrics/kube-proxy`, `metrics/ingress`. */
+  source: string;
+  reason: string;
+}
+
+/** Source kinds the cluster has nothing to serve, read from the pods it runs. */
+function notApplicableSources(view: ClusterView): NotApplicableSource[] {
+  const nodes = view.list('nodes').map((n) => n.metadata.name);
+  if (!view.synced('pods') || nodes.length === 0) return [];
+  const out: NotApplicableSource[] = [];
+  const proxied = kubeProxyNodes(view.list('pods'));
+  // Where only some nodes lack one (a node that joined a moment ago), nothing is said: no
+  // source is expected there, and the rest are read.
+  if (proxied.size === 0)
+    out.push({
+      source: 'metrics/kube-proxy',
+      reason: `no kube-proxy pod (kube-system, k8s-app=kube-proxy) runs on any of the ${nodes.length} nodes: something else proxies Services (Cilium's kube-proxy replacement, kube-router, Calico's eBPF data plane), so there are no kube-proxy metrics to read`,
+    });
+  if (componentTargets(view).ingress.length === 0)
+    out.push({
+      source: 'metrics/ingress',
+      reason:
+        'no ingress controller pod (ingress-nginx, or Envoy-based: Contour, Emissary, Envoy Gateway) runs, so there are no request counts to read at the ingress',
+    });
+  return out;
 }
 
 interface NodeView {
@@ -100,7 +159,7 @@ function nodeProblem(n: KubeObject): NodeProblem | undefined {
   };
 }
 
-function podProblem(p: KubeObject): PodProblem | undefined {
+function podProblem(p: KubeObject, nowMs: number): PodProblem | undefined {
   const v = p as KubeObject & PodView;
   const phase = v.status?.phase;
   if (phase === 'Succeeded') return undefined;
@@ -118,6 +177,11 @@ function podProblem(p: KubeObject): PodProblem | undefined {
       ? 'Terminating'
       : (waiting ?? v.status?.reason ?? (phase === 'Running' ? 'NotReady' : (phase ?? 'Unknown'))),
     restarts,
+    ...(restarts === 0 &&
+    !p.metadata.deletionTimestamp &&
+    nowMs - Date.parse(p.metadata.creationTimestamp ?? '') < startupGraceMs
+      ? { starting: true }
+      : {}),
   };
 }
 
@@ -158,7 +222,9 @@ export function buildStatusReport(
   const nodes = view.list('nodes');
   const nodeProblems = nodes.map(nodeProblem).filter((p): p is NodeProblem => p !== undefined);
   const kubeSystem = view.list('pods').filter((p) => p.metadata.namespace === 'kube-system');
-  const podProblems = kubeSystem.map(podProblem).filter((p): p is PodProblem => p !== undefined);
+  const podProblems = kubeSystem
+    .map((p) => podProblem(p, nowMs))
+    .filter((p): p is PodProblem => p !== undefined);
 
   const workloadProblems: WorkloadProblem[] = [];
   for (const d of view.list('deployments')) {
@@ -201,15 +267,21 @@ export function buildStatusReport(
       problems: podProblems.sort((a, b) => a.key.localeCompare(b.key)),
     },
     workloads: { problems: workloadProblems.sort((a, b) => a.key.localeCompare(b.key)) },
-    sources: { fresh: freshness.length - stale.length - forbidden.length, stale, forbidden },
+    sources: {
+      fresh: freshness.length - stale.length - forbidden.length,
+      stale,
+      forbidden,
+      notApplicable: notApplicableSources(view),
+    },
+    clusterHealthy: false,
     healthy: false,
   };
-  report.healthy =
+  report.clusterHealthy =
     controlPlane.reachable &&
     checks.every((c) => c.ok) &&
     nodeProblems.every((n) => n.ready === 'True') &&
-    podProblems.length === 0 &&
-    workloadProblems.length === 0 &&
+    podProblems.every((p) => p.starting) &&
     stale.length === 0;
+  report.healthy = report.clusterHealthy && workloadProblems.length === 0;
   return report;
 }

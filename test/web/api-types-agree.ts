@@ -7,6 +7,7 @@
  */
 import type { Hypothesis } from '../../src/diagnose/hypothesis.ts';
 import type { Incident, StatusUpdate, TimelineEntry } from '../../src/incident/incident.ts';
+import type { ActionRecord } from '../../src/incident/store/store.ts';
 import type { StatusReport } from '../../src/observe/status-report.ts';
 import type { StatusPage } from '../../src/publish/status-page.ts';
 import type { RunbookPlan } from '../../src/respond/plan.ts';
@@ -28,4 +29,5 @@ export type ServerAndDashboardAgree = [
   Sends<RunbookRun, Web.RunbookRun>,
   Sends<NodeMap, Web.NodeMap>,
   Sends<SeriesJson, Web.SeriesJson>,
+  Sends<ActionRecord, Web.ActionRecord>,
 ];

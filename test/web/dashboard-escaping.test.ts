@@ -111,6 +111,33 @@ describe('the dashboard escapes what the cluster names', () => {
     expect(errors).toEqual([]);
   });
 
+  it('renders the postmortem as Markdown: inline code as code, no backticks left, HTML in a note shown as text', async () => {
+    const command = 'kubectl -n kube-system rollout restart ds/kube-proxy';
+    const res = await fetch(`${origin}/api/incidents/INC-0001/notes`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ text: `ran \`${command}\`, then <b>waited</b>`, author: 'oncall' }),
+    });
+    expect(res.status).toBe(201);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${origin}/#token=${token}`);
+      await showRoute(page, '#/incidents/INC-0001/postmortem');
+      await page.locator('.markdown code', { hasText: command }).first().waitFor({ timeout: 10_000 });
+      const text = await page.locator('.markdown').first().innerText();
+      expect(text).toContain(`ran ${command}, then <b>waited</b>`);
+      expect(text).not.toContain('`');
+      expect(await page.locator('.markdown b').count()).toBe(0);
+      // Markdown made the headings and the timeline table: none of its syntax is left as text.
+      expect(await page.locator('.markdown h2').count()).toBeGreaterThan(3);
+      expect(await page.locator('.markdown table').count()).toBeGreaterThan(0);
+      expect(text).not.toMatch(/^#+ |\|---\|/m);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('posts a public update that sets a component state by hand, shown on the public page', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 1100 } });
     const page = await context.newPage();

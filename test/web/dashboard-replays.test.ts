@@ -83,6 +83,11 @@ async function checkIncident(page: Page, scenario: string, i: Incident): Promise
   await head.locator(`.badge.status-${i.status}`).waitFor({ timeout: 10_000 });
   await expect(head.locator('h1').innerText()).resolves.toBe(`${i.id}: ${h.title}`);
 
+  // Once resolved, the overview says so and leads to the postmortem draft.
+  const resolvedNote = page.locator('.resolved-note a[href$="/postmortem"]');
+  if (i.status === 'resolved') await resolvedNote.waitFor({ timeout: 10_000 });
+  else expect(await resolvedNote.count()).toBe(0);
+
   // The hypothesis as the record has it, with its evidence and the look-alikes ruled out.
   await page.locator('.hypothesis .statement', { hasText: h.statement }).waitFor({ timeout: 10_000 });
   const evidence = await page

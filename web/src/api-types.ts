@@ -62,6 +62,14 @@ export interface TimelineEntry {
   author?: string;
 }
 
+/** An operator action logged on no incident (`GET /api/actions`). */
+export interface ActionRecord {
+  id: number;
+  atMs: number;
+  author: string;
+  text: string;
+}
+
 export interface StatusUpdate {
   atMs: number;
   status: IncidentStatus;
@@ -112,7 +120,15 @@ export interface StatusReport {
   kubeSystem: {
     pods: number;
     ready: number;
-    problems: { key: string; node?: string; phase?: string; reason: string; restarts: number }[];
+    /** `starting`: created within the start-up minute and never restarted; not held against the cluster. */
+    problems: {
+      key: string;
+      node?: string;
+      phase?: string;
+      reason: string;
+      restarts: number;
+      starting?: boolean;
+    }[];
   };
   workloads: { problems: { kind: string; key: string; desired: number; ready: number }[] };
   sources: {
@@ -120,7 +136,11 @@ export interface StatusReport {
     stale: { source: string; state: string; staleSinceMs?: number; lastError?: string; failures: number }[];
     /** Sources kubetriage's role may not read (the opt-in proxy scrapes): not dark, not granted. */
     forbidden: { source: string; lastError?: string }[];
+    /** Kinds of source the cluster has nothing to serve (no kube-proxy where Cilium replaces it), with why. */
+    notApplicable: { source: string; reason: string }[];
   };
+  /** The cluster's own parts (control plane, nodes, kube-system, sources), workloads left out. */
+  clusterHealthy: boolean;
   healthy: boolean;
 }
 

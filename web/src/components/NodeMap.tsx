@@ -31,7 +31,8 @@ const Group = memo(function Group({ g, small }: { g: NodeMapData['groups'][numbe
       <h4>
         {g.pool} <span className="muted">kubelet {g.version}</span>{' '}
         <span className="muted">
-          {g.names.length} nodes{notReady ? `, ${notReady} not Ready` : ''}
+          {g.names.length} {g.names.length === 1 ? 'node' : 'nodes'}
+          {notReady ? `, ${notReady} not Ready` : ''}
         </span>
       </h4>
       <div className={`cells${small ? ' small' : ''}`}>

@@ -11,6 +11,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { SeriesJson, SeriesName, TimelineEntry } from '../api-types.ts';
 import { clockTime, utc } from '../format.ts';
+import { placeMarkLabels } from './mark-labels.ts';
 
 export const seriesStyle: Record<
   SeriesName,
@@ -43,11 +44,8 @@ function marksPlugin(current: () => readonly Mark[]): uPlot.Plugin {
         ctx.save();
         ctx.font = `${Math.round(11 * devicePixelRatio)}px system-ui, sans-serif`;
         ctx.textBaseline = 'top';
-        // Four rows of labels; a label goes in the first row where it overlaps nothing, and
-        // one that fits nowhere keeps its line but not its text (never printed over another).
-        const rowEnds = [0, 0, 0, 0].map(() => Number.NEGATIVE_INFINITY);
-        const gap = 4 * devicePixelRatio;
-        let unlabelled = 0;
+        // Lines first, for every mark; then the labels where they overlap nothing (mark-labels.ts).
+        const shown: { m: Mark; x: number; width: number; rank: number }[] = [];
         for (const m of current()) {
           const x = Math.round(u.valToPos(m.atMs / 1000, 'x', true));
           if (x < left || x > left + width) continue;
@@ -58,20 +56,30 @@ function marksPlugin(current: () => readonly Mark[]): uPlot.Plugin {
           ctx.moveTo(x, top);
           ctx.lineTo(x, top + height);
           ctx.stroke();
-          ctx.fillStyle = ctx.strokeStyle;
-          // Near the right edge the label goes on the line's left, so it is never cut off.
-          const w = ctx.measureText(m.label).width;
-          const pad = 3 * devicePixelRatio;
-          const atLeft = x + pad + w > left + width;
-          const from = atLeft ? x - pad - w : x + pad;
-          const row = rowEnds.findIndex((end) => from > end + gap);
-          if (row < 0) {
+          // The incident's own marks first: a burst of actions must not push 'opened' off.
+          shown.push({ m, x, width: ctx.measureText(m.label).width, rank: m.kind === 'action' ? 1 : 0 });
+        }
+        const placed = placeMarkLabels(shown, {
+          left,
+          right: left + width,
+          rows: 4,
+          gap: 4 * devicePixelRatio,
+          pad: 3 * devicePixelRatio,
+        });
+        let unlabelled = 0;
+        ctx.textAlign = 'left';
+        for (const [k, { m }] of shown.entries()) {
+          const at = placed[k];
+          if (!at) {
             unlabelled++;
             continue;
           }
-          rowEnds[row] = from + w;
-          ctx.textAlign = 'left';
-          ctx.fillText(m.label, from, top + (2 + row * 13) * devicePixelRatio);
+          // On white, so a series line crossing the label does not make it unreadable.
+          const y = top + (2 + at.row * 13) * devicePixelRatio;
+          ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
+          ctx.fillRect(at.from - 1, y - 1, shown[k].width + 2, 13 * devicePixelRatio);
+          ctx.fillStyle = m.kind === 'action' ? '#00695c' : '#1f1f1f';
+          ctx.fillText(m.label, at.from, y);
         }
         if (unlabelled) {
           ctx.fillStyle = '#1f1f1f';
@@ -114,20 +122,26 @@ export function SignalChart({
   data,
   marks,
   title,
+  omit = [],
 }: {
   data: SeriesJson;
   marks: readonly Mark[];
   title: string;
+  /** Series the cluster has nothing to feed (series-applicable.ts): not drawn, not in the legend. */
+  omit?: readonly SeriesName[];
 }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const marksRef = useRef(marks);
   marksRef.current = marks;
 
+  const omitted = omit.join(',');
+  const names = (Object.keys(seriesStyle) as SeriesName[]).filter((n) => !omitted.split(',').includes(n));
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the plot is rebuilt only when the series drawn change (omitted), names follow from it
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const names = Object.keys(seriesStyle) as SeriesName[];
     const opts: uPlot.Options = {
       width: Math.max(320, el.clientWidth),
       height: 280,
@@ -165,15 +179,14 @@ export function SignalChart({
       u.destroy();
       plot.current = null;
     };
-  }, []);
+  }, [omitted]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: the marks are read through a ref at draw time; new marks must redraw
   useEffect(() => {
     const u = plot.current;
     if (!u) return;
-    const names = Object.keys(seriesStyle) as SeriesName[];
     u.setData([data.atMs.map((t) => t / 1000), ...names.map((n) => data.series[n])]);
-  }, [data, marks]);
+  }, [data, marks, omitted]);
 
   return (
     <figure className="chart">

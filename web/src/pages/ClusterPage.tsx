@@ -65,6 +65,17 @@ export function ClusterPage() {
   const incidents = usePolled(() => getJson<{ incidents: Incident[] }>('/api/incidents'), 'incidents');
   const r = report.data && 'nodes' in report.data ? report.data : undefined;
   const open = (incidents.data?.incidents ?? []).filter((i) => i.status !== 'resolved');
+  // The verdict is the cluster's: its own parts, and no incident open. An app that fails for
+  // its own reasons is listed, not counted against the cluster (it is not what kubetriage
+  // watches for, and a healthy cluster always has one).
+  const clusterOk = r?.clusterHealthy === true && open.length === 0;
+  // Its parts look fine while an incident is open (an MTU fault leaves every pod Ready):
+  // say that the incident is what makes it not healthy.
+  const verdict = clusterOk
+    ? 'Cluster healthy'
+    : r?.clusterHealthy
+      ? `Cluster not healthy: ${open.length} open incident${open.length === 1 ? '' : 's'}`
+      : 'Cluster not healthy';
 
   return (
     <>
@@ -89,7 +100,7 @@ export function ClusterPage() {
         <section aria-labelledby="summary">
           <h2 id="summary">Summary at {utc(r.atMs)}</h2>
           <ul className="facts">
-            <li className={r.healthy ? 'ok' : 'bad'}>{r.healthy ? 'Healthy' : 'Not healthy'}</li>
+            <li className={clusterOk ? 'ok' : 'bad'}>{verdict}</li>
             <li className={r.controlPlane.reachable ? 'ok' : 'bad'}>
               Control plane {r.controlPlane.reachable ? 'reachable' : 'unreachable'}
               {r.controlPlane.version ? ` (${r.controlPlane.version})` : ''}
@@ -97,12 +108,19 @@ export function ClusterPage() {
             <li className={r.nodes.notReady + r.nodes.unknown ? 'bad' : 'ok'}>
               Nodes Ready: {r.nodes.ready} of {r.nodes.total}
             </li>
-            <li className={r.kubeSystem.problems.length ? 'bad' : 'ok'}>
+            <li className={r.kubeSystem.problems.some((p) => !p.starting) ? 'bad' : 'ok'}>
               kube-system pods Ready: {r.kubeSystem.ready} of {r.kubeSystem.pods}
             </li>
             <li className={r.sources.stale.length ? 'bad' : 'ok'}>
               Sources fresh: {r.sources.fresh} of {r.sources.fresh + r.sources.stale.length}
             </li>
+            {/* Red only while the cluster's own parts fail: an app that crash-loops on its own
+                stays an app's problem during an unrelated incident too. */}
+            {r.workloads.problems.length > 0 && (
+              <li className={r.clusterHealthy ? 'note' : 'bad'}>
+                Workloads short of replicas: {r.workloads.problems.length}
+              </li>
+            )}
           </ul>
         </section>
       )}
@@ -160,8 +178,9 @@ export function ClusterPage() {
             ) : (
               <ul className="checks">
                 {r.kubeSystem.problems.slice(0, 20).map((p) => (
-                  <li key={p.key} className="bad">
+                  <li key={p.key} className={p.starting ? 'muted' : 'bad'}>
                     {p.key}: {p.reason}
+                    {p.starting ? ' (starting)' : ''}
                     {p.restarts ? `, ${p.restarts} restarts` : ''}
                     {p.node ? ` on ${p.node}` : ''}
                   </li>
@@ -171,9 +190,15 @@ export function ClusterPage() {
             {r.workloads.problems.length > 0 && (
               <>
                 <h3>Workloads short of replicas</h3>
+                {clusterOk && (
+                  <p className="muted">
+                    The cluster itself is healthy and no incident is open: these fail for reasons of their own
+                    (their pods' logs and events say which).
+                  </p>
+                )}
                 <ul className="checks">
                   {r.workloads.problems.slice(0, 20).map((w) => (
-                    <li key={w.key} className="bad">
+                    <li key={w.key} className={r.clusterHealthy ? undefined : 'bad'}>
                       {w.kind} {w.key}: {w.ready} of {w.desired} ready
                     </li>
                   ))}
@@ -191,6 +216,15 @@ export function ClusterPage() {
                 : ''}
               .
             </p>
+            {r.sources.notApplicable.length > 0 && (
+              <ul className="checks not-applicable">
+                {r.sources.notApplicable.map((s) => (
+                  <li key={s.source}>
+                    {s.source}: not applicable, {s.reason}.
+                  </li>
+                ))}
+              </ul>
+            )}
             {staleKinds(r).length > 0 && (
               <ul className="checks">
                 {staleKinds(r).map(([kind, n]) => (

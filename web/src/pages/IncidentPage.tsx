@@ -6,12 +6,22 @@
  */
 import { useState } from 'react';
 import { getJson } from '../api.ts';
-import type { Evidence, Hypothesis, Incident, SeriesJson } from '../api-types.ts';
+import type {
+  ActionRecord,
+  Evidence,
+  Hypothesis,
+  Incident,
+  SeriesJson,
+  StatusReport,
+  TimelineEntry,
+} from '../api-types.ts';
 import { SeverityBadge, StatusBadge } from '../components/Badge.tsx';
 import { CommandLine } from '../components/CopyButton.tsx';
 import { type Mark, SignalChart } from '../components/SignalChart.tsx';
-import { percent, statusLabel, utc } from '../format.ts';
+import { seriesNotApplicable } from '../components/series-applicable.ts';
+import { ago, percent, statusLabel, utc } from '../format.ts';
 import { usePolled } from '../poll.ts';
+import { withLooseActions } from '../timeline-order.ts';
 import { PostmortemPanel } from './PostmortemPanel.tsx';
 import { Problem } from './Problem.tsx';
 import { RunbooksPanel } from './RunbooksPanel.tsx';
@@ -178,8 +188,8 @@ function NextSteps({ h }: { h: Hypothesis }) {
   );
 }
 
-function marksOf(i: Incident): Mark[] {
-  return i.timeline
+function marksOf(story: readonly TimelineEntry[]): Mark[] {
+  return story
     .filter((e) => e.kind === 'status' || e.kind === 'action' || e.kind === 'opened')
     .map((e) => ({
       atMs: e.atMs,
@@ -197,10 +207,10 @@ function marksOf(i: Incident): Mark[] {
  * The incident's timeline as people read it: what happened and who did what. The
  * detectors' own signal rows (internal ids) are counted, and shown on request.
  */
-function Timeline({ i }: { i: Incident }) {
+function Timeline({ story }: { story: readonly TimelineEntry[] }) {
   const [showSignals, setShowSignals] = useState(false);
-  const signals = i.timeline.filter((e) => e.kind === 'signal').length;
-  const entries = showSignals ? i.timeline : i.timeline.filter((e) => e.kind !== 'signal');
+  const signals = story.filter((e) => e.kind === 'signal').length;
+  const entries = showSignals ? story : story.filter((e) => e.kind !== 'signal');
   return (
     <section aria-labelledby="timeline">
       <h2 id="timeline">Timeline</h2>
@@ -214,7 +224,7 @@ function Timeline({ i }: { i: Incident }) {
       )}
       <ol className="timeline">
         {entries.map((e, k) => (
-          // biome-ignore lint/suspicious/noArrayIndexKey: the timeline is append-only
+          // biome-ignore lint/suspicious/noArrayIndexKey: the timeline is append-only, its order by time fixed
           <li key={k} className={`kind-${e.kind}`}>
             <time dateTime={new Date(e.atMs).toISOString()}>{utc(e.atMs)}</time>{' '}
             <span className="tag">{e.kind}</span> {e.text}
@@ -230,7 +240,12 @@ export function IncidentPage({ id, tab }: { id: string; tab: IncidentTab }) {
   const path = `/api/incidents/${encodeURIComponent(id)}`;
   const incident = usePolled(() => getJson<Incident>(path), path);
   const series = usePolled(() => getJson<SeriesJson>('/api/dashboard/series'), 'series');
+  const actions = usePolled(() => getJson<{ actions: ActionRecord[] }>('/api/actions'), 'actions');
+  const view = usePolled(() => getJson<StatusReport>('/api/view'), 'view');
+  const report = view.data && 'sources' in view.data ? view.data : undefined;
   const i = incident.data;
+  // The upgrade an operator logged before anything broke belongs on this incident's chart and timeline.
+  const story = i ? withLooseActions(i, actions.data?.actions ?? []) : [];
   const h = i ? (i.rootCause ?? i.top) : undefined;
 
   return (
@@ -273,17 +288,29 @@ export function IncidentPage({ id, tab }: { id: string; tab: IncidentTab }) {
           </nav>
           {tab === 'overview' && (
             <>
+              {i.status === 'resolved' && i.resolvedAtMs !== undefined && (
+                // After the outage the next thing to do is the write-up: say so where people land.
+                <p className="resolved-note">
+                  Resolved {utc(i.resolvedAtMs)}, {ago(i.openedAtMs, i.resolvedAtMs)} after it opened.{' '}
+                  <a href={`#/incidents/${encodeURIComponent(i.id)}/postmortem`}>Read the postmortem draft</a>
+                </p>
+              )}
               <HypothesisView h={h} runnerUp={i.runnerUp} />
               <NextSteps h={h} />
               <section aria-labelledby="signals">
                 <h2 id="signals">Signals over time</h2>
                 {series.data ? (
-                  <SignalChart data={series.data} marks={marksOf(i)} title={`Signals behind ${i.id}`} />
+                  <SignalChart
+                    data={series.data}
+                    marks={marksOf(story)}
+                    omit={seriesNotApplicable(report, series.data)}
+                    title={`Signals behind ${i.id}`}
+                  />
                 ) : (
                   <p>Loading…</p>
                 )}
               </section>
-              <Timeline i={i} />
+              <Timeline story={story} />
             </>
           )}
           {tab === 'runbooks' && <RunbooksPanel incident={i} />}
