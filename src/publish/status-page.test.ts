@@ -104,6 +104,8 @@ describe('status page', () => {
       ['INC-0002', 'major', '2026-01-01T15:32:00Z'],
     ]);
     expect(stateOf(p, 'Nodes')).toBe('operational');
+    // The resolution changed the page, published update or not.
+    expect(p.page.updated_at).toBe('2026-01-01T15:32:00Z');
   });
 
   it('shows updates newest first and never the internal evidence', () => {

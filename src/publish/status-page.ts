@@ -238,7 +238,12 @@ export function buildStatusPage(o: StatusPageInput): StatusPage {
     overall === 'operational' && maintained.size ? 'maintenance' : impactOf[overall];
   const since = o.nowMs - (o.historyMs ?? 7 * 86_400_000);
   const byNewest = (a: Incident, b: Incident) => b.openedAtMs - a.openedAtMs;
-  const updatedAt = Math.max(0, ...o.incidents.map((i) => i.updates.at(-1)?.atMs ?? i.openedAtMs));
+  // What last changed on the page: a public update, an incident opening, or its resolution
+  // (which turns its components operational even when no update was published).
+  const updatedAt = Math.max(
+    0,
+    ...o.incidents.flatMap((i) => [i.updates.at(-1)?.atMs ?? 0, i.openedAtMs, i.resolvedAtMs ?? 0]),
+  );
   return {
     page: { name: o.name, updated_at: rfc3339(updatedAt || o.nowMs) },
     status: {
