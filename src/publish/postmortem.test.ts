@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ActionItem } from '../incident/action-items.ts';
 import { hypothesis, t0 } from '../incident/fixtures.ts';
 import { IncidentTracker } from '../incident/tracker.ts';
 import { buildPostmortem, timelineSteps } from './postmortem.ts';
@@ -74,7 +75,11 @@ describe('postmortem', () => {
       expect(md).toContain(`## ${h}`);
     expect(md).toContain(`Onset: ${iso(t0)}`);
     expect(md).toContain('Nodes (3): aks-1, aks-2, aks-3');
-    expect(md).toContain('| Stagger node OS updates | prevent | (unassigned) | (no date) | open |');
+    // Nothing agreed yet: the diagnosis's advice is offered apart, not filed as commitments.
+    expect(md).toContain('None agreed yet');
+    expect(md).toContain('- Stagger node OS updates (prevent)');
+    expect(md).toContain('- Alert on NotReady nodes by pool (detect)');
+    expect(md).not.toContain('(unassigned)');
     expect(md).toContain('kubelet-failure: kubelets restart fine');
     // What was done, without claiming what it caused.
     expect(md).toContain(`| ${iso(t0 + 20 * min)} | action | alice | restarted kubelets on aks-1..3 |\n`);
@@ -114,6 +119,52 @@ describe('postmortem', () => {
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(html).not.toContain('<img');
     expect(html).toContain('<h2>Timeline (UTC)</h2>');
+  });
+});
+
+describe('postmortem action items', () => {
+  const item = (over: Partial<ActionItem>): ActionItem => ({
+    id: 1,
+    incidentId: 'INC-0001',
+    text: 'Stagger node OS updates',
+    type: 'prevent',
+    status: 'open',
+    createdAtMs: t0,
+    createdBy: 'alice',
+    updatedAtMs: t0,
+    updatedBy: 'alice',
+    ...over,
+  });
+
+  it('renders the stored items with owner, due date and status, and only the advice not taken up', () => {
+    const i = livedIncident();
+    const actionItems = [
+      item({ owner: 'team-nodes', dueDate: '2024-04-01' }),
+      item({ id: 2, text: 'Write the node-pool runbook | with a pipe', type: 'process', status: 'done' }),
+    ];
+    const doc = buildPostmortem({ incident: i, actionItems, nowMs: t0 + 3_600_000 });
+    const md = renderMarkdown(doc);
+    expect(md).toContain('| Action | Type | Owner | Due | Status |');
+    expect(md).toContain('| Stagger node OS updates | prevent | team-nodes | 2024-04-01 | open |');
+    expect(md).toContain(
+      '| Write the node-pool runbook \\| with a pipe | process | (unassigned) | (no date) | done |',
+    );
+    expect(md).not.toContain('None agreed yet');
+    // Accepted (in other case, even): no longer suggested; the other advice still is.
+    expect(md).not.toContain('- Stagger node OS updates (prevent)');
+    expect(md).toContain('- Alert on NotReady nodes by pool (detect)');
+    const html = renderHtml(doc);
+    expect(html).toContain('<td>team-nodes</td><td>2024-04-01</td><td>open</td>');
+  });
+
+  it('offers no suggestions once every piece of advice is an item', () => {
+    const i = livedIncident();
+    const actionItems = [
+      item({ text: 'stagger node os updates ' }),
+      item({ id: 2, text: 'Alert on NotReady nodes by pool', type: 'detect' }),
+    ];
+    const md = renderMarkdown(buildPostmortem({ incident: i, actionItems, nowMs: t0 + 3_600_000 }));
+    expect(md).not.toContain('Suggested by the diagnosis');
   });
 });
 

@@ -3,12 +3,14 @@
  * gives the same draft). Sections follow the blameless template most teams use and our
  * reference postmortems follow: summary, impact, detection, timeline (UTC), root cause with
  * its evidence and the look-alikes ruled out, response (actions and what followed them),
- * action items from the pattern's prevention advice, what went well and what did not.
+ * the action items the team keeps on the incident (with the diagnosis's prevention advice
+ * not yet taken up listed apart, as suggestions), what went well and what did not.
  *
  * The draft is a small document model that renders to Markdown or HTML
  * (postmortem-render.ts); every string in it is redacted first.
  */
 import type { Hypothesis } from '../diagnose/hypothesis.ts';
+import { type ActionItem, suggestedActionItems } from '../incident/action-items.ts';
 import { type Incident, rootCauseOf, type TimelineEntry } from '../incident/incident.ts';
 import type { ActionRecord } from '../incident/store/store.ts';
 import { rfc3339 } from '../time/clock.ts';
@@ -37,6 +39,8 @@ export interface PostmortemInput {
   incident: Incident;
   /** Actions recorded outside the incident (before it opened, say); those in its window are used. */
   actions?: readonly ActionRecord[];
+  /** The incident's stored action items (ActionItemStore.listActionItems). */
+  actionItems?: readonly ActionItem[];
   cluster?: string;
   /** When the draft is written (for an incident still open). */
   nowMs: number;
@@ -336,6 +340,39 @@ function lessons(i: Incident, steps: readonly TimelineStep[], nowMs: number): Se
   ];
 }
 
+/**
+ * The items the team keeps, then the diagnosis's advice nobody has taken up yet, apart: a
+ * suggestion is not a commitment, and the draft must not make it look like one.
+ */
+function actionItemBlocks(i: Incident, items: readonly ActionItem[]): Block[] {
+  const suggestions = suggestedActionItems(i, items);
+  const where = `the dashboard's Postmortem tab (or POST /api/incidents/${i.id}/action-items)`;
+  const blocks: Block[] = items.length
+    ? [
+        {
+          kind: 'table',
+          head: ['Action', 'Type', 'Owner', 'Due', 'Status'],
+          rows: items.map((a) => [
+            a.text,
+            a.type,
+            a.owner ?? '(unassigned)',
+            a.dueDate ?? '(no date)',
+            a.status,
+          ]),
+        },
+      ]
+    : [{ kind: 'p', text: `None agreed yet: add them, each with an owner and a due date, on ${where}.` }];
+  if (suggestions.length)
+    blocks.push(
+      {
+        kind: 'p',
+        text: `Suggested by the diagnosis, not yet accepted (accept or ignore them on ${where}):`,
+      },
+      { kind: 'list', items: suggestions.map((s) => `${s.text} (${s.type})`) },
+    );
+  return blocks;
+}
+
 export function buildPostmortem(o: PostmortemInput): PostmortemDoc {
   const i = o.incident;
   const h = rootCauseOf(i);
@@ -453,18 +490,7 @@ export function buildPostmortem(o: PostmortemInput): PostmortemDoc {
       { title: 'Contributing factors', blocks: contributing(i, h) },
       { title: 'Response', blocks: response(steps, onset) },
       { title: 'Resolution', blocks: resolution(i, steps) },
-      {
-        title: 'Action items',
-        blocks: [
-          {
-            kind: 'table',
-            head: ['Action', 'Type', 'Owner', 'Due', 'Status'],
-            rows: (h.prevention.length ? h.prevention : ['Add the action items the team agrees on.']).map(
-              (a) => [a, 'prevent', '(unassigned)', '(no date)', 'open'],
-            ),
-          },
-        ],
-      },
+      { title: 'Action items', blocks: actionItemBlocks(i, o.actionItems ?? []) },
       ...lessons(i, steps, o.nowMs),
     ],
   };

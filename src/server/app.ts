@@ -12,7 +12,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { z } from 'zod';
 import type { Hypothesis } from '../diagnose/hypothesis.ts';
 import type { Incident } from '../incident/incident.ts';
-import { StoreError } from '../incident/store/store.ts';
+import { DuplicateActionItemError, StoreError } from '../incident/store/store.ts';
 import { UnknownIncidentError } from '../incident/tracker.ts';
 import type { ObservedStates } from '../publish/observed-components.ts';
 import { buildPostmortem } from '../publish/postmortem.ts';
@@ -21,6 +21,7 @@ import { buildStatusPage } from '../publish/status-page.ts';
 import { renderStatusPageHtml } from '../publish/status-page-html.ts';
 import { planDigest, type RunbookOffer } from '../respond/offer.ts';
 import { type Clock, rfc3339 } from '../time/clock.ts';
+import { mountActionItemRoutes } from './action-item-routes.ts';
 import { mountAlertmanagerRoutes } from './alertmanager-routes.ts';
 import {
   actionInput,
@@ -129,6 +130,7 @@ export function createApp(o: ServerOptions): Hono {
     if (err instanceof HTTPException) return err.getResponse();
     if (err instanceof UnknownIncidentError)
       return c.json({ error: err.message, hint: 'only open or recent incidents take changes' }, 404);
+    if (err instanceof DuplicateActionItemError) return c.json({ error: err.message, hint: err.hint }, 409);
     // A read the store could not answer (the database is away): what is in memory still is.
     if (err instanceof StoreError)
       return c.json({ error: err.message, hint: err.hint ?? 'see /healthz and retry' }, 503, {
@@ -259,6 +261,7 @@ export function createApp(o: ServerOptions): Hono {
     const doc = buildPostmortem({
       incident: i,
       actions: await desk.actions(),
+      actionItems: await desk.actionItems(i.id),
       cluster: o.cluster,
       nowMs: clock.now(),
     });
@@ -301,6 +304,7 @@ export function createApp(o: ServerOptions): Hono {
     return c.json({ id: i.id, status: i.status, updates: i.updates.slice(-1) });
   });
   mountDraftRoutes(app, { desk, clock });
+  mountActionItemRoutes(app, { desk, clock, body, who, incidentOr404, fail });
   mountAlertmanagerRoutes(app, { desk, clock });
   app.post('/api/incidents/:id/updates', async (c) => {
     const b = await body(c.req.raw, updateInput);

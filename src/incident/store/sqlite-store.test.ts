@@ -61,6 +61,7 @@ describe('SQLite store', () => {
     const db = new DatabaseSync(join(dir, SQLITE_FILE));
     for (const table of ['timeline', 'status_updates', 'actions'])
       db.exec(`ALTER TABLE ${table} DROP COLUMN via`);
+    db.exec('DROP TABLE action_items');
     db.exec('DELETE FROM schema_migrations WHERE version > 2');
     db.close();
     const s = openSqliteStore({ dataDir: dir });
