@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ActionItem } from '../incident/action-items.ts';
 import { hypothesis, t0 } from '../incident/fixtures.ts';
 import { IncidentTracker } from '../incident/tracker.ts';
-import { buildPostmortem, timelineSteps } from './postmortem.ts';
+import { buildPostmortem, tidyEvidence, timelineSteps } from './postmortem.ts';
 import { renderHtml, renderMarkdown } from './postmortem-render.ts';
 
 const min = 60_000;
@@ -119,6 +119,56 @@ describe('postmortem', () => {
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(html).not.toContain('<img');
     expect(html).toContain('<h2>Timeline (UTC)</h2>');
+  });
+});
+
+describe('what the postmortem claims is only what the record shows', () => {
+  it('praises a runbook only for a run that finished, not for a note that names one', () => {
+    const i = livedIncident();
+    const action = (atMs: number, text: string) =>
+      i.timeline.push({ atMs, kind: 'action', text, author: 'alice' });
+    action(t0 + 22 * min, 'looked for the node-restart runbook; it needs SSH we do not have');
+    const md = () => renderMarkdown(buildPostmortem({ incident: i, nowMs: t0 + 3_600_000 }));
+    const wellOf = (text: string) =>
+      text.slice(text.indexOf('## What went well'), text.indexOf('## What went badly'));
+    expect(wellOf(md())).not.toMatch(/runbook/i);
+    action(
+      t0 + 23 * min,
+      'remediate restart-nodes: run-1 FAILED: node aks-2 did not come back; the steps so far are above, and rerunning resumes',
+    );
+    action(t0 + 25 * min, 'remediate restart-nodes: run-2 finished: every step done and verified');
+    const text = md();
+    const well = wellOf(text);
+    const badly = text.slice(text.indexOf('## What went badly'), text.indexOf('## Where we got lucky'));
+    expect(well).toContain(
+      `Runbook restart-nodes ran to the end, every step done and verified (${iso(t0 + 25 * min)})`,
+    );
+    expect(badly).toContain(
+      `Runbook restart-nodes did not finish (${iso(t0 + 23 * min)}): FAILED: node aks-2`,
+    );
+  });
+
+  it('does not call the runner-up hypothesis a contributing factor', () => {
+    const i = livedIncident();
+    i.runnerUp = hypothesis({ pattern: 'kubelet-failure', title: 'Kubelets crashed', confidence: 0.4 });
+    const md = renderMarkdown(buildPostmortem({ incident: i, nowMs: t0 + 3_600_000 }));
+    const factors = md.slice(md.indexOf('## Contributing factors'), md.indexOf('## Response'));
+    expect(factors).not.toContain('Kubelets crashed');
+    expect(md).toContain('Runner-up hypothesis: Kubelets crashed (40%).');
+  });
+
+  it('states a signal once when several reasons rest on it', () => {
+    const summary = 'API server unreachable from kubetriage since 19:21:00 (40 failures: timeout)';
+    const e = (text: string) => ({ source: 'probe' as const, ref: 'cluster', atMs: t0, text });
+    expect(
+      tidyEvidence([e(summary), e(`10 watches fail as well: ${summary}`), e('kubelets post status')]).map(
+        (x) => x.text,
+      ),
+    ).toEqual([summary, '10 watches fail as well', 'kubelets post status']);
+    // Another object's summary is not this one's.
+    expect(tidyEvidence([{ ...e(summary), ref: 'node/a' }, e(`x: ${summary}`)])[1].text).toBe(
+      `x: ${summary}`,
+    );
   });
 });
 

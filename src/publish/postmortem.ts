@@ -219,6 +219,18 @@ function summarise(texts: readonly string[], max = 4): string {
     : `${texts.slice(0, max).join('; ')} and ${texts.length - max} more`;
 }
 
+/**
+ * Evidence as people read it: the diagnosis words each clause as "reason: the signal's
+ * summary", so four clauses met by one signal repeat its summary four times. Where the
+ * summary is itself on the list (same object), the others keep only their reason.
+ */
+export function tidyEvidence(list: Hypothesis['supporting']): Hypothesis['supporting'] {
+  return list.map((e) => {
+    const same = list.find((o) => o !== e && o.ref === e.ref && e.text.endsWith(`: ${o.text}`));
+    return same ? { ...e, text: e.text.slice(0, -(same.text.length + 2)) } : e;
+  });
+}
+
 function scopeLines(h: Hypothesis): string[] {
   const s = h.blastRadius;
   const line = (label: string, v?: string[]) =>
@@ -285,20 +297,39 @@ function trigger(h: Hypothesis): Block[] {
   ];
 }
 
-/** Other things that made it worse or likelier: the remaining changes that fit, the runner-up. */
-function contributing(i: Incident, h: Hypothesis): Block[] {
-  const items = [
-    ...(h.changes ?? [])
-      .slice(1)
-      .filter((c) => c.scopeMatch > 0)
-      .map((c) => `${t(c.atMs)}: ${c.text}`),
-    ...(i.runnerUp && i.runnerUp.pattern !== h.pattern
-      ? [`Also present: ${i.runnerUp.title} (${pct(i.runnerUp.confidence)}): ${i.runnerUp.statement}`]
-      : []),
-  ];
+/**
+ * Other things that made it likelier: the remaining changes that touched what failed. The
+ * runner-up hypothesis is not one (it is another explanation of the same symptoms, named
+ * under Root cause); the record cannot tell that it contributed.
+ */
+function contributing(h: Hypothesis): Block[] {
+  const items = (h.changes ?? [])
+    .slice(1)
+    .filter((c) => c.scopeMatch > 0)
+    .map((c) => `${t(c.atMs)}: ${c.text} (it touched ${pct(c.scopeMatch)} of what failed)`);
   return items.length
     ? [{ kind: 'list', items }]
     : [{ kind: 'p', text: 'None recorded. Add what the team knows (missing alerts, capacity, config).' }];
+}
+
+/**
+ * How each runbook run ended, from the entry the run itself wrote (server/runbook-runs.ts:
+ * "remediate NAME: ID finished: …" or "… STOPPED: …" / "… FAILED: …"). An operator's note that
+ * merely mentions a runbook is not a run, and earns no line under What went well.
+ */
+function runbookRuns(
+  steps: readonly TimelineStep[],
+): { runbook: string; atMs: number; ok: boolean; how: string }[] {
+  const out = [];
+  for (const s of steps) {
+    if (s.what !== 'action') continue;
+    const m =
+      /^remediate ([\w-]+): \S+ (finished: every step done and verified|(?:STOPPED|FAILED): .*)$/s.exec(
+        s.text,
+      );
+    if (m) out.push({ runbook: m[1], atMs: s.atMs, ok: m[2].startsWith('finished'), how: m[2] });
+  }
+  return out;
 }
 
 function lessons(i: Incident, steps: readonly TimelineStep[], nowMs: number): Section[] {
@@ -308,15 +339,20 @@ function lessons(i: Incident, steps: readonly TimelineStep[], nowMs: number): Se
   const well: string[] = [];
   const badly: string[] = [];
   (detect <= 5 * 60_000 ? well : badly).push(
-    `Detection: incident opened ${duration(detect)} after the onset.`,
+    // The onset is kubetriage's own first evidence: this measures its speed, not when people knew.
+    `Detection: kubetriage opened the incident ${duration(detect)} after the first evidence it saw.`,
   );
   if (ident !== undefined)
     (ident - onset <= 30 * 60_000 ? well : badly).push(
       `Identification: root cause named ${duration(ident - onset)} after the onset (${rootCauseOf(i).title}, ${pct(rootCauseOf(i).confidence)}).`,
     );
   else badly.push('The root cause never reached Identified confidence; check the evidence below by hand.');
-  const ranRunbook = steps.some((s) => s.what === 'action' && /\bkubetriage remediate |runbook/.test(s.text));
-  if (ranRunbook) well.push('A runbook was applied, with every step on the record.');
+  for (const run of runbookRuns(steps))
+    (run.ok ? well : badly).push(
+      run.ok
+        ? `Runbook ${run.runbook} ran to the end, every step done and verified (${t(run.atMs)}).`
+        : `Runbook ${run.runbook} did not finish (${t(run.atMs)}): ${run.how}`,
+    );
   const reopened = i.timeline.filter((e) => e.kind === 'status' && e.text.includes('it came back')).length;
   if (reopened) badly.push(`The failure came back ${reopened} time(s) after the signals had cleared.`);
   const firstAction = steps.find((s) => s.what === 'action' && s.atMs >= onset);
@@ -346,7 +382,7 @@ function lessons(i: Incident, steps: readonly TimelineStep[], nowMs: number): Se
  */
 function actionItemBlocks(i: Incident, items: readonly ActionItem[]): Block[] {
   const suggestions = suggestedActionItems(i, items);
-  const where = `the dashboard's Postmortem tab (or POST /api/incidents/${i.id}/action-items)`;
+  const where = "the dashboard's Postmortem tab";
   const blocks: Block[] = items.length
     ? [
         {
@@ -361,12 +397,17 @@ function actionItemBlocks(i: Incident, items: readonly ActionItem[]): Block[] {
           ]),
         },
       ]
-    : [{ kind: 'p', text: `None agreed yet: add them, each with an owner and a due date, on ${where}.` }];
+    : [
+        {
+          kind: 'p',
+          text: `None agreed yet: add them, each with an owner and a due date, on ${where} or with POST /api/incidents/${i.id}/action-items.`,
+        },
+      ];
   if (suggestions.length)
     blocks.push(
       {
         kind: 'p',
-        text: `Suggested by the diagnosis, not yet accepted (accept or ignore them on ${where}):`,
+        text: `Suggested by the diagnosis, not yet accepted (accept them on ${where}):`,
       },
       { kind: 'list', items: suggestions.map((s) => `${s.text} (${s.type})`) },
     );
@@ -384,7 +425,9 @@ export function buildPostmortem(o: PostmortemInput): PostmortemDoc {
   const impactMs = totalMs(periods);
   const firstStatement = statementAtOpening(i);
   const evidence = (list: Hypothesis['supporting']) =>
-    list.map((e) => `${e.atMs !== undefined ? `${t(e.atMs)} ` : ''}[${e.source}] ${e.ref}: ${e.text}`);
+    tidyEvidence(list).map(
+      (e) => `${e.atMs !== undefined ? `${t(e.atMs)} ` : ''}[${e.source}] ${e.ref}: ${e.text}`,
+    );
   const doc: PostmortemDoc = {
     title: `Postmortem (draft): ${h.title}, ${i.id}`,
     meta: [
@@ -463,8 +506,13 @@ export function buildPostmortem(o: PostmortemInput): PostmortemDoc {
         title: 'Root cause',
         blocks: [
           { kind: 'p', text: `${h.title} (confidence ${pct(h.confidence)}): ${firstStatement}` },
-          { kind: 'p', text: 'Evidence for:' },
-          { kind: 'list', items: evidence(h.supporting) },
+          ...(h.supporting.length
+            ? [
+                // The evidence is the diagnosis's last reading; the onset above is its first.
+                { kind: 'p', text: `Evidence for, as last read (${t(i.updatedAtMs)}):` } as Block,
+                { kind: 'list', items: evidence(h.supporting) } as Block,
+              ]
+            : [{ kind: 'p', text: 'No evidence was kept with the diagnosis.' } as Block]),
           ...(h.contradicting.length
             ? [
                 { kind: 'p', text: 'Evidence against:' } as Block,
@@ -487,7 +535,7 @@ export function buildPostmortem(o: PostmortemInput): PostmortemDoc {
             : []),
         ],
       },
-      { title: 'Contributing factors', blocks: contributing(i, h) },
+      { title: 'Contributing factors', blocks: contributing(h) },
       { title: 'Response', blocks: response(steps, onset) },
       { title: 'Resolution', blocks: resolution(i, steps) },
       { title: 'Action items', blocks: actionItemBlocks(i, o.actionItems ?? []) },
