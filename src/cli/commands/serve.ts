@@ -148,6 +148,10 @@ Endpoints (all but the status page, /livez and /healthz need "Authorization: Bea
   POST /api/incidents/ID/updates        {"message": "public text"}
   GET  /api/incidents/ID/draft          the public update kubetriage drafted (without --auto-publish)
   POST /api/incidents/ID/draft/publish  {"message": "edited text"}  (optional: as drafted)
+  GET  /api/incidents/ID/action-items   postmortem action items, and suggestions not yet taken
+  POST /api/incidents/ID/action-items   {"text": "...", "type": "prevent|mitigate|detect|process",
+                                        "owner": "team-nodes", "dueDate": "2024-03-31"}
+  PATCH/DELETE /api/incidents/ID/action-items/N  {"status": "done"}, {"owner": null} clears
   POST /api/alertmanager                Alertmanager's webhook: alerts become evidence on incidents
   POST /api/actions                     an action not tied to an incident
 
