@@ -148,6 +148,37 @@ describe('what the postmortem claims is only what the record shows', () => {
     );
   });
 
+  it('names changes just before the onset without calling them the trigger, and keeps them out of Response', () => {
+    const i = livedIncident();
+    i.timeline.push(
+      { atMs: t0 - 15 * min, kind: 'change', text: 'node os 6.1.0-12 → 6.1.0-13 on 2 node(s)' },
+      { atMs: t0 - 3 * 3_600_000, kind: 'change', text: 'an older change' },
+      { atMs: t0 + 10 * min, kind: 'change', text: 'nodes left the cluster' },
+    );
+    i.timeline.sort((a, b) => a.atMs - b.atMs);
+    const md = renderMarkdown(buildPostmortem({ incident: i, nowMs: t0 + 3_600_000 }));
+    const section = (title: string, next: string) =>
+      md.slice(md.indexOf(`## ${title}`), md.indexOf(`## ${next}`));
+    const trigger = section('Trigger', 'Root cause');
+    expect(trigger).toContain('Not established from the record.');
+    expect(trigger).toContain(`${iso(t0 - 15 * min)} node os 6.1.0-12 → 6.1.0-13 on 2 node(s)`);
+    expect(trigger).not.toContain('an older change');
+    const response = section('Response', 'Resolution');
+    expect(response).not.toContain('nodes left the cluster');
+    expect(response).toContain('restarted kubelets on aks-1..3');
+    expect(md).toContain(`| ${iso(t0 + 10 * min)} | change | nodes left the cluster |`);
+  });
+
+  it('counts each return of the failure the periods show, even while the status stayed up', () => {
+    const i = livedIncident();
+    i.degraded = [0, 1, 2].map((d) => ({
+      startMs: t0 + d * 86_400_000,
+      endMs: t0 + d * 86_400_000 + 60 * min,
+    }));
+    const md = renderMarkdown(buildPostmortem({ incident: i, nowMs: t0 + 3 * 86_400_000 }));
+    expect(md).toContain('The failure came back 2 time(s) after it had cleared.');
+  });
+
   it('does not call the runner-up hypothesis a contributing factor', () => {
     const i = livedIncident();
     i.runnerUp = hypothesis({ pattern: 'kubelet-failure', title: 'Kubelets crashed', confidence: 0.4 });
@@ -232,6 +263,20 @@ describe('impact counts the time actually degraded', () => {
     const md = renderMarkdown(buildPostmortem({ incident: i, nowMs: t0 + 3 * day }));
     expect(md).toMatch(/Degraded for 4 h 3\d min in 3 periods/);
     expect(md).not.toMatch(/Degraded for \d+ d/);
+  });
+
+  it('counts the periods the rounds saw trouble in, while the cause kept the status up for days', () => {
+    const t = new IncidentTracker({ resolveAfterMs: 3 * 86_400_000, monitorAfterMs: 0 });
+    const h = hypothesis({ sinceMs: t0 });
+    t.update({ hypotheses: [h], findings: [] }, t0 + 10_000);
+    t.update({ hypotheses: [h], findings: [] }, t0 + 20_000);
+    const [i] = t.incidents();
+    const day = 86_400_000;
+    // Identified from the first morning to the third evening; trouble for an hour each morning.
+    i.degraded = [0, 1, 2].map((d) => ({ startMs: t0 + d * day, endMs: t0 + d * day + 60 * min }));
+    const md = renderMarkdown(buildPostmortem({ incident: i, nowMs: t0 + 2 * day + 12 * 3_600_000 }));
+    expect(md).toContain('Degraded for 3 h 0 min in 3 periods');
+    expect(md).toContain(`- ${iso(t0 + day)} to ${iso(t0 + day + 60 * min)} (60 min)`);
   });
 
   it('names the trigger apart from the root cause, and summarises churn', () => {

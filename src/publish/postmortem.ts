@@ -14,7 +14,7 @@ import { type ActionItem, suggestedActionItems } from '../incident/action-items.
 import { type Incident, rootCauseOf, type TimelineEntry } from '../incident/incident.ts';
 import type { ActionRecord } from '../incident/store/store.ts';
 import { rfc3339 } from '../time/clock.ts';
-import { customerImpact, degradedPeriods, totalMs } from './postmortem-impact.ts';
+import { customerImpact, degradedPeriods, type Period, totalMs } from './postmortem-impact.ts';
 import { publicTitle } from './public-words.ts';
 import { redact } from './redact.ts';
 
@@ -249,9 +249,8 @@ function scopeLines(h: Hypothesis): string[] {
  * record only knows what came after it, which the timeline shows.
  */
 function response(steps: readonly TimelineStep[], onset: number): Block[] {
-  const acts = steps.filter(
-    (s) => s.atMs >= onset && (s.what === 'action' || s.what === 'change' || s.what === 'note'),
-  );
+  // What people (and runbooks) did; the cluster's own changes meanwhile are on the timeline.
+  const acts = steps.filter((s) => s.atMs >= onset && (s.what === 'action' || s.what === 'note'));
   if (acts.length === 0)
     return [{ kind: 'p', text: 'No actions were recorded. Add what was done and when.' }];
   const rows = acts.map((a) => [t(a.atMs), a.what, a.author ?? '', a.text]);
@@ -279,16 +278,30 @@ function resolution(i: Incident, steps: readonly TimelineStep[]): Block[] {
   ];
 }
 
+/** Changes this long before the onset are named when the diagnosis weighed none. */
+const triggerLookbackMs = 3_600_000;
+
 /** The change that set it off, as far as the record tells: the best-fitting change before the onset. */
-function trigger(h: Hypothesis): Block[] {
+function trigger(i: Incident, h: Hypothesis, onset: number): Block[] {
   const [first] = h.changes ?? [];
-  if (!first)
+  if (!first) {
+    // Changes the cluster showed just before, which the diagnosis did not weigh: listed as
+    // what happened then, for the team to judge, never as the trigger.
+    const before = i.timeline.filter(
+      (e) => e.kind === 'change' && e.atMs <= onset && e.atMs >= onset - triggerLookbackMs,
+    );
     return [
       {
         kind: 'p',
-        text: 'No change before the onset was recorded; the trigger is not known from the record.',
+        text: before.length
+          ? `Not established from the record. The cluster changed in the hour before the onset (whether this set it off is for the team to judge): ${summarise(
+              before.map((e) => `${t(e.atMs)} ${e.text}`),
+              3,
+            )}.`
+          : 'No change before the onset was recorded; the trigger is not known from the record.',
       },
     ];
+  }
   return [
     {
       kind: 'p',
@@ -332,7 +345,12 @@ function runbookRuns(
   return out;
 }
 
-function lessons(i: Incident, steps: readonly TimelineStep[], nowMs: number): Section[] {
+function lessons(
+  i: Incident,
+  steps: readonly TimelineStep[],
+  nowMs: number,
+  periods: readonly Period[],
+): Section[] {
   const onset = onsetOf(i);
   const detect = i.openedAtMs - onset;
   const ident = identifiedAt(i);
@@ -353,8 +371,12 @@ function lessons(i: Incident, steps: readonly TimelineStep[], nowMs: number): Se
         ? `Runbook ${run.runbook} ran to the end, every step done and verified (${t(run.atMs)}).`
         : `Runbook ${run.runbook} did not finish (${t(run.atMs)}): ${run.how}`,
     );
-  const reopened = i.timeline.filter((e) => e.kind === 'status' && e.text.includes('it came back')).length;
-  if (reopened) badly.push(`The failure came back ${reopened} time(s) after the signals had cleared.`);
+  // The periods of Impact count a return the status never showed (the cause kept it up).
+  const reopened = Math.max(
+    periods.length - 1,
+    i.timeline.filter((e) => e.kind === 'status' && e.text.includes('it came back')).length,
+  );
+  if (reopened) badly.push(`The failure came back ${reopened} time(s) after it had cleared.`);
   const firstAction = steps.find((s) => s.what === 'action' && s.atMs >= onset);
   if (firstAction) {
     const wait = firstAction.atMs - onset;
@@ -501,7 +523,7 @@ export function buildPostmortem(o: PostmortemInput): PostmortemDoc {
           },
         ],
       },
-      { title: 'Trigger', blocks: trigger(h) },
+      { title: 'Trigger', blocks: trigger(i, h, onset) },
       {
         title: 'Root cause',
         blocks: [
@@ -539,7 +561,7 @@ export function buildPostmortem(o: PostmortemInput): PostmortemDoc {
       { title: 'Response', blocks: response(steps, onset) },
       { title: 'Resolution', blocks: resolution(i, steps) },
       { title: 'Action items', blocks: actionItemBlocks(i, o.actionItems ?? []) },
-      ...lessons(i, steps, o.nowMs),
+      ...lessons(i, steps, o.nowMs, periods),
     ],
   };
   return redactDoc(doc);
