@@ -66,6 +66,22 @@ describe('degraded periods follow the symptoms, not the status', () => {
     ]);
   });
 
+  it('counts trouble on the objects the hypothesis names, when it rests on context alone', () => {
+    // A schedule and a timer name the cause; the nodes it names going NotReady are its trouble.
+    const t = new IncidentTracker({ monitorAfterMs: 0 });
+    const h = hypothesis({
+      pattern: 'node-scheduled-job',
+      sinceMs: t0,
+      signals: ['periodic-onset cluster', 'agent-condition condition/AutomaticUpgradeScheduled'],
+      blastRadius: { nodes: ['pool-1-28-1'] },
+    });
+    const elsewhere = signal('node-not-ready', 'node/other-pool-0', 'critical');
+    t.update({ hypotheses: [h], findings: [] }, t0, [periodic, timer, notReady]);
+    t.update({ hypotheses: [h], findings: [] }, t0 + 10_000, [periodic, timer, notReady]);
+    t.update({ hypotheses: [h], findings: [] }, t0 + 20_000, [periodic, timer, elsewhere]);
+    expect(t.incidents()[0].degraded).toEqual([{ startMs: t0 + 10_000, endMs: t0 + 20_000 }]);
+  });
+
   it('starts a period on a round that cannot see the cluster, and ends one only on a round that can', () => {
     const t = new IncidentTracker({ monitorAfterMs: 0 });
     const down = signal('api-unreachable', 'cluster', 'critical');

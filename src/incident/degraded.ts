@@ -6,7 +6,8 @@
  * Identified for days); impact follows the symptoms, and three one-hour outages on three
  * mornings are three hours.
  *
- * Trouble is a signal the hypothesis rests on this round that is not context (periodic
+ * Trouble is a signal the hypothesis rests on this round, or one about an object in its
+ * blast radius, that is not context (periodic
  * onsets, changes: never trouble by themselves, signal-kinds.ts), not `info` (a state an
  * operator may choose, such as an upgrade timer being enabled), and not the node agent
  * reporting what the host is doing (a package upgrade running or failed, a reboot pending:
@@ -32,13 +33,28 @@ export interface DegradedPeriod {
 export function troubled(top: Hypothesis, signals: readonly Signal[]): boolean {
   if (signals.length === 0) return true;
   const behind = new Set(top.signals);
+  const within = inBlastRadius(top);
   return signals.some(
     (s) =>
-      behind.has(signalKey(s)) &&
+      (behind.has(signalKey(s)) || within.has(s.subject)) &&
       signalKinds[s.kind]?.role !== 'context' &&
       s.severity !== 'info' &&
       !hostStates.has(signalKey(s)),
   );
+}
+
+/**
+ * The subjects (`node/<n>`, `workload/<ns>/<Kind>/<n>`, `service/<ns>/<n>`) the hypothesis
+ * names as affected: a cause read from its context (a schedule, a timer) rests on no node's
+ * NotReady, yet those nodes going NotReady is its trouble.
+ */
+function inBlastRadius(top: Hypothesis): Set<string> {
+  const r = top.blastRadius;
+  return new Set([
+    ...(r.nodes ?? []).map((n) => `node/${n}`),
+    ...(r.workloads ?? []).map((w) => `workload/${w}`),
+    ...(r.services ?? []).map((v) => `service/${v}`),
+  ]);
 }
 
 /** The node agent's reports of what the host is doing (detect/node-agent.ts). */
