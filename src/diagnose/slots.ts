@@ -34,6 +34,35 @@ export function names(values: readonly string[], from: From, max = 6): Slot | un
   return said(values.length > max ? `${shown}, … (${values.length} in all)` : shown, from);
 }
 
+/** How node attributes read in a sentence (detect/node-attributes.ts names them for code). */
+const attributeWords: Record<string, string> = {
+  pool: 'pool',
+  nodeImage: 'node image',
+  kubeletVersion: 'kubelet',
+  osImage: 'OS image',
+  kernelVersion: 'kernel',
+  containerRuntimeVersion: 'container runtime',
+  zone: 'zone',
+  instanceType: 'instance type',
+};
+
+/**
+ * Node attributes as people say them: `pool=a|b` and `nodeImage=c` (node-attributes.ts's
+ * `name=v1|v2`) read "pool a or b, node image c".
+ */
+export function attributes(entries: readonly string[], from: From): Slot | undefined {
+  const words = entries.map((e) => {
+    const at = e.indexOf('=');
+    if (at < 0) return e;
+    const name = e.slice(0, at);
+    return `${attributeWords[name] ?? name} ${e
+      .slice(at + 1)
+      .split('|')
+      .join(' or ')}`;
+  });
+  return words.length ? said(words.join(', '), from) : undefined;
+}
+
 /** A moment, RFC 3339 as Kubernetes writes it. */
 export function at(ms: number | undefined, from: From): Slot | undefined {
   return ms === undefined || !Number.isFinite(ms) ? undefined : said(fmtTime(ms), from);

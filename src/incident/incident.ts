@@ -6,6 +6,7 @@
  */
 import type { Severity } from '../detect/signal.ts';
 import type { Hypothesis } from '../diagnose/hypothesis.ts';
+import type { DegradedPeriod } from './degraded.ts';
 
 export type IncidentStatus = 'investigating' | 'identified' | 'monitoring' | 'resolved';
 
@@ -73,6 +74,11 @@ export interface Incident {
   updates: StatusUpdate[];
   /** Signal keys already on the timeline. */
   signals: string[];
+  /**
+   * The periods its trouble was on, as the rounds saw it (degraded.ts), oldest first; the
+   * last has no end while it goes on. Absent in records written before it was kept.
+   */
+  degraded?: DegradedPeriod[];
 }
 
 /**

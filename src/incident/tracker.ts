@@ -11,6 +11,7 @@
 import type { Signal } from '../detect/signal.ts';
 import type { Diagnosis } from '../diagnose/diagnose.ts';
 import { fmtTime, type Hypothesis } from '../diagnose/hypothesis.ts';
+import { noteDegraded, troubled } from './degraded.ts';
 import {
   familyOf,
   type Incident,
@@ -140,6 +141,8 @@ export class IncidentTracker {
     // Named causes first: they adopt provisional incidents that a weaker story opened.
     const families = [...topByFamily.keys()].sort((a, b) => provisionalRank(a) - provisionalRank(b));
     const present = new Set<string>();
+    /** Families whose trouble another hypothesis showed this round (held or read as an alternative). */
+    const troubledFamilies = new Set<string>();
     for (const family of families) {
       const ranked = topByFamily.get(family)!;
       if (this.closedByHand.has(family)) continue;
@@ -154,6 +157,7 @@ export class IncidentTracker {
         const holder = this.holderOf(top);
         if (holder) {
           present.add(holder.family);
+          if (troubled(top, signals)) troubledFamilies.add(holder.family);
           continue;
         }
       }
@@ -164,6 +168,7 @@ export class IncidentTracker {
         const holder = this.alternativeOf(top, family);
         if (holder) {
           present.add(holder.family);
+          if (troubled(top, signals)) troubledFamilies.add(holder.family);
           continue;
         }
       }
@@ -232,6 +237,17 @@ export class IncidentTracker {
         this.challengers.delete(i.id);
         changes.push({ incident: i, what: 'status' });
       }
+    }
+    // Impact follows the symptoms, not the status (degraded.ts). Blind, trouble seen is
+    // still trouble (an API server that does not answer is the symptom), but its absence is
+    // no news: a period ends only on a round that can see, or with the incident.
+    for (const i of this.incidents()) {
+      const on =
+        i.status !== 'resolved' &&
+        present.has(i.family) &&
+        (troubledFamilies.has(i.family) || troubled(i.top, signals));
+      if (blind && !on && i.status !== 'resolved') continue;
+      if (noteDegraded(i, on, nowMs)) this.dirtyIds.add(i.id);
     }
     for (const i of this.open()) {
       const fresh = changeEntries(i, signals);

@@ -1,6 +1,6 @@
 /**
- * How long people were actually affected, from the record: the periods from the onset (or
- * from the failure coming back) until the incident moved to monitoring or resolved. Three
+ * How long people were actually affected, from the record: the periods its trouble was on
+ * (from the onset for the first), as the rounds kept them. Three
  * one-hour outages on three mornings are three hours of impact, not the three days the
  * incident stayed open between them. Also the words for customers: the affected parts of
  * the platform as the status page names them, never node names or evidence.
@@ -15,8 +15,23 @@ export interface Period {
 
 const degraded = new Set(['investigating', 'identified']);
 
-/** The periods the failure was on, in time order. `onsetMs` starts the first. */
+/**
+ * The periods the failure was on, in time order. `onsetMs` starts the first. The periods
+ * the rounds kept (incident/degraded.ts) when the record has them; for records written
+ * before, from the status: degraded while investigating or identified.
+ */
 export function degradedPeriods(i: Incident, onsetMs: number, nowMs: number): Period[] {
+  if (i.degraded?.length) {
+    const end = i.resolvedAtMs ?? nowMs;
+    return i.degraded.map((p, k) => {
+      const startMs = k === 0 ? Math.min(onsetMs, p.startMs) : p.startMs;
+      return { startMs, endMs: Math.max(startMs, p.endMs ?? end) };
+    });
+  }
+  return periodsByStatus(i, onsetMs, nowMs);
+}
+
+function periodsByStatus(i: Incident, onsetMs: number, nowMs: number): Period[] {
   const out: Period[] = [];
   let start: number | undefined = onsetMs;
   for (const e of i.timeline) {

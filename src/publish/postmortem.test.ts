@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { ActionItem } from '../incident/action-items.ts';
 import { hypothesis, t0 } from '../incident/fixtures.ts';
 import { IncidentTracker } from '../incident/tracker.ts';
-import { buildPostmortem, timelineSteps } from './postmortem.ts';
+import { buildPostmortem, tidyEvidence, timelineSteps } from './postmortem.ts';
 import { renderHtml, renderMarkdown } from './postmortem-render.ts';
 
 const min = 60_000;
@@ -74,7 +75,11 @@ describe('postmortem', () => {
       expect(md).toContain(`## ${h}`);
     expect(md).toContain(`Onset: ${iso(t0)}`);
     expect(md).toContain('Nodes (3): aks-1, aks-2, aks-3');
-    expect(md).toContain('| Stagger node OS updates | prevent | (unassigned) | (no date) | open |');
+    // Nothing agreed yet: the diagnosis's advice is offered apart, not filed as commitments.
+    expect(md).toContain('None agreed yet');
+    expect(md).toContain('- Stagger node OS updates (prevent)');
+    expect(md).toContain('- Alert on NotReady nodes by pool (detect)');
+    expect(md).not.toContain('(unassigned)');
     expect(md).toContain('kubelet-failure: kubelets restart fine');
     // What was done, without claiming what it caused.
     expect(md).toContain(`| ${iso(t0 + 20 * min)} | action | alice | restarted kubelets on aks-1..3 |\n`);
@@ -117,6 +122,133 @@ describe('postmortem', () => {
   });
 });
 
+describe('what the postmortem claims is only what the record shows', () => {
+  it('praises a runbook only for a run that finished, not for a note that names one', () => {
+    const i = livedIncident();
+    const action = (atMs: number, text: string) =>
+      i.timeline.push({ atMs, kind: 'action', text, author: 'alice' });
+    action(t0 + 22 * min, 'looked for the node-restart runbook; it needs SSH we do not have');
+    const md = () => renderMarkdown(buildPostmortem({ incident: i, nowMs: t0 + 3_600_000 }));
+    const wellOf = (text: string) =>
+      text.slice(text.indexOf('## What went well'), text.indexOf('## What went badly'));
+    expect(wellOf(md())).not.toMatch(/runbook/i);
+    action(
+      t0 + 23 * min,
+      'remediate restart-nodes: run-1 FAILED: node aks-2 did not come back; the steps so far are above, and rerunning resumes',
+    );
+    action(t0 + 25 * min, 'remediate restart-nodes: run-2 finished: every step done and verified');
+    const text = md();
+    const well = wellOf(text);
+    const badly = text.slice(text.indexOf('## What went badly'), text.indexOf('## Where we got lucky'));
+    expect(well).toContain(
+      `Runbook restart-nodes ran to the end, every step done and verified (${iso(t0 + 25 * min)})`,
+    );
+    expect(badly).toContain(
+      `Runbook restart-nodes did not finish (${iso(t0 + 23 * min)}): FAILED: node aks-2`,
+    );
+  });
+
+  it('names changes just before the onset without calling them the trigger, and keeps them out of Response', () => {
+    const i = livedIncident();
+    i.timeline.push(
+      { atMs: t0 - 15 * min, kind: 'change', text: 'node os 6.1.0-12 → 6.1.0-13 on 2 node(s)' },
+      { atMs: t0 - 3 * 3_600_000, kind: 'change', text: 'an older change' },
+      { atMs: t0 + 10 * min, kind: 'change', text: 'nodes left the cluster' },
+    );
+    i.timeline.sort((a, b) => a.atMs - b.atMs);
+    const md = renderMarkdown(buildPostmortem({ incident: i, nowMs: t0 + 3_600_000 }));
+    const section = (title: string, next: string) =>
+      md.slice(md.indexOf(`## ${title}`), md.indexOf(`## ${next}`));
+    const trigger = section('Trigger', 'Root cause');
+    expect(trigger).toContain('Not established from the record.');
+    expect(trigger).toContain(`${iso(t0 - 15 * min)} node os 6.1.0-12 → 6.1.0-13 on 2 node(s)`);
+    expect(trigger).not.toContain('an older change');
+    const response = section('Response', 'Resolution');
+    expect(response).not.toContain('nodes left the cluster');
+    expect(response).toContain('restarted kubelets on aks-1..3');
+    expect(md).toContain(`| ${iso(t0 + 10 * min)} | change | nodes left the cluster |`);
+  });
+
+  it('counts each return of the failure the periods show, even while the status stayed up', () => {
+    const i = livedIncident();
+    i.degraded = [0, 1, 2].map((d) => ({
+      startMs: t0 + d * 86_400_000,
+      endMs: t0 + d * 86_400_000 + 60 * min,
+    }));
+    const md = renderMarkdown(buildPostmortem({ incident: i, nowMs: t0 + 3 * 86_400_000 }));
+    expect(md).toContain('The failure came back 2 time(s) after it had cleared.');
+  });
+
+  it('does not call the runner-up hypothesis a contributing factor', () => {
+    const i = livedIncident();
+    i.runnerUp = hypothesis({ pattern: 'kubelet-failure', title: 'Kubelets crashed', confidence: 0.4 });
+    const md = renderMarkdown(buildPostmortem({ incident: i, nowMs: t0 + 3_600_000 }));
+    const factors = md.slice(md.indexOf('## Contributing factors'), md.indexOf('## Response'));
+    expect(factors).not.toContain('Kubelets crashed');
+    expect(md).toContain('Runner-up hypothesis: Kubelets crashed (40%).');
+  });
+
+  it('states a signal once when several reasons rest on it', () => {
+    const summary = 'API server unreachable from kubetriage since 19:21:00 (40 failures: timeout)';
+    const e = (text: string) => ({ source: 'probe' as const, ref: 'cluster', atMs: t0, text });
+    expect(
+      tidyEvidence([e(summary), e(`10 watches fail as well: ${summary}`), e('kubelets post status')]).map(
+        (x) => x.text,
+      ),
+    ).toEqual([summary, '10 watches fail as well', 'kubelets post status']);
+    // Another object's summary is not this one's.
+    expect(tidyEvidence([{ ...e(summary), ref: 'node/a' }, e(`x: ${summary}`)])[1].text).toBe(
+      `x: ${summary}`,
+    );
+  });
+});
+
+describe('postmortem action items', () => {
+  const item = (over: Partial<ActionItem>): ActionItem => ({
+    id: 1,
+    incidentId: 'INC-0001',
+    text: 'Stagger node OS updates',
+    type: 'prevent',
+    status: 'open',
+    createdAtMs: t0,
+    createdBy: 'alice',
+    updatedAtMs: t0,
+    updatedBy: 'alice',
+    ...over,
+  });
+
+  it('renders the stored items with owner, due date and status, and only the advice not taken up', () => {
+    const i = livedIncident();
+    const actionItems = [
+      item({ owner: 'team-nodes', dueDate: '2024-04-01' }),
+      item({ id: 2, text: 'Write the node-pool runbook | with a pipe', type: 'process', status: 'done' }),
+    ];
+    const doc = buildPostmortem({ incident: i, actionItems, nowMs: t0 + 3_600_000 });
+    const md = renderMarkdown(doc);
+    expect(md).toContain('| Action | Type | Owner | Due | Status |');
+    expect(md).toContain('| Stagger node OS updates | prevent | team-nodes | 2024-04-01 | open |');
+    expect(md).toContain(
+      '| Write the node-pool runbook \\| with a pipe | process | (unassigned) | (no date) | done |',
+    );
+    expect(md).not.toContain('None agreed yet');
+    // Accepted (in other case, even): no longer suggested; the other advice still is.
+    expect(md).not.toContain('- Stagger node OS updates (prevent)');
+    expect(md).toContain('- Alert on NotReady nodes by pool (detect)');
+    const html = renderHtml(doc);
+    expect(html).toContain('<td>team-nodes</td><td>2024-04-01</td><td>open</td>');
+  });
+
+  it('offers no suggestions once every piece of advice is an item', () => {
+    const i = livedIncident();
+    const actionItems = [
+      item({ text: 'stagger node os updates ' }),
+      item({ id: 2, text: 'Alert on NotReady nodes by pool', type: 'detect' }),
+    ];
+    const md = renderMarkdown(buildPostmortem({ incident: i, actionItems, nowMs: t0 + 3_600_000 }));
+    expect(md).not.toContain('Suggested by the diagnosis');
+  });
+});
+
 describe('impact counts the time actually degraded', () => {
   it('adds up the periods the failure was on, not the days between them', () => {
     const t = new IncidentTracker({ resolveAfterMs: 3 * 86_400_000, monitorAfterMs: 0 });
@@ -131,6 +263,20 @@ describe('impact counts the time actually degraded', () => {
     const md = renderMarkdown(buildPostmortem({ incident: i, nowMs: t0 + 3 * day }));
     expect(md).toMatch(/Degraded for 4 h 3\d min in 3 periods/);
     expect(md).not.toMatch(/Degraded for \d+ d/);
+  });
+
+  it('counts the periods the rounds saw trouble in, while the cause kept the status up for days', () => {
+    const t = new IncidentTracker({ resolveAfterMs: 3 * 86_400_000, monitorAfterMs: 0 });
+    const h = hypothesis({ sinceMs: t0 });
+    t.update({ hypotheses: [h], findings: [] }, t0 + 10_000);
+    t.update({ hypotheses: [h], findings: [] }, t0 + 20_000);
+    const [i] = t.incidents();
+    const day = 86_400_000;
+    // Identified from the first morning to the third evening; trouble for an hour each morning.
+    i.degraded = [0, 1, 2].map((d) => ({ startMs: t0 + d * day, endMs: t0 + d * day + 60 * min }));
+    const md = renderMarkdown(buildPostmortem({ incident: i, nowMs: t0 + 2 * day + 12 * 3_600_000 }));
+    expect(md).toContain('Degraded for 3 h 0 min in 3 periods');
+    expect(md).toContain(`- ${iso(t0 + day)} to ${iso(t0 + day + 60 * min)} (60 min)`);
   });
 
   it('names the trigger apart from the root cause, and summarises churn', () => {

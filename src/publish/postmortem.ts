@@ -3,16 +3,18 @@
  * gives the same draft). Sections follow the blameless template most teams use and our
  * reference postmortems follow: summary, impact, detection, timeline (UTC), root cause with
  * its evidence and the look-alikes ruled out, response (actions and what followed them),
- * action items from the pattern's prevention advice, what went well and what did not.
+ * the action items the team keeps on the incident (with the diagnosis's prevention advice
+ * not yet taken up listed apart, as suggestions), what went well and what did not.
  *
  * The draft is a small document model that renders to Markdown or HTML
  * (postmortem-render.ts); every string in it is redacted first.
  */
 import type { Hypothesis } from '../diagnose/hypothesis.ts';
+import { type ActionItem, suggestedActionItems } from '../incident/action-items.ts';
 import { type Incident, rootCauseOf, type TimelineEntry } from '../incident/incident.ts';
 import type { ActionRecord } from '../incident/store/store.ts';
 import { rfc3339 } from '../time/clock.ts';
-import { customerImpact, degradedPeriods, totalMs } from './postmortem-impact.ts';
+import { customerImpact, degradedPeriods, type Period, totalMs } from './postmortem-impact.ts';
 import { publicTitle } from './public-words.ts';
 import { redact } from './redact.ts';
 
@@ -37,6 +39,8 @@ export interface PostmortemInput {
   incident: Incident;
   /** Actions recorded outside the incident (before it opened, say); those in its window are used. */
   actions?: readonly ActionRecord[];
+  /** The incident's stored action items (ActionItemStore.listActionItems). */
+  actionItems?: readonly ActionItem[];
   cluster?: string;
   /** When the draft is written (for an incident still open). */
   nowMs: number;
@@ -215,6 +219,18 @@ function summarise(texts: readonly string[], max = 4): string {
     : `${texts.slice(0, max).join('; ')} and ${texts.length - max} more`;
 }
 
+/**
+ * Evidence as people read it: the diagnosis words each clause as "reason: the signal's
+ * summary", so four clauses met by one signal repeat its summary four times. Where the
+ * summary is itself on the list (same object), the others keep only their reason.
+ */
+export function tidyEvidence(list: Hypothesis['supporting']): Hypothesis['supporting'] {
+  return list.map((e) => {
+    const same = list.find((o) => o !== e && o.ref === e.ref && e.text.endsWith(`: ${o.text}`));
+    return same ? { ...e, text: e.text.slice(0, -(same.text.length + 2)) } : e;
+  });
+}
+
 function scopeLines(h: Hypothesis): string[] {
   const s = h.blastRadius;
   const line = (label: string, v?: string[]) =>
@@ -233,9 +249,8 @@ function scopeLines(h: Hypothesis): string[] {
  * record only knows what came after it, which the timeline shows.
  */
 function response(steps: readonly TimelineStep[], onset: number): Block[] {
-  const acts = steps.filter(
-    (s) => s.atMs >= onset && (s.what === 'action' || s.what === 'change' || s.what === 'note'),
-  );
+  // What people (and runbooks) did; the cluster's own changes meanwhile are on the timeline.
+  const acts = steps.filter((s) => s.atMs >= onset && (s.what === 'action' || s.what === 'note'));
   if (acts.length === 0)
     return [{ kind: 'p', text: 'No actions were recorded. Add what was done and when.' }];
   const rows = acts.map((a) => [t(a.atMs), a.what, a.author ?? '', a.text]);
@@ -263,16 +278,30 @@ function resolution(i: Incident, steps: readonly TimelineStep[]): Block[] {
   ];
 }
 
+/** Changes this long before the onset are named when the diagnosis weighed none. */
+const triggerLookbackMs = 3_600_000;
+
 /** The change that set it off, as far as the record tells: the best-fitting change before the onset. */
-function trigger(h: Hypothesis): Block[] {
+function trigger(i: Incident, h: Hypothesis, onset: number): Block[] {
   const [first] = h.changes ?? [];
-  if (!first)
+  if (!first) {
+    // Changes the cluster showed just before, which the diagnosis did not weigh: listed as
+    // what happened then, for the team to judge, never as the trigger.
+    const before = i.timeline.filter(
+      (e) => e.kind === 'change' && e.atMs <= onset && e.atMs >= onset - triggerLookbackMs,
+    );
     return [
       {
         kind: 'p',
-        text: 'No change before the onset was recorded; the trigger is not known from the record.',
+        text: before.length
+          ? `Not established from the record. The cluster changed in the hour before the onset (whether this set it off is for the team to judge): ${summarise(
+              before.map((e) => `${t(e.atMs)} ${e.text}`),
+              3,
+            )}.`
+          : 'No change before the onset was recorded; the trigger is not known from the record.',
       },
     ];
+  }
   return [
     {
       kind: 'p',
@@ -281,40 +310,73 @@ function trigger(h: Hypothesis): Block[] {
   ];
 }
 
-/** Other things that made it worse or likelier: the remaining changes that fit, the runner-up. */
-function contributing(i: Incident, h: Hypothesis): Block[] {
-  const items = [
-    ...(h.changes ?? [])
-      .slice(1)
-      .filter((c) => c.scopeMatch > 0)
-      .map((c) => `${t(c.atMs)}: ${c.text}`),
-    ...(i.runnerUp && i.runnerUp.pattern !== h.pattern
-      ? [`Also present: ${i.runnerUp.title} (${pct(i.runnerUp.confidence)}): ${i.runnerUp.statement}`]
-      : []),
-  ];
+/**
+ * Other things that made it likelier: the remaining changes that touched what failed. The
+ * runner-up hypothesis is not one (it is another explanation of the same symptoms, named
+ * under Root cause); the record cannot tell that it contributed.
+ */
+function contributing(h: Hypothesis): Block[] {
+  const items = (h.changes ?? [])
+    .slice(1)
+    .filter((c) => c.scopeMatch > 0)
+    .map((c) => `${t(c.atMs)}: ${c.text} (it touched ${pct(c.scopeMatch)} of what failed)`);
   return items.length
     ? [{ kind: 'list', items }]
     : [{ kind: 'p', text: 'None recorded. Add what the team knows (missing alerts, capacity, config).' }];
 }
 
-function lessons(i: Incident, steps: readonly TimelineStep[], nowMs: number): Section[] {
+/**
+ * How each runbook run ended, from the entry the run itself wrote (server/runbook-runs.ts:
+ * "remediate NAME: ID finished: …" or "… STOPPED: …" / "… FAILED: …"). An operator's note that
+ * merely mentions a runbook is not a run, and earns no line under What went well.
+ */
+function runbookRuns(
+  steps: readonly TimelineStep[],
+): { runbook: string; atMs: number; ok: boolean; how: string }[] {
+  const out = [];
+  for (const s of steps) {
+    if (s.what !== 'action') continue;
+    const m =
+      /^remediate ([\w-]+): \S+ (finished: every step done and verified|(?:STOPPED|FAILED): .*)$/s.exec(
+        s.text,
+      );
+    if (m) out.push({ runbook: m[1], atMs: s.atMs, ok: m[2].startsWith('finished'), how: m[2] });
+  }
+  return out;
+}
+
+function lessons(
+  i: Incident,
+  steps: readonly TimelineStep[],
+  nowMs: number,
+  periods: readonly Period[],
+): Section[] {
   const onset = onsetOf(i);
   const detect = i.openedAtMs - onset;
   const ident = identifiedAt(i);
   const well: string[] = [];
   const badly: string[] = [];
   (detect <= 5 * 60_000 ? well : badly).push(
-    `Detection: incident opened ${duration(detect)} after the onset.`,
+    // The onset is kubetriage's own first evidence: this measures its speed, not when people knew.
+    `Detection: kubetriage opened the incident ${duration(detect)} after the first evidence it saw.`,
   );
   if (ident !== undefined)
     (ident - onset <= 30 * 60_000 ? well : badly).push(
       `Identification: root cause named ${duration(ident - onset)} after the onset (${rootCauseOf(i).title}, ${pct(rootCauseOf(i).confidence)}).`,
     );
   else badly.push('The root cause never reached Identified confidence; check the evidence below by hand.');
-  const ranRunbook = steps.some((s) => s.what === 'action' && /\bkubetriage remediate |runbook/.test(s.text));
-  if (ranRunbook) well.push('A runbook was applied, with every step on the record.');
-  const reopened = i.timeline.filter((e) => e.kind === 'status' && e.text.includes('it came back')).length;
-  if (reopened) badly.push(`The failure came back ${reopened} time(s) after the signals had cleared.`);
+  for (const run of runbookRuns(steps))
+    (run.ok ? well : badly).push(
+      run.ok
+        ? `Runbook ${run.runbook} ran to the end, every step done and verified (${t(run.atMs)}).`
+        : `Runbook ${run.runbook} did not finish (${t(run.atMs)}): ${run.how}`,
+    );
+  // The periods of Impact count a return the status never showed (the cause kept it up).
+  const reopened = Math.max(
+    periods.length - 1,
+    i.timeline.filter((e) => e.kind === 'status' && e.text.includes('it came back')).length,
+  );
+  if (reopened) badly.push(`The failure came back ${reopened} time(s) after it had cleared.`);
   const firstAction = steps.find((s) => s.what === 'action' && s.atMs >= onset);
   if (firstAction) {
     const wait = firstAction.atMs - onset;
@@ -336,6 +398,44 @@ function lessons(i: Incident, steps: readonly TimelineStep[], nowMs: number): Se
   ];
 }
 
+/**
+ * The items the team keeps, then the diagnosis's advice nobody has taken up yet, apart: a
+ * suggestion is not a commitment, and the draft must not make it look like one.
+ */
+function actionItemBlocks(i: Incident, items: readonly ActionItem[]): Block[] {
+  const suggestions = suggestedActionItems(i, items);
+  const where = "the dashboard's Postmortem tab";
+  const blocks: Block[] = items.length
+    ? [
+        {
+          kind: 'table',
+          head: ['Action', 'Type', 'Owner', 'Due', 'Status'],
+          rows: items.map((a) => [
+            a.text,
+            a.type,
+            a.owner ?? '(unassigned)',
+            a.dueDate ?? '(no date)',
+            a.status,
+          ]),
+        },
+      ]
+    : [
+        {
+          kind: 'p',
+          text: `None agreed yet: add them, each with an owner and a due date, on ${where} or with POST /api/incidents/${i.id}/action-items.`,
+        },
+      ];
+  if (suggestions.length)
+    blocks.push(
+      {
+        kind: 'p',
+        text: `Suggested by the diagnosis, not yet accepted (accept them on ${where}):`,
+      },
+      { kind: 'list', items: suggestions.map((s) => `${s.text} (${s.type})`) },
+    );
+  return blocks;
+}
+
 export function buildPostmortem(o: PostmortemInput): PostmortemDoc {
   const i = o.incident;
   const h = rootCauseOf(i);
@@ -347,7 +447,9 @@ export function buildPostmortem(o: PostmortemInput): PostmortemDoc {
   const impactMs = totalMs(periods);
   const firstStatement = statementAtOpening(i);
   const evidence = (list: Hypothesis['supporting']) =>
-    list.map((e) => `${e.atMs !== undefined ? `${t(e.atMs)} ` : ''}[${e.source}] ${e.ref}: ${e.text}`);
+    tidyEvidence(list).map(
+      (e) => `${e.atMs !== undefined ? `${t(e.atMs)} ` : ''}[${e.source}] ${e.ref}: ${e.text}`,
+    );
   const doc: PostmortemDoc = {
     title: `Postmortem (draft): ${h.title}, ${i.id}`,
     meta: [
@@ -421,13 +523,18 @@ export function buildPostmortem(o: PostmortemInput): PostmortemDoc {
           },
         ],
       },
-      { title: 'Trigger', blocks: trigger(h) },
+      { title: 'Trigger', blocks: trigger(i, h, onset) },
       {
         title: 'Root cause',
         blocks: [
           { kind: 'p', text: `${h.title} (confidence ${pct(h.confidence)}): ${firstStatement}` },
-          { kind: 'p', text: 'Evidence for:' },
-          { kind: 'list', items: evidence(h.supporting) },
+          ...(h.supporting.length
+            ? [
+                // The evidence is the diagnosis's last reading; the onset above is its first.
+                { kind: 'p', text: `Evidence for, as last read (${t(i.updatedAtMs)}):` } as Block,
+                { kind: 'list', items: evidence(h.supporting) } as Block,
+              ]
+            : [{ kind: 'p', text: 'No evidence was kept with the diagnosis.' } as Block]),
           ...(h.contradicting.length
             ? [
                 { kind: 'p', text: 'Evidence against:' } as Block,
@@ -450,22 +557,11 @@ export function buildPostmortem(o: PostmortemInput): PostmortemDoc {
             : []),
         ],
       },
-      { title: 'Contributing factors', blocks: contributing(i, h) },
+      { title: 'Contributing factors', blocks: contributing(h) },
       { title: 'Response', blocks: response(steps, onset) },
       { title: 'Resolution', blocks: resolution(i, steps) },
-      {
-        title: 'Action items',
-        blocks: [
-          {
-            kind: 'table',
-            head: ['Action', 'Type', 'Owner', 'Due', 'Status'],
-            rows: (h.prevention.length ? h.prevention : ['Add the action items the team agrees on.']).map(
-              (a) => [a, 'prevent', '(unassigned)', '(no date)', 'open'],
-            ),
-          },
-        ],
-      },
-      ...lessons(i, steps, o.nowMs),
+      { title: 'Action items', blocks: actionItemBlocks(i, o.actionItems ?? []) },
+      ...lessons(i, steps, o.nowMs, periods),
     ],
   };
   return redactDoc(doc);

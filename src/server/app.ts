@@ -11,7 +11,7 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Hypothesis } from '../diagnose/hypothesis.ts';
 import type { Incident } from '../incident/incident.ts';
-import { StoreError } from '../incident/store/store.ts';
+import { DuplicateActionItemError, StoreError } from '../incident/store/store.ts';
 import { UnknownIncidentError } from '../incident/tracker.ts';
 import type { ObservedStates } from '../publish/observed-components.ts';
 import { buildPostmortem } from '../publish/postmortem.ts';
@@ -20,6 +20,7 @@ import { buildStatusPage } from '../publish/status-page.ts';
 import { renderStatusPageHtml } from '../publish/status-page-html.ts';
 import { planDigest, type RunbookOffer } from '../respond/offer.ts';
 import { type Clock, rfc3339 } from '../time/clock.ts';
+import { mountActionItemRoutes } from './action-item-routes.ts';
 import { mountAlertmanagerRoutes } from './alertmanager-routes.ts';
 import { actionInput, applyInput, noteInput, statusInput, statusQuery, updateInput } from './api-input.ts';
 import type { ApiToken } from './api-tokens.ts';
@@ -109,6 +110,7 @@ export function createApp(o: ServerOptions): Hono {
     if (err instanceof HTTPException) return err.getResponse();
     if (err instanceof UnknownIncidentError)
       return c.json({ error: err.message, hint: 'only open or recent incidents take changes' }, 404);
+    if (err instanceof DuplicateActionItemError) return c.json({ error: err.message, hint: err.hint }, 409);
     // A read the store could not answer (the database is away): what is in memory still is.
     if (err instanceof StoreError)
       return c.json({ error: err.message, hint: err.hint ?? 'see /healthz and retry' }, 503, {
@@ -239,6 +241,7 @@ export function createApp(o: ServerOptions): Hono {
     const doc = buildPostmortem({
       incident: i,
       actions: await desk.actions(),
+      actionItems: await desk.actionItems(i.id),
       cluster: o.cluster,
       nowMs: clock.now(),
     });
@@ -283,6 +286,7 @@ export function createApp(o: ServerOptions): Hono {
   mountDraftRoutes(app, { desk, clock });
   mountMaintenanceRoutes(app, { book: maintenances, clock });
   mountSubscriberRoutes(app, { book: subscribers, clock, mailConfigured: o.mailConfigured ?? false });
+  mountActionItemRoutes(app, { desk, clock, incidentOr404 });
   mountAlertmanagerRoutes(app, { desk, clock });
   app.post('/api/incidents/:id/updates', async (c) => {
     const b = await jsonBody(c.req.raw, updateInput);

@@ -10,11 +10,13 @@
  * change the store does not hold; `flush()` writes what is waiting (shutdown, tests).
  */
 import type { Hypothesis } from '../diagnose/hypothesis.ts';
+import type { ActionItem, ActionItemChange, NewActionItem } from '../incident/action-items.ts';
 import type { Incident, IncidentStatus, StatusUpdate } from '../incident/incident.ts';
-import type { ActionRecord, IncidentStore } from '../incident/store/store.ts';
+import type { ActionItemStore, ActionRecord, IncidentStore } from '../incident/store/store.ts';
 import type { IncidentChange, IncidentTracker } from '../incident/tracker.ts';
 import { autoUpdate } from '../publish/status-updates.ts';
 import { realClock } from '../time/clock.ts';
+import { MemoryActionItems } from './memory-action-items.ts';
 import { RecordWriter, type RetryOptions } from './record-writer.ts';
 
 export interface DeskListener {
@@ -48,6 +50,8 @@ export class IncidentDesk {
   private findingsKey = '';
   /** Actions outside any incident, kept in memory when there is no store. */
   private readonly looseActions: ActionRecord[] = [];
+  /** Postmortem action items: the store's, or a list in memory when there is none. */
+  private readonly items: ActionItemStore;
   readonly autoPublish: boolean;
   /** The public update waiting for a person, per incident (latest status change only). */
   private readonly drafts = new Map<string, StatusUpdate>();
@@ -65,6 +69,7 @@ export class IncidentDesk {
     this.listeners = o.listeners ?? [];
     this.log = o.log ?? (() => {});
     this.autoPublish = o.autoPublish ?? true;
+    this.items = o.store ?? new MemoryActionItems();
     if (o.store) {
       this.writer = new RecordWriter({
         store: o.store,
@@ -255,6 +260,33 @@ export class IncidentDesk {
     return this.looseActions.filter(
       (a) => a.atMs >= (q.fromMs ?? -Infinity) && a.atMs <= (q.toMs ?? Infinity),
     );
+  }
+
+  /**
+   * A postmortem's action items. They are written straight to the store, not through the
+   * record writer: the caller needs the id the store assigns, and a person editing a list
+   * is better told "not saved, retry" (503) than shown an item that may not exist.
+   */
+  actionItems(incidentId: string): Promise<ActionItem[]> {
+    return this.items.listActionItems(incidentId);
+  }
+
+  async addActionItem(a: NewActionItem): Promise<ActionItem> {
+    // An item belongs to a stored incident: one opened this round may still be on its way.
+    await this.durable();
+    return this.items.addActionItem(a);
+  }
+
+  updateActionItem(
+    incidentId: string,
+    id: number,
+    change: ActionItemChange,
+  ): Promise<ActionItem | undefined> {
+    return this.items.updateActionItem(incidentId, id, change);
+  }
+
+  deleteActionItem(incidentId: string, id: number): Promise<boolean> {
+    return this.items.deleteActionItem(incidentId, id);
   }
 
   /** One incident, the in-memory version first (it is the freshest), else the store's. */

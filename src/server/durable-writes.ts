@@ -28,8 +28,13 @@ function unavailable(error: string, hint: string): Response {
   );
 }
 
+/** Statuses whose response must have no body: `new Response('', { status: 204 })` throws. */
+const noBody = new Set([204, 205, 304]);
+
 function replay(a: Answer): Response {
-  return new Response(a.body, { status: a.status, headers: { 'Content-Type': a.contentType } });
+  return noBody.has(a.status)
+    ? new Response(null, { status: a.status })
+    : new Response(a.body, { status: a.status, headers: { 'Content-Type': a.contentType } });
 }
 
 export function durableWrites(desk: IncidentDesk): MiddlewareHandler {

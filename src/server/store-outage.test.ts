@@ -237,4 +237,38 @@ describe('the store through PostgreSQL restarts', () => {
       expect(notes).toHaveLength(1);
     },
   );
+
+  it.runIf(canRestart)(
+    'refuses action-item changes with 503 while the database is down, and takes the resent ones once',
+    async () => {
+      const incident = openIncident({ desk, tracker, clock });
+      await desk.durable();
+      const send = (method: string, path: string, body: object, key: string) =>
+        app.request(`/api/incidents/${incident.id}/action-items${path}`, {
+          method,
+          headers: { ...json, 'idempotency-key': key },
+          body: JSON.stringify(body),
+        });
+      const added = await send('POST', '', { text: 'Pin the node image' }, 'a1');
+      expect(added.status).toBe(201);
+      const { item } = (await added.json()) as { item: { id: number } };
+      const restart = await server.halt!('immediate');
+      const refused = [
+        await send('POST', '', { text: 'Alert on pools' }, 'a2'),
+        await send('PATCH', `/${item.id}`, { owner: 'team-nodes' }, 'p1'),
+      ];
+      expect(refused.map((r) => r.status)).toEqual([503, 503]);
+      expect(refused.every((r) => r.headers.get('retry-after'))).toBe(true);
+      await restart();
+      expect((await send('POST', '', { text: 'Alert on pools' }, 'a2')).status).toBe(201);
+      expect((await send('POST', '', { text: 'Alert on pools' }, 'a2')).status).toBe(201);
+      expect((await send('PATCH', `/${item.id}`, { owner: 'team-nodes' }, 'p1')).status).toBe(200);
+      const stored = await store.listActionItems(incident.id);
+      expect(stored.map((a) => [a.text, a.owner])).toEqual([
+        ['Pin the node image', 'team-nodes'],
+        ['Alert on pools', undefined],
+      ]);
+      expect(crashes).toEqual([]);
+    },
+  );
 });

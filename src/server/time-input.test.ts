@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rfc3339Ms, timeProblem } from './time-input.ts';
+import { isRfc3339Date, rfc3339Ms, timeProblem } from './time-input.ts';
 
 const now = Date.parse('2024-03-06T14:00:00Z');
 
@@ -30,4 +30,12 @@ describe('at: an RFC 3339 time within reason', () => {
     expect(timeProblem('1999-12-31T23:59:59Z', now)).toContain('before 2000');
     expect(timeProblem('2024-03-07T14:00:01Z', now)).toContain('more than a day ahead');
   });
+});
+
+describe('a due date: an RFC 3339 full-date', () => {
+  it.each(['2024-03-31', '2024-02-29', '2000-01-01'])('takes %s', (s) => expect(isRfc3339Date(s)).toBe(true));
+  it.each(['2023-02-29', '2024-04-31', '2024-3-31', '2024-03-31T00:00:00Z', '31/03/2024', '', '2024-13-01'])(
+    'refuses "%s"',
+    (s) => expect(isRfc3339Date(s)).toBe(false),
+  );
 });

@@ -11,6 +11,11 @@ const earliestMs = Date.UTC(2000, 0, 1);
 /** Clocks disagree, and people type times in other zones by mistake; a day covers both. */
 const latestAheadMs = 24 * 3_600_000;
 
+const isRealDay = (year: number, month: number, day: number) => {
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+};
+
 /** The instant an RFC 3339 date-time names, or undefined if it is not one (or names no real day). */
 export function rfc3339Ms(s: string): number | undefined {
   const m = rfc3339.exec(s);
@@ -19,10 +24,17 @@ export function rfc3339Ms(s: string): number | undefined {
   const [offH, offM] = [Number(m[9] ?? 0), Number(m[10] ?? 0)];
   // Leap seconds (:60) are left out: JavaScript time has none to put them in.
   if (hour > 23 || minute > 59 || second > 59 || offH > 23 || offM > 59) return undefined;
-  const date = new Date(Date.UTC(year, month - 1, day));
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day)
-    return undefined;
+  if (!isRealDay(year, month, day)) return undefined;
   return Date.parse(s);
+}
+
+/**
+ * Whether `s` is an RFC 3339 full-date (section 5.6: `2024-03-31`) naming a real day: a due
+ * date is a day, whatever the zone of the person who set it.
+ */
+export function isRfc3339Date(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  return m !== null && isRealDay(Number(m[1]), Number(m[2]), Number(m[3]));
 }
 
 /** Why `s` is not a time to record now (`nowMs` by the server's clock), or undefined. */

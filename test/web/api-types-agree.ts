@@ -6,6 +6,7 @@
  * fails the build instead of blanking a panel. No runtime part.
  */
 import type { Hypothesis } from '../../src/diagnose/hypothesis.ts';
+import type { ActionItem, SuggestedActionItem } from '../../src/incident/action-items.ts';
 import type { Incident, StatusUpdate, TimelineEntry } from '../../src/incident/incident.ts';
 import type { ActionRecord } from '../../src/incident/store/store.ts';
 import type { StatusReport } from '../../src/observe/status-report.ts';
@@ -30,4 +31,6 @@ export type ServerAndDashboardAgree = [
   Sends<NodeMap, Web.NodeMap>,
   Sends<SeriesJson, Web.SeriesJson>,
   Sends<ActionRecord, Web.ActionRecord>,
+  Sends<ActionItem, Web.ActionItem>,
+  Sends<SuggestedActionItem, Web.SuggestedActionItem>,
 ];

@@ -263,3 +263,34 @@ export interface Health {
   lastRound: string | null;
   source?: string;
 }
+
+export type ActionItemType = 'prevent' | 'mitigate' | 'detect' | 'process';
+
+/** A postmortem action item as stored (GET /api/incidents/ID/action-items). */
+export interface ActionItem {
+  id: number;
+  incidentId: string;
+  text: string;
+  type: ActionItemType;
+  owner?: string;
+  /** RFC 3339 full-date, e.g. 2024-03-31. */
+  dueDate?: string;
+  status: 'open' | 'done';
+  createdAtMs: number;
+  createdBy: string;
+  createdVia?: string;
+  updatedAtMs: number;
+  updatedBy: string;
+  updatedVia?: string;
+}
+
+export interface SuggestedActionItem {
+  text: string;
+  type: ActionItemType;
+}
+
+export interface ActionItemList {
+  id: string;
+  items: ActionItem[];
+  suggestions: SuggestedActionItem[];
+}

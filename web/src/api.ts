@@ -50,14 +50,17 @@ export async function getText(path: string): Promise<string> {
   return (await request(path)).text();
 }
 
-export async function postJson<T>(path: string, body: unknown): Promise<T> {
+async function sendJson<T>(method: 'POST' | 'PATCH', path: string, body: unknown): Promise<T> {
   const res = await request(path, {
-    method: 'POST',
+    method,
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
   return (await res.json()) as T;
 }
+
+export const postJson = <T>(path: string, body: unknown) => sendJson<T>('POST', path, body);
+export const patchJson = <T>(path: string, body: unknown) => sendJson<T>('PATCH', path, body);
 
 export async function deleteJson(path: string): Promise<void> {
   await request(path, { method: 'DELETE' });

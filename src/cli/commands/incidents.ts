@@ -182,6 +182,7 @@ Examples:
         const doc = buildPostmortem({
           incident,
           actions: await store.listActions(),
+          actionItems: await store.listActionItems(incident.id),
           cluster: store.cluster,
           // An open incident is drafted as of its last recorded change: that is what the record knows.
           nowMs: incident.resolvedAtMs === undefined ? incident.updatedAtMs : realClock.now(),

@@ -168,6 +168,10 @@ Endpoints (all but the status page, /livez and /healthz need "Authorization: Bea
   GET  /api/subscribers                 status-page subscribers (webhook URLs cut to their host)
   POST /api/subscribers                 {"kind": "webhook", "url": "…"} or {"kind": "email", "email": "…"}
   DELETE /api/subscribers/ID
+  GET  /api/incidents/ID/action-items   postmortem action items, and suggestions not yet taken
+  POST /api/incidents/ID/action-items   {"text": "...", "type": "prevent|mitigate|detect|process",
+                                        "owner": "team-nodes", "dueDate": "2024-03-31"}
+  PATCH/DELETE /api/incidents/ID/action-items/N  {"status": "done"}, {"owner": null} clears
   POST /api/alertmanager                Alertmanager's webhook: alerts become evidence on incidents
   POST /api/actions                     an action not tied to an incident
 

@@ -12,7 +12,7 @@
 import { hitOn } from '../evidence/clauses.ts';
 import { earliest, nodeTrouble } from '../evidence/node-trouble.ts';
 import { definePattern } from '../pattern.ts';
-import { count, names, said } from '../slots.ts';
+import { attributes, count, names, said } from '../slots.ts';
 
 export const scheduledJob = definePattern((q) => {
   const periodic = q.first('periodic-onset');
@@ -123,7 +123,7 @@ export const scheduledJob = definePattern((q) => {
         c.periodic?.facts.distinguishingAttributes.length
           ? {
               signals: [c.periodic],
-              slots: { attrs: names(c.periodic.facts.distinguishingAttributes, c.periodic)! },
+              slots: { attrs: attributes(c.periodic.facts.distinguishingAttributes, c.periodic)! },
             }
           : undefined,
     },
@@ -154,7 +154,7 @@ export const scheduledJob = definePattern((q) => {
           ]),
     attrs: (c) =>
       c.periodic?.facts.distinguishingAttributes.length
-        ? names(c.periodic.facts.distinguishingAttributes, c.periodic)
+        ? attributes(c.periodic.facts.distinguishingAttributes, c.periodic)
         : undefined,
     firstNode: (c) => said(c.nodes[0], [c.periodic, c.running, c.failed]),
     timer: (c) => said(c.timer?.facts.timers?.[0], c.timer),

@@ -7,6 +7,7 @@
  * program becomes a StoreError that names it, not a crash deep inside the dashboard.
  */
 import type { Hypothesis } from '../../diagnose/hypothesis.ts';
+import type { ActionItem, ActionItemStatus, ActionItemType } from '../action-items.ts';
 import type { Incident, IncidentStatus, StatusUpdate, TimelineEntry, TimelineKind } from '../incident.ts';
 import { type ActionRecord, incidentSeq, StoreError } from './store.ts';
 
@@ -137,6 +138,87 @@ export interface ActionRow {
 
 export function actionRecord(r: ActionRow): ActionRecord {
   return { id: r.id, atMs: r.at_ms, author: r.author, text: r.text, ...(r.via ? { via: r.via } : {}) };
+}
+
+export interface ActionItemRow {
+  id: number;
+  incident_id: string;
+  text: string;
+  type: string;
+  owner: string | null;
+  due_date: string | null;
+  status: string;
+  created_at_ms: number;
+  created_by: string;
+  created_via: string | null;
+  updated_at_ms: number;
+  updated_by: string;
+  updated_via: string | null;
+}
+
+/** The columns an action item is read with, in both backends. */
+export const actionItemColumns =
+  'id, incident_id, text, type, owner, due_date, status, created_at_ms, created_by, created_via, updated_at_ms, updated_by, updated_via';
+
+export function actionItem(r: ActionItemRow): ActionItem {
+  return {
+    id: Number(r.id),
+    incidentId: r.incident_id,
+    text: r.text,
+    type: r.type as ActionItemType,
+    ...(r.owner !== null ? { owner: r.owner } : {}),
+    ...(r.due_date !== null ? { dueDate: r.due_date } : {}),
+    status: r.status as ActionItemStatus,
+    createdAtMs: r.created_at_ms,
+    createdBy: r.created_by,
+    ...(r.created_via ? { createdVia: r.created_via } : {}),
+    updatedAtMs: r.updated_at_ms,
+    updatedBy: r.updated_by,
+    ...(r.updated_via ? { updatedVia: r.updated_via } : {}),
+  };
+}
+
+/** An item's values in the order of `actionItemColumns` after `id`. */
+export function actionItemValues(a: Omit<ActionItem, 'id'>) {
+  return [
+    a.incidentId,
+    a.text,
+    a.type,
+    a.owner ?? null,
+    a.dueDate ?? null,
+    a.status,
+    a.createdAtMs,
+    a.createdBy,
+    a.createdVia ?? null,
+    a.updatedAtMs,
+    a.updatedBy,
+    a.updatedVia ?? null,
+  ];
+}
+
+/** The columns an edit writes, as `SET` text for a backend's placeholders, and their values. */
+export const actionItemEditColumns = [
+  'text',
+  'type',
+  'owner',
+  'due_date',
+  'status',
+  'updated_at_ms',
+  'updated_by',
+  'updated_via',
+] as const;
+
+export function actionItemEditValues(a: ActionItem) {
+  return [
+    a.text,
+    a.type,
+    a.owner ?? null,
+    a.dueDate ?? null,
+    a.status,
+    a.updatedAtMs,
+    a.updatedBy,
+    a.updatedVia ?? null,
+  ];
 }
 
 /** A damaged column costs only the component states it held, never the update itself. */

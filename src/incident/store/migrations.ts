@@ -64,6 +64,33 @@ const statusPageSchedule = (t: { ms: string; json: string }): Migration => ({
   ],
 });
 
+/**
+ * Postmortem action items (incident/action-items.ts), edited in place. The unique text per
+ * incident is what makes adding one idempotent; `due_date` is the RFC 3339 full-date as text
+ * (a PostgreSQL DATE would come back as a JavaScript Date at local midnight).
+ */
+const actionItemsTable = (o: { id: string; ms: string }) => [
+  `CREATE TABLE action_items (
+    id ${o.id},
+    cluster TEXT NOT NULL,
+    incident_id TEXT NOT NULL,
+    text TEXT NOT NULL,
+    type TEXT NOT NULL,
+    owner TEXT,
+    due_date TEXT,
+    status TEXT NOT NULL,
+    created_at_ms ${o.ms} NOT NULL,
+    created_by TEXT NOT NULL,
+    created_via TEXT,
+    updated_at_ms ${o.ms} NOT NULL,
+    updated_by TEXT NOT NULL,
+    updated_via TEXT,
+    FOREIGN KEY (cluster, incident_id) REFERENCES incidents (cluster, id) ON DELETE CASCADE
+  )`,
+  'CREATE UNIQUE INDEX action_items_text ON action_items (cluster, incident_id, text)',
+];
+const actionItemsName = 'postmortem action items with owner, due date and status';
+
 export const sqliteMigrations: readonly Migration[] = [
   {
     version: 1,
@@ -134,6 +161,11 @@ export const sqliteMigrations: readonly Migration[] = [
   },
   tokenNames,
   statusPageSchedule({ ms: 'INTEGER', json: 'TEXT' }),
+  {
+    version: 5,
+    name: actionItemsName,
+    statements: actionItemsTable({ id: 'INTEGER PRIMARY KEY AUTOINCREMENT', ms: 'INTEGER' }),
+  },
 ];
 
 export const postgresMigrations: readonly Migration[] = [
@@ -205,6 +237,11 @@ export const postgresMigrations: readonly Migration[] = [
   },
   tokenNames,
   statusPageSchedule({ ms: 'BIGINT', json: 'JSONB' }),
+  {
+    version: 5,
+    name: actionItemsName,
+    statements: actionItemsTable({ id: 'BIGSERIAL PRIMARY KEY', ms: 'BIGINT' }),
+  },
 ];
 
 /** The newest version in a list of migrations. */

@@ -11,11 +11,24 @@
  */
 import pg, { type CustomTypesConfig, type PoolClient } from 'pg';
 import type { Hypothesis } from '../../diagnose/hypothesis.ts';
+import {
+  type ActionItem,
+  type ActionItemChange,
+  changedActionItem,
+  type NewActionItem,
+  newActionItem,
+} from '../action-items.ts';
 import type { Incident } from '../incident.ts';
 import type { Maintenance } from '../maintenance.ts';
 import type { Subscriber } from '../subscriber.ts';
 import {
+  type ActionItemRow,
   type ActionRow,
+  actionItem,
+  actionItemColumns,
+  actionItemEditColumns,
+  actionItemEditValues,
+  actionItemValues,
   actionRecord,
   assembleIncident,
   byIncident,
@@ -32,6 +45,7 @@ import { migratePostgres } from './migrations.ts';
 import { maintenanceBody, maintenanceColumns, subscriberBody, subscriberColumns } from './schedule-codec.ts';
 import {
   type ActionRecord,
+  DuplicateActionItemError,
   findingKey,
   type IncidentQuery,
   type IncidentStore,
@@ -41,6 +55,8 @@ import {
 } from './store.ts';
 
 const INT8_OID = 20;
+/** PostgreSQL's SQLSTATE for a unique index refusing a row. */
+const UNIQUE_VIOLATION = '23505';
 
 /**
  * BIGINT columns (times in ms, action ids) come back as numbers. pg returns strings by
@@ -354,6 +370,73 @@ class PostgresStore implements IncidentStore {
       return r.rows;
     });
     return rows.map(actionRecord);
+  }
+
+  async listActionItems(incidentId: string): Promise<ActionItem[]> {
+    const rows = await this.read(`listing the action items of ${incidentId}`, async (c) => {
+      const r = await c.query<ActionItemRow>(
+        `SELECT ${actionItemColumns} FROM action_items WHERE cluster = $1 AND incident_id = $2 ORDER BY id`,
+        [this.cluster, incidentId],
+      );
+      return r.rows;
+    });
+    return rows.map(actionItem);
+  }
+
+  async addActionItem(a: NewActionItem): Promise<ActionItem> {
+    const item = newActionItem(a);
+    return this.write(`adding an action item to ${a.incidentId}`, async (c) => {
+      // The unique text makes a concurrent twin wait on this insert, then do nothing.
+      await c.query(
+        `INSERT INTO action_items (cluster, ${actionItemColumns.replace('id, ', '')})
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+        ON CONFLICT (cluster, incident_id, text) DO NOTHING`,
+        [this.cluster, ...actionItemValues(item)],
+      );
+      const { rows } = await c.query<ActionItemRow>(
+        `SELECT ${actionItemColumns} FROM action_items WHERE cluster = $1 AND incident_id = $2 AND text = $3`,
+        [this.cluster, a.incidentId, a.text],
+      );
+      return actionItem(rows[0]);
+    });
+  }
+
+  async updateActionItem(
+    incidentId: string,
+    id: number,
+    change: ActionItemChange,
+  ): Promise<ActionItem | undefined> {
+    return this.write(`changing action item ${id} of ${incidentId}`, async (c) => {
+      // FOR UPDATE: two edits of one item apply one after the other, neither undoing the other's fields.
+      const { rows } = await c.query<ActionItemRow>(
+        `SELECT ${actionItemColumns} FROM action_items WHERE cluster = $1 AND incident_id = $2 AND id = $3 FOR UPDATE`,
+        [this.cluster, incidentId, id],
+      );
+      if (!rows.length) return undefined;
+      const next = changedActionItem(actionItem(rows[0]), change);
+      try {
+        await c.query(
+          `UPDATE action_items SET ${actionItemEditColumns.map((col, k) => `${col} = $${k + 1}`).join(', ')}
+          WHERE cluster = $${actionItemEditColumns.length + 1} AND id = $${actionItemEditColumns.length + 2}`,
+          [...actionItemEditValues(next), this.cluster, id],
+        );
+      } catch (err) {
+        if ((err as { code?: string }).code === UNIQUE_VIOLATION)
+          throw new DuplicateActionItemError(incidentId, next.text);
+        throw err;
+      }
+      return next;
+    });
+  }
+
+  async deleteActionItem(incidentId: string, id: number): Promise<boolean> {
+    return this.write(`deleting action item ${id} of ${incidentId}`, async (c) => {
+      const r = await c.query(
+        'DELETE FROM action_items WHERE cluster = $1 AND incident_id = $2 AND id = $3',
+        [this.cluster, incidentId, id],
+      );
+      return (r.rowCount ?? 0) > 0;
+    });
   }
 
   async saveFindings(findings: readonly Hypothesis[], atMs: number): Promise<void> {

@@ -61,7 +61,7 @@ describe('SQLite store', () => {
     const db = new DatabaseSync(join(dir, SQLITE_FILE));
     for (const table of ['timeline', 'status_updates', 'actions'])
       db.exec(`ALTER TABLE ${table} DROP COLUMN via`);
-    for (const table of ['maintenances', 'subscribers']) db.exec(`DROP TABLE ${table}`);
+    for (const table of ['maintenances', 'subscribers', 'action_items']) db.exec(`DROP TABLE ${table}`);
     db.exec('DELETE FROM schema_migrations WHERE version > 2');
     db.close();
     const s = openSqliteStore({ dataDir: dir });

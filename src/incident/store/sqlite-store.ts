@@ -10,11 +10,24 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import type { Hypothesis } from '../../diagnose/hypothesis.ts';
+import {
+  type ActionItem,
+  type ActionItemChange,
+  changedActionItem,
+  type NewActionItem,
+  newActionItem,
+} from '../action-items.ts';
 import type { Incident } from '../incident.ts';
 import type { Maintenance } from '../maintenance.ts';
 import type { Subscriber } from '../subscriber.ts';
 import {
+  type ActionItemRow,
   type ActionRow,
+  actionItem,
+  actionItemColumns,
+  actionItemEditColumns,
+  actionItemEditValues,
+  actionItemValues,
   actionRecord,
   assembleIncident,
   byIncident,
@@ -29,6 +42,7 @@ import { migrateSqlite } from './migrations.ts';
 import { maintenanceBody, maintenanceColumns, subscriberBody, subscriberColumns } from './schedule-codec.ts';
 import {
   type ActionRecord,
+  DuplicateActionItemError,
   findingKey,
   type IncidentQuery,
   type IncidentStore,
@@ -327,6 +341,72 @@ class SqliteStore implements IncidentStore {
           ) as unknown as ActionRow[],
     );
     return rows.map(actionRecord);
+  }
+
+  private actionItemRow(incidentId: string, where: 'id' | 'text', value: number | string) {
+    const row = this.db
+      .prepare(
+        `SELECT ${actionItemColumns} FROM action_items WHERE cluster = ? AND incident_id = ? AND ${where} = ?`,
+      )
+      .get(this.cluster, incidentId, value) as unknown as ActionItemRow | undefined;
+    return row && actionItem(row);
+  }
+
+  async listActionItems(incidentId: string): Promise<ActionItem[]> {
+    const rows = this.read(
+      `listing the action items of ${incidentId}`,
+      () =>
+        this.db
+          .prepare(
+            `SELECT ${actionItemColumns} FROM action_items WHERE cluster = ? AND incident_id = ? ORDER BY id`,
+          )
+          .all(this.cluster, incidentId) as unknown as ActionItemRow[],
+    );
+    return rows.map(actionItem);
+  }
+
+  async addActionItem(a: NewActionItem): Promise<ActionItem> {
+    const item = newActionItem(a);
+    return this.write(`adding an action item to ${a.incidentId}`, () => {
+      this.db
+        .prepare(`INSERT INTO action_items (cluster, ${actionItemColumns.replace('id, ', '')})
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (cluster, incident_id, text) DO NOTHING`)
+        .run(this.cluster, ...actionItemValues(item));
+      return this.actionItemRow(a.incidentId, 'text', a.text) as ActionItem;
+    });
+  }
+
+  async updateActionItem(
+    incidentId: string,
+    id: number,
+    change: ActionItemChange,
+  ): Promise<ActionItem | undefined> {
+    return this.write(`changing action item ${id} of ${incidentId}`, () => {
+      const item = this.actionItemRow(incidentId, 'id', id);
+      if (!item) return undefined;
+      const next = changedActionItem(item, change);
+      // BEGIN IMMEDIATE holds the write lock: nothing can take the text between this and the update.
+      if (next.text !== item.text && this.actionItemRow(incidentId, 'text', next.text))
+        throw new DuplicateActionItemError(incidentId, next.text);
+      this.db
+        .prepare(
+          `UPDATE action_items SET ${actionItemEditColumns.map((c) => `${c} = ?`).join(', ')} WHERE cluster = ? AND id = ?`,
+        )
+        .run(...actionItemEditValues(next), this.cluster, id);
+      return next;
+    });
+  }
+
+  async deleteActionItem(incidentId: string, id: number): Promise<boolean> {
+    return this.write(
+      `deleting action item ${id} of ${incidentId}`,
+      () =>
+        Number(
+          this.db
+            .prepare('DELETE FROM action_items WHERE cluster = ? AND incident_id = ? AND id = ?')
+            .run(this.cluster, incidentId, id).changes,
+        ) > 0,
+    );
   }
 
   async saveFindings(findings: readonly Hypothesis[], atMs: number): Promise<void> {

@@ -8,10 +8,17 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Hypothesis } from '../../diagnose/hypothesis.ts';
+import type { NewActionItem } from '../action-items.ts';
 import type { Incident, IncidentStatus, StatusUpdate, TimelineEntry } from '../incident.ts';
 import type { Maintenance } from '../maintenance.ts';
 import type { Subscriber } from '../subscriber.ts';
-import { findingKey, type IncidentStore, StoreError } from './store.ts';
+import {
+  type ActionItemStore,
+  DuplicateActionItemError,
+  findingKey,
+  type IncidentStore,
+  StoreError,
+} from './store.ts';
 
 /** Opens a store for `cluster` on the suite's database. */
 export type OpenStore = (cluster: string) => Promise<IncidentStore>;
@@ -283,17 +290,25 @@ export function describeStoreConformance(name: string, open: OpenStore, hooks: C
       );
     });
 
+    describeActionItemConformance(name, async (cluster, incidentIds) => {
+      const s = await openTracked(cluster);
+      await s.saveIncidents(incidentIds.map((id) => incident(Number(id.slice(4)))));
+      return s;
+    });
+
     it('keeps everything across close and reopen', async () => {
       const cluster = fresh();
       const s = await open(cluster);
       const i = incident(1, { timeline: [entry(0), entry(1)], updates: [update(0)] });
       await s.saveIncidents([i]);
+      const item = await s.addActionItem(actionItem(i.id, 'Alert on kubelet heartbeats'));
       const act = await s.addAction({ atMs: T0, author: 'alice', text: 'drained' });
       await s.saveFindings([hypothesis('crash-loop')], T0);
       await s.close();
       const again = await openTracked(cluster);
       expect(await again.getIncident(i.id)).toStrictEqual(i);
       expect(await again.listActions()).toStrictEqual([act]);
+      expect(await again.listActionItems(i.id)).toStrictEqual([item]);
       expect(await again.listFindings()).toHaveLength(1);
       expect(await again.lastIncidentSeq()).toBe(1);
       // And appends continue where the record ended.
@@ -407,5 +422,161 @@ export function describeStoreConformance(name: string, open: OpenStore, hooks: C
         expect((await s.getIncident('INC-0001'))?.id).toBe('INC-0001');
       },
     );
+  });
+}
+
+export function actionItem(
+  incidentId: string,
+  text: string,
+  over: Partial<NewActionItem> = {},
+): NewActionItem {
+  return { incidentId, text, type: 'prevent', atMs: T0 + 3_600_000, author: 'alice', ...over };
+}
+
+/**
+ * Opens a fresh action-item store for `cluster` holding the incidents `incidentIds` (an item
+ * belongs to a stored incident). Tests within one cluster open it once.
+ */
+export type OpenActionItems = (cluster: string, incidentIds: string[]) => Promise<ActionItemStore>;
+
+/**
+ * The action-item part of the store's behaviour, on its own so that the desk's in-memory
+ * list (for a serve or demo without a store) is held to the same rules as the databases.
+ */
+export function describeActionItemConformance(name: string, open: OpenActionItems): void {
+  describe(`ActionItemStore conformance: ${name}`, () => {
+    let n = 0;
+    const fresh = () => `items-${++n}-${Math.floor(Math.random() * 1e9)}`;
+
+    it('adds items with who added them, lists them oldest first, per incident', async () => {
+      const s = await open(fresh(), ['INC-0001', 'INC-0002']);
+      expect(await s.listActionItems('INC-0001')).toEqual([]);
+      const a = await s.addActionItem(
+        actionItem('INC-0001', 'Alert on kubelet heartbeats', {
+          type: 'detect',
+          owner: 'team-nodes',
+          dueDate: '2024-04-01',
+          via: 'laptop-alice',
+        }),
+      );
+      const b = await s.addActionItem(actionItem('INC-0001', 'Pin the node image', { atMs: T0 + 7_200_000 }));
+      const other = await s.addActionItem(actionItem('INC-0002', 'Pin the node image'));
+      expect(a).toStrictEqual({
+        id: a.id,
+        incidentId: 'INC-0001',
+        text: 'Alert on kubelet heartbeats',
+        type: 'detect',
+        owner: 'team-nodes',
+        dueDate: '2024-04-01',
+        status: 'open',
+        createdAtMs: T0 + 3_600_000,
+        createdBy: 'alice',
+        createdVia: 'laptop-alice',
+        updatedAtMs: T0 + 3_600_000,
+        updatedBy: 'alice',
+        updatedVia: 'laptop-alice',
+      });
+      // Nothing unset comes back as a key: a round trip gives back exactly what was added.
+      expect(Object.keys(b)).not.toContain('owner');
+      expect(Object.keys(b)).not.toContain('dueDate');
+      expect(Object.keys(b)).not.toContain('createdVia');
+      expect(new Set([a.id, b.id, other.id]).size).toBe(3);
+      expect(await s.listActionItems('INC-0001')).toStrictEqual([a, b]);
+      expect(await s.listActionItems('INC-0002')).toStrictEqual([other]);
+    });
+
+    it('keeps one item per text: the same one added again is the stored one', async () => {
+      const s = await open(fresh(), ['INC-0001']);
+      const first = await s.addActionItem(actionItem('INC-0001', 'Pin the node image'));
+      const again = await s.addActionItem(
+        actionItem('INC-0001', 'Pin the node image', { author: 'bob', atMs: T0 + 9_000_000 }),
+      );
+      expect(again).toStrictEqual(first);
+      expect(await s.listActionItems('INC-0001')).toHaveLength(1);
+    });
+
+    it('edits owner, due date, status, type and text in place, recording who changed it last', async () => {
+      const s = await open(fresh(), ['INC-0001']);
+      const a = await s.addActionItem(
+        actionItem('INC-0001', 'Pin the node image', { owner: 'alice', dueDate: '2024-04-01', via: 'ci' }),
+      );
+      const at = T0 + 86_400_000;
+      const edited = await s.updateActionItem('INC-0001', a.id, {
+        owner: 'team-nodes',
+        dueDate: '2024-05-15',
+        status: 'done',
+        type: 'mitigate',
+        text: 'Pin the node image in the pool template',
+        atMs: at,
+        author: 'bob',
+      });
+      // bob sent an unnamed token: the token that wrote the item first is no longer the last.
+      const { updatedVia: _, ...asAdded } = a;
+      expect(edited).toStrictEqual({
+        ...asAdded,
+        owner: 'team-nodes',
+        dueDate: '2024-05-15',
+        status: 'done',
+        type: 'mitigate',
+        text: 'Pin the node image in the pool template',
+        updatedAtMs: at,
+        updatedBy: 'bob',
+      });
+      expect(edited?.createdVia).toBe('ci');
+      expect(await s.listActionItems('INC-0001')).toStrictEqual([edited]);
+      // Fields left out stay; null clears.
+      const cleared = await s.updateActionItem('INC-0001', a.id, {
+        owner: null,
+        dueDate: null,
+        atMs: at + 1,
+        author: 'carol',
+        via: 'desk',
+      });
+      expect(cleared?.status).toBe('done');
+      expect(cleared && ('owner' in cleared || 'dueDate' in cleared)).toBe(false);
+      expect(cleared?.updatedVia).toBe('desk');
+      expect(await s.listActionItems('INC-0001')).toStrictEqual([cleared]);
+    });
+
+    it('refuses an edit to a text another item has, and changes nothing', async () => {
+      const s = await open(fresh(), ['INC-0001']);
+      const a = await s.addActionItem(actionItem('INC-0001', 'Pin the node image'));
+      const b = await s.addActionItem(actionItem('INC-0001', 'Alert on kubelet heartbeats'));
+      const err = await s
+        .updateActionItem('INC-0001', b.id, { text: a.text, owner: 'x', atMs: T0, author: 'bob' })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DuplicateActionItemError);
+      expect(await s.listActionItems('INC-0001')).toStrictEqual([a, b]);
+      // Its own text again is no conflict.
+      expect(
+        (await s.updateActionItem('INC-0001', b.id, { text: b.text, atMs: T0, author: 'bob' }))?.text,
+      ).toBe(b.text);
+    });
+
+    it('finds an item only under its own incident, and deletes it once', async () => {
+      const s = await open(fresh(), ['INC-0001', 'INC-0002']);
+      const a = await s.addActionItem(actionItem('INC-0001', 'Pin the node image'));
+      const b = await s.addActionItem(actionItem('INC-0001', 'Alert on kubelet heartbeats'));
+      expect(await s.updateActionItem('INC-0002', a.id, { status: 'done', atMs: T0, author: 'x' })).toBe(
+        undefined,
+      );
+      expect(await s.updateActionItem('INC-0001', a.id + b.id + 1000, { atMs: T0, author: 'x' })).toBe(
+        undefined,
+      );
+      expect(await s.deleteActionItem('INC-0002', a.id)).toBe(false);
+      expect(await s.deleteActionItem('INC-0001', a.id)).toBe(true);
+      expect(await s.deleteActionItem('INC-0001', a.id)).toBe(false);
+      expect(await s.listActionItems('INC-0001')).toStrictEqual([b]);
+      // Deleted, its text is free again.
+      const again = await s.addActionItem(actionItem('INC-0001', 'Pin the node image'));
+      expect(again.id).not.toBe(a.id);
+    });
+
+    it('keeps clusters apart', async () => {
+      const a = await open(fresh(), ['INC-0001']);
+      const b = await open(fresh(), ['INC-0001']);
+      await a.addActionItem(actionItem('INC-0001', 'Pin the node image'));
+      expect(await b.listActionItems('INC-0001')).toEqual([]);
+    });
   });
 }

@@ -7,7 +7,9 @@
  * runner-up with their evidence, blast radius), its timeline and its public status
  * updates (both append-only: an entry, once stored, never changes), the latest
  * single-workload findings, and actions taken on the cluster that belong to no incident
- * yet (a change made before anything broke is still part of the story).
+ * yet (a change made before anything broke is still part of the story), and each
+ * incident's postmortem action items (the only rows edited in place: an owner, a due date
+ * and a status change as the work gets done).
  *
  * A store is scoped to one cluster (`cluster`): several clusters can share one PostgreSQL
  * database, and incident ids (`INC-0001`) are unique per cluster.
@@ -17,6 +19,7 @@
  * PostgreSQL: a committed transaction).
  */
 import type { Hypothesis } from '../../diagnose/hypothesis.ts';
+import type { ActionItem, ActionItemChange, NewActionItem } from '../action-items.ts';
 import type { Incident, IncidentStatus } from '../incident.ts';
 import type { Maintenance } from '../maintenance.ts';
 import type { Subscriber } from '../subscriber.ts';
@@ -50,7 +53,28 @@ export interface IncidentQuery {
   limit?: number;
 }
 
-export interface IncidentStore {
+/**
+ * A postmortem's action items (incident/action-items.ts). Every method is one transaction;
+ * an item belongs to one incident, and asking for it under another finds nothing.
+ */
+export interface ActionItemStore {
+  /** The incident's items, oldest first. */
+  listActionItems(incidentId: string): Promise<ActionItem[]>;
+  /**
+   * Adds one to a stored incident, or returns the one it already has with the same text: a
+   * write retried after its connection dropped, or one suggestion accepted from two screens.
+   */
+  addActionItem(a: NewActionItem): Promise<ActionItem>;
+  /**
+   * Applies `change` (changedActionItem) and returns the item as stored, or undefined when
+   * the incident has no such item. A text another of its items has: DuplicateActionItemError.
+   */
+  updateActionItem(incidentId: string, id: number, change: ActionItemChange): Promise<ActionItem | undefined>;
+  /** False when the incident had no such item. */
+  deleteActionItem(incidentId: string, id: number): Promise<boolean>;
+}
+
+export interface IncidentStore extends ActionItemStore {
   readonly backend: 'sqlite' | 'postgres';
   readonly cluster: string;
   /**
@@ -120,6 +144,19 @@ export class StoreError extends Error {
     super(message, { cause: o.cause });
     this.name = 'StoreError';
     this.hint = o.hint;
+  }
+}
+
+/**
+ * An action item edited to say what another item of its incident already says (the store
+ * keeps one of each): the caller's request, not the database, is at fault.
+ */
+export class DuplicateActionItemError extends StoreError {
+  constructor(incidentId: string, text: string) {
+    super(`${incidentId} already has the action item "${text}"`, {
+      hint: 'edit that item instead, or word this one differently',
+    });
+    this.name = 'DuplicateActionItemError';
   }
 }
 

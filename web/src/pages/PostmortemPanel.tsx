@@ -1,12 +1,14 @@
 /**
  * The postmortem draft the server renders from the record, shown as text; notes added here
- * land on the incident's timeline (and so in the draft); export saves the Markdown.
+ * land on the incident's timeline, action items edited here in its Action items section
+ * (both so in the draft); export saves the Markdown.
  */
 import { type FormEvent, useState } from 'react';
 import { getText, postJson } from '../api.ts';
 import type { Incident } from '../api-types.ts';
 import { Markdown } from '../components/Markdown.tsx';
 import { usePolled } from '../poll.ts';
+import { ActionItemsPanel } from './ActionItemsPanel.tsx';
 
 export function PostmortemPanel({ incident, onChange }: { incident: Incident; onChange: () => void }) {
   const path = `/api/incidents/${encodeURIComponent(incident.id)}/postmortem?format=md`;
@@ -48,6 +50,13 @@ export function PostmortemPanel({ incident, onChange }: { incident: Incident; on
           Export Markdown
         </button>
       </p>
+      <ActionItemsPanel
+        incident={incident}
+        onChange={() => {
+          onChange();
+          draft.refresh();
+        }}
+      />
       <form onSubmit={addNote} className="form">
         <label htmlFor="pm-note">Add a note to the timeline</label>
         <textarea id="pm-note" required rows={3} value={note} onChange={(e) => setNote(e.target.value)} />

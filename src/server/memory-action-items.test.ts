@@ -1,0 +1,4 @@
+import { describeActionItemConformance } from '../incident/store/store-conformance.ts';
+import { MemoryActionItems } from './memory-action-items.ts';
+
+describeActionItemConformance('memory', async () => new MemoryActionItems());
