@@ -268,7 +268,8 @@ export const serviceRouting = definePattern((q) => {
     {
       // Whichever programs Service addresses here: kube-proxy, kube-router, Cilium, Antrea, Calico's eBPF mode.
       say: "Check the nodes' service proxy pods (kube-proxy, or the CNI that replaces it) and their logs",
-      command: "kubectl -n kube-system get pods -o wide | grep -E 'kube-proxy|kube-router|cilium|antrea|calico-node'",
+      command:
+        "kubectl -n kube-system get pods -o wide | grep -E 'kube-proxy|kube-router|cilium|antrea|calico-node'",
     },
     { say: 'If routing is not back within a time box, rebuild the cluster' },
   ],
