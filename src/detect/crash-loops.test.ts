@@ -116,7 +116,13 @@ describe('the workload a restarting pod belongs to', () => {
 describe('a workload’s restart history', () => {
   const rs = replicaset({ name: 'bridge-7d9f8c6b5', namespace: 'mes', deployment: 'bridge' });
   const owner = { kind: 'ReplicaSet', name: 'bridge-7d9f8c6b5' };
-  const restarted = (name: string, node: string, restartCount: number, atMs: number) =>
+  const restarted = (
+    name: string,
+    node: string,
+    restartCount: number,
+    atMs: number,
+    ended = { reason: 'Error', exitCode: 1 },
+  ) =>
     pod({
       name,
       namespace: 'mes',
@@ -127,32 +133,67 @@ describe('a workload’s restart history', () => {
           name: 'app',
           restartCount,
           waiting: 'CrashLoopBackOff',
-          lastTerminated: { reason: 'Error', exitCode: 1, finishedAtMs: atMs },
+          lastTerminated: { ...ended, finishedAtMs: atMs },
         },
       ],
     });
 
   it('reaches back past the restart window, to the pods drained away', () => {
     const view = viewOf(
-      { replicasets: [rs], pods: [restarted('bridge-7d9f8c6b5-old', 'n1', 0, t0)] },
+      { replicasets: [rs], pods: [restarted('bridge-7d9f8c6b5-x2k9p', 'n1', 0, t0)] },
       t0 - 4 * 3_600_000,
     );
     // It crash-looped on n1 three hours ago; the upgrade drained it onto n2, where it loops again.
-    update(view, 'pods', restarted('bridge-7d9f8c6b5-old', 'n1', 3, t0 - 180 * min), t0 - 180 * min);
+    update(view, 'pods', restarted('bridge-7d9f8c6b5-x2k9p', 'n1', 3, t0 - 180 * min), t0 - 180 * min);
     view.apply({
       type: 'delete',
       resource: 'pods',
-      object: restarted('bridge-7d9f8c6b5-old', 'n1', 3, t0 - 180 * min),
+      object: restarted('bridge-7d9f8c6b5-x2k9p', 'n1', 3, t0 - 180 * min),
       atMs: t0 - 60 * min,
     });
-    update(view, 'pods', restarted('bridge-7d9f8c6b5-new', 'n2', 0, t0), t0 - 30 * min);
+    update(view, 'pods', restarted('bridge-7d9f8c6b5-q8wzt', 'n2', 0, t0), t0 - 30 * min);
     for (const m of [20, 10, 2])
-      update(view, 'pods', restarted('bridge-7d9f8c6b5-new', 'n2', 30 - m, t0 - m * min), t0 - m * min);
+      update(view, 'pods', restarted('bridge-7d9f8c6b5-q8wzt', 'n2', 30 - m, t0 - m * min), t0 - m * min);
     const [loop] = ofKind(crashLoops(view, t0), 'crash-loop');
     expect(loop.facts.nodes).toEqual(['n2']);
     expect(loop.sinceMs).toBe(t0 - 20 * min);
     expect(loop.facts.firstRestartMs).toBe(t0 - 180 * min);
     expect(loop.facts.historySinceMs).toBe(t0 - 4 * 3_600_000);
+  });
+
+  it('leaves out restarts that were no failure, and pods of a workload whose name merely starts the same', () => {
+    const view = viewOf(
+      { replicasets: [rs], pods: [restarted('bridge-7d9f8c6b5-q8wzt', 'n2', 0, t0)] },
+      t0 - 4 * 3_600_000,
+    );
+    // The node rebooted two hours ago: the container ended Unknown (255), as the kubelet reports after a reboot.
+    const rebooted = restarted('bridge-7d9f8c6b5-q8wzt', 'n2', 1, t0 - 120 * min, {
+      reason: 'Unknown',
+      exitCode: 255,
+    });
+    update(view, 'pods', rebooted, t0 - 120 * min);
+    // Another Deployment, bridge-db, crash-looped three hours ago.
+    update(
+      view,
+      'pods',
+      pod({ name: 'bridge-db-5c8d7f9b4-h7k2m', namespace: 'mes', node: 'n1', containers: [looping] }),
+      t0 - 180 * min,
+    );
+    update(
+      view,
+      'pods',
+      pod({
+        name: 'bridge-db-5c8d7f9b4-h7k2m',
+        namespace: 'mes',
+        node: 'n1',
+        containers: [{ ...looping, restartCount: 9 }],
+      }),
+      t0 - 179 * min,
+    );
+    for (const m of [20, 10, 2])
+      update(view, 'pods', restarted('bridge-7d9f8c6b5-q8wzt', 'n2', 30 - m, t0 - m * min), t0 - m * min);
+    const loop = ofKind(crashLoops(view, t0), 'crash-loop').find((s) => s.facts.workloadName === 'bridge');
+    expect(loop?.facts.firstRestartMs).toBe(t0 - 20 * min);
   });
 });
 

@@ -85,9 +85,28 @@ function restartHistory(transitions: Transition[]): { firstByPod: Map<string, nu
   for (const t of transitions) {
     sinceMs = Math.min(sinceMs, t.atMs);
     if (t.resource !== 'pods' || !restartField.test(t.field) || !(Number(t.to) > Number(t.from))) continue;
+    // A container that exited 0, or that a reboot or runtime restart ended (Unknown, 255), did not fail.
+    if (t.detail?.exitCode === '0' || t.detail?.reason === 'Completed' || t.detail?.reason === 'Unknown')
+      continue;
     firstByPod.set(t.key, Math.min(firstByPod.get(t.key) ?? t.atMs, t.atMs));
   }
   return { firstByPod, sinceMs };
+}
+
+/**
+ * The names the controllers give a workload's pods (`ns/name` keys): a Deployment's
+ * `<name>-<template hash>-<5 chars>`, a DaemonSet's or Job's `<name>-<5 chars>`, a
+ * StatefulSet's `<name>-<ordinal>`; so `orders-db-…` is not a pod of `orders`.
+ */
+function podNameOf(w: WorkloadRef): RegExp {
+  const base = `${w.namespace}/${w.name}-`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const tail =
+    w.kind === 'StatefulSet'
+      ? '\\d+'
+      : w.kind === 'Deployment'
+        ? '[a-z0-9]{1,10}-[a-z0-9]{5}'
+        : '[a-z0-9]{5}';
+  return new RegExp(`^${base}${tail}$`);
 }
 
 /** The workload's first restart seen: of its pods now, and of pods since deleted that bore its name. */
@@ -97,9 +116,8 @@ function workloadFirstRestart(
   history: ReturnType<typeof restartHistory>,
 ): number {
   let first = pods.reduce((m, p) => Math.min(m, p.sinceMs), Number.POSITIVE_INFINITY);
-  // A Deployment's pods are `<name>-<hash>-<hash>`, a DaemonSet's and StatefulSet's `<name>-…`.
-  const prefix = `${w.namespace}/${w.name}-`;
-  for (const [key, ms] of history.firstByPod) if (key.startsWith(prefix)) first = Math.min(first, ms);
+  const own = podNameOf(w);
+  for (const [key, ms] of history.firstByPod) if (own.test(key)) first = Math.min(first, ms);
   return first;
 }
 
