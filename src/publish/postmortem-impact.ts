@@ -6,7 +6,7 @@
  * the platform as the status page names them, never node names or evidence.
  */
 import { type Incident, rootCauseOf } from '../incident/incident.ts';
-import { publicWordsOf } from './public-words.ts';
+import { type ComponentName, publicWordsOf } from './public-words.ts';
 
 export interface Period {
   startMs: number;
@@ -52,12 +52,29 @@ export function totalMs(periods: readonly Period[]): number {
   return periods.reduce((n, p) => n + (p.endMs - p.startMs), 0);
 }
 
+/**
+ * What the users of a platform part notice when it fails, in their terms rather than the
+ * platform's: generic to the part, so said as what users *could* notice; the record holds no
+ * traffic or user counts to say how many did.
+ */
+const userVisible: Record<ComponentName, string> = {
+  'Control plane':
+    'deploys, scaling and automatic recovery could not happen (services already running kept serving unless something else failed)',
+  Nodes: 'services on the affected machines were interrupted or ran short of capacity',
+  'Pod networking': 'calls between services on different machines failed or hung',
+  'Service networking': 'services could not reach each other through their service addresses',
+  DNS: "services could not look up each other's names, so calls between them failed",
+  Ingress: 'requests from outside to our services failed or were slow',
+  Workloads: 'some of our services were unavailable or returned errors',
+};
+
 /** What customers saw, in their words: the affected area, the cause in plain terms, the components. */
 export function customerImpact(i: Incident): string {
   const w = publicWordsOf(i);
   const services = rootCauseOf(i).blastRadius.services ?? [];
   const parts = [
     `${w.title}: ${w.cause}.`,
+    `What users could notice: ${w.components.map((c) => userVisible[c]).join('; ')}.`,
     `${w.components.join(', ')} ${w.components.length > 1 ? 'were' : 'was'} in ${w.outage === 'major' ? 'a major' : 'a partial'} outage while it lasted.`,
   ];
   if (services.length)

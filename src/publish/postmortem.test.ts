@@ -85,6 +85,8 @@ describe('postmortem', () => {
     expect(md).toContain(`| ${iso(t0 + 20 * min)} | action | alice | restarted kubelets on aks-1..3 |\n`);
     expect(md).not.toContain('What followed');
     expect(md).toContain('Customer impact: ');
+    // In users' terms, not only the platform's.
+    expect(md).toContain('What users could notice: services on the affected machines were interrupted');
     // No internal signal ids on the timeline.
     expect(md).not.toContain('node-not-ready cluster');
     expect(md).toContain('Bearer [REDACTED]');
