@@ -60,37 +60,38 @@ interface RecentRestarts {
 
 const restartField = /^container\/(.+)\/restartCount$/;
 
-/** Restarts per pod within the window, from the transitions (one pass). */
-function recentRestarts(transitions: Transition[], nowMs: number): Map<string, RecentRestarts> {
-  const out = new Map<string, RecentRestarts>();
+interface RestartHistory {
+  /** Restarts per pod within the window. */
+  recent: Map<string, RecentRestarts>;
+  /** Each pod's first failing restart in the whole history the view holds. */
+  firstByPod: Map<string, number>;
+  /** Where that history begins. */
+  sinceMs: number;
+}
+
+/** The pods' restarts, from the transitions in one pass: those in the window, and each pod's first. */
+function restartHistory(transitions: Transition[], nowMs: number): RestartHistory {
+  const recent = new Map<string, RecentRestarts>();
+  const firstByPod = new Map<string, number>();
+  let sinceMs = Number.POSITIVE_INFINITY;
   const from = nowMs - restartWindowMs;
   for (const t of transitions) {
-    if (t.resource !== 'pods' || t.atMs < from || t.atMs > nowMs || !restartField.test(t.field)) continue;
+    sinceMs = Math.min(sinceMs, t.atMs);
+    if (t.resource !== 'pods' || !restartField.test(t.field)) continue;
     const n = Number(t.to) - Number(t.from);
     if (!(n > 0)) continue;
-    const r = out.get(t.key) ?? { restarts: 0, firstMs: t.atMs, codes: [] };
+    // A container that exited 0, or that a reboot or runtime restart ended (Unknown, 255), did not fail.
+    if (t.detail?.exitCode !== '0' && t.detail?.reason !== 'Completed' && t.detail?.reason !== 'Unknown')
+      firstByPod.set(t.key, Math.min(firstByPod.get(t.key) ?? t.atMs, t.atMs));
+    if (t.atMs < from || t.atMs > nowMs) continue;
+    const r = recent.get(t.key) ?? { restarts: 0, firstMs: t.atMs, codes: [] };
     r.restarts += n;
     r.firstMs = Math.min(r.firstMs, t.atMs);
     if (t.detail?.reason || t.detail?.exitCode)
       r.codes.push(`${t.detail.reason ?? ''}/${t.detail.exitCode ?? ''}`);
-    out.set(t.key, r);
+    recent.set(t.key, r);
   }
-  return out;
-}
-
-/** Each pod's first restart in the whole history the view holds, and where that history begins. */
-function restartHistory(transitions: Transition[]): { firstByPod: Map<string, number>; sinceMs: number } {
-  const firstByPod = new Map<string, number>();
-  let sinceMs = Number.POSITIVE_INFINITY;
-  for (const t of transitions) {
-    sinceMs = Math.min(sinceMs, t.atMs);
-    if (t.resource !== 'pods' || !restartField.test(t.field) || !(Number(t.to) > Number(t.from))) continue;
-    // A container that exited 0, or that a reboot or runtime restart ended (Unknown, 255), did not fail.
-    if (t.detail?.exitCode === '0' || t.detail?.reason === 'Completed' || t.detail?.reason === 'Unknown')
-      continue;
-    firstByPod.set(t.key, Math.min(firstByPod.get(t.key) ?? t.atMs, t.atMs));
-  }
-  return { firstByPod, sinceMs };
+  return { recent, firstByPod, sinceMs };
 }
 
 /**
@@ -110,11 +111,7 @@ function podNameOf(w: WorkloadRef): RegExp {
 }
 
 /** The workload's first restart seen: of its pods now, and of pods since deleted that bore its name. */
-function workloadFirstRestart(
-  w: WorkloadRef,
-  pods: RestartingPod[],
-  history: ReturnType<typeof restartHistory>,
-): number {
+function workloadFirstRestart(w: WorkloadRef, pods: RestartingPod[], history: RestartHistory): number {
   let first = pods.reduce((m, p) => Math.min(m, p.sinceMs), Number.POSITIVE_INFINITY);
   const own = podNameOf(w);
   for (const [key, ms] of history.firstByPod) if (own.test(key)) first = Math.min(first, ms);
@@ -197,7 +194,8 @@ function restartingPod(
 
 export const crashLoops: Detector = (view, nowMs) => {
   const transitions = view.transitions.toArray();
-  const recent = recentRestarts(transitions, nowMs);
+  const history = restartHistory(transitions, nowMs);
+  const recent = history.recent;
   const resolve = workloadResolver(view);
   const workloadPods = new Map<string, number>();
   const podsByNode = new Map<string, number>();
@@ -219,7 +217,6 @@ export const crashLoops: Detector = (view, nowMs) => {
     byWorkload.set(r.workload.key, list);
   }
   const out: Signal[] = [];
-  const history = byWorkload.size ? restartHistory(transitions) : undefined;
   for (const [key, pods] of [...byWorkload].sort((a, b) => a[0].localeCompare(b[0])))
     out.push(crashLoopSignal(pods, workloadPods.get(key) ?? pods.length, history, nowMs));
   if (byWorkload.size >= stormMinWorkloads) out.push(stormSignal(restarting, byWorkload, podsByNode));
@@ -259,7 +256,7 @@ function podEvidence(pods: RestartingPod[]): Evidence[] {
 function crashLoopSignal(
   pods: RestartingPod[],
   workloadPods: number,
-  history: ReturnType<typeof restartHistory> | undefined,
+  history: RestartHistory,
   nowMs: number,
 ): Signal {
   const w = pods[0].workload;
@@ -294,8 +291,8 @@ function crashLoopSignal(
       reasons,
       exitCodes,
       reasonCodes: reasonCodes(pods),
-      firstRestartMs: history ? workloadFirstRestart(w, pods, history) : first,
-      historySinceMs: Math.min(history?.sinceMs ?? nowMs, nowMs),
+      firstRestartMs: workloadFirstRestart(w, pods, history),
+      historySinceMs: Math.min(history.sinceMs, nowMs),
     },
     evidence: podEvidence(pods),
   };

@@ -179,6 +179,10 @@ export function renderScorecard(reports: readonly ReplayReport[]): string[] {
   ]);
 }
 
+/** Whether the replay keeps its incident record in a store (`--store`, `--data-dir`, `--database-url`). */
+const keepsRecord = (flags: ReplayFlags): boolean =>
+  Boolean(flags.store || flags.dataDir || flags.databaseUrl);
+
 function jobsOf(raw: string | undefined, fallback: number): number {
   if (raw === undefined) return Math.max(1, fallback);
   const n = Number(raw);
@@ -210,8 +214,7 @@ async function replayInTurn(
   for (const n of names) {
     line.start(n);
     try {
-      const wantsStore = flags.store || flags.dataDir || flags.databaseUrl;
-      const store = wantsStore ? await openStoreFromFlags(flags, basename(n, '.yaml')) : undefined;
+      const store = keepsRecord(flags) ? await openStoreFromFlags(flags, basename(n, '.yaml')) : undefined;
       const report = await replayAndScore(n, { store, onProgress: (p) => line.progress(n, p) });
       reports.push(report);
       line.done(report, reports.length);
@@ -329,8 +332,7 @@ Examples:
         hint: 'kubetriage scenarios lists them',
       });
     const names = flags.all ? (await listScenarios()).map((s) => s.name) : [name!];
-    const wantsStore = flags.store || flags.dataDir || flags.databaseUrl;
-    const jobs = jobsOf(flags.jobs, wantsStore ? 1 : Math.min(availableParallelism(), names.length));
+    const jobs = jobsOf(flags.jobs, keepsRecord(flags) ? 1 : Math.min(availableParallelism(), names.length));
     const reports: ReplayReport[] =
       jobs > 1 && names.length > 1
         ? await replayParallel(names, jobs, format === 'table')
