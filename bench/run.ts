@@ -4,10 +4,12 @@
  * watchers at ≥ 20,000 events/s). Usage:
  *
  *   npm run bench                       every benchmark
- *   npm run bench -- store-memory       one (store-memory | list-throughput | watch-fanout | feed-sync | scenario-replay | dashboard)
+ *   npm run bench -- store-memory       one (store-memory | list-throughput | watch-fanout | feed-sync | scenario-replay | pipeline-replay | pipeline-round | dashboard)
  *   npm run bench -- --json             one JSON line per figure: {"bench","figure","value","unit"}
  *   npm run bench -- --pods 20000       a smaller cluster, for a quick look
  *   npm run bench -- scenario-replay --scenario digitalocean-2023   one scenario's replay speed
+ *   npm run bench -- pipeline-replay [--scenario NAME]   whole-pipeline replay speed (what `replay` runs)
+ *   npm run bench -- pipeline-round [--nodes N --pods M]   one detect→diagnose round, healthy and in a 500-node outage
  *   npm run bench -- cli-startup [--runs 7] [--bin other/bin/kubetriage.js]   command start-up times
  *
  * Figures are printed, not judged: tests check behaviour, benchmarks report speed.
@@ -28,6 +30,8 @@ import { dashboard } from './dashboard.ts';
 import { feedSync } from './feed-sync.ts';
 import type { Figure } from './figure.ts';
 import { loadLargeCluster } from './fixtures.ts';
+import { pipelineReplay } from './pipeline-replay.ts';
+import { pipelineRound } from './pipeline-round.ts';
 import { scenarioReplay } from './scenario-replay.ts';
 
 const args = process.argv.slice(2);
@@ -237,6 +241,8 @@ const benches: Record<string, () => Promise<void>> = {
   'list-throughput': listThroughput,
   'watch-fanout': watchFanout,
   'scenario-replay': () => scenarioReplay({ only: stringFlag('scenario'), report, progress }),
+  'pipeline-replay': () => pipelineReplay({ only: stringFlag('scenario'), report, progress }),
+  'pipeline-round': () => pipelineRound({ ...scale, report, progress }),
   dashboard: () => dashboard({ nodes: scale.nodes, report, progress }),
   'cli-startup': () => cliStartup({ runs: flag('runs', 7), bin: stringFlag('bin'), report, progress }),
 };

@@ -8,6 +8,7 @@
  */
 import { replayScenario } from '../src/cli/scenario-replay.ts';
 import { listScenarios, loadScenario } from '../src/sim/scenario/loader.ts';
+import type { Scenario } from '../src/sim/scenario/schema.ts';
 import { parseDuration } from '../src/sim/scenario/time-spec.ts';
 import { Simulator } from '../src/sim/simulator.ts';
 import { VirtualClock } from '../src/time/virtual-clock.ts';
@@ -38,13 +39,19 @@ export async function scenarioReplay(o: {
       value: r.observations,
       unit: 'obs',
     });
-    const start = Date.parse(scenario.start);
-    const clock = new VirtualClock(start);
-    const sim = new Simulator({ scenario, clock, tls: false });
-    const began = performance.now();
-    await clock.runUntil(start + (parseDuration(scenario.duration) ?? 0));
-    const simS = (performance.now() - began) / 1000;
-    await sim.stop();
+    const simS = await simulatorAlone(scenario);
     o.report({ bench: 'scenario-replay', figure: `${name} simulator alone`, value: simS, unit: 's' });
   }
+}
+
+/** The simulator's own share: the same timeline with nobody watching, in wall seconds. */
+export async function simulatorAlone(scenario: Scenario): Promise<number> {
+  const start = Date.parse(scenario.start);
+  const clock = new VirtualClock(start);
+  const sim = new Simulator({ scenario, clock, tls: false });
+  const began = performance.now();
+  await clock.runUntil(start + (parseDuration(scenario.duration) ?? 0));
+  const s = (performance.now() - began) / 1000;
+  await sim.stop();
+  return s;
 }
