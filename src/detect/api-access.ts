@@ -22,7 +22,7 @@ const refusal = /\b(401|403)\b|Unauthorized|Forbidden|forbidden/;
 const deniedProbe = (p: ProbeResult) => p.status === 401 || p.status === 403;
 
 export const apiAccess: Detector = (view, nowMs) => {
-  const probes = view.probes.toArray().filter((p) => p.atMs <= nowMs);
+  const probes = view.probes.within(Number.NEGATIVE_INFINITY, nowMs);
   let i = probes.length;
   while (i > 0 && deniedProbe(probes[i - 1])) i--;
   const streak = probes.slice(i);

@@ -64,7 +64,7 @@ export function probeError(p: ProbeResult): string {
 }
 
 export const apiHealth: Detector = (view, nowMs) => {
-  const probes = view.probes.toArray().filter((p) => p.atMs <= nowMs);
+  const probes = view.probes.within(Number.NEGATIVE_INFINITY, nowMs);
   const sources = view.freshness(nowMs, probesStaleAfterMs);
   const reflectorsFailing = sources.filter(
     (s) => s.source.startsWith('reflector/') && s.failingSinceMs !== undefined,

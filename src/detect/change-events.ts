@@ -159,8 +159,7 @@ function workloadChange(
 function watchedChanges(view: ClusterView, fromMs: number, nowMs: number, nodes: NodeChanges): Change[] {
   const out: Change[] = [];
   const revisions = new Map<string, { from?: string; to?: string; atMs: number }>();
-  for (const t of view.transitions.toArray()) {
-    if (t.atMs < fromMs || t.atMs > nowMs) continue;
+  for (const t of view.transitions.within(fromMs, nowMs)) {
     if (t.resource === 'nodes') {
       const what = nodeInfoWhat[t.field];
       if (what && t.from && t.to)

@@ -21,6 +21,7 @@
  *   down together); warning when they came one after another (it keeps serving, short a
  *   replica at a time). Facts: see SystemComponentOomFacts.
  */
+import { restartKind } from '../observe/transition-log.ts';
 import type { Transition } from '../observe/transitions.ts';
 import { bump, type ContainerStatusObject, countsText, groupBy, type PodObject } from './event-records.ts';
 import { conditionOf } from './node-attributes.ts';
@@ -117,7 +118,7 @@ export const containerTerminations: Detector = (view, nowMs) => {
   const ends: Ended[] = [];
   for (const { pod, workload } of index.ended) ends.push(...endsOf(pod, workload, nowMs));
   if (ends.length === 0) return [];
-  const restarts = restartsInWindow(view.transitions.toArray(), nowMs);
+  const restarts = restartsInWindow(view.transitions.of(restartKind), nowMs);
   const byWorkload = new Map<string, Ended[]>();
   for (const e of ends) {
     const list = byWorkload.get(e.workload.key) ?? [];

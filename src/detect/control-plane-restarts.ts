@@ -67,10 +67,9 @@ export const controlPlaneRestarts: Detector = (view, nowMs) => {
   if (pods.length === 0) return [];
   const keys = new Set(pods.map((p) => `kube-system/${p.pod.metadata.name}`));
   const restartsAt = new Map<string, number[]>();
-  let historyFrom = nowMs;
-  for (const t of view.transitions.toArray()) {
-    historyFrom = Math.min(historyFrom, t.atMs);
-    if (t.resource !== 'pods' || !keys.has(t.key) || t.atMs < nowMs - windowMs || t.atMs > nowMs) continue;
+  const historyFrom = Math.min(nowMs, view.transitions.earliestMs() ?? nowMs);
+  for (const t of view.transitions.within(nowMs - windowMs, nowMs)) {
+    if (t.resource !== 'pods' || !keys.has(t.key)) continue;
     if (!restartField.test(t.field)) continue;
     const n = Number(t.to) - Number(t.from);
     if (n <= 0) continue;

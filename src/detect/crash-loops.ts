@@ -27,6 +27,7 @@
  *   on fewer nodes than hold pods), reasons, exitCodes, reasonCodes.
  */
 import type { KubeObject } from '../kube/observations.ts';
+import { restartKind, type TransitionLog } from '../observe/transition-log.ts';
 import type { Transition } from '../observe/transitions.ts';
 import { type WorkloadRef, workloadResolver } from './pod-owner.ts';
 import { type Detector, type Evidence, type Signal, uniqueSorted } from './signal.ts';
@@ -64,26 +65,42 @@ interface RestartHistory {
   /** Restarts per pod within the window. */
   recent: Map<string, RecentRestarts>;
   /** Each pod's first failing restart in the whole history the view holds. */
-  firstByPod: Map<string, number>;
+  firstByPod: ReadonlyMap<string, number>;
   /** Where that history begins. */
   sinceMs: number;
 }
 
-/** The pods' restarts, from the transitions in one pass: those in the window, and each pod's first. */
-function restartHistory(transitions: Transition[], nowMs: number): RestartHistory {
-  const recent = new Map<string, RecentRestarts>();
+/** How many times a restart transition says the container restarted (0 when it is not one). */
+function restartsOf(t: Transition): number {
+  if (!restartField.test(t.field)) return 0;
+  const n = Number(t.to) - Number(t.from);
+  return n > 0 ? n : 0;
+}
+
+/** A container that exited 0, or that a reboot or runtime restart ended (Unknown, 255), did not fail. */
+function failed(t: Transition): boolean {
+  return t.detail?.exitCode !== '0' && t.detail?.reason !== 'Completed' && t.detail?.reason !== 'Unknown';
+}
+
+/**
+ * Each pod's first failing restart in the whole history the view holds. It depends on the
+ * restarts alone, so the log works it out again only when a restart comes or is dropped.
+ */
+function firstFailures(restarts: Transition[]): Map<string, number> {
   const firstByPod = new Map<string, number>();
-  let sinceMs = Number.POSITIVE_INFINITY;
-  const from = nowMs - restartWindowMs;
-  for (const t of transitions) {
-    sinceMs = Math.min(sinceMs, t.atMs);
-    if (t.resource !== 'pods' || !restartField.test(t.field)) continue;
-    const n = Number(t.to) - Number(t.from);
-    if (!(n > 0)) continue;
-    // A container that exited 0, or that a reboot or runtime restart ended (Unknown, 255), did not fail.
-    if (t.detail?.exitCode !== '0' && t.detail?.reason !== 'Completed' && t.detail?.reason !== 'Unknown')
+  for (const t of restarts)
+    if (restartsOf(t) > 0 && failed(t))
       firstByPod.set(t.key, Math.min(firstByPod.get(t.key) ?? t.atMs, t.atMs));
-    if (t.atMs < from || t.atMs > nowMs) continue;
+  return firstByPod;
+}
+
+/** The pods' restarts: those in the window, and each pod's first. */
+function restartHistory(log: TransitionLog, nowMs: number): RestartHistory {
+  const recent = new Map<string, RecentRestarts>();
+  const from = nowMs - restartWindowMs;
+  for (const t of log.of(restartKind)) {
+    const n = restartsOf(t);
+    if (n === 0 || t.atMs < from || t.atMs > nowMs) continue;
     const r = recent.get(t.key) ?? { restarts: 0, firstMs: t.atMs, codes: [] };
     r.restarts += n;
     r.firstMs = Math.min(r.firstMs, t.atMs);
@@ -91,7 +108,11 @@ function restartHistory(transitions: Transition[], nowMs: number): RestartHistor
       r.codes.push(`${t.detail.reason ?? ''}/${t.detail.exitCode ?? ''}`);
     recent.set(t.key, r);
   }
-  return { recent, firstByPod, sinceMs };
+  return {
+    recent,
+    firstByPod: log.derive('crash-loops/first-failures', [restartKind], firstFailures),
+    sinceMs: log.earliestMs() ?? Number.POSITIVE_INFINITY,
+  };
 }
 
 /**
@@ -193,8 +214,7 @@ function restartingPod(
 }
 
 export const crashLoops: Detector = (view, nowMs) => {
-  const transitions = view.transitions.toArray();
-  const history = restartHistory(transitions, nowMs);
+  const history = restartHistory(view.transitions, nowMs);
   const recent = history.recent;
   const resolve = workloadResolver(view);
   const workloadPods = new Map<string, number>();

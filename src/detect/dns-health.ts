@@ -17,6 +17,7 @@
 import type { KubeObject } from '../kube/observations.ts';
 import type { ClusterView } from '../observe/cluster-view.ts';
 import { apiUnreachable, klogClientGoFailure, pluginsNotReady } from '../observe/coredns-log.ts';
+import { restartKind } from '../observe/transition-log.ts';
 import { type AgentCondition, agentConditions, agentSinceMs } from './agent-fields.ts';
 import { clock, logText, logTimeMs, recentLogs } from './log-lines.ts';
 import { workloadResolver } from './pod-owner.ts';
@@ -206,8 +207,8 @@ function podKey(p: KubeObject): string {
  */
 function loopStarts(view: ClusterView, nowMs: number, pods: Set<string>): Map<string, number> {
   const exits = new Map<string, number[]>();
-  for (const t of view.transitions.toArray()) {
-    if (t.resource !== 'pods' || !pods.has(t.key) || !restartField.test(t.field) || t.atMs > nowMs) continue;
+  for (const t of view.transitions.of(restartKind)) {
+    if (!pods.has(t.key) || !restartField.test(t.field) || t.atMs > nowMs) continue;
     const at = timeMs(t.detail?.finishedAt) ?? t.atMs;
     exits.set(t.key, [...(exits.get(t.key) ?? []), Math.min(at, t.atMs)]);
   }

@@ -30,16 +30,13 @@ const skewMs = 5_000;
 
 export const edgeProbe: Detector = (view, nowMs) => {
   const byUrl = new Map<string, UrlProbeResult[]>();
-  for (const p of view.urlProbes.toArray()) {
-    if (p.atMs < nowMs - edgeWindowMs || p.atMs > nowMs + skewMs) continue;
+  for (const p of view.urlProbes.within(nowMs - edgeWindowMs, nowMs + skewMs)) {
     const list = byUrl.get(p.url) ?? [];
     list.push(p);
     byUrl.set(p.url, list);
   }
   if (byUrl.size === 0) return [];
-  const api = view.probes
-    .toArray()
-    .filter((p) => p.check !== 'version' && p.atMs >= nowMs - apiRecentMs && p.atMs <= nowMs + skewMs);
+  const api = view.probes.within(nowMs - apiRecentMs, nowMs + skewMs).filter((p) => p.check !== 'version');
   const apiHealthy = api.length > 0 && api.every((p) => p.ok);
   const nodes = view.list('nodes');
   const nodesReady = nodes.filter((n) => conditionOf(n, 'Ready')?.status === 'True').length;

@@ -164,7 +164,7 @@ function kubernetesVip(view: ClusterView, conds: AgentCondition[]): string {
  */
 function externalApiHealthy(view: ClusterView, nowMs: number, firstMs: number): boolean | undefined {
   const from = Math.max(Math.min(firstMs, nowMs - 60_000), nowMs - logWindowMs);
-  const probes = view.probes.toArray().filter((p) => p.atMs >= from && p.atMs <= nowMs);
+  const probes = view.probes.within(from, nowMs);
   if (probes.length === 0) return undefined;
   const ok = probes.filter((p) => p.ok).length;
   return probes[probes.length - 1].ok && ok >= healthyProbeShare * probes.length;
@@ -177,7 +177,7 @@ function externalApiHealthy(view: ClusterView, nowMs: number, firstMs: number): 
  * answers again and their errors are still in the window.
  */
 function externalDownBefore(view: ClusterView, atMs: number): boolean | undefined {
-  const probes = view.probes.toArray().filter((p) => p.atMs >= atMs - 5 * 60_000 && p.atMs <= atMs);
+  const probes = view.probes.within(atMs - 5 * 60_000, atMs);
   if (probes.length === 0) return undefined;
   return probes.filter((p) => !p.ok).length >= 3;
 }

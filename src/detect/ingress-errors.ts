@@ -119,9 +119,8 @@ function* increments(
 export const ingressErrors: Detector = (view: ClusterView, nowMs: number): Signal[] => {
   // Per controller pod: its scrapes in the window, oldest first.
   const byPod = new Map<string, MetricsScrape[]>();
-  for (const m of view.metrics.toArray()) {
-    if (!ingressComponents.has(m.component) || !m.pod || m.atMs > nowMs + skewMs || m.atMs < nowMs - windowMs)
-      continue;
+  for (const m of view.metrics.within(nowMs - windowMs, nowMs + skewMs)) {
+    if (!ingressComponents.has(m.component) || !m.pod) continue;
     const list = byPod.get(m.pod) ?? [];
     list.push(m);
     byPod.set(m.pod, list);

@@ -104,11 +104,44 @@ const tally = (): Tally => ({
   pods: new Set(),
 });
 
+/** What a pod's counters grew by from one scrape to the next. */
+interface Growth {
+  before: MetricsScrape;
+  answered: number;
+  routed: number;
+  hosts: string[];
+  services: string[];
+}
+
+/**
+ * Per later scrape, its growth over the scrape before it: the same pair is looked at every
+ * round while both stay in the window, and comparing every host's and Service's counter each
+ * time was most of this detector's cost.
+ */
+const growths = new WeakMap<MetricsScrape, Growth>();
+
+function growthOf(a: MetricsScrape, b: MetricsScrape, ca: Counts, cb: Counts): Growth {
+  const known = growths.get(b);
+  if (known?.before === a) return known;
+  const g: Growth = {
+    before: a,
+    answered: increase(ca.answered, cb.answered),
+    routed: increase(ca.routed, cb.routed),
+    hosts: [...cb.hosts].filter(([host, n]) => increase(ca.hosts.get(host) ?? 0, n) > 0).map(([h]) => h),
+    services: [...cb.services]
+      .filter(([svc, n]) => increase(ca.services.get(svc) ?? 0, n) > 0)
+      .map(([s]) => s),
+  };
+  growths.set(b, g);
+  return g;
+}
+
 function add(t: Tally, pod: string, a: MetricsScrape, b: MetricsScrape, ca: Counts, cb: Counts): void {
-  t.answered += increase(ca.answered, cb.answered);
-  t.routed += increase(ca.routed, cb.routed);
-  for (const [host, n] of cb.hosts) if (increase(ca.hosts.get(host) ?? 0, n) > 0) t.hosts.add(host);
-  for (const [svc, n] of cb.services) if (increase(ca.services.get(svc) ?? 0, n) > 0) t.services.add(svc);
+  const g = growthOf(a, b, ca, cb);
+  t.answered += g.answered;
+  t.routed += g.routed;
+  for (const host of g.hosts) t.hosts.add(host);
+  for (const svc of g.services) t.services.add(svc);
   t.fromMs = Math.min(t.fromMs, a.atMs);
   t.toMs = Math.max(t.toMs, b.atMs);
   t.pods.add(pod);
@@ -119,9 +152,8 @@ const rate = (n: number, t: Tally) => (t.toMs > t.fromMs ? n / ((t.toMs - t.from
 export const ingressUnrouted: Detector = (view, nowMs) => {
   const windowStart = nowMs - windowMs;
   const byPod = new Map<string, MetricsScrape[]>();
-  for (const m of view.metrics.toArray()) {
-    if (m.component !== 'ingress-nginx' || !m.pod || m.atMs > nowMs + skewMs || m.atMs < nowMs - historyMs)
-      continue;
+  for (const m of view.metrics.within(nowMs - historyMs, nowMs + skewMs)) {
+    if (m.component !== 'ingress-nginx' || !m.pod) continue;
     const list = byPod.get(m.pod) ?? [];
     list.push(m);
     byPod.set(m.pod, list);

@@ -164,8 +164,8 @@ function fromLogs(view: ClusterView, nowMs: number, at: NodeAt, counts: Map<stri
 
 function fromMetrics(view: ClusterView, nowMs: number, at: NodeAt, counts: Map<string, number>): void {
   const byNode = new Map<string, MetricsScrape[]>();
-  for (const m of view.metrics.toArray()) {
-    if (m.component !== 'kube-proxy' || m.atMs > nowMs || m.atMs < nowMs - lookbackMs) continue;
+  for (const m of view.metrics.within(nowMs - lookbackMs, nowMs)) {
+    if (m.component !== 'kube-proxy') continue;
     const list = byNode.get(m.node);
     if (list) list.push(m);
     else byNode.set(m.node, [m]);

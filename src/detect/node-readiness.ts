@@ -31,6 +31,7 @@
  * else warning.
  */
 import type { KubeObject } from '../kube/observations.ts';
+import { nodeReadyKind } from '../observe/transition-log.ts';
 import type { Transition } from '../observe/transitions.ts';
 import { eventEvidence } from './event-records.ts';
 import {
@@ -100,7 +101,7 @@ interface NotReadyNode {
 
 export const nodeReadiness: Detector = (view, nowMs) => {
   const nodes = view.list('nodes').filter((n) => !isLeaving(n));
-  const history = readyHistory(view.transitions.toArray(), nowMs);
+  const history = readyHistory(view.transitions.of(nodeReadyKind), nowMs);
   const notReady: NotReadyNode[] = [];
   for (const n of nodes) {
     const ready = conditionOf(n, 'Ready');

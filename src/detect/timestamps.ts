@@ -2,13 +2,17 @@
  * Reading and writing the times that objects carry (RFC 3339) and that signals show
  * (UTC dates and clock times). Never reads the clock: every "now" is passed in.
  */
+import { memoText } from '../kube/text-memo.ts';
 import { rfc3339 } from '../time/clock.ts';
+
+const parsedTime = memoText((text) => {
+  const ms = Date.parse(text);
+  return Number.isFinite(ms) ? ms : undefined;
+});
 
 /** Milliseconds of an RFC 3339 time, or undefined when absent or unreadable. */
 export function timeMs(text: string | undefined): number | undefined {
-  if (!text) return undefined;
-  const ms = Date.parse(text);
-  return Number.isFinite(ms) ? ms : undefined;
+  return text ? parsedTime(text) : undefined;
 }
 
 /** `2024-01-15T12:00:00Z`: seconds are enough, and shorter to read. */

@@ -23,6 +23,7 @@
 
 import type { KubeObject } from '../kube/observations.ts';
 import type { ClusterView } from '../observe/cluster-view.ts';
+import { kubeletVersionKind } from '../observe/transition-log.ts';
 import { probeGitVersion } from './probe-version.ts';
 import type { Detector, Evidence, Signal } from './signal.ts';
 import { uniqueSorted } from './signal.ts';
@@ -242,11 +243,12 @@ function apiserverSkew(apiservers: KubeVersion[], clusterMinor: number, nowMs: n
 }
 
 /** When each node's kubelet version last changed, as far as the transition history reaches. */
-function kubeletChanges(view: ClusterView): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const t of view.transitions.toArray())
-    if (t.field === 'nodeInfo/kubeletVersion') out.set(t.key, t.atMs);
-  return out;
+function kubeletChanges(view: ClusterView): ReadonlyMap<string, number> {
+  return view.transitions.derive('version-skew/kubelet-changes', [kubeletVersionKind], (changes) => {
+    const out = new Map<string, number>();
+    for (const t of changes) out.set(t.key, t.atMs);
+    return out;
+  });
 }
 
 function isKubeProxy(o: KubeObject): boolean {

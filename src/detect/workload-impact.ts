@@ -20,6 +20,7 @@
  */
 import type { KubeObject } from '../kube/observations.ts';
 import type { ClusterView } from '../observe/cluster-view.ts';
+import { workloadReadyKinds } from '../observe/transition-log.ts';
 import { type Detector, type Signal, uniqueSorted } from './signal.ts';
 import { durationText, isoSeconds, timeMs } from './timestamps.ts';
 
@@ -70,15 +71,16 @@ function shortfall(kind: Shortfall['kind'], o: WorkloadObject): Shortfall | unde
 }
 
 /** When each workload last stopped being fully Ready, as the view saw it. */
-function shortSince(view: ClusterView): Map<string, number> {
-  const since = new Map<string, number>();
-  for (const t of view.transitions.toArray()) {
-    if (t.field !== 'allReady' || (t.resource !== 'deployments' && t.resource !== 'daemonsets')) continue;
-    const key = `${t.resource}/${t.key}`;
-    if (t.to === 'false') since.set(key, t.atMs);
-    else since.delete(key);
-  }
-  return since;
+function shortSince(view: ClusterView): ReadonlyMap<string, number> {
+  return view.transitions.derive('workload-impact/short-since', workloadReadyKinds, (changes) => {
+    const since = new Map<string, number>();
+    for (const t of changes) {
+      const key = `${t.resource}/${t.key}`;
+      if (t.to === 'false') since.set(key, t.atMs);
+      else since.delete(key);
+    }
+    return since;
+  });
 }
 
 function workloadSignals(view: ClusterView, nowMs: number): Signal[] {

@@ -6,6 +6,8 @@
  * cut at 1024 bytes keeps what parsed before the cut.
  */
 
+import { memoText } from './text-memo.ts';
+
 export interface AgentMessage {
   summary: string;
   /** Every field, the first group's value winning when a key repeats. */
@@ -62,13 +64,24 @@ export function parseLogfmt(text: string): Record<string, string>[] {
   return groups.filter((g) => Object.keys(g).length > 0);
 }
 
-export function parseAgentMessage(message: string): AgentMessage {
+/**
+ * The message's summary and fields, parsed once per text (detectors read each Node's
+ * conditions every round) and frozen, since callers share the result.
+ */
+export const parseAgentMessage: (message: string) => AgentMessage = memoText(readAgentMessage);
+
+function readAgentMessage(message: string): AgentMessage {
   const cut = message.indexOf('; ');
   const summary = cut < 0 ? message : message.slice(0, cut);
   const groups = cut < 0 ? [] : parseLogfmt(message.slice(cut + 2));
   const fields: Record<string, string> = {};
   for (const g of groups) for (const [k, v] of Object.entries(g)) if (!(k in fields)) fields[k] = v;
-  return { summary, fields, groups };
+  for (const g of groups) Object.freeze(g);
+  return Object.freeze({
+    summary,
+    fields: Object.freeze(fields),
+    groups: Object.freeze(groups) as AgentMessage['groups'],
+  });
 }
 
 /** A list field: comma-separated, capped at 8 items plus `+N`; `more` is that N. */

@@ -19,6 +19,7 @@ import { kubeProxyNodes } from './kube-proxy-nodes.ts';
 import { type LogRecord, parseLogBatch } from './log-records.ts';
 import { NodeOnsets } from './onsets.ts';
 import { Ring } from './ring.ts';
+import { TransitionLog } from './transition-log.ts';
 import { diffObject, removalTransition, type Transition } from './transitions.ts';
 
 /** One probe answer as kept in the view: the probe observation without its tag. */
@@ -80,7 +81,7 @@ export function objectKey(o: KubeObject): string {
 export class ClusterView {
   private readonly objects = new Map<WatchedResource, Map<string, KubeObject>>();
   private readonly listedAt = new Map<WatchedResource, number>();
-  readonly transitions: Ring<Transition>;
+  readonly transitions: TransitionLog;
   readonly probes: Ring<ProbeResult>;
   readonly urlProbes: Ring<UrlProbeResult>;
   readonly logs: Ring<LogObservation>;
@@ -100,7 +101,7 @@ export class ClusterView {
   revision = 0;
 
   constructor(o: ClusterViewOptions = {}) {
-    this.transitions = new Ring(o.transitionLimit ?? 20_000);
+    this.transitions = new TransitionLog(o.transitionLimit ?? 20_000);
     this.probes = new Ring(o.probeLimit ?? 2_000);
     this.urlProbes = new Ring(o.probeLimit ?? 2_000);
     this.logs = new Ring(o.logLimit ?? 5_000);
