@@ -23,7 +23,7 @@ export interface ClauseResult {
   /** Whether any source the clause reads delivered (else its silence proves nothing). */
   checked: boolean;
   /** The reason, rendered with the pattern's and the hit's slots ('' when it cannot be). */
-  text: string;
+  readonly text: string;
 }
 
 export interface Evaluation {
@@ -54,8 +54,18 @@ function runClause(
   slots: Record<string, Slot | undefined>,
 ): ClauseResult {
   const hit = clause.test(c, q);
-  const text = render(clause.reason, { ...slots, ...hit?.slots })?.text ?? '';
-  return { clause, hit, checked: checked(clause, q), text };
+  let text: string | undefined;
+  return {
+    clause,
+    hit,
+    checked: checked(clause, q),
+    // Rendered when read: most clauses of most patterns fail every quiet round, and their
+    // words are wanted only when a hypothesis or a look-alike shows them.
+    get text() {
+      text ??= render(clause.reason, { ...slots, ...hit?.slots })?.text ?? '';
+      return text;
+    },
+  };
 }
 
 function round2(x: number): number {
