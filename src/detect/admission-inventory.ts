@@ -85,6 +85,22 @@ function readyEndpointsByService(view: ClusterView): Map<string, number> {
   return out;
 }
 
+/** Nodes and kube-system pods, listed only if some webhook's objectSelector asks (150,000 pods are costly to copy every round). */
+function lazyObjectLabels(view: ClusterView): ObjectLabels {
+  let nodes: KubeObject[] | undefined;
+  let pods: KubeObject[] | undefined;
+  return {
+    get nodes() {
+      nodes ??= view.list('nodes');
+      return nodes;
+    },
+    get kubeSystemPods() {
+      pods ??= view.list('pods').filter((p) => p.metadata.namespace === 'kube-system');
+      return pods;
+    },
+  };
+}
+
 /** When each configuration's webhooks last changed while watched, by `resource/name`. */
 function lastChanges(view: ClusterView): Map<string, number> {
   const out = new Map<string, number>();
@@ -109,13 +125,11 @@ function recentChange(
 }
 
 export const admissionInventory: Detector = (view: ClusterView, nowMs: number): Signal[] => {
+  // Most rounds of most clusters: a handful of webhooks or none; read the rest only then.
+  if (webhookResources.every(([, r]) => view.count(r) === 0)) return [];
   const ready = readyEndpointsByService(view);
   const slicesKnown = view.synced('endpointslices');
-  const services = new Set(view.list('services').map((s) => `${s.metadata.namespace}/${s.metadata.name}`));
-  const objects: ObjectLabels = {
-    nodes: view.list('nodes'),
-    kubeSystemPods: view.list('pods').filter((p) => p.metadata.namespace === 'kube-system'),
-  };
+  const objects = lazyObjectLabels(view);
   const changes = lastChanges(view);
   const out: Signal[] = [];
   for (const [type, resource] of webhookResources)
@@ -135,7 +149,7 @@ export const admissionInventory: Detector = (view: ClusterView, nowMs: number): 
             ? 'not-checked'
             : readyEndpoints > 0
               ? 'ready'
-              : view.synced('services') && !services.has(svcKey)
+              : view.synced('services') && !view.get('services', svcKey)
                 ? 'no-service'
                 : 'no-ready-endpoints';
         const bundle = w.clientConfig?.caBundle ? readCaBundle(w.clientConfig.caBundle) : undefined;
