@@ -116,6 +116,20 @@ export const admissionWebhookCases: PatternTable = {
       ],
       expect: { quiet: true },
     },
+    // 0.5 + 0.1 most calls fail + 0.1 configured to outlast heartbeats = 0.7
+    {
+      name: 'a webhook fails most calls and its configuration sends it node heartbeats with a 30 s timeout',
+      signals: [
+        webhookCalls(hook, { slowCalls: 0 }),
+        admissionWebhook(hook, {
+          failurePolicy: 'Ignore',
+          timeoutSeconds: 30,
+          systemWrites: ['node heartbeats (UPDATE leases in kube-node-lease)'],
+          risks: ['can-outlast-heartbeats'],
+        }),
+      ],
+      expect: { fires: true, identified: true },
+    },
     // 0.5: a few slow calls, no node in trouble
     {
       name: 'a webhook answers a third of its calls only after 10 s; nothing else is wrong',

@@ -151,6 +151,19 @@ export const admissionWebhook = definePattern((q) => {
       },
     },
     {
+      id: 'configured-to-outlast-heartbeats',
+      weight: 0.1,
+      reason:
+        'it is called for node heartbeats and may take {timeoutSeconds} s a call, as long as or longer than the kubelet waits (10 s)',
+      reads: ['admission-webhook'],
+      test: (c) => {
+        const i = c.inventory;
+        return i?.facts.risks.includes('can-outlast-heartbeats')
+          ? { signals: [i], slots: { timeoutSeconds: said(i.facts.timeoutSeconds, i)! } }
+          : undefined;
+      },
+    },
+    {
       id: 'configuration-changed-before',
       weight: 0.1,
       reason:
