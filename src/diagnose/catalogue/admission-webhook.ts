@@ -209,7 +209,7 @@ export const admissionWebhook = definePattern((q) => {
   evidence: (c) => [
     ...(c.w ? [c.w] : []),
     ...(c.m ? [c.m] : []),
-    ...(c.inventory && c.inventory.facts.risks.length ? [c.inventory] : []),
+    ...(c.inventory?.facts.risks.length ? [c.inventory] : []),
     ...c.creates.slice(0, 3),
   ],
   slots: {
