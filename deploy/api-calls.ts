@@ -45,6 +45,19 @@ export const apiCalls: ApiCall[] = [
     verbs: ['list', 'watch'],
     where: 'kube/resource-paths.ts',
   },
+  // The admission inventory (detect/admission-inventory.ts): webhook configurations hold no secrets.
+  {
+    identity: 'watcher',
+    path: '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations',
+    verbs: ['list', 'watch'],
+    where: 'kube/resource-paths.ts',
+  },
+  {
+    identity: 'watcher',
+    path: '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations',
+    verbs: ['list', 'watch'],
+    where: 'kube/resource-paths.ts',
+  },
   // Probes: component logs.
   { identity: 'watcher', path: '/api/v1/namespaces/{ns}/pods/{pod}/log', verbs: ['get'], where: 'kube/probes.ts' },
   // Opt-in (kubetriage-read-proxy, docs/deployment.md): kube-proxy and ingress-controller

@@ -136,7 +136,9 @@ export async function startLiveSession(
   const failsFast = refusedOutright(view);
   if (failsFast) await feed.probeNow();
   const deadline = realClock.now() + timeoutS * 1000;
-  while (!failsFast && !watchedResources.every((r) => view.synced(r)) && realClock.now() < deadline) {
+  // A resource the role may not list (403) never syncs: waiting for it would only time out.
+  const settled = () => watchedResources.every((r) => view.synced(r) || view.forbidden(r));
+  while (!failsFast && !settled() && realClock.now() < deadline) {
     if (tty) {
       const done = watchedResources.filter((r) => view.synced(r)).length;
       process.stderr.write(`\rsyncing ${done}/${watchedResources.length} resources from ${loaded.server} …`);

@@ -13,6 +13,7 @@
 
 import { type ObservationSink, type WatchedResource, watchedResources } from '../kube/observations.ts';
 import { apiServerMetrics, ingressMetricsEndpoints } from '../kube/probes.ts';
+import { apiServerTlsSource } from '../kube/tls-certificate.ts';
 import { trimObject } from '../kube/trim.ts';
 import { UrlProbeTargets } from '../kube/url-probe-targets.ts';
 import type { ComponentTargets } from '../observe/component-targets.ts';
@@ -35,6 +36,8 @@ const groups: Record<WatchedResource, string> = {
   replicasets: 'apps',
   daemonsets: 'apps',
   poddisruptionbudgets: 'policy',
+  validatingwebhookconfigurations: 'admissionregistration.k8s.io',
+  mutatingwebhookconfigurations: 'admissionregistration.k8s.io',
 };
 
 /** Only kubelet heartbeats are watched among leases, as the live feed does. */
@@ -259,6 +262,25 @@ export function startReplayFeed(
     }
     sink({ type: 'metrics', node: '', component: 'kube-apiserver', text: sim.metrics.render(), atMs });
     sink({ type: 'source', source, ok: true, atMs });
+  });
+
+  // The serving certificate, as the live feed's own handshake reads it (kube/tls-certificate.ts):
+  // still presented, and read, once expired; no handshake while the endpoint is closed.
+  every(60_000, () => {
+    const pem = sim.certificates?.servingCertificate();
+    if (!pem) return;
+    const how = closed();
+    const atMs = clock.now();
+    if (how && how !== 'tls')
+      sink({ type: 'source', source: apiServerTlsSource, ok: false, error: unreachableError('/'), atMs });
+    else
+      sink({
+        type: 'certificate',
+        source: apiServerTlsSource,
+        pem,
+        ...(how === 'tls' ? { authorizationError: 'CERT_HAS_EXPIRED' } : {}),
+        atMs,
+      });
   });
 
   const targets = o.targets;

@@ -4,9 +4,12 @@
  * node lifecycle, pod creation refused by admission), container terminations with their
  * meaning, node conditions beyond Ready, pod status freshness, and the tool's own probes
  * of public URLs, node usage from the resource metrics API when served, and admission
- * webhook calls and requests turned away under load, as the API server's own /metrics count them. Adding one is a file plus a line here.
+ * webhook calls and requests turned away under load, as the API server's own /metrics count them,
+ * the admission webhooks' configurations and the certificates on the cluster's call paths. Adding one is a file plus a line here.
  */
+import { admissionInventory } from './admission-inventory.ts';
 import { apiFlowControl } from './api-flowcontrol.ts';
+import { certificateValidity } from './certificate-validity.ts';
 import { containerTerminations } from './container-terminations.ts';
 import { controlPlaneRestarts } from './control-plane-restarts.ts';
 import { edgeProbe } from './edge-probe.ts';
@@ -40,6 +43,8 @@ export const coreSourceDetectors: Detector[] = [
   volumeFailures,
   podCreationFailures,
   webhookCalls,
+  admissionInventory,
+  certificateValidity,
   apiFlowControl,
   edgeProbe,
   eventReasons,

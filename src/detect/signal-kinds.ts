@@ -9,6 +9,7 @@
  * Times in facts are epoch ms (`…Ms`) or RFC 3339 strings where a person reads them.
  */
 import type { AgentConditionType } from '../kube/node-agent-conditions.ts';
+import type { ValidityState } from './certificates.ts';
 import type {
   CreateFailureCause,
   ImagePullCause,
@@ -687,6 +688,76 @@ export interface WebhookCallsFailingFacts {
   windowSeconds: number;
 }
 
+/**
+ * One webhook of a Validating/MutatingWebhookConfiguration as the admission inventory reads
+ * it (admission-inventory.ts): how its failures end, what of the cluster's own writes it is
+ * called for, whether its backend can answer, whether its caBundle holds a valid CA, and
+ * whether its configuration changed lately. Subject `webhook/<name>`, as webhook-calls-failing.
+ */
+export interface AdmissionWebhookFacts {
+  webhook: string;
+  configuration: string;
+  type: 'validating' | 'mutating';
+  /** As set, Fail when unset (the admissionregistration.k8s.io/v1 default). */
+  failurePolicy: 'Fail' | 'Ignore';
+  /** As set, 10 when unset (the v1 default). */
+  timeoutSeconds: number;
+  /** `service/<namespace>/<name>` or the URL it is called at. */
+  backend: string;
+  /** From the Service's EndpointSlices; `not-checked` for a URL backend or before they are listed. */
+  backendState: 'ready' | 'no-ready-endpoints' | 'no-service' | 'not-checked';
+  readyEndpoints: number;
+  /** The caBundle: absent, unreadable, or the validity of its newest CA. */
+  caBundle: 'absent' | 'unparsable' | ValidityState;
+  caSubject: string;
+  caNotAfter: string;
+  /** Whole days to the newest CA's notAfter; absent without one. */
+  caDaysLeft?: number;
+  caError: string;
+  /** The cluster's own writes it is called for (webhook-scope.ts), e.g. `node heartbeats (…)`. */
+  systemWrites: string[];
+  /** failurePolicy Fail and some of those writes: when it cannot answer, they are refused. */
+  failsClosedOnSystemWrites: boolean;
+  /** `created` or `updated` within the last hour, else ''. */
+  changed: 'created' | 'updated' | '';
+  /** RFC 3339 of that change ('' when none). */
+  changedAt: string;
+  generation: number;
+  /** What makes it a risk now: `no-ready-endpoints`, `ca-expired`, `fails-closed-on-system-writes`… */
+  risks: string[];
+}
+
+/**
+ * A certificate on the path of the cluster's calls (certificate-validity.ts): the API
+ * server's serving certificate as its TLS handshake presents it, or the newest CA of a
+ * webhook's caBundle. Not read: kubelet serving certificates (the feed reaches kubelets only
+ * through the API server's proxy, which ends TLS itself).
+ */
+export interface CertificateValidityFacts {
+  holder: 'apiserver-serving' | 'webhook-ca';
+  /** Where it was read: `tls/kube-apiserver`, `validatingwebhookconfiguration/<name>`. */
+  source: string;
+  subject: string;
+  issuer: string;
+  sans: string[];
+  notBefore: string;
+  notAfter: string;
+  state: ValidityState;
+  /** Whole days to notAfter, negative once expired. */
+  daysLeft: number;
+  lifetimeDays: number;
+  /** RFC 3339 of when renewal was due (certificates.ts). */
+  renewBy: string;
+  /** Node's verdict on the handshake's chain (`CERT_HAS_EXPIRED`), '' when trusted or not from a handshake. */
+  authorizationError: string;
+  /** The webhooks whose caBundle holds it (webhook-ca), sorted. */
+  webhooks: string[];
+  /** Some of those webhooks fail closed: their writes are refused while it is not valid. */
+  failsClosed: boolean;
+  /** RFC 3339 of the read. */
+  readAt: string;
+}
+
 /** One API Priority and Fairness priority level turning requests away (429) over the window. */
 export interface ApiRequestsRejectedFacts {
   priorityLevel: string;
@@ -864,6 +935,10 @@ export const sourceFamilies = [
   'agent',
   'probe-url',
   'metrics/nodes',
+  'reflector/validatingwebhookconfigurations',
+  'reflector/mutatingwebhookconfigurations',
+  /** Certificates read from the tool's own TLS handshakes (the API server's). */
+  'tls',
 ] as const;
 export type SourceFamily = (typeof sourceFamilies)[number];
 
@@ -921,6 +996,8 @@ export interface SignalFactsByKind {
   'webhook-failing': WebhookFailingFacts;
   'webhook-calls-failing': WebhookCallsFailingFacts;
   'api-requests-rejected': ApiRequestsRejectedFacts;
+  'admission-webhook': AdmissionWebhookFacts;
+  'certificate-validity': CertificateValidityFacts;
   'warning-events': WarningEventsFacts;
   'container-terminations': ContainerTerminationsFacts;
   'system-component-oom': SystemComponentOomFacts;
@@ -989,6 +1066,18 @@ export const signalKinds: Record<
   'webhook-failing': { sources: ['reflector/events'], role: 'symptom' },
   'webhook-calls-failing': { sources: ['metrics/kube-apiserver'], role: 'symptom' },
   'api-requests-rejected': { sources: ['metrics/kube-apiserver'], role: 'symptom' },
+  'admission-webhook': {
+    sources: [
+      'reflector/validatingwebhookconfigurations',
+      'reflector/mutatingwebhookconfigurations',
+      'reflector/endpointslices',
+    ],
+    role: 'context',
+  },
+  'certificate-validity': {
+    sources: ['tls', 'reflector/validatingwebhookconfigurations', 'reflector/mutatingwebhookconfigurations'],
+    role: 'symptom',
+  },
   'warning-events': { sources: ['reflector/events'], role: 'context' },
   'container-terminations': { sources: ['reflector/pods'], role: 'local' },
   'system-component-oom': { sources: ['reflector/pods'], role: 'symptom' },

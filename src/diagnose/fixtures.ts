@@ -1011,3 +1011,68 @@ export function outOfMemory(node: string, also: string[] = []) {
     evictedResources: ['memory'],
   });
 }
+
+/** One webhook as the admission inventory reads it: by default failing closed on pods, all well. */
+export function admissionWebhook(
+  webhook: string,
+  facts: Partial<SignalFactsByKind['admission-webhook']> = {},
+  x: Extra = {},
+) {
+  return make(
+    'admission-webhook',
+    `webhook/${webhook}`,
+    {
+      webhook,
+      configuration: 'policy',
+      type: 'validating',
+      failurePolicy: 'Fail',
+      timeoutSeconds: 10,
+      backend: 'service/policy-system/policy',
+      backendState: 'ready',
+      readyEndpoints: 2,
+      caBundle: 'valid',
+      caSubject: 'CN=policy-ca',
+      caNotAfter: fmtTime(t0 + 200 * 24 * hour),
+      caDaysLeft: 200,
+      caError: '',
+      systemWrites: [],
+      failsClosedOnSystemWrites: false,
+      changed: '',
+      changedAt: '',
+      generation: 1,
+      risks: [],
+      ...facts,
+    },
+    { severity: 'info', sinceMs: t0 - 30 * 24 * hour, ...x },
+  );
+}
+
+/** The API server's serving certificate as the handshake read it: by default expired 2 minutes ago. */
+export function servingCertificate(
+  facts: Partial<SignalFactsByKind['certificate-validity']> = {},
+  x: Extra = {},
+) {
+  return make(
+    'certificate-validity',
+    'certificate/kube-apiserver',
+    {
+      holder: 'apiserver-serving',
+      source: 'tls/kube-apiserver',
+      subject: 'CN=kube-apiserver',
+      issuer: 'CN=kubernetes',
+      sans: ['DNS:kubernetes', 'IP Address:10.96.0.1'],
+      notBefore: fmtTime(t0 - 365 * 24 * hour),
+      notAfter: fmtTime(t0 - 2 * min),
+      state: 'expired',
+      daysLeft: -1,
+      lifetimeDays: 365,
+      renewBy: fmtTime(t0 - 30 * 24 * hour),
+      authorizationError: 'CERT_HAS_EXPIRED',
+      webhooks: [],
+      failsClosed: false,
+      readAt: fmtTime(t0),
+      ...facts,
+    },
+    { severity: 'critical', sinceMs: t0 - 2 * min, ...x },
+  );
+}

@@ -23,6 +23,7 @@ import {
   scrapeKubeProxy,
 } from './probes.ts';
 import { Reflector, type ReflectorOptions } from './reflector.ts';
+import { readApiServerCertificate } from './tls-certificate.ts';
 import { probeUrls, type UrlProbeOptions } from './url-probe.ts';
 import { UrlProbeTargets } from './url-probe-targets.ts';
 
@@ -48,6 +49,8 @@ export interface LiveFeedOptions {
   /** Public URLs to GET from here (`--probe-url`), every `urlProbeIntervalMs` (10 s). */
   probeUrls?: readonly string[];
   urlProbeIntervalMs?: number;
+  /** How often to read the API server's serving certificate from a handshake (60 s). */
+  certificateIntervalMs?: number;
   /** Name resolution for the URL probes (tests point public names at a local server). */
   urlProbeLookup?: UrlProbeOptions['lookup'];
   /** Told once per kind of scrape that is forbidden, with the step that grants it. */
@@ -76,6 +79,9 @@ export class LiveFeed {
     this.apiProbe = new Poller(o.clock, o.apiProbeIntervalMs ?? 5_000, () => probeApiServer(base));
     this.pollers.push(this.apiProbe);
     this.pollers.push(new Poller(o.clock, o.metricsIntervalMs ?? 30_000, () => scrapeApiServer(base)));
+    this.pollers.push(
+      new Poller(o.clock, o.certificateIntervalMs ?? 60_000, () => readApiServerCertificate(base)),
+    );
     if (o.targets) {
       const targets = o.targets;
       const tailer = new LogTailer(base);

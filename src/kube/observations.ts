@@ -33,6 +33,9 @@ export const watchedResources = [
   'replicasets',
   'daemonsets',
   'poddisruptionbudgets',
+  // Admission webhooks (admission-inventory.ts): a role without the grant reads them as "not checked".
+  'validatingwebhookconfigurations',
+  'mutatingwebhookconfigurations',
 ] as const;
 export type WatchedResource = (typeof watchedResources)[number];
 
@@ -78,6 +81,21 @@ export type Observation =
       status?: number;
       error?: string;
       errorKind?: string;
+      atMs: number;
+    }
+  /**
+   * The certificate a TLS server presented to the tool's own handshake (tls-certificate.ts),
+   * PEM, read whether or not it verifies: an expired one is the finding, not a failed read.
+   * `authorizationError` is Node's verdict against the kubeconfig's CA (`CERT_HAS_EXPIRED`).
+   * `clientClockMs`: the reader's own clock then, which TLS judges dates by (`atMs` is in
+   * the cluster's time); absent when they are one clock.
+   */
+  | {
+      type: 'certificate';
+      source: string;
+      pem: string;
+      authorizationError?: string;
+      clientClockMs?: number;
       atMs: number;
     }
   /** Node usage from the resource metrics API (metrics.k8s.io), quantities as served. */

@@ -114,10 +114,10 @@ export class Reflector {
     await this.loop;
   }
 
-  private report(ok: boolean, error?: string): void {
+  private report(ok: boolean, error?: string, forbidden?: boolean): void {
     const atMs = this.o.clock.now();
     if (ok) this.lastOkReportMs = atMs;
-    this.emit({ type: 'source', source: this.source, ok, error, atMs });
+    this.emit({ type: 'source', source: this.source, ok, error, atMs, ...(forbidden ? { forbidden } : {}) });
   }
 
   /** The sink is someone else's code: its failure must neither kill nor stall the loop. */
@@ -149,7 +149,8 @@ export class Reflector {
         if (this.stopped) break;
         const e = err instanceof ApiRequestError ? err : undefined;
         const message = describe(err);
-        this.report(false, message);
+        // 403: a grant the role lacks (e.g. webhook configurations), not a failing cluster.
+        this.report(false, message, e?.status === 403);
         this.restarted(e, err);
         this.state = 'waiting';
         if (e?.expired) {

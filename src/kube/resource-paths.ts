@@ -15,6 +15,8 @@ const paths: Record<WatchedResource, string> = {
   replicasets: '/apis/apps/v1/replicasets',
   daemonsets: '/apis/apps/v1/daemonsets',
   poddisruptionbudgets: '/apis/policy/v1/poddisruptionbudgets',
+  validatingwebhookconfigurations: '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations',
+  mutatingwebhookconfigurations: '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations',
 };
 
 export function listPath(resource: WatchedResource): string {

@@ -294,7 +294,38 @@ const trimmers: Record<WatchedResource, (o: Json) => Json> = {
   replicasets: (o) => workload(o, ['replicas', 'selector']),
   daemonsets: (o) => workload(o, ['selector', 'updateStrategy']),
   poddisruptionbudgets: (o) => ({ spec: o.spec, status: o.status }),
+  validatingwebhookconfigurations: (o) => ({ webhooks: webhooks(o.webhooks) }),
+  mutatingwebhookconfigurations: (o) => ({ webhooks: webhooks(o.webhooks) }),
 };
+
+/**
+ * What the admission inventory reads of each webhook (detect/admission-inventory.ts): where
+ * it is called and with which CA, what it matches, and how its failures end. A cluster has a
+ * handful of these, so the caBundle (a few KiB of PEM) is kept whole.
+ */
+function webhooks(list: unknown): Json[] {
+  return (
+    pickEach(list, [
+      'name',
+      'failurePolicy',
+      'timeoutSeconds',
+      'rules',
+      'namespaceSelector',
+      'objectSelector',
+    ]) ?? []
+  ).map((w, i) => {
+    const raw = (list as unknown[])[i];
+    const cc = isObj(raw) && isObj(raw.clientConfig) ? raw.clientConfig : {};
+    return compact({
+      ...w,
+      clientConfig: compact({
+        service: pick(cc.service, ['namespace', 'name', 'path', 'port']),
+        url: cc.url,
+        caBundle: cc.caBundle,
+      }),
+    });
+  });
+}
 
 function workload(o: Json, specKeys: string[]): Json {
   const spec = isObj(o.spec) ? o.spec : {};

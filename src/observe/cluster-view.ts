@@ -47,6 +47,9 @@ export interface MetricsScrape {
   atMs: number;
 }
 
+/** A certificate as a TLS server presented it: the observation without its tag. */
+export type CertificateSeen = Omit<Extract<Observation, { type: 'certificate' }>, 'type'>;
+
 export interface SourceRecord {
   source: string;
   /** Last time the source worked. */
@@ -90,6 +93,8 @@ export class ClusterView {
   readonly onsets: NodeOnsets;
   /** Events by family, kept as they arrive (event-ledger.ts). */
   readonly events: EventLedger;
+  /** The newest certificate each TLS source presented (kube/tls-certificate.ts), by source. */
+  readonly certificates = new Map<string, CertificateSeen>();
   /** The newest resource-metrics sample per node, with when it was read. */
   readonly nodeUsage = new Map<string, NodeUsageSample & { atMs: number }>();
   private readonly sources = new Map<string, SourceRecord>();
@@ -137,6 +142,12 @@ export class ClusterView {
         this.urlProbes.push(result);
         // The prober ran: a failing site is the finding, not a failing source.
         this.recordSource(`probe-url/${o.url}`, true, undefined, o.atMs);
+        break;
+      }
+      case 'certificate': {
+        const { type: _t, ...seen } = o;
+        this.certificates.set(o.source, seen);
+        this.recordSource(o.source, true, undefined, o.atMs);
         break;
       }
       case 'node-usage':
@@ -281,6 +292,11 @@ export class ClusterView {
 
   count(resource: WatchedResource): number {
     return this.map(resource).size;
+  }
+
+  /** Whether kubetriage's role is refused this resource (403): it will never list, and that says nothing of the cluster. */
+  forbidden(resource: WatchedResource): boolean {
+    return this.sources.get(`reflector/${resource}`)?.forbidden === true;
   }
 
   /** Whether the resource has been listed at least once (an empty list counts). */

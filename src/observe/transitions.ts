@@ -193,6 +193,13 @@ export function diffObject(
     }
     return before ? out : out.filter((t) => t.field === 'phase');
   }
+  if (resource === 'validatingwebhookconfigurations' || resource === 'mutatingwebhookconfigurations') {
+    // A spec change moves metadata.generation (the API server bumps it on every change of
+    // webhooks): when a configuration changed is what the admission inventory tells.
+    if (before)
+      add('generation', String(before.metadata.generation ?? ''), String(after.metadata.generation ?? ''));
+    return out;
+  }
   if (resource === 'deployments' || resource === 'daemonsets') {
     // A workload seen for the first time has no "before": its creation is not a rollout.
     if (!before) return out;

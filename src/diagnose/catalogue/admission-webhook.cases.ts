@@ -1,10 +1,12 @@
 /** admission-webhook-failure: fires when an admission webhook fails closed; loses to a slow API server and a broken pod network. */
 import type { PatternTable } from '../cases.ts';
 import {
+  admissionWebhook,
   apiDegraded,
   change,
   flapping,
   hour,
+  min,
   podCreation,
   probes,
   silent,
@@ -13,6 +15,7 @@ import {
   webhookFailing,
   webhookSlow,
 } from '../fixtures.ts';
+import { fmtTime } from '../hypothesis.ts';
 
 const hook = 'validate.policy.example.com';
 const cannotCreate = [
@@ -50,6 +53,80 @@ export const admissionWebhookCases: PatternTable = {
       signals: [
         webhookCalls(hook, { refused: 12, failedOpen: 0, failed: 12, calls: 12, slowCalls: 0 }),
         cannotCreate[0],
+      ],
+      expect: { fires: true, identified: true },
+    },
+    // 0.5 + 0.15 + 0.1 backend not ready = 0.75
+    {
+      name: "a webhook's calls fail and the admission inventory finds its Service without a ready endpoint",
+      signals: [
+        webhookFailing(hook),
+        cannotCreate[0],
+        admissionWebhook(hook, {
+          backendState: 'no-ready-endpoints',
+          readyEndpoints: 0,
+          risks: ['no-ready-endpoints'],
+        }),
+      ],
+      expect: { fires: true, identified: true },
+    },
+    // 0.5 + 0.15 + 0.1 CA not valid = 0.75
+    {
+      name: "a webhook's calls fail on TLS and the CA in its caBundle expired three days ago",
+      signals: [
+        webhookFailing(hook, { errorKinds: ['tls'] }),
+        cannotCreate[0],
+        admissionWebhook(hook, {
+          caBundle: 'expired',
+          caDaysLeft: -3,
+          caNotAfter: fmtTime(t0 - 3 * 24 * hour),
+          risks: ['ca-expired'],
+        }),
+      ],
+      expect: { fires: true, identified: true },
+    },
+    // 0.5 + 0.15 + 0.1 changed before = 0.75
+    {
+      name: "a webhook's configuration was updated 20 minutes before its calls began to fail",
+      signals: [
+        webhookFailing(hook),
+        cannotCreate[0],
+        admissionWebhook(hook, { changed: 'updated', changedAt: fmtTime(t0 - 20 * min), generation: 3 }),
+      ],
+      expect: { fires: true, identified: true },
+    },
+    // 0.65: edited after the failures began (someone trying a fix), its backend ready, its CA valid
+    {
+      name: "a webhook's configuration was edited after its calls began to fail; backend and CA look fine",
+      signals: [
+        webhookFailing(hook),
+        cannotCreate[0],
+        admissionWebhook(hook, { changed: 'updated', changedAt: fmtTime(t0 - min), generation: 4 }),
+      ],
+      expect: { fires: true, identified: false },
+    },
+    {
+      name: 'the inventory finds a webhook without a ready endpoint, but no call to it has failed',
+      signals: [
+        admissionWebhook(
+          hook,
+          { backendState: 'no-ready-endpoints', readyEndpoints: 0 },
+          { severity: 'warning' },
+        ),
+      ],
+      expect: { quiet: true },
+    },
+    // 0.5 + 0.1 most calls fail + 0.1 configured to outlast heartbeats = 0.7
+    {
+      name: 'a webhook fails most calls and its configuration sends it node heartbeats with a 30 s timeout',
+      signals: [
+        webhookCalls(hook, { slowCalls: 0 }),
+        admissionWebhook(hook, {
+          failurePolicy: 'Ignore',
+          timeoutSeconds: 30,
+          systemWrites: ['node heartbeats (UPDATE leases in kube-node-lease)'],
+          risks: ['can-outlast-heartbeats'],
+        }),
       ],
       expect: { fires: true, identified: true },
     },

@@ -9,7 +9,9 @@
  * nodes go NotReady together.
  *
  * Seen in Events (a controller's refused create) and in the API server's own metrics (every
- * failed or slow call, failing open included).
+ * failed or slow call, failing open included). The admission inventory of the same webhook
+ * says why it may fail: its Service without a ready endpoint, the CA in its caBundle out of
+ * date, its configuration changed shortly before.
  *
  * Told apart from: an API server slow for everything (not only matched writes), and the pod
  * network broken (webhook calls time out because the control plane cannot reach any pod:
@@ -19,6 +21,9 @@ import { hitOn } from '../evidence/clauses.ts';
 import { nodeTrouble } from '../evidence/node-trouble.ts';
 import { definePattern } from '../pattern.ts';
 import { at, count, names, said } from '../slots.ts';
+
+/** A configuration change this long before the first failure counts as the one before it. */
+const changedWithinMs = 60 * 60_000;
 
 export const admissionWebhook = definePattern((q) => {
   const refused = q.of('webhook-failing');
@@ -31,10 +36,20 @@ export const admissionWebhook = definePattern((q) => {
   return (webhooks.length ? webhooks : [undefined]).map((name) => {
     const w = refused.find((s) => s.facts.webhook === name);
     const m = calls.find((s) => s.facts.webhook === name);
+    const since = Math.min(w?.sinceMs ?? Number.POSITIVE_INFINITY, m?.sinceMs ?? Number.POSITIVE_INFINITY);
+    // What the admission inventory says of the same webhook: its configuration, backend and CA.
+    const inventory = name ? q.of('admission-webhook').find((s) => s.facts.webhook === name) : undefined;
+    const changedMs = inventory?.facts.changedAt ? Date.parse(inventory.facts.changedAt) : undefined;
     return {
       w,
       m,
-      since: Math.min(w?.sinceMs ?? Number.POSITIVE_INFINITY, m?.sinceMs ?? Number.POSITIVE_INFINITY),
+      inventory,
+      // Changed within the hour before the failures began: the first suspect.
+      changedBefore:
+        changedMs !== undefined && changedMs <= since && since - changedMs <= changedWithinMs
+          ? changedMs
+          : undefined,
+      since,
       creates: name ? q.of('pod-creation-failing').filter((p) => p.facts.webhooks.includes(name)) : [],
       lapsing,
       lapsingNodes: t.affected.size,
@@ -103,6 +118,71 @@ export const admissionWebhook = definePattern((q) => {
             }
           : undefined,
     },
+    {
+      id: 'backend-not-ready',
+      weight: 0.1,
+      reason: 'its backend {backend} has no ready endpoint, so every call fails at once',
+      reads: ['admission-webhook'],
+      test: (c) => {
+        const i = c.inventory;
+        return i && (i.facts.backendState === 'no-ready-endpoints' || i.facts.backendState === 'no-service')
+          ? { signals: [i], slots: { backend: said(i.facts.backend.replace(/^service\//, 'Service '), i)! } }
+          : undefined;
+      },
+    },
+    {
+      id: 'ca-bundle-not-valid',
+      weight: 0.1,
+      reason: 'the CA in its caBundle is {caState}, so the API server cannot verify it',
+      reads: ['admission-webhook'],
+      test: (c) => {
+        const i = c.inventory;
+        return i && ['expired', 'not-yet-valid', 'unparsable'].includes(i.facts.caBundle)
+          ? {
+              signals: [i],
+              slots: {
+                caState: said(
+                  `${i.facts.caBundle.replace(/-/g, ' ')}${i.facts.caNotAfter ? ` (${i.facts.caSubject}, notAfter ${i.facts.caNotAfter})` : ''}`,
+                  i,
+                )!,
+              },
+            }
+          : undefined;
+      },
+    },
+    {
+      id: 'configured-to-outlast-heartbeats',
+      weight: 0.1,
+      reason:
+        'it is called for node heartbeats and may take {timeoutSeconds} s a call, as long as or longer than the kubelet waits (10 s)',
+      reads: ['admission-webhook'],
+      test: (c) => {
+        const i = c.inventory;
+        return i?.facts.risks.includes('can-outlast-heartbeats')
+          ? { signals: [i], slots: { timeoutSeconds: said(i.facts.timeoutSeconds, i)! } }
+          : undefined;
+      },
+    },
+    {
+      id: 'configuration-changed-before',
+      weight: 0.1,
+      reason:
+        'its configuration {configuration} was {changed} at {changedAt}, shortly before the failures began',
+      reads: ['admission-webhook'],
+      test: (c) => {
+        const i = c.inventory;
+        return i && c.changedBefore !== undefined
+          ? {
+              signals: [i],
+              slots: {
+                configuration: said(i.facts.configuration, i)!,
+                changed: said(i.facts.changed, i)!,
+                changedAt: at(c.changedBefore, i)!,
+              },
+            }
+          : undefined;
+      },
+    },
   ],
   against: [
     {
@@ -126,7 +206,12 @@ export const admissionWebhook = definePattern((q) => {
       : 'warning',
   onset: (c, q) => (Number.isFinite(c.since) ? c.since : q.nowMs),
   blastRadius: (c) => ({ namespaces: c.w?.facts.namespaces ?? [], workloads: c.w?.facts.workloads ?? [] }),
-  evidence: (c) => [...(c.w ? [c.w] : []), ...(c.m ? [c.m] : []), ...c.creates.slice(0, 3)],
+  evidence: (c) => [
+    ...(c.w ? [c.w] : []),
+    ...(c.m ? [c.m] : []),
+    ...(c.inventory?.facts.risks.length ? [c.inventory] : []),
+    ...c.creates.slice(0, 3),
+  ],
   slots: {
     webhook: (c) => said(c.w?.facts.webhook ?? c.m?.facts.webhook, c.w ?? c.m),
     how: (c) =>

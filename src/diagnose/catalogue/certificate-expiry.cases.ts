@@ -5,6 +5,7 @@ import {
   flapping,
   notReady,
   podCreation,
+  servingCertificate,
   silent,
   spread,
   vipUnreachable,
@@ -46,6 +47,27 @@ export const certificateExpiryCases: PatternTable = {
     {
       name: 'the endpoint presents a certificate from an authority kubetriage does not trust',
       signals: [apiUnreachable(unknownAuthority)],
+      expect: { fires: true, identified: false },
+    },
+    // 0.65 + 0.15 presented certificate expired = 0.8: the handshake's own certificate names the date
+    {
+      name: 'handshakes fail with an error that names no date, and the certificate presented expired two minutes ago',
+      signals: [
+        apiUnreachable({ errors: ['unable to get local issuer certificate'], errorKinds: ['tls'] }),
+        servingCertificate(),
+      ],
+      expect: { fires: true, identified: true },
+    },
+    // 0.65: a valid certificate presented says nothing of expiry
+    {
+      name: 'handshakes fail on an unknown authority while the presented certificate is within its dates',
+      signals: [
+        apiUnreachable(unknownAuthority),
+        servingCertificate(
+          { state: 'valid', daysLeft: 200, authorizationError: 'SELF_SIGNED_CERT_IN_CHAIN' },
+          { severity: 'info' },
+        ),
+      ],
       expect: { fires: true, identified: false },
     },
     // 0.65 + 0.1 = 0.75

@@ -43,6 +43,10 @@ export const certificateExpiry = definePattern((q) => {
   const apiTls = api?.facts.errorKinds.includes('tls') ? api : undefined;
   const vipTls = vip?.facts.errorKinds.includes('tls') ? vip : undefined;
   const spread = q.first('not-ready-spread');
+  // The certificate the handshake presented, read by kubetriage even when it does not verify.
+  const served = q
+    .of('certificate-validity')
+    .find((x) => x.facts.holder === 'apiserver-serving' && /expired|not-yet-valid/.test(x.facts.state));
   // Running kubelets gone silent on nodes that still reach the API server: refused, not dead.
   const cutOff = q
     .of('node-heartbeat-lag')
@@ -52,7 +56,9 @@ export const certificateExpiry = definePattern((q) => {
   // Refused credentials never get through, so the kubelets stop at once and stay silent; a
   // network that drops some packets lets them through now and then (they flap instead).
   const refused = apiTls || vipTls || cutOff.length < 2 || spanMs > sameInstantMs ? [] : cutOff;
-  const onsets = [apiTls?.sinceMs, vipTls?.sinceMs, ...refused.map((s) => s.sinceMs)].filter(
+  // Its notAfter is when the handshakes began to fail, to the second, whenever we first met one.
+  const servedSince = served && (apiTls || vipTls) ? served.sinceMs : undefined;
+  const onsets = [servedSince, apiTls?.sinceMs, vipTls?.sinceMs, ...refused.map((s) => s.sinceMs)].filter(
     (x): x is number => x !== undefined,
   );
   const refusedNodes = refused.flatMap((s) => s.scope.nodes ?? []).sort();
@@ -65,6 +71,7 @@ export const certificateExpiry = definePattern((q) => {
       refused,
       refusedNodes,
       spanMs,
+      served: servedSince === undefined ? undefined : served,
       onset: onsets.length ? Math.min(...onsets) : q.nowMs,
     },
   ];
@@ -99,6 +106,26 @@ export const certificateExpiry = definePattern((q) => {
         const e = c.apiTls?.facts.errors.find((x) => outOfDate.test(x));
         return e && c.apiTls ? { signals: [c.apiTls], slots: { error: said(e, c.apiTls)! } } : undefined;
       },
+    },
+    {
+      id: 'presented-certificate-out-of-date',
+      weight: 0.15,
+      reason:
+        'the certificate the API server presents in the handshake is {servedState}: {servedCertificate}',
+      reads: ['api-unreachable', 'in-cluster-api-unreachable', 'certificate-validity'],
+      test: (c) =>
+        c.served
+          ? {
+              signals: [c.served],
+              slots: {
+                servedState: said(c.served.facts.state.replace(/-/g, ' '), c.served)!,
+                servedCertificate: said(
+                  `${c.served.facts.subject}, notAfter ${c.served.facts.notAfter}${c.served.facts.sans.length ? `, for ${c.served.facts.sans.slice(0, 4).join(', ')}` : ''}`,
+                  c.served,
+                )!,
+              },
+            }
+          : undefined,
     },
     {
       id: 'only-handshakes-fail',
@@ -166,7 +193,7 @@ export const certificateExpiry = definePattern((q) => {
     services: c.vipTls ? ['default/kubernetes'] : [],
     namespaces: c.vipTls?.scope.namespaces ?? [],
   }),
-  evidence: (c) => [c.apiTls, c.vipTls, ...c.refused].filter((x) => x !== undefined),
+  evidence: (c) => [c.apiTls, c.vipTls, c.served, ...c.refused].filter((x) => x !== undefined),
   slots: {
     since: (c) => at(c.onset, [c.apiTls, c.vipTls, ...c.refused]),
     who: (c) =>

@@ -286,7 +286,9 @@ export class ObjectStore {
       meta.generation = old.metadata.generation;
       delete meta.managedFields;
       next.metadata = dropUndefined(meta);
-      if (tracksGeneration.has(r.storage) && JSON.stringify(next.spec) !== JSON.stringify(old.spec)) {
+      // What the generation follows: the spec, or a webhook configuration's webhooks.
+      const desired = (o: KubeObject) => JSON.stringify((o as { webhooks?: unknown }).webhooks ?? o.spec);
+      if (tracksGeneration.has(r.storage) && desired(next) !== desired(old)) {
         next.metadata.generation = (old.metadata.generation ?? 0) + 1;
       }
     }

@@ -10,6 +10,7 @@ import type { AdmissionWebhooks, WebhookServer } from '../api/admission-webhooks
 import type { KubeObject } from '../api/k8s-types.ts';
 import { parseLabelSelector } from '../api/label-selector.ts';
 import { resourceForKind } from '../api/resources.ts';
+import { issueCertificate } from '../api/x509.ts';
 import type {
   AdmissionWebhook,
   AdmissionWebhookAction,
@@ -44,12 +45,27 @@ export function selectorObject(text: string | undefined): Record<string, unknown
   return matchExpressions.length ? { matchExpressions } : {};
 }
 
-/** A fake but well-formed caBundle: base64 of a PEM block. */
-const caBundle = Buffer.from(
-  '-----BEGIN CERTIFICATE-----\n(simulated cluster CA)\n-----END CERTIFICATE-----\n',
-).toString('base64');
+const dayMs = 86_400_000;
 
-export function webhookConfiguration(w: AdmissionWebhook): KubeObject {
+/**
+ * The caBundle an installer writes: base64 of the PEM of the CA that signs the webhook's
+ * serving certificate. Installers that make their own CA (Kyverno, the ingress-nginx
+ * admission job, cert-manager's CA issuer) issue it for a year or more; here it was made a
+ * month before the scenario starts and lasts a year.
+ */
+export function webhookCaBundle(w: AdmissionWebhook, startMs: number): string {
+  const [namespace, service] = w.service.split('/');
+  const pem = issueCertificate({
+    commonName: `${service}.${namespace}.svc-ca`,
+    organization: namespace,
+    ca: true,
+    notBeforeMs: startMs - 30 * dayMs,
+    notAfterMs: startMs + 335 * dayMs,
+  });
+  return Buffer.from(pem).toString('base64');
+}
+
+export function webhookConfiguration(w: AdmissionWebhook, caBundle: string): KubeObject {
   const [namespace, service] = w.service.split('/');
   return {
     metadata: { name: w.name },
@@ -148,7 +164,7 @@ export class AdmissionWebhookWorld {
     const server = this.server(w);
     this.base.set(w.name, server);
     this.admission.servers.set(w.name, { ...server });
-    const obj = webhookConfiguration(w);
+    const obj = webhookConfiguration(w, webhookCaBundle(w, this.startMs));
     const current = this.store.find(r, '', w.name);
     if (current) this.store.update(r, { ...obj, metadata: { ...current.metadata } });
     else this.store.create(r, obj);

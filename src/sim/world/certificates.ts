@@ -14,7 +14,7 @@
  */
 import type { Clock, Timer } from '../../time/clock.ts';
 import type { PodLogBook } from '../api/pod-log-book.ts';
-import { x509Time } from '../api/x509.ts';
+import { issueCertificate, x509Time } from '../api/x509.ts';
 import { klogHeader } from '../behaviour/kube-proxy.ts';
 import type { ControlPlane } from '../cluster/control-plane.ts';
 import type { CertificateFault } from '../scenario/control-plane-faults.ts';
@@ -24,6 +24,7 @@ import { parseDuration, resolveInstant } from '../scenario/time-spec.ts';
 import type { NodeMachines } from './node-machines.ts';
 
 const source = 'certificate:kubelet-client';
+const dayMs = 86_400_000;
 
 export class Certificates {
   private readonly clock: Clock;
@@ -37,6 +38,11 @@ export class Certificates {
   private readonly expiredKubelets = new Set<string>();
   /** When the serving certificate expires (virtual time), for the handshake's error text. */
   servingNotAfterMs: number | undefined;
+  /** When the serving certificate in use was issued (virtual time). */
+  private servingNotBeforeMs: number;
+  /** The names it is issued for, as kubeadm's `certs renew apiserver` lists them. */
+  private readonly servingNames: { dnsNames: string[]; ips: string[] };
+  private servingPem: { key: string; pem: string } | undefined;
 
   constructor(o: {
     scenario: Scenario;
@@ -52,6 +58,21 @@ export class Certificates {
     this.nodesOf = o.nodesOf;
     this.logs = o.logs;
     const start = Date.parse(o.scenario.start);
+    // Unless the scenario says when it runs out: issued 90 days before the start, for kubeadm's year.
+    this.servingNotBeforeMs = start - 90 * dayMs;
+    const cp = o.scenario.cluster.controlPlane;
+    const endpoint = new URL(cp.endpoint).hostname;
+    const isIp = /^[\d.]+$/.test(endpoint);
+    this.servingNames = {
+      dnsNames: [
+        'kubernetes',
+        'kubernetes.default',
+        'kubernetes.default.svc',
+        'kubernetes.default.svc.cluster.local',
+        ...(isIp ? [] : [endpoint]),
+      ],
+      ips: [cp.serviceIp, ...(isIp ? [endpoint] : [])],
+    };
     const c = o.scenario.cluster.certificates;
     if (c?.apiServer) this.expireServingAt(resolveInstant(c.apiServer.notAfter, start) ?? start);
     if (c?.kubelets) {
@@ -116,10 +137,34 @@ export class Certificates {
       this.renew({ type: 'renew-certificates', by: 'operator', which: [f.certificate], validFor: '365d' });
   }
 
+  /**
+   * The serving certificate a client's handshake receives now, PEM, dated in virtual time
+   * (the replay hands it to the feed as a live handshake would). Expired ones too: a client
+   * that does not verify still reads it.
+   */
+  servingCertificate(): string {
+    const notAfterMs = this.servingNotAfterMs ?? this.servingNotBeforeMs + 365 * dayMs;
+    // One declared to run out soon was issued a year before it does, as kubeadm's are.
+    const notBeforeMs = Math.min(this.servingNotBeforeMs, notAfterMs - 365 * dayMs);
+    const key = `${notBeforeMs}/${notAfterMs}`;
+    if (this.servingPem?.key !== key)
+      this.servingPem = {
+        key,
+        pem: issueCertificate({
+          commonName: 'kube-apiserver',
+          ...this.servingNames,
+          notBeforeMs,
+          notAfterMs,
+        }),
+      };
+    return this.servingPem.pem;
+  }
+
   renew(a: RenewCertificatesAction): void {
-    const validMs = parseDuration(a.validFor) ?? 365 * 86_400_000;
+    const validMs = parseDuration(a.validFor) ?? 365 * dayMs;
     const now = this.clock.now();
     if (a.which.includes('apiServer')) {
+      this.servingNotBeforeMs = now;
       this.cp.setServingCertificateExpired(false);
       this.expireServingAt(now + validMs);
     }
