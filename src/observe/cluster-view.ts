@@ -27,6 +27,9 @@ export type ProbeResult = Omit<Extract<Observation, { type: 'probe' }>, 'type'>;
 /** One GET of a public URL (`--probe-url`), without its tag. */
 export type UrlProbeResult = Omit<Extract<Observation, { type: 'url-probe' }>, 'type'>;
 
+/** One dry-run create of the write probe, without its tag. */
+export type WriteProbeResult = Omit<Extract<Observation, { type: 'write-probe' }>, 'type'>;
+
 export interface LogObservation {
   namespace: string;
   pod: string;
@@ -83,6 +86,7 @@ export class ClusterView {
   readonly transitions: Ring<Transition>;
   readonly probes: Ring<ProbeResult>;
   readonly urlProbes: Ring<UrlProbeResult>;
+  readonly writeProbes: Ring<WriteProbeResult>;
   readonly logs: Ring<LogObservation>;
   readonly metrics: Ring<MetricsScrape>;
   /** Node problem onsets, kept for days: what recurs at the same time of day. */
@@ -103,6 +107,7 @@ export class ClusterView {
     this.transitions = new Ring(o.transitionLimit ?? 20_000);
     this.probes = new Ring(o.probeLimit ?? 2_000);
     this.urlProbes = new Ring(o.probeLimit ?? 2_000);
+    this.writeProbes = new Ring(o.probeLimit ?? 2_000);
     this.logs = new Ring(o.logLimit ?? 5_000);
     this.metrics = new Ring(o.metricsLimit ?? 2_000);
     this.onsets = new NodeOnsets();
@@ -136,6 +141,22 @@ export class ClusterView {
         this.urlProbes.push(result);
         // The prober ran: a failing site is the finding, not a failing source.
         this.recordSource(`probe-url/${o.url}`, true, undefined, o.atMs);
+        break;
+      }
+      case 'write-probe': {
+        const { type: _t, ...result } = o;
+        this.writeProbes.push(result);
+        // A refused write is the finding; the probe itself fails only unanswered, or refused
+        // by kubetriage's own role (403 from RBAC: a grant to add, said as forbidden).
+        const forbidden = o.refusal?.kind === 'forbidden';
+        const failed = forbidden || o.refusal?.kind === 'no-answer';
+        this.recordSource(
+          `probe-write/${o.target}`,
+          !failed,
+          failed ? o.error : undefined,
+          o.atMs,
+          forbidden,
+        );
         break;
       }
       case 'node-usage':
