@@ -4,7 +4,8 @@
  * node lifecycle, pod creation refused by admission), container terminations with their
  * meaning, node conditions beyond Ready, pod status freshness, and the tool's own probes
  * of public URLs, node usage from the resource metrics API when served, and admission
- * webhook calls and requests turned away under load, as the API server's own /metrics count them. Adding one is a file plus a line here.
+ * webhook calls and requests turned away under load, as the API server's own /metrics count them,
+ * and the tool's own dry-run creates (the write path). Adding one is a file plus a line here.
  */
 import { apiFlowControl } from './api-flowcontrol.ts';
 import { containerTerminations } from './container-terminations.ts';
@@ -24,6 +25,7 @@ import { schedulingFailures } from './scheduling-failures.ts';
 import type { Detector } from './signal.ts';
 import { volumeFailures } from './volume-failures.ts';
 import { webhookCalls } from './webhook-calls.ts';
+import { writesRefused } from './writes-refused.ts';
 
 export const coreSourceDetectors: Detector[] = [
   nodePressure,
@@ -40,6 +42,7 @@ export const coreSourceDetectors: Detector[] = [
   volumeFailures,
   podCreationFailures,
   webhookCalls,
+  writesRefused,
   apiFlowControl,
   edgeProbe,
   eventReasons,

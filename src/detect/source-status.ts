@@ -33,6 +33,7 @@ const prefixes: Partial<Record<SourceFamily, string[]>> = {
   logs: ['logs/'],
   'probe-url': ['probe-url/'],
   'metrics/nodes': ['metrics/nodes'],
+  'probe-write': ['probe-write/'],
 };
 
 function summed(
