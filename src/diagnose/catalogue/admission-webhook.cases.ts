@@ -12,6 +12,7 @@ import {
   webhookCalls,
   webhookFailing,
   webhookSlow,
+  writesRefused,
 } from '../fixtures.ts';
 
 const hook = 'validate.policy.example.com';
@@ -52,6 +53,23 @@ export const admissionWebhookCases: PatternTable = {
         cannotCreate[0],
       ],
       expect: { fires: true, identified: true },
+    },
+    // 0.5 + 0.1: only kubetriage's own dry-run create meets it, before any controller does
+    {
+      name: "kubetriage's dry-run ConfigMap create is refused: the API server does not trust the webhook's certificate",
+      signals: [writesRefused(hook)],
+      expect: { fires: true, identified: false },
+    },
+    // 0.5 + 0.1 + 0.15 = 0.75
+    {
+      name: "kubetriage's dry-run create is refused through a webhook that also keeps a ReplicaSet from creating pods",
+      signals: [writesRefused(hook, { cause: 'timeout' }), cannotCreate[0]],
+      expect: { fires: true, identified: true },
+    },
+    {
+      name: "a policy webhook answers and denies kubetriage's dry-run ConfigMap: policy at work, not a webhook failing",
+      signals: [writesRefused(hook, { cause: 'denied' })],
+      expect: { quiet: true },
     },
     // 0.5: a few slow calls, no node in trouble
     {

@@ -8,8 +8,10 @@
  * its calls outlast 10 s and it matches node leases, kubelets' heartbeats time out and
  * nodes go NotReady together.
  *
- * Seen in Events (a controller's refused create) and in the API server's own metrics (every
- * failed or slow call, failing open included).
+ * Seen in Events (a controller's refused create), in the API server's own metrics (every
+ * failed or slow call, failing open included), and in kubetriage's own dry-run creates when
+ * the webhook matches them (refused with its name: a webhook that answers no is policy, not
+ * failure, and is left out).
  *
  * Told apart from: an API server slow for everything (not only matched writes), and the pod
  * network broken (webhook calls time out because the control plane cannot reach any pod:
@@ -24,17 +26,21 @@ export const admissionWebhook = definePattern((q) => {
   const refused = q.of('webhook-failing');
   // Calls that stopped failing are context for other patterns, not a webhook failing now.
   const calls = q.of('webhook-calls-failing').filter((s) => s.facts.ongoing);
-  const webhooks = [...new Set([...refused, ...calls].map((s) => s.facts.webhook))].sort();
+  // Our own dry-run creates refused because the webhook could not be called.
+  const probed = q.of('writes-refused').filter((s) => s.facts.webhook !== '' && s.facts.cause !== 'denied');
+  const webhooks = [...new Set([...refused, ...calls, ...probed].map((s) => s.facts.webhook))].sort();
   const t = nodeTrouble(q);
   const lapsing = [...t.silent, ...t.flapping, ...t.notReady];
   // One case per failing webhook; with none, one empty case the requirement turns down.
   return (webhooks.length ? webhooks : [undefined]).map((name) => {
     const w = refused.find((s) => s.facts.webhook === name);
     const m = calls.find((s) => s.facts.webhook === name);
+    const p = probed.find((s) => s.facts.webhook === name);
     return {
       w,
       m,
-      since: Math.min(w?.sinceMs ?? Number.POSITIVE_INFINITY, m?.sinceMs ?? Number.POSITIVE_INFINITY),
+      p,
+      since: Math.min(...[w, m, p].map((x) => x?.sinceMs ?? Number.POSITIVE_INFINITY)),
       creates: name ? q.of('pod-creation-failing').filter((p) => p.facts.webhooks.includes(name)) : [],
       lapsing,
       lapsingNodes: t.affected.size,
@@ -54,8 +60,8 @@ export const admissionWebhook = definePattern((q) => {
       id: 'webhook-calls-fail',
       weight: 0,
       reason: 'the API server failing to get an answer from an admission webhook in time',
-      reads: ['webhook-failing', 'webhook-calls-failing'],
-      test: (c) => hitOn([c.w, c.m]),
+      reads: ['webhook-failing', 'webhook-calls-failing', 'writes-refused'],
+      test: (c) => hitOn([c.w, c.m, c.p]),
     },
   ],
   supports: [
@@ -67,6 +73,24 @@ export const admissionWebhook = definePattern((q) => {
       test: (c) =>
         c.creates.length
           ? { signals: c.creates, slots: { count: said(c.creates.length, c.creates)! } }
+          : undefined,
+    },
+    {
+      id: 'refuses-our-dry-run',
+      weight: 0.1,
+      reason:
+        "kubetriage's own dry-run create of {probeTargets} is refused through it ({probeCause}), {probeFailures} attempt(s) in a row",
+      reads: ['writes-refused'],
+      test: (c) =>
+        c.p
+          ? {
+              signals: [c.p],
+              slots: {
+                probeTargets: names(c.p.facts.targets, c.p)!,
+                probeCause: said(c.p.facts.cause, c.p)!,
+                probeFailures: count(c.p.facts.failures, [c.p])!,
+              },
+            }
           : undefined,
     },
     {
@@ -118,6 +142,7 @@ export const admissionWebhook = definePattern((q) => {
     },
   ],
   severity: (c) =>
+    c.p ||
     c.creates.length ||
     c.w?.facts.kubeSystem ||
     (c.m?.facts.refused ?? 0) > 0 ||
@@ -126,17 +151,22 @@ export const admissionWebhook = definePattern((q) => {
       : 'warning',
   onset: (c, q) => (Number.isFinite(c.since) ? c.since : q.nowMs),
   blastRadius: (c) => ({ namespaces: c.w?.facts.namespaces ?? [], workloads: c.w?.facts.workloads ?? [] }),
-  evidence: (c) => [...(c.w ? [c.w] : []), ...(c.m ? [c.m] : []), ...c.creates.slice(0, 3)],
+  evidence: (c) => [
+    ...(c.w ? [c.w] : []),
+    ...(c.m ? [c.m] : []),
+    ...(c.p ? [c.p] : []),
+    ...c.creates.slice(0, 3),
+  ],
   slots: {
-    webhook: (c) => said(c.w?.facts.webhook ?? c.m?.facts.webhook, c.w ?? c.m),
+    webhook: (c) => said(c.w?.facts.webhook ?? c.m?.facts.webhook ?? c.p?.facts.webhook, c.w ?? c.m ?? c.p),
     how: (c) =>
-      c.w || (c.m?.facts.refused ?? 0) > 0
-        ? said('fails closed, so the writes it matches are refused,', c.w ?? c.m)
+      c.w || c.p || (c.m?.facts.refused ?? 0) > 0
+        ? said('fails closed, so the writes it matches are refused,', c.w ?? c.p ?? c.m)
         : c.m && c.m.facts.failedOpen > 0
           ? said('fails open: each write it matches waits out the call, then goes on without it,', c.m)
           : said('answers only after more than 10 s,', c.m),
-    errors: (c) => names(c.w?.facts.errorKinds ?? [], c.w),
-    since: (c) => at(Number.isFinite(c.since) ? c.since : undefined, c.w ?? c.m),
+    errors: (c) => (c.w ? names(c.w.facts.errorKinds, c.w) : c.p ? names([c.p.facts.cause], c.p) : undefined),
+    since: (c) => at(Number.isFinite(c.since) ? c.since : undefined, c.w ?? c.m ?? c.p),
     calls: (c) => {
       const m = c.m?.facts;
       if (!m) return undefined;
@@ -146,7 +176,10 @@ export const admissionWebhook = definePattern((q) => {
       ].filter(Boolean);
       return said(`${parts.join(', ')} in ${m.windowSeconds} s`, c.m);
     },
-    message: (c) => said(c.w?.facts.message.slice(0, 200), c.w),
+    message: (c) =>
+      c.w
+        ? said(c.w.facts.message.slice(0, 200), c.w)
+        : said(c.p?.facts.lastError.replace(/^https?:\/\/\S+?: /, '').slice(0, 200), c.p),
     workloads: (c) => names(c.w?.facts.workloads ?? [], c.w, 4),
   },
   statement:
