@@ -116,7 +116,7 @@ export const writesRefused: Detector = (view, nowMs) => {
       subject: webhook ? `webhook/${webhook}` : quota ? `quota/${quota}` : 'cluster',
       severity: failsClosed.has(cause) ? 'critical' : 'warning',
       sinceMs: first.atMs,
-      summary: `kubetriage's dry-run create of ${targets.join(', ')} ${what} ${attempts.length} time(s) in a row for ${durationText(last.atMs - first.atMs)} since ${isoSeconds(first.atMs)}: "${(last.error ?? `answered after ${last.latencyMs} ms`).slice(0, 200)}"; see ${next}`,
+      summary: `kubetriage's dry-run create of ${targets.join(', ')} ${what} ${attempts.length} time(s) in a row for ${durationText(last.atMs - first.atMs)} since ${isoSeconds(first.atMs)}${last.error ? `: "${last.error.slice(0, 200)}"` : ''}; see ${next}`,
       scope: { namespaces: [...new Set(targets.map((t) => t.split('/')[1]!))].sort() },
       facts: {
         cause,

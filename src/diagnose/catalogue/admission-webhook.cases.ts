@@ -66,6 +66,20 @@ export const admissionWebhookCases: PatternTable = {
       signals: [writesRefused(hook, { cause: 'timeout' }), cannotCreate[0]],
       expect: { fires: true, identified: true },
     },
+    // 0.5 + 0.1: its calls take over 10 s, and so do kubetriage's own dry runs
+    {
+      name: "a webhook answers a third of its calls only after 10 s, and kubetriage's dry-run creates wait 30 s",
+      signals: [
+        webhookSlow(hook),
+        writesRefused('', { cause: 'slow', lastStatus: 201, lastError: '', slowestMs: 30_000 }),
+      ],
+      expect: { fires: true, identified: false },
+    },
+    {
+      name: "kubetriage's dry-run creates take 30 s while no webhook's calls are slow: nothing ties them to a webhook",
+      signals: [writesRefused('', { cause: 'slow', lastStatus: 201, lastError: '', slowestMs: 30_000 })],
+      expect: { quiet: true },
+    },
     {
       name: "a policy webhook answers and denies kubetriage's dry-run ConfigMap: policy at work, not a webhook failing",
       signals: [writesRefused(hook, { cause: 'denied' })],

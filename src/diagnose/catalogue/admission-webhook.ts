@@ -28,6 +28,8 @@ export const admissionWebhook = definePattern((q) => {
   const calls = q.of('webhook-calls-failing').filter((s) => s.facts.ongoing);
   // Our own dry-run creates refused because the webhook could not be called.
   const probed = q.of('writes-refused').filter((s) => s.facts.webhook !== '' && s.facts.cause !== 'denied');
+  // Our dry-run creates answered only after 10 s: the webhook's doing when its own calls are that slow.
+  const slowProbe = q.of('writes-refused').find((s) => s.facts.cause === 'slow');
   const webhooks = [...new Set([...refused, ...calls, ...probed].map((s) => s.facts.webhook))].sort();
   const t = nodeTrouble(q);
   const lapsing = [...t.silent, ...t.flapping, ...t.notReady];
@@ -40,6 +42,8 @@ export const admissionWebhook = definePattern((q) => {
       w,
       m,
       p,
+      /** Our own dry runs meeting it: refused through it, or as slow as its calls. */
+      ours: p ?? (m && m.facts.slowCalls > 0 ? slowProbe : undefined),
       since: Math.min(...[w, m, p].map((x) => x?.sinceMs ?? Number.POSITIVE_INFINITY)),
       creates: name ? q.of('pod-creation-failing').filter((p) => p.facts.webhooks.includes(name)) : [],
       lapsing,
@@ -76,19 +80,22 @@ export const admissionWebhook = definePattern((q) => {
           : undefined,
     },
     {
-      id: 'refuses-our-dry-run',
+      id: 'meets-our-dry-run',
       weight: 0.1,
       reason:
-        "kubetriage's own dry-run create of {probeTargets} is refused through it ({probeCause}), {probeFailures} attempt(s) in a row",
+        "kubetriage's own dry-run create of {probeTargets} meets it too ({probeCause}, {probeFailures} attempt(s) in a row)",
       reads: ['writes-refused'],
       test: (c) =>
-        c.p
+        c.ours
           ? {
-              signals: [c.p],
+              signals: [c.ours],
               slots: {
-                probeTargets: names(c.p.facts.targets, c.p)!,
-                probeCause: said(c.p.facts.cause, c.p)!,
-                probeFailures: count(c.p.facts.failures, [c.p])!,
+                probeTargets: names(c.ours.facts.targets, c.ours)!,
+                probeCause: said(
+                  c.ours.facts.cause === 'slow' ? 'answered only after 10 s' : c.ours.facts.cause,
+                  c.ours,
+                )!,
+                probeFailures: count(c.ours.facts.failures, [c.ours])!,
               },
             }
           : undefined,
@@ -154,7 +161,7 @@ export const admissionWebhook = definePattern((q) => {
   evidence: (c) => [
     ...(c.w ? [c.w] : []),
     ...(c.m ? [c.m] : []),
-    ...(c.p ? [c.p] : []),
+    ...(c.ours ? [c.ours] : []),
     ...c.creates.slice(0, 3),
   ],
   slots: {
