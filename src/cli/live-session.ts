@@ -73,7 +73,7 @@ export function probeUrlOption(cmd: Command): Command {
 export function writeProbeOption(cmd: Command): Command {
   return cmd.option(
     '--write-probe <kind/namespace>',
-    'also try a server-side dry-run create (nothing is stored) of this kind in this namespace every 30 s, so writes refused by an admission webhook, a quota or etcd show before a workload hits them: configmap, ingress or deployment, e.g. ingress/shop; repeatable. A ConfigMap in kubetriage\'s own namespace is always tried (its role grants that create); other namespaces need `create` granted there. "none" tries no writes at all',
+    'also try a server-side dry-run create (nothing is stored) of this kind in this namespace every 30 s, so writes refused by an admission webhook or a quota, or stalled, show before a workload hits them (a dry run never writes to etcd, so the etcd NOSPACE alarm is not among them): configmap, ingress or deployment, e.g. ingress/shop; repeatable. A ConfigMap in kubetriage\'s own namespace is always tried (its role grants that create); other namespaces need `create` granted there. "none" tries no writes at all',
     (v: string, prev: string[]) => [...prev, v],
     [] as string[],
   );

@@ -60,8 +60,21 @@ describe('writesRefused', () => {
     ]);
   });
 
-  it('reports writes that are answered only after 10 s or more', () => {
-    const view = viewOf({}, t0 - 10 * 60_000, attempts(own, t0 - 90_000, t0, { latencyMs: 30_004 }));
+  it('reports writes that are answered only after 10 s or more, across attempts that got no answer', () => {
+    const view = viewOf({}, t0 - 10 * 60_000, [
+      ...attempts(own, t0 - 90_000, t0 - 60_000, { latencyMs: 30_004 }),
+      ...attempts(own, t0 - 45_000, t0 - 45_000, {
+        latencyMs: 1,
+        status: 0,
+        error: `${server}/api/v1: socket hang up`,
+      }),
+      ...attempts(own, t0 - 30_000, t0, { latencyMs: 30_004 }),
+      ...attempts(own, t0 + 1, t0 + 1, {
+        latencyMs: 1,
+        status: 0,
+        error: `${server}/api/v1: socket hang up`,
+      }),
+    ]);
     const [s] = ofKind(writesRefused(view, t0), 'writes-refused');
     expect(s.facts).toMatchObject({ cause: 'slow', webhook: '', slowestMs: 30_004, failures: 4 });
     expect(s.severity).toBe('warning');

@@ -8,7 +8,8 @@
  * decides: refused with a cause that is the cluster's (not kubetriage's missing grant, not a
  * webhook that refuses dry runs), or slower than 10 s (the kubelet's heartbeat client gives
  * up after 10 s, and kubectl users notice), for at least two attempts in a row: one refusal
- * alone can be a webhook pod being replaced.
+ * alone can be a webhook pod being replaced. Attempts that got no answer at all are left out
+ * (the API server being unreachable is api-health's finding).
  *
  * Emits one `writes-refused` per cause and webhook (subject `webhook/<name>`, `quota/<name>`
  * or `cluster`), with the targets it hit, since when, how many attempts in a row, the last
@@ -54,8 +55,12 @@ interface Streak {
 }
 
 /** The newest run of attempts of one target that failed the same way, when there is one. */
-function streakOf(target: string, list: WriteProbeResult[]): Streak | undefined {
-  const newest = list[list.length - 1]!;
+function streakOf(target: string, all: WriteProbeResult[]): Streak | undefined {
+  // Attempts that got no answer, or that kubetriage may not make, say nothing of the write
+  // path (api-health reads the former): they neither break a run nor start one.
+  const list = all.filter((p) => p.ok || troubleOf(p) !== undefined);
+  const newest = list[list.length - 1];
+  if (!newest) return undefined;
   const key = troubleOf(newest);
   if (!key) return undefined;
   const same = (p: WriteProbeResult) => {
@@ -69,7 +74,7 @@ function streakOf(target: string, list: WriteProbeResult[]): Streak | undefined 
     ...key,
     target,
     attempts: list.slice(i),
-    windowAttempts: list.length,
+    windowAttempts: all.length,
     ...(lastOk ? { lastOkMs: lastOk.atMs } : {}),
   };
 }
