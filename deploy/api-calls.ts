@@ -8,7 +8,14 @@
  * is get; of a collection, list, and watch when a reflector watches it).
  */
 
-export type Identity = 'watcher' | 'watcher-proxy' | 'leader-election' | 'agent' | 'remediation';
+export type Identity =
+  | 'watcher'
+  | 'watcher-proxy'
+  | 'write-probe'
+  | 'write-probe-targets'
+  | 'leader-election'
+  | 'agent'
+  | 'remediation';
 
 export interface ApiCall {
   identity: Identity;
@@ -86,6 +93,36 @@ export const apiCalls: ApiCall[] = [
   },
   // Node usage from the resource metrics API (metrics-server), when served.
   { identity: 'watcher', path: '/apis/metrics.k8s.io/v1beta1/nodes', verbs: ['list'], where: 'kube/node-metrics.ts' },
+  // The write probe (kube/write-probe.ts): a server-side dry-run create (`?dryRun=All`, nothing
+  // is stored) of a ConfigMap in its own namespace. RBAC cannot tell a dry run from a real
+  // create, so the grant is `create`, in that one namespace only.
+  {
+    identity: 'write-probe',
+    path: '/api/v1/namespaces/{release}/configmaps',
+    verbs: ['create'],
+    where: 'kube/write-probe.ts',
+  },
+  // `--write-probe KIND/NAMESPACE`: the same dry run where workloads write. Not granted by the
+  // chart: the operator grants `create` in each namespace named (docs/deployment.md); until
+  // then the probe reports itself forbidden, not the cluster failing.
+  {
+    identity: 'write-probe-targets',
+    path: '/api/v1/namespaces/{ns}/configmaps',
+    verbs: ['create'],
+    where: 'kube/write-probe.ts',
+  },
+  {
+    identity: 'write-probe-targets',
+    path: '/apis/networking.k8s.io/v1/namespaces/{ns}/ingresses',
+    verbs: ['create'],
+    where: 'kube/write-probe.ts',
+  },
+  {
+    identity: 'write-probe-targets',
+    path: '/apis/apps/v1/namespaces/{ns}/deployments',
+    verbs: ['create'],
+    where: 'kube/write-probe.ts',
+  },
   // serve --leader-elect: the Lease in its own namespace.
   {
     identity: 'leader-election',

@@ -241,6 +241,8 @@ function podPlacement(c: Choices, workload: 'server' | 'agent') {
 const roleSuffixes: Record<Identity, string> = {
   watcher: '-read',
   'watcher-proxy': '-read-proxy',
+  'write-probe': '-write-probe',
+  'write-probe-targets': '-write-probe-targets',
   'leader-election': '-leader-election',
   agent: '-agent',
   remediation: '-remediate',
@@ -390,6 +392,7 @@ function server(v: DeployValues, c: Choices): Obj[] {
     },
     ...rbac(v, 'watcher', v.serverServiceAccount),
     ...rbac(v, 'leader-election', v.serverServiceAccount),
+    ...rbac(v, 'write-probe', v.serverServiceAccount),
   ];
 }
 

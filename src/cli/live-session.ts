@@ -15,6 +15,7 @@ import { setPoolLabel } from '../kube/node-pools.ts';
 import { watchedResources } from '../kube/observations.ts';
 import { podHttpGet } from '../kube/pod-http.ts';
 import { parseProbeUrl } from '../kube/url-probe.ts';
+import { parseWriteProbeTarget, type WriteProbeTarget } from '../kube/write-probe.ts';
 import { ClusterView } from '../observe/cluster-view.ts';
 import { componentTargets } from '../observe/component-targets.ts';
 import { type Clock, realClock } from '../time/clock.ts';
@@ -29,6 +30,8 @@ export interface LiveFlags {
   poolLabel?: string;
   /** Public URLs to probe from here every 10 s (`--probe-url`, repeatable). */
   probeUrl?: string[];
+  /** Dry-run creates besides the ConfigMap in our namespace (`--write-probe KIND/NAMESPACE`), or `none`. */
+  writeProbe?: string[];
 }
 
 export interface LiveSession {
@@ -64,6 +67,36 @@ export function probeUrlOption(cmd: Command): Command {
     (v: string, prev: string[]) => [...prev, v],
     [] as string[],
   );
+}
+
+/** `--write-probe`: the write path, tried with server-side dry-run creates. */
+export function writeProbeOption(cmd: Command): Command {
+  return cmd.option(
+    '--write-probe <kind/namespace>',
+    'also try a server-side dry-run create (nothing is stored) of this kind in this namespace every 30 s, so writes refused by an admission webhook or a quota, or stalled, show before a workload hits them (a dry run never writes to etcd, so the etcd NOSPACE alarm is not among them): configmap, ingress or deployment, e.g. ingress/shop; repeatable. A ConfigMap in kubetriage\'s own namespace is always tried (its role grants that create); other namespaces need `create` granted there. "none" tries no writes at all',
+    (v: string, prev: string[]) => [...prev, v],
+    [] as string[],
+  );
+}
+
+/**
+ * The dry-run creates to try: a ConfigMap in `ownNamespace` (the pod's, else the context's,
+ * else `default`, as kubectl picks one), then each `--write-probe`; none for `none`.
+ */
+export function writeProbesOf(flags: { writeProbe?: string[] }, ownNamespace: string): WriteProbeTarget[] {
+  const raw = flags.writeProbe ?? [];
+  if (raw.includes('none')) return [];
+  const targets: WriteProbeTarget[] = [{ kind: 'configmap', namespace: ownNamespace }];
+  for (const r of raw) {
+    let t: WriteProbeTarget;
+    try {
+      t = parseWriteProbeTarget(r);
+    } catch (err) {
+      throw usageError((err as Error).message);
+    }
+    if (!targets.some((x) => x.kind === t.kind && x.namespace === t.namespace)) targets.push(t);
+  }
+  return targets;
 }
 
 /** The `--probe-url` values, checked: absolute http(s) URLs. */
@@ -112,6 +145,8 @@ export async function startLiveSession(
     throw usageError(`--pool-label: ${(err as Error).message}`);
   }
   const loaded = loadKubeConfig({ kubeconfig: flags.kubeconfig, context: flags.context });
+  const ownNamespace = loaded.kc.getContextObject(loaded.context)?.namespace || 'default';
+  const writeProbes = writeProbesOf(flags, ownNamespace);
   const client = new ApiClient(loaded.kc, { now: () => realClock.now(), requestTimeoutMs: 10_000 });
   const view = new ClusterView();
   const clock = new OffsetClock(realClock, () => client.serverOffsetMs);
@@ -125,6 +160,7 @@ export async function startLiveSession(
     // In the cluster, pod IPs are reachable: ingress metrics need no pods/proxy grant.
     ...(loaded.source === 'in-cluster' ? { podGet: podHttpGet(clock) } : {}),
     probeUrls,
+    writeProbes,
     ...(o.components ? { targets: () => componentTargets(view) } : {}),
   });
   const tty = process.stderr.isTTY;

@@ -8,7 +8,8 @@
  * endpoint is closed to outside clients, no watch event arrives, every probe and reflector
  * fails with the error a client would get, and when it opens again every resource is
  * listed afresh. Probes run every 5 s, kube-proxy and ingress metrics every 30 s, component
- * logs every 15 s and public URLs (`probeUrls`) every 10 s, the live feed's cadences.
+ * logs every 15 s, public URLs (`probeUrls`) every 10 s and dry-run creates every 30 s, the
+ * live feed's cadences.
  */
 
 import { type ObservationSink, type WatchedResource, watchedResources } from '../kube/observations.ts';
@@ -16,6 +17,7 @@ import { apiServerMetrics, ingressMetricsEndpoints } from '../kube/probes.ts';
 import { apiServerTlsSource } from '../kube/tls-certificate.ts';
 import { trimObject } from '../kube/trim.ts';
 import { UrlProbeTargets } from '../kube/url-probe-targets.ts';
+import type { WriteProbeTarget } from '../kube/write-probe.ts';
 import type { ComponentTargets } from '../observe/component-targets.ts';
 import type { KubeObject as StoredObject } from '../sim/api/k8s-types.ts';
 import { podEndpointKey } from '../sim/api/node-proxy.ts';
@@ -24,6 +26,7 @@ import { type ResourceType, resourceTypes } from '../sim/api/resources.ts';
 import type { Simulator } from '../sim/simulator.ts';
 import { parsedEntry } from '../sim/store/object-store.ts';
 import type { Timer } from '../time/clock.ts';
+import { startReplayWriteProbe } from './replay-write-probe.ts';
 
 const groups: Record<WatchedResource, string> = {
   nodes: '',
@@ -61,6 +64,11 @@ export interface ReplayFeedOptions {
   watchOnly?: boolean;
   /** Public URLs to GET every 10 s, as `--probe-url` does: answered by the scenario's load balancer. */
   probeUrls?: readonly string[];
+  /**
+   * Dry-run creates every 30 s (replay-write-probe.ts). Default: a ConfigMap in `default`, the
+   * namespace a client outside the cluster uses when its context names none, as the live default.
+   */
+  writeProbes?: readonly WriteProbeTarget[];
 }
 
 const probeTimeoutMs = 5_000;
@@ -350,6 +358,10 @@ export function startReplayFeed(
         if (urls.keep(url, answer.status)) sink({ type: 'url-probe', url, ...answer, atMs: clock.now() });
       }
     });
+
+  const writeProbes = o.writeProbes ?? [{ kind: 'configmap', namespace: 'default' }];
+  if (writeProbes.length)
+    stops.push(startReplayWriteProbe(sim, sink, { targets: writeProbes, closed, unreachableError, server }));
 
   return () => {
     for (const stop of stops) stop();

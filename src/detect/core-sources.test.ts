@@ -44,7 +44,7 @@ function quietCluster() {
 describe('detectors of the sources every cluster offers', () => {
   it('are all registered, once', () => {
     expect(new Set(coreSourceDetectors).size).toBe(coreSourceDetectors.length);
-    expect(coreSourceDetectors).toHaveLength(17);
+    expect(coreSourceDetectors).toHaveLength(20);
   });
 
   it.each(coreSourceDetectors.map((d) => [d.name, d]))('%s is quiet on an empty view', (_n, detect) => {

@@ -6,6 +6,7 @@
  * of public URLs, node usage from the resource metrics API when served, and admission
  * webhook calls and requests turned away under load, as the API server's own /metrics count them,
  * the admission webhooks' configurations and the certificates on the cluster's call paths. Adding one is a file plus a line here.
+ * and the tool's own dry-run creates (the write path). Adding one is a file plus a line here.
  */
 import { admissionInventory } from './admission-inventory.ts';
 import { apiFlowControl } from './api-flowcontrol.ts';
@@ -27,6 +28,7 @@ import { schedulingFailures } from './scheduling-failures.ts';
 import type { Detector } from './signal.ts';
 import { volumeFailures } from './volume-failures.ts';
 import { webhookCalls } from './webhook-calls.ts';
+import { writesRefused } from './writes-refused.ts';
 
 export const coreSourceDetectors: Detector[] = [
   nodePressure,
@@ -45,6 +47,7 @@ export const coreSourceDetectors: Detector[] = [
   webhookCalls,
   admissionInventory,
   certificateValidity,
+  writesRefused,
   apiFlowControl,
   edgeProbe,
   eventReasons,

@@ -9,6 +9,7 @@
  * Times in facts are epoch ms (`…Ms`) or RFC 3339 strings where a person reads them.
  */
 import type { AgentConditionType } from '../kube/node-agent-conditions.ts';
+import type { WriteRefusalKind } from '../kube/write-refusal.ts';
 import type { ValidityState } from './certificates.ts';
 import type {
   CreateFailureCause,
@@ -100,6 +101,29 @@ export interface WritesStalledFacts {
   readUntil: string;
   /** etcd static pods whose liveness probe asks plain `/health`, which fails under any alarm. */
   etcdProbesFailOnAlarm: string[];
+}
+
+/** kubetriage's own dry-run creates refused, or slow, attempt after attempt (writes-refused.ts). */
+export interface WritesRefusedFacts {
+  /** The refusal read from the API server's answer (kube/write-refusal.ts), or `slow`: answered after 10 s or more. */
+  cause: WriteRefusalKind | 'slow';
+  /** The webhook the refusals name; '' when none. */
+  webhook: string;
+  /** The ResourceQuota they name; '' when none. */
+  quota: string;
+  /** What was tried: `configmaps/<namespace>`, `ingresses/<namespace>`. */
+  targets: string[];
+  /** Attempts in a row that failed this way, and all attempts of these targets in the last 10 minutes. */
+  failures: number;
+  attempts: number;
+  /** The first of those failed attempts (RFC 3339). */
+  since: string;
+  /** The newest attempt's HTTP status (0: none) and error text as the API server gave it. */
+  lastStatus: number;
+  lastError: string;
+  slowestMs: number;
+  /** The last attempt that went well, within the window (RFC 3339). */
+  lastOk?: string;
 }
 
 export interface NodeHeartbeatLagFacts {
@@ -939,6 +963,7 @@ export const sourceFamilies = [
   'reflector/mutatingwebhookconfigurations',
   /** Certificates read from the tool's own TLS handshakes (the API server's). */
   'tls',
+  'probe-write',
 ] as const;
 export type SourceFamily = (typeof sourceFamilies)[number];
 
@@ -963,6 +988,7 @@ export interface SignalFactsByKind {
   'not-ready-spread': NotReadySpreadFacts;
   'node-heartbeat-lag': NodeHeartbeatLagFacts;
   'writes-stalled': WritesStalledFacts;
+  'writes-refused': WritesRefusedFacts;
   'periodic-onset': PeriodicOnsetFacts;
   'api-unreachable': ApiUnreachableFacts;
   'api-never-reached': ApiUnreachableFacts;
@@ -1024,6 +1050,7 @@ export const signalKinds: Record<
   'not-ready-spread': { sources: ['reflector/nodes'], role: 'symptom' },
   'node-heartbeat-lag': { sources: ['reflector/leases'], role: 'local' },
   'writes-stalled': { sources: ['reflector/leases', 'reflector/nodes', 'reflector/pods'], role: 'symptom' },
+  'writes-refused': { sources: ['probe-write'], role: 'symptom' },
   'periodic-onset': { sources: ['reflector/nodes'], role: 'context' },
   'api-unreachable': { sources: ['probe'], role: 'symptom' },
   'api-never-reached': { sources: ['probe'], role: 'symptom' },

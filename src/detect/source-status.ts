@@ -34,6 +34,7 @@ const prefixes: Partial<Record<SourceFamily, string[]>> = {
   'probe-url': ['probe-url/'],
   'metrics/nodes': ['metrics/nodes'],
   tls: ['tls/'],
+  'probe-write': ['probe-write/'],
 };
 
 function summed(

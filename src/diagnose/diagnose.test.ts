@@ -152,17 +152,18 @@ describe('diagnose', () => {
       confidence: 0.4,
       shortBy: expect.stringContaining('all 3 nodes went NotReady together'),
     });
-    // Events and outside probes are missing too: the webhook, registry and edge patterns could not be checked.
+    // Events, outside probes and the write probe are missing too: the webhook, registry and edge patterns could not be checked.
     expect(top.wouldDecide).toEqual([
       'agent',
       'logs',
       'metrics/kube-apiserver',
       'metrics/kube-proxy',
       'probe-url',
+      'probe-write',
       'reflector/events',
     ]);
     expect(top.nextSteps.at(-1)?.say).toContain(
-      'missing sources (agent, logs, metrics/kube-apiserver, metrics/kube-proxy, probe-url, reflector/events)',
+      'missing sources (agent, logs, metrics/kube-apiserver, metrics/kube-proxy, probe-url, probe-write, reflector/events)',
     );
   });
 

@@ -1076,3 +1076,35 @@ export function servingCertificate(
     { severity: 'critical', sinceMs: t0 - 2 * min, ...x },
   );
 }
+
+/**
+ * kubetriage's own dry-run creates refused attempt after attempt (writes-refused.ts): by
+ * default by a webhook whose certificate is not trusted, for the last 3 minutes.
+ */
+export function writesRefused(
+  webhook: string,
+  facts: Partial<SignalFactsByKind['writes-refused']> = {},
+  x: Extra = {},
+) {
+  const cause = facts.cause ?? 'x509';
+  return make(
+    'writes-refused',
+    webhook ? `webhook/${webhook}` : 'cluster',
+    {
+      cause,
+      webhook,
+      quota: '',
+      targets: ['configmaps/kubetriage'],
+      failures: 6,
+      attempts: 20,
+      since: fmtTime(t0 - 3 * min),
+      lastStatus: 500,
+      lastError: webhook
+        ? `Internal error occurred: failed calling webhook "${webhook}": failed to call webhook: Post "https://policy.policy-system.svc:443/validate?timeout=10s": x509: certificate signed by unknown authority`
+        : 'Timeout: request did not complete within requested timeout - context deadline exceeded',
+      slowestMs: 40,
+      ...facts,
+    },
+    { severity: 'critical', sinceMs: t0 - 3 * min, ...x },
+  );
+}

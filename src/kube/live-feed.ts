@@ -2,7 +2,8 @@
  * The live feed: every reflector and probe against one API server, all reporting into one
  * sink. Reflectors run continuously; API health is probed every few seconds; kube-proxy
  * metrics and kube-system component logs are read on slower cadences, for the nodes and
- * pods the caller names, and public URLs (`--probe-url`) are fetched every 10 s (the view knows them; this module does not keep one). The optional
+ * pods the caller names, and public URLs (`--probe-url`) are fetched every 10 s (the view knows them; this module does not keep one).
+ * The write path is tried every 30 s with dry-run creates (write-probe.ts). The optional
  * `stats` listener hears of reflector restarts and relists and of every probe's latency.
  */
 import type { Clock } from '../time/clock.ts';
@@ -26,6 +27,7 @@ import { Reflector, type ReflectorOptions } from './reflector.ts';
 import { readApiServerCertificate } from './tls-certificate.ts';
 import { probeUrls, type UrlProbeOptions } from './url-probe.ts';
 import { UrlProbeTargets } from './url-probe-targets.ts';
+import { probeWrites, type WriteProbeTarget } from './write-probe.ts';
 
 export interface LiveFeedOptions {
   client: ApiClient;
@@ -57,6 +59,9 @@ export interface LiveFeedOptions {
   warn?: (message: string) => void;
   /** Running in the cluster: scrape ingress controllers at their pod IP (pod-http.ts). */
   podGet?: PodGet;
+  /** Dry-run creates to try every `writeProbeIntervalMs` (30 s): write-probe.ts. */
+  writeProbes?: readonly WriteProbeTarget[];
+  writeProbeIntervalMs?: number;
 }
 
 export class LiveFeed {
@@ -95,6 +100,11 @@ export class LiveFeed {
       );
       this.pollers.push(new Poller(o.clock, o.logsIntervalMs ?? 15_000, () => tailer.read(targets().logs)));
     }
+    const writes = o.writeProbes ?? [];
+    if (writes.length)
+      this.pollers.push(
+        new Poller(o.clock, o.writeProbeIntervalMs ?? 30_000, () => probeWrites(base, writes)),
+      );
     const found = o.targets;
     const urls = new UrlProbeTargets(o.probeUrls ?? [], () => found?.().publicUrls ?? []);
     const sink: ObservationSink = (obs) => {

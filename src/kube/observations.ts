@@ -4,6 +4,8 @@
  * produce exactly these values, so everything after the source is the same code.
  */
 
+import type { WriteRefusal } from './write-refusal.ts';
+
 /** A Kubernetes object as kubetriage keeps it: trimmed to the fields it reads. */
 export interface KubeObject {
   metadata: {
@@ -96,6 +98,20 @@ export type Observation =
       pem: string;
       authorizationError?: string;
       clientClockMs?: number;
+      atMs: number;
+    }
+  /**
+   * One server-side dry-run create (`?dryRun=All`) of `target` (`configmaps/<namespace>`):
+   * whether the write path took it, and when not, the refusal read into a cause (write-probe.ts).
+   */
+  | {
+      type: 'write-probe';
+      target: string;
+      ok: boolean;
+      latencyMs: number;
+      status?: number;
+      error?: string;
+      refusal?: WriteRefusal;
       atMs: number;
     }
   /** Node usage from the resource metrics API (metrics.k8s.io), quantities as served. */

@@ -28,6 +28,9 @@ export type ProbeResult = Omit<Extract<Observation, { type: 'probe' }>, 'type'>;
 /** One GET of a public URL (`--probe-url`), without its tag. */
 export type UrlProbeResult = Omit<Extract<Observation, { type: 'url-probe' }>, 'type'>;
 
+/** One dry-run create of the write probe, without its tag. */
+export type WriteProbeResult = Omit<Extract<Observation, { type: 'write-probe' }>, 'type'>;
+
 export interface LogObservation {
   namespace: string;
   pod: string;
@@ -87,6 +90,7 @@ export class ClusterView {
   readonly transitions: TransitionLog;
   readonly probes: Ring<ProbeResult>;
   readonly urlProbes: Ring<UrlProbeResult>;
+  readonly writeProbes: Ring<WriteProbeResult>;
   readonly logs: Ring<LogObservation>;
   readonly metrics: Ring<MetricsScrape>;
   /** Node problem onsets, kept for days: what recurs at the same time of day. */
@@ -109,6 +113,7 @@ export class ClusterView {
     this.transitions = new TransitionLog(o.transitionLimit ?? 20_000);
     this.probes = new Ring(o.probeLimit ?? 2_000);
     this.urlProbes = new Ring(o.probeLimit ?? 2_000);
+    this.writeProbes = new Ring(o.probeLimit ?? 2_000);
     this.logs = new Ring(o.logLimit ?? 5_000);
     this.metrics = new Ring(o.metricsLimit ?? 2_000);
     this.onsets = new NodeOnsets();
@@ -148,6 +153,22 @@ export class ClusterView {
         const { type: _t, ...seen } = o;
         this.certificates.set(o.source, seen);
         this.recordSource(o.source, true, undefined, o.atMs);
+        break;
+      }
+      case 'write-probe': {
+        const { type: _t, ...result } = o;
+        this.writeProbes.push(result);
+        // A refused write is the finding; the probe itself fails only unanswered, or refused
+        // by kubetriage's own role (403 from RBAC: a grant to add, said as forbidden).
+        const forbidden = o.refusal?.kind === 'forbidden';
+        const failed = forbidden || o.refusal?.kind === 'no-answer';
+        this.recordSource(
+          `probe-write/${o.target}`,
+          !failed,
+          failed ? o.error : undefined,
+          o.atMs,
+          forbidden,
+        );
         break;
       }
       case 'node-usage':

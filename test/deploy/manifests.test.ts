@@ -230,6 +230,7 @@ interface Rule {
 const roleIdentity: Record<string, Identity> = {
   'kubetriage-read': 'watcher',
   'kubetriage-read-proxy': 'watcher-proxy',
+  'kubetriage-write-probe': 'write-probe',
   'kubetriage-leader-election': 'leader-election',
   'kubetriage-agent': 'agent',
   'kubetriage-remediate': 'remediation',

@@ -10,7 +10,7 @@ import { detectAll } from '../../detect/all.ts';
 import type { Signal } from '../../detect/signal.ts';
 import { type Diagnosis, diagnose } from '../../diagnose/diagnose.ts';
 import { CliError, exitCodes, problemsFound } from '../errors.ts';
-import { clusterOptions, probeUrlOption, startLiveSession } from '../live-session.ts';
+import { clusterOptions, probeUrlOption, startLiveSession, writeProbeOption } from '../live-session.ts';
 import { type OutputFormat, parseOutputFormat, printData } from '../output.ts';
 import { colourReport, type Painter, stdoutPainter } from '../render/colour.ts';
 import { diagnosisText } from '../render/diagnosis-text.ts';
@@ -38,15 +38,18 @@ interface ScanFlags {
   output: string;
   timeout: string;
   probeUrl?: string[];
+  writeProbe?: string[];
 }
 
 export function registerScan(program: Command): void {
   clusterOptions(
-    probeUrlOption(
-      program
-        .command('scan')
-        .description('one pass over the live cluster: name any cluster-level failure with its evidence')
-        .option('-o, --output <format>', 'table, wide, json, yaml, name or jsonpath=TEMPLATE', 'table'),
+    writeProbeOption(
+      probeUrlOption(
+        program
+          .command('scan')
+          .description('one pass over the live cluster: name any cluster-level failure with its evidence')
+          .option('-o, --output <format>', 'table, wide, json, yaml, name or jsonpath=TEMPLATE', 'table'),
+      ),
     ),
   )
     .addHelpText(

@@ -20,7 +20,13 @@ import { VirtualClock } from '../../time/virtual-clock.ts';
 import { clusterAccess } from '../cluster-access.ts';
 import { usageError } from '../errors.ts';
 import { defaultIdentity, LeaderElection } from '../leader.ts';
-import { clusterOptions, probeUrlOption, probeUrlsOf, startLiveSession } from '../live-session.ts';
+import {
+  clusterOptions,
+  probeUrlOption,
+  probeUrlsOf,
+  startLiveSession,
+  writeProbeOption,
+} from '../live-session.ts';
 import { stderrLogger } from '../logger.ts';
 import { remediationExecutor } from '../remediation-executor.ts';
 import { publishers } from '../serve-publishers.ts';
@@ -33,6 +39,7 @@ interface ServeFlags extends StoreFlags {
   context?: string;
   timeout: string;
   probeUrl?: string[];
+  writeProbe?: string[];
   port: string;
   host: string;
   interval: string;
@@ -137,7 +144,7 @@ export function registerServe(program: Command): void {
       '--allow-remediation',
       'let people with the token approve a runbook in the dashboard and run it from here (needs the kubetriage-remediate role; default: $KUBETRIAGE_ALLOW_REMEDIATION=true, else off: plans only)',
     );
-  storeOptions(clusterOptions(probeUrlOption(cmd)))
+  storeOptions(clusterOptions(writeProbeOption(probeUrlOption(cmd))))
     .addHelpText(
       'after',
       `

@@ -9,7 +9,7 @@ import type { IncidentChange } from '../../incident/tracker.ts';
 import { escapeControls } from '../../publish/control-chars.ts';
 import { realClock } from '../../time/clock.ts';
 import { usageError } from '../errors.ts';
-import { clusterOptions, probeUrlOption, startLiveSession } from '../live-session.ts';
+import { clusterOptions, probeUrlOption, startLiveSession, writeProbeOption } from '../live-session.ts';
 import { jsonText, machineForm, parseOutputFormat } from '../output.ts';
 import { Pipeline } from '../pipeline.ts';
 
@@ -20,6 +20,7 @@ interface WatchFlags {
   timeout: string;
   interval: string;
   probeUrl?: string[];
+  writeProbe?: string[];
 }
 
 function changeLine(c: IncidentChange): string {
@@ -38,12 +39,14 @@ export function changeOutput(c: IncidentChange, format: 'json' | 'table'): strin
 
 export function registerWatch(program: Command): void {
   clusterOptions(
-    probeUrlOption(
-      program
-        .command('watch')
-        .description('watch the live cluster and print incidents as they open and change')
-        .option('-o, --output <format>', 'table (a line per change) or json (an object per line)', 'table')
-        .option('--interval <seconds>', 'how often to run the detectors', '10'),
+    writeProbeOption(
+      probeUrlOption(
+        program
+          .command('watch')
+          .description('watch the live cluster and print incidents as they open and change')
+          .option('-o, --output <format>', 'table (a line per change) or json (an object per line)', 'table')
+          .option('--interval <seconds>', 'how often to run the detectors', '10'),
+      ),
     ),
   )
     .addHelpText(

@@ -14,6 +14,7 @@ import {
   webhookCalls,
   webhookFailing,
   webhookSlow,
+  writesRefused,
 } from '../fixtures.ts';
 import { fmtTime } from '../hypothesis.ts';
 
@@ -105,6 +106,27 @@ export const admissionWebhookCases: PatternTable = {
       ],
       expect: { fires: true, identified: false },
     },
+    // 0.5 + 0.1: only kubetriage's own dry-run create meets it, before any controller does
+    {
+      name: "kubetriage's dry-run ConfigMap create is refused: the API server does not trust the webhook's certificate",
+      signals: [writesRefused(hook)],
+      expect: { fires: true, identified: false },
+    },
+    // 0.5 + 0.1 + 0.15 = 0.75
+    {
+      name: "kubetriage's dry-run create is refused through a webhook that also keeps a ReplicaSet from creating pods",
+      signals: [writesRefused(hook, { cause: 'timeout' }), cannotCreate[0]],
+      expect: { fires: true, identified: true },
+    },
+    // 0.5 + 0.1: its calls take over 10 s, and so do kubetriage's own dry runs
+    {
+      name: "a webhook answers a third of its calls only after 10 s, and kubetriage's dry-run creates wait 30 s",
+      signals: [
+        webhookSlow(hook),
+        writesRefused('', { cause: 'slow', lastStatus: 201, lastError: '', slowestMs: 30_000 }),
+      ],
+      expect: { fires: true, identified: false },
+    },
     {
       name: 'the inventory finds a webhook without a ready endpoint, but no call to it has failed',
       signals: [
@@ -129,6 +151,16 @@ export const admissionWebhookCases: PatternTable = {
         }),
       ],
       expect: { fires: true, identified: true },
+    },
+    {
+      name: "kubetriage's dry-run creates take 30 s while no webhook's calls are slow: nothing ties them to a webhook",
+      signals: [writesRefused('', { cause: 'slow', lastStatus: 201, lastError: '', slowestMs: 30_000 })],
+      expect: { quiet: true },
+    },
+    {
+      name: "a policy webhook answers and denies kubetriage's dry-run ConfigMap: policy at work, not a webhook failing",
+      signals: [writesRefused(hook, { cause: 'denied' })],
+      expect: { quiet: true },
     },
     // 0.5: a few slow calls, no node in trouble
     {

@@ -12,6 +12,10 @@
  * failed or slow call, failing open included). The admission inventory of the same webhook
  * says why it may fail: its Service without a ready endpoint, the CA in its caBundle out of
  * date, its configuration changed shortly before.
+ * Seen in Events (a controller's refused create), in the API server's own metrics (every
+ * failed or slow call, failing open included), and in kubetriage's own dry-run creates when
+ * the webhook matches them (refused with its name: a webhook that answers no is policy, not
+ * failure, and is left out).
  *
  * Told apart from: an API server slow for everything (not only matched writes), and the pod
  * network broken (webhook calls time out because the control plane cannot reach any pod:
@@ -29,20 +33,28 @@ export const admissionWebhook = definePattern((q) => {
   const refused = q.of('webhook-failing');
   // Calls that stopped failing are context for other patterns, not a webhook failing now.
   const calls = q.of('webhook-calls-failing').filter((s) => s.facts.ongoing);
-  const webhooks = [...new Set([...refused, ...calls].map((s) => s.facts.webhook))].sort();
+  // Our own dry-run creates refused because the webhook could not be called.
+  const probed = q.of('writes-refused').filter((s) => s.facts.webhook !== '' && s.facts.cause !== 'denied');
+  // Our dry-run creates answered only after 10 s: the webhook's doing when its own calls are that slow.
+  const slowProbe = q.of('writes-refused').find((s) => s.facts.cause === 'slow');
+  const webhooks = [...new Set([...refused, ...calls, ...probed].map((s) => s.facts.webhook))].sort();
   const t = nodeTrouble(q);
   const lapsing = [...t.silent, ...t.flapping, ...t.notReady];
   // One case per failing webhook; with none, one empty case the requirement turns down.
   return (webhooks.length ? webhooks : [undefined]).map((name) => {
     const w = refused.find((s) => s.facts.webhook === name);
     const m = calls.find((s) => s.facts.webhook === name);
-    const since = Math.min(w?.sinceMs ?? Number.POSITIVE_INFINITY, m?.sinceMs ?? Number.POSITIVE_INFINITY);
+    const p = probed.find((s) => s.facts.webhook === name);
+    const since = Math.min(...[w, m, p].map((x) => x?.sinceMs ?? Number.POSITIVE_INFINITY));
     // What the admission inventory says of the same webhook: its configuration, backend and CA.
     const inventory = name ? q.of('admission-webhook').find((s) => s.facts.webhook === name) : undefined;
     const changedMs = inventory?.facts.changedAt ? Date.parse(inventory.facts.changedAt) : undefined;
     return {
       w,
       m,
+      p,
+      /** Our own dry runs meeting it: refused through it, or as slow as its calls. */
+      ours: p ?? (m && m.facts.slowCalls > 0 ? slowProbe : undefined),
       inventory,
       // Changed within the hour before the failures began: the first suspect.
       changedBefore:
@@ -69,8 +81,8 @@ export const admissionWebhook = definePattern((q) => {
       id: 'webhook-calls-fail',
       weight: 0,
       reason: 'the API server failing to get an answer from an admission webhook in time',
-      reads: ['webhook-failing', 'webhook-calls-failing'],
-      test: (c) => hitOn([c.w, c.m]),
+      reads: ['webhook-failing', 'webhook-calls-failing', 'writes-refused'],
+      test: (c) => hitOn([c.w, c.m, c.p]),
     },
   ],
   supports: [
@@ -82,6 +94,27 @@ export const admissionWebhook = definePattern((q) => {
       test: (c) =>
         c.creates.length
           ? { signals: c.creates, slots: { count: said(c.creates.length, c.creates)! } }
+          : undefined,
+    },
+    {
+      id: 'meets-our-dry-run',
+      weight: 0.1,
+      reason:
+        "kubetriage's own dry-run create of {probeTargets} meets it too ({probeCause}, {probeFailures} attempt(s) in a row)",
+      reads: ['writes-refused'],
+      test: (c) =>
+        c.ours
+          ? {
+              signals: [c.ours],
+              slots: {
+                probeTargets: names(c.ours.facts.targets, c.ours)!,
+                probeCause: said(
+                  c.ours.facts.cause === 'slow' ? 'answered only after 10 s' : c.ours.facts.cause,
+                  c.ours,
+                )!,
+                probeFailures: count(c.ours.facts.failures, [c.ours])!,
+              },
+            }
           : undefined,
     },
     {
@@ -198,6 +231,7 @@ export const admissionWebhook = definePattern((q) => {
     },
   ],
   severity: (c) =>
+    c.p ||
     c.creates.length ||
     c.w?.facts.kubeSystem ||
     (c.m?.facts.refused ?? 0) > 0 ||
@@ -210,18 +244,19 @@ export const admissionWebhook = definePattern((q) => {
     ...(c.w ? [c.w] : []),
     ...(c.m ? [c.m] : []),
     ...(c.inventory?.facts.risks.length ? [c.inventory] : []),
+    ...(c.ours ? [c.ours] : []),
     ...c.creates.slice(0, 3),
   ],
   slots: {
-    webhook: (c) => said(c.w?.facts.webhook ?? c.m?.facts.webhook, c.w ?? c.m),
+    webhook: (c) => said(c.w?.facts.webhook ?? c.m?.facts.webhook ?? c.p?.facts.webhook, c.w ?? c.m ?? c.p),
     how: (c) =>
-      c.w || (c.m?.facts.refused ?? 0) > 0
-        ? said('fails closed, so the writes it matches are refused,', c.w ?? c.m)
+      c.w || c.p || (c.m?.facts.refused ?? 0) > 0
+        ? said('fails closed, so the writes it matches are refused,', c.w ?? c.p ?? c.m)
         : c.m && c.m.facts.failedOpen > 0
           ? said('fails open: each write it matches waits out the call, then goes on without it,', c.m)
           : said('answers only after more than 10 s,', c.m),
-    errors: (c) => names(c.w?.facts.errorKinds ?? [], c.w),
-    since: (c) => at(Number.isFinite(c.since) ? c.since : undefined, c.w ?? c.m),
+    errors: (c) => (c.w ? names(c.w.facts.errorKinds, c.w) : c.p ? names([c.p.facts.cause], c.p) : undefined),
+    since: (c) => at(Number.isFinite(c.since) ? c.since : undefined, c.w ?? c.m ?? c.p),
     calls: (c) => {
       const m = c.m?.facts;
       if (!m) return undefined;
@@ -231,7 +266,10 @@ export const admissionWebhook = definePattern((q) => {
       ].filter(Boolean);
       return said(`${parts.join(', ')} in ${m.windowSeconds} s`, c.m);
     },
-    message: (c) => said(c.w?.facts.message.slice(0, 200), c.w),
+    message: (c) =>
+      c.w
+        ? said(c.w.facts.message.slice(0, 200), c.w)
+        : said(c.p?.facts.lastError.replace(/^https?:\/\/\S+?: /, '').slice(0, 200), c.p),
     workloads: (c) => names(c.w?.facts.workloads ?? [], c.w, 4),
   },
   statement:

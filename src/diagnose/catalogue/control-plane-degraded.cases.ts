@@ -6,6 +6,7 @@ import {
   crashLoop,
   podCreation,
   webhookCalls,
+  writesRefused,
   writesStalled,
 } from '../fixtures.ts';
 
@@ -59,6 +60,17 @@ export const controlPlaneDegradedCases: PatternTable = {
       name: "writes stall everywhere and readyz fails on etcd, while etcd's liveness probe asks plain /health",
       signals: [writesStalled(['etcd-cp-0']), apiDegraded({ statuses: ['readyz 500'] })],
       expect: { losesTo: 'control-plane-component-loop' },
+    },
+    // 0.55: reads answered, kubetriage's dry-run creates end at the request deadline
+    {
+      name: "kubetriage's dry-run creates end in the API server's own request timeout while reads are answered",
+      signals: [writesRefused('', { cause: 'timeout', lastStatus: 504 })],
+      expect: { fires: true, identified: false },
+    },
+    {
+      name: "a webhook times out kubetriage's dry-run creates: the webhook's doing, not the server's",
+      signals: [writesRefused('validate.policy.example.com', { cause: 'timeout' })],
+      expect: { losesTo: 'admission-webhook-failure' },
     },
     {
       name: 'an app crash-loops while the API server answers promptly',

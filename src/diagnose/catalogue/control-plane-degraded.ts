@@ -2,7 +2,10 @@
  * The API server answers, but slowly or with errors: a saturated or failing control plane,
  * or etcd under it refusing or delaying what it stores. Writes that come back with etcd's own
  * error (`etcdserver: mvcc: database space exceeded` under a NOSPACE alarm) say so even when
- * reads, and so the probes, are fine.
+ * reads, and so the probes, are fine. kubetriage's own dry-run creates see less of it: a dry
+ * run never writes to etcd and ignores the errors of its one read there (apiserver
+ * `registry/generic/registry/dryrun.go`), so they meet etcd only as the request deadline
+ * (504) or, should an API server pass one on, etcd's own error.
  *
  * Told apart from: an API server that does not answer at all. api-health reports that as
  * `api-unreachable` instead, never beside `api-degraded` in one round; what a degraded
@@ -20,8 +23,12 @@ export const controlPlaneDegraded = definePattern((q) => {
   const etcd = q.of('pod-creation-failing').filter((p) => p.facts.cause === 'etcd');
   // Every writer stalled at once while reads are answered: the store refuses writes.
   const stalled = q.first('writes-stalled');
+  // Our dry-run creates refused by the server itself, not by a webhook or a quota.
+  const probe = q
+    .of('writes-refused')
+    .find((s) => s.facts.webhook === '' && ['timeout', 'etcd', 'etcd-space'].includes(s.facts.cause));
   const killedByProbe = stalled?.facts.etcdProbesFailOnAlarm.length ? stalled : undefined;
-  return [{ d, etcd, stalled, killedByProbe, onset: earliest([d, ...etcd, stalled], q.nowMs) }];
+  return [{ d, etcd, stalled, probe, killedByProbe, onset: earliest([d, ...etcd, stalled, probe], q.nowMs) }];
 })({
   id: 'control-plane-degraded',
   family: 'control-plane',
@@ -36,8 +43,8 @@ export const controlPlaneDegraded = definePattern((q) => {
       id: 'api-answers-poorly',
       weight: 0,
       reason: 'the API server answering slowly or with errors',
-      reads: ['api-degraded', 'pod-creation-failing', 'writes-stalled'],
-      test: (c) => hitOn([c.d, ...c.etcd, c.stalled]),
+      reads: ['api-degraded', 'pod-creation-failing', 'writes-stalled', 'writes-refused'],
+      test: (c) => hitOn([c.d, ...c.etcd, c.stalled, c.probe]),
     },
   ],
   supports: [
@@ -130,9 +137,18 @@ export const controlPlaneDegraded = definePattern((q) => {
   severity: () => 'warning',
   onset: (c) => c.onset,
   blastRadius: () => ({}),
-  evidence: (c) => [...(c.d ? [c.d] : []), ...c.etcd.slice(0, 3), ...(c.stalled ? [c.stalled] : [])],
+  evidence: (c) => [
+    ...(c.d ? [c.d] : []),
+    ...c.etcd.slice(0, 3),
+    ...(c.stalled ? [c.stalled] : []),
+    ...(c.probe ? [c.probe] : []),
+  ],
   slots: {
-    since: (c) => at(c.onset, c.d ?? c.etcd[0] ?? c.stalled),
+    since: (c) => at(c.onset, c.d ?? c.etcd[0] ?? c.stalled ?? c.probe),
+    probeError: (c) =>
+      c.probe
+        ? said(c.probe.facts.lastError.replace(/^https?:\/\/\S+?: /, '').slice(0, 160), c.probe)
+        : undefined,
     stallSince: (c) => (c.stalled ? said(c.stalled.facts.lastRenewal, c.stalled) : undefined),
     etcdError: (c) => said(c.etcd[0]?.facts.message.slice(0, 160), c.etcd[0]),
     p50: (c) => (c.d ? said(c.d.facts.p50Ms, c.d) : undefined),
@@ -140,7 +156,7 @@ export const controlPlaneDegraded = definePattern((q) => {
     checks: (c) => (c.d?.facts.failedChecks?.length ? names(c.d.facts.failedChecks, c.d) : undefined),
   },
   statement:
-    "The API server answers slowly or with errors since {since}[ (median {p50} ms)][; {statuses}][; its failing health checks: {checks}][; writes fail with etcd's own error: \"{etcdError}\"][; no write has landed since {stallSince}, not the kubelets' nor the node controller's].",
+    'The API server answers slowly or with errors since {since}[ (median {p50} ms)][; {statuses}][; its failing health checks: {checks}][; writes fail with etcd\'s own error: "{etcdError}"][; no write has landed since {stallSince}, not the kubelets\' nor the node controller\'s][; kubetriage\'s own dry-run creates fail: "{probeError}"].',
   nextSteps: [
     { say: 'Read the API server health checks', command: "kubectl get --raw='/readyz?verbose'" },
     {

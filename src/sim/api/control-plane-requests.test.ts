@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../time/manual-clock.ts';
 import { ControlPlane } from '../cluster/control-plane.ts';
-import { etcdRoundTrip, needsEtcd, ReplicaUnavailable, routeToReplica } from './control-plane-requests.ts';
+import {
+  dryRunCreateRoundTrip,
+  etcdRoundTrip,
+  isDryRunCreate,
+  needsEtcd,
+  ReplicaUnavailable,
+  routeToReplica,
+} from './control-plane-requests.ts';
 import type { ApiError } from './status.ts';
 
 const three = () =>
@@ -14,7 +21,11 @@ const three = () =>
 async function roundTrip(cp: ControlPlane, method: string, query = '', member?: number) {
   const clock = new ManualClock(0);
   const replica = member === undefined ? routeToReplica(cp) : cp.replica(cp.members[member]);
-  const done = etcdRoundTrip(cp, replica, clock, { method, q: new URLSearchParams(query) }).then(
+  const q = new URLSearchParams(query);
+  const trip = isDryRunCreate(method, q, false)
+    ? dryRunCreateRoundTrip(cp, replica, clock, q)
+    : etcdRoundTrip(cp, replica, clock, { method, q });
+  const done = trip.then(
     () => ({ code: 200, message: '', ms: clock.now() }),
     (e: ApiError) => ({ code: e.code, message: e.message, reason: e.reason, ms: clock.now() }),
   );
@@ -75,6 +86,21 @@ describe('the control plane in the request path', () => {
     });
     expect((await roundTrip(cp, 'GET')).code).toBe(200);
     expect((await roundTrip(cp, 'DELETE')).code).toBe(200);
+  });
+
+  it('a dry-run create writes nothing: etcd full or without quorum, it still passes, only later', async () => {
+    const cp = three();
+    cp.setNoSpace('t', true);
+    expect((await roundTrip(cp, 'POST', 'dryRun=All')).code).toBe(200);
+    cp.setNoSpace('t', false);
+    cp.setEtcdDown('cp-0', 't', true);
+    cp.setEtcdDown('cp-1', 't', true);
+    // Its read of the key times out, and DryRunnableStorage.Create carries on regardless.
+    const slow = await roundTrip(cp, 'POST', 'dryRun=All', 2);
+    expect(slow.code).toBe(200);
+    expect(slow.ms).toBeGreaterThanOrEqual(7000);
+    // Cut off from its own member, the replica still answers at the request deadline.
+    expect(await roundTrip(cp, 'POST', 'dryRun=All&timeout=32s', 0)).toMatchObject({ code: 504 });
   });
 
   it('a slow disk delays each round trip, and past 7 s times it out', async () => {

@@ -16,6 +16,10 @@
  *   is the same `etcdserver: request timed out`.
  * - Under the NOSPACE alarm etcd refuses writes (reads and deletes still work):
  *   500 `etcdserver: mvcc: database space exceeded`.
+ * - A dry-run create (`?dryRun=All`) writes nothing: the storage layer only reads the key to
+ *   refuse a name already taken, and carries on whatever that read returns
+ *   (apiserver `registry/generic/registry/dryrun.go` DryRunnableStorage.Create). So etcd's
+ *   errors never reach it, only etcd's delay and the request deadline do.
  */
 import type { Clock } from '../../time/clock.ts';
 import { type ControlPlane, etcdRequestTimeoutMs, type ReplicaView } from '../cluster/control-plane.ts';
@@ -74,6 +78,26 @@ export async function etcdRoundTrip(
   if (latency > 0) await clock.sleep(latency);
   if (cp.noSpace() && req.method !== 'GET' && req.method !== 'DELETE')
     throw etcdError('etcdserver: mvcc: database space exceeded');
+}
+
+/** The etcd step of a dry-run create: a quorum read whose own errors are ignored (see above). */
+export async function dryRunCreateRoundTrip(
+  cp: ControlPlane,
+  replica: ReplicaView,
+  clock: Clock,
+  q: URLSearchParams,
+): Promise<void> {
+  try {
+    await etcdRoundTrip(cp, replica, clock, { method: 'GET', q });
+  } catch (err) {
+    // The request deadline still ends the request (the timeout filter answers 504).
+    if (err instanceof ApiError && err.code === 504) throw err;
+  }
+}
+
+/** Whether a request is a dry-run create, which never writes to etcd. */
+export function isDryRunCreate(method: string, q: URLSearchParams, named: boolean): boolean {
+  return method === 'POST' && !named && q.get('dryRun') === 'All';
 }
 
 /** An error from etcd the apiserver does not convert: code 500, no reason (StatusReasonUnknown). */

@@ -214,14 +214,18 @@ function checkNamespaceUsable(ctx: ResourceContext, namespace: string): void {
 
 const nsType = resourceTypes.find((r) => r.plural === 'namespaces')!;
 
-export async function handleCreate(
+/**
+ * A create as the server takes it in, short of storing it: the namespace must accept new
+ * objects, the name must be valid, API defaults apply and dynamic admission (webhooks) runs.
+ * Returns what would be stored, or throws the error that refuses the create. handleCreate
+ * stores it unless the request is a dry run; the replay's write probe
+ * (cli/replay-write-probe.ts) calls it for its dry runs, in-process.
+ */
+export async function admitNewObject(
   ctx: ResourceContext,
   t: ResourceTarget,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<void> {
-  const body = await readObject(t, req);
-  validateFields(t.r, body, fieldValidationOf(queryOf(req)), res, 'create');
+  body: KubeObject,
+): Promise<KubeObject> {
   if (t.r.namespaced) {
     const given = body.metadata.namespace;
     if (given && given !== t.namespace) {
@@ -236,6 +240,18 @@ export async function handleCreate(
   if (stored.metadata.name) validateName(t.r, stored.metadata.name);
   admitCreate(t.r, stored, ctx.clusterIps);
   await admitWrite(ctx, t, 'CREATE', stored);
+  return stored;
+}
+
+export async function handleCreate(
+  ctx: ResourceContext,
+  t: ResourceTarget,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const body = await readObject(t, req);
+  validateFields(t.r, body, fieldValidationOf(queryOf(req)), res, 'create');
+  const stored = await admitNewObject(ctx, t, body);
   if (dryRun(req)) {
     sendJson(res, 201, presentParsed(t.r, stored));
     return;

@@ -13,7 +13,14 @@ import type { ObjectStore } from '../store/object-store.ts';
 import { ClusterIpAllocator } from './admission.ts';
 import type { AdmissionWebhooks } from './admission-webhooks.ts';
 import type { ApiServerMetrics } from './apiserver-metrics.ts';
-import { etcdRoundTrip, needsEtcd, ReplicaUnavailable, routeToReplica } from './control-plane-requests.ts';
+import {
+  dryRunCreateRoundTrip,
+  etcdRoundTrip,
+  isDryRunCreate,
+  needsEtcd,
+  ReplicaUnavailable,
+  routeToReplica,
+} from './control-plane-requests.ts';
 import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions } from './discovery.ts';
 import { evictPod } from './eviction.ts';
 import type { FaultState, ProtocolFaults } from './faults.ts';
@@ -417,7 +424,9 @@ export class SimApiServer {
     const q = url.searchParams;
     const cp = this.opts.controlPlane;
     const watching = path.watchPrefix === true || q.get('watch') === 'true' || q.get('watch') === '1';
-    if (cp && replica && needsEtcd(method, q, watching))
+    if (cp && replica && isDryRunCreate(method, q, t.name !== undefined))
+      await dryRunCreateRoundTrip(cp, replica, this.opts.clock, q);
+    else if (cp && replica && needsEtcd(method, q, watching))
       await etcdRoundTrip(cp, replica, this.opts.clock, { method, q });
 
     if (
