@@ -155,6 +155,12 @@ export class Reporter {
     this.timer?.cancel();
   }
 
+  /** Whether any check has a condition yet (asked after every run: no list is built for it). */
+  private hasConditions(): boolean {
+    for (const s of this.types.values()) if (s.current) return true;
+    return false;
+  }
+
   conditions(): AgentCondition[] {
     return [...this.types.values()].flatMap((s) => (s.current ? [s.current] : []));
   }
@@ -249,7 +255,7 @@ export class Reporter {
   private dueAtMs(): number {
     const now = this.o.clock.now();
     if (this.retryAtMs !== undefined) return this.retryAtMs;
-    if (!this.conditions().length && !this.deleteTypes.length) return Number.POSITIVE_INFINITY;
+    if (!this.hasConditions() && !this.deleteTypes.length) return Number.POSITIVE_INFINITY;
     if (this.urgent) return now + coalesceMs;
     if (this.messageChanged) return Math.max(now, this.lastWriteMs + messageRefreshMs);
     return this.lastWriteMs + heartbeatMs;
