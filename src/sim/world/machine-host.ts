@@ -84,6 +84,7 @@ export class MachineHost implements NodeHost {
   /** The Node's facts, read once per instant (a check reads several files at one time). */
   private factsAt: { atMs: number; facts: NodeFacts } | undefined;
   private bootId: { bootedMs: number; id: string } | undefined;
+  private pidsAt: { atMs: number; pids: { inUse: number; pidMax: number; threadsMax: number } } | undefined;
 
   constructor(p: MachineHostParts) {
     this.p = p;
@@ -322,6 +323,12 @@ export class MachineHost implements NodeHost {
 
   /** Tasks in use and the two limits, from the kubelet's PID model and the node's memory. */
   private pids(): { inUse: number; pidMax: number; threadsMax: number } {
+    const now = this.p.clock.now();
+    if (this.pidsAt?.atMs !== now) this.pidsAt = { atMs: now, pids: this.readPids() };
+    return this.pidsAt.pids;
+  }
+
+  private readPids(): { inUse: number; pidMax: number; threadsMax: number } {
     const storage = this.p.world.kubelets.get(this.node)?.storage;
     const pidMax = storage?.pidMax ?? defaultPidMax;
     const threadsMax =
