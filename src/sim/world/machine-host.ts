@@ -46,6 +46,7 @@ export interface MachineHostParts {
 interface NodeFacts {
   kernel?: string;
   osImage?: string;
+  bootId?: string;
   createdMs?: number;
   memory?: string;
 }
@@ -165,9 +166,12 @@ export class MachineHost implements NodeHost {
         })
       | undefined;
     const created = n?.metadata.creationTimestamp ? Date.parse(n.metadata.creationTimestamp) : Number.NaN;
+    // The machine's own kernel and boot, as its kubelet finds them at boot (reported or not yet).
+    const machine = this.p.world.kubelets.get(this.node)?.machineInfo();
     return {
-      kernel: n?.status?.nodeInfo?.kernelVersion,
-      osImage: n?.status?.nodeInfo?.osImage,
+      kernel: machine?.kernelVersion ?? n?.status?.nodeInfo?.kernelVersion,
+      osImage: machine?.osImage ?? n?.status?.nodeInfo?.osImage,
+      bootId: machine?.bootID,
       createdMs: Number.isFinite(created) ? created : undefined,
       memory: n?.status?.capacity?.memory,
     };
@@ -217,6 +221,8 @@ export class MachineHost implements NodeHost {
         return kernel ? `${kernel}\n` : undefined;
       }
       case '/proc/sys/kernel/random/boot_id': {
+        const known = this.facts().bootId;
+        if (known) return `${known}\n`;
         const bootedMs = this.bootedMs();
         if (this.bootId?.bootedMs !== bootedMs) this.bootId = { bootedMs, id: bootIdOf(node, bootedMs) };
         return `${this.bootId.id}\n`;

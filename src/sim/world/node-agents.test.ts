@@ -87,4 +87,42 @@ describe('the node agent in the simulator', () => {
     expect(peers('worker-0')?.message).toMatch(/stalled=\S*worker-1/);
     await w.stop();
   });
+
+  it('carries its state volume across a reboot: the kernel the timer installed shows as KernelChanged and previousKernel', async () => {
+    const w = await runNetworkCase(
+      {
+        timeline: [
+          {
+            at: '+0s',
+            fault: {
+              type: 'node-scheduled-job',
+              nodes: { names: ['worker-0'] },
+              job: {
+                name: 'apt-daily-upgrade.timer',
+                onCalendar: '*-*-* 18:02:00',
+                runtime: { min: '1m', max: '1m' },
+                changes: { kernel: '5.4.0-150-generic', packages: ['linux-image-5.4.0-150-generic'] },
+              },
+              breaks: { when: 'always', probability: 0, effect: 'kubelet-stopped' },
+            },
+          },
+          { at: '+6m', fault: { type: 'node-reboot', nodes: { names: ['worker-0'] }, downtime: '1m' } },
+        ],
+      },
+      12 * minute,
+    );
+    const n = w.nodes().find((x) => x.metadata.name === 'worker-0') as NodeView;
+    const reboot = n.status?.conditions?.find((x) => x.type === 'RebootRequired');
+    expect(reboot).toMatchObject({ status: 'False', reason: 'RunningNewestKernel' });
+    expect(reboot?.message).toMatch(/running=5\.4\.0-150-generic .*previousKernel=5\.4\.0-144-generic/);
+    const changed = w
+      .events()
+      .filter((e) => e.reason === 'KernelChanged' && e.involvedObject?.name === 'worker-0');
+    expect(changed.map((e) => e.message)).toEqual([
+      expect.stringMatching(
+        /^kernel changed across a reboot; from=5\.4\.0-144-generic to=5\.4\.0-150-generic /,
+      ),
+    ]);
+    await w.stop();
+  });
 });
