@@ -122,6 +122,16 @@ export class AgentState {
     return new AgentState(o, file, await readStateFile(file, o.log));
   }
 
+  /**
+   * A state volume whose contents the caller keeps instead of a file: the simulator holds each
+   * machine's in memory and takes it back with `snapshot()` when the agent stops, so the agent
+   * of a rebooted node carries on from it, as it does from the pod's emptyDir (kept on the node's
+   * disk while the pod stays bound there, reboots included).
+   */
+  static kept(o: AgentStateOptions, parts: StateParts | undefined): AgentState {
+    return new AgentState(o, undefined, parts ?? emptyParts());
+  }
+
   /** Registers the owner of one part: read when the file is written. Parts without one keep what was loaded. */
   provide<K extends keyof StateParts>(part: K, read: () => StateParts[K]): void {
     (this.sources as Record<K, () => StateParts[K]>)[part] = read;

@@ -21,6 +21,12 @@ export type Dialer = (host: string, port: number) => Socket;
 
 export const dialTcp: Dialer = (host, port) => tcpConnect({ host, port });
 
+/**
+ * One look at an address, whole (connect, TLS, GET /livez): `probeAddress` on a real node; the
+ * simulator passes its own, which answers from the simulated network on the virtual clock.
+ */
+export type AddressProbe = (o: ProbeOptions) => Promise<ProbeOutcome>;
+
 export interface ProbeOptions {
   host: string;
   port: number;

@@ -25,7 +25,7 @@ export interface NodeAgentOptions {
   node: string;
   clock: Clock;
   checks: Check[];
-  api: ApiPaths;
+  api: Pick<ApiPaths, 'getJson' | 'send'>;
   /** Watches that only emit events (KernelChanged, OSImageChanged); run before the first checks. */
   watches?: EventWatch[];
   /** The state volume; without it a restart starts from the Node alone. */

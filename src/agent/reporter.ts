@@ -11,7 +11,7 @@ import { parseAgentMessage } from '../kube/agent-message.ts';
 import { agentConditionTypes } from '../kube/node-agent-conditions.ts';
 import { type Clock, rfc3339, type Timer } from '../time/clock.ts';
 import type { Check, CheckResult, ConditionStatus } from './check.ts';
-import { conditionMessage, formatValue } from './logfmt.ts';
+import { conditionMessage, type Field, formatValue } from './logfmt.ts';
 
 export interface AgentCondition {
   type: string;
@@ -56,6 +56,28 @@ interface TypeState {
   failSinceMs?: number;
   errorStreak: number;
   errorSinceMs?: number;
+  /** The last message built and what it was built from: most runs see what the last one saw. */
+  built?: { summary: string; groups: readonly (readonly Field[])[]; message: string };
+}
+
+/** Whether two results' fields are the same, key for key and value for value. */
+function sameGroups(a: readonly (readonly Field[])[], b: readonly (readonly Field[])[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const [ga, gb] = [a[i], b[i]];
+    if (ga.length !== gb.length) return false;
+    for (let j = 0; j < ga.length; j++) if (ga[j][0] !== gb[j][0] || ga[j][1] !== gb[j][1]) return false;
+  }
+  return true;
+}
+
+/** The condition message for a result, built again only when its summary or fields moved. */
+function messageOf(st: TypeState, summary: string, groups: readonly (readonly Field[])[]): string {
+  const b = st.built;
+  if (b && b.summary === summary && sameGroups(b.groups, groups)) return b.message;
+  const message = conditionMessage(summary, groups);
+  st.built = { summary, groups, message };
+  return message;
 }
 
 export interface ReporterOptions {
@@ -155,6 +177,12 @@ export class Reporter {
     this.timer?.cancel();
   }
 
+  /** Whether any check has a condition yet (asked after every run: no list is built for it). */
+  private hasConditions(): boolean {
+    for (const s of this.types.values()) if (s.current) return true;
+    return false;
+  }
+
   conditions(): AgentCondition[] {
     return [...this.types.values()].flatMap((s) => (s.current ? [s.current] : []));
   }
@@ -200,12 +228,12 @@ export class Reporter {
                   ...r.groups.slice(1),
                 ]
               : r.groups;
-          next = { type, status: 'True', reason: r.reason, message: conditionMessage(r.summary, groups) };
+          next = { type, status: 'True', reason: r.reason, message: messageOf(st, r.summary, groups) };
         }
       } else {
         st.failStreak = 0;
         st.failSinceMs = undefined;
-        next = { type, status: 'False', reason: r.reason, message: conditionMessage(r.summary, r.groups) };
+        next = { type, status: 'False', reason: r.reason, message: messageOf(st, r.summary, r.groups) };
       }
     }
     if (next) this.apply(st, next, startedMs);
@@ -249,7 +277,7 @@ export class Reporter {
   private dueAtMs(): number {
     const now = this.o.clock.now();
     if (this.retryAtMs !== undefined) return this.retryAtMs;
-    if (!this.conditions().length && !this.deleteTypes.length) return Number.POSITIVE_INFINITY;
+    if (!this.hasConditions() && !this.deleteTypes.length) return Number.POSITIVE_INFINITY;
     if (this.urgent) return now + coalesceMs;
     if (this.messageChanged) return Math.max(now, this.lastWriteMs + messageRefreshMs);
     return this.lastWriteMs + heartbeatMs;

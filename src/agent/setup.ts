@@ -28,7 +28,8 @@ import { upgradeTimersCheck } from './checks/upgrade-timers.ts';
 import type { DnsLookup } from './dns-lookup.ts';
 import type { NodeHost } from './host.ts';
 import { HostChanges } from './host-changes.ts';
-import { type Dialer, hostPort } from './net-probe.ts';
+import type { HttpGet } from './http-get.ts';
+import { type AddressProbe, type Dialer, hostPort } from './net-probe.ts';
 import { keptPeers } from './peer-list.ts';
 
 export interface AgentSettings {
@@ -56,9 +57,14 @@ export interface AgentSettings {
   upgradeTimerGlobs: string[];
   /** The state volume (agent-state.ts): the endpoints last listed, the boot before this one. */
   state: AgentState;
-  /** Test seams: how TCP connects and DNS queries are made. */
+  /**
+   * Seams for tests and the simulator: how TCP connects, whole address probes, DNS queries and
+   * local HTTP GETs are made. Unset on a real node, where they are sockets, c-ares and undici.
+   */
   dial?: Dialer;
+  probe?: AddressProbe;
   lookup?: DnsLookup;
+  get?: HttpGet;
 }
 
 export interface AgentSetup {
@@ -124,6 +130,7 @@ export async function setupAgent(s: AgentSettings): Promise<AgentSetup> {
         ca: s.ca,
         clock: s.clock,
         dial: s.dial,
+        probe: s.probe,
         onOutcome: (ok) => s.api.noteVip(ok),
       }),
     );
@@ -134,13 +141,14 @@ export async function setupAgent(s: AgentSettings): Promise<AgentSetup> {
       ca: s.ca,
       clock: s.clock,
       dial: s.dial,
+      probe: s.probe,
       onOutcome: (e, ok) => s.api.noteEndpoint(key(e), ok),
     }),
   );
 
   const kubelet = await kubeletConfig(s.host);
   const healthzUrl = kubeletHealthzUrl(kubelet);
-  if (healthzUrl) checks.push(kubeletHealthzCheck({ url: healthzUrl }));
+  if (healthzUrl) checks.push(kubeletHealthzCheck({ url: healthzUrl, get: s.get }));
   if (s.serviceVip) {
     const clusterDns = s.clusterDns ?? kubelet.clusterDNS?.[0];
     const kubeDns = keptClusterIp(s.api, 'kube-system', 'kube-dns');
@@ -164,6 +172,7 @@ export async function setupAgent(s: AgentSettings): Promise<AgentSetup> {
         port: ps.port,
         clock: s.clock,
         dial: s.dial,
+        probe: s.probe,
         clusterIp: () => clusterIp().catch(() => undefined),
       }),
     );
@@ -178,6 +187,7 @@ export async function setupAgent(s: AgentSettings): Promise<AgentSetup> {
         peers: keptPeers(s.api, ps.namespace, ps.name, () => s.clock.now()),
         clock: s.clock,
         dial: s.dial,
+        probe: s.probe,
       }),
     );
   }
@@ -189,6 +199,7 @@ export async function setupAgent(s: AgentSettings): Promise<AgentSetup> {
       iptablesRestoreCheck({
         host: s.host,
         metricsUrl: s.kubeProxyMetrics ?? 'http://127.0.0.1:10249/metrics',
+        get: s.get,
       }),
     );
   checks.push(

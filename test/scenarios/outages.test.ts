@@ -13,6 +13,11 @@ import { loadScenario } from '../../src/sim/scenario/loader.ts';
 import { between, crashLooping, onsets, recorder, type Sample } from './support.ts';
 
 const hour = 3_600_000;
+/**
+ * These replay days of virtual time through the whole simulator, each machine's node agent
+ * included; the bound is for a busy 2-core machine (issue 21 item 7), not a speed target.
+ */
+const longReplayMs = 900_000;
 
 interface NodeConditions {
   metadata: KubeObject['metadata'];
@@ -109,119 +114,135 @@ describe('Runway 2024: pods cannot reach the kubernetes VIP after the upgrade', 
 });
 
 describe('CircleCI 2023: kube-proxy cannot restore its rules after the rollback', () => {
-  it('a handful of sync failures on 13 March, then stale rules on most nodes once the upgrade resumes', async () => {
-    const scenario = await loadScenario('circleci-2023');
-    const staleNodes: Record<string, number> = {};
-    const failures: Record<string, number> = {};
-    const checkpoints = ['2023-03-14T12:00:00Z', '2023-03-14T20:00:00Z'].map(Date.parse);
-    await replayScenario(scenario, {
-      forMs: 33 * hour,
-      tickMs: 60_000,
-      onTick: (view, now) => {
-        if (!checkpoints.includes(now)) return;
-        const latest = new Map<string, { text: string; atMs: number }>();
-        for (const m of view.metrics.toArray()) if (m.component === 'kube-proxy') latest.set(m.node, m);
-        let stale = 0;
-        let total = 0;
-        for (const m of latest.values()) {
-          const samples = parsePromText(m.text).samples;
-          const last = sampleValue(samples, 'kubeproxy_sync_proxy_rules_last_timestamp_seconds') ?? 0;
-          total += sampleValue(samples, 'kubeproxy_sync_proxy_rules_iptables_restore_failures_total') ?? 0;
-          if (m.atMs / 1000 - last > 60) stale++;
-        }
-        const at = new Date(now).toISOString();
-        staleNodes[at] = stale;
-        failures[at] = total;
-        if (now === checkpoints[0]) {
-          const lines = view.logs.toArray().map((l) => JSON.stringify(l.entry));
-          expect(lines.some((l) => l.includes('Failed to execute iptables-restore'))).toBe(true);
-        }
-      },
-    });
-    // A warning's worth on the day before: a few failures, no node left stale.
-    expect(failures['2023-03-14T12:00:00.000Z']).toBeGreaterThan(0);
-    expect(failures['2023-03-14T12:00:00.000Z']).toBeLessThan(100);
-    expect(staleNodes['2023-03-14T12:00:00.000Z']).toBeLessThanOrEqual(1);
-    // The outage: most nodes' rules stop syncing.
-    expect(staleNodes['2023-03-14T20:00:00.000Z']).toBeGreaterThanOrEqual(20);
-  }, 180_000);
+  it(
+    'a handful of sync failures on 13 March, then stale rules on most nodes once the upgrade resumes',
+    async () => {
+      const scenario = await loadScenario('circleci-2023');
+      const staleNodes: Record<string, number> = {};
+      const failures: Record<string, number> = {};
+      const checkpoints = ['2023-03-14T12:00:00Z', '2023-03-14T20:00:00Z'].map(Date.parse);
+      await replayScenario(scenario, {
+        forMs: 33 * hour,
+        tickMs: 60_000,
+        onTick: (view, now) => {
+          if (!checkpoints.includes(now)) return;
+          const latest = new Map<string, { text: string; atMs: number }>();
+          for (const m of view.metrics.toArray()) if (m.component === 'kube-proxy') latest.set(m.node, m);
+          let stale = 0;
+          let total = 0;
+          for (const m of latest.values()) {
+            const samples = parsePromText(m.text).samples;
+            const last = sampleValue(samples, 'kubeproxy_sync_proxy_rules_last_timestamp_seconds') ?? 0;
+            total += sampleValue(samples, 'kubeproxy_sync_proxy_rules_iptables_restore_failures_total') ?? 0;
+            if (m.atMs / 1000 - last > 60) stale++;
+          }
+          const at = new Date(now).toISOString();
+          staleNodes[at] = stale;
+          failures[at] = total;
+          if (now === checkpoints[0]) {
+            const lines = view.logs.toArray().map((l) => JSON.stringify(l.entry));
+            expect(lines.some((l) => l.includes('Failed to execute iptables-restore'))).toBe(true);
+          }
+        },
+      });
+      // A warning's worth on the day before: a few failures, no node left stale.
+      expect(failures['2023-03-14T12:00:00.000Z']).toBeGreaterThan(0);
+      expect(failures['2023-03-14T12:00:00.000Z']).toBeLessThan(100);
+      expect(staleNodes['2023-03-14T12:00:00.000Z']).toBeLessThanOrEqual(1);
+      // The outage: most nodes' rules stop syncing.
+      expect(staleNodes['2023-03-14T20:00:00.000Z']).toBeGreaterThanOrEqual(20);
+    },
+    longReplayMs,
+  );
 });
 
 describe('DigitalOcean 2023: an OS timer breaks nodes of two image versions every morning', () => {
-  it('only nodes of 1.27.6-do.0 and 1.28.2-do.0 go NotReady, between 06:00 and 07:30, on 8, 9 and 10 October', async () => {
-    const samples: Sample[] = [];
-    const versions = new Map<string, string>();
-    const kernelChanged: string[] = [];
-    const r = await replayScenario(await loadScenario('digitalocean-2023'), {
-      tickMs: 30_000,
-      onObservation: (o) => {
-        const e =
-          o.type === 'upsert' && o.resource === 'events'
-            ? (o.object as { reason?: string; message?: string })
-            : undefined;
-        if (e?.reason === 'KernelChanged' && e.message) kernelChanged.push(e.message);
-      },
-      onTick: (view, now) => {
-        recorder(samples)(view, now);
-        for (const n of view.list('nodes'))
-          versions.set(n.metadata.name, n.metadata.labels?.['doks.digitalocean.com/version'] ?? '');
-      },
-    });
-    const all = onsets(samples);
-    expect(all.length).toBeGreaterThanOrEqual(3);
-    for (const o of all) {
-      expect(['1.27.6-do.0', '1.28.2-do.0']).toContain(versions.get(o.node));
-      const t = new Date(o.atMs);
-      const minutes = t.getUTCHours() * 60 + t.getUTCMinutes();
-      expect(minutes).toBeGreaterThanOrEqual(6 * 60);
-      expect(minutes).toBeLessThan(7 * 60 + 30);
-    }
-    const days = new Set(all.map((o) => new Date(o.atMs).toISOString().slice(0, 10)));
-    expect([...days].sort()).toEqual(['2023-10-08', '2023-10-09', '2023-10-10']);
-    // The agent shows the timer, and a run that installed a kernel shows it too.
-    const nodes = r.view.list('nodes') as NodeConditions[];
-    const timers = nodes.filter((n) => condition(n, 'AutomaticUpgradeScheduled')?.status === 'True');
-    expect(timers.length).toBe(0); // disabled everywhere on 11 October
-    const kernels = r.view.transitions.toArray().filter((t) => t.field === 'nodeInfo/kernelVersion');
-    expect(kernels.some((t) => t.to === '6.1.0-13-amd64')).toBe(true);
-    // The agent says so across the reboot: a KernelChanged event, and the kernel before in RebootRequired.
-    expect(kernelChanged.length).toBeGreaterThan(0);
-    expect(kernelChanged[0]).toMatch(
-      /^kernel changed across a reboot; from=\S+ to=6\.1\.0-13-amd64 booted=\S+Z/,
-    );
-    expect(nodes.some((n) => condition(n, 'RebootRequired')?.message?.includes('previousKernel='))).toBe(
-      true,
-    );
-  }, 180_000);
+  it(
+    'only nodes of 1.27.6-do.0 and 1.28.2-do.0 go NotReady, between 06:00 and 07:30, on 8, 9 and 10 October',
+    async () => {
+      const samples: Sample[] = [];
+      const versions = new Map<string, string>();
+      const kernelChanged: string[] = [];
+      const r = await replayScenario(await loadScenario('digitalocean-2023'), {
+        tickMs: 30_000,
+        onObservation: (o) => {
+          const e =
+            o.type === 'upsert' && o.resource === 'events'
+              ? (o.object as { reason?: string; message?: string })
+              : undefined;
+          if (e?.reason === 'KernelChanged' && e.message) kernelChanged.push(e.message);
+        },
+        onTick: (view, now) => {
+          recorder(samples)(view, now);
+          for (const n of view.list('nodes'))
+            versions.set(n.metadata.name, n.metadata.labels?.['doks.digitalocean.com/version'] ?? '');
+        },
+      });
+      const all = onsets(samples);
+      expect(all.length).toBeGreaterThanOrEqual(3);
+      for (const o of all) {
+        expect(['1.27.6-do.0', '1.28.2-do.0']).toContain(versions.get(o.node));
+        const t = new Date(o.atMs);
+        const minutes = t.getUTCHours() * 60 + t.getUTCMinutes();
+        expect(minutes).toBeGreaterThanOrEqual(6 * 60);
+        expect(minutes).toBeLessThan(7 * 60 + 30);
+      }
+      const days = new Set(all.map((o) => new Date(o.atMs).toISOString().slice(0, 10)));
+      expect([...days].sort()).toEqual(['2023-10-08', '2023-10-09', '2023-10-10']);
+      // The agent shows the timer, and a run that installed a kernel shows it too.
+      const nodes = r.view.list('nodes') as NodeConditions[];
+      const timers = nodes.filter((n) => condition(n, 'AutomaticUpgradeScheduled')?.status === 'True');
+      expect(timers.length).toBe(0); // disabled everywhere on 11 October
+      const kernels = r.view.transitions.toArray().filter((t) => t.field === 'nodeInfo/kernelVersion');
+      expect(kernels.some((t) => t.to === '6.1.0-13-amd64')).toBe(true);
+      // The agent says so across the reboot: a KernelChanged event, and the kernel before in RebootRequired.
+      expect(kernelChanged.length).toBeGreaterThan(0);
+      expect(kernelChanged[0]).toMatch(
+        /^kernel changed across a reboot; from=\S+ to=6\.1\.0-13-amd64 .*booted=\S+Z/,
+      );
+      expect(nodes.some((n) => condition(n, 'RebootRequired')?.message?.includes('previousKernel='))).toBe(
+        true,
+      );
+    },
+    longReplayMs,
+  );
 });
 
 describe('healthy baselines', () => {
   for (const name of ['healthy-day', 'upgrade-done-right']) {
-    it(`${name}: churn and planned maintenance leave every node Ready and only the faulty app looping`, async () => {
-      const samples: Sample[] = [];
-      const scenario = await loadScenario(name);
-      const faulty = scenario.churn.crashLoops.map((c) => `${c.workload}-`);
-      await replayScenario(scenario, { tickMs: 60_000, onTick: recorder(samples) });
-      const last = samples.at(-1)!;
-      expect(last.notReady).toEqual([]);
-      const loops = samples
-        .flatMap((s) => s.crashLooping)
-        .filter((p) => !faulty.some((f) => p.pod.startsWith(f)));
-      expect(loops).toEqual([]);
-    });
+    it(
+      `${name}: churn and planned maintenance leave every node Ready and only the faulty app looping`,
+      async () => {
+        const samples: Sample[] = [];
+        const scenario = await loadScenario(name);
+        const faulty = scenario.churn.crashLoops.map((c) => `${c.workload}-`);
+        await replayScenario(scenario, { tickMs: 60_000, onTick: recorder(samples) });
+        const last = samples.at(-1)!;
+        expect(last.notReady).toEqual([]);
+        const loops = samples
+          .flatMap((s) => s.crashLooping)
+          .filter((p) => !faulty.some((f) => p.pod.startsWith(f)));
+        expect(loops).toEqual([]);
+      },
+      longReplayMs,
+    );
   }
 });
 
 describe('determinism', () => {
-  it('the same scenario and seed give the same stream of observations', async () => {
-    const digest = async () => {
-      const h = createHash('sha256');
-      await replayScenario(await loadScenario('runway-2024'), {
-        forMs: 4 * hour,
-        onObservation: (o) => h.update(JSON.stringify(o)),
-      });
-      return h.digest('hex');
-    };
-    expect(await digest()).toBe(await digest());
-  });
+  it(
+    'the same scenario and seed give the same stream of observations',
+    async () => {
+      const digest = async () => {
+        const h = createHash('sha256');
+        await replayScenario(await loadScenario('runway-2024'), {
+          forMs: 4 * hour,
+          onObservation: (o) => h.update(JSON.stringify(o)),
+        });
+        return h.digest('hex');
+      };
+      expect(await digest()).toBe(await digest());
+    },
+    longReplayMs,
+  );
 });

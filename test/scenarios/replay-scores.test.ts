@@ -9,6 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { replayAndScore } from '../../src/cli/commands/replay.ts';
 
 const hour = 3_600_000;
+/**
+ * Hours of virtual time through the simulator (every machine's node agent included) and the
+ * whole pipeline: a bound for a busy 2-core machine (issue 21 item 7), not a speed target.
+ */
+const replayBoundMs = 900_000;
 
 describe('replay scores', () => {
   for (const [name, forMs, firstBy, correctBy] of [
@@ -20,21 +25,29 @@ describe('replay scores', () => {
     // Held out: written after upgrade-regression and not used to build it; its bar is its detectBy.
     ['airflow-scheduler-exec-probe-120-2021', 2.5 * hour, 1197, 1197],
   ] as const) {
-    it(`${name}: incident within ${firstBy}s, correct top hypothesis within ${correctBy}s, nothing false`, async () => {
-      const r = await replayAndScore(name, { forMs });
-      const [e] = r.expectations;
-      expect(e.firstIncidentAfterSeconds).not.toBeNull();
-      expect(e.firstIncidentAfterSeconds!).toBeLessThanOrEqual(firstBy);
-      expect(e.afterSeconds).not.toBeNull();
-      expect(e.afterSeconds!).toBeLessThanOrEqual(correctBy);
-      expect(r.falseIncidents).toEqual([]);
-      expect(r.passed).toBe(true);
-    });
+    it(
+      `${name}: incident within ${firstBy}s, correct top hypothesis within ${correctBy}s, nothing false`,
+      async () => {
+        const r = await replayAndScore(name, { forMs });
+        const [e] = r.expectations;
+        expect(e.firstIncidentAfterSeconds).not.toBeNull();
+        expect(e.firstIncidentAfterSeconds!).toBeLessThanOrEqual(firstBy);
+        expect(e.afterSeconds).not.toBeNull();
+        expect(e.afterSeconds!).toBeLessThanOrEqual(correctBy);
+        expect(r.falseIncidents).toEqual([]);
+        expect(r.passed).toBe(true);
+      },
+      replayBoundMs,
+    );
   }
 
-  it('upgrade-done-right: a careful upgrade opens no incident', async () => {
-    const r = await replayAndScore('upgrade-done-right');
-    expect(r.incidents).toEqual([]);
-    expect(r.passed).toBe(true);
-  });
+  it(
+    'upgrade-done-right: a careful upgrade opens no incident',
+    async () => {
+      const r = await replayAndScore('upgrade-done-right');
+      expect(r.incidents).toEqual([]);
+      expect(r.passed).toBe(true);
+    },
+    replayBoundMs,
+  );
 });

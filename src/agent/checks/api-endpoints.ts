@@ -7,7 +7,7 @@
 import type { Clock } from '../../time/clock.ts';
 import { type Check, CheckNotRun, healthy } from '../check.ts';
 import { listValue } from '../logfmt.ts';
-import { type Dialer, hostPort, type ProbeOutcome, probeAddress } from '../net-probe.ts';
+import { type AddressProbe, type Dialer, hostPort, type ProbeOutcome, probeAddress } from '../net-probe.ts';
 import { failedProbe } from './network-result.ts';
 
 export interface ApiEndpoint {
@@ -21,6 +21,8 @@ export interface ApiEndpointsOptions {
   ca?: string | Buffer;
   clock: Clock;
   dial?: Dialer;
+  /** How an address is probed; `probeAddress` unless a test or the simulator passes another. */
+  probe?: AddressProbe;
   onOutcome?: (endpoint: ApiEndpoint, reachable: boolean) => void;
 }
 
@@ -35,7 +37,7 @@ export function apiEndpointsCheck(o: ApiEndpointsOptions): Check {
       if (!endpoints.length) throw new CheckNotRun('no API endpoint known (pass --api-endpoint)');
       const outcomes = await Promise.all(
         endpoints.map(async (e) => {
-          const outcome: ProbeOutcome = await probeAddress({
+          const outcome: ProbeOutcome = await (o.probe ?? probeAddress)({
             host: e.host,
             port: e.port,
             clock: o.clock,

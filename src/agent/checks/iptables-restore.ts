@@ -5,11 +5,11 @@
  * between two samples (CircleCI's first handful of failures, a day early, is the warning);
  * `False` after 10 min without an increase and a successful sync since the last failure.
  */
-import { fetch } from 'undici';
 import { rfc3339 } from '../../time/clock.ts';
 import { goDuration } from '../../time/go-duration.ts';
 import { type Check, CheckNotRun, healthy, problem } from '../check.ts';
 import type { NodeHost } from '../host.ts';
+import { type HttpGet, httpGet } from '../http-get.ts';
 
 const quietMs = 10 * 60_000;
 const failuresMetric = 'kubeproxy_sync_proxy_rules_iptables_restore_failures_total';
@@ -19,6 +19,8 @@ export interface IptablesRestoreOptions {
   host: NodeHost;
   /** kube-proxy's metrics URL (`http://127.0.0.1:10249/metrics`). */
   metricsUrl: string;
+  /** How the metrics are fetched; undici unless the simulator passes its machine's kube-proxy. */
+  get?: HttpGet;
 }
 
 /** A sample's value from Prometheus text (no labels on these two metrics). */
@@ -59,7 +61,7 @@ export function iptablesRestoreCheck(o: IptablesRestoreOptions): Check {
     async run({ startedMs, signal }) {
       let text: string;
       try {
-        text = await (await fetch(o.metricsUrl, { signal })).text();
+        text = (await (o.get ?? httpGet)(o.metricsUrl, { signal })).body;
       } catch (err) {
         throw new CheckNotRun(`kube-proxy metrics at ${o.metricsUrl}: ${(err as Error).message}`);
       }

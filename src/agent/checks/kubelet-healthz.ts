@@ -12,12 +12,14 @@
  * KubeletHealthy. A network-kind check: three failures in a row before `True`, so one slow
  * answer under load does not flip it.
  */
-import { fetch } from 'undici';
 import { type Check, healthy, problem } from '../check.ts';
+import { type HttpGet, httpGet } from '../http-get.ts';
 
 export interface KubeletHealthzOptions {
   /** http://127.0.0.1:10248/healthz unless the kubelet's configuration moves it. */
   url: string;
+  /** How the GET is made; undici unless the simulator passes its machine's kubelet. */
+  get?: HttpGet;
 }
 
 const answerTimeoutMs = 2_000;
@@ -33,11 +35,9 @@ export function kubeletHealthzCheck(o: KubeletHealthzOptions): Check {
       let status: number;
       let body: string;
       try {
-        const res = await fetch(o.url, {
-          signal: AbortSignal.any([signal, AbortSignal.timeout(answerTimeoutMs)]),
-        });
+        const res = await (o.get ?? httpGet)(o.url, { signal, timeoutMs: answerTimeoutMs });
         status = res.status;
-        body = (await res.text()).trim().slice(0, 200);
+        body = res.body.trim().slice(0, 200);
       } catch (err) {
         const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
         if (e.name === 'TimeoutError' || e.name === 'AbortError')

@@ -20,7 +20,7 @@ import type { Socket } from 'node:net';
 import type { Clock } from '../../time/clock.ts';
 import { type Check, CheckNotRun, healthy, problem } from '../check.ts';
 import { listValue } from '../logfmt.ts';
-import { type Dialer, dialTcp, hostPort, probeAddress } from '../net-probe.ts';
+import { type AddressProbe, type Dialer, dialTcp, hostPort, probeAddress } from '../net-probe.ts';
 
 /** One peer pod: the node it runs on and its pod IP. */
 export interface Peer {
@@ -38,6 +38,8 @@ export interface PodNetworkPeersOptions {
   peers: () => Promise<Peer[]>;
   clock: Clock;
   dial?: Dialer;
+  /** How an address is probed; `probeAddress` unless a test or the simulator passes another. */
+  probe?: AddressProbe;
 }
 
 /** What `kubetriage peer-echo` answers on GET /payload: larger than any MTU by far. */
@@ -114,7 +116,7 @@ function rotate<T>(items: T[], from: number, n: number): T[] {
 }
 
 async function probePeer(peer: Peer, o: PodNetworkPeersOptions): Promise<PeerOutcome> {
-  const opened = await probeAddress({
+  const opened = await (o.probe ?? probeAddress)({
     host: peer.ip,
     port: o.port,
     clock: o.clock,

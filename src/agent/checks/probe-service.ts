@@ -4,7 +4,7 @@
  */
 import type { Clock } from '../../time/clock.ts';
 import { type Check, CheckNotRun, healthy } from '../check.ts';
-import { type Dialer, hostPort, probeAddress } from '../net-probe.ts';
+import { type AddressProbe, type Dialer, hostPort, probeAddress } from '../net-probe.ts';
 import { failedProbe } from './network-result.ts';
 
 export interface ProbeServiceOptions {
@@ -15,6 +15,8 @@ export interface ProbeServiceOptions {
   clusterIp: () => Promise<string | undefined>;
   clock: Clock;
   dial?: Dialer;
+  /** How an address is probed; `probeAddress` unless a test or the simulator passes another. */
+  probe?: AddressProbe;
 }
 
 export function probeServiceCheck(o: ProbeServiceOptions): Check {
@@ -30,7 +32,7 @@ export function probeServiceCheck(o: ProbeServiceOptions): Check {
         ['target', hostPort(ip, o.port)],
         ['service', o.service],
       ] as const;
-      const outcome = await probeAddress({
+      const outcome = await (o.probe ?? probeAddress)({
         host: ip,
         port: o.port,
         clock: o.clock,

@@ -6,7 +6,7 @@
  */
 import type { Clock } from '../../time/clock.ts';
 import { type Check, healthy } from '../check.ts';
-import { type Dialer, hostPort, probeAddress } from '../net-probe.ts';
+import { type AddressProbe, type Dialer, hostPort, probeAddress } from '../net-probe.ts';
 import { failedProbe } from './network-result.ts';
 
 export interface ServiceVipOptions {
@@ -15,6 +15,8 @@ export interface ServiceVipOptions {
   ca?: string | Buffer;
   clock: Clock;
   dial?: Dialer;
+  /** How an address is probed; `probeAddress` unless a test or the simulator passes another. */
+  probe?: AddressProbe;
   /** Told after every run whether the VIP answered, so writes can avoid a broken VIP. */
   onOutcome?: (reachable: boolean) => void;
 }
@@ -31,7 +33,7 @@ export function serviceVipCheck(o: ServiceVipOptions): Check {
     intervalMs: 10_000,
     timeoutMs: 6_000,
     async run() {
-      const outcome = await probeAddress({
+      const outcome = await (o.probe ?? probeAddress)({
         host: o.host,
         port: o.port,
         clock: o.clock,

@@ -347,6 +347,17 @@ export class KubeletModel {
     );
   }
 
+  /**
+   * The machine as this kubelet finds it (kernel, boot ID, OS image): what it is about to
+   * report over what it reported, so a machine just rebooted shows its new kernel before the
+   * kubelet's next status reaches the API server.
+   */
+  machineInfo(): Record<string, string | undefined> {
+    const reported = (this.store.find(nodeType, '', this.node) as (KubeObject & NodeView) | undefined)?.status
+      ?.nodeInfo;
+    return { ...reported, ...this.pendingInfo };
+  }
+
   /** A version or kernel change the kubelet reports with its next status. */
   setNodeInfo(info: Record<string, string>): void {
     if (Object.keys(info).length) this.pendingInfo = { ...this.pendingInfo, ...info };

@@ -144,6 +144,7 @@ export class ConntrackTables {
       max: entry.load.max,
       drops: [],
       dropShare: 0,
+      dropsTotal: 0,
     };
     reading.count = Math.min(demand, entry.load.max);
     reading.dropShare = machines.isDown(node) ? 0 : share;
@@ -155,6 +156,7 @@ export class ConntrackTables {
     if (share > 0 && !machines.isDown(node)) {
       const dropped = Math.max(1, Math.round(share * newFlowsPerSecond * (tickMs / 1000)));
       reading.drops.push({ atMs: now, packets: dropped });
+      reading.dropsTotal += dropped;
       reading.droppingSince ??= now;
       // The kernel prints the first, then rate-limits and says how many it swallowed.
       if (entry.full)

@@ -70,6 +70,8 @@ export interface ConntrackReading {
   drops: { atMs: number; packets: number }[];
   /** Share of new flows the table dropped at the last look (0 while it has room). */
   dropShare: number;
+  /** Packets dropped since boot: the kernel's counter behind the `drop` column. */
+  dropsTotal: number;
   /** When the current spell of drops began (drops within 5 min of each other). */
   droppingSince?: number;
   /** When the table last reached 90 % full, while it stays there. */
@@ -92,8 +94,11 @@ export class NodeMachines {
   private readonly kubeletPaused = new Set<string>();
   readonly packages = new Map<string, PackageState>();
   readonly timers = new Map<string, NodeTimer[]>();
-  /** Upgrade timers disabled on each machine (`systemctl disable --now`), as the agent reports them. */
-  readonly disabledTimers = new Map<string, Set<string>>();
+  /**
+   * Upgrade timers disabled on each machine (`systemctl disable --now`), by name: the unit
+   * stays installed, only its link in timers.target.wants goes.
+   */
+  readonly disabledTimers = new Map<string, Map<string, NodeTimer>>();
   /** Each machine's conntrack table, where a load was put on it. */
   readonly conntrack = new Map<string, ConntrackReading>();
   /** Whether kubelets and other host processes reach the API server at all. */
@@ -185,9 +190,9 @@ export class NodeMachines {
     const timers = this.timers.get(node) ?? [];
     const timer = timers.find((t) => t.name === name);
     if (timer?.upgrades) {
-      const set = this.disabledTimers.get(node) ?? new Set<string>();
-      set.add(name);
-      this.disabledTimers.set(node, set);
+      const disabled = this.disabledTimers.get(node) ?? new Map<string, NodeTimer>();
+      disabled.set(name, timer);
+      this.disabledTimers.set(node, disabled);
     }
     if (timer)
       this.timers.set(

@@ -23,7 +23,7 @@ import { startHostCommands } from './host-commands.ts';
 import { IngressTraffic } from './ingress-traffic.ts';
 import { networkActions } from './network-actions.ts';
 import { NetworkFaults } from './network-faults.ts';
-import { NodeAgentReports } from './node-agent-report.ts';
+import { SimulatedNodeAgents } from './node-agents.ts';
 import { NodeMachines } from './node-machines.ts';
 import { type NodeOps, nodeOps } from './node-operations.ts';
 import { startPoolRepair } from './node-pool-repair.ts';
@@ -66,6 +66,8 @@ export class ScenarioRunner {
   /** What operators and providers do to machines (tests play a provider's reboot through it). */
   readonly ops: NodeOps;
   readonly faults: FaultInjector;
+  /** kubetriage's node agent on each machine (src/agent, run on the virtual clock). */
+  readonly agents: SimulatedNodeAgents;
   readonly startMs: number;
   readonly endMs: number;
   readonly record: TimelineRecord[] = [];
@@ -144,7 +146,8 @@ export class ScenarioRunner {
     this.stops.push(world.onNodeRemoved((n) => this.machines.forget(n)));
     this.stops.push(startPoolRepair({ store, clock, world }));
     this.stops.push(startHostCommands({ store, clock, faults: this.faults, machines: this.machines }));
-    const agents = new NodeAgentReports({ scenario: s, world, store, clock, machines: this.machines });
+    const agents = new SimulatedNodeAgents({ scenario: s, world, store, clock, machines: this.machines });
+    this.agents = agents;
     agents.start();
     traffic.start();
     this.loadBalancer?.start();
