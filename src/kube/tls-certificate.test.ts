@@ -1,5 +1,7 @@
+import { type AddressInfo, createServer } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
+import { realClock } from '../time/clock.ts';
 import { ApiClient } from './api-client.ts';
 import type { Observation } from './observations.ts';
 import { readApiServerCertificate } from './tls-certificate.ts';
@@ -15,12 +17,16 @@ function clientFor(cluster: { server: string; proxyUrl?: string }): ApiClient {
   return new ApiClient(kc, { now: () => 0 });
 }
 
-async function read(cluster: { server: string; proxyUrl?: string }): Promise<Observation[]> {
+async function read(
+  cluster: { server: string; proxyUrl?: string },
+  timeoutMs?: number,
+): Promise<Observation[]> {
   const seen: Observation[] = [];
   await readApiServerCertificate({
     client: clientFor(cluster),
-    clock: { now: () => 5 },
+    clock: { now: () => 5, after: (ms, fn) => realClock.after(ms, fn) },
     sink: (o) => seen.push(o),
+    ...(timeoutMs ? { timeoutMs } : {}),
   });
   return seen;
 }
@@ -51,5 +57,18 @@ describe("reading the API server's certificate from a handshake", () => {
     const [o] = await read({ server: 'https://127.0.0.1:1' });
     expect(o).toMatchObject({ type: 'source', source: 'tls/kube-apiserver', ok: false });
     expect(o?.type === 'source' && o.error).toMatch(/ECONNREFUSED/);
+  });
+
+  it('gives up on a server that accepts the connection and never answers the handshake', async () => {
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const [o] = await read({ server: `https://127.0.0.1:${port}` }, 50);
+      expect(o).toMatchObject({ type: 'source', ok: false });
+      expect(o?.type === 'source' && o.error).toMatch(/no TLS handshake within 50 ms/);
+    } finally {
+      silent.close();
+    }
   });
 });

@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { connect } from 'node:tls';
-import { realClock } from '../time/clock.ts';
+import { type Clock, realClock } from '../time/clock.ts';
 import type { ApiClient } from './api-client.ts';
 import type { ObservationSink } from './observations.ts';
 
@@ -22,7 +22,7 @@ export const apiServerTlsSource = 'tls/kube-apiserver';
 
 export interface TlsReadContext {
   client: ApiClient;
-  clock: { now(): number };
+  clock: Pick<Clock, 'now' | 'after'>;
   sink: ObservationSink;
   timeoutMs?: number;
 }
@@ -62,16 +62,19 @@ export async function readApiServerCertificate(ctx: TlsReadContext): Promise<voi
       // Read whatever it presents: verifying is the API client's job, reporting it is ours.
       rejectUnauthorized: false,
     });
+    const timeoutMs = ctx.timeoutMs ?? 5_000;
+    // On the session's clock, as every other wait of the feed, not a socket timer of its own.
+    const deadline = ctx.clock.after(timeoutMs, () =>
+      done(() => fail(`${cluster.server}: no TLS handshake within ${timeoutMs} ms`)),
+    );
     const done = (report: () => void) => {
+      deadline.cancel();
       socket.removeAllListeners();
       socket.on('error', () => {});
       socket.destroy();
       report();
       resolve();
     };
-    socket.setTimeout(ctx.timeoutMs ?? 5_000, () =>
-      done(() => fail(`${cluster.server}: no TLS handshake within ${ctx.timeoutMs ?? 5_000} ms`)),
-    );
     socket.once('error', (err) => done(() => fail(`${cluster.server}: ${err.message}`)));
     socket.once('secureConnect', () => {
       const peer = socket.getPeerCertificate();
