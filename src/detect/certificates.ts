@@ -14,6 +14,7 @@
  * that point that is still the one presented means its renewal did not happen.
  */
 import { X509Certificate } from 'node:crypto';
+import { memoText } from '../kube/text-memo.ts';
 import { dayMs, isoSeconds } from './timestamps.ts';
 
 const renewBeforeCapMs = 30 * dayMs;
@@ -42,17 +43,13 @@ export interface Validity {
   renewByMs: number;
 }
 
-const parsed = new Map<string, CertificateInfo | Error>();
-const parsedLimit = 1_000;
-
 /** One certificate from its PEM, parsed once (the same PEM is read every round). */
-export function readCertificate(pem: string): CertificateInfo | Error {
-  const hit = parsed.get(pem);
-  if (hit) return hit;
-  let out: CertificateInfo | Error;
+export const readCertificate: (pem: string) => CertificateInfo | Error = memoText(parseCertificate, 1_000);
+
+function parseCertificate(pem: string): CertificateInfo | Error {
   try {
     const c = new X509Certificate(pem);
-    out = {
+    return {
       subject: c.subject.split('\n').join(', '),
       issuer: c.issuer.split('\n').join(', '),
       sans: c.subjectAltName ? c.subjectAltName.split(', ') : [],
@@ -62,11 +59,8 @@ export function readCertificate(pem: string): CertificateInfo | Error {
       fingerprint: c.fingerprint256,
     };
   } catch (err) {
-    out = err instanceof Error ? err : new Error(String(err));
+    return err instanceof Error ? err : new Error(String(err));
   }
-  if (parsed.size >= parsedLimit) parsed.clear();
-  parsed.set(pem, out);
-  return out;
 }
 
 const pemBlock = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
