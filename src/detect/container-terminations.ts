@@ -60,18 +60,11 @@ interface Ended {
   runSeconds?: number;
 }
 
-const restartField = /^container\/(.+)\/restartCount$/;
-
-function restartsInWindow(transitions: Transition[], nowMs: number): Map<string, number> {
+/** Restarts per pod within the window, from the restart transitions alone. */
+function restartsInWindow(restarts: Transition[], nowMs: number): Map<string, number> {
   const out = new Map<string, number>();
-  for (const t of transitions) {
-    if (
-      t.resource !== 'pods' ||
-      t.atMs < nowMs - terminationWindowMs ||
-      t.atMs > nowMs ||
-      !restartField.test(t.field)
-    )
-      continue;
+  for (const t of restarts) {
+    if (t.atMs < nowMs - terminationWindowMs || t.atMs > nowMs) continue;
     const n = Number(t.to) - Number(t.from);
     if (n > 0) bump(out, t.key, n);
   }

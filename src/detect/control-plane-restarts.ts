@@ -17,6 +17,7 @@
  * restartTimes (RFC 3339, newest 8). Warning; critical at 5 restarts or more.
  */
 import type { ClusterView } from '../observe/cluster-view.ts';
+import { restartKind } from '../observe/transition-log.ts';
 import type { ContainerStatusObject, PodObject } from './event-records.ts';
 import type { Detector, Signal } from './signal.ts';
 import { uniqueSorted } from './signal.ts';
@@ -27,7 +28,6 @@ import { isoSeconds, timeMs } from './timestamps.ts';
 const windowMs = 3 * 3_600_000;
 const recentEndMs = 60 * 60_000;
 const minRestarts = 2;
-const restartField = /^container\/(.+)\/restartCount$/;
 
 interface PodRestarts {
   pod: PodObject;
@@ -68,9 +68,8 @@ export const controlPlaneRestarts: Detector = (view, nowMs) => {
   const keys = new Set(pods.map((p) => `kube-system/${p.pod.metadata.name}`));
   const restartsAt = new Map<string, number[]>();
   const historyFrom = Math.min(nowMs, view.transitions.earliestMs() ?? nowMs);
-  for (const t of view.transitions.within(nowMs - windowMs, nowMs)) {
-    if (t.resource !== 'pods' || !keys.has(t.key)) continue;
-    if (!restartField.test(t.field)) continue;
+  for (const t of view.transitions.of(restartKind)) {
+    if (!keys.has(t.key) || t.atMs < nowMs - windowMs || t.atMs > nowMs) continue;
     const n = Number(t.to) - Number(t.from);
     if (n <= 0) continue;
     const list = restartsAt.get(t.key) ?? [];

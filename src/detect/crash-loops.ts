@@ -59,8 +59,6 @@ interface RecentRestarts {
   codes: string[];
 }
 
-const restartField = /^container\/(.+)\/restartCount$/;
-
 interface RestartHistory {
   /** Restarts per pod within the window. */
   recent: Map<string, RecentRestarts>;
@@ -72,7 +70,6 @@ interface RestartHistory {
 
 /** How many times a restart transition says the container restarted (0 when it is not one). */
 function restartsOf(t: Transition): number {
-  if (!restartField.test(t.field)) return 0;
   const n = Number(t.to) - Number(t.from);
   return n > 0 ? n : 0;
 }

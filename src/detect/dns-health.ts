@@ -40,8 +40,6 @@ export const logWindowMs = 10 * 60_000;
  */
 export const loopGapMs = 10 * 60_000;
 
-const restartField = /^container\/.+\/restartCount$/;
-
 const dnsApps = new Set(['kube-dns', 'coredns']);
 
 interface ContainerStatusView {
@@ -208,7 +206,7 @@ function podKey(p: KubeObject): string {
 function loopStarts(view: ClusterView, nowMs: number, pods: Set<string>): Map<string, number> {
   const exits = new Map<string, number[]>();
   for (const t of view.transitions.of(restartKind)) {
-    if (!pods.has(t.key) || !restartField.test(t.field) || t.atMs > nowMs) continue;
+    if (!pods.has(t.key) || t.atMs > nowMs) continue;
     const at = timeMs(t.detail?.finishedAt) ?? t.atMs;
     exits.set(t.key, [...(exits.get(t.key) ?? []), Math.min(at, t.atMs)]);
   }
